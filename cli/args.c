@@ -1,0 +1,143 @@
+#include "cli/args.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "model/threads.h"
+
+void cli_error(const char *cmd, const char *fmt, ...) {
+  fprintf(stderr, "lynxeval %s: ", cmd);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+void cli_print_help(const cli_command *cmd, const cli_opt *opts, int n_opts) {
+  printf("usage: lynxeval %s\n\n%s\n\noptions:\n", cmd->usage, cmd->summary);
+  for (int i = 0; i < n_opts; i++) {
+    char left[64];
+    snprintf(left, sizeof left, "%s%s%s", opts[i].name, opts[i].metavar ? " " : "",
+             opts[i].metavar ? opts[i].metavar : "");
+    printf("  %-22s %s\n", left, opts[i].help);
+  }
+  printf("  %-22s %s\n", "--help", "show this help");
+  if (cmd->details) printf("\n%s\n", cmd->details);
+}
+
+static int parse_long(const char *s, long *out) {
+  if (!*s) return -1;
+  errno = 0;
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (errno || *end) return -1;
+  *out = v;
+  return 0;
+}
+
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt *opts, int n_opts) {
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      cli_print_help(cmd, opts, n_opts);
+      return CLI_HELP_SHOWN;
+    }
+    if (strncmp(arg, "--", 2) != 0) {
+      cli_error(cmd->name, "unexpected argument '%s' (see lynxeval %s --help)", arg, cmd->name);
+      return CLI_USAGE;
+    }
+    const char *eq = strchr(arg, '=');
+    size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+    cli_opt *o = NULL;
+    for (int k = 0; k < n_opts; k++)
+      if (strlen(opts[k].name) == name_len && strncmp(opts[k].name, arg, name_len) == 0)
+        o = &opts[k];
+    if (!o) {
+      cli_error(cmd->name, "unknown option '%.*s' (see lynxeval %s --help)", (int)name_len, arg,
+                cmd->name);
+      return CLI_USAGE;
+    }
+    if (o->seen) {
+      cli_error(cmd->name, "option %s given twice", o->name);
+      return CLI_USAGE;
+    }
+    o->seen = true;
+    if (o->kind == CLI_FLAG) {
+      if (eq) {
+        cli_error(cmd->name, "option %s takes no value", o->name);
+        return CLI_USAGE;
+      }
+      *(bool *)o->dest = true;
+      continue;
+    }
+    const char *val;
+    if (eq) {
+      val = eq + 1;
+    } else {
+      if (i + 1 >= argc) {
+        cli_error(cmd->name, "option %s needs a value (%s)", o->name, o->metavar);
+        return CLI_USAGE;
+      }
+      val = argv[++i];
+    }
+    if (o->kind == CLI_STRING) {
+      if (!*val) {
+        cli_error(cmd->name, "option %s: empty value", o->name);
+        return CLI_USAGE;
+      }
+      *(const char **)o->dest = val;
+    } else {
+      long v;
+      if (parse_long(val, &v) || v < o->min || v > o->max) {
+        cli_error(cmd->name, "option %s: '%s' is not an integer in [%ld, %ld]", o->name, val,
+                  o->min, o->max);
+        return CLI_USAGE;
+      }
+      *(long *)o->dest = v;
+    }
+  }
+  return CLI_OK;
+}
+
+int cli_parse_ids(const char *cmd, const char *text, long max_id, int **ids, int *n) {
+  size_t cap = 1;
+  for (const char *p = text; *p; p++) cap += *p == ',';
+  int *out = lx_xcalloc(cap, sizeof(int));
+  int count = 0;
+  const char *p = text;
+  for (;;) {
+    const char *start = p;
+    while (*p && *p != ',') p++;
+    size_t len = (size_t)(p - start);
+    char item[32];
+    long v;
+    if (len == 0 || len >= sizeof item) {
+      cli_error(cmd, "--tokens: item %d ('%.*s') is not a token id", count + 1, (int)len, start);
+      free(out);
+      return CLI_USAGE;
+    }
+    memcpy(item, start, len);
+    item[len] = '\0';
+    if (parse_long(item, &v) || v < 0 || v > max_id) {
+      cli_error(cmd, "--tokens: item %d ('%s') is not a token id in [0, %ld]", count + 1, item,
+                max_id);
+      free(out);
+      return CLI_USAGE;
+    }
+    out[count++] = (int)v;
+    if (!*p) break;
+    p++;
+  }
+  *ids = out;
+  *n = count;
+  return CLI_OK;
+}
+
+void cli_apply_threads(long threads) {
+  lx_threads_set((int)threads);
+}

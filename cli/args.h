@@ -1,0 +1,49 @@
+/* args.h: command-line option parsing for lynxeval's subcommands.
+ *
+ * Each command declares a table of options; cli_parse fills them from argv ("--name value" or
+ * "--name=value"), rejects unknown options, missing values and malformed numbers with a message
+ * naming the option, and handles --help. Exit codes: 0 ok, 2 usage error.
+ */
+#ifndef LX_CLI_ARGS_H
+#define LX_CLI_ARGS_H
+
+#include <stdbool.h>
+
+typedef enum cli_kind { CLI_STRING, CLI_INT, CLI_FLAG } cli_kind;
+
+typedef struct cli_opt {
+  const char *name; /* "--model" */
+  cli_kind kind;
+  void *dest;          /* const char ** | long * | bool * */
+  const char *metavar; /* "DIR" (NULL for flags) */
+  const char *help;
+  long min, max; /* CLI_INT range */
+  bool seen;     /* set by cli_parse */
+} cli_opt;
+
+typedef struct cli_command {
+  const char *name;
+  const char *summary; /* one line for `lynxeval help` */
+  const char *usage;   /* the synopsis after "lynxeval " */
+  const char *details; /* paragraphs printed after the options by --help (may be NULL) */
+  int (*run)(int argc, char **argv);
+} cli_command;
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_HELP_SHOWN = -1 };
+
+/* Parses argv[1..] (argv[0] is the command name). Returns CLI_OK, CLI_USAGE after printing the
+ * problem, or CLI_HELP_SHOWN after printing help for --help. */
+int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt *opts, int n_opts);
+
+void cli_print_help(const cli_command *cmd, const cli_opt *opts, int n_opts);
+
+/* Prints "lynxeval CMD: message" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses "1,306,29871" into a heap array of ints in [0, max_id]; errors name the bad item. */
+int cli_parse_ids(const char *cmd, const char *text, long max_id, int **ids, int *n);
+
+/* Applies --threads (0 = default) to the thread pool. */
+void cli_apply_threads(long threads);
+
+#endif

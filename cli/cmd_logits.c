@@ -1,0 +1,174 @@
+/* lynxeval logits: next-token logits at the last position, as raw float32. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "common/fileio.h"
+#include "model/lynx.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Reads --pixels and checks it holds 1 or num_frames preprocessed frames. */
+static int read_pixels(const char *name, const char *path, const lx_config *cfg, long frames_opt,
+                       float **pixels, int *n_frames) {
+  const size_t frame = (size_t)3 * cfg->vit.image_size * cfg->vit.image_size;
+  lx_error err;
+  float *px;
+  size_t count;
+  if (lx_read_f32_file(path, frame * (size_t)cfg->num_frames, &px, &count, &err)) {
+    cli_error(name, "%s", err.msg);
+    return CLI_FAIL;
+  }
+  if (count == 0 || count % frame != 0) {
+    cli_error(name,
+              "%s: %zu floats is not a whole number of [3,%d,%d] frames (expected raw "
+              "little-endian float32 of shape [N,3,%d,%d])",
+              path, count, cfg->vit.image_size, cfg->vit.image_size, cfg->vit.image_size,
+              cfg->vit.image_size);
+    free(px);
+    return CLI_FAIL;
+  }
+  int n = (int)(count / frame);
+  if (frames_opt > 0 && n != frames_opt) {
+    cli_error(name, "%s: holds %d frames but --frames says %ld", path, n, frames_opt);
+    free(px);
+    return CLI_FAIL;
+  }
+  if (n != 1 && n != cfg->num_frames) {
+    cli_error(name, "%s: holds %d frames; the model takes 1 (an image) or %d (a video)", path, n,
+              cfg->num_frames);
+    free(px);
+    return CLI_FAIL;
+  }
+  for (size_t i = 0; i < count; i++)
+    if (!isfinite(px[i])) {
+      cli_error(name, "%s: value %zu is not a finite number", path, i);
+      free(px);
+      return CLI_FAIL;
+    }
+  *pixels = px;
+  *n_frames = n;
+  return CLI_OK;
+}
+
+static int run(int argc, char **argv) {
+  const char *model_dir = NULL, *tokens = NULL, *prompt = NULL, *pixels_path = NULL, *out = NULL;
+  long frames = 0, threads = 0;
+  cli_opt opts[] = {
+      {"--model", CLI_STRING, &model_dir, "DIR", "model directory (config.json, model.safetensors)",
+       0, 0, 0},
+      {"--tokens", CLI_STRING, &tokens, "IDS",
+       "comma-separated token ids, BOS included, nothing added", 0, 0, 0},
+      {"--prompt", CLI_STRING, &prompt, "TEXT",
+       "question to tokenize with the model's prompt template", 0, 0, 0},
+      {"--pixels", CLI_STRING, &pixels_path, "FILE", "preprocessed media: raw float32 [N,3,H,W]", 0,
+       0, 0},
+      {"--frames", CLI_INT, &frames, "N", "frames in --pixels (1 = image; default: from the size)",
+       1, 4096, 0},
+      {"--out", CLI_STRING, &out, "FILE",
+       "where to write the logits (raw float32, vocabulary size)", 0, 0, 0},
+      {"--threads", CLI_INT, &threads, "N", "threads (default: $LYNXEVAL_THREADS or all cores)", 0,
+       256, 0},
+  };
+  const int n_opts = (int)(sizeof opts / sizeof opts[0]);
+  int rc = cli_parse(&cmd_logits, argc, argv, opts, n_opts);
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  const char *name = cmd_logits.name;
+  if (!model_dir || !out) {
+    cli_error(name, "--model and --out are required (see lynxeval logits --help)");
+    return CLI_USAGE;
+  }
+  if (!tokens == !prompt) {
+    cli_error(name, "give exactly one of --tokens and --prompt");
+    return CLI_USAGE;
+  }
+  if (frames && !pixels_path) {
+    cli_error(name, "--frames needs --pixels");
+    return CLI_USAGE;
+  }
+  if (prompt) {
+    cli_error(name,
+              "--prompt needs the tokenizer, which this build does not include yet; pass "
+              "the ids with --tokens");
+    return CLI_USAGE;
+  }
+  cli_apply_threads(threads);
+
+  lx_error err;
+  lx_model *model;
+  double t0 = now_s();
+  if (lx_model_load(model_dir, &model, &err)) {
+    cli_error(name, "%s", err.msg);
+    return CLI_FAIL;
+  }
+  const lx_config *cfg = &model->cfg;
+  int *ids = NULL, n_ids = 0, n_frames = 0;
+  float *pixels = NULL, *media = NULL, *logits = NULL;
+  lx_session *session = NULL;
+  rc = cli_parse_ids(name, tokens, cfg->llm.vocab_size - 1, &ids, &n_ids);
+  if (rc == CLI_OK && pixels_path)
+    rc = read_pixels(name, pixels_path, cfg, frames, &pixels, &n_frames);
+  double t_load = now_s();
+  if (rc == CLI_OK && pixels) {
+    media = lx_xcalloc((size_t)cfg->resampler.n_latents * cfg->llm.hidden, sizeof(float));
+    if (lx_model_encode(model, pixels, n_frames, NULL, media, &err)) {
+      cli_error(name, "%s", err.msg);
+      rc = CLI_FAIL;
+    }
+  }
+  double t_media = now_s();
+  if (rc == CLI_OK) {
+    int capacity =
+        n_ids + (media && cfg->variant == LX_VARIANT_PREFIX ? cfg->resampler.n_latents : 0);
+    lx_prompt p = {media, ids, n_ids};
+    logits = lx_xcalloc((size_t)cfg->llm.vocab_size, sizeof(float));
+    if (lx_session_new(model, 1, capacity > 0 ? capacity : 1, &session, &err) ||
+        lx_session_prefill(session, &p, logits, &err)) {
+      cli_error(name, "%s", err.msg);
+      rc = CLI_FAIL;
+    }
+  }
+  double t_prefill = now_s();
+  if (rc == CLI_OK &&
+      lx_write_file_atomic(out, logits, (size_t)cfg->llm.vocab_size * sizeof(float), &err)) {
+    cli_error(name, "%s", err.msg);
+    rc = CLI_FAIL;
+  }
+  if (rc == CLI_OK) {
+    int best = 0;
+    for (int i = 1; i < cfg->llm.vocab_size; i++)
+      if (logits[i] > logits[best]) best = i;
+    fprintf(stderr,
+            "lynxeval logits: %d values -> %s (argmax id %d, logit %.4f); load %.3f s, media "
+            "%.3f s, prefill %d tokens %.3f s\n",
+            cfg->llm.vocab_size, out, best, (double)logits[best], t_load - t0, t_media - t_load,
+            lx_session_length(session, 0), t_prefill - t_media);
+  }
+  lx_session_free(session);
+  free(logits);
+  free(media);
+  free(pixels);
+  free(ids);
+  lx_model_free(model);
+  return rc;
+}
+
+const cli_command cmd_logits = {
+    "logits",
+    "write the next-token logits at the last position as raw float32",
+    "logits --model DIR (--tokens 1,306,... | --prompt TEXT) [--pixels FILE] [--frames N] --out "
+    "FILE",
+    "The output holds vocab_size little-endian float32 values: the logits after the last token.\n"
+    "--tokens is the complete text id sequence (BOS included, nothing added). Without --pixels\n"
+    "the input is text only. With --pixels, N = 1 is an image and N = the model's frame count\n"
+    "is a video; pixels must already be preprocessed (resized, cropped, normalized).\n"
+    "The output file is written atomically: an error never leaves a partial file behind.",
+    run,
+};

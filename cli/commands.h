@@ -1,0 +1,10 @@
+/* commands.h: the subcommands of the lynxeval command line. */
+#ifndef LX_CLI_COMMANDS_H
+#define LX_CLI_COMMANDS_H
+
+#include "cli/args.h"
+
+extern const cli_command cmd_logits;
+extern const cli_command cmd_info;
+
+#endif

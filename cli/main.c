@@ -1,0 +1,58 @@
+/* lynxeval: the command-line entry. Parses the subcommand and hands over; every subcommand turns
+ * errors into a message on stderr and a non-zero exit status. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+#ifndef LYNXEVAL_VERSION
+#define LYNXEVAL_VERSION "unknown"
+#endif
+
+static const cli_command *const commands[] = {&cmd_logits, &cmd_info};
+static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
+
+static void usage(FILE *f) {
+  fprintf(
+      f,
+      "usage: lynxeval <command> [options]\n\n"
+      "lynxeval runs Lynx-style multimodal models (EVA ViT -> Perceiver resampler -> LLaMA with\n"
+      "adapters, or the cross-attention variant) on the CPU.\n\ncommands:\n");
+  for (int i = 0; i < n_commands; i++)
+    fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+  fprintf(f,
+          "  %-10s %s\n\n"
+          "Run 'lynxeval <command> --help' for a command's options.\n"
+          "Environment: LYNXEVAL_THREADS sets the default thread count.\n",
+          "help", "show help for a command");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *name = argv[1];
+  if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+    printf("lynxeval %s\n", LYNXEVAL_VERSION);
+    return 0;
+  }
+  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+    if (strcmp(name, "help") == 0 && argc > 2) {
+      for (int i = 0; i < n_commands; i++)
+        if (strcmp(argv[2], commands[i]->name) == 0) {
+          char *help_argv[] = {argv[2], "--help", NULL};
+          return commands[i]->run(2, help_argv);
+        }
+      fprintf(stderr, "lynxeval: unknown command '%s'\n", argv[2]);
+      return 2;
+    }
+    usage(stdout);
+    return 0;
+  }
+  for (int i = 0; i < n_commands; i++)
+    if (strcmp(name, commands[i]->name) == 0) return commands[i]->run(argc - 1, argv + 1);
+  fprintf(stderr, "lynxeval: unknown command '%s'\n\n", name);
+  usage(stderr);
+  return 2;
+}

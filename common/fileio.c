@@ -1,0 +1,128 @@
+#include "common/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int lx_read_file(const char *path, size_t max_bytes, char **out, size_t *len, lx_error *err) {
+  *out = NULL;
+  *len = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return lx_errorf(err, "%s: cannot open: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return lx_errorf(err, "%s: cannot stat: %s", path, strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return lx_errorf(err, "%s: not a regular file", path);
+  }
+  if ((unsigned long long)st.st_size > max_bytes) {
+    close(fd);
+    return lx_errorf(err, "%s: file is %lld bytes, more than the %zu allowed", path,
+                     (long long)st.st_size, max_bytes);
+  }
+  size_t n = (size_t)st.st_size;
+  char *buf = lx_xmalloc(n + 1);
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      int e = r < 0 ? errno : 0;
+      free(buf);
+      close(fd);
+      return lx_errorf(err, "%s: read failed: %s", path,
+                       e ? strerror(e) : "file shrank while reading");
+    }
+    got += (size_t)r;
+  }
+  close(fd);
+  buf[n] = '\0';
+  *out = buf;
+  *len = n;
+  return LX_OK;
+}
+
+int lx_read_f32_file(const char *path, size_t max_count, float **out, size_t *count,
+                     lx_error *err) {
+  *out = NULL;
+  *count = 0;
+  size_t max_bytes;
+  if (lx_mul_size(max_count, sizeof(float), &max_bytes)) max_bytes = (size_t)-1 / 2;
+  char *buf;
+  size_t len;
+  if (lx_read_file(path, max_bytes, &buf, &len, err)) return LX_ERR;
+  if (len % sizeof(float) != 0) {
+    free(buf);
+    return lx_errorf(err, "%s: size %zu bytes is not a multiple of 4 (expected raw float32)", path,
+                     len);
+  }
+  size_t n = len / sizeof(float);
+  float *f = lx_xmalloc(len ? len : 1);
+  memcpy(f, buf, len); /* little-endian hosts only (checked at build time) */
+  free(buf);
+  *out = f;
+  *count = n;
+  return LX_OK;
+}
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "lynxeval reads and writes little-endian files and supports little-endian hosts only"
+#endif
+
+int lx_write_file_atomic(const char *path, const void *data, size_t len, lx_error *err) {
+  size_t plen = strlen(path);
+  char *tmp = lx_xmalloc(plen + 32);
+  snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    int e = errno;
+    free(tmp);
+    return lx_errorf(err, "%s: cannot create: %s", path, strerror(e));
+  }
+  const char *p = data;
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = write(fd, p + done, len - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int e = errno;
+      close(fd);
+      unlink(tmp);
+      free(tmp);
+      return lx_errorf(err, "%s: write failed: %s", path, strerror(e));
+    }
+    done += (size_t)w;
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    int e = errno;
+    unlink(tmp);
+    free(tmp);
+    return lx_errorf(err, "%s: cannot flush to disk: %s", path, strerror(e));
+  }
+  if (rename(tmp, path) != 0) {
+    int e = errno;
+    unlink(tmp);
+    free(tmp);
+    return lx_errorf(err, "%s: cannot rename temporary file into place: %s", path, strerror(e));
+  }
+  free(tmp);
+  return LX_OK;
+}
+
+char *lx_path_join(const char *dir, const char *name) {
+  size_t a = strlen(dir), b = strlen(name);
+  char *p = lx_xmalloc(a + b + 2);
+  memcpy(p, dir, a);
+  size_t n = a;
+  if (a > 0 && dir[a - 1] != '/') p[n++] = '/';
+  memcpy(p + n, name, b + 1);
+  return p;
+}

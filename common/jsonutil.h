@@ -1,0 +1,41 @@
+/* jsonutil.h: typed, range-checked reads of cJSON objects with messages that name the file and the
+ * key path ("config.json: llm.hidden_size: must be an integer in [1, 1048576], got 1.5").
+ *
+ * `file` and `where` (the dotted path of `obj`, "" at the top) only feed the messages.
+ * "req" functions fail when the key is missing; "opt" functions store `dflt` instead.
+ */
+#ifndef LX_JSONUTIL_H
+#define LX_JSONUTIL_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+
+#include "common/error.h"
+
+typedef struct lx_json_at {
+  const char *file;  /* shown first in messages */
+  const char *where; /* dotted path of the object being read, "" for the root */
+} lx_json_at;
+
+int lx_json_req_int(const cJSON *obj, lx_json_at at, const char *key, long lo, long hi, long *out,
+                    lx_error *err);
+int lx_json_opt_int(const cJSON *obj, lx_json_at at, const char *key, long lo, long hi, long dflt,
+                    long *out, lx_error *err);
+int lx_json_req_double(const cJSON *obj, lx_json_at at, const char *key, double lo, double hi,
+                       double *out, lx_error *err);
+int lx_json_opt_double(const cJSON *obj, lx_json_at at, const char *key, double lo, double hi,
+                       double dflt, double *out, lx_error *err);
+int lx_json_opt_bool(const cJSON *obj, lx_json_at at, const char *key, bool dflt, bool *out,
+                     lx_error *err);
+/* *out points into obj (valid while obj lives). */
+int lx_json_req_string(const cJSON *obj, lx_json_at at, const char *key, const char **out,
+                       lx_error *err);
+int lx_json_opt_string(const cJSON *obj, lx_json_at at, const char *key, const char *dflt,
+                       const char **out, lx_error *err);
+int lx_json_req_object(const cJSON *obj, lx_json_at at, const char *key, const cJSON **out,
+                       lx_error *err);
+/* A JSON array of exactly n numbers. */
+int lx_json_req_doubles(const cJSON *obj, lx_json_at at, const char *key, int n, double *out,
+                        lx_error *err);
+
+#endif

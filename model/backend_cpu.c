@@ -1,0 +1,313 @@
+/* backend_cpu.c: the CPU implementation of backend.h. */
+#include <assert.h>
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "common/error.h"
+#include "model/backend.h"
+#include "model/threads.h"
+
+/* Bytes of weight rows converted to float32 per matrix-product chunk. */
+#define CONVERT_CHUNK_BYTES (8u << 20)
+
+float *lx_scratch_get(lx_scratch *s, size_t n) {
+  if (n > s->cap) {
+    free(s->p);
+    s->p = lx_xcalloc(n, sizeof(float));
+    s->cap = n;
+  }
+  return s->p;
+}
+
+void lx_scratch_free(lx_scratch *s) {
+  free(s->p);
+  s->p = NULL;
+  s->cap = 0;
+}
+
+/* Per-thread kernel scratch (weight conversion, attention scores). */
+static _Thread_local lx_scratch convert_buf, scores_buf;
+
+/* ---- elementwise helpers run over the pool -------------------------------------------------- */
+
+typedef struct convert_job {
+  float *dst;
+  const void *src;
+  lx_dtype dtype;
+  size_t row_len;
+} convert_job;
+
+static void convert_rows(void *ctx, int begin, int end) {
+  const convert_job *j = ctx;
+  size_t es = lx_dtype_size(j->dtype);
+  lx_convert_to_f32(j->dst + (size_t)begin * j->row_len,
+                    (const char *)j->src + (size_t)begin * j->row_len * es, j->dtype,
+                    (size_t)(end - begin) * j->row_len);
+}
+
+/* ---- linear -----------------------------------------------------------------------------------
+ */
+
+static void add_bias(float *y, int M, int N, const float *bias) {
+  for (int m = 0; m < M; m++) {
+    float *row = y + (size_t)m * N;
+    for (int n = 0; n < N; n++) row[n] += bias[n];
+  }
+}
+
+/* y[M, ldy] columns [0, N) (+)= x[M,K] · W[N,K]^T, W float32. */
+static void gemm_f32(float *y, int ldy, const float *x, int M, const float *w, int N, int K,
+                     float beta) {
+  if (M == 1)
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, 1.0f, w, K, x, 1, beta, y, 1);
+  else
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K, w, K, beta, y, ldy);
+}
+
+void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float *bias,
+               bool accumulate) {
+  assert(w->ndim == 2);
+  const int N = (int)w->shape[0], K = (int)w->shape[1];
+  const float beta = accumulate ? 1.0f : 0.0f;
+  if (M <= 0) return;
+  if (w->dtype == LX_F32) {
+    gemm_f32(y, N, x, M, w->data, N, K, beta);
+  } else {
+    /* Convert a block of weight rows to float32, multiply, move on. */
+    size_t rows = CONVERT_CHUNK_BYTES / ((size_t)K * sizeof(float));
+    if (rows < 16) rows = 16;
+    if (rows > (size_t)N) rows = (size_t)N;
+    float *buf = lx_scratch_get(&convert_buf, rows * (size_t)K);
+    for (int n0 = 0; n0 < N; n0 += (int)rows) {
+      int nb = N - n0 < (int)rows ? N - n0 : (int)rows;
+      convert_job j = {buf, (const char *)w->data + (size_t)n0 * K * lx_dtype_size(w->dtype),
+                       w->dtype, (size_t)K};
+      lx_parallel_for(nb, 16, convert_rows, &j);
+      if (M == 1)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, nb, K, 1.0f, buf, K, x, 1, beta, y + n0, 1);
+      else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, nb, K, 1.0f, x, K, buf, K, beta,
+                    y + n0, N);
+    }
+  }
+  if (bias) add_bias(y, M, N, bias);
+}
+
+void lx_embedding(float *out, const lx_tensor *table, const int *ids, int n) {
+  assert(table->ndim == 2);
+  const size_t D = (size_t)table->shape[1], es = lx_dtype_size(table->dtype);
+  for (int i = 0; i < n; i++) {
+    assert(ids[i] >= 0 && ids[i] < table->shape[0]);
+    lx_convert_to_f32(out + (size_t)i * D, (const char *)table->data + (size_t)ids[i] * D * es,
+                      table->dtype, D);
+  }
+}
+
+/* ---- norms ------------------------------------------------------------------------------------
+ */
+
+typedef struct norm_job {
+  float *y;
+  const float *x;
+  int D;
+  const float *g, *b;
+  float eps;
+} norm_job;
+
+static void layernorm_rows(void *ctx, int begin, int end) {
+  const norm_job *j = ctx;
+  for (int m = begin; m < end; m++) {
+    const float *x = j->x + (size_t)m * j->D;
+    float *y = j->y + (size_t)m * j->D;
+    double mean = 0, var = 0;
+    for (int i = 0; i < j->D; i++) mean += x[i];
+    mean /= j->D;
+    for (int i = 0; i < j->D; i++) var += (x[i] - mean) * (x[i] - mean);
+    var /= j->D;
+    double rstd = 1.0 / sqrt(var + j->eps);
+    for (int i = 0; i < j->D; i++) {
+      double v = (x[i] - mean) * rstd;
+      if (j->g) v *= j->g[i];
+      if (j->b) v += j->b[i];
+      y[i] = (float)v;
+    }
+  }
+}
+
+void lx_layernorm(float *y, const float *x, int M, int D, const float *g, const float *b,
+                  float eps) {
+  norm_job j = {y, x, D, g, b, eps};
+  lx_parallel_for(M, 8, layernorm_rows, &j);
+}
+
+static void rmsnorm_rows(void *ctx, int begin, int end) {
+  const norm_job *j = ctx;
+  for (int m = begin; m < end; m++) {
+    const float *x = j->x + (size_t)m * j->D;
+    float *y = j->y + (size_t)m * j->D;
+    double ss = 0;
+    for (int i = 0; i < j->D; i++) ss += (double)x[i] * x[i];
+    /* As the reference: h = x * rsqrt(mean(x^2) + eps) in float32, then weight * h. */
+    float r = (float)(1.0 / sqrt(ss / j->D + j->eps));
+    for (int i = 0; i < j->D; i++) y[i] = j->g[i] * (x[i] * r);
+  }
+}
+
+void lx_rmsnorm(float *y, const float *x, int M, int D, const float *g, float eps) {
+  norm_job j = {y, x, D, g, NULL, eps};
+  lx_parallel_for(M, 8, rmsnorm_rows, &j);
+}
+
+/* ---- activations ------------------------------------------------------------------------------
+ */
+
+typedef struct act_job {
+  float *x;
+  const float *y;
+  float a;
+} act_job;
+
+#define ELEMENTWISE_GRAIN 4096
+
+static void gelu_range(void *ctx, int begin, int end) {
+  float *x = ((act_job *)ctx)->x;
+  for (int i = begin; i < end; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
+}
+
+static void silu_range(void *ctx, int begin, int end) {
+  float *x = ((act_job *)ctx)->x;
+  for (int i = begin; i < end; i++) x[i] = x[i] / (1.0f + expf(-x[i]));
+}
+
+static void silu_mul_range(void *ctx, int begin, int end) {
+  act_job *j = ctx;
+  for (int i = begin; i < end; i++) j->x[i] = j->x[i] / (1.0f + expf(-j->x[i])) * j->y[i];
+}
+
+static void add_range(void *ctx, int begin, int end) {
+  act_job *j = ctx;
+  for (int i = begin; i < end; i++) j->x[i] += j->y[i];
+}
+
+static void axpy_range(void *ctx, int begin, int end) {
+  act_job *j = ctx;
+  for (int i = begin; i < end; i++) j->x[i] += j->a * j->y[i];
+}
+
+/* Element counts are split in int-sized pieces for the pool. */
+static void for_elements(size_t n, lx_range_fn fn, act_job *j) {
+  const size_t step = (size_t)1 << 30;
+  float *x0 = j->x;
+  const float *y0 = j->y;
+  for (size_t off = 0; off < n; off += step) {
+    j->x = x0 + off;
+    j->y = y0 ? y0 + off : NULL;
+    lx_parallel_for((int)(n - off < step ? n - off : step), ELEMENTWISE_GRAIN, fn, j);
+  }
+}
+
+void lx_gelu(float *x, size_t n) {
+  for_elements(n, gelu_range, &(act_job){x, NULL, 0});
+}
+void lx_silu(float *x, size_t n) {
+  for_elements(n, silu_range, &(act_job){x, NULL, 0});
+}
+void lx_silu_mul(float *gate, const float *up, size_t n) {
+  for_elements(n, silu_mul_range, &(act_job){gate, up, 0});
+}
+void lx_add(float *y, const float *x, size_t n) {
+  for_elements(n, add_range, &(act_job){y, x, 0});
+}
+void lx_axpy(float *y, float a, const float *x, size_t n) {
+  for_elements(n, axpy_range, &(act_job){y, x, a});
+}
+
+/* ---- rotary embedding -------------------------------------------------------------------------
+ */
+
+void lx_rope_table(float *cos_sin, int max_pos, int head_dim, float theta) {
+  const int half = head_dim / 2;
+  float *inv_freq = lx_xcalloc((size_t)half, sizeof(float));
+  for (int i = 0; i < half; i++) inv_freq[i] = 1.0f / powf(theta, (float)(2 * i) / (float)head_dim);
+  for (int p = 0; p < max_pos; p++)
+    for (int i = 0; i < half; i++) {
+      float angle = (float)p * inv_freq[i];
+      cos_sin[((size_t)p * half + i) * 2] = cosf(angle);
+      cos_sin[((size_t)p * half + i) * 2 + 1] = sinf(angle);
+    }
+  free(inv_freq);
+}
+
+void lx_rope(float *x, int T, int ld, int heads, int head_dim, const int *pos,
+             const float *cos_sin) {
+  const int half = head_dim / 2;
+  for (int t = 0; t < T; t++) {
+    const float *cs = cos_sin + (size_t)pos[t] * half * 2;
+    for (int h = 0; h < heads; h++) {
+      float *v = x + (size_t)t * ld + (size_t)h * head_dim;
+      for (int i = 0; i < half; i++) {
+        float c = cs[2 * i], s = cs[2 * i + 1];
+        float a = v[i], b = v[i + half];
+        v[i] = a * c - b * s;
+        v[i + half] = b * c + a * s;
+      }
+    }
+  }
+}
+
+/* ---- attention --------------------------------------------------------------------------------
+ */
+
+typedef struct softmax_job {
+  float *s;
+  int n_kv;
+  bool causal;
+  int q_pos0;
+} softmax_job;
+
+static void softmax_rows(void *ctx, int begin, int end) {
+  const softmax_job *j = ctx;
+  for (int i = begin; i < end; i++) {
+    float *row = j->s + (size_t)i * j->n_kv;
+    int n = j->causal ? j->q_pos0 + i + 1 : j->n_kv;
+    if (n > j->n_kv) n = j->n_kv;
+    float mx = -INFINITY;
+    for (int k = 0; k < n; k++) mx = row[k] > mx ? row[k] : mx;
+    double sum = 0;
+    for (int k = 0; k < n; k++) {
+      row[k] = expf(row[k] - mx);
+      sum += row[k];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int k = 0; k < n; k++) row[k] *= inv;
+    for (int k = n; k < j->n_kv; k++) row[k] = 0.0f;
+  }
+}
+
+void lx_attention(const lx_attention_args *a) {
+  assert(!a->causal || a->q_pos0 >= 0);
+  float *s = lx_scratch_get(&scores_buf, (size_t)a->n_q * a->n_kv);
+  for (int h = 0; h < a->heads; h++) {
+    const float *q = a->q + (size_t)h * a->head_dim;
+    const float *k = a->k + (size_t)h * a->head_dim;
+    const float *v = a->v + (size_t)h * a->head_dim;
+    float *o = a->out + (size_t)h * a->head_dim;
+    /* s[n_q, n_kv] = scale * q_h k_h^T */
+    if (a->n_q == 1)
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, a->n_kv, a->head_dim, a->scale, k, a->ldk, q, 1,
+                  0.0f, s, 1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->n_q, a->n_kv, a->head_dim, a->scale,
+                  q, a->ldq, k, a->ldk, 0.0f, s, a->n_kv);
+    softmax_job j = {s, a->n_kv, a->causal, a->q_pos0};
+    lx_parallel_for(a->n_q, 4, softmax_rows, &j);
+    /* o_h[n_q, head_dim] = s v_h */
+    if (a->n_q == 1)
+      cblas_sgemv(CblasRowMajor, CblasTrans, a->n_kv, a->head_dim, 1.0f, v, a->ldv, s, 1, 0.0f, o,
+                  1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->n_q, a->head_dim, a->n_kv, 1.0f, s,
+                  a->n_kv, v, a->ldv, 0.0f, o, a->ldo);
+  }
+}

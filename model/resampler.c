@@ -1,0 +1,92 @@
+#include "model/resampler.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "model/backend.h"
+
+void lx_resampler_bind(lx_resampler *r, const lx_resampler_config *cfg, int media_width, int width,
+                       lx_binder *b) {
+  memset(r, 0, sizeof *r);
+  r->cfg = *cfg;
+  r->media_width = media_width;
+  r->width = width;
+  const int64_t D = width, Wv = media_width, I = (int64_t)cfg->heads * cfg->head_dim,
+                F = cfg->ff_dim, L = cfg->n_latents;
+  int64_t lat_shape[2] = {L, D};
+  r->latents = lx_bind_f32(b, 2, lat_shape, "resampler.latents");
+  r->layers = lx_xcalloc((size_t)cfg->depth ? (size_t)cfg->depth : 1, sizeof *r->layers);
+  for (int i = 0; i < cfg->depth; i++) {
+    lx_resampler_layer *l = &r->layers[i];
+    l->norm_media_w = lx_bind_vector(b, Wv, "resampler.layers.%d.attn.norm_media.weight", i);
+    l->norm_media_b = lx_bind_vector(b, Wv, "resampler.layers.%d.attn.norm_media.bias", i);
+    l->norm_latents_w = lx_bind_vector(b, D, "resampler.layers.%d.attn.norm_latents.weight", i);
+    l->norm_latents_b = lx_bind_vector(b, D, "resampler.layers.%d.attn.norm_latents.bias", i);
+    l->to_q = lx_bind_matrix(b, I, D, "resampler.layers.%d.attn.to_q.weight", i);
+    l->to_kv = lx_bind_matrix(b, 2 * I, Wv, "resampler.layers.%d.attn.to_kv.weight", i);
+    l->to_out = lx_bind_matrix(b, D, I, "resampler.layers.%d.attn.to_out.weight", i);
+    l->ff_norm_w = lx_bind_vector(b, D, "resampler.layers.%d.ff.norm.weight", i);
+    l->ff_norm_b = lx_bind_vector(b, D, "resampler.layers.%d.ff.norm.bias", i);
+    l->ff_fc1 = lx_bind_matrix(b, F, D, "resampler.layers.%d.ff.fc1.weight", i);
+    l->ff_fc2 = lx_bind_matrix(b, D, F, "resampler.layers.%d.ff.fc2.weight", i);
+  }
+  r->norm_w = lx_bind_vector(b, D, "resampler.norm.weight");
+  r->norm_b = lx_bind_vector(b, D, "resampler.norm.bias");
+}
+
+void lx_resampler_free(lx_resampler *r) {
+  free(r->layers);
+  r->layers = NULL;
+}
+
+void lx_resampler_forward(const lx_resampler *r, const float *media, int n_media, float *out) {
+  const lx_resampler_config *c = &r->cfg;
+  const int L = c->n_latents, D = r->width, Wv = r->media_width, I = c->heads * c->head_dim,
+            F = c->ff_dim;
+  float *lat = lx_xcalloc((size_t)L * D, sizeof(float));          /* [L, D] running latents */
+  float *ln = lx_xcalloc((size_t)L * D, sizeof(float));           /* [L, D] */
+  float *xm = lx_xcalloc((size_t)n_media * Wv, sizeof(float));    /* normed media [n_media, Wv] */
+  float *q = lx_xcalloc((size_t)L * I, sizeof(float));            /* [L, I] */
+  float *kv = lx_xcalloc((size_t)n_media * 2 * I, sizeof(float)); /* [n_media, 2I] */
+  float *o = lx_xcalloc((size_t)L * I, sizeof(float));            /* [L, I] */
+  float *ff = lx_xcalloc((size_t)L * F, sizeof(float));           /* [L, F] */
+  memcpy(lat, r->latents, (size_t)L * D * sizeof(float));
+  const float scale = (float)(1.0 / sqrt((double)c->head_dim));
+  for (int i = 0; i < c->depth; i++) {
+    const lx_resampler_layer *l = &r->layers[i];
+    lx_layernorm(xm, media, n_media, Wv, l->norm_media_w, l->norm_media_b, c->norm_eps);
+    lx_layernorm(ln, lat, L, D, l->norm_latents_w, l->norm_latents_b, c->norm_eps);
+    lx_linear(q, ln, L, &l->to_q, NULL, false);
+    lx_linear(kv, xm, n_media, &l->to_kv, NULL, false);
+    lx_attention(&(lx_attention_args){.n_q = L,
+                                      .n_kv = n_media,
+                                      .heads = c->heads,
+                                      .head_dim = c->head_dim,
+                                      .q = q,
+                                      .ldq = I,
+                                      .k = kv,
+                                      .ldk = 2 * I,
+                                      .v = kv + I,
+                                      .ldv = 2 * I,
+                                      .out = o,
+                                      .ldo = I,
+                                      .scale = scale});
+    lx_linear(ln, o, L, &l->to_out, NULL, false);
+    lx_add(lat, ln, (size_t)L * D);
+    lx_layernorm(ln, lat, L, D, l->ff_norm_w, l->ff_norm_b, c->norm_eps);
+    lx_linear(ff, ln, L, &l->ff_fc1, NULL, false);
+    lx_gelu(ff, (size_t)L * F);
+    lx_linear(ln, ff, L, &l->ff_fc2, NULL, false);
+    lx_add(lat, ln, (size_t)L * D);
+  }
+  lx_layernorm(out, lat, L, D, r->norm_w, r->norm_b, c->norm_eps);
+  free(lat);
+  free(ln);
+  free(xm);
+  free(q);
+  free(kv);
+  free(o);
+  free(ff);
+}

@@ -1,0 +1,117 @@
+#include "model/vit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "model/backend.h"
+
+void lx_vit_bind(lx_vit *vit, const lx_vit_config *cfg, lx_binder *b) {
+  memset(vit, 0, sizeof *vit);
+  vit->cfg = *cfg;
+  const int64_t W = cfg->width, P = cfg->patch_size, M = cfg->mlp_dim;
+  int64_t conv_shape[4] = {W, 3, P, P};
+  vit->patch_w = lx_bind(b, 4, conv_shape, "vit.patch_embed.weight");
+  vit->patch_w.ndim = 2;
+  vit->patch_w.shape[1] = 3 * P * P;
+  vit->patch_b = lx_bind_vector(b, W, "vit.patch_embed.bias");
+  vit->cls = lx_bind_vector(b, W, "vit.cls_token");
+  int64_t pos_shape[2] = {cfg->n_tokens, W};
+  vit->pos = lx_bind_f32(b, 2, pos_shape, "vit.pos_embed");
+  vit->blocks = lx_xcalloc((size_t)cfg->depth, sizeof *vit->blocks);
+  for (int i = 0; i < cfg->depth; i++) {
+    lx_vit_block *k = &vit->blocks[i];
+    k->norm1_w = lx_bind_vector(b, W, "vit.blocks.%d.norm1.weight", i);
+    k->norm1_b = lx_bind_vector(b, W, "vit.blocks.%d.norm1.bias", i);
+    k->q = lx_bind_matrix(b, W, W, "vit.blocks.%d.attn.q.weight", i);
+    k->k = lx_bind_matrix(b, W, W, "vit.blocks.%d.attn.k.weight", i);
+    k->v = lx_bind_matrix(b, W, W, "vit.blocks.%d.attn.v.weight", i);
+    k->q_bias = lx_bind_vector(b, W, "vit.blocks.%d.attn.q.bias", i);
+    k->v_bias = lx_bind_vector(b, W, "vit.blocks.%d.attn.v.bias", i);
+    k->proj = lx_bind_matrix(b, W, W, "vit.blocks.%d.attn.proj.weight", i);
+    k->proj_bias = lx_bind_vector(b, W, "vit.blocks.%d.attn.proj.bias", i);
+    k->norm2_w = lx_bind_vector(b, W, "vit.blocks.%d.norm2.weight", i);
+    k->norm2_b = lx_bind_vector(b, W, "vit.blocks.%d.norm2.bias", i);
+    k->fc1 = lx_bind_matrix(b, M, W, "vit.blocks.%d.mlp.fc1.weight", i);
+    k->fc1_bias = lx_bind_vector(b, M, "vit.blocks.%d.mlp.fc1.bias", i);
+    k->fc2 = lx_bind_matrix(b, W, M, "vit.blocks.%d.mlp.fc2.weight", i);
+    k->fc2_bias = lx_bind_vector(b, W, "vit.blocks.%d.mlp.fc2.bias", i);
+  }
+}
+
+void lx_vit_free(lx_vit *vit) {
+  free(vit->blocks);
+  vit->blocks = NULL;
+}
+
+/* cols[G*G, 3*P*P]: each patch's pixels in the conv kernel's (channel, row, column) order. */
+static void im2col(const float *pixels, int S, int P, float *cols) {
+  const int G = S / P;
+  for (int gy = 0; gy < G; gy++)
+    for (int gx = 0; gx < G; gx++) {
+      float *c = cols + ((size_t)gy * G + gx) * 3 * P * P;
+      for (int ch = 0; ch < 3; ch++)
+        for (int ky = 0; ky < P; ky++)
+          memcpy(c + ((size_t)ch * P + ky) * P,
+                 pixels + ((size_t)ch * S + (size_t)gy * P + ky) * S + (size_t)gx * P,
+                 (size_t)P * sizeof(float));
+    }
+}
+
+void lx_vit_forward(const lx_vit *vit, const float *pixels, float *x) {
+  const lx_vit_config *c = &vit->cfg;
+  const int T = c->n_tokens, W = c->width, M = c->mlp_dim, P = c->patch_size;
+  const size_t TW = (size_t)T * W;
+  float *cols = lx_xcalloc((size_t)(T - 1) * 3 * P * P, sizeof(float));
+  float *h = lx_xcalloc(TW, sizeof(float)); /* normed input [T, W] */
+  float *q = lx_xcalloc(TW, sizeof(float)); /* [T, W] */
+  float *k = lx_xcalloc(TW, sizeof(float));
+  float *v = lx_xcalloc(TW, sizeof(float));
+  float *o = lx_xcalloc(TW, sizeof(float));              /* attention output [T, W] */
+  float *mlp = lx_xcalloc((size_t)T * M, sizeof(float)); /* [T, M] */
+
+  /* Tokens: x[0] = CLS, x[1 + p] = patch p; then + position embeddings. */
+  im2col(pixels, c->image_size, P, cols);
+  lx_linear(x + W, cols, T - 1, &vit->patch_w, vit->patch_b, false);
+  memcpy(x, vit->cls, (size_t)W * sizeof(float));
+  lx_add(x, vit->pos, TW);
+
+  const float scale = (float)(1.0 / sqrt((double)c->head_dim));
+  for (int i = 0; i < c->depth; i++) {
+    const lx_vit_block *b = &vit->blocks[i];
+    /* x = x + proj(attn(LN1(x))) */
+    lx_layernorm(h, x, T, W, b->norm1_w, b->norm1_b, c->norm_eps);
+    lx_linear(q, h, T, &b->q, b->q_bias, false);
+    lx_linear(k, h, T, &b->k, NULL, false);
+    lx_linear(v, h, T, &b->v, b->v_bias, false);
+    lx_attention(&(lx_attention_args){.n_q = T,
+                                      .n_kv = T,
+                                      .heads = c->heads,
+                                      .head_dim = c->head_dim,
+                                      .q = q,
+                                      .ldq = W,
+                                      .k = k,
+                                      .ldk = W,
+                                      .v = v,
+                                      .ldv = W,
+                                      .out = o,
+                                      .ldo = W,
+                                      .scale = scale});
+    lx_linear(h, o, T, &b->proj, b->proj_bias, false);
+    lx_add(x, h, TW);
+    /* x = x + fc2(GELU(fc1(LN2(x)))) */
+    lx_layernorm(h, x, T, W, b->norm2_w, b->norm2_b, c->norm_eps);
+    lx_linear(mlp, h, T, &b->fc1, b->fc1_bias, false);
+    lx_gelu(mlp, (size_t)T * M);
+    lx_linear(h, mlp, T, &b->fc2, b->fc2_bias, false);
+    lx_add(x, h, TW);
+  }
+  free(cols);
+  free(h);
+  free(q);
+  free(k);
+  free(v);
+  free(o);
+  free(mlp);
+}

@@ -1,0 +1,49 @@
+/* vit.h: the EVA ViT-g vision encoder (lynx-model.md section 1).
+ *
+ * pixels [3, S, S] -> patch embedding (conv P x P, stride P, with bias) -> prepend CLS -> add
+ * position embeddings [1 + G*G, W] -> `depth` pre-norm blocks -> all tokens of the last block
+ * (no final norm, no head). Attention: q and v have biases, k has none; scale head_dim^-0.5.
+ * MLP: fc1 -> exact GELU -> fc2, with biases. LayerNorm eps from the config (1e-6).
+ *
+ * Tensor names (model.safetensors):
+ *   vit.patch_embed.weight [W,3,P,P], vit.patch_embed.bias [W], vit.cls_token [W],
+ *   vit.pos_embed [1+G*G, W],
+ *   vit.blocks.N.{norm1,norm2}.{weight,bias} [W],
+ *   vit.blocks.N.attn.{q,k,v}.weight [W,W], vit.blocks.N.attn.{q,v}.bias [W],
+ *   vit.blocks.N.attn.proj.{weight [W,W], bias [W]},
+ *   vit.blocks.N.mlp.fc1.{weight [M,W], bias [M]}, vit.blocks.N.mlp.fc2.{weight [W,M], bias [W]}
+ */
+#ifndef LX_VIT_H
+#define LX_VIT_H
+
+#include "model/config.h"
+#include "model/tensor.h"
+#include "model/weights.h"
+
+typedef struct lx_vit_block {
+  const float *norm1_w, *norm1_b, *norm2_w, *norm2_b; /* [W] */
+  lx_tensor q, k, v, proj;                            /* [W, W] */
+  const float *q_bias, *v_bias, *proj_bias;           /* [W] (k has no bias) */
+  lx_tensor fc1;                                      /* [M, W] */
+  const float *fc1_bias;                              /* [M] */
+  lx_tensor fc2;                                      /* [W, M] */
+  const float *fc2_bias;                              /* [W] */
+} lx_vit_block;
+
+typedef struct lx_vit {
+  lx_vit_config cfg;
+  lx_tensor patch_w;    /* [W, 3*P*P]: the conv kernel [W,3,P,P] seen as a matrix */
+  const float *patch_b; /* [W] */
+  const float *cls;     /* [W] */
+  const float *pos;     /* [1 + G*G, W] */
+  lx_vit_block *blocks; /* [depth] */
+} lx_vit;
+
+/* Binds the tensors above; fails (through the binder) on a missing or misshaped tensor. */
+void lx_vit_bind(lx_vit *vit, const lx_vit_config *cfg, lx_binder *b);
+void lx_vit_free(lx_vit *vit);
+
+/* pixels [3, S, S] (preprocessed float32) -> out [1 + G*G, W]. */
+void lx_vit_forward(const lx_vit *vit, const float *pixels, float *out);
+
+#endif

@@ -1,0 +1,150 @@
+/* config.json parsing and validation (model/config). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/config.h"
+#include "testutil.h"
+
+static const char *VALID =
+    "{\"format\":\"lynxeval-model\",\"format_version\":1,\"variant\":\"prefix\","
+    "\"vision\":{\"image_size\":420,\"patch_size\":14,\"width\":1408,\"depth\":39,\"heads\":16,"
+    "\"mlp_dim\":6144,\"norm_eps\":1e-6,\"num_frames\":5,\"frame_pos_embed\":true},"
+    "\"resampler\":{\"depth\":3,\"num_latents\":32,\"heads\":8,\"head_dim\":64,\"ff_dim\":16384,"
+    "\"norm_eps\":1e-5},"
+    "\"llm\":{\"vocab_size\":32001,\"hidden_size\":4096,\"num_layers\":32,\"num_heads\":32,"
+    "\"intermediate_size\":11008,\"rms_norm_eps\":1e-6,\"rope_theta\":10000,"
+    "\"max_position_embeddings\":2048,\"adapter_every\":2,\"adapter_dim\":2048,"
+    "\"bos_token_id\":1,\"eos_token_id\":2,\"pad_token_id\":32000},"
+    "\"preprocess\":{\"image_size\":420,\"mean\":[0.48145466,0.4578275,0.40821073],"
+    "\"std\":[0.26862954,0.26130258,0.27577711],\"num_frames\":5},"
+    "\"prompt\":{\"template\":\"User: {question}\\nBot:\",\"lowercase\":true,"
+    "\"max_input_tokens\":40},"
+    "\"decoding\":{\"strategy\":\"beam-sample\",\"num_beams\":5,\"top_k\":3,\"top_p\":0.9,"
+    "\"no_repeat_ngram_size\":2,\"min_length\":2,\"max_new_tokens\":64,\"length_penalty\":-2.0}}";
+
+static char *dir;
+static void setup(void) {
+  dir = tu_tempdir();
+}
+static void teardown(void) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  free(dir);
+}
+
+/* VALID with the first occurrence of `from` replaced by `to`. */
+static char *edited(const char *from, const char *to) {
+  const char *at = strstr(VALID, from);
+  ck_assert_msg(at != NULL, "test bug: '%s' not in the config", from);
+  size_t n = strlen(VALID) - strlen(from) + strlen(to) + 1;
+  char *s = malloc(n);
+  snprintf(s, n, "%.*s%s%s", (int)(at - VALID), VALID, to, at + strlen(from));
+  return s;
+}
+
+static int load_text(const char *text, lx_config *c, lx_error *err) {
+  char *p = tu_write(dir, "config.json", text, strlen(text));
+  int rc = lx_config_load(p, c, err);
+  free(p);
+  return rc;
+}
+
+static void expect_error(const char *from, const char *to, const char *needle) {
+  char *text = edited(from, to);
+  lx_config c;
+  lx_error err = {{0}};
+  ck_assert_int_eq(load_text(text, &c, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, needle) != NULL, "message '%s' lacks '%s'", err.msg, needle);
+  ck_assert_msg(strstr(err.msg, "config.json") != NULL, "message '%s' does not name the file",
+                err.msg);
+  free(text);
+}
+
+START_TEST(loads_the_real_lynx_config) {
+  lx_config c;
+  lx_error err;
+  ck_assert_msg(load_text(VALID, &c, &err) == LX_OK, "%s", err.msg);
+  ck_assert_int_eq(c.variant, LX_VARIANT_PREFIX);
+  ck_assert_int_eq(c.vit.grid, 30);
+  ck_assert_int_eq(c.vit.n_tokens, 901);
+  ck_assert_int_eq(c.vit.head_dim, 88);
+  ck_assert_int_eq(c.llm.head_dim, 128);
+  ck_assert_int_eq(c.llm.pad_id, 32000);
+  ck_assert_int_eq(c.llm.xattn_every, 0);
+  ck_assert_float_eq_tol(c.llm.adapter_norm_eps, 1e-5f, 1e-12f);
+  ck_assert_str_eq(c.prompt.template_, "User: {question}\nBot:");
+  ck_assert_str_eq(c.preprocess.frame_rule, "segment-start");
+  ck_assert_str_eq(c.decoding.strategy, "beam-sample");
+  ck_assert_double_eq_tol(c.decoding.length_penalty, -2.0, 1e-12);
+  ck_assert(c.frame_pos_embed);
+}
+END_TEST
+
+START_TEST(loads_cross_attention_variant) {
+  char *a = edited("\"variant\":\"prefix\"", "\"variant\":\"cross_attention\"");
+  const char *from = "\"pad_token_id\":32000";
+  const char *at = strstr(a, from);
+  char text[4096];
+  snprintf(text, sizeof text,
+           "%.*s%s,\"cross_attention\":{\"every\":4,\"heads\":8,\"head_dim\":64,"
+           "\"ff_dim\":16384,\"norm_eps\":1e-5}%s",
+           (int)(at - a), a, from, at + strlen(from));
+  lx_config c;
+  lx_error err;
+  ck_assert_msg(load_text(text, &c, &err) == LX_OK, "%s", err.msg);
+  ck_assert_int_eq(c.variant, LX_VARIANT_CROSS_ATTN);
+  ck_assert_int_eq(c.llm.xattn_every, 4);
+  free(a);
+  expect_error("\"variant\":\"prefix\"", "\"variant\":\"cross_attention\"",
+               "llm.cross_attention is missing");
+}
+END_TEST
+
+START_TEST(refuses_bad_values) {
+  expect_error("\"format\":\"lynxeval-model\"", "\"format\":\"gguf\"", "format is \"gguf\"");
+  expect_error("\"format_version\":1", "\"format_version\":7", "format_version 7");
+  expect_error("\"variant\":\"prefix\"", "\"variant\":\"ca\"", "variant \"ca\"");
+  expect_error("\"width\":1408", "\"width\":\"wide\"", "vision.width: must be an integer");
+  expect_error("\"width\":1408", "\"width\":1408.5", "vision.width");
+  expect_error("\"heads\":16", "\"heads\":15", "not a multiple of vision.heads");
+  expect_error("\"patch_size\":14", "\"patch_size\":16", "not a multiple of vision.patch_size");
+  expect_error("\"num_layers\":32,", "", "llm.num_layers: required key is missing");
+  expect_error("\"pad_token_id\":32000", "\"pad_token_id\":32001", "outside the vocabulary");
+  expect_error("\"num_heads\":32", "\"num_heads\":4096", "rotary embeddings need it even");
+  expect_error("\"std\":[0.26862954", "\"std\":[0", "preprocess.std[0] must be positive");
+  expect_error("\"mean\":[0.48145466,", "\"mean\":[", "must be an array of 3 numbers");
+  expect_error("\"template\":\"User: {question}\\nBot:\"", "\"template\":\"hi\"",
+               "no {question} placeholder");
+  expect_error("\"strategy\":\"beam-sample\"", "\"strategy\":\"nucleus\"", "is not one of");
+  expect_error("\"image_size\":420,\"mean\"", "\"image_size\":224,\"mean\"",
+               "differs from vision.image_size");
+  expect_error("\"norm_eps\":1e-6", "\"norm_eps\":-1", "vision.norm_eps");
+  expect_error("{\"format\"", "[{\"format\"", "not a valid JSON object");
+}
+END_TEST
+
+START_TEST(refuses_missing_file) {
+  lx_config c;
+  lx_error err;
+  ck_assert_int_eq(lx_config_load("/nonexistent/config.json", &c, &err), LX_ERR);
+  ck_assert(strstr(err.msg, "/nonexistent/config.json: cannot open") != NULL);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("config");
+  TCase *tc = tcase_create("config");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, loads_the_real_lynx_config);
+  tcase_add_test(tc, loads_cross_attention_variant);
+  tcase_add_test(tc, refuses_bad_values);
+  tcase_add_test(tc, refuses_missing_file);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,268 @@
+/* CPU kernels (model/backend_cpu, model/threads) against plain double-precision loops. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/backend.h"
+#include "model/threads.h"
+#include "testutil.h"
+
+static float *vec(size_t n, unsigned seed) {
+  float *x = malloc(n * sizeof(float));
+  tu_fill(x, n, seed);
+  return x;
+}
+
+/* y = x W^T + b in double, W given as float32. */
+static void naive_linear(float *y, const float *x, int M, const float *w, int N, int K,
+                         const float *b) {
+  for (int m = 0; m < M; m++)
+    for (int n = 0; n < N; n++) {
+      double s = b ? b[n] : 0;
+      for (int k = 0; k < K; k++) s += (double)x[m * K + k] * w[(size_t)n * K + k];
+      y[m * N + n] = (float)s;
+    }
+}
+
+static void check_linear(lx_dtype dtype, int M, int N, int K) {
+  float *x = vec((size_t)M * K, 1), *w = vec((size_t)N * K, 2), *b = vec((size_t)N, 3);
+  float *y = calloc((size_t)M * N, sizeof(float)), *ref = calloc((size_t)M * N, sizeof(float));
+  uint16_t *w16 = malloc((size_t)N * K * 2);
+  lx_tensor t = {.name = "w", .dtype = dtype, .ndim = 2, .shape = {N, K}, .numel = (size_t)N * K};
+  if (dtype == LX_F32) {
+    t.data = w;
+  } else {
+    for (size_t i = 0; i < (size_t)N * K; i++) {
+      if (dtype == LX_BF16) {
+        w16[i] = lx_f32_to_bf16(w[i]);
+        w[i] = lx_bf16_to_f32(w16[i]); /* the reference uses the rounded weights */
+      } else {
+        /* f16: a normal number built from its fields, decoded independently with ldexp. */
+        unsigned bits = (unsigned)((w[i] + 1.0f) * 65535.0f);
+        unsigned sign = bits & 1, exp = 10 + (bits >> 1) % 8, man = (bits >> 4) & 0x3ff;
+        w16[i] = (uint16_t)((sign << 15) | (exp << 10) | man);
+        w[i] = (sign ? -1.0f : 1.0f) * ldexpf(1.0f + (float)man / 1024.0f, (int)exp - 15);
+      }
+    }
+    t.data = w16;
+  }
+  naive_linear(ref, x, M, w, N, K, b);
+  lx_linear(y, x, M, &t, b, false);
+  double e = tu_rel_err(y, ref, (size_t)M * N);
+  ck_assert_msg(e < 1e-6, "linear %s M=%d N=%d K=%d: relative error %g", lx_dtype_name(dtype), M, N,
+                K, e);
+  /* accumulate: y += x W^T + b */
+  lx_linear(y, x, M, &t, b, true);
+  for (size_t i = 0; i < (size_t)M * N; i++) ref[i] *= 2;
+  e = tu_rel_err(y, ref, (size_t)M * N);
+  ck_assert_msg(e < 1e-6, "accumulating linear: relative error %g", e);
+  free(x), free(w), free(b), free(y), free(ref), free(w16);
+}
+
+START_TEST(linear_matches_naive) {
+  const lx_dtype types[] = {LX_F32, LX_BF16, LX_F16};
+  for (int i = 0; i < 3; i++) {
+    check_linear(types[i], 1, 37, 53);  /* decode: matrix-vector */
+    check_linear(types[i], 7, 65, 129); /* odd sizes */
+    check_linear(types[i], 33, 300, 16);
+  }
+  /* 16-bit weights are converted in row blocks of about 8 MiB of float32: K = 65536 gives blocks
+   * of 32 rows, so 70 rows take three blocks, the last one partial. */
+  check_linear(LX_BF16, 3, 70, 65536);
+  check_linear(LX_F16, 1, 70, 65536);
+}
+END_TEST
+
+START_TEST(bf16_rounding_is_nearest_even) {
+  ck_assert_uint_eq(lx_f32_to_bf16(1.0f), 0x3f80);
+  /* 1 + 2^-8 is halfway between bf16 1.0 and 1.0078125: ties to even (1.0). */
+  ck_assert_uint_eq(lx_f32_to_bf16(1.00390625f), 0x3f80);
+  ck_assert_uint_eq(lx_f32_to_bf16(1.01171875f), 0x3f82);
+  ck_assert_float_eq(lx_bf16_to_f32(0xc000), -2.0f);
+  ck_assert(isnan(lx_bf16_to_f32(lx_f32_to_bf16(NAN))));
+  ck_assert_float_eq(lx_f16_to_f32(0x0001), ldexpf(1.0f, -24)); /* smallest subnormal */
+  ck_assert(isinf(lx_f16_to_f32(0x7c00)));
+}
+END_TEST
+
+START_TEST(norms_match_naive) {
+  const int M = 5, D = 77;
+  float *x = vec((size_t)M * D, 4), *g = vec(D, 5), *b = vec(D, 6);
+  float *y = malloc(sizeof(float) * M * D), *ref = malloc(sizeof(float) * M * D);
+  for (int m = 0; m < M; m++) {
+    double mean = 0, var = 0, ss = 0;
+    for (int i = 0; i < D; i++) mean += x[m * D + i];
+    mean /= D;
+    for (int i = 0; i < D; i++) var += pow(x[m * D + i] - mean, 2), ss += pow(x[m * D + i], 2);
+    var /= D;
+    for (int i = 0; i < D; i++)
+      ref[m * D + i] = (float)((x[m * D + i] - mean) / sqrt(var + 1e-5) * g[i] + b[i]);
+  }
+  lx_layernorm(y, x, M, D, g, b, 1e-5f);
+  ck_assert_double_lt(tu_rel_err(y, ref, (size_t)M * D), 1e-6);
+  lx_layernorm(x, x, M, D, g, b, 1e-5f); /* in place */
+  ck_assert_double_lt(tu_rel_err(x, ref, (size_t)M * D), 1e-6);
+  tu_fill(x, (size_t)M * D, 4);
+  for (int m = 0; m < M; m++) {
+    double ss = 0;
+    for (int i = 0; i < D; i++) ss += pow(x[m * D + i], 2);
+    for (int i = 0; i < D; i++) ref[m * D + i] = (float)(x[m * D + i] / sqrt(ss / D + 1e-6) * g[i]);
+  }
+  lx_rmsnorm(y, x, M, D, g, 1e-6f);
+  ck_assert_double_lt(tu_rel_err(y, ref, (size_t)M * D), 1e-6);
+  free(x), free(g), free(b), free(y), free(ref);
+}
+END_TEST
+
+START_TEST(activations_match_formulas) {
+  const size_t n = 10007; /* spans several pool chunks */
+  float *x = vec(n, 7), *y = vec(n, 8), *a = malloc(n * sizeof(float));
+  for (size_t i = 0; i < n; i++) x[i] *= 6;
+  memcpy(a, x, n * sizeof(float));
+  lx_gelu(a, n);
+  for (size_t i = 0; i < n; i++) {
+    double r = 0.5 * x[i] * (1 + erf(x[i] / sqrt(2.0)));
+    ck_assert_double_lt(fabs(a[i] - r), 1e-6 * (1 + fabs(r)));
+  }
+  memcpy(a, x, n * sizeof(float));
+  lx_silu_mul(a, y, n);
+  for (size_t i = 0; i < n; i++) {
+    double r = x[i] / (1 + exp(-(double)x[i])) * y[i];
+    ck_assert_double_lt(fabs(a[i] - r), 1e-6 * (1 + fabs(r)));
+  }
+  memcpy(a, x, n * sizeof(float));
+  lx_axpy(a, 0.5f, y, n);
+  for (size_t i = 0; i < n; i++) ck_assert_float_eq(a[i], x[i] + 0.5f * y[i]);
+  free(x), free(y), free(a);
+}
+END_TEST
+
+START_TEST(rope_matches_rotate_half) {
+  const int T = 3, H = 2, hd = 8, ld = H * hd, maxp = 64;
+  float *x = vec((size_t)T * ld, 9), *orig = malloc(sizeof(float) * T * ld);
+  memcpy(orig, x, sizeof(float) * T * ld);
+  float *table = malloc(sizeof(float) * maxp * hd);
+  lx_rope_table(table, maxp, hd, 10000.0f);
+  int pos[3] = {0, 5, 63};
+  lx_rope(x, T, ld, H, hd, pos, table);
+  for (int t = 0; t < T; t++)
+    for (int h = 0; h < H; h++)
+      for (int i = 0; i < hd; i++) {
+        int j = i % (hd / 2);
+        double ang = pos[t] * pow(10000.0, -2.0 * j / hd);
+        const float *v = orig + t * ld + h * hd;
+        double rot = i < hd / 2 ? -v[i + hd / 2] : v[i - hd / 2];
+        double r = v[i] * cos(ang) + rot * sin(ang);
+        ck_assert_double_lt(fabs(x[t * ld + h * hd + i] - r), 1e-5);
+      }
+  free(x), free(orig), free(table);
+}
+END_TEST
+
+/* out = softmax(scale q k^T, masked) v, per head, in double. */
+static void naive_attention(const lx_attention_args *a) {
+  for (int h = 0; h < a->heads; h++)
+    for (int i = 0; i < a->n_q; i++) {
+      int n = a->causal ? a->q_pos0 + i + 1 : a->n_kv;
+      double *s = malloc(sizeof(double) * (size_t)n), mx = -INFINITY, sum = 0;
+      for (int j = 0; j < n; j++) {
+        double d = 0;
+        for (int c = 0; c < a->head_dim; c++)
+          d += (double)a->q[i * a->ldq + h * a->head_dim + c] *
+               a->k[j * a->ldk + h * a->head_dim + c];
+        s[j] = d * a->scale;
+        mx = fmax(mx, s[j]);
+      }
+      for (int j = 0; j < n; j++) sum += (s[j] = exp(s[j] - mx));
+      for (int c = 0; c < a->head_dim; c++) {
+        double o = 0;
+        for (int j = 0; j < n; j++) o += s[j] / sum * a->v[j * a->ldv + h * a->head_dim + c];
+        a->out[i * a->ldo + h * a->head_dim + c] = (float)o;
+      }
+      free(s);
+    }
+}
+
+static void check_attention(int n_q, int n_kv, int heads, int hd, bool causal) {
+  const int ld = heads * hd;
+  float *q = vec((size_t)n_q * ld, 10), *kv = vec((size_t)n_kv * 2 * ld, 11);
+  float *out = calloc((size_t)n_q * ld, sizeof(float)),
+        *ref = calloc((size_t)n_q * ld, sizeof(float));
+  for (size_t i = 0; i < (size_t)n_q * ld; i++) q[i] *= 3; /* peaky softmax */
+  lx_attention_args a = {.n_q = n_q,
+                         .n_kv = n_kv,
+                         .heads = heads,
+                         .head_dim = hd,
+                         .q = q,
+                         .ldq = ld,
+                         .k = kv,
+                         .ldk = 2 * ld,
+                         .v = kv + ld,
+                         .ldv = 2 * ld,
+                         .out = out,
+                         .ldo = ld,
+                         .scale = 1.0f / sqrtf((float)hd),
+                         .causal = causal,
+                         .q_pos0 = n_kv - n_q};
+  lx_attention(&a);
+  a.out = ref;
+  naive_attention(&a);
+  double e = tu_rel_err(out, ref, (size_t)n_q * ld);
+  ck_assert_msg(e < 1e-6, "attention n_q=%d n_kv=%d causal=%d: relative error %g", n_q, n_kv,
+                causal, e);
+  free(q), free(kv), free(out), free(ref);
+}
+
+START_TEST(attention_matches_naive) {
+  check_attention(26, 26, 2, 88, false); /* ViT */
+  check_attention(8, 130, 8, 64, false); /* resampler over a video */
+  check_attention(13, 13, 4, 32, true);  /* prefill */
+  check_attention(5, 40, 4, 32, true);   /* appending to a cache */
+  check_attention(1, 41, 4, 32, true);   /* decode step */
+  check_attention(1, 9, 3, 5, false);    /* odd sizes, single query */
+}
+END_TEST
+
+typedef struct {
+  int *hits;
+} count_ctx;
+static void mark(void *ctx, int begin, int end) {
+  int *hits = ((count_ctx *)ctx)->hits;
+  for (int i = begin; i < end; i++) hits[i]++;
+}
+
+START_TEST(pool_covers_every_item_once) {
+  for (int threads = 1; threads <= 4; threads++) {
+    lx_threads_set(threads);
+    ck_assert_int_eq(lx_threads_count(), threads);
+    for (int n = 0; n < 300; n += 7) {
+      int *hits = calloc((size_t)n + 1, sizeof(int));
+      count_ctx c = {hits};
+      lx_parallel_for(n, 3, mark, &c);
+      for (int i = 0; i < n; i++) ck_assert_int_eq(hits[i], 1);
+      free(hits);
+    }
+  }
+  lx_threads_set(0);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("kernels");
+  TCase *tc = tcase_create("cpu");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, linear_matches_naive);
+  tcase_add_test(tc, bf16_rounding_is_nearest_even);
+  tcase_add_test(tc, norms_match_naive);
+  tcase_add_test(tc, activations_match_formulas);
+  tcase_add_test(tc, rope_matches_rotate_half);
+  tcase_add_test(tc, attention_matches_naive);
+  tcase_add_test(tc, pool_covers_every_item_once);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

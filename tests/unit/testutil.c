@@ -1,0 +1,77 @@
+#include "testutil.h"
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+char *tu_tempdir(void) {
+  const char *base = getenv("TMPDIR");
+  if (!base || !*base) base = "/tmp";
+  size_t n = strlen(base) + 32;
+  char *dir = malloc(n);
+  snprintf(dir, n, "%s/lxtest-XXXXXX", base);
+  if (!mkdtemp(dir)) {
+    perror("mkdtemp");
+    abort();
+  }
+  return dir;
+}
+
+char *tu_write(const char *dir, const char *name, const void *data, size_t len) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *path = malloc(n);
+  snprintf(path, n, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  if (!f || (len && fwrite(data, 1, len, f) != len)) {
+    perror(path);
+    abort();
+  }
+  fclose(f);
+  return path;
+}
+
+char *tu_write_safetensors(const char *dir, const char *name, const char *header_json,
+                           const void *data, size_t data_len) {
+  size_t hl = strlen(header_json);
+  size_t padded = (hl + 7) / 8 * 8;
+  size_t total = 8 + padded + data_len;
+  unsigned char *buf = calloc(1, total);
+  uint64_t h = padded;
+  for (int i = 0; i < 8; i++) buf[i] = (unsigned char)(h >> (8 * i));
+  memcpy(buf + 8, header_json, hl);
+  memset(buf + 8 + hl, ' ', padded - hl);
+  if (data_len) memcpy(buf + 8 + padded, data, data_len);
+  char *path = tu_write(dir, name, buf, total);
+  free(buf);
+  return path;
+}
+
+double tu_rel_err(const float *a, const float *b, size_t n) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = (double)a[i] - (double)b[i];
+    num += d * d;
+    den += (double)b[i] * b[i];
+  }
+  return den > 0 ? sqrt(num / den) : sqrt(num);
+}
+
+void tu_fill(float *x, size_t n, unsigned seed) {
+  uint64_t s = 0x9E3779B97F4A7C15ull ^ seed;
+  for (size_t i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    x[i] = (float)((double)(s >> 11) / (double)(1ull << 53) * 2.0 - 1.0);
+  }
+}
+
+long long tu_rss_bytes(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long long kb = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "VmRSS: %lld kB", &kb) == 1) break;
+  fclose(f);
+  return kb * 1024;
+}
