@@ -1,0 +1,102 @@
+#!/bin/sh
+# The lynxeval command line: `logits` against the golden files, and every kind of bad input
+# refused with a clear message and the right exit status, never a crash or a clobbered output.
+# usage: test_logits.sh LYNXEVAL PYTHON GOLDEN_DIR MODELS_DIR
+set -u
+lynxeval=$1 python=$2 golden=$3 models=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+
+# expect NAME STATUS NEEDLE -- command...: exit status and a substring of stderr.
+expect() {
+  name=$1 status=$2 needle=$3
+  shift 4
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  if [ "$got" -ne "$status" ]; then
+    fail "$name: exit $got, expected $status: $(cat "$tmp/err")"
+  elif [ -n "$needle" ] && ! grep -qF -- "$needle" "$tmp/err" "$tmp/out"; then
+    fail "$name: output lacks '$needle': $(cat "$tmp/err")"
+  elif grep -q "AddressSanitizer\|runtime error" "$tmp/err"; then
+    fail "$name: sanitizer report: $(cat "$tmp/err")"
+  else
+    pass "$name"
+  fi
+}
+
+# compare NAME OUT GOLDEN: relative L2 error <= 1e-5.
+compare() {
+  if "$python" - "$2" "$3" <<'PY'
+import sys
+import numpy as np
+a = np.fromfile(sys.argv[1], "<f4")
+r = np.fromfile(sys.argv[2], "<f4")
+e = float(np.linalg.norm(a - r) / np.linalg.norm(r)) if a.shape == r.shape else float("inf")
+print(f"    relative error {e:.3g}")
+sys.exit(0 if e <= 1e-5 else 1)
+PY
+  then pass "$1"; else fail "$1"; fi
+}
+
+A=1,263,310,296,266,13,300,301,283,63,77,13,302,300
+pt=$models/pt
+
+expect "image + text" 0 "321 values" -- "$lynxeval" logits --model "$pt" --tokens $A --pixels "$golden/pixels_image.f32" --out "$tmp/img.f32"
+compare "image + text matches the reference" "$tmp/img.f32" "$golden/logits_image_text.f32"
+expect "video + text" 0 "" -- "$lynxeval" logits --model "$pt" --tokens $A --pixels "$golden/pixels_video.f32" --frames 5 --out "$tmp/vid.f32"
+compare "video + text matches the reference" "$tmp/vid.f32" "$golden/logits_video_text.f32"
+expect "text only" 0 "" -- "$lynxeval" logits --model "$pt" --tokens=$A --out "$tmp/txt.f32" --threads 1
+compare "text only matches the reference" "$tmp/txt.f32" "$golden/logits_text.f32"
+expect "cross-attention model" 0 "" -- "$lynxeval" logits --model "$models/ca" --tokens $A --pixels "$golden/pixels_image.f32" --out "$tmp/ca.f32"
+compare "cross-attention model matches the reference" "$tmp/ca.f32" "$golden/logits_ca_image_text.f32"
+
+expect "help" 0 "--tokens" -- "$lynxeval" logits --help
+expect "top-level help" 0 "logits" -- "$lynxeval" --help
+expect "help command" 0 "--model" -- "$lynxeval" help info
+expect "no command" 2 "usage" -- "$lynxeval"
+expect "unknown command" 2 "unknown command 'lgits'" -- "$lynxeval" lgits
+expect "unknown option" 2 "unknown option '--token'" -- "$lynxeval" logits --model "$pt" --token 1 --out "$tmp/x"
+expect "missing --out" 2 "--model and --out are required" -- "$lynxeval" logits --model "$pt" --tokens 1
+expect "missing value" 2 "needs a value" -- "$lynxeval" logits --model "$pt" --tokens
+expect "both --tokens and --prompt" 2 "exactly one of" -- "$lynxeval" logits --model "$pt" --tokens 1 --prompt hi --out "$tmp/x"
+expect "--prompt before the tokenizer exists" 2 "tokenizer" -- "$lynxeval" logits --model "$pt" --prompt hi --out "$tmp/x"
+expect "token not a number" 2 "item 2 ('abc')" -- "$lynxeval" logits --model "$pt" --tokens 1,abc --out "$tmp/x"
+expect "empty token item" 2 "item 2 ('')" -- "$lynxeval" logits --model "$pt" --tokens 1,,2 --out "$tmp/x"
+expect "token out of range" 2 "not a token id in [0, 320]" -- "$lynxeval" logits --model "$pt" --tokens 1,321 --out "$tmp/x"
+expect "bad --threads" 2 "--threads" -- "$lynxeval" logits --model "$pt" --tokens 1 --threads -3 --out "$tmp/x"
+expect "missing model" 1 "/nonexistent/config.json: cannot open" -- "$lynxeval" logits --model /nonexistent --tokens 1 --out "$tmp/x"
+
+head -c 1000 "$golden/pixels_image.f32" >"$tmp/short.f32"
+expect "pixels of the wrong size" 1 "not a whole number of [3,70,70] frames" -- "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/short.f32" --out "$tmp/x"
+cat "$golden/pixels_image.f32" "$golden/pixels_image.f32" >"$tmp/two.f32"
+expect "two frames" 1 "holds 2 frames; the model takes 1 (an image) or 5" -- "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/two.f32" --out "$tmp/x"
+expect "--frames disagrees" 1 "holds 1 frames but --frames says 5" -- "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$golden/pixels_image.f32" --frames 5 --out "$tmp/x"
+"$python" -c "import numpy as np; a=np.fromfile('$golden/pixels_image.f32','<f4'); a[100]=np.nan; a.tofile('$tmp/nan.f32')"
+expect "NaN pixel" 1 "value 100 is not a finite number" -- "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/nan.f32" --out "$tmp/x"
+expect "missing pixels file" 1 "cannot open" -- "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/none.f32" --out "$tmp/x"
+
+# A failed call leaves an existing output untouched.
+printf 'good' >"$tmp/keep.f32"
+"$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/short.f32" --out "$tmp/keep.f32" 2>/dev/null
+if [ "$(cat "$tmp/keep.f32")" = good ]; then pass "failed call keeps the old output"; else fail "failed call clobbered the output"; fi
+
+# Broken model directories.
+mkdir -p "$tmp/trunc" "$tmp/badcfg"
+cp "$pt/config.json" "$pt/tokenizer.model" "$tmp/trunc/"
+head -c 5000000 "$pt/model.safetensors" >"$tmp/trunc/model.safetensors"
+expect "truncated weights" 1 "model.safetensors: tensor" -- "$lynxeval" logits --model "$tmp/trunc" --tokens 1 --out "$tmp/x"
+cp "$pt/model.safetensors" "$pt/tokenizer.model" "$tmp/badcfg/"
+printf '{"format": "lynxeval-model", ' >"$tmp/badcfg/config.json"
+expect "broken config.json" 1 "config.json: not a valid JSON object" -- "$lynxeval" logits --model "$tmp/badcfg" --tokens 1 --out "$tmp/x"
+
+expect "info" 0 "variant:    prefix" -- "$lynxeval" info --model "$pt"
+expect "info on bf16" 0 "BF16 3093810" -- "$lynxeval" info --model "$models/pt-bf16"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures command-line checks failed"
+  exit 1
+fi
+echo "all command-line checks passed"

@@ -1,0 +1,347 @@
+/* The whole model against the independent PyTorch reference (tests/reference/).
+ *
+ * Needs two directories, given by the environment (ctest sets them):
+ *   LX_GOLDEN_DIR  tests/reference/golden: manifest.json, inputs and golden outputs
+ *   LX_MODELS_DIR  the fake release converted by tools/convert_lynx.py into model directories
+ *                  pt (f32, .bin shards), pt-st (f32, .safetensors shards), pt-bf16, ca, ca-gate0
+ * Every comparison is the relative L2 error ||c - ref|| / ||ref||, printed as it is checked.
+ */
+#include <cJSON.h>
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/fileio.h"
+#include "model/lynx.h"
+#include "testutil.h"
+
+#define TOL_F32  1e-5 /* f32 weights (acceptance) */
+#define TOL_BF16 2e-2 /* bf16 weights against the f32 reference (acceptance) */
+
+static const char *golden_dir, *models_dir;
+static cJSON *manifest;
+
+static char *path2(const char *dir, const char *name) {
+  return lx_path_join(dir, name);
+}
+
+static float *read_f32(const char *dir, const char *name, size_t *n) {
+  char *p = path2(dir, name);
+  float *x;
+  size_t count;
+  lx_error err;
+  ck_assert_msg(lx_read_f32_file(p, (size_t)1 << 28, &x, &count, &err) == LX_OK, "%s", err.msg);
+  free(p);
+  if (n) *n = count;
+  return x;
+}
+
+static lx_model *load(const char *name) {
+  char *dir = path2(models_dir, name);
+  lx_model *m;
+  lx_error err;
+  ck_assert_msg(lx_model_load(dir, &m, &err) == LX_OK, "%s", err.msg);
+  free(dir);
+  return m;
+}
+
+/* Encodes a pixels file: media [L, D] (and optionally the ViT output). */
+static float *encode(const lx_model *m, const char *pixels_name, float **vit_out) {
+  size_t n;
+  float *px = read_f32(golden_dir, pixels_name, &n);
+  const lx_config *c = &m->cfg;
+  int frames = (int)(n / ((size_t)3 * c->vit.image_size * c->vit.image_size));
+  float *media = calloc((size_t)c->resampler.n_latents * c->llm.hidden, sizeof(float));
+  if (vit_out) *vit_out = calloc((size_t)frames * c->vit.n_tokens * c->vit.width, sizeof(float));
+  lx_error err;
+  ck_assert_msg(lx_model_encode(m, px, frames, vit_out ? *vit_out : NULL, media, &err) == LX_OK,
+                "%s", err.msg);
+  free(px);
+  return media;
+}
+
+static int *ids_of(const cJSON *tokens, int *n) {
+  *n = cJSON_GetArraySize(tokens);
+  int *ids = malloc(sizeof(int) * (size_t)(*n ? *n : 1));
+  for (int i = 0; i < *n; i++) ids[i] = cJSON_GetArrayItem(tokens, i)->valueint;
+  return ids;
+}
+
+/* Logits of the case's rows on model m: [rows, V]; rows computed as one batch, or one at a time. */
+static float *case_logits(const lx_model *m, const cJSON *rows, bool one_at_a_time) {
+  const int R = cJSON_GetArraySize(rows), V = m->cfg.llm.vocab_size;
+  lx_prompt *p = calloc((size_t)R, sizeof *p);
+  int capacity = 0;
+  for (int r = 0; r < R; r++) {
+    const cJSON *row = cJSON_GetArrayItem(rows, r);
+    const cJSON *media = cJSON_GetObjectItem(row, "media");
+    p[r].media = cJSON_IsString(media) ? encode(m, media->valuestring, NULL) : NULL;
+    p[r].ids = ids_of(cJSON_GetObjectItem(row, "tokens"), &p[r].n_ids);
+    int need = p[r].n_ids +
+               (p[r].media && m->cfg.variant == LX_VARIANT_PREFIX ? m->cfg.resampler.n_latents : 0);
+    if (need > capacity) capacity = need;
+  }
+  float *logits = calloc((size_t)R * V, sizeof(float));
+  lx_error err;
+  for (int r0 = 0; r0 < R; r0 += one_at_a_time ? 1 : R) {
+    int n = one_at_a_time ? 1 : R;
+    lx_session *s;
+    ck_assert_msg(lx_session_new(m, n, capacity, &s, &err) == LX_OK, "%s", err.msg);
+    ck_assert_msg(lx_session_prefill(s, p + r0, logits + (size_t)r0 * V, &err) == LX_OK, "%s",
+                  err.msg);
+    lx_session_free(s);
+  }
+  for (int r = 0; r < R; r++) {
+    free((void *)p[r].media);
+    free((void *)p[r].ids);
+  }
+  free(p);
+  return logits;
+}
+
+static void expect_close(const char *what, const float *got, const float *ref, size_t n,
+                         double tol) {
+  double e = tu_rel_err(got, ref, n);
+  printf("  %-58s relative error %.3g (limit %.0e)\n", what, e, tol);
+  ck_assert_msg(e <= tol, "%s: relative error %g exceeds %g", what, e, tol);
+}
+
+static const cJSON *find_case(const char *name) {
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(manifest, "cases")) {
+    if (strcmp(cJSON_GetObjectItem(c, "name")->valuestring, name) == 0) return c;
+  }
+  ck_abort_msg("golden case %s not in the manifest", name);
+  return NULL;
+}
+
+/* Every golden case on the model the reference ran, batched and one row at a time; the f32 cases
+ * also on the conversion from .safetensors shards and, looser, on the bf16 conversion. */
+START_TEST(golden_cases) {
+  const cJSON *c;
+  int checked = 0;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(manifest, "cases")) {
+    const char *name = cJSON_GetObjectItem(c, "name")->valuestring;
+    const char *model = cJSON_GetObjectItem(c, "model")->valuestring;
+    const char *kind = cJSON_GetObjectItem(c, "kind")->valuestring;
+    size_t n;
+    float *ref = read_f32(golden_dir, cJSON_GetObjectItem(c, "output")->valuestring, &n);
+    const char *dirs[3] = {model, NULL, NULL};
+    double tols[3] = {TOL_F32, TOL_F32, TOL_BF16};
+    if (strcmp(model, "pt") == 0) dirs[1] = "pt-st", dirs[2] = "pt-bf16";
+    for (int d = 0; d < 3; d++) {
+      if (!dirs[d]) continue;
+      lx_model *m = load(dirs[d]);
+      char what[160];
+      if (strcmp(kind, "logits") == 0) {
+        const cJSON *rows = cJSON_GetObjectItem(c, "rows");
+        for (int single = 0; single < 2; single++) {
+          float *got = case_logits(m, rows, single);
+          snprintf(what, sizeof what, "%s on %s%s", name, dirs[d],
+                   single ? " (one row at a time)" : "");
+          expect_close(what, got, ref, n, tols[d]);
+          free(got);
+        }
+      } else {
+        float *vit = NULL;
+        float *media = encode(m, cJSON_GetObjectItem(c, "media")->valuestring, &vit);
+        snprintf(what, sizeof what, "%s on %s", name, dirs[d]);
+        expect_close(what, strcmp(kind, "vit") == 0 ? vit : media, ref, n, tols[d]);
+        free(vit);
+        free(media);
+      }
+      lx_model_free(m);
+    }
+    free(ref);
+    checked++;
+  }
+  ck_assert_int_ge(checked, 10);
+}
+END_TEST
+
+/* Prefill, then one decode step through the KV cache, equals the reference's full forward of the
+ * longer sequence. */
+START_TEST(kv_cache_step_matches_full_forward) {
+  const cJSON *c = find_case("logits_image_text_next");
+  const cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "rows"), 0);
+  lx_model *m = load("pt");
+  float *media = encode(m, cJSON_GetObjectItem(row, "media")->valuestring, NULL);
+  int n;
+  int *ids = ids_of(cJSON_GetObjectItem(row, "tokens"), &n);
+  const int V = m->cfg.llm.vocab_size;
+  float *logits = calloc((size_t)V, sizeof(float));
+  lx_session *s;
+  lx_error err;
+  ck_assert(lx_session_new(m, 1, 64, &s, &err) == LX_OK);
+  lx_prompt p = {media, ids, n - 1};
+  ck_assert_msg(lx_session_prefill(s, &p, logits, &err) == LX_OK, "%s", err.msg);
+  ck_assert_msg(lx_session_step(s, &ids[n - 1], logits, &err) == LX_OK, "%s", err.msg);
+  ck_assert_int_eq(lx_session_length(s, 0), m->cfg.resampler.n_latents + n);
+  size_t nref;
+  float *ref = read_f32(golden_dir, "logits_image_text_next.f32", &nref);
+  expect_close("prefill + 1 step vs reference full forward", logits, ref, nref, TOL_F32);
+  lx_session_free(s);
+  free(ref), free(logits), free(ids), free(media);
+  lx_model_free(m);
+}
+END_TEST
+
+/* With both gates at 0, the CA model with an image equals the plain LLM (the prefix model with the
+ * same LLM and adapter weights, text only). */
+START_TEST(cross_attention_with_zero_gates_is_the_plain_llm) {
+  const cJSON *c = find_case("logits_batch");
+  lx_model *ca0 = load("ca-gate0"), *pt = load("pt");
+  const cJSON *row;
+  cJSON_ArrayForEach(row, cJSON_GetObjectItem(c, "rows")) {
+    int n;
+    int *ids = ids_of(cJSON_GetObjectItem(row, "tokens"), &n);
+    float *media = encode(ca0, cJSON_GetObjectItem(row, "media")->valuestring, NULL);
+    const int V = pt->cfg.llm.vocab_size;
+    float *a = calloc((size_t)V, sizeof(float)), *b = calloc((size_t)V, sizeof(float));
+    lx_session *s1, *s2;
+    lx_error err;
+    lx_prompt with_media = {media, ids, n}, text_only = {NULL, ids, n};
+    ck_assert(lx_session_new(ca0, 1, n, &s1, &err) == LX_OK);
+    ck_assert(lx_session_new(pt, 1, n, &s2, &err) == LX_OK);
+    ck_assert_msg(lx_session_prefill(s1, &with_media, a, &err) == LX_OK, "%s", err.msg);
+    ck_assert_msg(lx_session_prefill(s2, &text_only, b, &err) == LX_OK, "%s", err.msg);
+    expect_close("CA (gates 0, with media) vs plain LLM (text only)", a, b, (size_t)V, 1e-6);
+    lx_session_free(s1);
+    lx_session_free(s2);
+    free(a), free(b), free(ids), free(media);
+  }
+  lx_model_free(ca0);
+  lx_model_free(pt);
+}
+END_TEST
+
+/* F32 weights are used in place: no tensor is copied, matrices point into the mapping. */
+START_TEST(f32_model_is_not_copied) {
+  lx_model *m = load("pt");
+  ck_assert_uint_eq(lx_weights_copied_bytes(m->weights), 0);
+  const void *base;
+  size_t len;
+  lx_weights_mapping(m->weights, &base, &len);
+  const char *p = m->llm.lm_head.data;
+  ck_assert(p >= (const char *)base && p < (const char *)base + len);
+  lx_model_free(m);
+  m = load("pt-bf16");
+  lx_weights_mapping(m->weights, &base, &len);
+  p = m->vit.blocks[0].fc1.data;
+  ck_assert_int_eq(m->vit.blocks[0].fc1.dtype, LX_BF16);
+  ck_assert(p >= (const char *)base && p < (const char *)base + len);
+  lx_model_free(m);
+}
+END_TEST
+
+START_TEST(bad_requests_are_refused) {
+  lx_model *m = load("pt");
+  lx_error err;
+  lx_session *s;
+  float *logits = calloc((size_t)m->cfg.llm.vocab_size, sizeof(float));
+  int bad[2] = {1, 321};
+  ck_assert(lx_session_new(m, 1, 8, &s, &err) == LX_OK);
+  lx_prompt p = {NULL, bad, 2};
+  ck_assert_int_eq(lx_session_prefill(s, &p, logits, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "token id 321") != NULL, "%s", err.msg);
+  lx_prompt empty = {NULL, bad, 0};
+  ck_assert_int_eq(lx_session_prefill(s, &empty, logits, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "empty prompt") != NULL, "%s", err.msg);
+  int many[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  lx_prompt longp = {NULL, many, 9};
+  ck_assert_int_eq(lx_session_prefill(s, &longp, logits, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "exceeds the session capacity") != NULL, "%s", err.msg);
+  ck_assert_int_eq(lx_session_step(s, bad, logits, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "before prefill") != NULL, "%s", err.msg);
+  lx_session_free(s);
+  ck_assert_int_eq(lx_session_new(m, 1, 100000, &s, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "positions requested") != NULL, "%s", err.msg);
+  float px[1] = {0};
+  ck_assert_int_eq(lx_model_encode(m, px, 3, NULL, logits, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "3 frames") != NULL, "%s", err.msg);
+  free(logits);
+  lx_model_free(m);
+  lx_model *none;
+  ck_assert_int_eq(lx_model_load("/nonexistent-model-dir", &none, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "/nonexistent-model-dir/config.json") != NULL, "%s", err.msg);
+}
+END_TEST
+
+/* A config that disagrees with the weights is refused, naming the tensor. */
+START_TEST(config_weight_mismatch_is_refused) {
+  char *dir = tu_tempdir();
+  char *src_cfg = path2(models_dir, "pt/config.json");
+  char *text;
+  size_t len;
+  lx_error err;
+  ck_assert(lx_read_file(src_cfg, 1 << 20, &text, &len, &err) == LX_OK);
+  char *at = strstr(text, "\"num_latents\": 8");
+  ck_assert_ptr_nonnull(at);
+  at[strlen("\"num_latents\": ")] = '9';
+  free(tu_write(dir, "config.json", text, len));
+  char *weights = path2(models_dir, "pt/model.safetensors");
+  char *abs_weights = realpath(weights, NULL);
+  char *link = path2(dir, "model.safetensors");
+  ck_assert_int_eq(symlink(abs_weights, link), 0);
+  lx_model *m;
+  ck_assert_int_eq(lx_model_load(dir, &m, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "'resampler.latents' has shape [8,128], config.json says [9,128]"),
+                "%s", err.msg);
+  /* A ViT with one block fewer than the file leaves tensors unused: refused, named. */
+  at[strlen("\"num_latents\": ")] = '8';
+  char *depth = strstr(text, "\"depth\": 3");
+  ck_assert_ptr_nonnull(depth);
+  depth[strlen("\"depth\": ")] = '2';
+  free(tu_write(dir, "config.json", text, len));
+  ck_assert_int_eq(lx_model_load(dir, &m, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "'vit.blocks.2.") && strstr(err.msg, "not part of the model"), "%s",
+                err.msg);
+  unlink(link);
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ck_assert_int_eq(system(cmd), 0);
+  free(text), free(src_cfg), free(weights), free(abs_weights), free(link), free(dir);
+}
+END_TEST
+
+int main(void) {
+  golden_dir = getenv("LX_GOLDEN_DIR");
+  models_dir = getenv("LX_MODELS_DIR");
+  if (!golden_dir || !models_dir) {
+    fprintf(stderr, "test_model: set LX_GOLDEN_DIR and LX_MODELS_DIR (ctest does)\n");
+    return EXIT_FAILURE;
+  }
+  char *mp = lx_path_join(golden_dir, "manifest.json");
+  char *text;
+  size_t len;
+  lx_error err;
+  if (lx_read_file(mp, 1 << 20, &text, &len, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return EXIT_FAILURE;
+  }
+  manifest = cJSON_Parse(text);
+  free(text);
+  free(mp);
+  if (!manifest) {
+    fprintf(stderr, "manifest.json: invalid JSON\n");
+    return EXIT_FAILURE;
+  }
+  Suite *s = suite_create("model");
+  TCase *tc = tcase_create("golden");
+  tcase_set_timeout(tc, 600);
+  tcase_add_test(tc, golden_cases);
+  tcase_add_test(tc, kv_cache_step_matches_full_forward);
+  tcase_add_test(tc, cross_attention_with_zero_gates_is_the_plain_llm);
+  tcase_add_test(tc, f32_model_is_not_copied);
+  tcase_add_test(tc, bad_requests_are_refused);
+  tcase_add_test(tc, config_weight_mismatch_is_refused);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_set_fork_status(sr, CK_NOFORK); /* printed errors stay in order */
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  cJSON_Delete(manifest);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
