@@ -7,6 +7,8 @@
   vicuna-7b/                    Hugging Face LLaMA directory: config.json, tokenizer.model and the
                                 weights sharded with an index (.bin or .safetensors shards)
   finetune_lynx.pt              {'model': {...}} with bridge.*, adapters, absolute_frame_pos_embed
+                                (variants: _ca with cross-attention blocks, _ca_gate0 with both
+                                gates at 0, _override also carrying ViT and LLM tensors)
   LYNX.yaml                     the reference's hyperparameter file
 
 The same seed gives the same tensors. Sizes are tiny, but every structural feature of the real
@@ -180,6 +182,26 @@ def cross_attn_state(g, d, every, gates):
     return sd
 
 
+def override_state(g, d, lynx):
+    """A Lynx checkpoint that also carries ViT and LLM tensors (in the Lynx model's own names:
+    StableAttention q_proj/k_proj/v_proj, a pos_embed already at the run resolution, embeddings
+    with the [PAD] row). The reference loads them over the base files; so must a converter."""
+    W, D, I, V = d["vit_width"], d["llm_hidden"], d["llm_intermediate"], d["vocab"] + 1
+    T = 1 + (d["image_res"] // d["patch"]) ** 2
+    sd = dict(lynx)
+    sd["vision_encoder.pos_embed"] = _randn(g, 1, T, W, std=0.5)
+    sd["vision_encoder.blocks.1.attn.q_proj.weight"] = _linear(g, W, W)
+    sd["vision_encoder.blocks.1.attn.q_proj.bias"] = _randn(g, W, std=0.1)
+    sd["vision_encoder.blocks.2.attn.v_proj.weight"] = _linear(g, W, W)
+    sd["vision_encoder.blocks.0.mlp.fc2.weight"] = _linear(g, W, int(W * d["mlp_ratio"]))
+    sd["LLM.model.embed_tokens.weight"] = _randn(g, V, D)
+    sd["LLM.lm_head.weight"] = _linear(g, V, D)
+    sd["LLM.model.layers.1.mlp.up_proj.weight"] = _linear(g, I, D)
+    sd["LLM.model.layers.3.self_attn.k_proj.weight"] = _linear(g, D, D)
+    sd["LLM.model.norm.weight"] = _norm_w(g, D)
+    return sd
+
+
 # ---- a minimal SentencePiece model file (protobuf written by hand) ----------------------------
 
 def _varint(n):
@@ -326,13 +348,15 @@ def write_release(out, seed=1234, d=TINY, llm_format="bin"):
     lynx_ca = dict(lynx, **cross_attn_state(_gen(seed + 1), d, every=2, gates=(0.7, -0.4)))
     lynx_ca0 = {k: (torch.zeros_like(v) if k.endswith(("attn_gate", "ff_gate")) else v)
                 for k, v in lynx_ca.items()}
+    lynx_override = override_state(_gen(seed + 2), d, lynx)
     torch.save(eva, os.path.join(out, "eva_vit_g.pth"))
     write_llm_dir(os.path.join(out, "vicuna-7b"), d, llm, fmt="bin")
     write_llm_dir(os.path.join(out, "vicuna-7b-st"), d, llm, fmt="safetensors")
     torch.save({"model": lynx}, os.path.join(out, "finetune_lynx.pt"))
     torch.save(lynx_ca, os.path.join(out, "finetune_lynx_ca.pt"))  # unwrapped on purpose
     torch.save({"model": lynx_ca0}, os.path.join(out, "finetune_lynx_ca_gate0.pt"))
+    torch.save({"model": lynx_override}, os.path.join(out, "finetune_lynx_override.pt"))
     write_yaml(os.path.join(out, "LYNX.yaml"), d, "vicuna-7b")
     write_yaml(os.path.join(out, "LYNX_st.yaml"), d, "vicuna-7b-st")
     write_yaml(os.path.join(out, "LYNX_CA.yaml"), d, "vicuna-7b", cross_attn_every=2)
-    return tensors_digest(eva, llm, lynx, lynx_ca)
+    return tensors_digest(eva, llm, lynx, lynx_ca, lynx_override)

@@ -12,7 +12,7 @@
                                                and compare (reproducibility)
 
 Golden files are raw little-endian float32; GOLDEN/manifest.json lists every case: which model
-(pt, pt-bf16, ca), which media and token rows, the output file and its shape.
+(pt, pt-bf16, pt-override, ca), which media and token rows, the output file and its shape.
 Run it with Debian's python3 (python3-torch, python3-yaml).
 """
 import argparse
@@ -45,15 +45,14 @@ def save(path, t):
 
 
 def round_to_bf16(model):
+    """Rounds every parameter to bf16 (the RoPE tables are computed at run time and stay f32)."""
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(p.bfloat16().float())
-        for name in ("cos_cached", "sin_cached"):
-            pass  # buffers computed at run time stay float32, as in the converted model
     return model
 
 
-def compute(release, out):
+def compute(release):
     """Every golden case: (name, tensor, case description)."""
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     pt = lynx_reference.Lynx(release, vit_layers=fake_release.TINY["vit_layers"])
@@ -74,35 +73,44 @@ def compute(release, out):
     case("resampler_image", "pt", "media", media_img[0], media="pixels_image.f32")
     case("resampler_video", "pt", "media", media_vid[0], media="pixels_video.f32")
 
-    def logits(model, name, model_name, rows_spec):
-        rows = [(media_img if m == "pixels_image.f32" else media_vid if m == "pixels_video.f32" else None, ids)
-                for m, ids in rows_spec]
+    def logits(model, name, model_name, rows_spec, media):
+        """media: pixels file name -> that model's resampler output [1, L, D]."""
+        rows = [(media[m] if m else None, ids) for m, ids in rows_spec]
         case(name, model_name, "logits", model.logits(rows),
              rows=[{"media": m, "tokens": ids} for m, ids in rows_spec])
 
-    logits(pt, "logits_image_text", "pt", [("pixels_image.f32", PROMPT_A)])
-    logits(pt, "logits_video_text", "pt", [("pixels_video.f32", PROMPT_A)])
-    logits(pt, "logits_text", "pt", [(None, PROMPT_A)])
-    logits(pt, "logits_batch", "pt", [("pixels_image.f32", PROMPT_A), ("pixels_video.f32", PROMPT_B)])
-    logits(pt, "logits_text_batch", "pt", [(None, PROMPT_A), (None, PROMPT_B)])
-    logits(pt, "logits_image_text_next", "pt", [("pixels_image.f32", PROMPT_A + [NEXT_TOKEN])])
+    def media_of(model):
+        return {"pixels_image.f32": model.media(img)[1], "pixels_video.f32": model.media(vid)[1]}
+
+    pt_media = {"pixels_image.f32": media_img, "pixels_video.f32": media_vid}
+    logits(pt, "logits_image_text", "pt", [("pixels_image.f32", PROMPT_A)], pt_media)
+    logits(pt, "logits_video_text", "pt", [("pixels_video.f32", PROMPT_A)], pt_media)
+    logits(pt, "logits_text", "pt", [(None, PROMPT_A)], pt_media)
+    logits(pt, "logits_batch", "pt", [("pixels_image.f32", PROMPT_A), ("pixels_video.f32", PROMPT_B)], pt_media)
+    logits(pt, "logits_text_batch", "pt", [(None, PROMPT_A), (None, PROMPT_B)], pt_media)
+    logits(pt, "logits_image_text_next", "pt", [("pixels_image.f32", PROMPT_A + [NEXT_TOKEN])], pt_media)
 
     ca = lynx_reference.Lynx(release, yaml_name="LYNX_CA.yaml", lynx_name="finetune_lynx_ca.pt",
                              vit_layers=fake_release.TINY["vit_layers"])
-    _, media_img_ca = ca.media(img)
-    _, media_vid_ca = ca.media(vid)
-    assert torch.equal(media_img_ca, media_img) and torch.equal(media_vid_ca, media_vid)
-    logits(ca, "logits_ca_image_text", "ca", [("pixels_image.f32", PROMPT_A)])
-    logits(ca, "logits_ca_batch", "ca", [("pixels_image.f32", PROMPT_A), ("pixels_video.f32", PROMPT_B)])
+    ca_media = media_of(ca)
+    assert all(torch.equal(ca_media[k], pt_media[k]) for k in pt_media)
+    logits(ca, "logits_ca_image_text", "ca", [("pixels_image.f32", PROMPT_A)], ca_media)
+    logits(ca, "logits_ca_batch", "ca", [("pixels_image.f32", PROMPT_A), ("pixels_video.f32", PROMPT_B)], ca_media)
+
+    # Lynx tensors overriding the EVA and LLaMA files (vision_encoder.*, LLM.*).
+    ov = lynx_reference.Lynx(release, lynx_name="finetune_lynx_override.pt",
+                             vit_layers=fake_release.TINY["vit_layers"])
+    vit_ov = ov.vit(img)
+    assert not torch.allclose(vit_ov, vit_img)
+    case("vit_image_override", "pt-override", "vit", vit_ov, media="pixels_image.f32")
+    logits(ov, "logits_override_image_text", "pt-override", [("pixels_image.f32", PROMPT_A)], media_of(ov))
 
     # The same computation with every weight rounded to bf16 first: what a bf16 conversion must
     # reproduce (to float32 rounding), as opposed to the float32 goldens it only approximates.
     bf = round_to_bf16(lynx_reference.Lynx(release, vit_layers=fake_release.TINY["vit_layers"]))
-    _, media_img_bf = bf.media(img)
-    _, media_vid_bf = bf.media(vid)
-    media_img, media_vid = media_img_bf, media_vid_bf
-    logits(bf, "logits_image_text_bf16", "pt-bf16", [("pixels_image.f32", PROMPT_A)])
-    logits(bf, "logits_batch_bf16", "pt-bf16", [("pixels_image.f32", PROMPT_A), ("pixels_video.f32", PROMPT_B)])
+    bf_media = media_of(bf)
+    logits(bf, "logits_image_text_bf16", "pt-bf16", [("pixels_image.f32", PROMPT_A)], bf_media)
+    logits(bf, "logits_batch_bf16", "pt-bf16", [("pixels_image.f32", PROMPT_A), ("pixels_video.f32", PROMPT_B)], bf_media)
     return inputs, cases
 
 
@@ -120,7 +128,7 @@ def release_digest(release):
 
 def cmd_golden(args):
     os.makedirs(args.out, exist_ok=True)
-    inputs, cases = compute(args.release, args.out)
+    inputs, cases = compute(args.release)
     for name, t in inputs.items():
         save(os.path.join(args.out, name), t)
     for desc, t in cases:
@@ -150,7 +158,7 @@ def cmd_check(args):
               file=sys.stderr)
         return 1
     if args.recompute:
-        inputs, cases = compute(args.release, None)
+        inputs, cases = compute(args.release)
         worst = 0.0
         for desc, t in cases:
             ref = np.fromfile(os.path.join(args.golden, desc["output"]), dtype="<f4")

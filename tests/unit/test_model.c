@@ -3,7 +3,8 @@
  * Needs two directories, given by the environment (ctest sets them):
  *   LX_GOLDEN_DIR  tests/reference/golden: manifest.json, inputs and golden outputs
  *   LX_MODELS_DIR  the fake release converted by tools/convert_lynx.py into model directories
- *                  pt (f32, .bin shards), pt-st (f32, .safetensors shards), pt-bf16, ca, ca-gate0
+ *                  pt (f32, .bin shards), pt-st (f32, .safetensors shards), pt-bf16, ca, ca-gate0,
+ *                  pt-override (a Lynx checkpoint carrying ViT and LLM tensors)
  * Every comparison is the relative L2 error ||c - ref|| / ||ref||, printed as it is checked.
  */
 #include <cJSON.h>
