@@ -1,6 +1,6 @@
 #include "model/resampler.h"
 
-#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,10 +27,9 @@ void lx_resampler_bind(lx_resampler *r, const lx_resampler_config *cfg, int medi
     l->to_q = lx_bind_matrix(b, I, D, "resampler.layers.%d.attn.to_q.weight", i);
     l->to_kv = lx_bind_matrix(b, 2 * I, Wv, "resampler.layers.%d.attn.to_kv.weight", i);
     l->to_out = lx_bind_matrix(b, D, I, "resampler.layers.%d.attn.to_out.weight", i);
-    l->ff_norm_w = lx_bind_vector(b, D, "resampler.layers.%d.ff.norm.weight", i);
-    l->ff_norm_b = lx_bind_vector(b, D, "resampler.layers.%d.ff.norm.bias", i);
-    l->ff_fc1 = lx_bind_matrix(b, F, D, "resampler.layers.%d.ff.fc1.weight", i);
-    l->ff_fc2 = lx_bind_matrix(b, D, F, "resampler.layers.%d.ff.fc2.weight", i);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "resampler.layers.%d.ff", i);
+    lx_feedforward_bind(&l->ff, (int)D, (int)F, cfg->norm_eps, b, prefix);
   }
   r->norm_w = lx_bind_vector(b, D, "resampler.norm.weight");
   r->norm_b = lx_bind_vector(b, D, "resampler.norm.bias");
@@ -53,32 +52,16 @@ void lx_resampler_forward(const lx_resampler *r, const float *media, int n_media
   float *o = lx_xcalloc((size_t)L * I, sizeof(float));            /* [L, I] */
   float *ff = lx_xcalloc((size_t)L * F, sizeof(float));           /* [L, F] */
   memcpy(lat, r->latents, (size_t)L * D * sizeof(float));
-  const float scale = (float)(1.0 / sqrt((double)c->head_dim));
   for (int i = 0; i < c->depth; i++) {
     const lx_resampler_layer *l = &r->layers[i];
     lx_layernorm(xm, media, n_media, Wv, l->norm_media_w, l->norm_media_b, c->norm_eps);
     lx_layernorm(ln, lat, L, D, l->norm_latents_w, l->norm_latents_b, c->norm_eps);
     lx_linear(q, ln, L, &l->to_q, NULL, false);
     lx_linear(kv, xm, n_media, &l->to_kv, NULL, false);
-    lx_attention(&(lx_attention_args){.n_q = L,
-                                      .n_kv = n_media,
-                                      .heads = c->heads,
-                                      .head_dim = c->head_dim,
-                                      .q = q,
-                                      .ldq = I,
-                                      .k = kv,
-                                      .ldk = 2 * I,
-                                      .v = kv + I,
-                                      .ldv = 2 * I,
-                                      .out = o,
-                                      .ldo = I,
-                                      .scale = scale});
+    lx_media_attention(q, L, kv, n_media, c->heads, c->head_dim, o);
     lx_linear(ln, o, L, &l->to_out, NULL, false);
     lx_add(lat, ln, (size_t)L * D);
-    lx_layernorm(ln, lat, L, D, l->ff_norm_w, l->ff_norm_b, c->norm_eps);
-    lx_linear(ff, ln, L, &l->ff_fc1, NULL, false);
-    lx_gelu(ff, (size_t)L * F);
-    lx_linear(ln, ff, L, &l->ff_fc2, NULL, false);
+    lx_feedforward_forward(&l->ff, lat, L, ln, ff, ln);
     lx_add(lat, ln, (size_t)L * D);
   }
   lx_layernorm(out, lat, L, D, r->norm_w, r->norm_b, c->norm_eps);

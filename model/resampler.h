@@ -17,6 +17,7 @@
 #ifndef LX_RESAMPLER_H
 #define LX_RESAMPLER_H
 
+#include "model/blocks.h"
 #include "model/config.h"
 #include "model/tensor.h"
 #include "model/weights.h"
@@ -27,9 +28,7 @@ typedef struct lx_resampler_layer {
   lx_tensor to_q;                               /* [I, D] */
   lx_tensor to_kv;                              /* [2I, Wv]: keys rows [0, I), values [I, 2I) */
   lx_tensor to_out;                             /* [D, I] */
-  const float *ff_norm_w, *ff_norm_b;           /* [D] */
-  lx_tensor ff_fc1;                             /* [F, D] */
-  lx_tensor ff_fc2;                             /* [D, F] */
+  lx_feedforward ff;                            /* D -> F -> D */
 } lx_resampler_layer;
 
 typedef struct lx_resampler {

@@ -1,6 +1,7 @@
 #include "model/xattn.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 void lx_xattn_bind(lx_xattn_block *x, const lx_llm_config *cfg, int media_width, int layer,
@@ -16,10 +17,9 @@ void lx_xattn_bind(lx_xattn_block *x, const lx_llm_config *cfg, int media_width,
   x->to_out = lx_bind_matrix(b, D, I, "llm.layers.%d.xattn.to_out.weight", layer);
   const float *g = lx_bind_vector(b, 1, "llm.layers.%d.xattn.attn_gate", layer);
   x->attn_gate = g ? tanhf(g[0]) : 0.0f;
-  x->ff_norm_w = lx_bind_vector(b, D, "llm.layers.%d.xattn.ff.norm.weight", layer);
-  x->ff_norm_b = lx_bind_vector(b, D, "llm.layers.%d.xattn.ff.norm.bias", layer);
-  x->ff_fc1 = lx_bind_matrix(b, F, D, "llm.layers.%d.xattn.ff.fc1.weight", layer);
-  x->ff_fc2 = lx_bind_matrix(b, D, F, "llm.layers.%d.xattn.ff.fc2.weight", layer);
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, "llm.layers.%d.xattn.ff", layer);
+  lx_feedforward_bind(&x->ff, (int)D, (int)F, cfg->xattn_norm_eps, b, prefix);
   g = lx_bind_vector(b, 1, "llm.layers.%d.xattn.ff_gate", layer);
   x->ff_gate = g ? tanhf(g[0]) : 0.0f;
 }
@@ -37,24 +37,9 @@ void lx_xattn_forward(const lx_xattn_block *x, const lx_llm_config *cfg, float *
   float *ff = lx_scratch_get(&s->ff, (size_t)T * F);
   lx_layernorm(h, hidden, T, D, x->norm_w, x->norm_b, cfg->xattn_norm_eps);
   lx_linear(q, h, T, &x->to_q, NULL, false);
-  lx_attention(&(lx_attention_args){.n_q = T,
-                                    .n_kv = n_media,
-                                    .heads = cfg->xattn_heads,
-                                    .head_dim = cfg->xattn_head_dim,
-                                    .q = q,
-                                    .ldq = I,
-                                    .k = kv,
-                                    .ldk = 2 * I,
-                                    .v = kv + I,
-                                    .ldv = 2 * I,
-                                    .out = o,
-                                    .ldo = I,
-                                    .scale = (float)(1.0 / sqrt((double)cfg->xattn_head_dim))});
+  lx_media_attention(q, T, kv, n_media, cfg->xattn_heads, cfg->xattn_head_dim, o);
   lx_linear(h, o, T, &x->to_out, NULL, false);
   lx_axpy(hidden, x->attn_gate, h, (size_t)T * D);
-  lx_layernorm(h, hidden, T, D, x->ff_norm_w, x->ff_norm_b, cfg->xattn_norm_eps);
-  lx_linear(ff, h, T, &x->ff_fc1, NULL, false);
-  lx_gelu(ff, (size_t)T * F);
-  lx_linear(h, ff, T, &x->ff_fc2, NULL, false);
+  lx_feedforward_forward(&x->ff, hidden, T, h, ff, h);
   lx_axpy(hidden, x->ff_gate, h, (size_t)T * D);
 }

@@ -19,20 +19,19 @@
 #define LX_XATTN_H
 
 #include "model/backend.h"
+#include "model/blocks.h"
 #include "model/config.h"
 #include "model/weights.h"
 
 typedef struct lx_xattn_block {
-  int layer;                          /* the LLM layer it precedes */
-  const float *norm_w, *norm_b;       /* [D] */
-  lx_tensor to_q;                     /* [I, D] */
-  lx_tensor to_kv;                    /* [2I, Dm]: keys rows [0, I), values [I, 2I) */
-  lx_tensor to_out;                   /* [D, I] */
-  float attn_gate;                    /* tanh(attn_gate), precomputed */
-  const float *ff_norm_w, *ff_norm_b; /* [D] */
-  lx_tensor ff_fc1;                   /* [F, D] */
-  lx_tensor ff_fc2;                   /* [D, F] */
-  float ff_gate;                      /* tanh(ff_gate), precomputed */
+  int layer;                    /* the LLM layer it precedes */
+  const float *norm_w, *norm_b; /* [D] */
+  lx_tensor to_q;               /* [I, D] */
+  lx_tensor to_kv;              /* [2I, Dm]: keys rows [0, I), values [I, 2I) */
+  lx_tensor to_out;             /* [D, I] */
+  float attn_gate;              /* tanh(attn_gate), precomputed */
+  lx_feedforward ff;            /* D -> F -> D */
+  float ff_gate;                /* tanh(ff_gate), precomputed */
 } lx_xattn_block;
 
 typedef struct lx_xattn_scratch {

@@ -28,10 +28,7 @@ static void setup(void) {
   dir = tu_tempdir();
 }
 static void teardown(void) {
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-  free(dir);
+  tu_rmtree(dir);
 }
 
 /* VALID with the first occurrence of `from` replaced by `to`. */
@@ -142,9 +139,5 @@ int main(void) {
   tcase_add_test(tc, refuses_bad_values);
   tcase_add_test(tc, refuses_missing_file);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s, 0);
 }

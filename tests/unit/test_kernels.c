@@ -260,9 +260,5 @@ int main(void) {
   tcase_add_test(tc, attention_matches_naive);
   tcase_add_test(tc, pool_covers_every_item_once);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s, 0);
 }

@@ -299,10 +299,8 @@ START_TEST(config_weight_mismatch_is_refused) {
   ck_assert_msg(strstr(err.msg, "'vit.blocks.2.") && strstr(err.msg, "not part of the model"), "%s",
                 err.msg);
   unlink(link);
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  ck_assert_int_eq(system(cmd), 0);
-  free(text), free(src_cfg), free(weights), free(abs_weights), free(link), free(dir);
+  tu_rmtree(dir);
+  free(text), free(src_cfg), free(weights), free(abs_weights), free(link);
 }
 END_TEST
 
@@ -338,11 +336,7 @@ int main(void) {
   tcase_add_test(tc, bad_requests_are_refused);
   tcase_add_test(tc, config_weight_mismatch_is_refused);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_set_fork_status(sr, CK_NOFORK); /* printed errors stay in order */
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  int status = tu_run_suite(s, 1); /* no fork: the printed errors stay in order */
   cJSON_Delete(manifest);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return status;
 }

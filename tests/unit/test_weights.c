@@ -14,10 +14,7 @@ static void setup(void) {
   dir = tu_tempdir();
 }
 static void teardown(void) {
-  char cmd[512];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
-  free(dir);
+  tu_rmtree(dir);
 }
 
 /* Opens a file expected to be refused; checks the message mentions `needle`. */
@@ -295,9 +292,5 @@ int main(void) {
   tcase_add_test(tc, binder_names_missing_and_misshaped);
   tcase_add_test(tc, open_does_not_copy);
   suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return tu_run_suite(s, 0);
 }

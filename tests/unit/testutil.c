@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <check.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -14,6 +15,15 @@ char *tu_tempdir(void) {
     abort();
   }
   return dir;
+}
+
+void tu_rmtree(char *dir) {
+  size_t n = strlen(dir) + 16;
+  char *cmd = malloc(n);
+  snprintf(cmd, n, "rm -rf '%s'", dir);
+  if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  free(cmd);
+  free(dir);
 }
 
 char *tu_write(const char *dir, const char *name, const void *data, size_t len) {
@@ -74,4 +84,13 @@ long long tu_rss_bytes(void) {
     if (sscanf(line, "VmRSS: %lld kB", &kb) == 1) break;
   fclose(f);
   return kb * 1024;
+}
+
+int tu_run_suite(Suite *s, int no_fork) {
+  SRunner *sr = srunner_create(s);
+  if (no_fork) srunner_set_fork_status(sr, CK_NOFORK);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -10,6 +10,8 @@
 
 /* A fresh private directory under $TMPDIR (or /tmp); caller frees the string. */
 char *tu_tempdir(void);
+/* Removes a directory tree made by tu_tempdir and frees the string. */
+void tu_rmtree(char *dir);
 /* Writes len bytes to dir/name and returns the heap path. */
 char *tu_write(const char *dir, const char *name, const void *data, size_t len);
 /* Writes a safetensors file: header JSON as given (padded to 8), then `data`. */
@@ -21,5 +23,9 @@ double tu_rel_err(const float *a, const float *b, size_t n);
 void tu_fill(float *x, size_t n, unsigned seed);
 /* Resident set size in bytes (from /proc/self/status). */
 long long tu_rss_bytes(void);
+
+struct Suite;
+/* Runs a Check suite (forking per test unless no_fork) and returns the process exit status. */
+int tu_run_suite(struct Suite *s, int no_fork);
 
 #endif
