@@ -16,36 +16,9 @@ int lx_errorf(lx_error *err, const char *fmt, ...) {
   return LX_ERR;
 }
 
-int lx_error_prefix(lx_error *err, const char *fmt, ...) {
-  if (!err) return LX_ERR;
-  char prefix[LX_ERROR_MAX];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(prefix, sizeof prefix, fmt, ap);
-  va_end(ap);
-  char old[LX_ERROR_MAX];
-  memcpy(old, err->msg, sizeof old);
-  /* err->msg = prefix + ": " + old, truncated to fit. */
-  size_t cap = sizeof err->msg - 1, n = 0;
-  const char *parts[3] = {prefix, ": ", old};
-  for (int i = 0; i < 3; i++) {
-    size_t len = strnlen(parts[i], cap - n);
-    memcpy(err->msg + n, parts[i], len);
-    n += len;
-  }
-  err->msg[n] = '\0';
-  return LX_ERR;
-}
-
 int lx_mul_size(size_t a, size_t b, size_t *out) {
   if (a != 0 && b > SIZE_MAX / a) return -1;
   *out = a * b;
-  return 0;
-}
-
-int lx_add_size(size_t a, size_t b, size_t *out) {
-  if (b > SIZE_MAX - a) return -1;
-  *out = a + b;
   return 0;
 }
 
@@ -66,12 +39,6 @@ void *lx_xcalloc(size_t count, size_t size) {
   void *p = calloc(count ? count : 1, size ? size : 1);
   if (!p) out_of_memory(n);
   return p;
-}
-
-void *lx_xrealloc(void *p, size_t n) {
-  void *q = realloc(p, n ? n : 1);
-  if (!q) out_of_memory(n);
-  return q;
 }
 
 char *lx_xstrdup(const char *s) {

@@ -22,18 +22,13 @@ typedef struct lx_error {
  * callers can write `return lx_errorf(err, "...", ...);`. err may be NULL. */
 int lx_errorf(lx_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Prepends "prefix: " to an existing message (used to add a file name on the way up). */
-int lx_error_prefix(lx_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Overflow-checked size arithmetic: returns 0 and stores the result, or -1 on overflow. */
+/* Overflow-checked size product: returns 0 and stores the result, or -1 on overflow. */
 int lx_mul_size(size_t a, size_t b, size_t *out);
-int lx_add_size(size_t a, size_t b, size_t *out);
 
 /* malloc/calloc that abort with a message on out-of-memory (an environment failure, not bad
  * input: there is nothing a caller could do). Sizes are overflow-checked. */
 void *lx_xmalloc(size_t n);
 void *lx_xcalloc(size_t count, size_t size);
-void *lx_xrealloc(void *p, size_t n);
 char *lx_xstrdup(const char *s);
 
 #endif

@@ -54,10 +54,6 @@ void lx_model_free(lx_model *m) {
   free(m);
 }
 
-int lx_model_media_tokens(const lx_model *m) {
-  return m->cfg.resampler.n_latents;
-}
-
 int lx_model_encode(const lx_model *m, const float *pixels, int n_frames, float *vit_out,
                     float *media, lx_error *err) {
   const lx_config *c = &m->cfg;

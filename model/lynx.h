@@ -43,9 +43,6 @@ void lx_model_free(lx_model *m);
 int lx_model_encode(const lx_model *m, const float *pixels, int n_frames, float *vit_out,
                     float *media, lx_error *err);
 
-/* Number of media tokens an encoded image or video contributes (n_latents). */
-int lx_model_media_tokens(const lx_model *m);
-
 /* One prompt of a batch. */
 typedef struct lx_prompt {
   const float *media; /* [n_latents, D] from lx_model_encode, or NULL for text only */
