@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "model/lynx.h"
+#include "model/prompt.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -93,12 +94,6 @@ static int run(int argc, char **argv) {
     cli_error(name, "--frames needs --pixels");
     return CLI_USAGE;
   }
-  if (prompt) {
-    cli_error(name,
-              "--prompt needs the tokenizer, which this build does not include yet; pass "
-              "the ids with --tokens");
-    return CLI_USAGE;
-  }
   cli_apply_threads(threads);
 
   lx_error err;
@@ -112,7 +107,23 @@ static int run(int argc, char **argv) {
   int *ids = NULL, n_ids = 0, n_frames = 0;
   float *pixels = NULL, *media = NULL, *logits = NULL;
   lx_session *session = NULL;
-  rc = cli_parse_ids(name, tokens, cfg->llm.vocab_size - 1, &ids, &n_ids);
+  if (tokens) {
+    rc = cli_parse_ids(name, tokens, cfg->llm.vocab_size - 1, &ids, &n_ids);
+  } else {
+    lx_ints built = {0};
+    int dropped = 0;
+    if (lx_prompt_ids(model->tokenizer, &cfg->prompt, cfg->llm.bos_id, prompt, &built, &dropped,
+                      &err)) {
+      cli_error(name, "%s", err.msg);
+      rc = CLI_FAIL;
+    } else if (dropped > 0) {
+      fprintf(stderr,
+              "lynxeval logits: prompt truncated to its last %d ids, as the reference does\n",
+              built.len);
+    }
+    ids = built.v;
+    n_ids = built.len;
+  }
   if (rc == CLI_OK && pixels_path)
     rc = read_pixels(name, pixels_path, cfg, frames, &pixels, &n_frames);
   double t_load = now_s();
@@ -166,7 +177,8 @@ const cli_command cmd_logits = {
     "logits --model DIR (--tokens 1,306,... | --prompt TEXT) [--pixels FILE] [--frames N] --out "
     "FILE",
     "The output holds vocab_size little-endian float32 values: the logits after the last token.\n"
-    "--tokens is the complete text id sequence (BOS included, nothing added). Without --pixels\n"
+    "--tokens is the complete text id sequence (BOS included, nothing added); --prompt builds it\n"
+    "from a question as the model does (see lynxeval tokenize --help). Without --pixels\n"
     "the input is text only. With --pixels, N = 1 is an image and N = the model's frame count\n"
     "is a video; pixels must already be preprocessed (resized, cropped, normalized).\n"
     "The output file is written atomically: an error never leaves a partial file behind.",

@@ -6,5 +6,6 @@
 
 extern const cli_command cmd_logits;
 extern const cli_command cmd_info;
+extern const cli_command cmd_tokenize;
 
 #endif

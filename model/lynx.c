@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/fileio.h"
 #include "model/backend.h"
@@ -25,6 +26,36 @@ static int bind_all(lx_model *m, lx_error *err) {
   return LX_OK;
 }
 
+int lx_tokenizer_load_for(const char *dir, const lx_config *cfg, lx_tokenizer **out,
+                          lx_error *err) {
+  *out = NULL;
+  char *path = lx_path_join(dir, "tokenizer.model");
+  if (access(path, F_OK) != 0) {
+    char *json = lx_path_join(dir, "tokenizer.json");
+    if (access(json, F_OK) == 0) {
+      free(path);
+      path = json;
+    } else {
+      free(json);
+    }
+  }
+  lx_tokenizer *t;
+  int rc = lx_tokenizer_load(path, &t, err);
+  if (rc == LX_OK) {
+    const lx_llm_config *l = &cfg->llm;
+    rc = lx_tokenizer_add_lynx_specials(t, l->bos_id, l->eos_id, l->unk_id, l->pad_id, err);
+    if (rc == LX_OK && lx_tokenizer_size(t) != l->vocab_size)
+      rc = lx_errorf(err, "%s: %d ids with [PAD], but config.json says the vocabulary is %d", path,
+                     lx_tokenizer_size(t), l->vocab_size);
+    if (rc == LX_OK)
+      *out = t;
+    else
+      lx_tokenizer_free(t);
+  }
+  free(path);
+  return rc;
+}
+
 int lx_model_load(const char *dir, lx_model **out, lx_error *err) {
   *out = NULL;
   lx_model *m = lx_xcalloc(1, sizeof *m);
@@ -34,6 +65,7 @@ int lx_model_load(const char *dir, lx_model **out, lx_error *err) {
   int rc = lx_config_load(cfg_path, &m->cfg, err);
   if (rc == LX_OK) rc = lx_weights_open(w_path, &m->weights, err);
   if (rc == LX_OK) rc = bind_all(m, err);
+  if (rc == LX_OK) rc = lx_tokenizer_load_for(dir, &m->cfg, &m->tokenizer, err);
   free(cfg_path);
   free(w_path);
   if (rc != LX_OK) {
@@ -50,6 +82,7 @@ void lx_model_free(lx_model *m) {
   lx_resampler_free(&m->resampler);
   lx_llama_free(&m->llm);
   lx_weights_close(m->weights);
+  lx_tokenizer_free(m->tokenizer);
   free(m->dir);
   free(m);
 }

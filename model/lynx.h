@@ -21,6 +21,7 @@
 #include "model/config.h"
 #include "model/llama.h"
 #include "model/resampler.h"
+#include "model/tokenizer.h"
 #include "model/vit.h"
 #include "model/weights.h"
 
@@ -32,9 +33,14 @@ typedef struct lx_model {
   const float *frame_pos; /* [num_frames, Wv], or NULL */
   lx_resampler resampler;
   lx_llama llm;
+  lx_tokenizer *tokenizer; /* with the reference's special tokens (<s>, </s>, <unk>, [PAD]) */
 } lx_model;
 
 int lx_model_load(const char *dir, lx_model **out, lx_error *err);
+
+/* Loads only the tokenizer of a model directory (tokenizer.model, else tokenizer.json) and checks
+ * that with [PAD] its vocabulary is the config's. */
+int lx_tokenizer_load_for(const char *dir, const lx_config *cfg, lx_tokenizer **out, lx_error *err);
 void lx_model_free(lx_model *m);
 
 /* Encodes one image (n_frames = 1) or one video (n_frames = cfg.num_frames) into

@@ -1,7 +1,7 @@
 #!/bin/sh
-# The lynxeval command line: `logits` against the golden files, and every kind of bad input
+# The lynxeval command line: `logits` and `tokenize` against the golden files, and every kind of bad input
 # refused with a clear message and the right exit status, never a crash or a clobbered output.
-# usage: test_logits.sh LYNXEVAL PYTHON GOLDEN_DIR MODELS_DIR
+# usage: test_cli.sh LYNXEVAL PYTHON GOLDEN_DIR MODELS_DIR
 set -u
 lynxeval=$1 python=$2 golden=$3 models=$4
 tmp=$(mktemp -d)
@@ -62,7 +62,20 @@ expect "unknown option" 2 "unknown option '--token'" -- "$lynxeval" logits --mod
 expect "missing --out" 2 "--model and --out are required" -- "$lynxeval" logits --model "$pt" --tokens 1
 expect "missing value" 2 "needs a value" -- "$lynxeval" logits --model "$pt" --tokens
 expect "both --tokens and --prompt" 2 "exactly one of" -- "$lynxeval" logits --model "$pt" --tokens 1 --prompt hi --out "$tmp/x"
-expect "--prompt before the tokenizer exists" 2 "tokenizer" -- "$lynxeval" logits --model "$pt" --prompt hi --out "$tmp/x"
+expect "logits from a question" 0 "321 values" -- "$lynxeval" logits --model "$pt" --prompt "What is in the image?" --pixels "$golden/pixels_image.f32" --out "$tmp/q.f32"
+# The question path and the id path agree: same ids, same logits.
+ids=$("$lynxeval" tokenize --model "$pt" --prompt "What is in the image?")
+"$lynxeval" logits --model "$pt" --tokens "$ids" --pixels "$golden/pixels_image.f32" --out "$tmp/qi.f32" 2>/dev/null
+if cmp -s "$tmp/q.f32" "$tmp/qi.f32"; then pass "--prompt equals --tokens of tokenize --prompt"; else fail "--prompt and --tokens disagree"; fi
+expect "tokenize a prompt" 0 "" -- "$lynxeval" tokenize --model "$pt" --prompt "What is in the image?" --pieces
+if grep -q "^1,.*,13," "$tmp/out"; then pass "prompt starts with <s> and holds the newline byte"; else fail "unexpected prompt ids: $(cat "$tmp/out")"; fi
+expect "tokenize text" 0 "" -- "$lynxeval" tokenize --model "$pt" --text "hello <s> world"
+if grep -q ",1," "$tmp/out"; then pass "a literal <s> in text is the special token"; else fail "<s> not split out: $(cat "$tmp/out")"; fi
+expect "empty question" 1 "question is empty" -- "$lynxeval" tokenize --model "$pt" --prompt "   "
+expect "question not UTF-8" 1 "not valid UTF-8" -- "$lynxeval" logits --model "$pt" --prompt "$(printf 'bad \377')" --out "$tmp/x"
+expect "tokenize needs one input" 2 "exactly one of --text and --prompt" -- "$lynxeval" tokenize --model "$pt"
+long=$(head -c 70000 /dev/zero | tr '\0' 'a')
+expect "over-long question" 1 "more than the 65536 allowed" -- "$lynxeval" tokenize --model "$pt" --prompt "$long"
 expect "token not a number" 2 "item 2 ('abc')" -- "$lynxeval" logits --model "$pt" --tokens 1,abc --out "$tmp/x"
 expect "empty token item" 2 "item 2 ('')" -- "$lynxeval" logits --model "$pt" --tokens 1,,2 --out "$tmp/x"
 expect "token out of range" 2 "not a token id in [0, 320]" -- "$lynxeval" logits --model "$pt" --tokens 1,321 --out "$tmp/x"

@@ -1,0 +1,156 @@
+#include "model/unicode.h"
+
+#include <stdlib.h>
+
+#include "common/error.h"
+#include "model/unicode_tables.h"
+
+static bool trail(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
+static bool scalar(uint32_t cp) {
+  return cp < 0xD800 || (cp >= 0xE000 && cp <= 0x10FFFF);
+}
+
+uint32_t lx_utf8_decode(const char *str, size_t n, size_t *len) {
+  const unsigned char *s = (const unsigned char *)str;
+  *len = 1;
+  if (s[0] < 0x80) return s[0];
+  if (n >= 2 && (s[0] & 0xE0) == 0xC0) {
+    uint32_t cp = ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+    if (trail(s[1]) && cp >= 0x80) return *len = 2, cp;
+  } else if (n >= 3 && (s[0] & 0xF0) == 0xE0) {
+    uint32_t cp = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    if (trail(s[1]) && trail(s[2]) && cp >= 0x800 && scalar(cp)) return *len = 3, cp;
+  } else if (n >= 4 && (s[0] & 0xF8) == 0xF0) {
+    uint32_t cp = ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+                  ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+    if (trail(s[1]) && trail(s[2]) && trail(s[3]) && cp >= 0x10000 && scalar(cp))
+      return *len = 4, cp;
+  }
+  return LX_UTF8_INVALID;
+}
+
+void lx_utf8_append(lx_strbuf *b, uint32_t cp) {
+  char c[4];
+  size_t n;
+  if (cp < 0x80) {
+    c[0] = (char)cp, n = 1;
+  } else if (cp < 0x800) {
+    c[0] = (char)(0xC0 | (cp >> 6)), c[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+  } else if (cp < 0x10000) {
+    c[0] = (char)(0xE0 | (cp >> 12)), c[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    c[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+  } else {
+    c[0] = (char)(0xF0 | (cp >> 18)), c[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    c[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), c[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+  }
+  lx_strbuf_append(b, c, n);
+}
+
+bool lx_utf8_valid(const char *s, size_t n, size_t *bad_offset) {
+  for (size_t i = 0; i < n;) {
+    size_t len;
+    if (lx_utf8_decode(s + i, n - i, &len) == LX_UTF8_INVALID) {
+      if (bad_offset) *bad_offset = i;
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+static bool in_ranges(const lx_range *r, int n, uint32_t cp) {
+  int lo = 0, hi = n - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    if (cp < r[mid].first)
+      hi = mid - 1;
+    else if (cp > r[mid].last)
+      lo = mid + 1;
+    else
+      return true;
+  }
+  return false;
+}
+
+bool lx_py_isspace(uint32_t cp) {
+  return in_ranges(lx_space_ranges, lx_space_ranges_len, cp);
+}
+static bool cased(uint32_t cp) {
+  return in_ranges(lx_cased_ranges, lx_cased_ranges_len, cp);
+}
+static bool case_ignorable(uint32_t cp) {
+  return in_ranges(lx_case_ignorable_ranges, lx_case_ignorable_ranges_len, cp);
+}
+
+static const lx_lower_entry *lower_of(uint32_t cp) {
+  int lo = 0, hi = lx_lower_table_len - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    if (cp < lx_lower_table[mid].cp)
+      hi = mid - 1;
+    else if (cp > lx_lower_table[mid].cp)
+      lo = mid + 1;
+    else
+      return &lx_lower_table[mid];
+  }
+  return NULL;
+}
+
+/* CPython's Final_Sigma context for the capital sigma at cps[i]:
+ *   \p{cased} \p{case-ignorable}* U+03A3 !(\p{case-ignorable}* \p{cased}) */
+static bool final_sigma(const uint32_t *cps, size_t n, size_t i) {
+  size_t j = i;
+  while (j > 0 && case_ignorable(cps[j - 1])) j--;
+  if (j == 0 || !cased(cps[j - 1])) return false;
+  for (j = i + 1; j < n && case_ignorable(cps[j]); j++) {
+  }
+  return j == n || !cased(cps[j]);
+}
+
+void lx_py_lower(const char *s, size_t n, lx_strbuf *out) {
+  uint32_t *cps = lx_xcalloc(n ? n : 1, sizeof(uint32_t));
+  size_t count = 0;
+  for (size_t i = 0; i < n;) {
+    size_t len;
+    cps[count++] = lx_utf8_decode(s + i, n - i, &len);
+    i += len;
+  }
+  for (size_t i = 0; i < count; i++) {
+    uint32_t cp = cps[i];
+    if (cp == LX_UTF8_INVALID) continue; /* callers pass well-formed text */
+    if (cp == 0x3A3) {
+      lx_utf8_append(out, final_sigma(cps, count, i) ? 0x3C2 : 0x3C3);
+      continue;
+    }
+    const lx_lower_entry *e = lower_of(cp);
+    if (!e) {
+      lx_utf8_append(out, cp);
+    } else {
+      for (int k = 0; k < e->n; k++) lx_utf8_append(out, e->to[k]);
+    }
+  }
+  free(cps);
+}
+
+void lx_py_strip(const char *s, size_t n, size_t *begin, size_t *end) {
+  size_t b = 0, e = n;
+  while (b < n) {
+    size_t len;
+    uint32_t cp = lx_utf8_decode(s + b, n - b, &len);
+    if (cp == LX_UTF8_INVALID || !lx_py_isspace(cp)) break;
+    b += len;
+  }
+  /* Scan forward to find the end of the last non-space character. */
+  size_t last_end = b;
+  for (size_t i = b; i < n;) {
+    size_t len;
+    uint32_t cp = lx_utf8_decode(s + i, n - i, &len);
+    i += len;
+    if (cp == LX_UTF8_INVALID || !lx_py_isspace(cp)) last_end = i;
+  }
+  e = last_end;
+  *begin = b;
+  *end = e;
+}

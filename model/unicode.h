@@ -1,0 +1,34 @@
+/* unicode.h: UTF-8 and the few Unicode operations the prompt pipeline needs, matching Python
+ * (str.lower(), str.isspace(), str.strip()) and SentencePiece (its UTF-8 decoder). */
+#ifndef LX_UNICODE_H
+#define LX_UNICODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strbuf.h"
+
+#define LX_UTF8_INVALID 0xFFFFFFFFu
+
+/* Decodes the character at s[0..n) (n >= 1). Returns its code point and length in *len, or
+ * LX_UTF8_INVALID with *len = 1 for a malformed byte (bad lead or trail byte, truncated,
+ * overlong, surrogate, above U+10FFFF), as SentencePiece's DecodeUTF8 does. */
+uint32_t lx_utf8_decode(const char *s, size_t n, size_t *len);
+
+/* Appends the UTF-8 encoding of cp (a valid code point). */
+void lx_utf8_append(lx_strbuf *b, uint32_t cp);
+
+/* Whether all of s[0..n) is well-formed UTF-8. On failure *bad_offset is the first bad byte. */
+bool lx_utf8_valid(const char *s, size_t n, size_t *bad_offset);
+
+bool lx_py_isspace(uint32_t cp);
+
+/* Python's str.lower() of well-formed UTF-8 s[0..n), appended to out. */
+void lx_py_lower(const char *s, size_t n, lx_strbuf *out);
+
+/* Python's str.strip(): the byte range [*begin, *end) of s without leading and trailing
+ * whitespace (s must be well-formed UTF-8). */
+void lx_py_strip(const char *s, size_t n, size_t *begin, size_t *end);
+
+#endif

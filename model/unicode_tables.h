@@ -1,0 +1,28 @@
+/* unicode_tables.h: the Unicode data Python's str.lower() and str.strip() use, generated into
+ * unicode_tables.c by tools/gen_unicode_tables.py. Tables are sorted by code point. */
+#ifndef LX_UNICODE_TABLES_H
+#define LX_UNICODE_TABLES_H
+
+#include <stdint.h>
+
+typedef struct lx_lower_entry {
+  uint32_t cp;
+  int n; /* 1..3 code points */
+  uint32_t to[3];
+} lx_lower_entry;
+
+typedef struct lx_range {
+  uint32_t first, last; /* inclusive */
+} lx_range;
+
+extern const lx_lower_entry lx_lower_table[];
+extern const int lx_lower_table_len;
+extern const lx_range lx_space_ranges[];
+extern const int lx_space_ranges_len;
+extern const lx_range lx_cased_ranges[];
+extern const int lx_cased_ranges_len;
+extern const lx_range lx_case_ignorable_ranges[];
+extern const int lx_case_ignorable_ranges_len;
+extern const char lx_unicode_version[];
+
+#endif
