@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "model/lynx.h"
+#include "model/media.h"
 #include "model/prompt.h"
 
 static double now_s(void) {
@@ -59,7 +60,8 @@ static int read_pixels(const char *name, const char *path, const lx_config *cfg,
 }
 
 static int run(int argc, char **argv) {
-  const char *model_dir = NULL, *tokens = NULL, *prompt = NULL, *pixels_path = NULL, *out = NULL;
+  const char *model_dir = NULL, *tokens = NULL, *prompt = NULL, *pixels_path = NULL, *out = NULL,
+             *image = NULL;
   long frames = 0, threads = 0;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &model_dir, "DIR", "model directory (config.json, model.safetensors)",
@@ -70,6 +72,8 @@ static int run(int argc, char **argv) {
        "question to tokenize with the model's prompt template", 0, 0, 0},
       {"--pixels", CLI_STRING, &pixels_path, "FILE", "preprocessed media: raw float32 [N,3,H,W]", 0,
        0, 0},
+      {"--image", CLI_STRING, &image, "FILE",
+       "an image (PNG, JPEG, GIF), preprocessed as the model does", 0, 0, 0},
       {"--frames", CLI_INT, &frames, "N", "frames in --pixels (1 = image; default: from the size)",
        1, 4096, 0},
       {"--out", CLI_STRING, &out, "FILE",
@@ -88,6 +92,10 @@ static int run(int argc, char **argv) {
   }
   if (!tokens == !prompt) {
     cli_error(name, "give exactly one of --tokens and --prompt");
+    return CLI_USAGE;
+  }
+  if (image && pixels_path) {
+    cli_error(name, "give at most one of --pixels and --image");
     return CLI_USAGE;
   }
   if (frames && !pixels_path) {
@@ -126,6 +134,16 @@ static int run(int argc, char **argv) {
   }
   if (rc == CLI_OK && pixels_path)
     rc = read_pixels(name, pixels_path, cfg, frames, &pixels, &n_frames);
+  if (rc == CLI_OK && image) {
+    lx_media m;
+    if (lx_media_load_image(image, &cfg->preprocess, &m, &err)) {
+      cli_error(name, "%s", err.msg);
+      rc = CLI_FAIL;
+    } else {
+      pixels = m.pixels; /* taken over; an image has no frame ids to free */
+      n_frames = m.frames;
+    }
+  }
   double t_load = now_s();
   if (rc == CLI_OK && pixels) {
     media = lx_xcalloc((size_t)cfg->resampler.n_latents * cfg->llm.hidden, sizeof(float));
@@ -174,7 +192,8 @@ static int run(int argc, char **argv) {
 const cli_command cmd_logits = {
     "logits",
     "write the next-token logits at the last position as raw float32",
-    "logits --model DIR (--tokens 1,306,... | --prompt TEXT) [--pixels FILE] [--frames N] --out "
+    "logits --model DIR (--tokens 1,306,... | --prompt TEXT) [--image FILE | --pixels FILE "
+    "[--frames N]] --out "
     "FILE",
     "The output holds vocab_size little-endian float32 values: the logits after the last token.\n"
     "--tokens is the complete text id sequence (BOS included, nothing added); --prompt builds it\n"

@@ -91,6 +91,20 @@ expect "--frames disagrees" 1 "holds 1 frames but --frames says 5" -- "$lynxeval
 expect "NaN pixel" 1 "value 100 is not a finite number" -- "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/nan.f32" --out "$tmp/x"
 expect "missing pixels file" 1 "cannot open" -- "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/none.f32" --out "$tmp/x"
 
+# Images: preprocess gives torchvision's exact tensor (its digest is in tests/image/expected.json),
+# and logits --image equals logits --pixels of that tensor.
+images=$(dirname "$golden")/../image
+expect "preprocess an image" 0 "[1,3,70,70]" -- "$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --out "$tmp/chelsea.f32"
+want=$("$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['images']['chelsea.png']['sizes']['70']['tensor_sha256'])" "$images/expected.json")
+if [ "$(sha256sum "$tmp/chelsea.f32" | cut -d' ' -f1)" = "$want" ]; then pass "preprocess equals torchvision's tensor"; else fail "preprocess differs from torchvision"; fi
+"$lynxeval" logits --model "$pt" --tokens 1,5,6 --image "$images/inputs/chelsea.png" --out "$tmp/li.f32" 2>/dev/null
+"$lynxeval" logits --model "$pt" --tokens 1,5,6 --pixels "$tmp/chelsea.f32" --out "$tmp/lp.f32" 2>/dev/null
+if cmp -s "$tmp/li.f32" "$tmp/lp.f32"; then pass "logits --image equals --pixels of preprocess"; else fail "--image and --pixels disagree"; fi
+expect "truncated image" 1 "broken JPEG: unexpected end of file" -- "$lynxeval" logits --model "$pt" --tokens 1 --image "$images/inputs/broken-truncated.jpg" --out "$tmp/x"
+expect "not an image" 1 "not a PNG, JPEG or GIF image" -- "$lynxeval" preprocess --model "$pt" --image "$images/inputs/broken-not-an-image.jpg" --out "$tmp/x"
+expect "unsupported image" 1 "BMP images are not supported" -- "$lynxeval" preprocess --model "$pt" --image "$images/inputs/unsupported.bmp" --out "$tmp/x"
+expect "--image and --pixels" 2 "at most one of" -- "$lynxeval" logits --model "$pt" --tokens 1 --image "$images/inputs/chelsea.png" --pixels "$tmp/chelsea.f32" --out "$tmp/x"
+
 # A failed call leaves an existing output untouched.
 printf 'good' >"$tmp/keep.f32"
 "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/short.f32" --out "$tmp/keep.f32" 2>/dev/null

@@ -1,0 +1,56 @@
+/* lynxeval preprocess: the model-ready float32 tensor of an image or video, for diffing. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/commands.h"
+#include "common/fileio.h"
+#include "model/config.h"
+#include "model/media.h"
+
+static int run(int argc, char **argv) {
+  const char *model_dir = NULL, *image = NULL, *out = NULL;
+  cli_opt opts[] = {
+      {"--model", CLI_STRING, &model_dir, "DIR",
+       "model directory (its config.json's preprocessing)", 0, 0, 0},
+      {"--image", CLI_STRING, &image, "FILE", "a PNG, JPEG or GIF image", 0, 0, 0},
+      {"--out", CLI_STRING, &out, "FILE", "where to write raw little-endian float32 [N,3,H,W]", 0,
+       0, 0},
+  };
+  int rc = cli_parse(&cmd_preprocess, argc, argv, opts, (int)(sizeof opts / sizeof opts[0]));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  const char *name = cmd_preprocess.name;
+  if (!model_dir || !out || !image) {
+    cli_error(name, "--model, --image and --out are required");
+    return CLI_USAGE;
+  }
+  lx_error err;
+  lx_config cfg;
+  char *cfg_path = lx_path_join(model_dir, "config.json");
+  rc = lx_config_load(cfg_path, &cfg, &err);
+  free(cfg_path);
+  lx_media m = {0};
+  if (rc == LX_OK) rc = lx_media_load_image(image, &cfg.preprocess, &m, &err);
+  if (rc == LX_OK)
+    rc = lx_write_file_atomic(out, m.pixels, (size_t)m.frames * 3 * m.size * m.size * sizeof(float),
+                              &err);
+  if (rc != LX_OK) {
+    cli_error(name, "%s", err.msg);
+    lx_media_free(&m);
+    return CLI_FAIL;
+  }
+  fprintf(stderr, "lynxeval preprocess: [%d,3,%d,%d] float32 -> %s\n", m.frames, m.size, m.size,
+          out);
+  lx_media_free(&m);
+  return 0;
+}
+
+const cli_command cmd_preprocess = {
+    "preprocess",
+    "write the model-ready float32 tensor of an image as raw [N,3,H,W]",
+    "preprocess --model DIR --image FILE --out FILE",
+    "Images are decoded and transformed exactly as the reference does with Pillow 9.4 and\n"
+    "torchvision: convert('RGB'), bicubic resize of the short side to the config's image_size,\n"
+    "center crop, then (x / 255 - mean) / std. PNG, JPEG and GIF (first frame) are read.",
+    run,
+};

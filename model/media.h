@@ -1,0 +1,22 @@
+/* media.h: an image or a video file -> the model-ready pixels [N, 3, S, S] (N = 1 for an image,
+ * the model's frame count for a video), with the preprocessing the model's config describes. */
+#ifndef LX_MEDIA_H
+#define LX_MEDIA_H
+
+#include "common/error.h"
+#include "model/config.h"
+
+typedef struct lx_media {
+  float *pixels; /* [frames, 3, size, size] */
+  int frames, size;
+  char frame_rule[32]; /* video: the sampling rule used ("" for an image) */
+  int source_frames;   /* video: frames in the source */
+  int *frame_ids;      /* video: the source frames chosen, [frames] */
+} lx_media;
+
+/* An image file (PNG, JPEG, GIF). */
+int lx_media_load_image(const char *path, const lx_preprocess_config *cfg, lx_media *out,
+                        lx_error *err);
+void lx_media_free(lx_media *m);
+
+#endif
