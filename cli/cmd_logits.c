@@ -61,7 +61,8 @@ static int read_pixels(const char *name, const char *path, const lx_config *cfg,
 
 static int run(int argc, char **argv) {
   const char *model_dir = NULL, *tokens = NULL, *prompt = NULL, *pixels_path = NULL, *out = NULL,
-             *image = NULL;
+             *image = NULL, *video = NULL, *rule = "";
+  long seed = 0;
   long frames = 0, threads = 0;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &model_dir, "DIR", "model directory (config.json, model.safetensors)",
@@ -74,6 +75,11 @@ static int run(int argc, char **argv) {
        0, 0},
       {"--image", CLI_STRING, &image, "FILE",
        "an image (PNG, JPEG, GIF), preprocessed as the model does", 0, 0, 0},
+      {"--video", CLI_STRING, &video, "PATH",
+       "a video file, frame directory or .json base64 frame list", 0, 0, 0},
+      {"--frame-rule", CLI_STRING, &rule, "RULE",
+       "video frame rule (default: the config's, segment-start)", 0, 0, 0},
+      {"--seed", CLI_INT, &seed, "S", "seed for --frame-rule reference-random", 0, 2147483647L, 0},
       {"--frames", CLI_INT, &frames, "N", "frames in --pixels (1 = image; default: from the size)",
        1, 4096, 0},
       {"--out", CLI_STRING, &out, "FILE",
@@ -94,8 +100,8 @@ static int run(int argc, char **argv) {
     cli_error(name, "give exactly one of --tokens and --prompt");
     return CLI_USAGE;
   }
-  if (image && pixels_path) {
-    cli_error(name, "give at most one of --pixels and --image");
+  if (!!image + !!pixels_path + !!video > 1) {
+    cli_error(name, "give at most one of --pixels, --image and --video");
     return CLI_USAGE;
   }
   if (frames && !pixels_path) {
@@ -134,14 +140,17 @@ static int run(int argc, char **argv) {
   }
   if (rc == CLI_OK && pixels_path)
     rc = read_pixels(name, pixels_path, cfg, frames, &pixels, &n_frames);
-  if (rc == CLI_OK && image) {
+  if (rc == CLI_OK && (image || video)) {
     lx_media m;
-    if (lx_media_load_image(image, &cfg->preprocess, &m, &err)) {
+    if (image ? lx_media_load_image(image, &cfg->preprocess, &m, &err)
+              : lx_media_load_video(video, &cfg->preprocess, rule, (uint64_t)seed, &m, &err)) {
       cli_error(name, "%s", err.msg);
       rc = CLI_FAIL;
     } else {
-      pixels = m.pixels; /* taken over; an image has no frame ids to free */
+      pixels = m.pixels; /* taken over */
+      m.pixels = NULL;
       n_frames = m.frames;
+      lx_media_free(&m);
     }
   }
   double t_load = now_s();

@@ -4,6 +4,8 @@
 #define LX_MEDIA_H
 
 #include "common/error.h"
+#include <stdint.h>
+
 #include "model/config.h"
 
 typedef struct lx_media {
@@ -13,6 +15,11 @@ typedef struct lx_media {
   int source_frames;   /* video: frames in the source */
   int *frame_ids;      /* video: the source frames chosen, [frames] */
 } lx_media;
+
+/* A video (frame directory, .json list of base64 frames, or a video file) with the given frame
+ * rule ("" = the config's) and seed (for reference-random). */
+int lx_media_load_video(const char *path, const lx_preprocess_config *cfg, const char *rule,
+                        uint64_t seed, lx_media *out, lx_error *err);
 
 /* An image file (PNG, JPEG, GIF). */
 int lx_media_load_image(const char *path, const lx_preprocess_config *cfg, lx_media *out,

@@ -105,6 +105,19 @@ expect "not an image" 1 "not a PNG, JPEG or GIF image" -- "$lynxeval" preprocess
 expect "unsupported image" 1 "BMP images are not supported" -- "$lynxeval" preprocess --model "$pt" --image "$images/inputs/unsupported.bmp" --out "$tmp/x"
 expect "--image and --pixels" 2 "at most one of" -- "$lynxeval" logits --model "$pt" --tokens 1 --image "$images/inputs/chelsea.png" --pixels "$tmp/chelsea.f32" --out "$tmp/x"
 
+# Videos: preprocess gives the reference transform's tensor of the chosen frames.
+videos=$(dirname "$golden")/../video
+expect "preprocess a video" 0 "frames 0 5 10 15 19 of 23, segment-start" -- "$lynxeval" preprocess --model "$pt" --video "$videos/inputs/h264-96x64-23f.mp4" --out "$tmp/v.f32"
+want=$("$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['sources']['h264-96x64-23f.mp4']['segment-start']['tensor_sha256'])" "$videos/expected.json")
+if [ "$(sha256sum "$tmp/v.f32" | cut -d' ' -f1)" = "$want" ]; then pass "video tensor equals the reference's"; else fail "video tensor differs"; fi
+expect "segment-middle" 0 "frames 2 7 12 17 21 of 23, segment-middle" -- "$lynxeval" preprocess --model "$pt" --video "$videos/inputs/h264-96x64-23f.mp4" --frame-rule segment-middle --out "$tmp/v.f32"
+expect "reference-random" 0 "reference-random" -- "$lynxeval" preprocess --model "$pt" --video "$videos/inputs/frames.json" --frame-rule reference-random --seed 7 --out "$tmp/v.f32"
+expect "logits from a video" 0 "321 values" -- "$lynxeval" logits --model "$pt" --prompt "what happens?" --video "$videos/inputs/frames-dir" --out "$tmp/v.f32"
+expect "unknown frame rule" 1 "is not segment-start" -- "$lynxeval" preprocess --model "$pt" --video "$videos/inputs/frames.json" --frame-rule uniform --out "$tmp/x"
+expect "no video stream" 1 "no video stream" -- "$lynxeval" logits --model "$pt" --tokens 1 --video "$videos/inputs/broken-audio-only.m4a" --out "$tmp/x"
+expect "not a video" 1 "not a video file" -- "$lynxeval" preprocess --model "$pt" --video "$videos/inputs/broken-text.mp4" --out "$tmp/x"
+expect "empty frame list" 1 "the frame list is empty" -- "$lynxeval" preprocess --model "$pt" --video "$videos/inputs/broken-empty.json" --out "$tmp/x"
+
 # A failed call leaves an existing output untouched.
 printf 'good' >"$tmp/keep.f32"
 "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/short.f32" --out "$tmp/keep.f32" 2>/dev/null

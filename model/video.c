@@ -1,0 +1,478 @@
+/* video.c: frame sampling and the three video sources, as described in video.h. */
+#include "model/video.h"
+
+#include <cJSON.h>
+#include <dirent.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/fileio.h"
+#include "common/strbuf.h"
+#include "model/image.h"
+
+#define MAX_FRAMES     1000000
+#define MAX_JSON_BYTES ((size_t)1 << 30)
+
+/* ---- frame rules ----------------------------------------------------------------------------- */
+
+static const char *const rule_names[] = {"segment-start", "segment-middle", "reference-random"};
+
+int lx_frame_rule_parse(const char *name, lx_frame_rule *out) {
+  for (int i = 0; i < 3; i++)
+    if (strcmp(name, rule_names[i]) == 0) {
+      *out = (lx_frame_rule)i;
+      return LX_OK;
+    }
+  return LX_ERR;
+}
+
+const char *lx_frame_rule_name(lx_frame_rule rule) {
+  return rule_names[rule];
+}
+
+/* splitmix64: a small seeded generator for the random rule. */
+static uint64_t next_u64(uint64_t *s) {
+  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/* Uniform integer in [lo, hi), without modulo bias. */
+static int uniform(uint64_t *s, int lo, int hi) {
+  uint64_t range = (uint64_t)(hi - lo), limit = UINT64_MAX - UINT64_MAX % range;
+  uint64_t x;
+  do x = next_u64(s);
+  while (x >= limit);
+  return lo + (int)(x % range);
+}
+
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+void lx_sample_frame_ids(int n, int k, lx_frame_rule rule, uint64_t seed, int *out) {
+  uint64_t state = seed;
+  const int random = rule == LX_FRAMES_REFERENCE_RANDOM;
+  if (n <= k) {
+    for (int i = 0; i < k; i++) out[i] = i < n ? i : (random ? uniform(&state, 0, n) : i % n);
+    qsort(out, (size_t)k, sizeof(int), cmp_int);
+    return;
+  }
+  const int stride = n / k;
+  int *len = lx_xcalloc((size_t)k, sizeof(int));
+  for (int i = 0; i < k; i++) len[i] = stride + (i < n - k * stride ? 1 : 0);
+  if (random) /* shuffle the segment lengths (Fisher-Yates) */
+    for (int i = k - 1; i > 0; i--) {
+      int j = uniform(&state, 0, i + 1), t = len[i];
+      len[i] = len[j], len[j] = t;
+    }
+  for (int i = 0, cursor = 0; i < k; cursor += len[i], i++) {
+    int left = cursor, right = cursor + len[i];
+    out[i] = rule == LX_FRAMES_SEGMENT_START    ? left
+             : rule == LX_FRAMES_SEGMENT_MIDDLE ? left + (right - left) / 2
+                                                : uniform(&state, left, right);
+  }
+  free(len);
+}
+
+/* ---- frame sources -----------------------------------------------------------------------------
+ */
+
+/* A list of frames known by name (directory) or by base64 text (JSON). */
+typedef struct frame_list {
+  char **items;
+  int n;
+} frame_list;
+
+static void frame_list_free(frame_list *l) {
+  for (int i = 0; i < l->n; i++) free(l->items[i]);
+  free(l->items);
+  memset(l, 0, sizeof *l);
+}
+
+/* Natural order: digit runs compare by value, so frame2 sorts before frame10. */
+static int natural_cmp(const void *pa, const void *pb) {
+  const char *a = *(char *const *)pa, *b = *(char *const *)pb;
+  while (*a && *b) {
+    if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+      while (*a == '0') a++;
+      while (*b == '0') b++;
+      const char *da = a, *db = b;
+      while (*a >= '0' && *a <= '9') a++;
+      while (*b >= '0' && *b <= '9') b++;
+      if (a - da != b - db) return (a - da) < (b - db) ? -1 : 1;
+      int c = strncmp(da, db, (size_t)(a - da));
+      if (c) return c;
+    } else {
+      if (*a != *b) return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+      a++, b++;
+    }
+  }
+  return *a ? 1 : *b ? -1 : 0;
+}
+
+static int has_image_extension(const char *name) {
+  const char *dot = strrchr(name, '.');
+  if (!dot) return 0;
+  const char *exts[] = {".png", ".jpg", ".jpeg", ".gif", ".PNG", ".JPG", ".JPEG", ".GIF"};
+  for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+    if (strcmp(dot, exts[i]) == 0) return 1;
+  return 0;
+}
+
+static int list_directory(const char *path, frame_list *out, lx_error *err) {
+  DIR *d = opendir(path);
+  if (!d) return lx_errorf(err, "%s: cannot open the frame directory", path);
+  int cap = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.' || !has_image_extension(e->d_name)) continue;
+    if (out->n == MAX_FRAMES) break;
+    if (out->n == cap) {
+      cap = cap ? cap * 2 : 64;
+      char **items = lx_xcalloc((size_t)cap, sizeof(char *));
+      if (out->items) memcpy(items, out->items, (size_t)out->n * sizeof(char *));
+      free(out->items);
+      out->items = items;
+    }
+    out->items[out->n++] = lx_xstrdup(e->d_name);
+  }
+  closedir(d);
+  if (out->n == 0)
+    return lx_errorf(err, "%s: no frame images (.png, .jpg, .jpeg, .gif) in the directory", path);
+  qsort(out->items, (size_t)out->n, sizeof(char *), natural_cmp);
+  return LX_OK;
+}
+
+static int list_json(const char *path, frame_list *out, lx_error *err) {
+  char *text;
+  size_t len;
+  if (lx_read_file(path, MAX_JSON_BYTES, &text, &len, err)) return LX_ERR;
+  cJSON *root = cJSON_ParseWithLength(text, len);
+  free(text);
+  int rc = LX_OK;
+  if (!root) {
+    rc = lx_errorf(err, "%s: not valid JSON", path);
+  } else if (cJSON_IsString(root)) {
+    rc = lx_errorf(err, "%s: holds one base64 image, not a list of video frames", path);
+  } else if (!cJSON_IsArray(root)) {
+    rc = lx_errorf(err, "%s: expected a JSON list of base64-encoded frames", path);
+  } else {
+    int n = cJSON_GetArraySize(root);
+    if (n == 0) rc = lx_errorf(err, "%s: the frame list is empty", path);
+    out->items = lx_xcalloc((size_t)(n ? n : 1), sizeof(char *));
+    const cJSON *e;
+    cJSON_ArrayForEach(e, root) {
+      if (rc) break;
+      if (!cJSON_IsString(e))
+        rc = lx_errorf(err, "%s: frame %d is not a base64 string", path, out->n);
+      else
+        out->items[out->n++] = lx_xstrdup(e->valuestring);
+    }
+  }
+  cJSON_Delete(root);
+  return rc;
+}
+
+/* Python's base64.b64decode(s) (validate=False): characters outside the alphabet are skipped;
+ * the data must end on a whole quantum (with '=' padding). */
+static int base64_decode(const char *s, unsigned char **out, size_t *len) {
+  static signed char map[256];
+  static int ready;
+  if (!ready) {
+    memset(map, -1, sizeof map);
+    const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; a[i]; i++) map[(unsigned char)a[i]] = (signed char)i;
+    ready = 1;
+  }
+  size_t n = strlen(s);
+  unsigned char *buf = lx_xmalloc(n / 4 * 3 + 3);
+  size_t o = 0, quantum = 0, pad = 0;
+  uint32_t acc = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '=') {
+      pad++;
+      continue;
+    }
+    if (map[c] < 0) continue;
+    if (pad) { /* data after padding */
+      free(buf);
+      return -1;
+    }
+    acc = acc << 6 | (uint32_t)map[c];
+    if (++quantum == 4) {
+      buf[o++] = (unsigned char)(acc >> 16), buf[o++] = (unsigned char)(acc >> 8),
+      buf[o++] = (unsigned char)acc;
+      quantum = 0, acc = 0;
+    }
+  }
+  if (quantum == 1 || (quantum && quantum + pad < 4)) {
+    free(buf);
+    return -1;
+  }
+  if (quantum == 2) buf[o++] = (unsigned char)(acc >> 4);
+  if (quantum == 3) buf[o++] = (unsigned char)(acc >> 10), buf[o++] = (unsigned char)(acc >> 2);
+  *out = buf;
+  *len = o;
+  return 0;
+}
+
+/* ---- video files (FFmpeg) ----------------------------------------------------------------------
+ */
+
+typedef struct decoder {
+  AVFormatContext *fmt;
+  AVCodecContext *codec;
+  int stream;
+  struct SwsContext *sws;
+  AVFrame *frame;
+  AVPacket *packet;
+} decoder;
+
+static void decoder_close(decoder *d) {
+  sws_freeContext(d->sws);
+  av_frame_free(&d->frame);
+  av_packet_free(&d->packet);
+  avcodec_free_context(&d->codec);
+  avformat_close_input(&d->fmt);
+  memset(d, 0, sizeof *d);
+}
+
+static int av_fail(const char *path, const char *what, int code, lx_error *err) {
+  char msg[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(code, msg, sizeof msg);
+  return lx_errorf(err, "%s: %s: %s", path, what, msg);
+}
+
+static int decoder_open(decoder *d, const char *path, lx_error *err) {
+  memset(d, 0, sizeof *d);
+  av_log_set_level(AV_LOG_QUIET);
+  int rc = avformat_open_input(&d->fmt, path, NULL, NULL);
+  if (rc < 0) return av_fail(path, "not a video file FFmpeg can read", rc, err);
+  if ((rc = avformat_find_stream_info(d->fmt, NULL)) < 0) {
+    decoder_close(d);
+    return av_fail(path, "cannot read the streams", rc, err);
+  }
+  const AVCodec *codec = NULL;
+  d->stream = av_find_best_stream(d->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+  if (d->stream < 0 || !codec) {
+    decoder_close(d);
+    return lx_errorf(err, "%s: no video stream", path);
+  }
+  d->codec = avcodec_alloc_context3(codec);
+  avcodec_parameters_to_context(d->codec, d->fmt->streams[d->stream]->codecpar);
+  d->codec->thread_count = 1;
+  if ((rc = avcodec_open2(d->codec, codec, NULL)) < 0) {
+    decoder_close(d);
+    return av_fail(path, "cannot open the video decoder", rc, err);
+  }
+  d->frame = av_frame_alloc();
+  d->packet = av_packet_alloc();
+  return LX_OK;
+}
+
+/* Converts the current frame to RGB24 the way `ffmpeg -pix_fmt rgb24` does: bicubic flags, the
+ * frame's colour matrix (BT.601 if unknown) and range. */
+static int frame_to_rgb(decoder *d, uint8_t *rgb, const char *path, lx_error *err) {
+  AVFrame *f = d->frame;
+  d->sws = sws_getCachedContext(d->sws, f->width, f->height, f->format, f->width, f->height,
+                                AV_PIX_FMT_RGB24, SWS_BICUBIC, NULL, NULL, NULL);
+  if (!d->sws) return lx_errorf(err, "%s: cannot convert its pixel format to RGB", path);
+  int *inv_table, in_full, *table, out_full, brightness, contrast, saturation;
+  sws_getColorspaceDetails(d->sws, &inv_table, &in_full, &table, &out_full, &brightness, &contrast,
+                           &saturation);
+  int cs = f->colorspace;
+  if (cs < 1 || cs > 10 || cs == 8) cs = AVCOL_SPC_BT470BG;
+  const int *coeffs = sws_getCoefficients(cs);
+  if (f->color_range != AVCOL_RANGE_UNSPECIFIED) in_full = f->color_range == AVCOL_RANGE_JPEG;
+  sws_setColorspaceDetails(d->sws, coeffs, in_full, coeffs, out_full, brightness, contrast,
+                           saturation);
+  /* swscale's vector code needs an aligned, padded destination (a tight stride corrupts the last
+   * columns of widths it cannot split evenly): convert into one, then copy the rows out. */
+  uint8_t *dst[4];
+  int stride[4];
+  if (av_image_alloc(dst, stride, f->width, f->height, AV_PIX_FMT_RGB24, 64) < 0)
+    return lx_errorf(err, "%s: out of memory converting a frame", path);
+  sws_scale(d->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, stride);
+  for (int y = 0; y < f->height; y++)
+    memcpy(rgb + (size_t)y * 3 * f->width, dst[0] + (size_t)y * stride[0], (size_t)3 * f->width);
+  av_freep(&dst[0]);
+  return LX_OK;
+}
+
+/* Decodes every frame; for frame i calls fn when want(i) (want NULL: all). Returns the count. */
+typedef int (*frame_fn)(void *ctx, int index, int width, int height, const uint8_t *rgb);
+
+static int decode_all(const char *path, const uint8_t *want, int n_want, frame_fn fn, void *ctx,
+                      int *count, lx_error *err) {
+  decoder d;
+  if (decoder_open(&d, path, err)) return LX_ERR;
+  int index = 0, rc = LX_OK, flushing = 0;
+  uint8_t *rgb = NULL;
+  size_t rgb_size = 0;
+  while (rc == LX_OK) {
+    if (!flushing) {
+      int r = av_read_frame(d.fmt, d.packet);
+      if (r == AVERROR_EOF) {
+        flushing = 1;
+        avcodec_send_packet(d.codec, NULL);
+      } else if (r < 0) {
+        rc = av_fail(path, "read failed", r, err);
+        break;
+      } else {
+        if (d.packet->stream_index == d.stream) {
+          int s = avcodec_send_packet(d.codec, d.packet);
+          if (s < 0 && s != AVERROR(EAGAIN)) rc = av_fail(path, "corrupt video data", s, err);
+        }
+        av_packet_unref(d.packet);
+      }
+    }
+    for (;;) {
+      int r = avcodec_receive_frame(d.codec, d.frame);
+      if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) {
+        if (r == AVERROR_EOF) flushing = 2;
+        break;
+      }
+      if (r < 0) {
+        rc = av_fail(path, "corrupt video data", r, err);
+        break;
+      }
+      if (index >= MAX_FRAMES) {
+        rc = lx_errorf(err, "%s: more than %d frames", path, MAX_FRAMES);
+        break;
+      }
+      if (fn && (!want || (index < n_want && want[index]))) {
+        size_t need = (size_t)3 * d.frame->width * d.frame->height;
+        if (need > rgb_size) {
+          free(rgb);
+          rgb = lx_xmalloc(need);
+          rgb_size = need;
+        }
+        if (d.frame->width <= 0 || d.frame->height <= 0)
+          rc = lx_errorf(err, "%s: frame %d has no pixels", path, index);
+        else if ((long long)d.frame->width * d.frame->height > LX_IMAGE_MAX_PIXELS)
+          rc = lx_errorf(err, "%s: frames of %dx%d are too large", path, d.frame->width,
+                         d.frame->height);
+        if (rc == LX_OK) rc = frame_to_rgb(&d, rgb, path, err);
+        if (rc == LX_OK) rc = fn(ctx, index, d.frame->width, d.frame->height, rgb);
+      }
+      index++;
+      av_frame_unref(d.frame);
+      if (rc) break;
+    }
+    if (flushing == 2) break;
+  }
+  free(rgb);
+  decoder_close(&d);
+  if (rc == LX_OK && index == 0) rc = lx_errorf(err, "%s: the video has no frames", path);
+  if (count) *count = index;
+  return rc;
+}
+
+int lx_video_file_frames(const char *path, frame_fn fn, void *ctx, lx_error *err) {
+  return decode_all(path, NULL, 0, fn, ctx, NULL, err);
+}
+
+/* ---- the whole pipeline ------------------------------------------------------------------------
+ */
+
+typedef struct sink {
+  int k, size;
+  const double *mean, *std;
+  float *pixels;
+  const int *ids; /* chosen source indices [k], sorted */
+} sink;
+
+/* Preprocesses source frame `index` into every slot that chose it. */
+static int put_frame(void *ctx, int index, int width, int height, const uint8_t *rgb) {
+  sink *s = ctx;
+  lx_image img = {width, height, (uint8_t *)rgb}, resized, crop;
+  const size_t per = (size_t)3 * s->size * s->size;
+  int done = 0;
+  for (int i = 0; i < s->k; i++) {
+    if (s->ids[i] != index) continue;
+    if (!done) {
+      lx_image_resize_short_side(&img, s->size, &resized);
+      lx_image_center_crop(&resized, s->size, &crop);
+      lx_image_to_tensor(&crop, s->mean, s->std, s->pixels + (size_t)i * per);
+      lx_image_free(&resized);
+      lx_image_free(&crop);
+      done = i + 1;
+    } else {
+      memcpy(s->pixels + (size_t)i * per, s->pixels + (size_t)(done - 1) * per,
+             per * sizeof(float));
+    }
+  }
+  return LX_OK;
+}
+
+int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed, int size,
+                  const double mean[3], const double std[3], float *pixels, int *frame_ids,
+                  int *n_source, lx_error *err) {
+  struct stat st;
+  if (stat(path, &st) != 0) return lx_errorf(err, "%s: no such file or directory", path);
+  sink s = {k, size, mean, std, pixels, frame_ids};
+  size_t plen = strlen(path);
+  const int is_json = plen > 5 && strcmp(path + plen - 5, ".json") == 0;
+  if (!S_ISDIR(st.st_mode) && !is_json) {
+    /* A video file: count frames, choose, decode again keeping the chosen ones. */
+    int n;
+    if (decode_all(path, NULL, 0, NULL, NULL, &n, err)) return LX_ERR;
+    lx_sample_frame_ids(n, k, rule, seed, frame_ids);
+    uint8_t *want = lx_xcalloc((size_t)n, 1);
+    for (int i = 0; i < k; i++) want[frame_ids[i]] = 1;
+    int n2 = 0;
+    int rc = decode_all(path, want, n, put_frame, &s, &n2, err);
+    free(want);
+    if (rc == LX_OK && n2 != n) rc = lx_errorf(err, "%s: decoded %d frames, then %d", path, n, n2);
+    *n_source = n;
+    return rc;
+  }
+  frame_list list = {0};
+  int rc = S_ISDIR(st.st_mode) ? list_directory(path, &list, err) : list_json(path, &list, err);
+  if (rc == LX_OK) {
+    *n_source = list.n;
+    lx_sample_frame_ids(list.n, k, rule, seed, frame_ids);
+    /* Each distinct chosen frame once; put_frame fills every slot that chose it. */
+    for (int i = 0; i < k && rc == LX_OK; i++) {
+      if (i > 0 && frame_ids[i] == frame_ids[i - 1]) continue;
+      lx_image img;
+      const char *item = list.items[frame_ids[i]];
+      if (S_ISDIR(st.st_mode)) {
+        char *file = lx_path_join(path, item);
+        rc = lx_image_load(file, &img, err);
+        free(file);
+      } else {
+        unsigned char *bytes;
+        size_t n;
+        char name[64];
+        snprintf(name, sizeof name, "frame %d", frame_ids[i]);
+        if (base64_decode(item, &bytes, &n)) {
+          rc = lx_errorf(err, "%s: frame %d is not valid base64", path, frame_ids[i]);
+        } else {
+          rc = lx_image_decode(bytes, n, name, &img, err);
+          if (rc) {
+            char inner[LX_ERROR_MAX];
+            snprintf(inner, sizeof inner, "%s", err->msg);
+            rc = lx_errorf(err, "%s: %s", path, inner);
+          }
+          free(bytes);
+        }
+      }
+      if (rc == LX_OK) {
+        rc = put_frame(&s, frame_ids[i], img.width, img.height, img.rgb);
+        lx_image_free(&img);
+      }
+    }
+  }
+  frame_list_free(&list);
+  return rc;
+}
