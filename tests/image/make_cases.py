@@ -199,7 +199,9 @@ def expected_for(path):
     try:
         im = Image.open(path).convert("RGB")
     except Exception as e:  # what Pillow says about a broken file
-        return {"error": f"{type(e).__name__}: {e}"}
+        # the message names the file; keep only its base name so the record holds no local paths
+        msg = str(e).replace(path, os.path.basename(path))
+        return {"error": f"{type(e).__name__}: {msg}"}
     arr = np.asarray(im)
     entry = {"width": im.width, "height": im.height, "rgb_sha256": sha(arr.tobytes()), "sizes": {}}
     for S in SIZES:

@@ -277,16 +277,16 @@ def main():
             train = os.path.join(tmp, which + ".txt")
             with open(train, "w") as f:
                 f.write(training_text(which))
-            cmd = (["spm_train", f"--input={train}", f"--model_prefix={os.path.join(tmp, name)}",
+            # relative paths: spm_train records them in the model's trainer spec
+            cmd = (["spm_train", f"--input={which}.txt", f"--model_prefix={name}",
                     "--model_type=bpe", "--minloglevel=2"]
                    + flags.split())
-            subprocess.run(cmd, check=True, capture_output=True)
+            subprocess.run(cmd, check=True, capture_output=True, cwd=tmp)
             os.replace(os.path.join(tmp, name + ".model"), os.path.join(models_dir, name + ".model"))
         # A unigram model, which lynxeval must refuse with a clear message.
-        train = os.path.join(tmp, "openvqa.txt")
-        subprocess.run(["spm_train", f"--input={train}", f"--model_prefix={os.path.join(tmp, 'u')}",
+        subprocess.run(["spm_train", "--input=openvqa.txt", "--model_prefix=u",
                         "--model_type=unigram", "--vocab_size=300", "--minloglevel=2"],
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, cwd=tmp)
         os.replace(os.path.join(tmp, "u.model"), os.path.join(models_dir, "unigram-300.model"))
 
     vocab, merges, js_cases = read_llama_js(args.llama_js)
