@@ -1,6 +1,7 @@
 #include "cli/args.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,16 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt *opts, int 
         return CLI_USAGE;
       }
       *(const char **)o->dest = val;
+    } else if (o->kind == CLI_DOUBLE) {
+      char *end;
+      errno = 0;
+      double v = strtod(val, &end);
+      if (errno || *end || !*val || !isfinite(v) || v < (double)o->min || v > (double)o->max) {
+        cli_error(cmd->name, "option %s: '%s' is not a number in [%ld, %ld]", o->name, val, o->min,
+                  o->max);
+        return CLI_USAGE;
+      }
+      *(double *)o->dest = v;
     } else {
       long v;
       if (parse_long(val, &v) || v < o->min || v > o->max) {

@@ -9,12 +9,12 @@
 
 #include <stdbool.h>
 
-typedef enum cli_kind { CLI_STRING, CLI_INT, CLI_FLAG } cli_kind;
+typedef enum cli_kind { CLI_STRING, CLI_INT, CLI_FLAG, CLI_DOUBLE } cli_kind;
 
 typedef struct cli_opt {
   const char *name; /* "--model" */
   cli_kind kind;
-  void *dest;          /* const char ** | long * | bool * */
+  void *dest;          /* const char ** | long * | bool * | double * */
   const char *metavar; /* "DIR" (NULL for flags) */
   const char *help;
   long min, max; /* CLI_INT range */

@@ -8,5 +8,6 @@ extern const cli_command cmd_logits;
 extern const cli_command cmd_info;
 extern const cli_command cmd_tokenize;
 extern const cli_command cmd_preprocess;
+extern const cli_command cmd_generate;
 
 #endif

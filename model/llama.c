@@ -110,6 +110,49 @@ static float *media_kv(const lx_kv_cache *c, int block, int row) {
   return c->xkv + ((size_t)block * c->rows + row) * c->n_media * c->xkv_dim;
 }
 
+void lx_kv_cache_reorder(lx_kv_cache *c, const int *src) {
+  /* Copy through a snapshot of the source rows' lengths and data: a row may be both a source and
+   * a destination. Only the filled part of each row moves. */
+  int *old_len = lx_xcalloc((size_t)c->rows, sizeof(int));
+  bool *old_media = lx_xcalloc((size_t)c->rows, sizeof(bool));
+  memcpy(old_len, c->len, (size_t)c->rows * sizeof(int));
+  memcpy(old_media, c->has_media, (size_t)c->rows * sizeof(bool));
+  int max_len = 0;
+  for (int r = 0; r < c->rows; r++) max_len = old_len[r] > max_len ? old_len[r] : max_len;
+  const size_t row_floats = (size_t)max_len * c->dim;
+  float *tmp = lx_xcalloc((size_t)c->rows * (row_floats ? row_floats : 1), sizeof(float));
+  for (int layer = 0; layer < c->layers; layer++) {
+    for (int pass = 0; pass < 2; pass++) {
+      float *base = pass ? c->v : c->k;
+      for (int r = 0; r < c->rows; r++)
+        memcpy(tmp + (size_t)r * row_floats,
+               base + ((size_t)layer * c->rows + r) * c->capacity * c->dim,
+               (size_t)old_len[r] * c->dim * sizeof(float));
+      for (int r = 0; r < c->rows; r++)
+        memcpy(base + ((size_t)layer * c->rows + r) * c->capacity * c->dim,
+               tmp + (size_t)src[r] * row_floats, (size_t)old_len[src[r]] * c->dim * sizeof(float));
+    }
+  }
+  free(tmp);
+  if (c->n_xattn > 0) {
+    const size_t per = (size_t)c->n_media * c->xkv_dim;
+    float *mtmp = lx_xcalloc((size_t)c->rows * per, sizeof(float));
+    for (int b = 0; b < c->n_xattn; b++) {
+      float *base = c->xkv + (size_t)b * c->rows * per;
+      memcpy(mtmp, base, (size_t)c->rows * per * sizeof(float));
+      for (int r = 0; r < c->rows; r++)
+        memcpy(base + r * per, mtmp + (size_t)src[r] * per, per * sizeof(float));
+    }
+    free(mtmp);
+  }
+  for (int r = 0; r < c->rows; r++) {
+    c->len[r] = old_len[src[r]];
+    c->has_media[r] = old_media[src[r]];
+  }
+  free(old_len);
+  free(old_media);
+}
+
 void lx_llama_set_media(const lx_llama *m, lx_kv_cache *c, int row, const float *media) {
   if (m->n_xattn == 0) return;
   for (int b = 0; b < m->n_xattn; b++)

@@ -84,6 +84,9 @@ int lx_kv_cache_init(lx_kv_cache *c, const lx_llama *m, int rows, int capacity, 
                      lx_error *err);
 void lx_kv_cache_free(lx_kv_cache *c);
 
+/* Row r becomes a copy of row src[r], for every row (keys, values, media, lengths). */
+void lx_kv_cache_reorder(lx_kv_cache *c, const int *src);
+
 /* Stores row's media for the CA blocks (media [n_media, media_width]); no-op without CA blocks. */
 void lx_llama_set_media(const lx_llama *m, lx_kv_cache *c, int row, const float *media);
 

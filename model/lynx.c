@@ -157,40 +157,51 @@ static int check_ids(const lx_model *m, const int *ids, int n, int row, lx_error
   return LX_OK;
 }
 
-int lx_session_prefill(lx_session *s, const lx_prompt *prompts, float *logits, lx_error *err) {
+int lx_session_prefill_rows(lx_session *s, const int *rows, int n, const lx_prompt *prompts,
+                            float *logits, lx_error *err) {
   const lx_model *m = s->model;
   const int D = m->cfg.llm.hidden, L = m->cfg.resampler.n_latents;
   const bool prefix = m->cfg.variant == LX_VARIANT_PREFIX;
   size_t total = 0;
-  for (int r = 0; r < s->rows; r++) {
-    const lx_prompt *p = &prompts[r];
+  for (int i = 0; i < n; i++) {
+    const lx_prompt *p = &prompts[i];
+    const int r = rows[i];
+    if (r < 0 || r >= s->rows) return lx_errorf(err, "row %d is outside the session", r);
     if (s->cache.len[r] != 0) return lx_errorf(err, "row %d: already prefilled", r);
     if (p->n_ids < 0) return lx_errorf(err, "row %d: negative token count", r);
-    int n = p->n_ids + (prefix && p->media ? L : 0);
-    if (n == 0) return lx_errorf(err, "row %d: empty prompt (no media and no tokens)", r);
+    int len = p->n_ids + (prefix && p->media ? L : 0);
+    if (len == 0) return lx_errorf(err, "row %d: empty prompt (no media and no tokens)", r);
     if (p->n_ids == 0 && !prefix)
       return lx_errorf(err, "row %d: the cross-attention variant needs at least one token", r);
-    if (n > s->cache.capacity)
-      return lx_errorf(err, "row %d: prompt of %d positions exceeds the session capacity %d", r, n,
-                       s->cache.capacity);
+    if (len > s->cache.capacity)
+      return lx_errorf(err, "row %d: prompt of %d positions exceeds the session capacity %d", r,
+                       len, s->cache.capacity);
     if (check_ids(m, p->ids, p->n_ids, r, err)) return LX_ERR;
-    s->n_new[r] = n;
-    total += (size_t)n;
+    s->n_new[i] = len;
+    total += (size_t)len;
   }
   float *x = lx_scratch_get(&s->x, total * (size_t)D);
   float *dst = x;
-  for (int r = 0; r < s->rows; r++) {
-    const lx_prompt *p = &prompts[r];
+  for (int i = 0; i < n; i++) {
+    const lx_prompt *p = &prompts[i];
     if (prefix && p->media) {
       memcpy(dst, p->media, (size_t)L * D * sizeof(float));
       dst += (size_t)L * D;
     }
     lx_embedding(dst, &m->llm.embed, p->ids, p->n_ids);
     dst += (size_t)p->n_ids * D;
-    if (!prefix && p->media) lx_llama_set_media(&m->llm, &s->cache, r, p->media);
+    if (!prefix && p->media) lx_llama_set_media(&m->llm, &s->cache, rows[i], p->media);
   }
-  lx_llama_forward(&m->llm, &s->cache, s->rows, s->row_ids, s->n_new, x, logits, &s->scratch);
+  lx_llama_forward(&m->llm, &s->cache, n, rows, s->n_new, x, logits, &s->scratch);
   return LX_OK;
+}
+
+int lx_session_prefill(lx_session *s, const lx_prompt *prompts, float *logits, lx_error *err) {
+  return lx_session_prefill_rows(s, s->row_ids, s->rows, prompts, logits, err);
+}
+
+void lx_session_reorder(lx_session *s, const int *src) {
+  lx_kv_cache_reorder(&s->cache, src);
 }
 
 int lx_session_step(lx_session *s, const int *ids, float *logits, lx_error *err) {

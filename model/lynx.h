@@ -68,6 +68,14 @@ void lx_session_free(lx_session *s);
  * vocabulary, or a prompt longer than the capacity. */
 int lx_session_prefill(lx_session *s, const lx_prompt *prompts, float *logits, lx_error *err);
 
+/* Prefills only rows[0..n) (each fresh) from prompts[0..n); logits [n, vocab_size]. */
+int lx_session_prefill_rows(lx_session *s, const int *rows, int n, const lx_prompt *prompts,
+                            float *logits, lx_error *err);
+
+/* Beam bookkeeping: row r becomes a copy of row src[r] (for every row; a source may be used
+ * several times). Copies the KV cache, the media keys and values, and the lengths. */
+void lx_session_reorder(lx_session *s, const int *src);
+
 /* Appends one token per row (ids [rows]) and writes the next-token logits [rows, vocab_size]. */
 int lx_session_step(lx_session *s, const int *ids, float *logits, lx_error *err);
 

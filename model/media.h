@@ -3,8 +3,8 @@
 #ifndef LX_MEDIA_H
 #define LX_MEDIA_H
 
-#include "common/error.h"
 #include <stdint.h>
+#include "common/error.h"
 
 #include "model/config.h"
 

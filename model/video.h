@@ -46,8 +46,7 @@ int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed, in
 /* Decodes every frame of a video file to RGB24 (for tests and tools): calls fn(ctx, index,
  * width, height, rgb) per frame, in presentation order. */
 int lx_video_file_frames(const char *path,
-                         int (*fn)(void *ctx, int index, int width, int height,
-                                   const uint8_t *rgb),
+                         int (*fn)(void *ctx, int index, int width, int height, const uint8_t *rgb),
                          void *ctx, lx_error *err);
 
 #endif

@@ -81,6 +81,9 @@ expect "empty token item" 2 "item 2 ('')" -- "$lynxeval" logits --model "$pt" --
 expect "token out of range" 2 "not a token id in [0, 320]" -- "$lynxeval" logits --model "$pt" --tokens 1,321 --out "$tmp/x"
 expect "bad --threads" 2 "--threads" -- "$lynxeval" logits --model "$pt" --tokens 1 --threads -3 --out "$tmp/x"
 expect "missing model" 1 "/nonexistent/config.json: cannot open" -- "$lynxeval" logits --model /nonexistent --tokens 1 --out "$tmp/x"
+cp -r "$pt" "$tmp/badtok"
+printf 'this is not a protobuf \377\377\377' >"$tmp/badtok/tokenizer.model"
+expect "garbage tokenizer.model" 1 "tokenizer.model: not a SentencePiece model" -- "$lynxeval" tokenize --model "$tmp/badtok" --text hello
 
 head -c 1000 "$golden/pixels_image.f32" >"$tmp/short.f32"
 expect "pixels of the wrong size" 1 "not a whole number of [3,70,70] frames" -- "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/short.f32" --out "$tmp/x"
@@ -117,6 +120,32 @@ expect "unknown frame rule" 1 "is not segment-start" -- "$lynxeval" preprocess -
 expect "no video stream" 1 "no video stream" -- "$lynxeval" logits --model "$pt" --tokens 1 --video "$videos/inputs/broken-audio-only.m4a" --out "$tmp/x"
 expect "not a video" 1 "not a video file" -- "$lynxeval" preprocess --model "$pt" --video "$videos/inputs/broken-text.mp4" --out "$tmp/x"
 expect "empty frame list" 1 "the frame list is empty" -- "$lynxeval" preprocess --model "$pt" --video "$videos/inputs/broken-empty.json" --out "$tmp/x"
+
+# generate: the reference's beam-search answer for a real image and question (the golden case
+# cli_beam_chelsea), and the prompt ids it starts from.
+root=$(dirname "$golden")/../..
+field() { "$python" -c "import json,sys; m=json.load(open(sys.argv[1])); print($1)" "$golden/manifest.json"; }
+want_ids=$(field "','.join(map(str, m['cli']['prompt_ids']))")
+q=$(field "m['cli']['question']")
+got_ids=$("$lynxeval" tokenize --model "$pt" --prompt "$q")
+if [ "$got_ids" = "$want_ids" ]; then pass "prompt ids equal the reference tokenizer's"; else fail "prompt ids $got_ids, reference $want_ids"; fi
+want_tokens=$(field "[c for c in m['generation'] if c['name'] == 'cli_beam_chelsea'][0]['expected'][0]['tokens']" | tr -d ' ')
+expect "generate --decode beam --beams 5" 0 "" -- "$lynxeval" generate --model "$pt" --image "$root/$(field "m['cli']['image']")" --prompt "$q" --decode beam --beams 5 --json
+got_tokens=$("$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['tokens'])" "$tmp/out" | tr -d ' ')
+if [ "$got_tokens" = "$want_tokens" ]; then pass "beam answer equals the reference's ($got_tokens)"; else fail "beam answer $got_tokens, reference $want_tokens"; fi
+expect "generate from a video" 0 "" -- "$lynxeval" generate --model "$pt" --video "$videos/inputs/h264-96x64-23f.mp4" --prompt "what happens?" --json
+if grep -q '"frames": \[0,5,10,15,19\]' "$tmp/out"; then pass "generate reports the video frames"; else fail "no frames in $(cat "$tmp/out")"; fi
+"$lynxeval" generate --model "$pt" --image "$images/inputs/chelsea.png" --prompt "hi" --seed 5 >"$tmp/s1" 2>&1
+"$lynxeval" generate --model "$pt" --image "$images/inputs/chelsea.png" --prompt "hi" --seed 5 >"$tmp/s2" 2>&1
+if cmp -s "$tmp/s1" "$tmp/s2"; then pass "beam sampling is repeatable with --seed"; else fail "same seed, different answers"; fi
+expect "text-only greedy" 0 "" -- "$lynxeval" generate --model "$pt" --prompt "hello" --decode greedy --max-new-tokens 3
+expect "unknown strategy" 2 "is not greedy, beam, beam-sample or sample" -- "$lynxeval" generate --model "$pt" --prompt "hi" --decode nucleus
+expect "bad beams" 2 "--beams" -- "$lynxeval" generate --model "$pt" --prompt "hi" --beams 0
+expect "bad top-p" 2 "--top-p" -- "$lynxeval" generate --model "$pt" --prompt "hi" --top-p 2
+expect "generate: empty question" 1 "question is empty" -- "$lynxeval" generate --model "$pt" --prompt " "
+expect "generate: broken image" 1 "broken PNG" -- "$lynxeval" generate --model "$pt" --image "$images/inputs/broken-truncated.png" --prompt "hi"
+expect "generate: not a video" 1 "not a video file" -- "$lynxeval" generate --model "$pt" --video "$videos/inputs/broken-text.mp4" --prompt "hi"
+expect "generate: missing question" 2 "--prompt are required" -- "$lynxeval" generate --model "$pt"
 
 # A failed call leaves an existing output untouched.
 printf 'good' >"$tmp/keep.f32"

@@ -25,6 +25,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fake_release  # noqa: E402
+import lynx_generate  # noqa: E402
 import lynx_reference  # noqa: E402
 
 SEED = 1234
@@ -114,6 +115,97 @@ def compute(release):
     return inputs, cases
 
 
+# Decoding cases: the shipped settings (top-k 3, top-p 0.9, 2-gram ban, min length 2, length
+# penalty -2) with 12 new tokens, each strategy, single prompts and a batch, both variants.
+GEN_CASES = [
+    # name, model, rows [(media, tokens)], params, seeds
+    ("greedy_image", "pt", [("pixels_image.f32", PROMPT_A)], dict(strategy="greedy"), [0]),
+    ("beam_image", "pt", [("pixels_image.f32", PROMPT_A)], dict(strategy="beam"), [0]),
+    ("beam_video", "pt", [("pixels_video.f32", PROMPT_B)], dict(strategy="beam"), [0]),
+    ("beam_sample_image", "pt", [("pixels_image.f32", PROMPT_A)], dict(strategy="beam-sample"), [7]),
+    ("beam_sample_video", "pt", [("pixels_video.f32", PROMPT_B)], dict(strategy="beam-sample"), [8]),
+    ("sample_image", "pt", [("pixels_image.f32", PROMPT_A)], dict(strategy="sample"), [11]),
+    ("beam_batch", "pt", [("pixels_image.f32", PROMPT_A), ("pixels_video.f32", PROMPT_B)],
+     dict(strategy="beam"), [0, 0]),
+    ("beam_sample_batch", "pt", [("pixels_image.f32", PROMPT_A), ("pixels_video.f32", PROMPT_B)],
+     dict(strategy="beam-sample"), [7, 8]),
+    ("beam_no_seed_bos", "pt", [("pixels_image.f32", PROMPT_A)], dict(strategy="beam", seed_bos=False), [0]),
+    ("beam_3_lp1_text", "pt", [(None, PROMPT_A)], dict(strategy="beam", num_beams=3, length_penalty=1.0,
+                                                       max_new_tokens=20, no_repeat_ngram_size=0), [0]),
+    ("beam_lp1_image", "pt", [("pixels_image.f32", PROMPT_A)], dict(strategy="beam", length_penalty=1.0,
+                                                                   max_new_tokens=24), [0]),
+    ("beam_lp0_video", "pt", [("pixels_video.f32", PROMPT_B)], dict(strategy="beam", length_penalty=0.0,
+                                                                   max_new_tokens=24), [0]),
+    ("beam_lp2_text", "pt", [(None, PROMPT_B)], dict(strategy="beam", length_penalty=2.0, num_beams=4,
+                                                     max_new_tokens=24, no_repeat_ngram_size=3), [0]),
+    ("beam_early_stop", "pt", [("pixels_image.f32", PROMPT_B)], dict(strategy="beam", length_penalty=1.0,
+                                                                    early_stopping=True, max_new_tokens=24), [0]),
+    ("beam_sample_lp1", "pt", [("pixels_video.f32", PROMPT_A)], dict(strategy="beam-sample", length_penalty=1.0,
+                                                                    max_new_tokens=24, top_k=0, top_p=0.8,
+                                                                    temperature=0.7), [3]),
+    ("greedy_ca", "ca", [("pixels_image.f32", PROMPT_A)], dict(strategy="greedy"), [0]),
+    ("beam_ca", "ca", [("pixels_image.f32", PROMPT_A)], dict(strategy="beam"), [0]),
+]
+# The command-line case: a real image file and a question, decoded with the model config's
+# settings (64 new tokens) by beam search. Its inputs are fixed when the goldens are made (the
+# image through Pillow + torchvision, the question through sentencepiece and the Hugging Face
+# rules) and stored, so recomputing needs neither.
+CLI_IMAGE = "tests/image/inputs/chelsea.png"
+CLI_QUESTION = "What is in the image?"
+CLI_CASE = ("cli_beam_chelsea", "pt", [("pixels_chelsea.f32", "cli_prompt_ids")],
+            dict(strategy="beam", max_new_tokens=64), [0])
+GEN_DEFAULTS = dict(num_beams=5, max_new_tokens=12, min_length=2, no_repeat_ngram_size=2, top_k=3,
+                    top_p=0.9, temperature=1.0, length_penalty=-2.0, early_stopping=False, seed_bos=True)
+
+
+def make_cli_inputs(release, out):
+    """Preprocesses the command-line case's image and question as the reference does."""
+    from PIL import Image
+    from torchvision import transforms
+    from torchvision.transforms import InterpolationMode
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tokenizer"))
+    import make_cases
+    import sentencepiece as spm
+    import yaml
+    with open(os.path.join(release, "LYNX.yaml")) as f:
+        cfg = yaml.safe_load(f)
+    S = cfg["image_res"]
+    t = transforms.Compose([
+        transforms.Resize(size=S, interpolation=InterpolationMode.BICUBIC, max_size=None, antialias=None),
+        transforms.CenterCrop(size=(S, S)), transforms.ToTensor(),
+        transforms.Normalize(cfg["image_mean"], cfg["image_std"])])
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    img = Image.open(os.path.join(root, CLI_IMAGE)).convert("RGB")
+    save(os.path.join(out, "pixels_chelsea.f32"), t(img).unsqueeze(0))
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(release, "vicuna-7b", "tokenizer.model"))
+    text = cfg["prompt"].strip().format_map({"question": CLI_QUESTION}).strip().lower()
+    specials = {"<s>": (1, False), "</s>": (2, False), "<unk>": (0, False), "[PAD]": (fake_release.TINY["vocab"], True)}
+    return ([1] + make_cases.hf_tokenize(sp, text, specials))[-cfg["max_input_tokens"]:]
+
+
+def compute_generation(release, golden_dir, cli_ids):
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    models = {"pt": lynx_reference.Lynx(release, vit_layers=fake_release.TINY["vit_layers"]),
+              "ca": lynx_reference.Lynx(release, yaml_name="LYNX_CA.yaml", lynx_name="finetune_lynx_ca.pt",
+                                        vit_layers=fake_release.TINY["vit_layers"])}
+    S = models["pt"].cfg["image_res"]
+    px = {"pixels_image.f32": pixels(7, 1, S), "pixels_video.f32": pixels(8, fake_release.TINY["num_frames"], S),
+          "pixels_chelsea.f32": torch.from_numpy(
+              np.fromfile(os.path.join(golden_dir, "pixels_chelsea.f32"), dtype="<f4").reshape(1, 3, S, S))}
+    vocab = fake_release.TINY["vocab"]
+    cases = []
+    for name, model_name, rows, params, seeds in GEN_CASES + [CLI_CASE]:
+        model = models[model_name]
+        rows = [(m, cli_ids if ids == "cli_prompt_ids" else ids) for m, ids in rows]
+        prompts = [(model.media(px[m])[1] if m else None, ids) for m, ids in rows]
+        full = dict(GEN_DEFAULTS, **params)
+        out = lynx_generate.generate(model, prompts, lynx_generate.Params(**full), seeds,
+                                     eos_id=2, pad_id=vocab, bos_id=1)
+        cases.append({"name": name, "model": model_name, "rows": [{"media": m, "tokens": ids} for m, ids in rows],
+                      "params": full, "seeds": seeds, "expected": out})
+    return cases
+
+
 def cmd_release(args):
     digest = fake_release.write_release(args.out, seed=SEED, d=fake_release.PRESETS[args.preset])
     with open(os.path.join(args.out, "release.json"), "w") as f:
@@ -128,6 +220,7 @@ def release_digest(release):
 
 def cmd_golden(args):
     os.makedirs(args.out, exist_ok=True)
+    cli_ids = make_cli_inputs(args.release, args.out)
     inputs, cases = compute(args.release)
     for name, t in inputs.items():
         save(os.path.join(args.out, name), t)
@@ -141,6 +234,8 @@ def cmd_golden(args):
         "vit_layers": fake_release.TINY["vit_layers"],
         "inputs": {n: list(t.shape) for n, t in inputs.items()},
         "cases": [d for d, _ in cases],
+        "cli": {"image": CLI_IMAGE, "question": CLI_QUESTION, "prompt_ids": cli_ids},
+        "generation": compute_generation(args.release, args.out, cli_ids),
     }
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
@@ -170,6 +265,13 @@ def cmd_check(args):
                       f"(relative error {err:.3g})", file=sys.stderr)
                 return 1
         print(f"{len(cases)} golden cases recomputed; worst relative difference {worst:.3g}")
+        gen = compute_generation(args.release, args.golden, manifest["cli"]["prompt_ids"])
+        for new, old in zip(gen, manifest["generation"]):
+            for a, b in zip(new["expected"], old["expected"]):
+                if a["tokens"] != b["tokens"] or abs(a["score"] - b["score"]) > 1e-4 * max(1.0, abs(b["score"])):
+                    print(f"{new['name']}: recomputed decoding differs from the committed one", file=sys.stderr)
+                    return 1
+        print(f"{len(gen)} decoding cases recomputed identically")
     print("release matches the golden manifest")
     return 0
 

@@ -9,11 +9,13 @@
  */
 #include <cJSON.h>
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "model/generate.h"
 #include "model/lynx.h"
 #include "testutil.h"
 
@@ -304,6 +306,78 @@ START_TEST(config_weight_mismatch_is_refused) {
 }
 END_TEST
 
+/* Every decoding case against the reference's decoder (tokens exactly, scores to 1e-4); batched
+ * cases also one prompt at a time, which must not change anything. */
+START_TEST(decoding_matches_reference) {
+  const cJSON *c;
+  int checked = 0;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(manifest, "generation")) {
+    const char *name = cJSON_GetObjectItem(c, "name")->valuestring;
+    lx_model *m = load(cJSON_GetObjectItem(c, "model")->valuestring);
+    const cJSON *prm = cJSON_GetObjectItem(c, "params");
+    lx_decode_params p = {0};
+    lx_error err;
+    ck_assert(lx_decode_strategy_parse(cJSON_GetObjectItem(prm, "strategy")->valuestring,
+                                       &p.strategy) == LX_OK);
+    p.num_beams = cJSON_GetObjectItem(prm, "num_beams")->valueint;
+    p.max_new_tokens = cJSON_GetObjectItem(prm, "max_new_tokens")->valueint;
+    p.min_length = cJSON_GetObjectItem(prm, "min_length")->valueint;
+    p.no_repeat_ngram_size = cJSON_GetObjectItem(prm, "no_repeat_ngram_size")->valueint;
+    p.top_k = cJSON_GetObjectItem(prm, "top_k")->valueint;
+    p.top_p = cJSON_GetObjectItem(prm, "top_p")->valuedouble;
+    p.temperature = cJSON_GetObjectItem(prm, "temperature")->valuedouble;
+    p.length_penalty = cJSON_GetObjectItem(prm, "length_penalty")->valuedouble;
+    p.early_stopping = cJSON_IsTrue(cJSON_GetObjectItem(prm, "early_stopping"));
+    p.seed_bos = cJSON_IsTrue(cJSON_GetObjectItem(prm, "seed_bos"));
+    const cJSON *rows = cJSON_GetObjectItem(c, "rows");
+    const int n = cJSON_GetArraySize(rows);
+    lx_prompt *pr = calloc((size_t)n, sizeof *pr);
+    uint64_t *seeds = calloc((size_t)n, sizeof *seeds);
+    for (int r = 0; r < n; r++) {
+      const cJSON *row = cJSON_GetArrayItem(rows, r);
+      const cJSON *media = cJSON_GetObjectItem(row, "media");
+      pr[r].media = cJSON_IsString(media) ? encode(m, media->valuestring, NULL) : NULL;
+      pr[r].ids = ids_of(cJSON_GetObjectItem(row, "tokens"), &pr[r].n_ids);
+      seeds[r] = (uint64_t)cJSON_GetArrayItem(cJSON_GetObjectItem(c, "seeds"), r)->valuedouble;
+    }
+    for (int single = 0; single < (n > 1 ? 2 : 1); single++) {
+      lx_generation *g = calloc((size_t)n, sizeof *g);
+      for (int r0 = 0; r0 < n; r0 += single ? 1 : n)
+        ck_assert_msg(
+            lx_generate(m, pr + r0, single ? 1 : n, &p, seeds + r0, g + r0, &err) == LX_OK, "%s",
+            err.msg);
+      for (int r = 0; r < n; r++) {
+        const cJSON *want = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "expected"), r);
+        int wn;
+        int *wt = ids_of(cJSON_GetObjectItem(want, "tokens"), &wn);
+        int same = wn == g[r].tokens.len;
+        for (int i = 0; same && i < wn; i++) same = wt[i] == g[r].tokens.v[i];
+        double ws = cJSON_GetObjectItem(want, "score")->valuedouble;
+        double rel = fabs(g[r].score - ws) / (fabs(ws) > 1 ? fabs(ws) : 1);
+        printf("  %-22s row %d%s: %d tokens %s, score %.6g vs %.6g, %s\n", name, r,
+               single ? " (alone)" : "", g[r].tokens.len, same ? "identical" : "DIFFER", g[r].score,
+               ws, g[r].ended_with_eos ? "ended by </s>" : "hit the token limit");
+        ck_assert_msg(same, "%s row %d: tokens differ from the reference", name, r);
+        ck_assert_msg(rel < 1e-4, "%s row %d: score %g, reference %g", name, r, g[r].score, ws);
+        ck_assert(g[r].ended_with_eos == cJSON_IsTrue(cJSON_GetObjectItem(want, "ended_with_eos")));
+        free(wt);
+        lx_generation_free(&g[r]);
+      }
+      free(g);
+    }
+    for (int r = 0; r < n; r++) {
+      free((void *)pr[r].media);
+      free((void *)pr[r].ids);
+    }
+    free(pr);
+    free(seeds);
+    lx_model_free(m);
+    checked++;
+  }
+  ck_assert_int_ge(checked, 10);
+}
+END_TEST
+
 int main(void) {
   golden_dir = getenv("LX_GOLDEN_DIR");
   models_dir = getenv("LX_MODELS_DIR");
@@ -331,6 +405,7 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, golden_cases);
   tcase_add_test(tc, kv_cache_step_matches_full_forward);
+  tcase_add_test(tc, decoding_matches_reference);
   tcase_add_test(tc, cross_attention_with_zero_gates_is_the_plain_llm);
   tcase_add_test(tc, f32_model_is_not_copied);
   tcase_add_test(tc, bad_requests_are_refused);
