@@ -34,9 +34,7 @@ static int run(int argc, char **argv) {
   }
   lx_error err;
   lx_config cfg;
-  char *cfg_path = lx_path_join(model_dir, "config.json");
-  rc = lx_config_load(cfg_path, &cfg, &err);
-  free(cfg_path);
+  rc = lx_config_load_dir(model_dir, &cfg, &err);
   lx_media m = {0};
   if (rc == LX_OK)
     rc = image ? lx_media_load_image(image, &cfg.preprocess, &m, &err)

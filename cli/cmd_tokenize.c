@@ -30,9 +30,7 @@ static int run(int argc, char **argv) {
   }
   lx_error err;
   lx_config cfg;
-  char *cfg_path = lx_path_join(model_dir, "config.json");
-  rc = lx_config_load(cfg_path, &cfg, &err);
-  free(cfg_path);
+  rc = lx_config_load_dir(model_dir, &cfg, &err);
   lx_tokenizer *tok = NULL;
   if (rc == LX_OK) rc = lx_tokenizer_load_for(model_dir, &cfg, &tok, &err);
   lx_ints ids = {0};

@@ -247,3 +247,10 @@ int lx_config_load(const char *path, lx_config *cfg, lx_error *err) {
   free(text);
   return rc;
 }
+
+int lx_config_load_dir(const char *model_dir, lx_config *cfg, lx_error *err) {
+  char *path = lx_path_join(model_dir, "config.json");
+  int rc = lx_config_load(path, cfg, err);
+  free(path);
+  return rc;
+}

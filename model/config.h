@@ -100,6 +100,8 @@ typedef struct lx_config {
 
 /* Reads and validates `path` (a config.json). */
 int lx_config_load(const char *path, lx_config *cfg, lx_error *err);
+/* Reads and validates the config.json of a model directory. */
+int lx_config_load_dir(const char *model_dir, lx_config *cfg, lx_error *err);
 
 const char *lx_variant_name(lx_variant v);
 

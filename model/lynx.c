@@ -60,13 +60,11 @@ int lx_model_load(const char *dir, lx_model **out, lx_error *err) {
   *out = NULL;
   lx_model *m = lx_xcalloc(1, sizeof *m);
   m->dir = lx_xstrdup(dir);
-  char *cfg_path = lx_path_join(dir, "config.json");
   char *w_path = lx_path_join(dir, "model.safetensors");
-  int rc = lx_config_load(cfg_path, &m->cfg, err);
+  int rc = lx_config_load_dir(dir, &m->cfg, err);
   if (rc == LX_OK) rc = lx_weights_open(w_path, &m->weights, err);
   if (rc == LX_OK) rc = bind_all(m, err);
   if (rc == LX_OK) rc = lx_tokenizer_load_for(dir, &m->cfg, &m->tokenizer, err);
-  free(cfg_path);
   free(w_path);
   if (rc != LX_OK) {
     lx_model_free(m);

@@ -18,8 +18,12 @@ import hashlib
 import json
 import os
 import struct
+import sys
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import sentencepiece_proto  # noqa: E402
 
 # Small dimensions that keep every structural rule of the real model.
 TINY = dict(
@@ -205,27 +209,6 @@ def override_state(g, d, lynx):
     return sd
 
 
-# ---- a minimal SentencePiece model file (protobuf written by hand) ----------------------------
-
-def _varint(n):
-    if n < 0:
-        n += 1 << 64
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _field(num, wire, payload):
-    key = _varint((num << 3) | wire)
-    if wire == 2:
-        return key + _varint(len(payload)) + payload
-    return key + payload
-
-
 def tokenizer_model(vocab):
     """A valid BPE sentencepiece model: <unk> <s> </s>, 256 byte pieces, then merged pieces."""
     pieces = [("<unk>", 0.0, 2), ("<s>", 0.0, 3), ("</s>", 0.0, 3)]
@@ -245,16 +228,7 @@ def tokenizer_model(vocab):
         pieces.append((w, score, 1))
         score -= 1.0
     assert len(pieces) == vocab, (len(pieces), vocab)
-    body = b""
-    for text, s, typ in pieces:
-        sp = _field(1, 2, text.encode()) + _field(2, 5, struct.pack("<f", s)) + _field(3, 0, _varint(typ))
-        body += _field(1, 2, sp)
-    trainer = (_field(3, 0, _varint(2)) + _field(4, 0, _varint(vocab)) + _field(35, 0, _varint(1))
-               + _field(40, 0, _varint(0)) + _field(41, 0, _varint(1)) + _field(42, 0, _varint(2))
-               + _field(43, 0, _varint(-1)))
-    normalizer = (_field(1, 2, b"identity") + _field(3, 0, _varint(1)) + _field(4, 0, _varint(0))
-                  + _field(5, 0, _varint(1)))
-    return body + _field(2, 2, trainer) + _field(3, 2, normalizer)
+    return sentencepiece_proto.model_bytes(pieces)
 
 
 # ---- writers -----------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ import tempfile
 import sentencepiece as spm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+import sentencepiece_proto  # noqa: E402
 
 CORPUS = [
     "What is in the image?",
@@ -156,29 +158,12 @@ def read_llama_js(path):
     return vocab, merges, cases
 
 
-def _varint(n):
-    if n < 0:
-        n += 1 << 64
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _field(num, wire, payload):
-    key = _varint((num << 3) | wire)
-    return key + (_varint(len(payload)) + payload if wire == 2 else payload)
-
-
 def write_llama_model(path, vocab, merges):
     first_rank = {}
     for rank, (a, b) in enumerate(merges):
         first_rank.setdefault(a + b, rank)
-    body = b""
-    for i, piece in enumerate(vocab):
+    pieces = []
+    for piece in vocab:
         if piece == "<unk>":
             typ, score = 2, 0.0
         elif piece in ("<s>", "</s>"):
@@ -187,15 +172,9 @@ def write_llama_model(path, vocab, merges):
             typ, score = 6, 0.0
         else:
             typ, score = 1, -float(first_rank.get(piece, 1_000_000))
-        sp = _field(1, 2, piece.encode()) + _field(2, 5, struct.pack("<f", score)) + _field(3, 0, _varint(typ))
-        body += _field(1, 2, sp)
-    trainer = (_field(3, 0, _varint(2)) + _field(4, 0, _varint(len(vocab))) + _field(35, 0, _varint(1))
-               + _field(40, 0, _varint(0)) + _field(41, 0, _varint(1)) + _field(42, 0, _varint(2))
-               + _field(43, 0, _varint(-1)))
-    normalizer = (_field(1, 2, b"identity") + _field(3, 0, _varint(1)) + _field(4, 0, _varint(0))
-                  + _field(5, 0, _varint(1)))
+        pieces.append((piece, score, typ))
     with open(path, "wb") as f:
-        f.write(body + _field(2, 2, trainer) + _field(3, 2, normalizer))
+        f.write(sentencepiece_proto.model_bytes(pieces))
 
 
 def write_llama_json(path, vocab, merges):

@@ -385,21 +385,8 @@ int main(void) {
     fprintf(stderr, "test_model: set LX_GOLDEN_DIR and LX_MODELS_DIR (ctest does)\n");
     return EXIT_FAILURE;
   }
-  char *mp = lx_path_join(golden_dir, "manifest.json");
-  char *text;
-  size_t len;
-  lx_error err;
-  if (lx_read_file(mp, 1 << 20, &text, &len, &err)) {
-    fprintf(stderr, "%s\n", err.msg);
-    return EXIT_FAILURE;
-  }
-  manifest = cJSON_Parse(text);
-  free(text);
-  free(mp);
-  if (!manifest) {
-    fprintf(stderr, "manifest.json: invalid JSON\n");
-    return EXIT_FAILURE;
-  }
+  manifest = tu_load_json(golden_dir, "manifest.json");
+  if (!manifest) return EXIT_FAILURE;
   Suite *s = suite_create("model");
   TCase *tc = tcase_create("golden");
   tcase_set_timeout(tc, 600);

@@ -16,23 +16,6 @@ static const char *data_dir;
 static cJSON *expected, *corpus;
 
 /* Called before the tests run: reports problems itself and returns NULL. */
-static cJSON *load_json(const char *name) {
-  char *p = lx_path_join(data_dir, name);
-  char *text;
-  size_t len;
-  lx_error err;
-  cJSON *j = NULL;
-  if (lx_read_file(p, 1 << 26, &text, &len, &err) != LX_OK) {
-    fprintf(stderr, "%s\n", err.msg);
-  } else {
-    j = cJSON_ParseWithLength(text, len);
-    if (!j) fprintf(stderr, "%s: invalid JSON\n", p);
-    free(text);
-  }
-  free(p);
-  return j;
-}
-
 static lx_tokenizer *load_model(const char *file) {
   char *rel = malloc(strlen(file) + 16);
   sprintf(rel, "models/%s", file);
@@ -357,8 +340,8 @@ int main(void) {
     fprintf(stderr, "test_tokenizer: set LX_TOKENIZER_DIR (ctest does)\n");
     return EXIT_FAILURE;
   }
-  expected = load_json("expected.json");
-  corpus = load_json("corpus.json");
+  expected = tu_load_json(data_dir, "expected.json");
+  corpus = tu_load_json(data_dir, "corpus.json");
   if (!expected || !corpus) return EXIT_FAILURE;
   Suite *s = suite_create("tokenizer");
   TCase *tc = tcase_create("tokenizer");

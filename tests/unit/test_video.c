@@ -156,16 +156,7 @@ int main(void) {
     fprintf(stderr, "test_video: set LX_VIDEO_DIR (ctest does)\n");
     return EXIT_FAILURE;
   }
-  char *p = lx_path_join(dir, "expected.json"), *text;
-  size_t len;
-  lx_error err;
-  if (lx_read_file(p, 1 << 24, &text, &len, &err)) {
-    fprintf(stderr, "%s\n", err.msg);
-    return EXIT_FAILURE;
-  }
-  expected = cJSON_ParseWithLength(text, len);
-  free(text);
-  free(p);
+  expected = tu_load_json(dir, "expected.json");
   if (!expected) return EXIT_FAILURE;
   for (int i = 0; i < 3; i++) {
     mean[i] = cJSON_GetArrayItem(cJSON_GetObjectItem(expected, "mean"), i)->valuedouble;

@@ -1,6 +1,10 @@
 #include "testutil.h"
 
+#include "common/error.h"
+#include "common/fileio.h"
+
 #include <check.h>
+#include <cJSON.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -93,4 +97,21 @@ int tu_run_suite(Suite *s, int no_fork) {
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+cJSON *tu_load_json(const char *dir, const char *name) {
+  char *path = lx_path_join(dir, name);
+  char *text;
+  size_t len;
+  lx_error err;
+  cJSON *json = NULL;
+  if (lx_read_file(path, 1 << 26, &text, &len, &err) != LX_OK) {
+    fprintf(stderr, "%s\n", err.msg);
+  } else {
+    json = cJSON_ParseWithLength(text, len);
+    if (!json) fprintf(stderr, "%s: invalid JSON\n", path);
+    free(text);
+  }
+  free(path);
+  return json;
 }

@@ -24,6 +24,10 @@ void tu_fill(float *x, size_t n, unsigned seed);
 /* Resident set size in bytes (from /proc/self/status). */
 long long tu_rss_bytes(void);
 
+struct cJSON;
+/* Reads and parses dir/name (at most 64 MiB); on failure prints why to stderr and returns NULL. */
+struct cJSON *tu_load_json(const char *dir, const char *name);
+
 struct Suite;
 /* Runs a Check suite (forking per test unless no_fork) and returns the process exit status. */
 int tu_run_suite(struct Suite *s, int no_fork);

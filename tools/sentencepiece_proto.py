@@ -1,0 +1,48 @@
+"""Write a SentencePiece model file (the ModelProto protobuf) from a list of pieces.
+
+Enough of the format for a LLaMA-style BPE model with byte fallback: the pieces with their scores
+and types, a trainer spec saying BPE with the <unk>/<s>/</s> ids LLaMA uses, and the identity
+normalizer that adds the dummy prefix. Used to make test models, so that the tokenizer tests need
+no SentencePiece trainer.
+
+Piece types (sentencepiece_model.proto): 1 normal, 2 unknown, 3 control, 6 byte.
+"""
+
+import struct
+
+NORMAL, UNKNOWN, CONTROL, BYTE = 1, 2, 3, 6
+
+
+def _varint(n):
+    if n < 0:
+        n += 1 << 64  # protobuf int32 -1 is written as a 10-byte varint
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _field(num, wire, payload):
+    """wire 0 (varint) and 5 (fixed32) take the encoded value; wire 2 takes the bytes."""
+    key = _varint((num << 3) | wire)
+    return key + (_varint(len(payload)) + payload if wire == 2 else payload)
+
+
+def model_bytes(pieces):
+    """pieces: [(text, score, type)] in id order. Returns the serialized ModelProto."""
+    body = b""
+    for text, score, typ in pieces:
+        piece = (_field(1, 2, text.encode()) + _field(2, 5, struct.pack("<f", score))
+                 + _field(3, 0, _varint(typ)))
+        body += _field(1, 2, piece)
+    # TrainerSpec: model_type BPE, vocab_size, byte_fallback, unk/bos/eos/pad ids 0/1/2/-1
+    trainer = (_field(3, 0, _varint(2)) + _field(4, 0, _varint(len(pieces))) + _field(35, 0, _varint(1))
+               + _field(40, 0, _varint(0)) + _field(41, 0, _varint(1)) + _field(42, 0, _varint(2))
+               + _field(43, 0, _varint(-1)))
+    # NormalizerSpec: name identity, add_dummy_prefix, no whitespace removal, escape whitespaces
+    normalizer = (_field(1, 2, b"identity") + _field(3, 0, _varint(1)) + _field(4, 0, _varint(0))
+                  + _field(5, 0, _varint(1)))
+    return body + _field(2, 2, trainer) + _field(3, 2, normalizer)
