@@ -41,6 +41,14 @@ void *lx_xcalloc(size_t count, size_t size) {
   return p;
 }
 
+void *lx_xrealloc_array(void *p, size_t count, size_t size) {
+  size_t n;
+  if (lx_mul_size(count, size, &n)) out_of_memory(SIZE_MAX);
+  void *q = realloc(p, n ? n : 1);
+  if (!q) out_of_memory(n);
+  return q;
+}
+
 char *lx_xstrdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *p = lx_xmalloc(n);

@@ -30,5 +30,7 @@ int lx_mul_size(size_t a, size_t b, size_t *out);
 void *lx_xmalloc(size_t n);
 void *lx_xcalloc(size_t count, size_t size);
 char *lx_xstrdup(const char *s);
+/* realloc of p to count * size bytes, overflow-checked, aborting on out-of-memory. */
+void *lx_xrealloc_array(void *p, size_t count, size_t size);
 
 #endif

@@ -38,4 +38,21 @@ int lx_json_req_object(const cJSON *obj, lx_json_at at, const char *key, const c
 int lx_json_req_doubles(const cJSON *obj, lx_json_at at, const char *key, int n, double *out,
                         lx_error *err);
 
+/* Reads and parses a JSON file of at most max_bytes. A syntax error is reported as
+ * "FILE:LINE:COLUMN: not valid JSON". *root and *text (the source, for lx_json_item_line) belong
+ * to the caller; text may be NULL when the source is not wanted. */
+int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **text,
+                      lx_error *err);
+
+/* The 1-based line where item `index` of an array starts in the JSON source `text`: the
+ * top-level array when key is NULL, else the array under the top-level object's `key`. Returns 0
+ * when there is no such item. For messages only; linear in the text size. */
+int lx_json_item_line(const char *text, const char *key, size_t index);
+
+/* JSON Lines: calls fn for each non-blank line of the file, in order, with the parsed object
+ * (owned by the reader; fn must not keep it) and its 1-based line number; stops at the first
+ * failure of fn. Lines that are not a JSON object fail as "FILE:LINE: not a JSON object". */
+typedef int (*lx_jsonl_fn)(void *ctx, const cJSON *obj, int line, lx_error *err);
+int lx_jsonl_read(const char *path, size_t max_bytes, lx_jsonl_fn fn, void *ctx, lx_error *err);
+
 #endif

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/unicode.h"
+#include "common/unicode.h"
 
 /* ---- parameters ------------------------------------------------------------------------------ */
 

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "model/unicode.h"
+#include "common/unicode.h"
 
 int lx_format_template(const char *tmpl, const char *const *keys, const char *const *values,
                        int n_fields, lx_strbuf *out, lx_error *err) {

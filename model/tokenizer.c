@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
-#include "model/unicode.h"
+#include "common/unicode.h"
 
 #define MAX_TOKENIZER_BYTES (64u << 20)
 #define SPACE_SYMBOL        "\xe2\x96\x81" /* U+2581, the escaped space */

@@ -9,7 +9,7 @@
 #include "common/fileio.h"
 #include "model/prompt.h"
 #include "model/tokenizer.h"
-#include "model/unicode.h"
+#include "common/unicode.h"
 #include "testutil.h"
 
 static const char *data_dir;

@@ -1,9 +1,9 @@
-#include "model/unicode.h"
+#include "common/unicode.h"
 
 #include <stdlib.h>
 
 #include "common/error.h"
-#include "model/unicode_tables.h"
+#include "common/unicode_tables.h"
 
 static bool trail(unsigned char c) {
   return (c & 0xC0) == 0x80;
@@ -76,6 +76,9 @@ static bool in_ranges(const lx_range *r, int n, uint32_t cp) {
 
 bool lx_py_isspace(uint32_t cp) {
   return in_ranges(lx_space_ranges, lx_space_ranges_len, cp);
+}
+bool lx_py_isdecimal(uint32_t cp) {
+  return in_ranges(lx_decimal_ranges, lx_decimal_ranges_len, cp);
 }
 static bool cased(uint32_t cp) {
   return in_ranges(lx_cased_ranges, lx_cased_ranges_len, cp);
@@ -153,4 +156,46 @@ void lx_py_strip(const char *s, size_t n, size_t *begin, size_t *end) {
   e = last_end;
   *begin = b;
   *end = e;
+}
+
+size_t lx_py_split(const char *s, size_t n, lx_span **words) {
+  size_t count = 0, cap = 0;
+  lx_span *out = NULL;
+  size_t i = 0;
+  while (i < n) {
+    size_t len;
+    uint32_t cp = lx_utf8_decode(s + i, n - i, &len);
+    if (cp != LX_UTF8_INVALID && lx_py_isspace(cp)) {
+      i += len;
+      continue;
+    }
+    size_t start = i;
+    while (i < n) {
+      cp = lx_utf8_decode(s + i, n - i, &len);
+      if (cp != LX_UTF8_INVALID && lx_py_isspace(cp)) break;
+      i += len;
+    }
+    if (count == cap) {
+      cap = cap ? 2 * cap : 16;
+      out = lx_xrealloc_array(out, cap, sizeof *out);
+    }
+    out[count++] = (lx_span){s + start, i - start};
+  }
+  *words = out;
+  return count;
+}
+
+size_t lx_py_split_space(const char *s, size_t n, lx_span **words) {
+  size_t count = 1;
+  for (size_t i = 0; i < n; i++) count += s[i] == ' ';
+  lx_span *out = lx_xcalloc(count, sizeof *out);
+  size_t k = 0, start = 0;
+  for (size_t i = 0; i <= n; i++) {
+    if (i == n || s[i] == ' ') {
+      out[k++] = (lx_span){s + start, i - start};
+      start = i + 1;
+    }
+  }
+  *words = out;
+  return count;
 }

@@ -1,5 +1,6 @@
-/* unicode.h: UTF-8 and the few Unicode operations the prompt pipeline needs, matching Python
- * (str.lower(), str.isspace(), str.strip()) and SentencePiece (its UTF-8 decoder). */
+/* unicode.h: UTF-8 and the few Unicode operations the prompt pipeline and the scorers need,
+ * matching Python (str.lower(), str.isspace(), str.strip(), str.split(), \d) and SentencePiece
+ * (its UTF-8 decoder). */
 #ifndef LX_UNICODE_H
 #define LX_UNICODE_H
 
@@ -23,6 +24,20 @@ void lx_utf8_append(lx_strbuf *b, uint32_t cp);
 bool lx_utf8_valid(const char *s, size_t n, size_t *bad_offset);
 
 bool lx_py_isspace(uint32_t cp);
+/* str.isdecimal(): what \d matches in a Python 3 regular expression on str. */
+bool lx_py_isdecimal(uint32_t cp);
+
+/* A byte range of a string. */
+typedef struct lx_span {
+  const char *p;
+  size_t n;
+} lx_span;
+
+/* Python's str.split() (no argument) of s[0..n): the runs between whitespace, none empty.
+ * Returns the count; *words (heap, caller frees; NULL when the count is 0) holds the spans. */
+size_t lx_py_split(const char *s, size_t n, lx_span **words);
+/* Python's str.split(" "): the pieces between single spaces, empty ones included (at least 1). */
+size_t lx_py_split_space(const char *s, size_t n, lx_span **words);
 
 /* Python's str.lower() of well-formed UTF-8 s[0..n), appended to out. */
 void lx_py_lower(const char *s, size_t n, lx_strbuf *out);

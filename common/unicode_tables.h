@@ -1,4 +1,4 @@
-/* unicode_tables.h: the Unicode data Python's str.lower() and str.strip() use, generated into
+/* unicode_tables.h: the Unicode data Python's str.lower(), str.strip() and \\d use, generated into
  * unicode_tables.c by tools/gen_unicode_tables.py. Tables are sorted by code point. */
 #ifndef LX_UNICODE_TABLES_H
 #define LX_UNICODE_TABLES_H
@@ -19,6 +19,8 @@ extern const lx_lower_entry lx_lower_table[];
 extern const int lx_lower_table_len;
 extern const lx_range lx_space_ranges[];
 extern const int lx_space_ranges_len;
+extern const lx_range lx_decimal_ranges[];
+extern const int lx_decimal_ranges_len;
 extern const lx_range lx_cased_ranges[];
 extern const int lx_cased_ranges_len;
 extern const lx_range lx_case_ignorable_ranges[];
