@@ -9,5 +9,6 @@ extern const cli_command cmd_info;
 extern const cli_command cmd_tokenize;
 extern const cli_command cmd_preprocess;
 extern const cli_command cmd_generate;
+extern const cli_command cmd_score;
 
 #endif

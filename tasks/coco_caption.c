@@ -1,0 +1,114 @@
+#include "tasks/coco_caption.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/jsonutil.h"
+
+#define MAX_FILE_BYTES (1u << 30)
+
+static int image_id(const cJSON *obj, const char *src, const char *key, char *buf, size_t n,
+                    lx_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) < 9e15) {
+    snprintf(buf, n, "%.0f", v->valuedouble);
+    return LX_OK;
+  }
+  if (cJSON_IsString(v) && v->valuestring[0]) { /* Flickr30k and NoCaps files use strings too */
+    snprintf(buf, n, "%s", v->valuestring);
+    return LX_OK;
+  }
+  return lx_errorf(err, "%s: '%s' must be an integer or a string%s", src, key, v ? "" : " (missing)");
+}
+
+int lx_coco_caption_load(const char *path, lx_items *items, lx_error *err) {
+  cJSON *root;
+  char *text;
+  if (lx_json_read_file(path, MAX_FILE_BYTES, &root, &text, err)) return LX_ERR;
+  const cJSON *images = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "images") : NULL;
+  const cJSON *anns = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "annotations") : NULL;
+  int rc = LX_OK;
+  if (!cJSON_IsArray(images) || !cJSON_IsArray(anns) || cJSON_GetArraySize(anns) == 0)
+    rc = lx_errorf(err, "%s: a COCO caption file needs \"images\" and a non-empty \"annotations\" list", path);
+  lx_items all = {0};
+  size_t k = 0;
+  const cJSON *x;
+  if (!rc) {
+    cJSON_ArrayForEach(x, images) {
+      char *src = lx_source_at(path, lx_json_item_line(text, "images", k++));
+      lx_json_at at = {src, ""};
+      char id[256];
+      const char *file;
+      rc = image_id(x, src, "id", id, sizeof id, err);
+      if (!rc) rc = lx_json_req_string(x, at, "file_name", &file, err);
+      if (!rc) rc = lx_check_media_path(file, src, err);
+      if (rc) {
+        free(src);
+        break;
+      }
+      lx_item *it = lx_items_push(&all);
+      it->id = lx_xstrdup(id);
+      it->media = lx_xstrdup(file);
+      it->source = src;
+    }
+  }
+  if (!rc) rc = lx_items_index(&all, "image id", err);
+  k = 0;
+  if (!rc) {
+    cJSON_ArrayForEach(x, anns) {
+      char *src = lx_source_at(path, lx_json_item_line(text, "annotations", k++));
+      lx_json_at at = {src, ""};
+      char id[256];
+      const char *caption;
+      rc = image_id(x, src, "image_id", id, sizeof id, err);
+      if (!rc) rc = lx_json_req_string(x, at, "caption", &caption, err);
+      long i = rc ? -1 : lx_items_find(&all, id);
+      if (!rc && i < 0) rc = lx_errorf(err, "%s: image_id %s is not in \"images\"", src, id);
+      free(src);
+      if (rc) break;
+      lx_item_add_ref(&all.v[i], caption);
+    }
+  }
+  /* keep the images that have references, in file order */
+  for (size_t i = 0; !rc && i < all.n; i++) {
+    if (all.v[i].n_refs == 0) continue;
+    lx_item *it = lx_items_push(items);
+    *it = all.v[i];
+    memset(&all.v[i], 0, sizeof all.v[i]);
+  }
+  if (!rc && items->n == 0) rc = lx_errorf(err, "%s: no image has a caption", path);
+  if (!rc) rc = lx_items_index(items, "image id", err);
+  lx_items_free(&all);
+  cJSON_Delete(root);
+  free(text);
+  return rc;
+}
+
+int lx_coco_caption_results_load(const char *path, lx_predictions *preds, lx_error *err) {
+  cJSON *root;
+  char *text;
+  if (lx_json_read_file(path, MAX_FILE_BYTES, &root, &text, err)) return LX_ERR;
+  int rc = LX_OK;
+  if (!cJSON_IsArray(root) || cJSON_GetArraySize(root) == 0)
+    rc = lx_errorf(err, "%s: results must be a non-empty JSON list of {\"image_id\", \"caption\"}", path);
+  size_t k = 0;
+  const cJSON *r;
+  if (!rc) {
+    cJSON_ArrayForEach(r, root) {
+      char *src = lx_source_at(path, lx_json_item_line(text, NULL, k++));
+      lx_json_at at = {src, ""};
+      char id[256];
+      const char *caption;
+      rc = image_id(r, src, "image_id", id, sizeof id, err);
+      if (!rc) rc = lx_json_req_string(r, at, "caption", &caption, err);
+      if (!rc) lx_predictions_push(preds, id, caption, src);
+      free(src);
+      if (rc) break;
+    }
+  }
+  cJSON_Delete(root);
+  free(text);
+  return rc;
+}

@@ -1,0 +1,164 @@
+#include "tasks/items.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_null(const char *s) {
+  return s ? lx_xstrdup(s) : NULL;
+}
+
+lx_item *lx_items_push(lx_items *items) {
+  if (items->n == items->cap) {
+    items->cap = items->cap ? 2 * items->cap : 64;
+    items->v = lx_xrealloc_array(items->v, items->cap, sizeof *items->v);
+  }
+  lx_item *it = &items->v[items->n++];
+  memset(it, 0, sizeof *it);
+  return it;
+}
+
+void lx_item_add_ref(lx_item *item, const char *ref) {
+  item->refs = lx_xrealloc_array(item->refs, item->n_refs + 1, sizeof *item->refs);
+  item->refs[item->n_refs++] = lx_xstrdup(ref);
+}
+
+void lx_items_free(lx_items *items) {
+  for (size_t i = 0; i < items->n; i++) {
+    lx_item *it = &items->v[i];
+    free(it->id);
+    free(it->media);
+    free(it->question);
+    for (size_t r = 0; r < it->n_refs; r++) free(it->refs[r]);
+    free(it->refs);
+    free(it->category);
+    free(it->subcategory);
+    free(it->source);
+  }
+  free(items->v);
+  free(items->order);
+  memset(items, 0, sizeof *items);
+}
+
+static const lx_items *sorting; /* qsort has no context argument */
+
+static int by_id(const void *a, const void *b) {
+  return strcmp(sorting->v[*(const size_t *)a].id, sorting->v[*(const size_t *)b].id);
+}
+
+int lx_items_index(lx_items *items, const char *what, lx_error *err) {
+  free(items->order);
+  items->order = lx_xcalloc(items->n ? items->n : 1, sizeof *items->order);
+  for (size_t i = 0; i < items->n; i++) items->order[i] = i;
+  sorting = items;
+  qsort(items->order, items->n, sizeof *items->order, by_id);
+  sorting = NULL;
+  for (size_t i = 1; i < items->n; i++) {
+    const lx_item *a = &items->v[items->order[i - 1]], *b = &items->v[items->order[i]];
+    if (strcmp(a->id, b->id) == 0) {
+      const lx_item *first = items->order[i - 1] < items->order[i] ? a : b;
+      const lx_item *second = first == a ? b : a;
+      return lx_errorf(err, "%s: %s %s occurs twice (first at %s)", second->source, what, second->id,
+                       first->source);
+    }
+  }
+  return LX_OK;
+}
+
+long lx_items_find(const lx_items *items, const char *id) {
+  size_t lo = 0, hi = items->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    int c = strcmp(items->v[items->order[mid]].id, id);
+    if (c == 0) return (long)items->order[mid];
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return -1;
+}
+
+lx_prediction *lx_predictions_push(lx_predictions *p, const char *id, const char *text,
+                                   const char *source) {
+  if (p->n == p->cap) {
+    p->cap = p->cap ? 2 * p->cap : 64;
+    p->v = lx_xrealloc_array(p->v, p->cap, sizeof *p->v);
+  }
+  lx_prediction *x = &p->v[p->n++];
+  x->id = lx_xstrdup(id);
+  x->text = lx_xstrdup(text);
+  x->source = dup_or_null(source);
+  return x;
+}
+
+void lx_predictions_free(lx_predictions *p) {
+  for (size_t i = 0; i < p->n; i++) {
+    free(p->v[i].id);
+    free(p->v[i].text);
+    free(p->v[i].source);
+  }
+  free(p->v);
+  memset(p, 0, sizeof *p);
+}
+
+int lx_predictions_match(const lx_predictions *p, const lx_items *items, bool need_all,
+                         size_t **at, lx_error *err) {
+  size_t *idx = lx_xcalloc(p->n ? p->n : 1, sizeof *idx);
+  long *answered_by = lx_xcalloc(items->n ? items->n : 1, sizeof *answered_by); /* pred + 1 */
+  int rc = LX_OK;
+  for (size_t i = 0; i < p->n && rc == LX_OK; i++) {
+    long k = lx_items_find(items, p->v[i].id);
+    if (k < 0) {
+      rc = lx_errorf(err, "%s: id %s is not in the annotations", p->v[i].source, p->v[i].id);
+    } else if (answered_by[k]) {
+      rc = lx_errorf(err, "%s: a second prediction for id %s (the first is at %s)", p->v[i].source,
+                     p->v[i].id, p->v[answered_by[k] - 1].source);
+    } else {
+      answered_by[k] = (long)i + 1;
+      idx[i] = (size_t)k;
+    }
+  }
+  if (rc == LX_OK && need_all && p->n < items->n) {
+    size_t missing = 0, first = 0;
+    for (size_t k = items->n; k-- > 0;)
+      if (!answered_by[k]) {
+        missing++;
+        first = k;
+      }
+    rc = lx_errorf(err, "%zu of %zu items have no prediction (the first: id %s, %s)", missing,
+                   items->n, items->v[first].id, items->v[first].source);
+  }
+  free(answered_by);
+  if (rc) {
+    free(idx);
+    return rc;
+  }
+  *at = idx;
+  return LX_OK;
+}
+
+char *lx_source_at(const char *file, int line) {
+  size_t n = strlen(file) + 24;
+  char *s = lx_xmalloc(n);
+  if (line > 0)
+    snprintf(s, n, "%s:%d", file, line);
+  else
+    snprintf(s, n, "%s", file);
+  return s;
+}
+
+int lx_check_media_path(const char *path, const char *source, lx_error *err) {
+  if (!*path) return lx_errorf(err, "%s: the media path is empty", source);
+  if (path[0] == '/')
+    return lx_errorf(err, "%s: media path '%s' is absolute; it must be relative to the data directory",
+                     source, path);
+  for (const char *p = path; *p;) {
+    const char *slash = strchr(p, '/');
+    size_t n = slash ? (size_t)(slash - p) : strlen(p);
+    if (n == 2 && p[0] == '.' && p[1] == '.')
+      return lx_errorf(err, "%s: media path '%s' leaves the data directory ('..')", source, path);
+    p += n + (slash != NULL);
+  }
+  return LX_OK;
+}

@@ -1,0 +1,99 @@
+#include "tasks/open_vqa.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/jsonutil.h"
+
+#define MAX_ANNOTATION_BYTES (256u << 20)
+
+typedef struct reader {
+  const char *path;
+  void *out;
+} reader;
+
+/* An index as text: a non-negative integer number, or a non-empty string. */
+static int read_index(const cJSON *obj, lx_json_at at, char *buf, size_t n, lx_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "index");
+  if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && v->valuedouble >= 0 &&
+      v->valuedouble < 9e15) {
+    snprintf(buf, n, "%.0f", v->valuedouble);
+    return LX_OK;
+  }
+  if (cJSON_IsString(v) && v->valuestring[0]) {
+    snprintf(buf, n, "%s", v->valuestring);
+    return LX_OK;
+  }
+  return lx_errorf(err, "%s: 'index' must be a non-negative integer%s", at.file,
+                   v ? "" : " (the key is missing)");
+}
+
+static int annotation_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
+  reader *r = ctx;
+  char *src = lx_source_at(r->path, line);
+  lx_json_at at = {src, ""};
+  char index[64];
+  const char *question, *image = NULL, *video = NULL, *cls, *origin;
+  int rc = read_index(obj, at, index, sizeof index, err);
+  if (!rc) rc = lx_json_req_string(obj, at, "question", &question, err);
+  if (!rc) rc = lx_json_opt_string(obj, at, "image", NULL, &image, err);
+  if (!rc) rc = lx_json_opt_string(obj, at, "video", NULL, &video, err);
+  if (!rc) rc = lx_json_req_string(obj, at, "class", &cls, err);
+  if (!rc) rc = lx_json_opt_string(obj, at, "origin_dataset", "", &origin, err);
+  if (!rc && !image == !video) rc = lx_errorf(err, "%s: needs exactly one of 'image' and 'video'", src);
+  if (!rc) rc = lx_check_media_path(image ? image : video, src, err);
+  const cJSON *answers = cJSON_GetObjectItemCaseSensitive(obj, "answer");
+  if (!rc && (!cJSON_IsArray(answers) || cJSON_GetArraySize(answers) < 1))
+    rc = lx_errorf(err, "%s: 'answer' must be a list of at least one reference answer", src);
+  const cJSON *a;
+  if (!rc) {
+    cJSON_ArrayForEach(a, answers) {
+      if (!cJSON_IsString(a)) {
+        rc = lx_errorf(err, "%s: 'answer' holds a non-string", src);
+        break;
+      }
+    }
+  }
+  if (rc) {
+    free(src);
+    return rc;
+  }
+  lx_item *it = lx_items_push(r->out);
+  it->id = lx_xstrdup(index);
+  it->media = lx_xstrdup(image ? image : video);
+  it->video = video != NULL;
+  it->question = lx_xstrdup(question);
+  cJSON_ArrayForEach(a, answers) lx_item_add_ref(it, a->valuestring);
+  it->category = lx_xstrdup(cls);
+  it->subcategory = lx_xstrdup(origin);
+  it->source = src;
+  return LX_OK;
+}
+
+int lx_open_vqa_load(const char *path, lx_items *items, lx_error *err) {
+  reader r = {path, items};
+  if (lx_jsonl_read(path, MAX_ANNOTATION_BYTES, annotation_row, &r, err)) return LX_ERR;
+  if (items->n == 0) return lx_errorf(err, "%s: no questions in the file", path);
+  return lx_items_index(items, "index", err);
+}
+
+static int result_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
+  reader *r = ctx;
+  char *src = lx_source_at(r->path, line);
+  lx_json_at at = {src, ""};
+  char index[64];
+  const char *text;
+  int rc = read_index(obj, at, index, sizeof index, err);
+  if (!rc) rc = lx_json_req_string(obj, at, "text_output", &text, err);
+  if (!rc) lx_predictions_push(r->out, index, text, src);
+  free(src);
+  return rc;
+}
+
+int lx_open_vqa_results_load(const char *path, lx_predictions *preds, lx_error *err) {
+  reader r = {path, preds};
+  if (lx_jsonl_read(path, MAX_ANNOTATION_BYTES, result_row, &r, err)) return LX_ERR;
+  if (preds->n == 0) return lx_errorf(err, "%s: no results in the file", path);
+  return LX_OK;
+}

@@ -1,0 +1,258 @@
+/* The scorers against the reference scorers' own outputs (tests/scorers/vectors, made by
+ * make_vectors.py running pycocoevalcap, both vqaEval.py versions and MME's calculation.py), to
+ * 1e-9, plus hand-checked cases for the rules the oracles cannot speak for (the "always" VQA
+ * mode, the Open-VQA matcher, the approximate PTB tokenizer). Needs LX_SCORERS_DIR. */
+#include <cJSON.h>
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scorers/bleu.h"
+#include "scorers/cider.h"
+#include "scorers/mme.h"
+#include "scorers/open_vqa_match.h"
+#include "scorers/ptb_approx.h"
+#include "scorers/rouge.h"
+#include "scorers/vqa_accuracy.h"
+#include "testutil.h"
+
+#define TOLERANCE 1e-9
+
+static const char *data_dir;
+static cJSON *captions, *vqa;
+static double worst; /* largest difference seen, printed at the end */
+
+static void expect_close(double got, double want, const char *what, size_t i) {
+  double d = fabs(got - want);
+  if (d > worst) worst = d;
+  ck_assert_msg(d <= TOLERANCE, "%s [%zu]: %.17g, reference %.17g", what, i, got, want);
+}
+
+static double num(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItem(o, key);
+  ck_assert_msg(cJSON_IsNumber(v), "missing number '%s'", key);
+  return v->valuedouble;
+}
+
+/* Items of a corpus as lx_caption_item views into the JSON. */
+static lx_caption_item *corpus_items(const cJSON *items, size_t *n) {
+  *n = (size_t)cJSON_GetArraySize(items);
+  lx_caption_item *out = calloc(*n ? *n : 1, sizeof *out);
+  size_t i = 0;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, items) {
+    const cJSON *refs = cJSON_GetObjectItem(it, "refs");
+    size_t nr = (size_t)cJSON_GetArraySize(refs);
+    const char **r = calloc(nr, sizeof *r);
+    for (size_t k = 0; k < nr; k++) r[k] = cJSON_GetArrayItem(refs, (int)k)->valuestring;
+    out[i++] = (lx_caption_item){cJSON_GetObjectItem(it, "hyp")->valuestring, r, nr};
+  }
+  return out;
+}
+
+START_TEST(caption_metrics_match_pycocoevalcap) {
+  const cJSON *corpus;
+  int corpora = 0;
+  cJSON_ArrayForEach(corpus, cJSON_GetObjectItem(captions, "corpora")) {
+    size_t n;
+    lx_caption_item *items = corpus_items(cJSON_GetObjectItem(corpus, "items"), &n);
+    const cJSON *exp = cJSON_GetObjectItem(corpus, "expected");
+    const cJSON *per = cJSON_GetObjectItem(exp, "per_item");
+    double *bleu_items = calloc(4 * n, sizeof(double)), *rouge_items = calloc(n, sizeof(double));
+    double *cider_items = calloc(n, sizeof(double));
+    lx_bleu_result bleu;
+    lx_bleu(items, n, &bleu, bleu_items);
+    double rouge = lx_rouge_l(items, n, rouge_items), cider = lx_cider_d(items, n, cider_items);
+    const char *names[4] = {"Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4"};
+    for (int k = 0; k < 4; k++) expect_close(bleu.bleu[k], num(exp, names[k]), names[k], 0);
+    expect_close(rouge, num(exp, "ROUGE_L"), "ROUGE_L", 0);
+    expect_close(cider, num(exp, "CIDEr"), "CIDEr", 0);
+    for (size_t i = 0; i < n; i++) {
+      const cJSON *b = cJSON_GetArrayItem(cJSON_GetObjectItem(per, "Bleu"), (int)i);
+      for (int k = 0; k < 4; k++)
+        expect_close(bleu_items[4 * i + k], cJSON_GetArrayItem(b, k)->valuedouble, names[k], i);
+      expect_close(rouge_items[i],
+                   cJSON_GetArrayItem(cJSON_GetObjectItem(per, "ROUGE_L"), (int)i)->valuedouble,
+                   "ROUGE_L item", i);
+      expect_close(cider_items[i],
+                   cJSON_GetArrayItem(cJSON_GetObjectItem(per, "CIDEr"), (int)i)->valuedouble,
+                   "CIDEr item", i);
+    }
+    printf("  corpus %-7s %4zu items: Bleu_4 %.6f ROUGE_L %.6f CIDEr %.6f\n", corpus->string, n,
+           bleu.bleu[3], rouge, cider);
+    for (size_t i = 0; i < n; i++) free((void *)items[i].refs);
+    free(items);
+    free(bleu_items);
+    free(rouge_items);
+    free(cider_items);
+    corpora++;
+  }
+  ck_assert_int_eq(corpora, 4);
+}
+END_TEST
+
+START_TEST(vqa_accuracy_matches_both_scripts) {
+  const char *modes[2] = {"official-2017", "official-2021"};
+  for (int m = 0; m < 2; m++) {
+    lx_vqa_mode mode;
+    ck_assert(lx_vqa_mode_parse(modes[m], &mode));
+    const cJSON *per = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(vqa, "expected"), modes[m]), "per_question");
+    const cJSON *c;
+    size_t n = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(vqa, "cases")) {
+      const cJSON *refs = cJSON_GetObjectItem(c, "refs");
+      const char *r[16];
+      int nr = cJSON_GetArraySize(refs);
+      for (int k = 0; k < nr; k++) r[k] = cJSON_GetArrayItem(refs, k)->valuestring;
+      char key[32];
+      snprintf(key, sizeof key, "%d", (int)num(c, "question_id"));
+      double got = lx_vqa_accuracy(mode, cJSON_GetObjectItem(c, "pred")->valuestring, r, (size_t)nr);
+      expect_close(got, num(per, key), modes[m], n);
+      n++;
+    }
+    printf("  %s: %zu questions\n", modes[m], n);
+  }
+}
+END_TEST
+
+START_TEST(vqa_always_mode_and_rules) {
+  const char *red[10] = {"red", "red", "red", "red", "red", "red", "red", "red", "red", "red"};
+  ck_assert(lx_vqa_accuracy(LX_VQA_OFFICIAL_2017, "Red.", red, 10) == 1.0);
+  ck_assert(lx_vqa_accuracy(LX_VQA_OFFICIAL_2021, "Red.", red, 10) == 0.0);
+  ck_assert(lx_vqa_accuracy(LX_VQA_ALWAYS, "Red.", red, 10) == 1.0);
+  const char *mixed[10] = {"Two", "2", "two.", "2", "3", "3", "3", "3", "3", "3"};
+  /* always: every reference normalized to "2" or "3"; pred "two" -> "2" matches 4 */
+  ck_assert(lx_vqa_accuracy(LX_VQA_ALWAYS, "two", mixed, 10) == 1.0);
+  /* 2017: references get punctuation only ("Two", "2", "two", "2"): "2" matches 2 of them */
+  ck_assert(fabs(lx_vqa_accuracy(LX_VQA_OFFICIAL_2017, "two", mixed, 10) - 0.6) < 1e-15);
+  lx_strbuf b = {0};
+  lx_vqa_punctuation("a, b", &b);
+  ck_assert_str_eq(lx_strbuf_str(&b), "a b");
+  lx_strbuf_clear(&b);
+  lx_vqa_punctuation("1,000 dollars?", &b); /* digit,digit: every punctuation deleted */
+  ck_assert_str_eq(lx_strbuf_str(&b), "1000 dollars");
+  lx_strbuf_clear(&b);
+  lx_vqa_punctuation("x-ray", &b);
+  ck_assert_str_eq(lx_strbuf_str(&b), "x ray");
+  lx_strbuf_clear(&b);
+  lx_vqa_punctuation("3.5 vs 3. end.", &b);
+  ck_assert_str_eq(lx_strbuf_str(&b), "3.5 vs 3 end");
+  lx_strbuf_clear(&b);
+  lx_vqa_digits_articles("The Two DOGS dont", &b);
+  ck_assert_str_eq(lx_strbuf_str(&b), "2 dogs don't");
+  lx_strbuf_free(&b);
+  lx_vqa_mode mode;
+  ck_assert(!lx_vqa_mode_parse("official", &mode));
+}
+END_TEST
+
+START_TEST(mme_response_rules) {
+  struct {
+    const char *response;
+    lx_mme_label label;
+  } cases[] = {
+      {"Yes", LX_MME_YES},      {"no", LX_MME_NO},          {"Yes, it is.", LX_MME_YES},
+      {"No.", LX_MME_NO},       {"nope", LX_MME_NO},        {"not sure", LX_MME_NO},
+      {"I think yes", LX_MME_OTHER}, {"", LX_MME_OTHER},    {"noyes", LX_MME_NO},
+      {"yesno", LX_MME_YES},    {"YES\n", LX_MME_YES},      {"\xc3\x9d" "es yes", LX_MME_OTHER},
+      {"Nö", LX_MME_OTHER},        {"n o", LX_MME_OTHER},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    ck_assert_msg(lx_mme_parse_response(cases[i].response) == cases[i].label, "'%s'",
+                  cases[i].response);
+  lx_mme_label truth[6] = {LX_MME_YES, LX_MME_NO, LX_MME_YES, LX_MME_NO, LX_MME_NO, LX_MME_YES};
+  lx_mme_label pred[6] = {LX_MME_YES, LX_MME_NO, LX_MME_YES, LX_MME_OTHER, LX_MME_YES, LX_MME_YES};
+  lx_mme_result r;
+  lx_mme_score_subtask(truth, pred, 6, &r);
+  ck_assert_uint_eq(r.correct, 4);
+  ck_assert_uint_eq(r.images_both_correct, 1);
+  ck_assert_uint_eq(r.other, 1);
+  expect_close(r.score, 100.0 * 4 / 6 + 100.0 / 3, "score", 0);
+  ck_assert_uint_eq(r.tp, 3);
+  ck_assert_uint_eq(r.fp, 1);
+}
+END_TEST
+
+START_TEST(open_vqa_matcher_rules) {
+  struct {
+    const char *pred, *ref;
+    bool ok;
+    lx_ovqa_rule rule;
+  } cases[] = {
+      {"platform", "platform or tunnel", true, LX_OVQA_ALTERNATIVE},
+      {"it is a tunnel.", "platform or tunnel", true, LX_OVQA_ALTERNATIVE},
+      {"a bridge", "platform or tunnel", false, LX_OVQA_NONE},
+      {"Yes, the dog is driving.", "yes", true, LX_OVQA_YES_NO},
+      {"no", "yes", false, LX_OVQA_YES_NO},
+      {"I think yes", "yes", false, LX_OVQA_YES_NO},
+      {"one", "1", true, LX_OVQA_NUMBER},
+      {"There is 1 tusk.", "1", true, LX_OVQA_NUMBER},
+      {"1 or 2", "1", false, LX_OVQA_NUMBER},
+      {"none", "1", false, LX_OVQA_NUMBER},
+      {"Elephants.", "elephants", true, LX_OVQA_EXACT},
+      {"elephant", "elephants", true, LX_OVQA_EXACT},
+      {"The horse is white", "white", true, LX_OVQA_CONTAINS},
+      {"fresh berries for sale", "fresh berries", true, LX_OVQA_CONTAINS},
+      {"berries fresh", "fresh berries", false, LX_OVQA_NONE},
+      {"", "white", false, LX_OVQA_NONE},
+      {"bus", "bu", false, LX_OVQA_NONE},
+      {"Don't know", "dont know", true, LX_OVQA_EXACT},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    lx_ovqa_rule rule;
+    bool ok = lx_open_vqa_match(cases[i].pred, cases[i].ref, &rule);
+    ck_assert_msg(ok == cases[i].ok && rule == cases[i].rule, "'%s' vs '%s': %d by %s",
+                  cases[i].pred, cases[i].ref, ok, lx_ovqa_rule_name(rule));
+  }
+}
+END_TEST
+
+START_TEST(ptb_approx_rules) {
+  struct {
+    const char *in, *out;
+  } cases[] = {
+      {"A man's dog, running.", "a man 's dog running"},
+      {"They don't like it!", "they do n't like it"},
+      {"(a) \"quoted\" word", "a quoted word"},
+      {"well-known U.S. city...", "well-known u.s. city"},
+      {"3.5 apples and 1,000 pears", "3.5 apples and 1,000 pears"},
+      {"wait -- what?", "wait what"},
+      {"line\nbreak", "line break"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    lx_strbuf b = {0};
+    lx_ptb_approx_tokenize(cases[i].in, &b);
+    ck_assert_msg(strcmp(lx_strbuf_str(&b), cases[i].out) == 0, "'%s' -> '%s', want '%s'",
+                  cases[i].in, lx_strbuf_str(&b), cases[i].out);
+    lx_strbuf_free(&b);
+  }
+}
+END_TEST
+
+int main(void) {
+  data_dir = getenv("LX_SCORERS_DIR");
+  if (!data_dir) {
+    fprintf(stderr, "test_scorers: set LX_SCORERS_DIR (ctest does)\n");
+    return EXIT_FAILURE;
+  }
+  captions = tu_load_json(data_dir, "vectors/captions.json");
+  vqa = tu_load_json(data_dir, "vectors/vqa.json");
+  if (!captions || !vqa) return EXIT_FAILURE;
+  Suite *s = suite_create("scorers");
+  TCase *tc = tcase_create("scorers");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, caption_metrics_match_pycocoevalcap);
+  tcase_add_test(tc, vqa_accuracy_matches_both_scripts);
+  tcase_add_test(tc, vqa_always_mode_and_rules);
+  tcase_add_test(tc, mme_response_rules);
+  tcase_add_test(tc, open_vqa_matcher_rules);
+  tcase_add_test(tc, ptb_approx_rules);
+  suite_add_tcase(s, tc);
+  int status = tu_run_suite(s, 1);
+  printf("largest difference from the references: %.3g\n", worst);
+  cJSON_Delete(captions);
+  cJSON_Delete(vqa);
+  return status;
+}
