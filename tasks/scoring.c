@@ -1,0 +1,330 @@
+#include "tasks/scoring.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "scorers/bleu.h"
+#include "scorers/cider.h"
+#include "scorers/mme.h"
+#include "scorers/open_vqa_match.h"
+#include "scorers/ptb_approx.h"
+#include "scorers/rouge.h"
+
+const char *lx_scorer_name(lx_scorer_kind kind) {
+  switch (kind) {
+  case LX_SCORER_OPEN_VQA: return "open-vqa";
+  case LX_SCORER_VQA: return "vqa";
+  case LX_SCORER_CAPTION: return "caption";
+  case LX_SCORER_MME: return "mme";
+  case LX_SCORER_NONE: return "none";
+  }
+  return "?";
+}
+
+/* Sums per category in first-appearance order. */
+typedef struct category_sums {
+  const char **names;
+  double *sum;
+  size_t *count;
+  size_t n, cap;
+} category_sums;
+
+static void category_add(category_sums *c, const char *name, double v) {
+  size_t k = 0;
+  if (!name) name = "";
+  while (k < c->n && strcmp(c->names[k], name) != 0) k++;
+  if (k == c->n) {
+    if (c->n == c->cap) {
+      c->cap = c->cap ? 2 * c->cap : 16;
+      c->names = lx_xrealloc_array(c->names, c->cap, sizeof *c->names);
+      c->sum = lx_xrealloc_array(c->sum, c->cap, sizeof *c->sum);
+      c->count = lx_xrealloc_array(c->count, c->cap, sizeof *c->count);
+    }
+    c->names[k] = name;
+    c->sum[k] = 0;
+    c->count[k] = 0;
+    c->n++;
+  }
+  c->sum[k] += v;
+  c->count[k]++;
+}
+
+static void category_free(category_sums *c) {
+  free(c->names);
+  free(c->sum);
+  free(c->count);
+}
+
+/* The VQA script's round(x, 2): printf rounds the exact binary value to nearest, ties to even,
+ * as Python's round does. */
+static double round2(double x) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.2f", x);
+  return strtod(buf, NULL);
+}
+
+static cJSON *percent_by_category(const category_sums *c, bool rounded) {
+  cJSON *o = cJSON_CreateObject();
+  for (size_t k = 0; k < c->n; k++) {
+    double v = 100.0 * c->sum[k] / (double)c->count[k];
+    cJSON_AddNumberToObject(o, c->names[k], rounded ? round2(v) : v);
+  }
+  return o;
+}
+
+static cJSON *counts_by_category(const category_sums *c) {
+  cJSON *o = cJSON_CreateObject();
+  for (size_t k = 0; k < c->n; k++) {
+    cJSON *x = cJSON_AddObjectToObject(o, c->names[k]);
+    cJSON_AddNumberToObject(x, "correct", c->sum[k]);
+    cJSON_AddNumberToObject(x, "total", (double)c->count[k]);
+  }
+  return o;
+}
+
+/* pred_of[k] = the prediction for item k, or SIZE_MAX when there is none. */
+static size_t *invert(const lx_items *items, const lx_predictions *preds, const size_t *at) {
+  size_t *pred_of = lx_xcalloc(items->n ? items->n : 1, sizeof *pred_of);
+  for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;
+  for (size_t i = 0; i < preds->n; i++) pred_of[at[i]] = i;
+  return pred_of;
+}
+
+static int score_open_vqa(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                          cJSON *agg, cJSON *rows) {
+  category_sums by_class = {0}, by_origin = {0};
+  size_t rule_count[LX_OVQA_CONTAINS + 1] = {0}, correct = 0;
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    bool ok = false; /* one reference in Open-VQA; with more, any of them counts */
+    lx_ovqa_rule rule = LX_OVQA_NONE;
+    for (size_t r = 0; r < it->n_refs && !ok; r++)
+      ok = lx_open_vqa_match(preds->v[i].text, it->refs[r], &rule);
+    correct += ok;
+    if (ok) rule_count[rule]++;
+    category_add(&by_class, it->category, ok);
+    category_add(&by_origin, it->subcategory, ok);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    cJSON_AddBoolToObject(r, "correct", ok);
+    cJSON_AddStringToObject(r, "rule", lx_ovqa_rule_name(rule));
+    cJSON_AddStringToObject(r, "class", it->category ? it->category : "");
+    cJSON_AddItemToArray(rows, r);
+  }
+  cJSON_AddStringToObject(agg, "matcher", LX_OPEN_VQA_MATCHER);
+  cJSON_AddNumberToObject(agg, "correct", (double)correct);
+  cJSON_AddNumberToObject(agg, "total", (double)preds->n);
+  cJSON_AddNumberToObject(agg, "accuracy", preds->n ? 100.0 * (double)correct / (double)preds->n : 0);
+  cJSON_AddItemToObject(agg, "per_class", counts_by_category(&by_class));
+  cJSON_AddItemToObject(agg, "per_origin_dataset", counts_by_category(&by_origin));
+  cJSON *rules = cJSON_AddObjectToObject(agg, "correct_by_rule");
+  for (int r = LX_OVQA_YES_NO; r <= LX_OVQA_CONTAINS; r++)
+    cJSON_AddNumberToObject(rules, lx_ovqa_rule_name((lx_ovqa_rule)r), (double)rule_count[r]);
+  category_free(&by_class);
+  category_free(&by_origin);
+  return LX_OK;
+}
+
+static int score_vqa(lx_vqa_mode mode, const lx_items *items, const lx_predictions *preds,
+                     const size_t *at, cJSON *agg, cJSON *rows) {
+  /* the script's order: the annotations' questions */
+  size_t *pred_of = invert(items, preds, at);
+  category_sums by_answer = {0}, by_question = {0};
+  double sum = 0;
+  size_t n = 0;
+  double *acc_of = lx_xcalloc(items->n ? items->n : 1, sizeof *acc_of);
+  for (size_t k = 0; k < items->n; k++) {
+    if (pred_of[k] == (size_t)-1) continue;
+    const lx_item *it = &items->v[k];
+    double acc = lx_vqa_accuracy(mode, preds->v[pred_of[k]].text, (const char *const *)it->refs,
+                                 it->n_refs);
+    acc_of[k] = acc;
+    sum += acc;
+    n++;
+    category_add(&by_answer, it->category, acc);
+    category_add(&by_question, it->subcategory, acc);
+  }
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    cJSON_AddNumberToObject(r, "accuracy", acc_of[at[i]]);
+    cJSON_AddStringToObject(r, "answer_type", it->category ? it->category : "");
+    cJSON_AddStringToObject(r, "question_type", it->subcategory ? it->subcategory : "");
+    cJSON_AddItemToArray(rows, r);
+  }
+  double overall = n ? 100.0 * sum / (double)n : 0;
+  cJSON_AddStringToObject(agg, "normalize", lx_vqa_mode_name(mode));
+  cJSON_AddNumberToObject(agg, "overall", round2(overall));
+  cJSON_AddItemToObject(agg, "perAnswerType", percent_by_category(&by_answer, true));
+  cJSON_AddItemToObject(agg, "perQuestionType", percent_by_category(&by_question, true));
+  cJSON *u = cJSON_AddObjectToObject(agg, "unrounded");
+  cJSON_AddNumberToObject(u, "overall", overall);
+  cJSON_AddItemToObject(u, "perAnswerType", percent_by_category(&by_answer, false));
+  cJSON_AddItemToObject(u, "perQuestionType", percent_by_category(&by_question, false));
+  cJSON_AddNumberToObject(agg, "questions", (double)n);
+  category_free(&by_answer);
+  category_free(&by_question);
+  free(acc_of);
+  free(pred_of);
+  return LX_OK;
+}
+
+static int score_caption(bool tokenized, const lx_items *items, const lx_predictions *preds,
+                         const size_t *at, cJSON *agg, cJSON *rows) {
+  size_t n = preds->n, n_tok = 0, k = 0;
+  lx_caption_item *ci = lx_xcalloc(n ? n : 1, sizeof *ci);
+  if (!tokenized)
+    for (size_t i = 0; i < n; i++) n_tok += 1 + items->v[at[i]].n_refs;
+  lx_strbuf *tok = lx_xcalloc(n_tok ? n_tok : 1, sizeof *tok); /* tokenized copies */
+  for (size_t i = 0; i < n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    const char **refs = lx_xcalloc(it->n_refs ? it->n_refs : 1, sizeof *refs);
+    const char *hyp = preds->v[i].text;
+    if (!tokenized) {
+      lx_ptb_approx_tokenize(hyp, &tok[k]);
+      hyp = lx_strbuf_str(&tok[k++]);
+    }
+    for (size_t r = 0; r < it->n_refs; r++) {
+      refs[r] = it->refs[r];
+      if (!tokenized) {
+        lx_ptb_approx_tokenize(it->refs[r], &tok[k]);
+        refs[r] = lx_strbuf_str(&tok[k++]);
+      }
+    }
+    ci[i] = (lx_caption_item){hyp, refs, it->n_refs};
+  }
+  double *bleu_items = lx_xcalloc(4 * n + 1, sizeof(double));
+  double *rouge_items = lx_xcalloc(n + 1, sizeof(double)), *cider_items = lx_xcalloc(n + 1, sizeof(double));
+  lx_bleu_result bleu;
+  lx_bleu(ci, n, &bleu, bleu_items);
+  double rouge = lx_rouge_l(ci, n, rouge_items), cider = lx_cider_d(ci, n, cider_items);
+  static const char *const bleu_names[4] = {"Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4"};
+  for (int b = 0; b < 4; b++) cJSON_AddNumberToObject(agg, bleu_names[b], bleu.bleu[b]);
+  cJSON_AddNumberToObject(agg, "ROUGE_L", rouge);
+  cJSON_AddNumberToObject(agg, "CIDEr", cider);
+  cJSON_AddNumberToObject(agg, "images", (double)n);
+  cJSON_AddNumberToObject(agg, "images_in_annotations", (double)items->n);
+  cJSON_AddStringToObject(agg, "tokenizer",
+                          tokenized ? "none (input is pre-tokenized; scores are exact)"
+                                    : LX_PTB_APPROX_NAME " (an approximation of PTBTokenizer "
+                                                         "3.4.1: scores are close to, not exactly, "
+                                                         "pycocoevalcap's)");
+  cJSON *nc = cJSON_AddObjectToObject(agg, "not_computed");
+  cJSON_AddStringToObject(nc, "METEOR", "needs the METEOR 1.5 Java scorer; not approximated");
+  cJSON_AddStringToObject(nc, "SPICE", "needs the SPICE 1.0 Java scorer; not approximated");
+  for (size_t i = 0; i < n; i++) {
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", preds->v[i].id);
+    for (int b = 0; b < 4; b++) cJSON_AddNumberToObject(r, bleu_names[b], bleu_items[4 * i + b]);
+    cJSON_AddNumberToObject(r, "ROUGE_L", rouge_items[i]);
+    cJSON_AddNumberToObject(r, "CIDEr", cider_items[i]);
+    cJSON_AddItemToArray(rows, r);
+    free((void *)ci[i].refs);
+  }
+  for (size_t i = 0; i < n_tok; i++) lx_strbuf_free(&tok[i]);
+  free(tok);
+  free(ci);
+  free(bleu_items);
+  free(rouge_items);
+  free(cider_items);
+  return LX_OK;
+}
+
+static int score_mme(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                     cJSON *agg, cJSON *rows, lx_error *err) {
+  size_t *pred_of = invert(items, preds, at);
+  for (size_t k = 0; k < items->n; k++) {
+    const lx_item *it = &items->v[k];
+    bool known = false;
+    for (int s = 0; s < LX_MME_SUBTASKS; s++) known |= it->category && !strcmp(it->category, lx_mme_subtask_names[s]);
+    if (!known || it->n_refs != 1) {
+      free(pred_of);
+      return lx_errorf(err, "%s: not an MME question (subtask '%s')", it->source,
+                       it->category ? it->category : "");
+    }
+  }
+  cJSON *subtasks = cJSON_AddObjectToObject(agg, "subtasks"), *missing = cJSON_CreateArray();
+  double totals[2] = {0, 0};
+  int present[2] = {0, 0};
+  lx_mme_label *truth = lx_xcalloc(items->n + 1, sizeof *truth), *pred = lx_xcalloc(items->n + 1, sizeof *pred);
+  for (int s = 0; s < LX_MME_SUBTASKS; s++) {
+    size_t n = 0;
+    for (size_t k = 0; k < items->n; k++) {
+      const lx_item *it = &items->v[k];
+      if (strcmp(it->category, lx_mme_subtask_names[s]) != 0 || pred_of[k] == (size_t)-1) continue;
+      truth[n] = lx_mme_parse_response(it->refs[0]);
+      pred[n] = lx_mme_parse_response(preds->v[pred_of[k]].text);
+      cJSON *r = cJSON_CreateObject();
+      cJSON_AddStringToObject(r, "id", it->id);
+      cJSON_AddStringToObject(r, "subtask", it->category);
+      cJSON_AddBoolToObject(r, "correct", truth[n] == pred[n]);
+      cJSON_AddStringToObject(r, "parsed", pred[n] == LX_MME_YES ? "yes" : pred[n] == LX_MME_NO ? "no" : "other");
+      cJSON_AddItemToArray(rows, r);
+      n++;
+    }
+    if (n == 0) {
+      cJSON_AddItemToArray(missing, cJSON_CreateString(lx_mme_subtask_names[s]));
+      continue;
+    }
+    lx_mme_result m;
+    lx_mme_score_subtask(truth, pred, n, &m);
+    cJSON *j = cJSON_AddObjectToObject(subtasks, lx_mme_subtask_names[s]);
+    cJSON_AddNumberToObject(j, "score", m.score);
+    cJSON_AddNumberToObject(j, "acc", m.acc);
+    cJSON_AddNumberToObject(j, "acc_plus", m.acc_plus);
+    cJSON_AddNumberToObject(j, "questions", (double)m.questions);
+    cJSON_AddNumberToObject(j, "images", (double)m.images);
+    cJSON_AddNumberToObject(j, "other_num", (double)m.other);
+    cJSON_AddNumberToObject(j, "TP", (double)m.tp);
+    cJSON_AddNumberToObject(j, "FN", (double)m.fn);
+    cJSON_AddNumberToObject(j, "TN", (double)m.tn);
+    cJSON_AddNumberToObject(j, "FP", (double)m.fp);
+    cJSON_AddNumberToObject(j, "precision", m.precision);
+    cJSON_AddNumberToObject(j, "recall", m.recall);
+    int cat = s < LX_MME_PERCEPTION_SUBTASKS ? 0 : 1;
+    totals[cat] += m.score;
+    present[cat]++;
+  }
+  /* a category total only when all its subtasks are there: a partial sum is not MME's number */
+  static const char *const cat_names[2] = {"Perception", "Cognition"};
+  const int cat_size[2] = {LX_MME_PERCEPTION_SUBTASKS, LX_MME_SUBTASKS - LX_MME_PERCEPTION_SUBTASKS};
+  for (int c = 0; c < 2; c++) {
+    if (present[c] == cat_size[c])
+      cJSON_AddNumberToObject(agg, cat_names[c], totals[c]);
+    else
+      cJSON_AddNullToObject(agg, cat_names[c]);
+  }
+  cJSON_AddItemToObject(agg, "missing_subtasks", missing);
+  free(truth);
+  free(pred);
+  free(pred_of);
+  return LX_OK;
+}
+
+int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, const lx_items *items,
+                         const lx_predictions *preds, const size_t *at, cJSON **aggregate,
+                         cJSON **per_item, lx_error *err) {
+  cJSON *agg = cJSON_CreateObject(), *rows = cJSON_CreateArray();
+  int rc = LX_OK;
+  switch (kind) {
+  case LX_SCORER_OPEN_VQA: rc = score_open_vqa(items, preds, at, agg, rows); break;
+  case LX_SCORER_VQA: rc = score_vqa(opt->vqa_mode, items, preds, at, agg, rows); break;
+  case LX_SCORER_CAPTION: rc = score_caption(opt->tokenized, items, preds, at, agg, rows); break;
+  case LX_SCORER_MME: rc = score_mme(items, preds, at, agg, rows, err); break;
+  case LX_SCORER_NONE:
+    cJSON_AddStringToObject(agg, "note", "open-ended answers: score them with human ratings or an LLM judge");
+    cJSON_AddNumberToObject(agg, "answers", (double)preds->n);
+    break;
+  }
+  if (rc) {
+    cJSON_Delete(agg);
+    cJSON_Delete(rows);
+    return rc;
+  }
+  *aggregate = agg;
+  *per_item = rows;
+  return LX_OK;
+}

@@ -1,0 +1,38 @@
+/* scoring.h: a task's scorer applied to its items and predictions, as JSON.
+ *
+ * The link between tasks/ (items with references) and scorers/ (pure metrics): it pairs each
+ * prediction with its item's references, calls the scorer, and returns the aggregate (the metric
+ * names the reference scripts print) and one row per item. `lynxeval score` and `lynxeval run`
+ * both score through here, so a run's numbers and a re-score of its files are the same. */
+#ifndef LX_SCORING_H
+#define LX_SCORING_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+
+#include "scorers/vqa_accuracy.h"
+#include "tasks/items.h"
+
+typedef enum lx_scorer_kind {
+  LX_SCORER_OPEN_VQA, /* Open-VQA matcher: correct/total per class */
+  LX_SCORER_VQA,      /* VQA accuracy per answer / question type */
+  LX_SCORER_CAPTION,  /* BLEU-1..4, ROUGE-L, CIDEr-D */
+  LX_SCORER_MME,      /* acc, acc+, score per subtask (category), category totals */
+  LX_SCORER_NONE,     /* open-ended answers: human ratings or an LLM judge score them */
+} lx_scorer_kind;
+
+const char *lx_scorer_name(lx_scorer_kind kind);
+
+typedef struct lx_scoring_options {
+  lx_vqa_mode vqa_mode; /* LX_SCORER_VQA */
+  bool tokenized;       /* LX_SCORER_CAPTION: captions are PTB-tokenized already */
+} lx_scoring_options;
+
+/* Scores preds against items (at[i] is the item prediction i answers, from
+ * lx_predictions_match). *aggregate is a new JSON object, *per_item a new JSON array of one
+ * object per prediction (in prediction order); the caller deletes both. */
+int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, const lx_items *items,
+                         const lx_predictions *preds, const size_t *at, cJSON **aggregate,
+                         cJSON **per_item, lx_error *err);
+
+#endif
