@@ -63,7 +63,8 @@ static int score_and_print(const char *cmd, int rc, lx_error *err, lx_scorer_kin
   return rc ? CLI_FAIL : 0;
 }
 
-/* ---- caption ---------------------------------------------------------------------------------- */
+/* ---- caption ----------------------------------------------------------------------------------
+ */
 
 static const cli_command cmd_score_caption;
 
@@ -71,11 +72,14 @@ static int run_caption(int argc, char **argv) {
   const char *ann_path = NULL, *res_path = NULL, *per_item = NULL;
   bool tokenized = false;
   cli_opt opts[] = {
-      {"--annotations", CLI_STRING, &ann_path, "FILE", "COCO caption annotations (images, annotations)", 0, 0, 0},
-      {"--results", CLI_STRING, &res_path, "FILE", "results: [{\"image_id\", \"caption\"}]", 0, 0, 0},
+      {"--annotations", CLI_STRING, &ann_path, "FILE",
+       "COCO caption annotations (images, annotations)", 0, 0, 0},
+      {"--results", CLI_STRING, &res_path, "FILE", "results: [{\"image_id\", \"caption\"}]", 0, 0,
+       0},
       {"--tokenized", CLI_FLAG, &tokenized, NULL,
        "captions are already PTB-tokenized (exact pycocoevalcap scores)", 0, 0, 0},
-      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-image scores (JSON Lines)", 0, 0, 0},
+      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-image scores (JSON Lines)", 0,
+       0, 0},
   };
   int rc = cli_parse(&cmd_score_caption, argc, argv, opts, N_OPTS(opts));
   if (rc == CLI_HELP_SHOWN) return 0;
@@ -87,7 +91,7 @@ static int run_caption(int argc, char **argv) {
   lx_error err;
   lx_items items = {0};
   lx_predictions preds = {0};
-  rc = lx_coco_caption_load(ann_path, &items, &err);
+  rc = lx_coco_caption_load(ann_path, NULL, &items, &err);
   if (!rc) rc = lx_coco_caption_results_load(res_path, &preds, &err);
   lx_scoring_options opt = {.tokenized = tokenized};
   /* a subset of the images is scored, as in pycocoevalcap */
@@ -106,7 +110,8 @@ static const cli_command cmd_score_caption = {
     run_caption,
 };
 
-/* ---- vqa -------------------------------------------------------------------------------------- */
+/* ---- vqa --------------------------------------------------------------------------------------
+ */
 
 static const cli_command cmd_score_vqa;
 
@@ -116,10 +121,12 @@ static int run_vqa(int argc, char **argv) {
   cli_opt opts[] = {
       {"--questions", CLI_STRING, &q_path, "FILE", "v2_OpenEnded_mscoco_*_questions.json", 0, 0, 0},
       {"--annotations", CLI_STRING, &a_path, "FILE", "v2_mscoco_*_annotations.json", 0, 0, 0},
-      {"--results", CLI_STRING, &res_path, "FILE", "results: [{\"question_id\", \"answer\"}]", 0, 0, 0},
+      {"--results", CLI_STRING, &res_path, "FILE", "results: [{\"question_id\", \"answer\"}]", 0, 0,
+       0},
       {"--normalize", CLI_STRING, &mode_name, "MODE",
        "official-2017 (default), official-2021 or always", 0, 0, 0},
-      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question accuracy (JSON Lines)", 0, 0, 0},
+      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question accuracy (JSON Lines)",
+       0, 0, 0},
   };
   const char *name = cmd_score_vqa.name;
   int rc = cli_parse(&cmd_score_vqa, argc, argv, opts, N_OPTS(opts));
@@ -131,7 +138,8 @@ static int run_vqa(int argc, char **argv) {
     return CLI_USAGE;
   }
   if (!lx_vqa_mode_parse(mode_name, &opt.vqa_mode)) {
-    cli_error(name, "--normalize: '%s' is not one of official-2017, official-2021, always", mode_name);
+    cli_error(name, "--normalize: '%s' is not one of official-2017, official-2021, always",
+              mode_name);
     return CLI_USAGE;
   }
   lx_error err;
@@ -157,15 +165,18 @@ static const cli_command cmd_score_vqa = {
     run_vqa,
 };
 
-/* ---- mme -------------------------------------------------------------------------------------- */
+/* ---- mme --------------------------------------------------------------------------------------
+ */
 
 static const cli_command cmd_score_mme;
 
 static int run_mme(int argc, char **argv) {
   const char *dir = NULL, *per_item = NULL;
   cli_opt opts[] = {
-      {"--dir", CLI_STRING, &dir, "DIR", "results directory: <subtask>.txt with a response column", 0, 0, 0},
-      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question verdicts (JSON Lines)", 0, 0, 0},
+      {"--dir", CLI_STRING, &dir, "DIR", "results directory: <subtask>.txt with a response column",
+       0, 0, 0},
+      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question verdicts (JSON Lines)",
+       0, 0, 0},
   };
   int rc = cli_parse(&cmd_score_mme, argc, argv, opts, N_OPTS(opts));
   if (rc == CLI_HELP_SHOWN) return 0;
@@ -194,16 +205,20 @@ static const cli_command cmd_score_mme = {
     run_mme,
 };
 
-/* ---- open-vqa --------------------------------------------------------------------------------- */
+/* ---- open-vqa ---------------------------------------------------------------------------------
+ */
 
 static const cli_command cmd_score_open_vqa;
 
 static int run_open_vqa(int argc, char **argv) {
   const char *ann_path = NULL, *res_path = NULL, *per_item = NULL;
   cli_opt opts[] = {
-      {"--annotations", CLI_STRING, &ann_path, "FILE", "Open_VQA_images.jsonl or Open_VQA_videos.jsonl", 0, 0, 0},
-      {"--results", CLI_STRING, &res_path, "FILE", "JSON Lines {\"index\", \"text_output\"}", 0, 0, 0},
-      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question verdicts (JSON Lines)", 0, 0, 0},
+      {"--annotations", CLI_STRING, &ann_path, "FILE",
+       "Open_VQA_images.jsonl or Open_VQA_videos.jsonl", 0, 0, 0},
+      {"--results", CLI_STRING, &res_path, "FILE", "JSON Lines {\"index\", \"text_output\"}", 0, 0,
+       0},
+      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question verdicts (JSON Lines)",
+       0, 0, 0},
   };
   int rc = cli_parse(&cmd_score_open_vqa, argc, argv, opts, N_OPTS(opts));
   if (rc == CLI_HELP_SHOWN) return 0;
@@ -226,7 +241,8 @@ static const cli_command cmd_score_open_vqa = {
     "score open-vqa",
     "correct/total per class of Open-VQA results",
     "score open-vqa --annotations FILE.jsonl --results RESULTS.jsonl [--per-item FILE]",
-    "Each answer is judged by lynxeval's deterministic matcher (" LX_OPEN_VQA_MATCHER "; every\n"
+    "Each answer is judged by lynxeval's deterministic matcher (" LX_OPEN_VQA_MATCHER
+    "; every\n"
     "rule is in scorers/open_vqa_match.h): yes/no by the first word, numbers by the numbers\n"
     "given, otherwise same words, an alternative of \"X or Y\", or the reference's words inside\n"
     "the answer. Results use the reference's output rows {\"index\", \"text_output\"}; every\n"
@@ -234,7 +250,8 @@ static const cli_command cmd_score_open_vqa = {
     run_open_vqa,
 };
 
-/* ---- dispatch --------------------------------------------------------------------------------- */
+/* ---- dispatch ---------------------------------------------------------------------------------
+ */
 
 static const cli_command *const scorers[] = {&cmd_score_caption, &cmd_score_vqa, &cmd_score_mme,
                                              &cmd_score_open_vqa};
@@ -243,8 +260,9 @@ static void usage(FILE *f) {
   fprintf(f, "usage: lynxeval score <benchmark> [options]\n\nbenchmarks:\n");
   for (size_t i = 0; i < sizeof scorers / sizeof scorers[0]; i++)
     fprintf(f, "  %-9s %s\n", scorers[i]->name + strlen("score "), scorers[i]->summary);
-  fprintf(f, "\nEach prints one JSON object with the metrics. 'lynxeval score <benchmark> --help'\n"
-             "has the options.\n");
+  fprintf(f,
+          "\nEach prints one JSON object with the metrics. 'lynxeval score <benchmark> --help'\n"
+          "has the options.\n");
 }
 
 static int run(int argc, char **argv) {
@@ -257,8 +275,10 @@ static int run(int argc, char **argv) {
     return 0;
   }
   for (size_t i = 0; i < sizeof scorers / sizeof scorers[0]; i++)
-    if (strcmp(argv[1], scorers[i]->name + strlen("score ")) == 0) return scorers[i]->run(argc - 1, argv + 1);
-  fprintf(stderr, "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa)\n", argv[1]);
+    if (strcmp(argv[1], scorers[i]->name + strlen("score ")) == 0)
+      return scorers[i]->run(argc - 1, argv + 1);
+  fprintf(stderr, "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa)\n",
+          argv[1]);
   return CLI_USAGE;
 }
 

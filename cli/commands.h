@@ -10,5 +10,7 @@ extern const cli_command cmd_tokenize;
 extern const cli_command cmd_preprocess;
 extern const cli_command cmd_generate;
 extern const cli_command cmd_score;
+extern const cli_command cmd_datasets;
+extern const cli_command cmd_run;
 
 #endif

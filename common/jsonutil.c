@@ -175,7 +175,8 @@ int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **t
     if (cJSON_GetErrorPtr()) off = (size_t)(cJSON_GetErrorPtr() - src);
     int line, col;
     line_col(src, off, &line, &col);
-    lx_errorf(err, "%s:%d:%d: not valid JSON%s", path, line, col, len ? "" : " (the file is empty)");
+    lx_errorf(err, "%s:%d:%d: not valid JSON%s", path, line, col,
+              len ? "" : " (the file is empty)");
     free(src);
     return LX_ERR;
   }
@@ -288,7 +289,10 @@ int lx_jsonl_read(const char *path, size_t max_bytes, lx_jsonl_fn fn, void *ctx,
       for (const char *t = parse_end; obj && t && t < end; t++)
         trailing |= *t != ' ' && *t != '\t' && *t != '\r';
       if (!obj || trailing) {
-        size_t col = 1 + (size_t)((obj ? parse_end : cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() : p) - p);
+        size_t col = 1 + (size_t)((obj                   ? parse_end
+                                   : cJSON_GetErrorPtr() ? cJSON_GetErrorPtr()
+                                                         : p) -
+                                  p);
         rc = lx_errorf(err, "%s:%d:%zu: not valid JSON", path, line, col);
       } else if (!cJSON_IsObject(obj)) {
         rc = lx_errorf(err, "%s:%d: not a JSON object", path, line);
@@ -301,4 +305,19 @@ int lx_jsonl_read(const char *path, size_t max_bytes, lx_jsonl_fn fn, void *ctx,
   }
   free(src);
   return rc;
+}
+
+int lx_json_id_text(const cJSON *obj, const char *key, const char *where, char *buf, size_t n,
+                    lx_error *err) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) < 9e15) {
+    snprintf(buf, n, "%.0f", v->valuedouble);
+    return LX_OK;
+  }
+  if (cJSON_IsString(v) && v->valuestring[0] && strlen(v->valuestring) < n) {
+    snprintf(buf, n, "%s", v->valuestring);
+    return LX_OK;
+  }
+  return lx_errorf(err, "%s: '%s' must be an integer or a non-empty string%s", where, key,
+                   v ? "" : " (missing)");
 }

@@ -38,11 +38,15 @@ int lx_json_req_object(const cJSON *obj, lx_json_at at, const char *key, const c
 int lx_json_req_doubles(const cJSON *obj, lx_json_at at, const char *key, int n, double *out,
                         lx_error *err);
 
+/* An id given as an integer or a non-empty string, written as text into buf[n] ("42", "a7").
+ * `where` names the place in messages ("FILE:LINE"). */
+int lx_json_id_text(const cJSON *obj, const char *key, const char *where, char *buf, size_t n,
+                    lx_error *err);
+
 /* Reads and parses a JSON file of at most max_bytes. A syntax error is reported as
  * "FILE:LINE:COLUMN: not valid JSON". *root and *text (the source, for lx_json_item_line) belong
  * to the caller; text may be NULL when the source is not wanted. */
-int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **text,
-                      lx_error *err);
+int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **text, lx_error *err);
 
 /* The 1-based line where item `index` of an array starts in the JSON source `text`: the
  * top-level array when key is NULL, else the array under the top-level object's `key`. Returns 0

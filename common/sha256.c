@@ -1,7 +1,13 @@
 #include "common/sha256.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "common/error.h"
+
+#define FILE_BLOCK_BYTES (1u << 20)
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -14,7 +20,9 @@ static const uint32_t K[64] = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-static uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+static uint32_t rotr(uint32_t x, int n) {
+  return (x >> n) | (x << (32 - n));
+}
 
 static void compress(lx_sha256 *s, const unsigned char *p) {
   uint32_t w[64];
@@ -78,4 +86,26 @@ void lx_sha256_hex(const void *data, size_t len, char hex[65]) {
   lx_sha256_update(&s, data, len);
   lx_sha256_final(&s, d);
   for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+int lx_sha256_file(const char *path, char hex[65], long long *bytes, lx_error *err) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return lx_errorf(err, "%s: cannot open: %s", path, strerror(errno));
+  unsigned char *buf = lx_xmalloc(FILE_BLOCK_BYTES), d[32];
+  lx_sha256 s;
+  lx_sha256_init(&s);
+  size_t n;
+  long long total = 0;
+  while ((n = fread(buf, 1, FILE_BLOCK_BYTES, f)) > 0) {
+    lx_sha256_update(&s, buf, n);
+    total += (long long)n;
+  }
+  int failed = ferror(f);
+  fclose(f);
+  free(buf);
+  if (failed) return lx_errorf(err, "%s: read error", path);
+  lx_sha256_final(&s, d);
+  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", d[i]);
+  if (bytes) *bytes = total;
+  return LX_OK;
 }

@@ -9,8 +9,8 @@
 #include "scorers/ngrams.h"
 
 /* The constants of pycocoevalcap's BleuScorer.compute_score. */
-#define BLEU_TINY 1e-15 /* added to matches and to the hypothesis length */
-#define BLEU_SMALL 1e-9 /* added to guesses and to the reference length */
+#define BLEU_TINY  1e-15 /* added to matches and to the hypothesis length */
+#define BLEU_SMALL 1e-9  /* added to guesses and to the reference length */
 
 /* The reference length closest to hyp_len, ties to the shorter (Python's
  * min((abs(l - testlen), l) for l in reflens)[1]). */
@@ -43,7 +43,7 @@ void lx_bleu(const lx_caption_item *items, size_t n, lx_bleu_result *out, double
   lx_ngrams hyp = {0}, ref = {0};
   uint32_t *max_count = NULL; /* [table size] max count over this item's references */
   size_t max_cap = 0;
-  uint32_t *touched = NULL;   /* grams whose max_count is set for this item */
+  uint32_t *touched = NULL; /* grams whose max_count is set for this item */
   size_t touched_cap = 0;
   double total_correct[LX_BLEU_MAX_N] = {0}, total_guess[LX_BLEU_MAX_N] = {0};
   double total_hyp = 0, total_ref = 0;

@@ -16,7 +16,7 @@
 #define LX_BLEU_MAX_N 4
 
 typedef struct lx_bleu_result {
-  double bleu[LX_BLEU_MAX_N]; /* corpus BLEU-1..4 */
+  double bleu[LX_BLEU_MAX_N];  /* corpus BLEU-1..4 */
   double hyp_words, ref_words; /* summed lengths (testlen, reflen) */
 } lx_bleu_result;
 

@@ -8,9 +8,9 @@
 #include "common/error.h"
 #include "scorers/ngrams.h"
 
-#define CIDER_N 4         /* n-gram orders 1..4 */
-#define CIDER_SIGMA 6.0   /* length penalty width, in bigrams */
-#define CIDER_SCALE 10.0  /* pycocoevalcap multiplies the item score by 10 */
+#define CIDER_N     4    /* n-gram orders 1..4 */
+#define CIDER_SIGMA 6.0  /* length penalty width, in bigrams */
+#define CIDER_SCALE 10.0 /* pycocoevalcap multiplies the item score by 10 */
 
 /* A tf-idf vector of one sentence: weights[i] for counts.items[i]. */
 typedef struct tfidf {
@@ -22,12 +22,12 @@ typedef struct tfidf {
 
 typedef struct cider_state {
   lx_gram_table *table;
-  double *df;          /* [grams] document frequency over the scored items' reference sets */
-  uint32_t *df_mark;   /* [grams] last item (1-based) that counted the gram */
-  double *ref_weight;  /* [grams] the current reference's weights, valid where ref_mark == stamp */
+  double *df;         /* [grams] document frequency over the scored items' reference sets */
+  uint32_t *df_mark;  /* [grams] last item (1-based) that counted the gram */
+  double *ref_weight; /* [grams] the current reference's weights, valid where ref_mark == stamp */
   uint32_t *ref_mark;
   size_t cap;
-  double log_n_items;  /* ref_len in the reference: ln(number of items) */
+  double log_n_items; /* ref_len in the reference: ln(number of items) */
 } cider_state;
 
 static void ensure_capacity(cider_state *s) {

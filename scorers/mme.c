@@ -9,10 +9,20 @@
 #define MME_PREFIX_CHARS 4
 
 const char *const lx_mme_subtask_names[LX_MME_SUBTASKS] = {
-    "existence", "count",   "position", "color",
-    "posters",   "celebrity", "scene",  "landmark",
-    "artwork",   "OCR",     "commonsense_reasoning", "numerical_calculation",
-    "text_translation", "code_reasoning",
+    "existence",
+    "count",
+    "position",
+    "color",
+    "posters",
+    "celebrity",
+    "scene",
+    "landmark",
+    "artwork",
+    "OCR",
+    "commonsense_reasoning",
+    "numerical_calculation",
+    "text_translation",
+    "code_reasoning",
 };
 
 lx_mme_label lx_mme_parse_response(const char *response) {

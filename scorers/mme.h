@@ -13,7 +13,7 @@
 
 typedef enum lx_mme_label { LX_MME_NO = 0, LX_MME_YES = 1, LX_MME_OTHER = -1 } lx_mme_label;
 
-#define LX_MME_SUBTASKS 14
+#define LX_MME_SUBTASKS            14
 #define LX_MME_PERCEPTION_SUBTASKS 10 /* the first 10 of lx_mme_subtask_names */
 
 /* existence, count, position, color, posters, celebrity, scene, landmark, artwork, OCR (the

@@ -11,8 +11,8 @@
 #define SINGULAR_MIN_CHARS 4 /* a final "s" is ignored only on words longer than 3 characters */
 
 static const char *const NUMBER_WORDS[] = {
-    "zero",   "one",     "two",     "three",     "four",     "five",    "six",
-    "seven",  "eight",   "nine",    "ten",       "eleven",   "twelve",  "thirteen",
+    "zero",     "one",     "two",     "three",     "four",     "five",     "six",
+    "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",   "thirteen",
     "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
 };
 static const char *const ARTICLES[] = {"a", "an", "the"};
@@ -112,12 +112,18 @@ static bool contains(const words *pred, char *const *ref, size_t n_ref) {
 
 const char *lx_ovqa_rule_name(lx_ovqa_rule rule) {
   switch (rule) {
-  case LX_OVQA_NONE: return "none";
-  case LX_OVQA_YES_NO: return "yes-no";
-  case LX_OVQA_NUMBER: return "number";
-  case LX_OVQA_EXACT: return "exact";
-  case LX_OVQA_ALTERNATIVE: return "alternative";
-  case LX_OVQA_CONTAINS: return "contains";
+    case LX_OVQA_NONE:
+      return "none";
+    case LX_OVQA_YES_NO:
+      return "yes-no";
+    case LX_OVQA_NUMBER:
+      return "number";
+    case LX_OVQA_EXACT:
+      return "exact";
+    case LX_OVQA_ALTERNATIVE:
+      return "alternative";
+    case LX_OVQA_CONTAINS:
+      return "contains";
   }
   return "?";
 }

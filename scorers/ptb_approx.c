@@ -8,8 +8,8 @@
 
 static const char *const CLITICS[] = {"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"};
 /* pycocoevalcap's PUNCTUATIONS, as PTBTokenizer spells them */
-static const char *const DROPPED[] = {"''", "'", "``", "`", "-lrb-", "-rrb-", "-lcb-", "-rcb-",
-                                      ".", "?", "!", ",", ":", "-", "--", "...", ";"};
+static const char *const DROPPED[] = {"''", "'", "``", "`", "-lrb-", "-rrb-", "-lcb-", "-rcb-", ".",
+                                      "?",  "!", ",",  ":", "-",     "--",    "...",   ";"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool leading_punct(char c) {

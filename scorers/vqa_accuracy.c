@@ -17,47 +17,133 @@ typedef struct word_map {
 
 /* manualMap of vqaEval.py */
 static const word_map NUMBER_WORDS[] = {
-  {"none", "0"}, {"zero", "0"}, {"one", "1"}, {"two", "2"}, {"three", "3"}, {"four", "4"},
-  {"five", "5"}, {"six", "6"}, {"seven", "7"}, {"eight", "8"}, {"nine", "9"}, {"ten", "10"},
+    {"none", "0"}, {"zero", "0"}, {"one", "1"},   {"two", "2"},   {"three", "3"}, {"four", "4"},
+    {"five", "5"}, {"six", "6"},  {"seven", "7"}, {"eight", "8"}, {"nine", "9"},  {"ten", "10"},
 };
 
 /* The contraction table of vqaEval.py, entries and quirks as they are (keys with capitals never
  * match after lowercasing; "somebody'd" maps to "somebodyd"). */
 static const word_map CONTRACTIONS[] = {
-  {"aint", "ain't"}, {"arent", "aren't"}, {"cant", "can't"}, {"couldve", "could've"},
-  {"couldnt", "couldn't"}, {"couldn'tve", "couldn't've"}, {"couldnt've", "couldn't've"},
-  {"didnt", "didn't"}, {"doesnt", "doesn't"}, {"dont", "don't"}, {"hadnt", "hadn't"},
-  {"hadnt've", "hadn't've"}, {"hadn'tve", "hadn't've"}, {"hasnt", "hasn't"}, {"havent", "haven't"},
-  {"hed", "he'd"}, {"hed've", "he'd've"}, {"he'dve", "he'd've"}, {"hes", "he's"},
-  {"howd", "how'd"}, {"howll", "how'll"}, {"hows", "how's"}, {"Id've", "I'd've"},
-  {"I'dve", "I'd've"}, {"Im", "I'm"}, {"Ive", "I've"}, {"isnt", "isn't"}, {"itd", "it'd"},
-  {"itd've", "it'd've"}, {"it'dve", "it'd've"}, {"itll", "it'll"}, {"let's", "let's"},
-  {"maam", "ma'am"}, {"mightnt", "mightn't"}, {"mightnt've", "mightn't've"},
-  {"mightn'tve", "mightn't've"}, {"mightve", "might've"}, {"mustnt", "mustn't"},
-  {"mustve", "must've"}, {"neednt", "needn't"}, {"notve", "not've"}, {"oclock", "o'clock"},
-  {"oughtnt", "oughtn't"}, {"ow's'at", "'ow's'at"}, {"'ows'at", "'ow's'at"},
-  {"'ow'sat", "'ow's'at"}, {"shant", "shan't"}, {"shed've", "she'd've"}, {"she'dve", "she'd've"},
-  {"she's", "she's"}, {"shouldve", "should've"}, {"shouldnt", "shouldn't"},
-  {"shouldnt've", "shouldn't've"}, {"shouldn'tve", "shouldn't've"}, {"somebody'd", "somebodyd"},
-  {"somebodyd've", "somebody'd've"}, {"somebody'dve", "somebody'd've"},
-  {"somebodyll", "somebody'll"}, {"somebodys", "somebody's"}, {"someoned", "someone'd"},
-  {"someoned've", "someone'd've"}, {"someone'dve", "someone'd've"}, {"someonell", "someone'll"},
-  {"someones", "someone's"}, {"somethingd", "something'd"}, {"somethingd've", "something'd've"},
-  {"something'dve", "something'd've"}, {"somethingll", "something'll"}, {"thats", "that's"},
-  {"thered", "there'd"}, {"thered've", "there'd've"}, {"there'dve", "there'd've"},
-  {"therere", "there're"}, {"theres", "there's"}, {"theyd", "they'd"}, {"theyd've", "they'd've"},
-  {"they'dve", "they'd've"}, {"theyll", "they'll"}, {"theyre", "they're"}, {"theyve", "they've"},
-  {"twas", "'twas"}, {"wasnt", "wasn't"}, {"wed've", "we'd've"}, {"we'dve", "we'd've"},
-  {"weve", "we've"}, {"werent", "weren't"}, {"whatll", "what'll"}, {"whatre", "what're"},
-  {"whats", "what's"}, {"whatve", "what've"}, {"whens", "when's"}, {"whered", "where'd"},
-  {"wheres", "where's"}, {"whereve", "where've"}, {"whod", "who'd"}, {"whod've", "who'd've"},
-  {"who'dve", "who'd've"}, {"wholl", "who'll"}, {"whos", "who's"}, {"whove", "who've"},
-  {"whyll", "why'll"}, {"whyre", "why're"}, {"whys", "why's"}, {"wont", "won't"},
-  {"wouldve", "would've"}, {"wouldnt", "wouldn't"}, {"wouldnt've", "wouldn't've"},
-  {"wouldn'tve", "wouldn't've"}, {"yall", "y'all"}, {"yall'll", "y'all'll"},
-  {"y'allll", "y'all'll"}, {"yall'd've", "y'all'd've"}, {"y'alld've", "y'all'd've"},
-  {"y'all'dve", "y'all'd've"}, {"youd", "you'd"}, {"youd've", "you'd've"}, {"you'dve", "you'd've"},
-  {"youll", "you'll"}, {"youre", "you're"}, {"youve", "you've"},
+    {"aint", "ain't"},
+    {"arent", "aren't"},
+    {"cant", "can't"},
+    {"couldve", "could've"},
+    {"couldnt", "couldn't"},
+    {"couldn'tve", "couldn't've"},
+    {"couldnt've", "couldn't've"},
+    {"didnt", "didn't"},
+    {"doesnt", "doesn't"},
+    {"dont", "don't"},
+    {"hadnt", "hadn't"},
+    {"hadnt've", "hadn't've"},
+    {"hadn'tve", "hadn't've"},
+    {"hasnt", "hasn't"},
+    {"havent", "haven't"},
+    {"hed", "he'd"},
+    {"hed've", "he'd've"},
+    {"he'dve", "he'd've"},
+    {"hes", "he's"},
+    {"howd", "how'd"},
+    {"howll", "how'll"},
+    {"hows", "how's"},
+    {"Id've", "I'd've"},
+    {"I'dve", "I'd've"},
+    {"Im", "I'm"},
+    {"Ive", "I've"},
+    {"isnt", "isn't"},
+    {"itd", "it'd"},
+    {"itd've", "it'd've"},
+    {"it'dve", "it'd've"},
+    {"itll", "it'll"},
+    {"let's", "let's"},
+    {"maam", "ma'am"},
+    {"mightnt", "mightn't"},
+    {"mightnt've", "mightn't've"},
+    {"mightn'tve", "mightn't've"},
+    {"mightve", "might've"},
+    {"mustnt", "mustn't"},
+    {"mustve", "must've"},
+    {"neednt", "needn't"},
+    {"notve", "not've"},
+    {"oclock", "o'clock"},
+    {"oughtnt", "oughtn't"},
+    {"ow's'at", "'ow's'at"},
+    {"'ows'at", "'ow's'at"},
+    {"'ow'sat", "'ow's'at"},
+    {"shant", "shan't"},
+    {"shed've", "she'd've"},
+    {"she'dve", "she'd've"},
+    {"she's", "she's"},
+    {"shouldve", "should've"},
+    {"shouldnt", "shouldn't"},
+    {"shouldnt've", "shouldn't've"},
+    {"shouldn'tve", "shouldn't've"},
+    {"somebody'd", "somebodyd"},
+    {"somebodyd've", "somebody'd've"},
+    {"somebody'dve", "somebody'd've"},
+    {"somebodyll", "somebody'll"},
+    {"somebodys", "somebody's"},
+    {"someoned", "someone'd"},
+    {"someoned've", "someone'd've"},
+    {"someone'dve", "someone'd've"},
+    {"someonell", "someone'll"},
+    {"someones", "someone's"},
+    {"somethingd", "something'd"},
+    {"somethingd've", "something'd've"},
+    {"something'dve", "something'd've"},
+    {"somethingll", "something'll"},
+    {"thats", "that's"},
+    {"thered", "there'd"},
+    {"thered've", "there'd've"},
+    {"there'dve", "there'd've"},
+    {"therere", "there're"},
+    {"theres", "there's"},
+    {"theyd", "they'd"},
+    {"theyd've", "they'd've"},
+    {"they'dve", "they'd've"},
+    {"theyll", "they'll"},
+    {"theyre", "they're"},
+    {"theyve", "they've"},
+    {"twas", "'twas"},
+    {"wasnt", "wasn't"},
+    {"wed've", "we'd've"},
+    {"we'dve", "we'd've"},
+    {"weve", "we've"},
+    {"werent", "weren't"},
+    {"whatll", "what'll"},
+    {"whatre", "what're"},
+    {"whats", "what's"},
+    {"whatve", "what've"},
+    {"whens", "when's"},
+    {"whered", "where'd"},
+    {"wheres", "where's"},
+    {"whereve", "where've"},
+    {"whod", "who'd"},
+    {"whod've", "who'd've"},
+    {"who'dve", "who'd've"},
+    {"wholl", "who'll"},
+    {"whos", "who's"},
+    {"whove", "who've"},
+    {"whyll", "why'll"},
+    {"whyre", "why're"},
+    {"whys", "why's"},
+    {"wont", "won't"},
+    {"wouldve", "would've"},
+    {"wouldnt", "wouldn't"},
+    {"wouldnt've", "wouldn't've"},
+    {"wouldn'tve", "wouldn't've"},
+    {"yall", "y'all"},
+    {"yall'll", "y'all'll"},
+    {"y'allll", "y'all'll"},
+    {"yall'd've", "y'all'd've"},
+    {"y'alld've", "y'all'd've"},
+    {"y'all'dve", "y'all'd've"},
+    {"youd", "you'd"},
+    {"youd've", "you'd've"},
+    {"you'dve", "you'd've"},
+    {"youll", "you'll"},
+    {"youre", "you're"},
+    {"youve", "you've"},
 };
 
 static const char *const ARTICLES[] = {"a", "an", "the"};
@@ -65,18 +151,25 @@ static const char *const ARTICLES[] = {"a", "an", "the"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 bool lx_vqa_mode_parse(const char *name, lx_vqa_mode *mode) {
-  if (strcmp(name, "official-2017") == 0) *mode = LX_VQA_OFFICIAL_2017;
-  else if (strcmp(name, "official-2021") == 0) *mode = LX_VQA_OFFICIAL_2021;
-  else if (strcmp(name, "always") == 0) *mode = LX_VQA_ALWAYS;
-  else return false;
+  if (strcmp(name, "official-2017") == 0)
+    *mode = LX_VQA_OFFICIAL_2017;
+  else if (strcmp(name, "official-2021") == 0)
+    *mode = LX_VQA_OFFICIAL_2021;
+  else if (strcmp(name, "always") == 0)
+    *mode = LX_VQA_ALWAYS;
+  else
+    return false;
   return true;
 }
 
 const char *lx_vqa_mode_name(lx_vqa_mode mode) {
   switch (mode) {
-  case LX_VQA_OFFICIAL_2017: return "official-2017";
-  case LX_VQA_OFFICIAL_2021: return "official-2021";
-  case LX_VQA_ALWAYS: return "always";
+    case LX_VQA_OFFICIAL_2017:
+      return "official-2017";
+    case LX_VQA_OFFICIAL_2021:
+      return "official-2021";
+    case LX_VQA_ALWAYS:
+      return "always";
   }
   return "?";
 }
@@ -122,14 +215,17 @@ void lx_vqa_punctuation(const char *text, lx_strbuf *out) {
     is_punct[c] = true;
     bool spaced = false;
     for (size_t i = 0; i < n && !spaced; i++)
-      spaced = text[i] == (char)c && ((i + 1 < n && text[i + 1] == ' ') || (i > 0 && text[i - 1] == ' '));
+      spaced = text[i] == (char)c &&
+               ((i + 1 < n && text[i + 1] == ' ') || (i > 0 && text[i - 1] == ' '));
     delete_it[c] = spaced || comma_digits;
   }
   lx_strbuf mid = {0};
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)text[i];
-    if (!is_punct[c]) lx_strbuf_putc(&mid, (char)c);
-    else if (!delete_it[c]) lx_strbuf_putc(&mid, ' ');
+    if (!is_punct[c])
+      lx_strbuf_putc(&mid, (char)c);
+    else if (!delete_it[c])
+      lx_strbuf_putc(&mid, ' ');
   }
   /* periodStrip: a '.' not followed by a decimal digit, at most 32 of them */
   const char *m = lx_strbuf_str(&mid);
@@ -235,7 +331,8 @@ double lx_vqa_accuracy(lx_vqa_mode mode, const char *pred, const char *const *re
     }
   }
   size_t matching = 0;
-  for (size_t j = 0; j < n_refs; j++) matching += strcmp(lx_strbuf_str(&ref[j]), lx_strbuf_str(&answer)) == 0;
+  for (size_t j = 0; j < n_refs; j++)
+    matching += strcmp(lx_strbuf_str(&ref[j]), lx_strbuf_str(&answer)) == 0;
   double sum = 0;
   for (size_t i = 0; i < n_refs; i++) {
     bool self = strcmp(lx_strbuf_str(&ref[i]), lx_strbuf_str(&answer)) == 0;

@@ -1,6 +1,5 @@
 #include "tasks/coco_caption.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,29 +8,18 @@
 
 #define MAX_FILE_BYTES (1u << 30)
 
-static int image_id(const cJSON *obj, const char *src, const char *key, char *buf, size_t n,
-                    lx_error *err) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) < 9e15) {
-    snprintf(buf, n, "%.0f", v->valuedouble);
-    return LX_OK;
-  }
-  if (cJSON_IsString(v) && v->valuestring[0]) { /* Flickr30k and NoCaps files use strings too */
-    snprintf(buf, n, "%s", v->valuestring);
-    return LX_OK;
-  }
-  return lx_errorf(err, "%s: '%s' must be an integer or a string%s", src, key, v ? "" : " (missing)");
-}
-
-int lx_coco_caption_load(const char *path, lx_items *items, lx_error *err) {
+int lx_coco_caption_load(const char *path, const char *media_root, lx_items *items, lx_error *err) {
   cJSON *root;
   char *text;
   if (lx_json_read_file(path, MAX_FILE_BYTES, &root, &text, err)) return LX_ERR;
-  const cJSON *images = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "images") : NULL;
-  const cJSON *anns = cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "annotations") : NULL;
+  const cJSON *images =
+      cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "images") : NULL;
+  const cJSON *anns =
+      cJSON_IsObject(root) ? cJSON_GetObjectItemCaseSensitive(root, "annotations") : NULL;
   int rc = LX_OK;
   if (!cJSON_IsArray(images) || !cJSON_IsArray(anns) || cJSON_GetArraySize(anns) == 0)
-    rc = lx_errorf(err, "%s: a COCO caption file needs \"images\" and a non-empty \"annotations\" list", path);
+    rc = lx_errorf(
+        err, "%s: a COCO caption file needs \"images\" and a non-empty \"annotations\" list", path);
   lx_items all = {0};
   size_t k = 0;
   const cJSON *x;
@@ -41,16 +29,18 @@ int lx_coco_caption_load(const char *path, lx_items *items, lx_error *err) {
       lx_json_at at = {src, ""};
       char id[256];
       const char *file;
-      rc = image_id(x, src, "id", id, sizeof id, err);
+      rc = lx_json_id_text(x, "id", src, id, sizeof id, err);
       if (!rc) rc = lx_json_req_string(x, at, "file_name", &file, err);
-      if (!rc) rc = lx_check_media_path(file, src, err);
+      char *media = rc ? NULL : lx_media_path_join(media_root, file);
+      if (!rc) rc = lx_check_media_path(media, src, err);
       if (rc) {
+        free(media);
         free(src);
         break;
       }
       lx_item *it = lx_items_push(&all);
       it->id = lx_xstrdup(id);
-      it->media = lx_xstrdup(file);
+      it->media = media;
       it->source = src;
     }
   }
@@ -62,7 +52,7 @@ int lx_coco_caption_load(const char *path, lx_items *items, lx_error *err) {
       lx_json_at at = {src, ""};
       char id[256];
       const char *caption;
-      rc = image_id(x, src, "image_id", id, sizeof id, err);
+      rc = lx_json_id_text(x, "image_id", src, id, sizeof id, err);
       if (!rc) rc = lx_json_req_string(x, at, "caption", &caption, err);
       long i = rc ? -1 : lx_items_find(&all, id);
       if (!rc && i < 0) rc = lx_errorf(err, "%s: image_id %s is not in \"images\"", src, id);
@@ -92,7 +82,8 @@ int lx_coco_caption_results_load(const char *path, lx_predictions *preds, lx_err
   if (lx_json_read_file(path, MAX_FILE_BYTES, &root, &text, err)) return LX_ERR;
   int rc = LX_OK;
   if (!cJSON_IsArray(root) || cJSON_GetArraySize(root) == 0)
-    rc = lx_errorf(err, "%s: results must be a non-empty JSON list of {\"image_id\", \"caption\"}", path);
+    rc = lx_errorf(err, "%s: results must be a non-empty JSON list of {\"image_id\", \"caption\"}",
+                   path);
   size_t k = 0;
   const cJSON *r;
   if (!rc) {
@@ -101,7 +92,7 @@ int lx_coco_caption_results_load(const char *path, lx_predictions *preds, lx_err
       lx_json_at at = {src, ""};
       char id[256];
       const char *caption;
-      rc = image_id(r, src, "image_id", id, sizeof id, err);
+      rc = lx_json_id_text(r, "image_id", src, id, sizeof id, err);
       if (!rc) rc = lx_json_req_string(r, at, "caption", &caption, err);
       if (!rc) lx_predictions_push(preds, id, caption, src);
       free(src);

@@ -7,8 +7,9 @@
 
 #include "tasks/items.h"
 
-/* Items: one per image with at least one caption; id = image id, media = file_name. */
-int lx_coco_caption_load(const char *path, lx_items *items, lx_error *err);
+/* Items: one per image with at least one caption; id = image id, media = media_root (may be
+ * NULL) + file_name. */
+int lx_coco_caption_load(const char *path, const char *media_root, lx_items *items, lx_error *err);
 int lx_coco_caption_results_load(const char *path, lx_predictions *preds, lx_error *err);
 
 #endif

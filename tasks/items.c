@@ -23,24 +23,39 @@ void lx_item_add_ref(lx_item *item, const char *ref) {
   item->refs[item->n_refs++] = lx_xstrdup(ref);
 }
 
+static void item_free(lx_item *it) {
+  free(it->id);
+  free(it->media);
+  free(it->question);
+  for (size_t r = 0; r < it->n_refs; r++) free(it->refs[r]);
+  free(it->refs);
+  free(it->category);
+  free(it->subcategory);
+  free(it->context);
+  free(it->source);
+}
+
 void lx_items_free(lx_items *items) {
-  for (size_t i = 0; i < items->n; i++) {
-    lx_item *it = &items->v[i];
-    free(it->id);
-    free(it->media);
-    free(it->question);
-    for (size_t r = 0; r < it->n_refs; r++) free(it->refs[r]);
-    free(it->refs);
-    free(it->category);
-    free(it->subcategory);
-    free(it->source);
-  }
+  for (size_t i = 0; i < items->n; i++) item_free(&items->v[i]);
   free(items->v);
   free(items->order);
   memset(items, 0, sizeof *items);
 }
 
-static const lx_items *sorting; /* qsort has no context argument */
+static const lx_items *sorting;
+static int by_id(const void *a, const void *b);
+
+void lx_items_truncate(lx_items *items, size_t n) {
+  if (n >= items->n) return;
+  for (size_t i = n; i < items->n; i++) item_free(&items->v[i]);
+  items->n = n;
+  if (items->order) {
+    for (size_t i = 0; i < n; i++) items->order[i] = i;
+    sorting = items;
+    qsort(items->order, n, sizeof *items->order, by_id);
+    sorting = NULL;
+  }
+} /* qsort has no context argument */
 
 static int by_id(const void *a, const void *b) {
   return strcmp(sorting->v[*(const size_t *)a].id, sorting->v[*(const size_t *)b].id);
@@ -58,8 +73,8 @@ int lx_items_index(lx_items *items, const char *what, lx_error *err) {
     if (strcmp(a->id, b->id) == 0) {
       const lx_item *first = items->order[i - 1] < items->order[i] ? a : b;
       const lx_item *second = first == a ? b : a;
-      return lx_errorf(err, "%s: %s %s occurs twice (first at %s)", second->source, what, second->id,
-                       first->source);
+      return lx_errorf(err, "%s: %s %s occurs twice (first at %s)", second->source, what,
+                       second->id, first->source);
     }
   }
   return LX_OK;
@@ -102,8 +117,8 @@ void lx_predictions_free(lx_predictions *p) {
   memset(p, 0, sizeof *p);
 }
 
-int lx_predictions_match(const lx_predictions *p, const lx_items *items, bool need_all,
-                         size_t **at, lx_error *err) {
+int lx_predictions_match(const lx_predictions *p, const lx_items *items, bool need_all, size_t **at,
+                         lx_error *err) {
   size_t *idx = lx_xcalloc(p->n ? p->n : 1, sizeof *idx);
   long *answered_by = lx_xcalloc(items->n ? items->n : 1, sizeof *answered_by); /* pred + 1 */
   int rc = LX_OK;
@@ -151,7 +166,8 @@ char *lx_source_at(const char *file, int line) {
 int lx_check_media_path(const char *path, const char *source, lx_error *err) {
   if (!*path) return lx_errorf(err, "%s: the media path is empty", source);
   if (path[0] == '/')
-    return lx_errorf(err, "%s: media path '%s' is absolute; it must be relative to the data directory",
+    return lx_errorf(err,
+                     "%s: media path '%s' is absolute; it must be relative to the data directory",
                      source, path);
   for (const char *p = path; *p;) {
     const char *slash = strchr(p, '/');
@@ -161,4 +177,11 @@ int lx_check_media_path(const char *path, const char *source, lx_error *err) {
     p += n + (slash != NULL);
   }
   return LX_OK;
+}
+
+char *lx_media_path_join(const char *root, const char *name) {
+  size_t n = (root ? strlen(root) : 0) + strlen(name) + 1;
+  char *s = lx_xmalloc(n);
+  snprintf(s, n, "%s%s", root ? root : "", name);
+  return s;
 }

@@ -1,9 +1,9 @@
 /* items.h: what a benchmark is made of, in one shape for every task: items (a question or an
  * image to caption, with its references) and the predictions made for them.
  *
- * Task adapters (one file per benchmark in tasks/) read each benchmark's own files into lx_items; the run loop turns
- * items into predictions; the scorers compare predictions with the items' references. All strings
- * are heap copies owned by the containing array. */
+ * Task adapters (one file per benchmark in tasks/) read each benchmark's own files into lx_items;
+ * the run loop turns items into predictions; the scorers compare predictions with the items'
+ * references. All strings are heap copies owned by the containing array. */
 #ifndef LX_ITEMS_H
 #define LX_ITEMS_H
 
@@ -13,14 +13,15 @@
 #include "common/error.h"
 
 typedef struct lx_item {
-  char *id;          /* unique within the task: question_id, image id, Open-VQA index (as text) */
-  char *media;       /* image or video path relative to the data directory; NULL if none */
-  bool video;        /* media is a video (file, frame directory or base64 JSON list) */
-  char *question;    /* NULL for captioning */
-  char **refs;       /* [n_refs] reference answers or captions */
+  char *id;       /* unique within the task: question_id, image id, Open-VQA index (as text) */
+  char *media;    /* image or video path relative to the data directory; NULL if none */
+  bool video;     /* media is a video (file, frame directory or base64 JSON list) */
+  char *question; /* NULL for captioning */
+  char **refs;    /* [n_refs] reference answers or captions */
   size_t n_refs;
   char *category;    /* Open-VQA class, VQA answer type, MME subtask; NULL if none */
   char *subcategory; /* VQA question type, Open-VQA origin dataset; NULL if none */
+  char *context;     /* LLaVA-Bench: the image's caption, for the judge; NULL if none */
   char *source;      /* "FILE:LINE" the item was read from, for messages */
 } lx_item;
 
@@ -34,6 +35,8 @@ typedef struct lx_items {
 lx_item *lx_items_push(lx_items *items);
 void lx_item_add_ref(lx_item *item, const char *ref);
 void lx_items_free(lx_items *items);
+/* Keeps the first n items (frees the rest) and re-indexes them if they were indexed. */
+void lx_items_truncate(lx_items *items, size_t n);
 /* Sorts the ids for lookup; fails naming both places if an id occurs twice. */
 int lx_items_index(lx_items *items, const char *what, lx_error *err);
 /* Index of the item with this id, or -1 (after lx_items_index). */
@@ -58,12 +61,15 @@ void lx_predictions_free(lx_predictions *p);
  * prediction's file and line, on an id that is not an item or that occurs twice; when
  * need_all, also when some item has no prediction (naming the first and the count). at is a heap
  * array the caller frees. */
-int lx_predictions_match(const lx_predictions *p, const lx_items *items, bool need_all,
-                         size_t **at, lx_error *err);
+int lx_predictions_match(const lx_predictions *p, const lx_items *items, bool need_all, size_t **at,
+                         lx_error *err);
 
 /* Checks that a media path from an annotation file stays inside the data directory: relative,
  * no ".." component, no empty name. source names the annotation for the message. */
 int lx_check_media_path(const char *path, const char *source, lx_error *err);
+
+/* root + name as a heap string (root may be NULL; it ends with '/' when it is a folder). */
+char *lx_media_path_join(const char *root, const char *name);
 
 /* "FILE:LINE" as a heap string. */
 char *lx_source_at(const char *file, int line);

@@ -11,8 +11,8 @@
 #include "common/unicode.h"
 #include "scorers/mme.h"
 
-#define MAX_TEXT_BYTES (64u << 20)
-#define RESULT_COLUMNS 4   /* image, question, truth, response */
+#define MAX_TEXT_BYTES   (64u << 20)
+#define RESULT_COLUMNS   4 /* image, question, truth, response */
 #define QUESTION_COLUMNS 2 /* question, truth */
 
 /* Splits a line (NUL-terminated, modified) on tabs into at most max columns; returns the count
@@ -33,7 +33,9 @@ static int split_tabs(char *line, char **col, int max) {
 static const char *truth_of(const char *s) {
   lx_strbuf low = {0};
   lx_py_lower(s, strlen(s), &low);
-  const char *t = !strcmp(lx_strbuf_str(&low), "yes") ? "Yes" : !strcmp(lx_strbuf_str(&low), "no") ? "No" : NULL;
+  const char *t = !strcmp(lx_strbuf_str(&low), "yes")  ? "Yes"
+                  : !strcmp(lx_strbuf_str(&low), "no") ? "No"
+                                                       : NULL;
   lx_strbuf_free(&low);
   return t;
 }
@@ -74,16 +76,20 @@ static int result_line(void *vctx, char *line, int number, const char *path, lx_
   char *col[RESULT_COLUMNS];
   int n = split_tabs(line, col, RESULT_COLUMNS);
   if (n != RESULT_COLUMNS)
-    return lx_errorf(err, "%s:%d: expected %d tab-separated columns (image, question, Yes/No, "
-                     "response), found %d", path, number, RESULT_COLUMNS, n);
+    return lx_errorf(err,
+                     "%s:%d: expected %d tab-separated columns (image, question, Yes/No, "
+                     "response), found %d",
+                     path, number, RESULT_COLUMNS, n);
   const char *truth = truth_of(col[2]);
   if (!truth)
-    return lx_errorf(err, "%s:%d: the answer column must be Yes or No, not '%s'", path, number, col[2]);
+    return lx_errorf(err, "%s:%d: the answer column must be Yes or No, not '%s'", path, number,
+                     col[2]);
   size_t in_file = c->items->n - c->first;
   if (in_file % 2 == 1 && strcmp(c->items->v[c->items->n - 1].media, col[0]) != 0)
-    return lx_errorf(err, "%s:%d: lines %d and %d should be the two questions of one image, but "
-                     "name '%s' and '%s'", path, number, number - 1, number,
-                     c->items->v[c->items->n - 1].media, col[0]);
+    return lx_errorf(err,
+                     "%s:%d: lines %d and %d should be the two questions of one image, but "
+                     "name '%s' and '%s'",
+                     path, number, number - 1, number, c->items->v[c->items->n - 1].media, col[0]);
   char id[96];
   snprintf(id, sizeof id, "%s/%d", c->subtask, number);
   lx_item *it = lx_items_push(c->items);
@@ -122,18 +128,21 @@ int lx_mme_results_load(const char *dir, lx_items *items, lx_predictions *preds,
     size_t n = items->n - c.first;
     if (!rc && n == 0) rc = lx_errorf(err, "%s: no questions in the file", path);
     if (!rc && n % 2)
-      rc = lx_errorf(err, "%s: %zu lines; MME has two questions per image, so the count must be even",
+      rc = lx_errorf(err,
+                     "%s: %zu lines; MME has two questions per image, so the count must be even",
                      path, n);
     free(path);
     if (rc) return rc;
     files++;
   }
   if (files == 0)
-    return lx_errorf(err, "%s: none of the 14 MME result files (existence.txt, ..., code_reasoning.txt)", dir);
+    return lx_errorf(
+        err, "%s: none of the 14 MME result files (existence.txt, ..., code_reasoning.txt)", dir);
   return lx_items_index(items, "question", err);
 }
 
-/* ---- the released benchmark ------------------------------------------------------------------- */
+/* ---- the released benchmark -------------------------------------------------------------------
+ */
 
 static int by_name(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
@@ -176,7 +185,8 @@ static int question_line(void *vctx, char *line, int number, const char *path, l
     return lx_errorf(err, "%s:%d: expected 2 tab-separated columns (question, Yes/No), found %d",
                      path, number, n);
   const char *truth = truth_of(col[1]);
-  if (!truth) return lx_errorf(err, "%s:%d: the answer must be Yes or No, not '%s'", path, number, col[1]);
+  if (!truth)
+    return lx_errorf(err, "%s:%d: the answer must be Yes or No, not '%s'", path, number, col[1]);
   char id[512];
   snprintf(id, sizeof id, "%s/%s#%d", c->subtask, c->stem, ++c->count);
   lx_item *it = lx_items_push(c->items);
@@ -200,7 +210,8 @@ int lx_mme_load(const char *data_dir, lx_items *items, lx_error *err) {
     const char *txt_dir = split ? qa_dir : sub_dir;
     size_t n;
     char **names = txt_files(txt_dir, &n);
-    if (n == 0) rc = lx_errorf(err, "%s: no question files (.txt) for MME subtask %s", txt_dir, sub);
+    if (n == 0)
+      rc = lx_errorf(err, "%s: no question files (.txt) for MME subtask %s", txt_dir, sub);
     for (size_t i = 0; i < n && rc == LX_OK; i++) {
       char stem[256];
       snprintf(stem, sizeof stem, "%.*s", (int)(strlen(names[i]) - 4), names[i]);

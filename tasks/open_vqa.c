@@ -1,6 +1,5 @@
 #include "tasks/open_vqa.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -13,35 +12,20 @@ typedef struct reader {
   void *out;
 } reader;
 
-/* An index as text: a non-negative integer number, or a non-empty string. */
-static int read_index(const cJSON *obj, lx_json_at at, char *buf, size_t n, lx_error *err) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "index");
-  if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && v->valuedouble >= 0 &&
-      v->valuedouble < 9e15) {
-    snprintf(buf, n, "%.0f", v->valuedouble);
-    return LX_OK;
-  }
-  if (cJSON_IsString(v) && v->valuestring[0]) {
-    snprintf(buf, n, "%s", v->valuestring);
-    return LX_OK;
-  }
-  return lx_errorf(err, "%s: 'index' must be a non-negative integer%s", at.file,
-                   v ? "" : " (the key is missing)");
-}
-
 static int annotation_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
   reader *r = ctx;
   char *src = lx_source_at(r->path, line);
   lx_json_at at = {src, ""};
   char index[64];
   const char *question, *image = NULL, *video = NULL, *cls, *origin;
-  int rc = read_index(obj, at, index, sizeof index, err);
+  int rc = lx_json_id_text(obj, "index", src, index, sizeof index, err);
   if (!rc) rc = lx_json_req_string(obj, at, "question", &question, err);
   if (!rc) rc = lx_json_opt_string(obj, at, "image", NULL, &image, err);
   if (!rc) rc = lx_json_opt_string(obj, at, "video", NULL, &video, err);
   if (!rc) rc = lx_json_req_string(obj, at, "class", &cls, err);
   if (!rc) rc = lx_json_opt_string(obj, at, "origin_dataset", "", &origin, err);
-  if (!rc && !image == !video) rc = lx_errorf(err, "%s: needs exactly one of 'image' and 'video'", src);
+  if (!rc && !image == !video)
+    rc = lx_errorf(err, "%s: needs exactly one of 'image' and 'video'", src);
   if (!rc) rc = lx_check_media_path(image ? image : video, src, err);
   const cJSON *answers = cJSON_GetObjectItemCaseSensitive(obj, "answer");
   if (!rc && (!cJSON_IsArray(answers) || cJSON_GetArraySize(answers) < 1))
@@ -84,7 +68,7 @@ static int result_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
   lx_json_at at = {src, ""};
   char index[64];
   const char *text;
-  int rc = read_index(obj, at, index, sizeof index, err);
+  int rc = lx_json_id_text(obj, "index", src, index, sizeof index, err);
   if (!rc) rc = lx_json_req_string(obj, at, "text_output", &text, err);
   if (!rc) lx_predictions_push(r->out, index, text, src);
   free(src);

@@ -14,11 +14,16 @@
 
 const char *lx_scorer_name(lx_scorer_kind kind) {
   switch (kind) {
-  case LX_SCORER_OPEN_VQA: return "open-vqa";
-  case LX_SCORER_VQA: return "vqa";
-  case LX_SCORER_CAPTION: return "caption";
-  case LX_SCORER_MME: return "mme";
-  case LX_SCORER_NONE: return "none";
+    case LX_SCORER_OPEN_VQA:
+      return "open-vqa";
+    case LX_SCORER_VQA:
+      return "vqa";
+    case LX_SCORER_CAPTION:
+      return "caption";
+    case LX_SCORER_MME:
+      return "mme";
+    case LX_SCORER_NONE:
+      return "none";
   }
   return "?";
 }
@@ -116,7 +121,8 @@ static int score_open_vqa(const lx_items *items, const lx_predictions *preds, co
   cJSON_AddStringToObject(agg, "matcher", LX_OPEN_VQA_MATCHER);
   cJSON_AddNumberToObject(agg, "correct", (double)correct);
   cJSON_AddNumberToObject(agg, "total", (double)preds->n);
-  cJSON_AddNumberToObject(agg, "accuracy", preds->n ? 100.0 * (double)correct / (double)preds->n : 0);
+  cJSON_AddNumberToObject(agg, "accuracy",
+                          preds->n ? 100.0 * (double)correct / (double)preds->n : 0);
   cJSON_AddItemToObject(agg, "per_class", counts_by_category(&by_class));
   cJSON_AddItemToObject(agg, "per_origin_dataset", counts_by_category(&by_origin));
   cJSON *rules = cJSON_AddObjectToObject(agg, "correct_by_rule");
@@ -138,8 +144,8 @@ static int score_vqa(lx_vqa_mode mode, const lx_items *items, const lx_predictio
   for (size_t k = 0; k < items->n; k++) {
     if (pred_of[k] == (size_t)-1) continue;
     const lx_item *it = &items->v[k];
-    double acc = lx_vqa_accuracy(mode, preds->v[pred_of[k]].text, (const char *const *)it->refs,
-                                 it->n_refs);
+    double acc =
+        lx_vqa_accuracy(mode, preds->v[pred_of[k]].text, (const char *const *)it->refs, it->n_refs);
     acc_of[k] = acc;
     sum += acc;
     n++;
@@ -197,7 +203,8 @@ static int score_caption(bool tokenized, const lx_items *items, const lx_predict
     ci[i] = (lx_caption_item){hyp, refs, it->n_refs};
   }
   double *bleu_items = lx_xcalloc(4 * n + 1, sizeof(double));
-  double *rouge_items = lx_xcalloc(n + 1, sizeof(double)), *cider_items = lx_xcalloc(n + 1, sizeof(double));
+  double *rouge_items = lx_xcalloc(n + 1, sizeof(double)),
+         *cider_items = lx_xcalloc(n + 1, sizeof(double));
   lx_bleu_result bleu;
   lx_bleu(ci, n, &bleu, bleu_items);
   double rouge = lx_rouge_l(ci, n, rouge_items), cider = lx_cider_d(ci, n, cider_items);
@@ -209,9 +216,10 @@ static int score_caption(bool tokenized, const lx_items *items, const lx_predict
   cJSON_AddNumberToObject(agg, "images_in_annotations", (double)items->n);
   cJSON_AddStringToObject(agg, "tokenizer",
                           tokenized ? "none (input is pre-tokenized; scores are exact)"
-                                    : LX_PTB_APPROX_NAME " (an approximation of PTBTokenizer "
-                                                         "3.4.1: scores are close to, not exactly, "
-                                                         "pycocoevalcap's)");
+                                    : LX_PTB_APPROX_NAME
+                              " (an approximation of PTBTokenizer "
+                              "3.4.1: scores are close to, not exactly, "
+                              "pycocoevalcap's)");
   cJSON *nc = cJSON_AddObjectToObject(agg, "not_computed");
   cJSON_AddStringToObject(nc, "METEOR", "needs the METEOR 1.5 Java scorer; not approximated");
   cJSON_AddStringToObject(nc, "SPICE", "needs the SPICE 1.0 Java scorer; not approximated");
@@ -239,7 +247,8 @@ static int score_mme(const lx_items *items, const lx_predictions *preds, const s
   for (size_t k = 0; k < items->n; k++) {
     const lx_item *it = &items->v[k];
     bool known = false;
-    for (int s = 0; s < LX_MME_SUBTASKS; s++) known |= it->category && !strcmp(it->category, lx_mme_subtask_names[s]);
+    for (int s = 0; s < LX_MME_SUBTASKS; s++)
+      known |= it->category && !strcmp(it->category, lx_mme_subtask_names[s]);
     if (!known || it->n_refs != 1) {
       free(pred_of);
       return lx_errorf(err, "%s: not an MME question (subtask '%s')", it->source,
@@ -249,7 +258,8 @@ static int score_mme(const lx_items *items, const lx_predictions *preds, const s
   cJSON *subtasks = cJSON_AddObjectToObject(agg, "subtasks"), *missing = cJSON_CreateArray();
   double totals[2] = {0, 0};
   int present[2] = {0, 0};
-  lx_mme_label *truth = lx_xcalloc(items->n + 1, sizeof *truth), *pred = lx_xcalloc(items->n + 1, sizeof *pred);
+  lx_mme_label *truth = lx_xcalloc(items->n + 1, sizeof *truth),
+               *pred = lx_xcalloc(items->n + 1, sizeof *pred);
   for (int s = 0; s < LX_MME_SUBTASKS; s++) {
     size_t n = 0;
     for (size_t k = 0; k < items->n; k++) {
@@ -261,7 +271,10 @@ static int score_mme(const lx_items *items, const lx_predictions *preds, const s
       cJSON_AddStringToObject(r, "id", it->id);
       cJSON_AddStringToObject(r, "subtask", it->category);
       cJSON_AddBoolToObject(r, "correct", truth[n] == pred[n]);
-      cJSON_AddStringToObject(r, "parsed", pred[n] == LX_MME_YES ? "yes" : pred[n] == LX_MME_NO ? "no" : "other");
+      cJSON_AddStringToObject(r, "parsed",
+                              pred[n] == LX_MME_YES  ? "yes"
+                              : pred[n] == LX_MME_NO ? "no"
+                                                     : "other");
       cJSON_AddItemToArray(rows, r);
       n++;
     }
@@ -290,7 +303,8 @@ static int score_mme(const lx_items *items, const lx_predictions *preds, const s
   }
   /* a category total only when all its subtasks are there: a partial sum is not MME's number */
   static const char *const cat_names[2] = {"Perception", "Cognition"};
-  const int cat_size[2] = {LX_MME_PERCEPTION_SUBTASKS, LX_MME_SUBTASKS - LX_MME_PERCEPTION_SUBTASKS};
+  const int cat_size[2] = {LX_MME_PERCEPTION_SUBTASKS,
+                           LX_MME_SUBTASKS - LX_MME_PERCEPTION_SUBTASKS};
   for (int c = 0; c < 2; c++) {
     if (present[c] == cat_size[c])
       cJSON_AddNumberToObject(agg, cat_names[c], totals[c]);
@@ -310,14 +324,23 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
   cJSON *agg = cJSON_CreateObject(), *rows = cJSON_CreateArray();
   int rc = LX_OK;
   switch (kind) {
-  case LX_SCORER_OPEN_VQA: rc = score_open_vqa(items, preds, at, agg, rows); break;
-  case LX_SCORER_VQA: rc = score_vqa(opt->vqa_mode, items, preds, at, agg, rows); break;
-  case LX_SCORER_CAPTION: rc = score_caption(opt->tokenized, items, preds, at, agg, rows); break;
-  case LX_SCORER_MME: rc = score_mme(items, preds, at, agg, rows, err); break;
-  case LX_SCORER_NONE:
-    cJSON_AddStringToObject(agg, "note", "open-ended answers: score them with human ratings or an LLM judge");
-    cJSON_AddNumberToObject(agg, "answers", (double)preds->n);
-    break;
+    case LX_SCORER_OPEN_VQA:
+      rc = score_open_vqa(items, preds, at, agg, rows);
+      break;
+    case LX_SCORER_VQA:
+      rc = score_vqa(opt->vqa_mode, items, preds, at, agg, rows);
+      break;
+    case LX_SCORER_CAPTION:
+      rc = score_caption(opt->tokenized, items, preds, at, agg, rows);
+      break;
+    case LX_SCORER_MME:
+      rc = score_mme(items, preds, at, agg, rows, err);
+      break;
+    case LX_SCORER_NONE:
+      cJSON_AddStringToObject(agg, "note",
+                              "open-ended answers: score them with human ratings or an LLM judge");
+      cJSON_AddNumberToObject(agg, "answers", (double)preds->n);
+      break;
   }
   if (rc) {
     cJSON_Delete(agg);

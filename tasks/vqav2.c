@@ -1,6 +1,5 @@
 #include "tasks/vqav2.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +7,6 @@
 #include "common/jsonutil.h"
 
 #define MAX_FILE_BYTES (1u << 30)
-
-/* A JSON integer id as text. */
-static int id_text(const cJSON *obj, const char *src, const char *key, char *buf, size_t n,
-                   lx_error *err) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || fabs(v->valuedouble) > 9e15)
-    return lx_errorf(err, "%s: '%s' must be an integer%s", src, key, v ? "" : " (missing)");
-  snprintf(buf, n, "%.0f", v->valuedouble);
-  return LX_OK;
-}
 
 static int array_under(const cJSON *root, const char *path, const char *key, const cJSON **out,
                        lx_error *err) {
@@ -52,8 +41,8 @@ int lx_vqav2_load(const char *questions_path, const char *annotations_path, lx_i
       lx_json_at at = {src, ""};
       char qid[32], image[32];
       const char *text;
-      rc = id_text(q, src, "question_id", qid, sizeof qid, err);
-      if (!rc) rc = id_text(q, src, "image_id", image, sizeof image, err);
+      rc = lx_json_id_text(q, "question_id", src, qid, sizeof qid, err);
+      if (!rc) rc = lx_json_id_text(q, "image_id", src, image, sizeof image, err);
       if (!rc) rc = lx_json_req_string(q, at, "question", &text, err);
       if (rc) {
         free(src);
@@ -77,14 +66,15 @@ int lx_vqav2_load(const char *questions_path, const char *annotations_path, lx_i
       lx_json_at at = {src, ""};
       char qid[32];
       const char *qtype, *atype;
-      rc = id_text(a, src, "question_id", qid, sizeof qid, err);
+      rc = lx_json_id_text(a, "question_id", src, qid, sizeof qid, err);
       if (!rc) rc = lx_json_req_string(a, at, "question_type", &qtype, err);
       if (!rc) rc = lx_json_req_string(a, at, "answer_type", &atype, err);
       const cJSON *answers = cJSON_GetObjectItemCaseSensitive(a, "answers");
       if (!rc && (!cJSON_IsArray(answers) || cJSON_GetArraySize(answers) == 0))
         rc = lx_errorf(err, "%s: 'answers' must be a non-empty list", src);
       long qi = rc ? -1 : lx_items_find(&qs, qid);
-      if (!rc && qi < 0) rc = lx_errorf(err, "%s: question_id %s is not in %s", src, qid, questions_path);
+      if (!rc && qi < 0)
+        rc = lx_errorf(err, "%s: question_id %s is not in %s", src, qid, questions_path);
       if (rc) {
         free(src);
         break;
@@ -126,7 +116,8 @@ int lx_vqav2_results_load(const char *path, lx_predictions *preds, lx_error *err
   if (lx_json_read_file(path, MAX_FILE_BYTES, &root, &text, err)) return LX_ERR;
   int rc = LX_OK;
   if (!cJSON_IsArray(root) || cJSON_GetArraySize(root) == 0)
-    rc = lx_errorf(err, "%s: results must be a non-empty JSON list of {\"question_id\", \"answer\"}", path);
+    rc = lx_errorf(
+        err, "%s: results must be a non-empty JSON list of {\"question_id\", \"answer\"}", path);
   size_t k = 0;
   const cJSON *r;
   if (!rc) {
@@ -135,7 +126,7 @@ int lx_vqav2_results_load(const char *path, lx_predictions *preds, lx_error *err
       lx_json_at at = {src, ""};
       char qid[32];
       const char *answer;
-      rc = id_text(r, src, "question_id", qid, sizeof qid, err);
+      rc = lx_json_id_text(r, "question_id", src, qid, sizeof qid, err);
       if (!rc) rc = lx_json_req_string(r, at, "answer", &answer, err);
       if (!rc) lx_predictions_push(preds, qid, answer, src);
       free(src);

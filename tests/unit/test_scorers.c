@@ -108,7 +108,8 @@ START_TEST(vqa_accuracy_matches_both_scripts) {
       for (int k = 0; k < nr; k++) r[k] = cJSON_GetArrayItem(refs, k)->valuestring;
       char key[32];
       snprintf(key, sizeof key, "%d", (int)num(c, "question_id"));
-      double got = lx_vqa_accuracy(mode, cJSON_GetObjectItem(c, "pred")->valuestring, r, (size_t)nr);
+      double got =
+          lx_vqa_accuracy(mode, cJSON_GetObjectItem(c, "pred")->valuestring, r, (size_t)nr);
       expect_close(got, num(per, key), modes[m], n);
       n++;
     }
@@ -153,11 +154,22 @@ START_TEST(mme_response_rules) {
     const char *response;
     lx_mme_label label;
   } cases[] = {
-      {"Yes", LX_MME_YES},      {"no", LX_MME_NO},          {"Yes, it is.", LX_MME_YES},
-      {"No.", LX_MME_NO},       {"nope", LX_MME_NO},        {"not sure", LX_MME_NO},
-      {"I think yes", LX_MME_OTHER}, {"", LX_MME_OTHER},    {"noyes", LX_MME_NO},
-      {"yesno", LX_MME_YES},    {"YES\n", LX_MME_YES},      {"\xc3\x9d" "es yes", LX_MME_OTHER},
-      {"Nö", LX_MME_OTHER},        {"n o", LX_MME_OTHER},
+      {"Yes", LX_MME_YES},
+      {"no", LX_MME_NO},
+      {"Yes, it is.", LX_MME_YES},
+      {"No.", LX_MME_NO},
+      {"nope", LX_MME_NO},
+      {"not sure", LX_MME_NO},
+      {"I think yes", LX_MME_OTHER},
+      {"", LX_MME_OTHER},
+      {"noyes", LX_MME_NO},
+      {"yesno", LX_MME_YES},
+      {"YES\n", LX_MME_YES},
+      {"\xc3\x9d"
+       "es yes",
+       LX_MME_OTHER},
+      {"Nö", LX_MME_OTHER},
+      {"n o", LX_MME_OTHER},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     ck_assert_msg(lx_mme_parse_response(cases[i].response) == cases[i].label, "'%s'",

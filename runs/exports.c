@@ -1,0 +1,118 @@
+#include "runs/exports.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/fileio.h"
+#include "common/strbuf.h"
+#include "scorers/mme.h"
+
+/* An id as a JSON number when it is a plain integer, else as a string. */
+static cJSON *id_json(const char *id) {
+  char *end;
+  long long v = strtoll(id, &end, 10);
+  bool integer = *id && !*end && (id[0] != '0' || !id[1]) && id[0] != '+' && id[0] != ' ';
+  return integer ? cJSON_CreateNumber((double)v) : cJSON_CreateString(id);
+}
+
+static int write_lines(const char *path, const cJSON *rows, lx_error *err) {
+  lx_strbuf b = {0};
+  const cJSON *r;
+  cJSON_ArrayForEach(r, rows) {
+    char *s = cJSON_PrintUnformatted(r);
+    lx_strbuf_puts(&b, s);
+    lx_strbuf_putc(&b, '\n');
+    free(s);
+  }
+  int rc = lx_write_file_atomic(path, lx_strbuf_str(&b), b.len, err);
+  lx_strbuf_free(&b);
+  return rc;
+}
+
+static int write_array(const char *path, const cJSON *rows, lx_error *err) {
+  char *s = cJSON_PrintUnformatted(rows);
+  int rc = lx_write_file_atomic(path, s, strlen(s), err);
+  free(s);
+  return rc;
+}
+
+static void put_field(lx_strbuf *b, const char *s) {
+  for (; *s; s++) lx_strbuf_putc(b, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+static int export_mme(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                      const char *task_dir, lx_error *err) {
+  char *dir = lx_path_join(task_dir, "results");
+  if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    int rc = lx_errorf(err, "%s: cannot create: %s", dir, strerror(errno));
+    free(dir);
+    return rc;
+  }
+  size_t *pred_of = lx_xcalloc(items->n + 1, sizeof *pred_of);
+  for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;
+  for (size_t i = 0; i < preds->n; i++) pred_of[at[i]] = i;
+  int rc = LX_OK;
+  for (int s = 0; s < LX_MME_SUBTASKS && rc == LX_OK; s++) {
+    lx_strbuf b = {0};
+    for (size_t k = 0; k < items->n; k++) {
+      const lx_item *it = &items->v[k];
+      if (pred_of[k] == (size_t)-1 || strcmp(it->category, lx_mme_subtask_names[s]) != 0) continue;
+      const char *slash = strrchr(it->media, '/');
+      put_field(&b, slash ? slash + 1 : it->media);
+      lx_strbuf_putc(&b, '\t');
+      put_field(&b, it->question);
+      lx_strbuf_putc(&b, '\t');
+      put_field(&b, it->refs[0]);
+      lx_strbuf_putc(&b, '\t');
+      put_field(&b, preds->v[pred_of[k]].text);
+      lx_strbuf_putc(&b, '\n');
+    }
+    if (b.len) {
+      char name[64];
+      snprintf(name, sizeof name, "%s.txt", lx_mme_subtask_names[s]);
+      char *path = lx_path_join(dir, name);
+      rc = lx_write_file_atomic(path, lx_strbuf_str(&b), b.len, err);
+      free(path);
+    }
+    lx_strbuf_free(&b);
+  }
+  free(pred_of);
+  free(dir);
+  return rc;
+}
+
+int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,
+                      const size_t *at, const char *task_dir, lx_error *err) {
+  if (task->scorer == LX_SCORER_MME) return export_mme(items, preds, at, task_dir, err);
+  const char *id_key, *text_key, *file;
+  bool lines;
+  switch (task->scorer) {
+    case LX_SCORER_OPEN_VQA:
+      id_key = "index", text_key = "text_output", file = "results.jsonl", lines = true;
+      break;
+    case LX_SCORER_VQA:
+      id_key = "question_id", text_key = "answer", file = "results.json", lines = false;
+      break;
+    case LX_SCORER_CAPTION:
+      id_key = "image_id", text_key = "caption", file = "results.json", lines = false;
+      break;
+    default:
+      id_key = "question_id", text_key = "text", file = "answers.jsonl", lines = true;
+      break;
+  }
+  cJSON *rows = cJSON_CreateArray();
+  for (size_t i = 0; i < preds->n; i++) {
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddItemToObject(r, id_key, id_json(items->v[at[i]].id));
+    cJSON_AddStringToObject(r, text_key, preds->v[i].text);
+    cJSON_AddItemToArray(rows, r);
+  }
+  char *path = lx_path_join(task_dir, file);
+  int rc = lines ? write_lines(path, rows, err) : write_array(path, rows, err);
+  free(path);
+  cJSON_Delete(rows);
+  return rc;
+}

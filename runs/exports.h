@@ -1,0 +1,20 @@
+/* exports.h: a run's predictions in each benchmark's own results format, so the reference
+ * scripts (and `lynxeval score`) can read them:
+ *   open-vqa-*     results.jsonl   {"index", "text_output"} (the Lynx reference's output rows)
+ *   vqav2          results.json    [{"question_id", "answer"}]
+ *   coco-caption   results.json    [{"image_id", "caption"}]
+ *   mme            results/        <subtask>.txt: image, question, Yes/No, response (tabs and
+ *                                  newlines in a response become spaces: the format has no
+ *                                  escapes)
+ *   owleval, llava-bench  answers.jsonl  {"question_id", "text"}
+ * Ids that are integers in the annotations are written as integers. */
+#ifndef LX_EXPORTS_H
+#define LX_EXPORTS_H
+
+#include "tasks/task.h"
+
+/* Writes the export into task_dir (atomically, file by file); at[i] is the item of preds[i]. */
+int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,
+                      const size_t *at, const char *task_dir, lx_error *err);
+
+#endif

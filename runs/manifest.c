@@ -1,0 +1,225 @@
+#include "runs/manifest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/fileio.h"
+#include "common/jsonutil.h"
+#include "common/sha256.h"
+#include "common/strbuf.h"
+
+#define RUN_FORMAT         "lynxeval-run-1"
+#define MAX_CONFIG_BYTES   (1u << 20)
+#define MAX_MANIFEST_BYTES (64u << 20)
+
+int lx_json_write_atomic(const char *path, const cJSON *value, lx_error *err) {
+  char *s = cJSON_Print(value);
+  lx_strbuf b = {0};
+  lx_strbuf_puts(&b, s);
+  lx_strbuf_putc(&b, '\n');
+  free(s);
+  int rc = lx_write_file_atomic(path, lx_strbuf_str(&b), b.len, err);
+  lx_strbuf_free(&b);
+  return rc;
+}
+
+static int add_file_hash(cJSON *obj, const char *key, const char *path, lx_error *err) {
+  char hex[65];
+  if (lx_sha256_file(path, hex, NULL, err)) return LX_ERR;
+  cJSON_AddStringToObject(obj, key, hex);
+  return LX_OK;
+}
+
+static cJSON *decoding_json(const lx_decode_params *p) {
+  cJSON *d = cJSON_CreateObject();
+  cJSON_AddStringToObject(d, "strategy", lx_decode_strategy_name(p->strategy));
+  cJSON_AddNumberToObject(d, "num_beams", p->num_beams);
+  cJSON_AddNumberToObject(d, "max_new_tokens", p->max_new_tokens);
+  cJSON_AddNumberToObject(d, "min_length", p->min_length);
+  cJSON_AddNumberToObject(d, "no_repeat_ngram_size", p->no_repeat_ngram_size);
+  cJSON_AddNumberToObject(d, "top_k", p->top_k);
+  cJSON_AddNumberToObject(d, "top_p", p->top_p);
+  cJSON_AddNumberToObject(d, "temperature", p->temperature);
+  cJSON_AddNumberToObject(d, "length_penalty", p->length_penalty);
+  cJSON_AddBoolToObject(d, "early_stopping", p->early_stopping);
+  cJSON_AddBoolToObject(d, "bos_seed", p->seed_bos);
+  return d;
+}
+
+int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
+  cJSON *f = cJSON_CreateObject();
+  cJSON_AddStringToObject(f, "format", RUN_FORMAT);
+  cJSON *task = cJSON_AddObjectToObject(f, "task");
+  cJSON_AddStringToObject(task, "name", s->task->name);
+  cJSON_AddNumberToObject(task, "version", s->task->version);
+  cJSON_AddStringToObject(task, "scorer", lx_scorer_name(s->task->scorer));
+  cJSON_AddStringToObject(task, "dataset", s->dataset->name);
+  cJSON *files = cJSON_AddArrayToObject(task, "annotations");
+  int rc = LX_OK;
+  for (int k = 0; k < s->dataset->n_files && rc == LX_OK; k++) {
+    const char *rel = s->dataset->files[k].path;
+    if (rel[strlen(rel) - 1] == '/') continue; /* a folder (MME): its files are read as items */
+    cJSON *fj = cJSON_CreateObject();
+    cJSON_AddStringToObject(fj, "path", rel);
+    char *p = lx_path_join(s->data_dir, rel);
+    rc = add_file_hash(fj, "sha256", p, err);
+    free(p);
+    cJSON_AddItemToArray(files, fj);
+  }
+  cJSON *model = cJSON_AddObjectToObject(f, "model");
+  char *w = lx_path_join(s->model_dir, "model.safetensors");
+  if (rc == LX_OK) rc = add_file_hash(model, "safetensors_sha256", w, err);
+  free(w);
+  char *tok = lx_path_join(s->model_dir, "tokenizer.model");
+  if (access(tok, R_OK) != 0) {
+    free(tok);
+    tok = lx_path_join(s->model_dir, "tokenizer.json");
+  }
+  if (rc == LX_OK) rc = add_file_hash(model, "tokenizer_sha256", tok, err);
+  free(tok);
+  cJSON *config = NULL;
+  char *cfg = lx_path_join(s->model_dir, "config.json");
+  if (rc == LX_OK) rc = lx_json_read_file(cfg, MAX_CONFIG_BYTES, &config, NULL, err);
+  free(cfg);
+  if (config) cJSON_AddItemToObject(model, "config", config);
+  cJSON *tmpl = cJSON_AddObjectToObject(f, "prompt_template");
+  cJSON_AddStringToObject(tmpl, "name", s->tmpl->name);
+  cJSON_AddStringToObject(tmpl, "text", s->tmpl->text);
+  if (s->task->instruction) cJSON_AddStringToObject(tmpl, "question", s->task->instruction);
+  cJSON_AddItemToObject(f, "decoding", decoding_json(s->decode));
+  cJSON_AddStringToObject(f, "frame_rule", s->frame_rule);
+  char seed[32];
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->seed);
+  cJSON_AddStringToObject(f, "seed", seed);
+  cJSON *numerics = cJSON_AddObjectToObject(f, "numerics");
+  cJSON_AddNumberToObject(numerics, "batch", s->batch);
+  cJSON_AddNumberToObject(numerics, "threads", s->threads);
+  if (rc) {
+    cJSON_Delete(f);
+    return rc;
+  }
+  *out = f;
+  return LX_OK;
+}
+
+/* The dotted path of the first difference between a and b, into buf. */
+static void first_difference(const cJSON *a, const cJSON *b, const char *prefix, char *buf,
+                             size_t n) {
+  if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
+    const cJSON *x;
+    cJSON_ArrayForEach(x, a) {
+      const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+      if (!y || !cJSON_Compare(x, y, 1)) {
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s%s%s", prefix, *prefix ? "." : "", x->string);
+        if (!y) {
+          snprintf(buf, n, "%s (only in this run's settings)", sub);
+          return;
+        }
+        first_difference(x, y, sub, buf, n);
+        return;
+      }
+    }
+    cJSON_ArrayForEach(x, b) {
+      if (!cJSON_GetObjectItemCaseSensitive(a, x->string)) {
+        snprintf(buf, n, "%s%s%s (only in the directory's run)", prefix, *prefix ? "." : "",
+                 x->string);
+        return;
+      }
+    }
+  }
+  char *va = cJSON_PrintUnformatted(a), *vb = cJSON_PrintUnformatted(b);
+  snprintf(buf, n, "%s: %.80s now, %.80s in the directory's run",
+           *prefix ? prefix : "(fingerprint)", va, vb);
+  free(va);
+  free(vb);
+}
+
+int lx_run_claim(const char *task_dir, const cJSON *fingerprint, lx_error *err) {
+  char *path = lx_path_join(task_dir, "fingerprint.json");
+  int rc = LX_OK;
+  if (access(path, F_OK) != 0) {
+    rc = lx_json_write_atomic(path, fingerprint, err);
+  } else {
+    cJSON *old = NULL;
+    rc = lx_json_read_file(path, MAX_MANIFEST_BYTES, &old, NULL, err);
+    if (rc == LX_OK && !cJSON_Compare(old, fingerprint, 1)) {
+      char diff[700];
+      first_difference(fingerprint, old, "", diff, sizeof diff);
+      rc = lx_errorf(err,
+                     "%s holds a run made with other settings, so it cannot be resumed: %s. "
+                     "Use another --out directory.",
+                     task_dir, diff);
+    }
+    cJSON_Delete(old);
+  }
+  free(path);
+  return rc;
+}
+
+cJSON *lx_machine_info(void) {
+  cJSON *m = cJSON_CreateObject();
+  struct utsname u;
+  if (uname(&u) == 0) {
+    cJSON_AddStringToObject(m, "hostname", u.nodename);
+    char os[400];
+    snprintf(os, sizeof os, "%s %s %s", u.sysname, u.release, u.machine);
+    cJSON_AddStringToObject(m, "os", os);
+  }
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (f) {
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+      if (strncmp(line, "model name", 10) == 0) {
+        char *colon = strchr(line, ':');
+        if (colon) {
+          char *v = colon + 1;
+          while (*v == ' ' || *v == '\t') v++;
+          v[strcspn(v, "\n")] = '\0';
+          cJSON_AddStringToObject(m, "cpu", v);
+        }
+        break;
+      }
+    }
+    fclose(f);
+  }
+  cJSON_AddNumberToObject(m, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
+  cJSON_AddNumberToObject(m, "memory_bytes",
+                          (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE));
+  return m;
+}
+
+void lx_utc_now(char buf[32]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int lx_manifest_read(const char *run_dir, cJSON **out, lx_error *err) {
+  char *path = lx_path_join(run_dir, "manifest.json");
+  int rc = LX_OK;
+  if (access(path, F_OK) != 0)
+    *out = cJSON_CreateObject();
+  else
+    rc = lx_json_read_file(path, MAX_MANIFEST_BYTES, out, NULL, err);
+  if (rc == LX_OK && !cJSON_IsObject(*out)) {
+    cJSON_Delete(*out);
+    rc = lx_errorf(err, "%s: not a lynxeval manifest", path);
+  }
+  free(path);
+  return rc;
+}
+
+int lx_manifest_write(const char *run_dir, const cJSON *manifest, lx_error *err) {
+  char *path = lx_path_join(run_dir, "manifest.json");
+  int rc = lx_json_write_atomic(path, manifest, err);
+  free(path);
+  return rc;
+}

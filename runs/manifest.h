@@ -1,0 +1,57 @@
+/* manifest.h: what a run depends on, written into its directory so any number can be traced
+ * back, and compared on resume so that a run never mixes predictions made under different
+ * settings.
+ *
+ * RUNDIR/<task>/fingerprint.json holds the task's fingerprint: the task (name, version, dataset,
+ * annotation files' sha256), the model (sha256 of model.safetensors and of the tokenizer file,
+ * the whole config.json), the prompt template, the decoding, the frame rule and the seed. A
+ * second run into the same directory resumes only if its fingerprint is identical; otherwise it
+ * stops and names the first difference. The batch size and the thread count are in it too: they
+ * change the last bits of floating-point sums (how OpenBLAS splits its work), which can flip a
+ * near-tie between two tokens. --limit is not: it never changes an answer.
+ *
+ * RUNDIR/manifest.json adds what is useful to know but does not decide resumption: lynxeval's
+ * version, the machine, the command line, and each session's start and end times. */
+#ifndef LX_MANIFEST_H
+#define LX_MANIFEST_H
+
+#include <cJSON.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "model/generate.h"
+#include "tasks/task.h"
+
+typedef struct lx_run_settings {
+  const lx_task *task;
+  const lx_dataset *dataset;
+  const char *data_dir;
+  const char *model_dir;
+  const lx_decode_params *decode;
+  const lx_task_template *tmpl;
+  const char *frame_rule; /* the rule video items use */
+  uint64_t seed;
+  int batch, threads; /* they change the last bits of the sums, so they are recorded and checked */
+} lx_run_settings;
+
+/* Builds the fingerprint (hashing the model and annotation files). */
+int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err);
+
+/* Compares fingerprint with task_dir/fingerprint.json, or writes it there if the directory is
+ * new. Fails, naming the first differing field, if they differ. */
+int lx_run_claim(const char *task_dir, const cJSON *fingerprint, lx_error *err);
+
+/* {"hostname", "os", "cpu", "cores", "memory_bytes"} */
+cJSON *lx_machine_info(void);
+/* Current UTC time as "2026-11-26T07:40:53Z". */
+void lx_utc_now(char buf[32]);
+
+/* Reads RUNDIR/manifest.json (a new object if there is none). */
+int lx_manifest_read(const char *run_dir, cJSON **out, lx_error *err);
+/* Writes RUNDIR/manifest.json atomically. */
+int lx_manifest_write(const char *run_dir, const cJSON *manifest, lx_error *err);
+
+/* Writes a JSON value to path atomically (pretty-printed, newline at the end). */
+int lx_json_write_atomic(const char *path, const cJSON *value, lx_error *err);
+
+#endif

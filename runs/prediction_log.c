@@ -1,0 +1,107 @@
+#include "runs/prediction_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fileio.h"
+#include "common/strbuf.h"
+
+#define MAX_LOG_BYTES (1ull << 32)
+
+/* Parses the complete lines of text[0..len); returns the length of the valid prefix. */
+static int read_lines(const char *path, const char *text, size_t len, lx_predictions *done,
+                      size_t *valid, lx_error *err) {
+  size_t pos = 0;
+  int line = 0;
+  lx_items seen = {0}; /* ids, for duplicates */
+  int rc = LX_OK;
+  while (pos < len) {
+    const char *nl = memchr(text + pos, '\n', len - pos);
+    if (!nl) break; /* a torn last line: no newline yet */
+    line++;
+    size_t n = (size_t)(nl - (text + pos));
+    cJSON *row = cJSON_ParseWithLength(text + pos, n);
+    const cJSON *id = row ? cJSON_GetObjectItemCaseSensitive(row, "id") : NULL;
+    const cJSON *answer = row ? cJSON_GetObjectItemCaseSensitive(row, "answer") : NULL;
+    if (!cJSON_IsString(id) || !cJSON_IsString(answer)) {
+      cJSON_Delete(row);
+      rc = lx_errorf(err,
+                     "%s:%d: not a prediction (a JSON object with \"id\" and \"answer\"); "
+                     "the file was changed outside lynxeval",
+                     path, line);
+      break;
+    }
+    char *src = lx_source_at(path, line);
+    lx_predictions_push(done, id->valuestring, answer->valuestring, src);
+    lx_item *it = lx_items_push(&seen);
+    it->id = lx_xstrdup(id->valuestring);
+    it->source = src;
+    cJSON_Delete(row);
+    pos += n + 1;
+  }
+  if (rc == LX_OK) rc = lx_items_index(&seen, "prediction for id", err);
+  lx_items_free(&seen);
+  *valid = pos;
+  return rc;
+}
+
+int lx_prediction_log_open(const char *path, lx_prediction_log *log, lx_predictions *done,
+                           size_t *dropped_bytes, lx_error *err) {
+  memset(log, 0, sizeof *log);
+  log->fd = -1;
+  *dropped_bytes = 0;
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return lx_errorf(err, "%s: cannot open: %s", path, strerror(errno));
+  char *text = NULL;
+  size_t len = 0, valid = 0;
+  int rc = lx_read_file(path, MAX_LOG_BYTES, &text, &len, err);
+  if (rc == LX_OK) rc = read_lines(path, text, len, done, &valid, err);
+  if (rc == LX_OK && valid < len) {
+    /* cut the torn tail so the next append starts on a fresh line */
+    if (ftruncate(fd, (off_t)valid) != 0 || fsync(fd) != 0)
+      rc = lx_errorf(err, "%s: cannot cut a torn last line: %s", path, strerror(errno));
+    *dropped_bytes = len - valid;
+  }
+  free(text);
+  if (rc == LX_OK && lseek(fd, 0, SEEK_END) < 0)
+    rc = lx_errorf(err, "%s: %s", path, strerror(errno));
+  if (rc) {
+    close(fd);
+    return rc;
+  }
+  log->path = lx_xstrdup(path);
+  log->fd = fd;
+  return LX_OK;
+}
+
+int lx_prediction_log_append(lx_prediction_log *log, const cJSON *row, lx_error *err) {
+  char *s = cJSON_PrintUnformatted(row);
+  size_t n = strlen(s);
+  s[n] = '\n'; /* replaces the NUL: one write() for the whole line */
+  size_t off = 0;
+  int rc = LX_OK;
+  while (off < n + 1) {
+    ssize_t w = write(log->fd, s + off, n + 1 - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      rc = lx_errorf(err, "%s: write failed: %s", log->path, strerror(errno));
+      break;
+    }
+    off += (size_t)w;
+  }
+  free(s);
+  if (rc == LX_OK && fsync(log->fd) != 0)
+    rc = lx_errorf(err, "%s: fsync failed: %s", log->path, strerror(errno));
+  return rc;
+}
+
+void lx_prediction_log_close(lx_prediction_log *log) {
+  if (log->fd >= 0) close(log->fd);
+  free(log->path);
+  log->fd = -1;
+  log->path = NULL;
+}

@@ -1,0 +1,144 @@
+#include "runs/runner.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fileio.h"
+#include "model/media.h"
+#include "model/prompt.h"
+
+uint64_t lx_item_seed(uint64_t run_seed, const char *task, const char *item_id) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a over "task/id" */
+  for (const char *p = task; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  h = (h ^ '/') * 1099511628211ull;
+  for (const char *p = item_id; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  uint64_t z = run_seed ^ h; /* splitmix64 finalizer */
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/* One item's model input, owned by the batch. */
+typedef struct slot {
+  size_t item;
+  lx_media media;
+  float *latents; /* [n_latents, hidden] or NULL */
+  lx_ints ids;
+  int dropped;
+} slot;
+
+static void slot_free(slot *s) {
+  lx_media_free(&s->media);
+  free(s->latents);
+  lx_ints_free(&s->ids);
+  memset(s, 0, sizeof *s);
+}
+
+static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options *opt,
+                   const lx_prompt_config *pcfg, uint64_t seed, slot *s, lx_error *err) {
+  const lx_config *cfg = &m->cfg;
+  int rc = LX_OK;
+  if (it->media) {
+    char *path = lx_path_join(opt->data_dir, it->media);
+    rc = it->video
+             ? lx_media_load_video(path, &cfg->preprocess, opt->frame_rule, seed, &s->media, err)
+             : lx_media_load_image(path, &cfg->preprocess, &s->media, err);
+    free(path);
+    if (rc) {
+      lx_error inner = *err;
+      return lx_errorf(err, "%s (item %s, %s)", inner.msg, it->id, it->source);
+    }
+    s->latents =
+        lx_xcalloc((size_t)cfg->resampler.n_latents * (size_t)cfg->llm.hidden, sizeof(float));
+    rc = lx_model_encode(m, s->media.pixels, s->media.frames, NULL, s->latents, err);
+  }
+  if (rc == LX_OK) {
+    rc =
+        lx_prompt_ids(m->tokenizer, pcfg, cfg->llm.bos_id, it->question, &s->ids, &s->dropped, err);
+    if (rc) {
+      lx_error inner = *err;
+      rc = lx_errorf(err, "%s: %s", it->source, inner.msg);
+    }
+  }
+  return rc;
+}
+
+static cJSON *prediction_row(const lx_item *it, const slot *s, const lx_generation *g) {
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "id", it->id);
+  cJSON_AddStringToObject(r, "answer", lx_strbuf_str(&g->text));
+  cJSON *tokens = cJSON_AddArrayToObject(r, "tokens");
+  for (int k = 0; k < g->tokens.len; k++)
+    cJSON_AddItemToArray(tokens, cJSON_CreateNumber(g->tokens.v[k]));
+  cJSON_AddNumberToObject(r, "score", g->score);
+  cJSON_AddBoolToObject(r, "ended_with_eos", g->ended_with_eos);
+  cJSON_AddNumberToObject(r, "prompt_ids_dropped", s->dropped);
+  if (it->video) {
+    cJSON *frames = cJSON_AddArrayToObject(r, "frames");
+    for (int k = 0; k < s->media.frames; k++)
+      cJSON_AddItemToArray(frames, cJSON_CreateNumber(s->media.frame_ids[k]));
+    cJSON_AddNumberToObject(r, "source_frames", s->media.source_frames);
+  }
+  return r;
+}
+
+int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_predictions *done,
+                 const lx_runner_options *opt, lx_prediction_log *log, lx_progress *progress,
+                 lx_error *err) {
+  /* which items are done: ids of the log, looked up in a sorted copy */
+  lx_items done_ids = {0};
+  for (size_t i = 0; i < done->n; i++) {
+    lx_item *d = lx_items_push(&done_ids);
+    d->id = lx_xstrdup(done->v[i].id);
+    d->source = lx_xstrdup(done->v[i].source ? done->v[i].source : "");
+  }
+  int rc = lx_items_index(&done_ids, "prediction for id", err);
+  lx_prompt_config pcfg = m->cfg.prompt;
+  snprintf(pcfg.template_, sizeof pcfg.template_, "%s", opt->tmpl->text);
+  int batch = opt->batch > 0 ? opt->batch : 1;
+  slot *slots = lx_xcalloc((size_t)batch, sizeof *slots);
+  lx_prompt *prompts = lx_xcalloc((size_t)batch, sizeof *prompts);
+  uint64_t *seeds = lx_xcalloc((size_t)batch, sizeof *seeds);
+  lx_generation *gens = lx_xcalloc((size_t)batch, sizeof *gens);
+  size_t finished = done->n;
+  /* Blocks of `batch` items by position, the same in every session: an item is always decoded
+   * with the same neighbours, so its floating-point sums, and its answer, never depend on
+   * where an earlier session stopped or on --limit. */
+  for (size_t first = 0; rc == LX_OK && first < n; first += (size_t)batch) {
+    size_t last = first + (size_t)batch < items->n ? first + (size_t)batch : items->n;
+    bool missing = false;
+    for (size_t i = first; i < last && i < n; i++)
+      missing |= lx_items_find(&done_ids, items->v[i].id) < 0;
+    if (!missing) continue;
+    int filled = 0;
+    for (size_t i = first; rc == LX_OK && i < last; i++) {
+      slot *s = &slots[filled];
+      s->item = i;
+      seeds[filled] = lx_item_seed(opt->seed, opt->task->name, items->v[i].id);
+      rc = prepare(m, &items->v[i], opt, &pcfg, seeds[filled], s, err);
+      prompts[filled] = (lx_prompt){s->latents, s->ids.v, s->ids.len};
+      filled++;
+    }
+    if (rc == LX_OK) rc = lx_generate(m, prompts, filled, opt->decode, seeds, gens, err);
+    for (int k = 0; rc == LX_OK && k < filled; k++) {
+      const lx_item *it = &items->v[slots[k].item];
+      if (slots[k].item >= n || lx_items_find(&done_ids, it->id) >= 0) continue;
+      cJSON *row = prediction_row(it, &slots[k], &gens[k]);
+      rc = lx_prediction_log_append(log, row, err);
+      cJSON_Delete(row);
+      if (rc == LX_OK) lx_progress_update(progress, ++finished);
+    }
+    for (int k = 0; k < filled; k++) {
+      lx_generation_free(&gens[k]);
+      slot_free(&slots[k]);
+    }
+  }
+  free(slots);
+  free(prompts);
+  free(seeds);
+  free(gens);
+  lx_items_free(&done_ids);
+  return rc;
+}

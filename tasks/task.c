@@ -1,0 +1,218 @@
+#include "tasks/task.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/fileio.h"
+#include "tasks/coco_caption.h"
+#include "tasks/llava_bench.h"
+#include "tasks/mme.h"
+#include "tasks/open_vqa.h"
+#include "tasks/owleval.h"
+#include "tasks/vqav2.h"
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Prompt templates. The Lynx reference's own comes first; the others are the usual variants,
+ * since prompt wording moves scores (the paper's "diverse prompts" finding). */
+static const lx_task_template QA_TEMPLATES[] = {
+    {"lynx", "User: {question}\nBot:"},
+    {"short-answer", "User: {question} Answer the question using a single word or phrase.\nBot:"},
+    {"vicuna",
+     "A chat between a curious human and an artificial intelligence assistant. The assistant "
+     "gives helpful, detailed, and polite answers to the human's questions. USER: {question} "
+     "ASSISTANT:"},
+    {"plain", "{question}"},
+};
+static const lx_task_template CAPTION_TEMPLATES[] = {
+    {"lynx", "User: {question}\nBot:"},
+    {"one-sentence", "User: {question} Answer in one sentence.\nBot:"},
+    {"plain", "{question}"},
+};
+
+static char *data_path(const char *data_dir, const lx_dataset *ds, int k) {
+  return lx_path_join(data_dir, ds->files[k].path);
+}
+
+static int load_open_vqa(const char *data_dir, const lx_dataset *ds, lx_items *items,
+                         lx_error *err) {
+  char *p = data_path(data_dir, ds, 0);
+  int rc = lx_open_vqa_load(p, items, err);
+  free(p);
+  return rc;
+}
+
+static int load_vqav2(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
+  if (ds->n_files < 2)
+    return lx_errorf(err, "datasets.txt: [%s] needs the questions and annotations files", ds->name);
+  char *q = data_path(data_dir, ds, 0), *a = data_path(data_dir, ds, 1);
+  int rc = lx_vqav2_load(q, a, items, err);
+  free(q);
+  free(a);
+  return rc;
+}
+
+static int load_coco(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
+  char *p = data_path(data_dir, ds, 0);
+  int rc = lx_coco_caption_load(p, ds->media_root, items, err);
+  free(p);
+  return rc;
+}
+
+static int load_mme(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
+  (void)ds;
+  return lx_mme_load(data_dir, items, err);
+}
+
+static int load_owleval(const char *data_dir, const lx_dataset *ds, lx_items *items,
+                        lx_error *err) {
+  char *p = data_path(data_dir, ds, 0);
+  int rc = lx_owleval_load(p, ds->media_root, items, err);
+  free(p);
+  return rc;
+}
+
+static int load_llava_bench(const char *data_dir, const lx_dataset *ds, lx_items *items,
+                            lx_error *err) {
+  if (ds->n_files < 3)
+    return lx_errorf(err, "datasets.txt: [%s] needs questions, answers and context files",
+                     ds->name);
+  char *q = data_path(data_dir, ds, 0), *a = data_path(data_dir, ds, 1),
+       *c = data_path(data_dir, ds, 2);
+  int rc = lx_llava_bench_load(q, a, c, ds->media_root, items, err);
+  free(q);
+  free(a);
+  free(c);
+  return rc;
+}
+
+static const lx_task OPEN_VQA_IMAGE = {"open-vqa-image",
+                                       1,
+                                       "open-vqa-image",
+                                       "Open-VQA image questions, correct/total per class",
+                                       LX_SCORER_OPEN_VQA,
+                                       QA_TEMPLATES,
+                                       COUNT(QA_TEMPLATES),
+                                       NULL,
+                                       NULL,
+                                       0,
+                                       0,
+                                       load_open_vqa};
+static const lx_task OPEN_VQA_VIDEO = {"open-vqa-video",
+                                       1,
+                                       "open-vqa-video",
+                                       "Open-VQA video questions, correct/total per class",
+                                       LX_SCORER_OPEN_VQA,
+                                       QA_TEMPLATES,
+                                       COUNT(QA_TEMPLATES),
+                                       NULL,
+                                       NULL,
+                                       0,
+                                       0,
+                                       load_open_vqa};
+/* Short answers: beam search, few tokens, as VQA evaluations of Lynx-era models decode. */
+static const lx_task VQAV2 = {"vqav2",
+                              1,
+                              "vqav2-val",
+                              "VQAv2, VQA accuracy (official-2017 normalization)",
+                              LX_SCORER_VQA,
+                              QA_TEMPLATES,
+                              COUNT(QA_TEMPLATES),
+                              NULL,
+                              "beam",
+                              5,
+                              10,
+                              load_vqav2};
+static const lx_task COCO_CAPTION = {"coco-caption",
+                                     1,
+                                     "coco-karpathy-test",
+                                     "COCO-format captioning, BLEU / ROUGE-L / CIDEr-D",
+                                     LX_SCORER_CAPTION,
+                                     CAPTION_TEMPLATES,
+                                     COUNT(CAPTION_TEMPLATES),
+                                     "Write a short caption for the image.",
+                                     "beam",
+                                     5,
+                                     30,
+                                     load_coco};
+static const lx_task MME = {"mme",
+                            1,
+                            "mme",
+                            "MME yes/no subtasks, acc / acc+ / score",
+                            LX_SCORER_MME,
+                            QA_TEMPLATES,
+                            COUNT(QA_TEMPLATES),
+                            NULL,
+                            "greedy",
+                            0,
+                            8,
+                            load_mme};
+static const lx_task OWLEVAL = {"owleval",
+                                1,
+                                "owleval",
+                                "OwlEval open-ended instructions, for human rating",
+                                LX_SCORER_NONE,
+                                QA_TEMPLATES,
+                                COUNT(QA_TEMPLATES),
+                                NULL,
+                                NULL,
+                                0,
+                                256,
+                                load_owleval};
+static const lx_task LLAVA_BENCH = {"llava-bench",
+                                    1,
+                                    "llava-bench-in-the-wild",
+                                    "LLaVA-Bench (In-the-Wild), for an LLM judge",
+                                    LX_SCORER_NONE,
+                                    QA_TEMPLATES,
+                                    COUNT(QA_TEMPLATES),
+                                    NULL,
+                                    NULL,
+                                    0,
+                                    256,
+                                    load_llava_bench};
+
+const lx_task *const lx_tasks[] = {&OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2, &COCO_CAPTION, &MME,
+                                   &OWLEVAL,        &LLAVA_BENCH};
+const int lx_n_tasks = COUNT(lx_tasks);
+
+const lx_task *lx_task_find(const char *name) {
+  for (int i = 0; i < lx_n_tasks; i++)
+    if (!strcmp(lx_tasks[i]->name, name)) return lx_tasks[i];
+  return NULL;
+}
+
+const lx_task_template *lx_task_template_find(const lx_task *t, const char *name) {
+  if (!name) return &t->templates[0];
+  for (int i = 0; i < t->n_templates; i++)
+    if (!strcmp(t->templates[i].name, name)) return &t->templates[i];
+  return NULL;
+}
+
+int lx_task_load(const lx_task *t, const lx_registry *reg, const char *dataset,
+                 const char *data_dir, lx_items *items, lx_error *err) {
+  const char *name = dataset ? dataset : t->dataset;
+  const lx_dataset *ds = lx_registry_find(reg, name);
+  if (!ds) return lx_errorf(err, "no dataset '%s' in datasets.txt (see lynxeval datasets)", name);
+  if (strcmp(ds->task, t->name) != 0)
+    return lx_errorf(err, "dataset '%s' is for task %s, not %s", name, ds->task, t->name);
+  for (int k = 0; k < ds->n_files; k++) {
+    char *p = data_path(data_dir, ds, k);
+    struct stat st;
+    bool ok = stat(p, &st) == 0;
+    free(p);
+    if (!ok)
+      return lx_errorf(err,
+                       "%s: %s is missing (dataset %s; 'lynxeval datasets check %s --data %s' "
+                       "lists what is needed)",
+                       data_dir, ds->files[k].path, name, name, data_dir);
+  }
+  int rc = t->load(data_dir, ds, items, err);
+  for (size_t i = 0; rc == LX_OK && t->instruction && i < items->n; i++) {
+    free(items->v[i].question);
+    items->v[i].question = lx_xstrdup(t->instruction);
+  }
+  return rc;
+}

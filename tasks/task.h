@@ -1,0 +1,48 @@
+/* task.h: the benchmarks lynxeval runs, each with its files, prompts, decoding and scorer.
+ *
+ * A task reads its dataset (an entry of datasets.txt) from a data directory into items, asks each
+ * item's question through one of its prompt templates, decodes with its defaults unless the user
+ * overrides them, and is scored by its scorer. `version` changes whenever any of that changes,
+ * and is recorded in every run's manifest. */
+#ifndef LX_TASK_H
+#define LX_TASK_H
+
+#include "tasks/items.h"
+#include "tasks/registry.h"
+#include "tasks/scoring.h"
+
+typedef struct lx_task_template {
+  const char *name;
+  const char *text; /* a Python format string with {question} */
+} lx_task_template;
+
+typedef struct lx_task {
+  const char *name; /* "open-vqa-image" */
+  int version;
+  const char *dataset; /* the default datasets.txt entry */
+  const char *summary;
+  lx_scorer_kind scorer;
+  const lx_task_template *templates; /* [0] is the default */
+  int n_templates;
+  const char *instruction; /* captioning: the question every item asks; NULL otherwise */
+  const char *decode;      /* decoding strategy override, NULL: the model's default */
+  int num_beams;           /* 0: the model's */
+  int max_new_tokens;      /* 0: the model's */
+  /* Reads the dataset's files under data_dir (paths from the registry entry). */
+  int (*load)(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err);
+} lx_task;
+
+extern const lx_task *const lx_tasks[];
+extern const int lx_n_tasks;
+
+const lx_task *lx_task_find(const char *name);
+/* The template named `name` (NULL: the default), or NULL if the task has none by that name. */
+const lx_task_template *lx_task_template_find(const lx_task *t, const char *name);
+
+/* Loads a task's items: its registry entry `dataset` (NULL: the task's default) from data_dir,
+ * fills captioning questions, and checks the files' presence first so that a missing file is
+ * reported with the dataset's name. */
+int lx_task_load(const lx_task *t, const lx_registry *reg, const char *dataset,
+                 const char *data_dir, lx_items *items, lx_error *err);
+
+#endif

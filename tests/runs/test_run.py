@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""`lynxeval run` end to end on the tiny test model: the run directory, resumption after SIGKILL at
+random points (the predictions must equal an uninterrupted run's, byte for byte), refusal to
+resume under other settings, a torn last line, --limit extension, and bad inputs.
+
+usage: test_run.py LYNXEVAL MODEL_DIR SOURCE_DIR
+"""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
+HERE = os.path.join(src, "tests", "runs")
+failures = 0
+KILLS = 6  # SIGKILLs that must land mid-run (after the first prediction, before the last)
+
+
+def check(name, ok, detail=""):
+    global failures
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
+    failures += not ok
+
+
+def run(out, *extra, data=None):
+    cmd = [lynxeval, "run", "open-vqa-image,open-vqa-video", "--model", model, "--data", data or DATA,
+           "--out", out, *extra]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+tmp = tempfile.mkdtemp()
+try:
+    DATA = os.path.join(tmp, "data")
+    os.makedirs(DATA)
+    shutil.copy(os.path.join(HERE, "open_vqa_images_small.jsonl"), os.path.join(DATA, "Open_VQA_images.jsonl"))
+    shutil.copy(os.path.join(HERE, "open_vqa_videos_small.jsonl"), os.path.join(DATA, "Open_VQA_videos.jsonl"))
+    os.symlink(os.path.join(src, "tests", "image", "inputs"), os.path.join(DATA, "images"))
+    os.symlink(os.path.join(src, "tests", "video", "inputs"), os.path.join(DATA, "videos"))
+
+    # 1. an uninterrupted run
+    r1 = os.path.join(tmp, "r1")
+    t0 = time.monotonic()
+    p = run(r1, "--batch", "3")
+    full_seconds = time.monotonic() - t0
+    check("uninterrupted run", p.returncode == 0, p.stderr)
+    for task, n in (("open-vqa-image", 12), ("open-vqa-video", 4)):
+        d = os.path.join(r1, task)
+        rows = [json.loads(l) for l in open(os.path.join(d, "predictions.jsonl"))]
+        agg = json.load(open(os.path.join(d, "aggregate.json")))
+        exported = [json.loads(l) for l in open(os.path.join(d, "results.jsonl"))]
+        check(f"{task}: {n} predictions, scored and exported",
+              len(rows) == n and agg["total"] == n and len(exported) == n
+              and all(isinstance(e["index"], int) for e in exported), json.dumps(agg)[:200])
+    m = json.load(open(os.path.join(r1, "manifest.json")))
+    fp = m["tasks"]["open-vqa-video"]["fingerprint"]
+    check("manifest records model hash, config, decoding, template, frame rule, versions, machine, times",
+          len(fp["model"]["safetensors_sha256"]) == 64 and "llm" in json.dumps(fp["model"]["config"])
+          and fp["decoding"]["strategy"] and fp["prompt_template"]["name"] == "lynx"
+          and fp["frame_rule"] == "segment-start" and fp["task"]["version"] >= 1
+          and m["sessions"][0]["machine"]["cores"] >= 1 and m["sessions"][0]["finished"]
+          and m["sessions"][0]["lynxeval_version"], json.dumps(m)[:300])
+    video_rows = [json.loads(l) for l in open(os.path.join(r1, "open-vqa-video", "predictions.jsonl"))]
+    check("video predictions say which frames were used", all(len(r["frames"]) == 5 for r in video_rows))
+
+    # 2. SIGKILL at random points, resume until done; rounds until enough kills landed mid-run
+    rng = random.Random(20231121)
+    at_kill, rounds, sessions, all_same = [], 0, 0, True
+    while sum(1 for n in at_kill if 0 < n < 16) < KILLS and rounds < 3 * KILLS:
+        rounds += 1
+        r2 = os.path.join(tmp, f"r2-{rounds}")
+        while True:
+            sessions += 1
+            proc = subprocess.Popen([lynxeval, "run", "open-vqa-image,open-vqa-video", "--model", model,
+                                     "--data", DATA, "--out", r2, "--batch", "3"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            time.sleep(rng.uniform(0.2, 1.0) * full_seconds)  # anywhere from start-up to the end
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                at_kill.append(sum(read(os.path.join(r2, t, "predictions.jsonl")).count(b"\n")
+                                   for t in ("open-vqa-image", "open-vqa-video")
+                                   if os.path.exists(os.path.join(r2, t, "predictions.jsonl"))))
+                continue
+            err = proc.communicate()[1].decode()
+            if proc.returncode != 0:
+                check("a resumed session succeeds", False, err)
+            break
+        all_same &= all(read(os.path.join(r1, t, "predictions.jsonl")) == read(os.path.join(r2, t, "predictions.jsonl"))
+                        and read(os.path.join(r1, t, "aggregate.json")) == read(os.path.join(r2, t, "aggregate.json"))
+                        for t in ("open-vqa-image", "open-vqa-video"))
+    mid_run = sum(1 for n in at_kill if 0 < n < 16)
+    check(f"{len(at_kill)} SIGKILLs in {rounds} runs of {sessions} sessions (predictions on disk at each: "
+          f"{at_kill}): every run's predictions identical to the uninterrupted run's", all_same and mid_run >= KILLS,
+          f"{mid_run} kills mid-run")
+    m2 = json.load(open(os.path.join(r2, "manifest.json")))
+    check("every session is in the manifest", len(m2["sessions"]) >= 1 and m2["sessions"][-1]["finished"])
+
+    # 3. other settings refuse to resume
+    p = run(r1, "--decode", "greedy")
+    check("another decoding refuses to resume", p.returncode == 1 and "cannot be resumed: decoding.strategy" in p.stderr, p.stderr)
+    p = run(r1, "--prompt-template", "short-answer")
+    check("another prompt template refuses to resume", p.returncode == 1 and "prompt_template" in p.stderr, p.stderr)
+    p = run(r1, "--seed", "7")
+    check("another seed refuses to resume", p.returncode == 1 and "seed" in p.stderr, p.stderr)
+    p = run(r1, "--batch", "2")
+    check("another batch size refuses to resume", p.returncode == 1 and "numerics.batch" in p.stderr, p.stderr)
+
+    # 4. a torn last line is cut and its item predicted again
+    log = os.path.join(r1, "open-vqa-image", "predictions.jsonl")
+    full = read(log)
+    lines = full.splitlines(keepends=True)
+    with open(log, "wb") as f:
+        f.write(b"".join(lines[:-1]) + lines[-1][: len(lines[-1]) // 2])
+    p = run(r1, "--batch", "3")
+    check("a torn last line is cut and redone", p.returncode == 0 and "torn last line" in p.stderr and read(log) == full, p.stderr)
+
+    # 5. a line that is not a prediction stops the run, naming it
+    with open(log, "ab") as f:
+        f.write(b'{"note": "edited by hand"}\n')
+    p = run(r1, "--batch", "3")
+    check("an edited predictions file is refused", p.returncode == 1 and "predictions.jsonl:13: not a prediction" in p.stderr, p.stderr)
+    with open(log, "wb") as f:
+        f.write(full)
+
+    # 6. --limit, then the full run extends it
+    r3 = os.path.join(tmp, "r3")
+    p = run(r3, "--limit", "5", "--batch", "3")
+    agg = json.load(open(os.path.join(r3, "open-vqa-image", "aggregate.json")))
+    check("--limit 5 predicts and scores 5 items", p.returncode == 0 and agg["total"] == 5, p.stderr)
+    p = run(r3, "--batch", "3")
+    check("the full run keeps them and adds the rest",
+          p.returncode == 0 and "resuming, 5 of 12" in p.stderr
+          and read(os.path.join(r3, "open-vqa-image", "predictions.jsonl")) == full, p.stderr)
+
+    # 7. bad inputs
+    bad = os.path.join(tmp, "bad")
+    shutil.copytree(DATA, bad, symlinks=True)
+    with open(os.path.join(bad, "Open_VQA_images.jsonl"), "a") as f:
+        f.write(json.dumps({"dataset": "x", "question": "q?", "answer": ["a"], "index": 999,
+                            "image": "images/no-such-image.jpg", "origin_dataset": "x", "class": "Others"}) + "\n")
+    p = run(os.path.join(tmp, "r4"), data=bad)
+    check("a missing image stops the run, naming it and its line",
+          p.returncode == 1 and "no-such-image.jpg" in p.stderr and "Open_VQA_images.jsonl:13" in p.stderr, p.stderr)
+    check("... keeping the predictions made before it",
+          len(open(os.path.join(tmp, "r4", "open-vqa-image", "predictions.jsonl")).read().splitlines()) == 12)
+    bad2 = os.path.join(tmp, "bad2")
+    shutil.copytree(DATA, bad2, symlinks=True)
+    os.remove(os.path.join(bad2, "Open_VQA_videos.jsonl"))
+    p = run(os.path.join(tmp, "r5"), data=bad2)
+    check("a missing annotation file is named with the dataset",
+          p.returncode == 1 and "Open_VQA_videos.jsonl is missing (dataset open-vqa-video" in p.stderr, p.stderr)
+    p = subprocess.run([lynxeval, "run", "open-vqa", "--model", model, "--data", DATA, "--out", os.path.join(tmp, "r6")],
+                       capture_output=True, text=True)
+    check("an unknown task is a usage error", p.returncode == 2 and "unknown task 'open-vqa'" in p.stderr, p.stderr)
+    p = run(os.path.join(tmp, "r7"), "--prompt-template", "chatty")
+    check("an unknown template is a usage error, listing the task's", p.returncode == 2 and "short-answer" in p.stderr, p.stderr)
+    p = run(os.path.join(tmp, "r8"), "--frame-rule", "uniform")
+    check("an unknown frame rule is a usage error", p.returncode == 2, p.stderr)
+finally:
+    shutil.rmtree(tmp)
+
+print(f"{failures} failures")
+sys.exit(1 if failures else 0)
