@@ -145,7 +145,7 @@ static int run_task(const lx_model *model, const lx_registry *reg, const lx_task
     if (t->scorer == LX_SCORER_MME && n % 2) n++; /* whole images: questions come in pairs */
   }
   char *log_path = lx_path_join(task_dir, "predictions.jsonl");
-  if (rc == LX_OK) rc = lx_prediction_log_open(log_path, &log, &done, &dropped, err);
+  if (rc == LX_OK) rc = lx_prediction_log_open(log_path, "answer", &log, &done, &dropped, err);
   if (rc == LX_OK && dropped)
     fprintf(stderr,
             "lynxeval run: %s: cut a torn last line (%zu bytes) left by an interrupted run; "
@@ -174,7 +174,7 @@ static int run_task(const lx_model *model, const lx_registry *reg, const lx_task
   lx_prediction_log_close(&log);
   /* score what the log holds for the first n items */
   lx_predictions_free(&done);
-  if (rc == LX_OK) rc = lx_prediction_log_open(log_path, &log, &done, &dropped, err);
+  if (rc == LX_OK) rc = lx_prediction_log_open(log_path, "answer", &log, &done, &dropped, err);
   lx_prediction_log_close(&log);
   for (size_t i = 0; rc == LX_OK && i < done.n; i++) {
     long k = lx_items_find(&items, done.v[i].id);

@@ -12,5 +12,6 @@ extern const cli_command cmd_generate;
 extern const cli_command cmd_score;
 extern const cli_command cmd_datasets;
 extern const cli_command cmd_run;
+extern const cli_command cmd_judge;
 
 #endif

@@ -13,8 +13,8 @@
 #define MAX_LOG_BYTES (1ull << 32)
 
 /* Parses the complete lines of text[0..len); returns the length of the valid prefix. */
-static int read_lines(const char *path, const char *text, size_t len, lx_predictions *done,
-                      size_t *valid, lx_error *err) {
+static int read_lines(const char *path, const char *text_key, const char *text, size_t len,
+                      lx_predictions *done, size_t *valid, lx_error *err) {
   size_t pos = 0;
   int line = 0;
   lx_items seen = {0}; /* ids, for duplicates */
@@ -26,13 +26,13 @@ static int read_lines(const char *path, const char *text, size_t len, lx_predict
     size_t n = (size_t)(nl - (text + pos));
     cJSON *row = cJSON_ParseWithLength(text + pos, n);
     const cJSON *id = row ? cJSON_GetObjectItemCaseSensitive(row, "id") : NULL;
-    const cJSON *answer = row ? cJSON_GetObjectItemCaseSensitive(row, "answer") : NULL;
+    const cJSON *answer = row ? cJSON_GetObjectItemCaseSensitive(row, text_key) : NULL;
     if (!cJSON_IsString(id) || !cJSON_IsString(answer)) {
       cJSON_Delete(row);
       rc = lx_errorf(err,
-                     "%s:%d: not a prediction (a JSON object with \"id\" and \"answer\"); "
+                     "%s:%d: not a prediction (a JSON object with \"id\" and \"%s\"); "
                      "the file was changed outside lynxeval",
-                     path, line);
+                     path, line, text_key);
       break;
     }
     char *src = lx_source_at(path, line);
@@ -49,8 +49,8 @@ static int read_lines(const char *path, const char *text, size_t len, lx_predict
   return rc;
 }
 
-int lx_prediction_log_open(const char *path, lx_prediction_log *log, lx_predictions *done,
-                           size_t *dropped_bytes, lx_error *err) {
+int lx_prediction_log_open(const char *path, const char *text_key, lx_prediction_log *log,
+                           lx_predictions *done, size_t *dropped_bytes, lx_error *err) {
   memset(log, 0, sizeof *log);
   log->fd = -1;
   *dropped_bytes = 0;
@@ -59,7 +59,7 @@ int lx_prediction_log_open(const char *path, lx_prediction_log *log, lx_predicti
   char *text = NULL;
   size_t len = 0, valid = 0;
   int rc = lx_read_file(path, MAX_LOG_BYTES, &text, &len, err);
-  if (rc == LX_OK) rc = read_lines(path, text, len, done, &valid, err);
+  if (rc == LX_OK) rc = read_lines(path, text_key, text, len, done, &valid, err);
   if (rc == LX_OK && valid < len) {
     /* cut the torn tail so the next append starts on a fresh line */
     if (ftruncate(fd, (off_t)valid) != 0 || fsync(fd) != 0)

@@ -19,13 +19,14 @@ typedef struct lx_prediction_log {
   int fd;
 } lx_prediction_log;
 
-/* Opens (creating if needed) the log at path and reads what it holds into *done (id and
- * answer of every complete line, in file order). *dropped_bytes tells how much of a torn tail
- * was cut off (0 normally). */
-int lx_prediction_log_open(const char *path, lx_prediction_log *log, lx_predictions *done,
-                           size_t *dropped_bytes, lx_error *err);
+/* Opens (creating if needed) the log at path and reads what it holds into *done (the "id" and
+ * the text under text_key of every complete line, in file order: "answer" for predictions,
+ * "verdict" for a judge's replies). *dropped_bytes tells how much of a torn tail was cut off
+ * (0 normally). */
+int lx_prediction_log_open(const char *path, const char *text_key, lx_prediction_log *log,
+                           lx_predictions *done, size_t *dropped_bytes, lx_error *err);
 
-/* Appends one prediction row (a JSON object with at least "id" and "answer") durably. */
+/* Appends one row (a JSON object with at least "id" and the text key) durably. */
 int lx_prediction_log_append(lx_prediction_log *log, const cJSON *row, lx_error *err);
 
 void lx_prediction_log_close(lx_prediction_log *log);

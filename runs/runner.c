@@ -69,6 +69,14 @@ static cJSON *prediction_row(const lx_item *it, const slot *s, const lx_generati
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "id", it->id);
   cJSON_AddStringToObject(r, "answer", lx_strbuf_str(&g->text));
+  /* what the item asked and expected, so the run directory alone can be judged and reported */
+  cJSON_AddStringToObject(r, "question", it->question ? it->question : "");
+  cJSON *refs = cJSON_AddArrayToObject(r, "references");
+  for (size_t k = 0; k < it->n_refs; k++)
+    cJSON_AddItemToArray(refs, cJSON_CreateString(it->refs[k]));
+  if (it->category) cJSON_AddStringToObject(r, "category", it->category);
+  if (it->context) cJSON_AddStringToObject(r, "context", it->context);
+  if (it->media) cJSON_AddStringToObject(r, "media", it->media);
   cJSON *tokens = cJSON_AddArrayToObject(r, "tokens");
   for (int k = 0; k < g->tokens.len; k++)
     cJSON_AddItemToArray(tokens, cJSON_CreateNumber(g->tokens.v[k]));

@@ -10,6 +10,7 @@
 
 #include "scorers/bleu.h"
 #include "scorers/cider.h"
+#include "scorers/llm_judge.h"
 #include "scorers/mme.h"
 #include "scorers/open_vqa_match.h"
 #include "scorers/ptb_approx.h"
@@ -243,6 +244,29 @@ START_TEST(ptb_approx_rules) {
 }
 END_TEST
 
+START_TEST(judge_verdict_rules) {
+  double v[2];
+  ck_assert(lx_judge_parse(LX_JUDGE_CORRECTNESS, "Correct.\nThe answer matches.", v) && v[0] == 1);
+  ck_assert(lx_judge_parse(LX_JUDGE_CORRECTNESS, "  incorrect", v) && v[0] == 0);
+  ck_assert(!lx_judge_parse(LX_JUDGE_CORRECTNESS, "correctly answered", v));
+  ck_assert(!lx_judge_parse(LX_JUDGE_CORRECTNESS, "The answer is correct", v));
+  ck_assert(!lx_judge_parse(LX_JUDGE_CORRECTNESS, "", v));
+  ck_assert(lx_judge_parse(LX_JUDGE_PAIR_SCORES, "8 6\nreasons", v) && v[0] == 8 && v[1] == 6);
+  ck_assert(lx_judge_parse(LX_JUDGE_PAIR_SCORES, "7.5, 9", v) && v[0] == 7.5 && v[1] == 9);
+  ck_assert(!lx_judge_parse(LX_JUDGE_PAIR_SCORES, "11 5", v));
+  ck_assert(!lx_judge_parse(LX_JUDGE_PAIR_SCORES, "8/10 6/10", v));
+  ck_assert(!lx_judge_parse(LX_JUDGE_PAIR_SCORES, "8", v));
+  ck_assert(!lx_judge_parse(LX_JUDGE_PAIR_SCORES, "8 6 4", v));
+  lx_strbuf sys = {0}, user = {0};
+  lx_judge_input in = {"What color?", "red", "It is red.", NULL};
+  lx_judge_prompt(LX_JUDGE_CORRECTNESS, &in, &sys, &user);
+  ck_assert(strstr(lx_strbuf_str(&user), "Reference answer: red") != NULL);
+  ck_assert(strstr(lx_strbuf_str(&user), "Candidate answer: It is red.") != NULL);
+  lx_strbuf_free(&sys);
+  lx_strbuf_free(&user);
+}
+END_TEST
+
 int main(void) {
   data_dir = getenv("LX_SCORERS_DIR");
   if (!data_dir) {
@@ -261,6 +285,7 @@ int main(void) {
   tcase_add_test(tc, mme_response_rules);
   tcase_add_test(tc, open_vqa_matcher_rules);
   tcase_add_test(tc, ptb_approx_rules);
+  tcase_add_test(tc, judge_verdict_rules);
   suite_add_tcase(s, tc);
   int status = tu_run_suite(s, 1);
   printf("largest difference from the references: %.3g\n", worst);

@@ -1,0 +1,304 @@
+/* lynxeval judge: score open-ended answers of a run with an LLM judge.
+ *
+ *   judge export  the judge requests as JSON Lines, to send anywhere
+ *   judge import  verdicts obtained elsewhere ({"id", "verdict"} lines)
+ *   judge call    an OpenAI-compatible chat-completions endpoint, verdict by verdict, resumable
+ *
+ * The logic is in runs/judging (requests, verdict log, aggregate) and scorers/llm_judge (prompts
+ * and verdict parsing); this file wires them to files and the network. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/commands.h"
+#include "common/fileio.h"
+#include "common/http.h"
+#include "common/jsonutil.h"
+#include "common/strbuf.h"
+#include "runs/judging.h"
+#include "runs/prediction_log.h"
+
+#define N_OPTS(a)          ((int)(sizeof(a) / sizeof((a)[0])))
+#define CALL_ATTEMPTS      4 /* per request, for 429, 5xx and timeouts */
+#define DEFAULT_TIMEOUT_S  120
+#define DEFAULT_MAX_TOKENS 256
+
+static const char *const NAME = "judge";
+
+static void print_summary(const cJSON *agg) {
+  char *s = cJSON_PrintUnformatted(agg);
+  printf("%s\n", s);
+  free(s);
+}
+
+static int run_export(const char *run_dir, const char *task, const char *out, lx_error *err) {
+  lx_judge_set set;
+  if (lx_judge_set_load(run_dir, task, &set, err)) return LX_ERR;
+  lx_strbuf b = {0};
+  const cJSON *r;
+  cJSON_ArrayForEach(r, set.requests) {
+    char *line = cJSON_PrintUnformatted(r);
+    lx_strbuf_puts(&b, line);
+    lx_strbuf_putc(&b, '\n');
+    free(line);
+  }
+  int rc = lx_write_file_atomic(out, lx_strbuf_str(&b), b.len, err);
+  if (rc == LX_OK)
+    fprintf(stderr, "lynxeval judge: %d requests (template %s) written to %s\n",
+            cJSON_GetArraySize(set.requests), lx_judge_template_name(set.kind), out);
+  lx_strbuf_free(&b);
+  lx_judge_set_free(&set);
+  return rc;
+}
+
+typedef struct import_ctx {
+  const char *path;
+  lx_predictions *rows;
+} import_ctx;
+
+static int import_row(void *vctx, const cJSON *obj, int line, lx_error *err) {
+  import_ctx *c = vctx;
+  char *src = lx_source_at(c->path, line);
+  lx_json_at at = {src, ""};
+  char id[512];
+  const char *verdict;
+  int rc = lx_json_id_text(obj, "id", src, id, sizeof id, err);
+  if (!rc) rc = lx_json_req_string(obj, at, "verdict", &verdict, err);
+  if (!rc) lx_predictions_push(c->rows, id, verdict, src);
+  free(src);
+  return rc;
+}
+
+/* Opens the judge's verdict log, appends new verdicts through `more` (may be NULL), and finishes.
+ */
+static int with_log(const char *run_dir, const char *task, const char *judge, lx_judge_set *set,
+                    int (*more)(void *ctx, lx_judge_set *set, lx_prediction_log *log,
+                                lx_predictions *have, const char *judge, lx_error *err),
+                    void *ctx, lx_error *err) {
+  char *dir = NULL;
+  lx_prediction_log log = {.fd = -1};
+  lx_predictions have = {0};
+  size_t dropped = 0;
+  int rc = lx_judge_dir(run_dir, task, judge, &dir, err);
+  char *path = dir ? lx_path_join(dir, "verdicts.jsonl") : NULL;
+  if (rc == LX_OK) rc = lx_prediction_log_open(path, "verdict", &log, &have, &dropped, err);
+  if (rc == LX_OK && more) rc = more(ctx, set, &log, &have, judge, err);
+  lx_prediction_log_close(&log);
+  lx_predictions_free(&have);
+  if (rc == LX_OK) rc = lx_prediction_log_open(path, "verdict", &log, &have, &dropped, err);
+  lx_prediction_log_close(&log);
+  cJSON *agg = NULL;
+  if (rc == LX_OK) rc = lx_judge_finish(set, &have, judge, dir, &agg, err);
+  if (rc == LX_OK) print_summary(agg);
+  cJSON_Delete(agg);
+  lx_predictions_free(&have);
+  free(path);
+  free(dir);
+  return rc;
+}
+
+static bool have_id(const lx_predictions *have, const char *id) {
+  for (size_t i = 0; i < have->n; i++)
+    if (!strcmp(have->v[i].id, id)) return true;
+  return false;
+}
+
+static const cJSON *request_for(const lx_judge_set *set, const char *id) {
+  const cJSON *r;
+  cJSON_ArrayForEach(r, set->requests) {
+    if (!strcmp(cJSON_GetObjectItem(r, "id")->valuestring, id)) return r;
+  }
+  return NULL;
+}
+
+static int append_imported(void *ctx, lx_judge_set *set, lx_prediction_log *log,
+                           lx_predictions *have, const char *judge, lx_error *err) {
+  const lx_predictions *rows = ctx;
+  int added = 0, rc = LX_OK;
+  for (size_t i = 0; i < rows->n && rc == LX_OK; i++) {
+    const cJSON *req = request_for(set, rows->v[i].id);
+    if (!req)
+      return lx_errorf(err, "%s: id %s has no prediction in the run", rows->v[i].source,
+                       rows->v[i].id);
+    if (have_id(have, rows->v[i].id)) continue; /* imported before */
+    cJSON *row = lx_judge_verdict_row(req, judge, rows->v[i].text);
+    rc = lx_prediction_log_append(log, row, err);
+    cJSON_Delete(row);
+    added++;
+  }
+  fprintf(stderr, "lynxeval judge: %d verdicts imported\n", added);
+  return rc;
+}
+
+typedef struct call_ctx {
+  const char *endpoint, *model, *token;
+  long timeout, max_tokens;
+} call_ctx;
+
+static void sleep_seconds(double s) {
+  struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+  nanosleep(&ts, NULL);
+}
+
+/* The reply's text: choices[0].message.content, or NULL. */
+static const char *reply_text(const cJSON *response) {
+  const cJSON *choice = cJSON_GetArrayItem(cJSON_GetObjectItem(response, "choices"), 0);
+  const cJSON *content = cJSON_GetObjectItem(cJSON_GetObjectItem(choice, "message"), "content");
+  return cJSON_IsString(content) ? content->valuestring : NULL;
+}
+
+static int call_endpoint(void *vctx, lx_judge_set *set, lx_prediction_log *log,
+                         lx_predictions *have, const char *judge, lx_error *err) {
+  call_ctx *c = vctx;
+  int total = cJSON_GetArraySize(set->requests), done = 0, rc = LX_OK;
+  const cJSON *req;
+  cJSON_ArrayForEach(req, set->requests) {
+    const char *id = cJSON_GetObjectItem(req, "id")->valuestring;
+    if (have_id(have, id)) {
+      done++;
+      continue;
+    }
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "model", c->model);
+    cJSON_AddItemToObject(body, "messages",
+                          cJSON_Duplicate(cJSON_GetObjectItem(req, "messages"), 1));
+    cJSON_AddNumberToObject(body, "temperature", 0);
+    cJSON_AddNumberToObject(body, "max_tokens", (double)c->max_tokens);
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    lx_strbuf response = {0};
+    long status = 0;
+    for (int attempt = 1; attempt <= CALL_ATTEMPTS; attempt++) {
+      lx_strbuf_clear(&response);
+      rc = lx_http_post_json(c->endpoint, text, c->token, c->timeout, &status, &response, err);
+      bool retry = rc != LX_OK || status == 429 || status >= 500;
+      if (!retry || attempt == CALL_ATTEMPTS) break;
+      fprintf(stderr, "lynxeval judge: item %s: %s; retrying in %d s\n", id,
+              rc ? err->msg : "the endpoint answered an error status", 1 << (attempt - 1));
+      sleep_seconds((double)(1 << (attempt - 1)));
+    }
+    free(text);
+    if (rc == LX_OK && status != 200)
+      rc = lx_errorf(err, "%s answered HTTP %ld for item %s: %.300s", c->endpoint, status, id,
+                     lx_strbuf_str(&response));
+    if (rc) {
+      lx_strbuf_free(&response);
+      return rc; /* the verdicts so far are kept; run the same command to go on */
+    }
+    cJSON *parsed = cJSON_Parse(lx_strbuf_str(&response));
+    const char *reply = parsed ? reply_text(parsed) : NULL;
+    /* a reply without text is kept raw: it will count as unparseable, not vanish */
+    cJSON *row = lx_judge_verdict_row(req, judge, reply ? reply : lx_strbuf_str(&response));
+    rc = lx_prediction_log_append(log, row, err);
+    cJSON_Delete(row);
+    cJSON_Delete(parsed);
+    lx_strbuf_free(&response);
+    if (rc) return rc;
+    fprintf(stderr, "\rlynxeval judge: %d/%d verdicts", ++done, total);
+  }
+  fprintf(stderr, "\n");
+  return LX_OK;
+}
+
+static int run(int argc, char **argv) {
+  const char *run_dir = NULL, *task = NULL, *out = NULL, *verdicts = NULL, *judge = NULL,
+             *endpoint = NULL, *judge_model = NULL, *key_env = NULL;
+  long timeout = DEFAULT_TIMEOUT_S, max_tokens = DEFAULT_MAX_TOKENS;
+  cli_opt opts[] = {
+      {"--run", CLI_STRING, &run_dir, "RUNDIR", "a run directory made by lynxeval run", 0, 0, 0},
+      {"--task", CLI_STRING, &task, "TASK", "open-vqa-image, open-vqa-video or llava-bench", 0, 0,
+       0},
+      {"--out", CLI_STRING, &out, "FILE", "export: where the requests go (JSON Lines)", 0, 0, 0},
+      {"--verdicts", CLI_STRING, &verdicts, "FILE", "import: JSON Lines {\"id\", \"verdict\"}", 0,
+       0, 0},
+      {"--judge", CLI_STRING, &judge, "ID", "import: who judged (a model name and version)", 0, 0,
+       0},
+      {"--endpoint", CLI_STRING, &endpoint, "URL",
+       "call: an OpenAI-compatible .../v1/chat/completions URL", 0, 0, 0},
+      {"--judge-model", CLI_STRING, &judge_model, "NAME", "call: the model the endpoint should use",
+       0, 0, 0},
+      {"--api-key-env", CLI_STRING, &key_env, "VAR",
+       "call: the environment variable holding the API key", 0, 0, 0},
+      {"--timeout", CLI_INT, &timeout, "S", "call: seconds per request (default 120)", 1, 3600, 0},
+      {"--max-tokens", CLI_INT, &max_tokens, "N", "call: longest reply (default 256)", 1, 65536, 0},
+  };
+  const char *verb = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+  int shift = verb ? 1 : 0;
+  argv[shift] = argv[0];
+  int rc = cli_parse(&cmd_judge, argc - shift, argv + shift, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (!verb || !run_dir || !task) {
+    cli_error(NAME,
+              "give export, import or call, with --run and --task (see lynxeval judge --help)");
+    return CLI_USAGE;
+  }
+  lx_error err;
+  if (!strcmp(verb, "export")) {
+    if (!out) {
+      cli_error(NAME, "export needs --out FILE");
+      return CLI_USAGE;
+    }
+    rc = run_export(run_dir, task, out, &err);
+  } else if (!strcmp(verb, "import") || !strcmp(verb, "call")) {
+    bool call = !strcmp(verb, "call");
+    if (call ? !endpoint || !judge_model : !verdicts || !judge) {
+      cli_error(NAME, call ? "call needs --endpoint and --judge-model"
+                           : "import needs --verdicts and --judge");
+      return CLI_USAGE;
+    }
+    const char *token = NULL;
+    if (call && key_env) {
+      token = getenv(key_env);
+      if (!token || !*token) {
+        cli_error(NAME, "--api-key-env: the environment variable %s is not set", key_env);
+        return CLI_USAGE;
+      }
+    }
+    lx_judge_set set;
+    rc = lx_judge_set_load(run_dir, task, &set, &err);
+    if (rc == LX_OK && !call) {
+      lx_predictions rows = {0};
+      import_ctx ic = {verdicts, &rows};
+      rc = lx_jsonl_read(verdicts, 1ull << 32, import_row, &ic, &err);
+      if (rc == LX_OK) rc = with_log(run_dir, task, judge, &set, append_imported, &rows, &err);
+      lx_predictions_free(&rows);
+    } else if (rc == LX_OK) {
+      /* the judge id names the model and where it answered */
+      lx_strbuf id = {0};
+      lx_strbuf_puts(&id, judge_model);
+      lx_strbuf_puts(&id, "@");
+      lx_strbuf_puts(&id, endpoint);
+      call_ctx cc = {endpoint, judge_model, token, timeout, max_tokens};
+      rc = with_log(run_dir, task, judge ? judge : lx_strbuf_str(&id), &set, call_endpoint, &cc,
+                    &err);
+      lx_strbuf_free(&id);
+    }
+    lx_judge_set_free(&set);
+  } else {
+    cli_error(NAME, "unknown action '%s' (export, import, call)", verb);
+    return CLI_USAGE;
+  }
+  if (rc) cli_error(NAME, "%s", err.msg);
+  return rc ? CLI_FAIL : 0;
+}
+
+const cli_command cmd_judge = {
+    "judge",
+    "score open-ended answers with an LLM judge (export, import, call an endpoint)",
+    "judge export --run RUNDIR --task TASK --out FILE\n"
+    "       judge import --run RUNDIR --task TASK --verdicts FILE --judge ID\n"
+    "       judge call --run RUNDIR --task TASK --endpoint URL --judge-model NAME [--api-key-env "
+    "VAR]",
+    "Serves open-vqa-image, open-vqa-video (is the answer correct?) and llava-bench (two 1-10\n"
+    "scores, reference and model; relative score = mean(model) / mean(reference) x 100). Each\n"
+    "request records its template and the sha256 of its prompt; each verdict is stored raw in\n"
+    "RUNDIR/<task>/judge/<judge>/verdicts.jsonl with the judge's id, appended and fsynced as it\n"
+    "arrives, so an interrupted call resumes where it stopped. A reply that does not follow the\n"
+    "format is counted as unparseable and listed in aggregate.json, never averaged in; items\n"
+    "without a verdict are listed as missing. The API key is read from the environment variable\n"
+    "named by --api-key-env and is never written anywhere.",
+    run,
+};

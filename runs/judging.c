@@ -1,0 +1,264 @@
+#include "runs/judging.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/fileio.h"
+#include "common/jsonutil.h"
+#include "common/sha256.h"
+#include "common/strbuf.h"
+#include "runs/manifest.h"
+#include "runs/prediction_log.h"
+
+#define MAX_FINGERPRINT_BYTES (64u << 20)
+
+static int kind_for_task(const char *task, lx_judge_kind *kind, lx_error *err) {
+  if (!strcmp(task, "open-vqa-image") || !strcmp(task, "open-vqa-video")) {
+    *kind = LX_JUDGE_CORRECTNESS;
+  } else if (!strcmp(task, "llava-bench")) {
+    *kind = LX_JUDGE_PAIR_SCORES;
+  } else {
+    return lx_errorf(err,
+                     "task %s has no judge (the judge serves open-vqa-image, open-vqa-video "
+                     "and llava-bench)",
+                     task);
+  }
+  return LX_OK;
+}
+
+static const char *str_or(const cJSON *o, const char *key, const char *dflt) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+typedef struct load_ctx {
+  const char *path;
+  lx_judge_set *set;
+} load_ctx;
+
+static int prediction_row(void *vctx, const cJSON *row, int line, lx_error *err) {
+  load_ctx *c = vctx;
+  const cJSON *refs = cJSON_GetObjectItemCaseSensitive(row, "references");
+  const char *id = str_or(row, "id", NULL), *answer = str_or(row, "answer", NULL);
+  const char *question = str_or(row, "question", NULL);
+  if (!id || !answer || !question || !cJSON_IsArray(refs) || cJSON_GetArraySize(refs) < 1 ||
+      !cJSON_IsString(cJSON_GetArrayItem(refs, 0)))
+    return lx_errorf(err,
+                     "%s:%d: a prediction without its question and references (made by an "
+                     "older lynxeval?)",
+                     c->path, line);
+  lx_judge_input in = {question, cJSON_GetArrayItem(refs, 0)->valuestring, answer,
+                       str_or(row, "context", "")};
+  lx_strbuf system = {0}, user = {0};
+  lx_judge_prompt(c->set->kind, &in, &system, &user);
+  lx_strbuf both = {0};
+  lx_strbuf_puts(&both, lx_strbuf_str(&system));
+  lx_strbuf_putc(&both, '\0');
+  lx_strbuf_puts(&both, lx_strbuf_str(&user));
+  char hash[65];
+  lx_sha256_hex(lx_strbuf_str(&both), both.len, hash);
+  cJSON *req = cJSON_CreateObject();
+  cJSON_AddStringToObject(req, "id", id);
+  cJSON_AddStringToObject(req, "template", lx_judge_template_name(c->set->kind));
+  cJSON_AddStringToObject(req, "prompt_sha256", hash);
+  cJSON *messages = cJSON_AddArrayToObject(req, "messages");
+  const char *roles[2] = {"system", "user"};
+  const lx_strbuf *texts[2] = {&system, &user};
+  for (int k = 0; k < 2; k++) {
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", roles[k]);
+    cJSON_AddStringToObject(m, "content", lx_strbuf_str(texts[k]));
+    cJSON_AddItemToArray(messages, m);
+  }
+  cJSON_AddItemToArray(c->set->requests, req);
+  lx_item *it = lx_items_push(&c->set->predictions);
+  it->id = lx_xstrdup(id);
+  lx_item_add_ref(it, in.reference);
+  it->category = lx_xstrdup(str_or(row, "category", ""));
+  it->source = lx_source_at(c->path, line);
+  lx_strbuf_free(&system);
+  lx_strbuf_free(&user);
+  lx_strbuf_free(&both);
+  return LX_OK;
+}
+
+int lx_judge_set_load(const char *run_dir, const char *task, lx_judge_set *set, lx_error *err) {
+  memset(set, 0, sizeof *set);
+  if (kind_for_task(task, &set->kind, err)) return LX_ERR;
+  char *task_dir = lx_path_join(run_dir, task);
+  char *log = lx_path_join(task_dir, "predictions.jsonl");
+  set->task = lx_xstrdup(task);
+  set->requests = cJSON_CreateArray();
+  load_ctx c = {log, set};
+  struct stat st;
+  int rc = stat(log, &st) == 0
+               ? LX_OK
+               : lx_errorf(err, "%s: no predictions (has 'lynxeval run %s' run into %s?)", log,
+                           task, run_dir);
+  if (rc == LX_OK) rc = lx_jsonl_read(log, 1ull << 32, prediction_row, &c, err);
+  if (rc == LX_OK && set->predictions.n == 0) rc = lx_errorf(err, "%s: no predictions yet", log);
+  if (rc == LX_OK) rc = lx_items_index(&set->predictions, "prediction for id", err);
+  free(log);
+  free(task_dir);
+  if (rc) lx_judge_set_free(set);
+  return rc;
+}
+
+void lx_judge_set_free(lx_judge_set *set) {
+  cJSON_Delete(set->requests);
+  lx_items_free(&set->predictions);
+  free(set->task);
+  memset(set, 0, sizeof *set);
+}
+
+static int make_dir(const char *path, lx_error *err) {
+  if (mkdir(path, 0755) == 0 || errno == EEXIST) return LX_OK;
+  return lx_errorf(err, "%s: cannot create: %s", path, strerror(errno));
+}
+
+int lx_judge_dir(const char *run_dir, const char *task, const char *judge, char **dir,
+                 lx_error *err) {
+  char *task_dir = lx_path_join(run_dir, task), *judges = lx_path_join(task_dir, "judge");
+  char *safe = lx_xstrdup(judge);
+  for (char *p = safe; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          *p == '.' || *p == '-' || *p == '_'))
+      *p = '_';
+  int rc = *judge ? make_dir(judges, err) : lx_errorf(err, "the judge id is empty");
+  *dir = lx_path_join(judges, safe);
+  if (rc == LX_OK) rc = make_dir(*dir, err);
+  free(safe);
+  free(judges);
+  free(task_dir);
+  if (rc) {
+    free(*dir);
+    *dir = NULL;
+  }
+  return rc;
+}
+
+cJSON *lx_judge_verdict_row(const cJSON *request, const char *judge, const char *verdict) {
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "id", str_or(request, "id", ""));
+  cJSON_AddStringToObject(r, "judge", judge);
+  cJSON_AddStringToObject(r, "template", str_or(request, "template", ""));
+  cJSON_AddStringToObject(r, "prompt_sha256", str_or(request, "prompt_sha256", ""));
+  cJSON_AddStringToObject(r, "verdict", verdict);
+  return r;
+}
+
+typedef struct group {
+  const char *name;
+  double sum[2];
+  size_t judged;
+} group;
+
+static group *group_of(group **gs, size_t *n, const char *name) {
+  for (size_t i = 0; i < *n; i++)
+    if (!strcmp((*gs)[i].name, name)) return &(*gs)[i];
+  *gs = lx_xrealloc_array(*gs, *n + 1, sizeof **gs);
+  group *g = &(*gs)[(*n)++];
+  memset(g, 0, sizeof *g);
+  g->name = name;
+  return g;
+}
+
+static void add_group_json(cJSON *o, lx_judge_kind kind, const group *g) {
+  if (kind == LX_JUDGE_CORRECTNESS) {
+    cJSON_AddNumberToObject(o, "correct", g->sum[0]);
+    cJSON_AddNumberToObject(o, "judged", (double)g->judged);
+    cJSON_AddNumberToObject(o, "accuracy", g->judged ? 100.0 * g->sum[0] / (double)g->judged : 0);
+  } else {
+    double ref = g->judged ? g->sum[0] / (double)g->judged : 0,
+           model = g->judged ? g->sum[1] / (double)g->judged : 0;
+    cJSON_AddNumberToObject(o, "judged", (double)g->judged);
+    cJSON_AddNumberToObject(o, "mean_reference", ref);
+    cJSON_AddNumberToObject(o, "mean_model", model);
+    cJSON_AddNumberToObject(o, "relative_score", ref > 0 ? 100.0 * model / ref : 0);
+  }
+}
+
+int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, const char *judge,
+                    const char *dir, cJSON **aggregate, lx_error *err) {
+  size_t n = set->predictions.n;
+  const char **verdict_of = lx_xcalloc(n + 1, sizeof *verdict_of);
+  for (size_t i = 0; i < verdicts->n; i++) {
+    long k = lx_items_find(&set->predictions, verdicts->v[i].id);
+    if (k < 0) {
+      free(verdict_of);
+      return lx_errorf(err, "%s: a verdict for id %s, which has no prediction",
+                       verdicts->v[i].source, verdicts->v[i].id);
+    }
+    verdict_of[k] = verdicts->v[i].text;
+  }
+  group all = {"all", {0, 0}, 0}, *groups = NULL;
+  size_t n_groups = 0;
+  cJSON *unparseable = cJSON_CreateArray(), *missing = cJSON_CreateArray(),
+        *rows = cJSON_CreateArray();
+  for (size_t k = 0; k < n; k++) {
+    const lx_item *it = &set->predictions.v[k];
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    double s[2];
+    if (!verdict_of[k]) {
+      cJSON_AddItemToArray(missing, cJSON_CreateString(it->id));
+      cJSON_AddStringToObject(r, "status", "missing");
+    } else if (!lx_judge_parse(set->kind, verdict_of[k], s)) {
+      cJSON_AddItemToArray(unparseable, cJSON_CreateString(it->id));
+      cJSON_AddStringToObject(r, "status", "unparseable");
+    } else {
+      cJSON_AddStringToObject(r, "status", "judged");
+      group *g = group_of(&groups, &n_groups, it->category);
+      for (int j = 0; j < 2; j++) {
+        all.sum[j] += s[j];
+        g->sum[j] += s[j];
+      }
+      all.judged++;
+      g->judged++;
+      if (set->kind == LX_JUDGE_CORRECTNESS) {
+        cJSON_AddBoolToObject(r, "correct", s[0] == 1);
+      } else {
+        cJSON_AddNumberToObject(r, "score_reference", s[0]);
+        cJSON_AddNumberToObject(r, "score_model", s[1]);
+      }
+    }
+    cJSON_AddItemToArray(rows, r);
+  }
+  cJSON *agg = cJSON_CreateObject();
+  cJSON_AddStringToObject(agg, "judge", judge);
+  cJSON_AddStringToObject(agg, "template", lx_judge_template_name(set->kind));
+  cJSON_AddNumberToObject(agg, "predictions", (double)n);
+  add_group_json(agg, set->kind, &all);
+  cJSON *per = cJSON_AddObjectToObject(
+      agg, set->kind == LX_JUDGE_CORRECTNESS ? "per_class" : "per_category");
+  for (size_t i = 0; i < n_groups; i++)
+    add_group_json(cJSON_AddObjectToObject(per, groups[i].name), set->kind, &groups[i]);
+  cJSON_AddNumberToObject(agg, "unparseable", cJSON_GetArraySize(unparseable));
+  cJSON_AddItemToObject(agg, "unparseable_ids", unparseable);
+  cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
+  cJSON_AddItemToObject(agg, "missing_ids", missing);
+  char *agg_path = lx_path_join(dir, "aggregate.json"),
+       *rows_path = lx_path_join(dir, "scores.jsonl");
+  lx_strbuf b = {0};
+  const cJSON *r;
+  cJSON_ArrayForEach(r, rows) {
+    char *line = cJSON_PrintUnformatted(r);
+    lx_strbuf_puts(&b, line);
+    lx_strbuf_putc(&b, '\n');
+    free(line);
+  }
+  int rc = lx_write_file_atomic(rows_path, lx_strbuf_str(&b), b.len, err);
+  if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
+  if (rc == LX_OK && aggregate) *aggregate = cJSON_Duplicate(agg, 1);
+  lx_strbuf_free(&b);
+  free(agg_path);
+  free(rows_path);
+  cJSON_Delete(agg);
+  cJSON_Delete(rows);
+  free(groups);
+  free(verdict_of);
+  return rc;
+}

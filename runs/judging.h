@@ -1,0 +1,42 @@
+/* judging.h: the LLM-judge path over a run directory. It reads only the run directory (each
+ * prediction row carries its question, references and context), so runs made elsewhere can be
+ * judged.
+ *
+ *   requests   one per prediction: {"id", "template", "prompt_sha256", "messages": [system, user]}
+ *   verdicts   RUNDIR/<task>/judge/<judge>/verdicts.jsonl, one durable line per reply:
+ *              {"id", "judge", "template", "prompt_sha256", "verdict": the raw reply}
+ *   aggregate  RUNDIR/<task>/judge/<judge>/aggregate.json and scores.jsonl; a reply that does not
+ *              parse, or a missing one, is counted and listed, never averaged in. */
+#ifndef LX_JUDGING_H
+#define LX_JUDGING_H
+
+#include <cJSON.h>
+
+#include "common/error.h"
+#include "scorers/llm_judge.h"
+#include "tasks/items.h"
+
+typedef struct lx_judge_set {
+  lx_judge_kind kind;
+  char *task;           /* the run's task name */
+  cJSON *requests;      /* array, one per prediction */
+  lx_items predictions; /* id, refs[0] = reference, category (for the per-class split) */
+} lx_judge_set;
+
+/* Reads RUNDIR/<task> and builds the requests. Fails for a task the judge does not serve. */
+int lx_judge_set_load(const char *run_dir, const char *task, lx_judge_set *set, lx_error *err);
+void lx_judge_set_free(lx_judge_set *set);
+
+/* RUNDIR/<task>/judge/<judge id as a file name>, created. Caller frees. */
+int lx_judge_dir(const char *run_dir, const char *task, const char *judge, char **dir,
+                 lx_error *err);
+
+/* One verdict row for the log. */
+cJSON *lx_judge_verdict_row(const cJSON *request, const char *judge, const char *verdict);
+
+/* Scores the verdicts (id -> raw reply) and writes aggregate.json and scores.jsonl into dir;
+ * *aggregate (may be NULL) receives a copy of the aggregate. */
+int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, const char *judge,
+                    const char *dir, cJSON **aggregate, lx_error *err);
+
+#endif

@@ -1,0 +1,40 @@
+/* llm_judge.h: what an LLM judge is asked, and how its reply becomes a score (lynxeval's own
+ * wording; the templates are versioned and every verdict records which one it answered).
+ *
+ *   open-vqa-correct-1   Open-VQA: the question, the reference answer and the model's answer;
+ *                        the judge replies "correct" or "incorrect" on its first line.
+ *   llava-bench-pair-1   LLaVA-Bench: the image's caption, the question, the reference (GPT-4)
+ *                        answer as assistant 1 and the model's as assistant 2; the judge replies
+ *                        with two scores from 1 to 10 on its first line, then its reasons. The
+ *                        benchmark's number is mean(assistant 2) / mean(assistant 1) x 100.
+ *
+ * A reply that does not follow the format is "unparseable": it is counted and reported, never
+ * averaged in as a score. */
+#ifndef LX_LLM_JUDGE_H
+#define LX_LLM_JUDGE_H
+
+#include <stdbool.h>
+
+#include "common/strbuf.h"
+
+typedef enum lx_judge_kind {
+  LX_JUDGE_CORRECTNESS, /* one verdict: 1 correct, 0 incorrect */
+  LX_JUDGE_PAIR_SCORES, /* two scores in [1, 10]: reference, model */
+} lx_judge_kind;
+
+typedef struct lx_judge_input {
+  const char *question, *reference, *answer;
+  const char *context; /* LX_JUDGE_PAIR_SCORES: the image's caption ("" if none) */
+} lx_judge_input;
+
+const char *lx_judge_template_name(lx_judge_kind kind);
+
+/* The system and user messages for one item (appended to the two buffers). */
+void lx_judge_prompt(lx_judge_kind kind, const lx_judge_input *in, lx_strbuf *system,
+                     lx_strbuf *user);
+
+/* Parses a reply. CORRECTNESS: scores[0] = 1 or 0. PAIR_SCORES: scores[0] (reference) and
+ * scores[1] (model), each in [1, 10]. Returns false for an unparseable reply. */
+bool lx_judge_parse(lx_judge_kind kind, const char *reply, double scores[2]);
+
+#endif
