@@ -36,19 +36,10 @@ static void print_summary(const cJSON *agg) {
 static int run_export(const char *run_dir, const char *task, const char *out, lx_error *err) {
   lx_judge_set set;
   if (lx_judge_set_load(run_dir, task, &set, err)) return LX_ERR;
-  lx_strbuf b = {0};
-  const cJSON *r;
-  cJSON_ArrayForEach(r, set.requests) {
-    char *line = cJSON_PrintUnformatted(r);
-    lx_strbuf_puts(&b, line);
-    lx_strbuf_putc(&b, '\n');
-    free(line);
-  }
-  int rc = lx_write_file_atomic(out, lx_strbuf_str(&b), b.len, err);
+  int rc = lx_json_write_lines_atomic(out, set.requests, err);
   if (rc == LX_OK)
     fprintf(stderr, "lynxeval judge: %d requests (template %s) written to %s\n",
             cJSON_GetArraySize(set.requests), lx_judge_template_name(set.kind), out);
-  lx_strbuf_free(&b);
   lx_judge_set_free(&set);
   return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "common/fileio.h"
+#include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "model/generate.h"
 #include "model/lynx.h"
@@ -191,18 +192,7 @@ static int run_task(const lx_model *model, const lx_registry *reg, const lx_task
   if (rc == LX_OK) rc = lx_score_predictions(t->scorer, &so, &items, &kept, at, &agg, &rows, err);
   char *scores_path = lx_path_join(task_dir, "scores.jsonl"),
        *agg_path = lx_path_join(task_dir, "aggregate.json");
-  if (rc == LX_OK) {
-    lx_strbuf b = {0};
-    const cJSON *r;
-    cJSON_ArrayForEach(r, rows) {
-      char *line = cJSON_PrintUnformatted(r);
-      lx_strbuf_puts(&b, line);
-      lx_strbuf_putc(&b, '\n');
-      free(line);
-    }
-    rc = lx_write_file_atomic(scores_path, lx_strbuf_str(&b), b.len, err);
-    lx_strbuf_free(&b);
-  }
+  if (rc == LX_OK) rc = lx_json_write_lines_atomic(scores_path, rows, err);
   if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
   if (rc == LX_OK) rc = lx_export_results(t, &items, &kept, at, task_dir, err);
   if (rc == LX_OK) {

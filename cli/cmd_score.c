@@ -14,6 +14,7 @@
 
 #include "cli/commands.h"
 #include "common/fileio.h"
+#include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "scorers/open_vqa_match.h"
 #include "tasks/coco_caption.h"
@@ -24,21 +25,6 @@
 
 #define N_OPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* Writes a JSON array's items as JSON Lines, atomically. */
-static int write_rows(const char *path, const cJSON *rows, lx_error *err) {
-  lx_strbuf b = {0};
-  const cJSON *r;
-  cJSON_ArrayForEach(r, rows) {
-    char *s = cJSON_PrintUnformatted(r);
-    lx_strbuf_puts(&b, s);
-    lx_strbuf_putc(&b, '\n');
-    free(s);
-  }
-  int rc = lx_write_file_atomic(path, lx_strbuf_str(&b), b.len, err);
-  lx_strbuf_free(&b);
-  return rc;
-}
-
 /* Matches, scores, prints the aggregate, writes the per-item rows; frees items and preds. */
 static int score_and_print(const char *cmd, int rc, lx_error *err, lx_scorer_kind kind,
                            const lx_scoring_options *opt, lx_items *items, lx_predictions *preds,
@@ -47,7 +33,7 @@ static int score_and_print(const char *cmd, int rc, lx_error *err, lx_scorer_kin
   cJSON *agg = NULL, *rows = NULL;
   if (!rc) rc = lx_predictions_match(preds, items, need_all, &at, err);
   if (!rc) rc = lx_score_predictions(kind, opt, items, preds, at, &agg, &rows, err);
-  if (!rc && per_item) rc = write_rows(per_item, rows, err);
+  if (!rc && per_item) rc = lx_json_write_lines_atomic(per_item, rows, err);
   if (!rc) {
     char *s = cJSON_PrintUnformatted(agg);
     printf("%s\n", s);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "common/strbuf.h"
 #include "common/unicode.h"
 
 static const char *sep(lx_json_at at) {
@@ -320,4 +321,18 @@ int lx_json_id_text(const cJSON *obj, const char *key, const char *where, char *
   }
   return lx_errorf(err, "%s: '%s' must be an integer or a non-empty string%s", where, key,
                    v ? "" : " (missing)");
+}
+
+int lx_json_write_lines_atomic(const char *path, const cJSON *array, lx_error *err) {
+  lx_strbuf b = {0};
+  const cJSON *r;
+  cJSON_ArrayForEach(r, array) {
+    char *line = cJSON_PrintUnformatted(r);
+    lx_strbuf_puts(&b, line);
+    lx_strbuf_putc(&b, '\n');
+    free(line);
+  }
+  int rc = lx_write_file_atomic(path, lx_strbuf_str(&b), b.len, err);
+  lx_strbuf_free(&b);
+  return rc;
 }

@@ -53,6 +53,9 @@ int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **t
  * when there is no such item. For messages only; linear in the text size. */
 int lx_json_item_line(const char *text, const char *key, size_t index);
 
+/* Writes the items of a JSON array as JSON Lines (one compact object per line), atomically. */
+int lx_json_write_lines_atomic(const char *path, const cJSON *array, lx_error *err);
+
 /* JSON Lines: calls fn for each non-blank line of the file, in order, with the parsed object
  * (owned by the reader; fn must not keep it) and its 1-based line number; stops at the first
  * failure of fn. Lines that are not a JSON object fail as "FILE:LINE: not a JSON object". */

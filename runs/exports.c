@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "common/fileio.h"
+#include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "scorers/mme.h"
 
@@ -16,20 +17,6 @@ static cJSON *id_json(const char *id) {
   long long v = strtoll(id, &end, 10);
   bool integer = *id && !*end && (id[0] != '0' || !id[1]) && id[0] != '+' && id[0] != ' ';
   return integer ? cJSON_CreateNumber((double)v) : cJSON_CreateString(id);
-}
-
-static int write_lines(const char *path, const cJSON *rows, lx_error *err) {
-  lx_strbuf b = {0};
-  const cJSON *r;
-  cJSON_ArrayForEach(r, rows) {
-    char *s = cJSON_PrintUnformatted(r);
-    lx_strbuf_puts(&b, s);
-    lx_strbuf_putc(&b, '\n');
-    free(s);
-  }
-  int rc = lx_write_file_atomic(path, lx_strbuf_str(&b), b.len, err);
-  lx_strbuf_free(&b);
-  return rc;
 }
 
 static int write_array(const char *path, const cJSON *rows, lx_error *err) {
@@ -111,7 +98,7 @@ int lx_export_results(const lx_task *task, const lx_items *items, const lx_predi
     cJSON_AddItemToArray(rows, r);
   }
   char *path = lx_path_join(task_dir, file);
-  int rc = lines ? write_lines(path, rows, err) : write_array(path, rows, err);
+  int rc = lines ? lx_json_write_lines_atomic(path, rows, err) : write_array(path, rows, err);
   free(path);
   cJSON_Delete(rows);
   return rc;

@@ -242,18 +242,9 @@ int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, con
   cJSON_AddItemToObject(agg, "missing_ids", missing);
   char *agg_path = lx_path_join(dir, "aggregate.json"),
        *rows_path = lx_path_join(dir, "scores.jsonl");
-  lx_strbuf b = {0};
-  const cJSON *r;
-  cJSON_ArrayForEach(r, rows) {
-    char *line = cJSON_PrintUnformatted(r);
-    lx_strbuf_puts(&b, line);
-    lx_strbuf_putc(&b, '\n');
-    free(line);
-  }
-  int rc = lx_write_file_atomic(rows_path, lx_strbuf_str(&b), b.len, err);
+  int rc = lx_json_write_lines_atomic(rows_path, rows, err);
   if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
   if (rc == LX_OK && aggregate) *aggregate = cJSON_Duplicate(agg, 1);
-  lx_strbuf_free(&b);
   free(agg_path);
   free(rows_path);
   cJSON_Delete(agg);

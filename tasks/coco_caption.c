@@ -77,29 +77,5 @@ int lx_coco_caption_load(const char *path, const char *media_root, lx_items *ite
 }
 
 int lx_coco_caption_results_load(const char *path, lx_predictions *preds, lx_error *err) {
-  cJSON *root;
-  char *text;
-  if (lx_json_read_file(path, MAX_FILE_BYTES, &root, &text, err)) return LX_ERR;
-  int rc = LX_OK;
-  if (!cJSON_IsArray(root) || cJSON_GetArraySize(root) == 0)
-    rc = lx_errorf(err, "%s: results must be a non-empty JSON list of {\"image_id\", \"caption\"}",
-                   path);
-  size_t k = 0;
-  const cJSON *r;
-  if (!rc) {
-    cJSON_ArrayForEach(r, root) {
-      char *src = lx_source_at(path, lx_json_item_line(text, NULL, k++));
-      lx_json_at at = {src, ""};
-      char id[256];
-      const char *caption;
-      rc = lx_json_id_text(r, "image_id", src, id, sizeof id, err);
-      if (!rc) rc = lx_json_req_string(r, at, "caption", &caption, err);
-      if (!rc) lx_predictions_push(preds, id, caption, src);
-      free(src);
-      if (rc) break;
-    }
-  }
-  cJSON_Delete(root);
-  free(text);
-  return rc;
+  return lx_predictions_load_json_list(path, "image_id", "caption", preds, err);
 }

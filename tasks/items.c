@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonutil.h"
+
+#define MAX_FILE_BYTES (1u << 30)
+
 static char *dup_or_null(const char *s) {
   return s ? lx_xstrdup(s) : NULL;
 }
@@ -184,4 +188,74 @@ char *lx_media_path_join(const char *root, const char *name) {
   char *s = lx_xmalloc(n);
   snprintf(s, n, "%s%s", root ? root : "", name);
   return s;
+}
+
+int lx_predictions_load_json_list(const char *path, const char *id_key, const char *text_key,
+                                  lx_predictions *preds, lx_error *err) {
+  cJSON *root;
+  char *text;
+  if (lx_json_read_file(path, MAX_FILE_BYTES, &root, &text, err)) return LX_ERR;
+  int rc = LX_OK;
+  if (!cJSON_IsArray(root) || cJSON_GetArraySize(root) == 0)
+    rc = lx_errorf(err, "%s: results must be a non-empty JSON list of {\"%s\", \"%s\"}", path,
+                   id_key, text_key);
+  size_t k = 0;
+  const cJSON *r;
+  if (!rc) {
+    cJSON_ArrayForEach(r, root) {
+      char *src = lx_source_at(path, lx_json_item_line(text, NULL, k++));
+      lx_json_at at = {src, ""};
+      char id[256];
+      const char *value;
+      rc = lx_json_id_text(r, id_key, src, id, sizeof id, err);
+      if (!rc) rc = lx_json_req_string(r, at, text_key, &value, err);
+      if (!rc) lx_predictions_push(preds, id, value, src);
+      free(src);
+      if (rc) break;
+    }
+  }
+  cJSON_Delete(root);
+  free(text);
+  return rc;
+}
+
+typedef struct question_reader {
+  const char *path, *id_key, *text_key, *category_key, *media_root;
+  lx_items *items;
+} question_reader;
+
+static int question_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
+  question_reader *r = ctx;
+  char *src = lx_source_at(r->path, line);
+  lx_json_at at = {src, ""};
+  char id[128];
+  const char *image, *question, *category;
+  int rc = lx_json_id_text(obj, r->id_key, src, id, sizeof id, err);
+  if (!rc) rc = lx_json_req_string(obj, at, "image", &image, err);
+  if (!rc) rc = lx_json_req_string(obj, at, r->text_key, &question, err);
+  if (!rc) rc = lx_json_opt_string(obj, at, r->category_key, "", &category, err);
+  char *media = rc ? NULL : lx_media_path_join(r->media_root, image);
+  if (!rc) rc = lx_check_media_path(media, src, err);
+  if (rc) {
+    free(media);
+    free(src);
+    return rc;
+  }
+  lx_item *it = lx_items_push(r->items);
+  it->id = lx_xstrdup(id);
+  it->media = media;
+  it->question = lx_xstrdup(question);
+  it->category = lx_xstrdup(category);
+  it->subcategory = lx_xstrdup(image);
+  it->source = src;
+  return LX_OK;
+}
+
+int lx_items_load_jsonl_questions(const char *path, const char *id_key, const char *text_key,
+                                  const char *category_key, const char *media_root, lx_items *items,
+                                  lx_error *err) {
+  question_reader r = {path, id_key, text_key, category_key, media_root, items};
+  if (lx_jsonl_read(path, MAX_FILE_BYTES, question_row, &r, err)) return LX_ERR;
+  if (items->n == 0) return lx_errorf(err, "%s: no questions in the file", path);
+  return LX_OK;
 }

@@ -57,6 +57,18 @@ lx_prediction *lx_predictions_push(lx_predictions *p, const char *id, const char
                                    const char *source);
 void lx_predictions_free(lx_predictions *p);
 
+/* Reads a results file that is a JSON list of objects {id_key: integer or string, text_key:
+ * string} (VQAv2's and COCO's results format) into preds, naming file and line on a problem. */
+int lx_predictions_load_json_list(const char *path, const char *id_key, const char *text_key,
+                                  lx_predictions *preds, lx_error *err);
+
+/* Reads JSON Lines of questions {id_key, "image", text_key[, category_key]} (OwlEval's and
+ * LLaVA-Bench's files): id, media = media_root + image, question, category, and the image name
+ * in subcategory. */
+int lx_items_load_jsonl_questions(const char *path, const char *id_key, const char *text_key,
+                                  const char *category_key, const char *media_root, lx_items *items,
+                                  lx_error *err);
+
 /* Pairs predictions with items: at[i] = index of the item prediction i answers. Fails, naming the
  * prediction's file and line, on an id that is not an item or that occurs twice; when
  * need_all, also when some item has no prediction (naming the first and the count). at is a heap

@@ -8,39 +8,6 @@
 
 #define MAX_FILE_BYTES (64u << 20)
 
-typedef struct reader {
-  const char *path, *media_root;
-  lx_items *items;
-  lx_items *answers, *contexts; /* id -> reference text (refs[0]) */
-} reader;
-
-static int question_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
-  reader *r = ctx;
-  char *src = lx_source_at(r->path, line);
-  lx_json_at at = {src, ""};
-  char id[128];
-  const char *image, *text, *category;
-  int rc = lx_json_id_text(obj, "question_id", src, id, sizeof id, err);
-  if (!rc) rc = lx_json_req_string(obj, at, "image", &image, err);
-  if (!rc) rc = lx_json_req_string(obj, at, "text", &text, err);
-  if (!rc) rc = lx_json_opt_string(obj, at, "category", "", &category, err);
-  char *media = rc ? NULL : lx_media_path_join(r->media_root, image);
-  if (!rc) rc = lx_check_media_path(media, src, err);
-  if (rc) {
-    free(media);
-    free(src);
-    return rc;
-  }
-  lx_item *it = lx_items_push(r->items);
-  it->id = lx_xstrdup(id);
-  it->media = media;
-  it->question = lx_xstrdup(text);
-  it->category = lx_xstrdup(category);
-  it->subcategory = lx_xstrdup(image); /* the image name, to find its context */
-  it->source = src;
-  return LX_OK;
-}
-
 /* answers_gpt4.jsonl ({"question_id", "text"}) or context.jsonl ({"image", "caption"}) rows as
  * items with one ref. */
 typedef struct side_reader {
@@ -71,13 +38,12 @@ int lx_llava_bench_load(const char *questions_path, const char *answers_path,
                         const char *context_path, const char *media_root, lx_items *items,
                         lx_error *err) {
   lx_items answers = {0}, contexts = {0};
-  reader q = {questions_path, media_root, items, &answers, &contexts};
   side_reader a = {answers_path, "question_id", "text", &answers};
   side_reader c = {context_path, "image", "caption", &contexts};
-  int rc = lx_jsonl_read(questions_path, MAX_FILE_BYTES, question_row, &q, err);
+  int rc = lx_items_load_jsonl_questions(questions_path, "question_id", "text", "category",
+                                         media_root, items, err);
   if (!rc) rc = lx_jsonl_read(answers_path, MAX_FILE_BYTES, side_row, &a, err);
   if (!rc) rc = lx_jsonl_read(context_path, MAX_FILE_BYTES, side_row, &c, err);
-  if (!rc && items->n == 0) rc = lx_errorf(err, "%s: no questions in the file", questions_path);
   if (!rc) rc = lx_items_index(&answers, "question_id", err);
   if (!rc) rc = lx_items_index(&contexts, "image", err);
   for (size_t i = 0; !rc && i < items->n; i++) {

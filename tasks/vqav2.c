@@ -111,29 +111,5 @@ int lx_vqav2_load(const char *questions_path, const char *annotations_path, lx_i
 }
 
 int lx_vqav2_results_load(const char *path, lx_predictions *preds, lx_error *err) {
-  cJSON *root;
-  char *text;
-  if (lx_json_read_file(path, MAX_FILE_BYTES, &root, &text, err)) return LX_ERR;
-  int rc = LX_OK;
-  if (!cJSON_IsArray(root) || cJSON_GetArraySize(root) == 0)
-    rc = lx_errorf(
-        err, "%s: results must be a non-empty JSON list of {\"question_id\", \"answer\"}", path);
-  size_t k = 0;
-  const cJSON *r;
-  if (!rc) {
-    cJSON_ArrayForEach(r, root) {
-      char *src = lx_source_at(path, lx_json_item_line(text, NULL, k++));
-      lx_json_at at = {src, ""};
-      char qid[32];
-      const char *answer;
-      rc = lx_json_id_text(r, "question_id", src, qid, sizeof qid, err);
-      if (!rc) rc = lx_json_req_string(r, at, "answer", &answer, err);
-      if (!rc) lx_predictions_push(preds, qid, answer, src);
-      free(src);
-      if (rc) break;
-    }
-  }
-  cJSON_Delete(root);
-  free(text);
-  return rc;
+  return lx_predictions_load_json_list(path, "question_id", "answer", preds, err);
 }

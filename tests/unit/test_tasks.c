@@ -9,6 +9,7 @@
 
 #include "common/fileio.h"
 #include "common/jsonutil.h"
+#include "scorers/mme.h"
 #include "tasks/llava_bench.h"
 #include "tasks/mme.h"
 #include "tasks/owleval.h"
@@ -108,20 +109,7 @@ static void put(const char *dir, const char *rel, const char *text) {
 
 START_TEST(mme_release_layout) {
   char *dir = tu_tempdir();
-  static const char *const subtasks[] = {"existence",
-                                         "count",
-                                         "position",
-                                         "color",
-                                         "posters",
-                                         "celebrity",
-                                         "scene",
-                                         "landmark",
-                                         "artwork",
-                                         "OCR",
-                                         "commonsense_reasoning",
-                                         "numerical_calculation",
-                                         "text_translation",
-                                         "code_reasoning"};
+  const char *const *subtasks = lx_mme_subtask_names;
   for (int s = 0; s < 14; s++) {
     char rel[256];
     bool split = s == 4; /* posters: images/ + questions_answers_YN/ */
