@@ -28,12 +28,20 @@
 /* Matches, scores, prints the aggregate, writes the per-item rows; frees items and preds. */
 static int score_and_print(const char *cmd, int rc, lx_error *err, lx_scorer_kind kind,
                            const lx_scoring_options *opt, lx_items *items, lx_predictions *preds,
-                           bool need_all, const char *per_item) {
+                           bool need_all, const char *per_item, const char *external) {
   size_t *at = NULL;
   cJSON *agg = NULL, *rows = NULL;
   if (!rc) rc = lx_predictions_match(preds, items, need_all, &at, err);
   if (!rc) rc = lx_score_predictions(kind, opt, items, preds, at, &agg, &rows, err);
   if (!rc && per_item) rc = lx_json_write_lines_atomic(per_item, rows, err);
+  cJSON *metrics = NULL;
+  if (!rc && external)
+    rc = lx_score_captions_external(external, opt, items, preds, at, &metrics, err);
+  if (!rc && external) {
+    cJSON *x = cJSON_AddObjectToObject(agg, "external");
+    cJSON_AddStringToObject(x, "command", external);
+    cJSON_AddItemToObject(x, "metrics", metrics);
+  }
   if (!rc) {
     char *s = cJSON_PrintUnformatted(agg);
     printf("%s\n", s);
@@ -55,7 +63,7 @@ static int score_and_print(const char *cmd, int rc, lx_error *err, lx_scorer_kin
 static const cli_command cmd_score_caption;
 
 static int run_caption(int argc, char **argv) {
-  const char *ann_path = NULL, *res_path = NULL, *per_item = NULL;
+  const char *ann_path = NULL, *res_path = NULL, *per_item = NULL, *external = NULL;
   bool tokenized = false;
   cli_opt opts[] = {
       {"--annotations", CLI_STRING, &ann_path, "FILE",
@@ -66,6 +74,8 @@ static int run_caption(int argc, char **argv) {
        "captions are already PTB-tokenized (exact pycocoevalcap scores)", 0, 0, 0},
       {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-image scores (JSON Lines)", 0,
        0, 0},
+      {"--external-scorer", CLI_STRING, &external, "CMD",
+       "also run CMD FILE for METEOR, SPICE, ... (see below)", 0, 0, 0},
   };
   int rc = cli_parse(&cmd_score_caption, argc, argv, opts, N_OPTS(opts));
   if (rc == CLI_HELP_SHOWN) return 0;
@@ -82,17 +92,23 @@ static int run_caption(int argc, char **argv) {
   lx_scoring_options opt = {.tokenized = tokenized};
   /* a subset of the images is scored, as in pycocoevalcap */
   return score_and_print(cmd_score_caption.name, rc, &err, LX_SCORER_CAPTION, &opt, &items, &preds,
-                         false, per_item);
+                         false, per_item, external);
 }
 
 static const cli_command cmd_score_caption = {
     "score caption",
     "BLEU-1..4, ROUGE-L, CIDEr-D of COCO-format captions",
-    "score caption --annotations COCO.json --results RESULTS.json [--tokenized] [--per-item FILE]",
+    "score caption --annotations COCO.json --results RESULTS.json [--tokenized] [--per-item FILE]\n"
+    "       [--external-scorer CMD]",
     "Exactly pycocoevalcap's Bleu(4), Rouge and Cider on tokenized captions. Without --tokenized\n"
     "the captions go through lynxeval's approximation of the Stanford PTB tokenizer first, and\n"
     "the output says so. The scored images are those in the results (a subset is allowed, as in\n"
-    "pycocoevalcap; CIDEr-D's document frequencies then come from that subset).",
+    "pycocoevalcap; CIDEr-D's document frequencies then come from that subset).\n\n"
+    "METEOR and SPICE are not computed (Java programs with large data files). --external-scorer\n"
+    "CMD runs `CMD FILE` through /bin/sh, where FILE holds {\"gts\": {id: [references]}, \"res\":\n"
+    "{id: [caption]}} tokenized as above (what pycocoevalcap's scorers take), and adds the JSON\n"
+    "object of numbers CMD prints under \"external\", with the command, so nothing is mistaken\n"
+    "for lynxeval's own.",
     run_caption,
 };
 
@@ -134,7 +150,7 @@ static int run_vqa(int argc, char **argv) {
   rc = lx_vqav2_load(q_path, a_path, &items, &err);
   if (!rc) rc = lx_vqav2_results_load(res_path, &preds, &err);
   /* every question needs its answer, as the script demands */
-  return score_and_print(name, rc, &err, LX_SCORER_VQA, &opt, &items, &preds, true, per_item);
+  return score_and_print(name, rc, &err, LX_SCORER_VQA, &opt, &items, &preds, true, per_item, NULL);
 }
 
 static const cli_command cmd_score_vqa = {
@@ -177,7 +193,7 @@ static int run_mme(int argc, char **argv) {
   rc = lx_mme_results_load(dir, &items, &preds, &err);
   lx_scoring_options opt = {0};
   return score_and_print(cmd_score_mme.name, rc, &err, LX_SCORER_MME, &opt, &items, &preds, true,
-                         per_item);
+                         per_item, NULL);
 }
 
 static const cli_command cmd_score_mme = {
@@ -220,7 +236,7 @@ static int run_open_vqa(int argc, char **argv) {
   if (!rc) rc = lx_open_vqa_results_load(res_path, &preds, &err);
   lx_scoring_options opt = {0};
   return score_and_print(cmd_score_open_vqa.name, rc, &err, LX_SCORER_OPEN_VQA, &opt, &items,
-                         &preds, true, per_item);
+                         &preds, true, per_item, NULL);
 }
 
 static const cli_command cmd_score_open_vqa = {

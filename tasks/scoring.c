@@ -1,8 +1,11 @@
 #include "tasks/scoring.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/strbuf.h"
 #include "scorers/bleu.h"
@@ -349,5 +352,96 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
   }
   *aggregate = agg;
   *per_item = rows;
+  return LX_OK;
+}
+
+#define EXTERNAL_OUTPUT_MAX_BYTES (1u << 20)
+
+static void add_caption(cJSON *list, const char *text, bool tokenized) {
+  lx_strbuf t = {0};
+  if (tokenized)
+    lx_strbuf_puts(&t, text);
+  else
+    lx_ptb_approx_tokenize(text, &t);
+  cJSON_AddItemToArray(list, cJSON_CreateString(lx_strbuf_str(&t)));
+  lx_strbuf_free(&t);
+}
+
+int lx_score_captions_external(const char *command, const lx_scoring_options *opt,
+                               const lx_items *items, const lx_predictions *preds, const size_t *at,
+                               cJSON **metrics, lx_error *err) {
+  cJSON *doc = cJSON_CreateObject(), *gts = cJSON_AddObjectToObject(doc, "gts");
+  cJSON *res = cJSON_AddObjectToObject(doc, "res");
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    cJSON *refs = cJSON_AddArrayToObject(gts, it->id), *hyp = cJSON_AddArrayToObject(res, it->id);
+    for (size_t r = 0; r < it->n_refs; r++) add_caption(refs, it->refs[r], opt->tokenized);
+    add_caption(hyp, preds->v[i].text, opt->tokenized);
+  }
+  char *text = cJSON_PrintUnformatted(doc);
+  cJSON_Delete(doc);
+  const char *tmpdir = getenv("TMPDIR");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/lynxeval-captions-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+  int fd = mkstemp(path);
+  int rc = LX_OK;
+  if (fd < 0) {
+    rc = lx_errorf(err, "%s: cannot create a temporary file: %s", path, strerror(errno));
+  } else {
+    size_t len = strlen(text), off = 0;
+    while (off < len) {
+      ssize_t w = write(fd, text + off, len - off);
+      if (w <= 0) break;
+      off += (size_t)w;
+    }
+    close(fd);
+    if (off < len) rc = lx_errorf(err, "%s: write failed", path);
+  }
+  free(text);
+  lx_strbuf out = {0};
+  if (rc == LX_OK) {
+    /* the path is ours (mkstemp: letters and digits), so single quotes are safe around it */
+    lx_strbuf cmd = {0};
+    lx_strbuf_puts(&cmd, command);
+    lx_strbuf_puts(&cmd, " '");
+    lx_strbuf_puts(&cmd, path);
+    lx_strbuf_puts(&cmd, "'");
+    FILE *p = popen(lx_strbuf_str(&cmd), "r");
+    if (!p) {
+      rc = lx_errorf(err, "external scorer '%s': cannot start: %s", command, strerror(errno));
+    } else {
+      char buf[4096];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, p)) > 0 && out.len < EXTERNAL_OUTPUT_MAX_BYTES)
+        lx_strbuf_append(&out, buf, n);
+      int status = pclose(p);
+      if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        rc = lx_errorf(err, "external scorer '%s' failed (exit status %d)", command,
+                       status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    lx_strbuf_free(&cmd);
+    unlink(path);
+  }
+  cJSON *m = rc == LX_OK ? cJSON_Parse(lx_strbuf_str(&out)) : NULL;
+  if (rc == LX_OK && !cJSON_IsObject(m)) {
+    rc = lx_errorf(err, "external scorer '%s' printed no JSON object of metrics: %.200s", command,
+                   lx_strbuf_str(&out));
+  }
+  const cJSON *v;
+  if (rc == LX_OK) {
+    cJSON_ArrayForEach(v, m) {
+      if (!cJSON_IsNumber(v)) {
+        rc =
+            lx_errorf(err, "external scorer '%s': metric '%s' is not a number", command, v->string);
+        break;
+      }
+    }
+  }
+  lx_strbuf_free(&out);
+  if (rc) {
+    cJSON_Delete(m);
+    return rc;
+  }
+  *metrics = m;
   return LX_OK;
 }

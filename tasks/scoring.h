@@ -35,4 +35,14 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
                          const lx_predictions *preds, const size_t *at, cJSON **aggregate,
                          cJSON **per_item, lx_error *err);
 
+/* The external-scorer hook for caption metrics lynxeval does not compute (METEOR 1.5 and SPICE
+ * 1.0 are Java programs with large data files). Writes {"gts": {id: [references]}, "res": {id:
+ * [caption]}} (PTB-tokenized, or approximately so unless opt->tokenized: what pycocoevalcap's
+ * scorers take) to a temporary file, runs `command FILE` through /bin/sh, and reads a JSON
+ * object of numbers from its standard output into *metrics. Fails naming the command if it
+ * exits non-zero or prints anything else. */
+int lx_score_captions_external(const char *command, const lx_scoring_options *opt,
+                               const lx_items *items, const lx_predictions *preds,
+                               const size_t *at, cJSON **metrics, lx_error *err);
+
 #endif

@@ -59,6 +59,27 @@ if out:
     check(f"score caption equals pycocoevalcap (largest difference {worst:.2g})", worst <= TOL)
     check("score caption says METEOR and SPICE were not computed", "METEOR" in out["not_computed"])
 
+# The external-scorer hook: a stand-in scorer that reports what it was given.
+hook_dir = tempfile.mkdtemp()
+hook = os.path.join(hook_dir, "hook.py")
+with open(hook, "w") as f:
+    f.write("import json, sys\n"
+            "d = json.load(open(sys.argv[1]))\n"
+            "print(json.dumps({'METEOR_standin': len(d['res']), 'refs': sum(map(len, d['gts'].values()))}))\n")
+out = score("caption", "--annotations", f"{V}/coco_annotations.json", "--results", f"{V}/coco_results.json",
+            "--tokenized", "--external-scorer", f"{sys.executable} {hook}")
+n_refs = len(json.load(open(f"{V}/coco_annotations.json"))["annotations"])
+check("--external-scorer: its metrics come back under 'external', with the command",
+      out is not None and out["external"]["metrics"] == {"METEOR_standin": 240, "refs": n_refs}
+      and hook in out["external"]["command"], json.dumps(out)[-300:] if out else "")
+p = run("score", "caption", "--annotations", f"{V}/coco_annotations.json", "--results", f"{V}/coco_results.json",
+        "--external-scorer", "false")
+check("--external-scorer: a failing command is an error naming it", p.returncode == 1 and "'false' failed" in p.stderr, p.stderr)
+p = run("score", "caption", "--annotations", f"{V}/coco_annotations.json", "--results", f"{V}/coco_results.json",
+        "--external-scorer", "echo not json")
+check("--external-scorer: output that is not a JSON object is an error", p.returncode == 1 and "no JSON object" in p.stderr, p.stderr)
+shutil.rmtree(hook_dir)
+
 # ---- VQA: both script versions, rounded as reported and unrounded --------------------------------
 vqa = json.load(open(os.path.join(V, "vqa.json")))["expected"]
 for mode in ("official-2017", "official-2021"):
