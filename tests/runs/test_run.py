@@ -112,6 +112,10 @@ try:
     check("another prompt template refuses to resume", p.returncode == 1 and "prompt_template" in p.stderr, p.stderr)
     p = run(r1, "--seed", "7")
     check("another seed refuses to resume", p.returncode == 1 and "seed" in p.stderr, p.stderr)
+    p = subprocess.run([lynxeval, "run", "open-vqa-image,open-vqa-video", "--model",
+                        os.path.join(os.path.dirname(model), "ca"), "--data", DATA, "--out", r1, "--batch", "3"],
+                       capture_output=True, text=True)
+    check("another model refuses to resume", p.returncode == 1 and "model.safetensors_sha256" in p.stderr, p.stderr)
     p = run(r1, "--batch", "2")
     check("another batch size refuses to resume", p.returncode == 1 and "numerics.batch" in p.stderr, p.stderr)
 
