@@ -115,6 +115,29 @@ static void headline(const lx_task *t, const cJSON *agg, char *buf, size_t n) {
   }
 }
 
+/* Whether the annotation files hashed into the fingerprint are the registered ones; a file
+ * without a registered digest counts as matching. Says so on stderr when they are not. */
+static bool annotations_match_registry(const lx_dataset *ds, const cJSON *fingerprint) {
+  bool all = true;
+  const cJSON *f;
+  cJSON_ArrayForEach(f,
+                     cJSON_GetObjectItem(cJSON_GetObjectItem(fingerprint, "task"), "annotations")) {
+    const char *path = cJSON_GetObjectItem(f, "path")->valuestring;
+    const char *sha = cJSON_GetObjectItem(f, "sha256")->valuestring;
+    for (int k = 0; k < ds->n_files; k++) {
+      if (strcmp(ds->files[k].path, path) != 0 || !ds->files[k].sha256[0]) continue;
+      if (strcmp(ds->files[k].sha256, sha) != 0) {
+        fprintf(stderr,
+                "lynxeval run: warning: %s is not the published %s (sha256 %.12s..., "
+                "registered %.12s...); the manifest records it\n",
+                path, ds->name, sha, ds->files[k].sha256);
+        all = false;
+      }
+    }
+  }
+  return all;
+}
+
 /* Runs one task into RUNDIR/<task>; adds its entry to tasks_json. */
 static int run_task(const lx_model *model, const lx_registry *reg, const lx_task *t,
                     const run_flags *f, cJSON *tasks_json, lx_error *err) {
@@ -140,6 +163,7 @@ static int run_task(const lx_model *model, const lx_registry *reg, const lx_task
   if (rc == LX_OK) rc = lx_run_fingerprint(&s, &fingerprint, err);
   if (rc == LX_OK) rc = make_dir(task_dir, err);
   if (rc == LX_OK) rc = lx_run_claim(task_dir, fingerprint, err);
+  bool matches_registry = rc == LX_OK && annotations_match_registry(ds, fingerprint);
   size_t n = items.n;
   if (f->limit > 0 && (size_t)f->limit < n) {
     n = (size_t)f->limit;
@@ -203,6 +227,7 @@ static int run_task(const lx_model *model, const lx_registry *reg, const lx_task
     cJSON_AddStringToObject(tj, "dataset", ds->name);
     cJSON_AddNumberToObject(tj, "items", (double)n);
     cJSON_AddNumberToObject(tj, "items_in_dataset", (double)in_dataset);
+    cJSON_AddBoolToObject(tj, "annotations_match_registry", matches_registry);
     cJSON_AddNumberToObject(tj, "seconds_this_session", lx_now_seconds() - t0);
     cJSON_AddItemToObject(tj, "fingerprint", cJSON_Duplicate(fingerprint, 1));
     cJSON_AddItemToObject(tj, "aggregate", cJSON_Duplicate(agg, 1));

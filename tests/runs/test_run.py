@@ -69,6 +69,9 @@ try:
           and fp["frame_rule"] == "segment-start" and fp["task"]["version"] >= 1
           and m["sessions"][0]["machine"]["cores"] >= 1 and m["sessions"][0]["finished"]
           and m["sessions"][0]["lynxeval_version"], json.dumps(m)[:300])
+    check("annotations that are not the published files are flagged",
+          "is not the published open-vqa-image" in p.stderr
+          and m["tasks"]["open-vqa-image"]["annotations_match_registry"] is False, p.stderr)
     video_rows = [json.loads(l) for l in open(os.path.join(r1, "open-vqa-video", "predictions.jsonl"))]
     check("video predictions say which frames were used", all(len(r["frames"]) == 5 for r in video_rows))
 
