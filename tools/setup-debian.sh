@@ -4,7 +4,7 @@
 set -eu
 packages="build-essential cmake ninja-build pkg-config
   libcjson-dev libopenblas-dev check libsubunit-dev
-  libpng-dev libjpeg62-turbo-dev libgif-dev
+  libpng-dev libjpeg62-turbo-dev libgif-dev libgsl-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libcurl4-openssl-dev
   python3 python3-torch python3-numpy python3-yaml"
 if [ "$(id -u)" -eq 0 ]; then
