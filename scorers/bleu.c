@@ -38,7 +38,8 @@ static void bleu_from_counts(const double *correct, const double *guess, double 
   }
 }
 
-void lx_bleu(const lx_caption_item *items, size_t n, lx_bleu_result *out, double *per_item) {
+void lx_bleu(const lx_caption_item *items, size_t n, lx_bleu_result *out, double *per_item,
+             lx_bleu_counts *counts) {
   lx_gram_table *t = lx_gram_table_new();
   lx_ngrams hyp = {0}, ref = {0};
   uint32_t *max_count = NULL; /* [table size] max count over this item's references */
@@ -83,6 +84,12 @@ void lx_bleu(const lx_caption_item *items, size_t n, lx_bleu_result *out, double
       guess[k] = hyp.words + 1 > (size_t)(k + 1) ? (double)(hyp.words - (size_t)k) : 0.0;
     double ref_len = (double)closest_ref_len(ref_lens, it->n_refs, hyp.words);
     if (per_item) bleu_from_counts(correct, guess, (double)hyp.words, ref_len, per_item + 4 * i);
+    if (counts) {
+      memcpy(counts[i].matches, correct, sizeof correct);
+      memcpy(counts[i].guesses, guess, sizeof guess);
+      counts[i].hyp_len = (double)hyp.words;
+      counts[i].ref_len = ref_len;
+    }
     for (int k = 0; k < LX_BLEU_MAX_N; k++) {
       total_correct[k] += correct[k];
       total_guess[k] += guess[k];
@@ -100,4 +107,8 @@ void lx_bleu(const lx_caption_item *items, size_t n, lx_bleu_result *out, double
   lx_ngrams_free(&hyp);
   lx_ngrams_free(&ref);
   lx_gram_table_free(t);
+}
+
+void lx_bleu_from_counts(const lx_bleu_counts *sum, double bleu[LX_BLEU_MAX_N]) {
+  bleu_from_counts(sum->matches, sum->guesses, sum->hyp_len, sum->ref_len, bleu);
 }

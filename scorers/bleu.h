@@ -20,7 +20,18 @@ typedef struct lx_bleu_result {
   double hyp_words, ref_words; /* summed lengths (testlen, reflen) */
 } lx_bleu_result;
 
-/* per_item: NULL or [n][LX_BLEU_MAX_N] per-item BLEU-1..4. */
-void lx_bleu(const lx_caption_item *items, size_t n, lx_bleu_result *out, double *per_item);
+/* The sufficient statistics of one item, from which any set of items' corpus BLEU follows by
+ * summing: matches[k], guesses[k] for k-grams, the hypothesis length and the closest reference
+ * length. */
+typedef struct lx_bleu_counts {
+  double matches[LX_BLEU_MAX_N], guesses[LX_BLEU_MAX_N], hyp_len, ref_len;
+} lx_bleu_counts;
+
+/* per_item: NULL or [n][LX_BLEU_MAX_N] per-item BLEU-1..4; counts: NULL or [n]. */
+void lx_bleu(const lx_caption_item *items, size_t n, lx_bleu_result *out, double *per_item,
+             lx_bleu_counts *counts);
+
+/* Corpus BLEU-1..4 of summed counts (what lx_bleu reports for the items summed). */
+void lx_bleu_from_counts(const lx_bleu_counts *sum, double bleu[LX_BLEU_MAX_N]);
 
 #endif

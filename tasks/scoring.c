@@ -209,7 +209,8 @@ static int score_caption(bool tokenized, const lx_items *items, const lx_predict
   double *rouge_items = lx_xcalloc(n + 1, sizeof(double)),
          *cider_items = lx_xcalloc(n + 1, sizeof(double));
   lx_bleu_result bleu;
-  lx_bleu(ci, n, &bleu, bleu_items);
+  lx_bleu_counts *counts = lx_xcalloc(n + 1, sizeof *counts);
+  lx_bleu(ci, n, &bleu, bleu_items, counts);
   double rouge = lx_rouge_l(ci, n, rouge_items), cider = lx_cider_d(ci, n, cider_items);
   static const char *const bleu_names[4] = {"Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4"};
   for (int b = 0; b < 4; b++) cJSON_AddNumberToObject(agg, bleu_names[b], bleu.bleu[b]);
@@ -232,12 +233,19 @@ static int score_caption(bool tokenized, const lx_items *items, const lx_predict
     for (int b = 0; b < 4; b++) cJSON_AddNumberToObject(r, bleu_names[b], bleu_items[4 * i + b]);
     cJSON_AddNumberToObject(r, "ROUGE_L", rouge_items[i]);
     cJSON_AddNumberToObject(r, "CIDEr", cider_items[i]);
+    /* BLEU's sufficient statistics: corpus BLEU of any resample is their sum */
+    cJSON *c = cJSON_AddArrayToObject(r, "bleu_counts");
+    for (int g = 0; g < 4; g++) cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[i].matches[g]));
+    for (int g = 0; g < 4; g++) cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[i].guesses[g]));
+    cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[i].hyp_len));
+    cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[i].ref_len));
     cJSON_AddItemToArray(rows, r);
     free((void *)ci[i].refs);
   }
   for (size_t i = 0; i < n_tok; i++) lx_strbuf_free(&tok[i]);
   free(tok);
   free(ci);
+  free(counts);
   free(bleu_items);
   free(rouge_items);
   free(cider_items);

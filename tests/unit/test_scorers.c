@@ -63,7 +63,20 @@ START_TEST(caption_metrics_match_pycocoevalcap) {
     double *bleu_items = calloc(4 * n, sizeof(double)), *rouge_items = calloc(n, sizeof(double));
     double *cider_items = calloc(n, sizeof(double));
     lx_bleu_result bleu;
-    lx_bleu(items, n, &bleu, bleu_items);
+    lx_bleu_counts *counts = calloc(n ? n : 1, sizeof *counts), total = {{0}, {0}, 0, 0};
+    lx_bleu(items, n, &bleu, bleu_items, counts);
+    for (size_t i = 0; i < n; i++) {
+      for (int k = 0; k < 4; k++) {
+        total.matches[k] += counts[i].matches[k];
+        total.guesses[k] += counts[i].guesses[k];
+      }
+      total.hyp_len += counts[i].hyp_len;
+      total.ref_len += counts[i].ref_len;
+    }
+    double from_counts[4];
+    lx_bleu_from_counts(&total, from_counts);
+    for (int k = 0; k < 4; k++) ck_assert(from_counts[k] == bleu.bleu[k]); /* same sums, same order */
+    free(counts);
     double rouge = lx_rouge_l(items, n, rouge_items), cider = lx_cider_d(items, n, cider_items);
     const char *names[4] = {"Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4"};
     for (int k = 0; k < 4; k++) expect_close(bleu.bleu[k], num(exp, names[k]), names[k], 0);
