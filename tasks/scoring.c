@@ -31,6 +31,16 @@ const char *lx_scorer_name(lx_scorer_kind kind) {
   return "?";
 }
 
+bool lx_scorer_parse(const char *name, lx_scorer_kind *kind) {
+  for (int k = LX_SCORER_OPEN_VQA; k <= LX_SCORER_NONE; k++) {
+    if (!strcmp(name, lx_scorer_name((lx_scorer_kind)k))) {
+      *kind = (lx_scorer_kind)k;
+      return true;
+    }
+  }
+  return false;
+}
+
 /* Sums per category in first-appearance order. */
 typedef struct category_sums {
   const char **names;

@@ -22,6 +22,8 @@ typedef enum lx_scorer_kind {
 } lx_scorer_kind;
 
 const char *lx_scorer_name(lx_scorer_kind kind);
+/* The kind named by lx_scorer_name; false if none. */
+bool lx_scorer_parse(const char *name, lx_scorer_kind *kind);
 
 typedef struct lx_scoring_options {
   lx_vqa_mode vqa_mode; /* LX_SCORER_VQA */

@@ -13,7 +13,7 @@
 #include "testutil.h"
 
 #define CLOSED_FORM_TOLERANCE 1e-9
-#define MONTE_CARLO_SDS 5.0
+#define MONTE_CARLO_SDS       5.0
 
 static cJSON *vectors;
 static size_t resamples;
@@ -41,7 +41,8 @@ START_TEST(paired_t_and_wilcoxon) {
   int k = 0;
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(vectors, "paired")) {
     size_t n, m;
-    double *a = doubles(cJSON_GetObjectItem(c, "a"), &n), *b = doubles(cJSON_GetObjectItem(c, "b"), &m);
+    double *a = doubles(cJSON_GetObjectItem(c, "a"), &n),
+           *b = doubles(cJSON_GetObjectItem(c, "b"), &m);
     double t, p, w;
     lx_paired_t(a, b, n, &t, &p);
     close_to(t, num(c, "t"), CLOSED_FORM_TOLERANCE * fmax(1, fabs(t)), "t");
@@ -71,14 +72,16 @@ START_TEST(standard_errors) {
   const cJSON *c;
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(vectors, "clustered")) {
     size_t n, m;
-    double *x = doubles(cJSON_GetObjectItem(c, "x"), &n), *g = doubles(cJSON_GetObjectItem(c, "cluster"), &m);
+    double *x = doubles(cJSON_GetObjectItem(c, "x"), &n),
+           *g = doubles(cJSON_GetObjectItem(c, "cluster"), &m);
     size_t *cl = calloc(n, sizeof *cl);
     for (size_t i = 0; i < n; i++) cl[i] = (size_t)g[i];
     double mean, se;
     lx_mean_se(x, n, &mean, &se);
     close_to(mean, num(c, "mean"), CLOSED_FORM_TOLERANCE, "mean");
     close_to(se, num(c, "se"), CLOSED_FORM_TOLERANCE, "se");
-    close_to(lx_clustered_se(x, cl, n), num(c, "clustered_se"), CLOSED_FORM_TOLERANCE, "clustered se");
+    close_to(lx_clustered_se(x, cl, n), num(c, "clustered_se"), CLOSED_FORM_TOLERANCE,
+             "clustered se");
     free(x);
     free(g);
     free(cl);
@@ -91,7 +94,8 @@ START_TEST(multiplicity_adjustment) {
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(vectors, "multiplicity")) {
     size_t m, k;
     double *p = doubles(cJSON_GetObjectItem(c, "p"), &m);
-    double *holm = doubles(cJSON_GetObjectItem(c, "holm"), &k), *bh = doubles(cJSON_GetObjectItem(c, "bh"), &k);
+    double *holm = doubles(cJSON_GetObjectItem(c, "holm"), &k),
+           *bh = doubles(cJSON_GetObjectItem(c, "bh"), &k);
     double *out = calloc(m, sizeof *out);
     lx_holm(p, m, out);
     for (size_t i = 0; i < m; i++) close_to(out[i], holm[i], CLOSED_FORM_TOLERANCE, "holm");
@@ -108,9 +112,11 @@ END_TEST
 START_TEST(power_analysis) {
   const cJSON *c;
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(vectors, "power")) {
-    double items = lx_power_items(num(c, "delta"), num(c, "sd"), num(c, "rho"), num(c, "alpha"), num(c, "power"));
+    double items = lx_power_items(num(c, "delta"), num(c, "sd"), num(c, "rho"), num(c, "alpha"),
+                                  num(c, "power"));
     close_to(items, num(c, "items"), CLOSED_FORM_TOLERANCE * items, "items");
-    double d = lx_power_delta(num(c, "items"), num(c, "sd"), num(c, "rho"), num(c, "alpha"), num(c, "power"));
+    double d = lx_power_delta(num(c, "items"), num(c, "sd"), num(c, "rho"), num(c, "alpha"),
+                              num(c, "power"));
     close_to(d, num(c, "delta_for_items"), CLOSED_FORM_TOLERANCE, "delta");
   }
 }
@@ -184,18 +190,24 @@ START_TEST(paired_resampling) {
   const cJSON *c;
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(vectors, "paired_resampling")) {
     size_t n, m;
-    double *a = doubles(cJSON_GetObjectItem(c, "a"), &n), *b = doubles(cJSON_GetObjectItem(c, "b"), &m);
+    double *a = doubles(cJSON_GetObjectItem(c, "a"), &n),
+           *b = doubles(cJSON_GetObjectItem(c, "b"), &m);
     data d = {a, b};
     lx_interval ci;
     double pb = lx_paired_bootstrap(diff_of, &d, n, resamples, 11, 0.05, &ci);
     double ar = lx_approximate_randomization(swapped_diff, &d, n, resamples, 13);
     within(ci.low, cJSON_GetObjectItem(c, "interval"), 0, 0, "paired interval low");
     within(ci.high, cJSON_GetObjectItem(c, "interval"), 1, 0, "paired interval high");
-    const cJSON *rp = cJSON_GetObjectItem(c, "bootstrap_p"), *rr = cJSON_GetObjectItem(c, "randomization_p");
-    close_to(pb, num(rp, "mean"), MONTE_CARLO_SDS * num(rp, "sd") + 2.0 / (double)resamples, "paired bootstrap p");
-    close_to(ar, num(rr, "mean"), MONTE_CARLO_SDS * num(rr, "sd") + 2.0 / (double)resamples, "randomization p");
-    printf("  paired n=%-4zu diff %.4f  interval [%.4f, %.4f]  bootstrap p %.4f  randomization p %.4f\n",
-           n, num(c, "diff"), ci.low, ci.high, pb, ar);
+    const cJSON *rp = cJSON_GetObjectItem(c, "bootstrap_p"),
+                *rr = cJSON_GetObjectItem(c, "randomization_p");
+    close_to(pb, num(rp, "mean"), MONTE_CARLO_SDS * num(rp, "sd") + 2.0 / (double)resamples,
+             "paired bootstrap p");
+    close_to(ar, num(rr, "mean"), MONTE_CARLO_SDS * num(rr, "sd") + 2.0 / (double)resamples,
+             "randomization p");
+    printf(
+        "  paired n=%-4zu diff %.4f  interval [%.4f, %.4f]  bootstrap p %.4f  randomization p "
+        "%.4f\n",
+        n, num(c, "diff"), ci.low, ci.high, pb, ar);
     free(a);
     free(b);
   }

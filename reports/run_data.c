@@ -1,0 +1,207 @@
+#include "reports/run_data.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/fileio.h"
+#include "common/jsonutil.h"
+#include "tasks/items.h"
+
+#define MAX_FILE_BYTES (1ull << 32)
+
+typedef struct rows_ctx {
+  lx_task_scores *t;
+  const char *path;
+  lx_items media;    /* id -> media (refs[0]) from predictions.jsonl */
+  char **item_media; /* [n_media] the media of each score row */
+  size_t n_media;
+} rows_ctx;
+
+static int media_row(void *vctx, const cJSON *row, int line, lx_error *err) {
+  rows_ctx *c = vctx;
+  (void)line;
+  (void)err;
+  const cJSON *id = cJSON_GetObjectItem(row, "id"), *media = cJSON_GetObjectItem(row, "media");
+  if (!cJSON_IsString(id)) return LX_OK; /* the scores file is checked line by line below */
+  lx_item *it = lx_items_push(&c->media);
+  it->id = lx_xstrdup(id->valuestring);
+  lx_item_add_ref(it, cJSON_IsString(media) ? media->valuestring : id->valuestring);
+  it->source = lx_xstrdup("");
+  return LX_OK;
+}
+
+static double number(const cJSON *row, const char *key, bool *ok) {
+  const cJSON *v = cJSON_GetObjectItem(row, key);
+  if (cJSON_IsBool(v)) return cJSON_IsTrue(v) ? 1.0 : 0.0;
+  if (cJSON_IsNumber(v)) return v->valuedouble;
+  *ok = false;
+  return 0;
+}
+
+static const char *text(const cJSON *row, const char *key) {
+  const cJSON *v = cJSON_GetObjectItem(row, key);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static int score_row(void *vctx, const cJSON *row, int line, lx_error *err) {
+  rows_ctx *c = vctx;
+  lx_task_scores *t = c->t;
+  size_t i = t->n++;
+  t->id = lx_xrealloc_array(t->id, t->n, sizeof *t->id);
+  t->category = lx_xrealloc_array(t->category, t->n, sizeof *t->category);
+  t->cluster = lx_xrealloc_array(t->cluster, t->n, sizeof *t->cluster);
+  t->value = lx_xrealloc_array(t->value, t->n, sizeof *t->value);
+  bool ok = cJSON_IsString(cJSON_GetObjectItem(row, "id"));
+  t->id[i] = lx_xstrdup(ok ? cJSON_GetObjectItem(row, "id")->valuestring : "");
+  const char *cat = "";
+  switch (t->scorer) {
+    case LX_SCORER_OPEN_VQA:
+      t->value[i] = number(row, "correct", &ok);
+      cat = text(row, "class");
+      break;
+    case LX_SCORER_MME:
+      t->value[i] = number(row, "correct", &ok);
+      cat = text(row, "subtask");
+      break;
+    case LX_SCORER_VQA:
+      t->value[i] = number(row, "accuracy", &ok);
+      cat = text(row, "answer_type");
+      break;
+    case LX_SCORER_CAPTION: {
+      t->value[i] = number(row, "CIDEr", &ok);
+      t->rouge = lx_xrealloc_array(t->rouge, t->n, sizeof *t->rouge);
+      t->bleu = lx_xrealloc_array(t->bleu, t->n, sizeof *t->bleu);
+      t->rouge[i] = number(row, "ROUGE_L", &ok);
+      const cJSON *bc = cJSON_GetObjectItem(row, "bleu_counts");
+      if (!cJSON_IsArray(bc) || cJSON_GetArraySize(bc) != 10) {
+        ok = false;
+        break;
+      }
+      for (int k = 0; k < 4; k++) {
+        t->bleu[i].matches[k] = cJSON_GetArrayItem(bc, k)->valuedouble;
+        t->bleu[i].guesses[k] = cJSON_GetArrayItem(bc, 4 + k)->valuedouble;
+      }
+      t->bleu[i].hyp_len = cJSON_GetArrayItem(bc, 8)->valuedouble;
+      t->bleu[i].ref_len = cJSON_GetArrayItem(bc, 9)->valuedouble;
+      break;
+    }
+    case LX_SCORER_NONE:
+      ok = false;
+      break;
+  }
+  t->category[i] = lx_xstrdup(cat);
+  if (!ok)
+    return lx_errorf(err, "%s:%d: not a %s score row (made by another lynxeval version?)", c->path,
+                     line, lx_scorer_name(t->scorer));
+  long m = lx_items_find(&c->media, t->id[i]);
+  c->item_media = lx_xrealloc_array(c->item_media, c->n_media + 1, sizeof *c->item_media);
+  c->item_media[c->n_media++] = lx_xstrdup(m >= 0 ? c->media.v[m].refs[0] : t->id[i]);
+  return LX_OK;
+}
+
+static char *const *sorting_media;
+
+static int by_media(const void *a, const void *b) {
+  return strcmp(sorting_media[*(const size_t *)a], sorting_media[*(const size_t *)b]);
+}
+
+/* Numbers the distinct media 0, 1, ... (in sorted order) into t->cluster. */
+static void assign_clusters(lx_task_scores *t, char *const *media) {
+  size_t *order = lx_xcalloc(t->n + 1, sizeof *order);
+  for (size_t i = 0; i < t->n; i++) order[i] = i;
+  sorting_media = media;
+  qsort(order, t->n, sizeof *order, by_media);
+  sorting_media = NULL;
+  size_t k = 0;
+  for (size_t j = 0; j < t->n; j++) {
+    if (j > 0 && strcmp(media[order[j]], media[order[j - 1]]) != 0) k++;
+    t->cluster[order[j]] = k;
+  }
+  t->n_clusters = t->n ? k + 1 : 0;
+  free(order);
+}
+
+int lx_task_scores_load(const char *run_dir, const char *task, lx_task_scores *out, lx_error *err) {
+  memset(out, 0, sizeof *out);
+  out->run_dir = lx_xstrdup(run_dir);
+  out->task = lx_xstrdup(task);
+  char *dir = lx_path_join(run_dir, task);
+  char *fp = lx_path_join(dir, "fingerprint.json"), *agg = lx_path_join(dir, "aggregate.json");
+  char *scores = lx_path_join(dir, "scores.jsonl"), *preds = lx_path_join(dir, "predictions.jsonl");
+  rows_ctx c = {out, scores, {0}, NULL, 0};
+  int rc = lx_json_read_file(fp, MAX_FILE_BYTES, &out->fingerprint, NULL, err);
+  if (!rc) rc = lx_json_read_file(agg, MAX_FILE_BYTES, &out->aggregate, NULL, err);
+  if (!rc) {
+    const cJSON *name =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(out->fingerprint, "task"), "scorer");
+    if (!cJSON_IsString(name) || !lx_scorer_parse(name->valuestring, &out->scorer))
+      rc = lx_errorf(err, "%s: no known scorer in the fingerprint", fp);
+    else if (out->scorer == LX_SCORER_NONE)
+      rc = lx_errorf(err, "%s: task %s has no automatic scores (human ratings or a judge score it)",
+                     dir, task);
+  }
+  if (!rc) rc = lx_jsonl_read(preds, MAX_FILE_BYTES, media_row, &c, err);
+  if (!rc) rc = lx_items_index(&c.media, "prediction", err);
+  if (!rc) rc = lx_jsonl_read(scores, MAX_FILE_BYTES, score_row, &c, err);
+  if (!rc && out->n == 0) rc = lx_errorf(err, "%s: no scores", scores);
+  if (!rc) assign_clusters(out, c.item_media);
+  for (size_t i = 0; i < c.n_media; i++) free(c.item_media[i]);
+  free(c.item_media);
+  lx_items_free(&c.media);
+  free(dir);
+  free(fp);
+  free(agg);
+  free(scores);
+  free(preds);
+  if (rc) lx_task_scores_free(out);
+  return rc;
+}
+
+void lx_task_scores_free(lx_task_scores *t) {
+  for (size_t i = 0; i < t->n; i++) {
+    free(t->id[i]);
+    free(t->category[i]);
+  }
+  free(t->id);
+  free(t->category);
+  free(t->cluster);
+  free(t->value);
+  free(t->rouge);
+  free(t->bleu);
+  cJSON_Delete(t->fingerprint);
+  cJSON_Delete(t->aggregate);
+  free(t->run_dir);
+  free(t->task);
+  memset(t, 0, sizeof *t);
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int lx_run_task_names(const char *run_dir, char ***names, size_t *n, lx_error *err) {
+  *names = NULL;
+  *n = 0;
+  DIR *d = opendir(run_dir);
+  if (!d) return lx_errorf(err, "%s: not a run directory (cannot open it)", run_dir);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    char *task_dir = lx_path_join(run_dir, e->d_name),
+         *scores = lx_path_join(task_dir, "scores.jsonl");
+    struct stat st;
+    if (stat(scores, &st) == 0 && S_ISREG(st.st_mode)) {
+      *names = lx_xrealloc_array(*names, *n + 1, sizeof **names);
+      (*names)[(*n)++] = lx_xstrdup(e->d_name);
+    }
+    free(task_dir);
+    free(scores);
+  }
+  closedir(d);
+  if (*n == 0)
+    return lx_errorf(err, "%s: no scored tasks (is it a lynxeval run directory?)", run_dir);
+  qsort(*names, *n, sizeof **names, by_name);
+  return LX_OK;
+}

@@ -1,0 +1,37 @@
+/* run_data.h: a finished task of a run directory, read back for statistics and reports: per-item
+ * scores joined with their category and the media item they ask about. Reports read run
+ * directories only, so they work on runs made elsewhere or long ago. */
+#ifndef LX_RUN_DATA_H
+#define LX_RUN_DATA_H
+
+#include <cJSON.h>
+#include <stddef.h>
+
+#include "common/error.h"
+#include "scorers/bleu.h"
+#include "tasks/scoring.h"
+
+typedef struct lx_task_scores {
+  char *run_dir, *task;
+  lx_scorer_kind scorer;
+  cJSON *fingerprint, *aggregate;
+  size_t n;
+  char **id;       /* [n] */
+  char **category; /* [n] class, answer type or subtask ("" if none) */
+  size_t *cluster; /* [n] index of the item's image or video among the task's distinct media */
+  size_t n_clusters;
+  double *value;        /* [n] the per-item score: 0/1 correct (Open-VQA, MME), VQA accuracy in
+                         * [0, 1], CIDEr-D (captions) */
+  double *rouge;        /* [n] captions: ROUGE-L, else NULL */
+  lx_bleu_counts *bleu; /* [n] captions: BLEU's sufficient statistics, else NULL */
+} lx_task_scores;
+
+/* Reads RUNDIR/<task>: fingerprint.json, aggregate.json, scores.jsonl and the media of each item
+ * from predictions.jsonl. Fails, naming the file, if the task has no scores yet. */
+int lx_task_scores_load(const char *run_dir, const char *task, lx_task_scores *out, lx_error *err);
+void lx_task_scores_free(lx_task_scores *t);
+
+/* The tasks with scores in a run directory, sorted by name (heap strings in a heap array). */
+int lx_run_task_names(const char *run_dir, char ***names, size_t *n, lx_error *err);
+
+#endif
