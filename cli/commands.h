@@ -15,5 +15,6 @@ extern const cli_command cmd_run;
 extern const cli_command cmd_judge;
 extern const cli_command cmd_compare;
 extern const cli_command cmd_power;
+extern const cli_command cmd_report;
 
 #endif

@@ -1,5 +1,8 @@
 #include "common/strbuf.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,4 +66,18 @@ void lx_ints_free(lx_ints *a) {
   free(a->v);
   a->v = NULL;
   a->len = a->cap = 0;
+}
+
+void lx_strbuf_printf(lx_strbuf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (n <= 0) return;
+  char *tmp = lx_xmalloc((size_t)n + 1);
+  va_start(ap, fmt);
+  vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  lx_strbuf_append(b, tmp, (size_t)n);
+  free(tmp);
 }

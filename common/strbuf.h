@@ -14,6 +14,8 @@ typedef struct lx_strbuf {
 void lx_strbuf_append(lx_strbuf *b, const char *s, size_t n);
 void lx_strbuf_puts(lx_strbuf *b, const char *s);
 void lx_strbuf_putc(lx_strbuf *b, char c);
+/* Appends printf-style formatted text. */
+void lx_strbuf_printf(lx_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lx_strbuf_clear(lx_strbuf *b); /* len = 0, keeps the memory */
 void lx_strbuf_free(lx_strbuf *b);
 const char *lx_strbuf_str(const lx_strbuf *b); /* "" when empty */

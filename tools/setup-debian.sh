@@ -6,7 +6,8 @@ packages="build-essential cmake ninja-build pkg-config
   libcjson-dev libopenblas-dev check libsubunit-dev
   libpng-dev libjpeg62-turbo-dev libgif-dev libgsl-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libcurl4-openssl-dev
-  python3 python3-torch python3-numpy python3-yaml"
+  python3 python3-torch python3-numpy python3-yaml
+  chromium"
 if [ "$(id -u)" -eq 0 ]; then
   as_root=""
 elif command -v sudo >/dev/null 2>&1; then

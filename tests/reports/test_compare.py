@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""`lynxeval compare` and `lynxeval power` end to end on the tiny model.
+"""`lynxeval compare`, `lynxeval report` and `lynxeval power` end to end on the tiny model.
 
 A self-consistent benchmark: Open-VQA questions on the test images whose reference answers are
 the tiny model's own answers. Two runs of the model (different batch sizes) must show no
 significant difference, and `compare --fail-on-regression` exits 0; a degraded copy of the model
 (its adapters' up-projections zeroed) must be reported as a significant drop, exit status 1.
+The report of the two runs is written as Markdown, JSON and HTML; the HTML is rendered by
+headless chromium (a screenshot is left in OUT_DIR) and must produce no console error.
 
-usage: test_compare.py LYNXEVAL MODEL_DIR SOURCE_DIR
+usage: test_compare.py LYNXEVAL MODEL_DIR SOURCE_DIR OUT_DIR
 """
 import json
 import os
@@ -16,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 
-lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
+lynxeval, model, src, out_dir = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 failures = 0
 
 
@@ -105,6 +107,35 @@ try:
     print("    " + "\n    ".join(p.stdout.splitlines()[:4]))
     p = lx("compare", a, b)
     check("without --fail-on-regression a drop still exits 0", p.returncode == 0 and "REGRESSION" in p.stdout, p.stderr)
+
+    # the report of the two runs
+    for ext in ("md", "json", "html"):
+        p = lx("report", a, b, "--out", os.path.join(tmp, "report." + ext))
+        check(f"report --out report.{ext}", p.returncode == 0, p.stderr)
+    md = open(os.path.join(tmp, "report.md")).read()
+    model_json = json.load(open(os.path.join(tmp, "report.json")))
+    overall = [r for r in model_json["runs"][0]["tasks"]["open-vqa-image"]["uncertainty"] if r["category"] == ""][0]
+    check("the report has the paper-style table: correct/total per class, overall with an interval",
+          "| Place |" in md and "**overall accuracy**" in md and f"{overall['correct']:.0f}/96" in md
+          and len(overall["interval"]) == 2 and overall["clustered_se"] >= 0, md[:400])
+    check("the report has the differences B - A with the drop marked", "## B - A" in md and "**drop**" in md)
+    html = os.path.join(tmp, "report.html")
+    shot = os.path.join(out_dir, "report-screenshot.png")
+    chromium = shutil.which("chromium")
+    if not chromium:
+        check("headless chromium is installed (tools/setup-debian.sh installs it)", False)
+    else:
+        p = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                            "--enable-logging=stderr", "--v=0", f"--screenshot={shot}", "--window-size=1100,2600",
+                            "file://" + html], capture_output=True, text=True, timeout=120)
+        console_errors = [l for l in p.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l]
+        check(f"the HTML report renders in headless chromium without errors (screenshot: {shot})",
+              p.returncode == 0 and os.path.getsize(shot) > 20000 and not console_errors,
+              "\n".join(console_errors) or p.stderr[-500:])
+        dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + html],
+                             capture_output=True, text=True, timeout=120).stdout
+        check("... with its charts and tables in the DOM", dom.count("<svg") >= 2 and dom.count("<table") >= 2
+              and "<script" not in dom and "http" not in dom.replace("http://www.w3.org/2000/svg", ""))
 
     # refusals
     c = os.path.join(tmp, "c")

@@ -1,0 +1,307 @@
+#include "reports/report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/compare.h"
+#include "reports/report_model.h"
+#include "reports/run_data.h"
+#include "reports/uncertainty.h"
+
+/* ---- the model
+ * ----------------------------------------------------------------------------------- */
+
+static const char *base_name(const char *path) {
+  size_t n = strlen(path);
+  while (n > 1 && path[n - 1] == '/') n--;
+  const char *p = path + n;
+  while (p > path && p[-1] != '/') p--;
+  return p;
+}
+
+/* A short description of the settings every task of the run shares. */
+static void describe_run(cJSON *run, const lx_task_scores *t) {
+  const cJSON *fp = t->fingerprint;
+  const cJSON *model = cJSON_GetObjectItem(fp, "model");
+  const cJSON *sha = cJSON_GetObjectItem(model, "safetensors_sha256");
+  char short_sha[13] = "";
+  if (cJSON_IsString(sha)) snprintf(short_sha, sizeof short_sha, "%.12s", sha->valuestring);
+  cJSON_AddStringToObject(run, "model_sha256", short_sha);
+  const cJSON *dec = cJSON_GetObjectItem(fp, "decoding");
+  const cJSON *strategy = cJSON_GetObjectItem(dec, "strategy");
+  cJSON_AddStringToObject(run, "decoding", cJSON_IsString(strategy) ? strategy->valuestring : "?");
+  const cJSON *tmpl = cJSON_GetObjectItem(cJSON_GetObjectItem(fp, "prompt_template"), "name");
+  cJSON_AddStringToObject(run, "prompt_template", cJSON_IsString(tmpl) ? tmpl->valuestring : "?");
+}
+
+int lx_report_build(char *const *runs, size_t n, const lx_report_options *opt, cJSON **model,
+                    lx_error *err) {
+  cJSON *m = cJSON_CreateObject(), *runs_json = cJSON_AddArrayToObject(m, "runs");
+  cJSON *task_names = cJSON_AddArrayToObject(m, "tasks");
+  cJSON_AddNumberToObject(m, "alpha", opt->alpha);
+  cJSON_AddNumberToObject(m, "resamples", (double)opt->resamples);
+  cJSON_AddNumberToObject(m, "seed", (double)opt->seed);
+  lx_task_scores **scores = lx_xcalloc(n, sizeof *scores);
+  char ***names = lx_xcalloc(n, sizeof *names);
+  size_t *n_names = lx_xcalloc(n, sizeof *n_names), *loaded = lx_xcalloc(n, sizeof *loaded);
+  int rc = LX_OK;
+  for (size_t r = 0; r < n && rc == LX_OK; r++) {
+    rc = lx_run_task_names(runs[r], &names[r], &n_names[r], err);
+    if (rc) break;
+    scores[r] = lx_xcalloc(n_names[r], sizeof **scores);
+    cJSON *run = cJSON_CreateObject();
+    cJSON_AddStringToObject(run, "dir", runs[r]);
+    char label[8];
+    snprintf(label, sizeof label, "%c", (char)('A' + (r < 26 ? r : 25)));
+    cJSON_AddStringToObject(run, "label", label);
+    cJSON_AddStringToObject(run, "name", base_name(runs[r]));
+    cJSON *tasks = cJSON_AddObjectToObject(run, "tasks");
+    for (size_t k = 0; k < n_names[r] && rc == LX_OK; k++) {
+      rc = lx_task_scores_load(runs[r], names[r][k], &scores[r][k], err);
+      if (rc) break;
+      loaded[r]++;
+      if (k == 0) describe_run(run, &scores[r][k]);
+      cJSON *tj = cJSON_AddObjectToObject(tasks, names[r][k]);
+      cJSON_AddStringToObject(tj, "scorer", lx_scorer_name(scores[r][k].scorer));
+      cJSON_AddItemToObject(tj, "aggregate", cJSON_Duplicate(scores[r][k].aggregate, 1));
+      lx_uncertainty_options uo = {opt->alpha, opt->resamples, opt->seed};
+      cJSON_AddItemToObject(tj, "uncertainty", lx_task_uncertainty(&scores[r][k], &uo));
+      bool listed = false;
+      const cJSON *x;
+      cJSON_ArrayForEach(x, task_names) listed |= !strcmp(x->valuestring, names[r][k]);
+      if (!listed) cJSON_AddItemToArray(task_names, cJSON_CreateString(names[r][k]));
+    }
+    cJSON_AddItemToArray(runs_json, run);
+  }
+  /* every later run against the first, on the tasks both hold and may be compared */
+  cJSON *comparisons = cJSON_AddArrayToObject(m, "comparisons");
+  for (size_t r = 1; r < n && rc == LX_OK; r++) {
+    lx_task_scores *a = lx_xcalloc(n_names[0] + 1, sizeof *a),
+                   *b = lx_xcalloc(n_names[0] + 1, sizeof *b);
+    size_t pairs = 0;
+    cJSON *skipped = cJSON_CreateArray();
+    for (size_t k = 0; k < n_names[0]; k++) {
+      for (size_t j = 0; j < n_names[r]; j++) {
+        if (strcmp(names[0][k], names[r][j]) != 0) continue;
+        lx_error why;
+        if (lx_compare_check(&scores[0][k], &scores[r][j], false, &why) == LX_OK) {
+          a[pairs] = scores[0][k];
+          b[pairs] = scores[r][j];
+          pairs++;
+        } else {
+          cJSON_AddItemToArray(skipped, cJSON_CreateString(why.msg));
+        }
+      }
+    }
+    cJSON *cmp = cJSON_CreateObject();
+    cJSON_AddNumberToObject(cmp, "a", 0);
+    cJSON_AddNumberToObject(cmp, "b", (double)r);
+    if (pairs) {
+      lx_compare_options co = {opt->alpha, opt->resamples, opt->seed, false};
+      cJSON_AddItemToObject(cmp, "result", lx_compare_runs(a, b, pairs, &co));
+    }
+    cJSON_AddItemToObject(cmp, "not_compared", skipped);
+    cJSON_AddItemToArray(comparisons, cmp);
+    free(a); /* shallow copies: the scores are freed below */
+    free(b);
+  }
+  for (size_t r = 0; r < n; r++) {
+    for (size_t k = 0; k < loaded[r]; k++) lx_task_scores_free(&scores[r][k]);
+    free(scores[r]);
+    for (size_t k = 0; names[r] && k < n_names[r]; k++) free(names[r][k]);
+    free(names[r]);
+  }
+  free(scores);
+  free(names);
+  free(n_names);
+  free(loaded);
+  if (rc) {
+    cJSON_Delete(m);
+    return rc;
+  }
+  *model = m;
+  return LX_OK;
+}
+
+/* ---- lookups in the model (report_model.h) ----------------------------------------------------
+ */
+
+const cJSON *lx_rm_task(const cJSON *run, const char *task) {
+  return cJSON_GetObjectItem(cJSON_GetObjectItem(run, "tasks"), task);
+}
+
+/* The uncertainty row of (category, metric) in a run's task, or NULL. */
+const cJSON *lx_rm_row(const cJSON *task, const char *category, const char *metric) {
+  const cJSON *r;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(task, "uncertainty")) {
+    if (!strcmp(cJSON_GetObjectItem(r, "category")->valuestring, category) &&
+        !strcmp(cJSON_GetObjectItem(r, "metric")->valuestring, metric))
+      return r;
+  }
+  return NULL;
+}
+
+double lx_rm_num(const cJSON *o, const char *k) {
+  const cJSON *v = cJSON_GetObjectItem(o, k);
+  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* "176/302 58.3 [52.6, 64.0]" or "0.4478 [0.43, 0.46]" */
+void lx_rm_cell(lx_strbuf *b, const cJSON *r, bool counts) {
+  if (!r) {
+    lx_strbuf_puts(b, "-");
+    return;
+  }
+  const cJSON *iv = cJSON_GetObjectItem(r, "interval");
+  bool pct = !strcmp(cJSON_GetObjectItem(r, "metric")->valuestring, "accuracy") ||
+             !strcmp(cJSON_GetObjectItem(r, "metric")->valuestring, "score");
+  if (counts && cJSON_GetObjectItem(r, "correct"))
+    lx_strbuf_printf(b, "%.0f/%.0f ", lx_rm_num(r, "correct"), lx_rm_num(r, "n"));
+  lx_strbuf_printf(b, pct ? "%.1f [%.1f, %.1f]" : "%.4f [%.4f, %.4f]", lx_rm_num(r, "value"),
+                   cJSON_GetArrayItem(iv, 0)->valuedouble, cJSON_GetArrayItem(iv, 1)->valuedouble);
+}
+
+/* The categories of a task across runs, in order of first appearance, for one metric. */
+cJSON *lx_rm_categories(const cJSON *model, const char *task, const char *metric) {
+  cJSON *names = cJSON_CreateArray();
+  const cJSON *run, *r;
+  cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(lx_rm_task(run, task), "uncertainty")) {
+      const char *c = cJSON_GetObjectItem(r, "category")->valuestring;
+      if (!c[0] || strcmp(cJSON_GetObjectItem(r, "metric")->valuestring, metric) != 0) continue;
+      bool seen = false;
+      const cJSON *x;
+      cJSON_ArrayForEach(x, names) seen |= !strcmp(x->valuestring, c);
+      if (!seen) cJSON_AddItemToArray(names, cJSON_CreateString(c));
+    }
+  }
+  return names;
+}
+
+/* The metrics a task reports, overall. */
+const char *const *lx_rm_metrics(const char *scorer, int *n) {
+  static const char *const caption[] = {"Bleu_4", "CIDEr", "ROUGE_L"}, *const acc[] = {"accuracy"};
+  if (!strcmp(scorer, "caption")) {
+    *n = 3;
+    return caption;
+  }
+  *n = 1;
+  return acc;
+}
+
+/* ---- Markdown
+ * ------------------------------------------------------------------------------------ */
+
+static void md_table_head(lx_strbuf *b, const cJSON *model, const char *first) {
+  const cJSON *run;
+  lx_strbuf_printf(b, "| %s |", first);
+  cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs"))
+      lx_strbuf_printf(b, " %s |", cJSON_GetObjectItem(run, "label")->valuestring);
+  lx_strbuf_puts(b, "\n|---|");
+  cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) lx_strbuf_puts(b, "---|");
+  lx_strbuf_puts(b, "\n");
+}
+
+static void md_row(lx_strbuf *b, const cJSON *model, const char *task, const char *label,
+                   const char *category, const char *metric, bool counts) {
+  const cJSON *run;
+  lx_strbuf_printf(b, "| %s |", label);
+  cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+    lx_strbuf_puts(b, " ");
+    lx_rm_cell(b, lx_rm_row(lx_rm_task(run, task), category, metric), counts);
+    lx_strbuf_puts(b, " |");
+  }
+  lx_strbuf_puts(b, "\n");
+}
+
+static void md_differences(lx_strbuf *b, const cJSON *model) {
+  const cJSON *c, *t, *r, *why;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(model, "comparisons")) {
+    const cJSON *runs = cJSON_GetObjectItem(model, "runs");
+    const char *la =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(runs, (int)lx_rm_num(c, "a")), "label")->valuestring;
+    const char *lb =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(runs, (int)lx_rm_num(c, "b")), "label")->valuestring;
+    lx_strbuf_printf(b, "\n## %s - %s\n\n", lb, la);
+    const cJSON *res = cJSON_GetObjectItem(c, "result");
+    if (res) {
+      lx_strbuf_puts(b,
+                     "| task | category | metric | difference | interval | test | p | p (Holm) |\n"
+                     "|---|---|---|---|---|---|---|---|\n");
+      cJSON_ArrayForEach(t, cJSON_GetObjectItem(res, "tasks")) {
+        cJSON_ArrayForEach(r, cJSON_GetObjectItem(t, "rows")) {
+          const cJSON *iv = cJSON_GetObjectItem(r, "interval");
+          const char *cat = cJSON_GetObjectItem(r, "category")->valuestring;
+          lx_strbuf_printf(b, "| %s | %s | %s | %+.4g | [%.4g, %.4g] | %s | %.3g | %.3g%s |\n",
+                           cJSON_GetObjectItem(r, "task")->valuestring, cat[0] ? cat : "overall",
+                           cJSON_GetObjectItem(r, "metric")->valuestring, lx_rm_num(r, "diff"),
+                           cJSON_GetArrayItem(iv, 0)->valuedouble,
+                           cJSON_GetArrayItem(iv, 1)->valuedouble,
+                           cJSON_GetObjectItem(r, "test")->valuestring, lx_rm_num(r, "p"),
+                           lx_rm_num(r, "p_holm"),
+                           cJSON_IsTrue(cJSON_GetObjectItem(r, "regression")) ? " **drop**" : "");
+        }
+      }
+    }
+    cJSON_ArrayForEach(why, cJSON_GetObjectItem(c, "not_compared"))
+        lx_strbuf_printf(b, "\nNot compared: %s\n", why->valuestring);
+  }
+}
+
+void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
+  lx_strbuf_puts(b, "# lynxeval report\n\n");
+  const cJSON *run, *t;
+  cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) lx_strbuf_printf(
+      b, "- **%s**: `%s` (model sha256 %s..., decoding %s, prompt template %s)\n",
+      cJSON_GetObjectItem(run, "label")->valuestring, cJSON_GetObjectItem(run, "name")->valuestring,
+      cJSON_GetObjectItem(run, "model_sha256")->valuestring,
+      cJSON_GetObjectItem(run, "decoding")->valuestring,
+      cJSON_GetObjectItem(run, "prompt_template")->valuestring);
+  lx_strbuf_printf(
+      b,
+      "\nIntervals at %.0f%%: accuracies use the cluster-robust standard error (questions "
+      "sharing an image or video); BLEU-4, CIDEr-D and MME scores use %g bootstrap "
+      "resamples (seed %g).\n",
+      100 * (1 - lx_rm_num(model, "alpha")), lx_rm_num(model, "resamples"),
+      lx_rm_num(model, "seed"));
+  cJSON_ArrayForEach(t, cJSON_GetObjectItem(model, "tasks")) {
+    const char *task = t->valuestring, *scorer = "";
+    cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+      const cJSON *tj = lx_rm_task(run, task);
+      if (tj) scorer = cJSON_GetObjectItem(tj, "scorer")->valuestring;
+    }
+    lx_strbuf_printf(b, "\n## %s\n\n", task);
+    int nm;
+    const char *const *metrics = lx_rm_metrics(scorer, &nm);
+    if (!strcmp(scorer, "caption")) {
+      md_table_head(b, model, "metric");
+      for (int k = 0; k < nm; k++) md_row(b, model, task, metrics[k], "", metrics[k], false);
+      continue;
+    }
+    bool counts = !strcmp(scorer, "open-vqa") || !strcmp(scorer, "mme");
+    const char *metric = !strcmp(scorer, "mme") ? "score" : "accuracy";
+    md_table_head(b, model, !strcmp(scorer, "mme") ? "subtask (score)" : "category");
+    cJSON *cats = lx_rm_categories(model, task, metric);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cats)
+        md_row(b, model, task, c->valuestring, c->valuestring, metric, counts);
+    cJSON_Delete(cats);
+    md_row(b, model, task, "**overall accuracy**", "", "accuracy", counts);
+    if (!strcmp(scorer, "mme")) {
+      lx_strbuf_puts(b, "| **Perception / Cognition** |");
+      cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+        const cJSON *agg = cJSON_GetObjectItem(lx_rm_task(run, task), "aggregate");
+        const cJSON *p = cJSON_GetObjectItem(agg, "Perception"),
+                    *q = cJSON_GetObjectItem(agg, "Cognition");
+        if (cJSON_IsNumber(p) && cJSON_IsNumber(q))
+          lx_strbuf_printf(b, " %.2f / %.2f |", p->valuedouble, q->valuedouble);
+        else
+          lx_strbuf_puts(b, " incomplete |");
+      }
+      lx_strbuf_puts(b, "\n");
+    }
+  }
+  md_differences(b, model);
+}
