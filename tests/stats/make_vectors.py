@@ -146,6 +146,96 @@ def paired_resampling_cases():
     return out
 
 
+def kappa_cases():
+    from sklearn.metrics import cohen_kappa_score
+    out = []
+    for n, agree in ((40, 0.5), (300, 0.8), (25, 0.2)):
+        a = rng.integers(0, 4, n)
+        b = np.where(rng.random(n) < agree, a, np.clip(a + rng.integers(-2, 3, n), 0, 3))
+        out.append({"a": [int(x) for x in a], "b": [int(x) for x in b],
+                    **{w or "none": float(cohen_kappa_score(a, b, labels=list(range(4)), weights=w))
+                       for w in (None, "linear", "quadratic")}})
+    return out
+
+
+def fleiss_cases():
+    from statsmodels.stats.inter_rater import fleiss_kappa
+    out = []
+    for n, raters in ((20, 3), (60, 5)):
+        truth = rng.integers(0, 4, n)
+        table = np.zeros((n, 4))
+        for i in range(n):
+            for _ in range(raters):
+                table[i, truth[i] if rng.random() < 0.7 else rng.integers(0, 4)] += 1
+        out.append({"counts": [floats(r) for r in table], "kappa": float(fleiss_kappa(table, method="fleiss"))})
+    return out
+
+
+def krippendorff_alpha(data, k, metric):
+    """Krippendorff's alpha written from its definition with pairable values (not the coincidence
+    matrix lynxeval uses): D_o over pairs within units weighted 1/(m_u - 1), D_e over all pairs."""
+    units = [[v for v in col if v is not None] for col in zip(*data)]
+    units = [u for u in units if len(u) >= 2]
+    values = [v for u in units for v in u]
+    n = len(values)
+    counts = [values.count(c) for c in range(k)]
+
+    def delta(c, d):
+        if metric == "nominal":
+            return float(c != d)
+        if metric == "interval":
+            return float((c - d) ** 2)
+        lo, hi = min(c, d), max(c, d)
+        return (sum(counts[lo:hi + 1]) - (counts[c] + counts[d]) / 2) ** 2
+
+    d_o = sum(delta(u[x], u[y]) / (len(u) - 1) for u in units for x in range(len(u)) for y in range(len(u)) if x != y) / n
+    d_e = sum(delta(values[x], values[y]) for x in range(n) for y in range(n) if x != y) / (n * (n - 1))
+    return 1 - d_o / d_e
+
+
+def alpha_cases():
+    out = []
+    # Krippendorff (2011)'s worked example: 4 coders, 12 units, values 1..5 (here 0..4)
+    published = [[1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+                 [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+                 [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+                 [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None]]
+    published = [[None if v is None else v - 1 for v in row] for row in published]
+    cases = [("published", published, 5)]
+    for raters, n in ((3, 30), (4, 80)):
+        truth = rng.integers(0, 4, n)
+        data = [[None if rng.random() < 0.15 else int(np.clip(t + rng.integers(-1, 2), 0, 3)) for t in truth]
+                for _ in range(raters)]
+        cases.append(("generated", data, 4))
+    for name, data, k in cases:
+        out.append({"name": name, "k": k, "ratings": [[-1 if v is None else v for v in row] for row in data],
+                    **{m: krippendorff_alpha(data, k, m) for m in ("nominal", "ordinal", "interval")}})
+    return out
+
+
+def bradley_terry_cases():
+    out = []
+    for m, n in ((3, 60), (5, 400)):
+        true = rng.normal(0, 1, m)
+        prefs = []
+        for _ in range(n):
+            i, j = rng.choice(m, 2, replace=False)
+            p = 1 / (1 + np.exp(true[j] - true[i]))
+            u = rng.random()
+            outcome = 0.5 if abs(u - p) < 0.05 else float(u < p)
+            prefs.append((int(i), int(j), outcome))
+        # Bradley-Terry as a binomial GLM on x = e_i - e_j (the last system as the reference)
+        X = np.zeros((n, m))
+        for r, (i, j, _) in enumerate(prefs):
+            X[r, i], X[r, j] = 1, -1
+        y = np.array([o for _, _, o in prefs])
+        fit = sm.GLM(y, X[:, :-1], family=sm.families.Binomial()).fit(tol=1e-14, maxiter=500)
+        beta = np.append(fit.params, 0.0)
+        beta -= beta.mean()
+        out.append({"m": m, "preferences": [[i, j, o] for i, j, o in prefs], "log_strength": floats(beta)})
+    return out
+
+
 def main():
     vectors = {
         "about": f"scipy {scipy.__version__}, statsmodels {statsmodels.__version__}, numpy {np.__version__}; "
@@ -158,6 +248,10 @@ def main():
         "power": power_cases(),
         "bootstrap": bootstrap_cases(),
         "paired_resampling": paired_resampling_cases(),
+        "cohen": kappa_cases(),
+        "fleiss": fleiss_cases(),
+        "krippendorff": alpha_cases(),
+        "bradley_terry": bradley_terry_cases(),
     }
     with open(os.path.join(HERE, "vectors.json"), "w") as f:
         json.dump(vectors, f)

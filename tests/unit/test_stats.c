@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/agreement.h"
 #include "reports/stats.h"
 #include "testutil.h"
 
@@ -214,6 +215,111 @@ START_TEST(paired_resampling) {
 }
 END_TEST
 
+static int *ints(const cJSON *a, size_t *n) {
+  *n = (size_t)cJSON_GetArraySize(a);
+  int *v = calloc(*n ? *n : 1, sizeof *v);
+  for (size_t i = 0; i < *n; i++) v[i] = cJSON_GetArrayItem(a, (int)i)->valueint;
+  return v;
+}
+
+START_TEST(cohen_and_fleiss_kappa) {
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(vectors, "cohen")) {
+    size_t n, m;
+    int *a = ints(cJSON_GetObjectItem(c, "a"), &n), *b = ints(cJSON_GetObjectItem(c, "b"), &m);
+    close_to(lx_cohen_kappa(a, b, n, 4, LX_KAPPA_NONE), num(c, "none"), CLOSED_FORM_TOLERANCE,
+             "kappa");
+    close_to(lx_cohen_kappa(a, b, n, 4, LX_KAPPA_LINEAR), num(c, "linear"), CLOSED_FORM_TOLERANCE,
+             "linear kappa");
+    close_to(lx_cohen_kappa(a, b, n, 4, LX_KAPPA_QUADRATIC), num(c, "quadratic"),
+             CLOSED_FORM_TOLERANCE, "quadratic kappa");
+    free(a);
+    free(b);
+  }
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(vectors, "fleiss")) {
+    const cJSON *rows = cJSON_GetObjectItem(c, "counts");
+    size_t n = (size_t)cJSON_GetArraySize(rows), k;
+    double *counts = calloc(n * 4, sizeof *counts);
+    for (size_t i = 0; i < n; i++) {
+      double *r = doubles(cJSON_GetArrayItem(rows, (int)i), &k);
+      memcpy(counts + 4 * i, r, 4 * sizeof *r);
+      free(r);
+    }
+    close_to(lx_fleiss_kappa(counts, n, 4), num(c, "kappa"), CLOSED_FORM_TOLERANCE, "fleiss kappa");
+    free(counts);
+  }
+}
+END_TEST
+
+START_TEST(krippendorff_alpha) {
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(vectors, "krippendorff")) {
+    const cJSON *rows = cJSON_GetObjectItem(c, "ratings");
+    size_t raters = (size_t)cJSON_GetArraySize(rows), n;
+    int k = (int)num(c, "k");
+    int *first = ints(cJSON_GetArrayItem(rows, 0), &n);
+    int *all = calloc(raters * n, sizeof *all);
+    for (size_t r = 0; r < raters; r++) {
+      size_t m;
+      int *row = ints(cJSON_GetArrayItem(rows, (int)r), &m);
+      memcpy(all + r * n, row, n * sizeof *row);
+      free(row);
+    }
+    const char *names[3] = {"nominal", "ordinal", "interval"};
+    lx_alpha_metric metrics[3] = {LX_ALPHA_NOMINAL, LX_ALPHA_ORDINAL, LX_ALPHA_INTERVAL};
+    for (int m = 0; m < 3; m++)
+      close_to(lx_krippendorff_alpha(all, raters, n, k, metrics[m]), num(c, names[m]),
+               CLOSED_FORM_TOLERANCE, names[m]);
+    if (!strcmp(cJSON_GetObjectItem(c, "name")->valuestring, "published")) {
+      /* Krippendorff (2011)'s own results for his example, to the 3 decimals published */
+      close_to(lx_krippendorff_alpha(all, raters, n, k, LX_ALPHA_NOMINAL), 0.743, 5e-4,
+               "published nominal");
+      close_to(lx_krippendorff_alpha(all, raters, n, k, LX_ALPHA_ORDINAL), 0.815, 5e-4,
+               "published ordinal");
+      close_to(lx_krippendorff_alpha(all, raters, n, k, LX_ALPHA_INTERVAL), 0.849, 5e-4,
+               "published interval");
+    }
+    free(first);
+    free(all);
+  }
+}
+END_TEST
+
+START_TEST(bradley_terry) {
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(vectors, "bradley_terry")) {
+    const cJSON *prefs = cJSON_GetObjectItem(c, "preferences");
+    size_t n = (size_t)cJSON_GetArraySize(prefs), k;
+    int m = (int)num(c, "m");
+    lx_preference *p = calloc(n, sizeof *p);
+    for (size_t i = 0; i < n; i++) {
+      const cJSON *x = cJSON_GetArrayItem(prefs, (int)i);
+      p[i] = (lx_preference){cJSON_GetArrayItem(x, 0)->valueint, cJSON_GetArrayItem(x, 1)->valueint,
+                             cJSON_GetArrayItem(x, 2)->valuedouble};
+    }
+    double *ls = calloc((size_t)m, sizeof *ls),
+           *want = doubles(cJSON_GetObjectItem(c, "log_strength"), &k);
+    ck_assert_int_gt(lx_bradley_terry(p, n, m, ls), 0);
+    for (int i = 0; i < m; i++) close_to(ls[i], want[i], 1e-7, "log strength (iterative fits)");
+    lx_interval *iv = calloc((size_t)m, sizeof *iv);
+    double *elo = calloc((size_t)m, sizeof *elo);
+    lx_bradley_terry_elo(ls, m, elo);
+    lx_bradley_terry_intervals(p, n, m, 500, 3, 0.05, iv);
+    for (int i = 0; i < m; i++)
+      ck_assert_msg(iv[i].low <= elo[i] && elo[i] <= iv[i].high, "Elo %g outside [%g, %g]", elo[i],
+                    iv[i].low, iv[i].high);
+    printf("  Bradley-Terry, %d systems, %zu judgements: Elo", m, n);
+    for (int i = 0; i < m; i++) printf(" %.0f [%.0f, %.0f]", elo[i], iv[i].low, iv[i].high);
+    printf("\n");
+    free(p);
+    free(ls);
+    free(want);
+    free(iv);
+    free(elo);
+  }
+}
+END_TEST
+
 int main(void) {
   const char *dir = getenv("LX_STATS_DIR");
   if (!dir) {
@@ -233,6 +339,9 @@ int main(void) {
   tcase_add_test(tc, power_analysis);
   tcase_add_test(tc, bootstrap_intervals);
   tcase_add_test(tc, paired_resampling);
+  tcase_add_test(tc, cohen_and_fleiss_kappa);
+  tcase_add_test(tc, krippendorff_alpha);
+  tcase_add_test(tc, bradley_terry);
   suite_add_tcase(s, tc);
   int status = tu_run_suite(s, 1);
   cJSON_Delete(vectors);
