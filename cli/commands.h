@@ -16,5 +16,6 @@ extern const cli_command cmd_judge;
 extern const cli_command cmd_compare;
 extern const cli_command cmd_power;
 extern const cli_command cmd_report;
+extern const cli_command cmd_human;
 
 #endif

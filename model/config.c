@@ -228,6 +228,12 @@ static int parse(const cJSON *root, const char *file, lx_config *c, lx_error *er
   return LX_OK;
 }
 
+int lx_config_from_json(const cJSON *root, const char *origin, lx_config *cfg, lx_error *err) {
+  memset(cfg, 0, sizeof *cfg);
+  if (!cJSON_IsObject(root)) return lx_errorf(err, "%s: the config is not a JSON object", origin);
+  return parse(root, origin, cfg, err);
+}
+
 int lx_config_load(const char *path, lx_config *cfg, lx_error *err) {
   memset(cfg, 0, sizeof *cfg);
   char *text;

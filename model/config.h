@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include <cJSON.h>
+
 #include "common/error.h"
 
 #define LX_CONFIG_FORMAT         "lynxeval-model"
@@ -100,6 +102,9 @@ typedef struct lx_config {
 
 /* Reads and validates `path` (a config.json). */
 int lx_config_load(const char *path, lx_config *cfg, lx_error *err);
+/* Validates an already parsed config (a run's fingerprint keeps the whole config.json); origin
+ * names it in messages. */
+int lx_config_from_json(const cJSON *root, const char *origin, lx_config *cfg, lx_error *err);
 /* Reads and validates the config.json of a model directory. */
 int lx_config_load_dir(const char *model_dir, lx_config *cfg, lx_error *err);
 
