@@ -189,10 +189,24 @@ int lx_run_task_names(const char *run_dir, char ***names, size_t *n, lx_error *e
   struct dirent *e;
   while ((e = readdir(d))) {
     if (e->d_name[0] == '.') continue;
-    char *task_dir = lx_path_join(run_dir, e->d_name),
-         *scores = lx_path_join(task_dir, "scores.jsonl");
+    char *task_dir = lx_path_join(run_dir, e->d_name);
+    char *scores = lx_path_join(task_dir, "scores.jsonl");
+    char *fp_path = lx_path_join(task_dir, "fingerprint.json");
     struct stat st;
-    if (stat(scores, &st) == 0 && S_ISREG(st.st_mode)) {
+    cJSON *fp = NULL;
+    lx_error ignored;
+    bool automatic =
+        false; /* tasks only people or a judge score are left to lynxeval human/judge */
+    if (stat(scores, &st) == 0 && S_ISREG(st.st_mode) &&
+        lx_json_read_file(fp_path, 1u << 26, &fp, NULL, &ignored) == LX_OK) {
+      const cJSON *sc = cJSON_GetObjectItem(cJSON_GetObjectItem(fp, "task"), "scorer");
+      lx_scorer_kind kind;
+      automatic =
+          cJSON_IsString(sc) && lx_scorer_parse(sc->valuestring, &kind) && kind != LX_SCORER_NONE;
+    }
+    cJSON_Delete(fp);
+    free(fp_path);
+    if (automatic) {
       *names = lx_xrealloc_array(*names, *n + 1, sizeof **names);
       (*names)[(*n)++] = lx_xstrdup(e->d_name);
     }

@@ -31,7 +31,8 @@ typedef struct lx_task_scores {
 int lx_task_scores_load(const char *run_dir, const char *task, lx_task_scores *out, lx_error *err);
 void lx_task_scores_free(lx_task_scores *t);
 
-/* The tasks with scores in a run directory, sorted by name (heap strings in a heap array). */
+/* The tasks of a run directory with automatic scores (not OwlEval or LLaVA-Bench, which people or
+ * a judge score), sorted by name (heap strings in a heap array). */
 int lx_run_task_names(const char *run_dir, char ***names, size_t *n, lx_error *err);
 
 #endif

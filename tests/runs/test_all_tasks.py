@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""Every task end to end on the tiny model, with small datasets in each benchmark's own layout:
+VQAv2, COCO captions, MME (its release layout, all 14 subtasks), OwlEval and LLaVA-Bench, in one
+`lynxeval run` over a data root holding a folder per dataset. Each task's export in its
+benchmark's results format is scored again with `lynxeval score`, which must give the run's own
+aggregate; the report of the run (captions and MME tables, the MME radar) renders in headless
+chromium.
+
+usage: test_all_tasks.py LYNXEVAL MODEL_DIR SOURCE_DIR
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
+IMAGES = os.path.join(src, "tests", "image", "inputs")
+PICTURES = ["chelsea.png", "rocket.jpg", "grace_hopper.jpg", "palette_color.png", "png-50x30.png",
+            "jpeg-gray-211x307.jpg"]
+MME_SUBTASKS = ["existence", "count", "position", "color", "posters", "celebrity", "scene", "landmark",
+                "artwork", "OCR", "commonsense_reasoning", "numerical_calculation", "text_translation",
+                "code_reasoning"]
+failures = 0
+
+
+def check(name, ok, detail=""):
+    global failures
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
+    failures += not ok
+
+
+def lx(*args):
+    return subprocess.run([lynxeval, *args], capture_output=True, text=True)
+
+
+def link(src_name, dst):
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    os.symlink(os.path.join(IMAGES, src_name), dst)
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def make_data(root):
+    # VQAv2: official file names, images under val2014/
+    d = os.path.join(root, "vqav2-val")
+    questions, annotations = [], []
+    for i in range(8):
+        image_id = 100 + i % 4
+        link(PICTURES[i % 4], os.path.join(d, "val2014", f"COCO_val2014_{image_id:012d}.jpg")) if i < 4 else None
+        questions.append({"question_id": 1000 + i, "image_id": image_id, "question": f"What is shown {i}?"})
+        answers = ["cat", "cat", "a cat", "dog", "cat", "cat", "kitten", "cat", "cat", "cat"] if i % 2 else ["2"] * 10
+        annotations.append({"question_id": 1000 + i, "image_id": image_id, "question_type": "what is",
+                            "answer_type": "other" if i % 2 else "number",
+                            "answers": [{"answer": a, "answer_confidence": "yes", "answer_id": k + 1}
+                                        for k, a in enumerate(answers)]})
+    write(os.path.join(d, "v2_OpenEnded_mscoco_val2014_questions.json"),
+          json.dumps({"data_subtype": "val2014", "questions": questions}))
+    write(os.path.join(d, "v2_mscoco_val2014_annotations.json"), json.dumps({"annotations": annotations}))
+    # COCO captions (Karpathy test file name), images under val2014/
+    d = os.path.join(root, "coco-karpathy-test")
+    images, anns = [], []
+    for i, pic in enumerate(PICTURES):
+        name = f"COCO_val2014_{200 + i:012d}.jpg"
+        link(pic, os.path.join(d, "val2014", name))
+        images.append({"id": 200 + i, "file_name": name})
+        for k, cap in enumerate(["a picture of something", "an image with colours", "a photo"]):
+            anns.append({"image_id": 200 + i, "id": 10 * i + k, "caption": cap})
+    write(os.path.join(d, "coco_karpathy_test_gt.json"), json.dumps({"images": images, "annotations": anns}))
+    # MME release layout: two images per subtask, posters split into images/ + questions_answers_YN/
+    d = os.path.join(root, "mme")
+    for s, sub in enumerate(MME_SUBTASKS):
+        split = sub in ("posters", "celebrity", "scene", "landmark", "artwork")
+        for k in range(2):
+            stem = f"{sub}_{k}"
+            link(PICTURES[(s + k) % len(PICTURES)], os.path.join(d, sub, "images" if split else "", stem + ".jpg"))
+            write(os.path.join(d, sub, "questions_answers_YN" if split else "", stem + ".txt"),
+                  f"Is there a {sub} here? Please answer yes or no.\tYes\nIs there no {sub} here? Please answer yes or no.\tNo\n")
+    # OwlEval
+    d = os.path.join(root, "owleval")
+    rows = []
+    for i, pic in enumerate(PICTURES[:3]):
+        link(pic, os.path.join(d, "cases", f"{i + 1}.jpg"))
+        rows.append({"image": f"{i + 1}.jpg", "question_id": i + 1, "question": "Write a story about this image.", "ability": "G"})
+    write(os.path.join(d, "questions.jsonl"), "".join(json.dumps(r) + "\n" for r in rows))
+    # LLaVA-Bench (In-the-Wild)
+    d = os.path.join(root, "llava-bench-in-the-wild")
+    q, a, c = [], [], []
+    for i, pic in enumerate(PICTURES[:2]):
+        link(pic, os.path.join(d, "images", f"{i:03d}.jpg"))
+        q.append({"question_id": i, "image": f"{i:03d}.jpg", "text": "Describe the image in detail.", "category": "detail"})
+        a.append({"question_id": i, "text": "A detailed description."})
+        c.append({"image": f"{i:03d}.jpg", "caption": "an image"})
+    for name, rows in (("questions.jsonl", q), ("answers_gpt4.jsonl", a), ("context.jsonl", c)):
+        write(os.path.join(d, name), "".join(json.dumps(r) + "\n" for r in rows))
+
+
+tmp = tempfile.mkdtemp()
+try:
+    root = os.path.join(tmp, "data")
+    make_data(root)
+    out = os.path.join(tmp, "run")
+    p = lx("run", "vqav2,coco-caption,mme,owleval,llava-bench", "--model", model, "--data", root, "--out", out,
+           "--max-new-tokens", "6")
+    check("one run of five tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
+    print("    " + "\n    ".join(p.stdout.splitlines()))
+    agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in ("vqav2", "coco-caption", "mme", "owleval", "llava-bench")
+           if os.path.exists(os.path.join(out, t, "aggregate.json"))}
+    check("item counts: 8 VQA questions, 6 images, 56 MME questions, 3 + 2 open answers",
+          agg.get("vqav2", {}).get("questions") == 8 and agg.get("coco-caption", {}).get("images") == 6
+          and sum(s["questions"] for s in agg.get("mme", {}).get("subtasks", {}).values()) == 56
+          and agg.get("mme", {}).get("Perception") is not None and agg.get("owleval", {}).get("answers") == 3
+          and agg.get("llava-bench", {}).get("answers") == 2, json.dumps(agg)[:500])
+
+    # each export, scored again by lynxeval score, gives the run's own numbers
+    vq = os.path.join(root, "vqav2-val")
+    p = lx("score", "vqa", "--questions", os.path.join(vq, "v2_OpenEnded_mscoco_val2014_questions.json"),
+           "--annotations", os.path.join(vq, "v2_mscoco_val2014_annotations.json"),
+           "--results", os.path.join(out, "vqav2", "results.json"))
+    check("vqav2: results.json rescored equals the run's aggregate", p.returncode == 0 and json.loads(p.stdout) == agg["vqav2"], p.stderr)
+    p = lx("score", "caption", "--annotations", os.path.join(root, "coco-karpathy-test", "coco_karpathy_test_gt.json"),
+           "--results", os.path.join(out, "coco-caption", "results.json"))
+    check("coco-caption: results.json rescored equals the run's aggregate",
+          p.returncode == 0 and json.loads(p.stdout)["CIDEr"] == agg["coco-caption"]["CIDEr"]
+          and json.loads(p.stdout)["Bleu_4"] == agg["coco-caption"]["Bleu_4"], p.stderr)
+    p = lx("score", "mme", "--dir", os.path.join(out, "mme", "results"))
+    check("mme: results/ rescored equals the run's aggregate",
+          p.returncode == 0 and json.loads(p.stdout)["Perception"] == agg["mme"]["Perception"]
+          and json.loads(p.stdout)["subtasks"] == agg["mme"]["subtasks"], p.stderr)
+    answers = [json.loads(l) for l in open(os.path.join(out, "llava-bench", "answers.jsonl"))]
+    check("llava-bench: answers.jsonl in LLaVA's answer format", len(answers) == 2 and {"question_id", "text"} <= set(answers[0]))
+
+    # the report: caption and MME tables, the radar, rendered by chromium
+    html = os.path.join(tmp, "report.html")
+    p = lx("report", out, "--out", html)
+    md = lx("report", out, "--out", os.path.join(tmp, "report.md"))
+    text = open(os.path.join(tmp, "report.md")).read() if md.returncode == 0 else ""
+    check("report: caption metrics with intervals, MME subtask scores and totals",
+          p.returncode == 0 and "| Bleu_4 |" in text and "| CIDEr |" in text and "| existence |" in text
+          and "**Perception / Cognition**" in text, p.stderr + text[:300])
+    chromium = shutil.which("chromium")
+    if chromium:
+        dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + html],
+                             capture_output=True, text=True, timeout=120).stdout
+        check("report: the MME radar renders (14 axes)", dom.count("<svg") >= 2 and "MME subtask scores" in dom)
+finally:
+    shutil.rmtree(tmp)
+
+print(f"{failures} failures")
+sys.exit(1 if failures else 0)
