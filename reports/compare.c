@@ -100,12 +100,7 @@ static double bleu4(const lx_bleu_counts *c, const size_t *items, const size_t *
   for (size_t j = 0; j < n; j++) {
     size_t i = items[idx ? idx[j] : j];
     const lx_bleu_counts *x = swap && swap[j] ? &other[i] : &c[i];
-    for (int k = 0; k < LX_BLEU_MAX_N; k++) {
-      sum.matches[k] += x->matches[k];
-      sum.guesses[k] += x->guesses[k];
-    }
-    sum.hyp_len += x->hyp_len;
-    sum.ref_len += x->ref_len;
+    lx_bleu_counts_add(&sum, x);
   }
   double b[LX_BLEU_MAX_N];
   lx_bleu_from_counts(&sum, b);

@@ -77,12 +77,7 @@ static double corpus_stat(const size_t *idx, size_t n, void *vctx) {
   lx_bleu_counts sum = {{0}, {0}, 0, 0};
   for (size_t j = 0; j < n; j++) {
     const lx_bleu_counts *x = &c->bleu[c->s->items[idx[j]]];
-    for (int k = 0; k < LX_BLEU_MAX_N; k++) {
-      sum.matches[k] += x->matches[k];
-      sum.guesses[k] += x->guesses[k];
-    }
-    sum.hyp_len += x->hyp_len;
-    sum.ref_len += x->ref_len;
+    lx_bleu_counts_add(&sum, x);
   }
   double b[LX_BLEU_MAX_N];
   lx_bleu_from_counts(&sum, b);

@@ -112,3 +112,12 @@ void lx_bleu(const lx_caption_item *items, size_t n, lx_bleu_result *out, double
 void lx_bleu_from_counts(const lx_bleu_counts *sum, double bleu[LX_BLEU_MAX_N]) {
   bleu_from_counts(sum->matches, sum->guesses, sum->hyp_len, sum->ref_len, bleu);
 }
+
+void lx_bleu_counts_add(lx_bleu_counts *sum, const lx_bleu_counts *x) {
+  for (int k = 0; k < LX_BLEU_MAX_N; k++) {
+    sum->matches[k] += x->matches[k];
+    sum->guesses[k] += x->guesses[k];
+  }
+  sum->hyp_len += x->hyp_len;
+  sum->ref_len += x->ref_len;
+}

@@ -31,6 +31,8 @@ typedef struct lx_bleu_counts {
 void lx_bleu(const lx_caption_item *items, size_t n, lx_bleu_result *out, double *per_item,
              lx_bleu_counts *counts);
 
+/* sum += x */
+void lx_bleu_counts_add(lx_bleu_counts *sum, const lx_bleu_counts *x);
 /* Corpus BLEU-1..4 of summed counts (what lx_bleu reports for the items summed). */
 void lx_bleu_from_counts(const lx_bleu_counts *sum, double bleu[LX_BLEU_MAX_N]);
 

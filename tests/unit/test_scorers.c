@@ -65,14 +65,7 @@ START_TEST(caption_metrics_match_pycocoevalcap) {
     lx_bleu_result bleu;
     lx_bleu_counts *counts = calloc(n ? n : 1, sizeof *counts), total = {{0}, {0}, 0, 0};
     lx_bleu(items, n, &bleu, bleu_items, counts);
-    for (size_t i = 0; i < n; i++) {
-      for (int k = 0; k < 4; k++) {
-        total.matches[k] += counts[i].matches[k];
-        total.guesses[k] += counts[i].guesses[k];
-      }
-      total.hyp_len += counts[i].hyp_len;
-      total.ref_len += counts[i].ref_len;
-    }
+    for (size_t i = 0; i < n; i++) lx_bleu_counts_add(&total, &counts[i]);
     double from_counts[4];
     lx_bleu_from_counts(&total, from_counts);
     for (int k = 0; k < 4; k++) ck_assert(from_counts[k] == bleu.bleu[k]); /* same sums, same order */
