@@ -161,7 +161,9 @@ static int run(int argc, char **argv) {
     lx_registry_free(&reg);
     return CLI_USAGE;
   }
-  int problems = check(d, &reg, data_dir, !no_media);
+  char *root = lx_dataset_root(data_dir, d); /* DIR/<dataset> when it exists, as run does */
+  int problems = check(d, &reg, root, !no_media);
+  free(root);
   printf("%s: %s\n", d->name, problems ? "problems found (see above)" : "complete");
   lx_registry_free(&reg);
   return problems ? CLI_FAIL : 0;
@@ -173,7 +175,8 @@ const cli_command cmd_datasets = {
     "datasets [list] | datasets show NAME | datasets check NAME --data DIR [--no-media]",
     "The registry (datasets.txt) names every dataset lynxeval runs, with its annotation files\n"
     "(and their sha256 where published), where the media come from, item counts, license and\n"
-    "citation. check reads DIR as the dataset's root: each annotation file must be there (and\n"
+    "citation. check reads DIR (or DIR/<dataset> if it exists, as run does) as the dataset's\n"
+    "root: each annotation file must be there (and\n"
     "match its registered size and digest), then every image or video the annotations name.\n"
     "Exit status 1 when anything is missing or differs.",
     run,

@@ -201,7 +201,7 @@ static int question_line(void *vctx, char *line, int number, const char *path, l
 
 int lx_mme_load(const char *data_dir, lx_items *items, lx_error *err) {
   static const char *const exts[] = {".jpg", ".png", ".jpeg", ".JPG", ".PNG"};
-  int rc = LX_OK;
+  int rc = LX_OK, found = 0;
   for (int s = 0; s < LX_MME_SUBTASKS && rc == LX_OK; s++) {
     const char *sub = lx_mme_subtask_names[s];
     char *sub_dir = lx_path_join(data_dir, sub);
@@ -210,8 +210,9 @@ int lx_mme_load(const char *data_dir, lx_items *items, lx_error *err) {
     const char *txt_dir = split ? qa_dir : sub_dir;
     size_t n;
     char **names = txt_files(txt_dir, &n);
-    if (n == 0)
+    if (n == 0 && is_dir(sub_dir)) /* a missing subtask folder is skipped, an empty one is not */
       rc = lx_errorf(err, "%s: no question files (.txt) for MME subtask %s", txt_dir, sub);
+    if (n) found++;
     for (size_t i = 0; i < n && rc == LX_OK; i++) {
       char stem[256];
       snprintf(stem, sizeof stem, "%.*s", (int)(strlen(names[i]) - 4), names[i]);
@@ -236,6 +237,9 @@ int lx_mme_load(const char *data_dir, lx_items *items, lx_error *err) {
     free(qa_dir);
     free(sub_dir);
   }
+  if (rc == LX_OK && found == 0)
+    rc = lx_errorf(err, "%s: none of the 14 MME subtask folders (existence/, ..., code_reasoning/)",
+                   data_dir);
   if (rc == LX_OK) rc = lx_items_index(items, "question", err);
   return rc;
 }

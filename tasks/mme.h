@@ -14,7 +14,8 @@
 
 /* Reads the released benchmark under data_dir: items with id "<subtask>/<image>#1" and "#2",
  * media "<subtask>/[images/]<image>", refs = {"Yes" or "No"}, category = subtask, in the order
- * of the subtask list and then of the file names. */
+ * of the subtask list and then of the file names. Subtask folders that do not exist are skipped
+ * (the scorer lists them as missing); at least one must. */
 int lx_mme_load(const char *data_dir, lx_items *items, lx_error *err);
 
 /* Reads a results directory into items (refs = the answer column, category = subtask) and

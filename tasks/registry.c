@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "common/fileio.h"
 
 #define REGISTRY_MAX_LINE 4096
 
@@ -179,4 +182,12 @@ const lx_dataset *lx_registry_find(const lx_registry *r, const char *name) {
   for (size_t i = 0; i < r->n; i++)
     if (!strcmp(r->v[i].name, name)) return &r->v[i];
   return NULL;
+}
+
+char *lx_dataset_root(const char *root, const lx_dataset *d) {
+  char *sub = lx_path_join(root, d->name);
+  struct stat st;
+  if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) return sub;
+  free(sub);
+  return lx_xstrdup(root);
 }

@@ -40,4 +40,8 @@ int lx_registry_builtin(lx_registry *out, lx_error *err);
 void lx_registry_free(lx_registry *r);
 const lx_dataset *lx_registry_find(const lx_registry *r, const char *name);
 
+/* Where a dataset's files are under a data root: ROOT/<dataset name> when that folder exists
+ * (several datasets under one root), else ROOT itself. Heap string. */
+char *lx_dataset_root(const char *root, const lx_dataset *d);
+
 #endif

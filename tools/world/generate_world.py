@@ -1,0 +1,539 @@
+#!/usr/bin/env python3
+"""The world: a small procedurally generated visual world for lynxeval's embedded default.
+
+Scenes are 112 x 112 pictures: a place (beach, forest, city, snow, desert, night), one to four
+shapes (circle, square, triangle, cross) in eight colours and two sizes, sometimes a sign with a
+printed word, sometimes an arrow; clips are 8 frames in which a shape moves, grows or stays. From
+each scene come questions in the Open-VQA categories and formats, five reference captions (COCO
+format), MME-style yes/no pairs (MME's release layout) and OwlEval-style open instructions.
+
+Everything is a pure function of the seed and the split: this file uses its own random number
+generator (splitmix64) and its own PNG writer (zlib at level 9), so the same seed gives
+byte-identical files on any machine with the same zlib. Only the Python standard library is used.
+
+usage: generate_world.py --split test --out DIR [--seed 2307]
+       (splits: train, val, test; the test split ships in datasets/world/test)
+"""
+import argparse
+import json
+import os
+import shutil
+import struct
+import zlib
+
+SEED = 2307  # the arXiv number of the Lynx paper
+SIZE = 112   # pixels; 8 x 8 patches of 14
+FRAMES = 8   # frames per clip
+
+# How much of each split to make: (image scenes, clips, caption scenes, MME images per subtask,
+# OwlEval items).
+SPLITS = {
+    "train": (6000, 1600, 3000, 150, 0),
+    "val": (150, 50, 60, 4, 0),
+    "test": (160, 60, 80, 10, 10),
+}
+SPLIT_SALT = {"train": 1, "val": 2, "test": 3}
+
+COLOURS = {
+    "red": (220, 40, 40), "green": (40, 170, 60), "blue": (40, 80, 220), "yellow": (240, 210, 40),
+    "purple": (150, 60, 190), "orange": (245, 140, 30), "white": (250, 250, 250), "black": (15, 15, 15),
+}
+SHAPES = ["circle", "square", "triangle", "cross"]
+PLACES = ["beach", "forest", "city", "snow", "desert", "night"]
+# colours a shape cannot have on a place (it would vanish into the background)
+HIDDEN = {"snow": {"white"}, "night": {"black", "blue"}, "desert": {"orange", "yellow"},
+          "forest": {"green"}, "beach": {"yellow"}, "city": set()}
+WORDS = ["stop", "open", "cat", "sun", "bus", "tree", "milk", "book", "fish", "star", "shop", "park",
+         "rain", "gold", "king", "door"]
+DIRECTIONS = ["up", "down", "left", "right"]
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
+
+# ---- deterministic randomness -------------------------------------------------------------------
+
+
+class Rng:
+    """splitmix64: the same numbers on every Python version and machine."""
+
+    def __init__(self, seed):
+        self.state = seed & 0xFFFFFFFFFFFFFFFF
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        return z ^ (z >> 31)
+
+    def below(self, n):
+        return self.next() % n
+
+    def between(self, lo, hi):  # inclusive
+        return lo + self.below(hi - lo + 1)
+
+    def choice(self, seq):
+        return seq[self.below(len(seq))]
+
+    def chance(self, p):
+        return self.next() < p * 2.0 ** 64
+
+    def shuffle(self, seq):
+        for i in range(len(seq) - 1, 0, -1):
+            j = self.below(i + 1)
+            seq[i], seq[j] = seq[j], seq[i]
+        return seq
+
+    def sample(self, seq, k):
+        return self.shuffle(list(seq))[:k]
+
+
+# ---- pictures -------------------------------------------------------------------------------------
+
+# A 5 x 7 bitmap font for the letters the words use: each row a 5-bit mask, top row first.
+FONT = {
+    "a": [14, 17, 17, 31, 17, 17, 17], "b": [30, 17, 17, 30, 17, 17, 30], "c": [14, 17, 16, 16, 16, 17, 14],
+    "d": [30, 17, 17, 17, 17, 17, 30], "e": [31, 16, 16, 30, 16, 16, 31], "f": [31, 16, 16, 30, 16, 16, 16],
+    "g": [14, 17, 16, 23, 17, 17, 15], "h": [17, 17, 17, 31, 17, 17, 17], "i": [14, 4, 4, 4, 4, 4, 14],
+    "k": [17, 18, 20, 24, 20, 18, 17], "l": [16, 16, 16, 16, 16, 16, 31], "m": [17, 27, 21, 21, 17, 17, 17],
+    "n": [17, 25, 21, 19, 17, 17, 17], "o": [14, 17, 17, 17, 17, 17, 14], "p": [30, 17, 17, 30, 16, 16, 16],
+    "r": [30, 17, 17, 30, 20, 18, 17], "s": [15, 16, 16, 14, 1, 1, 30], "t": [31, 4, 4, 4, 4, 4, 4],
+    "u": [17, 17, 17, 17, 17, 17, 14], "y": [17, 17, 10, 4, 4, 4, 4],
+}
+
+
+class Canvas:
+    def __init__(self, size=SIZE):
+        self.w = self.h = size
+        self.px = bytearray(size * size * 3)
+
+    def put(self, x, y, c):
+        if 0 <= x < self.w and 0 <= y < self.h:
+            i = (y * self.w + x) * 3
+            self.px[i:i + 3] = bytes(c)
+
+    def rect(self, x0, y0, x1, y1, c):
+        for y in range(max(0, y0), min(self.h, y1)):
+            row = bytes(c) * (min(self.w, x1) - max(0, x0))
+            i = (y * self.w + max(0, x0)) * 3
+            self.px[i:i + len(row)] = row
+
+    def circle(self, cx, cy, r, c):
+        for y in range(cy - r, cy + r + 1):
+            for x in range(cx - r, cx + r + 1):
+                if (x - cx) ** 2 + (y - cy) ** 2 <= r * r:
+                    self.put(x, y, c)
+
+    def triangle(self, cx, cy, r, c):
+        for y in range(cy - r, cy + r + 1):
+            half = (y - (cy - r)) // 2
+            for x in range(cx - half, cx + half + 1):
+                self.put(x, y, c)
+
+    def cross(self, cx, cy, r, c):
+        t = max(2, r // 3)
+        self.rect(cx - r, cy - t, cx + r + 1, cy + t + 1, c)
+        self.rect(cx - t, cy - r, cx + t + 1, cy + r + 1, c)
+
+    def shape(self, kind, cx, cy, r, c):
+        if kind == "circle":
+            self.circle(cx, cy, r, c)
+        elif kind == "square":
+            self.rect(cx - r, cy - r, cx + r + 1, cy + r + 1, c)
+        elif kind == "triangle":
+            self.triangle(cx, cy, r, c)
+        else:
+            self.cross(cx, cy, r, c)
+
+    def text(self, x, y, word, scale, c):
+        for k, ch in enumerate(word):
+            for row, bits in enumerate(FONT[ch]):
+                for col in range(5):
+                    if bits >> (4 - col) & 1:
+                        self.rect(x + (k * 6 + col) * scale, y + row * scale,
+                                  x + (k * 6 + col + 1) * scale, y + (row + 1) * scale, c)
+
+    def arrow(self, cx, cy, direction, c):
+        shaft = {"up": (cx - 2, cy - 6, cx + 3, cy + 12), "down": (cx - 2, cy - 12, cx + 3, cy + 6),
+                 "left": (cx - 6, cy - 2, cx + 12, cy + 3), "right": (cx - 12, cy - 2, cx + 6, cy + 3)}
+        self.rect(*shaft[direction], c)
+        for k in range(9):  # the head, 9 rows from its tip
+            for s in range(-k, k + 1):
+                dx, dy = {"up": (s, k), "down": (s, -k), "left": (k, s), "right": (-k, s)}[direction]
+                tip = {"up": (cx, cy - 14), "down": (cx, cy + 14), "left": (cx - 14, cy), "right": (cx + 14, cy)}[direction]
+                self.put(tip[0] + dx, tip[1] + dy, c)
+
+    def png(self):
+        raw = b"".join(b"\0" + bytes(self.px[y * self.w * 3:(y + 1) * self.w * 3]) for y in range(self.h))
+
+        def chunk(kind, data):
+            return (struct.pack(">I", len(data)) + kind + data
+                    + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", self.w, self.h, 8, 2, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def background(canvas, place, rng):
+    s = canvas.w
+    if place == "beach":
+        canvas.rect(0, 0, s, s * 5 // 10, (120, 190, 240))
+        canvas.rect(0, s * 5 // 10, s, s * 6 // 10, (30, 110, 190))
+        canvas.rect(0, s * 6 // 10, s, s, (235, 215, 160))
+    elif place == "forest":
+        canvas.rect(0, 0, s, s, (25, 95, 40))
+        for x in range(4, s, 18):
+            canvas.rect(x, 0, x + 5, s, (90, 60, 30))
+    elif place == "city":
+        canvas.rect(0, 0, s, s, (150, 150, 155))
+        for x in range(0, s, 22):
+            top = 8 + (x * 7 % 30)
+            canvas.rect(x + 2, top, x + 18, s, (95, 95, 105))
+    elif place == "snow":
+        canvas.rect(0, 0, s, s, (232, 238, 245))
+        canvas.rect(0, s * 7 // 10, s, s, (205, 215, 228))
+    elif place == "desert":
+        canvas.rect(0, 0, s, s * 4 // 10, (250, 225, 170))
+        canvas.rect(0, s * 4 // 10, s, s, (215, 160, 90))
+    else:  # night
+        canvas.rect(0, 0, s, s, (15, 20, 60))
+        for _ in range(30):
+            canvas.put(rng.below(s), rng.below(s), (255, 255, 230))
+
+
+# ---- scenes ---------------------------------------------------------------------------------------
+
+CELLS = [(x, y) for y in (24, 56, 88) for x in (22, 56, 90)]  # a 3 x 3 grid of object centres
+
+
+def new_scene(rng, want_sign=False, want_arrow=False, count_shape=None, count=None):
+    place = rng.choice(PLACES)
+    colours = [c for c in COLOURS if c not in HIDDEN[place]]
+    cells = rng.shuffle(list(CELLS))
+    objects = []
+    if count_shape:
+        for _ in range(count):
+            objects.append({"shape": count_shape, "colour": rng.choice(colours)})
+        for _ in range(rng.below(2)):
+            objects.append({"shape": rng.choice([s for s in SHAPES if s != count_shape]), "colour": rng.choice(colours)})
+    else:
+        for _ in range(rng.between(1, 3)):
+            objects.append({"shape": rng.choice(SHAPES), "colour": rng.choice(colours)})
+    sign = rng.choice(WORDS) if want_sign else None
+    arrow = rng.choice(DIRECTIONS) if want_arrow else None
+    if sign:  # the sign takes the top row of cells
+        cells = [c for c in cells if c[1] != 24]
+    if arrow:
+        cells = [c for c in cells if c != (56, 56)]
+    for o, (x, y) in zip(objects, cells):
+        o["x"], o["y"] = x + rng.between(-3, 3), y + rng.between(-3, 3)
+        o["size"] = rng.choice(["small", "large"])
+    return {"place": place, "objects": objects[:len(cells)], "sign": sign, "arrow": arrow}
+
+
+def radius(o):
+    return 7 if o["size"] == "small" else 11
+
+
+def draw(scene, rng):
+    c = Canvas()
+    background(c, scene["place"], rng)
+    if scene["sign"]:
+        w = len(scene["sign"]) * 12 + 6
+        x0 = (SIZE - w) // 2
+        c.rect(x0, 4, x0 + w, 4 + 20, (255, 255, 255))
+        c.rect(x0, 24, x0 + w, 26, (60, 60, 60))
+        c.text(x0 + 4, 7, scene["sign"], 2, (10, 10, 10))
+    if scene["arrow"]:
+        c.arrow(56, 56, scene["arrow"], (255, 255, 255) if scene["place"] != "snow" else (20, 20, 20))
+    for o in scene["objects"]:
+        c.shape(o["shape"], o["x"], o["y"], radius(o), COLOURS[o["colour"]])
+    return c
+
+
+def article(word):
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def plural(shape, n):
+    return shape if n == 1 else shape + "es" if shape == "cross" else shape + "s"
+
+
+def describe_objects(objects):
+    groups = {}
+    for o in objects:
+        groups.setdefault((o["colour"], o["shape"]), 0)
+        groups[(o["colour"], o["shape"])] += 1
+    parts = [(article(colour) if n == 1 else NUMBER_WORDS[n]) + f" {colour} {plural(shape, n)}"
+             for (colour, shape), n in groups.items()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+# ---- questions --------------------------------------------------------------------------------------
+
+
+def unique(objects, key, value):
+    return [o for o in objects if o[key] == value]
+
+
+def image_questions(scene, rng, counted=None):
+    """(class, question, answer) triples the scene can answer unambiguously. counted: the shape a
+    counting scene was made for (Counting questions are asked only there, so counts spread over
+    1-4 instead of being mostly 1)."""
+    qs = []
+    objs = scene["objects"]
+    place = scene["place"]
+    qs.append(("Place", rng.choice(["Where was this picture taken?", "What kind of place is this?",
+                                    "Where is this?"]), place))
+    for o in objs:
+        if len(unique(objs, "shape", o["shape"])) == 1:
+            qs.append(("Color", rng.choice([f"What color is the {o['shape']}?", f"Which color does the {o['shape']} have?"]), o["colour"]))
+        if len(unique(objs, "colour", o["colour"])) == 1:
+            qs.append(("Others", rng.choice([f"What shape is the {o['colour']} object?", f"What is the {o['colour']} thing?"]), o["shape"]))
+    shapes = sorted({o["shape"] for o in objs})
+    if counted:
+        n = len(unique(objs, "shape", counted))
+        qs.append(("Counting", rng.choice([f"How many {plural(counted, 2)} are there?",
+                                           f"How many {plural(counted, 2)} can you see?"]), str(n)))
+    if scene["sign"]:
+        qs.append(("OCR", rng.choice(["What does the sign say?", "What word is written on the sign?"]), scene["sign"]))
+    if scene["arrow"]:
+        qs.append(("Action", rng.choice(["Which way does the arrow point?", "In which direction is the arrow pointing?"]), scene["arrow"]))
+    solo = [o for o in objs if len(unique(objs, "shape", o["shape"])) == 1 and o["x"] != 56]
+    if solo:
+        o = rng.choice(solo)
+        side = "left" if o["x"] < 56 else "right"
+        if rng.chance(0.5):
+            qs.append(("Spatial", f"Which side of the picture is the {o['shape']} on?", side))
+        else:
+            asked = rng.choice(["left", "right"])
+            qs.append(("Spatial", f"Is the {o['shape']} on the {asked} side?", "yes" if asked == side else "no"))
+    if len(shapes) >= 2 or rng.chance(0.5):
+        a, b = rng.sample(SHAPES, 2)
+        na, nb = len(unique(objs, "shape", a)), len(unique(objs, "shape", b))
+        if na != nb:
+            qs.append(("Reasoning", f"Are there more {plural(a, 2)} than {plural(b, 2)}?", "yes" if na > nb else "no"))
+    colour, shape = rng.choice(list(COLOURS)), rng.choice(SHAPES)
+    if rng.chance(0.5) and objs:
+        o = rng.choice(objs)
+        colour, shape = o["colour"], o["shape"]
+    present = any(o["colour"] == colour and o["shape"] == shape for o in objs)
+    qs.append(("Reasoning", f"Is there {article(colour)} {colour} {shape} in the picture?", "yes" if present else "no"))
+    return qs
+
+
+def captions(scene, rng):
+    objects, place = describe_objects(scene["objects"]), scene["place"]
+    at = {"beach": "on a beach", "forest": "in a forest", "city": "in a city", "snow": "in the snow",
+          "desert": "in a desert", "night": "at night"}[place]
+    extra = f" next to a sign that says {scene['sign']}" if scene["sign"] else ""
+    forms = [f"{objects} {at}{extra}", f"a picture of {objects} {at}", f"{at}, there is {objects}{extra}",
+             f"a {place} scene with {objects}", f"an image showing {objects} {at}"]
+    return [f[0].upper() + f[1:] if i % 2 else f for i, f in enumerate(forms)]
+
+
+def new_clip(rng):
+    place = rng.choice(PLACES)
+    colours = [c for c in COLOURS if c not in HIDDEN[place]]
+    mover = {"shape": rng.choice(SHAPES), "colour": rng.choice(colours), "size": "small"}
+    motion = rng.choice(["left", "right", "up", "down", "grows", "shrinks", "stays"])
+    other = None
+    if rng.chance(0.5):
+        other = {"shape": rng.choice([s for s in SHAPES if s != mover["shape"]]),
+                 "colour": rng.choice([c for c in colours if c != mover["colour"]]), "size": "small",
+                 "x": rng.choice([20, 92]), "y": rng.choice([20, 92])}
+    return {"place": place, "mover": mover, "motion": motion, "other": other}
+
+
+def clip_frames(clip, rng):
+    frames = []
+    stars = rng.next()  # the same background in every frame of a clip
+    for f in range(FRAMES):
+        c = Canvas()
+        background(c, clip["place"], Rng(stars))
+        t = f / (FRAMES - 1)
+        x, y, r = 56, 56, 9
+        m = clip["motion"]
+        if m in ("left", "right"):
+            x = int(round(30 + 52 * (t if m == "right" else 1 - t)))
+        elif m in ("up", "down"):
+            y = int(round(30 + 52 * (t if m == "down" else 1 - t)))
+        elif m == "grows":
+            r = int(round(5 + 12 * t))
+        elif m == "shrinks":
+            r = int(round(17 - 12 * t))
+        if clip["other"]:
+            o = clip["other"]
+            c.shape(o["shape"], o["x"], o["y"], 7, COLOURS[o["colour"]])
+        mv = clip["mover"]
+        c.shape(mv["shape"], x, y, r, COLOURS[mv["colour"]])
+        frames.append(c)
+    return frames
+
+
+def clip_questions(clip, rng):
+    """One Action(Y/N) question (half of them true where the clip allows it) and one Others."""
+    mv, m = clip["mover"], clip["motion"]
+    name = f"{mv['colour']} {mv['shape']}"
+    verbs = {"left": "move to the left", "right": "move to the right", "up": "move up", "down": "move down"}
+    yes = m != "stays" and rng.chance(0.5)
+    if m in DIRECTIONS or (m == "stays" and rng.chance(0.5)):
+        asked = m if yes else rng.choice([d for d in DIRECTIONS if d != m])
+        action = ("Action(Y/N)", f"Does the {name} {verbs[asked]}?", "yes" if yes else "no")
+    else:
+        truth = "bigger" if m == "grows" else "smaller" if m == "shrinks" else None
+        change = truth if yes else rng.choice([c for c in ("bigger", "smaller") if c != truth])
+        action = ("Action(Y/N)", f"Does the {mv['shape']} get {change}?", "yes" if yes else "no")
+    if m != "stays" and rng.chance(0.5):
+        other = ("Others", rng.choice(["What shape is changing?", "Which shape moves or changes size?"]), mv["shape"])
+    else:
+        other = ("Others", f"What color is the {mv['shape']}?", mv["colour"])
+    return [action, other]
+
+
+# ---- MME and OwlEval ----------------------------------------------------------------------------------
+
+MME_SUBTASKS = ["existence", "count", "position", "color", "OCR", "scene"]
+IMAGE_CLASSES = ["OCR", "Counting", "Reasoning", "Place", "Color", "Spatial", "Action", "Others"]
+ASK = " Please answer yes or no."
+
+
+def mme_pair(subtask, scene, rng):
+    objs = scene["objects"]
+    o = rng.choice(objs)
+    if subtask == "existence":
+        absent = next((s for s in rng.shuffle(list(SHAPES)) if not unique(objs, "shape", s)), None)
+        return [(f"Is there a {o['shape']} in this image?", "Yes"), (f"Is there a {absent} in this image?", "No")]
+    if subtask == "count":
+        n = len(unique(objs, "shape", o["shape"]))
+        wrong = rng.choice([k for k in (1, 2, 3, 4) if k != n])
+        return [(f"Are there {n} {plural(o['shape'], n)} in this image?", "Yes"),
+                (f"Are there {wrong} {plural(o['shape'], wrong)} in this image?", "No")]
+    if subtask == "position":
+        side = "left" if o["x"] < 56 else "right"
+        other = "right" if side == "left" else "left"
+        return [(f"Is the {o['colour']} {o['shape']} on the {side} side of the image?", "Yes"),
+                (f"Is the {o['colour']} {o['shape']} on the {other} side of the image?", "No")]
+    if subtask == "color":
+        wrong = rng.choice([c for c in COLOURS if c != o["colour"]])
+        return [(f"Is the {o['shape']} {o['colour']}?", "Yes"), (f"Is the {o['shape']} {wrong}?", "No")]
+    if subtask == "OCR":
+        wrong = rng.choice([w for w in WORDS if w != scene["sign"]])
+        return [(f"Does the sign say \"{scene['sign']}\"?", "Yes"), (f"Does the sign say \"{wrong}\"?", "No")]
+    wrong = rng.choice([p for p in PLACES if p != scene["place"]])
+    return [(f"Is this picture taken at a {scene['place']} scene?", "Yes"),
+            (f"Is this picture taken at a {wrong} scene?", "No")]
+
+
+def mme_scene(subtask, rng):
+    while True:
+        if subtask == "count":
+            scene = new_scene(rng, count_shape=rng.choice(SHAPES), count=rng.between(1, 3))
+        else:
+            scene = new_scene(rng, want_sign=subtask == "OCR")
+        objs = scene["objects"]
+        # the asked object must be unique by shape (and off the centre column for position)
+        if subtask in ("position", "color") and not any(len(unique(objs, "shape", o["shape"])) == 1 and o["x"] != 56 for o in objs):
+            continue
+        if subtask == "existence" and all(unique(objs, "shape", s) for s in SHAPES):
+            continue
+        return scene
+
+
+OWL_INSTRUCTIONS = ["Describe this picture in detail.", "Write a short story about what you see.",
+                    "What would you tell a friend about this image?", "List everything you can see here.",
+                    "Describe the colors and shapes in this image."]
+
+# ---- splits -------------------------------------------------------------------------------------------
+
+
+def write_bytes(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def jsonl(path, rows):
+    write_bytes(path, "".join(json.dumps(r, sort_keys=False) + "\n" for r in rows).encode())
+
+
+def generate(split, out, seed):
+    n_scenes, n_clips, n_caption, n_mme, n_owl = SPLITS[split]
+    rng = Rng(seed * 1000003 + SPLIT_SALT[split])
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
+    image_rows, index = [], 0
+    asked = {c: 0 for c in IMAGE_CLASSES}
+    for k in range(n_scenes):
+        kind = k % 4  # a quarter each: plain, counting, with a sign, with an arrow
+        counted = None
+        if kind == 1:
+            counted = rng.choice(SHAPES)
+            scene = new_scene(rng, count_shape=counted, count=rng.between(1, 4))
+        else:
+            scene = new_scene(rng, want_sign=kind == 2, want_arrow=kind == 3)
+        name = f"images/scene_{k + 1:05d}.png"
+        write_bytes(os.path.join(out, name), draw(scene, rng).png())
+        qs = rng.shuffle(image_questions(scene, rng, counted))
+        # three questions of different classes, the least asked classes first (balanced classes)
+        chosen = []
+        for q in sorted(qs, key=lambda q: asked[q[0]]):
+            if len(chosen) < 3 and all(c[0] != q[0] for c in chosen):
+                chosen.append(q)
+                asked[q[0]] += 1
+        for cls, q, a in chosen:
+            index += 1
+            image_rows.append({"dataset": "World_images", "question": q, "answer": [a], "index": index,
+                               "image": name, "origin_dataset": "world", "class": cls})
+    jsonl(os.path.join(out, "Open_VQA_images.jsonl"), image_rows)
+    video_rows, index = [], 0
+    for k in range(n_clips):
+        clip = new_clip(rng)
+        folder = f"videos/clip_{k + 1:05d}"
+        for f, canvas in enumerate(clip_frames(clip, rng)):
+            write_bytes(os.path.join(out, folder, f"frame{f + 1}.png"), canvas.png())
+        qs = clip_questions(clip, rng)
+        for cls, q, a in qs:
+            index += 1
+            video_rows.append({"question": q, "answer": [a], "index": index, "dataset": "World_videos",
+                               "video": folder, "origin_dataset": "world", "class": cls})
+    jsonl(os.path.join(out, "Open_VQA_videos.jsonl"), video_rows)
+    images, anns = [], []
+    for k in range(n_caption):
+        scene = new_scene(rng, want_sign=k % 3 == 0)
+        name = f"captions/scene_{k + 1:05d}.png"
+        write_bytes(os.path.join(out, name), draw(scene, rng).png())
+        images.append({"id": k + 1, "file_name": name})
+        for j, cap in enumerate(captions(scene, rng)):
+            anns.append({"image_id": k + 1, "id": 5 * k + j + 1, "caption": cap})
+    write_bytes(os.path.join(out, "captions.json"), json.dumps({"images": images, "annotations": anns}).encode())
+    for sub in MME_SUBTASKS[:len(MME_SUBTASKS) if n_mme else 0]:
+        for k in range(n_mme):
+            scene = mme_scene(sub, rng)
+            stem = f"{sub}_{k + 1:03d}"
+            write_bytes(os.path.join(out, "world-mme", sub, stem + ".png"), draw(scene, rng).png())
+            lines = "".join(f"{q}{ASK}\t{a}\n" for q, a in mme_pair(sub, scene, rng))
+            write_bytes(os.path.join(out, "world-mme", sub, stem + ".txt"), lines.encode())
+    owl = []
+    for k in range(n_owl):
+        scene = new_scene(rng, want_sign=k % 2 == 0)
+        name = f"{k + 1}.png"
+        write_bytes(os.path.join(out, "world-owleval", "cases", name), draw(scene, rng).png())
+        owl.append({"image": name, "question_id": k + 1, "question": OWL_INSTRUCTIONS[k % len(OWL_INSTRUCTIONS)],
+                    "ability": "description"})
+    if owl:
+        jsonl(os.path.join(out, "world-owleval", "questions.jsonl"), owl)
+    return len(image_rows), len(video_rows), len(images)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--split", choices=list(SPLITS), required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--seed", type=int, default=SEED)
+    a = ap.parse_args()
+    n_img, n_vid, n_cap = generate(a.split, a.out, a.seed)
+    print(f"world {a.split} (seed {a.seed}): {n_img} image questions, {n_vid} video questions, {n_cap} caption images -> {a.out}")
+
+
+if __name__ == "__main__":
+    main()
