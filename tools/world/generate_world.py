@@ -124,7 +124,7 @@ class Canvas:
 
     def triangle(self, cx, cy, r, c):
         for y in range(cy - r, cy + r + 1):
-            half = (y - (cy - r)) // 2
+            half = (y - (cy - r)) * 3 // 4
             for x in range(cx - half, cx + half + 1):
                 self.put(x, y, c)
 
@@ -152,13 +152,13 @@ class Canvas:
                                   x + (k * 6 + col + 1) * scale, y + (row + 1) * scale, c)
 
     def arrow(self, cx, cy, direction, c):
-        shaft = {"up": (cx - 2, cy - 6, cx + 3, cy + 12), "down": (cx - 2, cy - 12, cx + 3, cy + 6),
-                 "left": (cx - 6, cy - 2, cx + 12, cy + 3), "right": (cx - 12, cy - 2, cx + 6, cy + 3)}
+        shaft = {"up": (cx - 3, cy - 6, cx + 4, cy + 16), "down": (cx - 3, cy - 16, cx + 4, cy + 6),
+                 "left": (cx - 6, cy - 3, cx + 16, cy + 4), "right": (cx - 16, cy - 3, cx + 6, cy + 4)}
         self.rect(*shaft[direction], c)
-        for k in range(9):  # the head, 9 rows from its tip
+        tip = {"up": (cx, cy - 17), "down": (cx, cy + 17), "left": (cx - 17, cy), "right": (cx + 17, cy)}[direction]
+        for k in range(12):  # the head, 12 rows from its tip
             for s in range(-k, k + 1):
                 dx, dy = {"up": (s, k), "down": (s, -k), "left": (k, s), "right": (-k, s)}[direction]
-                tip = {"up": (cx, cy - 14), "down": (cx, cy + 14), "left": (cx - 14, cy), "right": (cx + 14, cy)}[direction]
                 self.put(tip[0] + dx, tip[1] + dy, c)
 
     def png(self):
@@ -230,18 +230,18 @@ def new_scene(rng, want_sign=False, want_arrow=False, count_shape=None, count=No
 
 
 def radius(o):
-    return 7 if o["size"] == "small" else 11
+    return 10 if o["size"] == "small" else 14
 
 
 def draw(scene, rng):
     c = Canvas()
     background(c, scene["place"], rng)
     if scene["sign"]:
-        w = len(scene["sign"]) * 12 + 6
+        w = len(scene["sign"]) * 18 + 6
         x0 = (SIZE - w) // 2
-        c.rect(x0, 4, x0 + w, 4 + 20, (255, 255, 255))
-        c.rect(x0, 24, x0 + w, 26, (60, 60, 60))
-        c.text(x0 + 4, 7, scene["sign"], 2, (10, 10, 10))
+        c.rect(x0, 3, x0 + w, 3 + 27, (255, 255, 255))
+        c.rect(x0, 30, x0 + w, 32, (60, 60, 60))
+        c.text(x0 + 4, 6, scene["sign"], 3, (10, 10, 10))
     if scene["arrow"]:
         c.arrow(56, 56, scene["arrow"], (255, 255, 255) if scene["place"] != "snow" else (20, 20, 20))
     for o in scene["objects"]:
@@ -350,19 +350,19 @@ def clip_frames(clip, rng):
         c = Canvas()
         background(c, clip["place"], Rng(stars))
         t = f / (FRAMES - 1)
-        x, y, r = 56, 56, 9
+        x, y, r = 56, 56, 12
         m = clip["motion"]
         if m in ("left", "right"):
             x = int(round(30 + 52 * (t if m == "right" else 1 - t)))
         elif m in ("up", "down"):
             y = int(round(30 + 52 * (t if m == "down" else 1 - t)))
         elif m == "grows":
-            r = int(round(5 + 12 * t))
+            r = int(round(6 + 14 * t))
         elif m == "shrinks":
-            r = int(round(17 - 12 * t))
+            r = int(round(20 - 14 * t))
         if clip["other"]:
             o = clip["other"]
-            c.shape(o["shape"], o["x"], o["y"], 7, COLOURS[o["colour"]])
+            c.shape(o["shape"], o["x"], o["y"], 10, COLOURS[o["colour"]])
         mv = clip["mover"]
         c.shape(mv["shape"], x, y, r, COLOURS[mv["colour"]])
         frames.append(c)
