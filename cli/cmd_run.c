@@ -9,6 +9,7 @@
  *   RUNDIR/<task>/results.json[l] | results/ | answers.jsonl
  *                                     the predictions in the benchmark's own results format */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@
 #include "model/lynx.h"
 #include "model/threads.h"
 #include "model/video.h"
+#include "reports/report.h"
+#include "cli/home.h"
 #include "runs/exports.h"
 #include "runs/manifest.h"
 #include "runs/prediction_log.h"
@@ -36,6 +39,8 @@
 #define N_OPTS(a)     ((int)(sizeof(a) / sizeof((a)[0])))
 #define MAX_TASKS     16
 #define DEFAULT_BATCH 4
+#define DEFAULT_RUN_DIR "lynxeval-runs/world-pt" /* the embedded default's, under the current directory */
+#define EMBEDDED_MAX_NEW_TOKENS 24                /* the longest world caption fits */
 
 static const char *const NAME = "run";
 
@@ -45,7 +50,16 @@ typedef struct run_flags {
   long limit, batch, beams, max_new, seed, threads;
 } run_flags;
 
+/* mkdir -p */
 static int make_dir(const char *path, lx_error *err) {
+  char *copy = lx_xstrdup(path);
+  for (char *p = copy + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    mkdir(copy, 0755); /* failures show up below, on the full path */
+    *p = '/';
+  }
+  free(copy);
   if (mkdir(path, 0755) == 0 || errno == EEXIST) {
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return LX_OK;
@@ -69,15 +83,6 @@ static int decoding_for(const lx_model *m, const lx_task *t, const run_flags *f,
   if ((p->strategy == LX_DECODE_BEAM || p->strategy == LX_DECODE_BEAM_SAMPLE) && p->num_beams < 1)
     p->num_beams = 1;
   return lx_decode_params_check(p, err);
-}
-
-/* DIR/<dataset> when it exists (several datasets under one root), else DIR. */
-static char *data_dir_for(const char *root, const char *dataset) {
-  char *sub = lx_path_join(root, dataset);
-  struct stat st;
-  if (stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) return sub;
-  free(sub);
-  return lx_xstrdup(root);
 }
 
 /* The number users look at first. */
@@ -138,18 +143,41 @@ static bool annotations_match_registry(const lx_dataset *ds, const cJSON *finger
   return all;
 }
 
+/* After the embedded default: the paper-style tables on stdout, the HTML report in the run. */
+static int report_embedded(const char *out_dir, lx_error *err) {
+  char *dirs[1] = {(char *)out_dir};
+  lx_report_options opt = {0.05, 1000, 1};
+  cJSON *model = NULL;
+  int rc = lx_report_build(dirs, 1, &opt, &model, err);
+  lx_strbuf md = {0}, html = {0};
+  char *html_path = lx_path_join(out_dir, "report.html");
+  if (rc == LX_OK) {
+    lx_report_markdown(model, &md);
+    lx_report_html(model, &html);
+    rc = lx_write_file_atomic(html_path, lx_strbuf_str(&html), html.len, err);
+  }
+  if (rc == LX_OK) {
+    printf("\n%s\nRun directory: %s\nReport: %s (opens offline)\n", lx_strbuf_str(&md), out_dir, html_path);
+  }
+  lx_strbuf_free(&md);
+  lx_strbuf_free(&html);
+  free(html_path);
+  cJSON_Delete(model);
+  return rc;
+}
+
 /* Runs one task into RUNDIR/<task>; adds its entry to tasks_json. */
 static int run_task(const lx_model *model, const lx_registry *reg, const lx_task *t,
-                    const run_flags *f, cJSON *tasks_json, lx_error *err) {
+                    const char *dataset, const run_flags *f, cJSON *tasks_json, lx_error *err) {
   const lx_task_template *tmpl = lx_task_template_find(t, f->template_name);
-  const char *dataset_name = f->dataset ? f->dataset : t->dataset;
+  const char *dataset_name = dataset ? dataset : f->dataset ? f->dataset : t->dataset;
   const lx_dataset *ds = lx_registry_find(reg, dataset_name);
   if (!ds)
     return lx_errorf(err, "no dataset '%s' in datasets.txt (see lynxeval datasets)", dataset_name);
   lx_decode_params p;
   if (decoding_for(model, t, f, &p, err)) return LX_ERR;
   const char *rule = f->frame_rule ? f->frame_rule : model->cfg.preprocess.frame_rule;
-  char *data_dir = data_dir_for(f->data_dir, ds->name);
+  char *data_dir = lx_dataset_root(f->data_dir, ds);
   char *task_dir = lx_path_join(f->out_dir, t->name);
   cJSON *fingerprint = NULL, *agg = NULL, *rows = NULL;
   lx_items items = {0};
@@ -283,20 +311,43 @@ static int run(int argc, char **argv) {
   int rc = cli_parse(&cmd_run, argc - shift, argv + shift, opts, N_OPTS(opts));
   if (rc == CLI_HELP_SHOWN) return 0;
   if (rc) return rc;
+  /* no arguments at all: the embedded default, the world with the shipped PT model */
+  bool embedded = argc == 1;
+  char *home = NULL, *home_model = NULL, *home_data = NULL;
+  if (embedded) {
+    home = lx_home_dir();
+    if (!home) {
+      cli_error(NAME, "the shipped world and checkpoints were not found beside the binary; set "
+                "LYNXEVAL_HOME to the folder holding datasets/world and checkpoints");
+      return CLI_FAIL;
+    }
+    home_model = lx_path_join(home, "checkpoints/lynx-world-pt");
+    home_data = lx_path_join(home, "datasets/world/test");
+    task_list = "world";
+    f.model_dir = home_model;
+    f.data_dir = home_data;
+    f.out_dir = DEFAULT_RUN_DIR;
+    f.decode = "greedy"; /* the world's answers are short and certain: greedy, as trained */
+    f.max_new = EMBEDDED_MAX_NEW_TOKENS;
+  }
   if (!task_list || !f.model_dir || !f.data_dir || !f.out_dir) {
     cli_error(NAME, "give TASK[,TASK...], --model, --data and --out (see lynxeval run --help)");
     return CLI_USAGE;
   }
-  /* check every name before any work */
+  /* check every name before any work: "task", "task:dataset", or a suite of those */
   const lx_task *tasks[MAX_TASKS];
+  char *datasets[MAX_TASKS];
   int n_tasks = 0;
-  char *list = lx_xstrdup(task_list), *save = NULL;
+  const char *suite = lx_suite_find(task_list);
+  char *list = lx_xstrdup(suite ? suite : task_list), *save = NULL;
   for (char *name = strtok_r(list, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+    char *colon = strchr(name, ':');
+    if (colon) *colon = '\0';
     const lx_task *t = lx_task_find(name);
     if (!t) {
       cli_error(NAME,
                 "unknown task '%s'; tasks: open-vqa-image, open-vqa-video, vqav2, coco-caption, "
-                "mme, owleval, llava-bench",
+                "mme, owleval, llava-bench (or the suite world)",
                 name);
       free(list);
       return CLI_USAGE;
@@ -318,6 +369,7 @@ static int run(int argc, char **argv) {
       free(list);
       return CLI_USAGE;
     }
+    datasets[n_tasks] = colon ? lx_xstrdup(colon + 1) : NULL;
     tasks[n_tasks++] = t;
   }
   free(list);
@@ -373,7 +425,7 @@ static int run(int argc, char **argv) {
     rc = lx_manifest_write(f.out_dir, manifest, &err);
   }
   for (int i = 0; rc == LX_OK && i < n_tasks; i++) {
-    rc = run_task(model, &reg, tasks[i], &f, cJSON_GetObjectItem(manifest, "tasks"), &err);
+    rc = run_task(model, &reg, tasks[i], datasets[i], &f, cJSON_GetObjectItem(manifest, "tasks"), &err);
     if (rc == LX_OK) rc = lx_manifest_write(f.out_dir, manifest, &err);
   }
   if (rc == LX_OK) {
@@ -382,20 +434,30 @@ static int run(int argc, char **argv) {
     cJSON_ReplaceItemInObject(session, "finished", cJSON_CreateString(now));
     rc = lx_manifest_write(f.out_dir, manifest, &err);
   }
+  if (rc == LX_OK && embedded) rc = report_embedded(f.out_dir, &err);
   if (rc) cli_error(NAME, "%s", err.msg);
   cJSON_Delete(manifest);
   lx_model_free(model);
   lx_registry_free(&reg);
+  for (int i = 0; i < n_tasks; i++) free(datasets[i]);
+  free(home);
+  free(home_model);
+  free(home_data);
   return rc ? CLI_FAIL : 0;
 }
 
 const cli_command cmd_run = {
     "run",
     "run benchmarks end to end: predict (resumably), score, write a run directory",
-    "run TASK[,TASK...] --model DIR --data DIR --out RUNDIR [--limit N] [--decode NAME]\n"
+    "run                (the embedded default: every world task with the shipped PT model)\n"
+    "       run TASK[:DATASET][,...] --model DIR --data DIR --out RUNDIR [--limit N] [--decode NAME]\n"
     "       [--prompt-template NAME] [--seed S] [--frame-rule RULE] [--batch N] [more]",
-    "Tasks: open-vqa-image, open-vqa-video, vqav2, coco-caption (also --dataset flickr30k-test,\n"
-    "nocaps-val), mme, owleval, llava-bench; 'lynxeval datasets' lists their data.\n\n"
+    "With no arguments, lynxeval runs every task of the embedded world (its test split and the\n"
+    "trained tiny PT model, found beside the binary) into ./lynxeval-runs/world-pt, prints the\n"
+    "paper-style tables and writes report.html there.\n\n"
+    "Tasks: open-vqa-image, open-vqa-video, vqav2, coco-caption, mme, owleval, llava-bench; each\n"
+    "reads its default dataset, or the one after a colon (coco-caption:flickr30k-test); the\n"
+    "suite world stands for every world task. 'lynxeval datasets' lists the datasets.\n\n"
     "Every prediction is appended to RUNDIR/<task>/predictions.jsonl and fsynced before the next\n"
     "batch, so a run killed at any point loses at most the batch being decoded: run the same\n"
     "command again and it resumes, predicting only what is missing, with answers identical to an\n"

@@ -184,6 +184,13 @@ const lx_task *lx_task_find(const char *name) {
   return NULL;
 }
 
+const char *lx_suite_find(const char *name) {
+  if (!strcmp(name, "world"))
+    return "open-vqa-image:world-open-vqa-image,open-vqa-video:world-open-vqa-video,"
+           "coco-caption:world-captions,mme:world-mme,owleval:world-owleval";
+  return NULL;
+}
+
 const lx_task_template *lx_task_template_find(const lx_task *t, const char *name) {
   if (!name) return &t->templates[0];
   for (int i = 0; i < t->n_templates; i++)

@@ -36,6 +36,10 @@ extern const lx_task *const lx_tasks[];
 extern const int lx_n_tasks;
 
 const lx_task *lx_task_find(const char *name);
+
+/* A named list of "task:dataset" entries run together ("world": every task of the embedded
+ * world), or NULL. */
+const char *lx_suite_find(const char *name);
 /* The template named `name` (NULL: the default), or NULL if the task has none by that name. */
 const lx_task_template *lx_task_template_find(const lx_task *t, const char *name);
 

@@ -1,0 +1,410 @@
+#!/usr/bin/python3
+"""Trains the two tiny Lynx models of lynxeval's embedded default on the world
+(tools/world/generate_world.py): the prefix-token model (PT, the paper's Lynx) and the
+cross-attention variant (CA), identically: same data, same steps, same seed.
+
+The model is the PyTorch reference of tests/reference/lynx_reference.py, built from a release
+written the way a Lynx release is laid out (EVA state dict, Hugging Face LLaMA directory, Lynx
+checkpoint, LYNX.yaml), trained end to end, then written back into a Lynx checkpoint (every
+tensor, in the Lynx model's own names) and converted by tools/convert_lynx.py into a lynxeval
+model directory. So the checkpoint goes through exactly the path a real release goes through.
+
+  /usr/bin/python3 tools/train_tiny.py --work build/world-train --out checkpoints
+
+Needs Debian's python3-torch, python3-numpy, python3-yaml, python3-pil, python3-sentencepiece and
+sentencepiece (spm_train). Deterministic for a given seed and thread count.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+
+# torch's own threads do the parallel work; OpenBLAS threads on top of them oversubscribe the
+# cores (measured: 0.88 s per step with, 0.40 s without). Set before torch loads OpenBLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from PIL import Image  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
+sys.path.insert(0, os.path.join(HERE, "world"))
+import fake_release  # noqa: E402
+import generate_world  # noqa: E402
+import lynx_generate  # noqa: E402
+import lynx_reference  # noqa: E402
+
+WORLD_MODEL = dict(
+    vit_width=176,        # 2 heads of 88, the EVA head size
+    vit_blocks=4,
+    vit_layers=4,
+    patch=14,
+    ckpt_grid=8,          # pos_embed stored at the run resolution: no resize
+    image_res=112,        # 8 x 8 patches
+    mlp_ratio=4.3637,
+    llm_hidden=192,
+    llm_heads=4,
+    llm_layers=4,
+    llm_intermediate=512,
+    vocab=0,              # the tokenizer's size, set at run time
+    bridge_depth=2,
+    num_bridge_tokens=16,
+    num_frames=5,
+    adapter_freq=1,
+)
+CA_EVERY = 2
+PER_MEDIA = 4  # examples per media item in a batch
+PROMPT = "User: {question}\nBot:"
+CAPTION_QUESTION = "Write a short caption for the image."  # coco-caption's instruction in lynxeval
+MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
+STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
+
+
+# ---- data ------------------------------------------------------------------------------------------
+
+
+def load_png(path):
+    return np.asarray(Image.open(path).convert("RGB"), dtype=np.uint8)
+
+
+def to_pixels(rgb):  # [H, W, 3] uint8 -> [3, H, W] float32, the model's normalization
+    x = rgb.astype(np.float32) / 255.0
+    return torch.from_numpy(((x - MEAN) / STD).transpose(2, 0, 1).copy())
+
+
+def segment_start(n, k):
+    """The reference's sample_frame_ids with training=False."""
+    if n <= k:
+        return sorted(i % n for i in range(k))
+    stride = n // k
+    extra = n - k * stride
+    out, cursor = [], 0
+    for s in range(k):
+        out.append(cursor)
+        cursor += stride + (1 if s < extra else 0)
+    return out
+
+
+def examples(split_dir):
+    """(media key, question, answer) for every training signal of a split."""
+    out = []
+    for line in open(os.path.join(split_dir, "Open_VQA_images.jsonl")):
+        r = json.loads(line)
+        out.append(("img:" + r["image"], r["question"], r["answer"][0]))
+    for line in open(os.path.join(split_dir, "Open_VQA_videos.jsonl")):
+        r = json.loads(line)
+        out.append(("vid:" + r["video"], r["question"], r["answer"][0]))
+    caps = json.load(open(os.path.join(split_dir, "captions.json")))
+    files = {i["id"]: i["file_name"] for i in caps["images"]}
+    for a in caps["annotations"]:
+        out.append(("img:" + files[a["image_id"]], CAPTION_QUESTION, a["caption"].lower()))
+    mme = os.path.join(split_dir, "world-mme")
+    if os.path.isdir(mme):
+        for sub in sorted(os.listdir(mme)):
+            for name in sorted(os.listdir(os.path.join(mme, sub))):
+                if name.endswith(".txt"):
+                    for line in open(os.path.join(mme, sub, name)):
+                        q, a = line.rstrip("\n").split("\t")
+                        out.append(("img:" + os.path.join("world-mme", sub, name[:-4] + ".png"), q, a))
+    return out
+
+
+def load_media(split_dir, keys, frames):
+    media = {}
+    for key in sorted(set(keys)):
+        kind, rel = key.split(":", 1)
+        path = os.path.join(split_dir, rel)
+        if kind == "img":
+            media[key] = to_pixels(load_png(path))[None]
+        else:
+            names = sorted((f for f in os.listdir(path) if f.endswith(".png")), key=lambda f: int(f[5:-4]))
+            ids = segment_start(len(names), frames)
+            media[key] = torch.stack([to_pixels(load_png(os.path.join(path, names[i]))) for i in ids])
+    return media
+
+
+def train_tokenizer(texts, work, vocab_size):
+    corpus = os.path.join(work, "tokenizer-corpus.txt")
+    with open(corpus, "w") as f:
+        f.write("\n".join(texts) + "\n")
+    prefix = os.path.join(work, "world")
+    subprocess.run(["spm_train", f"--input={corpus}", f"--model_prefix={prefix}", "--model_type=bpe",
+                    f"--vocab_size={vocab_size}", "--byte_fallback=true", "--character_coverage=1.0",
+                    "--normalization_rule_name=identity", "--add_dummy_prefix=true",
+                    "--remove_extra_whitespaces=false", "--split_digits=true", "--unk_id=0", "--bos_id=1",
+                    "--eos_id=2", "--pad_id=-1", "--num_threads=1", "--minloglevel=2",
+                    "--input_sentence_size=1000000", "--shuffle_input_sentence=false"],
+                   check=True, capture_output=True)
+    return prefix + ".model"
+
+
+# ---- the release -------------------------------------------------------------------------------------
+
+
+def write_release(out, d, tokenizer, ca, seed):
+    os.makedirs(out, exist_ok=True)
+    g = fake_release._gen(seed)
+    eva, llm, lynx = fake_release.eva_state(g, d), fake_release.llama_state(g, d), fake_release.lynx_state(g, d)
+    if ca:
+        lynx.update(fake_release.cross_attn_state(fake_release._gen(seed + 1), d, every=CA_EVERY, gates=(0.0, 0.0)))
+    torch.save(eva, os.path.join(out, "eva_vit_g.pth"))
+    fake_release.write_llm_dir(os.path.join(out, "llm"), d, llm, shards=1, fmt="bin")
+    shutil.copy(tokenizer, os.path.join(out, "llm", "tokenizer.model"))
+    torch.save({"model": lynx}, os.path.join(out, "lynx.pt"))
+    fake_release.write_yaml(os.path.join(out, "LYNX.yaml"), d, "llm", cross_attn_every=CA_EVERY if ca else 0)
+    # greedy answers of at most 24 tokens: short answers and captions
+    text = open(os.path.join(out, "LYNX.yaml")).read()
+    for old, new in (("num_beams: 5", "num_beams: 1"), ("use_nucleus_sampling: True", "use_nucleus_sampling: False"),
+                     ("max_new_tokens: 64", "max_new_tokens: 24"), ("no_repeat_ngram_size: 2", "no_repeat_ngram_size: 0"),
+                     ("length_penalty: -2.0", "length_penalty: 1.0")):
+        text = text.replace(old, new)
+    open(os.path.join(out, "LYNX.yaml"), "w").write(text)
+
+
+def lynx_names(model):
+    """The trained parameters under the names a Lynx checkpoint uses (inverse of the reference
+    loader's renaming), so that the checkpoint overrides every base tensor."""
+    out = {}
+    for name, p in model.state_dict().items():
+        if name.startswith("vision_encoder.patch_embed."):
+            n = name.replace(".patch_embed.", ".patch_embed.proj.")  # nothing else to rename here
+        elif name.startswith("vision_encoder."):
+            n = name
+            for a in ("q_proj", "k_proj", "v_proj", "proj"):
+                n = n.replace(f".{a}.", f".attn.{a}.")
+            n = n.replace(".fc1.", ".mlp.fc1.").replace(".fc2.", ".mlp.fc2.")
+        elif name.startswith("LLM.lm_head"):
+            n = name
+        elif name.startswith("LLM."):
+            n = "LLM.model." + name[len("LLM."):]
+            for a in ("q_proj", "k_proj", "v_proj", "o_proj"):
+                n = n.replace(f".{a}.", f".self_attn.{a}.") if ".gated_cross_attn." not in n else n
+            for a in ("gate_proj", "up_proj", "down_proj"):
+                n = n.replace(f".{a}.", f".mlp.{a}.")
+            for a in ("norm.", "to_q.", "to_kv.", "to_out."):
+                n = n.replace(f".gated_cross_attn.{a}", f".gated_cross_attn.attn.{a}")
+        else:
+            n = name
+        if "cached" in n:
+            continue
+        out[n] = p.detach().clone()
+    return out
+
+
+# ---- training ------------------------------------------------------------------------------------------
+
+
+class Trainer:
+    def __init__(self, model, sp, ca):
+        self.m, self.sp, self.ca = model, sp, ca
+        self.L = model.cfg["num_bridge_tokens"]
+        self.pad = model.pad_id
+
+    def prompt_ids(self, question):
+        text = PROMPT.strip().format(question=question).strip().lower()
+        return [1] + self.sp.encode(text)
+
+    def media_latents(self, pixels_list):
+        """pixels [F,3,S,S] per item -> [B, L, D]; images and videos in separate ViT calls."""
+        out = [None] * len(pixels_list)
+        for frames in sorted({p.shape[0] for p in pixels_list}):
+            idx = [i for i, p in enumerate(pixels_list) if p.shape[0] == frames]
+            x = torch.cat([pixels_list[i] for i in idx])  # [n*F, 3, S, S]
+            feats = self.m.vision_encoder(x)  # [n*F, T, W]
+            if frames == 1:
+                lat = self.m.bridge(feats)
+            else:
+                v = feats.view(len(idx), frames, feats.shape[1], feats.shape[2]) + self.m.absolute_frame_pos_embed
+                lat = self.m.bridge(v.flatten(1, 2))
+            for k, i in enumerate(idx):
+                out[i] = lat[k]
+        return torch.stack(out)
+
+    def loss(self, batch, media):
+        """batch: (media key, question, answer) rows; each media item goes through the ViT once."""
+        keys = sorted({k for k, _, _ in batch})
+        lat_of = dict(zip(keys, self.media_latents([media[k] for k in keys])))
+        rows, targets = [], []
+        for (key, q, a) in batch:
+            p = self.prompt_ids(q)
+            t = self.sp.encode(a) + [2]
+            rows.append(p + t)
+            targets.append(len(t))
+        T = max(len(r) for r in rows)
+        ids = torch.tensor([[self.pad] * (T - len(r)) + r for r in rows])
+        mask = torch.tensor([[0] * (T - len(r)) + [1] * len(r) for r in rows])
+        lat = torch.stack([lat_of[k] for k, _, _ in batch])
+        emb = self.m.LLM.embed_tokens(ids)
+        if self.ca:
+            logits = self.m.LLM(emb, mask, lat)
+            off = 0
+        else:
+            emb = torch.cat([lat, emb], 1)
+            mask = torch.cat([torch.ones(len(rows), self.L, dtype=mask.dtype), mask], 1)
+            logits = self.m.LLM(emb, mask, None)
+            off = self.L
+        # the prediction of token j comes from position j - 1
+        sel_logits, sel_labels = [], []
+        for b, n in enumerate(targets):
+            end = off + T
+            sel_logits.append(logits[b, end - n - 1:end - 1])
+            sel_labels.append(ids[b, T - n:])
+        return F.cross_entropy(torch.cat(sel_logits), torch.cat(sel_labels))
+
+
+def train(args, variant, d, tokenizer, data, media, log):
+    ca = variant == "ca"
+    rel = os.path.join(args.work, f"release-{variant}")
+    write_release(rel, d, tokenizer, ca, args.seed)
+    torch.manual_seed(args.seed)
+    model = lynx_reference.Lynx(rel, lynx_name="lynx.pt", vit_layers=d["vit_layers"])
+    for p in model.parameters():
+        p.requires_grad_(True)
+    model.train()
+    import sentencepiece as spm
+    sp = spm.SentencePieceProcessor(model_file=tokenizer)
+    tr = Trainer(model, sp, ca)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    rng = random.Random(args.seed)
+    # batches of media items with (up to PER_MEDIA of) their examples: one ViT pass serves several
+    # questions about the same picture
+    by_media = {}
+    for ex in data:
+        by_media.setdefault(ex[0], []).append(ex)
+    keys = sorted(by_media)
+    t0, step, losses = time.time(), 0, []
+    while step < args.steps:
+        rng.shuffle(keys)
+        for start in range(0, len(keys) - args.batch + 1, args.batch):
+            if step >= args.steps:
+                break
+            lr = args.lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / args.steps))
+            for g in opt.param_groups:
+                g["lr"] = lr
+            batch = []
+            for k in keys[start:start + args.batch]:
+                batch += rng.sample(by_media[k], min(PER_MEDIA if not k.startswith("img:captions/") else 2,
+                                                     len(by_media[k])))
+            # bfloat16 matrix products (oneDNN; 2.3x faster here), float32 weights and optimizer:
+            # the exported checkpoint is float32 and is evaluated in float32
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                loss = tr.loss(batch, media)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            losses.append(loss.item())
+            step += 1
+            if step % 50 == 0 or step == args.steps:
+                msg = f"{variant} step {step}/{args.steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} lr {lr:.2e} {time.time() - t0:.0f}s"
+                print(msg, flush=True)
+                log.append(msg)
+    seconds = time.time() - t0
+    # the trained weights, every one, into the release's Lynx checkpoint; then convert
+    torch.save({"model": lynx_names(model)}, os.path.join(rel, "lynx.pt"))
+    out = os.path.join(args.out, f"lynx-world-{variant}")
+    subprocess.run([sys.executable, os.path.join(HERE, "convert_lynx.py"), "--eva", os.path.join(rel, "eva_vit_g.pth"),
+                    "--llm", os.path.join(rel, "llm"), "--lynx", os.path.join(rel, "lynx.pt"),
+                    "--config", os.path.join(rel, "LYNX.yaml"), "--vit-layers", str(d["vit_layers"]),
+                    "--dtype", "bf16", "--out", out, "--force"], check=True)
+    test_dir = os.path.join(ROOT, "datasets", "world", "test")
+    n = reference_answers(rel, tokenizer, test_dir, os.path.join(out, "reference-greedy.jsonl"), d["vit_layers"])
+    print(f"{variant}: the PyTorch model's greedy answers to {n} test items written", flush=True)
+    with open(os.path.join(out, "training.json"), "w") as f:
+        json.dump({"variant": variant, "steps": args.steps, "batch": args.batch, "lr": args.lr, "seed": args.seed,
+                   "bf16_autocast": args.bf16, "per_media": PER_MEDIA,
+                   "threads": torch.get_num_threads(), "seconds": round(seconds, 1), "final_loss": losses[-1],
+                   "examples": len(data), "torch": torch.__version__, "model": d,
+                   "cross_attn_every": CA_EVERY if ca else 0, "log": log[-40:]}, f, indent=1)
+    return seconds
+
+
+def test_items(test_dir):
+    """(task, id, media key, question) of every item lynxeval's world suite asks, in its terms."""
+    items = []
+    for line in open(os.path.join(test_dir, "Open_VQA_images.jsonl")):
+        r = json.loads(line)
+        items.append(("open-vqa-image", str(r["index"]), "img:" + r["image"], r["question"]))
+    for line in open(os.path.join(test_dir, "Open_VQA_videos.jsonl")):
+        r = json.loads(line)
+        items.append(("open-vqa-video", str(r["index"]), "vid:" + r["video"], r["question"]))
+    caps = json.load(open(os.path.join(test_dir, "captions.json")))
+    for im in caps["images"]:
+        items.append(("coco-caption", str(im["id"]), "img:" + im["file_name"], CAPTION_QUESTION))
+    mme = os.path.join(test_dir, "world-mme")
+    for sub in generate_world.MME_SUBTASKS:
+        for name in sorted(f for f in os.listdir(os.path.join(mme, sub)) if f.endswith(".txt")):
+            for k, line in enumerate(open(os.path.join(mme, sub, name))):
+                q = line.rstrip("\n").split("\t")[0]
+                items.append(("mme", f"{sub}/{name[:-4]}#{k + 1}", f"img:world-mme/{sub}/{name[:-4]}.png", q))
+    for line in open(os.path.join(test_dir, "world-owleval", "questions.jsonl")):
+        r = json.loads(line)
+        items.append(("owleval", str(r["question_id"]), "img:world-owleval/cases/" + r["image"], r["question"]))
+    return items
+
+
+def reference_answers(release, tokenizer, test_dir, out_path, vit_layers, max_new_tokens=24):
+    """The PyTorch model's greedy answers on every test item, from the exported checkpoint (its
+    weights rounded to bfloat16, as shipped), with lynxeval's decoding semantics
+    (tests/reference/lynx_generate.py)."""
+    import sentencepiece as spm
+    sp = spm.SentencePieceProcessor(model_file=tokenizer)
+    model = lynx_reference.Lynx(release, lynx_name="lynx.pt", vit_layers=vit_layers)
+    with torch.no_grad():  # the checkpoint ships in bfloat16: compute with exactly its weights
+        for p in model.parameters():
+            p.copy_(p.bfloat16().float())
+    items = test_items(test_dir)
+    media = load_media(test_dir, [k for _, _, k, _ in items], model.cfg["data"]["num_frames"])
+    params = lynx_generate.Params("greedy", max_new_tokens=max_new_tokens, min_length=2, no_repeat_ngram_size=0)
+    with open(out_path, "w") as f:
+        for task, item_id, key, question in items:
+            _, lat = model.media(media[key])
+            text = PROMPT.strip().format(question=question).strip().lower()
+            ids = [1] + sp.encode(text)
+            r = lynx_generate.generate(model, [(lat, ids)], params, None, 2, model.pad_id, 1)[0]
+            answer = sp.decode([t for t in r["tokens"] if t < sp.get_piece_size()]).strip()
+            f.write(json.dumps({"task": task, "id": item_id, "answer": answer, "tokens": r["tokens"]}) + "\n")
+    return len(items)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", default=os.path.join(ROOT, "build", "world-train"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "checkpoints"))
+    ap.add_argument("--variants", default="pt,ca")
+    ap.add_argument("--steps", type=int, default=5000)
+    ap.add_argument("--no-bf16", dest="bf16", action="store_false", help="train in float32 throughout")
+    ap.add_argument("--batch", type=int, default=12, help="media items per batch")
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=2307)
+    ap.add_argument("--vocab", type=int, default=512)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.work, exist_ok=True)
+    split = os.path.join(args.work, "train")
+    if not os.path.exists(os.path.join(split, "captions.json")):
+        generate_world.generate("train", split, generate_world.SEED)
+    data = examples(split)
+    texts = [PROMPT.strip().format(question=q).strip().lower() for _, q, _ in data] + [a for _, _, a in data]
+    tokenizer = train_tokenizer(texts, args.work, args.vocab)
+    d = dict(WORLD_MODEL, vocab=args.vocab)
+    t = time.time()
+    media = load_media(split, [k for k, _, _ in data], d["num_frames"])
+    print(f"{len(data)} examples, {len(media)} media, loaded in {time.time() - t:.0f}s", flush=True)
+    os.makedirs(args.out, exist_ok=True)
+    for variant in args.variants.split(","):
+        seconds = train(args, variant, d, tokenizer, data, media, [])
+        print(f"{variant}: trained in {seconds / 60:.1f} min", flush=True)
+
+
+if __name__ == "__main__":
+    main()
