@@ -24,6 +24,19 @@ typedef struct lx_scratch {
 float *lx_scratch_get(lx_scratch *s, size_t n_floats);
 void lx_scratch_free(lx_scratch *s);
 
+/* How matrix products with BF16 weights are computed.
+ * LX_MATMUL_F32 (the default): the exact 16-bit weights multiply float32 activations in float32;
+ *   results match a float32 reference run on the same (rounded) weights to float32 summation.
+ * LX_MATMUL_BF16: products with more than 16 rows (prompts, images, media) round the activations
+ *   to bf16 and use the processor's bf16 dot product (vdpbf16ps; gemm_bf16.h), as PyTorch's bf16
+ *   autocast does: about 2x the float32 rate, at bf16 precision. Falls back to LX_MATMUL_F32 on
+ *   processors without AVX512-BF16. Decode (up to 16 rows) is exact either way: it is bound by
+ *   reading the weights, not by arithmetic. */
+typedef enum lx_matmul_precision { LX_MATMUL_F32 = 0, LX_MATMUL_BF16 = 1 } lx_matmul_precision;
+
+void lx_set_matmul_precision(lx_matmul_precision p);
+lx_matmul_precision lx_get_matmul_precision(void);
+
 /* y[M,N] = x[M,K] · W[N,K]^T (+ bias[N]); with accumulate, y += that instead.
  * W is a 2-D view (N = shape[0], K = shape[1]); bias may be NULL. */
 void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float *bias,
@@ -45,6 +58,10 @@ void lx_silu(float *x, size_t n);                          /* x * sigmoid(x), in
 void lx_silu_mul(float *gate, const float *up, size_t n);  /* gate = silu(gate) * up */
 void lx_add(float *y, const float *x, size_t n);           /* y += x */
 void lx_axpy(float *y, float a, const float *x, size_t n); /* y += a * x */
+
+/* Softmax over each row of x[rows, n], in place: max-subtracted, float32 exponentials, the sum
+ * accumulated in double. */
+void lx_softmax(float *x, int rows, int n);
 
 /* Rotary position embedding in the rotate_half layout (dimension i pairs with i + head_dim/2),
  * in place on x[T, ld] holding `heads` heads of head_dim at columns h*head_dim.

@@ -6,6 +6,9 @@
 
 #include "common/error.h"
 #include "model/backend.h"
+#include "model/cpu.h"
+#include "model/gemm_bf16.h"
+#include "model/matvec16.h"
 #include "model/threads.h"
 
 /* Bytes of weight rows converted to float32 per matrix-product chunk. */
@@ -26,8 +29,23 @@ void lx_scratch_free(lx_scratch *s) {
   s->cap = 0;
 }
 
-/* Per-thread kernel scratch (weight conversion, attention scores). */
-static _Thread_local lx_scratch convert_buf, scores_buf;
+/* Per-thread kernel scratch (weight conversion, attention scores, rearranged input rows). */
+static _Thread_local lx_scratch convert_buf, scores_buf, prepared_buf;
+
+static lx_matmul_precision matmul_precision = LX_MATMUL_F32;
+
+void lx_set_matmul_precision(lx_matmul_precision p) {
+  matmul_precision = p;
+}
+
+lx_matmul_precision lx_get_matmul_precision(void) {
+  return matmul_precision;
+}
+
+/* Up to this many input rows, 16-bit weights go through matvec16 (each weight read from memory
+ * ceil(M / LX_MATVEC16_ROWS) times); above it, blocks of weights are widened once and multiplied
+ * by sgemm. */
+#define MATVEC16_MAX_ROWS 16
 
 /* ---- elementwise helpers run over the pool -------------------------------------------------- */
 
@@ -65,13 +83,61 @@ static void gemm_f32(float *y, int ldy, const float *x, int M, const float *w, i
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K, w, K, beta, y, ldy);
 }
 
+typedef struct matvec16_job {
+  float *y;
+  const float *xp;
+  int M, K, N;
+  const uint16_t *w;
+  lx_dtype dtype;
+  bool accumulate;
+} matvec16_job;
+
+static void matvec16_range(void *ctx, int begin, int end) {
+  const matvec16_job *j = ctx;
+  for (int m0 = 0; m0 < j->M; m0 += LX_MATVEC16_ROWS) {
+    int mb = j->M - m0 < LX_MATVEC16_ROWS ? j->M - m0 : LX_MATVEC16_ROWS;
+    lx_matvec16_rows(j->y + (size_t)m0 * j->N, j->N, j->xp + (size_t)m0 * j->K, mb, j->w,
+                     j->dtype, j->K, begin, end, j->accumulate);
+  }
+}
+
+#if defined(__x86_64__)
+typedef struct gemm_bf16_job {
+  float *y;
+  const uint32_t *xp;
+  int M, K, N;
+  const uint16_t *w;
+  bool accumulate;
+} gemm_bf16_job;
+
+static void gemm_bf16_range(void *ctx, int begin, int end) { /* items are tiles of columns */
+  const gemm_bf16_job *j = ctx;
+  int n0 = begin * LX_GEMM_BF16_NB, n1 = end * LX_GEMM_BF16_NB;
+  lx_gemm_bf16_cols(j->y, j->N, j->xp, j->M, j->w, j->K, n0, n1 < j->N ? n1 : j->N, j->accumulate);
+}
+#endif
+
 void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float *bias,
                bool accumulate) {
   assert(w->ndim == 2);
   const int N = (int)w->shape[0], K = (int)w->shape[1];
   const float beta = accumulate ? 1.0f : 0.0f;
   if (M <= 0) return;
-  if (w->dtype == LX_F32) {
+  if (w->dtype != LX_F32 && M <= MATVEC16_MAX_ROWS) {
+    float *xp = lx_scratch_get(&prepared_buf, (size_t)M * K);
+    for (int m = 0; m < M; m++)
+      lx_matvec16_prepare(xp + (size_t)m * K, x + (size_t)m * K, K, w->dtype);
+    matvec16_job j = {y, xp, M, K, N, w->data, w->dtype, accumulate};
+    lx_parallel_for(N, 32, matvec16_range, &j);
+#if defined(__x86_64__)
+  } else if (w->dtype == LX_BF16 && matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16) {
+    size_t len = lx_gemm_bf16_packed_len(M, K);
+    uint32_t *xp = (uint32_t *)lx_scratch_get(&prepared_buf, len); /* 32-bit units */
+    lx_gemm_bf16_pack(xp, x, M, K);
+    gemm_bf16_job j = {y, xp, M, K, N, w->data, accumulate};
+    lx_parallel_for((N + LX_GEMM_BF16_NB - 1) / LX_GEMM_BF16_NB, 1, gemm_bf16_range, &j);
+#endif
+  } else if (w->dtype == LX_F32) {
     gemm_f32(y, N, x, M, w->data, N, K, beta);
   } else {
     /* Convert a block of weight rows to float32, multiply, move on. */
@@ -283,6 +349,11 @@ static void softmax_rows(void *ctx, int begin, int end) {
     for (int k = 0; k < n; k++) row[k] *= inv;
     for (int k = n; k < j->n_kv; k++) row[k] = 0.0f;
   }
+}
+
+void lx_softmax(float *x, int rows, int n) {
+  softmax_job j = {x, n, false, 0};
+  lx_parallel_for(rows, 4, softmax_rows, &j);
 }
 
 void lx_attention(const lx_attention_args *a) {

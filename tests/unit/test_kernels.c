@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model/backend.h"
+#include "model/cpu.h"
 #include "model/threads.h"
 #include "testutil.h"
 
@@ -71,10 +72,61 @@ START_TEST(linear_matches_naive) {
     check_linear(types[i], 7, 65, 129); /* odd sizes */
     check_linear(types[i], 33, 300, 16);
   }
-  /* 16-bit weights are converted in row blocks of about 8 MiB of float32: K = 65536 gives blocks
-   * of 32 rows, so 70 rows take three blocks, the last one partial. */
-  check_linear(LX_BF16, 3, 70, 65536);
+  /* 16-bit weights with up to 16 input rows go through matvec16 (groups of up to 4 rows, weight
+   * rows in pairs, blocks of 32 columns and a tail): every group size, an odd row count, K with
+   * and without a tail. */
+  for (int M = 1; M <= 6; M++) {
+    check_linear(LX_BF16, M, 67, 96);
+    check_linear(LX_BF16, M, 66, 100);
+    check_linear(LX_F16, M, 67, 112);
+    check_linear(LX_F16, M, 66, 100);
+  }
+  check_linear(LX_BF16, 16, 35, 4096);
   check_linear(LX_F16, 1, 70, 65536);
+  /* Above 16 rows, weights are widened in row blocks of about 8 MiB of float32: K = 65536 gives
+   * blocks of 32 rows, so 70 rows take three blocks, the last one partial. */
+  check_linear(LX_BF16, 17, 70, 65536);
+  check_linear(LX_F16, 17, 70, 65536);
+}
+END_TEST
+
+/* LX_MATMUL_BF16: the activations rounded to bf16 (nearest even), then float32 sums of exact
+ * products: against a double reference on the same rounded values, float32 summation error only.
+ * Shapes: a partial last block of 16 rows, a partial last tile of 24 columns, odd K. */
+static void check_linear_bf16_compute(int M, int N, int K) {
+  float *x = vec((size_t)M * K, 4), *w = vec((size_t)N * K, 5), *b = vec((size_t)N, 6);
+  float *y = calloc((size_t)M * N, sizeof(float)), *ref = calloc((size_t)M * N, sizeof(float));
+  float *xr = malloc((size_t)M * K * sizeof(float));
+  uint16_t *w16 = malloc((size_t)N * K * 2);
+  for (size_t i = 0; i < (size_t)N * K; i++) w[i] = lx_bf16_to_f32(w16[i] = lx_f32_to_bf16(w[i]));
+  for (size_t i = 0; i < (size_t)M * K; i++) xr[i] = lx_bf16_to_f32(lx_f32_to_bf16(x[i]));
+  lx_tensor t = {.name = "w", .dtype = LX_BF16, .ndim = 2, .shape = {N, K},
+                 .numel = (size_t)N * K, .data = w16};
+  naive_linear(ref, xr, M, w, N, K, b);
+  lx_set_matmul_precision(LX_MATMUL_BF16);
+  lx_linear(y, x, M, &t, b, false);
+  double tol = fmax(1e-6, 1e-7 * sqrt((double)K));
+  double e = tu_rel_err(y, ref, (size_t)M * N);
+  ck_assert_msg(e < tol, "bf16 linear M=%d N=%d K=%d: relative error %g (tolerance %g)", M, N, K, e,
+                tol);
+  lx_linear(y, x, M, &t, b, true);
+  for (size_t i = 0; i < (size_t)M * N; i++) ref[i] *= 2;
+  e = tu_rel_err(y, ref, (size_t)M * N);
+  ck_assert_msg(e < tol, "accumulating bf16 linear: relative error %g", e);
+  lx_set_matmul_precision(LX_MATMUL_F32);
+  free(x), free(w), free(b), free(y), free(ref), free(xr), free(w16);
+}
+
+START_TEST(bf16_compute_matches_rounded_reference) {
+  if (!lx_cpu()->avx512_bf16) {
+    /* the precision falls back to float32 without AVX512-BF16: nothing bf16 to check */
+    check_linear(LX_BF16, 40, 50, 70);
+    return;
+  }
+  check_linear_bf16_compute(17, 24, 32);
+  check_linear_bf16_compute(40, 50, 70);
+  check_linear_bf16_compute(33, 97, 129);
+  check_linear_bf16_compute(72, 300, 1024);
 }
 END_TEST
 
@@ -258,6 +310,7 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, linear_matches_naive);
   tcase_add_test(tc, bf16_rounding_is_nearest_even);
+  tcase_add_test(tc, bf16_compute_matches_rounded_reference);
   tcase_add_test(tc, norms_match_naive);
   tcase_add_test(tc, activations_match_formulas);
   tcase_add_test(tc, rope_matches_rotate_half);

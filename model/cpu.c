@@ -1,0 +1,56 @@
+/* cpu.c: run-time processor features for kernel dispatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/cpu.h"
+
+static lx_cpu_features detect(void) {
+  lx_cpu_features f = {false, false, false};
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
+  f.avx512_bf16 = f.avx512 && __builtin_cpu_supports("avx512bf16");
+  f.f16c = __builtin_cpu_supports("f16c");
+#endif
+  const char *env = getenv("LYNXEVAL_CPU");
+  if (env && strcmp(env, "portable") == 0) f = (lx_cpu_features){false, false, false};
+  return f;
+}
+
+const lx_cpu_features *lx_cpu(void) {
+  static lx_cpu_features features;
+  static int done;
+  if (!__atomic_load_n(&done, __ATOMIC_ACQUIRE)) {
+    features = detect(); /* idempotent: a race writes the same value twice */
+    __atomic_store_n(&done, 1, __ATOMIC_RELEASE);
+  }
+  return &features;
+}
+
+const char *lx_cpu_kernel_family(void) {
+  const lx_cpu_features *f = lx_cpu();
+  return f->avx512_bf16 ? "avx512-bf16" : f->avx512 ? "avx512" : "portable";
+}
+
+const char *lx_cpu_model_name(void) {
+  static char name[128];
+  if (name[0]) return name;
+  snprintf(name, sizeof name, "unknown");
+  FILE *f = fopen("/proc/cpuinfo", "r");
+  if (!f) return name;
+  char line[512];
+  while (fgets(line, sizeof line, f)) {
+    if (strncmp(line, "model name", 10) != 0) continue;
+    const char *colon = strchr(line, ':');
+    if (!colon) break;
+    colon++;
+    while (*colon == ' ' || *colon == '\t') colon++;
+    snprintf(name, sizeof name, "%s", colon);
+    name[strcspn(name, "\n")] = '\0';
+    break;
+  }
+  fclose(f);
+  return name;
+}

@@ -1,0 +1,37 @@
+/* gemm_bf16.h: the bfloat16 matrix product, for prompts and images on processors with
+ * AVX512-BF16 (vdpbf16ps):
+ *
+ *   y[M, N] (+)= bf16(x)[M, K] · W[N, K]^T      W in BF16, x float32 rounded to bf16 (nearest even)
+ *
+ * Products of two bf16 values are exact in float32 and are summed in float32, so the only
+ * rounding beyond float32 summation is that of x: about 2^-9 relative per element, the precision
+ * PyTorch's bf16 autocast computes with. It is lynxeval's "bf16" matmul precision
+ * (backend.h); the default precision multiplies the exact 16-bit weights in float32 instead.
+ *
+ * Layout: the rows of x are converted and rearranged in blocks of 16 rows (one vector lane per
+ * row), each k-pair (x[m,2p], x[m,2p+1]) a 32-bit unit; the weights are read in place, one 32-bit
+ * pair broadcast per output column. A tile of 16 rows x 24 columns keeps its 24 accumulators in
+ * registers over all of K.
+ */
+#ifndef LX_GEMM_BF16_H
+#define LX_GEMM_BF16_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LX_GEMM_BF16_MB 16 /* rows of x per block */
+#define LX_GEMM_BF16_NB 24 /* weight rows (output columns) per tile */
+
+/* Floats of scratch lx_gemm_bf16_pack needs for M rows of length K (as 32-bit units). */
+size_t lx_gemm_bf16_packed_len(int M, int K);
+
+/* Packs x[M, K] (row stride K) into xp: blocks of 16 rows (the last padded with zeros), within a
+ * block the K/2 pairs (K rounded up to even) one after another, each as 16 lanes. */
+void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K);
+
+/* y[m, n] (row stride ldy) for every m < M and n in [n0, n1), from packed x and W[N, K] bf16. */
+void lx_gemm_bf16_cols(float *y, int ldy, const uint32_t *xp, int M, const uint16_t *w, int K,
+                       int n0, int n1, bool accumulate);
+
+#endif
