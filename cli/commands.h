@@ -17,5 +17,6 @@ extern const cli_command cmd_compare;
 extern const cli_command cmd_power;
 extern const cli_command cmd_report;
 extern const cli_command cmd_human;
+extern const cli_command cmd_bench;
 
 #endif

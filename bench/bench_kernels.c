@@ -1,0 +1,153 @@
+/* bench_kernels.c: running, judging and printing the kernel benchmarks. */
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/bench_kernels.h"
+#include "bench/ceilings.h"
+#include "bench/kernel_cases.h"
+#include "bench/run_info.h"
+
+static cJSON *ceilings_json(const lx_ceilings *c) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "threads", c->threads);
+  cJSON_AddNumberToObject(o, "f32_gflops", c->f32_gflops);
+  cJSON_AddNumberToObject(o, "f32_gflops_1t", c->f32_gflops_1t);
+  cJSON_AddNumberToObject(o, "bf16_gflops", c->bf16_gflops);
+  cJSON_AddNumberToObject(o, "bf16_gflops_1t", c->bf16_gflops_1t);
+  cJSON_AddNumberToObject(o, "read_gbs", c->read_gbs);
+  cJSON_AddNumberToObject(o, "read_gbs_1t", c->read_gbs_1t);
+  return o;
+}
+
+int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *err) {
+  regex_t re;
+  if (o->filter) {
+    int rc = regcomp(&re, o->filter, REG_EXTENDED | REG_NOSUB);
+    if (rc) {
+      char msg[256];
+      regerror(rc, &re, msg, sizeof msg);
+      return lx_errorf(err, "--filter '%s': %s", o->filter, msg);
+    }
+  }
+  int selected = 0;
+  for (int i = 0; i < lx_n_kernel_cases; i++)
+    selected += !o->filter || regexec(&re, lx_kernel_cases[i].name, 0, NULL, 0) == 0;
+  if (!selected) {
+    if (o->filter) regfree(&re);
+    return lx_errorf(err, "--filter '%s' matches no kernel (see `lynxeval bench kernels --list`)",
+                     o->filter);
+  }
+
+  if (o->progress) fprintf(o->progress, "measuring this machine's ceilings...\n");
+  lx_ceilings ceil;
+  lx_ceilings_measure(&ceil, o->threads);
+  if (o->progress)
+    fprintf(o->progress,
+            "ceilings on %d threads: f32 FMA %.0f GFLOP/s, bf16 dot %.0f GFLOP/s, read %.1f GB/s\n",
+            o->threads, ceil.f32_gflops, ceil.bf16_gflops, ceil.read_gbs);
+
+  cJSON *r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "lynxeval_bench", "kernels");
+  cJSON_AddItemToObject(r, "run", lx_bench_run_info(o->threads));
+  cJSON_AddStringToObject(r, "mode", o->timing.cold ? "cold" : "hot");
+  cJSON_AddItemToObject(r, "ceilings", ceilings_json(&ceil));
+  cJSON *list = cJSON_AddArrayToObject(r, "kernels");
+  int done = 0;
+  for (int i = 0; i < lx_n_kernel_cases; i++) {
+    const lx_kernel_case *c = &lx_kernel_cases[i];
+    if (o->filter && regexec(&re, c->name, 0, NULL, 0) != 0) continue;
+    const double flops = lx_kernel_flops(c), bytes = lx_kernel_bytes(c);
+    const bool use_bf16 = c->kind == LXK_LINEAR && c->bf16_compute && ceil.bf16_gflops > 0;
+    const double peak = use_bf16 ? ceil.bf16_gflops : ceil.f32_gflops;
+    double bw = ceil.read_gbs;
+    const bool memory_bound = bytes / bw > flops / peak;
+    if (memory_bound) bw = lx_read_bandwidth(o->threads); /* this kernel's window */
+    const double floor_s = fmax(flops / (peak * 1e9), bytes / (bw * 1e9));
+
+    lx_kernel_state *s = lx_kernel_setup(c, 0x1234567ull + (unsigned long long)i);
+    lx_kernel_run(s);
+    const double error = lx_kernel_check(s), tol = lx_kernel_tolerance(c);
+    lx_bench_timing t = lx_bench_time(lx_kernel_run, s, &o->timing);
+    lx_kernel_free(s);
+
+    char shape[96];
+    lx_kernel_shape(c, shape, sizeof shape);
+    cJSON *k = cJSON_CreateObject();
+    cJSON_AddStringToObject(k, "name", c->name);
+    cJSON_AddStringToObject(k, "what", c->what);
+    cJSON_AddStringToObject(k, "shape", shape);
+    cJSON_AddStringToObject(k, "dtype", lx_dtype_name(c->dtype));
+    cJSON_AddNumberToObject(k, "flops", flops);
+    cJSON_AddNumberToObject(k, "bytes", bytes);
+    cJSON_AddNumberToObject(k, "reps", t.reps);
+    cJSON_AddNumberToObject(k, "min_ms", t.min_s * 1e3);
+    cJSON_AddNumberToObject(k, "median_ms", t.median_s * 1e3);
+    cJSON_AddNumberToObject(k, "p99_ms", t.p99_s * 1e3);
+    cJSON_AddNumberToObject(k, "mean_ms", t.mean_s * 1e3);
+    cJSON_AddNumberToObject(k, "spread", t.spread);
+    cJSON_AddNumberToObject(k, "gflops", flops / t.median_s / 1e9);
+    cJSON_AddNumberToObject(k, "gbs", bytes / t.median_s / 1e9);
+    cJSON_AddStringToObject(k, "bound", memory_bound ? "memory" : "compute");
+    cJSON_AddStringToObject(k, "ceiling", memory_bound ? "read bandwidth"
+                                          : use_bf16   ? "bf16 peak"
+                                                       : "f32 peak");
+    cJSON_AddNumberToObject(k, "ceiling_value", memory_bound ? bw : peak);
+    cJSON_AddNumberToObject(k, "floor_ms", floor_s * 1e3);
+    cJSON_AddNumberToObject(k, "pct_of_ceiling", 100.0 * floor_s / t.median_s);
+    cJSON_AddNumberToObject(k, "error", error);
+    cJSON_AddNumberToObject(k, "tolerance", tol);
+    cJSON_AddBoolToObject(k, "ok", error < tol);
+    cJSON_AddItemToArray(list, k);
+    done++;
+    if (o->progress)
+      fprintf(o->progress, "[%d/%d] %-28s %9.3f ms  %5.1f%% of %s%s\n", done, selected, c->name,
+              t.median_s * 1e3, 100.0 * floor_s / t.median_s,
+              memory_bound ? "read bandwidth" : use_bf16 ? "bf16 peak" : "f32 peak",
+              error < tol ? "" : "  CHECK FAILED");
+  }
+  if (o->filter) regfree(&re);
+  *report = r;
+  return LX_OK;
+}
+
+static double num(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+void lx_bench_print_kernels(FILE *out, const cJSON *report) {
+  const cJSON *run = cJSON_GetObjectItemCaseSensitive(report, "run");
+  const cJSON *ce = cJSON_GetObjectItemCaseSensitive(report, "ceilings");
+  fprintf(out, "%s, %g threads, %s kernels, %s mode, commit %s\n", str(run, "cpu"),
+          num(run, "threads"), str(run, "kernels"), str(report, "mode"), str(run, "commit"));
+  fprintf(out,
+          "ceilings: f32 FMA %.0f GFLOP/s (1 thread %.0f), bf16 dot %.0f (%.0f), read %.1f GB/s "
+          "(%.1f)\n\n",
+          num(ce, "f32_gflops"), num(ce, "f32_gflops_1t"), num(ce, "bf16_gflops"),
+          num(ce, "bf16_gflops_1t"), num(ce, "read_gbs"), num(ce, "read_gbs_1t"));
+  fprintf(out, "| kernel | shape | median ms | min ms | p99 ms | GFLOP/s | GB/s | %% of ceiling | "
+               "error | check |\n|---|---|---:|---:|---:|---:|---:|---|---:|---|\n");
+  const cJSON *k;
+  cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(report, "kernels")) {
+    fprintf(out, "| %s | %s | %.3f | %.3f | %.3f | %.1f | %.1f | %.1f%% of %s | %.1e | %s |\n",
+            str(k, "name"), str(k, "shape"), num(k, "median_ms"), num(k, "min_ms"),
+            num(k, "p99_ms"), num(k, "gflops"), num(k, "gbs"), num(k, "pct_of_ceiling"),
+            str(k, "ceiling"), num(k, "error"),
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(k, "ok")) ? "ok" : "FAILED");
+  }
+}
+
+int lx_bench_failed_checks(const cJSON *report) {
+  int n = 0;
+  const cJSON *k;
+  cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(report, "kernels"))
+    n += !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(k, "ok"));
+  return n;
+}

@@ -1,0 +1,39 @@
+/* bench_kernels.h: `lynxeval bench kernels`: every kernel case (kernel_cases.h), checked against
+ * its reference and timed (timing.h), judged against the ceilings measured in the same run
+ * (ceilings.h).
+ *
+ * Each kernel's floor is the roofline: max(flops / peak, bytes / read bandwidth), with the bf16
+ * peak for products computed in bf16 and the float32 peak otherwise; "% of ceiling" is floor /
+ * median time.
+ * For kernels whose floor is set by memory, the read bandwidth is measured again just before
+ * them, since on a shared host it changes from minute to minute.
+ */
+#ifndef LX_BENCH_KERNELS_H
+#define LX_BENCH_KERNELS_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "bench/timing.h"
+#include "common/error.h"
+
+typedef struct lx_bench_kernels_opts {
+  const char *filter; /* POSIX extended regular expression on case names; NULL = all */
+  lx_bench_opts timing;
+  int threads;
+  FILE *progress; /* a line per kernel as it finishes; NULL = quiet */
+} lx_bench_kernels_opts;
+
+/* Runs the cases; *report gets the result (run info, ceilings, one entry per kernel). Fails only
+ * on a bad filter or when no case matches it. Failed correctness checks are in the report
+ * ("ok": false). */
+int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *err);
+
+/* The report as a table. */
+void lx_bench_print_kernels(FILE *out, const cJSON *report);
+
+/* Number of kernels in the report whose correctness check failed. */
+int lx_bench_failed_checks(const cJSON *report);
+
+#endif

@@ -1,0 +1,46 @@
+/* run_info.c: the machine and build record of a benchmark run. */
+#include <cblas.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/run_info.h"
+#include "model/cpu.h"
+
+#ifndef LYNXEVAL_VERSION
+#define LYNXEVAL_VERSION "unknown"
+#endif
+#ifndef LYNXEVAL_COMMIT
+#define LYNXEVAL_COMMIT "unknown"
+#endif
+#ifndef LYNXEVAL_C_FLAGS
+#define LYNXEVAL_C_FLAGS "unknown"
+#endif
+#ifndef LYNXEVAL_BUILD_TYPE
+#define LYNXEVAL_BUILD_TYPE "unknown"
+#endif
+
+cJSON *lx_bench_run_info(int threads) {
+  cJSON *o = cJSON_CreateObject();
+  char host[256] = "unknown", when[32] = "";
+  gethostname(host, sizeof host - 1);
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  cJSON_AddStringToObject(o, "date", when);
+  cJSON_AddStringToObject(o, "host", host);
+  cJSON_AddStringToObject(o, "cpu", lx_cpu_model_name());
+  cJSON_AddNumberToObject(o, "cores_online", (double)sysconf(_SC_NPROCESSORS_ONLN));
+  cJSON_AddNumberToObject(o, "threads", threads);
+  cJSON_AddStringToObject(o, "kernels", lx_cpu_kernel_family());
+  cJSON_AddStringToObject(o, "lynxeval", LYNXEVAL_VERSION);
+  cJSON_AddStringToObject(o, "commit", LYNXEVAL_COMMIT);
+  cJSON_AddStringToObject(o, "build_type", LYNXEVAL_BUILD_TYPE);
+#ifdef __VERSION__
+  cJSON_AddStringToObject(o, "compiler", "gcc-compatible " __VERSION__);
+#endif
+  cJSON_AddStringToObject(o, "c_flags", LYNXEVAL_C_FLAGS);
+  cJSON_AddStringToObject(o, "blas", openblas_get_config());
+  return o;
+}

@@ -1,0 +1,182 @@
+/* lynxeval bench: kernel microbenchmarks (bench kernels) and their comparison (bench compare).
+ * The harness lives in bench/; this file parses options and prints. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench_compare.h"
+#include "bench/bench_kernels.h"
+#include "bench/kernel_cases.h"
+#include "cli/commands.h"
+#include "common/fileio.h"
+#include "common/jsonutil.h"
+#include "model/threads.h"
+
+#define N_OPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define MAX_REPORT_BYTES ((size_t)64 << 20)
+
+static const char *const NAME = "bench";
+
+static int write_json(const char *path, const cJSON *report) {
+  char *text = cJSON_Print(report);
+  lx_error err;
+  int rc = lx_write_file_atomic(path, text, strlen(text), &err);
+  free(text);
+  if (rc) {
+    cli_error(NAME, "%s", err.msg);
+    return CLI_FAIL;
+  }
+  return CLI_OK;
+}
+
+static const cli_command cmd_bench_kernels;
+
+static int run_kernels(int argc, char **argv) {
+  const char *device = "cpu", *filter = NULL, *json = NULL;
+  bool cold = false, list = false;
+  long threads = 0;
+  double seconds = 1.0;
+  cli_opt opts[] = {
+      {"--device", CLI_STRING, &device, "cpu|cuda", "where the kernels run (default cpu)", 0, 0, 0},
+      {"--filter", CLI_STRING, &filter, "REGEX",
+       "only kernels whose name matches (POSIX extended regular expression)", 0, 0, 0},
+      {"--json", CLI_STRING, &json, "FILE", "also write the full result as JSON", 0, 0, 0},
+      {"--cold", CLI_FLAG, &cold, NULL, "evict the caches before each repetition", 0, 0, 0},
+      {"--threads", CLI_INT, &threads, "N", "threads (default: $LYNXEVAL_THREADS or all cores)", 0,
+       256, 0},
+      {"--seconds", CLI_DOUBLE, &seconds, "S",
+       "time cap for the repetitions of one kernel (default 1)", 0, 3600, 0},
+      {"--list", CLI_FLAG, &list, NULL, "list the kernels and exit", 0, 0, 0},
+  };
+  int rc = cli_parse(&cmd_bench_kernels, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (list) {
+    for (int i = 0; i < lx_n_kernel_cases; i++) {
+      char shape[96];
+      lx_kernel_shape(&lx_kernel_cases[i], shape, sizeof shape);
+      printf("%-28s %-34s %s\n", lx_kernel_cases[i].name, shape, lx_kernel_cases[i].what);
+    }
+    return 0;
+  }
+  if (strcmp(device, "cuda") == 0) {
+    cli_error(NAME, "--device cuda: this build of lynxeval has no CUDA backend");
+    return CLI_FAIL;
+  }
+  if (strcmp(device, "cpu") != 0) {
+    cli_error(NAME, "--device must be cpu or cuda, got '%s'", device);
+    return CLI_USAGE;
+  }
+  if (!(seconds > 0)) {
+    cli_error(NAME, "--seconds must be > 0");
+    return CLI_USAGE;
+  }
+  cli_apply_threads(threads);
+  lx_bench_kernels_opts o = {filter, lx_bench_default_opts(), lx_threads_count(), stderr};
+  o.timing.cold = cold;
+  o.timing.max_seconds = seconds;
+  cJSON *report = NULL;
+  lx_error err;
+  if (lx_bench_kernels(&o, &report, &err)) {
+    cli_error(NAME, "%s", err.msg);
+    return CLI_USAGE;
+  }
+  lx_bench_print_kernels(stdout, report);
+  rc = json ? write_json(json, report) : CLI_OK;
+  int failed = lx_bench_failed_checks(report);
+  cJSON_Delete(report);
+  if (failed) {
+    cli_error(NAME, "%d kernel%s failed the correctness check", failed, failed == 1 ? "" : "s");
+    return CLI_FAIL;
+  }
+  return rc;
+}
+
+static const cli_command cmd_bench_compare;
+
+static int run_compare(int argc, char **argv) {
+  double min_change = 0.05;
+  bool fail_on_slower = false;
+  cli_opt opts[] = {
+      {"--min-change", CLI_DOUBLE, &min_change, "X",
+       "smallest relative change ever called a difference (default 0.05)", 0, 100, 0},
+      {"--fail-on-slower", CLI_FLAG, &fail_on_slower, NULL, "exit 1 when any kernel is slower in B",
+       0, 0, 0},
+  };
+  int pos = 0;
+  const char *files[2] = {NULL, NULL};
+  while (pos < 2 && argc > 1 + pos && argv[1 + pos][0] != '-') {
+    files[pos] = argv[1 + pos];
+    pos++;
+  }
+  argv[pos] = argv[0];
+  int rc = cli_parse(&cmd_bench_compare, argc - pos, argv + pos, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (pos != 2) {
+    cli_error(NAME, "give two reports: lynxeval bench compare A.json B.json");
+    return CLI_USAGE;
+  }
+  cJSON *r[2] = {NULL, NULL};
+  lx_error err;
+  for (int i = 0; i < 2; i++)
+    if (lx_json_read_file(files[i], MAX_REPORT_BYTES, &r[i], NULL, &err) ||
+        lx_bench_validate(r[i], files[i], &err)) {
+      cli_error(NAME, "%s", err.msg);
+      cJSON_Delete(r[0]);
+      cJSON_Delete(r[1]);
+      return CLI_FAIL;
+    }
+  lx_bench_compare_counts counts;
+  lx_bench_compare(stdout, r[0], files[0], r[1], files[1], min_change, &counts);
+  cJSON_Delete(r[0]);
+  cJSON_Delete(r[1]);
+  return fail_on_slower && counts.slower ? CLI_FAIL : CLI_OK;
+}
+
+static const cli_command cmd_bench_kernels = {
+    "bench kernels",
+    "time every kernel the model uses, at the real Lynx-8B shapes",
+    "bench kernels [--device cpu|cuda] [--filter REGEX] [--json FILE] [--cold] [--threads N]",
+    "Each kernel is first checked against a plain double-precision reference in the same run\n"
+    "(normalized error; the run exits 1 if any check fails), then warmed up and repeated until\n"
+    "the interquartile spread of its times is under 2% or --seconds is spent. The table gives\n"
+    "median, min and p99 times, GFLOP/s, GB/s and the percentage of this machine's ceiling, which\n"
+    "the harness measures itself first: peak float32 FMA and bf16 dot-product rates and read\n"
+    "bandwidth, on one thread and on all of them. A kernel's floor is max(flops / peak, bytes /\n"
+    "bandwidth), with the bandwidth measured again just before each memory-bound kernel. The JSON\n"
+    "also records the machine, compiler flags, BLAS, threads and commit.",
+    run_kernels,
+};
+
+static const cli_command cmd_bench_compare = {
+    "bench compare",
+    "compare two kernel reports, kernel by kernel",
+    "bench compare A.json B.json [--min-change X] [--fail-on-slower]",
+    "For each kernel: B/A median time, and the same normalized by the ceiling each run measured\n"
+    "for it (a run in a slower memory-bandwidth window is not blamed for the window). B is called\n"
+    "slower or faster only beyond the noise of the two runs: max(--min-change, 2 x (spread A +\n"
+    "spread B)), spread being each run's interquartile range over its median.",
+    run_compare,
+};
+
+static int run(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "kernels") == 0) return run_kernels(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "compare") == 0) return run_compare(argc - 1, argv + 1);
+  if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    printf("usage: lynxeval bench kernels [options] | lynxeval bench compare A.json B.json\n\n"
+           "  kernels   %s\n  compare   %s\n\nRun 'lynxeval bench kernels --help' for options.\n",
+           cmd_bench_kernels.summary, cmd_bench_compare.summary);
+    return 0;
+  }
+  cli_error(NAME, "give a subcommand: kernels or compare (lynxeval bench --help)");
+  return CLI_USAGE;
+}
+
+const cli_command cmd_bench = {
+    "bench",
+    "kernel microbenchmarks against this machine's ceilings, and their comparison",
+    "bench kernels|compare ...",
+    NULL,
+    run,
+};
