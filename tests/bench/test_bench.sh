@@ -1,0 +1,79 @@
+#!/bin/sh
+# lynxeval bench: a short kernel run (correctness checks pass, the JSON has what a comparison
+# needs), bench compare on itself (all "same") and on a doctored copy (a slower kernel found), and
+# bad flags and files refused with a message naming the problem.
+# usage: test_bench.sh LYNXEVAL PYTHON
+set -u
+lynxeval=$1 python=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+
+# expect NAME STATUS NEEDLE -- command...: exit status and a substring of stdout or stderr.
+expect() {
+  name=$1 status=$2 needle=$3
+  shift 4
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  if [ "$got" -ne "$status" ]; then
+    fail "$name: exit $got, expected $status: $(tail -3 "$tmp/err")"
+  elif [ -n "$needle" ] && ! grep -qF -- "$needle" "$tmp/err" "$tmp/out"; then
+    fail "$name: output lacks '$needle': $(tail -3 "$tmp/err")"
+  elif grep -q "AddressSanitizer\|runtime error" "$tmp/err"; then
+    fail "$name: sanitizer report: $(cat "$tmp/err")"
+  else
+    pass "$name"
+  fi
+}
+
+expect "list" 0 "llm.decode.lm_head bf16" -- "$lynxeval" bench kernels --list
+expect "a short run, every check passing" 0 "| rope.llm.prefill |" -- \
+  "$lynxeval" bench kernels --filter '^(rope|rmsnorm|softmax)' --seconds 0.05 --threads 2 --json "$tmp/a.json"
+"$python" - "$tmp/a.json" <<'PY' && pass "the JSON records run, ceilings and kernels" || fail "the JSON records run, ceilings and kernels"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["lynxeval_bench"] == "kernels" and r["mode"] == "hot"
+for key in ("cpu", "threads", "kernels", "commit", "c_flags", "blas", "compiler", "date"):
+    assert key in r["run"], key
+assert r["ceilings"]["f32_gflops"] > 0 and r["ceilings"]["read_gbs"] > 0
+names = [k["name"] for k in r["kernels"]]
+assert names == ["rmsnorm.llm.prefill", "softmax.vit", "rope.llm.prefill"], names
+for k in r["kernels"]:
+    assert k["ok"] and k["error"] < k["tolerance"] and k["reps"] >= 5, k
+    assert k["min_ms"] <= k["median_ms"] <= k["p99_ms"] and 0 < k["pct_of_ceiling"], k
+PY
+expect "compare a run with itself: all same" 0 "3 same, 0 faster in B, 0 slower in B" -- \
+  "$lynxeval" bench compare "$tmp/a.json" "$tmp/a.json" --fail-on-slower
+"$python" - "$tmp/a.json" "$tmp/b.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+k = r["kernels"][1]
+k["median_ms"] *= 1.5
+k["spread"] = 0.01
+r["kernels"][0]["name"] = "renamed"
+json.dump(r, open(sys.argv[2], "w"))
+PY
+expect "a kernel 1.5x slower is found" 1 "| softmax.vit |" -- \
+  "$lynxeval" bench compare "$tmp/a.json" "$tmp/b.json" --fail-on-slower
+grep -q "softmax.vit.*B slower" "$tmp/out" && pass "its verdict is 'B slower'" || fail "its verdict is 'B slower': $(cat "$tmp/out")"
+grep -q "only in A" "$tmp/out" && pass "a kernel missing from B is listed" || fail "a kernel missing from B is listed"
+
+expect "bad regex" 2 "--filter '(': " -- "$lynxeval" bench kernels --filter '('
+expect "filter matching nothing" 2 "matches no kernel" -- "$lynxeval" bench kernels --filter 'no-such-kernel'
+expect "no CUDA backend" 1 "no CUDA backend" -- "$lynxeval" bench kernels --device cuda
+expect "unknown device" 2 "--device must be cpu or cuda" -- "$lynxeval" bench kernels --device tpu
+expect "no subcommand" 2 "give a subcommand" -- "$lynxeval" bench
+expect "one report only" 2 "give two reports" -- "$lynxeval" bench compare "$tmp/a.json"
+expect "missing report" 1 "$tmp/nope.json" -- "$lynxeval" bench compare "$tmp/a.json" "$tmp/nope.json"
+echo '{"kernels": []}' >"$tmp/other.json"
+expect "not a kernel report" 1 "not a \`lynxeval bench kernels --json\` report" -- \
+  "$lynxeval" bench compare "$tmp/a.json" "$tmp/other.json"
+printf '{"lynxeval_bench": "kernels", "kernels": [{"name": "x", "median_ms": -1, "spread": 0, "ceiling_value": 1}]}' >"$tmp/neg.json"
+expect "negative time" 1 "kernel 'x': \"median_ms\"" -- "$lynxeval" bench compare "$tmp/a.json" "$tmp/neg.json"
+printf '{"lynxeval_bench": "kernels", "kernels": [' >"$tmp/cut.json"
+expect "truncated JSON" 1 "cut.json" -- "$lynxeval" bench compare "$tmp/a.json" "$tmp/cut.json"
+
+echo "$failures failures"
+[ "$failures" -eq 0 ]
