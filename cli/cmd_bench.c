@@ -1,4 +1,5 @@
-/* lynxeval bench: kernel microbenchmarks (bench kernels) and their comparison (bench compare).
+/* lynxeval bench: kernel microbenchmarks (bench kernels), whole-model costs (bench model) and the
+ * comparison of two kernel runs (bench compare).
  * The harness lives in bench/; this file parses options and prints. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +7,9 @@
 
 #include "bench/bench_compare.h"
 #include "bench/bench_kernels.h"
+#include "bench/bench_model.h"
 #include "bench/kernel_cases.h"
+#include "bench/timing.h"
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
@@ -134,6 +137,130 @@ static int run_compare(int argc, char **argv) {
   return fail_on_slower && counts.slower ? CLI_FAIL : CLI_OK;
 }
 
+static const cli_command cmd_bench_model;
+
+/* "1,4,16" -> batches; each in [1, 64]. */
+static int parse_batches(const char *text, int *out, int cap, int *n) {
+  *n = 0;
+  const char *p = text;
+  while (*p) {
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (end == p || v < 1 || v > 64 || *n == cap || (*end && *end != ',')) return -1;
+    out[(*n)++] = (int)v;
+    p = *end ? end + 1 : end;
+  }
+  return *n ? 0 : -1;
+}
+
+static int run_model(int argc, char **argv) {
+  const char *dir = NULL, *shape = NULL, *dtype = "bf16", *precision = "f32", *json = NULL;
+  const char *variant = "pt", *batches_text = "1,4";
+  long threads = 0, steps = 16, reps = 3;
+  cli_opt opts[] = {
+      {"--model", CLI_STRING, &dir, "DIR", "a model directory", 0, 0, 0},
+      {"--shape", CLI_STRING, &shape, "lynx-8b",
+       "instead of --model: random weights at the real Lynx-8B shapes (no download)", 0, 0, 0},
+      {"--variant", CLI_STRING, &variant, "pt|ca", "with --shape: prefix tokens or cross-attention",
+       0, 0, 0},
+      {"--dtype", CLI_STRING, &dtype, "f32|bf16|f16",
+       "with --shape: weight type (default bf16; f32 needs 34 GB)", 0, 0, 0},
+      {"--precision", CLI_STRING, &precision, "f32|bf16",
+       "matrix products with bf16 weights: exact in float32 (default) or in bf16", 0, 0, 0},
+      {"--threads", CLI_INT, &threads, "N", "threads (default: $LYNXEVAL_THREADS or all cores)", 0,
+       256, 0},
+      {"--batches", CLI_STRING, &batches_text, "B,...", "decode batch sizes (default 1,4)", 0, 0, 0},
+      {"--steps", CLI_INT, &steps, "N", "timed decode steps per batch size (default 16)", 1, 1000,
+       0},
+      {"--reps", CLI_INT, &reps, "N", "timed repetitions of encode and prefill (default 3)", 1,
+       1000, 0},
+      {"--json", CLI_STRING, &json, "FILE", "also write the result as JSON", 0, 0, 0},
+  };
+  int rc = cli_parse(&cmd_bench_model, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if ((dir != NULL) == (shape != NULL)) {
+    cli_error(NAME, "give exactly one of --model DIR and --shape lynx-8b");
+    return CLI_USAGE;
+  }
+  if (shape && strcmp(shape, "lynx-8b") != 0) {
+    cli_error(NAME, "--shape: the known shape is lynx-8b, got '%s'", shape);
+    return CLI_USAGE;
+  }
+  lx_dtype dt = LX_BF16;
+  if (strcmp(dtype, "f32") == 0)
+    dt = LX_F32;
+  else if (strcmp(dtype, "f16") == 0)
+    dt = LX_F16;
+  else if (strcmp(dtype, "bf16") != 0) {
+    cli_error(NAME, "--dtype must be f32, bf16 or f16, got '%s'", dtype);
+    return CLI_USAGE;
+  }
+  if (strcmp(precision, "f32") != 0 && strcmp(precision, "bf16") != 0) {
+    cli_error(NAME, "--precision must be f32 or bf16, got '%s'", precision);
+    return CLI_USAGE;
+  }
+  if (strcmp(variant, "pt") != 0 && strcmp(variant, "ca") != 0) {
+    cli_error(NAME, "--variant must be pt or ca, got '%s'", variant);
+    return CLI_USAGE;
+  }
+  int batches[16], n_batches;
+  if (parse_batches(batches_text, batches, 16, &n_batches)) {
+    cli_error(NAME, "--batches: up to 16 comma-separated sizes from 1 to 64, got '%s'",
+              batches_text);
+    return CLI_USAGE;
+  }
+  cli_apply_threads(threads);
+  lx_error err;
+  lx_model *m = NULL;
+  char source[512];
+  double t0 = lx_bench_now();
+  if (dir) {
+    fprintf(stderr, "loading %s...\n", dir);
+    rc = lx_model_load(dir, &m, &err);
+    snprintf(source, sizeof source, "%s", dir);
+  } else {
+    lx_config cfg;
+    lx_config_lynx_8b(&cfg, strcmp(variant, "ca") == 0 ? LX_VARIANT_CROSS_ATTN : LX_VARIANT_PREFIX);
+    fprintf(stderr, "making random %s weights at the Lynx-8B shapes...\n", dtype);
+    rc = lx_model_synthetic(&cfg, dt, 8, &m, &err);
+    snprintf(source, sizeof source, "lynx-8b shapes, random %s weights", dtype);
+  }
+  if (rc) {
+    cli_error(NAME, "%s", err.msg);
+    return CLI_FAIL;
+  }
+  lx_bench_model_opts o = {lx_threads_count(), (int)steps, batches, n_batches, (int)reps,
+                           strcmp(precision, "bf16") == 0 ? LX_MATMUL_BF16 : LX_MATMUL_F32,
+                           source, lx_bench_now() - t0, stderr};
+  cJSON *report = NULL;
+  rc = lx_bench_model(m, &o, &report, &err);
+  lx_model_free(m);
+  if (rc) {
+    cli_error(NAME, "%s", err.msg);
+    return CLI_FAIL;
+  }
+  lx_bench_print_model(stdout, report);
+  rc = json ? write_json(json, report) : CLI_OK;
+  cJSON_Delete(report);
+  return rc;
+}
+
+static const cli_command cmd_bench_model = {
+    "bench model",
+    "the whole model's costs: image encode, prefill, decode, memory",
+    "bench model (--model DIR | --shape lynx-8b) [--dtype f32|bf16|f16] [--precision f32|bf16]\n"
+    "       [--threads N] [--batches B,...] [--json FILE]",
+    "Measures the ViT on one image and the resampler, the prefill of a prompt of Lynx's real\n"
+    "length (32 visual + 40 text tokens), decode steps at each batch size, time to first token\n"
+    "and the process's peak resident memory, each against a floor measured in the same run: the\n"
+    "ViT's FLOPs over the peak rate (bf16 or float32, as the products run), and a decode step's\n"
+    "weight bytes over the read bandwidth measured just before and after the timed steps.\n"
+    "--shape lynx-8b builds the real Lynx-8B shapes with random weights (16.8 GB in bf16) so the\n"
+    "real cost can be measured without a download.",
+    run_model,
+};
+
 static const cli_command cmd_bench_kernels = {
     "bench kernels",
     "time every kernel the model uses, at the real Lynx-8B shapes",
@@ -163,20 +290,22 @@ static const cli_command cmd_bench_compare = {
 static int run(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "kernels") == 0) return run_kernels(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "compare") == 0) return run_compare(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "model") == 0) return run_model(argc - 1, argv + 1);
   if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-    printf("usage: lynxeval bench kernels [options] | lynxeval bench compare A.json B.json\n\n"
-           "  kernels   %s\n  compare   %s\n\nRun 'lynxeval bench kernels --help' for options.\n",
-           cmd_bench_kernels.summary, cmd_bench_compare.summary);
+    printf("usage: lynxeval bench kernels|model|compare ...\n\n"
+           "  kernels   %s\n  model     %s\n  compare   %s\n\n"
+           "Run 'lynxeval bench SUBCOMMAND --help' for options.\n",
+           cmd_bench_kernels.summary, cmd_bench_model.summary, cmd_bench_compare.summary);
     return 0;
   }
-  cli_error(NAME, "give a subcommand: kernels or compare (lynxeval bench --help)");
+  cli_error(NAME, "give a subcommand: kernels, model or compare (lynxeval bench --help)");
   return CLI_USAGE;
 }
 
 const cli_command cmd_bench = {
     "bench",
     "kernel microbenchmarks against this machine's ceilings, and their comparison",
-    "bench kernels|compare ...",
+    "bench kernels|model|compare ...",
     NULL,
     run,
 };

@@ -110,4 +110,9 @@ int lx_config_load_dir(const char *model_dir, lx_config *cfg, lx_error *err);
 
 const char *lx_variant_name(lx_variant v);
 
+/* The released Lynx-8B's shapes (lynx-model.md): EVA ViT-g with 39 blocks at 420 px, the 3-layer
+ * resampler with 32 latents, Vicuna-7B with adapters on even layers, vocabulary 32001; with
+ * cross_attention, CA blocks before every 4th layer instead. For benchmarks at the real size. */
+void lx_config_lynx_8b(lx_config *cfg, lx_variant variant);
+
 #endif

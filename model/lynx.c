@@ -74,6 +74,21 @@ int lx_model_load(const char *dir, lx_model **out, lx_error *err) {
   return LX_OK;
 }
 
+int lx_model_synthetic(const lx_config *cfg, lx_dtype dtype, unsigned long long seed, lx_model **out,
+                       lx_error *err) {
+  *out = NULL;
+  lx_model *m = lx_xcalloc(1, sizeof *m);
+  m->dir = lx_xstrdup("(synthetic)");
+  m->cfg = *cfg;
+  m->weights = lx_weights_synthetic(dtype, seed);
+  if (bind_all(m, err) != LX_OK) {
+    lx_model_free(m);
+    return LX_ERR;
+  }
+  *out = m;
+  return LX_OK;
+}
+
 void lx_model_free(lx_model *m) {
   if (!m) return;
   lx_vit_free(&m->vit);

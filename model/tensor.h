@@ -72,6 +72,31 @@ static inline float lx_f16_to_f32(uint16_t h) {
   return f;
 }
 
+/* Round to nearest even, as PyTorch's .to(torch.float16) does: overflow to infinity, small values
+ * to subnormals or zero, NaN stays NaN. */
+static inline uint16_t lx_f32_to_f16(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  const uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) return (uint16_t)(sign | 0x7e00u);
+  if (a >= 0x477ff000u) return (uint16_t)(sign | 0x7c00u); /* rounds to 65536 or more */
+  uint32_t r, rem, half;
+  if (a < 0x38800000u) { /* below 2^-14: a subnormal (units of 2^-24) or zero */
+    if (a < 0x33000000u) return (uint16_t)sign; /* below 2^-25 */
+    const uint32_t man = (a & 0x7fffffu) | 0x800000u;
+    const int shift = 126 - (int)(a >> 23);
+    r = man >> shift;
+    rem = man & ((1u << shift) - 1);
+    half = 1u << (shift - 1);
+  } else {
+    r = (a - 0x38000000u) >> 13; /* exponent rebiased from 127 to 15 */
+    rem = a & 0x1fffu;
+    half = 0x1000u;
+  }
+  if (rem > half || (rem == half && (r & 1u))) r++;
+  return (uint16_t)(sign | r);
+}
+
 /* Converts n elements of type t at src to float32 at dst. */
 void lx_convert_to_f32(float *dst, const void *src, lx_dtype t, size_t n);
 

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "model/threads.h"
+
 typedef struct entry {
   lx_tensor t;
   size_t begin, end; /* byte offsets in the data section */
@@ -28,6 +30,11 @@ struct lx_weights {
   entry *entries; /* sorted by name */
   size_t count;
   size_t copied_bytes;
+  /* synthetic weights (no file): tensors made when bound */
+  int synthetic;
+  lx_dtype synthetic_dtype;
+  unsigned long long seed;
+  size_t capacity;
 };
 
 const char *lx_weights_path(const lx_weights *w) {
@@ -89,6 +96,105 @@ static void free_entries(entry *entries, size_t n) {
     free(entries[i].aligned_copy);
   }
   free(entries);
+}
+
+size_t lx_weights_bytes(const lx_weights *w, const char *prefix) {
+  size_t n = 0, len = strlen(prefix);
+  for (size_t i = 0; i < w->count; i++)
+    if (strncmp(w->entries[i].t.name, prefix, len) == 0)
+      n += w->entries[i].t.numel * lx_dtype_size(w->entries[i].t.dtype);
+  return n;
+}
+
+/* ---- synthetic weights ------------------------------------------------------------------------ */
+
+lx_weights *lx_weights_synthetic(lx_dtype dtype, unsigned long long seed) {
+  lx_weights *w = lx_xcalloc(1, sizeof *w);
+  w->path = lx_xstrdup("(synthetic)");
+  w->synthetic = 1;
+  w->synthetic_dtype = dtype;
+  w->seed = seed;
+  return w;
+}
+
+static unsigned long long mix64(unsigned long long z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+#define SYNTH_CHUNK ((size_t)1 << 16) /* values per fill job: the result is thread-independent */
+
+typedef struct synth_job {
+  void *data;
+  lx_dtype dtype;
+  size_t n;
+  float lo, hi;
+  unsigned long long seed;
+} synth_job;
+
+static void synth_fill(void *ctx, int begin, int end) {
+  const synth_job *j = ctx;
+  for (size_t c = (size_t)begin; c < (size_t)end; c++) {
+    unsigned long long state = mix64(j->seed ^ (c * 0x9e3779b97f4a7c15ull));
+    size_t i1 = (c + 1) * SYNTH_CHUNK < j->n ? (c + 1) * SYNTH_CHUNK : j->n;
+    for (size_t i = c * SYNTH_CHUNK; i < i1; i++) {
+      state += 0x9e3779b97f4a7c15ull;
+      float u = (float)(mix64(state) >> 40) * 0x1.0p-24f; /* [0, 1) */
+      float v = j->lo + (j->hi - j->lo) * u;
+      if (j->dtype == LX_F32)
+        ((float *)j->data)[i] = v;
+      else if (j->dtype == LX_BF16)
+        ((uint16_t *)j->data)[i] = lx_f32_to_bf16(v);
+      else
+        ((uint16_t *)j->data)[i] = lx_f32_to_f16(v);
+    }
+  }
+}
+
+static const lx_tensor *synth_create(lx_weights *w, const char *name, int ndim,
+                                     const int64_t *shape) {
+  if (w->count == w->capacity) {
+    w->capacity = w->capacity ? 2 * w->capacity : 256;
+    w->entries = lx_xrealloc_array(w->entries, w->capacity, sizeof(entry));
+  }
+  size_t at = 0; /* keep the entries sorted by name */
+  while (at < w->count && strcmp(w->entries[at].t.name, name) < 0) at++;
+  memmove(&w->entries[at + 1], &w->entries[at], (w->count - at) * sizeof(entry));
+  w->count++;
+  entry *e = &w->entries[at];
+  memset(e, 0, sizeof *e);
+  e->t.name = lx_xstrdup(name);
+  e->t.ndim = ndim;
+  e->t.numel = 1;
+  for (int i = 0; i < ndim; i++) {
+    e->t.shape[i] = shape[i];
+    e->t.numel *= (size_t)shape[i];
+  }
+  e->t.dtype = ndim >= 2 ? w->synthetic_dtype : LX_F32;
+  size_t bytes = e->t.numel * lx_dtype_size(e->t.dtype);
+  const size_t huge = (size_t)2 << 20;
+  if (bytes >= huge) {
+    e->aligned_copy = aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
+    if (!e->aligned_copy) e->aligned_copy = lx_xmalloc(bytes);
+    madvise(e->aligned_copy, bytes, MADV_HUGEPAGE);
+  } else {
+    e->aligned_copy = lx_xmalloc(bytes ? bytes : 1);
+  }
+  synth_job j = {e->aligned_copy, e->t.dtype, e->t.numel, -0.1f, 0.1f, 0};
+  if (ndim >= 2) {
+    float a = sqrtf(3.0f / (float)shape[ndim - 1]);
+    j.lo = -a, j.hi = a;
+  } else if (strstr(name, "norm")) {
+    j.lo = 0.9f, j.hi = 1.1f;
+  }
+  unsigned long long h = w->seed; /* FNV-1a of the name: a tensor's values depend on its name */
+  for (const char *c = name; *c; c++) h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+  j.seed = h;
+  size_t chunks = (e->t.numel + SYNTH_CHUNK - 1) / SYNTH_CHUNK;
+  lx_parallel_for((int)chunks, 1, synth_fill, &j);
+  e->t.data = e->aligned_copy;
+  return &e->t;
 }
 
 void lx_weights_close(lx_weights *w) {
@@ -337,6 +443,7 @@ static const lx_tensor *vbind(lx_binder *b, int ndim, const int64_t *shape, cons
   char want[128], have[128];
   format_shape(want, sizeof want, ndim, shape);
   const lx_tensor *t = lx_weights_find(b->w, name);
+  if (!t && b->w->synthetic) t = synth_create(b->w, name, ndim, shape);
   if (!t) {
     b->failed = 1;
     lx_errorf(b->err, "%s: tensor '%s' is missing (config.json expects shape %s)", b->w->path, name,

@@ -25,6 +25,17 @@ typedef struct lx_weights lx_weights;
 int lx_weights_open(const char *path, lx_weights **out, lx_error *err);
 void lx_weights_close(lx_weights *w);
 
+/* Weights with no file, for measuring the real cost of a model without downloading it: every
+ * tensor a loader binds (lx_bind*) is created on the spot with the shape it asks for, filled with
+ * random values from `seed` (matrices, ndim >= 2, uniform with unit output variance,
+ * +-sqrt(3 / last dim), in `dtype`; vectors in float32, 1 + uniform(+-0.1) for names containing
+ * "norm", uniform(+-0.1) otherwise). Large tensors get huge pages, as mapped files do.
+ * lx_weights_path says "(synthetic)". */
+lx_weights *lx_weights_synthetic(lx_dtype dtype, unsigned long long seed);
+
+/* Bytes of all tensors whose name starts with `prefix` ("" for all). */
+size_t lx_weights_bytes(const lx_weights *w, const char *prefix);
+
 const char *lx_weights_path(const lx_weights *w);
 size_t lx_weights_count(const lx_weights *w);
 const lx_tensor *lx_weights_at(const lx_weights *w, size_t i);           /* sorted by name */

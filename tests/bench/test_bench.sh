@@ -2,9 +2,10 @@
 # lynxeval bench: a short kernel run (correctness checks pass, the JSON has what a comparison
 # needs), bench compare on itself (all "same") and on a doctored copy (a slower kernel found), and
 # bad flags and files refused with a message naming the problem.
-# usage: test_bench.sh LYNXEVAL PYTHON
+# bench model runs on the small test checkpoint.
+# usage: test_bench.sh LYNXEVAL PYTHON MODELS_DIR
 set -u
-lynxeval=$1 python=$2
+lynxeval=$1 python=$2 models=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0
@@ -74,6 +75,25 @@ printf '{"lynxeval_bench": "kernels", "kernels": [{"name": "x", "median_ms": -1,
 expect "negative time" 1 "kernel 'x': \"median_ms\"" -- "$lynxeval" bench compare "$tmp/a.json" "$tmp/neg.json"
 printf '{"lynxeval_bench": "kernels", "kernels": [' >"$tmp/cut.json"
 expect "truncated JSON" 1 "cut.json" -- "$lynxeval" bench compare "$tmp/a.json" "$tmp/cut.json"
+
+expect "bench model on the test checkpoint" 0 "| decode, batch 2 |" -- \
+  "$lynxeval" bench model --model "$models/pt-bf16" --steps 2 --reps 1 --batches 1,2 --precision bf16 --json "$tmp/m.json"
+"$python" - "$tmp/m.json" <<'PY' && pass "its JSON has the stage times and floors" || fail "its JSON has the stage times and floors"
+import json, sys
+r = json.load(open(sys.argv[1]))
+for key in ("vit_ms_per_image", "vit_floor_ms_per_image", "prefill_tokens_per_s", "decode_ms_per_token",
+            "decode_floor_ms_per_token", "peak_rss_bytes", "time_to_first_token_ms"):
+    assert r[key] > 0, key
+assert r["precision"] == "bf16" and [d["batch"] for d in r["decode"]] == [1, 2]
+assert r["vit_floor_ms_per_image"] < r["vit_ms_per_image"]
+PY
+expect "bench model on the CA checkpoint" 0 "(cross_attention)" -- \
+  "$lynxeval" bench model --model "$models/ca" --steps 1 --reps 1 --batches 1
+expect "model and shape" 2 "exactly one of --model" -- "$lynxeval" bench model --model "$models/pt" --shape lynx-8b
+expect "unknown shape" 2 "the known shape is lynx-8b" -- "$lynxeval" bench model --shape lynx-70b
+expect "bad batch" 2 "--batches" -- "$lynxeval" bench model --shape lynx-8b --batches 1,0
+expect "bad precision" 2 "--precision must be" -- "$lynxeval" bench model --shape lynx-8b --precision f8
+expect "missing model" 1 "$tmp/none" -- "$lynxeval" bench model --model "$tmp/none"
 
 echo "$failures failures"
 [ "$failures" -eq 0 ]

@@ -139,6 +139,17 @@ START_TEST(bf16_rounding_is_nearest_even) {
   ck_assert(isnan(lx_bf16_to_f32(lx_f32_to_bf16(NAN))));
   ck_assert_float_eq(lx_f16_to_f32(0x0001), ldexpf(1.0f, -24)); /* smallest subnormal */
   ck_assert(isinf(lx_f16_to_f32(0x7c00)));
+  /* f32 -> f16: exact round trips, ties to even, subnormals, overflow */
+  for (unsigned h = 0; h < 0x7c00; h++) {
+    ck_assert_uint_eq(lx_f32_to_f16(lx_f16_to_f32((uint16_t)h)), h);
+    ck_assert_uint_eq(lx_f32_to_f16(-lx_f16_to_f32((uint16_t)h)), h | 0x8000u);
+  }
+  ck_assert_uint_eq(lx_f32_to_f16(1.0f + ldexpf(1.0f, -11)), 0x3c00); /* tie: to even */
+  ck_assert_uint_eq(lx_f32_to_f16(1.0f + 3 * ldexpf(1.0f, -11)), 0x3c02);
+  ck_assert_uint_eq(lx_f32_to_f16(ldexpf(1.0f, -25)), 0x0000);        /* tie: to even (zero) */
+  ck_assert_uint_eq(lx_f32_to_f16(ldexpf(1.5f, -25)), 0x0001);
+  ck_assert_uint_eq(lx_f32_to_f16(65519.0f), 0x7bff);
+  ck_assert_uint_eq(lx_f32_to_f16(65520.0f), 0x7c00);
 }
 END_TEST
 

@@ -1,10 +1,12 @@
 /* Safetensors mapping and validation (model/weights). */
 #include <check.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "model/threads.h"
 #include "model/weights.h"
 #include "testutil.h"
 
@@ -247,6 +249,58 @@ END_TEST
 
 /* Opening a large F32 file must not read or copy its tensors: resident memory stays far below the
  * file size. */
+/* Synthetic weights: made at bind time with the asked shape, values in the documented ranges,
+ * the same values whatever the thread count. */
+static uint16_t synth_matrix_value(int threads, size_t i) {
+  lx_threads_set(threads);
+  lx_weights *w = lx_weights_synthetic(LX_BF16, 42);
+  lx_error err;
+  lx_binder b = {w, &err, 0};
+  lx_tensor m = lx_bind_matrix(&b, 300, 700, "blocks.%d.fc.weight", 3);
+  ck_assert_int_eq(b.failed, 0);
+  uint16_t v = ((const uint16_t *)m.data)[i];
+  lx_weights_close(w);
+  return v;
+}
+
+START_TEST(synthetic_weights) {
+  lx_weights *w = lx_weights_synthetic(LX_BF16, 7);
+  lx_error err;
+  lx_binder b = {w, &err, 0};
+  lx_tensor m = lx_bind_matrix(&b, 300, 700, "layer.q.weight");
+  const float *g = lx_bind_vector(&b, 64, "layer.norm.weight");
+  const float *bias = lx_bind_vector(&b, 64, "layer.q.bias");
+  ck_assert_int_eq(b.failed, 0);
+  ck_assert_int_eq(m.dtype, LX_BF16);
+  ck_assert(m.shape[0] == 300 && m.shape[1] == 700 && m.numel == 210000);
+  const float a = sqrtf(3.0f / 700);
+  double sum = 0, sum2 = 0;
+  for (size_t i = 0; i < m.numel; i++) {
+    float v = lx_bf16_to_f32(((const uint16_t *)m.data)[i]);
+    ck_assert(fabsf(v) <= a * 1.01f);
+    sum += v, sum2 += (double)v * v;
+  }
+  /* uniform(-a, a): mean 0, variance a^2 / 3 */
+  ck_assert(fabs(sum / m.numel) < 0.01 * a);
+  ck_assert(fabs(sum2 / m.numel / (a * a / 3) - 1) < 0.02);
+  for (int i = 0; i < 64; i++) {
+    ck_assert(g[i] >= 0.9f && g[i] <= 1.1f);
+    ck_assert(bias[i] >= -0.1f && bias[i] <= 0.1f);
+  }
+  /* a second bind finds the same tensor; a different shape is refused */
+  lx_tensor again = lx_bind_matrix(&b, 300, 700, "layer.q.weight");
+  ck_assert_ptr_eq(again.data, m.data);
+  lx_bind_matrix(&b, 30, 700, "layer.q.weight");
+  ck_assert_int_eq(b.failed, 1);
+  ck_assert_ptr_nonnull(strstr(err.msg, "(synthetic): tensor 'layer.q.weight' has shape [300,700]"));
+  ck_assert_uint_eq(lx_weights_bytes(w, "layer.q."), 300 * 700 * 2 + 64 * 4);
+  lx_weights_close(w);
+  for (size_t i = 0; i < 210000; i += 4099)
+    ck_assert_uint_eq(synth_matrix_value(1, i), synth_matrix_value(2, i));
+  lx_threads_set(0);
+}
+END_TEST
+
 START_TEST(open_does_not_copy) {
   const size_t n = (size_t)64 << 20; /* 64 MiB of data */
   char header[160];
@@ -291,6 +345,7 @@ int main(void) {
   tcase_add_test(tc, copies_misaligned_tensors);
   tcase_add_test(tc, binder_names_missing_and_misshaped);
   tcase_add_test(tc, open_does_not_copy);
+  tcase_add_test(tc, synthetic_weights);
   suite_add_tcase(s, tc);
   return tu_run_suite(s, 0);
 }

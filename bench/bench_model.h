@@ -1,0 +1,42 @@
+/* bench_model.h: `lynxeval bench model`: the whole model's costs on this machine, against floors
+ * the harness measures in the same run.
+ *
+ *   image encode: the ViT on one image, then the resampler; floor = ViT FLOPs / peak (the bf16 peak
+ *     when products run in bf16, else the float32 peak)
+ *   prefill: one prompt of Lynx's real length (32 visual + 40 text tokens = 72 positions)
+ *   decode: ms per step at batch 1 and larger batches; floor = bytes of weights a step reads
+ *     (every LLM layer and the output projection) / read bandwidth measured just before and after
+ *   time to first token = encode + prefill; peak resident memory of the process
+ *
+ * The model is a model directory, or synthetic random weights at the shapes of a known model
+ * (lx_config_lynx_8b), so the real cost can be measured without a download.
+ */
+#ifndef LX_BENCH_MODEL_H
+#define LX_BENCH_MODEL_H
+
+#include <cJSON.h>
+#include <stdio.h>
+
+#include "common/error.h"
+#include "model/backend.h"
+#include "model/lynx.h"
+
+typedef struct lx_bench_model_opts {
+  int threads;
+  int decode_steps;  /* timed steps per batch size */
+  const int *batches; /* decode batch sizes */
+  int n_batches;
+  int reps;          /* timed repetitions of encode and prefill */
+  lx_matmul_precision precision;
+  const char *source; /* what the model is, for the report ("lynx-8b synthetic bf16", a path) */
+  double load_seconds;
+  FILE *progress;
+} lx_bench_model_opts;
+
+/* Measures `m` (of the prefix or cross-attention variant) and returns the report. */
+int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **report, lx_error *err);
+
+/* The report as text. */
+void lx_bench_print_model(FILE *out, const cJSON *report);
+
+#endif
