@@ -20,8 +20,10 @@ static const char *str(const cJSON *o, const char *key) {
 
 int lx_bench_validate(const cJSON *r, const char *file, lx_error *err) {
   if (!cJSON_IsObject(r) || strcmp(str(r, "lynxeval_bench"), "kernels") != 0)
-    return lx_errorf(err, "%s: not a `lynxeval bench kernels --json` report "
-                          "(no \"lynxeval_bench\": \"kernels\")", file);
+    return lx_errorf(err,
+                     "%s: not a `lynxeval bench kernels --json` report "
+                     "(no \"lynxeval_bench\": \"kernels\")",
+                     file);
   const cJSON *list = get(r, "kernels");
   if (!cJSON_IsArray(list)) return lx_errorf(err, "%s: \"kernels\" is not an array", file);
   int i = 0;
@@ -61,8 +63,9 @@ void lx_bench_compare(FILE *out, const cJSON *a, const char *name_a, const cJSON
   if (strcmp(str(ra, "cpu"), str(rb, "cpu")) != 0 || num(ra, "threads") != num(rb, "threads") ||
       strcmp(str(a, "mode"), str(b, "mode")) != 0)
     fprintf(out, "note: the runs differ in processor, threads or mode; ratios mix those in\n");
-  fprintf(out, "\n| kernel | A median ms | B median ms | B/A time | B/A normalized | noise | verdict |\n"
-               "|---|---:|---:|---:|---:|---:|---|\n");
+  fprintf(out,
+          "\n| kernel | A median ms | B median ms | B/A time | B/A normalized | noise | verdict |\n"
+          "|---|---:|---:|---:|---:|---:|---|\n");
   const cJSON *ka;
   cJSON_ArrayForEach(ka, get(a, "kernels")) {
     const char *name = str(ka, "name");

@@ -90,9 +90,10 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
     cJSON_AddNumberToObject(k, "gflops", flops / t.median_s / 1e9);
     cJSON_AddNumberToObject(k, "gbs", bytes / t.median_s / 1e9);
     cJSON_AddStringToObject(k, "bound", memory_bound ? "memory" : "compute");
-    cJSON_AddStringToObject(k, "ceiling", memory_bound ? "read bandwidth"
-                                          : use_bf16   ? "bf16 peak"
-                                                       : "f32 peak");
+    cJSON_AddStringToObject(k, "ceiling",
+                            memory_bound ? "read bandwidth"
+                            : use_bf16   ? "bf16 peak"
+                                         : "f32 peak");
     cJSON_AddNumberToObject(k, "ceiling_value", memory_bound ? bw : peak);
     cJSON_AddNumberToObject(k, "floor_ms", floor_s * 1e3);
     cJSON_AddNumberToObject(k, "pct_of_ceiling", 100.0 * floor_s / t.median_s);
@@ -104,7 +105,9 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
     if (o->progress)
       fprintf(o->progress, "[%d/%d] %-28s %9.3f ms  %5.1f%% of %s%s\n", done, selected, c->name,
               t.median_s * 1e3, 100.0 * floor_s / t.median_s,
-              memory_bound ? "read bandwidth" : use_bf16 ? "bf16 peak" : "f32 peak",
+              memory_bound ? "read bandwidth"
+              : use_bf16   ? "bf16 peak"
+                           : "f32 peak",
               error < tol ? "" : "  CHECK FAILED");
   }
   if (o->filter) regfree(&re);
@@ -132,8 +135,9 @@ void lx_bench_print_kernels(FILE *out, const cJSON *report) {
           "(%.1f)\n\n",
           num(ce, "f32_gflops"), num(ce, "f32_gflops_1t"), num(ce, "bf16_gflops"),
           num(ce, "bf16_gflops_1t"), num(ce, "read_gbs"), num(ce, "read_gbs_1t"));
-  fprintf(out, "| kernel | shape | median ms | min ms | p99 ms | GFLOP/s | GB/s | %% of ceiling | "
-               "error | check |\n|---|---|---:|---:|---:|---:|---:|---|---:|---|\n");
+  fprintf(out,
+          "| kernel | shape | median ms | min ms | p99 ms | GFLOP/s | GB/s | %% of ceiling | "
+          "error | check |\n|---|---|---:|---:|---:|---:|---:|---|---:|---|\n");
   const cJSON *k;
   cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(report, "kernels")) {
     fprintf(out, "| %s | %s | %.3f | %.3f | %.3f | %.1f | %.1f | %.1f%% of %s | %.1e | %s |\n",
@@ -147,7 +151,7 @@ void lx_bench_print_kernels(FILE *out, const cJSON *report) {
 int lx_bench_failed_checks(const cJSON *report) {
   int n = 0;
   const cJSON *k;
-  cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(report, "kernels"))
-    n += !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(k, "ok"));
+  cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(report, "kernels")) n +=
+      !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(k, "ok"));
   return n;
 }

@@ -55,8 +55,7 @@ static int prefill_rows(const lx_model *m, int rows, int capacity, const float *
   return rc;
 }
 
-int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **report,
-                   lx_error *err) {
+int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **report, lx_error *err) {
   const lx_config *c = &m->cfg;
   const int S = c->vit.image_size, T = c->vit.n_tokens, Wv = c->vit.width;
   const int L = c->resampler.n_latents, D = c->llm.hidden, V = c->llm.vocab_size;
@@ -218,10 +217,10 @@ void lx_bench_print_model(FILE *out, const cJSON *r) {
           num(r, "prefill_positions"), num(r, "prefill_ms"), num(r, "prefill_tokens_per_s"));
   fprintf(out, "| time to first token | %.1f ms | | |\n", num(r, "time_to_first_token_ms"));
   const cJSON *d;
-  cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(r, "decode"))
-    fprintf(out, "| decode, batch %g | %.2f ms/step (%.2f tokens/s) | %.2f ms (%.1f GB/s) | %.1f%% |\n",
-            num(d, "batch"), num(d, "ms_per_step"), num(d, "tokens_per_s"),
-            num(d, "floor_ms_per_step"), num(d, "read_gbs_window"), num(d, "pct_of_floor"));
+  cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(r, "decode")) fprintf(
+      out, "| decode, batch %g | %.2f ms/step (%.2f tokens/s) | %.2f ms (%.1f GB/s) | %.1f%% |\n",
+      num(d, "batch"), num(d, "ms_per_step"), num(d, "tokens_per_s"), num(d, "floor_ms_per_step"),
+      num(d, "read_gbs_window"), num(d, "pct_of_floor"));
   fprintf(out, "\npeak resident memory %.2f GB; model ready in %.1f s\n",
           num(r, "peak_rss_bytes") / 1e9, num(r, "load_seconds"));
 }

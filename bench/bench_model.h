@@ -23,10 +23,10 @@
 
 typedef struct lx_bench_model_opts {
   int threads;
-  int decode_steps;  /* timed steps per batch size */
+  int decode_steps;   /* timed steps per batch size */
   const int *batches; /* decode batch sizes */
   int n_batches;
-  int reps;          /* timed repetitions of encode and prefill */
+  int reps; /* timed repetitions of encode and prefill */
   lx_matmul_precision precision;
   const char *source; /* what the model is, for the report ("lynx-8b synthetic bf16", a path) */
   double load_seconds;

@@ -11,7 +11,7 @@
 #include "model/threads.h"
 
 #define READ_BYTES ((size_t)512 << 20) /* 512 MiB: far beyond any cache */
-#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_PAGE  ((size_t)2 << 20)
 
 #if defined(__x86_64__)
 double lx_peak_f32_avx512(long iters);
@@ -125,7 +125,8 @@ typedef struct read_job {
 
 static void read_chunk(void *ctx, int begin, int end) {
   read_job *j = ctx;
-  for (int t = begin; t < end; t++) j->sink += lx_read_loop(j->buf + (size_t)t * j->slice, j->slice);
+  for (int t = begin; t < end; t++)
+    j->sink += lx_read_loop(j->buf + (size_t)t * j->slice, j->slice);
 }
 
 static double read_rate(int threads, int passes) {

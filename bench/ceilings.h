@@ -22,7 +22,8 @@ double lx_read_bandwidth(int threads);
 /* The peak loops (ceilings_avx512.c on x86-64 with AVX-512; portable loops otherwise). Each
  * returns the floating-point operations it did; iters is the loop count. */
 double lx_peak_f32_loop(long iters);
-double lx_peak_bf16_loop(long iters);       /* 0 without AVX512-BF16 */
-unsigned lx_read_loop(const void *p, unsigned long bytes); /* reads every byte; returns a checksum */
+double lx_peak_bf16_loop(long iters); /* 0 without AVX512-BF16 */
+unsigned lx_read_loop(const void *p,
+                      unsigned long bytes); /* reads every byte; returns a checksum */
 
 #endif

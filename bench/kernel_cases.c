@@ -12,43 +12,73 @@
 /* Lynx-8B: ViT width 1408, MLP 6144, 16 heads of 88, 900 patches of 3x14x14 + CLS; resampler
  * media width 1408 -> 1024 (k and v), 8 heads of 64, 32 latents; LLaMA width 4096, 32 heads of
  * 128, MLP 11008, vocabulary 32000; prompt 72 positions; decode with 512 cached positions. */
-#define CASE_LINEAR(nm, wh, dt, M, N, K) {nm, wh, LXK_LINEAR, dt, M, N, K, 0, 0, false, false}
+#define CASE_LINEAR(nm, wh, dt, M, N, K) \
+  { nm, wh, LXK_LINEAR, dt, M, N, K, 0, 0, false, false }
 /* BF16 weights in both precisions: "bf16" computes in bf16 (vdpbf16ps), "bf16-exact" widens the
  * weights and computes in float32. */
-#define CASE_LINEAR_BF16(nm, wh, M, N, K)                                          \
-  {nm " bf16", wh, LXK_LINEAR, LX_BF16, M, N, K, 0, 0, false, true},               \
-  {nm " bf16-exact", wh, LXK_LINEAR, LX_BF16, M, N, K, 0, 0, false, false}
+#define CASE_LINEAR_BF16(nm, wh, M, N, K)                                  \
+  {nm " bf16", wh, LXK_LINEAR, LX_BF16, M, N, K, 0, 0, false, true}, {     \
+    nm " bf16-exact", wh, LXK_LINEAR, LX_BF16, M, N, K, 0, 0, false, false \
+  }
 const lx_kernel_case lx_kernel_cases[] = {
-    CASE_LINEAR("vit.patch_embed f32", "EVA patch embedding (14x14x3 -> 1408) over 900 patches", LX_F32, 900, 1408, 588),
-    CASE_LINEAR_BF16("vit.patch_embed", "EVA patch embedding (14x14x3 -> 1408) over 900 patches", 900, 1408, 588),
-    CASE_LINEAR("vit.q f32", "EVA attention q (k, v and proj have the same shape)", LX_F32, 901, 1408, 1408),
-    CASE_LINEAR_BF16("vit.q", "EVA attention q (k, v and proj have the same shape)", 901, 1408, 1408),
+    CASE_LINEAR("vit.patch_embed f32", "EVA patch embedding (14x14x3 -> 1408) over 900 patches",
+                LX_F32, 900, 1408, 588),
+    CASE_LINEAR_BF16("vit.patch_embed", "EVA patch embedding (14x14x3 -> 1408) over 900 patches",
+                     900, 1408, 588),
+    CASE_LINEAR("vit.q f32", "EVA attention q (k, v and proj have the same shape)", LX_F32, 901,
+                1408, 1408),
+    CASE_LINEAR_BF16("vit.q", "EVA attention q (k, v and proj have the same shape)", 901, 1408,
+                     1408),
     CASE_LINEAR("vit.fc1 f32", "EVA MLP up, 1408 -> 6144", LX_F32, 901, 6144, 1408),
     CASE_LINEAR_BF16("vit.fc1", "EVA MLP up, 1408 -> 6144", 901, 6144, 1408),
     CASE_LINEAR("vit.fc2 f32", "EVA MLP down, 6144 -> 1408", LX_F32, 901, 1408, 6144),
     CASE_LINEAR_BF16("vit.fc2", "EVA MLP down, 6144 -> 1408", 901, 1408, 6144),
-    CASE_LINEAR_BF16("resampler.to_kv.video", "resampler keys and values over a video's 4505 media tokens", 4505, 1024, 1408),
-    CASE_LINEAR("llm.prefill.q f32", "LLaMA q over the 72-position prompt (k, v, o the same)", LX_F32, 72, 4096, 4096),
-    CASE_LINEAR_BF16("llm.prefill.q", "LLaMA q over the 72-position prompt (k, v, o the same)", 72, 4096, 4096),
-    CASE_LINEAR_BF16("llm.prefill.gate", "LLaMA MLP gate over the prompt (up the same)", 72, 11008, 4096),
+    CASE_LINEAR_BF16("resampler.to_kv.video",
+                     "resampler keys and values over a video's 4505 media tokens", 4505, 1024,
+                     1408),
+    CASE_LINEAR("llm.prefill.q f32", "LLaMA q over the 72-position prompt (k, v, o the same)",
+                LX_F32, 72, 4096, 4096),
+    CASE_LINEAR_BF16("llm.prefill.q", "LLaMA q over the 72-position prompt (k, v, o the same)", 72,
+                     4096, 4096),
+    CASE_LINEAR_BF16("llm.prefill.gate", "LLaMA MLP gate over the prompt (up the same)", 72, 11008,
+                     4096),
     CASE_LINEAR_BF16("llm.prefill.down", "LLaMA MLP down over the prompt", 72, 4096, 11008),
-    CASE_LINEAR("llm.decode.q f32", "LLaMA q for one new token (matrix-vector)", LX_F32, 1, 4096, 4096),
-    CASE_LINEAR("llm.decode.q bf16", "LLaMA q for one new token (matrix-vector)", LX_BF16, 1, 4096, 4096),
-    CASE_LINEAR("llm.decode.gate bf16", "LLaMA MLP gate for one new token", LX_BF16, 1, 11008, 4096),
-    CASE_LINEAR("llm.decode.down bf16", "LLaMA MLP down for one new token", LX_BF16, 1, 4096, 11008),
-    CASE_LINEAR("llm.decode.lm_head bf16", "LLaMA output projection to the 32000-token vocabulary", LX_BF16, 1, 32000, 4096),
-    CASE_LINEAR("llm.decode4.gate bf16", "LLaMA MLP gate for a batch of 4 sequences", LX_BF16, 4, 11008, 4096),
-    CASE_LINEAR("llm.decode16.gate bf16", "LLaMA MLP gate for a batch of 16 sequences (or 5 beams x 3)", LX_BF16, 16, 11008, 4096),
-    {"attention.vit", "EVA self-attention, 901 tokens, 16 heads of 88", LXK_ATTENTION, LX_F32, 901, 901, 0, 16, 88, false, false},
-    {"attention.resampler.video", "resampler: 32 latents over a video's 4505 media tokens, 8 heads of 64", LXK_ATTENTION, LX_F32, 32, 4505, 0, 8, 64, false, false},
-    {"attention.llm.prefill", "LLaMA causal self-attention over the 72-position prompt", LXK_ATTENTION, LX_F32, 72, 72, 0, 32, 128, true, false},
-    {"attention.llm.decode", "LLaMA: one new token over 512 cached positions", LXK_ATTENTION, LX_F32, 1, 512, 0, 32, 128, true, false},
-    {"rmsnorm.llm.prefill", "RMSNorm over the prompt, width 4096", LXK_RMSNORM, LX_F32, 72, 4096, 0, 0, 0, false, false},
-    {"layernorm.vit", "LayerNorm over the ViT tokens, width 1408", LXK_LAYERNORM, LX_F32, 901, 1408, 0, 0, 0, false, false},
-    {"softmax.vit", "softmax over the rows of one ViT head's attention scores", LXK_SOFTMAX, LX_F32, 901, 901, 0, 0, 0, false, false},
-    {"rope.llm.prefill", "rotary embedding of q over the prompt, 32 heads of 128", LXK_ROPE, LX_F32, 72, 4096, 0, 32, 128, false, false},
-    {"gelu.vit", "exact GELU on the ViT MLP activations", LXK_GELU, LX_F32, 901, 6144, 0, 0, 0, false, false},
-    {"silu_mul.llm.prefill", "SwiGLU: silu(gate) * up over the prompt", LXK_SILU_MUL, LX_F32, 72, 11008, 0, 0, 0, false, false},
+    CASE_LINEAR("llm.decode.q f32", "LLaMA q for one new token (matrix-vector)", LX_F32, 1, 4096,
+                4096),
+    CASE_LINEAR("llm.decode.q bf16", "LLaMA q for one new token (matrix-vector)", LX_BF16, 1, 4096,
+                4096),
+    CASE_LINEAR("llm.decode.gate bf16", "LLaMA MLP gate for one new token", LX_BF16, 1, 11008,
+                4096),
+    CASE_LINEAR("llm.decode.down bf16", "LLaMA MLP down for one new token", LX_BF16, 1, 4096,
+                11008),
+    CASE_LINEAR("llm.decode.lm_head bf16", "LLaMA output projection to the 32000-token vocabulary",
+                LX_BF16, 1, 32000, 4096),
+    CASE_LINEAR("llm.decode4.gate bf16", "LLaMA MLP gate for a batch of 4 sequences", LX_BF16, 4,
+                11008, 4096),
+    CASE_LINEAR("llm.decode16.gate bf16",
+                "LLaMA MLP gate for a batch of 16 sequences (or 5 beams x 3)", LX_BF16, 16, 11008,
+                4096),
+    {"attention.vit", "EVA self-attention, 901 tokens, 16 heads of 88", LXK_ATTENTION, LX_F32, 901,
+     901, 0, 16, 88, false, false},
+    {"attention.resampler.video",
+     "resampler: 32 latents over a video's 4505 media tokens, 8 heads of 64", LXK_ATTENTION, LX_F32,
+     32, 4505, 0, 8, 64, false, false},
+    {"attention.llm.prefill", "LLaMA causal self-attention over the 72-position prompt",
+     LXK_ATTENTION, LX_F32, 72, 72, 0, 32, 128, true, false},
+    {"attention.llm.decode", "LLaMA: one new token over 512 cached positions", LXK_ATTENTION,
+     LX_F32, 1, 512, 0, 32, 128, true, false},
+    {"rmsnorm.llm.prefill", "RMSNorm over the prompt, width 4096", LXK_RMSNORM, LX_F32, 72, 4096, 0,
+     0, 0, false, false},
+    {"layernorm.vit", "LayerNorm over the ViT tokens, width 1408", LXK_LAYERNORM, LX_F32, 901, 1408,
+     0, 0, 0, false, false},
+    {"softmax.vit", "softmax over the rows of one ViT head's attention scores", LXK_SOFTMAX, LX_F32,
+     901, 901, 0, 0, 0, false, false},
+    {"rope.llm.prefill", "rotary embedding of q over the prompt, 32 heads of 128", LXK_ROPE, LX_F32,
+     72, 4096, 0, 32, 128, false, false},
+    {"gelu.vit", "exact GELU on the ViT MLP activations", LXK_GELU, LX_F32, 901, 6144, 0, 0, 0,
+     false, false},
+    {"silu_mul.llm.prefill", "SwiGLU: silu(gate) * up over the prompt", LXK_SILU_MUL, LX_F32, 72,
+     11008, 0, 0, 0, false, false},
 };
 const int lx_n_kernel_cases = (int)(sizeof lx_kernel_cases / sizeof lx_kernel_cases[0]);
 
@@ -115,7 +145,8 @@ void lx_kernel_shape(const lx_kernel_case *c, char *buf, int size) {
   }
 }
 
-/* ---- state ------------------------------------------------------------------------------------ */
+/* ---- state ------------------------------------------------------------------------------------
+ */
 
 #define SAMPLES 64 /* entries checked for products and attention */
 
@@ -156,8 +187,8 @@ lx_kernel_state *lx_kernel_setup(const lx_kernel_case *c, unsigned long long see
       s->x = falloc(rows * c->k);
       s->y = falloc(rows * width);
       fill(s->x, rows * c->k, 1.0f, &s->rng);
-      s->w = (lx_tensor){.name = c->name, .dtype = c->dtype, .ndim = 2, .shape = {c->n, c->k},
-                         .numel = nk};
+      s->w = (lx_tensor){
+          .name = c->name, .dtype = c->dtype, .ndim = 2, .shape = {c->n, c->k}, .numel = nk};
       s->w32 = falloc(nk);
       fill(s->w32, nk, 1.0f / sqrtf((float)c->k), &s->rng);
       if (c->dtype == LX_F32) {
@@ -174,8 +205,8 @@ lx_kernel_state *lx_kernel_setup(const lx_kernel_case *c, unsigned long long see
     }
     case LXK_ATTENTION: {
       const size_t d = (size_t)c->heads * c->head_dim;
-      s->x = falloc(rows * d);                  /* q */
-      s->aux = falloc(2 * width * d);           /* k then v */
+      s->x = falloc(rows * d);        /* q */
+      s->aux = falloc(2 * width * d); /* k then v */
       s->y = falloc(rows * d);
       fill(s->x, rows * d, 1.0f, &s->rng);
       fill(s->aux, 2 * width * d, 1.0f, &s->rng);
@@ -233,12 +264,21 @@ void lx_kernel_run(void *state) {
     }
     case LXK_ATTENTION: {
       const int d = c->heads * c->head_dim;
-      lx_attention(&(lx_attention_args){.n_q = c->m, .n_kv = c->n, .heads = c->heads,
-                                        .head_dim = c->head_dim, .q = s->x, .ldq = d,
-                                        .k = s->aux, .ldk = d, .v = s->aux + width * d, .ldv = d,
-                                        .out = s->y, .ldo = d,
+      lx_attention(&(lx_attention_args){.n_q = c->m,
+                                        .n_kv = c->n,
+                                        .heads = c->heads,
+                                        .head_dim = c->head_dim,
+                                        .q = s->x,
+                                        .ldq = d,
+                                        .k = s->aux,
+                                        .ldk = d,
+                                        .v = s->aux + width * d,
+                                        .ldv = d,
+                                        .out = s->y,
+                                        .ldo = d,
                                         .scale = 1.0f / sqrtf((float)c->head_dim),
-                                        .causal = c->causal, .q_pos0 = c->n - c->m});
+                                        .causal = c->causal,
+                                        .q_pos0 = c->n - c->m});
       break;
     }
     case LXK_RMSNORM:
@@ -288,7 +328,8 @@ double lx_kernel_check(lx_kernel_state *s) {
       for (int i = 0; i < SAMPLES; i++) {
         size_t m = splitmix(&rng) % rows, n = splitmix(&rng) % width;
         double ref = 0;
-        for (int k = 0; k < c->k; k++) ref += (double)s->x[m * c->k + k] * weight_at(s, n * c->k + k);
+        for (int k = 0; k < c->k; k++)
+          ref += (double)s->x[m * c->k + k] * weight_at(s, n * c->k + k);
         add_err(s->y[m * width + n], ref, &err2, &ref2);
       }
       break;
@@ -327,8 +368,9 @@ double lx_kernel_check(lx_kernel_state *s) {
         for (size_t i = 0; i < width; i++) var += (x[i] - mean) * (x[i] - mean);
         var /= (double)width;
         for (size_t i = 0; i < width; i++) {
-          double ref = c->kind == LXK_RMSNORM ? x[i] / sqrt(ss / (double)width + 1e-6) * s->g[i]
-                                              : (x[i] - mean) / sqrt(var + 1e-6) * s->g[i] + s->b[i];
+          double ref = c->kind == LXK_RMSNORM
+                           ? x[i] / sqrt(ss / (double)width + 1e-6) * s->g[i]
+                           : (x[i] - mean) / sqrt(var + 1e-6) * s->g[i] + s->b[i];
           add_err(s->y[m * width + i], ref, &err2, &ref2);
         }
       }

@@ -27,12 +27,12 @@ typedef enum lx_kernel_kind {
 } lx_kernel_kind;
 
 typedef struct lx_kernel_case {
-  const char *name;  /* "llm.decode.gate bf16" */
-  const char *what;  /* one line: where the model runs it */
+  const char *name; /* "llm.decode.gate bf16" */
+  const char *what; /* one line: where the model runs it */
   lx_kernel_kind kind;
-  lx_dtype dtype;    /* weight type (linear); F32 otherwise */
-  int m, n, k;       /* linear: y[m,n] = x[m,k] W[n,k]^T; norms/activations: rows m of width n;
-                      * attention: m queries, n keys */
+  lx_dtype dtype; /* weight type (linear); F32 otherwise */
+  int m, n, k;    /* linear: y[m,n] = x[m,k] W[n,k]^T; norms/activations: rows m of width n;
+                   * attention: m queries, n keys */
   int heads, head_dim;
   bool causal;       /* attention: causal, the queries last in the sequence */
   bool bf16_compute; /* linear with BF16 weights: LX_MATMUL_BF16 precision (backend.h) */

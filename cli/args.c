@@ -1,4 +1,5 @@
 #include "cli/args.h"
+#include "model/backend.h"
 
 #include <errno.h>
 #include <math.h>
@@ -146,6 +147,18 @@ int cli_parse_ids(const char *cmd, const char *text, long max_id, int **ids, int
   }
   *ids = out;
   *n = count;
+  return CLI_OK;
+}
+
+int cli_apply_precision(const char *cmd, const char *text) {
+  if (!text || strcmp(text, "f32") == 0) {
+    lx_set_matmul_precision(LX_MATMUL_F32);
+  } else if (strcmp(text, "bf16") == 0) {
+    lx_set_matmul_precision(LX_MATMUL_BF16);
+  } else {
+    cli_error(cmd, "--precision must be f32 or bf16, got '%s'", text);
+    return CLI_USAGE;
+  }
   return CLI_OK;
 }
 

@@ -43,6 +43,15 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* Parses "1,306,29871" into a heap array of ints in [0, max_id]; errors name the bad item. */
 int cli_parse_ids(const char *cmd, const char *text, long max_id, int **ids, int *n);
 
+/* Applies --precision ("f32" or "bf16", backend.h's matmul precision); NULL keeps the default
+ * (f32). Prints the problem and returns CLI_USAGE for another value. */
+int cli_apply_precision(const char *cmd, const char *text);
+
+/* The --precision option's help. */
+#define CLI_PRECISION_HELP                                                                \
+  "products with bf16 weights: f32 (default: exact weights, float32 arithmetic) or bf16 " \
+  "(activations rounded to bf16, about 2x faster where the CPU has AVX512-BF16)"
+
 /* Applies --threads (0 = default) to the thread pool. */
 void cli_apply_threads(long threads);
 

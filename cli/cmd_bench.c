@@ -15,7 +15,7 @@
 #include "common/jsonutil.h"
 #include "model/threads.h"
 
-#define N_OPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+#define N_OPTS(a)        ((int)(sizeof(a) / sizeof((a)[0])))
 #define MAX_REPORT_BYTES ((size_t)64 << 20)
 
 static const char *const NAME = "bench";
@@ -169,7 +169,8 @@ static int run_model(int argc, char **argv) {
        "matrix products with bf16 weights: exact in float32 (default) or in bf16", 0, 0, 0},
       {"--threads", CLI_INT, &threads, "N", "threads (default: $LYNXEVAL_THREADS or all cores)", 0,
        256, 0},
-      {"--batches", CLI_STRING, &batches_text, "B,...", "decode batch sizes (default 1,4)", 0, 0, 0},
+      {"--batches", CLI_STRING, &batches_text, "B,...", "decode batch sizes (default 1,4)", 0, 0,
+       0},
       {"--steps", CLI_INT, &steps, "N", "timed decode steps per batch size (default 16)", 1, 1000,
        0},
       {"--reps", CLI_INT, &reps, "N", "timed repetitions of encode and prefill (default 3)", 1,
@@ -230,9 +231,15 @@ static int run_model(int argc, char **argv) {
     cli_error(NAME, "%s", err.msg);
     return CLI_FAIL;
   }
-  lx_bench_model_opts o = {lx_threads_count(), (int)steps, batches, n_batches, (int)reps,
+  lx_bench_model_opts o = {lx_threads_count(),
+                           (int)steps,
+                           batches,
+                           n_batches,
+                           (int)reps,
                            strcmp(precision, "bf16") == 0 ? LX_MATMUL_BF16 : LX_MATMUL_F32,
-                           source, lx_bench_now() - t0, stderr};
+                           source,
+                           lx_bench_now() - t0,
+                           stderr};
   cJSON *report = NULL;
   rc = lx_bench_model(m, &o, &report, &err);
   lx_model_free(m);
@@ -292,10 +299,11 @@ static int run(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "compare") == 0) return run_compare(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "model") == 0) return run_model(argc - 1, argv + 1);
   if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-    printf("usage: lynxeval bench kernels|model|compare ...\n\n"
-           "  kernels   %s\n  model     %s\n  compare   %s\n\n"
-           "Run 'lynxeval bench SUBCOMMAND --help' for options.\n",
-           cmd_bench_kernels.summary, cmd_bench_model.summary, cmd_bench_compare.summary);
+    printf(
+        "usage: lynxeval bench kernels|model|compare ...\n\n"
+        "  kernels   %s\n  model     %s\n  compare   %s\n\n"
+        "Run 'lynxeval bench SUBCOMMAND --help' for options.\n",
+        cmd_bench_kernels.summary, cmd_bench_model.summary, cmd_bench_compare.summary);
     return 0;
   }
   cli_error(NAME, "give a subcommand: kernels, model or compare (lynxeval bench --help)");

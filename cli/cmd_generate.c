@@ -40,6 +40,7 @@ static void json_ints(FILE *f, const int *v, int n) {
 }
 
 static int run(int argc, char **argv) {
+  const char *precision = NULL;
   const char *model_dir = NULL, *image = NULL, *video = NULL, *question = NULL, *decode = NULL,
              *rule = "";
   long beams = -1, max_new = -1, min_length = -1, top_k = -1, ngram = -1, seed = 0, threads = 0;
@@ -77,6 +78,7 @@ static int run(int argc, char **argv) {
        0},
       {"--threads", CLI_INT, &threads, "N", "threads (default: $LYNXEVAL_THREADS or all cores)", 0,
        256, 0},
+      {"--precision", CLI_STRING, &precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
   };
   int rc = cli_parse(&cmd_generate, argc, argv, opts, (int)(sizeof opts / sizeof opts[0]));
   if (rc == CLI_HELP_SHOWN) return 0;
@@ -91,6 +93,7 @@ static int run(int argc, char **argv) {
     return CLI_USAGE;
   }
   cli_apply_threads(threads);
+  if (cli_apply_precision(name, precision)) return CLI_USAGE;
   double t0 = now_ms();
   lx_error err;
   lx_model *model;

@@ -60,6 +60,7 @@ static int read_pixels(const char *name, const char *path, const lx_config *cfg,
 }
 
 static int run(int argc, char **argv) {
+  const char *precision = NULL;
   const char *model_dir = NULL, *tokens = NULL, *prompt = NULL, *pixels_path = NULL, *out = NULL,
              *image = NULL, *video = NULL, *rule = "";
   long seed = 0;
@@ -86,6 +87,7 @@ static int run(int argc, char **argv) {
        "where to write the logits (raw float32, vocabulary size)", 0, 0, 0},
       {"--threads", CLI_INT, &threads, "N", "threads (default: $LYNXEVAL_THREADS or all cores)", 0,
        256, 0},
+      {"--precision", CLI_STRING, &precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
   };
   const int n_opts = (int)(sizeof opts / sizeof opts[0]);
   int rc = cli_parse(&cmd_logits, argc, argv, opts, n_opts);

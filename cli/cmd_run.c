@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "cli/home.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
@@ -24,7 +25,6 @@
 #include "model/threads.h"
 #include "model/video.h"
 #include "reports/report.h"
-#include "cli/home.h"
 #include "runs/exports.h"
 #include "runs/manifest.h"
 #include "runs/prediction_log.h"
@@ -39,14 +39,15 @@
 #define N_OPTS(a)     ((int)(sizeof(a) / sizeof((a)[0])))
 #define MAX_TASKS     16
 #define DEFAULT_BATCH 4
-#define DEFAULT_RUN_DIR "lynxeval-runs/world-pt" /* the embedded default's, under the current directory */
-#define EMBEDDED_MAX_NEW_TOKENS 24                /* the longest world caption fits */
+#define DEFAULT_RUN_DIR \
+  "lynxeval-runs/world-pt"         /* the embedded default's, under the current directory */
+#define EMBEDDED_MAX_NEW_TOKENS 24 /* the longest world caption fits */
 
 static const char *const NAME = "run";
 
 typedef struct run_flags {
   const char *model_dir, *data_dir, *out_dir, *decode, *template_name, *frame_rule, *dataset,
-      *normalize;
+      *normalize, *precision;
   long limit, batch, beams, max_new, seed, threads;
 } run_flags;
 
@@ -157,7 +158,8 @@ static int report_embedded(const char *out_dir, lx_error *err) {
     rc = lx_write_file_atomic(html_path, lx_strbuf_str(&html), html.len, err);
   }
   if (rc == LX_OK) {
-    printf("\n%s\nRun directory: %s\nReport: %s (opens offline)\n", lx_strbuf_str(&md), out_dir, html_path);
+    printf("\n%s\nRun directory: %s\nReport: %s (opens offline)\n", lx_strbuf_str(&md), out_dir,
+           html_path);
   }
   lx_strbuf_free(&md);
   lx_strbuf_free(&html);
@@ -278,8 +280,13 @@ static int run_task(const lx_model *model, const lx_registry *reg, const lx_task
 }
 
 static int run(int argc, char **argv) {
-  run_flags f = {
-      .limit = 0, .batch = DEFAULT_BATCH, .beams = -1, .max_new = -1, .seed = 0, .threads = 0};
+  run_flags f = {.precision = NULL,
+                 .limit = 0,
+                 .batch = DEFAULT_BATCH,
+                 .beams = -1,
+                 .max_new = -1,
+                 .seed = 0,
+                 .threads = 0};
   cli_opt opts[] = {
       {"--model", CLI_STRING, &f.model_dir, "DIR", "model directory", 0, 0, 0},
       {"--data", CLI_STRING, &f.data_dir, "DIR",
@@ -303,6 +310,7 @@ static int run(int argc, char **argv) {
        "VQA scoring: official-2017 (default), official-2021, always", 0, 0, 0},
       {"--batch", CLI_INT, &f.batch, "N", "items decoded together (default 4)", 1, 256, 0},
       {"--threads", CLI_INT, &f.threads, "N", "worker threads (default: all cores)", 0, 4096, 0},
+      {"--precision", CLI_STRING, &f.precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
   };
   /* the first word is the task list */
   const char *task_list = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
@@ -317,7 +325,8 @@ static int run(int argc, char **argv) {
   if (embedded) {
     home = lx_home_dir();
     if (!home) {
-      cli_error(NAME, "the shipped world and checkpoints were not found beside the binary; set "
+      cli_error(NAME,
+                "the shipped world and checkpoints were not found beside the binary; set "
                 "LYNXEVAL_HOME to the folder holding datasets/world and checkpoints");
       return CLI_FAIL;
     }
@@ -386,6 +395,7 @@ static int run(int argc, char **argv) {
     return CLI_USAGE;
   }
   cli_apply_threads(f.threads);
+  if (cli_apply_precision(NAME, f.precision)) return CLI_USAGE;
   lx_error err;
   lx_registry reg = {0};
   lx_model *model = NULL;
@@ -425,7 +435,8 @@ static int run(int argc, char **argv) {
     rc = lx_manifest_write(f.out_dir, manifest, &err);
   }
   for (int i = 0; rc == LX_OK && i < n_tasks; i++) {
-    rc = run_task(model, &reg, tasks[i], datasets[i], &f, cJSON_GetObjectItem(manifest, "tasks"), &err);
+    rc = run_task(model, &reg, tasks[i], datasets[i], &f, cJSON_GetObjectItem(manifest, "tasks"),
+                  &err);
     if (rc == LX_OK) rc = lx_manifest_write(f.out_dir, manifest, &err);
   }
   if (rc == LX_OK) {
@@ -450,7 +461,8 @@ const cli_command cmd_run = {
     "run",
     "run benchmarks end to end: predict (resumably), score, write a run directory",
     "run                (the embedded default: every world task with the shipped PT model)\n"
-    "       run TASK[:DATASET][,...] --model DIR --data DIR --out RUNDIR [--limit N] [--decode NAME]\n"
+    "       run TASK[:DATASET][,...] --model DIR --data DIR --out RUNDIR [--limit N] [--decode "
+    "NAME]\n"
     "       [--prompt-template NAME] [--seed S] [--frame-rule RULE] [--batch N] [more]",
     "With no arguments, lynxeval runs every task of the embedded world (its test split and the\n"
     "trained tiny PT model, found beside the binary) into ./lynxeval-runs/world-pt, prints the\n"

@@ -12,7 +12,7 @@
 static const cli_command *const commands[] = {
     &cmd_run,      &cmd_score,      &cmd_judge,    &cmd_compare,  &cmd_power,
     &cmd_report,   &cmd_human,      &cmd_datasets, &cmd_generate, &cmd_logits,
-    &cmd_tokenize, &cmd_preprocess, &cmd_info,    &cmd_bench};
+    &cmd_tokenize, &cmd_preprocess, &cmd_info,     &cmd_bench};
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 
 static void usage(FILE *f) {

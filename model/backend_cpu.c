@@ -96,8 +96,8 @@ static void matvec16_range(void *ctx, int begin, int end) {
   const matvec16_job *j = ctx;
   for (int m0 = 0; m0 < j->M; m0 += LX_MATVEC16_ROWS) {
     int mb = j->M - m0 < LX_MATVEC16_ROWS ? j->M - m0 : LX_MATVEC16_ROWS;
-    lx_matvec16_rows(j->y + (size_t)m0 * j->N, j->N, j->xp + (size_t)m0 * j->K, mb, j->w,
-                     j->dtype, j->K, begin, end, j->accumulate);
+    lx_matvec16_rows(j->y + (size_t)m0 * j->N, j->N, j->xp + (size_t)m0 * j->K, mb, j->w, j->dtype,
+                     j->K, begin, end, j->accumulate);
   }
 }
 

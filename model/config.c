@@ -266,19 +266,39 @@ void lx_config_lynx_8b(lx_config *cfg, lx_variant variant) {
   cfg->variant = variant;
   cfg->frame_pos_embed = true;
   cfg->num_frames = 5;
-  cfg->vit = (lx_vit_config){.image_size = 420, .patch_size = 14, .grid = 30, .n_tokens = 901,
-                             .width = 1408, .depth = 39, .heads = 16, .head_dim = 88,
-                             .mlp_dim = 6144, .norm_eps = 1e-6f};
-  cfg->resampler = (lx_resampler_config){.depth = 3, .n_latents = 32, .heads = 8, .head_dim = 64,
-                                         .ff_dim = 16384, .norm_eps = 1e-5f};
+  cfg->vit = (lx_vit_config){.image_size = 420,
+                             .patch_size = 14,
+                             .grid = 30,
+                             .n_tokens = 901,
+                             .width = 1408,
+                             .depth = 39,
+                             .heads = 16,
+                             .head_dim = 88,
+                             .mlp_dim = 6144,
+                             .norm_eps = 1e-6f};
+  cfg->resampler = (lx_resampler_config){
+      .depth = 3, .n_latents = 32, .heads = 8, .head_dim = 64, .ff_dim = 16384, .norm_eps = 1e-5f};
   const bool ca = variant == LX_VARIANT_CROSS_ATTN;
-  cfg->llm = (lx_llm_config){.vocab_size = 32001, .hidden = 4096, .layers = 32, .heads = 32,
-                             .head_dim = 128, .intermediate = 11008, .rms_norm_eps = 1e-6f,
-                             .rope_theta = 10000.0f, .max_positions = 2048,
-                             .adapter_every = ca ? 0 : 2, .adapter_dim = 2048,
-                             .adapter_norm_eps = 1e-5f, .xattn_every = ca ? 4 : 0,
-                             .xattn_heads = 8, .xattn_head_dim = 64, .xattn_ff_dim = 4 * 4096,
-                             .xattn_norm_eps = 1e-5f, .bos_id = 1, .eos_id = 2, .pad_id = 32000,
+  cfg->llm = (lx_llm_config){.vocab_size = 32001,
+                             .hidden = 4096,
+                             .layers = 32,
+                             .heads = 32,
+                             .head_dim = 128,
+                             .intermediate = 11008,
+                             .rms_norm_eps = 1e-6f,
+                             .rope_theta = 10000.0f,
+                             .max_positions = 2048,
+                             .adapter_every = ca ? 0 : 2,
+                             .adapter_dim = 2048,
+                             .adapter_norm_eps = 1e-5f,
+                             .xattn_every = ca ? 4 : 0,
+                             .xattn_heads = 8,
+                             .xattn_head_dim = 64,
+                             .xattn_ff_dim = 4 * 4096,
+                             .xattn_norm_eps = 1e-5f,
+                             .bos_id = 1,
+                             .eos_id = 2,
+                             .pad_id = 32000,
                              .unk_id = 0};
   cfg->preprocess = (lx_preprocess_config){.image_size = 420,
                                            .mean = {0.48145466, 0.4578275, 0.40821073},
@@ -288,8 +308,13 @@ void lx_config_lynx_8b(lx_config *cfg, lx_variant variant) {
   snprintf(cfg->prompt.template_, sizeof cfg->prompt.template_, "User: {question}\nBot:");
   cfg->prompt.lowercase = true;
   cfg->prompt.max_input_tokens = 40;
-  cfg->decoding = (lx_decoding_config){.num_beams = 5, .top_k = 3, .no_repeat_ngram_size = 2,
-                                       .min_length = 2, .max_new_tokens = 64, .top_p = 0.9,
-                                       .temperature = 1.0, .length_penalty = -2.0};
+  cfg->decoding = (lx_decoding_config){.num_beams = 5,
+                                       .top_k = 3,
+                                       .no_repeat_ngram_size = 2,
+                                       .min_length = 2,
+                                       .max_new_tokens = 64,
+                                       .top_p = 0.9,
+                                       .temperature = 1.0,
+                                       .length_penalty = -2.0};
   snprintf(cfg->decoding.strategy, sizeof cfg->decoding.strategy, "beam-sample");
 }

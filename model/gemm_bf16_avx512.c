@@ -28,8 +28,8 @@ void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K) {
       int p = 0;
       /* 32 values -> 16 pairs at a time; vcvtne2ps2bf16 rounds to nearest even */
       for (; 2 * p + 32 <= K; p += 16) {
-        __m512bh v = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + 2 * p + 16),
-                                         _mm512_loadu_ps(row + 2 * p));
+        __m512bh v =
+            _mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + 2 * p + 16), _mm512_loadu_ps(row + 2 * p));
         uint32_t tmp[16];
         _mm512_storeu_si512(tmp, (__m512i)v);
         for (int i = 0; i < 16; i++) blk[(size_t)(p + i) * MB + lane] = tmp[i];

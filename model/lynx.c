@@ -74,8 +74,8 @@ int lx_model_load(const char *dir, lx_model **out, lx_error *err) {
   return LX_OK;
 }
 
-int lx_model_synthetic(const lx_config *cfg, lx_dtype dtype, unsigned long long seed, lx_model **out,
-                       lx_error *err) {
+int lx_model_synthetic(const lx_config *cfg, lx_dtype dtype, unsigned long long seed,
+                       lx_model **out, lx_error *err) {
   *out = NULL;
   lx_model *m = lx_xcalloc(1, sizeof *m);
   m->dir = lx_xstrdup("(synthetic)");

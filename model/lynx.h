@@ -43,8 +43,8 @@ int lx_model_load(const char *dir, lx_model **out, lx_error *err);
 int lx_tokenizer_load_for(const char *dir, const lx_config *cfg, lx_tokenizer **out, lx_error *err);
 /* A model of the given shapes with synthetic random weights (lx_weights_synthetic) of `dtype`
  * and no tokenizer: for benchmarks at real sizes without any download. */
-int lx_model_synthetic(const lx_config *cfg, lx_dtype dtype, unsigned long long seed, lx_model **out,
-                       lx_error *err);
+int lx_model_synthetic(const lx_config *cfg, lx_dtype dtype, unsigned long long seed,
+                       lx_model **out, lx_error *err);
 
 void lx_model_free(lx_model *m);
 

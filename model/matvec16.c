@@ -20,8 +20,8 @@ void lx_matvec16_prepare(float *xp, const float *x, int K, lx_dtype dt) {
 }
 
 /* Eight partial sums per row, so the compiler can keep them in vector registers. */
-static void rows_portable(float *y, int ldy, const float *xp, int M, const uint16_t *w,
-                          lx_dtype dt, int K, int n0, int n1, bool accumulate) {
+static void rows_portable(float *y, int ldy, const float *xp, int M, const uint16_t *w, lx_dtype dt,
+                          int K, int n0, int n1, bool accumulate) {
   float wf[256];
   for (int n = n0; n < n1; n++) {
     const uint16_t *wr = w + (size_t)n * K;

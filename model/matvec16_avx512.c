@@ -99,12 +99,12 @@ static inline __attribute__((always_inline)) void f16_rows(float *y, int ldy, co
 void lx_matvec16_rows_avx512(float *y, int ldy, const float *xp, int M, const uint16_t *w,
                              lx_dtype dt, int K, int n0, int n1, bool accumulate) {
   assert(M >= 1 && M <= LX_MATVEC16_ROWS);
-#define LX_CASE(MM)                                                              \
-  case MM:                                                                       \
-    if (dt == LX_BF16)                                                           \
-      bf16_rows(y, ldy, xp, MM, w, K, n0, n1, accumulate);                       \
-    else                                                                         \
-      f16_rows(y, ldy, xp, MM, w, K, n0, n1, accumulate);                        \
+#define LX_CASE(MM)                                        \
+  case MM:                                                 \
+    if (dt == LX_BF16)                                     \
+      bf16_rows(y, ldy, xp, MM, w, K, n0, n1, accumulate); \
+    else                                                   \
+      f16_rows(y, ldy, xp, MM, w, K, n0, n1, accumulate);  \
     break;
   switch (M) {
     LX_CASE(1)

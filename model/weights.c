@@ -106,7 +106,8 @@ size_t lx_weights_bytes(const lx_weights *w, const char *prefix) {
   return n;
 }
 
-/* ---- synthetic weights ------------------------------------------------------------------------ */
+/* ---- synthetic weights ------------------------------------------------------------------------
+ */
 
 lx_weights *lx_weights_synthetic(lx_dtype dtype, unsigned long long seed) {
   lx_weights *w = lx_xcalloc(1, sizeof *w);

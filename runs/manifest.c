@@ -1,5 +1,8 @@
 #include "runs/manifest.h"
 
+#include "model/backend.h"
+#include "model/cpu.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,8 @@
 #include "common/jsonutil.h"
 #include "common/sha256.h"
 #include "common/strbuf.h"
+#include "model/backend.h"
+#include "model/cpu.h"
 
 #define RUN_FORMAT         "lynxeval-run-1"
 #define MAX_CONFIG_BYTES   (1u << 20)
@@ -100,6 +105,10 @@ int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
   cJSON *numerics = cJSON_AddObjectToObject(f, "numerics");
   cJSON_AddNumberToObject(numerics, "batch", s->batch);
   cJSON_AddNumberToObject(numerics, "threads", s->threads);
+  /* the matrix-product precision and the kernel family dispatched change the arithmetic too */
+  cJSON_AddStringToObject(numerics, "precision",
+                          lx_get_matmul_precision() == LX_MATMUL_BF16 ? "bf16" : "f32");
+  cJSON_AddStringToObject(numerics, "kernels", lx_cpu_kernel_family());
   if (rc) {
     cJSON_Delete(f);
     return rc;

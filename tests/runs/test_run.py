@@ -121,6 +121,10 @@ try:
     check("another model refuses to resume", p.returncode == 1 and "model.safetensors_sha256" in p.stderr, p.stderr)
     p = run(r1, "--batch", "2")
     check("another batch size refuses to resume", p.returncode == 1 and "numerics.batch" in p.stderr, p.stderr)
+    p = run(r1, "--batch", "3", "--precision", "bf16")
+    check("another matmul precision refuses to resume", p.returncode == 1 and "numerics.precision" in p.stderr, p.stderr)
+    p = run(r1, "--precision", "f16")
+    check("an unknown precision is refused", p.returncode == 2 and "--precision must be f32 or bf16" in p.stderr, p.stderr)
 
     # 4. a torn last line is cut and its item predicted again
     log = os.path.join(r1, "open-vqa-image", "predictions.jsonl")

@@ -100,8 +100,12 @@ static void check_linear_bf16_compute(int M, int N, int K) {
   uint16_t *w16 = malloc((size_t)N * K * 2);
   for (size_t i = 0; i < (size_t)N * K; i++) w[i] = lx_bf16_to_f32(w16[i] = lx_f32_to_bf16(w[i]));
   for (size_t i = 0; i < (size_t)M * K; i++) xr[i] = lx_bf16_to_f32(lx_f32_to_bf16(x[i]));
-  lx_tensor t = {.name = "w", .dtype = LX_BF16, .ndim = 2, .shape = {N, K},
-                 .numel = (size_t)N * K, .data = w16};
+  lx_tensor t = {.name = "w",
+                 .dtype = LX_BF16,
+                 .ndim = 2,
+                 .shape = {N, K},
+                 .numel = (size_t)N * K,
+                 .data = w16};
   naive_linear(ref, xr, M, w, N, K, b);
   lx_set_matmul_precision(LX_MATMUL_BF16);
   lx_linear(y, x, M, &t, b, false);
@@ -146,7 +150,7 @@ START_TEST(bf16_rounding_is_nearest_even) {
   }
   ck_assert_uint_eq(lx_f32_to_f16(1.0f + ldexpf(1.0f, -11)), 0x3c00); /* tie: to even */
   ck_assert_uint_eq(lx_f32_to_f16(1.0f + 3 * ldexpf(1.0f, -11)), 0x3c02);
-  ck_assert_uint_eq(lx_f32_to_f16(ldexpf(1.0f, -25)), 0x0000);        /* tie: to even (zero) */
+  ck_assert_uint_eq(lx_f32_to_f16(ldexpf(1.0f, -25)), 0x0000); /* tie: to even (zero) */
   ck_assert_uint_eq(lx_f32_to_f16(ldexpf(1.5f, -25)), 0x0001);
   ck_assert_uint_eq(lx_f32_to_f16(65519.0f), 0x7bff);
   ck_assert_uint_eq(lx_f32_to_f16(65520.0f), 0x7c00);

@@ -292,7 +292,8 @@ START_TEST(synthetic_weights) {
   ck_assert_ptr_eq(again.data, m.data);
   lx_bind_matrix(&b, 30, 700, "layer.q.weight");
   ck_assert_int_eq(b.failed, 1);
-  ck_assert_ptr_nonnull(strstr(err.msg, "(synthetic): tensor 'layer.q.weight' has shape [300,700]"));
+  ck_assert_ptr_nonnull(
+      strstr(err.msg, "(synthetic): tensor 'layer.q.weight' has shape [300,700]"));
   ck_assert_uint_eq(lx_weights_bytes(w, "layer.q."), 300 * 700 * 2 + 64 * 4);
   lx_weights_close(w);
   for (size_t i = 0; i < 210000; i += 4099)
