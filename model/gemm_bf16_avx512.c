@@ -1,6 +1,7 @@
 /* gemm_bf16_avx512.c: the AVX512-BF16 matrix product (gemm_bf16.h). Built with AVX512-BF16
  * enabled; called only where the processor has it (cpu.h). */
 #include <immintrin.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/gemm_bf16.h"
@@ -43,35 +44,45 @@ void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K) {
   }
 }
 
-/* One tile: 16 rows of x (block xb) against weight rows n0 .. n0 + nc - 1 (nc <= NB). */
-static inline __attribute__((always_inline)) void tile(float *y, int ldy, const uint32_t *xb,
-                                                       int rows, const uint16_t *w, int K, int n0,
-                                                       const int nc, bool accumulate) {
-  const int pairs = K / 2;
-  __m512 acc[NB];
-  for (int j = 0; j < nc; j++) acc[j] = _mm512_setzero_ps();
-  const uint16_t *wr[NB];
-  for (int j = 0; j < nc; j++) wr[j] = w + (size_t)(n0 + j) * K;
-  for (int p = 0; p < pairs; p++) {
-    __m512bh a = (__m512bh)_mm512_loadu_si512(xb + (size_t)p * MB);
-    for (int j = 0; j < nc; j++) {
+/* The weight panel of one tile: rows n0 .. n0 + nc - 1 as k-pairs, wp[p * NB + j] = (W[n0 + j, 2p],
+ * W[n0 + j, 2p + 1]); missing rows (nc < NB) and the missing half of an odd K are zeros. */
+static void pack_panel(uint32_t *wp, const uint16_t *w, int K, int n0, int nc) {
+  const int pairs = (K + 1) / 2;
+  for (int j = 0; j < NB; j++) {
+    if (j >= nc) {
+      for (int p = 0; p < pairs; p++) wp[(size_t)p * NB + j] = 0;
+      continue;
+    }
+    const uint16_t *row = w + (size_t)(n0 + j) * K;
+    for (int p = 0; p < K / 2; p++) {
       uint32_t pair;
-      memcpy(&pair, wr[j] + 2 * p, 4);
-      acc[j] = _mm512_dpbf16_ps(acc[j], a, (__m512bh)_mm512_set1_epi32((int)pair));
+      memcpy(&pair, row + 2 * p, sizeof pair);
+      wp[(size_t)p * NB + j] = pair;
     }
+    if (K & 1) wp[(size_t)(pairs - 1) * NB + j] = row[K - 1];
   }
-  if (K & 1) { /* the last, unpaired k: its pair was packed as (x, 0) */
-    __m512bh a = (__m512bh)_mm512_loadu_si512(xb + (size_t)pairs * MB);
-    for (int j = 0; j < nc; j++) {
-      uint32_t pair = wr[j][K - 1];
-      acc[j] = _mm512_dpbf16_ps(acc[j], a, (__m512bh)_mm512_set1_epi32((int)pair));
-    }
+}
+
+/* One tile: 16 rows of x (block xb) against a packed panel of NB weight rows; the NB accumulators
+ * stay in registers over all of K, each step one vector of x and NB broadcast weight pairs. */
+static void tile(float *y, int ldy, const uint32_t *xb, int rows, const uint32_t *wp, int pairs,
+                 int nc, bool accumulate) {
+  __m512 acc[NB];
+#pragma GCC unroll 24
+  for (int j = 0; j < NB; j++) acc[j] = _mm512_setzero_ps();
+  for (int p = 0; p < pairs; p++) {
+    const __m512bh a = (__m512bh)_mm512_loadu_si512(xb + (size_t)p * MB);
+    const uint32_t *wj = wp + (size_t)p * NB;
+#pragma GCC unroll 24
+    for (int j = 0; j < NB; j++)
+      acc[j] = _mm512_dpbf16_ps(acc[j], a, (__m512bh)_mm512_set1_epi32((int)wj[j]));
   }
-  /* acc[j] lane l is y[row l, n0 + j]: transpose through a small buffer */
+  /* acc[j] lane l is y[row l, column j]: transpose through a small buffer */
   float t[NB][MB];
-  for (int j = 0; j < nc; j++) _mm512_storeu_ps(t[j], acc[j]);
+#pragma GCC unroll 24
+  for (int j = 0; j < NB; j++) _mm512_storeu_ps(t[j], acc[j]);
   for (int l = 0; l < rows; l++) {
-    float *out = y + (size_t)l * ldy + n0;
+    float *out = y + (size_t)l * ldy;
     if (accumulate)
       for (int j = 0; j < nc; j++) out[j] += t[j][l];
     else
@@ -79,20 +90,28 @@ static inline __attribute__((always_inline)) void tile(float *y, int ldy, const 
   }
 }
 
+/* Per-thread panel buffer: grows to the largest K seen, never shrinks (no allocation per call). */
+static _Thread_local uint32_t *panel;
+static _Thread_local size_t panel_cap;
+
 void lx_gemm_bf16_cols(float *y, int ldy, const uint32_t *xp, int M, const uint16_t *w, int K,
                        int n0, int n1, bool accumulate) {
   const int pairs = (K + 1) / 2;
-  /* weight panel outer (it stays in L2 while every block of x passes), blocks of x inner */
+  const size_t need = (size_t)pairs * NB;
+  if (need > panel_cap) {
+    free(panel);
+    panel = aligned_alloc(64, (need * sizeof(uint32_t) + 63) / 64 * 64);
+    if (!panel) abort(); /* out of memory: as lx_xmalloc */
+    panel_cap = need;
+  }
+  /* weight panel outer (packed once, it stays in L2 while every block of x passes) */
   for (int n = n0; n < n1; n += NB) {
-    int nc = n1 - n < NB ? n1 - n : NB;
+    const int nc = n1 - n < NB ? n1 - n : NB;
+    pack_panel(panel, w, K, n, nc);
     for (int b = 0; b * MB < M; b++) {
-      int rows = M - b * MB < MB ? M - b * MB : MB;
-      float *yb = y + (size_t)b * MB * ldy;
-      const uint32_t *xb = xp + (size_t)b * pairs * MB;
-      if (nc == NB)
-        tile(yb, ldy, xb, rows, w, K, n, NB, accumulate);
-      else
-        tile(yb, ldy, xb, rows, w, K, n, nc, accumulate);
+      const int rows = M - b * MB < MB ? M - b * MB : MB;
+      tile(y + (size_t)b * MB * ldy + n, ldy, xp + (size_t)b * pairs * MB, rows, panel, pairs, nc,
+           accumulate);
     }
   }
 }
