@@ -10,6 +10,7 @@
 #include "model/gemm_bf16.h"
 #include "model/matvec16.h"
 #include "model/threads.h"
+#include "model/vecmath.h"
 
 /* Bytes of weight rows converted to float32 per matrix-product chunk. */
 #define CONVERT_CHUNK_BYTES (8u << 20)
@@ -236,18 +237,40 @@ typedef struct act_job {
 
 #define ELEMENTWISE_GRAIN 4096
 
+/* The AVX-512 activations (vecmath.h) where the processor has them. */
+#if defined(__x86_64__)
+#define VECMATH (lx_cpu()->avx512)
+#else
+#define VECMATH                        0
+#define lx_gelu_avx512(x, n)           ((void)0)
+#define lx_silu_avx512(x, y, n)        ((void)0)
+#define lx_softmax_row_avx512(r, n, v) ((void)0)
+#endif
+
 static void gelu_range(void *ctx, int begin, int end) {
   float *x = ((act_job *)ctx)->x;
+  if (VECMATH) {
+    lx_gelu_avx512(x + begin, (size_t)(end - begin));
+    return;
+  }
   for (int i = begin; i < end; i++) x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * (float)M_SQRT1_2));
 }
 
 static void silu_range(void *ctx, int begin, int end) {
   float *x = ((act_job *)ctx)->x;
+  if (VECMATH) {
+    lx_silu_avx512(x + begin, NULL, (size_t)(end - begin));
+    return;
+  }
   for (int i = begin; i < end; i++) x[i] = x[i] / (1.0f + expf(-x[i]));
 }
 
 static void silu_mul_range(void *ctx, int begin, int end) {
   act_job *j = ctx;
+  if (VECMATH) {
+    lx_silu_avx512(j->x + begin, j->y + begin, (size_t)(end - begin));
+    return;
+  }
   for (int i = begin; i < end; i++) j->x[i] = j->x[i] / (1.0f + expf(-j->x[i])) * j->y[i];
 }
 
@@ -338,6 +361,10 @@ static void softmax_rows(void *ctx, int begin, int end) {
     float *row = j->s + (size_t)i * j->n_kv;
     int n = j->causal ? j->q_pos0 + i + 1 : j->n_kv;
     if (n > j->n_kv) n = j->n_kv;
+    if (VECMATH) {
+      lx_softmax_row_avx512(row, j->n_kv, n);
+      continue;
+    }
     float mx = -INFINITY;
     for (int k = 0; k < n; k++) mx = row[k] > mx ? row[k] : mx;
     double sum = 0;
