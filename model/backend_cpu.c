@@ -105,16 +105,34 @@ static void matvec16_range(void *ctx, int begin, int end) {
 #if defined(__x86_64__)
 typedef struct gemm_bf16_job {
   float *y;
-  const uint32_t *xp;
+  int ldy;
+  const float *x;
+  int ldx;
+  uint32_t *xp;
   int M, K, N;
   const uint16_t *w;
   bool accumulate;
 } gemm_bf16_job;
 
+static void pack_bf16_range(void *ctx, int begin, int end) { /* items are blocks of 16 rows */
+  const gemm_bf16_job *j = ctx;
+  lx_gemm_bf16_pack(j->xp, j->x, j->M, j->K, j->ldx, begin, end);
+}
+
 static void gemm_bf16_range(void *ctx, int begin, int end) { /* items are tiles of columns */
   const gemm_bf16_job *j = ctx;
   int n0 = begin * LX_GEMM_BF16_NB, n1 = end * LX_GEMM_BF16_NB;
-  lx_gemm_bf16_cols(j->y, j->N, j->xp, j->M, j->w, j->K, n0, n1 < j->N ? n1 : j->N, j->accumulate);
+  lx_gemm_bf16_cols(j->y, j->ldy, j->xp, j->M, j->w, j->K, n0, n1 < j->N ? n1 : j->N,
+                    j->accumulate);
+}
+
+/* y[M, N] (row stride ldy) (+)= bf16(x)[M, K] (row stride ldx) · W[N, K]^T, W bf16 rows of K. */
+static void product_bf16(float *y, int ldy, const float *x, int ldx, int M, const uint16_t *w,
+                         int N, int K, bool accumulate) {
+  uint32_t *xp = (uint32_t *)lx_scratch_get(&prepared_buf, lx_gemm_bf16_packed_len(M, K));
+  gemm_bf16_job j = {y, ldy, x, ldx, xp, M, K, N, w, accumulate};
+  lx_parallel_for((M + LX_GEMM_BF16_MB - 1) / LX_GEMM_BF16_MB, 1, pack_bf16_range, &j);
+  lx_parallel_for((N + LX_GEMM_BF16_NB - 1) / LX_GEMM_BF16_NB, 1, gemm_bf16_range, &j);
 }
 #endif
 
@@ -132,11 +150,7 @@ void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float 
     lx_parallel_for(N, 32, matvec16_range, &j);
 #if defined(__x86_64__)
   } else if (w->dtype == LX_BF16 && matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16) {
-    size_t len = lx_gemm_bf16_packed_len(M, K);
-    uint32_t *xp = (uint32_t *)lx_scratch_get(&prepared_buf, len); /* 32-bit units */
-    lx_gemm_bf16_pack(xp, x, M, K);
-    gemm_bf16_job j = {y, xp, M, K, N, w->data, accumulate};
-    lx_parallel_for((N + LX_GEMM_BF16_NB - 1) / LX_GEMM_BF16_NB, 1, gemm_bf16_range, &j);
+    product_bf16(y, N, x, K, M, w->data, N, K, accumulate);
 #endif
   } else if (w->dtype == LX_F32) {
     gemm_f32(y, N, x, M, w->data, N, K, beta);
@@ -353,6 +367,7 @@ typedef struct softmax_job {
   int n_kv;
   bool causal;
   int q_pos0;
+  float scale; /* applied to the scores first (1 when the product already did) */
 } softmax_job;
 
 static void softmax_rows(void *ctx, int begin, int end) {
@@ -361,6 +376,8 @@ static void softmax_rows(void *ctx, int begin, int end) {
     float *row = j->s + (size_t)i * j->n_kv;
     int n = j->causal ? j->q_pos0 + i + 1 : j->n_kv;
     if (n > j->n_kv) n = j->n_kv;
+    if (j->scale != 1.0f)
+      for (int k = 0; k < n; k++) row[k] *= j->scale;
     if (VECMATH) {
       lx_softmax_row_avx512(row, j->n_kv, n);
       continue;
@@ -379,13 +396,62 @@ static void softmax_rows(void *ctx, int begin, int end) {
 }
 
 void lx_softmax(float *x, int rows, int n) {
-  softmax_job j = {x, n, false, 0};
+  softmax_job j = {x, n, false, 0, 1.0f};
   lx_parallel_for(rows, 4, softmax_rows, &j);
 }
+
+#if defined(__x86_64__)
+/* Attention with bf16 products (LX_MATMUL_BF16, more than 16 queries): per head, the keys and the
+ * transposed values rounded to bf16, q k^T and p v by the bf16 matrix product. */
+static _Thread_local lx_scratch keys_buf, values_buf;
+
+typedef struct round_job {
+  uint16_t *dst;
+  const float *src;
+  int ld, rows, cols;
+  bool transpose; /* dst [cols, rows] instead of [rows, cols] */
+} round_job;
+
+static void round_rows(void *ctx, int begin, int end) {
+  const round_job *j = ctx;
+  for (int r = begin; r < end; r++)
+    for (int c = 0; c < j->cols; c++) {
+      uint16_t v = lx_f32_to_bf16(j->src[(size_t)r * j->ld + c]);
+      if (j->transpose)
+        j->dst[(size_t)c * j->rows + r] = v;
+      else
+        j->dst[(size_t)r * j->cols + c] = v;
+    }
+}
+
+static void attention_bf16(const lx_attention_args *a, float *s) {
+  const int hd = a->head_dim;
+  uint16_t *kb = (uint16_t *)lx_scratch_get(&keys_buf, ((size_t)a->n_kv * hd + 1) / 2);
+  uint16_t *vt = (uint16_t *)lx_scratch_get(&values_buf, ((size_t)a->n_kv * hd + 1) / 2);
+  for (int h = 0; h < a->heads; h++) {
+    round_job rk = {kb, a->k + (size_t)h * hd, a->ldk, a->n_kv, hd, false};
+    lx_parallel_for(a->n_kv, 64, round_rows, &rk);
+    /* s[n_q, n_kv] = q_h k_h^T, scaled in the softmax */
+    product_bf16(s, a->n_kv, a->q + (size_t)h * hd, a->ldq, a->n_q, kb, a->n_kv, hd, false);
+    softmax_job j = {s, a->n_kv, a->causal, a->q_pos0, a->scale};
+    lx_parallel_for(a->n_q, 4, softmax_rows, &j);
+    round_job rv = {vt, a->v + (size_t)h * hd, a->ldv, a->n_kv, hd, true};
+    lx_parallel_for(a->n_kv, 64, round_rows, &rv);
+    /* o_h[n_q, head_dim] = p v_h */
+    product_bf16(a->out + (size_t)h * hd, a->ldo, s, a->n_kv, a->n_q, vt, hd, a->n_kv, false);
+  }
+}
+#endif
 
 void lx_attention(const lx_attention_args *a) {
   assert(!a->causal || a->q_pos0 >= 0);
   float *s = lx_scratch_get(&scores_buf, (size_t)a->n_q * a->n_kv);
+#if defined(__x86_64__)
+  if (matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16 && a->n_q > MATVEC16_MAX_ROWS) {
+    attention_bf16(a, s);
+    return;
+  }
+#endif
   for (int h = 0; h < a->heads; h++) {
     const float *q = a->q + (size_t)h * a->head_dim;
     const float *k = a->k + (size_t)h * a->head_dim;
@@ -398,7 +464,7 @@ void lx_attention(const lx_attention_args *a) {
     else
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->n_q, a->n_kv, a->head_dim, a->scale,
                   q, a->ldq, k, a->ldk, 0.0f, s, a->n_kv);
-    softmax_job j = {s, a->n_kv, a->causal, a->q_pos0};
+    softmax_job j = {s, a->n_kv, a->causal, a->q_pos0, 1.0f};
     lx_parallel_for(a->n_q, 4, softmax_rows, &j);
     /* o_h[n_q, head_dim] = s v_h */
     if (a->n_q == 1)

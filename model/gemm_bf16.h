@@ -24,12 +24,13 @@
 #define LX_GEMM_BF16_MB 16 /* rows of x per block */
 #define LX_GEMM_BF16_NB 24 /* weight rows (output columns) per tile */
 
-/* Floats of scratch lx_gemm_bf16_pack needs for M rows of length K (as 32-bit units). */
+/* 32-bit units of scratch lx_gemm_bf16_pack needs for M rows of length K. */
 size_t lx_gemm_bf16_packed_len(int M, int K);
 
-/* Packs x[M, K] (row stride K) into xp: blocks of 16 rows (the last padded with zeros), within a
- * block the K/2 pairs (K rounded up to even) one after another, each as 16 lanes. */
-void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K);
+/* Packs blocks [b0, b1) of 16 rows of x[M, K] (row stride ldx) into xp: block b holds rows
+ * 16b .. 16b + 15 (past M: zeros), its K/2 pairs (K rounded up to even) one after another, each as
+ * 16 lanes. Blocks are independent, so callers may pack them in parallel. */
+void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K, int ldx, int b0, int b1);
 
 /* y[m, n] (row stride ldy) for every m < M and n in [n0, n1), from packed x and W[N, K] bf16. */
 void lx_gemm_bf16_cols(float *y, int ldy, const uint32_t *xp, int M, const uint16_t *w, int K,

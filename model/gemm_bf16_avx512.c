@@ -15,9 +15,9 @@ size_t lx_gemm_bf16_packed_len(int M, int K) {
   return blocks * pairs * MB;
 }
 
-void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K) {
+void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K, int ldx, int b0, int b1) {
   const int pairs = (K + 1) / 2;
-  for (int b = 0; b * MB < M; b++) {
+  for (int b = b0; b < b1 && b * MB < M; b++) {
     uint32_t *blk = xp + (size_t)b * pairs * MB;
     for (int lane = 0; lane < MB; lane++) {
       int m = b * MB + lane;
@@ -25,7 +25,7 @@ void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K) {
         for (int p = 0; p < pairs; p++) blk[(size_t)p * MB + lane] = 0;
         continue;
       }
-      const float *row = x + (size_t)m * K;
+      const float *row = x + (size_t)m * ldx;
       int p = 0;
       /* 32 values -> 16 pairs at a time; vcvtne2ps2bf16 rounds to nearest even */
       for (; 2 * p + 32 <= K; p += 16) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "model/backend.h"
 #include "model/generate.h"
 #include "model/lynx.h"
 #include "testutil.h"
@@ -130,32 +131,35 @@ START_TEST(golden_cases) {
     const char *kind = cJSON_GetObjectItem(c, "kind")->valuestring;
     size_t n;
     float *ref = read_f32(golden_dir, cJSON_GetObjectItem(c, "output")->valuestring, &n);
-    const char *dirs[3] = {model, NULL, NULL};
-    double tols[3] = {TOL_F32, TOL_F32, TOL_BF16};
-    if (strcmp(model, "pt") == 0) dirs[1] = "pt-st", dirs[2] = "pt-bf16";
-    for (int d = 0; d < 3; d++) {
+    /* the bf16 conversion twice: exact products, then bf16 products (LX_MATMUL_BF16) */
+    const char *dirs[4] = {model, NULL, NULL, NULL};
+    double tols[4] = {TOL_F32, TOL_F32, TOL_BF16, TOL_BF16};
+    if (strcmp(model, "pt") == 0) dirs[1] = "pt-st", dirs[2] = "pt-bf16", dirs[3] = "pt-bf16";
+    for (int d = 0; d < 4; d++) {
       if (!dirs[d]) continue;
+      lx_set_matmul_precision(d == 3 ? LX_MATMUL_BF16 : LX_MATMUL_F32);
       lx_model *m = load(dirs[d]);
       char what[160];
       if (strcmp(kind, "logits") == 0) {
         const cJSON *rows = cJSON_GetObjectItem(c, "rows");
         for (int single = 0; single < 2; single++) {
           float *got = case_logits(m, rows, single);
-          snprintf(what, sizeof what, "%s on %s%s", name, dirs[d],
-                   single ? " (one row at a time)" : "");
+          snprintf(what, sizeof what, "%s on %s%s%s", name, dirs[d],
+                   d == 3 ? ", bf16 products" : "", single ? " (one row at a time)" : "");
           expect_close(what, got, ref, n, tols[d]);
           free(got);
         }
       } else {
         float *vit = NULL;
         float *media = encode(m, cJSON_GetObjectItem(c, "media")->valuestring, &vit);
-        snprintf(what, sizeof what, "%s on %s", name, dirs[d]);
+        snprintf(what, sizeof what, "%s on %s%s", name, dirs[d], d == 3 ? ", bf16 products" : "");
         expect_close(what, strcmp(kind, "vit") == 0 ? vit : media, ref, n, tols[d]);
         free(vit);
         free(media);
       }
       lx_model_free(m);
     }
+    lx_set_matmul_precision(LX_MATMUL_F32);
     free(ref);
     checked++;
   }
