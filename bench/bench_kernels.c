@@ -59,7 +59,7 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
     const lx_kernel_case *c = &lx_kernel_cases[i];
     if (o->filter && regexec(&re, c->name, 0, NULL, 0) != 0) continue;
     const double flops = lx_kernel_flops(c), bytes = lx_kernel_bytes(c);
-    const bool use_bf16 = c->kind == LXK_LINEAR && c->bf16_compute && ceil.bf16_gflops > 0;
+    const bool use_bf16 = c->bf16_compute && ceil.bf16_gflops > 0;
     const double peak = use_bf16 ? ceil.bf16_gflops : ceil.f32_gflops;
     double bw = ceil.read_gbs;
     const bool memory_bound = bytes / bw > flops / peak;

@@ -55,11 +55,13 @@ const lx_kernel_case lx_kernel_cases[] = {
                 LX_BF16, 1, 32000, 4096),
     CASE_LINEAR("llm.decode4.gate bf16", "LLaMA MLP gate for a batch of 4 sequences", LX_BF16, 4,
                 11008, 4096),
-    CASE_LINEAR("llm.decode16.gate bf16",
-                "LLaMA MLP gate for a batch of 16 sequences (or 5 beams x 3)", LX_BF16, 16, 11008,
-                4096),
+    CASE_LINEAR_BF16("llm.decode16.gate",
+                     "LLaMA MLP gate for a batch of 16 sequences (or 5 beams x 3)", 16, 11008,
+                     4096),
     {"attention.vit", "EVA self-attention, 901 tokens, 16 heads of 88", LXK_ATTENTION, LX_F32, 901,
      901, 0, 16, 88, false, false},
+    {"attention.vit bf16", "EVA self-attention with bf16 products", LXK_ATTENTION, LX_F32, 901, 901,
+     0, 16, 88, false, true},
     {"attention.resampler.video",
      "resampler: 32 latents over a video's 4505 media tokens, 8 heads of 64", LXK_ATTENTION, LX_F32,
      32, 4505, 0, 8, 64, false, false},
@@ -264,6 +266,8 @@ void lx_kernel_run(void *state) {
     }
     case LXK_ATTENTION: {
       const int d = c->heads * c->head_dim;
+      lx_matmul_precision keep = lx_get_matmul_precision();
+      lx_set_matmul_precision(c->bf16_compute ? LX_MATMUL_BF16 : LX_MATMUL_F32);
       lx_attention(&(lx_attention_args){.n_q = c->m,
                                         .n_kv = c->n,
                                         .heads = c->heads,
@@ -279,6 +283,7 @@ void lx_kernel_run(void *state) {
                                         .scale = 1.0f / sqrtf((float)c->head_dim),
                                         .causal = c->causal,
                                         .q_pos0 = c->n - c->m});
+      lx_set_matmul_precision(keep);
       break;
     }
     case LXK_RMSNORM:
@@ -422,7 +427,7 @@ double lx_kernel_tolerance(const lx_kernel_case *c) {
       if (c->bf16_compute) return 4e-3;
       return fmax(1e-6, 1e-7 * sqrt((double)c->k));
     case LXK_ATTENTION:
-      return 1e-5;
+      return c->bf16_compute ? 1e-2 : 1e-5; /* bf16: q, k, v and probabilities rounded */
     case LXK_ROPE:
       return 2e-6;
     default:

@@ -35,7 +35,7 @@ typedef struct lx_kernel_case {
                    * attention: m queries, n keys */
   int heads, head_dim;
   bool causal;       /* attention: causal, the queries last in the sequence */
-  bool bf16_compute; /* linear with BF16 weights: LX_MATMUL_BF16 precision (backend.h) */
+  bool bf16_compute; /* LX_MATMUL_BF16 precision (backend.h): linear with BF16 weights, attention */
 } lx_kernel_case;
 
 extern const lx_kernel_case lx_kernel_cases[];

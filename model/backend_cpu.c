@@ -45,7 +45,8 @@ lx_matmul_precision lx_get_matmul_precision(void) {
 
 /* Up to this many input rows, 16-bit weights go through matvec16 (each weight read from memory
  * ceil(M / LX_MATVEC16_ROWS) times); above it, blocks of weights are widened once and multiplied
- * by sgemm. */
+ * by sgemm. With bf16 products, anything above LX_MATVEC16_ROWS rows takes the bf16 product,
+ * which reads each weight once. */
 #define MATVEC16_MAX_ROWS 16
 
 /* ---- elementwise helpers run over the pool -------------------------------------------------- */
@@ -142,14 +143,20 @@ void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float 
   const int N = (int)w->shape[0], K = (int)w->shape[1];
   const float beta = accumulate ? 1.0f : 0.0f;
   if (M <= 0) return;
-  if (w->dtype != LX_F32 && M <= MATVEC16_MAX_ROWS) {
+#if defined(__x86_64__)
+  const bool bf16_product =
+      w->dtype == LX_BF16 && matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16;
+#else
+  const bool bf16_product = false;
+#endif
+  if (w->dtype != LX_F32 && M <= (bf16_product ? LX_MATVEC16_ROWS : MATVEC16_MAX_ROWS)) {
     float *xp = lx_scratch_get(&prepared_buf, (size_t)M * K);
     for (int m = 0; m < M; m++)
       lx_matvec16_prepare(xp + (size_t)m * K, x + (size_t)m * K, K, w->dtype);
     matvec16_job j = {y, xp, M, K, N, w->data, w->dtype, accumulate};
     lx_parallel_for(N, 32, matvec16_range, &j);
 #if defined(__x86_64__)
-  } else if (w->dtype == LX_BF16 && matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16) {
+  } else if (bf16_product) {
     product_bf16(y, N, x, K, M, w->data, N, K, accumulate);
 #endif
   } else if (w->dtype == LX_F32) {
