@@ -43,6 +43,14 @@ static double uniform(void) { /* [0, 1) */
   return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
 }
 
+/* A number, or null for a stage that was not run. */
+static void add_num(cJSON *o, const char *key, double v) {
+  if (isfinite(v))
+    cJSON_AddNumberToObject(o, key, v);
+  else
+    cJSON_AddNullToObject(o, key);
+}
+
 #define TEXT_TOKENS 40 /* Lynx keeps the last 40 prompt ids */
 
 static int prefill_rows(const lx_model *m, int rows, int capacity, const float *media,
@@ -78,21 +86,26 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   double *t = lx_xcalloc((size_t)(reps + o->decode_steps + 1), sizeof(double));
 
   /* image encode: one warm-up, then reps */
-  if (log) fprintf(log, "image encode (ViT %d blocks at %d px, resampler)...\n", c->vit.depth, S);
-  lx_vit_forward(&m->vit, pixels, vit_out);
-  for (int r = 0; r < reps; r++) {
-    double t0 = lx_bench_now();
+  double vit_s = NAN, resampler_s = NAN;
+  if (o->stages & LX_STAGE_ENCODE) {
+    if (log) fprintf(log, "image encode (ViT %d blocks at %d px, resampler)...\n", c->vit.depth, S);
     lx_vit_forward(&m->vit, pixels, vit_out);
-    t[r] = lx_bench_now() - t0;
-  }
-  const double vit_s = median(t, reps);
-  lx_resampler_forward(&m->resampler, vit_out, T, media);
-  for (int r = 0; r < reps; r++) {
-    double t0 = lx_bench_now();
+    for (int r = 0; r < reps; r++) {
+      double t0 = lx_bench_now();
+      lx_vit_forward(&m->vit, pixels, vit_out);
+      t[r] = lx_bench_now() - t0;
+    }
+    vit_s = median(t, reps);
     lx_resampler_forward(&m->resampler, vit_out, T, media);
-    t[r] = lx_bench_now() - t0;
+    for (int r = 0; r < reps; r++) {
+      double t0 = lx_bench_now();
+      lx_resampler_forward(&m->resampler, vit_out, T, media);
+      t[r] = lx_bench_now() - t0;
+    }
+    resampler_s = median(t, reps);
+  } else {
+    for (size_t i = 0; i < (size_t)L * D; i++) media[i] = (float)(2 * uniform() - 1);
   }
-  const double resampler_s = median(t, reps);
   const bool prefix = c->variant == LX_VARIANT_PREFIX;
   const int positions = (prefix ? L : 0) + TEXT_TOKENS;
 
@@ -101,22 +114,27 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   float *logits = lx_xcalloc((size_t)V * 64, sizeof(float));
   const int capacity = positions + o->decode_steps + 2;
   int rc = LX_OK;
-  for (int r = -1; r < reps && rc == LX_OK; r++) {
+  for (int r = -1; r < reps && rc == LX_OK && (o->stages & LX_STAGE_PREFILL); r++) {
     lx_session *s = NULL;
     double t0 = lx_bench_now();
     rc = prefill_rows(m, 1, capacity, media, ids, &s, logits, err);
     if (r >= 0) t[r] = lx_bench_now() - t0;
     lx_session_free(s);
   }
-  const double prefill_s = rc == LX_OK ? median(t, reps) : NAN;
+  const double prefill_s = rc == LX_OK && (o->stages & LX_STAGE_PREFILL) ? median(t, reps) : NAN;
 
   /* decode: the weights a step reads, and the bandwidth around the timed steps */
+  size_t llm_params = 0; /* matrices of the LLM layers */
+  for (size_t i = 0; i < lx_weights_count(m->weights); i++) {
+    const lx_tensor *w = lx_weights_at(m->weights, i);
+    if (w->ndim == 2 && strncmp(w->name, "llm.layers.", 11) == 0) llm_params += w->numel;
+  }
   const size_t step_bytes = lx_weights_bytes(m->weights, "llm.layers.") +
                             lx_weights_bytes(m->weights, "llm.lm_head.") +
                             lx_weights_bytes(m->weights, "llm.norm.");
   cJSON *decode = cJSON_CreateArray();
   double decode1_s = NAN, decode_floor_s = NAN;
-  for (int bi = 0; bi < o->n_batches && rc == LX_OK; bi++) {
+  for (int bi = 0; bi < o->n_batches && rc == LX_OK && (o->stages & LX_STAGE_DECODE); bi++) {
     const int B = o->batches[bi];
     if (log) fprintf(log, "decode, batch %d, %d steps...\n", B, o->decode_steps);
     lx_session *s = NULL;
@@ -166,19 +184,25 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   cJSON_AddStringToObject(r, "precision", o->precision == LX_MATMUL_BF16 ? "bf16" : "f32");
   cJSON_AddNumberToObject(r, "weight_bytes", (double)lx_weights_bytes(m->weights, ""));
   cJSON_AddNumberToObject(r, "load_seconds", o->load_seconds);
-  cJSON_AddNumberToObject(r, "vit_ms_per_image", vit_s * 1e3);
-  cJSON_AddNumberToObject(r, "vit_floor_ms_per_image", vit_floor_s * 1e3);
-  cJSON_AddNumberToObject(r, "vit_gflops", vflops / vit_s / 1e9);
-  cJSON_AddNumberToObject(r, "vit_pct_of_peak", 100 * vit_floor_s / vit_s);
+  add_num(r, "vit_ms_per_image", vit_s * 1e3);
+  add_num(r, "vit_floor_ms_per_image", vit_floor_s * 1e3);
+  add_num(r, "vit_gflops", vflops / vit_s / 1e9);
+  add_num(r, "vit_pct_of_peak", 100 * vit_floor_s / vit_s);
   cJSON_AddStringToObject(r, "vit_peak", bf16_peak ? "bf16 peak" : "f32 peak");
-  cJSON_AddNumberToObject(r, "resampler_ms_per_image", resampler_s * 1e3);
-  cJSON_AddNumberToObject(r, "prefill_positions", positions);
-  cJSON_AddNumberToObject(r, "prefill_ms", prefill_s * 1e3);
-  cJSON_AddNumberToObject(r, "prefill_tokens_per_s", positions / prefill_s);
-  cJSON_AddNumberToObject(r, "time_to_first_token_ms", (vit_s + resampler_s + prefill_s) * 1e3);
-  cJSON_AddNumberToObject(r, "decode_ms_per_token", decode1_s * 1e3);
-  cJSON_AddNumberToObject(r, "decode_floor_ms_per_token", decode_floor_s * 1e3);
-  cJSON_AddNumberToObject(r, "decode_bytes_per_step", (double)step_bytes);
+  add_num(r, "resampler_ms_per_image", resampler_s * 1e3);
+  add_num(r, "prefill_positions", positions);
+  add_num(r, "prefill_ms", prefill_s * 1e3);
+  add_num(r, "prefill_tokens_per_s", positions / prefill_s);
+  /* 2 flops per LLM layer weight per position (attention scores excluded: under 1% at 72) */
+  add_num(r, "prefill_gflops", 2.0 * (double)llm_params * positions / prefill_s / 1e9);
+  add_num(r, "prefill_pct_of_peak",
+          100.0 * 2.0 * (double)llm_params * positions / prefill_s / 1e9 /
+              (o->precision == LX_MATMUL_BF16 && ceil.bf16_gflops > 0 ? ceil.bf16_gflops
+                                                                      : ceil.f32_gflops));
+  add_num(r, "time_to_first_token_ms", (vit_s + resampler_s + prefill_s) * 1e3);
+  add_num(r, "decode_ms_per_token", decode1_s * 1e3);
+  add_num(r, "decode_floor_ms_per_token", decode_floor_s * 1e3);
+  add_num(r, "decode_bytes_per_step", (double)step_bytes);
   cJSON_AddItemToObject(r, "decode", decode);
   cJSON_AddNumberToObject(r, "peak_rss_bytes", peak_rss_bytes());
   cJSON *ce = cJSON_AddObjectToObject(r, "ceilings");
@@ -209,13 +233,18 @@ void lx_bench_print_model(FILE *out, const cJSON *r) {
   fprintf(out, "ceilings: f32 FMA %.0f GFLOP/s, bf16 dot %.0f GFLOP/s, read %.1f GB/s\n\n",
           num(ce, "f32_gflops"), num(ce, "bf16_gflops"), num(ce, "read_gbs"));
   fprintf(out, "| stage | measured | floor | %% of floor |\n|---|---:|---:|---:|\n");
-  fprintf(out, "| ViT, one image | %.1f ms (%.0f GFLOP/s) | %.1f ms (%s) | %.1f%% |\n",
-          num(r, "vit_ms_per_image"), num(r, "vit_gflops"), num(r, "vit_floor_ms_per_image"),
-          str(r, "vit_peak"), num(r, "vit_pct_of_peak"));
-  fprintf(out, "| resampler, one image | %.1f ms | | |\n", num(r, "resampler_ms_per_image"));
-  fprintf(out, "| prefill, %g positions | %.1f ms (%.1f tokens/s) | | |\n",
-          num(r, "prefill_positions"), num(r, "prefill_ms"), num(r, "prefill_tokens_per_s"));
-  fprintf(out, "| time to first token | %.1f ms | | |\n", num(r, "time_to_first_token_ms"));
+  if (isfinite(num(r, "vit_ms_per_image"))) {
+    fprintf(out, "| ViT, one image | %.1f ms (%.0f GFLOP/s) | %.1f ms (%s) | %.1f%% |\n",
+            num(r, "vit_ms_per_image"), num(r, "vit_gflops"), num(r, "vit_floor_ms_per_image"),
+            str(r, "vit_peak"), num(r, "vit_pct_of_peak"));
+    fprintf(out, "| resampler, one image | %.1f ms | | |\n", num(r, "resampler_ms_per_image"));
+  }
+  if (isfinite(num(r, "prefill_ms")))
+    fprintf(out, "| prefill, %g positions | %.1f ms (%.1f tokens/s, %.0f GFLOP/s) | | |\n",
+            num(r, "prefill_positions"), num(r, "prefill_ms"), num(r, "prefill_tokens_per_s"),
+            num(r, "prefill_gflops"));
+  if (isfinite(num(r, "time_to_first_token_ms")))
+    fprintf(out, "| time to first token | %.1f ms | | |\n", num(r, "time_to_first_token_ms"));
   const cJSON *d;
   cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(r, "decode")) fprintf(
       out, "| decode, batch %g | %.2f ms/step (%.2f tokens/s) | %.2f ms (%.1f GB/s) | %.1f%% |\n",

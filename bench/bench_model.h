@@ -21,7 +21,10 @@
 #include "model/backend.h"
 #include "model/lynx.h"
 
+enum { LX_STAGE_ENCODE = 1, LX_STAGE_PREFILL = 2, LX_STAGE_DECODE = 4, LX_STAGE_ALL = 7 };
+
 typedef struct lx_bench_model_opts {
+  int stages; /* LX_STAGE_* bits; without ENCODE, the prompt's media are random values */
   int threads;
   int decode_steps;   /* timed steps per batch size */
   const int *batches; /* decode batch sizes */

@@ -155,7 +155,7 @@ static int parse_batches(const char *text, int *out, int cap, int *n) {
 
 static int run_model(int argc, char **argv) {
   const char *dir = NULL, *shape = NULL, *dtype = "bf16", *precision = "f32", *json = NULL;
-  const char *variant = "pt", *batches_text = "1,4";
+  const char *variant = "pt", *batches_text = "1,4", *stages_text = "encode,prefill,decode";
   long threads = 0, steps = 16, reps = 3;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &dir, "DIR", "a model directory", 0, 0, 0},
@@ -175,6 +175,8 @@ static int run_model(int argc, char **argv) {
        0},
       {"--reps", CLI_INT, &reps, "N", "timed repetitions of encode and prefill (default 3)", 1,
        1000, 0},
+      {"--stages", CLI_STRING, &stages_text, "S,...",
+       "which of encode, prefill, decode to time (default all)", 0, 0, 0},
       {"--json", CLI_STRING, &json, "FILE", "also write the result as JSON", 0, 0, 0},
   };
   int rc = cli_parse(&cmd_bench_model, argc, argv, opts, N_OPTS(opts));
@@ -205,6 +207,27 @@ static int run_model(int argc, char **argv) {
     cli_error(NAME, "--variant must be pt or ca, got '%s'", variant);
     return CLI_USAGE;
   }
+  int stages = 0;
+  {
+    char *list = lx_xstrdup(stages_text), *save = NULL;
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+      int bit = strcmp(t, "encode") == 0    ? LX_STAGE_ENCODE
+                : strcmp(t, "prefill") == 0 ? LX_STAGE_PREFILL
+                : strcmp(t, "decode") == 0  ? LX_STAGE_DECODE
+                                            : 0;
+      if (!bit) {
+        cli_error(NAME, "--stages: '%s' is not encode, prefill or decode", t);
+        free(list);
+        return CLI_USAGE;
+      }
+      stages |= bit;
+    }
+    free(list);
+  }
+  if (!stages) {
+    cli_error(NAME, "--stages: name at least one of encode, prefill, decode");
+    return CLI_USAGE;
+  }
   int batches[16], n_batches;
   if (parse_batches(batches_text, batches, 16, &n_batches)) {
     cli_error(NAME, "--batches: up to 16 comma-separated sizes from 1 to 64, got '%s'",
@@ -231,15 +254,18 @@ static int run_model(int argc, char **argv) {
     cli_error(NAME, "%s", err.msg);
     return CLI_FAIL;
   }
-  lx_bench_model_opts o = {lx_threads_count(),
-                           (int)steps,
-                           batches,
-                           n_batches,
-                           (int)reps,
-                           strcmp(precision, "bf16") == 0 ? LX_MATMUL_BF16 : LX_MATMUL_F32,
-                           source,
-                           lx_bench_now() - t0,
-                           stderr};
+  lx_bench_model_opts o = {
+      .stages = stages,
+      .threads = lx_threads_count(),
+      .decode_steps = (int)steps,
+      .batches = batches,
+      .n_batches = n_batches,
+      .reps = (int)reps,
+      .precision = strcmp(precision, "bf16") == 0 ? LX_MATMUL_BF16 : LX_MATMUL_F32,
+      .source = source,
+      .load_seconds = lx_bench_now() - t0,
+      .progress = stderr,
+  };
   cJSON *report = NULL;
   rc = lx_bench_model(m, &o, &report, &err);
   lx_model_free(m);

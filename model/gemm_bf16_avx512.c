@@ -47,20 +47,20 @@ void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K, int ldx, int 
 /* The weight panel of one tile: rows n0 .. n0 + nc - 1 as k-pairs, wp[p * NB + j] = (W[n0 + j, 2p],
  * W[n0 + j, 2p + 1]); missing rows (nc < NB) and the missing half of an odd K are zeros. */
 static void pack_panel(uint32_t *wp, const uint16_t *w, int K, int n0, int nc) {
-  const int pairs = (K + 1) / 2;
-  for (int j = 0; j < NB; j++) {
-    if (j >= nc) {
-      for (int p = 0; p < pairs; p++) wp[(size_t)p * NB + j] = 0;
-      continue;
-    }
-    const uint16_t *row = w + (size_t)(n0 + j) * K;
-    for (int p = 0; p < K / 2; p++) {
+  const int pairs = (K + 1) / 2, full = K / 2;
+  const uint16_t *rows[NB];
+  for (int j = 0; j < NB; j++) rows[j] = w + (size_t)(n0 + (j < nc ? j : 0)) * K;
+  /* pair-major: contiguous writes, the NB rows read side by side */
+  for (int p = 0; p < full; p++) {
+    uint32_t *dst = wp + (size_t)p * NB;
+    for (int j = 0; j < NB; j++) {
       uint32_t pair;
-      memcpy(&pair, row + 2 * p, sizeof pair);
-      wp[(size_t)p * NB + j] = pair;
+      memcpy(&pair, rows[j] + 2 * p, sizeof pair);
+      dst[j] = j < nc ? pair : 0;
     }
-    if (K & 1) wp[(size_t)(pairs - 1) * NB + j] = row[K - 1];
   }
+  if (K & 1)
+    for (int j = 0; j < NB; j++) wp[(size_t)(pairs - 1) * NB + j] = j < nc ? rows[j][K - 1] : 0;
 }
 
 /* One tile: 16 rows of x (block xb) against a packed panel of NB weight rows; the NB accumulators

@@ -93,6 +93,8 @@ expect "model and shape" 2 "exactly one of --model" -- "$lynxeval" bench model -
 expect "unknown shape" 2 "the known shape is lynx-8b" -- "$lynxeval" bench model --shape lynx-70b
 expect "bad batch" 2 "--batches" -- "$lynxeval" bench model --shape lynx-8b --batches 1,0
 expect "bad precision" 2 "--precision must be" -- "$lynxeval" bench model --shape lynx-8b --precision f8
+expect "bad stage" 2 "is not encode, prefill or decode" -- "$lynxeval" bench model --shape lynx-8b --stages vit
+expect "decode only" 0 "| decode, batch 1 |" -- "$lynxeval" bench model --model "$models/pt" --stages decode --steps 1 --batches 1
 expect "missing model" 1 "$tmp/none" -- "$lynxeval" bench model --model "$tmp/none"
 
 echo "$failures failures"
