@@ -3,6 +3,12 @@
 (tools/world/generate_world.py): the prefix-token model (PT, the paper's Lynx) and the
 cross-attention variant (CA), identically: same data, same steps, same seed.
 
+Besides the language loss of every answer and caption, the vision encoder is supervised directly
+by what each training picture shows (the split's scenes.jsonl: place, sign, arrow, and the shape,
+colour and size under each cell centre), through small heads that are not part of the checkpoint:
+the role a pretrained EVA encoder plays for the real Lynx. --no-scene-loss trains through the
+language loss alone.
+
 The model is the PyTorch reference of tests/reference/lynx_reference.py, built from a release
 written the way a Lynx release is laid out (EVA state dict, Hugging Face LLaMA directory, Lynx
 checkpoint, LYNX.yaml), trained end to end, then written back into a Lynx checkpoint (every
@@ -202,18 +208,70 @@ def lynx_names(model):
 # ---- training ------------------------------------------------------------------------------------------
 
 
+class SceneHeads(torch.nn.Module):
+    """Supervision of the vision encoder by what each picture shows (scenes.jsonl), the role a
+    pretrained encoder plays in the real Lynx: the place, the sign's word and the arrow from the
+    mean of the ViT's tokens; at the patch under each of the 3 x 3 cell centres, the shape, colour
+    and size there (or none). Used in training only; not part of the checkpoint."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.place = torch.nn.Linear(width, len(generate_world.PLACES))
+        self.sign = torch.nn.Linear(width, len(generate_world.WORDS) + 1)
+        self.arrow = torch.nn.Linear(width, len(generate_world.DIRECTIONS) + 1)
+        self.shape = torch.nn.Linear(width, len(generate_world.SHAPES) + 1)
+        self.colour = torch.nn.Linear(width, len(generate_world.COLOURS) + 1)
+        self.size = torch.nn.Linear(width, 3)
+
+    @staticmethod
+    def targets(row, grid, patch):
+        """Class indices for one scene; cells: (token index, shape, colour, size) for every cell
+        centre and every object."""
+        colours = list(generate_world.COLOURS)
+        t = {"place": generate_world.PLACES.index(row["place"]),
+             "sign": generate_world.WORDS.index(row["sign"]) + 1 if row["sign"] else 0,
+             "arrow": generate_world.DIRECTIONS.index(row["arrow"]) + 1 if row["arrow"] else 0}
+        at = {}
+        for x, y in generate_world.CELLS:
+            at[1 + (y // patch) * grid + x // patch] = (0, 0, 0)
+        for o in row["objects"]:
+            at[1 + (o["y"] // patch) * grid + o["x"] // patch] = (
+                generate_world.SHAPES.index(o["shape"]) + 1, colours.index(o["colour"]) + 1,
+                1 if o["size"] == "small" else 2)
+        t["cells"] = sorted((k,) + v for k, v in at.items())
+        return t
+
+    def loss(self, feats, targets):
+        """feats [n, T, W] of n pictures, targets per picture -> mean cross-entropy."""
+        pooled = feats[:, 1:].mean(1)
+        ce = F.cross_entropy
+        lo = ce(self.place(pooled), torch.tensor([t["place"] for t in targets]))
+        lo = lo + ce(self.sign(pooled), torch.tensor([t["sign"] for t in targets]))
+        lo = lo + ce(self.arrow(pooled), torch.tensor([t["arrow"] for t in targets]))
+        rows = [(b, c) for b, t in enumerate(targets) for c in t["cells"]]
+        tok = feats[torch.tensor([b for b, _ in rows]), torch.tensor([c[0] for _, c in rows])]
+        lo = lo + ce(self.shape(tok), torch.tensor([c[1] for _, c in rows]))
+        lo = lo + ce(self.colour(tok), torch.tensor([c[2] for _, c in rows]))
+        lo = lo + ce(self.size(tok), torch.tensor([c[3] for _, c in rows]))
+        return lo / 6
+
+
 class Trainer:
-    def __init__(self, model, sp, ca):
+    def __init__(self, model, sp, ca, heads=None, scenes=None):
         self.m, self.sp, self.ca = model, sp, ca
         self.L = model.cfg["num_bridge_tokens"]
         self.pad = model.pad_id
+        self.heads, self.scenes = heads, scenes or {}
+        self.aux = None  # the scene loss of the last media_latents call
 
     def prompt_ids(self, question):
         text = PROMPT.strip().format(question=question).strip().lower()
         return [1] + self.sp.encode(text)
 
-    def media_latents(self, pixels_list):
-        """pixels [F,3,S,S] per item -> [B, L, D]; images and videos in separate ViT calls."""
+    def media_latents(self, pixels_list, keys=None):
+        """pixels [F,3,S,S] per item -> [B, L, D]; images and videos in separate ViT calls. With
+        keys and scene heads, also the scene loss of the pictures that have one (self.aux)."""
+        self.aux = None
         out = [None] * len(pixels_list)
         for frames in sorted({p.shape[0] for p in pixels_list}):
             idx = [i for i, p in enumerate(pixels_list) if p.shape[0] == frames]
@@ -221,6 +279,10 @@ class Trainer:
             feats = self.m.vision_encoder(x)  # [n*F, T, W]
             if frames == 1:
                 lat = self.m.bridge(feats)
+                if self.heads is not None and keys is not None:
+                    known = [k for k, i in enumerate(idx) if keys[i] in self.scenes]
+                    if known:
+                        self.aux = self.heads.loss(feats[known], [self.scenes[keys[idx[k]]] for k in known])
             else:
                 v = feats.view(len(idx), frames, feats.shape[1], feats.shape[2]) + self.m.absolute_frame_pos_embed
                 lat = self.m.bridge(v.flatten(1, 2))
@@ -231,7 +293,7 @@ class Trainer:
     def loss(self, batch, media):
         """batch: (media key, question, answer) rows; each media item goes through the ViT once."""
         keys = sorted({k for k, _, _ in batch})
-        lat_of = dict(zip(keys, self.media_latents([media[k] for k in keys])))
+        lat_of = dict(zip(keys, self.media_latents([media[k] for k in keys], keys)))
         rows, targets = [], []
         for (key, q, a) in batch:
             p = self.prompt_ids(q)
@@ -257,7 +319,15 @@ class Trainer:
             end = off + T
             sel_logits.append(logits[b, end - n - 1:end - 1])
             sel_labels.append(ids[b, T - n:])
-        return F.cross_entropy(torch.cat(sel_logits), torch.cat(sel_labels))
+        lm = F.cross_entropy(torch.cat(sel_logits), torch.cat(sel_labels))
+        return lm if self.aux is None else lm + self.aux
+
+
+def scene_targets(split_dir, d):
+    """media key -> SceneHeads targets, from the split's scenes.jsonl."""
+    grid = d["image_res"] // d["patch"]
+    return {"img:" + r["image"]: SceneHeads.targets(r, grid, d["patch"])
+            for r in map(json.loads, open(os.path.join(split_dir, "scenes.jsonl")))}
 
 
 def train(args, variant, d, tokenizer, data, media, log):
@@ -271,8 +341,10 @@ def train(args, variant, d, tokenizer, data, media, log):
     model.train()
     import sentencepiece as spm
     sp = spm.SentencePieceProcessor(model_file=tokenizer)
-    tr = Trainer(model, sp, ca)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    heads = SceneHeads(d["vit_width"]) if args.scene_loss else None
+    tr = Trainer(model, sp, ca, heads, scene_targets(args.split_dir, d) if args.scene_loss else None)
+    params = list(model.parameters()) + (list(heads.parameters()) if heads is not None else [])
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
     rng = random.Random(args.seed)
     # batches of media items with (up to PER_MEDIA of) their examples: one ViT pass serves several
     # questions about the same picture
@@ -299,7 +371,7 @@ def train(args, variant, d, tokenizer, data, media, log):
                 loss = tr.loss(batch, media)
             opt.zero_grad()
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             losses.append(loss.item())
             step += 1
@@ -320,6 +392,7 @@ def train(args, variant, d, tokenizer, data, media, log):
     print(f"{variant}: the PyTorch model's greedy answers to {n} test items written", flush=True)
     with open(os.path.join(out, "training.json"), "w") as f:
         json.dump({"variant": variant, "steps": args.steps, "batch": args.batch, "lr": args.lr, "seed": args.seed,
+                   "scene_loss": args.scene_loss,
                    "bf16_autocast": args.bf16, "per_media": PER_MEDIA,
                    "threads": torch.get_num_threads(), "seconds": round(seconds, 1), "final_loss": losses[-1],
                    "examples": len(data), "torch": torch.__version__, "model": d,
@@ -387,12 +460,15 @@ def main():
     ap.add_argument("--seed", type=int, default=2307)
     ap.add_argument("--vocab", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-scene-loss", dest="scene_loss", action="store_false",
+                    help="train the vision encoder through the language loss only")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
     split = os.path.join(args.work, "train")
-    if not os.path.exists(os.path.join(split, "captions.json")):
+    if not os.path.exists(os.path.join(split, "scenes.jsonl")):
         generate_world.generate("train", split, generate_world.SEED)
+    args.split_dir = split
     data = examples(split)
     texts = [PROMPT.strip().format(question=q).strip().lower() for _, q, _ in data] + [a for _, _, a in data]
     tokenizer = train_tokenizer(texts, args.work, args.vocab)

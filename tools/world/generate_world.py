@@ -455,8 +455,15 @@ def jsonl(path, rows):
     write_bytes(path, "".join(json.dumps(r, sort_keys=False) + "\n" for r in rows).encode())
 
 
+def scene_row(name, scene):
+    """What a picture shows, for training the vision encoder directly (train and val splits)."""
+    return {"image": name, "place": scene["place"], "sign": scene["sign"], "arrow": scene["arrow"],
+            "objects": [{k: o[k] for k in ("shape", "colour", "size", "x", "y")} for o in scene["objects"]]}
+
+
 def generate(split, out, seed):
     n_scenes, n_clips, n_caption, n_mme, n_owl = SPLITS[split]
+    scenes = []  # written for the train and val splits only: the test split is questions and answers
     rng = Rng(seed * 1000003 + SPLIT_SALT[split])
     if os.path.exists(out):
         shutil.rmtree(out)
@@ -473,6 +480,7 @@ def generate(split, out, seed):
             scene = new_scene(rng, want_sign=kind == 2, want_arrow=kind == 3)
         name = f"images/scene_{k + 1:05d}.png"
         write_bytes(os.path.join(out, name), draw(scene, rng).png())
+        scenes.append(scene_row(name, scene))
         qs = rng.shuffle(image_questions(scene, rng, counted))
         # three questions of different classes, the least asked classes first (balanced classes)
         chosen = []
@@ -502,6 +510,7 @@ def generate(split, out, seed):
         scene = new_scene(rng, want_sign=k % 3 == 0)
         name = f"captions/scene_{k + 1:05d}.png"
         write_bytes(os.path.join(out, name), draw(scene, rng).png())
+        scenes.append(scene_row(name, scene))
         images.append({"id": k + 1, "file_name": name})
         for j, cap in enumerate(captions(scene, rng)):
             anns.append({"image_id": k + 1, "id": 5 * k + j + 1, "caption": cap})
@@ -511,6 +520,7 @@ def generate(split, out, seed):
             scene = mme_scene(sub, rng)
             stem = f"{sub}_{k + 1:03d}"
             write_bytes(os.path.join(out, "world-mme", sub, stem + ".png"), draw(scene, rng).png())
+            scenes.append(scene_row(f"world-mme/{sub}/{stem}.png", scene))
             lines = "".join(f"{q}{ASK}\t{a}\n" for q, a in mme_pair(sub, scene, rng))
             write_bytes(os.path.join(out, "world-mme", sub, stem + ".txt"), lines.encode())
     owl = []
@@ -522,6 +532,8 @@ def generate(split, out, seed):
                     "ability": "description"})
     if owl:
         jsonl(os.path.join(out, "world-owleval", "questions.jsonl"), owl)
+    if split != "test":
+        jsonl(os.path.join(out, "scenes.jsonl"), scenes)
     return len(image_rows), len(video_rows), len(images)
 
 
