@@ -3,23 +3,14 @@
 #include <string.h>
 
 #include "bench/bench_compare.h"
+#include "common/jsonutil.h"
 
 static const cJSON *get(const cJSON *o, const char *key) {
   return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
-static double num(const cJSON *o, const char *key) {
-  const cJSON *v = get(o, key);
-  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *key) {
-  const cJSON *v = get(o, key);
-  return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 int lx_bench_validate(const cJSON *r, const char *file, lx_error *err) {
-  if (!cJSON_IsObject(r) || strcmp(str(r, "lynxeval_bench"), "kernels") != 0)
+  if (!cJSON_IsObject(r) || strcmp(lx_json_string(r, "lynxeval_bench"), "kernels") != 0)
     return lx_errorf(err,
                      "%s: not a `lynxeval bench kernels --json` report "
                      "(no \"lynxeval_bench\": \"kernels\")",
@@ -33,14 +24,14 @@ int lx_bench_validate(const cJSON *r, const char *file, lx_error *err) {
       return lx_errorf(err, "%s: kernels[%d] has no \"name\"", file, i);
     static const char *const keys[] = {"median_ms", "spread", "ceiling_value"};
     for (int j = 0; j < 3; j++) {
-      double v = num(k, keys[j]);
+      double v = lx_json_number(k, keys[j]);
       if (!(v >= 0) || !isfinite(v))
         return lx_errorf(err, "%s: kernel '%s': \"%s\" must be a finite number >= 0", file,
-                         str(k, "name"), keys[j]);
+                         lx_json_string(k, "name"), keys[j]);
     }
-    if (!(num(k, "median_ms") > 0) || !(num(k, "ceiling_value") > 0))
+    if (!(lx_json_number(k, "median_ms") > 0) || !(lx_json_number(k, "ceiling_value") > 0))
       return lx_errorf(err, "%s: kernel '%s': median_ms and ceiling_value must be > 0", file,
-                       str(k, "name"));
+                       lx_json_string(k, "name"));
     i++;
   }
   return LX_OK;
@@ -48,7 +39,8 @@ int lx_bench_validate(const cJSON *r, const char *file, lx_error *err) {
 
 static const cJSON *find(const cJSON *report, const char *name) {
   const cJSON *k;
-  cJSON_ArrayForEach(k, get(report, "kernels")) if (strcmp(str(k, "name"), name) == 0) return k;
+  cJSON_ArrayForEach(
+      k, get(report, "kernels")) if (strcmp(lx_json_string(k, "name"), name) == 0) return k;
   return NULL;
 }
 
@@ -56,28 +48,32 @@ void lx_bench_compare(FILE *out, const cJSON *a, const char *name_a, const cJSON
                       const char *name_b, double min_change, lx_bench_compare_counts *counts) {
   memset(counts, 0, sizeof *counts);
   const cJSON *ra = get(a, "run"), *rb = get(b, "run");
-  fprintf(out, "A: %s (%s, %g threads, %s kernels, commit %s, %s)\n", name_a, str(ra, "cpu"),
-          num(ra, "threads"), str(ra, "kernels"), str(ra, "commit"), str(a, "mode"));
-  fprintf(out, "B: %s (%s, %g threads, %s kernels, commit %s, %s)\n", name_b, str(rb, "cpu"),
-          num(rb, "threads"), str(rb, "kernels"), str(rb, "commit"), str(b, "mode"));
-  if (strcmp(str(ra, "cpu"), str(rb, "cpu")) != 0 || num(ra, "threads") != num(rb, "threads") ||
-      strcmp(str(a, "mode"), str(b, "mode")) != 0)
+  fprintf(out, "A: %s (%s, %g threads, %s kernels, commit %s, %s)\n", name_a,
+          lx_json_string(ra, "cpu"), lx_json_number(ra, "threads"), lx_json_string(ra, "kernels"),
+          lx_json_string(ra, "commit"), lx_json_string(a, "mode"));
+  fprintf(out, "B: %s (%s, %g threads, %s kernels, commit %s, %s)\n", name_b,
+          lx_json_string(rb, "cpu"), lx_json_number(rb, "threads"), lx_json_string(rb, "kernels"),
+          lx_json_string(rb, "commit"), lx_json_string(b, "mode"));
+  if (strcmp(lx_json_string(ra, "cpu"), lx_json_string(rb, "cpu")) != 0 ||
+      lx_json_number(ra, "threads") != lx_json_number(rb, "threads") ||
+      strcmp(lx_json_string(a, "mode"), lx_json_string(b, "mode")) != 0)
     fprintf(out, "note: the runs differ in processor, threads or mode; ratios mix those in\n");
   fprintf(out,
           "\n| kernel | A median ms | B median ms | B/A time | B/A normalized | noise | verdict |\n"
           "|---|---:|---:|---:|---:|---:|---|\n");
   const cJSON *ka;
   cJSON_ArrayForEach(ka, get(a, "kernels")) {
-    const char *name = str(ka, "name");
+    const char *name = lx_json_string(ka, "name");
     const cJSON *kb = find(b, name);
     if (!kb) {
-      fprintf(out, "| %s | %.3f | | | | | only in A |\n", name, num(ka, "median_ms"));
+      fprintf(out, "| %s | %.3f | | | | | only in A |\n", name, lx_json_number(ka, "median_ms"));
       counts->only_a++;
       continue;
     }
-    double ratio = num(kb, "median_ms") / num(ka, "median_ms");
-    double norm = ratio * num(kb, "ceiling_value") / num(ka, "ceiling_value");
-    double noise = fmax(min_change, 2 * (num(ka, "spread") + num(kb, "spread")));
+    double ratio = lx_json_number(kb, "median_ms") / lx_json_number(ka, "median_ms");
+    double norm = ratio * lx_json_number(kb, "ceiling_value") / lx_json_number(ka, "ceiling_value");
+    double noise =
+        fmax(min_change, 2 * (lx_json_number(ka, "spread") + lx_json_number(kb, "spread")));
     const char *verdict = "same";
     if (norm > 1 + noise) {
       verdict = "B slower";
@@ -88,12 +84,14 @@ void lx_bench_compare(FILE *out, const cJSON *a, const char *name_a, const cJSON
     } else {
       counts->same++;
     }
-    fprintf(out, "| %s | %.3f | %.3f | %.3f | %.3f | %.1f%% | %s |\n", name, num(ka, "median_ms"),
-            num(kb, "median_ms"), ratio, norm, 100 * noise, verdict);
+    fprintf(out, "| %s | %.3f | %.3f | %.3f | %.3f | %.1f%% | %s |\n", name,
+            lx_json_number(ka, "median_ms"), lx_json_number(kb, "median_ms"), ratio, norm,
+            100 * noise, verdict);
   }
   const cJSON *kb;
-  cJSON_ArrayForEach(kb, get(b, "kernels")) if (!find(a, str(kb, "name"))) {
-    fprintf(out, "| %s | | %.3f | | | | only in B |\n", str(kb, "name"), num(kb, "median_ms"));
+  cJSON_ArrayForEach(kb, get(b, "kernels")) if (!find(a, lx_json_string(kb, "name"))) {
+    fprintf(out, "| %s | | %.3f | | | | only in B |\n", lx_json_string(kb, "name"),
+            lx_json_number(kb, "median_ms"));
     counts->only_b++;
   }
   fprintf(out, "\n%d same, %d faster in B, %d slower in B", counts->same, counts->faster,

@@ -8,6 +8,7 @@
 #include "bench/ceilings.h"
 #include "bench/kernel_cases.h"
 #include "bench/run_info.h"
+#include "common/jsonutil.h"
 
 static cJSON *ceilings_json(const lx_ceilings *c) {
   cJSON *o = cJSON_CreateObject();
@@ -115,35 +116,28 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
   return LX_OK;
 }
 
-static double num(const cJSON *o, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-  return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 void lx_bench_print_kernels(FILE *out, const cJSON *report) {
   const cJSON *run = cJSON_GetObjectItemCaseSensitive(report, "run");
   const cJSON *ce = cJSON_GetObjectItemCaseSensitive(report, "ceilings");
-  fprintf(out, "%s, %g threads, %s kernels, %s mode, commit %s\n", str(run, "cpu"),
-          num(run, "threads"), str(run, "kernels"), str(report, "mode"), str(run, "commit"));
+  fprintf(out, "%s, %g threads, %s kernels, %s mode, commit %s\n", lx_json_string(run, "cpu"),
+          lx_json_number(run, "threads"), lx_json_string(run, "kernels"),
+          lx_json_string(report, "mode"), lx_json_string(run, "commit"));
   fprintf(out,
           "ceilings: f32 FMA %.0f GFLOP/s (1 thread %.0f), bf16 dot %.0f (%.0f), read %.1f GB/s "
           "(%.1f)\n\n",
-          num(ce, "f32_gflops"), num(ce, "f32_gflops_1t"), num(ce, "bf16_gflops"),
-          num(ce, "bf16_gflops_1t"), num(ce, "read_gbs"), num(ce, "read_gbs_1t"));
+          lx_json_number(ce, "f32_gflops"), lx_json_number(ce, "f32_gflops_1t"),
+          lx_json_number(ce, "bf16_gflops"), lx_json_number(ce, "bf16_gflops_1t"),
+          lx_json_number(ce, "read_gbs"), lx_json_number(ce, "read_gbs_1t"));
   fprintf(out,
           "| kernel | shape | median ms | min ms | p99 ms | GFLOP/s | GB/s | %% of ceiling | "
           "error | check |\n|---|---|---:|---:|---:|---:|---:|---|---:|---|\n");
   const cJSON *k;
   cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(report, "kernels")) {
     fprintf(out, "| %s | %s | %.3f | %.3f | %.3f | %.1f | %.1f | %.1f%% of %s | %.1e | %s |\n",
-            str(k, "name"), str(k, "shape"), num(k, "median_ms"), num(k, "min_ms"),
-            num(k, "p99_ms"), num(k, "gflops"), num(k, "gbs"), num(k, "pct_of_ceiling"),
-            str(k, "ceiling"), num(k, "error"),
+            lx_json_string(k, "name"), lx_json_string(k, "shape"), lx_json_number(k, "median_ms"),
+            lx_json_number(k, "min_ms"), lx_json_number(k, "p99_ms"), lx_json_number(k, "gflops"),
+            lx_json_number(k, "gbs"), lx_json_number(k, "pct_of_ceiling"),
+            lx_json_string(k, "ceiling"), lx_json_number(k, "error"),
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(k, "ok")) ? "ok" : "FAILED");
   }
 }

@@ -8,6 +8,7 @@
 #include "bench/ceilings.h"
 #include "bench/run_info.h"
 #include "bench/timing.h"
+#include "common/jsonutil.h"
 #include "model/threads.h"
 
 static int cmp_double(const void *a, const void *b) {
@@ -214,42 +215,38 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   return LX_OK;
 }
 
-static double num(const cJSON *o, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-  return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 void lx_bench_print_model(FILE *out, const cJSON *r) {
   const cJSON *run = cJSON_GetObjectItemCaseSensitive(r, "run");
   const cJSON *ce = cJSON_GetObjectItemCaseSensitive(r, "ceilings");
   fprintf(out, "%s (%s), %s products, %.2f GB of weights; %s, %g threads, %s kernels\n",
-          str(r, "model"), str(r, "variant"), str(r, "precision"), num(r, "weight_bytes") / 1e9,
-          str(run, "cpu"), num(run, "threads"), str(run, "kernels"));
+          lx_json_string(r, "model"), lx_json_string(r, "variant"), lx_json_string(r, "precision"),
+          lx_json_number(r, "weight_bytes") / 1e9, lx_json_string(run, "cpu"),
+          lx_json_number(run, "threads"), lx_json_string(run, "kernels"));
   fprintf(out, "ceilings: f32 FMA %.0f GFLOP/s, bf16 dot %.0f GFLOP/s, read %.1f GB/s\n\n",
-          num(ce, "f32_gflops"), num(ce, "bf16_gflops"), num(ce, "read_gbs"));
+          lx_json_number(ce, "f32_gflops"), lx_json_number(ce, "bf16_gflops"),
+          lx_json_number(ce, "read_gbs"));
   fprintf(out, "| stage | measured | floor | %% of floor |\n|---|---:|---:|---:|\n");
-  if (isfinite(num(r, "vit_ms_per_image"))) {
+  if (isfinite(lx_json_number(r, "vit_ms_per_image"))) {
     fprintf(out, "| ViT, one image | %.1f ms (%.0f GFLOP/s) | %.1f ms (%s) | %.1f%% |\n",
-            num(r, "vit_ms_per_image"), num(r, "vit_gflops"), num(r, "vit_floor_ms_per_image"),
-            str(r, "vit_peak"), num(r, "vit_pct_of_peak"));
-    fprintf(out, "| resampler, one image | %.1f ms | | |\n", num(r, "resampler_ms_per_image"));
+            lx_json_number(r, "vit_ms_per_image"), lx_json_number(r, "vit_gflops"),
+            lx_json_number(r, "vit_floor_ms_per_image"), lx_json_string(r, "vit_peak"),
+            lx_json_number(r, "vit_pct_of_peak"));
+    fprintf(out, "| resampler, one image | %.1f ms | | |\n",
+            lx_json_number(r, "resampler_ms_per_image"));
   }
-  if (isfinite(num(r, "prefill_ms")))
+  if (isfinite(lx_json_number(r, "prefill_ms")))
     fprintf(out, "| prefill, %g positions | %.1f ms (%.1f tokens/s, %.0f GFLOP/s) | | |\n",
-            num(r, "prefill_positions"), num(r, "prefill_ms"), num(r, "prefill_tokens_per_s"),
-            num(r, "prefill_gflops"));
-  if (isfinite(num(r, "time_to_first_token_ms")))
-    fprintf(out, "| time to first token | %.1f ms | | |\n", num(r, "time_to_first_token_ms"));
+            lx_json_number(r, "prefill_positions"), lx_json_number(r, "prefill_ms"),
+            lx_json_number(r, "prefill_tokens_per_s"), lx_json_number(r, "prefill_gflops"));
+  if (isfinite(lx_json_number(r, "time_to_first_token_ms")))
+    fprintf(out, "| time to first token | %.1f ms | | |\n",
+            lx_json_number(r, "time_to_first_token_ms"));
   const cJSON *d;
   cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(r, "decode")) fprintf(
       out, "| decode, batch %g | %.2f ms/step (%.2f tokens/s) | %.2f ms (%.1f GB/s) | %.1f%% |\n",
-      num(d, "batch"), num(d, "ms_per_step"), num(d, "tokens_per_s"), num(d, "floor_ms_per_step"),
-      num(d, "read_gbs_window"), num(d, "pct_of_floor"));
+      lx_json_number(d, "batch"), lx_json_number(d, "ms_per_step"),
+      lx_json_number(d, "tokens_per_s"), lx_json_number(d, "floor_ms_per_step"),
+      lx_json_number(d, "read_gbs_window"), lx_json_number(d, "pct_of_floor"));
   fprintf(out, "\npeak resident memory %.2f GB; model ready in %.1f s\n",
-          num(r, "peak_rss_bytes") / 1e9, num(r, "load_seconds"));
+          lx_json_number(r, "peak_rss_bytes") / 1e9, lx_json_number(r, "load_seconds"));
 }

@@ -15,11 +15,6 @@
 
 static const char *const NAME = "compare";
 
-static double num(const cJSON *o, const char *k) {
-  const cJSON *v = cJSON_GetObjectItem(o, k);
-  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
 static void print_table(const cJSON *result) {
   printf("%-16s %-14s %-9s %10s %10s %9s  %-21s %9s %9s\n", "task", "category", "metric", "A", "B",
          "B - A", "interval", "p", "p (Holm)");
@@ -33,16 +28,17 @@ static void print_table(const cJSON *result) {
       const char *cat = cJSON_GetObjectItem(r, "category")->valuestring;
       printf("%-16s %-14s %-9s %10.4f %10.4f %+9.4f  %-21s %9.3g %9.3g%s\n",
              cJSON_GetObjectItem(r, "task")->valuestring, cat[0] ? cat : "(overall)",
-             cJSON_GetObjectItem(r, "metric")->valuestring, num(r, "a"), num(r, "b"),
-             num(r, "diff"), interval, num(r, "p"), num(r, "p_holm"),
+             cJSON_GetObjectItem(r, "metric")->valuestring, lx_json_number(r, "a"),
+             lx_json_number(r, "b"), lx_json_number(r, "diff"), interval, lx_json_number(r, "p"),
+             lx_json_number(r, "p_holm"),
              cJSON_IsTrue(cJSON_GetObjectItem(r, "regression"))    ? "  REGRESSION"
              : cJSON_IsTrue(cJSON_GetObjectItem(r, "significant")) ? "  improvement"
                                                                    : "");
     }
   }
   printf("\n%g regressions at alpha %g after Holm adjustment (%g resamples, seed %g)\n",
-         num(result, "regressions"), num(result, "alpha"), num(result, "resamples"),
-         num(result, "seed"));
+         lx_json_number(result, "regressions"), lx_json_number(result, "alpha"),
+         lx_json_number(result, "resamples"), lx_json_number(result, "seed"));
 }
 
 static int run(int argc, char **argv) {
@@ -116,7 +112,7 @@ static int run(int argc, char **argv) {
   }
   if (rc) cli_error(NAME, "%s", err.msg);
   int status = rc ? CLI_FAIL : 0;
-  if (!rc && fail_on_regression && num(result, "regressions") > 0) status = 1;
+  if (!rc && fail_on_regression && lx_json_number(result, "regressions") > 0) status = 1;
   cJSON_Delete(result);
   for (size_t k = 0; k < loaded; k++) {
     lx_task_scores_free(&a[k]);

@@ -336,3 +336,13 @@ int lx_json_write_lines_atomic(const char *path, const cJSON *array, lx_error *e
   lx_strbuf_free(&b);
   return rc;
 }
+
+double lx_json_number(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+const char *lx_json_string(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) ? v->valuestring : "";
+}

@@ -43,6 +43,11 @@ int lx_json_req_doubles(const cJSON *obj, lx_json_at at, const char *key, int n,
 int lx_json_id_text(const cJSON *obj, const char *key, const char *where, char *buf, size_t n,
                     lx_error *err);
 
+/* For reading back lynxeval's own JSON (reports, results) where a missing key is simply absent:
+ * the number at obj[key], or NaN; the string at obj[key], or "". */
+double lx_json_number(const cJSON *obj, const char *key);
+const char *lx_json_string(const cJSON *obj, const char *key);
+
 /* Reads and parses a JSON file of at most max_bytes. A syntax error is reported as
  * "FILE:LINE:COLUMN: not valid JSON". *root and *text (the source, for lx_json_item_line) belong
  * to the caller; text may be NULL when the source is not wanted. */

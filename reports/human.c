@@ -73,11 +73,6 @@ static const cJSON *row_by_id(const cJSON *rows, const char *id) {
   return NULL;
 }
 
-static const char *str(const cJSON *o, const char *k) {
-  const cJSON *v = cJSON_GetObjectItem(o, k);
-  return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 /* ---- media
  * ----------------------------------------------------------------------------------------- */
 
@@ -97,7 +92,7 @@ static int write_png(const char *dir, const char *name, const uint8_t *rgb, int 
  * model saw (its frame rule and crop), from the run's config. */
 static int export_media(const cJSON *row, const cJSON *fingerprint, const char *data_dir,
                         const char *media_dir, const char *code, cJSON *files, lx_error *err) {
-  const char *media = str(row, "media");
+  const char *media = lx_json_string(row, "media");
   if (!media[0]) return LX_OK;
   char *path = lx_path_join(data_dir, media);
   int rc = LX_OK;
@@ -187,7 +182,7 @@ static void csv_field(lx_strbuf *b, const char *s) {
 
 /* labelstudio.json, labelstudio-config.xml and items.csv from the blinded package. */
 static int write_tool_files(const cJSON *package, const char *dir, lx_error *err) {
-  bool grade = !strcmp(str(package, "protocol"), "grade");
+  bool grade = !strcmp(lx_json_string(package, "protocol"), "grade");
   cJSON *tasks = cJSON_CreateArray();
   lx_strbuf csv = {0};
   lx_strbuf_puts(&csv, grade ? "item,answer,question,media,text,grade\n"
@@ -198,30 +193,30 @@ static int write_tool_files(const cJSON *package, const char *dir, lx_error *err
     const char *first = cJSON_GetArraySize(media) ? cJSON_GetArrayItem(media, 0)->valuestring : "";
     cJSON_ArrayForEach(u, cJSON_GetObjectItem(it, grade ? "answers" : "pairs")) {
       cJSON *t = cJSON_CreateObject(), *data = cJSON_AddObjectToObject(t, "data");
-      cJSON_AddStringToObject(data, "item", str(it, "item"));
-      cJSON_AddStringToObject(data, "question", str(it, "question"));
+      cJSON_AddStringToObject(data, "item", lx_json_string(it, "item"));
+      cJSON_AddStringToObject(data, "question", lx_json_string(it, "question"));
       cJSON_AddStringToObject(data, "image", first);
-      csv_field(&csv, str(it, "item"));
+      csv_field(&csv, lx_json_string(it, "item"));
       lx_strbuf_putc(&csv, ',');
       if (grade) {
-        cJSON_AddStringToObject(data, "answer", str(u, "answer"));
-        cJSON_AddStringToObject(data, "text", str(u, "text"));
-        csv_field(&csv, str(u, "answer"));
+        cJSON_AddStringToObject(data, "answer", lx_json_string(u, "answer"));
+        cJSON_AddStringToObject(data, "text", lx_json_string(u, "text"));
+        csv_field(&csv, lx_json_string(u, "answer"));
       } else {
-        cJSON_AddStringToObject(data, "pair", str(u, "pair"));
-        cJSON_AddStringToObject(data, "left", str(u, "left_text"));
-        cJSON_AddStringToObject(data, "right", str(u, "right_text"));
-        csv_field(&csv, str(u, "pair"));
+        cJSON_AddStringToObject(data, "pair", lx_json_string(u, "pair"));
+        cJSON_AddStringToObject(data, "left", lx_json_string(u, "left_text"));
+        cJSON_AddStringToObject(data, "right", lx_json_string(u, "right_text"));
+        csv_field(&csv, lx_json_string(u, "pair"));
       }
       lx_strbuf_putc(&csv, ',');
-      csv_field(&csv, str(it, "question"));
+      csv_field(&csv, lx_json_string(it, "question"));
       lx_strbuf_putc(&csv, ',');
       csv_field(&csv, first);
       lx_strbuf_putc(&csv, ',');
-      csv_field(&csv, grade ? str(u, "text") : str(u, "left_text"));
+      csv_field(&csv, grade ? lx_json_string(u, "text") : lx_json_string(u, "left_text"));
       if (!grade) {
         lx_strbuf_putc(&csv, ',');
-        csv_field(&csv, str(u, "right_text"));
+        csv_field(&csv, lx_json_string(u, "right_text"));
       }
       lx_strbuf_puts(&csv, ",\n");
       cJSON_AddItemToArray(tasks, t);
@@ -300,7 +295,7 @@ int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
   size_t n0 = rc ? 0 : (size_t)cJSON_GetArraySize(rr[0].rows), n = 0;
   size_t *pick = lx_xcalloc(n0 + 1, sizeof *pick);
   for (size_t i = 0; i < n0; i++) {
-    const char *id = str(cJSON_GetArrayItem(rr[0].rows, (int)i), "id");
+    const char *id = lx_json_string(cJSON_GetArrayItem(rr[0].rows, (int)i), "id");
     bool everywhere = true;
     for (size_t r = 1; r < n_runs && everywhere; r++)
       everywhere = row_by_id(rr[r].rows, id) != NULL;
@@ -352,13 +347,13 @@ int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
   }
   for (size_t j = 0; j < n && rc == LX_OK; j++) {
     const cJSON *row0 = cJSON_GetArrayItem(rr[0].rows, (int)pick[j]);
-    const char *id = str(row0, "id");
+    const char *id = lx_json_string(row0, "id");
     char code[32];
     snprintf(code, sizeof code, "q%03zu", j + 1);
     cJSON_AddStringToObject(key_items, code, id);
     cJSON *it = cJSON_CreateObject();
     cJSON_AddStringToObject(it, "item", code);
-    cJSON_AddStringToObject(it, "question", str(row0, "question"));
+    cJSON_AddStringToObject(it, "question", lx_json_string(row0, "question"));
     cJSON *files = cJSON_AddArrayToObject(it, "media");
     rc = export_media(row0, rr[0].fingerprint, opt->data_dir, media_dir, code, files, err);
     if (opt->protocol == LX_HUMAN_GRADE) {
@@ -368,7 +363,8 @@ int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
         char mcode[32];
         snprintf(mcode, sizeof mcode, "m%zu", k + 1);
         cJSON_AddStringToObject(a, "answer", mcode);
-        cJSON_AddStringToObject(a, "text", str(row_by_id(rr[model_of[k]].rows, id), "answer"));
+        cJSON_AddStringToObject(a, "text",
+                                lx_json_string(row_by_id(rr[model_of[k]].rows, id), "answer"));
         cJSON_AddItemToArray(answers, a);
       }
     } else {
@@ -387,9 +383,9 @@ int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
           cJSON_AddStringToObject(pj, "left", lc);
           cJSON_AddStringToObject(pj, "right", rcode);
           cJSON_AddStringToObject(pj, "left_text",
-                                  str(row_by_id(rr[model_of[l]].rows, id), "answer"));
+                                  lx_json_string(row_by_id(rr[model_of[l]].rows, id), "answer"));
           cJSON_AddStringToObject(pj, "right_text",
-                                  str(row_by_id(rr[model_of[r]].rows, id), "answer"));
+                                  lx_json_string(row_by_id(rr[model_of[r]].rows, id), "answer"));
           cJSON_AddItemToArray(pairs, pj);
         }
       }
@@ -499,12 +495,12 @@ static void units_of(const cJSON *package, bool grade, units *u) {
       u->a = lx_xrealloc_array(u->a, u->n, sizeof *u->a);
       u->b = lx_xrealloc_array(u->b, u->n, sizeof *u->b);
       char buf[256];
-      snprintf(buf, sizeof buf, "%s/%s", str(it, "item"),
-               grade ? str(x, "answer") : str(x, "pair"));
+      snprintf(buf, sizeof buf, "%s/%s", lx_json_string(it, "item"),
+               grade ? lx_json_string(x, "answer") : lx_json_string(x, "pair"));
       u->key[k] = lx_xstrdup(buf);
-      u->item[k] = lx_xstrdup(str(it, "item"));
-      u->a[k] = lx_xstrdup(grade ? str(x, "answer") : str(x, "left"));
-      u->b[k] = lx_xstrdup(grade ? "" : str(x, "right"));
+      u->item[k] = lx_xstrdup(lx_json_string(it, "item"));
+      u->a[k] = lx_xstrdup(grade ? lx_json_string(x, "answer") : lx_json_string(x, "left"));
+      u->b[k] = lx_xstrdup(grade ? "" : lx_json_string(x, "right"));
     }
   }
 }
@@ -531,22 +527,23 @@ static int read_ratings(const char *path, const char *package_id, bool grade, co
   cJSON *root;
   int rc = lx_json_read_file(path, 1u << 28, &root, NULL, err);
   if (rc) return rc;
-  if (!cJSON_IsObject(root) || strcmp(str(root, "format"), RATINGS_FORMAT) != 0)
+  if (!cJSON_IsObject(root) || strcmp(lx_json_string(root, "format"), RATINGS_FORMAT) != 0)
     rc = lx_errorf(err, "%s: not a lynxeval ratings file (format %s)", path, RATINGS_FORMAT);
-  else if (strcmp(str(root, "package"), package_id) != 0)
+  else if (strcmp(lx_json_string(root, "package"), package_id) != 0)
     rc = lx_errorf(err, "%s: ratings for package '%s', not this one ('%s')", path,
-                   str(root, "package"), package_id);
-  else if (!str(root, "rater")[0])
+                   lx_json_string(root, "package"), package_id);
+  else if (!lx_json_string(root, "rater")[0])
     rc = lx_errorf(err, "%s: no rater named", path);
-  snprintf(rater, rater_size, "%s", str(root, "rater"));
+  snprintf(rater, rater_size, "%s", lx_json_string(root, "rater"));
   for (size_t i = 0; i < u->n; i++) values[i] = -1;
   const cJSON *r;
   int k = 0;
   if (!rc) {
     cJSON_ArrayForEach(r, cJSON_GetObjectItem(root, "ratings")) {
       k++;
-      const char *item = str(r, "item"), *unit = str(r, grade ? "answer" : "pair");
-      const char *value = str(r, grade ? "grade" : "preference");
+      const char *item = lx_json_string(r, "item"),
+                 *unit = lx_json_string(r, grade ? "answer" : "pair");
+      const char *value = lx_json_string(r, grade ? "grade" : "preference");
       long i = unit_index(u, item, unit);
       int v = value_index(value, grade);
       if (i < 0)
@@ -575,7 +572,7 @@ static int read_ratings(const char *path, const char *package_id, bool grade, co
 
 static const char *model_label(const cJSON *key, const char *code) {
   const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(key, "models"), code);
-  return m ? str(m, "run") : code;
+  return m ? lx_json_string(m, "run") : code;
 }
 
 int lx_human_import(const char *package_dir, const char *key_path, char *const *ratings,
@@ -592,21 +589,21 @@ int lx_human_import(const char *package_dir, const char *key_path, char *const *
   cJSON *package = NULL, *key = NULL;
   int rc = lx_json_read_file(pkg_path, MAX_FILE_BYTES, &package, NULL, err);
   if (!rc) rc = lx_json_read_file(key_path, 1u << 26, &key, NULL, err);
-  if (!rc && strcmp(str(package, "format"), FORMAT) != 0)
+  if (!rc && strcmp(lx_json_string(package, "format"), FORMAT) != 0)
     rc = lx_errorf(err, "%s: not a lynxeval human-evaluation package", pkg_path);
-  if (!rc && strcmp(str(key, "package"), str(package, "package")) != 0)
-    rc = lx_errorf(err, "%s is the key of package %s, not of %s", key_path, str(key, "package"),
-                   str(package, "package"));
+  if (!rc && strcmp(lx_json_string(key, "package"), lx_json_string(package, "package")) != 0)
+    rc = lx_errorf(err, "%s is the key of package %s, not of %s", key_path,
+                   lx_json_string(key, "package"), lx_json_string(package, "package"));
   if (!rc && n_ratings == 0) rc = lx_errorf(err, "no ratings files given");
-  bool grade = !rc && !strcmp(str(package, "protocol"), "grade");
+  bool grade = !rc && !strcmp(lx_json_string(package, "protocol"), "grade");
   units u = {0};
   if (!rc) units_of(package, grade, &u);
   int *values = lx_xcalloc((n_ratings ? n_ratings : 1) * (u.n + 1), sizeof *values);
   char(*raters)[64] = lx_xcalloc(n_ratings + 1, sizeof *raters);
   /* all files are checked before anything is counted: never a half import */
   for (size_t f = 0; f < n_ratings && rc == LX_OK; f++) {
-    rc = read_ratings(ratings[f], str(package, "package"), grade, &u, values + f * u.n, raters[f],
-                      sizeof raters[f], err);
+    rc = read_ratings(ratings[f], lx_json_string(package, "package"), grade, &u, values + f * u.n,
+                      raters[f], sizeof raters[f], err);
     for (size_t g = 0; g < f && rc == LX_OK; g++)
       if (!strcmp(raters[g], raters[f]))
         rc = lx_errorf(err, "%s: rater %s also rated %s", ratings[f], raters[f], ratings[g]);
@@ -614,8 +611,8 @@ int lx_human_import(const char *package_dir, const char *key_path, char *const *
   cJSON *out = NULL;
   if (rc == LX_OK) {
     out = cJSON_CreateObject();
-    cJSON_AddStringToObject(out, "package", str(package, "package"));
-    cJSON_AddStringToObject(out, "task", str(package, "task"));
+    cJSON_AddStringToObject(out, "package", lx_json_string(package, "package"));
+    cJSON_AddStringToObject(out, "task", lx_json_string(package, "task"));
     cJSON_AddStringToObject(out, "protocol", grade ? "grade" : "pairwise");
     cJSON_AddNumberToObject(out, "raters", (double)n_ratings);
     cJSON_AddNumberToObject(out, "units", (double)u.n);
