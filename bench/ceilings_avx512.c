@@ -15,8 +15,10 @@ double lx_peak_f32_avx512(long iters) {
   __m512 acc[CHAINS];
   const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
   for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_set1_ps((float)i);
-  for (long it = 0; it < iters; it++)
+  for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12 /* all chains in registers */
     for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
+  }
   __m512 s = acc[0];
   for (int i = 1; i < CHAINS; i++) s = _mm512_add_ps(s, acc[i]);
   volatile float sink = _mm512_reduce_add_ps(s);
@@ -29,8 +31,10 @@ double lx_peak_bf16_avx512(long iters) {
   const __m512bh a = (__m512bh)_mm512_set1_epi16(0x3f80); /* 1.0 */
   const __m512bh b = (__m512bh)_mm512_set1_epi16(0x3380); /* 2^-24: the sums stay finite */
   for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_set1_ps((float)i);
-  for (long it = 0; it < iters; it++)
+  for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
     for (int i = 0; i < CHAINS; i++) acc[i] = _mm512_dpbf16_ps(acc[i], a, b);
+  }
   __m512 s = acc[0];
   for (int i = 1; i < CHAINS; i++) s = _mm512_add_ps(s, acc[i]);
   volatile float sink = _mm512_reduce_add_ps(s);
