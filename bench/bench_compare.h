@@ -1,8 +1,9 @@
 /* bench_compare.h: `lynxeval bench compare A.json B.json`: two kernel reports, kernel by kernel.
  *
- * For each kernel in both: the ratio of median times B / A, and the same ratio normalized by the
- * ceiling each run measured for that kernel (time x ceiling: a run in a slower bandwidth window is
- * not blamed for it). B is "slower" or "faster" only when the normalized ratio is beyond the noise
+ * For each kernel in both: the ratio of median times B / A, and for kernels that stream more
+ * than 64 MB from memory the same ratio normalized by the bandwidth each run measured in that
+ * kernel's window (a run in a slower bandwidth state is not blamed for it); other kernels are
+ * judged by time. B is "slower" or "faster" only when the normalized ratio is beyond the noise
  * of the two runs: more than max(min_change, 2 (spread_A + spread_B)) away from 1, where spread is
  * a run's interquartile range over its median. Otherwise "same".
  */

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench/bench_kernels.h"
@@ -9,6 +10,16 @@
 #include "bench/kernel_cases.h"
 #include "bench/run_info.h"
 #include "common/jsonutil.h"
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median_of(double *v, int n) { /* sorts v */
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 
 static cJSON *ceilings_json(const lx_ceilings *c) {
   cJSON *o = cJSON_CreateObject();
@@ -55,23 +66,65 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
   cJSON_AddStringToObject(r, "mode", o->timing.cold ? "cold" : "hot");
   cJSON_AddItemToObject(r, "ceilings", ceilings_json(&ceil));
   cJSON *list = cJSON_AddArrayToObject(r, "kernels");
-  int done = 0;
+  /* Rounds: every selected kernel once per round, so a slow drift of the machine (another tenant,
+   * the memory-bandwidth state) lands in the spread between rounds instead of in one kernel. */
+  const int rounds = o->rounds < 1 ? 1 : o->rounds > 16 ? 16 : o->rounds;
+  lx_bench_opts per_round = o->timing;
+  per_round.max_seconds = o->timing.max_seconds / rounds;
+  typedef struct measured {
+    lx_bench_timing t[16];
+    double bw[16], error;
+  } measured;
+  measured *m = lx_xcalloc((size_t)lx_n_kernel_cases, sizeof *m);
+  for (int round = 0; round < rounds; round++) {
+    int done = 0;
+    for (int i = 0; i < lx_n_kernel_cases; i++) {
+      const lx_kernel_case *c = &lx_kernel_cases[i];
+      if (o->filter && regexec(&re, c->name, 0, NULL, 0) != 0) continue;
+      const double flops = lx_kernel_flops(c), bytes = lx_kernel_bytes(c);
+      const double peak =
+          c->bf16_compute && ceil.bf16_gflops > 0 ? ceil.bf16_gflops : ceil.f32_gflops;
+      /* memory-bound kernels: the bandwidth of their own window */
+      m[i].bw[round] =
+          bytes / ceil.read_gbs > flops / peak ? lx_read_bandwidth(o->threads) : ceil.read_gbs;
+      lx_kernel_state *s = lx_kernel_setup(c, 0x1234567ull + (unsigned long long)i);
+      lx_kernel_run(s);
+      if (round == 0) m[i].error = lx_kernel_check(s);
+      m[i].t[round] = lx_bench_time(lx_kernel_run, s, &per_round);
+      lx_kernel_free(s);
+      done++;
+      if (o->progress)
+        fprintf(o->progress, "round %d/%d [%d/%d] %-28s %9.3f ms%s\n", round + 1, rounds, done,
+                selected, c->name, m[i].t[round].median_s * 1e3,
+                m[i].error < lx_kernel_tolerance(c) ? "" : "  CHECK FAILED");
+    }
+  }
   for (int i = 0; i < lx_n_kernel_cases; i++) {
     const lx_kernel_case *c = &lx_kernel_cases[i];
     if (o->filter && regexec(&re, c->name, 0, NULL, 0) != 0) continue;
     const double flops = lx_kernel_flops(c), bytes = lx_kernel_bytes(c);
     const bool use_bf16 = c->bf16_compute && ceil.bf16_gflops > 0;
     const double peak = use_bf16 ? ceil.bf16_gflops : ceil.f32_gflops;
-    double bw = ceil.read_gbs;
-    const bool memory_bound = bytes / bw > flops / peak;
-    if (memory_bound) bw = lx_read_bandwidth(o->threads); /* this kernel's window */
+    const bool memory_bound = bytes / ceil.read_gbs > flops / peak;
+    double med[16], bws[16], within[16];
+    lx_bench_timing t = m[i].t[0];
+    double sum_mean = 0;
+    for (int k = 0; k < rounds; k++) {
+      med[k] = m[i].t[k].median_s, bws[k] = m[i].bw[k], within[k] = m[i].t[k].spread;
+      t.min_s = fmin(t.min_s, m[i].t[k].min_s);
+      t.p99_s = fmax(t.p99_s, m[i].t[k].p99_s);
+      if (k) t.reps += m[i].t[k].reps;
+      sum_mean += m[i].t[k].mean_s;
+    }
+    t.mean_s = sum_mean / rounds;
+    t.median_s = median_of(med, rounds);
+    double lo = med[0], hi = med[0];
+    for (int k = 0; k < rounds; k++) lo = fmin(lo, med[k]), hi = fmax(hi, med[k]);
+    const double between = (hi - lo) / t.median_s;
+    t.spread = fmax(median_of(within, rounds), between);
+    const double bw = memory_bound ? median_of(bws, rounds) : ceil.read_gbs;
     const double floor_s = fmax(flops / (peak * 1e9), bytes / (bw * 1e9));
-
-    lx_kernel_state *s = lx_kernel_setup(c, 0x1234567ull + (unsigned long long)i);
-    lx_kernel_run(s);
-    const double error = lx_kernel_check(s), tol = lx_kernel_tolerance(c);
-    lx_bench_timing t = lx_bench_time(lx_kernel_run, s, &o->timing);
-    lx_kernel_free(s);
+    const double error = m[i].error, tol = lx_kernel_tolerance(c);
 
     char shape[96];
     lx_kernel_shape(c, shape, sizeof shape);
@@ -101,16 +154,11 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
     cJSON_AddNumberToObject(k, "error", error);
     cJSON_AddNumberToObject(k, "tolerance", tol);
     cJSON_AddBoolToObject(k, "ok", error < tol);
+    cJSON_AddNumberToObject(k, "rounds", rounds);
+    cJSON_AddNumberToObject(k, "spread_between_rounds", between);
     cJSON_AddItemToArray(list, k);
-    done++;
-    if (o->progress)
-      fprintf(o->progress, "[%d/%d] %-28s %9.3f ms  %5.1f%% of %s%s\n", done, selected, c->name,
-              t.median_s * 1e3, 100.0 * floor_s / t.median_s,
-              memory_bound ? "read bandwidth"
-              : use_bf16   ? "bf16 peak"
-                           : "f32 peak",
-              error < tol ? "" : "  CHECK FAILED");
   }
+  free(m);
   if (o->filter) regfree(&re);
   *report = r;
   return LX_OK;

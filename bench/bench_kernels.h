@@ -19,8 +19,9 @@
 #include "common/error.h"
 
 typedef struct lx_bench_kernels_opts {
-  const char *filter; /* POSIX extended regular expression on case names; NULL = all */
-  lx_bench_opts timing;
+  const char *filter;   /* POSIX extended regular expression on case names; NULL = all */
+  lx_bench_opts timing; /* its max_seconds is the cap over all rounds */
+  int rounds;           /* passes over the kernels (1..16) */
   int threads;
   FILE *progress; /* a line per kernel as it finishes; NULL = quiet */
 } lx_bench_kernels_opts;

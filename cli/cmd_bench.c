@@ -37,8 +37,8 @@ static const cli_command cmd_bench_kernels;
 static int run_kernels(int argc, char **argv) {
   const char *device = "cpu", *filter = NULL, *json = NULL;
   bool cold = false, list = false;
-  long threads = 0;
-  double seconds = 1.0;
+  long threads = 0, rounds = 3;
+  double seconds = 1.5;
   cli_opt opts[] = {
       {"--device", CLI_STRING, &device, "cpu|cuda", "where the kernels run (default cpu)", 0, 0, 0},
       {"--filter", CLI_STRING, &filter, "REGEX",
@@ -48,7 +48,9 @@ static int run_kernels(int argc, char **argv) {
       {"--threads", CLI_INT, &threads, "N", "threads (default: $LYNXEVAL_THREADS or all cores)", 0,
        256, 0},
       {"--seconds", CLI_DOUBLE, &seconds, "S",
-       "time cap for the repetitions of one kernel (default 1)", 0, 3600, 0},
+       "time cap for the repetitions of one kernel, all rounds together (default 1.5)", 0, 3600, 0},
+      {"--rounds", CLI_INT, &rounds, "N",
+       "passes over the kernels; the median of their medians is reported (default 3)", 1, 16, 0},
       {"--list", CLI_FLAG, &list, NULL, "list the kernels and exit", 0, 0, 0},
   };
   int rc = cli_parse(&cmd_bench_kernels, argc, argv, opts, N_OPTS(opts));
@@ -75,7 +77,8 @@ static int run_kernels(int argc, char **argv) {
     return CLI_USAGE;
   }
   cli_apply_threads(threads);
-  lx_bench_kernels_opts o = {filter, lx_bench_default_opts(), lx_threads_count(), stderr};
+  lx_bench_kernels_opts o = {filter, lx_bench_default_opts(), (int)rounds, lx_threads_count(),
+                             stderr};
   o.timing.cold = cold;
   o.timing.max_seconds = seconds;
   cJSON *report = NULL;
@@ -300,7 +303,9 @@ static const cli_command cmd_bench_kernels = {
     "bench kernels [--device cpu|cuda] [--filter REGEX] [--json FILE] [--cold] [--threads N]",
     "Each kernel is first checked against a plain double-precision reference in the same run\n"
     "(normalized error; the run exits 1 if any check fails), then warmed up and repeated until\n"
-    "the interquartile spread of its times is under 2% or --seconds is spent. The table gives\n"
+    "the interquartile spread of its times is under 2% or its share of --seconds is spent, in\n"
+    "--rounds passes over all kernels (a drift of the machine shows as spread between rounds). The "
+    "table gives\n"
     "median, min and p99 times, GFLOP/s, GB/s and the percentage of this machine's ceiling, which\n"
     "the harness measures itself first: peak float32 FMA and bf16 dot-product rates and read\n"
     "bandwidth, on one thread and on all of them. A kernel's floor is max(flops / peak, bytes /\n"
