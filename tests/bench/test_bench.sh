@@ -47,17 +47,21 @@ for k in r["kernels"]:
 PY
 expect "compare a run with itself: all same" 0 "3 same, 0 faster in B, 0 slower in B" -- \
   "$lynxeval" bench compare "$tmp/a.json" "$tmp/a.json" --fail-on-slower
-"$python" - "$tmp/a.json" "$tmp/b.json" <<'PY'
+# known inputs for the noise rule: the measured report with small spreads (A), and a copy with
+# one kernel 1.5x slower and another renamed (B)
+"$python" - "$tmp/a.json" "$tmp/a2.json" "$tmp/b.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
+for k in r["kernels"]:
+    k["spread"] = 0.01
+json.dump(r, open(sys.argv[2], "w"))
 k = r["kernels"][1]
 k["median_ms"] *= 1.5
-k["spread"] = 0.01
 r["kernels"][0]["name"] = "renamed"
-json.dump(r, open(sys.argv[2], "w"))
+json.dump(r, open(sys.argv[3], "w"))
 PY
 expect "a kernel 1.5x slower is found" 1 "| softmax.vit |" -- \
-  "$lynxeval" bench compare "$tmp/a.json" "$tmp/b.json" --fail-on-slower
+  "$lynxeval" bench compare "$tmp/a2.json" "$tmp/b.json" --fail-on-slower
 grep -q "softmax.vit.*B slower" "$tmp/out" && pass "its verdict is 'B slower'" || fail "its verdict is 'B slower': $(cat "$tmp/out")"
 grep -q "only in A" "$tmp/out" && pass "a kernel missing from B is listed" || fail "a kernel missing from B is listed"
 
