@@ -88,7 +88,6 @@ static int decoding_for(const lx_model *m, const lx_task *t, const run_flags *f,
 
 /* The number users look at first. */
 static void headline(const lx_task *t, const cJSON *agg, char *buf, size_t n) {
-  const cJSON *v;
   switch (t->scorer) {
     case LX_SCORER_OPEN_VQA:
       snprintf(buf, n, "%g/%g correct (%.2f%%)", cJSON_GetObjectItem(agg, "correct")->valuedouble,
@@ -106,12 +105,24 @@ static void headline(const lx_task *t, const cJSON *agg, char *buf, size_t n) {
                cJSON_GetObjectItem(agg, "ROUGE_L")->valuedouble);
       break;
     case LX_SCORER_MME: {
-      char p[32] = "null (subtasks missing)", c[32] = "null (subtasks missing)";
-      v = cJSON_GetObjectItem(agg, "Perception");
-      if (cJSON_IsNumber(v)) snprintf(p, sizeof p, "%.2f", v->valuedouble);
-      v = cJSON_GetObjectItem(agg, "Cognition");
-      if (cJSON_IsNumber(v)) snprintf(c, sizeof c, "%.2f", v->valuedouble);
-      snprintf(buf, n, "Perception %s, Cognition %s", p, c);
+      const cJSON *pe = cJSON_GetObjectItem(agg, "Perception");
+      const cJSON *co = cJSON_GetObjectItem(agg, "Cognition");
+      if (cJSON_IsNumber(pe) && cJSON_IsNumber(co)) {
+        snprintf(buf, n, "Perception %.2f, Cognition %.2f", pe->valuedouble, co->valuedouble);
+        break;
+      }
+      /* a subset of MME (the world's six subtasks): the totals are not defined, the subtasks are */
+      int k = 0;
+      double sum = 0;
+      const cJSON *st;
+      cJSON_ArrayForEach(st, cJSON_GetObjectItem(agg, "subtasks")) {
+        const cJSON *score = cJSON_GetObjectItem(st, "score");
+        if (cJSON_IsNumber(score)) k++, sum += score->valuedouble;
+      }
+      snprintf(buf, n,
+               "%d subtasks, scores summing to %.2f (no totals: Perception needs its 10 "
+               "subtasks, Cognition its 4)",
+               k, sum);
       break;
     }
     case LX_SCORER_NONE:
