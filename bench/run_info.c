@@ -10,9 +10,7 @@
 #ifndef LYNXEVAL_VERSION
 #define LYNXEVAL_VERSION "unknown"
 #endif
-#ifndef LYNXEVAL_COMMIT
-#define LYNXEVAL_COMMIT "unknown"
-#endif
+#include "lynxeval_commit.h" /* generated at build time: LYNXEVAL_COMMIT */
 #ifndef LYNXEVAL_C_FLAGS
 #define LYNXEVAL_C_FLAGS "unknown"
 #endif
