@@ -1,4 +1,5 @@
-"""Write a SentencePiece model file (the ModelProto protobuf) from a list of pieces.
+"""Write a SentencePiece model file (the ModelProto protobuf) from a list of pieces, and scrub
+the paths spm_train records in one.
 
 Enough of the format for a LLaMA-style BPE model with byte fallback: the pieces with their scores
 and types, a trainer spec saying BPE with the <unk>/<s>/</s> ids LLaMA uses, and the identity
@@ -8,6 +9,7 @@ no SentencePiece trainer.
 Piece types (sentencepiece_model.proto): 1 normal, 2 unknown, 3 control, 6 byte.
 """
 
+import os
 import struct
 
 NORMAL, UNKNOWN, CONTROL, BYTE = 1, 2, 3, 6
@@ -46,3 +48,55 @@ def model_bytes(pieces):
     normalizer = (_field(1, 2, b"identity") + _field(3, 0, _varint(1)) + _field(4, 0, _varint(0))
                   + _field(5, 0, _varint(1)))
     return body + _field(2, 2, trainer) + _field(3, 2, normalizer)
+
+
+def _read_varint(b, i):
+    v, shift = 0, 0
+    while True:
+        c = b[i]
+        i += 1
+        v |= (c & 0x7F) << shift
+        shift += 7
+        if c < 0x80:
+            return v, i
+
+
+def _fields(b):
+    """(field number, wire type, payload) of each field of a message: the value's bytes for wire
+    types 0, 1 and 5, the contents for wire type 2."""
+    i, out = 0, []
+    while i < len(b):
+        key, i = _read_varint(b, i)
+        num, wire = key >> 3, key & 7
+        if wire == 0:
+            start = i
+            _, i = _read_varint(b, i)
+            out.append((num, wire, b[start:i]))
+        elif wire in (1, 5):
+            n = 8 if wire == 1 else 4
+            out.append((num, wire, b[i:i + n]))
+            i += n
+        elif wire == 2:
+            n, i = _read_varint(b, i)
+            out.append((num, wire, b[i:i + n]))
+            i += n
+        else:
+            raise ValueError(f"unexpected protobuf wire type {wire}")
+    return out
+
+
+def scrub_trainer_paths(data):
+    """spm_train records its input files and output prefix (paths of the training machine) in the
+    TrainerSpec (ModelProto field 2: input = 1, model_prefix = 2). Returns the model with those
+    replaced by their base names; nothing that tokenizes reads them."""
+    out = b""
+    for num, wire, payload in _fields(data):
+        if num == 2 and wire == 2:
+            spec = b""
+            for fnum, fwire, fpayload in _fields(payload):
+                if fnum in (1, 2) and fwire == 2:
+                    fpayload = os.path.basename(fpayload.decode()).encode()
+                spec += _field(fnum, fwire, fpayload)
+            payload = spec
+        out += _field(num, wire, payload)
+    return out

@@ -43,8 +43,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "reference"))
 sys.path.insert(0, os.path.join(HERE, "world"))
+sys.path.insert(0, HERE)
 import fake_release  # noqa: E402
 import generate_world  # noqa: E402
+import sentencepiece_proto  # noqa: E402
 import lynx_generate  # noqa: E402
 import lynx_reference  # noqa: E402
 
@@ -137,76 +139,6 @@ def load_media(split_dir, keys, frames):
     return media
 
 
-def _varint(b, i):
-    v, shift = 0, 0
-    while True:
-        c = b[i]
-        i += 1
-        v |= (c & 0x7F) << shift
-        shift += 7
-        if c < 0x80:
-            return v, i
-
-
-def _enc_varint(v):
-    out = bytearray()
-    while True:
-        c = v & 0x7F
-        v >>= 7
-        out.append(c | (0x80 if v else 0))
-        if not v:
-            return bytes(out)
-
-
-def _fields(b):
-    """(field number, wire type, raw bytes of the whole field) of a protobuf message."""
-    i, out = 0, []
-    while i < len(b):
-        start = i
-        key, i = _varint(b, i)
-        wire = key & 7
-        if wire == 0:
-            _, i = _varint(b, i)
-        elif wire == 1:
-            i += 8
-        elif wire == 2:
-            n, i = _varint(b, i)
-            i += n
-        elif wire == 5:
-            i += 4
-        else:
-            raise ValueError(f"unexpected protobuf wire type {wire}")
-        out.append((key >> 3, wire, b[start:i]))
-    return out
-
-
-def scrub_paths(model_path):
-    """spm_train records its input file and output prefix (paths of the training machine) in the
-    model's TrainerSpec (ModelProto field 2: input = 1, model_prefix = 2); replace them with bare
-    names. Nothing that tokenizes reads them."""
-    data = open(model_path, "rb").read()
-    out = bytearray()
-    for num, wire, raw in _fields(data):
-        if num == 2 and wire == 2:
-            key_end = _varint(raw, 0)[1]
-            n, body_at = _varint(raw, key_end)
-            spec = bytearray()
-            for fnum, fwire, fraw in _fields(raw[body_at:body_at + n]):
-                if fnum in (1, 2) and fwire == 2:
-                    name = os.path.basename(_string_of(fraw)).encode()
-                    fraw = fraw[:_varint(fraw, 0)[1]] + _enc_varint(len(name)) + name
-                spec += fraw
-            raw = raw[:key_end] + _enc_varint(len(spec)) + bytes(spec)
-        out += raw
-    open(model_path, "wb").write(bytes(out))
-
-
-def _string_of(field):
-    i = _varint(field, 0)[1]
-    n, i = _varint(field, i)
-    return field[i:i + n].decode()
-
-
 def train_tokenizer(texts, work, vocab_size):
     corpus = os.path.join(work, "tokenizer-corpus.txt")
     with open(corpus, "w") as f:
@@ -219,7 +151,10 @@ def train_tokenizer(texts, work, vocab_size):
                     "--eos_id=2", "--pad_id=-1", "--num_threads=1", "--minloglevel=2",
                     "--input_sentence_size=1000000", "--shuffle_input_sentence=false"],
                    check=True, capture_output=True)
-    scrub_paths(prefix + ".model")
+    with open(prefix + ".model", "rb") as f:
+        scrubbed = sentencepiece_proto.scrub_trainer_paths(f.read())
+    with open(prefix + ".model", "wb") as f:
+        f.write(scrubbed)
     return prefix + ".model"
 
 
