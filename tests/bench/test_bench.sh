@@ -6,28 +6,7 @@
 # usage: test_bench.sh LYNXEVAL PYTHON MODELS_DIR
 set -u
 lynxeval=$1 python=$2 models=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
-
-# expect NAME STATUS NEEDLE -- command...: exit status and a substring of stdout or stderr.
-expect() {
-  name=$1 status=$2 needle=$3
-  shift 4
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  if [ "$got" -ne "$status" ]; then
-    fail "$name: exit $got, expected $status: $(tail -3 "$tmp/err")"
-  elif [ -n "$needle" ] && ! grep -qF -- "$needle" "$tmp/err" "$tmp/out"; then
-    fail "$name: output lacks '$needle': $(tail -3 "$tmp/err")"
-  elif grep -q "AddressSanitizer\|runtime error" "$tmp/err"; then
-    fail "$name: sanitizer report: $(cat "$tmp/err")"
-  else
-    pass "$name"
-  fi
-}
+. "$(dirname "$0")/../expect.sh"
 
 expect "list" 0 "llm.decode.lm_head bf16" -- "$lynxeval" bench kernels --list
 expect "a short run, every check passing" 0 "| rope.llm.prefill |" -- \

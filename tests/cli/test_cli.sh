@@ -4,28 +4,7 @@
 # usage: test_cli.sh LYNXEVAL PYTHON GOLDEN_DIR MODELS_DIR
 set -u
 lynxeval=$1 python=$2 golden=$3 models=$4
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
-
-# expect NAME STATUS NEEDLE -- command...: exit status and a substring of stderr.
-expect() {
-  name=$1 status=$2 needle=$3
-  shift 4
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  got=$?
-  if [ "$got" -ne "$status" ]; then
-    fail "$name: exit $got, expected $status: $(cat "$tmp/err")"
-  elif [ -n "$needle" ] && ! grep -qF -- "$needle" "$tmp/err" "$tmp/out"; then
-    fail "$name: output lacks '$needle': $(cat "$tmp/err")"
-  elif grep -q "AddressSanitizer\|runtime error" "$tmp/err"; then
-    fail "$name: sanitizer report: $(cat "$tmp/err")"
-  else
-    pass "$name"
-  fi
-}
+. "$(dirname "$0")/../expect.sh"
 
 # compare NAME OUT GOLDEN: relative L2 error <= 1e-5.
 compare() {
