@@ -461,9 +461,15 @@ def scene_row(name, scene):
             "objects": [{k: o[k] for k in ("shape", "colour", "size", "x", "y")} for o in scene["objects"]]}
 
 
+def clip_row(folder, clip):
+    """What a clip shows (train and val splits): the moving shape, its motion, the still one."""
+    return {"video": folder, "place": clip["place"], "mover": dict(clip["mover"]), "motion": clip["motion"],
+            "other": dict(clip["other"]) if clip["other"] else None}
+
+
 def generate(split, out, seed):
     n_scenes, n_clips, n_caption, n_mme, n_owl = SPLITS[split]
-    scenes = []  # written for the train and val splits only: the test split is questions and answers
+    scenes, clips = [], []  # train and val splits only: the test split is questions and answers
     rng = Rng(seed * 1000003 + SPLIT_SALT[split])
     if os.path.exists(out):
         shutil.rmtree(out)
@@ -499,6 +505,7 @@ def generate(split, out, seed):
         folder = f"videos/clip_{k + 1:05d}"
         for f, canvas in enumerate(clip_frames(clip, rng)):
             write_bytes(os.path.join(out, folder, f"frame{f + 1}.png"), canvas.png())
+        clips.append(clip_row(folder, clip))
         qs = clip_questions(clip, rng)
         for cls, q, a in qs:
             index += 1
@@ -534,6 +541,7 @@ def generate(split, out, seed):
         jsonl(os.path.join(out, "world-owleval", "questions.jsonl"), owl)
     if split != "test":
         jsonl(os.path.join(out, "scenes.jsonl"), scenes)
+        jsonl(os.path.join(out, "clips.jsonl"), clips)
     return len(image_rows), len(video_rows), len(images)
 
 
