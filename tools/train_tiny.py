@@ -3,11 +3,14 @@
 (tools/world/generate_world.py): the prefix-token model (PT, the paper's Lynx) and the
 cross-attention variant (CA), identically: same data, same steps, same seed.
 
-Besides the language loss of every answer and caption, the vision encoder is supervised directly
-by what each training picture shows (the split's scenes.jsonl: place, sign, arrow, and the shape,
-colour and size under each cell centre), through small heads that are not part of the checkpoint:
-the role a pretrained EVA encoder plays for the real Lynx. --no-scene-loss trains through the
-language loss alone.
+A batch holds media items of the train split with their own questions, topped up with more
+questions the generator's question makers draw from what each shows (scenes.jsonl, clips.jsonl),
+and new pictures and clips the generator draws on the spot (FreshMedia). Besides the language
+loss of every answer and caption, the vision encoder and the resampler are supervised directly
+by what each picture and clip shows, through small heads that are not part of the checkpoint
+(SceneHeads, LatentHeads): the role a pretrained EVA encoder and the paper's pretraining play
+for the real Lynx. --no-scene-loss trains through the language loss alone. At the end, the greedy
+accuracy per question class on the validation split is printed and kept in training.json.
 
 The model is the PyTorch reference of tests/reference/lynx_reference.py, built from a release
 written the way a Lynx release is laid out (EVA state dict, Hugging Face LLaMA directory, Lynx
@@ -69,7 +72,8 @@ WORLD_MODEL = dict(
     adapter_freq=1,
 )
 CA_EVERY = 2
-PER_MEDIA = 4  # examples per media item in a batch
+PER_MEDIA = 6  # examples per media item in a batch (default)
+PER_MEDIA_OWN = 4  # of them at most this many from the split's own questions
 PROMPT = "User: {question}\nBot:"
 CAPTION_QUESTION = "Write a short caption for the image."  # coco-caption's instruction in lynxeval
 MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
@@ -123,6 +127,105 @@ def examples(split_dir):
                         q, a = line.rstrip("\n").split("\t")
                         out.append(("img:" + os.path.join("world-mme", sub, name[:-4] + ".png"), q, a))
     return out
+
+
+def mme_questions(row, rng):
+    """One draw of the MME yes/no pairs a scene allows, in the MME layout's words."""
+    objs, out = row["objects"], []
+    if not objs:
+        return out
+    for sub in generate_world.MME_SUBTASKS:
+        if sub == "OCR" and not row["sign"]:
+            continue
+        if sub == "existence" and all(generate_world.unique(objs, "shape", s) for s in generate_world.SHAPES):
+            continue
+        # the object mme_pair will ask about: its first draw, from a copy of the stream
+        o = generate_world.Rng(rng.state).choice(objs)
+        pair = generate_world.mme_pair(sub, row, rng)
+        if sub in ("position", "color") and (len(generate_world.unique(objs, "shape", o["shape"])) > 1
+                                             or abs(o["x"] - 56) <= 3):
+            continue  # asked about one shape of several, or one in the centre column
+        out += [(q + generate_world.ASK, a) for q, a in pair]
+    return out
+
+
+def scene_questions(row, rng, counted=None):
+    """The Open-VQA questions a scene allows. Without a counted shape, counts of a shape that
+    appears more than once (most scenes would otherwise add "1")."""
+    if counted is None:
+        objs = row["objects"]
+        several = sorted({o["shape"] for o in objs if len(generate_world.unique(objs, "shape", o["shape"])) > 1})
+        counted = rng.choice(several) if several else None
+    return [(q, a) for _, q, a in generate_world.image_questions(row, rng, counted)]
+
+
+def generated_examples(split_dir, seed, draws=3):
+    """More questions about the same training pictures and clips, drawn from what each shows
+    (scenes.jsonl, clips.jsonl) with the generator's own question makers: several draws of the
+    Open-VQA questions a scene allows and one of the MME yes/no pairs. The split itself asks 3
+    questions per scene; binding a property to an object ("is there a green triangle?") needs
+    many more."""
+    rng = generate_world.Rng(seed * 7919 + 17)
+    out = []
+    for row in map(json.loads, open(os.path.join(split_dir, "scenes.jsonl"))):
+        key = "img:" + row["image"]
+        for draw in range(draws):
+            out += [(key, q, a) for q, a in scene_questions(row, rng)]
+        out += [(key, q, a) for q, a in mme_questions(row, rng)]
+    for clip in map(json.loads, open(os.path.join(split_dir, "clips.jsonl"))):
+        key = "vid:" + clip["video"]
+        for _ in range(draws + 1):
+            out += [(key, q, a) for _, q, a in generate_world.clip_questions(clip, rng)]
+    return out
+
+
+class FreshMedia:
+    """An endless stream of new pictures and clips from the world generator, each with the
+    questions it allows, drawn with the training seed on a stream of its own (no split uses it).
+    The splits are fixed and small; new pictures keep the vision encoder from learning the
+    training pictures instead of shapes (measured: 73% shape accuracy on the validation pictures
+    after 1200 steps on the train split's pictures alone). Every 6th item is a clip."""
+
+    SALT = 99
+
+    def __init__(self, seed, frames):
+        self.rng = generate_world.Rng(seed * 1000003 + self.SALT)
+        self.frames, self.k = frames, 0
+
+    def next(self, per_media):
+        """-> (key, pixels [F,3,S,S], scene or clip row, [(question, answer)] of at most per_media)."""
+        rng, k = self.rng, self.k
+        self.k += 1
+        key = f"new:{k}"
+        if k % 6 == 5:
+            clip = generate_world.new_clip(rng)
+            frames = generate_world.clip_frames(clip, rng)
+            ids = segment_start(len(frames), self.frames)
+            pixels = torch.stack([to_pixels(canvas_rgb(frames[i])) for i in ids])
+            qs = {}
+            for _ in range(3):
+                qs.update({q: a for _, q, a in generate_world.clip_questions(clip, rng)})
+            picked = rng.sample(sorted(qs.items()), min(per_media, len(qs)))
+            return key, pixels, generate_world.clip_row("", clip), picked
+        counted = None
+        if k % 4 == 1:
+            counted = rng.choice(generate_world.SHAPES)
+            scene = generate_world.new_scene(rng, count_shape=counted, count=rng.between(1, 4))
+        else:
+            scene = generate_world.new_scene(rng, want_sign=k % 4 == 2, want_arrow=k % 4 == 3)
+        pixels = to_pixels(canvas_rgb(generate_world.draw(scene, rng)))[None]
+        row = generate_world.scene_row("", scene)
+        vqa = dict(scene_questions(row, rng, counted))
+        mme = dict(mme_questions(row, rng))
+        picked = rng.sample(sorted(vqa.items()), min(per_media - 2, len(vqa)))
+        picked += rng.sample(sorted(mme.items()), min(1, len(mme)))
+        if rng.chance(0.5):
+            picked.append((CAPTION_QUESTION, rng.choice(generate_world.captions(scene, rng)).lower()))
+        return key, pixels, row, picked
+
+
+def canvas_rgb(canvas):
+    return np.frombuffer(bytes(canvas.px), dtype=np.uint8).reshape(canvas.h, canvas.w, 3)
 
 
 def load_media(split_dir, keys, frames):
@@ -262,13 +365,79 @@ class SceneHeads(torch.nn.Module):
         return lo / 6
 
 
+MOTIONS = ["left", "right", "up", "down", "grows", "shrinks", "stays"]
+
+
+class LatentHeads(torch.nn.Module):
+    """Supervision of the resampler: each of the first 9 latents holds what sits in one of the 3 x 3
+    cells (shape, colour and size, in one vector: bound to one another, as the questions need
+    them); from all latents together, the place, sign and arrow of a picture and the motion, shape
+    and colour of a clip's moving object. Without it the latents may mix the objects'
+    properties, and "is there a green triangle?" cannot be answered from them. Used in training
+    only; not part of the checkpoint."""
+
+    W = generate_world
+    CELL_CLASSES = [len(W.SHAPES) + 1, len(W.COLOURS) + 1, 3]  # shape, colour, size; 0: empty
+    PICTURE_CLASSES = [len(W.PLACES), len(W.WORDS) + 1, len(W.DIRECTIONS) + 1]  # place, sign, arrow
+    CLIP_CLASSES = [len(MOTIONS), len(W.SHAPES), len(W.COLOURS)]  # the mover's motion, shape, colour
+
+    def __init__(self, latents, width):
+        super().__init__()
+        n = latents * width
+        self.cells = torch.nn.Linear(width, sum(self.CELL_CLASSES))
+        self.picture = torch.nn.Linear(n, sum(self.PICTURE_CLASSES))
+        self.clip = torch.nn.Linear(n, sum(self.CLIP_CLASSES))
+
+    @staticmethod
+    def scene_targets(row):
+        colours = list(generate_world.COLOURS)
+        cells = [(0, 0, 0)] * len(generate_world.CELLS)
+        for o in row["objects"]:
+            near = min(range(len(generate_world.CELLS)), key=lambda i: abs(generate_world.CELLS[i][0] - o["x"])
+                       + abs(generate_world.CELLS[i][1] - o["y"]))
+            cells[near] = (generate_world.SHAPES.index(o["shape"]) + 1, colours.index(o["colour"]) + 1,
+                           1 if o["size"] == "small" else 2)
+        return {"cells": cells, "place": generate_world.PLACES.index(row["place"]),
+                "sign": generate_world.WORDS.index(row["sign"]) + 1 if row["sign"] else 0,
+                "arrow": generate_world.DIRECTIONS.index(row["arrow"]) + 1 if row["arrow"] else 0}
+
+    @staticmethod
+    def clip_targets(row):
+        return {"motion": MOTIONS.index(row["motion"]), "shape": generate_world.SHAPES.index(row["mover"]["shape"]),
+                "colour": list(generate_world.COLOURS).index(row["mover"]["colour"])}
+
+    @staticmethod
+    def _split_ce(logits, sizes, targets):
+        """Cross-entropy of consecutive slices of logits [n, sum(sizes)] against targets [n, len(sizes)]."""
+        lo, at = 0.0, 0
+        for j, k in enumerate(sizes):
+            lo = lo + F.cross_entropy(logits[:, at:at + k], targets[:, j])
+            at += k
+        return lo / len(sizes)
+
+    def picture_loss(self, lat, targets):
+        """lat [n, L, D] of n pictures -> mean cross-entropy. Latent i (i < 9) holds cell i: its
+        shape, colour and size come from that one latent, so that they stay bound together."""
+        n_cells = len(generate_world.CELLS)
+        cells = self.cells(lat[:, :n_cells]).reshape(len(targets) * n_cells, sum(self.CELL_CLASSES))
+        ct = torch.tensor([c for t in targets for c in t["cells"]])
+        pt = torch.tensor([[t["place"], t["sign"], t["arrow"]] for t in targets])
+        return (self._split_ce(cells, self.CELL_CLASSES, ct)
+                + self._split_ce(self.picture(lat.flatten(1)), self.PICTURE_CLASSES, pt)) / 2
+
+    def clip_loss(self, lat, targets):
+        t = torch.tensor([[x["motion"], x["shape"], x["colour"]] for x in targets])
+        return self._split_ce(self.clip(lat.flatten(1)), self.CLIP_CLASSES, t)
+
+
 class Trainer:
-    def __init__(self, model, sp, ca, heads=None, scenes=None):
+    def __init__(self, model, sp, ca, heads=None, scenes=None, latent_heads=None, latent_targets=None):
         self.m, self.sp, self.ca = model, sp, ca
         self.L = model.cfg["num_bridge_tokens"]
         self.pad = model.pad_id
         self.heads, self.scenes = heads, scenes or {}
-        self.aux = None  # the scene loss of the last media_latents call
+        self.latent_heads, self.latent_targets = latent_heads, latent_targets or {}
+        self.aux = None  # the scene losses of the last media_latents call
 
     def prompt_ids(self, question):
         text = PROMPT.strip().format(question=question).strip().lower()
@@ -279,6 +448,7 @@ class Trainer:
         keys and scene heads, also the scene loss of the pictures that have one (self.aux)."""
         self.aux = None
         out = [None] * len(pixels_list)
+        aux = []
         for frames in sorted({p.shape[0] for p in pixels_list}):
             idx = [i for i, p in enumerate(pixels_list) if p.shape[0] == frames]
             x = torch.cat([pixels_list[i] for i in idx])  # [n*F, 3, S, S]
@@ -288,12 +458,19 @@ class Trainer:
                 if self.heads is not None and keys is not None:
                     known = [k for k, i in enumerate(idx) if keys[i] in self.scenes]
                     if known:
-                        self.aux = self.heads.loss(feats[known], [self.scenes[keys[idx[k]]] for k in known])
+                        aux.append(self.heads.loss(feats[known], [self.scenes[keys[idx[k]]] for k in known]))
             else:
                 v = feats.view(len(idx), frames, feats.shape[1], feats.shape[2]) + self.m.absolute_frame_pos_embed
                 lat = self.m.bridge(v.flatten(1, 2))
+            if self.latent_heads is not None and keys is not None:
+                known = [k for k, i in enumerate(idx) if keys[i] in self.latent_targets]
+                if known:
+                    t = [self.latent_targets[keys[idx[k]]] for k in known]
+                    aux.append(self.latent_heads.picture_loss(lat[known], t) if frames == 1
+                               else self.latent_heads.clip_loss(lat[known], t))
             for k, i in enumerate(idx):
                 out[i] = lat[k]
+        self.aux = sum(aux) if aux else None
         return torch.stack(out)
 
     def loss(self, batch, media):
@@ -326,7 +503,46 @@ class Trainer:
             sel_logits.append(logits[b, end - n - 1:end - 1])
             sel_labels.append(ids[b, T - n:])
         lm = F.cross_entropy(torch.cat(sel_logits), torch.cat(sel_labels))
+        self.lm = lm.item()
         return lm if self.aux is None else lm + self.aux
+
+
+def latent_targets(split_dir):
+    """media key -> LatentHeads targets, from the split's scenes.jsonl and clips.jsonl."""
+    out = {"img:" + r["image"]: LatentHeads.scene_targets(r)
+           for r in map(json.loads, open(os.path.join(split_dir, "scenes.jsonl")))}
+    out.update({"vid:" + r["video"]: LatentHeads.clip_targets(r)
+                for r in map(json.loads, open(os.path.join(split_dir, "clips.jsonl")))})
+    return out
+
+
+def validate(model, sp, ca, val_dir):
+    """Greedy exact-match accuracy per question class on the validation split (Open-VQA images
+    and videos, MME pairs), in float32: a check on training, not lynxeval's scoring."""
+    rows = []
+    for name, kind, field, prefix in (("Open_VQA_images.jsonl", "img", "image", ""),
+                                      ("Open_VQA_videos.jsonl", "vid", "video", "video ")):
+        for r in map(json.loads, open(os.path.join(val_dir, name))):
+            rows.append((prefix + r["class"], f"{kind}:" + r[field], r["question"], r["answer"][0]))
+    mme = os.path.join(val_dir, "world-mme")
+    for sub in generate_world.MME_SUBTASKS:
+        for name in sorted(f for f in os.listdir(os.path.join(mme, sub)) if f.endswith(".txt")):
+            for line in open(os.path.join(mme, sub, name)):
+                q, a = line.rstrip("\n").split("\t")
+                rows.append(("MME " + sub, f"img:world-mme/{sub}/{name[:-4]}.png", q, a))
+    media = load_media(val_dir, [k for _, k, _, _ in rows], model.cfg["data"]["num_frames"])
+    params = lynx_generate.Params("greedy", max_new_tokens=6, min_length=2, no_repeat_ngram_size=0)
+    right, total = {}, {}
+    with torch.no_grad():
+        for cls, key, q, a in rows:
+            _, lat = model.media(media[key])
+            ids = [1] + sp.encode(PROMPT.strip().format(question=q).strip().lower())
+            r = lynx_generate.generate(model, [(lat, ids)], params, None, 2, model.pad_id, 1)[0]
+            got = sp.decode([t for t in r["tokens"] if t < sp.get_piece_size()]).strip()
+            total[cls] = total.get(cls, 0) + 1
+            right[cls] = right.get(cls, 0) + (got.lower() == a.lower())
+    acc = {c: round(right[c] / total[c], 4) for c in sorted(total)}
+    return {"accuracy": acc, "lines": [f"{c}: {right[c]}/{total[c]}" for c in sorted(total)]}
 
 
 def scene_targets(split_dir, d):
@@ -336,7 +552,7 @@ def scene_targets(split_dir, d):
             for r in map(json.loads, open(os.path.join(split_dir, "scenes.jsonl")))}
 
 
-def train(args, variant, d, tokenizer, data, media, log):
+def train(args, variant, d, tokenizer, data, generated, media, log):
     ca = variant == "ca"
     rel = os.path.join(args.work, f"release-{variant}")
     write_release(rel, d, tokenizer, ca, args.seed)
@@ -348,17 +564,25 @@ def train(args, variant, d, tokenizer, data, media, log):
     import sentencepiece as spm
     sp = spm.SentencePieceProcessor(model_file=tokenizer)
     heads = SceneHeads(d["vit_width"]) if args.scene_loss else None
-    tr = Trainer(model, sp, ca, heads, scene_targets(args.split_dir, d) if args.scene_loss else None)
-    params = list(model.parameters()) + (list(heads.parameters()) if heads is not None else [])
+    latent_heads = LatentHeads(d["num_bridge_tokens"], d["llm_hidden"]) if args.scene_loss else None
+    tr = Trainer(model, sp, ca, heads, scene_targets(args.split_dir, d) if args.scene_loss else None,
+                 latent_heads, latent_targets(args.split_dir) if args.scene_loss else None)
+    params = list(model.parameters())
+    for h in (heads, latent_heads):
+        params += list(h.parameters()) if h is not None else []
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
     rng = random.Random(args.seed)
     # batches of media items with (up to PER_MEDIA of) their examples: one ViT pass serves several
     # questions about the same picture
-    by_media = {}
+    by_media, extra_of = {}, {}
     for ex in data:
         by_media.setdefault(ex[0], []).append(ex)
+    for ex in generated:
+        extra_of.setdefault(ex[0], []).append(ex)
     keys = sorted(by_media)
-    t0, step, losses = time.time(), 0, []
+    fresh = FreshMedia(args.seed, d["num_frames"])
+    grid = d["image_res"] // d["patch"]
+    t0, step, losses, lm_losses = time.time(), 0, [], []
     while step < args.steps:
         rng.shuffle(keys)
         for start in range(0, len(keys) - args.batch + 1, args.batch):
@@ -369,23 +593,50 @@ def train(args, variant, d, tokenizer, data, media, log):
                 g["lr"] = lr
             batch = []
             for k in keys[start:start + args.batch]:
-                batch += rng.sample(by_media[k], min(PER_MEDIA if not k.startswith("img:captions/") else 2,
-                                                     len(by_media[k])))
+                # the split's own questions (2 of the 5 captions), then generated ones up to per_media
+                own_n = 2 if k.startswith("img:captions/") else PER_MEDIA_OWN
+                own = rng.sample(by_media[k], min(own_n, len(by_media[k])))
+                more = extra_of.get(k, [])
+                batch += own + rng.sample(more, min(max(0, args.per_media - len(own)), len(more)))
+            step_media = media
+            if args.fresh:
+                step_media = dict((k, media[k]) for k in keys[start:start + args.batch])
+                for _ in range(args.fresh):
+                    key, pixels, row, qs = fresh.next(args.per_media)
+                    step_media[key] = pixels
+                    batch += [(key, q, a) for q, a in qs]
+                    if args.scene_loss:
+                        if pixels.shape[0] == 1:
+                            tr.scenes[key] = SceneHeads.targets(row, grid, d["patch"])
+                            tr.latent_targets[key] = LatentHeads.scene_targets(row)
+                        else:
+                            tr.latent_targets[key] = LatentHeads.clip_targets(row)
             # bfloat16 matrix products (oneDNN; 2.3x faster here), float32 weights and optimizer:
             # the exported checkpoint is float32 and is evaluated in float32
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                loss = tr.loss(batch, media)
+                loss = tr.loss(batch, step_media)
+            for key in [k for k in step_media if k.startswith("new:")]:
+                tr.scenes.pop(key, None)
+                tr.latent_targets.pop(key, None)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             losses.append(loss.item())
+            lm_losses.append(tr.lm)
             step += 1
             if step % 50 == 0 or step == args.steps:
-                msg = f"{variant} step {step}/{args.steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} lr {lr:.2e} {time.time() - t0:.0f}s"
+                mean = lambda v: sum(v[-50:]) / len(v[-50:])  # noqa: E731
+                msg = f"{variant} step {step}/{args.steps} loss {mean(losses):.4f} (language {mean(lm_losses):.4f}) lr {lr:.2e} {time.time() - t0:.0f}s"
                 print(msg, flush=True)
                 log.append(msg)
     seconds = time.time() - t0
+    model.eval()
+    val = validate(model, sp, ca, os.path.join(args.work, "val"))
+    for line in val["lines"]:
+        print(f"{variant} val {line}", flush=True)
+    if args.probe:
+        return seconds
     # the trained weights, every one, into the release's Lynx checkpoint; then convert
     torch.save({"model": lynx_names(model)}, os.path.join(rel, "lynx.pt"))
     out = os.path.join(args.out, f"lynx-world-{variant}")
@@ -399,9 +650,11 @@ def train(args, variant, d, tokenizer, data, media, log):
     with open(os.path.join(out, "training.json"), "w") as f:
         json.dump({"variant": variant, "steps": args.steps, "batch": args.batch, "lr": args.lr, "seed": args.seed,
                    "scene_loss": args.scene_loss,
-                   "bf16_autocast": args.bf16, "per_media": PER_MEDIA,
+                   "bf16_autocast": args.bf16, "per_media": args.per_media, "generated_draws": args.draws,
+                   "fresh_per_batch": args.fresh,
+                   "val_accuracy": val["accuracy"],
                    "threads": torch.get_num_threads(), "seconds": round(seconds, 1), "final_loss": losses[-1],
-                   "examples": len(data), "torch": torch.__version__, "model": d,
+                   "examples": len(data), "generated_examples": len(generated), "torch": torch.__version__, "model": d,
                    "cross_attn_every": CA_EVERY if ca else 0, "log": log[-40:]}, f, indent=1)
     return seconds
 
@@ -459,32 +712,45 @@ def main():
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "world-train"))
     ap.add_argument("--out", default=os.path.join(ROOT, "checkpoints"))
     ap.add_argument("--variants", default="pt,ca")
-    ap.add_argument("--steps", type=int, default=5000)
+    ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--no-bf16", dest="bf16", action="store_false", help="train in float32 throughout")
-    ap.add_argument("--batch", type=int, default=12, help="media items per batch")
+    ap.add_argument("--batch", type=int, default=8, help="media items of the train split per batch")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=2307)
     ap.add_argument("--vocab", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-scene-loss", dest="scene_loss", action="store_false",
                     help="train the vision encoder through the language loss only")
+    ap.add_argument("--per-media", type=int, default=PER_MEDIA, help="examples per media item in a batch")
+    ap.add_argument("--draws", type=int, default=3,
+                    help="draws of generated questions per training scene (0: the split's questions only)")
+    ap.add_argument("--fresh", type=int, default=6,
+                    help="new pictures and clips from the generator per batch, besides the split's")
+    ap.add_argument("--probe", action="store_true", help="train and validate only; write no checkpoint")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
+    for name in ("train", "val"):
+        if not os.path.exists(os.path.join(args.work, name, "clips.jsonl")):
+            generate_world.generate(name, os.path.join(args.work, name), generate_world.SEED)
     split = os.path.join(args.work, "train")
-    if not os.path.exists(os.path.join(split, "scenes.jsonl")):
-        generate_world.generate("train", split, generate_world.SEED)
     args.split_dir = split
     data = examples(split)
+    generated, seen = [], {(k, q) for k, q, _ in data}
+    for ex in generated_examples(split, args.seed, args.draws) if args.draws else []:
+        if (ex[0], ex[1]) not in seen:
+            seen.add((ex[0], ex[1]))
+            generated.append(ex)
     texts = [PROMPT.strip().format(question=q).strip().lower() for _, q, _ in data] + [a for _, _, a in data]
     tokenizer = train_tokenizer(texts, args.work, args.vocab)
     d = dict(WORLD_MODEL, vocab=args.vocab)
     t = time.time()
     media = load_media(split, [k for k, _, _ in data], d["num_frames"])
-    print(f"{len(data)} examples, {len(media)} media, loaded in {time.time() - t:.0f}s", flush=True)
+    print(f"{len(data)} examples and {len(generated)} generated, {len(media)} media, loaded in {time.time() - t:.0f}s",
+          flush=True)
     os.makedirs(args.out, exist_ok=True)
     for variant in args.variants.split(","):
-        seconds = train(args, variant, d, tokenizer, data, media, [])
+        seconds = train(args, variant, d, tokenizer, data, generated, media, [])
         print(f"{variant}: trained in {seconds / 60:.1f} min", flush=True)
 
 
