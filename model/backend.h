@@ -45,6 +45,13 @@ lx_matmul_precision lx_get_matmul_precision(void);
 void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float *bias,
                bool accumulate);
 
+/* ys[i][M, N_i] = x[M,K] · W_i[N_i,K]^T for i < count: several products of one input (q, k and v;
+ * gate and up), no bias. Results equal count calls of lx_linear; for a few rows of x and 16-bit
+ * weights they run as one parallel pass over all the weight rows (one dispatch, no barrier
+ * between the matrices). */
+void lx_linear_shared_input(float *const *ys, const lx_tensor *const *ws, int count, const float *x,
+                            int M);
+
 /* out[n, D] = rows ids[n] of table[V, D] (any dtype). */
 void lx_embedding(float *out, const lx_tensor *table, const int *ids, int n);
 

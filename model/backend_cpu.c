@@ -127,6 +127,26 @@ static void gemm_bf16_range(void *ctx, int begin, int end) { /* items are tiles 
                     j->accumulate);
 }
 
+typedef struct gemv_bf16_job {
+  float *y;
+  const uint16_t *xb;
+  int M, K, N;
+  const uint16_t *w;
+  bool accumulate;
+} gemv_bf16_job;
+
+static void gemv_bf16_range(void *ctx, int begin, int end) { /* items: weight rows */
+  const gemv_bf16_job *j = ctx;
+  lx_gemv_bf16_rows(j->y, j->N, j->xb, j->M, j->w, j->K, begin, end, j->accumulate);
+}
+
+/* x[M, K] rounded to bf16 into the per-thread scratch. */
+static const uint16_t *round_rows_bf16(const float *x, int M, int K) {
+  uint16_t *xb = (uint16_t *)lx_scratch_get(&prepared_buf, ((size_t)M * K + 1) / 2);
+  for (int m = 0; m < M; m++) lx_gemv_bf16_round(xb + (size_t)m * K, x + (size_t)m * K, K);
+  return xb;
+}
+
 /* y[M, N] (row stride ldy) (+)= bf16(x)[M, K] (row stride ldx) · W[N, K]^T, W bf16 rows of K. */
 static void product_bf16(float *y, int ldy, const float *x, int ldx, int M, const uint16_t *w,
                          int N, int K, bool accumulate) {
@@ -148,6 +168,14 @@ void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float 
       w->dtype == LX_BF16 && matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16;
 #else
   const bool bf16_product = false;
+#endif
+#if defined(__x86_64__)
+  if (bf16_product && M <= LX_GEMV_BF16_ROWS) {
+    gemv_bf16_job j = {y, round_rows_bf16(x, M, K), M, K, N, w->data, accumulate};
+    lx_parallel_for(N, 32, gemv_bf16_range, &j);
+    if (bias) add_bias(y, M, N, bias);
+    return;
+  }
 #endif
   if (w->dtype != LX_F32 && M <= (bf16_product ? LX_MATVEC16_ROWS : MATVEC16_MAX_ROWS)) {
     float *xp = lx_scratch_get(&prepared_buf, (size_t)M * K);
@@ -180,6 +208,74 @@ void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float 
     }
   }
   if (bias) add_bias(y, M, N, bias);
+}
+
+#define SHARED_INPUT_MAX 4
+
+typedef struct matvec16_group_job {
+  matvec16_job parts[SHARED_INPUT_MAX];
+#if defined(__x86_64__)
+  gemv_bf16_job bf16_parts[SHARED_INPUT_MAX]; /* used instead in bf16 precision */
+#endif
+  bool bf16;
+  int first_row[SHARED_INPUT_MAX + 1]; /* part i covers global rows [first_row[i], first_row[i+1]) */
+  int count;
+} matvec16_group_job;
+
+static void matvec16_group_range(void *ctx, int begin, int end) { /* items: rows of all parts */
+  matvec16_group_job *g = ctx;
+  for (int i = 0; i < g->count; i++) {
+    int b = begin > g->first_row[i] ? begin : g->first_row[i];
+    int e = end < g->first_row[i + 1] ? end : g->first_row[i + 1];
+    if (b >= e) continue;
+#if defined(__x86_64__)
+    if (g->bf16) {
+      gemv_bf16_range(&g->bf16_parts[i], b - g->first_row[i], e - g->first_row[i]);
+      continue;
+    }
+#endif
+    matvec16_range(&g->parts[i], b - g->first_row[i], e - g->first_row[i]);
+  }
+}
+
+void lx_linear_shared_input(float *const *ys, const lx_tensor *const *ws, int count, const float *x,
+                            int M) {
+  assert(count >= 1);
+  const lx_tensor *w0 = ws[0];
+  const int K = (int)w0->shape[1];
+#if defined(__x86_64__)
+  const bool bf16_product =
+      w0->dtype == LX_BF16 && matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16;
+#else
+  const bool bf16_product = false;
+#endif
+  bool grouped = count <= SHARED_INPUT_MAX && M >= 1 && w0->dtype != LX_F32 &&
+                 M <= (bf16_product ? LX_GEMV_BF16_ROWS : MATVEC16_MAX_ROWS);
+  for (int i = 0; i < count && grouped; i++)
+    grouped = ws[i]->ndim == 2 && ws[i]->dtype == w0->dtype && ws[i]->shape[1] == K;
+  if (!grouped) {
+    for (int i = 0; i < count; i++) lx_linear(ys[i], x, M, ws[i], NULL, false);
+    return;
+  }
+  matvec16_group_job g = {.count = count, .bf16 = bf16_product};
+  float *xp = NULL;
+#if defined(__x86_64__)
+  const uint16_t *xb = bf16_product ? round_rows_bf16(x, M, K) : NULL;
+#endif
+  if (!bf16_product) {
+    xp = lx_scratch_get(&prepared_buf, (size_t)M * K);
+    for (int m = 0; m < M; m++)
+      lx_matvec16_prepare(xp + (size_t)m * K, x + (size_t)m * K, K, w0->dtype);
+  }
+  for (int i = 0; i < count; i++) {
+    const int N = (int)ws[i]->shape[0];
+    g.parts[i] = (matvec16_job){ys[i], xp, M, K, N, ws[i]->data, w0->dtype, false};
+#if defined(__x86_64__)
+    g.bf16_parts[i] = (gemv_bf16_job){ys[i], xb, M, K, N, ws[i]->data, false};
+#endif
+    g.first_row[i + 1] = g.first_row[i] + N;
+  }
+  lx_parallel_for(g.first_row[count], 32, matvec16_group_range, &g);
 }
 
 void lx_embedding(float *out, const lx_tensor *table, const int *ids, int n) {

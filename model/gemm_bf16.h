@@ -36,4 +36,13 @@ void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K, int ldx, int 
 void lx_gemm_bf16_cols(float *y, int ldy, const uint32_t *xp, int M, const uint16_t *w, int K,
                        int n0, int n1, bool accumulate);
 
+/* Decode in bf16 precision: a few rows of x (M <= LX_GEMV_BF16_ROWS) against W, each weight read
+ * once. xb holds the M rows rounded to bf16 (lx_gemv_bf16_round), one after another, K each.
+ * y[m * ldy + n] (+)= bf16(x)[m, :] · W[n, :] for n in [n0, n1): the same arithmetic as the
+ * product above (exact bf16 products, float32 sums), one vdpbf16ps per 32 weights. */
+#define LX_GEMV_BF16_ROWS 4
+void lx_gemv_bf16_round(uint16_t *xb, const float *x, int K);
+void lx_gemv_bf16_rows(float *y, int ldy, const uint16_t *xb, int M, const uint16_t *w, int K,
+                       int n0, int n1, bool accumulate);
+
 #endif

@@ -115,3 +115,60 @@ void lx_gemm_bf16_cols(float *y, int ldy, const uint32_t *xp, int M, const uint1
     }
   }
 }
+
+void lx_gemv_bf16_round(uint16_t *xb, const float *x, int K) {
+  int k = 0;
+  for (; k + 16 <= K; k += 16)
+    _mm256_storeu_si256((__m256i *)(xb + k), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x + k)));
+  for (; k < K; k++) xb[k] = lx_f32_to_bf16(x[k]);
+}
+
+/* Four weight rows at a time (four streams in flight) against M rows of x; the last partial
+ * block of 32 weights is read with a mask (zeros past K). */
+static inline __attribute__((always_inline)) void gemv_rows(float *y, int ldy, const uint16_t *xb,
+                                                            const int M, const uint16_t *w, int K,
+                                                            int n0, int n1, bool accumulate) {
+  const __mmask32 tail = (__mmask32)((1ull << (K & 31)) - 1);
+  for (int n = n0; n < n1; n += 4) {
+    const int rows = n1 - n < 4 ? n1 - n : 4;
+    const uint16_t *wr[4];
+    for (int r = 0; r < 4; r++) wr[r] = w + (size_t)(n + (r < rows ? r : 0)) * K;
+    __m512 acc[4][LX_GEMV_BF16_ROWS];
+    for (int r = 0; r < 4; r++)
+      for (int m = 0; m < M; m++) acc[r][m] = _mm512_setzero_ps();
+    int k = 0;
+    for (; k + 32 <= K; k += 32) {
+      __m512bh xv[LX_GEMV_BF16_ROWS];
+      for (int m = 0; m < M; m++) xv[m] = (__m512bh)_mm512_loadu_si512(xb + (size_t)m * K + k);
+      for (int r = 0; r < 4; r++) {
+        __m512bh wv = (__m512bh)_mm512_loadu_si512(wr[r] + k);
+        for (int m = 0; m < M; m++) acc[r][m] = _mm512_dpbf16_ps(acc[r][m], wv, xv[m]);
+      }
+    }
+    if (k < K) {
+      __m512bh xv[LX_GEMV_BF16_ROWS];
+      for (int m = 0; m < M; m++)
+        xv[m] = (__m512bh)_mm512_maskz_loadu_epi16(tail, xb + (size_t)m * K + k);
+      for (int r = 0; r < 4; r++) {
+        __m512bh wv = (__m512bh)_mm512_maskz_loadu_epi16(tail, wr[r] + k);
+        for (int m = 0; m < M; m++) acc[r][m] = _mm512_dpbf16_ps(acc[r][m], wv, xv[m]);
+      }
+    }
+    for (int r = 0; r < rows; r++)
+      for (int m = 0; m < M; m++) {
+        float s = _mm512_reduce_add_ps(acc[r][m]);
+        float *out = y + (size_t)m * ldy + n + r;
+        *out = accumulate ? *out + s : s;
+      }
+  }
+}
+
+void lx_gemv_bf16_rows(float *y, int ldy, const uint16_t *xb, int M, const uint16_t *w, int K,
+                       int n0, int n1, bool accumulate) {
+  switch (M) {
+    case 1: gemv_rows(y, ldy, xb, 1, w, K, n0, n1, accumulate); break;
+    case 2: gemv_rows(y, ldy, xb, 2, w, K, n0, n1, accumulate); break;
+    case 3: gemv_rows(y, ldy, xb, 3, w, K, n0, n1, accumulate); break;
+    default: gemv_rows(y, ldy, xb, 4, w, K, n0, n1, accumulate); break;
+  }
+}

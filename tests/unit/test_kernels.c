@@ -121,12 +121,57 @@ static void check_linear_bf16_compute(int M, int N, int K) {
   free(x), free(w), free(b), free(y), free(ref), free(xr), free(w16);
 }
 
+/* lx_linear_shared_input gives exactly what one lx_linear per matrix gives, for every precision
+ * and for row counts on both sides of the matrix-vector limit. */
+static void check_shared_input(lx_matmul_precision precision, int M) {
+  enum { K = 70 };
+  const int Ns[3] = {33, 8, 50};
+  float *x = vec((size_t)M * K, 9);
+  uint16_t *w16[3];
+  lx_tensor t[3];
+  float *ys[3], *ref[3];
+  for (int i = 0; i < 3; i++) {
+    float *w = vec((size_t)Ns[i] * K, 10 + i);
+    w16[i] = malloc((size_t)Ns[i] * K * 2);
+    for (size_t k = 0; k < (size_t)Ns[i] * K; k++) w16[i][k] = lx_f32_to_bf16(w[k]);
+    free(w);
+    t[i] = (lx_tensor){.name = "w", .dtype = LX_BF16, .ndim = 2, .shape = {Ns[i], K},
+                       .numel = (size_t)Ns[i] * K, .data = w16[i]};
+    ys[i] = calloc((size_t)M * Ns[i], sizeof(float));
+    ref[i] = calloc((size_t)M * Ns[i], sizeof(float));
+  }
+  lx_set_matmul_precision(precision);
+  for (int i = 0; i < 3; i++) lx_linear(ref[i], x, M, &t[i], NULL, false);
+  lx_linear_shared_input(ys, (const lx_tensor *const[]){&t[0], &t[1], &t[2]}, 3, x, M);
+  for (int i = 0; i < 3; i++)
+    ck_assert_msg(memcmp(ys[i], ref[i], (size_t)M * Ns[i] * sizeof(float)) == 0,
+                  "shared input, precision %d, M=%d: matrix %d differs from lx_linear", precision, M, i);
+  lx_set_matmul_precision(LX_MATMUL_F32);
+  for (int i = 0; i < 3; i++) free(w16[i]), free(ys[i]), free(ref[i]);
+  free(x);
+}
+
+START_TEST(shared_input_equals_separate_products) {
+  const int rows[] = {1, 3, 4, 5, 16, 17, 40};
+  for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+    check_shared_input(LX_MATMUL_F32, rows[r]);
+    check_shared_input(LX_MATMUL_BF16, rows[r]);
+  }
+}
+END_TEST
+
 START_TEST(bf16_compute_matches_rounded_reference) {
   if (!lx_cpu()->avx512_bf16) {
     /* the precision falls back to float32 without AVX512-BF16: nothing bf16 to check */
     check_linear(LX_BF16, 40, 50, 70);
     return;
   }
+  /* decode: up to 4 rows through the bf16 matrix-vector kernel (partial last group of 4 weight
+   * rows, masked tail of K) */
+  check_linear_bf16_compute(1, 7, 31);
+  check_linear_bf16_compute(1, 97, 129);
+  check_linear_bf16_compute(3, 50, 70);
+  check_linear_bf16_compute(4, 33, 4096);
   check_linear_bf16_compute(17, 24, 32);
   check_linear_bf16_compute(40, 50, 70);
   check_linear_bf16_compute(33, 97, 129);
@@ -360,6 +405,7 @@ int main(void) {
   tcase_add_test(tc, linear_matches_naive);
   tcase_add_test(tc, bf16_rounding_is_nearest_even);
   tcase_add_test(tc, bf16_compute_matches_rounded_reference);
+  tcase_add_test(tc, shared_input_equals_separate_products);
   tcase_add_test(tc, norms_match_naive);
   tcase_add_test(tc, activations_match_formulas);
   tcase_add_test(tc, rope_matches_rotate_half);
