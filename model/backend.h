@@ -27,13 +27,12 @@ void lx_scratch_free(lx_scratch *s);
 /* How matrix products with BF16 weights are computed.
  * LX_MATMUL_F32 (the default): the exact 16-bit weights multiply float32 activations in float32;
  *   results match a float32 reference run on the same (rounded) weights to float32 summation.
- * LX_MATMUL_BF16: products with more than 4 rows (prompts, images, media, batches of 5 or more
- *   sequences) round the activations to bf16 and use the processor's bf16 dot product
- *   (vdpbf16ps; gemm_bf16.h), as PyTorch's bf16 autocast does: about 2x the float32 rate, at
- *   bf16 precision. Attention with more than 16 queries does the same for q k^T and p v (keys,
- *   values and probabilities rounded to bf16). Falls back to LX_MATMUL_F32 on processors without
- *   AVX512-BF16. Decode of up to 4 sequences is exact either way: it is bound by reading the
- *   weights, not by arithmetic.
+ * LX_MATMUL_BF16: products with BF16 weights round the activations to bf16 and use the
+ *   processor's bf16 dot product (vdpbf16ps; gemm_bf16.h), as PyTorch's bf16 autocast does: about
+ *   2x the float32 rate, at bf16 precision. Up to 4 rows (decode) take a matrix-vector kernel
+ *   that reads each weight once; more rows take the blocked product. Attention with more than 16
+ *   queries does the same for q k^T and p v (keys, values and probabilities rounded to bf16).
+ *   Falls back to LX_MATMUL_F32 on processors without AVX512-BF16.
  */
 typedef enum lx_matmul_precision { LX_MATMUL_F32 = 0, LX_MATMUL_BF16 = 1 } lx_matmul_precision;
 
