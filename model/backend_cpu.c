@@ -555,6 +555,11 @@ void lx_attention(const lx_attention_args *a) {
     return;
   }
 #endif
+  /* Decode-sized attention products are too small for OpenBLAS's threads: waking them twice per
+   * head costs more than the product, and between calls they spin (sched_yield) against
+   * lynxeval's own threads, which need both cores for the weights. Run them on this thread. */
+  const int blas_threads = a->n_q <= MATVEC16_MAX_ROWS ? openblas_get_num_threads() : 1;
+  if (blas_threads > 1) openblas_set_num_threads(1);
   for (int h = 0; h < a->heads; h++) {
     const float *q = a->q + (size_t)h * a->head_dim;
     const float *k = a->k + (size_t)h * a->head_dim;
@@ -577,4 +582,5 @@ void lx_attention(const lx_attention_args *a) {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->n_q, a->head_dim, a->n_kv, 1.0f, s,
                   a->n_kv, v, a->ldv, 0.0f, o, a->ldo);
   }
+  if (blas_threads > 1) openblas_set_num_threads(blas_threads);
 }
