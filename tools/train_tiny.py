@@ -720,7 +720,7 @@ def main():
     ap.add_argument("--vocab", type=int, default=512)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-scene-loss", dest="scene_loss", action="store_false",
-                    help="train the vision encoder through the language loss only")
+                    help="no scene or latent heads: train through the language loss only")
     ap.add_argument("--per-media", type=int, default=PER_MEDIA, help="examples per media item in a batch")
     ap.add_argument("--draws", type=int, default=3,
                     help="draws of generated questions per training scene (0: the split's questions only)")
