@@ -85,24 +85,6 @@ static void gemm_f32(float *y, int ldy, const float *x, int M, const float *w, i
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K, w, K, beta, y, ldy);
 }
 
-typedef struct matvec16_job {
-  float *y;
-  const float *xp;
-  int M, K, N;
-  const uint16_t *w;
-  lx_dtype dtype;
-  bool accumulate;
-} matvec16_job;
-
-static void matvec16_range(void *ctx, int begin, int end) {
-  const matvec16_job *j = ctx;
-  for (int m0 = 0; m0 < j->M; m0 += LX_MATVEC16_ROWS) {
-    int mb = j->M - m0 < LX_MATVEC16_ROWS ? j->M - m0 : LX_MATVEC16_ROWS;
-    lx_matvec16_rows(j->y + (size_t)m0 * j->N, j->N, j->xp + (size_t)m0 * j->K, mb, j->w, j->dtype,
-                     j->K, begin, end, j->accumulate);
-  }
-}
-
 #if defined(__x86_64__)
 typedef struct gemm_bf16_job {
   float *y;
@@ -127,26 +109,6 @@ static void gemm_bf16_range(void *ctx, int begin, int end) { /* items are tiles 
                     j->accumulate);
 }
 
-typedef struct gemv_bf16_job {
-  float *y;
-  const uint16_t *xb;
-  int M, K, N;
-  const uint16_t *w;
-  bool accumulate;
-} gemv_bf16_job;
-
-static void gemv_bf16_range(void *ctx, int begin, int end) { /* items: weight rows */
-  const gemv_bf16_job *j = ctx;
-  lx_gemv_bf16_rows(j->y, j->N, j->xb, j->M, j->w, j->K, begin, end, j->accumulate);
-}
-
-/* x[M, K] rounded to bf16 into the per-thread scratch. */
-static const uint16_t *round_rows_bf16(const float *x, int M, int K) {
-  uint16_t *xb = (uint16_t *)lx_scratch_get(&prepared_buf, ((size_t)M * K + 1) / 2);
-  for (int m = 0; m < M; m++) lx_gemv_bf16_round(xb + (size_t)m * K, x + (size_t)m * K, K);
-  return xb;
-}
-
 /* y[M, N] (row stride ldy) (+)= bf16(x)[M, K] (row stride ldx) · W[N, K]^T, W bf16 rows of K. */
 static void product_bf16(float *y, int ldy, const float *x, int ldx, int M, const uint16_t *w,
                          int N, int K, bool accumulate) {
@@ -157,32 +119,105 @@ static void product_bf16(float *y, int ldy, const float *x, int ldx, int M, cons
 }
 #endif
 
+/* Whether products with weights w compute in bf16 (LX_MATMUL_BF16 on a processor that can). */
+static bool uses_bf16_product(const lx_tensor *w) {
+#if defined(__x86_64__)
+  return w->dtype == LX_BF16 && matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16;
+#else
+  (void)w;
+  return false;
+#endif
+}
+
+/* ---- products of a few rows (decode) -------------------------------------------------------
+ * y[M, N] (+)= x[M, K] · W[N, K]^T for a few rows of x and 16-bit weights, each weight read from
+ * memory once per group of rows: matvec16 on x prepared for it (exact), or, in bf16 precision,
+ * the bf16 matrix-vector kernel (gemm_bf16.h) on x rounded to bf16. Several products of the same
+ * x run as one parallel pass over all their weight rows. */
+
+#define SHARED_INPUT_MAX 4
+
+typedef struct few_rows_product {
+  float *y;
+  const float *xp;    /* x prepared for matvec16, or NULL */
+  const uint16_t *xb; /* x rounded to bf16 (bf16 precision), or NULL */
+  int M, K, N;
+  const uint16_t *w;
+  lx_dtype dtype;
+  bool accumulate;
+} few_rows_product;
+
+typedef struct few_rows_job {
+  few_rows_product parts[SHARED_INPUT_MAX];
+  int first_row[SHARED_INPUT_MAX + 1]; /* part i covers rows [first_row[i], first_row[i+1]) */
+  int count;
+} few_rows_job;
+
+static int few_rows_limit(bool bf16_product) {
+  return bf16_product ? LX_GEMV_BF16_ROWS : MATVEC16_MAX_ROWS;
+}
+
+/* Weight rows [begin, end) of one product. */
+static void few_rows_part(const few_rows_product *p, int begin, int end) {
+#if defined(__x86_64__)
+  if (p->xb) {
+    lx_gemv_bf16_rows(p->y, p->N, p->xb, p->M, p->w, p->K, begin, end, p->accumulate);
+    return;
+  }
+#endif
+  for (int m0 = 0; m0 < p->M; m0 += LX_MATVEC16_ROWS) {
+    int mb = p->M - m0 < LX_MATVEC16_ROWS ? p->M - m0 : LX_MATVEC16_ROWS;
+    lx_matvec16_rows(p->y + (size_t)m0 * p->N, p->N, p->xp + (size_t)m0 * p->K, mb, p->w, p->dtype,
+                     p->K, begin, end, p->accumulate);
+  }
+}
+
+static void few_rows_range(void *ctx, int begin, int end) { /* items: weight rows of all parts */
+  const few_rows_job *g = ctx;
+  for (int i = 0; i < g->count; i++) {
+    int b = begin > g->first_row[i] ? begin : g->first_row[i];
+    int e = end < g->first_row[i + 1] ? end : g->first_row[i + 1];
+    if (b < e) few_rows_part(&g->parts[i], b - g->first_row[i], e - g->first_row[i]);
+  }
+}
+
+/* ys[i] (+)= x[M, K] · W_i^T for i < count (<= SHARED_INPUT_MAX), all W_i of one 16-bit dtype and
+ * K, M <= few_rows_limit(bf16_product). */
+static void few_rows_products(float *const *ys, const lx_tensor *const *ws, int count,
+                              const float *x, int M, bool bf16_product, bool accumulate) {
+  const int K = (int)ws[0]->shape[1];
+  const lx_dtype dt = ws[0]->dtype;
+  float *xp = NULL;
+  const uint16_t *xb = NULL;
+#if defined(__x86_64__)
+  if (bf16_product) {
+    uint16_t *r = (uint16_t *)lx_scratch_get(&prepared_buf, ((size_t)M * K + 1) / 2);
+    for (int m = 0; m < M; m++) lx_gemv_bf16_round(r + (size_t)m * K, x + (size_t)m * K, K);
+    xb = r;
+  }
+#endif
+  if (!xb) {
+    xp = lx_scratch_get(&prepared_buf, (size_t)M * K);
+    for (int m = 0; m < M; m++) lx_matvec16_prepare(xp + (size_t)m * K, x + (size_t)m * K, K, dt);
+  }
+  few_rows_job g = {.count = count};
+  for (int i = 0; i < count; i++) {
+    const int N = (int)ws[i]->shape[0];
+    g.parts[i] = (few_rows_product){ys[i], xp, xb, M, K, N, ws[i]->data, dt, accumulate};
+    g.first_row[i + 1] = g.first_row[i] + N;
+  }
+  lx_parallel_for(g.first_row[count], 32, few_rows_range, &g);
+}
+
 void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float *bias,
                bool accumulate) {
   assert(w->ndim == 2);
   const int N = (int)w->shape[0], K = (int)w->shape[1];
   const float beta = accumulate ? 1.0f : 0.0f;
   if (M <= 0) return;
-#if defined(__x86_64__)
-  const bool bf16_product =
-      w->dtype == LX_BF16 && matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16;
-#else
-  const bool bf16_product = false;
-#endif
-#if defined(__x86_64__)
-  if (bf16_product && M <= LX_GEMV_BF16_ROWS) {
-    gemv_bf16_job j = {y, round_rows_bf16(x, M, K), M, K, N, w->data, accumulate};
-    lx_parallel_for(N, 32, gemv_bf16_range, &j);
-    if (bias) add_bias(y, M, N, bias);
-    return;
-  }
-#endif
-  if (w->dtype != LX_F32 && M <= (bf16_product ? LX_MATVEC16_ROWS : MATVEC16_MAX_ROWS)) {
-    float *xp = lx_scratch_get(&prepared_buf, (size_t)M * K);
-    for (int m = 0; m < M; m++)
-      lx_matvec16_prepare(xp + (size_t)m * K, x + (size_t)m * K, K, w->dtype);
-    matvec16_job j = {y, xp, M, K, N, w->data, w->dtype, accumulate};
-    lx_parallel_for(N, 32, matvec16_range, &j);
+  const bool bf16_product = uses_bf16_product(w);
+  if (w->dtype != LX_F32 && M <= few_rows_limit(bf16_product)) {
+    few_rows_products(&y, &w, 1, x, M, bf16_product, accumulate);
 #if defined(__x86_64__)
   } else if (bf16_product) {
     product_bf16(y, N, x, K, M, w->data, N, K, accumulate);
@@ -210,72 +245,19 @@ void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float 
   if (bias) add_bias(y, M, N, bias);
 }
 
-#define SHARED_INPUT_MAX 4
-
-typedef struct matvec16_group_job {
-  matvec16_job parts[SHARED_INPUT_MAX];
-#if defined(__x86_64__)
-  gemv_bf16_job bf16_parts[SHARED_INPUT_MAX]; /* used instead in bf16 precision */
-#endif
-  bool bf16;
-  int first_row[SHARED_INPUT_MAX + 1]; /* part i covers global rows [first_row[i], first_row[i+1]) */
-  int count;
-} matvec16_group_job;
-
-static void matvec16_group_range(void *ctx, int begin, int end) { /* items: rows of all parts */
-  matvec16_group_job *g = ctx;
-  for (int i = 0; i < g->count; i++) {
-    int b = begin > g->first_row[i] ? begin : g->first_row[i];
-    int e = end < g->first_row[i + 1] ? end : g->first_row[i + 1];
-    if (b >= e) continue;
-#if defined(__x86_64__)
-    if (g->bf16) {
-      gemv_bf16_range(&g->bf16_parts[i], b - g->first_row[i], e - g->first_row[i]);
-      continue;
-    }
-#endif
-    matvec16_range(&g->parts[i], b - g->first_row[i], e - g->first_row[i]);
-  }
-}
-
 void lx_linear_shared_input(float *const *ys, const lx_tensor *const *ws, int count, const float *x,
                             int M) {
   assert(count >= 1);
   const lx_tensor *w0 = ws[0];
-  const int K = (int)w0->shape[1];
-#if defined(__x86_64__)
-  const bool bf16_product =
-      w0->dtype == LX_BF16 && matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16;
-#else
-  const bool bf16_product = false;
-#endif
+  const bool bf16_product = uses_bf16_product(w0);
   bool grouped = count <= SHARED_INPUT_MAX && M >= 1 && w0->dtype != LX_F32 &&
-                 M <= (bf16_product ? LX_GEMV_BF16_ROWS : MATVEC16_MAX_ROWS);
+                 M <= few_rows_limit(bf16_product);
   for (int i = 0; i < count && grouped; i++)
-    grouped = ws[i]->ndim == 2 && ws[i]->dtype == w0->dtype && ws[i]->shape[1] == K;
-  if (!grouped) {
+    grouped = ws[i]->ndim == 2 && ws[i]->dtype == w0->dtype && ws[i]->shape[1] == w0->shape[1];
+  if (grouped)
+    few_rows_products(ys, ws, count, x, M, bf16_product, false);
+  else
     for (int i = 0; i < count; i++) lx_linear(ys[i], x, M, ws[i], NULL, false);
-    return;
-  }
-  matvec16_group_job g = {.count = count, .bf16 = bf16_product};
-  float *xp = NULL;
-#if defined(__x86_64__)
-  const uint16_t *xb = bf16_product ? round_rows_bf16(x, M, K) : NULL;
-#endif
-  if (!bf16_product) {
-    xp = lx_scratch_get(&prepared_buf, (size_t)M * K);
-    for (int m = 0; m < M; m++)
-      lx_matvec16_prepare(xp + (size_t)m * K, x + (size_t)m * K, K, w0->dtype);
-  }
-  for (int i = 0; i < count; i++) {
-    const int N = (int)ws[i]->shape[0];
-    g.parts[i] = (matvec16_job){ys[i], xp, M, K, N, ws[i]->data, w0->dtype, false};
-#if defined(__x86_64__)
-    g.bf16_parts[i] = (gemv_bf16_job){ys[i], xb, M, K, N, ws[i]->data, false};
-#endif
-    g.first_row[i + 1] = g.first_row[i] + N;
-  }
-  lx_parallel_for(g.first_row[count], 32, matvec16_group_range, &g);
 }
 
 void lx_embedding(float *out, const lx_tensor *table, const int *ids, int n) {
