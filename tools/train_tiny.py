@@ -413,6 +413,11 @@ class LatentHeads(torch.nn.Module):
                 "arrow": generate_world.DIRECTIONS.index(row["arrow"]) + 1 if row["arrow"] else 0}
 
     @staticmethod
+    def targets(row):
+        """The targets of a scene row (scene_row) or a clip row (clip_row)."""
+        return LatentHeads.clip_targets(row) if "video" in row else LatentHeads.scene_targets(row)
+
+    @staticmethod
     def clip_targets(row):
         return {"motion": MOTIONS.index(row["motion"]), "shape": generate_world.SHAPES.index(row["mover"]["shape"]),
                 "colour": list(generate_world.COLOURS).index(row["mover"]["colour"])}
@@ -438,6 +443,11 @@ class LatentHeads(torch.nn.Module):
     def clip_loss(self, lat, targets):
         t = torch.tensor([[x["motion"], x["shape"], x["colour"]] for x in targets])
         return self._split_ce(self.clip(lat.flatten(1)), self.CLIP_CLASSES, t)
+
+
+def warmup_cosine(base, step, steps):
+    """The learning rate at step: a linear warm-up over 100 steps, then a cosine to zero."""
+    return base * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / steps))
 
 
 class Trainer:
@@ -599,7 +609,7 @@ def pretrain_vision(args, d, tokenizer, log):
     grid = d["image_res"] // d["patch"]
     t0, losses = time.time(), []
     for step in range(args.vision_steps):
-        lr = args.vision_lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / args.vision_steps))
+        lr = warmup_cosine(args.vision_lr, step, args.vision_steps)
         for g in opt.param_groups:
             g["lr"] = lr
         keys, pixels = [], []
@@ -608,11 +618,9 @@ def pretrain_vision(args, d, tokenizer, log):
             key, px, row, _ = fresh.next(2)
             keys.append(key)
             pixels.append(px)
+            tr.latent_targets[key] = LatentHeads.targets(row)
             if px.shape[0] == 1:
                 tr.scenes[key] = SceneHeads.targets(row, grid, d["patch"])
-                tr.latent_targets[key] = LatentHeads.scene_targets(row)
-            else:
-                tr.latent_targets[key] = LatentHeads.clip_targets(row)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
             tr.media_latents(pixels, keys)
             loss = tr.aux
@@ -706,7 +714,7 @@ def train(args, variant, d, tokenizer, data, generated, media, vision, log):
         for start in range(0, len(keys) - args.batch + 1, args.batch):
             if step >= args.steps:
                 break
-            lr = args.lr * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / args.steps))
+            lr = warmup_cosine(args.lr, step, args.steps)
             for g in opt.param_groups:
                 g["lr"] = lr
             batch = []
@@ -724,8 +732,7 @@ def train(args, variant, d, tokenizer, data, generated, media, vision, log):
                     step_media[key] = pixels
                     batch += [(key, q, a) for q, a in qs]
                     if args.scene_loss:
-                        tr.latent_targets[key] = (LatentHeads.scene_targets(row) if pixels.shape[0] == 1
-                                                  else LatentHeads.clip_targets(row))
+                        tr.latent_targets[key] = LatentHeads.targets(row)
             # bfloat16 matrix products (oneDNN; 2.3x faster here), float32 weights and optimizer:
             # the exported checkpoint is float32 and is evaluated in float32
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
