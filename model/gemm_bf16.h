@@ -10,9 +10,11 @@
  *
  * Layout: the rows of x are converted and rearranged in blocks of 16 rows (one vector lane per
  * row), each k-pair (x[m,2p], x[m,2p+1]) a 32-bit unit. The weights are taken 24 rows (output
- * columns) at a time and packed as k-pairs into a per-thread panel that stays in L2 while every
- * block of x passes; a tile of 16 rows x 24 columns keeps its 24 accumulators in registers over
- * all of K, each step one vector of x and 24 broadcast weight pairs.
+ * columns) at a time and packed as k-pairs into a per-thread panel (16 x 16 transposes in
+ * registers) that stays in L2 while every block of x passes; a tile of 16 rows x 24 columns keeps
+ * its 24 accumulators in registers over all of K, each step one vector of x and 24 broadcast
+ * weight pairs. A last block of at most 8 rows (72-position prompts: 4 blocks and 8 rows) uses
+ * 256-bit vectors, half the work.
  */
 #ifndef LX_GEMM_BF16_H
 #define LX_GEMM_BF16_H

@@ -44,23 +44,66 @@ void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K, int ldx, int 
   }
 }
 
+/* Pairs [p0, p0 + 16) of 16 weight rows, transposed in registers: dst[p * NB + i] = pair p0 + p of
+ * rows[i]. Each row's
+ * 64 bytes are read whole at once, so rows whose strides alias in L1 (K = 4096, 6144) do not evict
+ * one another before they are used, as they did when the panel was packed pair by pair. */
+#define PACK_AHEAD 256 /* bf16 elements (512 bytes) fetched ahead in each weight row */
+static inline void transpose16_store(uint32_t *dst, const uint16_t *const *rows, int p0) {
+  __m512i r[16], t[16];
+  for (int i = 0; i < 16; i++) {
+    _mm_prefetch((const char *)(rows[i] + 2 * (size_t)p0 + PACK_AHEAD), _MM_HINT_T0);
+    r[i] = _mm512_loadu_si512((const void *)(rows[i] + 2 * (size_t)p0));
+  }
+  /* t[2i], t[2i+1]: rows 2i, 2i+1 interleaved, per 128-bit lane L pairs 4L, 4L+1 / 4L+2, 4L+3 */
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  /* r[4g + q]: per lane L, rows 4g .. 4g + 3 of pair 4L + q */
+  for (int g = 0; g < 4; g++) {
+    r[4 * g + 0] = _mm512_unpacklo_epi64(t[4 * g], t[4 * g + 2]);
+    r[4 * g + 1] = _mm512_unpackhi_epi64(t[4 * g], t[4 * g + 2]);
+    r[4 * g + 2] = _mm512_unpacklo_epi64(t[4 * g + 1], t[4 * g + 3]);
+    r[4 * g + 3] = _mm512_unpackhi_epi64(t[4 * g + 1], t[4 * g + 3]);
+  }
+  /* for each q, a 4 x 4 transpose of 128-bit lanes across the four row groups */
+  for (int q = 0; q < 4; q++) {
+    __m512i v0 = _mm512_shuffle_i32x4(r[q], r[4 + q], 0x44);
+    __m512i v1 = _mm512_shuffle_i32x4(r[q], r[4 + q], 0xEE);
+    __m512i v2 = _mm512_shuffle_i32x4(r[8 + q], r[12 + q], 0x44);
+    __m512i v3 = _mm512_shuffle_i32x4(r[8 + q], r[12 + q], 0xEE);
+    const __m512i o[4] = {_mm512_shuffle_i32x4(v0, v2, 0x88), _mm512_shuffle_i32x4(v0, v2, 0xDD),
+                          _mm512_shuffle_i32x4(v1, v3, 0x88), _mm512_shuffle_i32x4(v1, v3, 0xDD)};
+    for (int L = 0; L < 4; L++)
+      _mm512_storeu_si512((void *)(dst + (size_t)(4 * L + q) * NB), o[L]);
+  }
+}
+
 /* The weight panel of one tile: rows n0 .. n0 + nc - 1 as k-pairs, wp[p * NB + j] = (W[n0 + j, 2p],
- * W[n0 + j, 2p + 1]); missing rows (nc < NB) and the missing half of an odd K are zeros. */
+ * W[n0 + j, 2p + 1]); the missing half of an odd K is zero. Missing rows (nc < NB) repeat row n0:
+ * the tile computes their columns and drops them. Blocks of 16 pairs go through two 16-row
+ * transposes, rows 0-15 and rows 8-23 (the overlap is written twice with the same values). */
 static void pack_panel(uint32_t *wp, const uint16_t *w, int K, int n0, int nc) {
+  _Static_assert(NB == 24, "pack_panel transposes rows 0-15 and 8-23");
   const int pairs = (K + 1) / 2, full = K / 2;
   const uint16_t *rows[NB];
   for (int j = 0; j < NB; j++) rows[j] = w + (size_t)(n0 + (j < nc ? j : 0)) * K;
-  /* pair-major: contiguous writes, the NB rows read side by side */
-  for (int p = 0; p < full; p++) {
+  int p = 0;
+  for (; p + 16 <= full; p += 16) {
+    transpose16_store(wp + (size_t)p * NB, rows, p);
+    transpose16_store(wp + (size_t)p * NB + 8, rows + 8, p);
+  }
+  for (; p < full; p++) { /* the last pairs, fewer than 16 */
     uint32_t *dst = wp + (size_t)p * NB;
     for (int j = 0; j < NB; j++) {
       uint32_t pair;
       memcpy(&pair, rows[j] + 2 * p, sizeof pair);
-      dst[j] = j < nc ? pair : 0;
+      dst[j] = pair;
     }
   }
   if (K & 1)
-    for (int j = 0; j < NB; j++) wp[(size_t)(pairs - 1) * NB + j] = j < nc ? rows[j][K - 1] : 0;
+    for (int j = 0; j < NB; j++) wp[(size_t)(pairs - 1) * NB + j] = rows[j][K - 1];
 }
 
 /* One tile: 16 rows of x (block xb) against a packed panel of NB weight rows; the NB accumulators
@@ -90,6 +133,31 @@ static void tile(float *y, int ldy, const uint32_t *xb, int rows, const uint32_t
   }
 }
 
+/* The same tile for a last block of at most 8 rows, in 256-bit vectors (half the work per step). */
+static void tile8(float *y, int ldy, const uint32_t *xb, int rows, const uint32_t *wp, int pairs,
+                  int nc, bool accumulate) {
+  __m256 acc[NB];
+#pragma GCC unroll 24
+  for (int j = 0; j < NB; j++) acc[j] = _mm256_setzero_ps();
+  for (int p = 0; p < pairs; p++) {
+    const __m256bh a = (__m256bh)_mm256_loadu_si256((const __m256i *)(xb + (size_t)p * MB));
+    const uint32_t *wj = wp + (size_t)p * NB;
+#pragma GCC unroll 24
+    for (int j = 0; j < NB; j++)
+      acc[j] = _mm256_dpbf16_ps(acc[j], a, (__m256bh)_mm256_set1_epi32((int)wj[j]));
+  }
+  float t[NB][8];
+#pragma GCC unroll 24
+  for (int j = 0; j < NB; j++) _mm256_storeu_ps(t[j], acc[j]);
+  for (int l = 0; l < rows; l++) {
+    float *out = y + (size_t)l * ldy;
+    if (accumulate)
+      for (int j = 0; j < nc; j++) out[j] += t[j][l];
+    else
+      for (int j = 0; j < nc; j++) out[j] = t[j][l];
+  }
+}
+
 /* Per-thread panel buffer: grows to the largest K seen, never shrinks (no allocation per call). */
 static _Thread_local uint32_t *panel;
 static _Thread_local size_t panel_cap;
@@ -110,8 +178,8 @@ void lx_gemm_bf16_cols(float *y, int ldy, const uint32_t *xp, int M, const uint1
     pack_panel(panel, w, K, n, nc);
     for (int b = 0; b * MB < M; b++) {
       const int rows = M - b * MB < MB ? M - b * MB : MB;
-      tile(y + (size_t)b * MB * ldy + n, ldy, xp + (size_t)b * pairs * MB, rows, panel, pairs, nc,
-           accumulate);
+      (rows <= 8 ? tile8 : tile)(y + (size_t)b * MB * ldy + n, ldy, xp + (size_t)b * pairs * MB,
+                                 rows, panel, pairs, nc, accumulate);
     }
   }
 }

@@ -176,6 +176,11 @@ START_TEST(bf16_compute_matches_rounded_reference) {
   check_linear_bf16_compute(40, 50, 70);
   check_linear_bf16_compute(33, 97, 129);
   check_linear_bf16_compute(72, 300, 1024);
+  /* the weight panel's 16-row transposes: last tiles of 20, 16 and 8 columns, K with and without
+   * a tail of fewer than 16 pairs; blocks of at most 8 rows (the 256-bit tile) and of 9 */
+  check_linear_bf16_compute(5, 44, 70);
+  check_linear_bf16_compute(24, 40, 100);
+  check_linear_bf16_compute(9, 32, 201);
 }
 END_TEST
 
