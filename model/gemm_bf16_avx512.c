@@ -106,14 +106,33 @@ static void pack_panel(uint32_t *wp, const uint16_t *w, int K, int n0, int nc) {
     for (int j = 0; j < NB; j++) wp[(size_t)(pairs - 1) * NB + j] = rows[j][K - 1];
 }
 
+/* The next panel's weight rows, fetched into cache while the tiles of the current panel compute,
+ * so that packing it does not wait for memory: lines [next, end) of 64 bytes, line L being chunk
+ * L / NB of row L % NB, one line every `every` steps of a tile. */
+typedef struct prefetch_plan {
+  const uint16_t *rows[NB];
+  int next, end, every;
+} prefetch_plan;
+
+static inline void prefetch_some(prefetch_plan *pf, int *countdown) {
+  if (--*countdown) return;
+  *countdown = pf->every;
+  if (pf->next < pf->end) {
+    const int L = pf->next++;
+    _mm_prefetch((const char *)(pf->rows[L % NB] + (size_t)(L / NB) * 32), _MM_HINT_T0);
+  }
+}
+
 /* One tile: 16 rows of x (block xb) against a packed panel of NB weight rows; the NB accumulators
  * stay in registers over all of K, each step one vector of x and NB broadcast weight pairs. */
 static void tile(float *y, int ldy, const uint32_t *xb, int rows, const uint32_t *wp, int pairs,
-                 int nc, bool accumulate) {
+                 int nc, bool accumulate, prefetch_plan *pf) {
+  int countdown = pf->every;
   __m512 acc[NB];
 #pragma GCC unroll 24
   for (int j = 0; j < NB; j++) acc[j] = _mm512_setzero_ps();
   for (int p = 0; p < pairs; p++) {
+    prefetch_some(pf, &countdown);
     const __m512bh a = (__m512bh)_mm512_loadu_si512(xb + (size_t)p * MB);
     const uint32_t *wj = wp + (size_t)p * NB;
 #pragma GCC unroll 24
@@ -135,11 +154,13 @@ static void tile(float *y, int ldy, const uint32_t *xb, int rows, const uint32_t
 
 /* The same tile for a last block of at most 8 rows, in 256-bit vectors (half the work per step). */
 static void tile8(float *y, int ldy, const uint32_t *xb, int rows, const uint32_t *wp, int pairs,
-                  int nc, bool accumulate) {
+                  int nc, bool accumulate, prefetch_plan *pf) {
+  int countdown = pf->every;
   __m256 acc[NB];
 #pragma GCC unroll 24
   for (int j = 0; j < NB; j++) acc[j] = _mm256_setzero_ps();
   for (int p = 0; p < pairs; p++) {
+    prefetch_some(pf, &countdown);
     const __m256bh a = (__m256bh)_mm256_loadu_si256((const __m256i *)(xb + (size_t)p * MB));
     const uint32_t *wj = wp + (size_t)p * NB;
 #pragma GCC unroll 24
@@ -173,13 +194,22 @@ void lx_gemm_bf16_cols(float *y, int ldy, const uint32_t *xp, int M, const uint1
     panel_cap = need;
   }
   /* weight panel outer (packed once, it stays in L2 while every block of x passes) */
+  const int blocks = (M + MB - 1) / MB, chunks = (K + 31) / 32;
   for (int n = n0; n < n1; n += NB) {
     const int nc = n1 - n < NB ? n1 - n : NB;
     pack_panel(panel, w, K, n, nc);
-    for (int b = 0; b * MB < M; b++) {
+    /* the next panel's lines, shared out evenly over this panel's tiles */
+    prefetch_plan pf = {.next = 0, .end = 0, .every = 1};
+    const int next_nc = n + NB >= n1 ? 0 : n1 - n - NB < NB ? n1 - n - NB : NB;
+    for (int j = 0; j < NB; j++)
+      pf.rows[j] = next_nc ? w + (size_t)(n + NB + (j < next_nc ? j : 0)) * K : w;
+    const int lines = next_nc ? NB * chunks : 0, per_tile = (lines + blocks - 1) / blocks;
+    pf.every = per_tile ? (pairs / per_tile > 0 ? pairs / per_tile : 1) : pairs + 1;
+    for (int b = 0; b < blocks; b++) {
       const int rows = M - b * MB < MB ? M - b * MB : MB;
+      pf.end = lines < (b + 1) * per_tile ? lines : (b + 1) * per_tile;
       (rows <= 8 ? tile8 : tile)(y + (size_t)b * MB * ldy + n, ldy, xp + (size_t)b * pairs * MB,
-                                 rows, panel, pairs, nc, accumulate);
+                                 rows, panel, pairs, nc, accumulate, &pf);
     }
   }
 }
