@@ -115,7 +115,7 @@ static void product_bf16(float *y, int ldy, const float *x, int ldx, int M, cons
   uint32_t *xp = (uint32_t *)lx_scratch_get(&prepared_buf, lx_gemm_bf16_packed_len(M, K));
   gemm_bf16_job j = {y, ldy, x, ldx, xp, M, K, N, w, accumulate};
   lx_parallel_for((M + LX_GEMM_BF16_MB - 1) / LX_GEMM_BF16_MB, 1, pack_bf16_range, &j);
-  lx_parallel_for((N + LX_GEMM_BF16_NB - 1) / LX_GEMM_BF16_NB, 1, gemm_bf16_range, &j);
+  lx_parallel_for_dynamic((N + LX_GEMM_BF16_NB - 1) / LX_GEMM_BF16_NB, 1, gemm_bf16_range, &j);
 }
 #endif
 
@@ -206,7 +206,7 @@ static void few_rows_products(float *const *ys, const lx_tensor *const *ws, int 
     g.parts[i] = (few_rows_product){ys[i], xp, xb, M, K, N, ws[i]->data, dt, accumulate};
     g.first_row[i + 1] = g.first_row[i] + N;
   }
-  lx_parallel_for(g.first_row[count], 32, few_rows_range, &g);
+  lx_parallel_for_dynamic(g.first_row[count], 32, few_rows_range, &g);
 }
 
 void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float *bias,

@@ -2,23 +2,61 @@
 
 #include <cblas.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #define MAX_THREADS 256
+#define CHUNK_BITS 9 /* a ticket's low bits: the threads taking part, at most MAX_THREADS */
+
+/* Waiting first spins (SPIN_ROUNDS checks a few cycles apart, some microseconds), then yields the
+ * core (YIELD_ROUNDS checks, each after sched_yield: other threads on the core, such as
+ * OpenBLAS's, run first), and only then sleeps. Decode dispatches a few hundred short jobs per
+ * token, and a sleeping worker takes tens of microseconds to wake; a worker that only spun would
+ * hold the core that OpenBLAS's threads need between the jobs of a float32 model. */
+#define SPIN_ROUNDS 256
+#define YIELD_ROUNDS 1024
+
+/* Dynamic jobs are cut into this many chunks per thread, so that a thread slowed by something
+ * else on its core (a shared host, an interrupt) leaves its remaining chunks to the others. */
+#define DYNAMIC_CHUNKS 8
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* Waits a while for *v to differ from `old` (spinning, then yielding); returns its last value. */
+static unsigned long wait_briefly(atomic_ulong *v, unsigned long old) {
+  unsigned long now = atomic_load_explicit(v, memory_order_acquire);
+  for (int i = 0; i < SPIN_ROUNDS + YIELD_ROUNDS && now == old; i++) {
+    if (i < SPIN_ROUNDS)
+      cpu_relax();
+    else
+      sched_yield();
+    now = atomic_load_explicit(v, memory_order_acquire);
+  }
+  return now;
+}
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
 static int n_threads;         /* 0 until initialised */
 static int n_workers_started; /* worker threads alive (they never exit) */
-static unsigned long generation;
-static int pending; /* chunks not finished in the current job */
+/* (job number << CHUNK_BITS) | threads taking part: a new value publishes a job (release) */
+static atomic_ulong ticket;
+static atomic_ulong pending; /* workers still busy with the current job */
+static atomic_int next_chunk; /* dynamic jobs: the next chunk not yet claimed */
 static struct {
   lx_range_fn fn;
   void *ctx;
   int n_items, n_chunks;
-} job;
+  bool dynamic; /* chunks claimed one by one (more chunks than threads) or chunk = thread */
+} job; /* read only by the threads taking part in it */
 static _Thread_local int in_worker;
 /* Serializes callers: one job at a time runs on the pool. */
 static pthread_mutex_t call_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -29,19 +67,43 @@ static void run_chunk(int chunk) {
   if (end > begin) job.fn(job.ctx, (int)begin, (int)end);
 }
 
+/* Thread `id`'s part of the job: its own chunk, or chunks claimed until none is left. */
+static void run_share(int id) {
+  if (!job.dynamic) {
+    run_chunk(id);
+    return;
+  }
+  for (;;) {
+    int c = atomic_fetch_add_explicit(&next_chunk, 1, memory_order_relaxed);
+    if (c >= job.n_chunks) return;
+    run_chunk(c);
+  }
+}
+
+/* The next ticket after `seen`: spins a while, then sleeps until one is published. */
+static unsigned long next_ticket(unsigned long seen) {
+  unsigned long t = wait_briefly(&ticket, seen);
+  if (t != seen) return t;
+  pthread_mutex_lock(&mu);
+  while ((t = atomic_load_explicit(&ticket, memory_order_acquire)) == seen)
+    pthread_cond_wait(&work_cv, &mu);
+  pthread_mutex_unlock(&mu);
+  return t;
+}
+
 static void *worker_main(void *arg) {
   int id = (int)(long)arg; /* 1 .. n_workers */
   in_worker = 1;
   unsigned long seen = 0;
-  pthread_mutex_lock(&mu);
   for (;;) {
-    while (generation == seen) pthread_cond_wait(&work_cv, &mu);
-    seen = generation;
-    int mine = id < job.n_chunks;
-    pthread_mutex_unlock(&mu);
-    if (mine) run_chunk(id);
-    pthread_mutex_lock(&mu);
-    if (mine && --pending == 0) pthread_cond_signal(&done_cv);
+    seen = next_ticket(seen);
+    if (id >= (int)(seen & ((1ul << CHUNK_BITS) - 1))) continue; /* not taking part */
+    run_share(id);
+    if (atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel) == 1) {
+      pthread_mutex_lock(&mu); /* the caller may be asleep on done_cv */
+      pthread_cond_signal(&done_cv);
+      pthread_mutex_unlock(&mu);
+    }
   }
   return NULL;
 }
@@ -92,31 +154,55 @@ int lx_threads_count(void) {
   return n;
 }
 
-void lx_parallel_for(int n_items, int grain, lx_range_fn fn, void *ctx) {
+static void dispatch(int n_items, int grain, lx_range_fn fn, void *ctx, bool dynamic) {
   if (n_items <= 0) return;
   if (grain < 1) grain = 1;
-  int threads = lx_threads_count();
-  int chunks = (n_items + grain - 1) / grain;
-  if (chunks > threads) chunks = threads;
+  const int threads = lx_threads_count();
+  const int units = (n_items + grain - 1) / grain;
+  int chunks = units < threads ? units : threads;
   if (chunks <= 1 || in_worker) {
     fn(ctx, 0, n_items);
     return;
   }
+  const int participants = chunks;
+  if (dynamic) chunks = units < threads * DYNAMIC_CHUNKS ? units : threads * DYNAMIC_CHUNKS;
   pthread_mutex_lock(&call_mu);
-  pthread_mutex_lock(&mu);
   job.fn = fn;
   job.ctx = ctx;
   job.n_items = n_items;
   job.n_chunks = chunks;
-  pending = chunks - 1; /* chunk 0 runs here */
-  generation++;
+  job.dynamic = dynamic;
+  atomic_store_explicit(&next_chunk, 0, memory_order_relaxed);
+  /* the workers taking part (this thread is not counted) */
+  atomic_store_explicit(&pending, (unsigned long)participants - 1, memory_order_relaxed);
+  pthread_mutex_lock(&mu); /* publishing under mu: a worker about to sleep sees it or is woken */
+  unsigned long number = (atomic_load_explicit(&ticket, memory_order_relaxed) >> CHUNK_BITS) + 1;
+  atomic_store_explicit(&ticket, number << CHUNK_BITS | (unsigned long)participants,
+                        memory_order_release);
   pthread_cond_broadcast(&work_cv);
   pthread_mutex_unlock(&mu);
   in_worker = 1;
-  run_chunk(0);
+  run_share(0);
   in_worker = 0;
-  pthread_mutex_lock(&mu);
-  while (pending > 0) pthread_cond_wait(&done_cv, &mu);
-  pthread_mutex_unlock(&mu);
+  unsigned long left = atomic_load_explicit(&pending, memory_order_acquire);
+  while (left > 0) { /* wait_briefly returns as soon as one more worker has finished */
+    const unsigned long now = wait_briefly(&pending, left);
+    if (now == left) break;
+    left = now;
+  }
+  if (left > 0) {
+    pthread_mutex_lock(&mu);
+    while (atomic_load_explicit(&pending, memory_order_acquire) > 0)
+      pthread_cond_wait(&done_cv, &mu);
+    pthread_mutex_unlock(&mu);
+  }
   pthread_mutex_unlock(&call_mu);
+}
+
+void lx_parallel_for(int n_items, int grain, lx_range_fn fn, void *ctx) {
+  dispatch(n_items, grain, fn, ctx, false);
+}
+
+void lx_parallel_for_dynamic(int n_items, int grain, lx_range_fn fn, void *ctx) {
+  dispatch(n_items, grain, fn, ctx, true);
 }

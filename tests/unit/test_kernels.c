@@ -396,8 +396,29 @@ START_TEST(pool_covers_every_item_once) {
       count_ctx c = {hits};
       lx_parallel_for(n, 3, mark, &c);
       for (int i = 0; i < n; i++) ck_assert_int_eq(hits[i], 1);
+      lx_parallel_for_dynamic(n, 3, mark, &c);
+      for (int i = 0; i < n; i++) ck_assert_int_eq(hits[i], 2);
       free(hits);
     }
+  }
+  lx_threads_set(0);
+}
+END_TEST
+
+/* Many short jobs in a row, with chunk counts that leave some workers out of some jobs: every
+ * job still sees each item once, and no job waits forever on a worker that missed it. */
+START_TEST(pool_runs_many_short_jobs) {
+  lx_threads_set(4);
+  int hits[4];
+  count_ctx c = {hits};
+  for (int round = 0; round < 20000; round++) {
+    const int n = 1 + round % 4;
+    memset(hits, 0, sizeof hits);
+    if (round & 1)
+      lx_parallel_for(n, 1, mark, &c);
+    else
+      lx_parallel_for_dynamic(n, 1, mark, &c);
+    for (int i = 0; i < n; i++) ck_assert_int_eq(hits[i], 1);
   }
   lx_threads_set(0);
 }
@@ -416,6 +437,7 @@ int main(void) {
   tcase_add_test(tc, rope_matches_rotate_half);
   tcase_add_test(tc, attention_matches_naive);
   tcase_add_test(tc, pool_covers_every_item_once);
+  tcase_add_test(tc, pool_runs_many_short_jobs);
   suite_add_tcase(s, tc);
   return tu_run_suite(s, 0);
 }
