@@ -39,6 +39,11 @@ int lx_bench_validate(const cJSON *r, const char *file, lx_error *err) {
   return LX_OK;
 }
 
+static double ceiling_spread(const cJSON *k) {
+  double v = lx_json_number(k, "ceiling_spread");
+  return isfinite(v) && v > 0 ? v : 0;
+}
+
 static const cJSON *find(const cJSON *report, const char *name) {
   const cJSON *k;
   cJSON_ArrayForEach(
@@ -80,8 +85,11 @@ void lx_bench_compare(FILE *out, const cJSON *a, const char *name_a, const cJSON
     double norm =
         streams ? ratio * lx_json_number(kb, "ceiling_value") / lx_json_number(ka, "ceiling_value")
                 : ratio;
-    double noise =
-        fmax(min_change, 2 * (lx_json_number(ka, "spread") + lx_json_number(kb, "spread")));
+    /* a normalized ratio also carries the movement of each run's bandwidth window (reports
+     * written before "ceiling_spread" existed count it as 0) */
+    double noise = 2 * (lx_json_number(ka, "spread") + lx_json_number(kb, "spread"));
+    if (streams) noise += ceiling_spread(ka) + ceiling_spread(kb);
+    noise = fmax(min_change, noise);
     const char *verdict = "same";
     if (norm > 1 + noise) {
       verdict = "B slower";

@@ -5,7 +5,9 @@
  * kernel's window (a run in a slower bandwidth state is not blamed for it); other kernels are
  * judged by time. B is "slower" or "faster" only when the normalized ratio is beyond the noise
  * of the two runs: more than max(min_change, 2 (spread_A + spread_B)) away from 1, where spread is
- * a run's interquartile range over its median. Otherwise "same".
+ * a run's interquartile range over its median; for a normalized ratio the noise also adds each
+ * run's ceiling_spread, how far its bandwidth window moved between rounds ((max - min) / median),
+ * since the ratio is divided by that window. Otherwise "same".
  */
 #ifndef LX_BENCH_COMPARE_H
 #define LX_BENCH_COMPARE_H

@@ -123,6 +123,10 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
     const double between = (hi - lo) / t.median_s;
     t.spread = fmax(median_of(within, rounds), between);
     const double bw = memory_bound ? median_of(bws, rounds) : ceil.read_gbs;
+    /* how much the bandwidth window moved between rounds: a ratio normalized by it inherits it */
+    double bw_lo = bws[0], bw_hi = bws[0];
+    for (int k = 0; k < rounds; k++) bw_lo = fmin(bw_lo, bws[k]), bw_hi = fmax(bw_hi, bws[k]);
+    const double ceiling_spread = memory_bound ? (bw_hi - bw_lo) / bw : 0;
     const double floor_s = fmax(flops / (peak * 1e9), bytes / (bw * 1e9));
     const double error = m[i].error, tol = lx_kernel_tolerance(c);
 
@@ -149,6 +153,7 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
                             : use_bf16   ? "bf16 peak"
                                          : "f32 peak");
     cJSON_AddNumberToObject(k, "ceiling_value", memory_bound ? bw : peak);
+    cJSON_AddNumberToObject(k, "ceiling_spread", ceiling_spread);
     cJSON_AddNumberToObject(k, "floor_ms", floor_s * 1e3);
     cJSON_AddNumberToObject(k, "pct_of_ceiling", 100.0 * floor_s / t.median_s);
     cJSON_AddNumberToObject(k, "error", error);

@@ -43,6 +43,26 @@ expect "a kernel 1.5x slower is found" 1 "| softmax.vit |" -- \
   "$lynxeval" bench compare "$tmp/a2.json" "$tmp/b.json" --fail-on-slower
 grep -q "softmax.vit.*B slower" "$tmp/out" && pass "its verdict is 'B slower'" || fail "its verdict is 'B slower': $(cat "$tmp/out")"
 grep -q "only in A" "$tmp/out" && pass "a kernel missing from B is listed" || fail "a kernel missing from B is listed"
+# a kernel streaming from memory is judged by time over its bandwidth window: B ran as fast in a
+# window 1.5x wider (slower for its bandwidth), unless the windows themselves moved that much
+"$python" - "$tmp/a2.json" "$tmp/s" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+k = r["kernels"][0]
+k.update(bound="memory", bytes=1e8, ceiling_value=30.0, spread=0.01, ceiling_spread=0.0)
+r["kernels"] = [k]
+json.dump(r, open(sys.argv[2] + "-a.json", "w"))
+k["ceiling_value"] = 45.0
+json.dump(r, open(sys.argv[2] + "-b.json", "w"))
+k["ceiling_spread"] = 0.3
+json.dump(r, open(sys.argv[2] + "-b-moving.json", "w"))
+r["kernels"][0]["ceiling_value"] = 30.0
+json.dump(r, open(sys.argv[2] + "-a-moving.json", "w"))
+PY
+expect "a streaming kernel, same time in a wider window: slower" 1 "B slower" -- \
+  "$lynxeval" bench compare "$tmp/s-a.json" "$tmp/s-b.json" --fail-on-slower
+expect "the same, with windows that moved 30% in each run: same" 0 "1 same, 0 faster in B, 0 slower in B" -- \
+  "$lynxeval" bench compare "$tmp/s-a-moving.json" "$tmp/s-b-moving.json" --fail-on-slower
 
 expect "bad regex" 2 "--filter '(': " -- "$lynxeval" bench kernels --filter '('
 expect "filter matching nothing" 2 "matches no kernel" -- "$lynxeval" bench kernels --filter 'no-such-kernel'
