@@ -162,6 +162,14 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
     cJSON *d = cJSON_CreateObject();
     cJSON_AddNumberToObject(d, "batch", B);
     cJSON_AddNumberToObject(d, "ms_per_step", step * 1e3);
+    double fastest = t[0];
+    cJSON *steps = cJSON_CreateArray();
+    for (int k = 0; k < o->decode_steps; k++) {
+      fastest = fmin(fastest, t[k]);
+      cJSON_AddItemToArray(steps, cJSON_CreateNumber(t[k] * 1e3));
+    }
+    cJSON_AddNumberToObject(d, "min_ms_per_step", fastest * 1e3);
+    cJSON_AddItemToObject(d, "step_ms", steps);
     cJSON_AddNumberToObject(d, "tokens_per_s", B / step);
     cJSON_AddNumberToObject(d, "read_gbs_window", bw);
     cJSON_AddNumberToObject(d, "floor_ms_per_step", floor_s * 1e3);

@@ -4,8 +4,9 @@
  *   image encode: the ViT on one image, then the resampler; floor = ViT FLOPs / peak (the bf16 peak
  *     when products run in bf16, else the float32 peak)
  *   prefill: one prompt of Lynx's real length (32 visual + 40 text tokens = 72 positions)
- *   decode: ms per step at batch 1 and larger batches; floor = bytes of weights a step reads
- *     (every LLM layer and the output projection) / read bandwidth measured just before and after
+ *   decode: ms per step at batch 1 and larger batches (the median step; the fastest and every
+ *     step's time are in the JSON too); floor = bytes of weights a step reads (every LLM layer
+ *     and the output projection) / read bandwidth measured just before and after
  *   time to first token = encode + prefill; peak resident memory of the process
  *
  * The model is a model directory, or synthetic random weights at the shapes of a known model
