@@ -123,6 +123,18 @@ static inline void prefetch_some(prefetch_plan *pf, int *countdown) {
   }
 }
 
+/* A tile's results into y: t[j * lanes + l] (accumulator j, lane l) is y[row l, column j]. */
+static inline void store_tile(float *y, int ldy, const float *t, int lanes, int rows, int nc,
+                              bool accumulate) {
+  for (int l = 0; l < rows; l++) {
+    float *out = y + (size_t)l * ldy;
+    if (accumulate)
+      for (int j = 0; j < nc; j++) out[j] += t[j * lanes + l];
+    else
+      for (int j = 0; j < nc; j++) out[j] = t[j * lanes + l];
+  }
+}
+
 /* One tile: 16 rows of x (block xb) against a packed panel of NB weight rows; the NB accumulators
  * stay in registers over all of K, each step one vector of x and NB broadcast weight pairs. */
 static void tile(float *y, int ldy, const uint32_t *xb, int rows, const uint32_t *wp, int pairs,
@@ -139,17 +151,10 @@ static void tile(float *y, int ldy, const uint32_t *xb, int rows, const uint32_t
     for (int j = 0; j < NB; j++)
       acc[j] = _mm512_dpbf16_ps(acc[j], a, (__m512bh)_mm512_set1_epi32((int)wj[j]));
   }
-  /* acc[j] lane l is y[row l, column j]: transpose through a small buffer */
   float t[NB][MB];
 #pragma GCC unroll 24
   for (int j = 0; j < NB; j++) _mm512_storeu_ps(t[j], acc[j]);
-  for (int l = 0; l < rows; l++) {
-    float *out = y + (size_t)l * ldy;
-    if (accumulate)
-      for (int j = 0; j < nc; j++) out[j] += t[j][l];
-    else
-      for (int j = 0; j < nc; j++) out[j] = t[j][l];
-  }
+  store_tile(y, ldy, &t[0][0], MB, rows, nc, accumulate);
 }
 
 /* The same tile for a last block of at most 8 rows, in 256-bit vectors (half the work per step). */
@@ -170,13 +175,7 @@ static void tile8(float *y, int ldy, const uint32_t *xb, int rows, const uint32_
   float t[NB][8];
 #pragma GCC unroll 24
   for (int j = 0; j < NB; j++) _mm256_storeu_ps(t[j], acc[j]);
-  for (int l = 0; l < rows; l++) {
-    float *out = y + (size_t)l * ldy;
-    if (accumulate)
-      for (int j = 0; j < nc; j++) out[j] += t[j][l];
-    else
-      for (int j = 0; j < nc; j++) out[j] = t[j][l];
-  }
+  store_tile(y, ldy, &t[0][0], 8, rows, nc, accumulate);
 }
 
 /* Per-thread panel buffer: grows to the largest K seen, never shrinks (no allocation per call). */
