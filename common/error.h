@@ -10,6 +10,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" { /* also included by the CUDA sources */
+#endif
+
 enum { LX_OK = 0, LX_ERR = -1 };
 
 #define LX_ERROR_MAX 1024
@@ -32,5 +36,9 @@ void *lx_xcalloc(size_t count, size_t size);
 char *lx_xstrdup(const char *s);
 /* realloc of p to count * size bytes, overflow-checked, aborting on out-of-memory. */
 void *lx_xrealloc_array(void *p, size_t count, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,0 +1,55 @@
+/* cuda_backend.h: backend.h's kernels on an NVIDIA GPU (CUDA), on device memory.
+ *
+ * This is the first part of the CUDA backend: the device, its memory, and the kernels that are
+ * not matrix products (norms, activations, residual adds, softmax, RoPE). Each kernel takes the
+ * same arguments as its CPU twin in backend.h, except that every array lives on the device, and
+ * computes the same function to float32 rounding (reductions in float32 trees instead of the
+ * CPU's loops; tests/unit/test_cuda.c compares the two on the same inputs).
+ *
+ * Kernels are queued on the current stream and return at once; lx_cuda_sync waits for them and
+ * reports the first failure. Memory is plain device memory (cudaMalloc), never managed memory.
+ * Without a usable GPU (no device, no driver) lx_cuda_init fails with a message and nothing else
+ * may be called. Built only when CMake finds nvcc (LYNXEVAL_HAVE_CUDA).
+ */
+#ifndef LX_CUDA_BACKEND_H
+#define LX_CUDA_BACKEND_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Selects GPU `device` (0 = the first). Fails, naming the reason, where there is none. */
+int lx_cuda_init(int device, lx_error *err);
+/* "NVIDIA H100 80GB HBM3, compute 9.0, 79.1 GiB" into buf[n], after lx_cuda_init. */
+void lx_cuda_describe(char *buf, size_t n);
+
+/* Device memory. lx_cuda_alloc returns NULL (and fills err) when the device is out of memory. */
+void *lx_cuda_alloc(size_t bytes, lx_error *err);
+void lx_cuda_free(void *p);
+int lx_cuda_upload(void *device_dst, const void *host_src, size_t bytes, lx_error *err);
+int lx_cuda_download(void *host_dst, const void *device_src, size_t bytes, lx_error *err);
+/* Waits for every queued kernel; the first error any of them met, named. */
+int lx_cuda_sync(lx_error *err);
+
+/* The kernels, as in backend.h (every pointer a device pointer). */
+void lx_cuda_layernorm(float *y, const float *x, int M, int D, const float *g, const float *b,
+                       float eps);
+void lx_cuda_rmsnorm(float *y, const float *x, int M, int D, const float *g, float eps);
+void lx_cuda_gelu(float *x, size_t n);
+void lx_cuda_silu(float *x, size_t n);
+void lx_cuda_silu_mul(float *gate, const float *up, size_t n);
+void lx_cuda_add(float *y, const float *x, size_t n);
+void lx_cuda_axpy(float *y, float a, const float *x, size_t n);
+void lx_cuda_softmax(float *x, int rows, int n);
+void lx_cuda_rope(float *x, int T, int ld, int heads, int head_dim, const int *pos,
+                  const float *cos_sin);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,79 @@
+// cuda_device.cu: the GPU, its memory, and error reporting (cuda_backend.h).
+#include <cuda_runtime.h>
+#include <stdio.h>
+
+#include "model/cuda/cuda_backend.h"
+
+static int device_props_ready;
+static cudaDeviceProp props;
+
+extern "C" int lx_cuda_init(int device, lx_error *err) {
+  int count = 0;
+  cudaError_t e = cudaGetDeviceCount(&count);
+  if (e == cudaErrorInsufficientDriver || e == cudaErrorNoDevice)
+    return lx_errorf(err,
+                     "no usable CUDA device: no NVIDIA GPU, or no driver as new as this CUDA "
+                     "runtime (%s)",
+                     cudaGetErrorName(e));
+  if (e != cudaSuccess)
+    return lx_errorf(err, "no usable CUDA device: %s (%s)", cudaGetErrorString(e),
+                     cudaGetErrorName(e));
+  if (device < 0 || device >= count)
+    return lx_errorf(err, "CUDA device %d does not exist (this machine has %d)", device, count);
+  e = cudaSetDevice(device);
+  if (e == cudaSuccess) e = cudaGetDeviceProperties(&props, device);
+  if (e != cudaSuccess)
+    return lx_errorf(err, "CUDA device %d: %s", device, cudaGetErrorString(e));
+  device_props_ready = 1;
+  return LX_OK;
+}
+
+extern "C" void lx_cuda_describe(char *buf, size_t n) {
+  if (!device_props_ready) {
+    snprintf(buf, n, "no CUDA device selected");
+    return;
+  }
+  snprintf(buf, n, "%s, compute %d.%d, %.1f GiB", props.name, props.major, props.minor,
+           (double)props.totalGlobalMem / (1024.0 * 1024.0 * 1024.0));
+}
+
+extern "C" void *lx_cuda_alloc(size_t bytes, lx_error *err) {
+  void *p = NULL;
+  cudaError_t e = cudaMalloc(&p, bytes ? bytes : 1);
+  if (e != cudaSuccess) {
+    lx_errorf(err, "cannot allocate %zu bytes on the GPU: %s", bytes, cudaGetErrorString(e));
+    return NULL;
+  }
+  return p;
+}
+
+extern "C" void lx_cuda_free(void *p) {
+  if (p) cudaFree(p);
+}
+
+static int copy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind, const char *what,
+                lx_error *err) {
+  cudaError_t e = cudaMemcpy(dst, src, bytes, kind);
+  if (e != cudaSuccess)
+    return lx_errorf(err, "%s of %zu bytes failed: %s", what, bytes, cudaGetErrorString(e));
+  return LX_OK;
+}
+
+extern "C" int lx_cuda_upload(void *device_dst, const void *host_src, size_t bytes,
+                              lx_error *err) {
+  return copy(device_dst, host_src, bytes, cudaMemcpyHostToDevice, "copy to the GPU", err);
+}
+
+extern "C" int lx_cuda_download(void *host_dst, const void *device_src, size_t bytes,
+                                lx_error *err) {
+  return copy(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, "copy from the GPU", err);
+}
+
+extern "C" int lx_cuda_sync(lx_error *err) {
+  cudaError_t e = cudaGetLastError(); /* a launch that failed to start */
+  if (e == cudaSuccess) e = cudaDeviceSynchronize();
+  if (e != cudaSuccess)
+    return lx_errorf(err, "a GPU kernel failed: %s (%s)", cudaGetErrorString(e),
+                     cudaGetErrorName(e));
+  return LX_OK;
+}

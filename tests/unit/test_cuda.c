@@ -1,0 +1,182 @@
+/* test_cuda: the CUDA kernels (model/cuda/) against the CPU backend on the same random inputs,
+ * normalized error within float32's bound (1e-6 relative to the output's norm), on several sizes
+ * including odd ones. Without a usable GPU (no device, no driver) every test is skipped: the
+ * program says why and exits 77, which ctest reports as skipped. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/backend.h"
+#include "model/cuda/cuda_backend.h"
+#include "testutil.h"
+
+#define F32_BOUND 1e-6
+
+/* Device copies of host arrays, freed together. */
+typedef struct device_set {
+  void *p[8];
+  int n;
+} device_set;
+
+static float *to_device(device_set *d, const float *host, size_t n) {
+  lx_error err;
+  float *p = lx_cuda_alloc(n * sizeof(float), &err);
+  ck_assert_msg(p != NULL, "%s", err.msg);
+  ck_assert_msg(lx_cuda_upload(p, host, n * sizeof(float), &err) == LX_OK, "%s", err.msg);
+  d->p[d->n++] = p;
+  return p;
+}
+
+static void from_device(float *host, const float *dev, size_t n) {
+  lx_error err;
+  ck_assert_msg(lx_cuda_sync(&err) == LX_OK, "%s", err.msg);
+  ck_assert_msg(lx_cuda_download(host, dev, n * sizeof(float), &err) == LX_OK, "%s", err.msg);
+}
+
+static void release(device_set *d) {
+  for (int i = 0; i < d->n; i++) lx_cuda_free(d->p[i]);
+  d->n = 0;
+}
+
+static float *random_floats(size_t n, unsigned seed) {
+  float *x = malloc((n ? n : 1) * sizeof(float));
+  tu_fill(x, n, seed);
+  return x;
+}
+
+static void expect_close(const float *gpu, const float *cpu, size_t n, const char *what, int a,
+                         int b) {
+  double e = tu_rel_err(gpu, cpu, n);
+  ck_assert_msg(e < F32_BOUND, "%s (%d, %d): relative error %g, bound %g", what, a, b, e,
+                F32_BOUND);
+}
+
+static const int rows_cols[][2] = {{1, 1}, {3, 7}, {5, 33}, {17, 1408}, {2, 4097}, {72, 4096}};
+
+START_TEST(norms_match_cpu) {
+  for (size_t c = 0; c < sizeof rows_cols / sizeof rows_cols[0]; c++) {
+    const int M = rows_cols[c][0], D = rows_cols[c][1];
+    const size_t n = (size_t)M * D;
+    float *x = random_floats(n, 1 + c), *g = random_floats(D, 2), *b = random_floats(D, 3);
+    float *cpu = malloc(n * sizeof(float)), *gpu = malloc(n * sizeof(float));
+    device_set d = {0};
+    float *dx = to_device(&d, x, n), *dg = to_device(&d, g, D), *db = to_device(&d, b, D);
+    float *dy = to_device(&d, x, n);
+
+    lx_layernorm(cpu, x, M, D, g, b, 1e-6f);
+    lx_cuda_layernorm(dy, dx, M, D, dg, db, 1e-6f);
+    from_device(gpu, dy, n);
+    expect_close(gpu, cpu, n, "layernorm", M, D);
+
+    lx_layernorm(cpu, x, M, D, NULL, NULL, 1e-5f); /* no affine */
+    lx_cuda_layernorm(dy, dx, M, D, NULL, NULL, 1e-5f);
+    from_device(gpu, dy, n);
+    expect_close(gpu, cpu, n, "layernorm without affine", M, D);
+
+    lx_rmsnorm(cpu, x, M, D, g, 1e-6f);
+    lx_cuda_rmsnorm(dy, dx, M, D, dg, 1e-6f);
+    from_device(gpu, dy, n);
+    expect_close(gpu, cpu, n, "rmsnorm", M, D);
+
+    release(&d);
+    free(x), free(g), free(b), free(cpu), free(gpu);
+  }
+}
+END_TEST
+
+START_TEST(elementwise_match_cpu) {
+  const size_t sizes[] = {1, 31, 1000, ((size_t)1 << 20) + 3};
+  for (size_t c = 0; c < sizeof sizes / sizeof sizes[0]; c++) {
+    const size_t n = sizes[c];
+    float *x = random_floats(n, 10 + c), *y = random_floats(n, 20 + c);
+    for (size_t i = 0; i < n; i++) x[i] *= 8; /* both tails of the activations */
+    float *cpu = malloc(n * sizeof(float)), *gpu = malloc(n * sizeof(float));
+    for (int op = 0; op < 5; op++) {
+      device_set d = {0};
+      float *dx = to_device(&d, x, n), *dy = to_device(&d, y, n);
+      memcpy(cpu, x, n * sizeof(float));
+      const char *what = "";
+      switch (op) {
+        case 0: lx_gelu(cpu, n), lx_cuda_gelu(dx, n), what = "gelu"; break;
+        case 1: lx_silu(cpu, n), lx_cuda_silu(dx, n), what = "silu"; break;
+        case 2: lx_silu_mul(cpu, y, n), lx_cuda_silu_mul(dx, dy, n), what = "silu_mul"; break;
+        case 3: lx_add(cpu, y, n), lx_cuda_add(dx, dy, n), what = "add"; break;
+        default: lx_axpy(cpu, -0.375f, y, n), lx_cuda_axpy(dx, -0.375f, dy, n), what = "axpy";
+      }
+      from_device(gpu, dx, n);
+      expect_close(gpu, cpu, n, what, (int)n, 0);
+      release(&d);
+    }
+    free(x), free(y), free(cpu), free(gpu);
+  }
+}
+END_TEST
+
+START_TEST(softmax_matches_cpu) {
+  const int shapes[][2] = {{1, 1}, {3, 77}, {16, 901}, {2, 4505}, {5, 32000}};
+  for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+    const int rows = shapes[c][0], n = shapes[c][1];
+    const size_t total = (size_t)rows * n;
+    float *x = random_floats(total, 30 + c);
+    for (size_t i = 0; i < total; i++) x[i] *= 20; /* a wide range of exponents */
+    float *gpu = malloc(total * sizeof(float));
+    device_set d = {0};
+    float *dx = to_device(&d, x, total);
+    lx_softmax(x, rows, n);
+    lx_cuda_softmax(dx, rows, n);
+    from_device(gpu, dx, total);
+    expect_close(gpu, x, total, "softmax", rows, n);
+    release(&d);
+    free(x), free(gpu);
+  }
+}
+END_TEST
+
+START_TEST(rope_matches_cpu) {
+  const int shapes[][3] = {{1, 1, 2}, {5, 3, 8}, {72, 32, 128}, {9, 16, 88}}; /* T, heads, dim */
+  for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
+    const int T = shapes[c][0], heads = shapes[c][1], hd = shapes[c][2];
+    const int ld = heads * hd + 5, max_pos = 600; /* columns past the heads stay untouched */
+    const size_t n = (size_t)T * ld;
+    float *x = random_floats(n, 40 + c), *gpu = malloc(n * sizeof(float));
+    float *table = malloc((size_t)max_pos * hd * sizeof(float));
+    lx_rope_table(table, max_pos, hd, 10000.0f);
+    int *pos = malloc((size_t)T * sizeof(int));
+    for (int t = 0; t < T; t++) pos[t] = (t * 37 + 11) % max_pos;
+    device_set d = {0};
+    float *dx = to_device(&d, x, n), *dt = to_device(&d, table, (size_t)max_pos * hd);
+    lx_error err;
+    int *dpos = lx_cuda_alloc((size_t)T * sizeof(int), &err);
+    ck_assert_msg(dpos != NULL, "%s", err.msg);
+    ck_assert(lx_cuda_upload(dpos, pos, (size_t)T * sizeof(int), &err) == LX_OK);
+    lx_rope(x, T, ld, heads, hd, pos, table);
+    lx_cuda_rope(dx, T, ld, heads, hd, dpos, dt);
+    from_device(gpu, dx, n);
+    expect_close(gpu, x, n, "rope", T, heads * hd);
+    lx_cuda_free(dpos);
+    release(&d);
+    free(x), free(gpu), free(table), free(pos);
+  }
+}
+END_TEST
+
+int main(void) {
+  lx_error err;
+  if (lx_cuda_init(0, &err) != LX_OK) {
+    printf("test_cuda: skipped: %s\n", err.msg);
+    return 77;
+  }
+  char device[256];
+  lx_cuda_describe(device, sizeof device);
+  printf("test_cuda on %s\n", device);
+  Suite *s = suite_create("cuda");
+  TCase *tc = tcase_create("kernels");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, norms_match_cpu);
+  tcase_add_test(tc, elementwise_match_cpu);
+  tcase_add_test(tc, softmax_matches_cpu);
+  tcase_add_test(tc, rope_matches_cpu);
+  suite_add_tcase(s, tc);
+  return tu_run_suite(s, 1); /* no fork: a CUDA context does not survive fork() */
+}
