@@ -1,10 +1,10 @@
 /* cuda_backend.h: backend.h's kernels on an NVIDIA GPU (CUDA), on device memory.
  *
- * This is the first part of the CUDA backend: the device, its memory, and the kernels that are
- * not matrix products (norms, activations, residual adds, softmax, RoPE). Each kernel takes the
- * same arguments as its CPU twin in backend.h, except that every array lives on the device, and
- * computes the same function to float32 rounding (reductions in float32 trees instead of the
- * CPU's loops; tests/unit/test_cuda.c compares the two on the same inputs).
+ * This is the first part of the CUDA backend: the device, its memory, the matrix products
+ * (cuBLASLt) and the kernels around them (norms, activations, residual adds, softmax, RoPE).
+ * Each kernel takes the same arguments as its CPU twin in backend.h, except that every array
+ * lives on the device, and computes the same function to float32 rounding (reductions in float32
+ * trees instead of the CPU's loops; tests/unit/test_cuda.c compares the two on the same inputs).
  *
  * Kernels are queued on the current stream and return at once; lx_cuda_sync waits for them and
  * reports the first failure. Memory is plain device memory (cudaMalloc), never managed memory.
@@ -14,7 +14,9 @@
 #ifndef LX_CUDA_BACKEND_H
 #define LX_CUDA_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
@@ -34,6 +36,16 @@ int lx_cuda_upload(void *device_dst, const void *host_src, size_t bytes, lx_erro
 int lx_cuda_download(void *host_dst, const void *device_src, size_t bytes, lx_error *err);
 /* Waits for every queued kernel; the first error any of them met, named. */
 int lx_cuda_sync(lx_error *err);
+
+/* Matrix products through cuBLASLt: y[M, N] (row stride ldy) = x[M, K] (row stride ldx) ·
+ * W[N, K]^T (+ bias[N]); with accumulate, y += that instead. W's rows are contiguous.
+ * _f32: float32 weights, float32 products and sums (never TF32).
+ * _bf16: bf16 weights; x is rounded to bf16 (nearest even) and the exact products are summed in
+ * float32: lynxeval's bf16 precision (LX_MATMUL_BF16), as the CPU computes it. */
+void lx_cuda_linear_f32(float *y, int ldy, const float *x, int ldx, int M, const float *w, int N,
+                        int K, const float *bias, bool accumulate);
+void lx_cuda_linear_bf16(float *y, int ldy, const float *x, int ldx, int M, const uint16_t *w,
+                         int N, int K, const float *bias, bool accumulate);
 
 /* The kernels, as in backend.h (every pointer a device pointer). */
 void lx_cuda_layernorm(float *y, const float *x, int M, int D, const float *g, const float *b,

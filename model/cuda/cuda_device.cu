@@ -1,8 +1,10 @@
 // cuda_device.cu: the GPU, its memory, and error reporting (cuda_backend.h).
 #include <cuda_runtime.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "model/cuda/cuda_backend.h"
+#include "model/cuda/cuda_internal.h"
 
 static int device_props_ready;
 static cudaDeviceProp props;
@@ -69,7 +71,23 @@ extern "C" int lx_cuda_download(void *host_dst, const void *device_src, size_t b
   return copy(host_dst, device_src, bytes, cudaMemcpyDeviceToHost, "copy from the GPU", err);
 }
 
+static char noted[LX_ERROR_MAX]; /* the first failure met while queueing, or "" */
+
+void lx_cuda_note_error(const char *fmt, ...) {
+  if (noted[0]) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(noted, sizeof noted, fmt, ap);
+  va_end(ap);
+}
+
 extern "C" int lx_cuda_sync(lx_error *err) {
+  if (noted[0]) {
+    lx_errorf(err, "%s", noted);
+    noted[0] = '\0';
+    cudaDeviceSynchronize();
+    return LX_ERR;
+  }
   cudaError_t e = cudaGetLastError(); /* a launch that failed to start */
   if (e == cudaSuccess) e = cudaDeviceSynchronize();
   if (e != cudaSuccess)

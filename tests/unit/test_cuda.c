@@ -1,13 +1,17 @@
 /* test_cuda: the CUDA kernels (model/cuda/) against the CPU backend on the same random inputs,
- * normalized error within float32's bound (1e-6 relative to the output's norm), on several sizes
+ * normalized error within float32's bound (1e-6 relative to the output's norm; for products of
+ * length K, 1e-7 sqrt(K) where that is larger, as the summation orders differ), on several sizes
  * including odd ones. Without a usable GPU (no device, no driver) every test is skipped: the
  * program says why and exits 77, which ctest reports as skipped. */
 #include <check.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/backend.h"
+#include "model/tensor.h"
 #include "model/cuda/cuda_backend.h"
 #include "testutil.h"
 
@@ -161,6 +165,70 @@ START_TEST(rope_matches_cpu) {
 }
 END_TEST
 
+/* The products: f32 weights against lx_linear in float32; bf16 weights against lx_linear in
+ * float32 on x rounded to bf16 by the host and the weights widened (the exact meaning of the bf16
+ * precision, whatever this processor's own bf16 path is). Odd shapes, a row stride wider than K,
+ * bias and accumulation. */
+static void check_linear(int M, int N, int K) {
+  const int ldx = K + 3, ldy = N + 2;
+  float *x = random_floats((size_t)M * ldx, 50), *w = random_floats((size_t)N * K, 51);
+  float *bias = random_floats((size_t)N, 52), *y0 = random_floats((size_t)M * ldy, 53);
+  float *cpu = malloc((size_t)M * N * sizeof(float)), *gpu = malloc((size_t)M * ldy * sizeof(float));
+  float *xc = malloc((size_t)M * K * sizeof(float)), *wf = malloc((size_t)N * K * sizeof(float));
+  uint16_t *w16 = malloc((size_t)N * K * sizeof(uint16_t));
+  for (size_t i = 0; i < (size_t)N * K; i++) wf[i] = lx_bf16_to_f32(w16[i] = lx_f32_to_bf16(w[i]));
+  const double f32_bound = fmax(F32_BOUND, 1e-7 * sqrt((double)K));
+  for (int bf16 = 0; bf16 <= 1; bf16++)
+    for (int accumulate = 0; accumulate <= 1; accumulate++) {
+      /* the CPU reference on a packed copy of x (rounded to bf16 for the bf16 product) */
+      for (int m = 0; m < M; m++)
+        for (int k = 0; k < K; k++) {
+          float v = x[(size_t)m * ldx + k];
+          xc[(size_t)m * K + k] = bf16 ? lx_bf16_to_f32(lx_f32_to_bf16(v)) : v;
+        }
+      lx_tensor t = {.name = "w", .dtype = LX_F32, .ndim = 2, .shape = {N, K},
+                     .numel = (size_t)N * K, .data = bf16 ? wf : w};
+      for (int m = 0; m < M; m++)
+        memcpy(cpu + (size_t)m * N, y0 + (size_t)m * ldy, (size_t)N * sizeof(float));
+      lx_linear(cpu, xc, M, &t, bias, accumulate);
+
+      device_set d = {0};
+      float *dx = to_device(&d, x, (size_t)M * ldx), *db = to_device(&d, bias, (size_t)N);
+      float *dy = to_device(&d, y0, (size_t)M * ldy);
+      lx_error err;
+      void *dw = lx_cuda_alloc((size_t)N * K * (bf16 ? 2 : 4), &err);
+      ck_assert_msg(dw != NULL, "%s", err.msg);
+      ck_assert(lx_cuda_upload(dw, bf16 ? (const void *)w16 : (const void *)w,
+                               (size_t)N * K * (bf16 ? 2 : 4), &err) == LX_OK);
+      if (bf16)
+        lx_cuda_linear_bf16(dy, ldy, dx, ldx, M, dw, N, K, db, accumulate);
+      else
+        lx_cuda_linear_f32(dy, ldy, dx, ldx, M, dw, N, K, db, accumulate);
+      from_device(gpu, dy, (size_t)M * ldy);
+      for (int m = 0; m < M; m++) /* the columns past N keep their values */
+        for (int n = N; n < ldy; n++)
+          ck_assert_float_eq(gpu[(size_t)m * ldy + n], y0[(size_t)m * ldy + n]);
+      for (int m = 0; m < M; m++)
+        memmove(gpu + (size_t)m * N, gpu + (size_t)m * ldy, (size_t)N * sizeof(float));
+      double e = tu_rel_err(gpu, cpu, (size_t)M * N);
+      ck_assert_msg(e < f32_bound, "linear %s M=%d N=%d K=%d accumulate=%d: relative error %g",
+                    bf16 ? "bf16" : "f32", M, N, K, accumulate, e);
+      lx_cuda_free(dw);
+      release(&d);
+    }
+  free(x), free(w), free(bias), free(y0), free(cpu), free(gpu), free(xc), free(wf), free(w16);
+}
+
+START_TEST(linear_matches_cpu) {
+  check_linear(1, 7, 31);
+  check_linear(3, 50, 70);
+  check_linear(17, 24, 32);
+  check_linear(33, 97, 129);
+  check_linear(72, 300, 1024);
+  check_linear(901, 1408, 1408); /* a ViT projection */
+}
+END_TEST
+
 int main(void) {
   lx_error err;
   if (lx_cuda_init(0, &err) != LX_OK) {
@@ -177,6 +245,7 @@ int main(void) {
   tcase_add_test(tc, elementwise_match_cpu);
   tcase_add_test(tc, softmax_matches_cpu);
   tcase_add_test(tc, rope_matches_cpu);
+  tcase_add_test(tc, linear_matches_cpu);
   suite_add_tcase(s, tc);
   return tu_run_suite(s, 1); /* no fork: a CUDA context does not survive fork() */
 }

@@ -1,0 +1,136 @@
+// cuda_matmul.cu: matrix products on the GPU through cuBLASLt (cuda_backend.h).
+//
+// lynxeval's matrices are row-major: y[M, N] = x[M, K] · W[N, K]^T. Read as column-major, W is a
+// K x N matrix and x a K x M one, so y^T (N x M, column-major with leading dimension ldy) is
+// W^T · x: one cuBLASLt product with A = W transposed, B = x, m = N, n = M, k = K.
+#include <cublasLt.h>
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+#include "model/cuda/cuda_backend.h"
+#include "model/cuda/cuda_internal.h"
+
+#define WORKSPACE_BYTES ((size_t)32 << 20) /* cuBLASLt's scratch for split-K and the like */
+
+static cublasLtHandle_t handle;
+static void *workspace;
+static __nv_bfloat16 *rounded; /* x rounded to bf16, grown on demand */
+static size_t rounded_cap;
+
+static bool ready(void) {
+  if (handle) return true;
+  cublasStatus_t s = cublasLtCreate(&handle);
+  if (s != CUBLAS_STATUS_SUCCESS) {
+    lx_cuda_note_error("cuBLASLt did not start: %s", cublasLtGetStatusString(s));
+    return false;
+  }
+  if (cudaMalloc(&workspace, WORKSPACE_BYTES) != cudaSuccess) {
+    lx_cuda_note_error("cannot allocate cuBLASLt's %zu-byte workspace on the GPU",
+                       WORKSPACE_BYTES);
+    workspace = NULL;
+  }
+  return true;
+}
+
+/* dst[m * K + k] = bf16(x[m * ldx + k]), nearest even, as the CPU's bf16 precision rounds. */
+__global__ static void round_rows_kernel(__nv_bfloat16 *dst, const float *x, int M, int K, int ldx) {
+  const size_t total = (size_t)M * K;
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total;
+       i += (size_t)gridDim.x * blockDim.x) {
+    const size_t m = i / K, k = i % K;
+    dst[i] = __float2bfloat16_rn(x[m * ldx + k]);
+  }
+}
+
+/* y[m * ldy + n] += bias[n] */
+__global__ static void add_bias_kernel(float *y, int ldy, const float *bias, int M, int N) {
+  const size_t total = (size_t)M * N;
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total;
+       i += (size_t)gridDim.x * blockDim.x)
+    y[i / N * ldy + i % N] += bias[i % N];
+}
+
+static unsigned grid_for(size_t total) {
+  size_t blocks = (total + 255) / 256;
+  return (unsigned)(blocks > 65535 ? 65535 : blocks ? blocks : 1);
+}
+
+#define LT(call, what)                                                          \
+  do {                                                                          \
+    cublasStatus_t s_ = (call);                                                 \
+    if (s_ != CUBLAS_STATUS_SUCCESS) {                                          \
+      lx_cuda_note_error("cuBLASLt %s: %s (product %d x %d x %d)", what,        \
+                         cublasLtGetStatusString(s_), M, N, K);                   \
+      goto done;                                                                \
+    }                                                                           \
+  } while (0)
+
+/* y^T = W^T · x in column-major terms, A and B of type ab, C and D float32, float32 sums. */
+static void product(float *y, int ldy, const void *x, int ldx, int M, const void *w,
+                    cudaDataType_t ab, int N, int K, bool accumulate) {
+  cublasLtMatmulDesc_t desc = NULL;
+  cublasLtMatrixLayout_t a = NULL, b = NULL, c = NULL;
+  cublasLtMatmulPreference_t pref = NULL;
+  cublasLtMatmulHeuristicResult_t best;
+  int found = 0;
+  const float one = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+  const cublasOperation_t transpose = CUBLAS_OP_T;
+  const size_t ws = workspace ? WORKSPACE_BYTES : 0;
+  /* float32 products stay float32 (no TF32): CUBLAS_COMPUTE_32F_PEDANTIC */
+  const cublasComputeType_t compute =
+      ab == CUDA_R_32F ? CUBLAS_COMPUTE_32F_PEDANTIC : CUBLAS_COMPUTE_32F;
+  LT(cublasLtMatmulDescCreate(&desc, compute, CUDA_R_32F), "descriptor");
+  LT(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose,
+                                    sizeof transpose),
+     "transpose");
+  LT(cublasLtMatrixLayoutCreate(&a, ab, K, N, K), "layout of W");
+  LT(cublasLtMatrixLayoutCreate(&b, ab, K, M, ldx), "layout of x");
+  LT(cublasLtMatrixLayoutCreate(&c, CUDA_R_32F, N, M, ldy), "layout of y");
+  LT(cublasLtMatmulPreferenceCreate(&pref), "preference");
+  LT(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
+                                          sizeof ws),
+     "workspace size");
+  LT(cublasLtMatmulAlgoGetHeuristic(handle, desc, a, b, c, c, pref, 1, &best, &found),
+     "algorithm search");
+  if (found == 0) {
+    lx_cuda_note_error("cuBLASLt has no algorithm for the product %d x %d x %d", M, N, K);
+    goto done;
+  }
+  LT(cublasLtMatmul(handle, desc, &one, w, a, x, b, &beta, y, c, y, c, &best.algo, workspace, ws,
+                    0),
+     "product");
+done:
+  if (pref) cublasLtMatmulPreferenceDestroy(pref);
+  if (c) cublasLtMatrixLayoutDestroy(c);
+  if (b) cublasLtMatrixLayoutDestroy(b);
+  if (a) cublasLtMatrixLayoutDestroy(a);
+  if (desc) cublasLtMatmulDescDestroy(desc);
+}
+
+extern "C" void lx_cuda_linear_f32(float *y, int ldy, const float *x, int ldx, int M,
+                                   const float *w, int N, int K, const float *bias,
+                                   bool accumulate) {
+  if (M <= 0 || N <= 0 || !ready()) return;
+  product(y, ldy, x, ldx, M, w, CUDA_R_32F, N, K, accumulate);
+  if (bias) add_bias_kernel<<<grid_for((size_t)M * N), 256>>>(y, ldy, bias, M, N);
+}
+
+extern "C" void lx_cuda_linear_bf16(float *y, int ldy, const float *x, int ldx, int M,
+                                    const uint16_t *w, int N, int K, const float *bias,
+                                    bool accumulate) {
+  if (M <= 0 || N <= 0 || !ready()) return;
+  const size_t need = (size_t)M * K;
+  if (need > rounded_cap) {
+    cudaFree(rounded);
+    if (cudaMalloc(&rounded, need * sizeof *rounded) != cudaSuccess) {
+      rounded = NULL, rounded_cap = 0;
+      lx_cuda_note_error("cannot allocate %zu bytes on the GPU for bf16 activations",
+                         need * sizeof *rounded);
+      return;
+    }
+    rounded_cap = need;
+  }
+  round_rows_kernel<<<grid_for(need), 256>>>(rounded, x, M, K, ldx);
+  product(y, ldy, rounded, K, M, w, CUDA_R_16BF, N, K, accumulate);
+  if (bias) add_bias_kernel<<<grid_for((size_t)M * N), 256>>>(y, ldy, bias, M, N);
+}
