@@ -47,6 +47,11 @@ void lx_cuda_linear_f32(float *y, int ldy, const float *x, int ldx, int M, const
 void lx_cuda_linear_bf16(float *y, int ldy, const float *x, int ldx, int M, const uint16_t *w,
                          int N, int K, const float *bias, bool accumulate);
 
+/* Multi-head attention as backend.h's lx_attention (the same args, every array on the device),
+ * in float32, fused: the scores are never written to memory. head_dim at most 128. */
+struct lx_attention_args;
+void lx_cuda_attention(const struct lx_attention_args *a);
+
 /* The kernels, as in backend.h (every pointer a device pointer). */
 void lx_cuda_layernorm(float *y, const float *x, int M, int D, const float *g, const float *b,
                        float eps);

@@ -32,13 +32,14 @@ static bool ready(void) {
   return true;
 }
 
-/* dst[m * K + k] = bf16(x[m * ldx + k]), nearest even, as the CPU's bf16 precision rounds. */
-__global__ static void round_rows_kernel(__nv_bfloat16 *dst, const float *x, int M, int K, int ldx) {
+/* dst[m * ld + k] = bf16(x[m * ldx + k]), nearest even, as the CPU's bf16 precision rounds. */
+__global__ static void round_rows_kernel(__nv_bfloat16 *dst, int ld, const float *x, int M, int K,
+                                         int ldx) {
   const size_t total = (size_t)M * K;
   for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < total;
        i += (size_t)gridDim.x * blockDim.x) {
     const size_t m = i / K, k = i % K;
-    dst[i] = __float2bfloat16_rn(x[m * ldx + k]);
+    dst[m * ld + k] = __float2bfloat16_rn(x[m * ldx + k]);
   }
 }
 
@@ -119,7 +120,8 @@ extern "C" void lx_cuda_linear_bf16(float *y, int ldy, const float *x, int ldx, 
                                     const uint16_t *w, int N, int K, const float *bias,
                                     bool accumulate) {
   if (M <= 0 || N <= 0 || !ready()) return;
-  const size_t need = (size_t)M * K;
+  const int ld = (K + 7) / 8 * 8; /* rows 16-byte aligned, as the tensor-core kernels want */
+  const size_t need = (size_t)M * ld;
   if (need > rounded_cap) {
     cudaFree(rounded);
     if (cudaMalloc(&rounded, need * sizeof *rounded) != cudaSuccess) {
@@ -130,7 +132,7 @@ extern "C" void lx_cuda_linear_bf16(float *y, int ldy, const float *x, int ldx, 
     }
     rounded_cap = need;
   }
-  round_rows_kernel<<<grid_for(need), 256>>>(rounded, x, M, K, ldx);
-  product(y, ldy, rounded, K, M, w, CUDA_R_16BF, N, K, accumulate);
+  round_rows_kernel<<<grid_for((size_t)M * K), 256>>>(rounded, ld, x, M, K, ldx);
+  product(y, ldy, rounded, ld, M, w, CUDA_R_16BF, N, K, accumulate);
   if (bias) add_bias_kernel<<<grid_for((size_t)M * N), 256>>>(y, ldy, bias, M, N);
 }

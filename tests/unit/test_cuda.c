@@ -5,6 +5,7 @@
  * program says why and exits 77, which ctest reports as skipped. */
 #include <check.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,43 @@ START_TEST(linear_matches_cpu) {
 }
 END_TEST
 
+/* Fused attention against the CPU's float32 attention, padded row strides, causal and not. */
+static void check_attention(int n_q, int n_kv, int heads, int hd, bool causal, int q_pos0) {
+  const int width = heads * hd, ldq = width + 3, ldk = width + 1, ldv = width + 5, ldo = width + 2;
+  float *q = random_floats((size_t)n_q * ldq, 60), *k = random_floats((size_t)n_kv * ldk, 61);
+  float *v = random_floats((size_t)n_kv * ldv, 62), *cpu = random_floats((size_t)n_q * ldo, 63);
+  float *gpu = malloc((size_t)n_q * ldo * sizeof(float));
+  for (size_t i = 0; i < (size_t)n_q * ldq; i++) q[i] *= 3; /* peaked softmaxes too */
+  device_set d = {0};
+  float *dq = to_device(&d, q, (size_t)n_q * ldq), *dk = to_device(&d, k, (size_t)n_kv * ldk);
+  float *dv = to_device(&d, v, (size_t)n_kv * ldv), *dout = to_device(&d, cpu, (size_t)n_q * ldo);
+  lx_set_matmul_precision(LX_MATMUL_F32);
+  lx_attention_args a = {n_q, n_kv, heads, hd, q, ldq, k, ldk, v, ldv, cpu, ldo,
+                         1.0f / sqrtf((float)hd), causal, q_pos0};
+  lx_attention(&a);
+  lx_attention_args g = {n_q, n_kv, heads, hd, dq, ldq, dk, ldk, dv, ldv, dout, ldo,
+                         1.0f / sqrtf((float)hd), causal, q_pos0};
+  lx_cuda_attention(&g);
+  from_device(gpu, dout, (size_t)n_q * ldo);
+  /* every row, padding included: the padding columns must come back as they went */
+  double e = tu_rel_err(gpu, cpu, (size_t)n_q * ldo);
+  ck_assert_msg(e < F32_BOUND, "attention n_q=%d n_kv=%d heads=%d head_dim=%d causal=%d: "
+                "relative error %g", n_q, n_kv, heads, hd, causal, e);
+  release(&d);
+  free(q), free(k), free(v), free(cpu), free(gpu);
+}
+
+START_TEST(attention_matches_cpu) {
+  check_attention(1, 1, 1, 8, false, 0);
+  check_attention(37, 37, 2, 88, false, 0);
+  check_attention(33, 70, 3, 64, true, 37);    /* a chunk appended to a cache */
+  check_attention(72, 72, 32, 128, true, 0);   /* LLaMA prefill */
+  check_attention(1, 512, 32, 128, true, 511); /* decode against a cache */
+  check_attention(32, 4505, 8, 64, false, 0);  /* the resampler over a video's media tokens */
+  check_attention(901, 901, 16, 88, false, 0); /* EVA ViT-g */
+}
+END_TEST
+
 int main(void) {
   lx_error err;
   if (lx_cuda_init(0, &err) != LX_OK) {
@@ -246,6 +284,7 @@ int main(void) {
   tcase_add_test(tc, softmax_matches_cpu);
   tcase_add_test(tc, rope_matches_cpu);
   tcase_add_test(tc, linear_matches_cpu);
+  tcase_add_test(tc, attention_matches_cpu);
   suite_add_tcase(s, tc);
   return tu_run_suite(s, 1); /* no fork: a CUDA context does not survive fork() */
 }
