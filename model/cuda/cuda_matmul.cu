@@ -3,25 +3,67 @@
 // lynxeval's matrices are row-major: y[M, N] = x[M, K] · W[N, K]^T. Read as column-major, W is a
 // K x N matrix and x a K x M one, so y^T (N x M, column-major with leading dimension ldy) is
 // W^T · x: one cuBLASLt product with A = W transposed, B = x, m = N, n = M, k = K.
+//
+// cuBLASLt is loaded with dlopen the first time a product runs, not linked: the library is half
+// a gigabyte, and loading it would add about 0.1 s to every lynxeval command, most of which never
+// touch the GPU.
 #include <cublasLt.h>
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
+#include <dlfcn.h>
 
 #include "model/cuda/cuda_backend.h"
 #include "model/cuda/cuda_internal.h"
 
 #define WORKSPACE_BYTES ((size_t)32 << 20) /* cuBLASLt's scratch for split-K and the like */
+#define CUBLASLT_LIBRARY "libcublasLt.so.13" /* the major version the headers are from */
+
+/* The cuBLASLt functions used here, resolved from the library. */
+#define LT_FUNCTIONS(X)                                                                        \
+  X(cublasLtCreate) X(cublasLtGetStatusString) X(cublasLtMatmulDescCreate)                     \
+  X(cublasLtMatmulDescSetAttribute) X(cublasLtMatmulDescDestroy) X(cublasLtMatrixLayoutCreate) \
+  X(cublasLtMatrixLayoutDestroy) X(cublasLtMatmulPreferenceCreate)                             \
+  X(cublasLtMatmulPreferenceSetAttribute) X(cublasLtMatmulPreferenceDestroy)                   \
+  X(cublasLtMatmulAlgoGetHeuristic) X(cublasLtMatmul)
+#define LT_POINTER(f) static decltype(&f) lt_##f;
+LT_FUNCTIONS(LT_POINTER)
 
 static cublasLtHandle_t handle;
+static bool load_failed;
 static void *workspace;
 static __nv_bfloat16 *rounded; /* x rounded to bf16, grown on demand */
 static size_t rounded_cap;
 
+static bool load_library(void) {
+  void *lib = dlopen(CUBLASLT_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+#ifdef LX_CUBLASLT_DIR /* the toolkit this was built with, where the loader does not look */
+  if (!lib) lib = dlopen(LX_CUBLASLT_DIR "/" CUBLASLT_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+#endif
+  if (!lib) {
+    lx_cuda_note_error("cannot load cuBLASLt (%s), which the GPU's matrix products use: %s",
+                       CUBLASLT_LIBRARY, dlerror());
+    return false;
+  }
+#define LT_RESOLVE(f)                                                                       \
+  if (!(lt_##f = (decltype(&f))dlsym(lib, #f))) {                                           \
+    lx_cuda_note_error("%s has no function %s (too old a cuBLASLt?)", CUBLASLT_LIBRARY, #f); \
+    return false;                                                                           \
+  }
+  LT_FUNCTIONS(LT_RESOLVE)
+  return true;
+}
+
 static bool ready(void) {
   if (handle) return true;
-  cublasStatus_t s = cublasLtCreate(&handle);
+  if (load_failed) return false;
+  if (!load_library()) {
+    load_failed = true;
+    return false;
+  }
+  cublasStatus_t s = lt_cublasLtCreate(&handle);
   if (s != CUBLAS_STATUS_SUCCESS) {
-    lx_cuda_note_error("cuBLASLt did not start: %s", cublasLtGetStatusString(s));
+    lx_cuda_note_error("cuBLASLt did not start: %s", lt_cublasLtGetStatusString(s));
+    load_failed = true;
     return false;
   }
   if (cudaMalloc(&workspace, WORKSPACE_BYTES) != cudaSuccess) {
@@ -61,7 +103,7 @@ static unsigned grid_for(size_t total) {
     cublasStatus_t s_ = (call);                                                 \
     if (s_ != CUBLAS_STATUS_SUCCESS) {                                          \
       lx_cuda_note_error("cuBLASLt %s: %s (product %d x %d x %d)", what,        \
-                         cublasLtGetStatusString(s_), M, N, K);                   \
+                         lt_cublasLtGetStatusString(s_), M, N, K);                   \
       goto done;                                                                \
     }                                                                           \
   } while (0)
@@ -80,32 +122,32 @@ static void product(float *y, int ldy, const void *x, int ldx, int M, const void
   /* float32 products stay float32 (no TF32): CUBLAS_COMPUTE_32F_PEDANTIC */
   const cublasComputeType_t compute =
       ab == CUDA_R_32F ? CUBLAS_COMPUTE_32F_PEDANTIC : CUBLAS_COMPUTE_32F;
-  LT(cublasLtMatmulDescCreate(&desc, compute, CUDA_R_32F), "descriptor");
-  LT(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose,
+  LT(lt_cublasLtMatmulDescCreate(&desc, compute, CUDA_R_32F), "descriptor");
+  LT(lt_cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose,
                                     sizeof transpose),
      "transpose");
-  LT(cublasLtMatrixLayoutCreate(&a, ab, K, N, K), "layout of W");
-  LT(cublasLtMatrixLayoutCreate(&b, ab, K, M, ldx), "layout of x");
-  LT(cublasLtMatrixLayoutCreate(&c, CUDA_R_32F, N, M, ldy), "layout of y");
-  LT(cublasLtMatmulPreferenceCreate(&pref), "preference");
-  LT(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
+  LT(lt_cublasLtMatrixLayoutCreate(&a, ab, K, N, K), "layout of W");
+  LT(lt_cublasLtMatrixLayoutCreate(&b, ab, K, M, ldx), "layout of x");
+  LT(lt_cublasLtMatrixLayoutCreate(&c, CUDA_R_32F, N, M, ldy), "layout of y");
+  LT(lt_cublasLtMatmulPreferenceCreate(&pref), "preference");
+  LT(lt_cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
                                           sizeof ws),
      "workspace size");
-  LT(cublasLtMatmulAlgoGetHeuristic(handle, desc, a, b, c, c, pref, 1, &best, &found),
+  LT(lt_cublasLtMatmulAlgoGetHeuristic(handle, desc, a, b, c, c, pref, 1, &best, &found),
      "algorithm search");
   if (found == 0) {
     lx_cuda_note_error("cuBLASLt has no algorithm for the product %d x %d x %d", M, N, K);
     goto done;
   }
-  LT(cublasLtMatmul(handle, desc, &one, w, a, x, b, &beta, y, c, y, c, &best.algo, workspace, ws,
+  LT(lt_cublasLtMatmul(handle, desc, &one, w, a, x, b, &beta, y, c, y, c, &best.algo, workspace, ws,
                     0),
      "product");
 done:
-  if (pref) cublasLtMatmulPreferenceDestroy(pref);
-  if (c) cublasLtMatrixLayoutDestroy(c);
-  if (b) cublasLtMatrixLayoutDestroy(b);
-  if (a) cublasLtMatrixLayoutDestroy(a);
-  if (desc) cublasLtMatmulDescDestroy(desc);
+  if (pref) lt_cublasLtMatmulPreferenceDestroy(pref);
+  if (c) lt_cublasLtMatrixLayoutDestroy(c);
+  if (b) lt_cublasLtMatrixLayoutDestroy(b);
+  if (a) lt_cublasLtMatrixLayoutDestroy(a);
+  if (desc) lt_cublasLtMatmulDescDestroy(desc);
 }
 
 extern "C" void lx_cuda_linear_f32(float *y, int ldy, const float *x, int ldx, int M,
