@@ -172,15 +172,24 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
 void lx_bench_print_kernels(FILE *out, const cJSON *report) {
   const cJSON *run = cJSON_GetObjectItemCaseSensitive(report, "run");
   const cJSON *ce = cJSON_GetObjectItemCaseSensitive(report, "ceilings");
-  fprintf(out, "%s, %g threads, %s kernels, %s mode, commit %s\n", lx_json_string(run, "cpu"),
-          lx_json_number(run, "threads"), lx_json_string(run, "kernels"),
-          lx_json_string(report, "mode"), lx_json_string(run, "commit"));
-  fprintf(out,
-          "ceilings: f32 FMA %.0f GFLOP/s (1 thread %.0f), bf16 dot %.0f (%.0f), read %.1f GB/s "
-          "(%.1f)\n\n",
-          lx_json_number(ce, "f32_gflops"), lx_json_number(ce, "f32_gflops_1t"),
-          lx_json_number(ce, "bf16_gflops"), lx_json_number(ce, "bf16_gflops_1t"),
-          lx_json_number(ce, "read_gbs"), lx_json_number(ce, "read_gbs_1t"));
+  if (*lx_json_string(run, "device")) { /* a GPU run */
+    fprintf(out, "%s, %s mode, commit %s\n", lx_json_string(run, "device"),
+            lx_json_string(report, "mode"), lx_json_string(run, "commit"));
+    fprintf(out,
+            "ceilings: cuBLASLt f32 %.0f GFLOP/s, bf16 %.0f GFLOP/s, device copy %.0f GB/s\n\n",
+            lx_json_number(ce, "f32_gflops"), lx_json_number(ce, "bf16_gflops"),
+            lx_json_number(ce, "read_gbs"));
+  } else {
+    fprintf(out, "%s, %g threads, %s kernels, %s mode, commit %s\n", lx_json_string(run, "cpu"),
+            lx_json_number(run, "threads"), lx_json_string(run, "kernels"),
+            lx_json_string(report, "mode"), lx_json_string(run, "commit"));
+    fprintf(out,
+            "ceilings: f32 FMA %.0f GFLOP/s (1 thread %.0f), bf16 dot %.0f (%.0f), read %.1f "
+            "GB/s (%.1f)\n\n",
+            lx_json_number(ce, "f32_gflops"), lx_json_number(ce, "f32_gflops_1t"),
+            lx_json_number(ce, "bf16_gflops"), lx_json_number(ce, "bf16_gflops_1t"),
+            lx_json_number(ce, "read_gbs"), lx_json_number(ce, "read_gbs_1t"));
+  }
   fprintf(out,
           "| kernel | shape | median ms | min ms | p99 ms | GFLOP/s | GB/s | %% of ceiling | "
           "error | check |\n|---|---|---:|---:|---:|---:|---:|---|---:|---|\n");

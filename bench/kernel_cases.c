@@ -149,6 +149,8 @@ void lx_kernel_shape(const lx_kernel_case *c, char *buf, int size) {
 
 #define SAMPLES 64 /* entries checked for products and attention */
 
+#define ROPE_MAX_POS 2048 /* rows of the RoPE table */
+
 struct lx_kernel_state {
   const lx_kernel_case *c;
   float *x, *y, *w32, *aux, *g, *b, *cos_sin;
@@ -225,11 +227,10 @@ lx_kernel_state *lx_kernel_setup(const lx_kernel_case *c, unsigned long long see
       s->x = falloc(rows * width);
       s->y = falloc(rows * width);
       fill(s->x, rows * width, 1.0f, &s->rng);
-      const int max_pos = 2048;
-      s->cos_sin = falloc((size_t)max_pos * c->head_dim);
-      lx_rope_table(s->cos_sin, max_pos, c->head_dim, 10000.0f);
+      s->cos_sin = falloc((size_t)ROPE_MAX_POS * c->head_dim);
+      lx_rope_table(s->cos_sin, ROPE_MAX_POS, c->head_dim, 10000.0f);
       s->pos = lx_xcalloc(rows, sizeof(int));
-      for (size_t t = 0; t < rows; t++) s->pos[t] = (int)(t * 7 % (size_t)max_pos);
+      for (size_t t = 0; t < rows; t++) s->pos[t] = (int)(t * 7 % (size_t)ROPE_MAX_POS);
       break;
     }
     case LXK_SOFTMAX:
@@ -245,6 +246,41 @@ lx_kernel_state *lx_kernel_setup(const lx_kernel_case *c, unsigned long long see
       break;
   }
   return s;
+}
+
+void lx_kernel_arrays_of(lx_kernel_state *s, lx_kernel_arrays *a) {
+  const lx_kernel_case *c = s->c;
+  const size_t rows = (size_t)c->m, width = (size_t)c->n;
+  memset(a, 0, sizeof *a);
+  a->x = s->x, a->y = s->y;
+  switch (c->kind) {
+    case LXK_LINEAR:
+      a->x_len = rows * c->k, a->y_len = rows * width;
+      a->w32 = s->w32, a->w16 = s->w16, a->w_len = (size_t)c->n * c->k;
+      break;
+    case LXK_ATTENTION: {
+      const size_t d = (size_t)c->heads * c->head_dim;
+      a->x_len = rows * d, a->y_len = rows * d;
+      a->aux = s->aux, a->aux_len = 2 * width * d;
+      break;
+    }
+    case LXK_RMSNORM:
+    case LXK_LAYERNORM:
+      a->x_len = a->y_len = rows * width;
+      a->g = s->g, a->b = s->b, a->g_len = width;
+      break;
+    case LXK_ROPE:
+      a->x_len = a->y_len = rows * width;
+      a->cos_sin = s->cos_sin, a->cos_sin_len = (size_t)ROPE_MAX_POS * c->head_dim;
+      a->pos = s->pos, a->pos_len = rows;
+      break;
+    case LXK_SOFTMAX:
+    case LXK_GELU:
+    case LXK_SILU_MUL:
+      a->x_len = a->y_len = rows * width;
+      if (c->kind == LXK_SILU_MUL) a->aux = s->aux, a->aux_len = rows * width;
+      break;
+  }
 }
 
 /* In-place kernels work on y, refreshed from x before each call: the copy is part of the timed

@@ -12,6 +12,8 @@
 #define LX_BENCH_KERNEL_CASES_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "model/tensor.h"
 
@@ -55,6 +57,26 @@ lx_kernel_state *lx_kernel_setup(const lx_kernel_case *c, unsigned long long see
 void lx_kernel_run(void *state); /* an lx_bench_fn */
 /* Normalized error of the last run's output against the double-precision reference. */
 double lx_kernel_check(lx_kernel_state *s);
+/* A case's arrays, for a backend that runs it elsewhere (the GPU): the inputs to copy there,
+ * and the output y to fill with its result before lx_kernel_check. Lengths in elements. */
+typedef struct lx_kernel_arrays {
+  const float *x; /* linear: x[m, k]; attention: q; otherwise the input rows */
+  float *y;       /* the output */
+  size_t x_len, y_len;
+  const float *aux; /* attention: k[n, d] then v[n, d]; silu_mul: up */
+  size_t aux_len;
+  const float *g, *b; /* norms: weight and bias, n each */
+  size_t g_len;
+  const float *cos_sin; /* rope: the table */
+  size_t cos_sin_len;
+  const int *pos; /* rope: positions, m */
+  size_t pos_len;
+  const float *w32;    /* linear: F32 weights [n, k], or NULL */
+  const uint16_t *w16; /* linear: BF16 weights [n, k], or NULL */
+  size_t w_len;
+} lx_kernel_arrays;
+void lx_kernel_arrays_of(lx_kernel_state *s, lx_kernel_arrays *a);
+
 /* The error a correct kernel stays below (float32 sums; 16-bit inputs are the exact values). */
 double lx_kernel_tolerance(const lx_kernel_case *c);
 void lx_kernel_free(lx_kernel_state *s);

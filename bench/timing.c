@@ -10,7 +10,7 @@
 #define FLUSH_BYTES ((size_t)256 << 20) /* larger than the last-level cache of any current CPU */
 
 lx_bench_opts lx_bench_default_opts(void) {
-  return (lx_bench_opts){1.0, 5, 10000, 0.02, false};
+  return (lx_bench_opts){1.0, 5, 10000, 0.02, false, NULL, NULL};
 }
 
 double lx_bench_now(void) {
@@ -62,10 +62,15 @@ lx_bench_timing lx_bench_time(lx_bench_fn fn, void *ctx, const lx_bench_opts *o)
   int n = 0;
   double spent = 0;
   while (n < cap) {
-    if (o->cold) lx_bench_flush_caches();
-    double t0 = lx_bench_now();
-    fn(ctx);
-    double t = lx_bench_now() - t0;
+    if (o->cold) (o->flush ? o->flush : lx_bench_flush_caches)();
+    double t;
+    if (o->time_call) {
+      t = o->time_call(fn, ctx);
+    } else {
+      double t0 = lx_bench_now();
+      fn(ctx);
+      t = lx_bench_now() - t0;
+    }
     times[n++] = t;
     spent += t;
     if (n < o->min_reps) continue;

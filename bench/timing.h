@@ -16,6 +16,10 @@ typedef struct lx_bench_opts {
   int max_reps;         /* at most */
   double target_spread; /* stop once (p75 - p25) / median is below this */
   bool cold;            /* flush the caches before each repetition */
+  /* Another device's clock and caches (the GPU's): the seconds one call of fn takes on it, and
+   * its cache flush for cold mode. NULL: the host's monotonic clock and lx_bench_flush_caches. */
+  double (*time_call)(void (*fn)(void *ctx), void *ctx);
+  void (*flush)(void);
 } lx_bench_opts;
 
 typedef struct lx_bench_timing {

@@ -64,11 +64,15 @@ static int run_kernels(int argc, char **argv) {
     }
     return 0;
   }
-  if (strcmp(device, "cuda") == 0) {
-    cli_error(NAME, "--device cuda: this build of lynxeval has no CUDA backend");
+  const bool cuda = strcmp(device, "cuda") == 0;
+#ifndef LYNXEVAL_HAVE_CUDA
+  if (cuda) {
+    cli_error(NAME, "--device cuda: this build of lynxeval has no CUDA backend (built without "
+                    "nvcc)");
     return CLI_FAIL;
   }
-  if (strcmp(device, "cpu") != 0) {
+#endif
+  if (!cuda && strcmp(device, "cpu") != 0) {
     cli_error(NAME, "--device must be cpu or cuda, got '%s'", device);
     return CLI_USAGE;
   }
@@ -82,7 +86,15 @@ static int run_kernels(int argc, char **argv) {
   o.timing.cold = cold;
   o.timing.max_seconds = seconds;
   cJSON *report = NULL;
-  lx_error err;
+  lx_error err = {{0}};
+#ifdef LYNXEVAL_HAVE_CUDA
+  if (cuda) {
+    if (lx_bench_kernels_cuda(&o, &report, &err)) {
+      cli_error(NAME, "--device cuda: %s", err.msg);
+      return CLI_FAIL;
+    }
+  } else
+#endif
   if (lx_bench_kernels(&o, &report, &err)) {
     cli_error(NAME, "%s", err.msg);
     return CLI_USAGE;
@@ -310,7 +322,12 @@ static const cli_command cmd_bench_kernels = {
     "the harness measures itself first: peak float32 FMA and bf16 dot-product rates and read\n"
     "bandwidth, on one thread and on all of them. A kernel's floor is max(flops / peak, bytes /\n"
     "bandwidth), with the bandwidth measured again just before each memory-bound kernel. The JSON\n"
-    "also records the machine, compiler flags, BLAS, threads and commit.",
+    "also records the machine, compiler flags, BLAS, threads and commit.\n\n"
+    "--device cuda (builds with the CUDA backend) runs the kernels the GPU has on the first\n"
+    "GPU: each checked against the same reference, timed with CUDA events (--cold flushes the\n"
+    "L2 before each repetition), against the card's own ceilings measured first: a 1 GiB\n"
+    "device copy (bytes read plus written per second) and large cuBLASLt products in bf16 and\n"
+    "float32. --rounds and --threads do not apply there.",
     run_kernels,
 };
 

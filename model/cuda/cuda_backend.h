@@ -36,6 +36,22 @@ int lx_cuda_upload(void *device_dst, const void *host_src, size_t bytes, lx_erro
 int lx_cuda_download(void *host_dst, const void *device_src, size_t bytes, lx_error *err);
 /* Waits for every queued kernel; the first error any of them met, named. */
 int lx_cuda_sync(lx_error *err);
+/* Queues a copy of bytes between two device arrays. */
+void lx_cuda_copy_async(void *device_dst, const void *device_src, size_t bytes);
+
+/* Timing for benchmarks: the GPU time of the work fn(ctx) queues, in ms, between two CUDA events
+ * (the host's launch overhead only counts where it keeps the GPU waiting). NaN on failure (the
+ * reason then comes from lx_cuda_sync). */
+double lx_cuda_time_ms(void (*fn)(void *ctx), void *ctx);
+/* Evicts the GPU's L2 cache: writes a buffer of twice its size (not timed by the caller). */
+void lx_cuda_flush_l2(void);
+
+/* The card's ceilings, measured: memory bandwidth from 1 GiB device-to-device copies (bytes read
+ * plus bytes written, per second, the best of 5), and the rate of a large cuBLASLt product
+ * (bf16 inputs with float32 sums at 8192^3, or float32 at 4096^3; GFLOP/s, the best of 5). NaN
+ * on failure. */
+double lx_cuda_copy_gbs(void);
+double lx_cuda_peak_gflops(bool bf16);
 
 /* Matrix products through cuBLASLt: y[M, N] (row stride ldy) = x[M, K] (row stride ldx) ·
  * W[N, K]^T (+ bias[N]); with accumulate, y += that instead. W's rows are contiguous.

@@ -1,5 +1,6 @@
 // cuda_device.cu: the GPU, its memory, and error reporting (cuda_backend.h).
 #include <cuda_runtime.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -94,4 +95,75 @@ extern "C" int lx_cuda_sync(lx_error *err) {
     return lx_errorf(err, "a GPU kernel failed: %s (%s)", cudaGetErrorString(e),
                      cudaGetErrorName(e));
   return LX_OK;
+}
+
+extern "C" void lx_cuda_copy_async(void *device_dst, const void *device_src, size_t bytes) {
+  if (bytes) cudaMemcpyAsync(device_dst, device_src, bytes, cudaMemcpyDeviceToDevice, 0);
+}
+
+extern "C" double lx_cuda_time_ms(void (*fn)(void *ctx), void *ctx) {
+  cudaEvent_t start, stop;
+  if (cudaEventCreate(&start) != cudaSuccess) return NAN;
+  if (cudaEventCreate(&stop) != cudaSuccess) {
+    cudaEventDestroy(start);
+    return NAN;
+  }
+  float ms = NAN;
+  cudaEventRecord(start, 0);
+  fn(ctx);
+  cudaEventRecord(stop, 0);
+  if (cudaEventSynchronize(stop) != cudaSuccess || cudaEventElapsedTime(&ms, start, stop) != cudaSuccess)
+    ms = NAN;
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return ms;
+}
+
+static void *flush_buffer;
+static size_t flush_bytes;
+
+extern "C" void lx_cuda_flush_l2(void) {
+  if (!flush_buffer) {
+    int device = 0, l2 = 0;
+    cudaGetDevice(&device);
+    cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device);
+    flush_bytes = 2 * (size_t)(l2 > 0 ? l2 : 64 << 20);
+    if (cudaMalloc(&flush_buffer, flush_bytes) != cudaSuccess) {
+      lx_cuda_note_error("cannot allocate %zu bytes on the GPU to flush its L2 cache", flush_bytes);
+      flush_buffer = NULL;
+      return;
+    }
+  }
+  cudaMemsetAsync(flush_buffer, (int)(flush_bytes & 0xff), flush_bytes, 0);
+}
+
+typedef struct copy_job {
+  void *dst;
+  const void *src;
+  size_t bytes;
+} copy_job;
+
+static void copy_run(void *ctx) {
+  const copy_job *j = (const copy_job *)ctx;
+  cudaMemcpyAsync(j->dst, j->src, j->bytes, cudaMemcpyDeviceToDevice, 0);
+}
+
+extern "C" double lx_cuda_copy_gbs(void) {
+  const size_t bytes = (size_t)1 << 30;
+  void *a = NULL, *b = NULL;
+  double best = NAN;
+  if (cudaMalloc(&a, bytes) == cudaSuccess && cudaMalloc(&b, bytes) == cudaSuccess) {
+    cudaMemset(a, 1, bytes);
+    copy_job j = {b, a, bytes};
+    copy_run(&j);
+    for (int rep = 0; rep < 5; rep++) {
+      const double ms = lx_cuda_time_ms(copy_run, &j);
+      const double gbs = 2.0 * (double)bytes / (ms * 1e-3) / 1e9; /* read and written */
+      if (ms > 0 && !(gbs <= best)) best = gbs;
+    }
+  } else {
+    lx_cuda_note_error("cannot allocate 2 GiB on the GPU to measure its memory bandwidth");
+  }
+  cudaFree(a), cudaFree(b);
+  return best;
 }

@@ -178,3 +178,43 @@ extern "C" void lx_cuda_linear_bf16(float *y, int ldy, const float *x, int ldx, 
   product(y, ldy, rounded, ld, M, w, CUDA_R_16BF, N, K, accumulate);
   if (bias) add_bias_kernel<<<grid_for((size_t)M * N), 256>>>(y, ldy, bias, M, N);
 }
+
+/* ---- ceilings ------------------------------------------------------------------------------ */
+
+typedef struct peak_job {
+  float *y;
+  const void *x, *w;
+  cudaDataType_t type;
+  int n;
+} peak_job;
+
+static void peak_run(void *ctx) {
+  const peak_job *j = (const peak_job *)ctx;
+  product(j->y, j->n, j->x, j->n, j->n, j->w, j->type, j->n, j->n, false);
+}
+
+extern "C" double lx_cuda_peak_gflops(bool bf16) {
+  if (!ready()) return NAN;
+  const int n = bf16 ? 8192 : 4096; /* large enough to reach the card's rate */
+  const size_t in_bytes = (size_t)n * n * (bf16 ? 2 : 4);
+  void *x = NULL, *w = NULL;
+  float *y = NULL;
+  double best = NAN;
+  if (cudaMalloc(&x, in_bytes) == cudaSuccess && cudaMalloc(&w, in_bytes) == cudaSuccess &&
+      cudaMalloc((void **)&y, (size_t)n * n * sizeof(float)) == cudaSuccess) {
+    cudaMemset(x, 0x3c, in_bytes); /* small finite values in both formats */
+    cudaMemset(w, 0x3c, in_bytes);
+    peak_job j = {y, x, w, bf16 ? CUDA_R_16BF : CUDA_R_32F, n};
+    peak_run(&j); /* warm-up: the algorithm search, clocks up */
+    for (int rep = 0; rep < 5; rep++) {
+      const double ms = lx_cuda_time_ms(peak_run, &j);
+      const double gflops = 2.0 * n * (double)n * n / (ms * 1e-3) / 1e9;
+      if (ms > 0 && !(gflops <= best)) best = gflops;
+    }
+  } else {
+    lx_cuda_note_error("cannot allocate the %zu-byte matrices that measure the GPU's peak rate",
+                       in_bytes);
+  }
+  cudaFree(x), cudaFree(w), cudaFree(y);
+  return best;
+}

@@ -66,7 +66,8 @@ expect "the same, with windows that moved 30% in each run: same" 0 "1 same, 0 fa
 
 expect "bad regex" 2 "--filter '(': " -- "$lynxeval" bench kernels --filter '('
 expect "filter matching nothing" 2 "matches no kernel" -- "$lynxeval" bench kernels --filter 'no-such-kernel'
-expect "no CUDA backend" 1 "no CUDA backend" -- "$lynxeval" bench kernels --device cuda
+# built with the CUDA backend: no usable GPU here; built without it: no backend. Either way, said.
+expect "--device cuda without a GPU" 1 "--device cuda: " -- "$lynxeval" bench kernels --device cuda
 expect "unknown device" 2 "--device must be cpu or cuda" -- "$lynxeval" bench kernels --device tpu
 expect "no subcommand" 2 "give a subcommand" -- "$lynxeval" bench
 expect "one report only" 2 "give two reports" -- "$lynxeval" bench compare "$tmp/a.json"
