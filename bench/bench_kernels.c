@@ -33,16 +33,53 @@ static cJSON *ceilings_json(const lx_ceilings *c) {
   return o;
 }
 
+cJSON *lx_bench_kernel_entry(const lx_kernel_result *k) {
+  const lx_kernel_case *c = k->c;
+  const double flops = lx_kernel_flops(c), bytes = lx_kernel_bytes(c);
+  const double tol = lx_kernel_tolerance(c);
+  char shape[96];
+  lx_kernel_shape(c, shape, sizeof shape);
+  cJSON *e = cJSON_CreateObject();
+  cJSON_AddStringToObject(e, "name", c->name);
+  cJSON_AddStringToObject(e, "what", c->what);
+  cJSON_AddStringToObject(e, "shape", shape);
+  cJSON_AddStringToObject(e, "dtype", lx_dtype_name(c->dtype));
+  cJSON_AddNumberToObject(e, "flops", flops);
+  cJSON_AddNumberToObject(e, "bytes", bytes);
+  cJSON_AddNumberToObject(e, "reps", k->t.reps);
+  cJSON_AddNumberToObject(e, "min_ms", k->t.min_s * 1e3);
+  cJSON_AddNumberToObject(e, "median_ms", k->t.median_s * 1e3);
+  cJSON_AddNumberToObject(e, "p99_ms", k->t.p99_s * 1e3);
+  cJSON_AddNumberToObject(e, "mean_ms", k->t.mean_s * 1e3);
+  cJSON_AddNumberToObject(e, "spread", k->t.spread);
+  cJSON_AddNumberToObject(e, "gflops", flops / k->t.median_s / 1e9);
+  cJSON_AddNumberToObject(e, "gbs", bytes / k->t.median_s / 1e9);
+  cJSON_AddStringToObject(e, "bound", k->memory_bound ? "memory" : "compute");
+  cJSON_AddStringToObject(e, "ceiling", k->ceiling);
+  cJSON_AddNumberToObject(e, "ceiling_value", k->ceiling_value);
+  cJSON_AddNumberToObject(e, "ceiling_spread", k->ceiling_spread);
+  cJSON_AddNumberToObject(e, "floor_ms", k->floor_s * 1e3);
+  cJSON_AddNumberToObject(e, "pct_of_ceiling", 100.0 * k->floor_s / k->t.median_s);
+  cJSON_AddNumberToObject(e, "error", k->error);
+  cJSON_AddNumberToObject(e, "tolerance", tol);
+  cJSON_AddBoolToObject(e, "ok", k->error < tol);
+  cJSON_AddNumberToObject(e, "rounds", k->rounds);
+  cJSON_AddNumberToObject(e, "spread_between_rounds", k->spread_between_rounds);
+  return e;
+}
+
+int lx_bench_filter_compile(regex_t *re, const char *filter, lx_error *err) {
+  if (!filter) return LX_OK;
+  int rc = regcomp(re, filter, REG_EXTENDED | REG_NOSUB);
+  if (rc == 0) return LX_OK;
+  char msg[256];
+  regerror(rc, re, msg, sizeof msg);
+  return lx_errorf(err, "--filter '%s': %s", filter, msg);
+}
+
 int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *err) {
   regex_t re;
-  if (o->filter) {
-    int rc = regcomp(&re, o->filter, REG_EXTENDED | REG_NOSUB);
-    if (rc) {
-      char msg[256];
-      regerror(rc, &re, msg, sizeof msg);
-      return lx_errorf(err, "--filter '%s': %s", o->filter, msg);
-    }
-  }
+  if (lx_bench_filter_compile(&re, o->filter, err) != LX_OK) return LX_ERR;
   int selected = 0;
   for (int i = 0; i < lx_n_kernel_cases; i++)
     selected += !o->filter || regexec(&re, lx_kernel_cases[i].name, 0, NULL, 0) == 0;
@@ -128,40 +165,21 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
     for (int k = 0; k < rounds; k++) bw_lo = fmin(bw_lo, bws[k]), bw_hi = fmax(bw_hi, bws[k]);
     const double ceiling_spread = memory_bound ? (bw_hi - bw_lo) / bw : 0;
     const double floor_s = fmax(flops / (peak * 1e9), bytes / (bw * 1e9));
-    const double error = m[i].error, tol = lx_kernel_tolerance(c);
+    const double error = m[i].error;
 
-    char shape[96];
-    lx_kernel_shape(c, shape, sizeof shape);
-    cJSON *k = cJSON_CreateObject();
-    cJSON_AddStringToObject(k, "name", c->name);
-    cJSON_AddStringToObject(k, "what", c->what);
-    cJSON_AddStringToObject(k, "shape", shape);
-    cJSON_AddStringToObject(k, "dtype", lx_dtype_name(c->dtype));
-    cJSON_AddNumberToObject(k, "flops", flops);
-    cJSON_AddNumberToObject(k, "bytes", bytes);
-    cJSON_AddNumberToObject(k, "reps", t.reps);
-    cJSON_AddNumberToObject(k, "min_ms", t.min_s * 1e3);
-    cJSON_AddNumberToObject(k, "median_ms", t.median_s * 1e3);
-    cJSON_AddNumberToObject(k, "p99_ms", t.p99_s * 1e3);
-    cJSON_AddNumberToObject(k, "mean_ms", t.mean_s * 1e3);
-    cJSON_AddNumberToObject(k, "spread", t.spread);
-    cJSON_AddNumberToObject(k, "gflops", flops / t.median_s / 1e9);
-    cJSON_AddNumberToObject(k, "gbs", bytes / t.median_s / 1e9);
-    cJSON_AddStringToObject(k, "bound", memory_bound ? "memory" : "compute");
-    cJSON_AddStringToObject(k, "ceiling",
-                            memory_bound ? "read bandwidth"
-                            : use_bf16   ? "bf16 peak"
-                                         : "f32 peak");
-    cJSON_AddNumberToObject(k, "ceiling_value", memory_bound ? bw : peak);
-    cJSON_AddNumberToObject(k, "ceiling_spread", ceiling_spread);
-    cJSON_AddNumberToObject(k, "floor_ms", floor_s * 1e3);
-    cJSON_AddNumberToObject(k, "pct_of_ceiling", 100.0 * floor_s / t.median_s);
-    cJSON_AddNumberToObject(k, "error", error);
-    cJSON_AddNumberToObject(k, "tolerance", tol);
-    cJSON_AddBoolToObject(k, "ok", error < tol);
-    cJSON_AddNumberToObject(k, "rounds", rounds);
-    cJSON_AddNumberToObject(k, "spread_between_rounds", between);
-    cJSON_AddItemToArray(list, k);
+    cJSON_AddItemToArray(list, lx_bench_kernel_entry(&(lx_kernel_result){
+                                   .c = c,
+                                   .t = t,
+                                   .memory_bound = memory_bound,
+                                   .ceiling = memory_bound ? "read bandwidth"
+                                              : use_bf16   ? "bf16 peak"
+                                                           : "f32 peak",
+                                   .ceiling_value = memory_bound ? bw : peak,
+                                   .ceiling_spread = ceiling_spread,
+                                   .floor_s = floor_s,
+                                   .error = error,
+                                   .rounds = rounds,
+                                   .spread_between_rounds = between}));
   }
   free(m);
   if (o->filter) regfree(&re);

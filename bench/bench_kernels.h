@@ -12,6 +12,7 @@
 #define LX_BENCH_KERNELS_H
 
 #include <cJSON.h>
+#include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -37,6 +38,24 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
  * plus written per second) and large cuBLASLt products in bf16 and float32. bf16 attention is
  * not there yet and is left out. Fails when there is no usable GPU. */
 int lx_bench_kernels_cuda(const lx_bench_kernels_opts *o, cJSON **report, lx_error *err);
+
+/* One kernel's entry in a report (shared by the CPU and GPU runs): its case, its timing and how
+ * it was judged. The error is checked against lx_kernel_tolerance. */
+struct lx_kernel_case;
+typedef struct lx_kernel_result {
+  const struct lx_kernel_case *c;
+  lx_bench_timing t;
+  bool memory_bound;
+  const char *ceiling; /* "read bandwidth", "bf16 peak", ... */
+  double ceiling_value, ceiling_spread, floor_s, error;
+  int rounds;
+  double spread_between_rounds;
+} lx_kernel_result;
+cJSON *lx_bench_kernel_entry(const lx_kernel_result *k);
+
+/* --filter's regular expression compiled into *re (nothing to compile, or free, when filter is
+ * NULL); a bad one is named in err. */
+int lx_bench_filter_compile(regex_t *re, const char *filter, lx_error *err);
 
 /* The report as a table. */
 void lx_bench_print_kernels(FILE *out, const cJSON *report);

@@ -127,14 +127,7 @@ static double gpu_seconds(void (*fn)(void *ctx), void *ctx) {
 
 int lx_bench_kernels_cuda(const lx_bench_kernels_opts *o, cJSON **report, lx_error *err) {
   regex_t re;
-  if (o->filter) {
-    int rc = regcomp(&re, o->filter, REG_EXTENDED | REG_NOSUB);
-    if (rc) {
-      char msg[256];
-      regerror(rc, &re, msg, sizeof msg);
-      return lx_errorf(err, "--filter '%s': %s", o->filter, msg);
-    }
-  }
+  if (lx_bench_filter_compile(&re, o->filter, err) != LX_OK) return LX_ERR;
 #define SELECTED(c) (gpu_runs(c) && (!o->filter || regexec(&re, (c)->name, 0, NULL, 0) == 0))
   int selected = 0;
   for (int i = 0; i < lx_n_kernel_cases; i++) selected += SELECTED(&lx_kernel_cases[i]);
@@ -200,37 +193,17 @@ int lx_bench_kernels_cuda(const lx_bench_kernels_opts *o, cJSON **report, lx_err
     const double peak = use_bf16 ? bf16_peak : f32_peak;
     const bool memory_bound = bytes / copy_gbs > flops / peak;
     const double floor_s = fmax(flops / (peak * 1e9), bytes / (copy_gbs * 1e9));
-    char shape[96];
-    lx_kernel_shape(c, shape, sizeof shape);
-    cJSON *k = cJSON_CreateObject();
-    cJSON_AddStringToObject(k, "name", c->name);
-    cJSON_AddStringToObject(k, "what", c->what);
-    cJSON_AddStringToObject(k, "shape", shape);
-    cJSON_AddStringToObject(k, "dtype", lx_dtype_name(c->dtype));
-    cJSON_AddNumberToObject(k, "flops", flops);
-    cJSON_AddNumberToObject(k, "bytes", bytes);
-    cJSON_AddNumberToObject(k, "reps", t.reps);
-    cJSON_AddNumberToObject(k, "min_ms", t.min_s * 1e3);
-    cJSON_AddNumberToObject(k, "median_ms", t.median_s * 1e3);
-    cJSON_AddNumberToObject(k, "p99_ms", t.p99_s * 1e3);
-    cJSON_AddNumberToObject(k, "mean_ms", t.mean_s * 1e3);
-    cJSON_AddNumberToObject(k, "spread", t.spread);
-    cJSON_AddNumberToObject(k, "gflops", flops / t.median_s / 1e9);
-    cJSON_AddNumberToObject(k, "gbs", bytes / t.median_s / 1e9);
-    cJSON_AddStringToObject(k, "bound", memory_bound ? "memory" : "compute");
-    cJSON_AddStringToObject(k, "ceiling",
-                            memory_bound ? "copy bandwidth"
-                            : use_bf16   ? "bf16 peak"
-                                         : "f32 peak");
-    cJSON_AddNumberToObject(k, "ceiling_value", memory_bound ? copy_gbs : peak);
-    cJSON_AddNumberToObject(k, "ceiling_spread", 0);
-    cJSON_AddNumberToObject(k, "floor_ms", floor_s * 1e3);
-    cJSON_AddNumberToObject(k, "pct_of_ceiling", 100.0 * floor_s / t.median_s);
-    cJSON_AddNumberToObject(k, "error", error);
-    cJSON_AddNumberToObject(k, "tolerance", tol);
-    cJSON_AddBoolToObject(k, "ok", error < tol);
-    cJSON_AddNumberToObject(k, "rounds", 1);
-    cJSON_AddItemToArray(list, k);
+    cJSON_AddItemToArray(list, lx_bench_kernel_entry(&(lx_kernel_result){
+                                   .c = c,
+                                   .t = t,
+                                   .memory_bound = memory_bound,
+                                   .ceiling = memory_bound ? "copy bandwidth"
+                                              : use_bf16   ? "bf16 peak"
+                                                           : "f32 peak",
+                                   .ceiling_value = memory_bound ? copy_gbs : peak,
+                                   .floor_s = floor_s,
+                                   .error = error,
+                                   .rounds = 1}));
     done++;
     if (o->progress)
       fprintf(o->progress, "[%d/%d] %-28s %9.3f ms%s\n", done, selected, c->name,
