@@ -63,6 +63,13 @@ void lx_cuda_linear_f32(float *y, int ldy, const float *x, int ldx, int M, const
 void lx_cuda_linear_bf16(float *y, int ldy, const float *x, int ldx, int M, const uint16_t *w,
                          int N, int K, const float *bias, bool accumulate);
 
+/* The ViT's patch embedding, a convolution with stride P over pixels [3, S, S]: for patch
+ * p = gy * G + gx (G = S / P), y[p * ldy + o] = bias[o] + sum over (ch, ky, kx) of
+ * W[o, (ch * P + ky) * P + kx] * pixels[ch, gy * P + ky, gx * P + kx]. W [N, 3 P P] in float32
+ * (w32) or bf16 (w16, computed in bf16 precision as lx_cuda_linear_bf16); bias may be NULL. */
+void lx_cuda_patch_embed(float *y, int ldy, const float *pixels, int S, int P, const float *w32,
+                         const uint16_t *w16, int N, const float *bias);
+
 /* Multi-head attention as backend.h's lx_attention (the same args, every array on the device),
  * in float32, fused: the scores are never written to memory. head_dim at most 128. */
 struct lx_attention_args;

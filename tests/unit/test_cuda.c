@@ -267,6 +267,60 @@ START_TEST(attention_matches_cpu) {
 }
 END_TEST
 
+/* The patch embedding against the convolution written out in double, for f32 weights and for
+ * bf16 weights in bf16 precision (pixels rounded to bf16 in the reference too). */
+static void check_patch_embed(int S, int P, int N) {
+  const int G = S / P, K = 3 * P * P, ldy = N + 1;
+  float *pixels = random_floats((size_t)3 * S * S, 70), *w = random_floats((size_t)N * K, 71);
+  float *bias = random_floats((size_t)N, 72);
+  float *ref = malloc((size_t)G * G * N * sizeof(float)), *gpu = malloc((size_t)G * G * ldy * sizeof(float));
+  uint16_t *w16 = malloc((size_t)N * K * sizeof(uint16_t));
+  for (size_t i = 0; i < (size_t)N * K; i++) w16[i] = lx_f32_to_bf16(w[i]);
+  for (int bf16 = 0; bf16 <= 1; bf16++) {
+    for (int p = 0; p < G * G; p++)
+      for (int o = 0; o < N; o++) {
+        double acc = bias[o];
+        for (int ch = 0; ch < 3; ch++)
+          for (int ky = 0; ky < P; ky++)
+            for (int kx = 0; kx < P; kx++) {
+              const size_t wi = (size_t)o * K + ((size_t)ch * P + ky) * P + kx;
+              float px = pixels[((size_t)ch * S + (size_t)(p / G) * P + ky) * S +
+                                (size_t)(p % G) * P + kx];
+              if (bf16) px = lx_bf16_to_f32(lx_f32_to_bf16(px));
+              acc += (double)(bf16 ? lx_bf16_to_f32(w16[wi]) : w[wi]) * px;
+            }
+        ref[(size_t)p * N + o] = (float)acc;
+      }
+    device_set d = {0};
+    float *dp = to_device(&d, pixels, (size_t)3 * S * S), *db = to_device(&d, bias, (size_t)N);
+    lx_error err;
+    float *dy = lx_cuda_alloc((size_t)G * G * ldy * sizeof(float), &err);
+    ck_assert_msg(dy != NULL, "%s", err.msg);
+    void *dw = lx_cuda_alloc((size_t)N * K * (bf16 ? 2 : 4), &err);
+    ck_assert_msg(dw != NULL, "%s", err.msg);
+    ck_assert(lx_cuda_upload(dw, bf16 ? (const void *)w16 : (const void *)w,
+                             (size_t)N * K * (bf16 ? 2 : 4), &err) == LX_OK);
+    lx_cuda_patch_embed(dy, ldy, dp, S, P, bf16 ? NULL : dw, bf16 ? dw : NULL, N, db);
+    from_device(gpu, dy, (size_t)G * G * ldy);
+    for (int p = 0; p < G * G; p++)
+      memmove(gpu + (size_t)p * N, gpu + (size_t)p * ldy, (size_t)N * sizeof(float));
+    const double e = tu_rel_err(gpu, ref, (size_t)G * G * N);
+    ck_assert_msg(e < fmax(F32_BOUND, 1e-7 * sqrt((double)K)),
+                  "patch embedding S=%d P=%d N=%d %s: relative error %g", S, P, N,
+                  bf16 ? "bf16" : "f32", e);
+    lx_cuda_free(dw), lx_cuda_free(dy);
+    release(&d);
+  }
+  free(pixels), free(w), free(bias), free(ref), free(gpu), free(w16);
+}
+
+START_TEST(patch_embed_matches_convolution) {
+  check_patch_embed(28, 14, 5);     /* 4 patches */
+  check_patch_embed(70, 14, 33);    /* the test models' 70 px */
+  check_patch_embed(420, 14, 1408); /* EVA ViT-g at 420 px: 900 patches */
+}
+END_TEST
+
 int main(void) {
   lx_error err;
   if (lx_cuda_init(0, &err) != LX_OK) {
@@ -285,6 +339,7 @@ int main(void) {
   tcase_add_test(tc, rope_matches_cpu);
   tcase_add_test(tc, linear_matches_cpu);
   tcase_add_test(tc, attention_matches_cpu);
+  tcase_add_test(tc, patch_embed_matches_convolution);
   suite_add_tcase(s, tc);
   return tu_run_suite(s, 1); /* no fork: a CUDA context does not survive fork() */
 }
