@@ -70,6 +70,19 @@ void lx_cuda_linear_bf16(float *y, int ldy, const float *x, int ldx, int M, cons
 void lx_cuda_patch_embed(float *y, int ldy, const float *pixels, int S, int P, const float *w32,
                          const uint16_t *w16, int N, const float *bias);
 
+/* Decoding on the device, with the CPU's rules (generate.c), so the same tokens are chosen:
+ * argmax: out[r] = the first index of row r's largest value (greedy; NaN never wins, unless at
+ *   index 0, where the CPU's scan starts).
+ * log-softmax: out[r, :] = x[r, :] - logsumexp(x[r, :]), the sum in double as the CPU.
+ * top-k: for each of `items` groups of n scores, the k best in order (larger value first, lower
+ *   index first on ties): idx[item * k + r], val[item * k + r]; beam search takes the top
+ *   2 x beams of beams x vocabulary. NaN scores (which a working model never produces) rank
+ *   after every number here, where the CPU's insertion would keep them in place; groups with
+ *   fewer than k numbers end with idx -1. */
+void lx_cuda_argmax_rows(int *out, const float *x, int rows, int n);
+void lx_cuda_log_softmax_rows(float *out, const float *x, int rows, int n);
+void lx_cuda_top_k(int *idx, float *val, const float *x, int items, int n, int k);
+
 /* Multi-head attention as backend.h's lx_attention (the same args, every array on the device),
  * in float32, fused: the scores are never written to memory. head_dim at most 128. */
 struct lx_attention_args;

@@ -321,6 +321,80 @@ START_TEST(patch_embed_matches_convolution) {
 }
 END_TEST
 
+/* Decoding's row operations against the CPU's rules (generate.c), written out here: greedy's
+ * scan, the double log-softmax, and beam search's insertion of the top 2 x beams (NaN left out,
+ * as cuda_backend.h says). Scores are quantized to force ties, and carry -inf (banned tokens),
+ * NaN, and a row of nothing but -inf. */
+static int cpu_argmax(const float *s, int n) {
+  int tok = 0;
+  for (int i = 1; i < n; i++)
+    if (s[i] > s[tok]) tok = i;
+  return tok;
+}
+
+static void cpu_top_k(const float *flat, int n, int k, int *idx, float *val) {
+  int nc = 0;
+  for (int i = 0; i < n; i++) {
+    float v = flat[i];
+    if (isnan(v)) continue;
+    if (nc == k && !(v > val[nc - 1])) continue;
+    int j = nc < k ? nc++ : nc - 1;
+    while (j > 0 && val[j - 1] < v) idx[j] = idx[j - 1], val[j] = val[j - 1], j--;
+    idx[j] = i, val[j] = v;
+  }
+  for (int j = nc; j < k; j++) idx[j] = -1;
+}
+
+START_TEST(decoding_matches_cpu) {
+  const int rows = 6, n = 32000, k = 10;
+  float *x = random_floats((size_t)rows * n, 80);
+  for (size_t i = 0; i < (size_t)rows * n; i++) x[i] = roundf(x[i] * 64) / 8; /* many ties */
+  x[5] = -INFINITY, x[n + 7] = NAN, x[2 * n] = NAN;                           /* row 2 starts NaN */
+  for (int i = 0; i < n; i++) x[(size_t)3 * n + i] = -INFINITY;                /* all banned */
+  device_set d = {0};
+  float *dx = to_device(&d, x, (size_t)rows * n);
+  lx_error err;
+  int *dtok = lx_cuda_alloc(rows * sizeof(int), &err), *didx = lx_cuda_alloc(rows * k * sizeof(int), &err);
+  float *dval = lx_cuda_alloc(rows * k * sizeof(float), &err);
+  float *dls = lx_cuda_alloc((size_t)rows * n * sizeof(float), &err);
+  ck_assert(dtok && didx && dval && dls);
+  lx_cuda_argmax_rows(dtok, dx, rows, n);
+  lx_cuda_top_k(didx, dval, dx, rows, n, k);
+  lx_cuda_log_softmax_rows(dls, dx, rows, n);
+  int tok[6], idx[60], cidx[10];
+  float val[60], cval[10];
+  float *ls = malloc((size_t)rows * n * sizeof(float));
+  ck_assert_msg(lx_cuda_sync(&err) == LX_OK, "%s", err.msg);
+  ck_assert(lx_cuda_download(tok, dtok, sizeof tok, &err) == LX_OK);
+  ck_assert(lx_cuda_download(idx, didx, sizeof idx, &err) == LX_OK);
+  ck_assert(lx_cuda_download(val, dval, sizeof val, &err) == LX_OK);
+  ck_assert(lx_cuda_download(ls, dls, (size_t)rows * n * sizeof(float), &err) == LX_OK);
+  for (int r = 0; r < rows; r++) {
+    const float *row = x + (size_t)r * n;
+    ck_assert_msg(tok[r] == cpu_argmax(row, n), "argmax row %d: GPU %d, CPU %d", r, tok[r],
+                  cpu_argmax(row, n));
+    cpu_top_k(row, n, k, cidx, cval);
+    for (int j = 0; j < k; j++)
+      ck_assert_msg(idx[r * k + j] == cidx[j], "top-k row %d rank %d: GPU %d, CPU %d", r, j,
+                    idx[r * k + j], cidx[j]);
+    if (r == 2 || r == 3) continue; /* a NaN or no finite score: nothing to compare */
+    float mx = -INFINITY;
+    for (int i = 0; i < n; i++) mx = row[i] > mx ? row[i] : mx;
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += exp((double)row[i] - mx);
+    const double lse = mx + log(sum);
+    for (int i = 0; i < n; i++) {
+      const float want = (float)((double)row[i] - lse);
+      ck_assert_msg(want == ls[(size_t)r * n + i] || fabsf(want - ls[(size_t)r * n + i]) <= 1e-6f * fabsf(want),
+                    "log-softmax row %d index %d: GPU %g, CPU %g", r, i, ls[(size_t)r * n + i], want);
+    }
+  }
+  lx_cuda_free(dtok), lx_cuda_free(didx), lx_cuda_free(dval), lx_cuda_free(dls);
+  release(&d);
+  free(x), free(ls);
+}
+END_TEST
+
 int main(void) {
   lx_error err;
   if (lx_cuda_init(0, &err) != LX_OK) {
@@ -340,6 +414,7 @@ int main(void) {
   tcase_add_test(tc, linear_matches_cpu);
   tcase_add_test(tc, attention_matches_cpu);
   tcase_add_test(tc, patch_embed_matches_convolution);
+  tcase_add_test(tc, decoding_matches_cpu);
   suite_add_tcase(s, tc);
   return tu_run_suite(s, 1); /* no fork: a CUDA context does not survive fork() */
 }
