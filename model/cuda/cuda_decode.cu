@@ -7,7 +7,7 @@
 #include "model/cuda/cuda_backend.h"
 #include "model/cuda/cuda_internal.h"
 
-#define THREADS 256
+#define THREADS LX_CUDA_THREADS
 
 /* The order the CPU's choices follow: a before b when a's value is larger, or equal with a lower
  * index. NaN comes after every number (the CPU's comparisons never prefer it). */
@@ -79,28 +79,16 @@ extern "C" void lx_cuda_top_k(int *idx, float *val, const float *x, int items, i
 
 /* out = x - (max + log(sum exp(x - max))), the sum and the subtraction in double as the CPU. */
 __global__ static void log_softmax_kernel(float *out, const float *x, int n) {
-  __shared__ double sd[THREADS];
-  __shared__ float sm[THREADS];
+  __shared__ float fscratch[32];
+  __shared__ double dscratch[32];
   const float *row = x + (size_t)blockIdx.x * n;
   float *o = out + (size_t)blockIdx.x * n;
   float mx = -INFINITY;
   for (int j = threadIdx.x; j < n; j += blockDim.x) mx = row[j] > mx ? row[j] : mx;
-  sm[threadIdx.x] = mx;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if (threadIdx.x < s) sm[threadIdx.x] = fmaxf(sm[threadIdx.x], sm[threadIdx.x + s]);
-    __syncthreads();
-  }
-  mx = sm[0];
+  mx = lx_block_reduce(mx, lx_max_op(), -INFINITY, fscratch);
   double sum = 0;
   for (int j = threadIdx.x; j < n; j += blockDim.x) sum += exp((double)row[j] - mx);
-  sd[threadIdx.x] = sum;
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if (threadIdx.x < s) sd[threadIdx.x] += sd[threadIdx.x + s];
-    __syncthreads();
-  }
-  const double lse = mx + log(sd[0]);
+  const double lse = mx + log(lx_block_reduce(sum, lx_add_op(), 0.0, dscratch));
   for (int j = threadIdx.x; j < n; j += blockDim.x) o[j] = (float)((double)row[j] - lse);
 }
 

@@ -112,29 +112,23 @@ extern "C" double lx_cuda_time_ms(void (*fn)(void *ctx), void *ctx) {
   cudaEventRecord(start, 0);
   fn(ctx);
   cudaEventRecord(stop, 0);
-  if (cudaEventSynchronize(stop) != cudaSuccess || cudaEventElapsedTime(&ms, start, stop) != cudaSuccess)
+  if (cudaEventSynchronize(stop) != cudaSuccess ||
+      cudaEventElapsedTime(&ms, start, stop) != cudaSuccess)
     ms = NAN;
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
   return ms;
 }
 
-static void *flush_buffer;
-static size_t flush_bytes;
+static lx_cuda_buffer flush_buffer;
 
 extern "C" void lx_cuda_flush_l2(void) {
-  if (!flush_buffer) {
-    int device = 0, l2 = 0;
-    cudaGetDevice(&device);
-    cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device);
-    flush_bytes = 2 * (size_t)(l2 > 0 ? l2 : 64 << 20);
-    if (cudaMalloc(&flush_buffer, flush_bytes) != cudaSuccess) {
-      lx_cuda_note_error("cannot allocate %zu bytes on the GPU to flush its L2 cache", flush_bytes);
-      flush_buffer = NULL;
-      return;
-    }
-  }
-  cudaMemsetAsync(flush_buffer, (int)(flush_bytes & 0xff), flush_bytes, 0);
+  int device = 0, l2 = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device);
+  const size_t bytes = 2 * (size_t)(l2 > 0 ? l2 : 64 << 20);
+  void *p = lx_cuda_buffer_get(&flush_buffer, bytes, "flushing its L2 cache");
+  if (p) cudaMemsetAsync(p, (int)(bytes & 0xff), bytes, 0);
 }
 
 typedef struct copy_job {
@@ -155,15 +149,34 @@ extern "C" double lx_cuda_copy_gbs(void) {
   if (cudaMalloc(&a, bytes) == cudaSuccess && cudaMalloc(&b, bytes) == cudaSuccess) {
     cudaMemset(a, 1, bytes);
     copy_job j = {b, a, bytes};
-    copy_run(&j);
-    for (int rep = 0; rep < 5; rep++) {
-      const double ms = lx_cuda_time_ms(copy_run, &j);
-      const double gbs = 2.0 * (double)bytes / (ms * 1e-3) / 1e9; /* read and written */
-      if (ms > 0 && !(gbs <= best)) best = gbs;
-    }
+    best = lx_cuda_best_rate(copy_run, &j, 2.0 * (double)bytes) / 1e9; /* read and written */
   } else {
     lx_cuda_note_error("cannot allocate 2 GiB on the GPU to measure its memory bandwidth");
   }
   cudaFree(a), cudaFree(b);
+  return best;
+}
+
+void *lx_cuda_buffer_get(lx_cuda_buffer *b, size_t bytes, const char *what) {
+  if (bytes <= b->cap) return b->p;
+  cudaFree(b->p);
+  b->p = NULL, b->cap = 0;
+  if (cudaMalloc(&b->p, bytes) != cudaSuccess) {
+    b->p = NULL;
+    lx_cuda_note_error("cannot allocate %zu bytes on the GPU for %s", bytes, what);
+    return NULL;
+  }
+  b->cap = bytes;
+  return b->p;
+}
+
+double lx_cuda_best_rate(void (*fn)(void *ctx), void *ctx, double work_per_call) {
+  fn(ctx); /* warm-up: first-call setup, clocks up */
+  double best = NAN;
+  for (int rep = 0; rep < 5; rep++) {
+    const double ms = lx_cuda_time_ms(fn, ctx);
+    const double rate = work_per_call / (ms * 1e-3);
+    if (ms > 0 && !(rate <= best)) best = rate;
+  }
   return best;
 }

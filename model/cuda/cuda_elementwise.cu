@@ -5,32 +5,16 @@
 #include <math.h>
 
 #include "model/cuda/cuda_backend.h"
+#include "model/cuda/cuda_internal.h"
 
-#define ROW_THREADS 256 /* threads per row: 8 warps */
+#define ROW_THREADS LX_CUDA_THREADS /* threads per row */
 
-/* The sum of v over the block (every thread gets it). scratch: 32 floats of shared memory. */
 __device__ static float block_sum(float v, float *scratch) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  __syncthreads(); /* scratch may still be read from a previous call */
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  const int warps = (blockDim.x + 31) / 32;
-  v = lane < warps ? scratch[lane] : 0.0f;
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
+  return lx_block_reduce(v, lx_add_op(), 0.0f, scratch);
 }
 
 __device__ static float block_max(float v, float *scratch) {
-  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  __syncthreads();
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  const int warps = (blockDim.x + 31) / 32;
-  v = lane < warps ? scratch[lane] : -INFINITY;
-  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-  return v;
+  return lx_block_reduce(v, lx_max_op(), -INFINITY, scratch);
 }
 
 /* ---- norms: one block per row ------------------------------------------------------------- */
@@ -100,10 +84,7 @@ __global__ static void elementwise_kernel(int op, float *x, const float *y, floa
 
 static void elementwise(int op, float *x, const float *y, float a, size_t n) {
   if (n == 0) return;
-  const int threads = 256;
-  size_t blocks = (n + threads - 1) / threads;
-  if (blocks > 65535) blocks = 65535; /* the grid-stride loop covers the rest */
-  elementwise_kernel<<<(unsigned)blocks, threads>>>(op, x, y, a, n);
+  elementwise_kernel<<<lx_cuda_grid(n), LX_CUDA_THREADS>>>(op, x, y, a, n);
 }
 
 extern "C" void lx_cuda_gelu(float *x, size_t n) { elementwise(OP_GELU, x, NULL, 0.0f, n); }
@@ -111,7 +92,9 @@ extern "C" void lx_cuda_silu(float *x, size_t n) { elementwise(OP_SILU, x, NULL,
 extern "C" void lx_cuda_silu_mul(float *gate, const float *up, size_t n) {
   elementwise(OP_SILU_MUL, gate, up, 0.0f, n);
 }
-extern "C" void lx_cuda_add(float *y, const float *x, size_t n) { elementwise(OP_ADD, y, x, 0.0f, n); }
+extern "C" void lx_cuda_add(float *y, const float *x, size_t n) {
+  elementwise(OP_ADD, y, x, 0.0f, n);
+}
 extern "C" void lx_cuda_axpy(float *y, float a, const float *x, size_t n) {
   elementwise(OP_AXPY, y, x, a, n);
 }
@@ -161,7 +144,5 @@ extern "C" void lx_cuda_rope(float *x, int T, int ld, int heads, int head_dim, c
                              const float *cos_sin) {
   const size_t total = (size_t)T * heads * (head_dim / 2);
   if (total == 0) return;
-  size_t blocks = (total + 255) / 256;
-  if (blocks > 65535) blocks = 65535;
-  rope_kernel<<<(unsigned)blocks, 256>>>(x, T, ld, heads, head_dim, pos, cos_sin);
+  rope_kernel<<<lx_cuda_grid(total), LX_CUDA_THREADS>>>(x, T, ld, heads, head_dim, pos, cos_sin);
 }

@@ -31,8 +31,7 @@ LT_FUNCTIONS(LT_POINTER)
 static cublasLtHandle_t handle;
 static bool load_failed;
 static void *workspace;
-static __nv_bfloat16 *rounded; /* x rounded to bf16, grown on demand */
-static size_t rounded_cap;
+static lx_cuda_buffer rounded; /* x rounded to bf16 */
 
 static bool load_library(void) {
   void *lib = dlopen(CUBLASLT_LIBRARY, RTLD_NOW | RTLD_LOCAL);
@@ -93,11 +92,6 @@ __global__ static void add_bias_kernel(float *y, int ldy, const float *bias, int
     y[i / N * ldy + i % N] += bias[i % N];
 }
 
-static unsigned grid_for(size_t total) {
-  size_t blocks = (total + 255) / 256;
-  return (unsigned)(blocks > 65535 ? 65535 : blocks ? blocks : 1);
-}
-
 #define LT(call, what)                                                          \
   do {                                                                          \
     cublasStatus_t s_ = (call);                                                 \
@@ -155,7 +149,7 @@ extern "C" void lx_cuda_linear_f32(float *y, int ldy, const float *x, int ldx, i
                                    bool accumulate) {
   if (M <= 0 || N <= 0 || !ready()) return;
   product(y, ldy, x, ldx, M, w, CUDA_R_32F, N, K, accumulate);
-  if (bias) add_bias_kernel<<<grid_for((size_t)M * N), 256>>>(y, ldy, bias, M, N);
+  if (bias) add_bias_kernel<<<lx_cuda_grid((size_t)M * N), LX_CUDA_THREADS>>>(y, ldy, bias, M, N);
 }
 
 extern "C" void lx_cuda_linear_bf16(float *y, int ldy, const float *x, int ldx, int M,
@@ -163,20 +157,12 @@ extern "C" void lx_cuda_linear_bf16(float *y, int ldy, const float *x, int ldx, 
                                     bool accumulate) {
   if (M <= 0 || N <= 0 || !ready()) return;
   const int ld = (K + 7) / 8 * 8; /* rows 16-byte aligned, as the tensor-core kernels want */
-  const size_t need = (size_t)M * ld;
-  if (need > rounded_cap) {
-    cudaFree(rounded);
-    if (cudaMalloc(&rounded, need * sizeof *rounded) != cudaSuccess) {
-      rounded = NULL, rounded_cap = 0;
-      lx_cuda_note_error("cannot allocate %zu bytes on the GPU for bf16 activations",
-                         need * sizeof *rounded);
-      return;
-    }
-    rounded_cap = need;
-  }
-  round_rows_kernel<<<grid_for((size_t)M * K), 256>>>(rounded, ld, x, M, K, ldx);
-  product(y, ldy, rounded, ld, M, w, CUDA_R_16BF, N, K, accumulate);
-  if (bias) add_bias_kernel<<<grid_for((size_t)M * N), 256>>>(y, ldy, bias, M, N);
+  __nv_bfloat16 *xb = (__nv_bfloat16 *)lx_cuda_buffer_get(
+      &rounded, (size_t)M * ld * sizeof(__nv_bfloat16), "bf16 activations");
+  if (!xb) return;
+  round_rows_kernel<<<lx_cuda_grid((size_t)M * K), LX_CUDA_THREADS>>>(xb, ld, x, M, K, ldx);
+  product(y, ldy, xb, ld, M, w, CUDA_R_16BF, N, K, accumulate);
+  if (bias) add_bias_kernel<<<lx_cuda_grid((size_t)M * N), LX_CUDA_THREADS>>>(y, ldy, bias, M, N);
 }
 
 /* ---- ceilings ------------------------------------------------------------------------------ */
@@ -205,12 +191,7 @@ extern "C" double lx_cuda_peak_gflops(bool bf16) {
     cudaMemset(x, 0x3c, in_bytes); /* small finite values in both formats */
     cudaMemset(w, 0x3c, in_bytes);
     peak_job j = {y, x, w, bf16 ? CUDA_R_16BF : CUDA_R_32F, n};
-    peak_run(&j); /* warm-up: the algorithm search, clocks up */
-    for (int rep = 0; rep < 5; rep++) {
-      const double ms = lx_cuda_time_ms(peak_run, &j);
-      const double gflops = 2.0 * n * (double)n * n / (ms * 1e-3) / 1e9;
-      if (ms > 0 && !(gflops <= best)) best = gflops;
-    }
+    best = lx_cuda_best_rate(peak_run, &j, 2.0 * n * (double)n * n) / 1e9;
   } else {
     lx_cuda_note_error("cannot allocate the %zu-byte matrices that measure the GPU's peak rate",
                        in_bytes);

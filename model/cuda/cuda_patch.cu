@@ -5,8 +5,7 @@
 #include "model/cuda/cuda_backend.h"
 #include "model/cuda/cuda_internal.h"
 
-static float *columns; /* [G * G, 3 * P * P], grown on demand */
-static size_t columns_cap;
+static lx_cuda_buffer columns; /* [G * G, 3 * P * P] */
 
 /* cols[p, (ch * P + ky) * P + kx] = pixels[ch, gy * P + ky, gx * P + kx], p = gy * G + gx */
 __global__ static void im2col_kernel(float *cols, const float *pixels, int S, int P) {
@@ -27,20 +26,11 @@ extern "C" void lx_cuda_patch_embed(float *y, int ldy, const float *pixels, int 
   const int G = S / P, K = 3 * P * P;
   const size_t need = (size_t)G * G * K;
   if (need == 0) return;
-  if (need > columns_cap) {
-    cudaFree(columns);
-    if (cudaMalloc((void **)&columns, need * sizeof(float)) != cudaSuccess) {
-      columns = NULL, columns_cap = 0;
-      lx_cuda_note_error("cannot allocate %zu bytes on the GPU for the image's patches",
-                         need * sizeof(float));
-      return;
-    }
-    columns_cap = need;
-  }
-  size_t blocks = (need + 255) / 256;
-  im2col_kernel<<<(unsigned)(blocks > 65535 ? 65535 : blocks), 256>>>(columns, pixels, S, P);
+  float *cols = (float *)lx_cuda_buffer_get(&columns, need * sizeof(float), "the image's patches");
+  if (!cols) return;
+  im2col_kernel<<<lx_cuda_grid(need), LX_CUDA_THREADS>>>(cols, pixels, S, P);
   if (w16)
-    lx_cuda_linear_bf16(y, ldy, columns, K, G * G, w16, N, K, bias, false);
+    lx_cuda_linear_bf16(y, ldy, cols, K, G * G, w16, N, K, bias, false);
   else
-    lx_cuda_linear_f32(y, ldy, columns, K, G * G, w32, N, K, bias, false);
+    lx_cuda_linear_f32(y, ldy, cols, K, G * G, w32, N, K, bias, false);
 }

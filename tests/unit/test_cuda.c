@@ -24,13 +24,19 @@ typedef struct device_set {
   int n;
 } device_set;
 
-static float *to_device(device_set *d, const float *host, size_t n) {
+/* A device array of `bytes`, holding a copy of host unless host is NULL, freed with d. */
+static void *to_device_bytes(device_set *d, const void *host, size_t bytes) {
   lx_error err;
-  float *p = lx_cuda_alloc(n * sizeof(float), &err);
+  ck_assert(d->n < (int)(sizeof d->p / sizeof d->p[0]));
+  void *p = lx_cuda_alloc(bytes, &err);
   ck_assert_msg(p != NULL, "%s", err.msg);
-  ck_assert_msg(lx_cuda_upload(p, host, n * sizeof(float), &err) == LX_OK, "%s", err.msg);
+  if (host) ck_assert_msg(lx_cuda_upload(p, host, bytes, &err) == LX_OK, "%s", err.msg);
   d->p[d->n++] = p;
   return p;
+}
+
+static float *to_device(device_set *d, const float *host, size_t n) {
+  return to_device_bytes(d, host, n * sizeof(float));
 }
 
 static void from_device(float *host, const float *dev, size_t n) {
@@ -151,15 +157,11 @@ START_TEST(rope_matches_cpu) {
     for (int t = 0; t < T; t++) pos[t] = (t * 37 + 11) % max_pos;
     device_set d = {0};
     float *dx = to_device(&d, x, n), *dt = to_device(&d, table, (size_t)max_pos * hd);
-    lx_error err;
-    int *dpos = lx_cuda_alloc((size_t)T * sizeof(int), &err);
-    ck_assert_msg(dpos != NULL, "%s", err.msg);
-    ck_assert(lx_cuda_upload(dpos, pos, (size_t)T * sizeof(int), &err) == LX_OK);
+    int *dpos = to_device_bytes(&d, pos, (size_t)T * sizeof(int));
     lx_rope(x, T, ld, heads, hd, pos, table);
     lx_cuda_rope(dx, T, ld, heads, hd, dpos, dt);
     from_device(gpu, dx, n);
     expect_close(gpu, x, n, "rope", T, heads * hd);
-    lx_cuda_free(dpos);
     release(&d);
     free(x), free(gpu), free(table), free(pos);
   }
@@ -174,7 +176,8 @@ static void check_linear(int M, int N, int K) {
   const int ldx = K + 3, ldy = N + 2;
   float *x = random_floats((size_t)M * ldx, 50), *w = random_floats((size_t)N * K, 51);
   float *bias = random_floats((size_t)N, 52), *y0 = random_floats((size_t)M * ldy, 53);
-  float *cpu = malloc((size_t)M * N * sizeof(float)), *gpu = malloc((size_t)M * ldy * sizeof(float));
+  float *cpu = malloc((size_t)M * N * sizeof(float));
+  float *gpu = malloc((size_t)M * ldy * sizeof(float));
   float *xc = malloc((size_t)M * K * sizeof(float)), *wf = malloc((size_t)N * K * sizeof(float));
   uint16_t *w16 = malloc((size_t)N * K * sizeof(uint16_t));
   for (size_t i = 0; i < (size_t)N * K; i++) wf[i] = lx_bf16_to_f32(w16[i] = lx_f32_to_bf16(w[i]));
@@ -196,11 +199,8 @@ static void check_linear(int M, int N, int K) {
       device_set d = {0};
       float *dx = to_device(&d, x, (size_t)M * ldx), *db = to_device(&d, bias, (size_t)N);
       float *dy = to_device(&d, y0, (size_t)M * ldy);
-      lx_error err;
-      void *dw = lx_cuda_alloc((size_t)N * K * (bf16 ? 2 : 4), &err);
-      ck_assert_msg(dw != NULL, "%s", err.msg);
-      ck_assert(lx_cuda_upload(dw, bf16 ? (const void *)w16 : (const void *)w,
-                               (size_t)N * K * (bf16 ? 2 : 4), &err) == LX_OK);
+      void *dw = to_device_bytes(&d, bf16 ? (const void *)w16 : (const void *)w,
+                                 (size_t)N * K * (bf16 ? 2 : 4));
       if (bf16)
         lx_cuda_linear_bf16(dy, ldy, dx, ldx, M, dw, N, K, db, accumulate);
       else
@@ -214,7 +214,6 @@ static void check_linear(int M, int N, int K) {
       double e = tu_rel_err(gpu, cpu, (size_t)M * N);
       ck_assert_msg(e < f32_bound, "linear %s M=%d N=%d K=%d accumulate=%d: relative error %g",
                     bf16 ? "bf16" : "f32", M, N, K, accumulate, e);
-      lx_cuda_free(dw);
       release(&d);
     }
   free(x), free(w), free(bias), free(y0), free(cpu), free(gpu), free(xc), free(wf), free(w16);
@@ -273,7 +272,8 @@ static void check_patch_embed(int S, int P, int N) {
   const int G = S / P, K = 3 * P * P, ldy = N + 1;
   float *pixels = random_floats((size_t)3 * S * S, 70), *w = random_floats((size_t)N * K, 71);
   float *bias = random_floats((size_t)N, 72);
-  float *ref = malloc((size_t)G * G * N * sizeof(float)), *gpu = malloc((size_t)G * G * ldy * sizeof(float));
+  float *ref = malloc((size_t)G * G * N * sizeof(float));
+  float *gpu = malloc((size_t)G * G * ldy * sizeof(float));
   uint16_t *w16 = malloc((size_t)N * K * sizeof(uint16_t));
   for (size_t i = 0; i < (size_t)N * K; i++) w16[i] = lx_f32_to_bf16(w[i]);
   for (int bf16 = 0; bf16 <= 1; bf16++) {
@@ -293,13 +293,9 @@ static void check_patch_embed(int S, int P, int N) {
       }
     device_set d = {0};
     float *dp = to_device(&d, pixels, (size_t)3 * S * S), *db = to_device(&d, bias, (size_t)N);
-    lx_error err;
-    float *dy = lx_cuda_alloc((size_t)G * G * ldy * sizeof(float), &err);
-    ck_assert_msg(dy != NULL, "%s", err.msg);
-    void *dw = lx_cuda_alloc((size_t)N * K * (bf16 ? 2 : 4), &err);
-    ck_assert_msg(dw != NULL, "%s", err.msg);
-    ck_assert(lx_cuda_upload(dw, bf16 ? (const void *)w16 : (const void *)w,
-                             (size_t)N * K * (bf16 ? 2 : 4), &err) == LX_OK);
+    float *dy = to_device_bytes(&d, NULL, (size_t)G * G * ldy * sizeof(float));
+    void *dw = to_device_bytes(&d, bf16 ? (const void *)w16 : (const void *)w,
+                               (size_t)N * K * (bf16 ? 2 : 4));
     lx_cuda_patch_embed(dy, ldy, dp, S, P, bf16 ? NULL : dw, bf16 ? dw : NULL, N, db);
     from_device(gpu, dy, (size_t)G * G * ldy);
     for (int p = 0; p < G * G; p++)
@@ -308,7 +304,6 @@ static void check_patch_embed(int S, int P, int N) {
     ck_assert_msg(e < fmax(F32_BOUND, 1e-7 * sqrt((double)K)),
                   "patch embedding S=%d P=%d N=%d %s: relative error %g", S, P, N,
                   bf16 ? "bf16" : "f32", e);
-    lx_cuda_free(dw), lx_cuda_free(dy);
     release(&d);
   }
   free(pixels), free(w), free(bias), free(ref), free(gpu), free(w16);
@@ -353,11 +348,11 @@ START_TEST(decoding_matches_cpu) {
   for (int i = 0; i < n; i++) x[(size_t)3 * n + i] = -INFINITY;                /* all banned */
   device_set d = {0};
   float *dx = to_device(&d, x, (size_t)rows * n);
+  int *dtok = to_device_bytes(&d, NULL, rows * sizeof(int));
+  int *didx = to_device_bytes(&d, NULL, rows * k * sizeof(int));
+  float *dval = to_device_bytes(&d, NULL, rows * k * sizeof(float));
+  float *dls = to_device_bytes(&d, NULL, (size_t)rows * n * sizeof(float));
   lx_error err;
-  int *dtok = lx_cuda_alloc(rows * sizeof(int), &err), *didx = lx_cuda_alloc(rows * k * sizeof(int), &err);
-  float *dval = lx_cuda_alloc(rows * k * sizeof(float), &err);
-  float *dls = lx_cuda_alloc((size_t)rows * n * sizeof(float), &err);
-  ck_assert(dtok && didx && dval && dls);
   lx_cuda_argmax_rows(dtok, dx, rows, n);
   lx_cuda_top_k(didx, dval, dx, rows, n, k);
   lx_cuda_log_softmax_rows(dls, dx, rows, n);
@@ -375,8 +370,9 @@ START_TEST(decoding_matches_cpu) {
                   cpu_argmax(row, n));
     cpu_top_k(row, n, k, cidx, cval);
     for (int j = 0; j < k; j++)
-      ck_assert_msg(idx[r * k + j] == cidx[j], "top-k row %d rank %d: GPU %d, CPU %d", r, j,
-                    idx[r * k + j], cidx[j]);
+      ck_assert_msg(idx[r * k + j] == cidx[j] && val[r * k + j] == cval[j],
+                    "top-k row %d rank %d: GPU %d (%g), CPU %d (%g)", r, j, idx[r * k + j],
+                    val[r * k + j], cidx[j], cval[j]);
     if (r == 2 || r == 3) continue; /* a NaN or no finite score: nothing to compare */
     float mx = -INFINITY;
     for (int i = 0; i < n; i++) mx = row[i] > mx ? row[i] : mx;
@@ -384,12 +380,11 @@ START_TEST(decoding_matches_cpu) {
     for (int i = 0; i < n; i++) sum += exp((double)row[i] - mx);
     const double lse = mx + log(sum);
     for (int i = 0; i < n; i++) {
-      const float want = (float)((double)row[i] - lse);
-      ck_assert_msg(want == ls[(size_t)r * n + i] || fabsf(want - ls[(size_t)r * n + i]) <= 1e-6f * fabsf(want),
-                    "log-softmax row %d index %d: GPU %g, CPU %g", r, i, ls[(size_t)r * n + i], want);
+      const float want = (float)((double)row[i] - lse), got = ls[(size_t)r * n + i];
+      ck_assert_msg(want == got || fabsf(want - got) <= 1e-6f * fabsf(want),
+                    "log-softmax row %d index %d: GPU %g, CPU %g", r, i, got, want);
     }
   }
-  lx_cuda_free(dtok), lx_cuda_free(didx), lx_cuda_free(dval), lx_cuda_free(dls);
   release(&d);
   free(x), free(ls);
 }
