@@ -135,8 +135,7 @@ int lx_json_req_doubles(const cJSON *obj, lx_json_at at, const char *key, int n,
   return LX_OK;
 }
 
-/* Line and column (1-based) of byte offset off in text. */
-static void line_col(const char *text, size_t off, int *line, int *col) {
+void lx_text_line_col(const char *text, size_t off, int *line, int *col) {
   *line = 1;
   *col = 1;
   for (size_t i = 0; i < off && text[i]; i++) {
@@ -149,12 +148,11 @@ static void line_col(const char *text, size_t off, int *line, int *col) {
   }
 }
 
-/* JSON text must be UTF-8 (RFC 8259); cJSON itself passes any bytes through. */
-static int check_utf8(const char *path, const char *src, size_t len, lx_error *err) {
+int lx_json_check_utf8(const char *path, const char *src, size_t len, lx_error *err) {
   size_t bad;
   if (lx_utf8_valid(src, len, &bad)) return LX_OK;
   int line, col;
-  line_col(src, bad, &line, &col);
+  lx_text_line_col(src, bad, &line, &col);
   return lx_errorf(err, "%s:%d:%d: not valid UTF-8", path, line, col);
 }
 
@@ -165,7 +163,7 @@ int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **t
   *root = NULL;
   if (text) *text = NULL;
   if (lx_read_file(path, max_bytes, &src, &len, err)) return LX_ERR;
-  if (check_utf8(path, src, len, err)) {
+  if (lx_json_check_utf8(path, src, len, err)) {
     free(src);
     return LX_ERR;
   }
@@ -175,7 +173,7 @@ int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **t
     size_t off = end ? (size_t)(end - src) : 0;
     if (cJSON_GetErrorPtr()) off = (size_t)(cJSON_GetErrorPtr() - src);
     int line, col;
-    line_col(src, off, &line, &col);
+    lx_text_line_col(src, off, &line, &col);
     lx_errorf(err, "%s:%d:%d: not valid JSON%s", path, line, col,
               len ? "" : " (the file is empty)");
     free(src);
@@ -185,7 +183,7 @@ int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **t
   for (const char *p = end; p && p < src + len; p++) {
     if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
       int line, col;
-      line_col(src, (size_t)(p - src), &line, &col);
+      lx_text_line_col(src, (size_t)(p - src), &line, &col);
       lx_errorf(err, "%s:%d:%d: unexpected text after the JSON value", path, line, col);
       cJSON_Delete(r);
       free(src);
@@ -200,79 +198,11 @@ int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **t
   return LX_OK;
 }
 
-/* A tiny scanner over JSON source that is known to be valid. */
-static const char *skip_ws(const char *p) {
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-  return p;
-}
-
-static const char *skip_string(const char *p) { /* p at the opening quote */
-  for (p++; *p && *p != '"'; p++)
-    if (*p == '\\' && p[1]) p++;
-  return *p ? p + 1 : p;
-}
-
-static const char *skip_value(const char *p) {
-  p = skip_ws(p);
-  if (*p == '"') return skip_string(p);
-  if (*p == '{' || *p == '[') {
-    int depth = 0;
-    for (; *p; p++) {
-      if (*p == '"') {
-        p = skip_string(p) - 1;
-      } else if (*p == '{' || *p == '[') {
-        depth++;
-      } else if (*p == '}' || *p == ']') {
-        if (--depth == 0) return p + 1;
-      }
-    }
-    return p;
-  }
-  while (*p && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' && *p != '\t' &&
-         *p != '\r')
-    p++;
-  return p;
-}
-
-int lx_json_item_line(const char *text, const char *key, size_t index) {
-  const char *p = skip_ws(text);
-  if (key) {
-    if (*p != '{') return 0;
-    p = skip_ws(p + 1);
-    size_t klen = strlen(key);
-    for (;;) {
-      if (*p != '"') return 0;
-      const char *k = p + 1, *after = skip_string(p);
-      bool match = (size_t)(after - 1 - k) == klen && memcmp(k, key, klen) == 0;
-      p = skip_ws(after);
-      if (*p != ':') return 0;
-      p = skip_ws(p + 1);
-      if (match) break;
-      p = skip_ws(skip_value(p));
-      if (*p != ',') return 0;
-      p = skip_ws(p + 1);
-    }
-  }
-  if (*p != '[') return 0;
-  p = skip_ws(p + 1);
-  for (size_t i = 0;; i++) {
-    if (*p == ']' || !*p) return 0;
-    if (i == index) {
-      int line, col;
-      line_col(text, (size_t)(p - text), &line, &col);
-      return line;
-    }
-    p = skip_ws(skip_value(p));
-    if (*p != ',') return 0;
-    p = skip_ws(p + 1);
-  }
-}
-
 int lx_jsonl_read(const char *path, size_t max_bytes, lx_jsonl_fn fn, void *ctx, lx_error *err) {
   char *src;
   size_t len;
   if (lx_read_file(path, max_bytes, &src, &len, err)) return LX_ERR;
-  if (check_utf8(path, src, len, err)) {
+  if (lx_json_check_utf8(path, src, len, err)) {
     free(src);
     return LX_ERR;
   }

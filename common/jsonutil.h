@@ -49,14 +49,17 @@ double lx_json_number(const cJSON *obj, const char *key);
 const char *lx_json_string(const cJSON *obj, const char *key);
 
 /* Reads and parses a JSON file of at most max_bytes. A syntax error is reported as
- * "FILE:LINE:COLUMN: not valid JSON". *root and *text (the source, for lx_json_item_line) belong
- * to the caller; text may be NULL when the source is not wanted. */
+ * "FILE:LINE:COLUMN: not valid JSON". *root and *text (the source) belong to the caller; text may
+ * be NULL when the source is not wanted. Large files whose entries need their lines: see
+ * json_stream.h. */
 int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **text, lx_error *err);
 
-/* The 1-based line where item `index` of an array starts in the JSON source `text`: the
- * top-level array when key is NULL, else the array under the top-level object's `key`. Returns 0
- * when there is no such item. For messages only; linear in the text size. */
-int lx_json_item_line(const char *text, const char *key, size_t index);
+/* Line and column (1-based) of byte offset off in text (linear in off). */
+void lx_text_line_col(const char *text, size_t off, int *line, int *col);
+
+/* JSON text must be UTF-8 (RFC 8259); cJSON itself passes any bytes through. Fails as
+ * "PATH:LINE:COL: not valid UTF-8". */
+int lx_json_check_utf8(const char *path, const char *src, size_t len, lx_error *err);
 
 /* Writes the items of a JSON array as JSON Lines (one compact object per line), atomically. */
 int lx_json_write_lines_atomic(const char *path, const cJSON *array, lx_error *err);

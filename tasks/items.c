@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_stream.h"
 #include "common/jsonutil.h"
 
 #define MAX_FILE_BYTES (1u << 30)
@@ -23,7 +24,9 @@ lx_item *lx_items_push(lx_items *items) {
 }
 
 void lx_item_add_ref(lx_item *item, const char *ref) {
-  item->refs = lx_xrealloc_array(item->refs, item->n_refs + 1, sizeof *item->refs);
+  size_t n = item->n_refs;
+  if ((n & (n - 1)) == 0) /* capacity doubles at 0, 1, 2, 4, ...: linear for any count */
+    item->refs = lx_xrealloc_array(item->refs, n ? 2 * n : 1, sizeof *item->refs);
   item->refs[item->n_refs++] = lx_xstrdup(ref);
 }
 
@@ -167,6 +170,14 @@ char *lx_source_at(const char *file, int line) {
   return s;
 }
 
+char *lx_source_at_place(const char *file, lx_json_place at) {
+  if (at.column <= 0) return lx_source_at(file, at.line);
+  size_t n = strlen(file) + 40;
+  char *s = lx_xmalloc(n);
+  snprintf(s, n, "%s:%d:%d", file, at.line, at.column);
+  return s;
+}
+
 int lx_check_media_path(const char *path, const char *source, lx_error *err) {
   if (!*path) return lx_errorf(err, "%s: the media path is empty", source);
   if (path[0] == '/')
@@ -190,32 +201,33 @@ char *lx_media_path_join(const char *root, const char *name) {
   return s;
 }
 
+typedef struct result_reader {
+  const char *path, *id_key, *text_key;
+  lx_predictions *preds;
+} result_reader;
+
+static int result_entry(void *ctx, int which, const cJSON *r, lx_json_place place, lx_error *err) {
+  (void)which;
+  result_reader *rr = ctx;
+  char *src = lx_source_at_place(rr->path, place);
+  lx_json_at at = {src, ""};
+  char id[256];
+  const char *value;
+  int rc = lx_json_id_text(r, rr->id_key, src, id, sizeof id, err);
+  if (!rc) rc = lx_json_req_string(r, at, rr->text_key, &value, err);
+  if (!rc) lx_predictions_push(rr->preds, id, value, src);
+  free(src);
+  return rc;
+}
+
 int lx_predictions_load_json_list(const char *path, const char *id_key, const char *text_key,
                                   lx_predictions *preds, lx_error *err) {
-  cJSON *root;
-  char *text;
-  if (lx_json_read_file(path, MAX_FILE_BYTES, &root, &text, err)) return LX_ERR;
-  int rc = LX_OK;
-  if (!cJSON_IsArray(root) || cJSON_GetArraySize(root) == 0)
+  result_reader rr = {path, id_key, text_key, preds};
+  size_t before = preds->n;
+  int rc = lx_json_read_array(path, MAX_FILE_BYTES, result_entry, &rr, err);
+  if (!rc && preds->n == before)
     rc = lx_errorf(err, "%s: results must be a non-empty JSON list of {\"%s\", \"%s\"}", path,
                    id_key, text_key);
-  size_t k = 0;
-  const cJSON *r;
-  if (!rc) {
-    cJSON_ArrayForEach(r, root) {
-      char *src = lx_source_at(path, lx_json_item_line(text, NULL, k++));
-      lx_json_at at = {src, ""};
-      char id[256];
-      const char *value;
-      rc = lx_json_id_text(r, id_key, src, id, sizeof id, err);
-      if (!rc) rc = lx_json_req_string(r, at, text_key, &value, err);
-      if (!rc) lx_predictions_push(preds, id, value, src);
-      free(src);
-      if (rc) break;
-    }
-  }
-  cJSON_Delete(root);
-  free(text);
   return rc;
 }
 

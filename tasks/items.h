@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "common/json_stream.h"
 
 typedef struct lx_item {
   char *id;       /* unique within the task: question_id, image id, Open-VQA index (as text) */
@@ -83,7 +84,10 @@ int lx_check_media_path(const char *path, const char *source, lx_error *err);
 /* root + name as a heap string (root may be NULL; it ends with '/' when it is a folder). */
 char *lx_media_path_join(const char *root, const char *name);
 
-/* "FILE:LINE" as a heap string. */
+/* "FILE:LINE" as a heap string ("FILE" alone when line is 0). */
 char *lx_source_at(const char *file, int line);
+/* The same for an entry of a JSON document: "FILE:LINE", or "FILE:LINE:COLUMN" when the entry
+ * shares its line with others (a file written on one line). */
+char *lx_source_at_place(const char *file, lx_json_place at);
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/strbuf.h"
+#include "common/strmap.h"
 #include "scorers/bleu.h"
 #include "scorers/cider.h"
 #include "scorers/mme.h"
@@ -43,24 +44,20 @@ bool lx_scorer_parse(const char *name, lx_scorer_kind *kind) {
 
 /* Sums per category in first-appearance order. */
 typedef struct category_sums {
-  const char **names;
-  double *sum;
-  size_t *count;
+  lx_strmap names; /* category -> k, in first-appearance order */
+  double *sum;     /* [n] */
+  size_t *count;   /* [n] */
   size_t n, cap;
 } category_sums;
 
 static void category_add(category_sums *c, const char *name, double v) {
-  size_t k = 0;
-  if (!name) name = "";
-  while (k < c->n && strcmp(c->names[k], name) != 0) k++;
-  if (k == c->n) {
+  size_t k = lx_strmap_intern(&c->names, name ? name : "");
+  if (k == c->n) { /* a new category */
     if (c->n == c->cap) {
       c->cap = c->cap ? 2 * c->cap : 16;
-      c->names = lx_xrealloc_array(c->names, c->cap, sizeof *c->names);
       c->sum = lx_xrealloc_array(c->sum, c->cap, sizeof *c->sum);
       c->count = lx_xrealloc_array(c->count, c->cap, sizeof *c->count);
     }
-    c->names[k] = name;
     c->sum[k] = 0;
     c->count[k] = 0;
     c->n++;
@@ -70,7 +67,7 @@ static void category_add(category_sums *c, const char *name, double v) {
 }
 
 static void category_free(category_sums *c) {
-  free(c->names);
+  lx_strmap_free(&c->names);
   free(c->sum);
   free(c->count);
 }
@@ -87,7 +84,7 @@ static cJSON *percent_by_category(const category_sums *c, bool rounded) {
   cJSON *o = cJSON_CreateObject();
   for (size_t k = 0; k < c->n; k++) {
     double v = 100.0 * c->sum[k] / (double)c->count[k];
-    cJSON_AddNumberToObject(o, c->names[k], rounded ? round2(v) : v);
+    cJSON_AddNumberToObject(o, c->names.keys[k], rounded ? round2(v) : v);
   }
   return o;
 }
@@ -95,7 +92,7 @@ static cJSON *percent_by_category(const category_sums *c, bool rounded) {
 static cJSON *counts_by_category(const category_sums *c) {
   cJSON *o = cJSON_CreateObject();
   for (size_t k = 0; k < c->n; k++) {
-    cJSON *x = cJSON_AddObjectToObject(o, c->names[k]);
+    cJSON *x = cJSON_AddObjectToObject(o, c->names.keys[k]);
     cJSON_AddNumberToObject(x, "correct", c->sum[k]);
     cJSON_AddNumberToObject(x, "total", (double)c->count[k]);
   }

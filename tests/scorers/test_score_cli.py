@@ -191,7 +191,7 @@ try:
     expect_error("caption: image not in the annotations", "c.json:2: id 5 is not in the annotations",
                  "caption", "--annotations", cap_ann, "--results",
                  write("c.json", '[{"image_id": 1000, "caption": "a"},\n{"image_id": 5, "caption": "b"}]'))
-    expect_error("caption: caption is a number", "c2.json:1: caption: ", "caption", "--annotations",
+    expect_error("caption: caption is a number", "c2.json:1:2: caption: ", "caption", "--annotations",
                  cap_ann, "--results", write("c2.json", '[{"image_id": 1000, "caption": 7}]'))
 
     d = os.path.join(tmp, "mme")

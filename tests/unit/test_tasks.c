@@ -1,6 +1,7 @@
 /* Task adapters and the registry on small files made here: datasets.txt parsing and its errors,
- * the built-in registry against the task table, line numbers of JSON items, duplicate ids,
- * media paths that leave the data directory, the MME release layout, OwlEval and LLaVA-Bench. */
+ * the built-in registry against the task table, the JSON stream (lines of entries, its errors),
+ * duplicate ids, media paths that leave the data directory, the MME release layout, OwlEval and
+ * LLaVA-Bench. */
 #include <cJSON.h>
 #include <check.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "common/fileio.h"
+#include "common/json_stream.h"
 #include "common/jsonutil.h"
 #include "scorers/mme.h"
 #include "tasks/llava_bench.h"
@@ -67,13 +69,83 @@ START_TEST(builtin_registry_matches_the_tasks) {
 }
 END_TEST
 
-START_TEST(json_item_lines_and_ids) {
-  const char *text = "{\"a\": [1,\n 2],\n \"items\": [\n {\"x\": \"]\"},\n {\"y\": [3, 4]},\n 5]}";
-  ck_assert_int_eq(lx_json_item_line(text, "items", 0), 4);
-  ck_assert_int_eq(lx_json_item_line(text, "items", 1), 5);
-  ck_assert_int_eq(lx_json_item_line(text, "items", 2), 6);
-  ck_assert_int_eq(lx_json_item_line(text, "items", 3), 0);
-  ck_assert_int_eq(lx_json_item_line("[\n1,\n\"x\"]", NULL, 1), 3);
+typedef struct lines_seen {
+  int which[8], line[8], column[8], n;
+} lines_seen;
+
+static int note_line(void *ctx, int which, const cJSON *e, lx_json_place at, lx_error *err) {
+  (void)e;
+  (void)err;
+  lines_seen *s = ctx;
+  ck_assert_int_lt(s->n, 8);
+  s->which[s->n] = which;
+  s->column[s->n] = at.column;
+  s->line[s->n++] = at.line;
+  return LX_OK;
+}
+
+/* Reads text as a JSON file through the stream; returns the status, err filled on failure. */
+static int stream_text(const char *text, bool top_array, lines_seen *seen, cJSON **rest,
+                       lx_error *err) {
+  char *dir = tu_tempdir();
+  char *path = tu_write(dir, "f.json", text, strlen(text));
+  static const char *const keys[] = {"a", "items"};
+  bool present[2];
+  memset(seen, 0, sizeof *seen);
+  int rc = top_array
+               ? lx_json_read_array(path, 1 << 20, note_line, seen, err)
+               : lx_json_read_arrays(path, 1 << 20, keys, 2, present, note_line, seen, rest, err);
+  /* messages name the file: report it as "f.json" */
+  char *at = strstr(err->msg, path);
+  if (rc && at) memmove(at, at + strlen(dir) + 1, strlen(at + strlen(dir) + 1) + 1);
+  free(path);
+  tu_rmtree(dir);
+  return rc;
+}
+
+static void expect_stream_error(const char *text, bool top_array, const char *msg) {
+  lines_seen seen;
+  lx_error err;
+  ck_assert_int_eq(stream_text(text, top_array, &seen, NULL, &err), LX_ERR);
+  ck_assert_str_eq(err.msg, msg);
+}
+
+START_TEST(json_stream_lines_and_ids) {
+  const char *text =
+      "{\"a\": [1,\n 2],\n \"x\": {\"k\": [\"]\"]},\n \"items\": [\n {\"x\": \"]\"},\n {\"y\": [3, "
+      "4]},\n 5]}";
+  lines_seen seen;
+  lx_error err;
+  cJSON *rest = NULL;
+  ck_assert_msg(stream_text(text, false, &seen, &rest, &err) == LX_OK, "%s", err.msg);
+  ck_assert_int_eq(seen.n, 5);
+  /* column 0: the entry starts its line; otherwise its byte column */
+  const int which[] = {0, 0, 1, 1, 1}, line[] = {1, 2, 5, 6, 7}, column[] = {8, 0, 0, 0, 0};
+  for (int i = 0; i < 5; i++) {
+    ck_assert_int_eq(seen.which[i], which[i]);
+    ck_assert_int_eq(seen.line[i], line[i]);
+    ck_assert_int_eq(seen.column[i], column[i]);
+  }
+  ck_assert(cJSON_IsObject(cJSON_GetObjectItem(rest, "x")));
+  cJSON_Delete(rest);
+  ck_assert_int_eq(stream_text("\xEF\xBB\xBF[\n1,\n\"x\"]\n", true, &seen, NULL, &err), LX_OK);
+  ck_assert_int_eq(seen.n, 2);
+  ck_assert_int_eq(seen.line[1], 3);
+  ck_assert_int_eq(stream_text("[]", true, &seen, NULL, &err), LX_OK);
+  ck_assert_int_eq(seen.n, 0);
+  expect_stream_error("[1,\n2,]", true, "f.json:2:3: a comma before a closing bracket is not JSON");
+  expect_stream_error("[1\n 2]", true, "f.json:2:2: expected ',' or ']'");
+  expect_stream_error("[1, {\"a\" 2}]", true, "f.json:1:10: not valid JSON");
+  expect_stream_error("[1] x", true, "f.json:1:5: unexpected text after the JSON value");
+  expect_stream_error("[1, 2", true, "f.json:1:6: expected ',' or ']'");
+  expect_stream_error("", true, "f.json:1:1: not valid JSON (the file is empty)");
+  expect_stream_error("{\"items\": 3}", false, "f.json:1:11: \"items\" must be a list");
+  expect_stream_error("{\"items\": [],\n\"items\": []}", false,
+                      "f.json:2:1: \"items\" occurs twice");
+  expect_stream_error("[1]", false, "f.json:1:1: expected a JSON object");
+  expect_stream_error("{\"a\": [], 3: 4}", false, "f.json:1:11: expected a key (a string)");
+  expect_stream_error("{\"a\" []}", false, "f.json:1:6: expected ':' after the key");
+  expect_stream_error("{\"a\": [\"\xC3\"]}", false, "f.json:1:9: not valid UTF-8");
   lx_items items = {0};
   lx_item *a = lx_items_push(&items);
   a->id = lx_xstrdup("7");
@@ -81,7 +153,6 @@ START_TEST(json_item_lines_and_ids) {
   lx_item *b = lx_items_push(&items);
   b->id = lx_xstrdup("7");
   b->source = lx_xstrdup("f:9");
-  lx_error err;
   ck_assert_int_eq(lx_items_index(&items, "index", &err), LX_ERR);
   ck_assert_str_eq(err.msg, "f:9: index 7 occurs twice (first at f:1)");
   lx_items_free(&items);
@@ -186,7 +257,7 @@ int main(void) {
   TCase *tc = tcase_create("tasks");
   tcase_add_test(tc, registry_parses_and_refuses);
   tcase_add_test(tc, builtin_registry_matches_the_tasks);
-  tcase_add_test(tc, json_item_lines_and_ids);
+  tcase_add_test(tc, json_stream_lines_and_ids);
   tcase_add_test(tc, mme_release_layout);
   tcase_add_test(tc, owleval_and_llava_bench);
   suite_add_tcase(s, tc);
