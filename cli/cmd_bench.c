@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "bench/bench_compare.h"
+#include "bench/bench_data.h"
 #include "bench/bench_kernels.h"
 #include "bench/bench_model.h"
 #include "bench/kernel_cases.h"
+#include "bench/run_info.h"
 #include "bench/timing.h"
 #include "cli/commands.h"
 #include "common/fileio.h"
@@ -67,8 +69,9 @@ static int run_kernels(int argc, char **argv) {
   const bool cuda = strcmp(device, "cuda") == 0;
 #ifndef LYNXEVAL_HAVE_CUDA
   if (cuda) {
-    cli_error(NAME, "--device cuda: this build of lynxeval has no CUDA backend (built without "
-                    "nvcc)");
+    cli_error(NAME,
+              "--device cuda: this build of lynxeval has no CUDA backend (built without "
+              "nvcc)");
     return CLI_FAIL;
   }
 #endif
@@ -95,7 +98,7 @@ static int run_kernels(int argc, char **argv) {
     }
   } else
 #endif
-  if (lx_bench_kernels(&o, &report, &err)) {
+      if (lx_bench_kernels(&o, &report, &err)) {
     cli_error(NAME, "%s", err.msg);
     return CLI_USAGE;
   }
@@ -342,26 +345,100 @@ static const cli_command cmd_bench_compare = {
     run_compare,
 };
 
+static const cli_command cmd_bench_data;
+
+static void data_progress(void *ctx, const char *what) {
+  (void)ctx;
+  fprintf(stderr, "lynxeval bench data: %s\n", what);
+}
+
+static int run_data(int argc, char **argv) {
+  const char *dir = NULL, *json = NULL, *scales_text = "1,4,16";
+  long seed = 1;
+  bool keep = false;
+  cli_opt opts[] = {
+      {"--dir", CLI_STRING, &dir, "DIR",
+       "where to write the generated files (required; emptied "
+       "of them afterwards)",
+       0, 0, 0},
+      {"--scales", CLI_STRING, &scales_text, "S,...",
+       "sizes as multiples of 1/16 of the real ones (default 1,4,16)", 0, 0, 0},
+      {"--seed", CLI_INT, &seed, "N", "seed of the generated text (default 1)", 0, 1L << 30, 0},
+      {"--json", CLI_STRING, &json, "FILE", "also write the full result as JSON", 0, 0, 0},
+      {"--keep", CLI_FLAG, &keep, NULL, "keep the last scale's files in DIR", 0, 0, 0},
+  };
+  int rc = cli_parse(&cmd_bench_data, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (!dir) {
+    cli_error(NAME, "bench data: --dir is required");
+    return CLI_USAGE;
+  }
+  lx_bench_data_options o = {
+      .dir = dir, .seed = (uint64_t)seed, .keep = keep, .progress = data_progress};
+  for (const char *p = scales_text; *p;) {
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (end == p || v < 1 || v > 64 || (*end && *end != ',') ||
+        o.n_scales == LX_BENCH_DATA_MAX_SCALES) {
+      cli_error(NAME, "--scales: give up to %d integers in [1, 64] separated by commas, got '%s'",
+                LX_BENCH_DATA_MAX_SCALES, scales_text);
+      return CLI_USAGE;
+    }
+    o.scales[o.n_scales++] = (int)v;
+    p = *end ? end + 1 : end;
+  }
+  lx_error err;
+  cJSON *report = NULL;
+  if (lx_bench_data_run(&o, &report, &err)) {
+    cli_error(NAME, "%s", err.msg);
+    return CLI_FAIL;
+  }
+  cJSON_AddItemToObject(report, "run", lx_bench_run_info(1));
+  lx_bench_data_print(report, stdout);
+  rc = json ? write_json(json, report) : CLI_OK;
+  cJSON_Delete(report);
+  return rc;
+}
+
+static const cli_command cmd_bench_data = {
+    "bench data",
+    "load, match and score the benchmarks' files at their real size",
+    "bench data --dir DIR [--scales 1,4,16] [--seed N] [--json FILE] [--keep]",
+    "Writes COCO-shaped caption files (2,532 x S images, 5 captions each; S = 16 is\n"
+    "captions_val2014.json's 40,504 images), VQAv2-shaped questions and annotations (13,397 x S\n"
+    "questions, 10 answers each; S = 16 is val2014's 214,354) with results for both, and a run's\n"
+    "predictions.jsonl with a row per question. Then, each set in a child process of its own, it\n"
+    "times loading, matching and scoring (and, for the run, the scan `lynxeval run` makes when it\n"
+    "resumes) and reads the peak resident memory of each phase alone. Time per entry that stays\n"
+    "flat from scale to scale is linear loading. The files are removed afterwards, unless --keep\n"
+    "(the last scale's: captions.json, caption_results.json, questions.json, annotations.json,\n"
+    "vqa_results.json, predictions.jsonl).",
+    run_data,
+};
+
 static int run(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "data") == 0) return run_data(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "kernels") == 0) return run_kernels(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "compare") == 0) return run_compare(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "model") == 0) return run_model(argc - 1, argv + 1);
   if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
     printf(
-        "usage: lynxeval bench kernels|model|compare ...\n\n"
-        "  kernels   %s\n  model     %s\n  compare   %s\n\n"
+        "usage: lynxeval bench kernels|model|compare|data ...\n\n"
+        "  kernels   %s\n  model     %s\n  compare   %s\n  data      %s\n\n"
         "Run 'lynxeval bench SUBCOMMAND --help' for options.\n",
-        cmd_bench_kernels.summary, cmd_bench_model.summary, cmd_bench_compare.summary);
+        cmd_bench_kernels.summary, cmd_bench_model.summary, cmd_bench_compare.summary,
+        cmd_bench_data.summary);
     return 0;
   }
-  cli_error(NAME, "give a subcommand: kernels, model or compare (lynxeval bench --help)");
+  cli_error(NAME, "give a subcommand: kernels, model, compare or data (lynxeval bench --help)");
   return CLI_USAGE;
 }
 
 const cli_command cmd_bench = {
     "bench",
-    "kernel microbenchmarks against this machine's ceilings, and their comparison",
-    "bench kernels|model|compare ...",
+    "kernel and model benchmarks against this machine's ceilings; real-size data loading",
+    "bench kernels|model|compare|data ...",
     NULL,
     run,
 };
