@@ -63,15 +63,18 @@ static int score_and_print(const char *cmd, int rc, lx_error *err, lx_scorer_kin
 static const cli_command cmd_score_caption;
 
 static int run_caption(int argc, char **argv) {
-  const char *ann_path = NULL, *res_path = NULL, *per_item = NULL, *external = NULL;
+  const char *ann_path = NULL, *res_path = NULL, *per_item = NULL, *external = NULL,
+             *tokenizer = NULL;
   bool tokenized = false;
   cli_opt opts[] = {
       {"--annotations", CLI_STRING, &ann_path, "FILE",
        "COCO caption annotations (images, annotations)", 0, 0, 0},
       {"--results", CLI_STRING, &res_path, "FILE", "results: [{\"image_id\", \"caption\"}]", 0, 0,
        0},
+      {"--caption-tokenizer", CLI_STRING, &tokenizer, "NAME",
+       LX_CAPTION_TOKENIZER_NAMES " (default ptb-3.4.1, pycocoevalcap's own)", 0, 0, 0},
       {"--tokenized", CLI_FLAG, &tokenized, NULL,
-       "captions are already PTB-tokenized (exact pycocoevalcap scores)", 0, 0, 0},
+       "the captions are tokenized already (the same as --caption-tokenizer none)", 0, 0, 0},
       {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-image scores (JSON Lines)", 0,
        0, 0},
       {"--external-scorer", CLI_STRING, &external, "CMD",
@@ -84,12 +87,24 @@ static int run_caption(int argc, char **argv) {
     cli_error(cmd_score_caption.name, "--annotations and --results are required");
     return CLI_USAGE;
   }
+  lx_scoring_options opt = {.caption_tokenizer = LX_CAPTION_PTB};
+  if (tokenizer && !lx_caption_tokenizer_parse(tokenizer, &opt.caption_tokenizer)) {
+    cli_error(cmd_score_caption.name, "--caption-tokenizer: '%s' is not one of %s", tokenizer,
+              LX_CAPTION_TOKENIZER_NAMES);
+    return CLI_USAGE;
+  }
+  if (tokenized && tokenizer && opt.caption_tokenizer != LX_CAPTION_PRETOKENIZED) {
+    cli_error(cmd_score_caption.name,
+              "--tokenized says the captions need no tokenizer, but "
+              "--caption-tokenizer names one");
+    return CLI_USAGE;
+  }
+  if (tokenized) opt.caption_tokenizer = LX_CAPTION_PRETOKENIZED;
   lx_error err;
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_coco_caption_load(ann_path, NULL, &items, &err);
   if (!rc) rc = lx_coco_caption_results_load(res_path, &preds, &err);
-  lx_scoring_options opt = {.tokenized = tokenized};
   /* a subset of the images is scored, as in pycocoevalcap */
   return score_and_print(cmd_score_caption.name, rc, &err, LX_SCORER_CAPTION, &opt, &items, &preds,
                          false, per_item, external);
@@ -98,12 +113,16 @@ static int run_caption(int argc, char **argv) {
 static const cli_command cmd_score_caption = {
     "score caption",
     "BLEU-1..4, ROUGE-L, CIDEr-D of COCO-format captions",
-    "score caption --annotations COCO.json --results RESULTS.json [--tokenized] [--per-item FILE]\n"
-    "       [--external-scorer CMD]",
-    "Exactly pycocoevalcap's Bleu(4), Rouge and Cider on tokenized captions. Without --tokenized\n"
-    "the captions go through lynxeval's approximation of the Stanford PTB tokenizer first, and\n"
-    "the output says so. The scored images are those in the results (a subset is allowed, as in\n"
-    "pycocoevalcap; CIDEr-D's document frequencies then come from that subset).\n\n"
+    "score caption --annotations COCO.json --results RESULTS.json [--caption-tokenizer NAME]\n"
+    "       [--tokenized] [--per-item FILE] [--external-scorer CMD]",
+    "Exactly pycocoevalcap's Bleu(4), Rouge and Cider, as its COCOEvalCap runs them: the captions\n"
+    "tokenized first by the Stanford PTB tokenizer 3.4.1 as pycocoevalcap runs it (lynxeval's own\n"
+    "exact reproduction, ptb-3.4.1: no Java needed), all references in one call and all results\n"
+    "in another, the images in the annotations' order. ptb-approx-1 is lynxeval's earlier\n"
+    "approximation, for comparison with results made with it; none (or --tokenized) takes the\n"
+    "captions as tokenized already. The output names the tokenizer. The scored images are those\n"
+    "in the results (a subset is allowed, as in pycocoevalcap; CIDEr-D's document frequencies\n"
+    "then come from that subset).\n\n"
     "METEOR and SPICE are not computed (Java programs with large data files). --external-scorer\n"
     "CMD runs `CMD FILE` through /bin/sh, where FILE holds {\"gts\": {id: [references]}, \"res\":\n"
     "{id: [caption]}} tokenized as above (what pycocoevalcap's scorers take), and adds the JSON\n"

@@ -13,7 +13,6 @@
 #include "scorers/cider.h"
 #include "scorers/mme.h"
 #include "scorers/open_vqa_match.h"
-#include "scorers/ptb_approx.h"
 #include "scorers/rouge.h"
 
 const char *lx_scorer_name(lx_scorer_kind kind) {
@@ -188,30 +187,64 @@ static int score_vqa(lx_vqa_mode mode, const lx_items *items, const lx_predictio
   return LX_OK;
 }
 
-static int score_caption(bool tokenized, const lx_items *items, const lx_predictions *preds,
-                         const size_t *at, cJSON *agg, cJSON *rows) {
-  size_t n = preds->n, n_tok = 0, k = 0;
-  lx_caption_item *ci = lx_xcalloc(n ? n : 1, sizeof *ci);
-  if (!tokenized)
-    for (size_t i = 0; i < n; i++) n_tok += 1 + items->v[at[i]].n_refs;
-  lx_strbuf *tok = lx_xcalloc(n_tok ? n_tok : 1, sizeof *tok); /* tokenized copies */
-  for (size_t i = 0; i < n; i++) {
-    const lx_item *it = &items->v[at[i]];
-    const char **refs = lx_xcalloc(it->n_refs ? it->n_refs : 1, sizeof *refs);
-    const char *hyp = preds->v[i].text;
-    if (!tokenized) {
-      lx_ptb_approx_tokenize(hyp, &tok[k]);
-      hyp = lx_strbuf_str(&tok[k++]);
-    }
-    for (size_t r = 0; r < it->n_refs; r++) {
-      refs[r] = it->refs[r];
-      if (!tokenized) {
-        lx_ptb_approx_tokenize(it->refs[r], &tok[k]);
-        refs[r] = lx_strbuf_str(&tok[k++]);
-      }
-    }
-    ci[i] = (lx_caption_item){hyp, refs, it->n_refs};
+/* The captions of the scored items as pycocoevalcap's COCOEvalCap takes them: the items in the
+ * annotations' order, all references tokenized in one call and all results in another. */
+typedef struct caption_set {
+  size_t n;          /* scored items */
+  size_t *item;      /* [n] index into items, ascending */
+  size_t *pred;      /* [n] the prediction for it */
+  size_t *ref_start; /* [n + 1] item j's references are refs.line[ref_start[j] ..] */
+  lx_ptb_lines hyps; /* [n] */
+  lx_ptb_lines refs;
+} caption_set;
+
+static void caption_set_build(lx_caption_tokenizer t, const lx_items *items,
+                              const lx_predictions *preds, const size_t *at, caption_set *cs) {
+  size_t *pred_of = invert(items, preds, at);
+  memset(cs, 0, sizeof *cs);
+  cs->item = lx_xcalloc(preds->n + 1, sizeof *cs->item);
+  cs->pred = lx_xcalloc(preds->n + 1, sizeof *cs->pred);
+  cs->ref_start = lx_xcalloc(preds->n + 1, sizeof *cs->ref_start);
+  size_t n_refs = 0;
+  for (size_t k = 0; k < items->n; k++) {
+    if (pred_of[k] == (size_t)-1) continue;
+    cs->item[cs->n] = k;
+    cs->pred[cs->n] = pred_of[k];
+    cs->ref_start[cs->n++] = n_refs;
+    n_refs += items->v[k].n_refs;
   }
+  cs->ref_start[cs->n] = n_refs;
+  const char **hyp = lx_xcalloc(cs->n + 1, sizeof *hyp),
+             **ref = lx_xcalloc(n_refs + 1, sizeof *ref);
+  for (size_t j = 0; j < cs->n; j++) {
+    const lx_item *it = &items->v[cs->item[j]];
+    hyp[j] = preds->v[cs->pred[j]].text;
+    for (size_t r = 0; r < it->n_refs; r++) ref[cs->ref_start[j] + r] = it->refs[r];
+  }
+  lx_caption_tokenize(t, ref, n_refs, &cs->refs);
+  lx_caption_tokenize(t, hyp, cs->n, &cs->hyps);
+  free(hyp);
+  free(ref);
+  free(pred_of);
+}
+
+static void caption_set_free(caption_set *cs) {
+  free(cs->item);
+  free(cs->pred);
+  free(cs->ref_start);
+  lx_ptb_lines_free(&cs->hyps);
+  lx_ptb_lines_free(&cs->refs);
+}
+
+static int score_caption(lx_caption_tokenizer t, const lx_items *items, const lx_predictions *preds,
+                         const size_t *at, cJSON *agg, cJSON *rows) {
+  caption_set cs;
+  caption_set_build(t, items, preds, at, &cs);
+  size_t n = cs.n;
+  lx_caption_item *ci = lx_xcalloc(n + 1, sizeof *ci);
+  for (size_t j = 0; j < n; j++)
+    ci[j] = (lx_caption_item){cs.hyps.line[j], (const char *const *)cs.refs.line + cs.ref_start[j],
+                              cs.ref_start[j + 1] - cs.ref_start[j]};
   double *bleu_items = lx_xcalloc(4 * n + 1, sizeof(double));
   double *rouge_items = lx_xcalloc(n + 1, sizeof(double)),
          *cider_items = lx_xcalloc(n + 1, sizeof(double));
@@ -225,32 +258,32 @@ static int score_caption(bool tokenized, const lx_items *items, const lx_predict
   cJSON_AddNumberToObject(agg, "CIDEr", cider);
   cJSON_AddNumberToObject(agg, "images", (double)n);
   cJSON_AddNumberToObject(agg, "images_in_annotations", (double)items->n);
-  cJSON_AddStringToObject(agg, "tokenizer",
-                          tokenized ? "none (input is pre-tokenized; scores are exact)"
-                                    : LX_PTB_APPROX_NAME
-                              " (an approximation of PTBTokenizer "
-                              "3.4.1: scores are close to, not exactly, "
-                              "pycocoevalcap's)");
+  cJSON_AddStringToObject(agg, "tokenizer", lx_caption_tokenizer_note(t));
+  size_t breaks = cs.hyps.line_breaks + cs.refs.line_breaks;
+  if (breaks) cJSON_AddNumberToObject(agg, "line_breaks_read_as_spaces", (double)breaks);
   cJSON *nc = cJSON_AddObjectToObject(agg, "not_computed");
   cJSON_AddStringToObject(nc, "METEOR", "needs the METEOR 1.5 Java scorer; not approximated");
   cJSON_AddStringToObject(nc, "SPICE", "needs the SPICE 1.0 Java scorer; not approximated");
-  for (size_t i = 0; i < n; i++) {
+  /* rows in prediction order */
+  size_t *slot = lx_xcalloc(preds->n + 1, sizeof *slot);
+  for (size_t j = 0; j < n; j++) slot[cs.pred[j]] = j;
+  for (size_t i = 0; i < preds->n; i++) {
+    size_t j = slot[i];
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "id", preds->v[i].id);
-    for (int b = 0; b < 4; b++) cJSON_AddNumberToObject(r, bleu_names[b], bleu_items[4 * i + b]);
-    cJSON_AddNumberToObject(r, "ROUGE_L", rouge_items[i]);
-    cJSON_AddNumberToObject(r, "CIDEr", cider_items[i]);
+    for (int b = 0; b < 4; b++) cJSON_AddNumberToObject(r, bleu_names[b], bleu_items[4 * j + b]);
+    cJSON_AddNumberToObject(r, "ROUGE_L", rouge_items[j]);
+    cJSON_AddNumberToObject(r, "CIDEr", cider_items[j]);
     /* BLEU's sufficient statistics: corpus BLEU of any resample is their sum */
     cJSON *c = cJSON_AddArrayToObject(r, "bleu_counts");
-    for (int g = 0; g < 4; g++) cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[i].matches[g]));
-    for (int g = 0; g < 4; g++) cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[i].guesses[g]));
-    cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[i].hyp_len));
-    cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[i].ref_len));
+    for (int g = 0; g < 4; g++) cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[j].matches[g]));
+    for (int g = 0; g < 4; g++) cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[j].guesses[g]));
+    cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[j].hyp_len));
+    cJSON_AddItemToArray(c, cJSON_CreateNumber(counts[j].ref_len));
     cJSON_AddItemToArray(rows, r);
-    free((void *)ci[i].refs);
   }
-  for (size_t i = 0; i < n_tok; i++) lx_strbuf_free(&tok[i]);
-  free(tok);
+  free(slot);
+  caption_set_free(&cs);
   free(ci);
   free(counts);
   free(bleu_items);
@@ -349,7 +382,7 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
       rc = score_vqa(opt->vqa_mode, items, preds, at, agg, rows);
       break;
     case LX_SCORER_CAPTION:
-      rc = score_caption(opt->tokenized, items, preds, at, agg, rows);
+      rc = score_caption(opt->caption_tokenizer, items, preds, at, agg, rows);
       break;
     case LX_SCORER_MME:
       rc = score_mme(items, preds, at, agg, rows, err);
@@ -372,27 +405,21 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
 
 #define EXTERNAL_OUTPUT_MAX_BYTES (1u << 20)
 
-static void add_caption(cJSON *list, const char *text, bool tokenized) {
-  lx_strbuf t = {0};
-  if (tokenized)
-    lx_strbuf_puts(&t, text);
-  else
-    lx_ptb_approx_tokenize(text, &t);
-  cJSON_AddItemToArray(list, cJSON_CreateString(lx_strbuf_str(&t)));
-  lx_strbuf_free(&t);
-}
-
 int lx_score_captions_external(const char *command, const lx_scoring_options *opt,
                                const lx_items *items, const lx_predictions *preds, const size_t *at,
                                cJSON **metrics, lx_error *err) {
+  caption_set cs;
+  caption_set_build(opt->caption_tokenizer, items, preds, at, &cs);
   cJSON *doc = cJSON_CreateObject(), *gts = cJSON_AddObjectToObject(doc, "gts");
   cJSON *res = cJSON_AddObjectToObject(doc, "res");
-  for (size_t i = 0; i < preds->n; i++) {
-    const lx_item *it = &items->v[at[i]];
-    cJSON *refs = cJSON_AddArrayToObject(gts, it->id), *hyp = cJSON_AddArrayToObject(res, it->id);
-    for (size_t r = 0; r < it->n_refs; r++) add_caption(refs, it->refs[r], opt->tokenized);
-    add_caption(hyp, preds->v[i].text, opt->tokenized);
+  for (size_t j = 0; j < cs.n; j++) {
+    const char *id = items->v[cs.item[j]].id;
+    cJSON *refs = cJSON_AddArrayToObject(gts, id), *hyp = cJSON_AddArrayToObject(res, id);
+    for (size_t r = cs.ref_start[j]; r < cs.ref_start[j + 1]; r++)
+      cJSON_AddItemToArray(refs, cJSON_CreateString(cs.refs.line[r]));
+    cJSON_AddItemToArray(hyp, cJSON_CreateString(cs.hyps.line[j]));
   }
+  caption_set_free(&cs);
   char *text = cJSON_PrintUnformatted(doc);
   cJSON_Delete(doc);
   const char *tmpdir = getenv("TMPDIR");

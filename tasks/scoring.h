@@ -10,6 +10,7 @@
 #include <cJSON.h>
 #include <stdbool.h>
 
+#include "scorers/caption_tokenizer.h"
 #include "scorers/vqa_accuracy.h"
 #include "tasks/items.h"
 
@@ -26,8 +27,8 @@ const char *lx_scorer_name(lx_scorer_kind kind);
 bool lx_scorer_parse(const char *name, lx_scorer_kind *kind);
 
 typedef struct lx_scoring_options {
-  lx_vqa_mode vqa_mode; /* LX_SCORER_VQA */
-  bool tokenized;       /* LX_SCORER_CAPTION: captions are PTB-tokenized already */
+  lx_vqa_mode vqa_mode;                   /* LX_SCORER_VQA */
+  lx_caption_tokenizer caption_tokenizer; /* LX_SCORER_CAPTION; 0 is ptb-3.4.1, pycocoevalcap's */
 } lx_scoring_options;
 
 /* Scores preds against items (at[i] is the item prediction i answers, from
@@ -37,14 +38,19 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
                          const lx_predictions *preds, const size_t *at, cJSON **aggregate,
                          cJSON **per_item, lx_error *err);
 
-/* The external-scorer hook for caption metrics lynxeval does not compute (METEOR 1.5 and SPICE
+/* Caption scoring follows pycocoevalcap's COCOEvalCap: the scored images in the annotations'
+ * order, all references tokenized in one call and all results in another (the tokenizer's
+ * output for a caption can depend on its neighbours), then BLEU, ROUGE-L and CIDEr-D in that
+ * order. Per-item rows still come in prediction order.
+ *
+ * The external-scorer hook for caption metrics lynxeval does not compute (METEOR 1.5 and SPICE
  * 1.0 are Java programs with large data files). Writes {"gts": {id: [references]}, "res": {id:
- * [caption]}} (PTB-tokenized, or approximately so unless opt->tokenized: what pycocoevalcap's
- * scorers take) to a temporary file, runs `command FILE` through /bin/sh, and reads a JSON
- * object of numbers from its standard output into *metrics. Fails naming the command if it
- * exits non-zero or prints anything else. */
+ * [caption]}}, tokenized by opt->caption_tokenizer (what pycocoevalcap's scorers take), to a
+ * temporary file, runs `command FILE` through /bin/sh, and reads a JSON object of numbers from
+ * its standard output into *metrics. Fails naming the command if it exits non-zero or prints
+ * anything else. */
 int lx_score_captions_external(const char *command, const lx_scoring_options *opt,
-                               const lx_items *items, const lx_predictions *preds,
-                               const size_t *at, cJSON **metrics, lx_error *err);
+                               const lx_items *items, const lx_predictions *preds, const size_t *at,
+                               cJSON **metrics, lx_error *err);
 
 #endif

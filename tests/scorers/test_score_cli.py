@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """`lynxeval score` end to end: each benchmark's output against the oracle values in vectors/
-(to 1e-9), the real Open-VQA files scored with their own answers (302/302, 148/148 with the
-paper's per-class counts), and malformed inputs refused with the file and line named.
+(to 1e-9), raw COCO captions against pycocoevalcap with its Java tokenizer (ptb/vectors/,
+corpus and per image, to 1e-9), the real Open-VQA files scored with their own answers (302/302,
+148/148 with the paper's per-class counts), and malformed inputs refused with the file and line
+named.
 
 usage: test_score_cli.py LYNXEVAL OPEN_VQA_DIR
 """
@@ -58,6 +60,34 @@ if out:
     worst = max(abs(out[k] - cap[k]) for k in ["Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "ROUGE_L", "CIDEr"])
     check(f"score caption equals pycocoevalcap (largest difference {worst:.2g})", worst <= TOL)
     check("score caption says METEOR and SPICE were not computed", "METEOR" in out["not_computed"])
+
+# ---- captions as they are: pycocoevalcap tokenizes them (Java) before scoring -------------------
+PV = os.path.join(HERE, "ptb", "vectors")
+raw_exp = json.load(open(os.path.join(PV, "coco_raw_expected.json")))
+rows_path = os.path.join(tempfile.mkdtemp(), "rows.jsonl")
+out = score("caption", "--annotations", f"{PV}/coco_raw_annotations.json", "--results",
+            f"{PV}/coco_raw_results.json", "--per-item", rows_path)
+if out:
+    worst = max(abs(out[k] - raw_exp[k]) for k in ["Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "ROUGE_L", "CIDEr"])
+    check(f"score caption on raw COCO captions equals pycocoevalcap (largest difference {worst:.2g})",
+          worst <= TOL)
+    check("score caption names its tokenizer", out["tokenizer"].startswith("ptb-3.4.1"), out["tokenizer"])
+    rows = [json.loads(line) for line in open(rows_path)]
+    worst = 0.0
+    for r in rows:
+        e = raw_exp["per_image"][r["id"]]
+        worst = max([worst, abs(r["ROUGE_L"] - e["ROUGE_L"]), abs(r["CIDEr"] - e["CIDEr"])] +
+                    [abs(r[f"Bleu_{k + 1}"] - e["Bleu"][k]) for k in range(4)])
+    check(f"... and per image, all {len(rows)} (largest difference {worst:.2g})",
+          len(rows) == 1000 and worst <= TOL)
+approx = score("caption", "--annotations", f"{PV}/coco_raw_annotations.json", "--results",
+               f"{PV}/coco_raw_results.json", "--caption-tokenizer", "ptb-approx-1")
+check("--caption-tokenizer ptb-approx-1 is labelled an approximation",
+      approx is not None and "approximation" in approx["tokenizer"], approx)
+p = run("score", "caption", "--annotations", f"{PV}/coco_raw_annotations.json", "--results",
+        f"{PV}/coco_raw_results.json", "--caption-tokenizer", "ptb")
+check("--caption-tokenizer with an unknown name is a usage error", p.returncode == 2 and "ptb-3.4.1" in p.stderr,
+      p.stderr)
 
 # The external-scorer hook: a stand-in scorer that reports what it was given.
 hook_dir = tempfile.mkdtemp()

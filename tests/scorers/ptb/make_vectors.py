@@ -29,6 +29,13 @@ Batches (tests/scorers/ptb/vectors/, gzip JSON):
                          tokenizer ends a line there, and lynxeval keeps the caption's tokens
                          on one line ("java" and "coco" are the Java lines joined by a space)
 
+Caption scores on raw captions (coco_raw_*.json): the first 1,000 images of captions_val2017.json
+with their captions as they are, results made from them (another image's caption, or the image's
+own caption changed: words dropped or swapped, case and punctuation changed; in shuffled order),
+and what pycocoevalcap scores them as, COCOEvalCap's way: images in the annotations' order, all
+references tokenized in one call and all results in another, then Bleu(4), Rouge and Cider,
+corpus and per image.
+
   /usr/bin/python3 tests/scorers/ptb/make_vectors.py --pycocoevalcap PKG \\
       --coco captions_val2017.json --cider-data CIDER/data [--java java]
 
@@ -331,6 +338,69 @@ STREAM_ENDS = ["I don't", "it's", "they're", "etc.", "Inc.", "U.S.", "I.", "St."
                "etc. ", "etc.\t", "U.S. ", "ll", "Calif.", "Ph.D", "'tis", "cannot", "gonna"]
 
 
+def perturb(rng, caption):
+    words = caption.split(" ")
+    for _ in range(rng.randint(1, 3)):
+        op = rng.random()
+        if op < 0.3 and len(words) > 2:
+            del words[rng.randrange(len(words))]
+        elif op < 0.5 and len(words) > 2:
+            i = rng.randrange(len(words) - 1)
+            words[i], words[i + 1] = words[i + 1], words[i]
+        elif op < 0.7:
+            words[0] = words[0].capitalize() if words[0].islower() else words[0].lower()
+        elif op < 0.85:
+            words[-1] = words[-1].rstrip(".") + rng.choice([".", "!", "...", " .", ","])
+        else:
+            words.insert(rng.randint(0, len(words)), rng.choice(["(red)", "don't", "it's", "U.S.", "a's"]))
+    return " ".join(words)
+
+
+def caption_scores(o, pkg, coco_path, rng):
+    sys.path.insert(0, pkg)  # bleu/, rouge/, cider/ import as packages
+    mods = {name: importlib.import_module(f"{name}.{name}") for name in ("bleu", "rouge", "cider")}
+    d = json.load(open(coco_path, encoding="utf-8"))
+    by_image = {}
+    for a in d["annotations"]:
+        by_image.setdefault(a["image_id"], []).append(a)
+    images = [im for im in d["images"] if im["id"] in by_image][:1000]
+    anns = [a for a in d["annotations"] if a["image_id"] in {im["id"] for im in images}]
+    results = []
+    for im in images:
+        if rng.random() < 0.5:
+            other = rng.choice(images)
+            cap = rng.choice(by_image[other["id"]])["caption"]
+        else:
+            cap = perturb(rng, by_image[im["id"]][0]["caption"])
+        results.append({"image_id": im["id"], "caption": cap})
+    rng.shuffle(results)
+    # COCOEvalCap: images in the annotations' order, references in file order
+    order = [im["id"] for im in images]
+    res_of = {r["image_id"]: r["caption"] for r in results}
+    gts = {i: [{"caption": a["caption"]} for a in by_image[i]] for i in order}
+    res = {i: [{"caption": res_of[i]}] for i in order}
+    tok = o.mod.PTBTokenizer()
+    gts, res = tok.tokenize(gts), tok.tokenize(res)
+    bleu, bleu_items = mods["bleu"].Bleu(4).compute_score(gts, res, verbose=0)
+    rouge, rouge_items = mods["rouge"].Rouge().compute_score(gts, res)
+    cider, cider_items = mods["cider"].Cider().compute_score(gts, res)
+    expected = {f"Bleu_{k + 1}": float(bleu[k]) for k in range(4)}
+    expected.update({"ROUGE_L": float(rouge), "CIDEr": float(cider), "per_image": {
+        str(i): {"Bleu": [float(bleu_items[k][j]) for k in range(4)], "ROUGE_L": float(rouge_items[j]),
+                 "CIDEr": float(cider_items[j])} for j, i in enumerate(order)}})
+    files = {"coco_raw_annotations.json": {"images": [{"id": im["id"], "file_name": im["file_name"]}
+                                                      for im in images],
+                                           "annotations": [{"image_id": a["image_id"], "id": a["id"],
+                                                            "caption": a["caption"]} for a in anns]},
+             "coco_raw_results.json": results,
+             "coco_raw_expected.json": expected}
+    for name, obj in files.items():
+        with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
+            json.dump(obj, f, ensure_ascii=False, separators=(",", ":"))
+            f.write("\n")
+    print(f"coco_raw: {len(images)} images, {len(anns)} references, CIDEr {cider:.6f}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pycocoevalcap", required=True, help="the pycocoevalcap package directory")
@@ -362,6 +432,7 @@ def main():
         batches.append({"name": "line_break", "source": "a line end inside a caption", "captions": [c],
                         "java": [java], "coco": [o.drop(java)]})
     write(batches, "line_breaks")
+    caption_scores(o, args.pycocoevalcap, args.coco, random.Random(2017))
 
 
 if __name__ == "__main__":
