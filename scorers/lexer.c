@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHARS           0x10000 /* UTF-16 code units */
-#define NESTING_LIMIT   64      /* parentheses and macro uses inside each other */
-#define DFA_STATE_LIMIT 20000   /* cached DFA states before the cache is dropped */
+#define CHARS           0x10000    /* UTF-16 code units */
+#define NESTING_LIMIT   64         /* parentheses and macro uses inside each other */
+#define DFA_STATE_LIMIT 20000      /* cached DFA states before the cache is dropped */
+#define MEMO_AFTER      64         /* characters past its last match before a scan uses dead ends */
+#define DEAD_END_LIMIT  (1u << 22) /* remembered dead ends before the memory starts over */
 
 /* ---- character sets: sorted disjoint inclusive ranges of code units ------------------------- */
 
@@ -111,6 +113,7 @@ struct lx_lexer {
   rule_info *rules;
   size_t n_rules;
   dfa main;
+  unsigned generation; /* counts the times the DFA caches were dropped */
   /* scratch for subset construction */
   uint32_t *mark; /* [n_nfa] generation stamps */
   uint32_t stamp;
@@ -947,6 +950,7 @@ static size_t general_lookahead(lx_lexer *lx, lx_lexer_input *in, const rule_inf
 
 static void drop_caches_if_large(lx_lexer *lx) {
   if (lx_lexer_dfa_states(lx) < DFA_STATE_LIMIT) return;
+  lx->generation++;
   dfa_reset(&lx->main);
   for (size_t r = 0; r < lx->n_rules; r++)
     if (lx->rules[r].forward) {
@@ -955,20 +959,86 @@ static void drop_caches_if_large(lx_lexer *lx) {
     }
 }
 
+static size_t dead_slot(const lx_lexer_input *in, int32_t st, size_t pos) {
+  uint64_t h =
+      ((uint64_t)pos * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)(uint32_t)st * 0xBF58476D1CE4E5B9ull);
+  return (size_t)(h >> 17) & (in->dead_cap - 1);
+}
+
+static bool is_dead_end(const lx_lexer_input *in, int32_t st, size_t pos) {
+  if (!in->n_dead) return false;
+  for (size_t j = dead_slot(in, st, pos);; j = (j + 1) & (in->dead_cap - 1)) {
+    const lx_lexer_dead_end *d = &in->dead[j];
+    if (d->state < 0) return false;
+    if (d->state == st && d->pos == pos) return true;
+  }
+}
+
+static void dead_insert(lx_lexer_input *in, lx_lexer_dead_end e) {
+  size_t j = dead_slot(in, e.state, e.pos);
+  while (in->dead[j].state >= 0 && !(in->dead[j].state == e.state && in->dead[j].pos == e.pos))
+    j = (j + 1) & (in->dead_cap - 1);
+  if (in->dead[j].state < 0) in->n_dead++;
+  in->dead[j] = e;
+}
+
+static void dead_clear(lx_lexer_input *in, size_t cap) {
+  free(in->dead);
+  in->dead = lx_xmalloc(cap * sizeof *in->dead);
+  for (size_t j = 0; j < cap; j++) in->dead[j].state = -1;
+  in->dead_cap = cap;
+  in->n_dead = 0;
+}
+
+/* The trail's pairs lead to no match: remember them. */
+static void remember_dead_ends(lx_lexer_input *in) {
+  if (in->n_trail == 0) return;
+  if (in->n_dead + in->n_trail > DEAD_END_LIMIT) dead_clear(in, in->dead_cap); /* start over */
+  if (2 * (in->n_dead + in->n_trail) > in->dead_cap) {
+    lx_lexer_dead_end *old = in->dead;
+    size_t old_cap = in->dead_cap, cap = in->dead_cap ? in->dead_cap : 1024;
+    while (2 * (in->n_dead + in->n_trail) > cap) cap *= 2;
+    in->dead = NULL;
+    dead_clear(in, cap);
+    for (size_t j = 0; j < old_cap; j++)
+      if (old[j].state >= 0) dead_insert(in, old[j]);
+    free(old);
+  }
+  for (size_t k = 0; k < in->n_trail; k++) dead_insert(in, in->trail[k]);
+  in->n_trail = 0;
+}
+
 bool lx_lexer_next(lx_lexer *lx, lx_lexer_input *in, int *action, size_t *start, size_t *end) {
   drop_caches_if_large(lx);
+  if (in->dead_generation != lx->generation) { /* the states were renumbered */
+    in->n_dead = 0;
+    if (in->dead_cap) dead_clear(in, in->dead_cap);
+    in->dead_generation = lx->generation;
+  }
   const size_t s = in->pos;
   int32_t st = dfa_start(lx, &lx->main), rule = -1;
   size_t i = s, match_end = s;
+  in->n_trail = 0;
   while (i < in->len) {
+    if (i - match_end >= MEMO_AFTER) {   /* far past the last match: a known dead end? */
+      if (is_dead_end(in, st, i)) break; /* the trail that led here is dead too */
+      if (in->n_trail == in->trail_cap) {
+        in->trail_cap = in->trail_cap ? 2 * in->trail_cap : 256;
+        in->trail = lx_xrealloc_array(in->trail, in->trail_cap, sizeof *in->trail);
+      }
+      in->trail[in->n_trail++] = (lx_lexer_dead_end){i, st};
+    }
     st = dfa_step(lx, &lx->main, st, lx->char_class[in->text[i++]]);
+    in->steps++;
     if (st < 0) break;
     if (lx->main.accept[st] >= 0) {
       rule = lx->main.accept[st];
       match_end = i;
+      in->n_trail = 0; /* a match came after them: not dead ends */
       if (!lx->main.has_out[st]) break;
     }
   }
+  remember_dead_ends(in);
   if (rule < 0) return false; /* only at the end: '.' and newlines match any other character */
   const rule_info *ri = &lx->rules[rule];
   size_t e = match_end;
@@ -984,6 +1054,9 @@ bool lx_lexer_next(lx_lexer *lx, lx_lexer_input *in, int *action, size_t *start,
 
 void lx_lexer_input_free(lx_lexer_input *in) {
   free(in->fin);
+  free(in->dead);
+  free(in->trail);
   in->fin = NULL;
-  in->fin_cap = 0;
+  in->dead = in->trail = NULL;
+  in->fin_cap = in->dead_cap = in->n_dead = in->trail_cap = in->n_trail = 0;
 }

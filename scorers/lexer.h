@@ -64,12 +64,27 @@ int lx_lexer_new(const lx_lexer_spec *spec, lx_lexer **out, lx_error *err);
 void lx_lexer_free(lx_lexer *lx);
 
 /* A text being scanned. Zero-initialize, then set text and len. */
+/* A (DFA state, position) from which no rule can match any more: a scan that reaches it stops. */
+typedef struct lx_lexer_dead_end {
+  size_t pos;
+  int32_t state; /* -1: an empty slot */
+} lx_lexer_dead_end;
+
 typedef struct lx_lexer_input {
   const uint16_t *text;
   size_t len;
   size_t pos; /* where the next token starts; the caller moves it back for a pushback */
   bool *fin;  /* scratch for general trailing context */
   size_t fin_cap;
+  /* Longest match rescans what follows each token; on text without spaces that is quadratic
+   * ("a,a,a,..." makes every token look for an e-mail's '@' to the end). Scans that run far
+   * past their last match remember where they failed, which keeps the whole text linear. */
+  lx_lexer_dead_end *dead;
+  size_t n_dead, dead_cap;  /* dead_cap: a power of two, or 0 */
+  unsigned dead_generation; /* the lexer's cache generation the states belong to */
+  lx_lexer_dead_end *trail; /* this scan's pairs past its last match */
+  size_t n_trail, trail_cap;
+  size_t steps; /* characters the scans have read, lookahead included (for tests) */
 } lx_lexer_input;
 
 /* Scans the next token at in->pos: the action of the rule that wins and the token [*start, *end)

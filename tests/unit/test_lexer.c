@@ -129,6 +129,33 @@ START_TEST(classes_repetition_and_dot) {
 }
 END_TEST
 
+/* Longest match looks past each token; without remembering where such scans failed, "a,a,a,..."
+ * would cost a scan to the end for every token. */
+START_TEST(scans_stay_linear) {
+  static const lx_lexer_rule rules[] = {
+      {"[a-z]+", NULL, 1}, {"[a-z][^ @]*@[a-z]+", NULL, 2}, {".", NULL, 3}};
+  lx_lexer *lx = compile(NULL, 0, rules, COUNT(rules), false);
+  size_t n = 200000;
+  uint16_t *text = malloc(n * sizeof *text);
+  for (size_t i = 0; i < n; i++) text[i] = i % 2 ? ',' : 'a';
+  lx_lexer_input in = {0};
+  in.text = text;
+  in.len = n;
+  int action;
+  size_t s, e, tokens = 0;
+  while (lx_lexer_next(lx, &in, &action, &s, &e)) {
+    ck_assert_int_eq(action, (s % 2) ? 3 : 1);
+    ck_assert_uint_eq(e, s + 1);
+    tokens++;
+  }
+  ck_assert_uint_eq(tokens, n);
+  ck_assert_msg(in.steps < 100 * n, "%zu characters read for %zu", in.steps, n);
+  lx_lexer_input_free(&in);
+  free(text);
+  lx_lexer_free(lx);
+}
+END_TEST
+
 static void expect_compile_error(const char *pattern, const char *lookahead, const char *needle) {
   static const lx_lexer_macro macros[] = {{"m", "[a-"}};
   lx_lexer_rule rule = {pattern, lookahead, 1};
@@ -250,6 +277,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, trailing_context_kinds);
   tcase_add_test(tc, caseless_literals_and_classes);
   tcase_add_test(tc, classes_repetition_and_dot);
+  tcase_add_test(tc, scans_stay_linear);
   tcase_add_test(tc, compile_errors_name_the_problem);
   tcase_add_test(tc, ptb_matches_the_java_tokenizer);
   tcase_add_test(tc, ptb_line_breaks_stay_with_their_caption);
