@@ -312,24 +312,33 @@ static void phase_end(phase_log *p, const char *name) {
   cJSON_AddItemToArray(p->phases, o);
 }
 
-static int caption_phases(const data_files *f, phase_log *p, lx_error *err) {
+/* A benchmark's files read, matched and scored as `lynxeval score` does, phase by phase. */
+typedef struct score_set {
+  const char *load_what, *score_what;
+  int (*load_items)(const data_files *f, lx_items *items, lx_error *err);
+  int (*load_results)(const char *path, lx_predictions *preds, lx_error *err);
+  lx_scorer_kind scorer;
+  bool need_all; /* every item answered (VQA), or a subset allowed (captions) */
+} score_set;
+
+static int score_phases(const score_set *ss, const data_files *f, phase_log *p, lx_error *err) {
   lx_items items = {0};
   lx_predictions preds = {0};
   size_t *at = NULL;
   cJSON *agg = NULL, *rows = NULL;
   phase_begin(p);
-  int rc = lx_coco_caption_load(f->annotations, NULL, &items, err);
-  phase_end(p, "load annotations");
+  int rc = ss->load_items(f, &items, err);
+  phase_end(p, ss->load_what);
   phase_begin(p);
-  if (!rc) rc = lx_coco_caption_results_load(f->results, &preds, err);
+  if (!rc) rc = ss->load_results(f->results, &preds, err);
   phase_end(p, "load results");
   phase_begin(p);
-  if (!rc) rc = lx_predictions_match(&preds, &items, false, &at, err);
+  if (!rc) rc = lx_predictions_match(&preds, &items, ss->need_all, &at, err);
   phase_end(p, "match");
   phase_begin(p);
-  lx_scoring_options so = {0};
-  if (!rc) rc = lx_score_predictions(LX_SCORER_CAPTION, &so, &items, &preds, at, &agg, &rows, err);
-  phase_end(p, "score (BLEU, ROUGE-L, CIDEr-D, tokenizing included)");
+  lx_scoring_options so = {.vqa_mode = LX_VQA_OFFICIAL_2017, .caption_tokenizer = LX_CAPTION_PTB};
+  if (!rc) rc = lx_score_predictions(ss->scorer, &so, &items, &preds, at, &agg, &rows, err);
+  phase_end(p, ss->score_what);
   cJSON_Delete(agg);
   cJSON_Delete(rows);
   free(at);
@@ -338,30 +347,27 @@ static int caption_phases(const data_files *f, phase_log *p, lx_error *err) {
   return rc;
 }
 
+static int load_captions(const data_files *f, lx_items *items, lx_error *err) {
+  return lx_coco_caption_load(f->annotations, NULL, items, err);
+}
+
+static int load_vqa(const data_files *f, lx_items *items, lx_error *err) {
+  return lx_vqav2_load(f->questions, f->annotations, items, err);
+}
+
+static const score_set CAPTION_SET = {
+    "load annotations", "score (PTB tokenizer, BLEU, ROUGE-L, CIDEr-D)",
+    load_captions,      lx_coco_caption_results_load,
+    LX_SCORER_CAPTION,  false};
+static const score_set VQA_SET = {"load questions + annotations", "score (VQA accuracy)", load_vqa,
+                                  lx_vqav2_results_load,          LX_SCORER_VQA,          true};
+
+static int caption_phases(const data_files *f, phase_log *p, lx_error *err) {
+  return score_phases(&CAPTION_SET, f, p, err);
+}
+
 static int vqa_phases(const data_files *f, phase_log *p, lx_error *err) {
-  lx_items items = {0};
-  lx_predictions preds = {0};
-  size_t *at = NULL;
-  cJSON *agg = NULL, *rows = NULL;
-  phase_begin(p);
-  int rc = lx_vqav2_load(f->questions, f->annotations, &items, err);
-  phase_end(p, "load questions + annotations");
-  phase_begin(p);
-  if (!rc) rc = lx_vqav2_results_load(f->results, &preds, err);
-  phase_end(p, "load results");
-  phase_begin(p);
-  if (!rc) rc = lx_predictions_match(&preds, &items, true, &at, err);
-  phase_end(p, "match");
-  phase_begin(p);
-  lx_scoring_options so = {.vqa_mode = LX_VQA_OFFICIAL_2017};
-  if (!rc) rc = lx_score_predictions(LX_SCORER_VQA, &so, &items, &preds, at, &agg, &rows, err);
-  phase_end(p, "score (VQA accuracy)");
-  cJSON_Delete(agg);
-  cJSON_Delete(rows);
-  free(at);
-  lx_items_free(&items);
-  lx_predictions_free(&preds);
-  return rc;
+  return score_phases(&VQA_SET, f, p, err);
 }
 
 /* What `lynxeval run` does with an existing predictions.jsonl: read it (a torn tail cut),
@@ -371,7 +377,7 @@ static int resume_phases(const data_files *f, phase_log *p, lx_error *err) {
   lx_predictions done = {0};
   lx_prediction_log log;
   size_t dropped = 0;
-  int rc = lx_vqav2_load(f->questions, f->annotations, &items, err); /* not timed */
+  int rc = load_vqa(f, &items, err); /* not timed */
   phase_begin(p);
   if (!rc) rc = lx_prediction_log_open(f->predictions, "answer", &log, &done, &dropped, err);
   if (!rc) lx_prediction_log_close(&log);

@@ -157,8 +157,8 @@ static int run_compare(int argc, char **argv) {
 
 static const cli_command cmd_bench_model;
 
-/* "1,4,16" -> batches; each in [1, 64]. */
-static int parse_batches(const char *text, int *out, int cap, int *n) {
+/* "1,4,16" -> at most cap integers, each in [1, 64]. */
+static int parse_small_ints(const char *text, int *out, int cap, int *n) {
   *n = 0;
   const char *p = text;
   while (*p) {
@@ -247,7 +247,7 @@ static int run_model(int argc, char **argv) {
     return CLI_USAGE;
   }
   int batches[16], n_batches;
-  if (parse_batches(batches_text, batches, 16, &n_batches)) {
+  if (parse_small_ints(batches_text, batches, 16, &n_batches)) {
     cli_error(NAME, "--batches: up to 16 comma-separated sizes from 1 to 64, got '%s'",
               batches_text);
     return CLI_USAGE;
@@ -376,17 +376,10 @@ static int run_data(int argc, char **argv) {
   }
   lx_bench_data_options o = {
       .dir = dir, .seed = (uint64_t)seed, .keep = keep, .progress = data_progress};
-  for (const char *p = scales_text; *p;) {
-    char *end;
-    long v = strtol(p, &end, 10);
-    if (end == p || v < 1 || v > 64 || (*end && *end != ',') ||
-        o.n_scales == LX_BENCH_DATA_MAX_SCALES) {
-      cli_error(NAME, "--scales: give up to %d integers in [1, 64] separated by commas, got '%s'",
-                LX_BENCH_DATA_MAX_SCALES, scales_text);
-      return CLI_USAGE;
-    }
-    o.scales[o.n_scales++] = (int)v;
-    p = *end ? end + 1 : end;
+  if (parse_small_ints(scales_text, o.scales, LX_BENCH_DATA_MAX_SCALES, &o.n_scales)) {
+    cli_error(NAME, "--scales: give up to %d integers in [1, 64] separated by commas, got '%s'",
+              LX_BENCH_DATA_MAX_SCALES, scales_text);
+    return CLI_USAGE;
   }
   lx_error err;
   cJSON *report = NULL;

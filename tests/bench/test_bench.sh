@@ -2,7 +2,7 @@
 # lynxeval bench: a short kernel run (correctness checks pass, the JSON has what a comparison
 # needs), bench compare on itself (all "same") and on a doctored copy (a slower kernel found), and
 # bad flags and files refused with a message naming the problem.
-# bench model runs on the small test checkpoint.
+# bench model runs on the small test checkpoint; bench data at its smallest scale.
 # usage: test_bench.sh LYNXEVAL PYTHON MODELS_DIR
 set -u
 lynxeval=$1 python=$2 models=$3
@@ -100,6 +100,24 @@ expect "bad precision" 2 "--precision must be" -- "$lynxeval" bench model --shap
 expect "bad stage" 2 "is not encode, prefill or decode" -- "$lynxeval" bench model --shape lynx-8b --stages vit
 expect "decode only" 0 "| decode, batch 1 |" -- "$lynxeval" bench model --model "$models/pt" --stages decode --steps 1 --batches 1
 expect "missing model" 1 "$tmp/none" -- "$lynxeval" bench model --model "$tmp/none"
+
+# bench data at its smallest scale: every set and phase, the files gone afterwards
+expect "bench data at scale 1" 0 "resume scan of predictions.jsonl" -- \
+  "$lynxeval" bench data --dir "$tmp/data" --scales 1 --json "$tmp/d.json"
+"$python" - "$tmp/d.json" "$tmp/data" <<'PY' && pass "its JSON has each set's phases; no file left" || fail "its JSON has each set's phases; no file left"
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+sets = {s["set"]: s for s in r["sets"]}
+assert sorted(sets) == ["caption", "resume", "vqa"], sorted(sets)
+assert sets["caption"]["entries"] == 2532 and sets["vqa"]["sub_entries"] == 133970
+for s in r["sets"]:
+    for ph in s["phases"]:
+        assert ph["seconds"] >= 0 and ph["peak_rss_bytes"] > 0, ph
+assert len(sets["vqa"]["phases"]) == 4 and "run" in r
+assert os.listdir(sys.argv[2]) == [], os.listdir(sys.argv[2])
+PY
+expect "bench data: bad scales" 2 "--scales" -- "$lynxeval" bench data --dir "$tmp/data" --scales 0
+expect "bench data: no dir" 2 "--dir is required" -- "$lynxeval" bench data
 
 echo "$failures failures"
 [ "$failures" -eq 0 ]
