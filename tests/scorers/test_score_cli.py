@@ -203,6 +203,19 @@ try:
     expect_error("vqa: results entry without answer", "r2.json:3: answer: required key is missing",
                  "vqa", "--questions", vq, "--annotations", va, "--results",
                  write("r2.json", '[{"question_id": 1, "answer": "x"},\n{"question_id": 2, "answer": "y"},\n{"question_id": 3}]'))
+    # 200,000 entries, a bad one in the middle: named by line (one entry per line) or by line and
+    # column (a file on one line, as the official releases are)
+    entries = ['{"question_id": %d, "answer": "x"}' % (i + 1) for i in range(200000)]
+    entries[100000] = '{"question_id": 100001}'
+    expect_error("vqa: a bad entry in the middle of 200,000, one per line",
+                 "big.json:100002: answer: required key is missing", "vqa", "--questions", vq,
+                 "--annotations", va, "--results", write("big.json", "[\n" + ",\n".join(entries) + "\n]"))
+    col = 2 + sum(len(e) + 2 for e in entries[:100000])
+    expect_error("vqa: ... and on one line", f"big1.json:1:{col}: answer: required key is missing", "vqa",
+                 "--questions", vq, "--annotations", va, "--results", write("big1.json", "[" + ", ".join(entries) + "]"))
+    entries[100000] = '{"question_id": 100001, "answer": "x"} {'
+    expect_error("vqa: a syntax error in the middle", "big2.json:100002:40: expected ',' or ']'", "vqa",
+                 "--questions", vq, "--annotations", va, "--results", write("big2.json", "[\n" + ",\n".join(entries) + "\n]"))
     expect_error("vqa: empty results file", "r3.json:1:1: not valid JSON (the file is empty)", "vqa",
                  "--questions", vq, "--annotations", va, "--results", write("r3.json", ""))
     expect_error("vqa: incomplete results", "421 of 422 items have no prediction", "vqa", "--questions", vq,
