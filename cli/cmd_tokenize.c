@@ -44,14 +44,19 @@ static int read_captions(const char *path, char ***captions, size_t *n, cJSON **
     lx_strbuf b = {0};
     char buf[65536];
     size_t got;
-    while ((got = fread(buf, 1, sizeof buf, stdin)) > 0) lx_strbuf_append(&b, buf, got);
+    while ((got = fread(buf, 1, sizeof buf, stdin)) > 0 && b.len <= MAX_CAPTION_FILE_BYTES)
+      lx_strbuf_append(&b, buf, got);
     *text = lx_xstrdup(lx_strbuf_str(&b));
     size = b.len;
     lx_strbuf_free(&b);
+    if (size > MAX_CAPTION_FILE_BYTES)
+      return lx_errorf(err, "standard input: more than %zu bytes", MAX_CAPTION_FILE_BYTES);
   } else if (lx_read_file(path, MAX_CAPTION_FILE_BYTES, text, &size, err)) {
     return LX_ERR;
   }
   if (!lx_utf8_valid(*text, size, &len)) return lx_errorf(err, "%s: not valid UTF-8", path);
+  /* lines: a final newline ends the last one; an empty file has none */
+  bool empty = size == 0;
   if (size && (*text)[size - 1] == '\n') (*text)[--size] = '\0';
   size_t count = 1;
   for (size_t i = 0; i < size; i++) count += (*text)[i] == '\n';
@@ -63,7 +68,7 @@ static int read_captions(const char *path, char ***captions, size_t *n, cJSON **
     (*captions)[k] = p;
     p = nl ? nl + 1 : p + strlen(p);
   }
-  *n = size || strcmp(path, "-") ? count : 0;
+  *n = empty ? 0 : count;
   return LX_OK;
 }
 

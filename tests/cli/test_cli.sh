@@ -1,5 +1,6 @@
 #!/bin/sh
-# The lynxeval command line: `logits` and `tokenize` against the golden files, and every kind of bad input
+# The lynxeval command line: `logits` and `tokenize` against the golden files, `tokenize --captions`,
+# and every kind of bad input
 # refused with a clear message and the right exit status, never a crash or a clobbered output.
 # usage: test_cli.sh LYNXEVAL PYTHON GOLDEN_DIR MODELS_DIR
 set -u
@@ -142,6 +143,35 @@ expect "broken config.json" 1 "config.json: not a valid JSON object" -- "$lynxev
 
 expect "info" 0 "variant:    prefix" -- "$lynxeval" info --model "$pt"
 expect "info on bf16" 0 "BF16 3093810" -- "$lynxeval" info --model "$models/pt-bf16"
+
+# tokenize --captions: captions as the caption metrics see them, and its refusals
+printf 'A dog (brown), on St. Louis st.\nThe U.S. flag\n' >"$tmp/caps.txt"
+expect "tokenize captions, one per line" 0 "a dog -lrb- brown -rrb- on st. louis st." -- \
+  "$lynxeval" tokenize --captions "$tmp/caps.txt"
+expect "tokenize captions, every token kept" 0 "a dog -lrb- brown -rrb- , on st. louis st." -- \
+  "$lynxeval" tokenize --captions "$tmp/caps.txt" --keep-punctuation
+printf '["It\u2019s a dog\u2019s life.", "x"]' >"$tmp/caps.json"
+expect "tokenize captions from a JSON list" 0 '["it '"'"'s a dog '"'"'s life","x"]' -- \
+  "$lynxeval" tokenize --captions "$tmp/caps.json"
+expect "tokenize captions: the approximation" 0 "a dog brown on st louis st" -- \
+  "$lynxeval" tokenize --captions "$tmp/caps.txt" --caption-tokenizer ptb-approx-1
+expect "tokenize captions: rule counts" 0 "rule 81" -- "$lynxeval" tokenize --captions "$tmp/caps.txt" --rule-counts
+expect "tokenize captions: unknown tokenizer" 2 "ptb-3.4.1, ptb-approx-1 or none" -- \
+  "$lynxeval" tokenize --captions "$tmp/caps.txt" --caption-tokenizer ptb
+expect "tokenize captions: punctuation with the approximation" 2 "ptb-3.4.1 only" -- \
+  "$lynxeval" tokenize --captions "$tmp/caps.txt" --caption-tokenizer none --keep-punctuation
+expect "tokenize captions and a model" 2 "takes no --model" -- \
+  "$lynxeval" tokenize --captions "$tmp/caps.txt" --model "$pt"
+printf '{"a": 1}' >"$tmp/notlist.json"
+expect "tokenize captions: not a list" 1 "notlist.json: must be a JSON list of strings" -- \
+  "$lynxeval" tokenize --captions "$tmp/notlist.json"
+printf '["a", 3]' >"$tmp/num.json"
+expect "tokenize captions: not a string" 1 "num.json: item 1 is not a string" -- \
+  "$lynxeval" tokenize --captions "$tmp/num.json"
+printf 'caf\351\n' >"$tmp/latin1.txt"
+expect "tokenize captions: not UTF-8" 1 "latin1.txt: not valid UTF-8" -- \
+  "$lynxeval" tokenize --captions "$tmp/latin1.txt"
+expect "tokenize captions: missing file" 1 "$tmp/none.txt" -- "$lynxeval" tokenize --captions "$tmp/none.txt"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures command-line checks failed"
