@@ -510,7 +510,7 @@ int lx_bench_data_run(const lx_bench_data_options *opt, cJSON **report, lx_error
   return LX_OK;
 }
 
-void lx_bench_data_print(const cJSON *report, FILE *out) {
+void lx_bench_data_print(FILE *out, const cJSON *report) {
   fprintf(out, "%-8s %5s %9s %10s %8s  %-52s %9s %10s\n", "set", "scale", "entries", "sub", "MB",
           "phase", "seconds", "peak MB");
   const cJSON *set;

@@ -39,6 +39,6 @@ typedef struct lx_bench_data_options {
 int lx_bench_data_run(const lx_bench_data_options *opt, cJSON **report, lx_error *err);
 
 /* The report as a table, one line per set, scale and phase. */
-void lx_bench_data_print(const cJSON *report, FILE *out);
+void lx_bench_data_print(FILE *out, const cJSON *report);
 
 #endif

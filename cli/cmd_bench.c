@@ -34,6 +34,14 @@ static int write_json(const char *path, const cJSON *report) {
   return CLI_OK;
 }
 
+/* Prints a report as a table, writes it as JSON if asked, and frees it. */
+static int print_and_write(void (*print)(FILE *, const cJSON *), cJSON *report, const char *json) {
+  print(stdout, report);
+  int rc = json ? write_json(json, report) : CLI_OK;
+  cJSON_Delete(report);
+  return rc;
+}
+
 static const cli_command cmd_bench_kernels;
 
 static int run_kernels(int argc, char **argv) {
@@ -291,10 +299,7 @@ static int run_model(int argc, char **argv) {
     cli_error(NAME, "%s", err.msg);
     return CLI_FAIL;
   }
-  lx_bench_print_model(stdout, report);
-  rc = json ? write_json(json, report) : CLI_OK;
-  cJSON_Delete(report);
-  return rc;
+  return print_and_write(lx_bench_print_model, report, json);
 }
 
 static const cli_command cmd_bench_model = {
@@ -388,10 +393,7 @@ static int run_data(int argc, char **argv) {
     return CLI_FAIL;
   }
   cJSON_AddItemToObject(report, "run", lx_bench_run_info(1));
-  lx_bench_data_print(report, stdout);
-  rc = json ? write_json(json, report) : CLI_OK;
-  cJSON_Delete(report);
-  return rc;
+  return print_and_write(lx_bench_data_print, report, json);
 }
 
 static const cli_command cmd_bench_data = {
