@@ -40,8 +40,11 @@ typedef struct lx_ptb_lines {
 size_t lx_ptb_n_rules(void);
 const char *lx_ptb_rule_pattern(size_t rule, const char **lookahead);
 
-/* Tokenizes captions[0..n) (UTF-8; malformed bytes read as U+FFFD, as Java's decoder does) as one
- * call of pycocoevalcap's PTBTokenizer.tokenize() on them, in this order. */
+/* Tokenizes captions[0..n) as one call of pycocoevalcap's PTBTokenizer.tokenize() on them, in
+ * this order. Captions are UTF-8 C strings: a malformed byte reads as U+FFFD (lynxeval checks
+ * the files it reads first), and a caption ends at a NUL, which Java skips like white space
+ * (a "\u0000" inside a JSON caption is the one input where the two differ). out is always
+ * filled; the caller frees it. */
 void lx_ptb_tokenize(const char *const *captions, size_t n, lx_ptb_output what, lx_ptb_lines *out);
 void lx_ptb_lines_free(lx_ptb_lines *l);
 
