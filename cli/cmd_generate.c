@@ -8,8 +8,8 @@
 #include "common/fileio.h"
 #include "model/generate.h"
 #include "model/lynx.h"
-#include "model/media.h"
-#include "model/prompt.h"
+#include "media/media.h"
+#include "text/prompt.h"
 
 static double now_ms(void) {
   struct timespec ts;

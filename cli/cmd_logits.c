@@ -7,8 +7,8 @@
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "model/lynx.h"
-#include "model/media.h"
-#include "model/prompt.h"
+#include "media/media.h"
+#include "text/prompt.h"
 
 static double now_s(void) {
   struct timespec ts;

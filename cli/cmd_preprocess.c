@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "model/config.h"
-#include "model/media.h"
+#include "media/media.h"
 
 static int run(int argc, char **argv) {
   const char *model_dir = NULL, *image = NULL, *video = NULL, *out = NULL, *rule = "";

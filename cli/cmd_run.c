@@ -23,7 +23,7 @@
 #include "model/generate.h"
 #include "model/lynx.h"
 #include "model/threads.h"
-#include "model/video.h"
+#include "media/video.h"
 #include "reports/report.h"
 #include "runs/exports.h"
 #include "runs/manifest.h"

@@ -13,6 +13,8 @@
 #include <cJSON.h>
 
 #include "common/error.h"
+#include "media/preprocess.h"
+#include "text/prompt.h"
 
 #define LX_CONFIG_FORMAT         "lynxeval-model"
 #define LX_CONFIG_FORMAT_VERSION 1
@@ -68,19 +70,6 @@ typedef struct lx_llm_config {
   float xattn_norm_eps;   /* 1e-5 */
   int bos_id, eos_id, pad_id, unk_id;
 } lx_llm_config;
-
-typedef struct lx_preprocess_config {
-  int image_size; /* 420 */
-  double mean[3], std[3];
-  int num_frames;      /* frames per video (5) */
-  char frame_rule[32]; /* default frame sampling rule ("segment-start") */
-} lx_preprocess_config;
-
-typedef struct lx_prompt_config {
-  char template_[256];  /* "User: {question}\nBot:" */
-  bool lowercase;       /* lower_text */
-  int max_input_tokens; /* 40: keep the last N ids */
-} lx_prompt_config;
 
 typedef struct lx_decoding_config {
   char strategy[32]; /* "beam-sample", "beam", "greedy", "sample" */

@@ -21,7 +21,7 @@
 #include "model/config.h"
 #include "model/llama.h"
 #include "model/resampler.h"
-#include "model/tokenizer.h"
+#include "text/tokenizer.h"
 #include "model/vit.h"
 #include "model/weights.h"
 

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "common/fileio.h"
-#include "model/media.h"
-#include "model/prompt.h"
+#include "media/media.h"
+#include "text/prompt.h"
 
 uint64_t lx_item_seed(uint64_t run_seed, const char *task, const char *item_id) {
   uint64_t h = 1469598103934665603ull; /* FNV-1a over "task/id" */

@@ -10,7 +10,7 @@
 #include <cJSON.h>
 #include <stdbool.h>
 
-#include "scorers/caption_tokenizer.h"
+#include "text/caption_tokenizer.h"
 #include "scorers/vqa_accuracy.h"
 #include "tasks/items.h"
 

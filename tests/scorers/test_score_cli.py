@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """`lynxeval score` end to end: each benchmark's output against the oracle values in vectors/
-(to 1e-9), raw COCO captions against pycocoevalcap with its Java tokenizer (ptb/vectors/,
+(to 1e-9), raw COCO captions against pycocoevalcap with its Java tokenizer (tests/text/ptb/vectors/,
 corpus and per image, to 1e-9), the real Open-VQA files scored with their own answers (302/302,
 148/148 with the paper's per-class counts), and malformed inputs refused with the file and line
 named.
@@ -62,7 +62,7 @@ if out:
     check("score caption says METEOR and SPICE were not computed", "METEOR" in out["not_computed"])
 
 # ---- captions as they are: pycocoevalcap tokenizes them (Java) before scoring -------------------
-PV = os.path.join(HERE, "ptb", "vectors")
+PV = os.path.join(HERE, "..", "text", "ptb", "vectors")
 raw_exp = json.load(open(os.path.join(PV, "coco_raw_expected.json")))
 rows_path = os.path.join(tempfile.mkdtemp(), "rows.jsonl")
 out = score("caption", "--annotations", f"{PV}/coco_raw_annotations.json", "--results",

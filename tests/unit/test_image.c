@@ -7,7 +7,7 @@
 
 #include "common/fileio.h"
 #include "common/sha256.h"
-#include "model/image.h"
+#include "media/image.h"
 #include "testutil.h"
 
 static const char *dir;

@@ -1,15 +1,15 @@
-/* The run-time lexer (scorers/lexer.c) on small specs: longest match and rule order, each kind of
+/* The run-time lexer (text/lexer.c) on small specs: longest match and rule order, each kind of
  * trailing context, caseless literals, classes, repetition and compile errors; then the PTB
- * tokenizer (scorers/ptb.c) on cases whose expected tokens come from the Java tokenizer itself
- * (the full vectors are tests/scorers/ptb/, run by test_ptb_vectors.py). */
+ * tokenizer (text/ptb.c) on cases whose expected tokens come from the Java tokenizer itself
+ * (the full vectors are tests/text/ptb/, run by test_ptb_vectors.py). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/strbuf.h"
-#include "scorers/caption_tokenizer.h"
-#include "scorers/lexer.h"
-#include "scorers/ptb.h"
+#include "text/caption_tokenizer.h"
+#include "text/lexer.h"
+#include "text/ptb.h"
 #include "testutil.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

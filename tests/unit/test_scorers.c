@@ -13,7 +13,7 @@
 #include "scorers/llm_judge.h"
 #include "scorers/mme.h"
 #include "scorers/open_vqa_match.h"
-#include "scorers/ptb_approx.h"
+#include "text/ptb_approx.h"
 #include "scorers/rouge.h"
 #include "scorers/vqa_accuracy.h"
 #include "testutil.h"

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "common/fileio.h"
-#include "model/prompt.h"
-#include "model/tokenizer.h"
+#include "text/prompt.h"
+#include "text/tokenizer.h"
 #include "common/unicode.h"
 #include "testutil.h"
 

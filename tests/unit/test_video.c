@@ -8,7 +8,7 @@
 
 #include "common/fileio.h"
 #include "common/sha256.h"
-#include "model/video.h"
+#include "media/video.h"
 #include "testutil.h"
 
 static const char *dir;

@@ -1,4 +1,4 @@
-#include "model/prompt.h"
+#include "text/prompt.h"
 
 #include <string.h>
 

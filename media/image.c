@@ -1,5 +1,5 @@
 /* image.c: decoders and the Pillow/torchvision test transform, as described in image.h. */
-#include "model/image.h"
+#include "media/image.h"
 
 #include <gif_lib.h>
 #include <math.h>

@@ -1,10 +1,10 @@
-#include "scorers/caption_tokenizer.h"
+#include "text/caption_tokenizer.h"
 
 #include <string.h>
 
 #include "common/error.h"
 #include "common/strbuf.h"
-#include "scorers/ptb_approx.h"
+#include "text/ptb_approx.h"
 
 const char *lx_caption_tokenizer_name(lx_caption_tokenizer t) {
   switch (t) {

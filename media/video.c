@@ -1,5 +1,5 @@
 /* video.c: frame sampling and the three video sources, as described in video.h. */
-#include "model/video.h"
+#include "media/video.h"
 
 #include <cJSON.h>
 #include <dirent.h>
@@ -13,7 +13,7 @@
 
 #include "common/fileio.h"
 #include "common/strbuf.h"
-#include "model/image.h"
+#include "media/image.h"
 
 #define MAX_FRAMES     1000000
 #define MAX_JSON_BYTES ((size_t)1 << 30)

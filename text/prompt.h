@@ -9,8 +9,14 @@
 
 #include "common/error.h"
 #include "common/strbuf.h"
-#include "model/config.h"
-#include "model/tokenizer.h"
+#include "text/tokenizer.h"
+
+/* A model's prompt: its config.json's "prompt". */
+typedef struct lx_prompt_config {
+  char template_[256];  /* "User: {question}\nBot:" */
+  bool lowercase;       /* lower_text */
+  int max_input_tokens; /* 40: keep the last N ids */
+} lx_prompt_config;
 
 /* Longest question accepted (bytes). */
 #define LX_MAX_QUESTION_BYTES 65536

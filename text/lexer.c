@@ -1,4 +1,4 @@
-#include "scorers/lexer.h"
+#include "text/lexer.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,8 +7,8 @@
  * (not strict) Treebank-3 state, untokenizable characters deleted. The lexer is caseless: a
  * literal letter matches its case class, a [class] only what it lists (lexer.h). Written out
  * here from the tokenizer's specification and behaviour, and checked against the real one on
- * the vectors in tests/scorers/ptb/ (whose README lists what matching it took). */
-#include "scorers/ptb.h"
+ * the vectors in tests/text/ptb/ (whose README lists what matching it took). */
+#include "text/ptb.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -18,8 +18,8 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 #include "common/unicode.h"
-#include "scorers/lexer.h"
-#include "scorers/ptb_tables.h"
+#include "text/lexer.h"
+#include "text/ptb_tables.h"
 
 /* What a rule does with the text it matched. */
 typedef enum ptb_action {

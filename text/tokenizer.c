@@ -2,7 +2,7 @@
  * Where a rule below looks arbitrary, it is the reference implementation's rule (SentencePiece
  * 0.1.97's normalizer.cc, bpe_model.cc and sentencepiece_processor.cc; Hugging Face tokenizers'
  * BPE word merging; transformers 4.28's PreTrainedTokenizer.tokenize). */
-#include "model/tokenizer.h"
+#include "text/tokenizer.h"
 
 #include <cJSON.h>
 #include <stdint.h>

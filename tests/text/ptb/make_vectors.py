@@ -9,7 +9,7 @@ batch (one tokenize() call, captions in this order) two outputs are kept:
   "java"  the tokenizer's output line for each caption, every token kept
   "coco"  what tokenize() returns for it
 
-Batches (tests/scorers/ptb/vectors/, gzip JSON):
+Batches (tests/text/ptb/vectors/, gzip JSON):
   real_coco_val2017      the 25,014 captions of COCO's captions_val2017.json, images in file
                          order, each image's captions in file order (the order of a
                          COCOEvalCap run on the whole set)
@@ -36,7 +36,7 @@ and what pycocoevalcap scores them as, COCOEvalCap's way: images in the annotati
 references tokenized in one call and all results in another, then Bleu(4), Rouge and Cider,
 corpus and per image.
 
-  /usr/bin/python3 tests/scorers/ptb/make_vectors.py --pycocoevalcap PKG \\
+  /usr/bin/python3 tests/text/ptb/make_vectors.py --pycocoevalcap PKG \\
       --coco captions_val2017.json --cider-data CIDER/data [--java java]
 
 PKG is the pycocoevalcap package directory (pip download pycocoevalcap; unpack the wheel: it
@@ -284,9 +284,9 @@ def strip_line_ends(s):
 
 
 def named_characters():
-    """Every character the rules name: the \\uHHHH escapes of scorers/ptb.c."""
+    """Every character the rules name: the \\uHHHH escapes of text/ptb.c."""
     import re
-    src = open(os.path.join(ROOT, "scorers", "ptb.c"), encoding="utf-8").read()
+    src = open(os.path.join(ROOT, "text", "ptb.c"), encoding="utf-8").read()
     chars = set()
     for a, b in re.findall(r"\\\\u([0-9A-Fa-f]{4})(?:-\\\\u([0-9A-Fa-f]{4}))?", src):
         lo = int(a, 16)

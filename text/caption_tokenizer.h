@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "scorers/ptb.h"
+#include "text/ptb.h"
 
 typedef enum lx_caption_tokenizer {
   LX_CAPTION_PTB,

@@ -1,4 +1,4 @@
-#include "scorers/ptb_approx.h"
+#include "text/ptb_approx.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "common/error.h"
 
-#include "model/config.h"
+#include "media/preprocess.h"
 
 typedef struct lx_media {
   float *pixels; /* [frames, 3, size, size] */

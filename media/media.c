@@ -1,11 +1,11 @@
-#include "model/media.h"
+#include "media/media.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/image.h"
-#include "model/video.h"
+#include "media/image.h"
+#include "media/video.h"
 
 void lx_media_free(lx_media *m) {
   free(m->pixels);
