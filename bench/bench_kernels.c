@@ -167,19 +167,19 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
     const double floor_s = fmax(flops / (peak * 1e9), bytes / (bw * 1e9));
     const double error = m[i].error;
 
-    cJSON_AddItemToArray(list, lx_bench_kernel_entry(&(lx_kernel_result){
-                                   .c = c,
-                                   .t = t,
-                                   .memory_bound = memory_bound,
-                                   .ceiling = memory_bound ? "read bandwidth"
-                                              : use_bf16   ? "bf16 peak"
-                                                           : "f32 peak",
-                                   .ceiling_value = memory_bound ? bw : peak,
-                                   .ceiling_spread = ceiling_spread,
-                                   .floor_s = floor_s,
-                                   .error = error,
-                                   .rounds = rounds,
-                                   .spread_between_rounds = between}));
+    cJSON_AddItemToArray(
+        list, lx_bench_kernel_entry(&(lx_kernel_result){.c = c,
+                                                        .t = t,
+                                                        .memory_bound = memory_bound,
+                                                        .ceiling = memory_bound ? "read bandwidth"
+                                                                   : use_bf16   ? "bf16 peak"
+                                                                                : "f32 peak",
+                                                        .ceiling_value = memory_bound ? bw : peak,
+                                                        .ceiling_spread = ceiling_spread,
+                                                        .floor_s = floor_s,
+                                                        .error = error,
+                                                        .rounds = rounds,
+                                                        .spread_between_rounds = between}));
   }
   free(m);
   if (o->filter) regfree(&re);

@@ -100,8 +100,12 @@ static void gpu_case_run(void *ctx) {
                                              .q_pos0 = c->n - c->m});
       break;
     }
-    case LXK_RMSNORM: lx_cuda_rmsnorm(g->y, g->x, c->m, c->n, g->g, 1e-6f); break;
-    case LXK_LAYERNORM: lx_cuda_layernorm(g->y, g->x, c->m, c->n, g->g, g->b, 1e-6f); break;
+    case LXK_RMSNORM:
+      lx_cuda_rmsnorm(g->y, g->x, c->m, c->n, g->g, 1e-6f);
+      break;
+    case LXK_LAYERNORM:
+      lx_cuda_layernorm(g->y, g->x, c->m, c->n, g->g, g->b, 1e-6f);
+      break;
     case LXK_SOFTMAX:
       lx_cuda_copy_async(g->y, g->x, rows * width * sizeof(float));
       lx_cuda_softmax(g->y, c->m, c->n);
@@ -206,8 +210,8 @@ int lx_bench_kernels_cuda(const lx_bench_kernels_opts *o, cJSON **report, lx_err
                                    .rounds = 1}));
     done++;
     if (o->progress)
-      fprintf(o->progress, "[%d/%d] %-28s %9.3f ms%s\n", done, selected, c->name,
-              t.median_s * 1e3, error < tol ? "" : "  CHECK FAILED");
+      fprintf(o->progress, "[%d/%d] %-28s %9.3f ms%s\n", done, selected, c->name, t.median_s * 1e3,
+              error < tol ? "" : "  CHECK FAILED");
   }
 #undef SELECTED
   if (o->filter) regfree(&re);

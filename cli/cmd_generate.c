@@ -6,9 +6,9 @@
 
 #include "cli/commands.h"
 #include "common/fileio.h"
+#include "media/media.h"
 #include "model/generate.h"
 #include "model/lynx.h"
-#include "media/media.h"
 #include "text/prompt.h"
 
 static double now_ms(void) {

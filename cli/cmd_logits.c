@@ -6,8 +6,8 @@
 
 #include "cli/commands.h"
 #include "common/fileio.h"
-#include "model/lynx.h"
 #include "media/media.h"
+#include "model/lynx.h"
 #include "text/prompt.h"
 
 static double now_s(void) {

@@ -5,8 +5,8 @@
 
 #include "cli/commands.h"
 #include "common/fileio.h"
-#include "model/config.h"
 #include "media/media.h"
+#include "model/config.h"
 
 static int run(int argc, char **argv) {
   const char *model_dir = NULL, *image = NULL, *video = NULL, *out = NULL, *rule = "";

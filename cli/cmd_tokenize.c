@@ -11,8 +11,8 @@
 #include "common/strbuf.h"
 #include "common/unicode.h"
 #include "model/lynx.h"
-#include "text/prompt.h"
 #include "text/caption_tokenizer.h"
+#include "text/prompt.h"
 
 #define MAX_CAPTION_FILE_BYTES ((size_t)1 << 30)
 

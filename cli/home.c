@@ -46,6 +46,7 @@ char *lx_home_dir(void) {
     }
     free(candidate);
   }
-  if (LYNXEVAL_SOURCE_DIR[0] && is_home(LYNXEVAL_SOURCE_DIR)) return lx_xstrdup(LYNXEVAL_SOURCE_DIR);
+  if (LYNXEVAL_SOURCE_DIR[0] && is_home(LYNXEVAL_SOURCE_DIR))
+    return lx_xstrdup(LYNXEVAL_SOURCE_DIR);
   return NULL;
 }

@@ -75,8 +75,7 @@ static inline void transpose16_store(uint32_t *dst, const uint16_t *const *rows,
     __m512i v3 = _mm512_shuffle_i32x4(r[8 + q], r[12 + q], 0xEE);
     const __m512i o[4] = {_mm512_shuffle_i32x4(v0, v2, 0x88), _mm512_shuffle_i32x4(v0, v2, 0xDD),
                           _mm512_shuffle_i32x4(v1, v3, 0x88), _mm512_shuffle_i32x4(v1, v3, 0xDD)};
-    for (int L = 0; L < 4; L++)
-      _mm512_storeu_si512((void *)(dst + (size_t)(4 * L + q) * NB), o[L]);
+    for (int L = 0; L < 4; L++) _mm512_storeu_si512((void *)(dst + (size_t)(4 * L + q) * NB), o[L]);
   }
 }
 
@@ -263,9 +262,17 @@ static inline __attribute__((always_inline)) void gemv_rows(float *y, int ldy, c
 void lx_gemv_bf16_rows(float *y, int ldy, const uint16_t *xb, int M, const uint16_t *w, int K,
                        int n0, int n1, bool accumulate) {
   switch (M) {
-    case 1: gemv_rows(y, ldy, xb, 1, w, K, n0, n1, accumulate); break;
-    case 2: gemv_rows(y, ldy, xb, 2, w, K, n0, n1, accumulate); break;
-    case 3: gemv_rows(y, ldy, xb, 3, w, K, n0, n1, accumulate); break;
-    default: gemv_rows(y, ldy, xb, 4, w, K, n0, n1, accumulate); break;
+    case 1:
+      gemv_rows(y, ldy, xb, 1, w, K, n0, n1, accumulate);
+      break;
+    case 2:
+      gemv_rows(y, ldy, xb, 2, w, K, n0, n1, accumulate);
+      break;
+    case 3:
+      gemv_rows(y, ldy, xb, 3, w, K, n0, n1, accumulate);
+      break;
+    default:
+      gemv_rows(y, ldy, xb, 4, w, K, n0, n1, accumulate);
+      break;
   }
 }

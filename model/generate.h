@@ -54,8 +54,8 @@ typedef struct lx_decode_params {
   double top_p;             /* 1: off */
   double temperature;       /* 1: off */
   double length_penalty;
-  bool early_stopping;      /* transformers' early_stopping=True */
-  bool seed_bos;            /* the sequence starts with the [<s>] seed (the reference) */
+  bool early_stopping; /* transformers' early_stopping=True */
+  bool seed_bos;       /* the sequence starts with the [<s>] seed (the reference) */
 } lx_decode_params;
 
 int lx_decode_strategy_parse(const char *name, lx_decode_strategy *out);
@@ -73,8 +73,8 @@ void lx_decode_params_describe(const lx_decode_params *p, lx_strbuf *out);
 typedef struct lx_generation {
   lx_ints tokens;      /* generated ids: no [<s>] seed, no final </s> */
   bool ended_with_eos; /* false: stopped at max_new_tokens */
-  double score;        /* beams: the hypothesis score; greedy and sample: sum of log-probabilities */
-  lx_strbuf text;      /* decode(skip_special_tokens=True).strip() */
+  double score;   /* beams: the hypothesis score; greedy and sample: sum of log-probabilities */
+  lx_strbuf text; /* decode(skip_special_tokens=True).strip() */
 } lx_generation;
 
 void lx_generation_free(lx_generation *g);

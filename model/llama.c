@@ -211,8 +211,8 @@ void lx_llama_forward(const lx_llama *m, lx_kv_cache *c, int n_rows, const int *
     }
     /* Self-attention. */
     lx_rmsnorm(h, x, N, D, l->input_norm, cfg->rms_norm_eps);
-    lx_linear_shared_input((float *const[]){q, k, v}, (const lx_tensor *const[]){&l->q, &l->k, &l->v},
-                           3, h, N);
+    lx_linear_shared_input((float *const[]){q, k, v},
+                           (const lx_tensor *const[]){&l->q, &l->k, &l->v}, 3, h, N);
     lx_rope(q, N, D, cfg->heads, cfg->head_dim, pos, m->rope);
     lx_rope(k, N, D, cfg->heads, cfg->head_dim, pos, m->rope);
     for (int r = 0, t = 0; r < n_rows; t += n_new[r], r++) {
@@ -240,8 +240,8 @@ void lx_llama_forward(const lx_llama *m, lx_kv_cache *c, int n_rows, const int *
     lx_add(x, h, (size_t)N * D);
     /* SwiGLU MLP. */
     lx_rmsnorm(h, x, N, D, l->post_norm, cfg->rms_norm_eps);
-    lx_linear_shared_input((float *const[]){gate, up}, (const lx_tensor *const[]){&l->gate, &l->up}, 2,
-                           h, N);
+    lx_linear_shared_input((float *const[]){gate, up}, (const lx_tensor *const[]){&l->gate, &l->up},
+                           2, h, N);
     lx_silu_mul(gate, up, (size_t)N * I);
     lx_linear(h, gate, N, &l->down, NULL, false);
     lx_add(x, h, (size_t)N * D);

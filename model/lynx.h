@@ -21,9 +21,9 @@
 #include "model/config.h"
 #include "model/llama.h"
 #include "model/resampler.h"
-#include "text/tokenizer.h"
 #include "model/vit.h"
 #include "model/weights.h"
+#include "text/tokenizer.h"
 
 typedef struct lx_model {
   char *dir;

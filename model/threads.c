@@ -9,14 +9,14 @@
 #include <unistd.h>
 
 #define MAX_THREADS 256
-#define CHUNK_BITS 9 /* a ticket's low bits: the threads taking part, at most MAX_THREADS */
+#define CHUNK_BITS  9 /* a ticket's low bits: the threads taking part, at most MAX_THREADS */
 
 /* Waiting first spins (SPIN_ROUNDS checks a few cycles apart, some microseconds), then yields the
  * core (YIELD_ROUNDS checks, each after sched_yield: other threads on the core, such as
  * OpenBLAS's, run first), and only then sleeps. Decode dispatches a few hundred short jobs per
  * token, and a sleeping worker takes tens of microseconds to wake; a worker that only spun would
  * hold the core that OpenBLAS's threads need between the jobs of a float32 model. */
-#define SPIN_ROUNDS 256
+#define SPIN_ROUNDS  256
 #define YIELD_ROUNDS 1024
 
 /* Dynamic jobs are cut into this many chunks per thread, so that a thread slowed by something
@@ -49,14 +49,14 @@ static int n_threads;         /* 0 until initialised */
 static int n_workers_started; /* worker threads alive (they never exit) */
 /* (job number << CHUNK_BITS) | threads taking part: a new value publishes a job (release) */
 static atomic_ulong ticket;
-static atomic_ulong pending; /* workers still busy with the current job */
+static atomic_ulong pending;  /* workers still busy with the current job */
 static atomic_int next_chunk; /* dynamic jobs: the next chunk not yet claimed */
 static struct {
   lx_range_fn fn;
   void *ctx;
   int n_items, n_chunks;
   bool dynamic; /* chunks claimed one by one (more chunks than threads) or chunk = thread */
-} job; /* read only by the threads taking part in it */
+} job;          /* read only by the threads taking part in it */
 static _Thread_local int in_worker;
 /* Serializes callers: one job at a time runs on the pool. */
 static pthread_mutex_t call_mu = PTHREAD_MUTEX_INITIALIZER;

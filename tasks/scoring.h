@@ -10,9 +10,9 @@
 #include <cJSON.h>
 #include <stdbool.h>
 
-#include "text/caption_tokenizer.h"
 #include "scorers/vqa_accuracy.h"
 #include "tasks/items.h"
+#include "text/caption_tokenizer.h"
 
 typedef enum lx_scorer_kind {
   LX_SCORER_OPEN_VQA, /* Open-VQA matcher: correct/total per class */

@@ -20,12 +20,15 @@ from the two programs whose behaviour it reproduces.
 
   /usr/bin/python3 tools/gen_ptb_tables.py --jar stanford-corenlp-3.4.1.jar [--java java]
 
+(then formatted with clang-format, when it is installed, as the format check expects).
+
 The jar is in pycocoevalcap's package on the Python package index
 (pycocoevalcap/tokenizer/stanford-corenlp-3.4.1.jar). Nothing of it is copied: only the answers
 of the probes are written.
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -170,6 +173,8 @@ def main():
         text += c_ranges("lx_java_break_" + k, "uint32_t", ranges(sets[k]))
     with open(args.out, "w") as f:
         f.write(text.rstrip("\n") + "\n")
+    if shutil.which("clang-format"):  # the repository's style, which the format check enforces
+        subprocess.run(["clang-format", "-i", args.out], check=True)
     print("gen_ptb_tables: %d letter, %d digit, %d upper ranges; %d lower-case mappings (Java %s)"
           % (len(ranges(letter)), len(ranges(digit)), len(ranges(upper)), len(lower), version))
 

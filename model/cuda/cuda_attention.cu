@@ -13,9 +13,9 @@ extern "C" {
 #include "model/cuda/cuda_internal.h"
 
 #define QUERIES_PER_BLOCK 8 /* warps per block, one query each */
-#define KEYS_PER_TILE 32
-#define MAX_HEAD_DIM 128 /* LLaMA-7B 128, EVA ViT-g 88; 32 KB of shared memory per block */
-#define PER_LANE (MAX_HEAD_DIM / 32)
+#define KEYS_PER_TILE     32
+#define MAX_HEAD_DIM      128 /* LLaMA-7B 128, EVA ViT-g 88; 32 KB of shared memory per block */
+#define PER_LANE          (MAX_HEAD_DIM / 32)
 
 __global__ static void attention_kernel(lx_attention_args a) {
   __shared__ float keys[KEYS_PER_TILE][MAX_HEAD_DIM];

@@ -25,8 +25,7 @@ extern "C" int lx_cuda_init(int device, lx_error *err) {
     return lx_errorf(err, "CUDA device %d does not exist (this machine has %d)", device, count);
   e = cudaSetDevice(device);
   if (e == cudaSuccess) e = cudaGetDeviceProperties(&props, device);
-  if (e != cudaSuccess)
-    return lx_errorf(err, "CUDA device %d: %s", device, cudaGetErrorString(e));
+  if (e != cudaSuccess) return lx_errorf(err, "CUDA device %d: %s", device, cudaGetErrorString(e));
   device_props_ready = 1;
   return LX_OK;
 }
@@ -62,8 +61,7 @@ static int copy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind, c
   return LX_OK;
 }
 
-extern "C" int lx_cuda_upload(void *device_dst, const void *host_src, size_t bytes,
-                              lx_error *err) {
+extern "C" int lx_cuda_upload(void *device_dst, const void *host_src, size_t bytes, lx_error *err) {
   return copy(device_dst, host_src, bytes, cudaMemcpyHostToDevice, "copy to the GPU", err);
 }
 

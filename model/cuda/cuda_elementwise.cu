@@ -59,8 +59,7 @@ extern "C" void lx_cuda_layernorm(float *y, const float *x, int M, int D, const 
   if (M > 0) layernorm_kernel<<<M, ROW_THREADS>>>(y, x, D, g, b, eps);
 }
 
-extern "C" void lx_cuda_rmsnorm(float *y, const float *x, int M, int D, const float *g,
-                                float eps) {
+extern "C" void lx_cuda_rmsnorm(float *y, const float *x, int M, int D, const float *g, float eps) {
   if (M > 0) rmsnorm_kernel<<<M, ROW_THREADS>>>(y, x, D, g, eps);
 }
 
@@ -73,11 +72,21 @@ __global__ static void elementwise_kernel(int op, float *x, const float *y, floa
        i += (size_t)gridDim.x * blockDim.x) {
     const float v = x[i];
     switch (op) {
-      case OP_GELU: x[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f)); break;
-      case OP_SILU: x[i] = v / (1.0f + expf(-v)); break;
-      case OP_SILU_MUL: x[i] = v / (1.0f + expf(-v)) * y[i]; break;
-      case OP_ADD: x[i] = v + y[i]; break;
-      case OP_AXPY: x[i] = v + a * y[i]; break;
+      case OP_GELU:
+        x[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+        break;
+      case OP_SILU:
+        x[i] = v / (1.0f + expf(-v));
+        break;
+      case OP_SILU_MUL:
+        x[i] = v / (1.0f + expf(-v)) * y[i];
+        break;
+      case OP_ADD:
+        x[i] = v + y[i];
+        break;
+      case OP_AXPY:
+        x[i] = v + a * y[i];
+        break;
     }
   }
 }
@@ -87,8 +96,12 @@ static void elementwise(int op, float *x, const float *y, float a, size_t n) {
   elementwise_kernel<<<lx_cuda_grid(n), LX_CUDA_THREADS>>>(op, x, y, a, n);
 }
 
-extern "C" void lx_cuda_gelu(float *x, size_t n) { elementwise(OP_GELU, x, NULL, 0.0f, n); }
-extern "C" void lx_cuda_silu(float *x, size_t n) { elementwise(OP_SILU, x, NULL, 0.0f, n); }
+extern "C" void lx_cuda_gelu(float *x, size_t n) {
+  elementwise(OP_GELU, x, NULL, 0.0f, n);
+}
+extern "C" void lx_cuda_silu(float *x, size_t n) {
+  elementwise(OP_SILU, x, NULL, 0.0f, n);
+}
 extern "C" void lx_cuda_silu_mul(float *gate, const float *up, size_t n) {
   elementwise(OP_SILU_MUL, gate, up, 0.0f, n);
 }
@@ -123,8 +136,8 @@ extern "C" void lx_cuda_softmax(float *x, int rows, int n) {
 
 /* ---- rotary embedding: one thread per (token, head, pair) --------------------------------- */
 
-__global__ static void rope_kernel(float *x, int T, int ld, int heads, int head_dim,
-                                   const int *pos, const float *cos_sin) {
+__global__ static void rope_kernel(float *x, int T, int ld, int heads, int head_dim, const int *pos,
+                                   const float *cos_sin) {
   const int half = head_dim / 2;
   const size_t total = (size_t)T * heads * half;
   for (size_t k = blockIdx.x * (size_t)blockDim.x + threadIdx.x; k < total;

@@ -46,7 +46,10 @@ __device__ __forceinline__ T lx_block_reduce(T v, Op op, T identity, T *scratch)
 }
 
 struct lx_add_op {
-  template <typename T> __device__ T operator()(T a, T b) const { return a + b; }
+  template <typename T>
+  __device__ T operator()(T a, T b) const {
+    return a + b;
+  }
 };
 struct lx_max_op {
   __device__ float operator()(float a, float b) const { return fmaxf(a, b); }

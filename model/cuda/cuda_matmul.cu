@@ -15,16 +15,26 @@
 #include "model/cuda/cuda_backend.h"
 #include "model/cuda/cuda_internal.h"
 
-#define WORKSPACE_BYTES ((size_t)32 << 20) /* cuBLASLt's scratch for split-K and the like */
+#define WORKSPACE_BYTES  ((size_t)32 << 20)  /* cuBLASLt's scratch for split-K and the like */
 #define CUBLASLT_LIBRARY "libcublasLt.so.13" /* the major version the headers are from */
 
 /* The cuBLASLt functions used here, resolved from the library. */
-#define LT_FUNCTIONS(X)                                                                        \
-  X(cublasLtCreate) X(cublasLtGetStatusString) X(cublasLtMatmulDescCreate)                     \
-  X(cublasLtMatmulDescSetAttribute) X(cublasLtMatmulDescDestroy) X(cublasLtMatrixLayoutCreate) \
-  X(cublasLtMatrixLayoutDestroy) X(cublasLtMatmulPreferenceCreate)                             \
-  X(cublasLtMatmulPreferenceSetAttribute) X(cublasLtMatmulPreferenceDestroy)                   \
-  X(cublasLtMatmulAlgoGetHeuristic) X(cublasLtMatmul)
+/* One per line: the formatter does not settle on this macro. */
+// clang-format off
+#define LT_FUNCTIONS(X)                     \
+  X(cublasLtCreate)                         \
+  X(cublasLtGetStatusString)                \
+  X(cublasLtMatmulDescCreate)               \
+  X(cublasLtMatmulDescSetAttribute)         \
+  X(cublasLtMatmulDescDestroy)              \
+  X(cublasLtMatrixLayoutCreate)             \
+  X(cublasLtMatrixLayoutDestroy)            \
+  X(cublasLtMatmulPreferenceCreate)         \
+  X(cublasLtMatmulPreferenceSetAttribute)   \
+  X(cublasLtMatmulPreferenceDestroy)        \
+  X(cublasLtMatmulAlgoGetHeuristic)         \
+  X(cublasLtMatmul)
+// clang-format on
 #define LT_POINTER(f) static decltype(&f) lt_##f;
 LT_FUNCTIONS(LT_POINTER)
 
@@ -43,10 +53,10 @@ static bool load_library(void) {
                        CUBLASLT_LIBRARY, dlerror());
     return false;
   }
-#define LT_RESOLVE(f)                                                                       \
-  if (!(lt_##f = (decltype(&f))dlsym(lib, #f))) {                                           \
+#define LT_RESOLVE(f)                                                                        \
+  if (!(lt_##f = (decltype(&f))dlsym(lib, #f))) {                                            \
     lx_cuda_note_error("%s has no function %s (too old a cuBLASLt?)", CUBLASLT_LIBRARY, #f); \
-    return false;                                                                           \
+    return false;                                                                            \
   }
   LT_FUNCTIONS(LT_RESOLVE)
   return true;
@@ -66,8 +76,7 @@ static bool ready(void) {
     return false;
   }
   if (cudaMalloc(&workspace, WORKSPACE_BYTES) != cudaSuccess) {
-    lx_cuda_note_error("cannot allocate cuBLASLt's %zu-byte workspace on the GPU",
-                       WORKSPACE_BYTES);
+    lx_cuda_note_error("cannot allocate cuBLASLt's %zu-byte workspace on the GPU", WORKSPACE_BYTES);
     workspace = NULL;
   }
   return true;
@@ -92,14 +101,14 @@ __global__ static void add_bias_kernel(float *y, int ldy, const float *bias, int
     y[i / N * ldy + i % N] += bias[i % N];
 }
 
-#define LT(call, what)                                                          \
-  do {                                                                          \
-    cublasStatus_t s_ = (call);                                                 \
-    if (s_ != CUBLAS_STATUS_SUCCESS) {                                          \
-      lx_cuda_note_error("cuBLASLt %s: %s (product %d x %d x %d)", what,        \
-                         lt_cublasLtGetStatusString(s_), M, N, K);                   \
-      goto done;                                                                \
-    }                                                                           \
+#define LT(call, what)                                                   \
+  do {                                                                   \
+    cublasStatus_t s_ = (call);                                          \
+    if (s_ != CUBLAS_STATUS_SUCCESS) {                                   \
+      lx_cuda_note_error("cuBLASLt %s: %s (product %d x %d x %d)", what, \
+                         lt_cublasLtGetStatusString(s_), M, N, K);       \
+      goto done;                                                         \
+    }                                                                    \
   } while (0)
 
 /* y^T = W^T · x in column-major terms, A and B of type ab, C and D float32, float32 sums. */
@@ -118,14 +127,14 @@ static void product(float *y, int ldy, const void *x, int ldx, int M, const void
       ab == CUDA_R_32F ? CUBLAS_COMPUTE_32F_PEDANTIC : CUBLAS_COMPUTE_32F;
   LT(lt_cublasLtMatmulDescCreate(&desc, compute, CUDA_R_32F), "descriptor");
   LT(lt_cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose,
-                                    sizeof transpose),
+                                       sizeof transpose),
      "transpose");
   LT(lt_cublasLtMatrixLayoutCreate(&a, ab, K, N, K), "layout of W");
   LT(lt_cublasLtMatrixLayoutCreate(&b, ab, K, M, ldx), "layout of x");
   LT(lt_cublasLtMatrixLayoutCreate(&c, CUDA_R_32F, N, M, ldy), "layout of y");
   LT(lt_cublasLtMatmulPreferenceCreate(&pref), "preference");
   LT(lt_cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
-                                          sizeof ws),
+                                             sizeof ws),
      "workspace size");
   LT(lt_cublasLtMatmulAlgoGetHeuristic(handle, desc, a, b, c, c, pref, 1, &best, &found),
      "algorithm search");
@@ -134,7 +143,7 @@ static void product(float *y, int ldy, const void *x, int ldx, int M, const void
     goto done;
   }
   LT(lt_cublasLtMatmul(handle, desc, &one, w, a, x, b, &beta, y, c, y, c, &best.algo, workspace, ws,
-                    0),
+                       0),
      "product");
 done:
   if (pref) lt_cublasLtMatmulPreferenceDestroy(pref);

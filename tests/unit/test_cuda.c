@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "model/backend.h"
-#include "model/tensor.h"
 #include "model/cuda/cuda_backend.h"
+#include "model/tensor.h"
 #include "testutil.h"
 
 #define F32_BOUND 1e-6
@@ -109,11 +109,20 @@ START_TEST(elementwise_match_cpu) {
       memcpy(cpu, x, n * sizeof(float));
       const char *what = "";
       switch (op) {
-        case 0: lx_gelu(cpu, n), lx_cuda_gelu(dx, n), what = "gelu"; break;
-        case 1: lx_silu(cpu, n), lx_cuda_silu(dx, n), what = "silu"; break;
-        case 2: lx_silu_mul(cpu, y, n), lx_cuda_silu_mul(dx, dy, n), what = "silu_mul"; break;
-        case 3: lx_add(cpu, y, n), lx_cuda_add(dx, dy, n), what = "add"; break;
-        default: lx_axpy(cpu, -0.375f, y, n), lx_cuda_axpy(dx, -0.375f, dy, n), what = "axpy";
+        case 0:
+          lx_gelu(cpu, n), lx_cuda_gelu(dx, n), what = "gelu";
+          break;
+        case 1:
+          lx_silu(cpu, n), lx_cuda_silu(dx, n), what = "silu";
+          break;
+        case 2:
+          lx_silu_mul(cpu, y, n), lx_cuda_silu_mul(dx, dy, n), what = "silu_mul";
+          break;
+        case 3:
+          lx_add(cpu, y, n), lx_cuda_add(dx, dy, n), what = "add";
+          break;
+        default:
+          lx_axpy(cpu, -0.375f, y, n), lx_cuda_axpy(dx, -0.375f, dy, n), what = "axpy";
       }
       from_device(gpu, dx, n);
       expect_close(gpu, cpu, n, what, (int)n, 0);
@@ -190,8 +199,12 @@ static void check_linear(int M, int N, int K) {
           float v = x[(size_t)m * ldx + k];
           xc[(size_t)m * K + k] = bf16 ? lx_bf16_to_f32(lx_f32_to_bf16(v)) : v;
         }
-      lx_tensor t = {.name = "w", .dtype = LX_F32, .ndim = 2, .shape = {N, K},
-                     .numel = (size_t)N * K, .data = bf16 ? wf : w};
+      lx_tensor t = {.name = "w",
+                     .dtype = LX_F32,
+                     .ndim = 2,
+                     .shape = {N, K},
+                     .numel = (size_t)N * K,
+                     .data = bf16 ? wf : w};
       for (int m = 0; m < M; m++)
         memcpy(cpu + (size_t)m * N, y0 + (size_t)m * ldy, (size_t)N * sizeof(float));
       lx_linear(cpu, xc, M, &t, bias, accumulate);
@@ -240,17 +253,21 @@ static void check_attention(int n_q, int n_kv, int heads, int hd, bool causal, i
   float *dq = to_device(&d, q, (size_t)n_q * ldq), *dk = to_device(&d, k, (size_t)n_kv * ldk);
   float *dv = to_device(&d, v, (size_t)n_kv * ldv), *dout = to_device(&d, cpu, (size_t)n_q * ldo);
   lx_set_matmul_precision(LX_MATMUL_F32);
-  lx_attention_args a = {n_q, n_kv, heads, hd, q, ldq, k, ldk, v, ldv, cpu, ldo,
-                         1.0f / sqrtf((float)hd), causal, q_pos0};
+  lx_attention_args a = {
+      n_q,    n_kv,  heads, hd, q, ldq, k, ldk, v, ldv, cpu, ldo, 1.0f / sqrtf((float)hd),
+      causal, q_pos0};
   lx_attention(&a);
-  lx_attention_args g = {n_q, n_kv, heads, hd, dq, ldq, dk, ldk, dv, ldv, dout, ldo,
-                         1.0f / sqrtf((float)hd), causal, q_pos0};
+  lx_attention_args g = {
+      n_q,    n_kv,  heads, hd, dq, ldq, dk, ldk, dv, ldv, dout, ldo, 1.0f / sqrtf((float)hd),
+      causal, q_pos0};
   lx_cuda_attention(&g);
   from_device(gpu, dout, (size_t)n_q * ldo);
   /* every row, padding included: the padding columns must come back as they went */
   double e = tu_rel_err(gpu, cpu, (size_t)n_q * ldo);
-  ck_assert_msg(e < F32_BOUND, "attention n_q=%d n_kv=%d heads=%d head_dim=%d causal=%d: "
-                "relative error %g", n_q, n_kv, heads, hd, causal, e);
+  ck_assert_msg(e < F32_BOUND,
+                "attention n_q=%d n_kv=%d heads=%d head_dim=%d causal=%d: "
+                "relative error %g",
+                n_q, n_kv, heads, hd, causal, e);
   release(&d);
   free(q), free(k), free(v), free(cpu), free(gpu);
 }
@@ -345,7 +362,7 @@ START_TEST(decoding_matches_cpu) {
   float *x = random_floats((size_t)rows * n, 80);
   for (size_t i = 0; i < (size_t)rows * n; i++) x[i] = roundf(x[i] * 64) / 8; /* many ties */
   x[5] = -INFINITY, x[n + 7] = NAN, x[2 * n] = NAN;                           /* row 2 starts NaN */
-  for (int i = 0; i < n; i++) x[(size_t)3 * n + i] = -INFINITY;                /* all banned */
+  for (int i = 0; i < n; i++) x[(size_t)3 * n + i] = -INFINITY;               /* all banned */
   device_set d = {0};
   float *dx = to_device(&d, x, (size_t)rows * n);
   int *dtok = to_device_bytes(&d, NULL, rows * sizeof(int));

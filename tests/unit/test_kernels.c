@@ -135,8 +135,12 @@ static void check_shared_input(lx_matmul_precision precision, int M) {
     w16[i] = malloc((size_t)Ns[i] * K * 2);
     for (size_t k = 0; k < (size_t)Ns[i] * K; k++) w16[i][k] = lx_f32_to_bf16(w[k]);
     free(w);
-    t[i] = (lx_tensor){.name = "w", .dtype = LX_BF16, .ndim = 2, .shape = {Ns[i], K},
-                       .numel = (size_t)Ns[i] * K, .data = w16[i]};
+    t[i] = (lx_tensor){.name = "w",
+                       .dtype = LX_BF16,
+                       .ndim = 2,
+                       .shape = {Ns[i], K},
+                       .numel = (size_t)Ns[i] * K,
+                       .data = w16[i]};
     ys[i] = calloc((size_t)M * Ns[i], sizeof(float));
     ref[i] = calloc((size_t)M * Ns[i], sizeof(float));
   }
@@ -145,7 +149,8 @@ static void check_shared_input(lx_matmul_precision precision, int M) {
   lx_linear_shared_input(ys, (const lx_tensor *const[]){&t[0], &t[1], &t[2]}, 3, x, M);
   for (int i = 0; i < 3; i++)
     ck_assert_msg(memcmp(ys[i], ref[i], (size_t)M * Ns[i] * sizeof(float)) == 0,
-                  "shared input, precision %d, M=%d: matrix %d differs from lx_linear", precision, M, i);
+                  "shared input, precision %d, M=%d: matrix %d differs from lx_linear", precision,
+                  M, i);
   lx_set_matmul_precision(LX_MATMUL_F32);
   for (int i = 0; i < 3; i++) free(w16[i]), free(ys[i]), free(ref[i]);
   free(x);

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "testutil.h"
 #include "text/caption_tokenizer.h"
 #include "text/lexer.h"
 #include "text/ptb.h"
-#include "testutil.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

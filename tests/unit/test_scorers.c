@@ -13,10 +13,10 @@
 #include "scorers/llm_judge.h"
 #include "scorers/mme.h"
 #include "scorers/open_vqa_match.h"
-#include "text/ptb_approx.h"
 #include "scorers/rouge.h"
 #include "scorers/vqa_accuracy.h"
 #include "testutil.h"
+#include "text/ptb_approx.h"
 
 #define TOLERANCE 1e-9
 
@@ -68,7 +68,8 @@ START_TEST(caption_metrics_match_pycocoevalcap) {
     for (size_t i = 0; i < n; i++) lx_bleu_counts_add(&total, &counts[i]);
     double from_counts[4];
     lx_bleu_from_counts(&total, from_counts);
-    for (int k = 0; k < 4; k++) ck_assert(from_counts[k] == bleu.bleu[k]); /* same sums, same order */
+    for (int k = 0; k < 4; k++)
+      ck_assert(from_counts[k] == bleu.bleu[k]); /* same sums, same order */
     free(counts);
     double rouge = lx_rouge_l(items, n, rouge_items), cider = lx_cider_d(items, n, cider_items);
     const char *names[4] = {"Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4"};

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "common/fileio.h"
-#include "text/prompt.h"
-#include "text/tokenizer.h"
 #include "common/unicode.h"
 #include "testutil.h"
+#include "text/prompt.h"
+#include "text/tokenizer.h"
 
 static const char *data_dir;
 static cJSON *expected, *corpus;

@@ -3,8 +3,8 @@
 #include "common/error.h"
 #include "common/fileio.h"
 
-#include <check.h>
 #include <cJSON.h>
+#include <check.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
