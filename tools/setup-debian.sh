@@ -3,7 +3,7 @@
 # sudo available). Safe to run again.
 set -eu
 packages="build-essential cmake ninja-build pkg-config
-  libcjson-dev libopenblas-dev check libsubunit-dev
+  libcjson-dev libopenblas-dev check libsubunit-dev clang-format
   libpng-dev libjpeg62-turbo-dev libgif-dev libgsl-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libcurl4-openssl-dev
   python3 python3-torch python3-numpy python3-yaml

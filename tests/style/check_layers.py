@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""The layering test: every #include "dir/file.h" in the sources names its own layer or one that
+docs/architecture.md's layer table allows (or an exception the table names for that one file).
+
+  check_layers.py REPO            check the repository; exit 1 listing every forbidden include
+  check_layers.py --self-test REPO
+                                  check that a forbidden include is caught (a copy of the table
+                                  and a source that breaks it, in a scratch directory)
+"""
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)
+ROW = re.compile(r"^\|\s*`([a-z_]+)/`\s*\|\s*(.*?)\s*\|\s*$")
+EXCEPTION = re.compile(r"^([a-z_]+) in `([^`]+)` only$")
+
+
+def read_table(repo):
+    """{layer: (allowed layers, {layer: allowed file})} from docs/architecture.md."""
+    path = os.path.join(repo, "docs", "architecture.md")
+    table = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = ROW.match(line)
+            if not m:
+                continue
+            layer, cell = m.group(1), m.group(2)
+            allowed, exceptions = set(), {}
+            for part in re.split(r"[,;]", cell):
+                part = part.strip()
+                e = EXCEPTION.match(part)
+                if e:
+                    exceptions[e.group(1)] = e.group(2)
+                elif re.fullmatch(r"[a-z_]+", part):
+                    allowed.add(part)
+                elif part != "nothing else":
+                    sys.exit(f"{path}: cannot read the cell '{part}' of layer {layer}")
+            table[layer] = (allowed, exceptions)
+    if not table:
+        sys.exit(f"{path}: no layer table found")
+    return table
+
+
+def check(repo):
+    table = read_table(repo)
+    problems = []
+    for layer in sorted(table):
+        allowed, exceptions = table[layer]
+        top = os.path.join(repo, layer)
+        for root, _, files in os.walk(top):
+            for name in sorted(files):
+                if not name.endswith((".c", ".h", ".cu")):
+                    continue
+                path = os.path.join(root, name)
+                rel = os.path.relpath(path, repo)
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+                for m in INCLUDE.finditer(text):
+                    dep = m.group(1)
+                    if dep == layer or dep in allowed or dep not in table:
+                        continue
+                    if exceptions.get(dep) == rel:
+                        continue
+                    line = text.count("\n", 0, m.start()) + 1
+                    problems.append(f"{rel}:{line}: {layer}/ may not include {dep}/ "
+                                    f"(docs/architecture.md allows: {', '.join(sorted(allowed)) or 'nothing'})")
+    return table, problems
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--self-test":
+        repo = sys.argv[2]
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, "docs"))
+            shutil.copy(os.path.join(repo, "docs", "architecture.md"), os.path.join(d, "docs"))
+            os.makedirs(os.path.join(d, "media"))
+            with open(os.path.join(d, "media", "bad.c"), "w") as f:
+                f.write('#include "common/error.h"\n#include "model/lynx.h"\n')
+            _, problems = check(d)
+        if len(problems) != 1 or "media/bad.c:2: media/ may not include model/" not in problems[0]:
+            sys.exit(f"FAIL the forbidden include was not caught as expected: {problems}")
+        print("ok   a forbidden include (media/ -> model/) is caught:", problems[0])
+        return
+    repo = sys.argv[1]
+    table, problems = check(repo)
+    for p in problems:
+        print(p)
+    if problems:
+        sys.exit(f"FAIL {len(problems)} include(s) break the layers")
+    print(f"ok   {len(table)} layers, every include allowed")
+
+
+if __name__ == "__main__":
+    main()
