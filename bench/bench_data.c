@@ -458,8 +458,7 @@ static void say(const lx_bench_data_options *opt, const char *what) {
 }
 
 int lx_bench_data_run(const lx_bench_data_options *opt, cJSON **report, lx_error *err) {
-  if (mkdir(opt->dir, 0755) != 0 && errno != EEXIST)
-    return lx_errorf(err, "%s: cannot create: %s", opt->dir, strerror(errno));
+  if (lx_make_dirs(opt->dir, err)) return LX_ERR;
   cJSON *r = cJSON_CreateObject(), *sets = cJSON_AddArrayToObject(r, "sets");
   int rc = LX_OK;
   for (int k = 0; rc == LX_OK && k < opt->n_scales; k++) {

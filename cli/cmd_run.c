@@ -51,24 +51,6 @@ typedef struct run_flags {
   long limit, batch, beams, max_new, seed, threads;
 } run_flags;
 
-/* mkdir -p */
-static int make_dir(const char *path, lx_error *err) {
-  char *copy = lx_xstrdup(path);
-  for (char *p = copy + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    mkdir(copy, 0755); /* failures show up below, on the full path */
-    *p = '/';
-  }
-  free(copy);
-  if (mkdir(path, 0755) == 0 || errno == EEXIST) {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return LX_OK;
-    return lx_errorf(err, "%s exists and is not a directory", path);
-  }
-  return lx_errorf(err, "%s: cannot create: %s", path, strerror(errno));
-}
-
 /* The task's decoding: the model's defaults, the task's overrides, then the user's flags. */
 static int decoding_for(const lx_model *m, const lx_task *t, const run_flags *f,
                         lx_decode_params *p, lx_error *err) {
@@ -202,7 +184,7 @@ static int run_task(const lx_model *model, const lx_registry *reg, const lx_task
                        tmpl, rule, (uint64_t)f->seed, (int)f->batch, lx_threads_count()};
   int rc = lx_task_load(t, reg, ds->name, data_dir, &items, err);
   if (rc == LX_OK) rc = lx_run_fingerprint(&s, &fingerprint, err);
-  if (rc == LX_OK) rc = make_dir(task_dir, err);
+  if (rc == LX_OK) rc = lx_make_dirs(task_dir, err);
   if (rc == LX_OK) rc = lx_run_claim(task_dir, fingerprint, err);
   bool matches_registry = rc == LX_OK && annotations_match_registry(ds, fingerprint);
   size_t n = items.n;
@@ -412,7 +394,7 @@ static int run(int argc, char **argv) {
   lx_model *model = NULL;
   cJSON *manifest = NULL;
   rc = lx_registry_builtin(&reg, &err);
-  if (rc == LX_OK) rc = make_dir(f.out_dir, &err);
+  if (rc == LX_OK) rc = lx_make_dirs(f.out_dir, &err);
   if (rc == LX_OK) rc = lx_manifest_read(f.out_dir, &manifest, &err);
   if (rc == LX_OK) rc = lx_model_load(f.model_dir, &model, &err);
   cJSON *session = NULL;

@@ -124,3 +124,20 @@ char *lx_path_join(const char *dir, const char *name) {
   memcpy(p + n, name, b + 1);
   return p;
 }
+
+int lx_make_dirs(const char *path, lx_error *err) {
+  char *copy = lx_xstrdup(path);
+  for (char *p = copy + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    mkdir(copy, 0755); /* failures show up below, on the full path */
+    *p = '/';
+  }
+  free(copy);
+  if (mkdir(path, 0755) != 0 && errno != EEXIST)
+    return lx_errorf(err, "%s: cannot create: %s", path, strerror(errno));
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+    return lx_errorf(err, "%s exists and is not a directory", path);
+  return LX_OK;
+}

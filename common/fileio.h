@@ -21,6 +21,10 @@ int lx_read_f32_file(const char *path, size_t max_count, float **out, size_t *co
 /* Writes `len` bytes to `path` atomically (temporary file + fsync + rename). */
 int lx_write_file_atomic(const char *path, const void *data, size_t len, lx_error *err);
 
+/* mkdir -p: creates path and its missing parents (0755). Fails naming the path when it cannot,
+ * or when something that is not a directory is in the way. */
+int lx_make_dirs(const char *path, lx_error *err);
+
 /* Joins a directory and a file name into a heap string (caller frees). */
 char *lx_path_join(const char *dir, const char *name);
 

@@ -166,11 +166,6 @@ static void shuffle(size_t *v, size_t n, gsl_rng *r) {
   }
 }
 
-static int make_dir(const char *path, lx_error *err) {
-  if (mkdir(path, 0755) == 0 || errno == EEXIST) return LX_OK;
-  return lx_errorf(err, "%s: cannot create: %s", path, strerror(errno));
-}
-
 static void csv_field(lx_strbuf *b, const char *s) {
   lx_strbuf_putc(b, '"');
   for (; *s; s++) {
@@ -320,8 +315,8 @@ int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
   snprintf(package_id, sizeof package_id, "%.16s", digest);
   lx_strbuf_free(&idsrc);
   char *media_dir = lx_path_join(out_dir, "media");
-  if (rc == LX_OK) rc = make_dir(out_dir, err);
-  if (rc == LX_OK) rc = make_dir(media_dir, err);
+  if (rc == LX_OK) rc = lx_make_dirs(out_dir, err);
+  if (rc == LX_OK) rc = lx_make_dirs(media_dir, err);
   cJSON *package = cJSON_CreateObject(), *key = cJSON_CreateObject();
   cJSON_AddStringToObject(package, "format", FORMAT);
   cJSON_AddStringToObject(package, "package", package_id);

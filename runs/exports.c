@@ -33,10 +33,9 @@ static void put_field(lx_strbuf *b, const char *s) {
 static int export_mme(const lx_items *items, const lx_predictions *preds, const size_t *at,
                       const char *task_dir, lx_error *err) {
   char *dir = lx_path_join(task_dir, "results");
-  if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-    int rc = lx_errorf(err, "%s: cannot create: %s", dir, strerror(errno));
+  if (lx_make_dirs(dir, err)) {
     free(dir);
-    return rc;
+    return LX_ERR;
   }
   size_t *pred_of = lx_xcalloc(items->n + 1, sizeof *pred_of);
   for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;

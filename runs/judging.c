@@ -114,11 +114,6 @@ void lx_judge_set_free(lx_judge_set *set) {
   memset(set, 0, sizeof *set);
 }
 
-static int make_dir(const char *path, lx_error *err) {
-  if (mkdir(path, 0755) == 0 || errno == EEXIST) return LX_OK;
-  return lx_errorf(err, "%s: cannot create: %s", path, strerror(errno));
-}
-
 int lx_judge_dir(const char *run_dir, const char *task, const char *judge, char **dir,
                  lx_error *err) {
   char *task_dir = lx_path_join(run_dir, task), *judges = lx_path_join(task_dir, "judge");
@@ -127,9 +122,9 @@ int lx_judge_dir(const char *run_dir, const char *task, const char *judge, char 
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
           *p == '.' || *p == '-' || *p == '_'))
       *p = '_';
-  int rc = *judge ? make_dir(judges, err) : lx_errorf(err, "the judge id is empty");
+  int rc = *judge ? lx_make_dirs(judges, err) : lx_errorf(err, "the judge id is empty");
   *dir = lx_path_join(judges, safe);
-  if (rc == LX_OK) rc = make_dir(*dir, err);
+  if (rc == LX_OK) rc = lx_make_dirs(*dir, err);
   free(safe);
   free(judges);
   free(task_dir);
