@@ -37,9 +37,16 @@ extern const int lx_n_tasks;
 
 const lx_task *lx_task_find(const char *name);
 
-/* A named list of "task:dataset" entries run together ("world": every task of the embedded
- * world), or NULL. */
-const char *lx_suite_find(const char *name);
+/* A named list of "task:dataset" entries run together, with the decoding it is meant for. */
+typedef struct lx_suite {
+  const char *name;    /* "world" */
+  const char *entries; /* "task:dataset,task:dataset,..." */
+  const char *decode;  /* the decoding strategy for all of them (flags still override); NULL */
+  int max_new_tokens;  /* likewise; 0: each task's */
+} lx_suite;
+
+/* The suite named `name` ("world": every task of the embedded world), or NULL. */
+const lx_suite *lx_suite_find(const char *name);
 /* The template named `name` (NULL: the default), or NULL if the task has none by that name. */
 const lx_task_template *lx_task_template_find(const lx_task *t, const char *name);
 

@@ -170,6 +170,7 @@ try:
     p = run(os.path.join(tmp, "r5"), data=bad2)
     check("a missing annotation file is named with the dataset",
           p.returncode == 1 and "Open_VQA_videos.jsonl is missing (dataset open-vqa-video" in p.stderr, p.stderr)
+    check("... before anything is written: no run directory", not os.path.exists(os.path.join(tmp, "r5")))
     p = subprocess.run([lynxeval, "run", "open-vqa", "--model", model, "--data", DATA, "--out", os.path.join(tmp, "r6")],
                        capture_output=True, text=True)
     check("an unknown task is a usage error", p.returncode == 2 and "unknown task 'open-vqa'" in p.stderr, p.stderr)
@@ -177,6 +178,43 @@ try:
     check("an unknown template is a usage error, listing the task's", p.returncode == 2 and "short-answer" in p.stderr, p.stderr)
     p = run(os.path.join(tmp, "r8"), "--frame-rule", "uniform")
     check("an unknown frame rule is a usage error", p.returncode == 2, p.stderr)
+
+    # 8. what a run checks before it writes anything, and what it records
+    m = json.load(open(os.path.join(r1, "manifest.json")))
+    cmd = m["sessions"][0]["command"]
+    check("the manifest records the command as given, task list included",
+          cmd.startswith("run open-vqa-image,open-vqa-video --model ") and cmd.endswith("--batch 3"), cmd)
+    p = subprocess.run([lynxeval, "run", "open-vqa-image", "--model", os.path.join(tmp, "no-model"), "--data", DATA,
+                        "--out", os.path.join(tmp, "r9")], capture_output=True, text=True)
+    check("a bad --model is an error naming it, and leaves no run directory",
+          p.returncode == 1 and "no-model" in p.stderr and not os.path.exists(os.path.join(tmp, "r9")), p.stderr)
+    t0 = time.monotonic()
+    p = run(os.path.join(tmp, "r10"), "--normalize", "offical-2017")
+    check("a typo in --normalize is a usage error before any prediction, leaving nothing",
+          p.returncode == 2 and "--normalize: 'offical-2017'" in p.stderr and not os.path.exists(os.path.join(tmp, "r10"))
+          and time.monotonic() - t0 < full_seconds, p.stderr)
+    p = run(os.path.join(tmp, "r11"), "--decode", "beamy")
+    check("a bad --decode is a usage error, leaving nothing",
+          p.returncode == 2 and "--decode" in p.stderr and not os.path.exists(os.path.join(tmp, "r11")), p.stderr)
+    p = subprocess.run([lynxeval, "run", "--model", model], capture_output=True, text=True)
+    check("a partial command names what is missing",
+          p.returncode == 2 and "missing TASK[,TASK...], --data DIR, --out RUNDIR" in p.stderr, p.stderr)
+    # the embedded default takes the run flags; the world suite brings its own decoding
+    home = os.path.join(tmp, "home")
+    os.makedirs(home)
+    env = dict(os.environ, LYNXEVAL_HOME=src)
+    p = subprocess.run([lynxeval, "run", "--limit", "2", "--threads", "1"], capture_output=True, text=True,
+                       cwd=home, env=env)
+    world = os.path.join(home, "lynxeval-runs", "world-pt")
+    ok = p.returncode == 0 and os.path.exists(os.path.join(world, "report.html"))
+    for task in ("open-vqa-image", "open-vqa-video", "coco-caption", "mme", "owleval"):
+        path = os.path.join(world, task, "predictions.jsonl")
+        ok = ok and os.path.exists(path) and len(open(path).read().splitlines()) == 2
+    check("the embedded default takes --limit 2 --threads 1", ok, p.stderr[-500:])
+    fp = json.load(open(os.path.join(world, "coco-caption", "fingerprint.json"))) if ok else {}
+    dec = fp.get("decoding", {})
+    check("the world suite decodes greedily, 24 tokens at most",
+          dec.get("strategy") == "greedy" and dec.get("max_new_tokens") == 24, dec)
 finally:
     shutil.rmtree(tmp)
 

@@ -1,0 +1,65 @@
+/* run.h: `lynxeval run`'s pipeline: benchmarks end to end. For each task: read its files,
+ * predict every item with the model (durably, resumably), score the predictions, and leave
+ * everything in the run directory:
+ *
+ *   RUNDIR/manifest.json              version, machine, command, sessions, per-task results
+ *   RUNDIR/<task>/fingerprint.json    what the predictions depend on (checked on resume)
+ *   RUNDIR/<task>/predictions.jsonl   one line per item, appended and fsynced as it is made
+ *   RUNDIR/<task>/scores.jsonl        per-item scores
+ *   RUNDIR/<task>/aggregate.json      the benchmark's numbers
+ *   RUNDIR/<task>/results.json[l] | results/ | answers.jsonl
+ *                                     the predictions in the benchmark's own results format
+ *
+ * In two steps, so that a mistake costs nothing: lx_run_prepare checks every name and flag,
+ * loads the model and every task's annotations, and works out each task's decoding and
+ * fingerprint, writing nothing; only then lx_run_execute creates the run directory, predicts,
+ * scores and writes. */
+#ifndef LX_RUN_H
+#define LX_RUN_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+typedef struct lx_run_request {
+  const char *tasks; /* "task[:dataset][,...]", or a suite ("world") */
+  const char *model_dir, *data_dir, *out_dir;
+  const char *dataset;       /* another registry entry for the (single) task, or NULL */
+  const char *template_name; /* a prompt template of every task, or NULL: each task's default */
+  const char *decode;        /* greedy, beam, beam-sample, sample; NULL: the defaults */
+  const char *frame_rule;    /* NULL: the model's */
+  const char *normalize;     /* VQA scoring; NULL: official-2017 */
+  long limit;                /* only the first N items of each task; 0: all */
+  long batch;                /* items decoded together */
+  long beams, max_new;       /* -1: the defaults */
+  long seed;
+  const char *command; /* the command line, for the manifest */
+} lx_run_request;
+
+/* What the pipeline has to say while it works; every member may be NULL. */
+typedef struct lx_run_events {
+  /* a warning or a note for the user (a resumed task, a cut torn line, unregistered files) */
+  void (*note)(void *ctx, const char *message);
+  /* a task is done: its name, the items it scored, and the numbers users look at first */
+  void (*task_done)(void *ctx, const char *task, size_t items, const char *headline);
+  void *ctx;
+} lx_run_events;
+
+typedef struct lx_run_plan lx_run_plan;
+
+/* The task names: every task, and the suites. For messages. */
+#define LX_RUN_TASK_NAMES                                                                   \
+  "open-vqa-image, open-vqa-video, vqav2, coco-caption, mme, owleval, llava-bench (or the " \
+  "suite world)"
+
+/* Checks the request and loads what the run needs; writes nothing. A mistake in a name or a
+ * flag is an error whose message starts with the flag or says "unknown" (the caller may treat
+ * those as usage errors: *usage is set); a model, dataset or file problem names the file. */
+int lx_run_prepare(const lx_run_request *req, lx_run_plan **plan, int *usage, lx_error *err);
+
+/* Creates the run directory (or resumes it) and runs every task in order. */
+int lx_run_execute(lx_run_plan *plan, const lx_run_events *ev, lx_error *err);
+
+void lx_run_plan_free(lx_run_plan *plan);
+
+#endif
