@@ -32,6 +32,40 @@ void cli_print_help(const cli_command *cmd, const cli_opt *opts, int n_opts) {
   if (cmd->details) printf("\n%s\n", cmd->details);
 }
 
+/* Levenshtein distance of a[0..la) and b[0..lb), at most 64 characters each (else a large
+ * number). */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb) {
+  if (la > 64 || lb > 64) return 1000;
+  size_t row[65];
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      row[j] = best;
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+const char *cli_nearest(const char *word, size_t len, const char *const *candidates, int n) {
+  const char *best = NULL;
+  size_t best_d = (size_t)-1;
+  for (int i = 0; i < n; i++) {
+    size_t d = edit_distance(word, len, candidates[i], strlen(candidates[i]));
+    if (d < best_d) {
+      best_d = d;
+      best = candidates[i];
+    }
+  }
+  return best && best_d <= 2 && 2 * best_d < len ? best : NULL;
+}
+
 static int parse_long(const char *s, long *out) {
   if (!*s) return -1;
   errno = 0;
@@ -60,8 +94,17 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt *opts, int 
       if (strlen(opts[k].name) == name_len && strncmp(opts[k].name, arg, name_len) == 0)
         o = &opts[k];
     if (!o) {
-      cli_error(cmd->name, "unknown option '%.*s' (see lynxeval %s --help)", (int)name_len, arg,
-                cmd->name);
+      const char *names[64];
+      int n_names = 0;
+      for (int k = 0; k < n_opts && n_names < 63; k++) names[n_names++] = opts[k].name;
+      names[n_names++] = "--help";
+      const char *near = cli_nearest(arg, name_len, names, n_names);
+      if (near)
+        cli_error(cmd->name, "unknown option '%.*s'; did you mean %s? (see lynxeval %s --help)",
+                  (int)name_len, arg, near, cmd->name);
+      else
+        cli_error(cmd->name, "unknown option '%.*s' (see lynxeval %s --help)", (int)name_len, arg,
+                  cmd->name);
       return CLI_USAGE;
     }
     if (o->seen) {

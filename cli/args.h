@@ -8,6 +8,7 @@
 #define LX_CLI_ARGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum cli_kind { CLI_STRING, CLI_INT, CLI_FLAG, CLI_DOUBLE } cli_kind;
 
@@ -29,13 +30,20 @@ typedef struct cli_command {
   int (*run)(int argc, char **argv);
 } cli_command;
 
-enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_HELP_SHOWN = -1 };
+/* Exit statuses: 0 done; 1 failed (bad input, a file problem); 2 usage (a flag or a name);
+ * 3 a gate tripped (compare --fail-on-regression, bench compare --fail-on-slower), so a CI
+ * script can tell a regression from a broken invocation. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_GATE = 3, CLI_HELP_SHOWN = -1 };
 
 /* Parses argv[1..] (argv[0] is the command name). Returns CLI_OK, CLI_USAGE after printing the
  * problem, or CLI_HELP_SHOWN after printing help for --help. */
 int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt *opts, int n_opts);
 
 void cli_print_help(const cli_command *cmd, const cli_opt *opts, int n_opts);
+
+/* The candidate closest to `word` by edit distance, if it is close enough to be the one meant (at
+ * most 2 edits, and fewer than half the word), else NULL. For "did you mean" hints. */
+const char *cli_nearest(const char *word, size_t len, const char *const *candidates, int n);
 
 /* Prints "lynxeval CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -129,7 +129,7 @@ static int run_compare(int argc, char **argv) {
   cli_opt opts[] = {
       {"--min-change", CLI_DOUBLE, &min_change, "X",
        "smallest relative change ever called a difference (default 0.05)", 0, 100, 0},
-      {"--fail-on-slower", CLI_FLAG, &fail_on_slower, NULL, "exit 1 when any kernel is slower in B",
+      {"--fail-on-slower", CLI_FLAG, &fail_on_slower, NULL, "exit 3 when any kernel is slower in B",
        0, 0, 0},
   };
   int pos = 0;
@@ -160,7 +160,7 @@ static int run_compare(int argc, char **argv) {
   lx_bench_compare(stdout, r[0], files[0], r[1], files[1], min_change, &counts);
   cJSON_Delete(r[0]);
   cJSON_Delete(r[1]);
-  return fail_on_slower && counts.slower ? CLI_FAIL : CLI_OK;
+  return fail_on_slower && counts.slower ? CLI_GATE : CLI_OK;
 }
 
 static const cli_command cmd_bench_model;

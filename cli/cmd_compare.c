@@ -8,10 +8,10 @@
 #include "cli/commands.h"
 #include "common/jsonutil.h"
 #include "reports/compare.h"
+#include "reports/stats.h"
 #include "runs/manifest.h"
 
-#define N_OPTS(a)         ((int)(sizeof(a) / sizeof((a)[0])))
-#define DEFAULT_RESAMPLES 2000
+#define N_OPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const char *const NAME = "compare";
 
@@ -43,14 +43,14 @@ static void print_table(const cJSON *result) {
 
 static int run(int argc, char **argv) {
   double alpha = 0.05;
-  long resamples = DEFAULT_RESAMPLES, seed = 1;
+  long resamples = LX_DEFAULT_RESAMPLES, seed = 1;
   bool fail_on_regression = false, allow = false;
   const char *json_out = NULL, *task_list = NULL;
   cli_opt opts[] = {
       {"--alpha", CLI_DOUBLE, &alpha, "A", "significance level after adjustment (default 0.05)", 0,
        1, 0},
       {"--fail-on-regression", CLI_FLAG, &fail_on_regression, NULL,
-       "exit 1 when B is significantly worse anywhere", 0, 0, 0},
+       "exit 3 when B is significantly worse anywhere", 0, 0, 0},
       {"--tasks", CLI_STRING, &task_list, "T,...",
        "only these tasks (default: every task both runs scored)", 0, 0, 0},
       {"--resamples", CLI_INT, &resamples, "N",
@@ -112,7 +112,7 @@ static int run(int argc, char **argv) {
   }
   if (rc) cli_error(NAME, "%s", err.msg);
   int status = rc ? CLI_FAIL : 0;
-  if (!rc && fail_on_regression && lx_json_number(result, "regressions") > 0) status = 1;
+  if (!rc && fail_on_regression && lx_json_number(result, "regressions") > 0) status = CLI_GATE;
   cJSON_Delete(result);
   for (size_t k = 0; k < loaded; k++) {
     lx_task_scores_free(&a[k]);
@@ -135,7 +135,8 @@ const cli_command cmd_compare = {
     "(BLEU-4, CIDEr-D). Each difference gets a paired-bootstrap interval. p-values are Holm-\n"
     "adjusted across the tasks' overall rows and, separately, across each task's categories\n"
     "(Benjamini-Hochberg is reported too). The runs must hold the same items and settings except\n"
-    "the model (the message says what differs). With --fail-on-regression the exit status is 1\n"
-    "when any row is a significant drop, 0 otherwise: a quality gate for CI.",
+    "the model (the message says what differs). With --fail-on-regression the exit status is 3\n"
+    "when any row is a significant drop, 0 otherwise: a quality gate for CI (1 is bad input, 2 a\n"
+    "usage error, so a broken invocation is never mistaken for a regression).",
     run,
 };

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "reports/report.h"
+#include "reports/stats.h"
 #include "runs/manifest.h"
 
 #define N_OPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -22,7 +23,7 @@ static bool ends_with(const char *s, const char *suffix) {
 static int run(int argc, char **argv) {
   const char *out = NULL;
   double alpha = 0.05;
-  long resamples = 2000, seed = 1;
+  long resamples = LX_DEFAULT_RESAMPLES, seed = 1;
   cli_opt opts[] = {
       {"--out", CLI_STRING, &out, "FILE", "FILE.md, FILE.html or FILE.json", 0, 0, 0},
       {"--alpha", CLI_DOUBLE, &alpha, "A",

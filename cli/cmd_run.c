@@ -12,6 +12,7 @@
 #include "common/fileio.h"
 #include "common/strbuf.h"
 #include "reports/report.h"
+#include "reports/stats.h"
 #include "runs/run.h"
 
 #define N_OPTS(a)     ((int)(sizeof(a) / sizeof((a)[0])))
@@ -35,7 +36,7 @@ static void print_task(void *ctx, const char *task, size_t items, const char *he
 /* After the embedded default: the paper-style tables on stdout, the HTML report in the run. */
 static int report_embedded(const char *out_dir, lx_error *err) {
   char *dirs[1] = {(char *)out_dir};
-  lx_report_options opt = {0.05, 1000, 1};
+  lx_report_options opt = {0.05, LX_DEFAULT_RESAMPLES, 1};
   cJSON *model = NULL;
   int rc = lx_report_build(dirs, 1, &opt, &model, err);
   lx_strbuf md = {0}, html = {0};

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/commands.h"
+#include "lynxeval_commit.h"
 
 #ifndef LYNXEVAL_VERSION
 #define LYNXEVAL_VERSION "unknown"
@@ -25,9 +27,27 @@ static void usage(FILE *f) {
     fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
   fprintf(f,
           "  %-10s %s\n\n"
-          "Run 'lynxeval <command> --help' for a command's options.\n"
-          "Environment: LYNXEVAL_THREADS sets the default thread count.\n",
+          "Run 'lynxeval <command> --help' for a command's options.\n\n"
+          "Environment:\n"
+          "  LYNXEVAL_THREADS  default thread count (else all cores; --threads overrides it)\n"
+          "  LYNXEVAL_HOME     the folder holding datasets/world and checkpoints (the embedded\n"
+          "                    default's; else found beside the binary)\n"
+          "  LYNXEVAL_CPU      portable: use the portable kernels even where AVX-512 is there\n"
+          "  TMPDIR            where score caption's external scorer gets its temporary file\n"
+          "  (judge call reads its API key from the variable --api-key-env names)\n",
           "help", "show help for a command");
+}
+
+static void unknown_command(const char *name) {
+  const char *names[32];
+  int n = 0;
+  for (int i = 0; i < n_commands && n < 31; i++) names[n++] = commands[i]->name;
+  names[n++] = "help";
+  const char *near = cli_nearest(name, strlen(name), names, n);
+  if (near)
+    fprintf(stderr, "lynxeval: unknown command '%s'; did you mean %s?\n", name, near);
+  else
+    fprintf(stderr, "lynxeval: unknown command '%s'\n", name);
 }
 
 int main(int argc, char **argv) {
@@ -37,7 +57,7 @@ int main(int argc, char **argv) {
   }
   const char *name = argv[1];
   if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-    printf("lynxeval %s\n", LYNXEVAL_VERSION);
+    printf("lynxeval %s (commit %s)\n", LYNXEVAL_VERSION, LYNXEVAL_COMMIT);
     return 0;
   }
   if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
@@ -47,7 +67,7 @@ int main(int argc, char **argv) {
           char *help_argv[] = {argv[2], "--help", NULL};
           return commands[i]->run(2, help_argv);
         }
-      fprintf(stderr, "lynxeval: unknown command '%s'\n", argv[2]);
+      unknown_command(argv[2]);
       return 2;
     }
     usage(stdout);
@@ -55,7 +75,8 @@ int main(int argc, char **argv) {
   }
   for (int i = 0; i < n_commands; i++)
     if (strcmp(name, commands[i]->name) == 0) return commands[i]->run(argc - 1, argv + 1);
-  fprintf(stderr, "lynxeval: unknown command '%s'\n\n", name);
+  unknown_command(name);
+  fputc('\n', stderr);
   usage(stderr);
   return 2;
 }

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Bootstrap and randomization resamples when the user does not say: run, report and compare
+ * all use it, so one run's intervals read the same in every report. */
+#define LX_DEFAULT_RESAMPLES 2000
+
 /* Mean and its standard error s / sqrt(n) with the n - 1 sample deviation (0 for n < 2). */
 void lx_mean_se(const double *x, size_t n, double *mean, double *se);
 

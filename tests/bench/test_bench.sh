@@ -39,7 +39,7 @@ k["median_ms"] *= 1.5
 r["kernels"][0]["name"] = "renamed"
 json.dump(r, open(sys.argv[3], "w"))
 PY
-expect "a kernel 1.5x slower is found" 1 "| softmax.vit |" -- \
+expect "a kernel 1.5x slower is found (exit 3)" 3 "| softmax.vit |" -- \
   "$lynxeval" bench compare "$tmp/a2.json" "$tmp/b.json" --fail-on-slower
 grep -q "softmax.vit.*B slower" "$tmp/out" && pass "its verdict is 'B slower'" || fail "its verdict is 'B slower': $(cat "$tmp/out")"
 grep -q "only in A" "$tmp/out" && pass "a kernel missing from B is listed" || fail "a kernel missing from B is listed"
@@ -59,7 +59,7 @@ json.dump(r, open(sys.argv[2] + "-b-moving.json", "w"))
 r["kernels"][0]["ceiling_value"] = 30.0
 json.dump(r, open(sys.argv[2] + "-a-moving.json", "w"))
 PY
-expect "a streaming kernel, same time in a wider window: slower" 1 "B slower" -- \
+expect "a streaming kernel, same time in a wider window: slower" 3 "B slower" -- \
   "$lynxeval" bench compare "$tmp/s-a.json" "$tmp/s-b.json" --fail-on-slower
 expect "the same, with windows that moved 30% in each run: same" 0 "1 same, 0 faster in B, 0 slower in B" -- \
   "$lynxeval" bench compare "$tmp/s-a-moving.json" "$tmp/s-b-moving.json" --fail-on-slower

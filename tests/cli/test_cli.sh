@@ -173,6 +173,17 @@ expect "tokenize captions: not UTF-8" 1 "latin1.txt: not valid UTF-8" -- \
   "$lynxeval" tokenize --captions "$tmp/latin1.txt"
 expect "tokenize captions: missing file" 1 "$tmp/none.txt" -- "$lynxeval" tokenize --captions "$tmp/none.txt"
 
+# conventions: --version names the commit, a typo is answered with the nearest name, the help
+# lists the environment, a gate's exit status is its own (compare: tests/reports)
+expect "--version names the commit" 0 "(commit " -- "$lynxeval" --version
+expect "a typo'd option suggests the nearest" 2 "did you mean --limit?" -- "$lynxeval" run --limt 3
+expect "a typo'd command suggests the nearest" 2 "did you mean run?" -- "$lynxeval" runn
+expect "a far-off option suggests nothing" 2 "unknown option '--zzzzzz' (see" -- "$lynxeval" run --zzzzzz
+expect "help lists every environment variable" 0 "LYNXEVAL_HOME" -- "$lynxeval" help
+for var in LYNXEVAL_THREADS LYNXEVAL_CPU TMPDIR; do
+  "$lynxeval" help | grep -q "$var" && pass "help names $var" || fail "help names $var"
+done
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures command-line checks failed"
   exit 1

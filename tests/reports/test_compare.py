@@ -101,7 +101,7 @@ try:
     drop = json.load(open(jd)) if os.path.exists(jd) else {}
     overall = [r for t in drop.get("tasks", []) for r in t["rows"] if r["category"] == ""]
     check("the degraded model: a significant drop, exit 1",
-          p.returncode == 1 and overall and overall[0]["regression"] and overall[0]["diff"] < 0
+          p.returncode == 3 and overall and overall[0]["regression"] and overall[0]["diff"] < 0
           and overall[0]["test"] == "exact McNemar" and overall[0]["p_holm"] < 0.05
           and overall[0]["interval"][1] < 0, p.stdout + p.stderr)
     print("    " + "\n    ".join(p.stdout.splitlines()[:4]))

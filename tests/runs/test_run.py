@@ -78,6 +78,7 @@ try:
     # 2. SIGKILL at random points, resume until done; rounds until enough kills landed mid-run
     rng = random.Random(20231121)
     at_kill, rounds, sessions, all_same = [], 0, 0, True
+    span = full_seconds  # how long a session runs; adapted below, as the machine's load moves
     while sum(1 for n in at_kill if 0 < n < 16) < KILLS and rounds < 3 * KILLS:
         rounds += 1
         r2 = os.path.join(tmp, f"r2-{rounds}")
@@ -86,14 +87,17 @@ try:
             proc = subprocess.Popen([lynxeval, "run", "open-vqa-image,open-vqa-video", "--model", model,
                                      "--data", DATA, "--out", r2, "--batch", "3"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            time.sleep(rng.uniform(0.2, 1.0) * full_seconds)  # anywhere from start-up to the end
+            time.sleep(rng.uniform(0.2, 1.0) * span)  # anywhere from start-up to the end
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
                 at_kill.append(sum(read(os.path.join(r2, t, "predictions.jsonl")).count(b"\n")
                                    for t in ("open-vqa-image", "open-vqa-video")
                                    if os.path.exists(os.path.join(r2, t, "predictions.jsonl"))))
+                if at_kill[-1] == 0:
+                    span *= 1.2  # killed before the first prediction: sessions take longer now
                 continue
+            span *= 0.7  # finished before the kill: sessions run faster than the first one did
             err = proc.communicate()[1].decode()
             if proc.returncode != 0:
                 check("a resumed session succeeds", False, err)
@@ -215,6 +219,11 @@ try:
     dec = fp.get("decoding", {})
     check("the world suite decodes greedily, 24 tokens at most",
           dec.get("strategy") == "greedy" and dec.get("max_new_tokens") == 24, dec)
+    md = os.path.join(home, "r.md")
+    q = subprocess.run([lynxeval, "report", world, "--out", md], capture_output=True, text=True)
+    check("run's report and report use the same number of resamples (2000)",
+          "2000 bootstrap resamples" in p.stdout and q.returncode == 0
+          and "2000 bootstrap resamples" in open(md).read(), p.stdout[-300:] + q.stderr)
 finally:
     shutil.rmtree(tmp)
 
