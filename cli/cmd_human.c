@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "common/jsonutil.h"
 #include "reports/human.h"
 #include "runs/manifest.h"
 

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "common/fileio.h"
+#include "common/jsonutil.h"
 #include "reports/report.h"
 #include "reports/stats.h"
 #include "runs/manifest.h"

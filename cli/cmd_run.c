@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/home.h"
 #include "common/fileio.h"
+#include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "reports/report.h"
 #include "reports/stats.h"
@@ -33,26 +34,31 @@ static void print_task(void *ctx, const char *task, size_t items, const char *he
   fflush(stdout);
 }
 
-/* After the embedded default: the paper-style tables on stdout, the HTML report in the run. */
-static int report_embedded(const char *out_dir, lx_error *err) {
+/* After a run: RUNDIR/results.json, every task's aggregates with their intervals (the report
+ * model of this run); after the embedded default also the paper-style tables on stdout and
+ * report.html. */
+static int write_results(const char *out_dir, bool embedded, lx_error *err) {
   char *dirs[1] = {(char *)out_dir};
   lx_report_options opt = {0.05, LX_DEFAULT_RESAMPLES, 1};
   cJSON *model = NULL;
   int rc = lx_report_build(dirs, 1, &opt, &model, err);
+  char *json_path = lx_path_join(out_dir, "results.json");
+  if (rc == LX_OK) rc = lx_json_write_atomic(json_path, model, err);
   lx_strbuf md = {0}, html = {0};
   char *html_path = lx_path_join(out_dir, "report.html");
-  if (rc == LX_OK) {
+  if (rc == LX_OK && embedded) {
     lx_report_markdown(model, &md);
     lx_report_html(model, &html);
     rc = lx_write_file_atomic(html_path, lx_strbuf_str(&html), html.len, err);
+    if (rc == LX_OK)
+      printf("\n%s\nRun directory: %s\nReport: %s (opens offline)\n", lx_strbuf_str(&md), out_dir,
+             html_path);
   }
-  if (rc == LX_OK) {
-    printf("\n%s\nRun directory: %s\nReport: %s (opens offline)\n", lx_strbuf_str(&md), out_dir,
-           html_path);
-  }
+  if (rc == LX_OK) printf("Results: %s\n", json_path);
   lx_strbuf_free(&md);
   lx_strbuf_free(&html);
   free(html_path);
+  free(json_path);
   cJSON_Delete(model);
   return rc;
 }
@@ -150,7 +156,7 @@ static int run(int argc, char **argv) {
   rc = lx_run_prepare(&r, &plan, &usage, &err);
   lx_run_events ev = {print_note, print_task, NULL};
   if (rc == LX_OK) rc = lx_run_execute(plan, &ev, &err);
-  if (rc == LX_OK && embedded) rc = report_embedded(r.out_dir, &err);
+  if (rc == LX_OK) rc = write_results(r.out_dir, embedded, &err);
   if (rc) cli_error(NAME, "%s", err.msg);
   lx_run_plan_free(plan);
   lx_strbuf_free(&command);

@@ -253,6 +253,17 @@ int lx_json_id_text(const cJSON *obj, const char *key, const char *where, char *
                    v ? "" : " (missing)");
 }
 
+int lx_json_write_atomic(const char *path, const cJSON *value, lx_error *err) {
+  char *s = cJSON_Print(value);
+  lx_strbuf b = {0};
+  lx_strbuf_puts(&b, s);
+  lx_strbuf_putc(&b, '\n');
+  free(s);
+  int rc = lx_write_file_atomic(path, lx_strbuf_str(&b), b.len, err);
+  lx_strbuf_free(&b);
+  return rc;
+}
+
 int lx_json_write_lines_atomic(const char *path, const cJSON *array, lx_error *err) {
   lx_strbuf b = {0};
   const cJSON *r;

@@ -61,6 +61,9 @@ void lx_text_line_col(const char *text, size_t off, int *line, int *col);
  * "PATH:LINE:COL: not valid UTF-8". */
 int lx_json_check_utf8(const char *path, const char *src, size_t len, lx_error *err);
 
+/* Writes value as indented JSON and a final newline, atomically (common/fileio.h). */
+int lx_json_write_atomic(const char *path, const cJSON *value, lx_error *err);
+
 /* Writes the items of a JSON array as JSON Lines (one compact object per line), atomically. */
 int lx_json_write_lines_atomic(const char *path, const cJSON *array, lx_error *err);
 

@@ -23,17 +23,6 @@
 #define MAX_CONFIG_BYTES   (1u << 20)
 #define MAX_MANIFEST_BYTES (64u << 20)
 
-int lx_json_write_atomic(const char *path, const cJSON *value, lx_error *err) {
-  char *s = cJSON_Print(value);
-  lx_strbuf b = {0};
-  lx_strbuf_puts(&b, s);
-  lx_strbuf_putc(&b, '\n');
-  free(s);
-  int rc = lx_write_file_atomic(path, lx_strbuf_str(&b), b.len, err);
-  lx_strbuf_free(&b);
-  return rc;
-}
-
 static int add_file_hash(cJSON *obj, const char *key, const char *path, lx_error *err) {
   char hex[65];
   if (lx_sha256_file(path, hex, NULL, err)) return LX_ERR;

@@ -51,7 +51,4 @@ int lx_manifest_read(const char *run_dir, cJSON **out, lx_error *err);
 /* Writes RUNDIR/manifest.json atomically. */
 int lx_manifest_write(const char *run_dir, const cJSON *manifest, lx_error *err);
 
-/* Writes a JSON value to path atomically (pretty-printed, newline at the end). */
-int lx_json_write_atomic(const char *path, const cJSON *value, lx_error *err);
-
 #endif

@@ -3,6 +3,8 @@
  * everything in the run directory:
  *
  *   RUNDIR/manifest.json              version, machine, command, sessions, per-task results
+ *   RUNDIR/results.json               every task's aggregates with intervals (written by the
+ *                                     command, from reports/: the report model of the run)
  *   RUNDIR/<task>/fingerprint.json    what the predictions depend on (checked on resume)
  *   RUNDIR/<task>/predictions.jsonl   one line per item, appended and fsynced as it is made
  *   RUNDIR/<task>/scores.jsonl        per-item scores

@@ -72,6 +72,11 @@ try:
     check("annotations that are not the published files are flagged",
           "is not the published open-vqa-image" in p.stderr
           and m["tasks"]["open-vqa-image"]["annotations_match_registry"] is False, p.stderr)
+    res = json.load(open(os.path.join(r1, "results.json")))
+    unc = res["runs"][0]["tasks"]["open-vqa-image"]["uncertainty"]
+    check("results.json at the run's root: each task's aggregate with its intervals",
+          res["resamples"] == 2000 and unc and all(len(u["interval"]) == 2 for u in unc)
+          and "Results: " in p.stdout, json.dumps(res)[:300])
     video_rows = [json.loads(l) for l in open(os.path.join(r1, "open-vqa-video", "predictions.jsonl"))]
     check("video predictions say which frames were used", all(len(r["frames"]) == 5 for r in video_rows))
 
