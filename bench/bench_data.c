@@ -13,6 +13,7 @@
 
 #include "bench/timing.h"
 #include "common/fileio.h"
+#include "common/rng.h"
 #include "common/strbuf.h"
 #include "runs/prediction_log.h"
 #include "tasks/coco_caption.h"
@@ -29,15 +30,8 @@
 
 /* ---- seeded text ---------------------------------------------------------------------------- */
 
-static uint64_t next_u64(uint64_t *s) { /* splitmix64 */
-  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 static size_t pick(uint64_t *s, size_t n) {
-  return (size_t)(next_u64(s) % n);
+  return (size_t)(lx_rng_next(s) % n);
 }
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

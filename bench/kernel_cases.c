@@ -7,6 +7,7 @@
 
 #include "bench/kernel_cases.h"
 #include "common/error.h"
+#include "common/rng.h"
 #include "model/backend.h"
 
 /* Lynx-8B: ViT width 1408, MLP 6144, 16 heads of 88, 900 patches of 3x14x14 + CLS; resampler
@@ -157,20 +158,13 @@ struct lx_kernel_state {
   uint16_t *w16;
   int *pos;
   lx_tensor w;
-  unsigned long long rng;
+  uint64_t rng;
 };
 
-static unsigned long long splitmix(unsigned long long *s) {
-  unsigned long long z = (*s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 /* Uniform in [-scale, scale). */
-static void fill(float *x, size_t n, float scale, unsigned long long *rng) {
+static void fill(float *x, size_t n, float scale, uint64_t *rng) {
   for (size_t i = 0; i < n; i++)
-    x[i] = scale * (float)((double)(splitmix(rng) >> 11) * 0x1.0p-52 - 1.0);
+    x[i] = scale * (float)((double)(lx_rng_next(rng) >> 11) * 0x1.0p-52 - 1.0);
 }
 
 static float *falloc(size_t n) {
@@ -360,11 +354,11 @@ double lx_kernel_check(lx_kernel_state *s) {
   const lx_kernel_case *c = s->c;
   const size_t rows = (size_t)c->m, width = (size_t)c->n;
   double err2 = 0, ref2 = 0;
-  unsigned long long rng = 0x5eedull;
+  uint64_t rng = 0x5eedull;
   switch (c->kind) {
     case LXK_LINEAR:
       for (int i = 0; i < SAMPLES; i++) {
-        size_t m = splitmix(&rng) % rows, n = splitmix(&rng) % width;
+        size_t m = lx_rng_next(&rng) % rows, n = lx_rng_next(&rng) % width;
         double ref = 0;
         for (int k = 0; k < c->k; k++)
           ref += (double)s->x[m * c->k + k] * weight_at(s, n * c->k + k);
@@ -376,7 +370,7 @@ double lx_kernel_check(lx_kernel_state *s) {
       const float *k = s->aux, *v = s->aux + width * d;
       double *p = lx_xcalloc(width, sizeof(double));
       for (int i = 0; i < 8; i++) {
-        size_t q = splitmix(&rng) % rows, h = splitmix(&rng) % (size_t)c->heads;
+        size_t q = lx_rng_next(&rng) % rows, h = lx_rng_next(&rng) % (size_t)c->heads;
         int n = visible(c, (int)q);
         double mx = -INFINITY, sum = 0;
         for (int j = 0; j < n; j++) {

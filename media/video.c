@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "common/fileio.h"
+#include "common/rng.h"
 #include "common/strbuf.h"
 #include "media/image.h"
 
@@ -35,19 +36,11 @@ const char *lx_frame_rule_name(lx_frame_rule rule) {
   return rule_names[rule];
 }
 
-/* splitmix64: a small seeded generator for the random rule. */
-static uint64_t next_u64(uint64_t *s) {
-  uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
 /* Uniform integer in [lo, hi), without modulo bias. */
 static int uniform(uint64_t *s, int lo, int hi) {
   uint64_t range = (uint64_t)(hi - lo), limit = UINT64_MAX - UINT64_MAX % range;
   uint64_t x;
-  do x = next_u64(s);
+  do x = lx_rng_next(s);
   while (x >= limit);
   return lo + (int)(x % range);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rng.h"
 #include "common/unicode.h"
 
 /* ---- parameters ------------------------------------------------------------------------------ */
@@ -83,20 +84,6 @@ void lx_generation_free(lx_generation *g) {
   lx_ints_free(&g->tokens);
   lx_strbuf_free(&g->text);
   memset(g, 0, sizeof *g);
-}
-
-/* ---- random numbers ----------------------------------------------------------------------------
- */
-
-uint64_t lx_rng_next(uint64_t *state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-double lx_rng_uniform(uint64_t *state) {
-  return (double)(lx_rng_next(state) >> 11) * 0x1.0p-53;
 }
 
 /* Draws k distinct indices from weights w[n] (float32 probabilities), without replacement:

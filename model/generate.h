@@ -24,7 +24,7 @@
  * composition never change an answer: every prompt draws from its own generator (seeds[i]),
  * where the reference draws the whole batch from torch's global one; and each item's
  * done-check uses its own length, where 4.28.1 adds one per earlier batch member (a bug fixed in
- * 4.29; at batch size 1 both agree). Random draws use lynxeval's generator (splitmix64), not
+ * 4.29; at batch size 1 both agree). Random draws use lynxeval's generator (common/rng.h), not
  * torch's.
  */
 #ifndef LX_GENERATE_H
@@ -83,10 +83,5 @@ void lx_generation_free(lx_generation *g);
  * random draws of prompt i (may be NULL for greedy and beam). out[n] receives the results. */
 int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_decode_params *p,
                 const uint64_t *seeds, lx_generation *out, lx_error *err);
-
-/* The generator behind the random strategies: splitmix64 and a uniform double in [0, 1) with 53
- * random bits. Exposed so the reference implementation can draw the same numbers. */
-uint64_t lx_rng_next(uint64_t *state);
-double lx_rng_uniform(uint64_t *state);
 
 #endif

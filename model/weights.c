@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/rng.h"
 #include "model/threads.h"
 
 typedef struct entry {
@@ -118,12 +119,6 @@ lx_weights *lx_weights_synthetic(lx_dtype dtype, unsigned long long seed) {
   return w;
 }
 
-static unsigned long long mix64(unsigned long long z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
 #define SYNTH_CHUNK ((size_t)1 << 16) /* values per fill job: the result is thread-independent */
 
 typedef struct synth_job {
@@ -137,11 +132,11 @@ typedef struct synth_job {
 static void synth_fill(void *ctx, int begin, int end) {
   const synth_job *j = ctx;
   for (size_t c = (size_t)begin; c < (size_t)end; c++) {
-    unsigned long long state = mix64(j->seed ^ (c * 0x9e3779b97f4a7c15ull));
+    unsigned long long state = lx_mix64(j->seed ^ (c * 0x9e3779b97f4a7c15ull));
     size_t i1 = (c + 1) * SYNTH_CHUNK < j->n ? (c + 1) * SYNTH_CHUNK : j->n;
     for (size_t i = c * SYNTH_CHUNK; i < i1; i++) {
       state += 0x9e3779b97f4a7c15ull;
-      float u = (float)(mix64(state) >> 40) * 0x1.0p-24f; /* [0, 1) */
+      float u = (float)(lx_mix64(state) >> 40) * 0x1.0p-24f; /* [0, 1) */
       float v = j->lo + (j->hi - j->lo) * u;
       if (j->dtype == LX_F32)
         ((float *)j->data)[i] = v;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "common/rng.h"
 #include "media/media.h"
 #include "text/prompt.h"
 
@@ -14,10 +15,7 @@ uint64_t lx_item_seed(uint64_t run_seed, const char *task, const char *item_id) 
   for (const char *p = task; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
   h = (h ^ '/') * 1099511628211ull;
   for (const char *p = item_id; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-  uint64_t z = run_seed ^ h; /* splitmix64 finalizer */
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+  return lx_mix64(run_seed ^ h);
 }
 
 /* One item's model input, owned by the batch. */

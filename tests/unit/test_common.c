@@ -1,0 +1,358 @@
+/* common/ on its own: the generator against splitmix64's published definition, SHA-256 against
+ * FIPS 180-4's examples, the string containers, atomic writes, and the JSON stream's places and
+ * refusals. Expected values were computed outside lynxeval (Python's hashlib, and splitmix64
+ * written from its paper in Python). */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/error.h"
+#include "common/fileio.h"
+#include "common/json_stream.h"
+#include "common/rng.h"
+#include "common/sha256.h"
+#include "common/strbuf.h"
+#include "common/strmap.h"
+#include "testutil.h"
+
+/* ---- rng --------------------------------------------------------------------------------------
+ */
+
+START_TEST(rng_matches_splitmix64) {
+  uint64_t s = 0;
+  ck_assert_uint_eq(lx_rng_next(&s), 0xe220a8397b1dcdafull);
+  ck_assert_uint_eq(lx_rng_next(&s), 0x6e789e6aa1b965f4ull);
+  ck_assert_uint_eq(lx_rng_next(&s), 0x06c45d188009454full);
+  s = 1234567;
+  ck_assert_uint_eq(lx_rng_next(&s), 0x599ed017fb08fc85ull);
+  ck_assert_uint_eq(lx_rng_next(&s), 0x2c73f08458540fa5ull);
+  ck_assert_uint_eq(lx_rng_next(&s), 0x883ebce5a3f27c77ull);
+}
+END_TEST
+
+START_TEST(rng_uniform_is_the_top_53_bits) {
+  uint64_t a = 0, b = 0;
+  for (int i = 0; i < 1000; i++) {
+    double u = lx_rng_uniform(&a);
+    ck_assert(u >= 0.0 && u < 1.0);
+    ck_assert(u == (double)(lx_rng_next(&b) >> 11) / 9007199254740992.0);
+  }
+}
+END_TEST
+
+START_TEST(mix64_is_the_output_function) {
+  /* The first draw from state s is mix64(s + golden gamma). */
+  uint64_t s = 42;
+  ck_assert_uint_eq(lx_rng_next(&s), lx_mix64(42 + 0x9E3779B97F4A7C15ull));
+  ck_assert_uint_eq(lx_mix64(0), 0);
+}
+END_TEST
+
+/* ---- sha256 -----------------------------------------------------------------------------------
+ */
+
+START_TEST(sha256_fips_examples) {
+  char hex[65];
+  lx_sha256_hex("abc", 3, hex);
+  ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  lx_sha256_hex("", 0, hex);
+  ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  /* A million 'a's fed in uneven pieces: the block boundary handling. */
+  lx_sha256 s;
+  lx_sha256_init(&s);
+  char chunk[997];
+  memset(chunk, 'a', sizeof chunk);
+  size_t left = 1000000;
+  while (left) {
+    size_t n = left < sizeof chunk ? left : sizeof chunk;
+    lx_sha256_update(&s, chunk, n);
+    left -= n;
+  }
+  unsigned char d[32];
+  lx_sha256_final(&s, d);
+  static const unsigned char want[4] = {0xcd, 0xc7, 0x6e, 0x5c};
+  ck_assert_mem_eq(d, want, 4);
+  ck_assert_uint_eq(d[31], 0xd0);
+}
+END_TEST
+
+START_TEST(sha256_file_and_missing_file) {
+  char *dir = tu_tempdir();
+  char *p = tu_write(dir, "f.txt", "abc", 3);
+  char hex[65];
+  long long bytes = 0;
+  lx_error err = {0};
+  ck_assert_int_eq(lx_sha256_file(p, hex, &bytes, &err), LX_OK);
+  ck_assert_int_eq(bytes, 3);
+  ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  char *missing = lx_path_join(dir, "nope.bin");
+  ck_assert_int_eq(lx_sha256_file(missing, hex, &bytes, &err), LX_ERR);
+  ck_assert_ptr_nonnull(strstr(err.msg, "nope.bin"));
+  free(missing);
+  free(p);
+  tu_rmtree(dir);
+}
+END_TEST
+
+/* ---- strbuf and strmap ------------------------------------------------------------------------
+ */
+
+START_TEST(strbuf_grows_and_formats) {
+  lx_strbuf b = {0};
+  ck_assert_str_eq(lx_strbuf_str(&b), "");
+  for (int i = 0; i < 1000; i++) lx_strbuf_printf(&b, "%d,", i);
+  ck_assert_uint_eq(b.len, strlen(b.p));
+  ck_assert(!strncmp(b.p, "0,1,2,", 6));
+  ck_assert(!strcmp(b.p + b.len - 4, "999,"));
+  lx_strbuf_clear(&b);
+  ck_assert_str_eq(lx_strbuf_str(&b), "");
+  lx_strbuf_append(&b, "ab\0cd", 5); /* embedded NUL is kept in len */
+  ck_assert_uint_eq(b.len, 5);
+  lx_strbuf_putc(&b, 'x');
+  ck_assert_int_eq(b.p[5], 'x');
+  ck_assert_int_eq(b.p[6], '\0');
+  lx_strbuf_free(&b);
+  ck_assert_ptr_null(b.p);
+
+  lx_ints a = {0};
+  for (int i = 0; i < 10000; i++) lx_ints_push(&a, i * 3);
+  ck_assert_int_eq(a.len, 10000);
+  ck_assert_int_eq(a.v[9999], 29997);
+  lx_ints_free(&a);
+}
+END_TEST
+
+START_TEST(strmap_numbers_in_first_appearance_order) {
+  lx_strmap m = {0};
+  ck_assert_uint_eq(lx_strmap_find(&m, "x"), (size_t)-1);
+  char key[32];
+  for (int i = 0; i < 5000; i++) { /* past several rehashes */
+    snprintf(key, sizeof key, "k%d", i);
+    ck_assert_uint_eq(lx_strmap_intern(&m, key), (size_t)i);
+  }
+  for (int i = 4999; i >= 0; i--) {
+    snprintf(key, sizeof key, "k%d", i);
+    ck_assert_uint_eq(lx_strmap_intern(&m, key), (size_t)i);
+    ck_assert_uint_eq(lx_strmap_find(&m, key), (size_t)i);
+    ck_assert_str_eq(m.keys[i], key);
+  }
+  ck_assert_uint_eq(m.n, 5000);
+  ck_assert_uint_eq(lx_strmap_find(&m, "k5000"), (size_t)-1);
+  ck_assert_uint_eq(lx_strmap_intern(&m, ""), 5000);
+  lx_strmap_free(&m);
+}
+END_TEST
+
+/* ---- fileio -----------------------------------------------------------------------------------
+ */
+
+START_TEST(atomic_write_replaces_whole_files) {
+  char *dir = tu_tempdir();
+  char *p = lx_path_join(dir, "out.json");
+  lx_error err = {0};
+  ck_assert_int_eq(lx_write_file_atomic(p, "first", 5, &err), LX_OK);
+  ck_assert_int_eq(lx_write_file_atomic(p, "second!", 7, &err), LX_OK);
+  char *text = NULL;
+  size_t len = 0;
+  ck_assert_int_eq(lx_read_file(p, 100, &text, &len, &err), LX_OK);
+  ck_assert_uint_eq(len, 7);
+  ck_assert_str_eq(text, "second!");
+  free(text);
+  /* Too big for the cap: refused, naming the file. */
+  ck_assert_int_eq(lx_read_file(p, 3, &text, &len, &err), LX_ERR);
+  ck_assert_ptr_nonnull(strstr(err.msg, "out.json"));
+  /* A directory that cannot hold the file: refused, and the good file stays. */
+  char *bad = lx_path_join(p, "child");
+  ck_assert_int_eq(lx_write_file_atomic(bad, "x", 1, &err), LX_ERR);
+  ck_assert_int_eq(lx_read_file(p, 100, &text, &len, &err), LX_OK);
+  ck_assert_str_eq(text, "second!");
+  free(text);
+  free(bad);
+  free(p);
+  tu_rmtree(dir);
+}
+END_TEST
+
+START_TEST(make_dirs_makes_parents_and_refuses_files) {
+  char *dir = tu_tempdir();
+  char *deep = lx_path_join(dir, "a/b/c");
+  lx_error err = {0};
+  ck_assert_int_eq(lx_make_dirs(deep, &err), LX_OK);
+  ck_assert_int_eq(lx_make_dirs(deep, &err), LX_OK); /* already there */
+  struct stat st;
+  ck_assert_int_eq(stat(deep, &st), 0);
+  ck_assert(S_ISDIR(st.st_mode));
+  char *file = tu_write(dir, "plain", "x", 1);
+  char *under = lx_path_join(file, "d");
+  ck_assert_int_eq(lx_make_dirs(under, &err), LX_ERR);
+  ck_assert_ptr_nonnull(strstr(err.msg, "plain"));
+  free(under);
+  free(file);
+  free(deep);
+  tu_rmtree(dir);
+}
+END_TEST
+
+START_TEST(f32_file_needs_whole_floats) {
+  char *dir = tu_tempdir();
+  float v[3] = {1.5f, -2.0f, 0.25f};
+  char *good = tu_write(dir, "v.f32", v, sizeof v);
+  char *bad = tu_write(dir, "odd.f32", v, 6);
+  float *out = NULL;
+  size_t n = 0;
+  lx_error err = {0};
+  ck_assert_int_eq(lx_read_f32_file(good, 3, &out, &n, &err), LX_OK);
+  ck_assert_uint_eq(n, 3);
+  ck_assert(out[2] == 0.25f);
+  free(out);
+  ck_assert_int_eq(lx_read_f32_file(good, 2, &out, &n, &err), LX_ERR);
+  ck_assert_int_eq(lx_read_f32_file(bad, 3, &out, &n, &err), LX_ERR);
+  ck_assert_ptr_nonnull(strstr(err.msg, "odd.f32"));
+  free(good);
+  free(bad);
+  tu_rmtree(dir);
+}
+END_TEST
+
+/* ---- json_stream ------------------------------------------------------------------------------
+ */
+
+START_TEST(json_stream_reads_members_with_places) {
+  char *dir = tu_tempdir();
+  const char *text =
+      "{\"skip\": {\"deep\": [1, 2, {\"x\": null}]},\n"
+      " \"items\": [\n"
+      "  {\"id\": 1},\n"
+      "  {\"id\": 2}, {\"id\": 3}\n"
+      " ]\n"
+      "}\n";
+  char *p = tu_write(dir, "a.json", text, strlen(text));
+  lx_json_stream s;
+  lx_error err = {0};
+  ck_assert_int_eq(lx_json_stream_open(&s, p, 1 << 20, &err), LX_OK);
+  ck_assert_int_eq(lx_json_stream_enter_object(&s, &err), LX_OK);
+  const char *key;
+  bool more;
+  ck_assert_int_eq(lx_json_stream_next_member(&s, &key, &more, &err), LX_OK);
+  ck_assert(more);
+  ck_assert_str_eq(key, "skip");
+  ck_assert_int_eq(lx_json_stream_skip_value(&s, &err), LX_OK);
+  ck_assert_int_eq(lx_json_stream_next_member(&s, &key, &more, &err), LX_OK);
+  ck_assert_str_eq(key, "items");
+  ck_assert(lx_json_stream_at_array(&s));
+  ck_assert_int_eq(lx_json_stream_enter_array(&s, &err), LX_OK);
+  /* {"id": 1} opens line 3; {"id": 2} opens line 4 and {"id": 3} follows it on that line. */
+  const int lines[3] = {3, 4, 4};
+  const bool first_on_line[3] = {true, true, false};
+  for (int i = 0; i < 3; i++) {
+    cJSON *v = NULL;
+    lx_json_place at;
+    ck_assert_int_eq(lx_json_stream_next_element(&s, &v, &at, &more, &err), LX_OK);
+    ck_assert(more);
+    ck_assert_int_eq(cJSON_GetObjectItem(v, "id")->valueint, i + 1);
+    ck_assert_int_eq(at.line, lines[i]);
+    ck_assert_int_eq(at.column == 0, first_on_line[i]);
+    cJSON_Delete(v);
+  }
+  cJSON *end = NULL;
+  ck_assert_int_eq(lx_json_stream_next_element(&s, &end, NULL, &more, &err), LX_OK);
+  ck_assert(!more);
+  ck_assert_ptr_null(end);
+  ck_assert_int_eq(lx_json_stream_next_member(&s, &key, &more, &err), LX_OK);
+  ck_assert(!more);
+  ck_assert_int_eq(lx_json_stream_finish(&s, &err), LX_OK);
+  lx_json_stream_close(&s);
+  free(p);
+  tu_rmtree(dir);
+}
+END_TEST
+
+/* Each broken file is refused with FILE:LINE:COLUMN of the fault. */
+START_TEST(json_stream_refusals_name_the_place) {
+  static const struct {
+    const char *text, *where, *why;
+  } cases[] = {
+      {"{\"a\": [1, 2,]}", "bad.json:1:", ""},    {"{\"a\": [1]\n\"b\": 2}", "bad.json:2:", ""},
+      {"{\"a\": [1]} x", "bad.json:1:", ""},      {"[1, 2", "bad.json:1:", ""},
+      {"{\"a\": \"\xff\"}", "bad.json", "UTF-8"},
+  };
+  char *dir = tu_tempdir();
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    char *p = tu_write(dir, "bad.json", cases[c].text, strlen(cases[c].text));
+    lx_json_stream s;
+    lx_error err = {0};
+    int rc = lx_json_stream_open(&s, p, 1 << 20, &err);
+    if (rc == LX_OK) {
+      bool more = true;
+      if (lx_json_stream_at_array(&s)) {
+        rc = lx_json_stream_enter_array(&s, &err);
+        while (!rc && more) {
+          cJSON *v = NULL;
+          rc = lx_json_stream_next_element(&s, &v, NULL, &more, &err);
+          cJSON_Delete(v);
+        }
+      } else {
+        rc = lx_json_stream_enter_object(&s, &err);
+        const char *key;
+        while (!rc && !(rc = lx_json_stream_next_member(&s, &key, &more, &err)) && more)
+          rc = lx_json_stream_skip_value(&s, &err);
+      }
+      if (!rc) rc = lx_json_stream_finish(&s, &err);
+      lx_json_stream_close(&s);
+    }
+    ck_assert_msg(rc == LX_ERR, "case %zu accepted", c);
+    ck_assert_msg(strstr(err.msg, cases[c].where) && strstr(err.msg, cases[c].why), "case %zu: %s",
+                  c, err.msg);
+    free(p);
+  }
+  tu_rmtree(dir);
+}
+END_TEST
+
+START_TEST(json_stream_depth_is_bounded) {
+  char *dir = tu_tempdir();
+  char text[64] = {0};
+  for (int i = 0; i < LX_JSON_STREAM_DEPTH + 1; i++) text[i] = '[';
+  char *p = tu_write(dir, "deep.json", text, strlen(text));
+  lx_json_stream s;
+  lx_error err = {0};
+  ck_assert_int_eq(lx_json_stream_open(&s, p, 1 << 20, &err), LX_OK);
+  int rc = LX_OK, entered = 0;
+  while (rc == LX_OK && entered <= LX_JSON_STREAM_DEPTH) {
+    rc = lx_json_stream_enter_array(&s, &err);
+    if (rc == LX_OK) entered++;
+  }
+  ck_assert_int_eq(rc, LX_ERR);
+  ck_assert_int_eq(entered, LX_JSON_STREAM_DEPTH);
+  ck_assert_ptr_nonnull(strstr(err.msg, "deep.json"));
+  lx_json_stream_close(&s);
+  free(p);
+  tu_rmtree(dir);
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("common");
+  TCase *t = tcase_create("core");
+  tcase_add_test(t, rng_matches_splitmix64);
+  tcase_add_test(t, rng_uniform_is_the_top_53_bits);
+  tcase_add_test(t, mix64_is_the_output_function);
+  tcase_add_test(t, sha256_fips_examples);
+  tcase_add_test(t, sha256_file_and_missing_file);
+  tcase_add_test(t, strbuf_grows_and_formats);
+  tcase_add_test(t, strmap_numbers_in_first_appearance_order);
+  tcase_add_test(t, atomic_write_replaces_whole_files);
+  tcase_add_test(t, make_dirs_makes_parents_and_refuses_files);
+  tcase_add_test(t, f32_file_needs_whole_floats);
+  tcase_add_test(t, json_stream_reads_members_with_places);
+  tcase_add_test(t, json_stream_refusals_name_the_place);
+  tcase_add_test(t, json_stream_depth_is_bounded);
+  suite_add_tcase(s, t);
+  return s;
+}
+
+int main(void) {
+  return tu_run_suite(suite(), 0);
+}
