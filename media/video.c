@@ -407,23 +407,27 @@ static int put_frame(void *ctx, int index, int width, int height, const uint8_t 
   return LX_OK;
 }
 
-int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed, int size,
-                  const double mean[3], const double std[3], float *pixels, int *frame_ids,
-                  int *n_source, lx_error *err) {
+/* Which source frames to take, once the number n of source frames is known: fills ids[k]
+ * (sorted, each in [0, n)). */
+typedef int (*choose_fn)(void *ctx, int n, int k, int *ids, const char *path, lx_error *err);
+
+/* Counts the source frames of path, chooses k of them (ids[k]) and calls fn once per distinct
+ * chosen frame with its RGB pixels; *n_source receives the count. */
+static int visit_frames(const char *path, int k, choose_fn choose, void *choose_ctx, int *ids,
+                        frame_fn fn, void *ctx, int *n_source, lx_error *err) {
   struct stat st;
   if (stat(path, &st) != 0) return lx_errorf(err, "%s: no such file or directory", path);
-  sink s = {k, size, mean, std, pixels, frame_ids};
   size_t plen = strlen(path);
   const int is_json = plen > 5 && strcmp(path + plen - 5, ".json") == 0;
   if (!S_ISDIR(st.st_mode) && !is_json) {
     /* A video file: count frames, choose, decode again keeping the chosen ones. */
     int n;
     if (decode_all(path, NULL, 0, NULL, NULL, &n, err)) return LX_ERR;
-    lx_sample_frame_ids(n, k, rule, seed, frame_ids);
+    if (choose(choose_ctx, n, k, ids, path, err)) return LX_ERR;
     uint8_t *want = lx_xcalloc((size_t)n, 1);
-    for (int i = 0; i < k; i++) want[frame_ids[i]] = 1;
+    for (int i = 0; i < k; i++) want[ids[i]] = 1;
     int n2 = 0;
-    int rc = decode_all(path, want, n, put_frame, &s, &n2, err);
+    int rc = decode_all(path, want, n, fn, ctx, &n2, err);
     free(want);
     if (rc == LX_OK && n2 != n) rc = lx_errorf(err, "%s: decoded %d frames, then %d", path, n, n2);
     *n_source = n;
@@ -433,39 +437,110 @@ int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed, in
   int rc = S_ISDIR(st.st_mode) ? list_directory(path, &list, err) : list_json(path, &list, err);
   if (rc == LX_OK) {
     *n_source = list.n;
-    lx_sample_frame_ids(list.n, k, rule, seed, frame_ids);
-    /* Each distinct chosen frame once; put_frame fills every slot that chose it. */
-    for (int i = 0; i < k && rc == LX_OK; i++) {
-      if (i > 0 && frame_ids[i] == frame_ids[i - 1]) continue;
-      lx_image img;
-      const char *item = list.items[frame_ids[i]];
-      if (S_ISDIR(st.st_mode)) {
-        char *file = lx_path_join(path, item);
-        rc = lx_image_load(file, &img, err);
-        free(file);
+    rc = choose(choose_ctx, list.n, k, ids, path, err);
+  }
+  /* Each distinct chosen frame once. */
+  for (int i = 0; i < k && rc == LX_OK; i++) {
+    if (i > 0 && ids[i] == ids[i - 1]) continue;
+    lx_image img;
+    const char *item = list.items[ids[i]];
+    if (S_ISDIR(st.st_mode)) {
+      char *file = lx_path_join(path, item);
+      rc = lx_image_load(file, &img, err);
+      free(file);
+    } else {
+      unsigned char *bytes;
+      size_t n;
+      char name[64];
+      snprintf(name, sizeof name, "frame %d", ids[i]);
+      if (base64_decode(item, &bytes, &n)) {
+        rc = lx_errorf(err, "%s: frame %d is not valid base64", path, ids[i]);
       } else {
-        unsigned char *bytes;
-        size_t n;
-        char name[64];
-        snprintf(name, sizeof name, "frame %d", frame_ids[i]);
-        if (base64_decode(item, &bytes, &n)) {
-          rc = lx_errorf(err, "%s: frame %d is not valid base64", path, frame_ids[i]);
-        } else {
-          rc = lx_image_decode(bytes, n, name, &img, err);
-          if (rc) {
-            char inner[LX_ERROR_MAX];
-            snprintf(inner, sizeof inner, "%s", err->msg);
-            rc = lx_errorf(err, "%s: %s", path, inner);
-          }
-          free(bytes);
+        rc = lx_image_decode(bytes, n, name, &img, err);
+        if (rc) {
+          char inner[LX_ERROR_MAX];
+          snprintf(inner, sizeof inner, "%s", err->msg);
+          rc = lx_errorf(err, "%s: %s", path, inner);
         }
+        free(bytes);
       }
-      if (rc == LX_OK) {
-        rc = put_frame(&s, frame_ids[i], img.width, img.height, img.rgb);
-        lx_image_free(&img);
-      }
+    }
+    if (rc == LX_OK) {
+      rc = fn(ctx, ids[i], img.width, img.height, img.rgb);
+      lx_image_free(&img);
     }
   }
   frame_list_free(&list);
+  return rc;
+}
+
+typedef struct by_rule {
+  lx_frame_rule rule;
+  uint64_t seed;
+} by_rule;
+
+static int choose_by_rule(void *ctx, int n, int k, int *ids, const char *path, lx_error *err) {
+  (void)path, (void)err;
+  const by_rule *r = ctx;
+  lx_sample_frame_ids(n, k, r->rule, r->seed, ids);
+  return LX_OK;
+}
+
+int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed, int size,
+                  const double mean[3], const double std[3], float *pixels, int *frame_ids,
+                  int *n_source, lx_error *err) {
+  sink s = {k, size, mean, std, pixels, frame_ids};
+  by_rule r = {rule, seed};
+  return visit_frames(path, k, choose_by_rule, &r, frame_ids, put_frame, &s, n_source, err);
+}
+
+/* ---- given frames, as they are ------------------------------------------------------------- */
+
+typedef struct given {
+  const int *ids;
+} given;
+
+static int choose_given(void *ctx, int n, int k, int *ids, const char *path, lx_error *err) {
+  const given *g = ctx;
+  for (int i = 0; i < k; i++) {
+    if (g->ids[i] < 0 || g->ids[i] >= n)
+      return lx_errorf(err, "%s: frame %d asked for, but the video has %d frames", path, g->ids[i],
+                       n);
+    if (i > 0 && g->ids[i] < g->ids[i - 1])
+      return lx_errorf(err, "%s: frames asked for out of order (%d after %d)", path, g->ids[i],
+                       g->ids[i - 1]);
+    ids[i] = g->ids[i];
+  }
+  return LX_OK;
+}
+
+typedef struct rgb_sink {
+  int k;
+  const int *ids;
+  lx_image *out;
+} rgb_sink;
+
+static int keep_rgb(void *ctx, int index, int width, int height, const uint8_t *rgb) {
+  rgb_sink *s = ctx;
+  const size_t bytes = (size_t)3 * width * height;
+  for (int i = 0; i < s->k; i++) {
+    if (s->ids[i] != index) continue;
+    s->out[i] = (lx_image){width, height, lx_xmalloc(bytes)};
+    memcpy(s->out[i].rgb, rgb, bytes);
+  }
+  return LX_OK;
+}
+
+int lx_video_frames_rgb(const char *path, const int *frame_ids, int k, lx_image *out,
+                        lx_error *err) {
+  memset(out, 0, (size_t)k * sizeof *out);
+  int *ids = lx_xcalloc((size_t)(k > 0 ? k : 1), sizeof(int));
+  given g = {frame_ids};
+  rgb_sink s = {k, frame_ids, out};
+  int n_source;
+  int rc = visit_frames(path, k, choose_given, &g, ids, keep_rgb, &s, &n_source, err);
+  free(ids);
+  if (rc != LX_OK)
+    for (int i = 0; i < k; i++) lx_image_free(&out[i]);
   return rc;
 }

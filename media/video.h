@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "media/image.h"
 
 typedef enum lx_frame_rule {
   LX_FRAMES_SEGMENT_START = 0,
@@ -42,6 +43,12 @@ void lx_sample_frame_ids(int n, int k, lx_frame_rule rule, uint64_t seed, int *o
 int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed, int size,
                   const double mean[3], const double std[3], float *pixels, int *frame_ids,
                   int *n_source, lx_error *err);
+
+/* The source frames frame_ids[k] (sorted, as a prediction records them) of a video, as they are
+ * (no resize, no crop): out[k] (the caller frees each with lx_image_free). Fails naming the
+ * video if a frame is not in it. */
+int lx_video_frames_rgb(const char *path, const int *frame_ids, int k, lx_image *out,
+                        lx_error *err);
 
 /* Decodes every frame of a video file to RGB24 (for tests and tools): calls fn(ctx, index,
  * width, height, rgb) per frame, in presentation order. */

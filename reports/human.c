@@ -12,11 +12,9 @@
 #include "common/sha256.h"
 #include "common/strbuf.h"
 #include "media/image.h"
-#include "media/media.h"
-#include "model/config.h"
+#include "media/video.h"
 #include "reports/agreement.h"
 #include "reports/png_write.h"
-#include "runs/manifest.h"
 
 #define FORMAT           "lynxeval-human-1"
 #define RATINGS_FORMAT   "lynxeval-ratings-1"
@@ -87,68 +85,65 @@ static int write_png(const char *dir, const char *name, const uint8_t *rgb, int 
   return rc;
 }
 
+/* Writes one picture as media/<code>-<k>.png, its longer side at most MAX_DISPLAY_SIDE, and
+ * appends the name to files. */
+static int show_picture(const lx_image *img, const char *media_dir, const char *code, int k,
+                        cJSON *files, lx_error *err) {
+  lx_image small = {0};
+  int w = img->width, h = img->height, side = w > h ? w : h;
+  if (side > MAX_DISPLAY_SIDE)
+    lx_image_resize_bicubic(img, w * MAX_DISPLAY_SIDE / side > 0 ? w * MAX_DISPLAY_SIDE / side : 1,
+                            h * MAX_DISPLAY_SIDE / side > 0 ? h * MAX_DISPLAY_SIDE / side : 1,
+                            &small);
+  const lx_image *show = small.rgb ? &small : img;
+  char name[96];
+  snprintf(name, sizeof name, "%s-%d.png", code, k);
+  int rc = write_png(media_dir, name, show->rgb, show->width, show->height, err);
+  if (!rc) {
+    char rel[128];
+    snprintf(rel, sizeof rel, "media/%s", name);
+    cJSON_AddItemToArray(files, cJSON_CreateString(rel));
+  }
+  lx_image_free(&small);
+  return rc;
+}
+
 /* Writes an item's media as PNG files media/<code>-<k>.png; appends their names to files.
- * Images: the whole picture, its longer side at most MAX_DISPLAY_SIDE. Videos: the frames the
- * model saw (its frame rule and crop), from the run's config. */
-static int export_media(const cJSON *row, const cJSON *fingerprint, const char *data_dir,
-                        const char *media_dir, const char *code, cJSON *files, lx_error *err) {
+ * Images: the whole picture. Videos: the source frames the model saw, by the ids its prediction
+ * recorded, whole (the rater sees what the crop left out too). */
+static int export_media(const cJSON *row, const char *data_dir, const char *media_dir,
+                        const char *code, cJSON *files, lx_error *err) {
   const char *media = lx_json_string(row, "media");
   if (!media[0]) return LX_OK;
   char *path = lx_path_join(data_dir, media);
   int rc = LX_OK;
-  char name[96];
-  if (!cJSON_GetObjectItem(row, "frames")) {
-    lx_image img = {0}, small = {0};
+  const cJSON *frames = cJSON_GetObjectItem(row, "frames");
+  if (!frames) {
+    lx_image img = {0};
     rc = lx_image_load(path, &img, err);
-    if (!rc) {
-      int w = img.width, h = img.height, side = w > h ? w : h;
-      if (side > MAX_DISPLAY_SIDE) {
-        lx_image_resize_bicubic(
-            &img, w * MAX_DISPLAY_SIDE / side > 0 ? w * MAX_DISPLAY_SIDE / side : 1,
-            h * MAX_DISPLAY_SIDE / side > 0 ? h * MAX_DISPLAY_SIDE / side : 1, &small);
-      }
-      const lx_image *show = small.rgb ? &small : &img;
-      snprintf(name, sizeof name, "%s-1.png", code);
-      rc = write_png(media_dir, name, show->rgb, show->width, show->height, err);
-      if (!rc) {
-        char rel[128];
-        snprintf(rel, sizeof rel, "media/%s", name);
-        cJSON_AddItemToArray(files, cJSON_CreateString(rel));
-      }
-    }
+    if (!rc) rc = show_picture(&img, media_dir, code, 1, files, err);
     lx_image_free(&img);
-    lx_image_free(&small);
   } else {
-    lx_config cfg;
-    rc = lx_config_from_json(
-        cJSON_GetObjectItem(cJSON_GetObjectItem(fingerprint, "model"), "config"),
-        "the run's config", &cfg, err);
-    const cJSON *rule = cJSON_GetObjectItem(fingerprint, "frame_rule");
-    lx_media m = {0};
-    if (!rc)
-      rc = lx_media_load_video(path, &cfg.preprocess, cJSON_IsString(rule) ? rule->valuestring : "",
-                               0, &m, err);
-    for (int f = 0; !rc && f < m.frames; f++) {
-      /* undo the normalization: the pixels the model saw */
-      size_t plane = (size_t)m.size * (size_t)m.size;
-      uint8_t *rgb = lx_xcalloc(plane * 3, 1);
-      for (size_t i = 0; i < plane; i++) {
-        for (int c = 0; c < 3; c++) {
-          double v =
-              (m.pixels[(size_t)f * 3 * plane + (size_t)c * plane + i] * cfg.preprocess.std[c] +
-               cfg.preprocess.mean[c]) *
-              255.0;
-          rgb[i * 3 + (size_t)c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
-        }
+    const int k = cJSON_GetArraySize(frames);
+    int *ids = lx_xcalloc((size_t)(k > 0 ? k : 1), sizeof(int));
+    const cJSON *f;
+    int i = 0;
+    cJSON_ArrayForEach(f, frames) {
+      if (!cJSON_IsNumber(f) || f->valuedouble < 0 || f->valuedouble > 1e9 ||
+          f->valuedouble != (int)f->valuedouble) {
+        rc = lx_errorf(err, "prediction %s: \"frames\" holds something other than frame numbers",
+                       lx_json_string(row, "id"));
+        break;
       }
-      snprintf(name, sizeof name, "%s-%d.png", code, f + 1);
-      rc = write_png(media_dir, name, rgb, m.size, m.size, err);
-      free(rgb);
-      char rel[128];
-      snprintf(rel, sizeof rel, "media/%s", name);
-      if (!rc) cJSON_AddItemToArray(files, cJSON_CreateString(rel));
+      ids[i++] = (int)f->valuedouble;
     }
-    lx_media_free(&m);
+    lx_image *pics = lx_xcalloc((size_t)(k > 0 ? k : 1), sizeof *pics);
+    if (!rc) rc = lx_video_frames_rgb(path, ids, k, pics, err);
+    for (int j = 0; !rc && j < k; j++)
+      rc = show_picture(&pics[j], media_dir, code, j + 1, files, err);
+    for (int j = 0; j < k; j++) lx_image_free(&pics[j]);
+    free(pics);
+    free(ids);
   }
   free(path);
   return rc;
@@ -350,7 +345,7 @@ int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
     cJSON_AddStringToObject(it, "item", code);
     cJSON_AddStringToObject(it, "question", lx_json_string(row0, "question"));
     cJSON *files = cJSON_AddArrayToObject(it, "media");
-    rc = export_media(row0, rr[0].fingerprint, opt->data_dir, media_dir, code, files, err);
+    rc = export_media(row0, opt->data_dir, media_dir, code, files, err);
     if (opt->protocol == LX_HUMAN_GRADE) {
       cJSON *answers = cJSON_AddArrayToObject(it, "answers");
       for (size_t k = 0; k < n_runs; k++) {
