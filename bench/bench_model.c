@@ -9,6 +9,7 @@
 #include "bench/run_info.h"
 #include "bench/timing.h"
 #include "common/jsonutil.h"
+#include "common/rng.h"
 #include "model/threads.h"
 
 static int cmp_double(const void *a, const void *b) {
@@ -27,21 +28,9 @@ static double peak_rss_bytes(void) {
   return (double)ru.ru_maxrss * 1024.0; /* kilobytes on Linux */
 }
 
-/* ViT FLOPs for one frame: per block q, k, v, proj (8 T W^2), the MLP (4 T W mlp), attention
- * scores and mixing (4 T^2 W); plus the patch embedding. */
-static double vit_flops(const lx_vit_config *v) {
-  const double T = v->n_tokens, W = v->width;
-  double block = 8 * T * W * W + 4 * T * W * v->mlp_dim + 4 * T * T * W;
-  double patch = 2.0 * (T - 1) * 3 * v->patch_size * v->patch_size * W;
-  return v->depth * block + patch;
-}
-
-static unsigned long long rng_state = 0x243f6a8885a308d3ull;
+static uint64_t rng_state = 0x243f6a8885a308d3ull;
 static double uniform(void) { /* [0, 1) */
-  unsigned long long z = (rng_state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+  return lx_rng_uniform(&rng_state);
 }
 
 /* A number, or null for a stage that was not run. */
@@ -52,12 +41,10 @@ static void add_num(cJSON *o, const char *key, double v) {
     cJSON_AddNullToObject(o, key);
 }
 
-#define TEXT_TOKENS 40 /* Lynx keeps the last 40 prompt ids */
-
 static int prefill_rows(const lx_model *m, int rows, int capacity, const float *media,
-                        const int *ids, lx_session **out, float *logits, lx_error *err) {
+                        const int *ids, int n_ids, lx_session **out, float *logits, lx_error *err) {
   lx_prompt *p = lx_xcalloc((size_t)rows, sizeof *p);
-  for (int r = 0; r < rows; r++) p[r] = (lx_prompt){media, ids, TEXT_TOKENS};
+  for (int r = 0; r < rows; r++) p[r] = (lx_prompt){media, ids, n_ids};
   int rc = lx_session_new(m, rows, capacity, out, err);
   if (rc == LX_OK) rc = lx_session_prefill(*out, p, logits, err);
   free(p);
@@ -65,9 +52,10 @@ static int prefill_rows(const lx_model *m, int rows, int capacity, const float *
 }
 
 int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **report, lx_error *err) {
-  const lx_config *c = &m->cfg;
-  const int S = c->vit.image_size, T = c->vit.n_tokens, Wv = c->vit.width;
-  const int L = c->resampler.n_latents, D = c->llm.hidden, V = c->llm.vocab_size;
+  const lx_model_info *info = &m->info;
+  const int S = m->cfg.preprocess.image_size, V = info->vocab_size;
+  /* the prompt: as many text tokens as the model keeps */
+  const int text_tokens = m->cfg.prompt.max_input_tokens;
   lx_matmul_precision keep = lx_get_matmul_precision();
   lx_set_matmul_precision(o->precision);
   FILE *log = o->progress;
@@ -78,61 +66,47 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
 
   float *pixels = lx_xcalloc((size_t)3 * S * S, sizeof(float));
   for (size_t i = 0; i < (size_t)3 * S * S; i++) pixels[i] = (float)(4 * uniform() - 2);
-  float *vit_out = lx_xcalloc((size_t)T * Wv, sizeof(float));
-  float *media = lx_xcalloc((size_t)L * D, sizeof(float));
-  int *ids = lx_xcalloc(TEXT_TOKENS, sizeof(int));
-  ids[0] = c->llm.bos_id;
-  for (int i = 1; i < TEXT_TOKENS; i++) ids[i] = 3 + (int)(uniform() * (V - 4));
+  float *media = lx_xcalloc(lx_model_media_floats(m), sizeof(float));
+  int *ids = lx_xcalloc((size_t)text_tokens, sizeof(int));
+  ids[0] = info->bos_id;
+  for (int i = 1; i < text_tokens; i++) ids[i] = 3 + (int)(uniform() * (V - 4));
   const int reps = o->reps < 1 ? 1 : o->reps;
   double *t = lx_xcalloc((size_t)(reps + o->decode_steps + 1), sizeof(double));
 
-  /* image encode: one warm-up, then reps */
-  double vit_s = NAN, resampler_s = NAN;
+  /* image encode: one warm-up, then reps; each stage's median */
+  lx_encode_profile prof = {0};
+  double stage_s[LX_MAX_ENCODE_STAGES];
+  int rc = LX_OK;
   if (o->stages & LX_STAGE_ENCODE) {
-    if (log) fprintf(log, "image encode (ViT %d blocks at %d px, resampler)...\n", c->vit.depth, S);
-    lx_vit_forward(&m->vit, pixels, vit_out);
-    for (int r = 0; r < reps; r++) {
-      double t0 = lx_bench_now();
-      lx_vit_forward(&m->vit, pixels, vit_out);
-      t[r] = lx_bench_now() - t0;
+    if (log) fprintf(log, "image encode (%d px)...\n", S);
+    rc = lx_model_encode_profiled(m, pixels, 1, media, &prof, err);
+    double *per = lx_xcalloc((size_t)reps * LX_MAX_ENCODE_STAGES, sizeof(double));
+    for (int r = 0; r < reps && rc == LX_OK; r++) {
+      rc = lx_model_encode_profiled(m, pixels, 1, media, &prof, err);
+      for (int k = 0; k < prof.n; k++) per[(size_t)k * reps + r] = prof.stage[k].seconds;
     }
-    vit_s = median(t, reps);
-    lx_resampler_forward(&m->resampler, vit_out, T, media);
-    for (int r = 0; r < reps; r++) {
-      double t0 = lx_bench_now();
-      lx_resampler_forward(&m->resampler, vit_out, T, media);
-      t[r] = lx_bench_now() - t0;
-    }
-    resampler_s = median(t, reps);
+    for (int k = 0; k < prof.n; k++) stage_s[k] = median(per + (size_t)k * reps, reps);
+    free(per);
   } else {
-    for (size_t i = 0; i < (size_t)L * D; i++) media[i] = (float)(2 * uniform() - 1);
+    for (size_t i = 0; i < lx_model_media_floats(m); i++) media[i] = (float)(2 * uniform() - 1);
   }
-  const bool prefix = c->variant == LX_VARIANT_PREFIX;
-  const int positions = (prefix ? L : 0) + TEXT_TOKENS;
+  const int positions = info->media_positions + text_tokens;
 
   /* prefill: a fresh single-row session each time */
   if (log) fprintf(log, "prefill of %d positions...\n", positions);
   float *logits = lx_xcalloc((size_t)V * 64, sizeof(float));
   const int capacity = positions + o->decode_steps + 2;
-  int rc = LX_OK;
   for (int r = -1; r < reps && rc == LX_OK && (o->stages & LX_STAGE_PREFILL); r++) {
     lx_session *s = NULL;
     double t0 = lx_bench_now();
-    rc = prefill_rows(m, 1, capacity, media, ids, &s, logits, err);
+    rc = prefill_rows(m, 1, capacity, media, ids, text_tokens, &s, logits, err);
     if (r >= 0) t[r] = lx_bench_now() - t0;
     lx_session_free(s);
   }
   const double prefill_s = rc == LX_OK && (o->stages & LX_STAGE_PREFILL) ? median(t, reps) : NAN;
 
   /* decode: the weights a step reads, and the bandwidth around the timed steps */
-  size_t llm_params = 0; /* matrices of the LLM layers */
-  for (size_t i = 0; i < lx_weights_count(m->weights); i++) {
-    const lx_tensor *w = lx_weights_at(m->weights, i);
-    if (w->ndim == 2 && strncmp(w->name, "llm.layers.", 11) == 0) llm_params += w->numel;
-  }
-  const size_t step_bytes = lx_weights_bytes(m->weights, "llm.layers.") +
-                            lx_weights_bytes(m->weights, "llm.lm_head.") +
-                            lx_weights_bytes(m->weights, "llm.norm.");
+  const double step_bytes = info->decode_read_bytes;
   cJSON *decode = cJSON_CreateArray();
   double decode1_s = NAN, decode_floor_s = NAN;
   for (int bi = 0; bi < o->n_batches && rc == LX_OK && (o->stages & LX_STAGE_DECODE); bi++) {
@@ -143,7 +117,7 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
       rc = lx_errorf(err, "decode batch %d: at most 64", B);
       break;
     }
-    rc = prefill_rows(m, B, capacity, media, ids, &s, logits, err);
+    rc = prefill_rows(m, B, capacity, media, ids, text_tokens, &s, logits, err);
     int *next = lx_xcalloc((size_t)B, sizeof(int));
     for (int r = 0; r < B; r++) next[r] = 3 + r;
     double bw_before = lx_read_bandwidth(o->threads);
@@ -157,7 +131,7 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
     free(next);
     if (rc != LX_OK) break;
     const double step = median(t, o->decode_steps), bw = 0.5 * (bw_before + bw_after);
-    const double floor_s = (double)step_bytes / (bw * 1e9);
+    const double floor_s = step_bytes / (bw * 1e9);
     if (B == 1) decode1_s = step, decode_floor_s = floor_s;
     cJSON *d = cJSON_CreateObject();
     cJSON_AddNumberToObject(d, "batch", B);
@@ -176,7 +150,7 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
     cJSON_AddNumberToObject(d, "pct_of_floor", 100 * floor_s / step);
     cJSON_AddItemToArray(decode, d);
   }
-  free(pixels), free(vit_out), free(media), free(ids), free(t), free(logits);
+  free(pixels), free(media), free(ids), free(t), free(logits);
   lx_set_matmul_precision(keep);
   if (rc != LX_OK) {
     cJSON_Delete(decode);
@@ -185,33 +159,52 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
 
   const bool bf16_peak = o->precision == LX_MATMUL_BF16 && ceil.bf16_gflops > 0;
   const double peak = bf16_peak ? ceil.bf16_gflops : ceil.f32_gflops;
-  const double vflops = vit_flops(&c->vit), vit_floor_s = vflops / (peak * 1e9);
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "lynxeval_bench", "model");
   cJSON_AddStringToObject(r, "model", o->source);
-  cJSON_AddStringToObject(r, "variant", lx_variant_name(c->variant));
+  cJSON_AddStringToObject(r, "family", info->family);
+  cJSON_AddStringToObject(r, "variant", info->variant);
   cJSON_AddStringToObject(r, "precision", o->precision == LX_MATMUL_BF16 ? "bf16" : "f32");
   cJSON_AddNumberToObject(r, "weight_bytes", (double)lx_weights_bytes(m->weights, ""));
   cJSON_AddNumberToObject(r, "load_seconds", o->load_seconds);
-  add_num(r, "vit_ms_per_image", vit_s * 1e3);
-  add_num(r, "vit_floor_ms_per_image", vit_floor_s * 1e3);
-  add_num(r, "vit_gflops", vflops / vit_s / 1e9);
-  add_num(r, "vit_pct_of_peak", 100 * vit_floor_s / vit_s);
-  cJSON_AddStringToObject(r, "vit_peak", bf16_peak ? "bf16 peak" : "f32 peak");
-  add_num(r, "resampler_ms_per_image", resampler_s * 1e3);
+  /* per encode stage: <key>_ms_per_image, and for counted FLOPs the floor, rate and share */
+  cJSON *stages = cJSON_AddArrayToObject(r, "encode_stages");
+  double encode_s = prof.n ? 0 : NAN;
+  for (int k = 0; k < prof.n; k++) {
+    const lx_encode_stage *st = &prof.stage[k];
+    char key[96];
+    cJSON *desc = cJSON_CreateObject();
+    cJSON_AddStringToObject(desc, "key", st->key);
+    cJSON_AddStringToObject(desc, "label", st->label);
+    cJSON_AddItemToArray(stages, desc);
+    encode_s += stage_s[k];
+    snprintf(key, sizeof key, "%s_ms_per_image", st->key);
+    add_num(r, key, stage_s[k] * 1e3);
+    if (st->flops > 0) {
+      const double floor_s = st->flops / (peak * 1e9);
+      snprintf(key, sizeof key, "%s_floor_ms_per_image", st->key);
+      add_num(r, key, floor_s * 1e3);
+      snprintf(key, sizeof key, "%s_gflops", st->key);
+      add_num(r, key, st->flops / stage_s[k] / 1e9);
+      snprintf(key, sizeof key, "%s_pct_of_peak", st->key);
+      add_num(r, key, 100 * floor_s / stage_s[k]);
+      snprintf(key, sizeof key, "%s_peak", st->key);
+      cJSON_AddStringToObject(r, key, bf16_peak ? "bf16 peak" : "f32 peak");
+    }
+  }
   add_num(r, "prefill_positions", positions);
   add_num(r, "prefill_ms", prefill_s * 1e3);
   add_num(r, "prefill_tokens_per_s", positions / prefill_s);
   /* 2 flops per LLM layer weight per position (attention scores excluded: under 1% at 72) */
-  add_num(r, "prefill_gflops", 2.0 * (double)llm_params * positions / prefill_s / 1e9);
+  /* the prefill's work: 2 flops per decoder matrix parameter per position (attention scores
+   * excluded: under 1% at 72 positions) */
+  add_num(r, "prefill_gflops", info->prefill_flops * positions / prefill_s / 1e9);
   add_num(r, "prefill_pct_of_peak",
-          100.0 * 2.0 * (double)llm_params * positions / prefill_s / 1e9 /
-              (o->precision == LX_MATMUL_BF16 && ceil.bf16_gflops > 0 ? ceil.bf16_gflops
-                                                                      : ceil.f32_gflops));
-  add_num(r, "time_to_first_token_ms", (vit_s + resampler_s + prefill_s) * 1e3);
+          100.0 * info->prefill_flops * positions / prefill_s / 1e9 / peak);
+  add_num(r, "time_to_first_token_ms", (encode_s + prefill_s) * 1e3);
   add_num(r, "decode_ms_per_token", decode1_s * 1e3);
   add_num(r, "decode_floor_ms_per_token", decode_floor_s * 1e3);
-  add_num(r, "decode_bytes_per_step", (double)step_bytes);
+  add_num(r, "decode_bytes_per_step", step_bytes);
   cJSON_AddItemToObject(r, "decode", decode);
   cJSON_AddNumberToObject(r, "peak_rss_bytes", peak_rss_bytes());
   cJSON *ce = cJSON_AddObjectToObject(r, "ceilings");
@@ -234,13 +227,25 @@ void lx_bench_print_model(FILE *out, const cJSON *r) {
           lx_json_number(ce, "f32_gflops"), lx_json_number(ce, "bf16_gflops"),
           lx_json_number(ce, "read_gbs"));
   fprintf(out, "| stage | measured | floor | %% of floor |\n|---|---:|---:|---:|\n");
-  if (isfinite(lx_json_number(r, "vit_ms_per_image"))) {
-    fprintf(out, "| ViT, one image | %.1f ms (%.0f GFLOP/s) | %.1f ms (%s) | %.1f%% |\n",
-            lx_json_number(r, "vit_ms_per_image"), lx_json_number(r, "vit_gflops"),
-            lx_json_number(r, "vit_floor_ms_per_image"), lx_json_string(r, "vit_peak"),
-            lx_json_number(r, "vit_pct_of_peak"));
-    fprintf(out, "| resampler, one image | %.1f ms | | |\n",
-            lx_json_number(r, "resampler_ms_per_image"));
+  const cJSON *st;
+  cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(r, "encode_stages")) {
+    const char *k = lx_json_string(st, "key");
+    char key[96];
+    snprintf(key, sizeof key, "%s_ms_per_image", k);
+    const double ms = lx_json_number(r, key);
+    snprintf(key, sizeof key, "%s_floor_ms_per_image", k);
+    if (!cJSON_GetObjectItemCaseSensitive(r, key)) {
+      fprintf(out, "| %s, one image | %.1f ms | | |\n", lx_json_string(st, "label"), ms);
+      continue;
+    }
+    const double floor_ms = lx_json_number(r, key);
+    snprintf(key, sizeof key, "%s_gflops", k);
+    const double gflops = lx_json_number(r, key);
+    snprintf(key, sizeof key, "%s_peak", k);
+    const char *peak = lx_json_string(r, key);
+    snprintf(key, sizeof key, "%s_pct_of_peak", k);
+    fprintf(out, "| %s, one image | %.1f ms (%.0f GFLOP/s) | %.1f ms (%s) | %.1f%% |\n",
+            lx_json_string(st, "label"), ms, gflops, floor_ms, peak, lx_json_number(r, key));
   }
   if (isfinite(lx_json_number(r, "prefill_ms")))
     fprintf(out, "| prefill, %g positions | %.1f ms (%.1f tokens/s, %.0f GFLOP/s) | | |\n",

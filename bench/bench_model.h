@@ -1,16 +1,18 @@
 /* bench_model.h: `lynxeval bench model`: the whole model's costs on this machine, against floors
  * the harness measures in the same run.
  *
- *   image encode: the ViT on one image, then the resampler; floor = ViT FLOPs / peak (the bf16 peak
- *     when products run in bf16, else the float32 peak)
- *   prefill: one prompt of Lynx's real length (32 visual + 40 text tokens = 72 positions)
+ *   image encode: one image, stage by stage as the family reports them (Lynx: the ViT, then the
+ *     resampler); floor of a stage whose FLOPs are counted = FLOPs / peak (the bf16 peak when
+ *     products run in bf16, else the float32 peak)
+ *   prefill: one prompt of the model's real length (its media positions + max_input_tokens text
+ *     tokens; Lynx: 32 visual + 40 text tokens = 72 positions)
  *   decode: ms per step at batch 1 and larger batches (the median step; the fastest and every
  *     step's time are in the JSON too); floor = bytes of weights a step reads (every LLM layer
  *     and the output projection) / read bandwidth measured just before and after
  *   time to first token = encode + prefill; peak resident memory of the process
  *
  * The model is a model directory, or synthetic random weights at the shapes of a known model
- * (lx_config_lynx_8b), so the real cost can be measured without a download.
+ * (lx_model_synthetic), so the real cost can be measured without a download.
  */
 #ifndef LX_BENCH_MODEL_H
 #define LX_BENCH_MODEL_H
@@ -20,7 +22,7 @@
 
 #include "common/error.h"
 #include "model/backend.h"
-#include "model/lynx.h"
+#include "model/model.h"
 
 enum { LX_STAGE_ENCODE = 1, LX_STAGE_PREFILL = 2, LX_STAGE_DECODE = 4, LX_STAGE_ALL = 7 };
 
@@ -37,7 +39,7 @@ typedef struct lx_bench_model_opts {
   FILE *progress;
 } lx_bench_model_opts;
 
-/* Measures `m` (of the prefix or cross-attention variant) and returns the report. */
+/* Measures `m` and returns the report. */
 int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **report, lx_error *err);
 
 /* The report as text. */

@@ -181,13 +181,12 @@ static int parse_small_ints(const char *text, int *out, int cap, int *n) {
 
 static int run_model(int argc, char **argv) {
   const char *dir = NULL, *shape = NULL, *dtype = "bf16", *precision = "f32", *json = NULL;
-  const char *variant = "pt", *batches_text = "1,4", *stages_text = "encode,prefill,decode";
+  const char *batches_text = "1,4", *stages_text = "encode,prefill,decode";
   long threads = 0, steps = 16, reps = 3;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &dir, "DIR", "a model directory", 0, 0, 0},
-      {"--shape", CLI_STRING, &shape, "lynx-8b",
-       "instead of --model: random weights at the real Lynx-8B shapes (no download)", 0, 0, 0},
-      {"--variant", CLI_STRING, &variant, "pt|ca", "with --shape: prefix tokens or cross-attention",
+      {"--shape", CLI_STRING, &shape, "NAME",
+       "instead of --model: random weights at a released model's shapes (no download; see below)",
        0, 0, 0},
       {"--dtype", CLI_STRING, &dtype, "f32|bf16|f16",
        "with --shape: weight type (default bf16; f32 needs 34 GB)", 0, 0, 0},
@@ -209,12 +208,24 @@ static int run_model(int argc, char **argv) {
   if (rc == CLI_HELP_SHOWN) return 0;
   if (rc) return rc;
   if ((dir != NULL) == (shape != NULL)) {
-    cli_error(NAME, "give exactly one of --model DIR and --shape lynx-8b");
+    cli_error(NAME, "give exactly one of --model DIR and --shape NAME");
     return CLI_USAGE;
   }
-  if (shape && strcmp(shape, "lynx-8b") != 0) {
-    cli_error(NAME, "--shape: the known shape is lynx-8b, got '%s'", shape);
-    return CLI_USAGE;
+  if (shape) {
+    lx_strbuf known = {0};
+    lx_model_shapes(&known);
+    if (!strcmp(shape, "list")) {
+      printf("%s", lx_strbuf_str(&known));
+      lx_strbuf_free(&known);
+      return CLI_OK;
+    }
+    if (!lx_model_shape_exists(shape)) {
+      cli_error(NAME, "--shape: '%s' is not a known shape; the known shapes are:\n%s", shape,
+                lx_strbuf_str(&known));
+      lx_strbuf_free(&known);
+      return CLI_USAGE;
+    }
+    lx_strbuf_free(&known);
   }
   lx_dtype dt = LX_BF16;
   if (strcmp(dtype, "f32") == 0)
@@ -227,10 +238,6 @@ static int run_model(int argc, char **argv) {
   }
   if (strcmp(precision, "f32") != 0 && strcmp(precision, "bf16") != 0) {
     cli_error(NAME, "--precision must be f32 or bf16, got '%s'", precision);
-    return CLI_USAGE;
-  }
-  if (strcmp(variant, "pt") != 0 && strcmp(variant, "ca") != 0) {
-    cli_error(NAME, "--variant must be pt or ca, got '%s'", variant);
     return CLI_USAGE;
   }
   int stages = 0;
@@ -270,15 +277,13 @@ static int run_model(int argc, char **argv) {
     rc = lx_model_load(dir, &m, &err);
     snprintf(source, sizeof source, "%s", dir);
   } else {
-    lx_config cfg;
-    lx_config_lynx_8b(&cfg, strcmp(variant, "ca") == 0 ? LX_VARIANT_CROSS_ATTN : LX_VARIANT_PREFIX);
-    fprintf(stderr, "making random %s weights at the Lynx-8B shapes...\n", dtype);
-    rc = lx_model_synthetic(&cfg, dt, 8, &m, &err);
-    snprintf(source, sizeof source, "lynx-8b shapes, random %s weights", dtype);
+    fprintf(stderr, "making random %s weights at the %s shapes...\n", dtype, shape);
+    rc = lx_model_synthetic(shape, dt, 8, &m, &err);
+    snprintf(source, sizeof source, "%s shapes, random %s weights", shape, dtype);
   }
   if (rc) {
     cli_error(NAME, "%s", err.msg);
-    return CLI_FAIL;
+    return dir ? CLI_FAIL : CLI_USAGE;
   }
   lx_bench_model_opts o = {
       .stages = stages,
@@ -305,15 +310,16 @@ static int run_model(int argc, char **argv) {
 static const cli_command cmd_bench_model = {
     "bench model",
     "the whole model's costs: image encode, prefill, decode, memory",
-    "bench model (--model DIR | --shape lynx-8b) [--dtype f32|bf16|f16] [--precision f32|bf16]\n"
+    "bench model (--model DIR | --shape NAME) [--dtype f32|bf16|f16] [--precision f32|bf16]\n"
     "       [--threads N] [--batches B,...] [--json FILE]",
-    "Measures the ViT on one image and the resampler, the prefill of a prompt of Lynx's real\n"
-    "length (32 visual + 40 text tokens), decode steps at each batch size, time to first token\n"
-    "and the process's peak resident memory, each against a floor measured in the same run: the\n"
-    "ViT's FLOPs over the peak rate (bf16 or float32, as the products run), and a decode step's\n"
-    "weight bytes over the read bandwidth measured just before and after the timed steps.\n"
-    "--shape lynx-8b builds the real Lynx-8B shapes with random weights (16.8 GB in bf16) so the\n"
-    "real cost can be measured without a download.",
+    "Measures one image's encode stage by stage (for Lynx: the ViT, then the resampler), the\n"
+    "prefill of a prompt of the model's real length (its media positions + max_input_tokens\n"
+    "text tokens; Lynx: 32 + 40), decode steps at each batch size, time to first token and the\n"
+    "process's peak resident memory, each against a floor measured in the same run: an encode\n"
+    "stage's FLOPs over the peak rate (bf16 or float32, as the products run), and a decode\n"
+    "step's weight bytes over the read bandwidth measured just before and after the timed\n"
+    "steps. --shape NAME builds a released model's shapes with random weights (lynx-8b: 16.8 GB\n"
+    "in bf16) so the real cost can be measured without a download; --shape list names them.",
     run_model,
 };
 

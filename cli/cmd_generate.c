@@ -8,7 +8,7 @@
 #include "common/fileio.h"
 #include "media/media.h"
 #include "model/generate.h"
-#include "model/lynx.h"
+#include "model/model.h"
 #include "text/prompt.h"
 
 static double now_ms(void) {
@@ -101,7 +101,7 @@ static int run(int argc, char **argv) {
     cli_error(name, "%s", err.msg);
     return CLI_FAIL;
   }
-  const lx_config *cfg = &model->cfg;
+  const lx_model_config *cfg = &model->cfg;
   lx_decode_params p;
   rc = lx_decode_params_from_config(&cfg->decoding, &p, &err) ? CLI_FAIL : CLI_OK;
   if (rc == CLI_OK && decode && lx_decode_strategy_parse(decode, &p.strategy)) {
@@ -131,11 +131,10 @@ static int run(int argc, char **argv) {
     rc = CLI_FAIL;
   double t_media0 = now_ms();
   if (rc == CLI_OK && media.pixels) {
-    latents = lx_xcalloc((size_t)cfg->resampler.n_latents * cfg->llm.hidden, sizeof(float));
-    if (lx_model_encode(model, media.pixels, media.frames, NULL, latents, &err)) rc = CLI_FAIL;
+    latents = lx_xcalloc(lx_model_media_floats(model), sizeof(float));
+    if (lx_model_encode(model, media.pixels, media.frames, latents, &err)) rc = CLI_FAIL;
   }
-  if (rc == CLI_OK && lx_prompt_ids(model->tokenizer, &cfg->prompt, cfg->llm.bos_id, question, &ids,
-                                    &dropped, &err))
+  if (rc == CLI_OK && lx_model_prompt_ids(model, NULL, question, &ids, &dropped, &err))
     rc = CLI_FAIL;
   double t_gen0 = now_ms();
   lx_generation g = {0};

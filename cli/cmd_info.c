@@ -6,7 +6,7 @@
 
 #include "cli/commands.h"
 #include "common/fileio.h"
-#include "model/lynx.h"
+#include "model/model.h"
 
 /* Resident set size of this process in bytes, from /proc/self/status (0 if unavailable). */
 static long long rss_bytes(void) {
@@ -43,44 +43,26 @@ static int run(int argc, char **argv) {
     return CLI_FAIL;
   }
   long long rss_after = rss_bytes();
-  const lx_config *c = &m->cfg;
   const void *base;
   size_t file_bytes;
   lx_weights_mapping(m->weights, &base, &file_bytes);
   size_t n = lx_weights_count(m->weights), params[3] = {0, 0, 0};
-  size_t vit = 0, bridge = 0, llm = 0, other = 0;
   for (size_t i = 0; i < n; i++) {
     const lx_tensor *t = lx_weights_at(m->weights, i);
     params[t->dtype] += t->numel;
-    if (strncmp(t->name, "vit.", 4) == 0)
-      vit += t->numel;
-    else if (strncmp(t->name, "resampler.", 10) == 0)
-      bridge += t->numel;
-    else if (strncmp(t->name, "llm.", 4) == 0)
-      llm += t->numel;
-    else
-      other += t->numel;
   }
+  const char *part_names[16];
+  size_t part_counts[16];
+  int n_parts = lx_model_parameter_parts(m, part_names, part_counts, 16);
+  lx_strbuf about = {0};
+  lx_model_describe(m, &about);
   printf("model:      %s\n", model_dir);
-  printf("variant:    %s\n", lx_variant_name(c->variant));
-  printf("vision:     EVA ViT, %d px, patch %d, width %d, %d blocks, %d heads of %d, MLP %d\n",
-         c->vit.image_size, c->vit.patch_size, c->vit.width, c->vit.depth, c->vit.heads,
-         c->vit.head_dim, c->vit.mlp_dim);
-  printf("resampler:  %d layers, %d latents, %d heads of %d, FF %d\n", c->resampler.depth,
-         c->resampler.n_latents, c->resampler.heads, c->resampler.head_dim, c->resampler.ff_dim);
-  printf("llm:        LLaMA, vocabulary %d, width %d, %d layers, %d heads of %d, MLP %d\n",
-         c->llm.vocab_size, c->llm.hidden, c->llm.layers, c->llm.heads, c->llm.head_dim,
-         c->llm.intermediate);
-  if (c->llm.adapter_every)
-    printf("adapters:   every %d layers, bottleneck %d\n", c->llm.adapter_every,
-           c->llm.adapter_dim);
-  if (c->llm.xattn_every)
-    printf("cross-attn: before every %d layers, %d heads of %d, FF %d\n", c->llm.xattn_every,
-           c->llm.xattn_heads, c->llm.xattn_head_dim, c->llm.xattn_ff_dim);
-  printf("video:      %d frames%s\n", c->num_frames,
-         c->frame_pos_embed ? ", learned frame embedding" : "");
-  printf("parameters: %zu (vision %zu, resampler %zu, llm %zu, other %zu)\n",
-         params[0] + params[1] + params[2], vit, bridge, llm, other);
+  printf("%s", lx_strbuf_str(&about));
+  lx_strbuf_free(&about);
+  printf("parameters: %zu (", params[0] + params[1] + params[2]);
+  for (int k = 0; k < n_parts; k++)
+    printf("%s%s %zu", k ? ", " : "", part_names[k], part_counts[k]);
+  printf(")\n");
   printf("dtypes:     F32 %zu, F16 %zu, BF16 %zu parameters\n", params[LX_F32], params[LX_F16],
          params[LX_BF16]);
   printf(

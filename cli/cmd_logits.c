@@ -7,7 +7,7 @@
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "media/media.h"
-#include "model/lynx.h"
+#include "model/model.h"
 #include "text/prompt.h"
 
 static double now_s(void) {
@@ -17,9 +17,9 @@ static double now_s(void) {
 }
 
 /* Reads --pixels and checks it holds 1 or num_frames preprocessed frames. */
-static int read_pixels(const char *name, const char *path, const lx_config *cfg, long frames_opt,
-                       float **pixels, int *n_frames) {
-  const size_t frame = (size_t)3 * cfg->vit.image_size * cfg->vit.image_size;
+static int read_pixels(const char *name, const char *path, const lx_preprocess_config *cfg,
+                       long frames_opt, float **pixels, int *n_frames) {
+  const size_t frame = (size_t)3 * cfg->image_size * cfg->image_size;
   lx_error err;
   float *px;
   size_t count;
@@ -31,8 +31,7 @@ static int read_pixels(const char *name, const char *path, const lx_config *cfg,
     cli_error(name,
               "%s: %zu floats is not a whole number of [3,%d,%d] frames (expected raw "
               "little-endian float32 of shape [N,3,%d,%d])",
-              path, count, cfg->vit.image_size, cfg->vit.image_size, cfg->vit.image_size,
-              cfg->vit.image_size);
+              path, count, cfg->image_size, cfg->image_size, cfg->image_size, cfg->image_size);
     free(px);
     return CLI_FAIL;
   }
@@ -119,17 +118,17 @@ static int run(int argc, char **argv) {
     cli_error(name, "%s", err.msg);
     return CLI_FAIL;
   }
-  const lx_config *cfg = &model->cfg;
+  const lx_model_config *cfg = &model->cfg;
+  const lx_model_info *info = &model->info;
   int *ids = NULL, n_ids = 0, n_frames = 0;
   float *pixels = NULL, *media = NULL, *logits = NULL;
   lx_session *session = NULL;
   if (tokens) {
-    rc = cli_parse_ids(name, tokens, cfg->llm.vocab_size - 1, &ids, &n_ids);
+    rc = cli_parse_ids(name, tokens, info->vocab_size - 1, &ids, &n_ids);
   } else {
     lx_ints built = {0};
     int dropped = 0;
-    if (lx_prompt_ids(model->tokenizer, &cfg->prompt, cfg->llm.bos_id, prompt, &built, &dropped,
-                      &err)) {
+    if (lx_model_prompt_ids(model, NULL, prompt, &built, &dropped, &err)) {
       cli_error(name, "%s", err.msg);
       rc = CLI_FAIL;
     } else if (dropped > 0) {
@@ -141,7 +140,7 @@ static int run(int argc, char **argv) {
     n_ids = built.len;
   }
   if (rc == CLI_OK && pixels_path)
-    rc = read_pixels(name, pixels_path, cfg, frames, &pixels, &n_frames);
+    rc = read_pixels(name, pixels_path, &cfg->preprocess, frames, &pixels, &n_frames);
   if (rc == CLI_OK && (image || video)) {
     lx_media m;
     if (image ? lx_media_load_image(image, &cfg->preprocess, &m, &err)
@@ -157,18 +156,17 @@ static int run(int argc, char **argv) {
   }
   double t_load = now_s();
   if (rc == CLI_OK && pixels) {
-    media = lx_xcalloc((size_t)cfg->resampler.n_latents * cfg->llm.hidden, sizeof(float));
-    if (lx_model_encode(model, pixels, n_frames, NULL, media, &err)) {
+    media = lx_xcalloc(lx_model_media_floats(model), sizeof(float));
+    if (lx_model_encode(model, pixels, n_frames, media, &err)) {
       cli_error(name, "%s", err.msg);
       rc = CLI_FAIL;
     }
   }
   double t_media = now_s();
   if (rc == CLI_OK) {
-    int capacity =
-        n_ids + (media && cfg->variant == LX_VARIANT_PREFIX ? cfg->resampler.n_latents : 0);
     lx_prompt p = {media, ids, n_ids};
-    logits = lx_xcalloc((size_t)cfg->llm.vocab_size, sizeof(float));
+    int capacity = lx_model_prompt_positions(model, &p);
+    logits = lx_xcalloc((size_t)info->vocab_size, sizeof(float));
     if (lx_session_new(model, 1, capacity > 0 ? capacity : 1, &session, &err) ||
         lx_session_prefill(session, &p, logits, &err)) {
       cli_error(name, "%s", err.msg);
@@ -177,18 +175,18 @@ static int run(int argc, char **argv) {
   }
   double t_prefill = now_s();
   if (rc == CLI_OK &&
-      lx_write_file_atomic(out, logits, (size_t)cfg->llm.vocab_size * sizeof(float), &err)) {
+      lx_write_file_atomic(out, logits, (size_t)info->vocab_size * sizeof(float), &err)) {
     cli_error(name, "%s", err.msg);
     rc = CLI_FAIL;
   }
   if (rc == CLI_OK) {
     int best = 0;
-    for (int i = 1; i < cfg->llm.vocab_size; i++)
+    for (int i = 1; i < info->vocab_size; i++)
       if (logits[i] > logits[best]) best = i;
     fprintf(stderr,
             "lynxeval logits: %d values -> %s (argmax id %d, logit %.4f); load %.3f s, media "
             "%.3f s, prefill %d tokens %.3f s\n",
-            cfg->llm.vocab_size, out, best, (double)logits[best], t_load - t0, t_media - t_load,
+            info->vocab_size, out, best, (double)logits[best], t_load - t0, t_media - t_load,
             lx_session_length(session, 0), t_prefill - t_media);
   }
   lx_session_free(session);

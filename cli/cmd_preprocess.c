@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "media/media.h"
-#include "model/config.h"
+#include "model/model.h"
 
 static int run(int argc, char **argv) {
   const char *model_dir = NULL, *image = NULL, *video = NULL, *out = NULL, *rule = "";
@@ -33,12 +33,13 @@ static int run(int argc, char **argv) {
     return CLI_USAGE;
   }
   lx_error err;
-  lx_config cfg;
-  rc = lx_config_load_dir(model_dir, &cfg, &err);
+  lx_model *model = NULL;
+  rc = lx_model_open(model_dir, LX_LOAD_CONFIG, &model, &err);
   lx_media m = {0};
   if (rc == LX_OK)
-    rc = image ? lx_media_load_image(image, &cfg.preprocess, &m, &err)
-               : lx_media_load_video(video, &cfg.preprocess, rule, (uint64_t)seed, &m, &err);
+    rc = image ? lx_media_load_image(image, &model->cfg.preprocess, &m, &err)
+               : lx_media_load_video(video, &model->cfg.preprocess, rule, (uint64_t)seed, &m, &err);
+  lx_model_free(model);
   if (rc == LX_OK)
     rc = lx_write_file_atomic(out, m.pixels, (size_t)m.frames * 3 * m.size * m.size * sizeof(float),
                               &err);

@@ -10,7 +10,7 @@
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "common/unicode.h"
-#include "model/lynx.h"
+#include "model/model.h"
 #include "text/caption_tokenizer.h"
 #include "text/prompt.h"
 
@@ -175,20 +175,19 @@ static int run(int argc, char **argv) {
     return CLI_USAGE;
   }
   lx_error err;
-  lx_config cfg;
-  rc = lx_config_load_dir(model_dir, &cfg, &err);
-  lx_tokenizer *tok = NULL;
-  if (rc == LX_OK) rc = lx_tokenizer_load_for(model_dir, &cfg, &tok, &err);
+  lx_model *m = NULL;
+  rc = lx_model_open(model_dir, LX_LOAD_TOKENIZER, &m, &err);
   lx_ints ids = {0};
   int dropped = 0;
   if (rc == LX_OK)
-    rc = text ? lx_tokenizer_tokenize(tok, text, strlen(text), &ids, &err)
-              : lx_prompt_ids(tok, &cfg.prompt, cfg.llm.bos_id, question, &ids, &dropped, &err);
+    rc = text ? lx_tokenizer_tokenize(m->tokenizer, text, strlen(text), &ids, &err)
+              : lx_model_prompt_ids(m, NULL, question, &ids, &dropped, &err);
   if (rc != LX_OK) {
     cli_error(name, "%s", err.msg);
-    lx_tokenizer_free(tok);
+    lx_model_free(m);
     return CLI_FAIL;
   }
+  const lx_tokenizer *tok = m->tokenizer;
   for (int i = 0; i < ids.len; i++) printf(i ? ",%d" : "%d", ids.v[i]);
   printf("\n");
   if (pieces) {
@@ -199,9 +198,9 @@ static int run(int argc, char **argv) {
     fprintf(stderr,
             "lynxeval tokenize: the prompt had %d ids; the first %d were dropped "
             "(max_input_tokens %d, as the reference does)\n",
-            ids.len + dropped, dropped, cfg.prompt.max_input_tokens);
+            ids.len + dropped, dropped, m->cfg.prompt.max_input_tokens);
   lx_ints_free(&ids);
-  lx_tokenizer_free(tok);
+  lx_model_free(m);
   return 0;
 }
 

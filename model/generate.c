@@ -384,11 +384,6 @@ static void step_beams(state *st, float *beam_scores, hypotheses *hyps, bool *do
   memcpy(beam_scores, new_scores, (size_t)st->rows * sizeof(float));
 }
 
-static int prompt_positions(const lx_model *m, const lx_prompt *pr) {
-  return pr->n_ids +
-         (m->cfg.variant == LX_VARIANT_PREFIX && pr->media ? m->cfg.resampler.n_latents : 0);
-}
-
 /* decode(skip_special_tokens=True).strip() */
 static int finish_text(const lx_model *m, lx_generation *g, lx_error *err) {
   lx_strbuf raw = {0};
@@ -412,14 +407,14 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
   if (sampling && !seeds) return lx_errorf(err, "sampling needs a seed per prompt");
   state st = {.m = m, .p = p, .n = n, .beams = beams ? p->num_beams : 1};
   st.rows = n * st.beams;
-  st.V = m->cfg.llm.vocab_size;
-  st.eos = m->cfg.llm.eos_id;
-  st.pad = m->cfg.llm.pad_id;
+  st.V = m->info.vocab_size;
+  st.eos = m->info.eos_id;
+  st.pad = m->info.pad_id;
   const int seed_len = p->seed_bos ? 1 : 0;
   st.max_len = seed_len + p->max_new_tokens;
   int capacity = 0;
   for (int i = 0; i < n; i++) {
-    int c = prompt_positions(m, &prompts[i]) + p->max_new_tokens;
+    int c = lx_model_prompt_positions(m, &prompts[i]) + p->max_new_tokens;
     capacity = c > capacity ? c : capacity;
   }
   lx_session *s;
@@ -437,7 +432,7 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
   st.rng = lx_xcalloc((size_t)n, sizeof(uint64_t));
   for (int i = 0; i < n; i++) st.rng[i] = seeds ? seeds[i] : 0;
   for (int r = 0; r < st.rows; r++)
-    if (p->seed_bos) st.seq[(size_t)r * st.max_len] = m->cfg.llm.bos_id;
+    if (p->seed_bos) st.seq[(size_t)r * st.max_len] = m->info.bos_id;
   st.len = seed_len;
 
   /* Prefill each prompt once (its first beam row), then copy it to the other beams. */

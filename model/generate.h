@@ -35,7 +35,8 @@
 
 #include "common/error.h"
 #include "common/strbuf.h"
-#include "model/lynx.h"
+#include "model/model.h"
+#include "model/model_config.h"
 
 typedef enum lx_decode_strategy {
   LX_DECODE_GREEDY = 0,

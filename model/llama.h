@@ -29,7 +29,7 @@
 #include <stdbool.h>
 
 #include "model/backend.h"
-#include "model/config.h"
+#include "model/block_config.h"
 #include "model/weights.h"
 #include "model/xattn.h"
 

@@ -17,8 +17,8 @@
 #ifndef LX_RESAMPLER_H
 #define LX_RESAMPLER_H
 
+#include "model/block_config.h"
 #include "model/blocks.h"
-#include "model/config.h"
 #include "model/tensor.h"
 #include "model/weights.h"
 

@@ -16,7 +16,7 @@
 #ifndef LX_VIT_H
 #define LX_VIT_H
 
-#include "model/config.h"
+#include "model/block_config.h"
 #include "model/tensor.h"
 #include "model/weights.h"
 

@@ -19,8 +19,8 @@
 #define LX_XATTN_H
 
 #include "model/backend.h"
+#include "model/block_config.h"
 #include "model/blocks.h"
-#include "model/config.h"
 #include "model/weights.h"
 
 typedef struct lx_xattn_block {

@@ -11,7 +11,7 @@
 #include "common/strbuf.h"
 #include "media/video.h"
 #include "model/generate.h"
-#include "model/lynx.h"
+#include "model/model.h"
 #include "model/threads.h"
 #include "runs/exports.h"
 #include "runs/manifest.h"

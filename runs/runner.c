@@ -8,7 +8,6 @@
 #include "common/fileio.h"
 #include "common/rng.h"
 #include "media/media.h"
-#include "text/prompt.h"
 
 uint64_t lx_item_seed(uint64_t run_seed, const char *task, const char *item_id) {
   uint64_t h = 1469598103934665603ull; /* FNV-1a over "task/id" */
@@ -22,7 +21,7 @@ uint64_t lx_item_seed(uint64_t run_seed, const char *task, const char *item_id) 
 typedef struct slot {
   size_t item;
   lx_media media;
-  float *latents; /* [n_latents, hidden] or NULL */
+  float *latents; /* [media_rows, media_width] or NULL */
   lx_ints ids;
   int dropped;
 } slot;
@@ -35,8 +34,8 @@ static void slot_free(slot *s) {
 }
 
 static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options *opt,
-                   const lx_prompt_config *pcfg, uint64_t seed, slot *s, lx_error *err) {
-  const lx_config *cfg = &m->cfg;
+                   uint64_t seed, slot *s, lx_error *err) {
+  const lx_model_config *cfg = &m->cfg;
   int rc = LX_OK;
   if (it->media) {
     char *path = lx_path_join(opt->data_dir, it->media);
@@ -48,13 +47,11 @@ static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options
       lx_error inner = *err;
       return lx_errorf(err, "%s (item %s, %s)", inner.msg, it->id, it->source);
     }
-    s->latents =
-        lx_xcalloc((size_t)cfg->resampler.n_latents * (size_t)cfg->llm.hidden, sizeof(float));
-    rc = lx_model_encode(m, s->media.pixels, s->media.frames, NULL, s->latents, err);
+    s->latents = lx_xcalloc(lx_model_media_floats(m), sizeof(float));
+    rc = lx_model_encode(m, s->media.pixels, s->media.frames, s->latents, err);
   }
   if (rc == LX_OK) {
-    rc =
-        lx_prompt_ids(m->tokenizer, pcfg, cfg->llm.bos_id, it->question, &s->ids, &s->dropped, err);
+    rc = lx_model_prompt_ids(m, opt->tmpl->text, it->question, &s->ids, &s->dropped, err);
     if (rc) {
       lx_error inner = *err;
       rc = lx_errorf(err, "%s: %s", it->source, inner.msg);
@@ -101,8 +98,6 @@ int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_pr
     d->source = lx_xstrdup(done->v[i].source ? done->v[i].source : "");
   }
   int rc = lx_items_index(&done_ids, "prediction for id", err);
-  lx_prompt_config pcfg = m->cfg.prompt;
-  snprintf(pcfg.template_, sizeof pcfg.template_, "%s", opt->tmpl->text);
   int batch = opt->batch > 0 ? opt->batch : 1;
   slot *slots = lx_xcalloc((size_t)batch, sizeof *slots);
   lx_prompt *prompts = lx_xcalloc((size_t)batch, sizeof *prompts);
@@ -123,7 +118,7 @@ int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_pr
       slot *s = &slots[filled];
       s->item = i;
       seeds[filled] = lx_item_seed(opt->seed, opt->task->name, items->v[i].id);
-      rc = prepare(m, &items->v[i], opt, &pcfg, seeds[filled], s, err);
+      rc = prepare(m, &items->v[i], opt, seeds[filled], s, err);
       prompts[filled] = (lx_prompt){s->latents, s->ids.v, s->ids.len};
       filled++;
     }

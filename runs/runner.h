@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "model/generate.h"
-#include "model/lynx.h"
+#include "model/model.h"
 #include "runs/prediction_log.h"
 #include "runs/progress.h"
 #include "tasks/task.h"

@@ -94,7 +94,7 @@ PY
 expect "bench model on the CA checkpoint" 0 "(cross_attention)" -- \
   "$lynxeval" bench model --model "$models/ca" --steps 1 --reps 1 --batches 1
 expect "model and shape" 2 "exactly one of --model" -- "$lynxeval" bench model --model "$models/pt" --shape lynx-8b
-expect "unknown shape" 2 "the known shape is lynx-8b" -- "$lynxeval" bench model --shape lynx-70b
+expect "unknown shape" 2 "the known shapes are:" -- "$lynxeval" bench model --shape lynx-70b
 expect "bad batch" 2 "--batches" -- "$lynxeval" bench model --shape lynx-8b --batches 1,0
 expect "bad precision" 2 "--precision must be" -- "$lynxeval" bench model --shape lynx-8b --precision f8
 expect "bad stage" 2 "is not encode, prefill or decode" -- "$lynxeval" bench model --shape lynx-8b --stages vit

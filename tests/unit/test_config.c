@@ -1,9 +1,12 @@
-/* config.json parsing and validation (model/config). */
+/* config.json parsing and validation: the shared keys (model/model_config), Lynx's keys
+ * (model/lynx/lynx_config), and the family named by the file (model/model). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/config.h"
+#include "model/lynx/lynx_config.h"
+#include "model/model.h"
+#include "model/model_config.h"
 #include "testutil.h"
 
 static const char *VALID =
@@ -41,9 +44,18 @@ static char *edited(const char *from, const char *to) {
   return s;
 }
 
+/* A config.json read as a model directory's is: the shared keys, then Lynx's. */
+typedef struct lx_config {
+  lx_model_config common;
+  lx_lynx_config lynx;
+} lx_config;
+
 static int load_text(const char *text, lx_config *c, lx_error *err) {
   char *p = tu_write(dir, "config.json", text, strlen(text));
-  int rc = lx_config_load(p, c, err);
+  cJSON *root = NULL;
+  int rc = lx_model_config_load(p, &root, &c->common, err);
+  if (rc == LX_OK) rc = lx_lynx_config_from_json(root, p, &c->common, &c->lynx, err);
+  cJSON_Delete(root);
   free(p);
   return rc;
 }
@@ -63,19 +75,19 @@ START_TEST(loads_the_real_lynx_config) {
   lx_config c;
   lx_error err;
   ck_assert_msg(load_text(VALID, &c, &err) == LX_OK, "%s", err.msg);
-  ck_assert_int_eq(c.variant, LX_VARIANT_PREFIX);
-  ck_assert_int_eq(c.vit.grid, 30);
-  ck_assert_int_eq(c.vit.n_tokens, 901);
-  ck_assert_int_eq(c.vit.head_dim, 88);
-  ck_assert_int_eq(c.llm.head_dim, 128);
-  ck_assert_int_eq(c.llm.pad_id, 32000);
-  ck_assert_int_eq(c.llm.xattn_every, 0);
-  ck_assert_float_eq_tol(c.llm.adapter_norm_eps, 1e-5f, 1e-12f);
-  ck_assert_str_eq(c.prompt.template_, "User: {question}\nBot:");
-  ck_assert_str_eq(c.preprocess.frame_rule, "segment-start");
-  ck_assert_str_eq(c.decoding.strategy, "beam-sample");
-  ck_assert_double_eq_tol(c.decoding.length_penalty, -2.0, 1e-12);
-  ck_assert(c.frame_pos_embed);
+  ck_assert_int_eq(c.lynx.variant, LX_VARIANT_PREFIX);
+  ck_assert_int_eq(c.lynx.vit.grid, 30);
+  ck_assert_int_eq(c.lynx.vit.n_tokens, 901);
+  ck_assert_int_eq(c.lynx.vit.head_dim, 88);
+  ck_assert_int_eq(c.lynx.llm.head_dim, 128);
+  ck_assert_int_eq(c.lynx.llm.pad_id, 32000);
+  ck_assert_int_eq(c.lynx.llm.xattn_every, 0);
+  ck_assert_float_eq_tol(c.lynx.llm.adapter_norm_eps, 1e-5f, 1e-12f);
+  ck_assert_str_eq(c.common.prompt.template_, "User: {question}\nBot:");
+  ck_assert_str_eq(c.common.preprocess.frame_rule, "segment-start");
+  ck_assert_str_eq(c.common.decoding.strategy, "beam-sample");
+  ck_assert_double_eq_tol(c.common.decoding.length_penalty, -2.0, 1e-12);
+  ck_assert(c.lynx.frame_pos_embed);
 }
 END_TEST
 
@@ -91,8 +103,8 @@ START_TEST(loads_cross_attention_variant) {
   lx_config c;
   lx_error err;
   ck_assert_msg(load_text(text, &c, &err) == LX_OK, "%s", err.msg);
-  ck_assert_int_eq(c.variant, LX_VARIANT_CROSS_ATTN);
-  ck_assert_int_eq(c.llm.xattn_every, 4);
+  ck_assert_int_eq(c.lynx.variant, LX_VARIANT_CROSS_ATTN);
+  ck_assert_int_eq(c.lynx.llm.xattn_every, 4);
   free(a);
   expect_error("\"variant\":\"prefix\"", "\"variant\":\"cross_attention\"",
                "llm.cross_attention is missing");
@@ -123,10 +135,52 @@ START_TEST(refuses_bad_values) {
 END_TEST
 
 START_TEST(refuses_missing_file) {
-  lx_config c;
+  lx_model_config c;
+  cJSON *root;
   lx_error err;
-  ck_assert_int_eq(lx_config_load("/nonexistent/config.json", &c, &err), LX_ERR);
+  ck_assert_int_eq(lx_model_config_load("/nonexistent/config.json", &root, &c, &err), LX_ERR);
   ck_assert(strstr(err.msg, "/nonexistent/config.json: cannot open") != NULL);
+}
+END_TEST
+
+/* The family is named by the file; an unknown one is refused by name, listing the known. */
+START_TEST(refuses_unknown_family) {
+  char *text = edited("\"format_version\":1,", "\"format_version\":1,\"family\":\"llava-9\",");
+  free(tu_write(dir, "config.json", text, strlen(text)));
+  lx_model *m = NULL;
+  lx_error err;
+  ck_assert_int_eq(lx_model_open(dir, LX_LOAD_CONFIG, &m, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg,
+                       "config.json: family \"llava-9\" is not one this lynxeval knows "
+                       "(known: lynx"),
+                "%s", err.msg);
+  free(text);
+  /* Named explicitly, Lynx opens as it does when the file predates families. */
+  text = edited("\"format_version\":1,", "\"format_version\":1,\"family\":\"lynx\",");
+  free(tu_write(dir, "config.json", text, strlen(text)));
+  ck_assert_msg(lx_model_open(dir, LX_LOAD_CONFIG, &m, &err) == LX_OK, "%s", err.msg);
+  ck_assert_str_eq(m->info.family, "lynx");
+  ck_assert_str_eq(m->info.variant, "prefix");
+  ck_assert_int_eq(m->info.media_positions, 32);
+  ck_assert_int_eq(m->info.media_width, 4096);
+  lx_model_free(m);
+  free(text);
+}
+END_TEST
+
+/* The built-in real-size shapes are valid configs of their families. */
+START_TEST(shapes_are_valid_configs) {
+  const char *texts[2] = {lx_lynx_8b_config_json, lx_lynx_8b_ca_config_json};
+  for (int i = 0; i < 2; i++) {
+    lx_config c;
+    lx_error err;
+    ck_assert_msg(load_text(texts[i], &c, &err) == LX_OK, "%s", err.msg);
+    ck_assert_int_eq(c.lynx.vit.n_tokens, 901);
+    ck_assert_int_eq(c.lynx.llm.vocab_size, 32001);
+    ck_assert_int_eq(c.lynx.variant, i ? LX_VARIANT_CROSS_ATTN : LX_VARIANT_PREFIX);
+    ck_assert_int_eq(c.lynx.llm.adapter_every, i ? 0 : 2);
+    ck_assert_int_eq(c.lynx.llm.xattn_every, i ? 4 : 0);
+  }
 }
 END_TEST
 
@@ -138,6 +192,8 @@ int main(void) {
   tcase_add_test(tc, loads_cross_attention_variant);
   tcase_add_test(tc, refuses_bad_values);
   tcase_add_test(tc, refuses_missing_file);
+  tcase_add_test(tc, refuses_unknown_family);
+  tcase_add_test(tc, shapes_are_valid_configs);
   suite_add_tcase(s, tc);
   return tu_run_suite(s, 0);
 }

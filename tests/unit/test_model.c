@@ -17,7 +17,8 @@
 #include "common/fileio.h"
 #include "model/backend.h"
 #include "model/generate.h"
-#include "model/lynx.h"
+#include "model/lynx/lynx.h"
+#include "model/model.h"
 #include "testutil.h"
 
 #define TOL_F32  1e-5 /* f32 weights (acceptance) */
@@ -54,13 +55,16 @@ static lx_model *load(const char *name) {
 static float *encode(const lx_model *m, const char *pixels_name, float **vit_out) {
   size_t n;
   float *px = read_f32(golden_dir, pixels_name, &n);
-  const lx_config *c = &m->cfg;
+  const lx_lynx *net = lx_lynx_of(m);
+  ck_assert_ptr_nonnull(net);
+  const lx_lynx_config *c = &net->cfg;
   int frames = (int)(n / ((size_t)3 * c->vit.image_size * c->vit.image_size));
-  float *media = calloc((size_t)c->resampler.n_latents * c->llm.hidden, sizeof(float));
+  float *media = calloc(lx_model_media_floats(m), sizeof(float));
   if (vit_out) *vit_out = calloc((size_t)frames * c->vit.n_tokens * c->vit.width, sizeof(float));
   lx_error err;
-  ck_assert_msg(lx_model_encode(m, px, frames, vit_out ? *vit_out : NULL, media, &err) == LX_OK,
-                "%s", err.msg);
+  ck_assert_msg(
+      lx_lynx_encode(net, px, frames, vit_out ? *vit_out : NULL, media, NULL, &err) == LX_OK, "%s",
+      err.msg);
   free(px);
   return media;
 }
@@ -74,7 +78,7 @@ static int *ids_of(const cJSON *tokens, int *n) {
 
 /* Logits of the case's rows on model m: [rows, V]; rows computed as one batch, or one at a time. */
 static float *case_logits(const lx_model *m, const cJSON *rows, bool one_at_a_time) {
-  const int R = cJSON_GetArraySize(rows), V = m->cfg.llm.vocab_size;
+  const int R = cJSON_GetArraySize(rows), V = m->info.vocab_size;
   lx_prompt *p = calloc((size_t)R, sizeof *p);
   int capacity = 0;
   for (int r = 0; r < R; r++) {
@@ -82,8 +86,7 @@ static float *case_logits(const lx_model *m, const cJSON *rows, bool one_at_a_ti
     const cJSON *media = cJSON_GetObjectItem(row, "media");
     p[r].media = cJSON_IsString(media) ? encode(m, media->valuestring, NULL) : NULL;
     p[r].ids = ids_of(cJSON_GetObjectItem(row, "tokens"), &p[r].n_ids);
-    int need = p[r].n_ids +
-               (p[r].media && m->cfg.variant == LX_VARIANT_PREFIX ? m->cfg.resampler.n_latents : 0);
+    int need = lx_model_prompt_positions(m, &p[r]);
     if (need > capacity) capacity = need;
   }
   float *logits = calloc((size_t)R * V, sizeof(float));
@@ -176,7 +179,7 @@ START_TEST(kv_cache_step_matches_full_forward) {
   float *media = encode(m, cJSON_GetObjectItem(row, "media")->valuestring, NULL);
   int n;
   int *ids = ids_of(cJSON_GetObjectItem(row, "tokens"), &n);
-  const int V = m->cfg.llm.vocab_size;
+  const int V = m->info.vocab_size;
   float *logits = calloc((size_t)V, sizeof(float));
   lx_session *s;
   lx_error err;
@@ -184,7 +187,7 @@ START_TEST(kv_cache_step_matches_full_forward) {
   lx_prompt p = {media, ids, n - 1};
   ck_assert_msg(lx_session_prefill(s, &p, logits, &err) == LX_OK, "%s", err.msg);
   ck_assert_msg(lx_session_step(s, &ids[n - 1], logits, &err) == LX_OK, "%s", err.msg);
-  ck_assert_int_eq(lx_session_length(s, 0), m->cfg.resampler.n_latents + n);
+  ck_assert_int_eq(lx_session_length(s, 0), m->info.media_positions + n);
   size_t nref;
   float *ref = read_f32(golden_dir, "logits_image_text_next.f32", &nref);
   expect_close("prefill + 1 step vs reference full forward", logits, ref, nref, TOL_F32);
@@ -204,7 +207,7 @@ START_TEST(cross_attention_with_zero_gates_is_the_plain_llm) {
     int n;
     int *ids = ids_of(cJSON_GetObjectItem(row, "tokens"), &n);
     float *media = encode(ca0, cJSON_GetObjectItem(row, "media")->valuestring, NULL);
-    const int V = pt->cfg.llm.vocab_size;
+    const int V = pt->info.vocab_size;
     float *a = calloc((size_t)V, sizeof(float)), *b = calloc((size_t)V, sizeof(float));
     lx_session *s1, *s2;
     lx_error err;
@@ -230,13 +233,13 @@ START_TEST(f32_model_is_not_copied) {
   const void *base;
   size_t len;
   lx_weights_mapping(m->weights, &base, &len);
-  const char *p = m->llm.lm_head.data;
+  const char *p = lx_lynx_of(m)->llm.lm_head.data;
   ck_assert(p >= (const char *)base && p < (const char *)base + len);
   lx_model_free(m);
   m = load("pt-bf16");
   lx_weights_mapping(m->weights, &base, &len);
-  p = m->vit.blocks[0].fc1.data;
-  ck_assert_int_eq(m->vit.blocks[0].fc1.dtype, LX_BF16);
+  p = lx_lynx_of(m)->vit.blocks[0].fc1.data;
+  ck_assert_int_eq(lx_lynx_of(m)->vit.blocks[0].fc1.dtype, LX_BF16);
   ck_assert(p >= (const char *)base && p < (const char *)base + len);
   lx_model_free(m);
 }
@@ -246,7 +249,7 @@ START_TEST(bad_requests_are_refused) {
   lx_model *m = load("pt");
   lx_error err;
   lx_session *s;
-  float *logits = calloc((size_t)m->cfg.llm.vocab_size, sizeof(float));
+  float *logits = calloc((size_t)m->info.vocab_size, sizeof(float));
   int bad[2] = {1, 321};
   ck_assert(lx_session_new(m, 1, 8, &s, &err) == LX_OK);
   lx_prompt p = {NULL, bad, 2};
@@ -265,7 +268,7 @@ START_TEST(bad_requests_are_refused) {
   ck_assert_int_eq(lx_session_new(m, 1, 100000, &s, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "positions requested") != NULL, "%s", err.msg);
   float px[1] = {0};
-  ck_assert_int_eq(lx_model_encode(m, px, 3, NULL, logits, &err), LX_ERR);
+  ck_assert_int_eq(lx_model_encode(m, px, 3, logits, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "3 frames") != NULL, "%s", err.msg);
   free(logits);
   lx_model_free(m);

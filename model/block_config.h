@@ -1,0 +1,52 @@
+/* block_config.h: the shapes of the shared network blocks (vit.h, resampler.h, llama.h, xattn.h).
+ * A family's config reader fills them from its config.json; the blocks read nothing else. */
+#ifndef LX_BLOCK_CONFIG_H
+#define LX_BLOCK_CONFIG_H
+
+/* A pre-norm ViT (EVA style; lynx-model.md section 1). */
+typedef struct lx_vit_config {
+  int image_size; /* input side in pixels (420) */
+  int patch_size; /* 14 */
+  int grid;       /* image_size / patch_size (30) */
+  int n_tokens;   /* 1 + grid*grid (901): CLS + patches */
+  int width;      /* 1408 */
+  int depth;      /* blocks used (39) */
+  int heads;      /* width / 88 (16) */
+  int head_dim;   /* width / heads (88) */
+  int mlp_dim;    /* 6144 */
+  float norm_eps; /* LayerNorm eps (1e-6) */
+} lx_vit_config;
+
+/* A Perceiver resampler (section 2). */
+typedef struct lx_resampler_config {
+  int depth;      /* 3 */
+  int n_latents;  /* 32 */
+  int heads;      /* 8 */
+  int head_dim;   /* 64 */
+  int ff_dim;     /* 4 * llm width (16384) */
+  float norm_eps; /* 1e-5 */
+} lx_resampler_config;
+
+/* A LLaMA decoder with optional bottleneck adapters and gated cross-attention (sections 3, 9). */
+typedef struct lx_llm_config {
+  int vocab_size;         /* rows of embed_tokens and lm_head, [PAD] included (32001) */
+  int hidden;             /* 4096 */
+  int layers;             /* 32 */
+  int heads;              /* 32 */
+  int head_dim;           /* hidden / heads (128) */
+  int intermediate;       /* SwiGLU width (11008) */
+  float rms_norm_eps;     /* from the LLM's own config.json */
+  float rope_theta;       /* 10000 */
+  int max_positions;      /* longest sequence the KV cache accepts (2048) */
+  int adapter_every;      /* adapters on layers i % adapter_every == 0; 0 = none (2) */
+  int adapter_dim;        /* bottleneck width (2048) */
+  float adapter_norm_eps; /* 1e-5 */
+  int xattn_every;        /* CA blocks before layers i % xattn_every == 0; 0 = none */
+  int xattn_heads;        /* 8 */
+  int xattn_head_dim;     /* 64 */
+  int xattn_ff_dim;       /* 4 * hidden */
+  float xattn_norm_eps;   /* 1e-5 */
+  int bos_id, eos_id, pad_id, unk_id;
+} lx_llm_config;
+
+#endif

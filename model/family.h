@@ -1,0 +1,67 @@
+/* family.h: what a model family implements behind model.h. A family is one folder under model/
+ * (model/lynx/, ...) exporting one lx_family, and one entry in model/families.c; nothing outside
+ * its folder reads its config. Shared blocks (vit.h, resampler.h, llama.h, xattn.h, blocks.h,
+ * weights.h, backend.h) are what families are built from.
+ *
+ * model.c checks what is generic (weights loaded, row and capacity bounds that need no family
+ * knowledge) before calling; the functions below check what only the family knows. */
+#ifndef LX_FAMILY_H
+#define LX_FAMILY_H
+
+#include <cJSON.h>
+
+#include "model/model.h"
+
+/* A real-size shape a family can build with synthetic weights (bench model --shape NAME). */
+typedef struct lx_model_shape {
+  const char *name;        /* "lynx-8b" */
+  const char *summary;     /* one line for --help */
+  const char *config_json; /* a complete config.json for it */
+} lx_model_shape;
+
+/* A part of the network, by tensor name prefix (for `lynxeval info`). */
+typedef struct lx_weight_part {
+  const char *name;   /* "vision" */
+  const char *prefix; /* "vit." */
+} lx_weight_part;
+
+struct lx_family {
+  const char *name;    /* config.json "family" */
+  const char *summary; /* one line */
+
+  /* Reads the family's keys of config.json (root; `file` names it in messages; `common` holds
+   * the shared keys, already checked). *net receives the network, unbound; info its shapes. */
+  int (*open)(const cJSON *root, const char *file, const lx_model_config *common, void **net,
+              lx_model_info *info, lx_error *err);
+  /* Binds the network's tensors from w (which stays the caller's) and fills info's costs. */
+  int (*bind)(void *net, lx_weights *w, lx_model_info *info, lx_error *err);
+  void (*close)(void *net);
+  /* The tokenizer of model directory dir, with the family's special tokens, checked against
+   * the vocabulary. */
+  int (*load_tokenizer)(const void *net, const char *dir, lx_tokenizer **out, lx_error *err);
+
+  /* lx_model_encode; profile may be NULL. */
+  int (*encode)(const void *net, const float *pixels, int n_frames, float *media,
+                lx_encode_profile *profile, lx_error *err);
+
+  /* Sessions (model.h), over the family's own state. */
+  int (*session_new)(const void *net, int rows, int capacity, void **session, lx_error *err);
+  void (*session_free)(void *session);
+  int (*prefill_rows)(void *session, const int *rows, int n, const lx_prompt *prompts,
+                      float *logits, lx_error *err);
+  int (*step)(void *session, const int *ids, float *logits, lx_error *err);
+  void (*reorder)(void *session, const int *src);
+  int (*length)(const void *session, int row);
+
+  void (*describe)(const void *net, lx_strbuf *out);
+  const lx_weight_part *parts;  /* ends with {NULL} */
+  const lx_model_shape *shapes; /* ends with {NULL} */
+};
+
+/* The families this build knows (families.c), NULL-terminated. */
+extern const lx_family *const lx_families[];
+
+/* The family of that name, or NULL. */
+const lx_family *lx_family_find(const char *name);
+
+#endif

@@ -1,0 +1,159 @@
+#include "model/lynx/lynx_config.h"
+
+#include <string.h>
+
+#include "model/config_keys.h"
+
+const char *lx_variant_name(lx_variant v) {
+  return v == LX_VARIANT_CROSS_ATTN ? "cross_attention" : "prefix";
+}
+
+static int read_vision(const cJSON *o, const char *file, lx_lynx_config *c, lx_error *err) {
+  lx_json_at at = {file, "vision"};
+  lx_vit_config *v = &c->vit;
+  LX_REQ_INT(o, at, "image_size", 1, 1 << 14, v->image_size);
+  LX_REQ_INT(o, at, "patch_size", 1, 1 << 10, v->patch_size);
+  LX_REQ_INT(o, at, "width", 1, LX_CFG_MAX_DIM, v->width);
+  LX_REQ_INT(o, at, "depth", 1, LX_CFG_MAX_COUNT, v->depth);
+  LX_REQ_INT(o, at, "heads", 1, LX_CFG_MAX_COUNT, v->heads);
+  LX_REQ_INT(o, at, "mlp_dim", 1, LX_CFG_MAX_DIM, v->mlp_dim);
+  LX_REQ_FLOAT(o, at, "norm_eps", 0, 1, v->norm_eps);
+  LX_REQ_INT(o, at, "num_frames", 1, LX_CFG_MAX_COUNT, c->num_frames);
+  if (lx_json_opt_bool(o, at, "frame_pos_embed", true, &c->frame_pos_embed, err)) return LX_ERR;
+  if (v->image_size % v->patch_size != 0)
+    return lx_errorf(err, "%s: vision.image_size %d is not a multiple of vision.patch_size %d",
+                     file, v->image_size, v->patch_size);
+  if (v->width % v->heads != 0)
+    return lx_errorf(err, "%s: vision.width %d is not a multiple of vision.heads %d", file,
+                     v->width, v->heads);
+  v->grid = v->image_size / v->patch_size;
+  v->n_tokens = 1 + v->grid * v->grid;
+  v->head_dim = v->width / v->heads;
+  return LX_OK;
+}
+
+static int read_resampler(const cJSON *o, const char *file, lx_lynx_config *c, lx_error *err) {
+  lx_json_at at = {file, "resampler"};
+  lx_resampler_config *r = &c->resampler;
+  LX_REQ_INT(o, at, "depth", 0, LX_CFG_MAX_COUNT, r->depth);
+  LX_REQ_INT(o, at, "num_latents", 1, LX_CFG_MAX_DIM, r->n_latents);
+  LX_REQ_INT(o, at, "heads", 1, LX_CFG_MAX_COUNT, r->heads);
+  LX_REQ_INT(o, at, "head_dim", 1, LX_CFG_MAX_DIM, r->head_dim);
+  LX_REQ_INT(o, at, "ff_dim", 1, LX_CFG_MAX_DIM, r->ff_dim);
+  LX_REQ_FLOAT(o, at, "norm_eps", 0, 1, r->norm_eps);
+  return LX_OK;
+}
+
+static int read_llm(const cJSON *o, const char *file, lx_lynx_config *c, lx_error *err) {
+  lx_json_at at = {file, "llm"};
+  lx_llm_config *l = &c->llm;
+  LX_REQ_INT(o, at, "vocab_size", 1, LX_CFG_MAX_DIM, l->vocab_size);
+  LX_REQ_INT(o, at, "hidden_size", 1, LX_CFG_MAX_DIM, l->hidden);
+  LX_REQ_INT(o, at, "num_layers", 1, LX_CFG_MAX_COUNT, l->layers);
+  LX_REQ_INT(o, at, "num_heads", 1, LX_CFG_MAX_COUNT, l->heads);
+  LX_REQ_INT(o, at, "intermediate_size", 1, LX_CFG_MAX_DIM, l->intermediate);
+  LX_REQ_FLOAT(o, at, "rms_norm_eps", 0, 1, l->rms_norm_eps);
+  LX_REQ_FLOAT(o, at, "rope_theta", 1, 1e12, l->rope_theta);
+  LX_REQ_INT(o, at, "max_position_embeddings", 1, 1 << 24, l->max_positions);
+  LX_REQ_INT(o, at, "adapter_every", 0, LX_CFG_MAX_COUNT, l->adapter_every);
+  LX_OPT_INT(o, at, "adapter_dim", 1, LX_CFG_MAX_DIM, l->hidden / 2 > 0 ? l->hidden / 2 : 1,
+             l->adapter_dim);
+  double eps;
+  if (lx_json_opt_double(o, at, "adapter_norm_eps", 0, 1, 1e-5, &eps, err)) return LX_ERR;
+  l->adapter_norm_eps = (float)eps;
+  LX_REQ_INT(o, at, "bos_token_id", 0, LX_CFG_MAX_DIM, l->bos_id);
+  LX_REQ_INT(o, at, "eos_token_id", 0, LX_CFG_MAX_DIM, l->eos_id);
+  LX_REQ_INT(o, at, "pad_token_id", 0, LX_CFG_MAX_DIM, l->pad_id);
+  LX_OPT_INT(o, at, "unk_token_id", 0, LX_CFG_MAX_DIM, 0, l->unk_id);
+  if (l->hidden % l->heads != 0)
+    return lx_errorf(err, "%s: llm.hidden_size %d is not a multiple of llm.num_heads %d", file,
+                     l->hidden, l->heads);
+  l->head_dim = l->hidden / l->heads;
+  if (l->head_dim % 2 != 0)
+    return lx_errorf(err, "%s: llm head dimension %d is odd; rotary embeddings need it even", file,
+                     l->head_dim);
+  int ids[4] = {l->bos_id, l->eos_id, l->pad_id, l->unk_id};
+  for (int i = 0; i < 4; i++)
+    if (ids[i] >= l->vocab_size)
+      return lx_errorf(err, "%s: llm special token id %d is outside the vocabulary (%d)", file,
+                       ids[i], l->vocab_size);
+
+  const cJSON *xa = cJSON_GetObjectItemCaseSensitive(o, "cross_attention");
+  l->xattn_every = 0;
+  if (c->variant == LX_VARIANT_CROSS_ATTN) {
+    if (!cJSON_IsObject(xa))
+      return lx_errorf(err, "%s: variant is \"cross_attention\" but llm.cross_attention is missing",
+                       file);
+    lx_json_at xat = {file, "llm.cross_attention"};
+    LX_REQ_INT(xa, xat, "every", 1, LX_CFG_MAX_COUNT, l->xattn_every);
+    LX_REQ_INT(xa, xat, "heads", 1, LX_CFG_MAX_COUNT, l->xattn_heads);
+    LX_REQ_INT(xa, xat, "head_dim", 1, LX_CFG_MAX_DIM, l->xattn_head_dim);
+    LX_REQ_INT(xa, xat, "ff_dim", 1, LX_CFG_MAX_DIM, l->xattn_ff_dim);
+    LX_REQ_FLOAT(xa, xat, "norm_eps", 0, 1, l->xattn_norm_eps);
+  } else if (xa && !cJSON_IsNull(xa)) {
+    return lx_errorf(err, "%s: llm.cross_attention is set but variant is \"prefix\"", file);
+  }
+  return LX_OK;
+}
+
+int lx_lynx_config_from_json(const cJSON *root, const char *file, const lx_model_config *common,
+                             lx_lynx_config *c, lx_error *err) {
+  memset(c, 0, sizeof *c);
+  lx_json_at at = {file, ""};
+  const char *variant;
+  if (lx_json_req_string(root, at, "variant", &variant, err)) return LX_ERR;
+  if (strcmp(variant, "prefix") == 0)
+    c->variant = LX_VARIANT_PREFIX;
+  else if (strcmp(variant, "cross_attention") == 0)
+    c->variant = LX_VARIANT_CROSS_ATTN;
+  else
+    return lx_errorf(err, "%s: variant \"%s\" is not \"prefix\" or \"cross_attention\"", file,
+                     variant);
+  const cJSON *o;
+  if (lx_json_req_object(root, at, "vision", &o, err) || read_vision(o, file, c, err))
+    return LX_ERR;
+  if (lx_json_req_object(root, at, "resampler", &o, err) || read_resampler(o, file, c, err))
+    return LX_ERR;
+  if (lx_json_req_object(root, at, "llm", &o, err) || read_llm(o, file, c, err)) return LX_ERR;
+  const lx_preprocess_config *p = &common->preprocess;
+  if (p->image_size != c->vit.image_size)
+    return lx_errorf(err, "%s: preprocess.image_size %d differs from vision.image_size %d", file,
+                     p->image_size, c->vit.image_size);
+  if (p->num_frames != c->num_frames)
+    return lx_errorf(err, "%s: preprocess.num_frames %d differs from vision.num_frames %d", file,
+                     p->num_frames, c->num_frames);
+  return LX_OK;
+}
+
+/* The shared keys and the vision and resampler of both Lynx-8B variants. */
+#define LYNX_8B_COMMON                                                                        \
+  "\"format\": \"lynxeval-model\", \"format_version\": 1, \"family\": \"lynx\",\n"            \
+  "\"vision\": {\"image_size\": 420, \"patch_size\": 14, \"width\": 1408, \"depth\": 39,\n"   \
+  "  \"heads\": 16, \"mlp_dim\": 6144, \"norm_eps\": 1e-6, \"num_frames\": 5,\n"              \
+  "  \"frame_pos_embed\": true},\n"                                                           \
+  "\"resampler\": {\"depth\": 3, \"num_latents\": 32, \"heads\": 8, \"head_dim\": 64,\n"      \
+  "  \"ff_dim\": 16384, \"norm_eps\": 1e-5},\n"                                               \
+  "\"preprocess\": {\"image_size\": 420, \"mean\": [0.48145466, 0.4578275, 0.40821073],\n"    \
+  "  \"std\": [0.26862954, 0.26130258, 0.27577711], \"num_frames\": 5,\n"                     \
+  "  \"frame_rule\": \"segment-start\"},\n"                                                   \
+  "\"prompt\": {\"template\": \"User: {question}\\nBot:\", \"lowercase\": true,\n"            \
+  "  \"max_input_tokens\": 40},\n"                                                            \
+  "\"decoding\": {\"strategy\": \"beam-sample\", \"num_beams\": 5, \"top_k\": 3,\n"           \
+  "  \"top_p\": 0.9, \"temperature\": 1.0, \"no_repeat_ngram_size\": 2, \"min_length\": 2,\n" \
+  "  \"max_new_tokens\": 64, \"length_penalty\": -2.0},\n"
+#define LYNX_8B_LLM                                                                           \
+  "\"vocab_size\": 32001, \"hidden_size\": 4096, \"num_layers\": 32, \"num_heads\": 32,\n"    \
+  "  \"intermediate_size\": 11008, \"rms_norm_eps\": 1e-6, \"rope_theta\": 10000,\n"          \
+  "  \"max_position_embeddings\": 2048, \"adapter_dim\": 2048, \"adapter_norm_eps\": 1e-5,\n" \
+  "  \"bos_token_id\": 1, \"eos_token_id\": 2, \"pad_token_id\": 32000, \"unk_token_id\": 0"
+
+const char lx_lynx_8b_config_json[] = "{" LYNX_8B_COMMON
+                                      "\"variant\": \"prefix\",\n"
+                                      "\"llm\": {" LYNX_8B_LLM ", \"adapter_every\": 2}}";
+const char lx_lynx_8b_ca_config_json[] =
+    "{" LYNX_8B_COMMON
+    "\"variant\": \"cross_attention\",\n"
+    "\"llm\": {" LYNX_8B_LLM
+    ", \"adapter_every\": 0,\n"
+    "  \"cross_attention\": {\"every\": 4, \"heads\": 8, \"head_dim\": 64, \"ff_dim\": 16384,\n"
+    "    \"norm_eps\": 1e-5}}}";

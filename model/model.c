@@ -1,0 +1,290 @@
+/* model.c: the family-neutral half of model.h: loading a directory, and the checks every family
+ * shares, in front of the family's functions. */
+#include "model/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/fileio.h"
+#include "model/family.h"
+
+/* ---- loading --------------------------------------------------------------------------------- */
+
+static int unknown_family(const char *file, const char *name, lx_error *err) {
+  lx_strbuf known = {0};
+  for (int i = 0; lx_families[i]; i++)
+    lx_strbuf_printf(&known, "%s%s", i ? ", " : "", lx_families[i]->name);
+  lx_errorf(err, "%s: family \"%s\" is not one this lynxeval knows (known: %s)", file, name,
+            lx_strbuf_str(&known));
+  lx_strbuf_free(&known);
+  return LX_ERR;
+}
+
+/* The config part: shared keys, family, the family's keys. */
+static int open_config(lx_model *m, const cJSON *root, const char *file, lx_error *err) {
+  m->family = lx_family_find(m->cfg.family);
+  if (!m->family) return unknown_family(file, m->cfg.family, err);
+  if (m->family->open(root, file, &m->cfg, &m->net, &m->info, err)) return LX_ERR;
+  m->info.family = m->family->name;
+  return LX_OK;
+}
+
+static int bind_weights(lx_model *m, lx_error *err) {
+  if (m->family->bind(m->net, m->weights, &m->info, err)) return LX_ERR;
+  const char *unused = lx_weights_first_unused(m->weights);
+  if (unused)
+    return lx_errorf(err, "%s: tensor '%s' is not part of the model config.json describes",
+                     lx_weights_path(m->weights), unused);
+  return LX_OK;
+}
+
+char *lx_model_tokenizer_file(const char *dir) {
+  char *path = lx_path_join(dir, "tokenizer.model");
+  if (access(path, F_OK) != 0) {
+    char *json = lx_path_join(dir, "tokenizer.json");
+    if (access(json, F_OK) == 0) {
+      free(path);
+      return json;
+    }
+    free(json);
+  }
+  return path;
+}
+
+int lx_model_open(const char *dir, int parts, lx_model **out, lx_error *err) {
+  *out = NULL;
+  lx_model *m = lx_xcalloc(1, sizeof *m);
+  m->dir = lx_xstrdup(dir);
+  char *cfg_path = lx_path_join(dir, "config.json");
+  cJSON *root = NULL;
+  int rc = lx_model_config_load(cfg_path, &root, &m->cfg, err);
+  if (rc == LX_OK) rc = open_config(m, root, cfg_path, err);
+  cJSON_Delete(root);
+  free(cfg_path);
+  if (rc == LX_OK && (parts & LX_LOAD_WEIGHTS)) {
+    char *w_path = lx_path_join(dir, "model.safetensors");
+    rc = lx_weights_open(w_path, &m->weights, err);
+    free(w_path);
+    if (rc == LX_OK) rc = bind_weights(m, err);
+  }
+  if (rc == LX_OK && (parts & LX_LOAD_TOKENIZER))
+    rc = m->family->load_tokenizer(m->net, dir, &m->tokenizer, err);
+  if (rc != LX_OK) {
+    lx_model_free(m);
+    return rc;
+  }
+  *out = m;
+  return LX_OK;
+}
+
+int lx_model_load(const char *dir, lx_model **out, lx_error *err) {
+  return lx_model_open(dir, LX_LOAD_ALL, out, err);
+}
+
+static const lx_model_shape *find_shape(const char *name, const lx_family **family) {
+  for (int i = 0; lx_families[i]; i++)
+    for (const lx_model_shape *s = lx_families[i]->shapes; s && s->name; s++)
+      if (strcmp(s->name, name) == 0) {
+        *family = lx_families[i];
+        return s;
+      }
+  return NULL;
+}
+
+void lx_model_shapes(lx_strbuf *out) {
+  for (int i = 0; lx_families[i]; i++)
+    for (const lx_model_shape *s = lx_families[i]->shapes; s && s->name; s++)
+      lx_strbuf_printf(out, "%s (%s)\n", s->name, s->summary);
+}
+
+bool lx_model_shape_exists(const char *name) {
+  const lx_family *f;
+  return find_shape(name, &f) != NULL;
+}
+
+int lx_model_synthetic(const char *shape, lx_dtype dtype, unsigned long long seed, lx_model **out,
+                       lx_error *err) {
+  *out = NULL;
+  const lx_family *family = NULL;
+  const lx_model_shape *s = find_shape(shape, &family);
+  if (!s) {
+    lx_strbuf known = {0};
+    for (int i = 0; lx_families[i]; i++)
+      for (const lx_model_shape *k = lx_families[i]->shapes; k && k->name; k++)
+        lx_strbuf_printf(&known, "%s%s", known.len ? ", " : "", k->name);
+    lx_errorf(err, "shape \"%s\" is not one this lynxeval knows (known: %s)", shape,
+              lx_strbuf_str(&known));
+    lx_strbuf_free(&known);
+    return LX_ERR;
+  }
+  char origin[96];
+  snprintf(origin, sizeof origin, "the %s shape", s->name);
+  lx_model *m = lx_xcalloc(1, sizeof *m);
+  m->dir = lx_xstrdup("(synthetic)");
+  cJSON *root = cJSON_Parse(s->config_json);
+  int rc = root ? lx_model_config_from_json(root, origin, &m->cfg, err)
+                : lx_errorf(err, "%s: its config is not valid JSON", origin);
+  if (rc == LX_OK && strcmp(m->cfg.family, family->name) != 0)
+    rc = lx_errorf(err, "%s: its config names family \"%s\", not \"%s\"", origin, m->cfg.family,
+                   family->name);
+  if (rc == LX_OK) rc = open_config(m, root, origin, err);
+  cJSON_Delete(root);
+  if (rc == LX_OK) {
+    m->weights = lx_weights_synthetic(dtype, seed);
+    rc = m->family->bind(m->net, m->weights, &m->info, err);
+  }
+  if (rc != LX_OK) {
+    lx_model_free(m);
+    return LX_ERR;
+  }
+  *out = m;
+  return LX_OK;
+}
+
+void lx_model_free(lx_model *m) {
+  if (!m) return;
+  if (m->family && m->net) m->family->close(m->net);
+  lx_weights_close(m->weights);
+  lx_tokenizer_free(m->tokenizer);
+  free(m->dir);
+  free(m);
+}
+
+/* ---- media and prompts ----------------------------------------------------------------------- */
+
+static int need_weights(const lx_model *m, lx_error *err) {
+  if (!m->weights) return lx_errorf(err, "%s: the model was opened without its weights", m->dir);
+  return LX_OK;
+}
+
+size_t lx_model_media_floats(const lx_model *m) {
+  return (size_t)m->info.media_rows * (size_t)m->info.media_width;
+}
+
+int lx_model_encode_profiled(const lx_model *m, const float *pixels, int n_frames, float *media,
+                             lx_encode_profile *profile, lx_error *err) {
+  if (need_weights(m, err)) return LX_ERR;
+  if (profile) memset(profile, 0, sizeof *profile);
+  return m->family->encode(m->net, pixels, n_frames, media, profile, err);
+}
+
+int lx_model_encode(const lx_model *m, const float *pixels, int n_frames, float *media,
+                    lx_error *err) {
+  return lx_model_encode_profiled(m, pixels, n_frames, media, NULL, err);
+}
+
+int lx_model_prompt_ids(const lx_model *m, const char *template_, const char *question,
+                        lx_ints *ids, int *dropped, lx_error *err) {
+  if (!m->tokenizer)
+    return lx_errorf(err, "%s: the model was opened without its tokenizer", m->dir);
+  lx_prompt_config p = m->cfg.prompt;
+  if (template_ &&
+      snprintf(p.template_, sizeof p.template_, "%s", template_) >= (int)sizeof p.template_)
+    return lx_errorf(err, "prompt template longer than %zu bytes", sizeof p.template_ - 1);
+  return lx_prompt_ids(m->tokenizer, &p, m->info.bos_id, question, ids, dropped, err);
+}
+
+int lx_model_prompt_positions(const lx_model *m, const lx_prompt *p) {
+  return p->n_ids + (p->media ? m->info.media_positions : 0);
+}
+
+/* ---- sessions -------------------------------------------------------------------------------- */
+
+struct lx_session {
+  const lx_model *model;
+  int rows;
+  int *all_rows; /* [rows]: 0..rows-1 */
+  void *impl;    /* the family's */
+};
+
+int lx_session_new(const lx_model *m, int rows, int capacity, lx_session **out, lx_error *err) {
+  *out = NULL;
+  if (need_weights(m, err)) return LX_ERR;
+  if (rows < 1) return lx_errorf(err, "a session needs at least one row, got %d", rows);
+  lx_session *s = lx_xcalloc(1, sizeof *s);
+  s->model = m;
+  s->rows = rows;
+  if (m->family->session_new(m->net, rows, capacity, &s->impl, err)) {
+    free(s);
+    return LX_ERR;
+  }
+  s->all_rows = lx_xcalloc((size_t)rows, sizeof(int));
+  for (int r = 0; r < rows; r++) s->all_rows[r] = r;
+  *out = s;
+  return LX_OK;
+}
+
+void lx_session_free(lx_session *s) {
+  if (!s) return;
+  s->model->family->session_free(s->impl);
+  free(s->all_rows);
+  free(s);
+}
+
+static int check_ids(const lx_model *m, const int *ids, int n, int row, lx_error *err) {
+  for (int i = 0; i < n; i++)
+    if (ids[i] < 0 || ids[i] >= m->info.vocab_size)
+      return lx_errorf(err, "row %d: token id %d at index %d is outside the vocabulary (0..%d)",
+                       row, ids[i], i, m->info.vocab_size - 1);
+  return LX_OK;
+}
+
+int lx_session_prefill_rows(lx_session *s, const int *rows, int n, const lx_prompt *prompts,
+                            float *logits, lx_error *err) {
+  for (int i = 0; i < n; i++) {
+    const int r = rows[i];
+    if (r < 0 || r >= s->rows) return lx_errorf(err, "row %d is outside the session", r);
+    if (prompts[i].n_ids < 0) return lx_errorf(err, "row %d: negative token count", r);
+    if (check_ids(s->model, prompts[i].ids, prompts[i].n_ids, r, err)) return LX_ERR;
+  }
+  return s->model->family->prefill_rows(s->impl, rows, n, prompts, logits, err);
+}
+
+int lx_session_prefill(lx_session *s, const lx_prompt *prompts, float *logits, lx_error *err) {
+  return lx_session_prefill_rows(s, s->all_rows, s->rows, prompts, logits, err);
+}
+
+void lx_session_reorder(lx_session *s, const int *src) {
+  s->model->family->reorder(s->impl, src);
+}
+
+int lx_session_step(lx_session *s, const int *ids, float *logits, lx_error *err) {
+  for (int r = 0; r < s->rows; r++)
+    if (check_ids(s->model, &ids[r], 1, r, err)) return LX_ERR;
+  return s->model->family->step(s->impl, ids, logits, err);
+}
+
+int lx_session_length(const lx_session *s, int row) {
+  return s->model->family->length(s->impl, row);
+}
+
+/* ---- description ----------------------------------------------------------------------------- */
+
+void lx_model_describe(const lx_model *m, lx_strbuf *out) {
+  lx_strbuf_printf(out, "family:     %s (%s)\n", m->family->name, m->family->summary);
+  m->family->describe(m->net, out);
+}
+
+int lx_model_parameter_parts(const lx_model *m, const char **names, size_t *counts, int max) {
+  int n = 0;
+  for (const lx_weight_part *p = m->family->parts; p && p->name && n < max - 1; p++) {
+    names[n] = p->name;
+    counts[n++] = 0;
+  }
+  const int other = n;
+  names[n] = "other";
+  counts[n++] = 0;
+  for (size_t i = 0; m->weights && i < lx_weights_count(m->weights); i++) {
+    const lx_tensor *t = lx_weights_at(m->weights, i);
+    int k = other;
+    for (int j = 0; j < other; j++)
+      if (strncmp(t->name, m->family->parts[j].prefix, strlen(m->family->parts[j].prefix)) == 0) {
+        k = j;
+        break;
+      }
+    counts[k] += t->numel;
+  }
+  return n;
+}

@@ -1,0 +1,120 @@
+#include "model/model_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fileio.h"
+#include "model/config_keys.h"
+
+static int copy_string(const char *file, const char *key, const char *s, char *dst, size_t cap,
+                       lx_error *err) {
+  if (strlen(s) >= cap) return lx_errorf(err, "%s: %s: longer than %zu bytes", file, key, cap - 1);
+  memcpy(dst, s, strlen(s) + 1);
+  return LX_OK;
+}
+
+static int read_preprocess(const cJSON *o, const char *file, lx_model_config *c, lx_error *err) {
+  lx_json_at at = {file, "preprocess"};
+  lx_preprocess_config *p = &c->preprocess;
+  LX_REQ_INT(o, at, "image_size", 1, 1 << 14, p->image_size);
+  if (lx_json_req_doubles(o, at, "mean", 3, p->mean, err)) return LX_ERR;
+  if (lx_json_req_doubles(o, at, "std", 3, p->std, err)) return LX_ERR;
+  for (int i = 0; i < 3; i++)
+    if (!(p->std[i] > 0)) return lx_errorf(err, "%s: preprocess.std[%d] must be positive", file, i);
+  LX_REQ_INT(o, at, "num_frames", 1, LX_CFG_MAX_COUNT, p->num_frames);
+  const char *rule;
+  if (lx_json_opt_string(o, at, "frame_rule", "segment-start", &rule, err)) return LX_ERR;
+  return copy_string(file, "preprocess.frame_rule", rule, p->frame_rule, sizeof p->frame_rule, err);
+}
+
+static int read_prompt(const cJSON *o, const char *file, lx_model_config *c, lx_error *err) {
+  lx_json_at at = {file, "prompt"};
+  const char *tmpl;
+  if (lx_json_req_string(o, at, "template", &tmpl, err)) return LX_ERR;
+  if (!strstr(tmpl, "{question}"))
+    return lx_errorf(err, "%s: prompt.template has no {question} placeholder", file);
+  if (copy_string(file, "prompt.template", tmpl, c->prompt.template_, sizeof c->prompt.template_,
+                  err))
+    return LX_ERR;
+  if (lx_json_opt_bool(o, at, "lowercase", true, &c->prompt.lowercase, err)) return LX_ERR;
+  LX_REQ_INT(o, at, "max_input_tokens", 1, 1 << 20, c->prompt.max_input_tokens);
+  return LX_OK;
+}
+
+static int read_decoding(const cJSON *o, const char *file, lx_model_config *c, lx_error *err) {
+  lx_json_at at = {file, "decoding"};
+  lx_decoding_config *d = &c->decoding;
+  const char *s;
+  if (lx_json_req_string(o, at, "strategy", &s, err)) return LX_ERR;
+  if (strcmp(s, "greedy") && strcmp(s, "beam") && strcmp(s, "beam-sample") && strcmp(s, "sample"))
+    return lx_errorf(err,
+                     "%s: decoding.strategy \"%s\" is not one of greedy, beam, beam-sample, sample",
+                     file, s);
+  if (copy_string(file, "decoding.strategy", s, d->strategy, sizeof d->strategy, err))
+    return LX_ERR;
+  LX_OPT_INT(o, at, "num_beams", 1, 1024, 1, d->num_beams);
+  LX_OPT_INT(o, at, "top_k", 0, LX_CFG_MAX_DIM, 0, d->top_k);
+  LX_OPT_INT(o, at, "no_repeat_ngram_size", 0, 1024, 0, d->no_repeat_ngram_size);
+  LX_OPT_INT(o, at, "min_length", 0, 1 << 20, 0, d->min_length);
+  LX_OPT_INT(o, at, "max_new_tokens", 1, 1 << 20, 64, d->max_new_tokens);
+  LX_OPT_DOUBLE(o, at, "top_p", 0, 1, 1.0, d->top_p);
+  LX_OPT_DOUBLE(o, at, "temperature", 1e-6, 1e6, 1.0, d->temperature);
+  LX_OPT_DOUBLE(o, at, "length_penalty", -1e6, 1e6, 1.0, d->length_penalty);
+  return LX_OK;
+}
+
+int lx_model_config_from_json(const cJSON *root, const char *file, lx_model_config *c,
+                              lx_error *err) {
+  memset(c, 0, sizeof *c);
+  if (!cJSON_IsObject(root)) return lx_errorf(err, "%s: the config is not a JSON object", file);
+  lx_json_at at = {file, ""};
+  const char *fmt, *family;
+  long ver;
+  if (lx_json_req_string(root, at, "format", &fmt, err)) return LX_ERR;
+  if (strcmp(fmt, LX_CONFIG_FORMAT) != 0)
+    return lx_errorf(err,
+                     "%s: format is \"%s\", expected \"%s\" (convert a release with "
+                     "tools/convert_lynx.py)",
+                     file, fmt, LX_CONFIG_FORMAT);
+  if (lx_json_req_int(root, at, "format_version", 1, 1000, &ver, err)) return LX_ERR;
+  if (ver != LX_CONFIG_FORMAT_VERSION)
+    return lx_errorf(err,
+                     "%s: format_version %ld is not supported (this lynxeval reads version %d)",
+                     file, ver, LX_CONFIG_FORMAT_VERSION);
+  if (lx_json_opt_string(root, at, "family", LX_CONFIG_DEFAULT_FAMILY, &family, err) ||
+      copy_string(file, "family", family, c->family, sizeof c->family, err))
+    return LX_ERR;
+  const cJSON *o;
+  if (lx_json_req_object(root, at, "preprocess", &o, err) || read_preprocess(o, file, c, err))
+    return LX_ERR;
+  if (lx_json_req_object(root, at, "prompt", &o, err) || read_prompt(o, file, c, err))
+    return LX_ERR;
+  if (lx_json_req_object(root, at, "decoding", &o, err) || read_decoding(o, file, c, err))
+    return LX_ERR;
+  return LX_OK;
+}
+
+int lx_model_config_load(const char *path, cJSON **root, lx_model_config *cfg, lx_error *err) {
+  memset(cfg, 0, sizeof *cfg);
+  *root = NULL;
+  char *text;
+  size_t len;
+  if (lx_read_file(path, LX_CONFIG_MAX_BYTES, &text, &len, err)) return LX_ERR;
+  const char *end = NULL;
+  cJSON *r = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  int rc;
+  if (!r || !cJSON_IsObject(r)) {
+    size_t off = end ? (size_t)(end - text) : 0;
+    if (!r && cJSON_GetErrorPtr()) off = (size_t)(cJSON_GetErrorPtr() - text);
+    rc = lx_errorf(err, "%s: not a valid JSON object (error near byte %zu)", path, off);
+  } else {
+    rc = lx_model_config_from_json(r, path, cfg, err);
+  }
+  free(text);
+  if (rc == LX_OK)
+    *root = r;
+  else
+    cJSON_Delete(r);
+  return rc;
+}

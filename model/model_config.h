@@ -1,0 +1,47 @@
+/* model_config.h: the keys of a model directory's config.json that every family shares.
+ *
+ *   format, format_version   "lynxeval-model", 1
+ *   family                   which family's keys follow ("lynx" when absent: the files written
+ *                            before there were families); an unknown family is refused by name
+ *   preprocess               how media become pixels (media/preprocess.h)
+ *   prompt                   the prompt template (text/prompt.h)
+ *   decoding                 the decoding defaults
+ *
+ * The family's own keys (shapes of its network) are read by the family (model/family.h).
+ * The README's "Model directory format" documents the whole file; tools/convert_lynx.py writes
+ * it. */
+#ifndef LX_MODEL_CONFIG_H
+#define LX_MODEL_CONFIG_H
+
+#include <cJSON.h>
+
+#include "common/error.h"
+#include "media/preprocess.h"
+#include "text/prompt.h"
+
+#define LX_CONFIG_FORMAT         "lynxeval-model"
+#define LX_CONFIG_FORMAT_VERSION 1
+#define LX_CONFIG_DEFAULT_FAMILY "lynx"
+#define LX_CONFIG_MAX_BYTES      (1u << 20)
+
+typedef struct lx_decoding_config {
+  char strategy[32]; /* "beam-sample", "beam", "greedy", "sample" */
+  int num_beams, top_k, no_repeat_ngram_size, min_length, max_new_tokens;
+  double top_p, temperature, length_penalty;
+} lx_decoding_config;
+
+typedef struct lx_model_config {
+  char family[32];
+  lx_preprocess_config preprocess;
+  lx_prompt_config prompt;
+  lx_decoding_config decoding;
+} lx_model_config;
+
+/* Validates the shared keys of a parsed config.json (root); file names it in messages. */
+int lx_model_config_from_json(const cJSON *root, const char *file, lx_model_config *cfg,
+                              lx_error *err);
+
+/* Reads path as a JSON object (*root, the caller deletes it) and validates its shared keys. */
+int lx_model_config_load(const char *path, cJSON **root, lx_model_config *cfg, lx_error *err);
+
+#endif
