@@ -18,18 +18,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from lxtest import check, finish, runner
+
 lynxeval, model, src, out_dir = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-failures = 0
-
-
-def check(name, ok, detail=""):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-    failures += not ok
-
-
-def lx(*args):
-    return subprocess.run([lynxeval, *args], capture_output=True, text=True)
+lx = runner(lynxeval)
 
 
 def degrade(src_dir, dst_dir, needle):
@@ -161,5 +154,4 @@ try:
 finally:
     shutil.rmtree(tmp)
 
-print(f"{failures} failures")
-sys.exit(1 if failures else 0)
+finish()

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import struct
@@ -20,18 +21,11 @@ import tempfile
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from lxtest import check, finish, read_png, runner
+
 lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
-failures = 0
-
-
-def check(name, ok, detail=""):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-    failures += not ok
-
-
-def lx(*args):
-    return subprocess.run([lynxeval, *args], capture_output=True, text=True)
+lx = runner(lynxeval)
 
 
 class WebSocket:
@@ -265,8 +259,28 @@ try:
           p.returncode == 0 and len(elos) == 3 and all(e is not None for e in elos)
           and all(len(m["elo_interval"]) == 2 for m in rep["models"].values())
           and sum(m["wins"] + m["losses"] + m["ties"] for m in rep["models"].values()) == 144, p.stderr + p.stdout[-300:])
+
+    # videos: the export shows the source frames each prediction recorded, whole and exact
+    world = os.path.join(src, "datasets", "world", "test")
+    vrun = os.path.join(tmp, "video-run")
+    p = lx("run", "open-vqa-video:world-open-vqa-video", "--model", model, "--data", world, "--out", vrun,
+           "--decode", "greedy", "--limit", "3", "--frame-rule", "segment-middle")
+    check("run on videos", p.returncode == 0, p.stderr)
+    vpkg = os.path.join(tmp, "video-pkg")
+    p = lx("human", "export", vrun, "--task", "open-vqa-video", "--data", world, "--out", vpkg, "--raters", "1")
+    rows = {json.loads(l)["id"]: json.loads(l) for l in open(os.path.join(vrun, "open-vqa-video", "predictions.jsonl"))}
+    vkey = json.load(open(vpkg + ".key.json")) if p.returncode == 0 else {}
+    vitems = json.load(open(os.path.join(vpkg, "package.json")))["items"] if p.returncode == 0 else []
+    same = p.returncode == 0 and len(vitems) == 3
+    for item in vitems:
+        row = rows[vkey["items"][item["item"]]]
+        clip = os.path.join(world, row["media"])
+        names = sorted(os.listdir(clip), key=lambda n: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", n)])
+        same = same and len(item["media"]) == len(row["frames"])
+        for shown, frame in zip(item["media"], row["frames"]):
+            same = same and read_png(os.path.join(vpkg, shown)) == read_png(os.path.join(clip, names[frame]))
+    check("video export: one picture per recorded frame, each the source frame exactly", same, p.stderr)
 finally:
     shutil.rmtree(tmp)
 
-print(f"{failures} failures")
-sys.exit(1 if failures else 0)
+finish()

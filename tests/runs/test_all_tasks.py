@@ -15,24 +15,17 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from lxtest import check, finish, runner
+
 lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
+lx = runner(lynxeval)
 IMAGES = os.path.join(src, "tests", "image", "inputs")
 PICTURES = ["chelsea.png", "rocket.jpg", "grace_hopper.jpg", "palette_color.png", "png-50x30.png",
             "jpeg-gray-211x307.jpg"]
 MME_SUBTASKS = ["existence", "count", "position", "color", "posters", "celebrity", "scene", "landmark",
                 "artwork", "OCR", "commonsense_reasoning", "numerical_calculation", "text_translation",
                 "code_reasoning"]
-failures = 0
-
-
-def check(name, ok, detail=""):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-    failures += not ok
-
-
-def lx(*args):
-    return subprocess.run([lynxeval, *args], capture_output=True, text=True)
 
 
 def link(src_name, dst):
@@ -151,5 +144,4 @@ try:
 finally:
     shutil.rmtree(tmp)
 
-print(f"{failures} failures")
-sys.exit(1 if failures else 0)
+finish()

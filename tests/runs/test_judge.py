@@ -15,18 +15,11 @@ import sys
 import tempfile
 import threading
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from lxtest import check, finish, runner
+
 lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
-failures = 0
-
-
-def check(name, ok, detail=""):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-    failures += not ok
-
-
-def lx(*args, env=None):
-    return subprocess.run([lynxeval, *args], capture_output=True, text=True, env=env)
+lx = runner(lynxeval)
 
 
 def reply_for(user_text, kind):
@@ -184,5 +177,4 @@ finally:
     server.shutdown()
     shutil.rmtree(tmp)
 
-print(f"{failures} failures")
-sys.exit(1 if failures else 0)
+finish()

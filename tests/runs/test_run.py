@@ -15,16 +15,12 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from lxtest import check, finish
+
 lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
 HERE = os.path.join(src, "tests", "runs")
-failures = 0
 KILLS = 6  # SIGKILLs that must land mid-run (after the first prediction, before the last)
-
-
-def check(name, ok, detail=""):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-    failures += not ok
 
 
 def run(out, *extra, data=None):
@@ -232,5 +228,4 @@ try:
 finally:
     shutil.rmtree(tmp)
 
-print(f"{failures} failures")
-sys.exit(1 if failures else 0)
+finish()

@@ -14,17 +14,13 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from lxtest import check, finish
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 V = os.path.join(HERE, "vectors")
 TOL = 1e-9
 lynxeval, open_vqa_dir = sys.argv[1], sys.argv[2]
-failures = 0
-
-
-def check(name, ok, detail=""):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-    failures += not ok
 
 
 def run(*args):
@@ -263,5 +259,4 @@ try:
 finally:
     shutil.rmtree(tmp)
 
-print(f"{failures} failures")
-sys.exit(1 if failures else 0)
+finish()

@@ -20,17 +20,13 @@ import sys
 import tempfile
 from collections import Counter
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from lxtest import check, finish
+
 lynxeval, src = sys.argv[1], sys.argv[2]
 require_bars = "--require-bars" in sys.argv[3:]
-failures = 0
 MIN_OVERALL = 70.0
 MAX_P = 0.01
-
-
-def check(name, ok, detail=""):
-    global failures
-    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
-    failures += not ok
 
 
 def binomial_tail(k, n, p):
@@ -81,5 +77,4 @@ try:
 finally:
     shutil.rmtree(tmp)
 
-print(f"{failures} failures")
-sys.exit(1 if failures else 0)
+finish()

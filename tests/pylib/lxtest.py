@@ -1,0 +1,75 @@
+"""Helpers shared by lynxeval's Python test scripts: checks that print and count, running the
+binary, and reading the PNG files lynxeval writes and the tests ship (no third-party modules:
+the tests run on Debian's python3 alone).
+
+A script imports it with
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+    from lxtest import check, finish
+and ends with finish(), which exits 1 if any check failed.
+"""
+import struct
+import subprocess
+import sys
+import zlib
+
+failures = 0
+
+
+def check(name, ok, detail=""):
+    """Prints "ok   name" or "FAIL name: detail" and counts the failure."""
+    global failures
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"))
+    failures += not ok
+    return ok
+
+
+def finish():
+    """Prints the number of failures and exits with 1 if there were any."""
+    print(f"{failures} failures")
+    sys.exit(1 if failures else 0)
+
+
+def runner(binary):
+    """A function running `binary ARGS...` and returning the completed process (text output)."""
+    def lx(*args, env=None):
+        return subprocess.run([binary, *args], capture_output=True, text=True, env=env)
+    return lx
+
+
+def read_png(path):
+    """(width, height, rows) of an 8-bit RGB or RGBA PNG, rows as lists of (r, g, b) tuples."""
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError(f"{path}: not a PNG file")
+    pos, idat, width = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            if depth != 8 or color not in (2, 6) or interlace:
+                raise ValueError(f"{path}: only 8-bit RGB or RGBA, not interlaced")
+            channels = 3 if color == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw, stride = zlib.decompress(idat), width * channels
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b, c = prev[i], prev[i - channels] if i >= channels else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append([tuple(line[x * channels:x * channels + 3]) for x in range(width)])
+        prev = line
+    return width, height, rows
