@@ -3,6 +3,12 @@
 #ifndef LX_BLOCK_CONFIG_H
 #define LX_BLOCK_CONFIG_H
 
+#include <stdbool.h>
+
+#include <cJSON.h>
+
+#include "common/error.h"
+
 /* A pre-norm ViT (EVA style; lynx-model.md section 1). */
 typedef struct lx_vit_config {
   int image_size; /* input side in pixels (420) */
@@ -48,5 +54,13 @@ typedef struct lx_llm_config {
   float xattn_norm_eps;   /* 1e-5 */
   int bos_id, eos_id, pad_id, unk_id;
 } lx_llm_config;
+
+/* Reads config.json's "llm" object (o; file names it in messages):
+ *   vocab_size, hidden_size, num_layers, num_heads, intermediate_size, rms_norm_eps, rope_theta,
+ *   max_position_embeddings, adapter_every, adapter_dim, adapter_norm_eps, bos_token_id,
+ *   eos_token_id, pad_token_id, unk_token_id; and cross_attention {every, heads, head_dim,
+ *   ff_dim, norm_eps}, required when cross_attention is true and refused otherwise. */
+int lx_llm_config_read(const cJSON *o, const char *file, bool cross_attention, lx_llm_config *l,
+                       lx_error *err);
 
 #endif

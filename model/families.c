@@ -4,9 +4,11 @@
 
 #include "model/family.h"
 #include "model/lynx/lynx.h"
+#include "model/toy/toy.h"
 
 const lx_family *const lx_families[] = {
     &lx_family_lynx,
+    &lx_family_toy,
     NULL,
 };
 

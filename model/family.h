@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 
+#include "model/block_config.h"
 #include "model/model.h"
 
 /* A real-size shape a family can build with synthetic weights (bench model --shape NAME). */
@@ -57,6 +58,14 @@ struct lx_family {
   const lx_weight_part *parts;  /* ends with {NULL} */
   const lx_model_shape *shapes; /* ends with {NULL} */
 };
+
+/* ---- for families -------------------------------------------------------------------------- */
+
+/* The LLaMA tokenizer of model directory dir (lx_model_tokenizer_file) with the special tokens of
+ * the Lynx reference (bos, eos, unk pieces; "[PAD]" at pad_id), which must make the vocabulary
+ * l->vocab_size. */
+int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokenizer **out,
+                              lx_error *err);
 
 /* The families this build knows (families.c), NULL-terminated. */
 extern const lx_family *const lx_families[];

@@ -53,6 +53,26 @@ char *lx_model_tokenizer_file(const char *dir) {
   return path;
 }
 
+int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokenizer **out,
+                              lx_error *err) {
+  *out = NULL;
+  char *path = lx_model_tokenizer_file(dir);
+  lx_tokenizer *t;
+  int rc = lx_tokenizer_load(path, &t, err);
+  if (rc == LX_OK) {
+    rc = lx_tokenizer_add_lynx_specials(t, l->bos_id, l->eos_id, l->unk_id, l->pad_id, err);
+    if (rc == LX_OK && lx_tokenizer_size(t) != l->vocab_size)
+      rc = lx_errorf(err, "%s: %d ids with [PAD], but config.json says the vocabulary is %d", path,
+                     lx_tokenizer_size(t), l->vocab_size);
+    if (rc == LX_OK)
+      *out = t;
+    else
+      lx_tokenizer_free(t);
+  }
+  free(path);
+  return rc;
+}
+
 int lx_model_open(const char *dir, int parts, lx_model **out, lx_error *err) {
   *out = NULL;
   lx_model *m = lx_xcalloc(1, sizeof *m);

@@ -6,6 +6,7 @@
 
 #include "common/fileio.h"
 #include "model/backend.h"
+#include "model/decoder_session.h"
 
 /* ---- opening --------------------------------------------------------------------------------- */
 
@@ -79,23 +80,7 @@ static int lynx_bind(void *p, lx_weights *w, lx_model_info *info, lx_error *err)
 }
 
 static int lynx_load_tokenizer(const void *p, const char *dir, lx_tokenizer **out, lx_error *err) {
-  const lx_llm_config *l = &((const lx_lynx *)p)->cfg.llm;
-  *out = NULL;
-  char *path = lx_model_tokenizer_file(dir);
-  lx_tokenizer *t;
-  int rc = lx_tokenizer_load(path, &t, err);
-  if (rc == LX_OK) {
-    rc = lx_tokenizer_add_lynx_specials(t, l->bos_id, l->eos_id, l->unk_id, l->pad_id, err);
-    if (rc == LX_OK && lx_tokenizer_size(t) != l->vocab_size)
-      rc = lx_errorf(err, "%s: %d ids with [PAD], but config.json says the vocabulary is %d", path,
-                     lx_tokenizer_size(t), l->vocab_size);
-    if (rc == LX_OK)
-      *out = t;
-    else
-      lx_tokenizer_free(t);
-  }
-  free(path);
-  return rc;
+  return lx_family_llama_tokenizer(dir, &((const lx_lynx *)p)->cfg.llm, out, err);
 }
 
 /* ---- media ----------------------------------------------------------------------------------- */
@@ -150,105 +135,13 @@ static int lynx_encode(const void *net, const float *pixels, int n_frames, float
   return lx_lynx_encode(net, pixels, n_frames, NULL, media, profile, err);
 }
 
-/* ---- sessions -------------------------------------------------------------------------------- */
+/* ---- sessions: the shared decoder's, media in the sequence (PT) or attended to (CA) ---------- */
 
-typedef struct lynx_session {
-  const lx_lynx *net;
-  int rows;
-  lx_kv_cache cache;
-  lx_llama_scratch scratch;
-  lx_scratch x; /* input embeddings [tokens, D] */
-  int *row_ids; /* [rows]: 0..rows-1 */
-  int *n_new;   /* [rows] */
-} lynx_session;
-
-static int session_new(const void *net, int rows, int capacity, void **out, lx_error *err) {
-  const lx_lynx *n = net;
-  *out = NULL;
-  lynx_session *s = lx_xcalloc(1, sizeof *s);
-  s->net = n;
-  s->rows = rows;
-  if (lx_kv_cache_init(&s->cache, &n->llm, rows, capacity, n->cfg.resampler.n_latents, err)) {
-    free(s);
-    return LX_ERR;
-  }
-  s->row_ids = lx_xcalloc((size_t)rows, sizeof(int));
-  s->n_new = lx_xcalloc((size_t)rows, sizeof(int));
-  for (int r = 0; r < rows; r++) s->row_ids[r] = r;
-  *out = s;
-  return LX_OK;
-}
-
-static void session_free(void *p) {
-  lynx_session *s = p;
-  if (!s) return;
-  lx_kv_cache_free(&s->cache);
-  lx_llama_scratch_free(&s->scratch);
-  lx_scratch_free(&s->x);
-  free(s->row_ids);
-  free(s->n_new);
-  free(s);
-}
-
-static int session_length(const void *p, int row) {
-  return ((const lynx_session *)p)->cache.len[row];
-}
-
-static int prefill_rows(void *p, const int *rows, int n, const lx_prompt *prompts, float *logits,
-                        lx_error *err) {
-  lynx_session *s = p;
-  const lx_lynx *net = s->net;
-  const int D = net->cfg.llm.hidden, L = net->cfg.resampler.n_latents;
-  const bool prefix = net->cfg.variant == LX_VARIANT_PREFIX;
-  size_t total = 0;
-  for (int i = 0; i < n; i++) {
-    const lx_prompt *pr = &prompts[i];
-    const int r = rows[i];
-    if (s->cache.len[r] != 0) return lx_errorf(err, "row %d: already prefilled", r);
-    int len = pr->n_ids + (prefix && pr->media ? L : 0);
-    if (len == 0) return lx_errorf(err, "row %d: empty prompt (no media and no tokens)", r);
-    if (pr->n_ids == 0 && !prefix)
-      return lx_errorf(err, "row %d: the cross-attention variant needs at least one token", r);
-    if (len > s->cache.capacity)
-      return lx_errorf(err, "row %d: prompt of %d positions exceeds the session capacity %d", r,
-                       len, s->cache.capacity);
-    s->n_new[i] = len;
-    total += (size_t)len;
-  }
-  float *x = lx_scratch_get(&s->x, total * (size_t)D);
-  float *dst = x;
-  for (int i = 0; i < n; i++) {
-    const lx_prompt *pr = &prompts[i];
-    if (prefix && pr->media) {
-      memcpy(dst, pr->media, (size_t)L * D * sizeof(float));
-      dst += (size_t)L * D;
-    }
-    lx_embedding(dst, &net->llm.embed, pr->ids, pr->n_ids);
-    dst += (size_t)pr->n_ids * D;
-    if (!prefix && pr->media) lx_llama_set_media(&net->llm, &s->cache, rows[i], pr->media);
-  }
-  lx_llama_forward(&net->llm, &s->cache, n, rows, s->n_new, x, logits, &s->scratch);
-  return LX_OK;
-}
-
-static void session_reorder(void *p, const int *src) {
-  lx_kv_cache_reorder(&((lynx_session *)p)->cache, src);
-}
-
-static int session_step(void *p, const int *ids, float *logits, lx_error *err) {
-  lynx_session *s = p;
-  const lx_lynx *net = s->net;
-  for (int r = 0; r < s->rows; r++) {
-    if (s->cache.len[r] == 0) return lx_errorf(err, "row %d: step before prefill", r);
-    if (s->cache.len[r] + 1 > s->cache.capacity)
-      return lx_errorf(err, "row %d: sequence would exceed the session capacity %d", r,
-                       s->cache.capacity);
-    s->n_new[r] = 1;
-  }
-  float *x = lx_scratch_get(&s->x, (size_t)s->rows * net->cfg.llm.hidden);
-  lx_embedding(x, &net->llm.embed, ids, s->rows);
-  lx_llama_forward(&net->llm, &s->cache, s->rows, s->row_ids, s->n_new, x, logits, &s->scratch);
-  return LX_OK;
+static int session_new(const void *p, int rows, int capacity, void **out, lx_error *err) {
+  const lx_lynx *net = p;
+  const lx_decoder_spec spec = {&net->llm, net->cfg.resampler.n_latents,
+                                net->cfg.variant == LX_VARIANT_PREFIX};
+  return lx_decoder_session_new(&spec, rows, capacity, out, err);
 }
 
 /* ---- the family ------------------------------------------------------------------------------ */
@@ -300,11 +193,11 @@ const lx_family lx_family_lynx = {
     .load_tokenizer = lynx_load_tokenizer,
     .encode = lynx_encode,
     .session_new = session_new,
-    .session_free = session_free,
-    .prefill_rows = prefill_rows,
-    .step = session_step,
-    .reorder = session_reorder,
-    .length = session_length,
+    .session_free = lx_decoder_session_free,
+    .prefill_rows = lx_decoder_session_prefill_rows,
+    .step = lx_decoder_session_step,
+    .reorder = lx_decoder_session_reorder,
+    .length = lx_decoder_session_length,
     .describe = describe,
     .parts = parts,
     .shapes = shapes,

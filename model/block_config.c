@@ -1,0 +1,61 @@
+#include "model/block_config.h"
+
+#include <string.h>
+
+#include "model/config_keys.h"
+
+int lx_llm_config_read(const cJSON *o, const char *file, bool cross_attention, lx_llm_config *l,
+                       lx_error *err) {
+  memset(l, 0, sizeof *l);
+  lx_json_at at = {file, "llm"};
+  LX_REQ_INT(o, at, "vocab_size", 1, LX_CFG_MAX_DIM, l->vocab_size);
+  LX_REQ_INT(o, at, "hidden_size", 1, LX_CFG_MAX_DIM, l->hidden);
+  LX_REQ_INT(o, at, "num_layers", 1, LX_CFG_MAX_COUNT, l->layers);
+  LX_REQ_INT(o, at, "num_heads", 1, LX_CFG_MAX_COUNT, l->heads);
+  LX_REQ_INT(o, at, "intermediate_size", 1, LX_CFG_MAX_DIM, l->intermediate);
+  LX_REQ_FLOAT(o, at, "rms_norm_eps", 0, 1, l->rms_norm_eps);
+  LX_REQ_FLOAT(o, at, "rope_theta", 1, 1e12, l->rope_theta);
+  LX_REQ_INT(o, at, "max_position_embeddings", 1, 1 << 24, l->max_positions);
+  LX_REQ_INT(o, at, "adapter_every", 0, LX_CFG_MAX_COUNT, l->adapter_every);
+  LX_OPT_INT(o, at, "adapter_dim", 1, LX_CFG_MAX_DIM, l->hidden / 2 > 0 ? l->hidden / 2 : 1,
+             l->adapter_dim);
+  double eps;
+  if (lx_json_opt_double(o, at, "adapter_norm_eps", 0, 1, 1e-5, &eps, err)) return LX_ERR;
+  l->adapter_norm_eps = (float)eps;
+  LX_REQ_INT(o, at, "bos_token_id", 0, LX_CFG_MAX_DIM, l->bos_id);
+  LX_REQ_INT(o, at, "eos_token_id", 0, LX_CFG_MAX_DIM, l->eos_id);
+  LX_REQ_INT(o, at, "pad_token_id", 0, LX_CFG_MAX_DIM, l->pad_id);
+  LX_OPT_INT(o, at, "unk_token_id", 0, LX_CFG_MAX_DIM, 0, l->unk_id);
+  if (l->hidden % l->heads != 0)
+    return lx_errorf(err, "%s: llm.hidden_size %d is not a multiple of llm.num_heads %d", file,
+                     l->hidden, l->heads);
+  l->head_dim = l->hidden / l->heads;
+  if (l->head_dim % 2 != 0)
+    return lx_errorf(err, "%s: llm head dimension %d is odd; rotary embeddings need it even", file,
+                     l->head_dim);
+  int ids[4] = {l->bos_id, l->eos_id, l->pad_id, l->unk_id};
+  for (int i = 0; i < 4; i++)
+    if (ids[i] >= l->vocab_size)
+      return lx_errorf(err, "%s: llm special token id %d is outside the vocabulary (%d)", file,
+                       ids[i], l->vocab_size);
+
+  const cJSON *xa = cJSON_GetObjectItemCaseSensitive(o, "cross_attention");
+  l->xattn_every = 0;
+  if (cross_attention) {
+    if (!cJSON_IsObject(xa))
+      return lx_errorf(err, "%s: variant is \"cross_attention\" but llm.cross_attention is missing",
+                       file);
+    lx_json_at xat = {file, "llm.cross_attention"};
+    LX_REQ_INT(xa, xat, "every", 1, LX_CFG_MAX_COUNT, l->xattn_every);
+    LX_REQ_INT(xa, xat, "heads", 1, LX_CFG_MAX_COUNT, l->xattn_heads);
+    LX_REQ_INT(xa, xat, "head_dim", 1, LX_CFG_MAX_DIM, l->xattn_head_dim);
+    LX_REQ_INT(xa, xat, "ff_dim", 1, LX_CFG_MAX_DIM, l->xattn_ff_dim);
+    LX_REQ_FLOAT(xa, xat, "norm_eps", 0, 1, l->xattn_norm_eps);
+  } else if (xa && !cJSON_IsNull(xa)) {
+    return lx_errorf(err,
+                     "%s: llm.cross_attention is set, but the model has no cross-attention blocks "
+                     "(variant \"prefix\")",
+                     file);
+  }
+  return LX_OK;
+}

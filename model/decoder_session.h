@@ -1,0 +1,34 @@
+/* decoder_session.h: a batched decoding session over the shared LLaMA block (llama.h): the KV
+ * cache, the scratch, and where a prompt's media go. Families whose language model is that
+ * block implement model.h's sessions with it.
+ *
+ *   media in the sequence (Lynx PT, the toy family): LLM input = media [rows, D] ++ embed(ids)
+ *   media attended to (Lynx CA):                     LLM input = embed(ids); the CA blocks
+ *                                                    attend to media [rows, media_width]
+ *
+ * The functions take and return void * so that a family's table can point at them directly. */
+#ifndef LX_DECODER_SESSION_H
+#define LX_DECODER_SESSION_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "model/llama.h"
+#include "model/model.h"
+
+typedef struct lx_decoder_spec {
+  const lx_llama *llm;
+  int media_rows;         /* rows of one prompt's media */
+  bool media_in_sequence; /* prepended to the text; else attended to by the CA blocks */
+} lx_decoder_spec;
+
+int lx_decoder_session_new(const lx_decoder_spec *spec, int rows, int capacity, void **out,
+                           lx_error *err);
+void lx_decoder_session_free(void *session);
+int lx_decoder_session_prefill_rows(void *session, const int *rows, int n, const lx_prompt *prompts,
+                                    float *logits, lx_error *err);
+int lx_decoder_session_step(void *session, const int *ids, float *logits, lx_error *err);
+void lx_decoder_session_reorder(void *session, const int *src);
+int lx_decoder_session_length(const void *session, int row);
+
+#endif

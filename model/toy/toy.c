@@ -1,0 +1,162 @@
+#include "model/toy/toy.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model/backend.h"
+#include "model/config_keys.h"
+#include "model/decoder_session.h"
+#include "model/llama.h"
+
+typedef struct toy {
+  int image_size, patch_size, grid; /* S, P, G = S / P */
+  int num_frames;
+  lx_llm_config llm_cfg;
+  lx_tensor proj;         /* [D, 3*P*P] */
+  const float *proj_bias; /* [D] */
+  lx_llama llm;
+} toy;
+
+static int toy_open(const cJSON *root, const char *file, const lx_model_config *common, void **out,
+                    lx_model_info *info, lx_error *err) {
+  *out = NULL;
+  toy *t = lx_xcalloc(1, sizeof *t);
+  lx_json_at at = {file, ""}, pat = {file, "projector"};
+  const cJSON *o;
+  int rc = lx_json_req_object(root, at, "projector", &o, err);
+  long p = 0;
+  if (rc == LX_OK) rc = lx_json_req_int(o, pat, "patch_size", 1, 1 << 10, &p, err);
+  t->patch_size = (int)p;
+  t->image_size = common->preprocess.image_size;
+  t->num_frames = common->preprocess.num_frames;
+  if (rc == LX_OK && t->image_size % t->patch_size != 0)
+    rc = lx_errorf(err, "%s: preprocess.image_size %d is not a multiple of projector.patch_size %d",
+                   file, t->image_size, t->patch_size);
+  if (rc == LX_OK) rc = lx_json_req_object(root, at, "llm", &o, err);
+  if (rc == LX_OK) rc = lx_llm_config_read(o, file, false, &t->llm_cfg, err);
+  if (rc != LX_OK) {
+    free(t);
+    return LX_ERR;
+  }
+  t->grid = t->image_size / t->patch_size;
+  const lx_llm_config *l = &t->llm_cfg;
+  *info = (lx_model_info){
+      .variant = "",
+      .vocab_size = l->vocab_size,
+      .bos_id = l->bos_id,
+      .eos_id = l->eos_id,
+      .pad_id = l->pad_id,
+      .max_positions = l->max_positions,
+      .media_rows = t->grid * t->grid,
+      .media_width = l->hidden,
+      .media_positions = t->grid * t->grid,
+  };
+  *out = t;
+  return LX_OK;
+}
+
+static int toy_bind(void *p, lx_weights *w, lx_model_info *info, lx_error *err) {
+  toy *t = p;
+  const int D = t->llm_cfg.hidden, K = 3 * t->patch_size * t->patch_size;
+  lx_binder b = {w, err, 0};
+  t->proj = lx_bind_matrix(&b, D, K, "projector.weight");
+  t->proj_bias = lx_bind_vector(&b, D, "projector.bias");
+  lx_llama_bind(&t->llm, &t->llm_cfg, D, &b);
+  if (b.failed) return LX_ERR;
+  size_t params = 0;
+  for (size_t i = 0; i < lx_weights_count(w); i++) {
+    const lx_tensor *x = lx_weights_at(w, i);
+    if (x->ndim == 2 && strncmp(x->name, "llm.layers.", 11) == 0) params += x->numel;
+  }
+  info->prefill_flops = 2.0 * (double)params;
+  info->decode_read_bytes =
+      (double)(lx_weights_bytes(w, "llm.layers.") + lx_weights_bytes(w, "llm.lm_head.") +
+               lx_weights_bytes(w, "llm.norm."));
+  return LX_OK;
+}
+
+static void toy_close(void *p) {
+  toy *t = p;
+  if (!t) return;
+  lx_llama_free(&t->llm);
+  free(t);
+}
+
+static int toy_tokenizer(const void *p, const char *dir, lx_tokenizer **out, lx_error *err) {
+  return lx_family_llama_tokenizer(dir, &((const toy *)p)->llm_cfg, out, err);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int toy_encode(const void *p, const float *pixels, int n_frames, float *media,
+                      lx_encode_profile *profile, lx_error *err) {
+  const toy *t = p;
+  if (n_frames != 1 && n_frames != t->num_frames)
+    return lx_errorf(err, "%d frames given: the model takes 1 (an image) or %d (a video)", n_frames,
+                     t->num_frames);
+  const double t0 = profile ? now_s() : 0;
+  const int S = t->image_size, P = t->patch_size, G = t->grid, K = 3 * P * P;
+  const size_t plane = (size_t)S * S;
+  float *patches = lx_xcalloc((size_t)G * G * K, sizeof(float)); /* [G*G, 3*P*P] */
+  for (int f = 0; f < n_frames; f++)
+    for (int gy = 0; gy < G; gy++)
+      for (int gx = 0; gx < G; gx++) {
+        float *row = patches + ((size_t)gy * G + gx) * K;
+        for (int c = 0; c < 3; c++)
+          for (int y = 0; y < P; y++)
+            for (int x = 0; x < P; x++)
+              row[(c * P + y) * P + x] += pixels[(size_t)f * 3 * plane + c * plane +
+                                                 (size_t)(gy * P + y) * S + (gx * P + x)] /
+                                          (float)n_frames;
+      }
+  lx_linear(media, patches, G * G, &t->proj, t->proj_bias, false);
+  free(patches);
+  if (profile) {
+    profile->n = 1;
+    profile->stage[0] = (lx_encode_stage){"projector", "projector", now_s() - t0,
+                                          2.0 * G * G * K * t->llm_cfg.hidden};
+  }
+  return LX_OK;
+}
+
+static int session_new(const void *p, int rows, int capacity, void **out, lx_error *err) {
+  const toy *t = p;
+  const lx_decoder_spec spec = {&t->llm, t->grid * t->grid, true};
+  return lx_decoder_session_new(&spec, rows, capacity, out, err);
+}
+
+static void describe(const void *p, lx_strbuf *out) {
+  const toy *t = p;
+  const lx_llm_config *l = &t->llm_cfg;
+  lx_strbuf_printf(out, "projector:  %d px, patch %d: %d positions of width %d\n", t->image_size,
+                   t->patch_size, t->grid * t->grid, l->hidden);
+  lx_strbuf_printf(
+      out, "llm:        LLaMA, vocabulary %d, width %d, %d layers, %d heads of %d, MLP %d\n",
+      l->vocab_size, l->hidden, l->layers, l->heads, l->head_dim, l->intermediate);
+}
+
+static const lx_weight_part parts[] = {{"projector", "projector."}, {"llm", "llm."}, {NULL, NULL}};
+
+const lx_family lx_family_toy = {
+    .name = "toy",
+    .summary = "toy: linear patch projector -> LLaMA (a test of the family interface)",
+    .open = toy_open,
+    .bind = toy_bind,
+    .close = toy_close,
+    .load_tokenizer = toy_tokenizer,
+    .encode = toy_encode,
+    .session_new = session_new,
+    .session_free = lx_decoder_session_free,
+    .prefill_rows = lx_decoder_session_prefill_rows,
+    .step = lx_decoder_session_step,
+    .reorder = lx_decoder_session_reorder,
+    .length = lx_decoder_session_length,
+    .describe = describe,
+    .parts = parts,
+    .shapes = NULL,
+};
