@@ -15,6 +15,7 @@
 #include "reports/report.h"
 #include "reports/stats.h"
 #include "runs/run.h"
+#include "runs/run_dir.h"
 
 #define N_OPTS(a)     ((int)(sizeof(a) / sizeof((a)[0])))
 #define DEFAULT_BATCH 4
@@ -42,10 +43,10 @@ static int write_results(const char *out_dir, bool embedded, lx_error *err) {
   lx_report_options opt = {0.05, LX_DEFAULT_RESAMPLES, 1};
   cJSON *model = NULL;
   int rc = lx_report_build(dirs, 1, &opt, &model, err);
-  char *json_path = lx_path_join(out_dir, "results.json");
+  char *json_path = lx_run_file(out_dir, NULL, LX_RUN_RESULTS);
   if (rc == LX_OK) rc = lx_json_write_atomic(json_path, model, err);
   lx_strbuf md = {0}, html = {0};
-  char *html_path = lx_path_join(out_dir, "report.html");
+  char *html_path = lx_run_file(out_dir, NULL, LX_RUN_REPORT);
   if (rc == LX_OK && embedded) {
     lx_report_markdown(model, &md);
     lx_report_html(model, &html);

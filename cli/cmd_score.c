@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "runs/rescore.h"
 #include "scorers/open_vqa_match.h"
 #include "tasks/coco_caption.h"
 #include "tasks/mme.h"
@@ -271,6 +273,66 @@ static const cli_command cmd_score_open_vqa = {
     run_open_vqa,
 };
 
+/* ---- a run directory ------------------------------------------------------------------------ */
+
+static const cli_command cmd_score_run;
+
+static int run_rundir(int argc, char **argv) {
+  const char *data = NULL, *task = NULL, *mode_name = "official-2017", *tokenizer = NULL;
+  cli_opt opts[] = {
+      {"--data", CLI_STRING, &data, "DIR", "the data root the run read (as for lynxeval run)", 0, 0,
+       0},
+      {"--task", CLI_STRING, &task, "TASK", "only this task of the run", 0, 0, 0},
+      {"--normalize", CLI_STRING, &mode_name, "MODE",
+       "VQA: official-2017 (default), official-2021 or always", 0, 0, 0},
+      {"--caption-tokenizer", CLI_STRING, &tokenizer, "NAME",
+       "captions: " LX_CAPTION_TOKENIZER_NAMES " (default ptb-3.4.1)", 0, 0, 0},
+  };
+  const char *name = cmd_score_run.name;
+  /* argv[0] is the run directory */
+  int rc = cli_parse(&cmd_score_run, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (!data) {
+    cli_error(name, "--data is required: the data root the run read");
+    return CLI_USAGE;
+  }
+  lx_scoring_options opt = {.caption_tokenizer = LX_CAPTION_PTB};
+  if (!lx_vqa_mode_parse(mode_name, &opt.vqa_mode)) {
+    cli_error(name, "--normalize: '%s' is not one of official-2017, official-2021, always",
+              mode_name);
+    return CLI_USAGE;
+  }
+  if (tokenizer && !lx_caption_tokenizer_parse(tokenizer, &opt.caption_tokenizer)) {
+    cli_error(name, "--caption-tokenizer: '%s' is not one of %s", tokenizer,
+              LX_CAPTION_TOKENIZER_NAMES);
+    return CLI_USAGE;
+  }
+  lx_error err;
+  cJSON *out = NULL;
+  if (lx_run_rescore(argv[0], data, task, &opt, &out, &err)) {
+    cli_error(name, "%s", err.msg);
+    return CLI_FAIL;
+  }
+  char *text = cJSON_Print(out);
+  printf("%s\n", text);
+  free(text);
+  cJSON_Delete(out);
+  return CLI_OK;
+}
+
+static const cli_command cmd_score_run = {
+    "score",
+    "score a finished run again from its predictions",
+    "score RUNDIR --data DIR [--task TASK] [--normalize MODE] [--caption-tokenizer NAME]",
+    "Scores every task of the run (or --task) from its predictions.jsonl with this lynxeval's\n"
+    "scorers, over the items the run scored, against the annotations under --data, which must\n"
+    "be the files the run hashed. Prints {task: {dataset, items, aggregate, matches_run}}, where\n"
+    "matches_run tells whether the aggregate equals the run's own aggregate.json. The run\n"
+    "directory is only read. Tasks that people or a judge score are skipped unless named.",
+    run_rundir,
+};
+
 /* ---- dispatch ---------------------------------------------------------------------------------
  */
 
@@ -278,7 +340,10 @@ static const cli_command *const scorers[] = {&cmd_score_caption, &cmd_score_vqa,
                                              &cmd_score_open_vqa};
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: lynxeval score <benchmark> [options]\n\nbenchmarks:\n");
+  fprintf(f,
+          "usage: lynxeval score <benchmark> [options]\n"
+          "       lynxeval score RUNDIR --data DIR [options]  (a run scored again; RUNDIR --help)\n"
+          "\nbenchmarks:\n");
   for (size_t i = 0; i < sizeof scorers / sizeof scorers[0]; i++)
     fprintf(f, "  %-9s %s\n", scorers[i]->name + strlen("score "), scorers[i]->summary);
   fprintf(f,
@@ -298,7 +363,11 @@ static int run(int argc, char **argv) {
   for (size_t i = 0; i < sizeof scorers / sizeof scorers[0]; i++)
     if (strcmp(argv[1], scorers[i]->name + strlen("score ")) == 0)
       return scorers[i]->run(argc - 1, argv + 1);
-  fprintf(stderr, "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa)\n",
+  struct stat st;
+  if (stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode)) return run_rundir(argc - 1, argv + 1);
+  fprintf(stderr,
+          "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa), and not a run "
+          "directory\n",
           argv[1]);
   return CLI_USAGE;
 }
@@ -306,7 +375,7 @@ static int run(int argc, char **argv) {
 const cli_command cmd_score = {
     "score",
     "score predictions with the reference scorers (caption, vqa, mme, open-vqa)",
-    "score <caption|vqa|mme|open-vqa> [options]",
+    "score <caption|vqa|mme|open-vqa> [options] | score RUNDIR --data DIR",
     NULL,
     run,
 };

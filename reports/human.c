@@ -15,6 +15,7 @@
 #include "media/video.h"
 #include "reports/agreement.h"
 #include "reports/png_write.h"
+#include "runs/run_dir.h"
 
 #define FORMAT           "lynxeval-human-1"
 #define RATINGS_FORMAT   "lynxeval-ratings-1"
@@ -48,17 +49,16 @@ static int keep_row(void *ctx, const cJSON *row, int line, lx_error *err) {
 }
 
 static int read_run(const char *run, const char *task, run_rows *out, lx_error *err) {
-  char *dir = lx_path_join(run, task), *preds = lx_path_join(dir, "predictions.jsonl");
-  char *fp = lx_path_join(dir, "fingerprint.json");
   out->rows = cJSON_CreateArray();
   out->fingerprint = NULL;
   rows_ctx c = {out->rows};
-  int rc = lx_json_read_file(fp, 1u << 26, &out->fingerprint, NULL, err);
-  if (!rc) rc = lx_jsonl_read(preds, MAX_FILE_BYTES, keep_row, &c, err);
-  if (!rc && cJSON_GetArraySize(out->rows) == 0) rc = lx_errorf(err, "%s: no predictions", preds);
-  free(dir);
-  free(preds);
-  free(fp);
+  int rc = lx_run_read_json(run, task, LX_RUN_FINGERPRINT, &out->fingerprint, err);
+  if (!rc) rc = lx_run_read_predictions(run, task, keep_row, &c, err);
+  if (!rc && cJSON_GetArraySize(out->rows) == 0) {
+    char *preds = lx_run_file(run, task, LX_RUN_PREDICTIONS);
+    rc = lx_errorf(err, "%s: no predictions", preds);
+    free(preds);
+  }
   return rc;
 }
 

@@ -1,15 +1,13 @@
 #include "reports/run_data.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "common/fileio.h"
 #include "common/jsonutil.h"
+#include "runs/run_dir.h"
 #include "tasks/items.h"
-
-#define MAX_FILE_BYTES (1ull << 32)
 
 typedef struct rows_ctx {
   lx_task_scores *t;
@@ -127,34 +125,31 @@ int lx_task_scores_load(const char *run_dir, const char *task, lx_task_scores *o
   memset(out, 0, sizeof *out);
   out->run_dir = lx_xstrdup(run_dir);
   out->task = lx_xstrdup(task);
-  char *dir = lx_path_join(run_dir, task);
-  char *fp = lx_path_join(dir, "fingerprint.json"), *agg = lx_path_join(dir, "aggregate.json");
-  char *scores = lx_path_join(dir, "scores.jsonl"), *preds = lx_path_join(dir, "predictions.jsonl");
+  char *fp = lx_run_file(run_dir, task, LX_RUN_FINGERPRINT);
+  char *scores = lx_run_file(run_dir, task, LX_RUN_SCORES);
   rows_ctx c = {out, scores, {0}, NULL, 0};
-  int rc = lx_json_read_file(fp, MAX_FILE_BYTES, &out->fingerprint, NULL, err);
-  if (!rc) rc = lx_json_read_file(agg, MAX_FILE_BYTES, &out->aggregate, NULL, err);
+  int rc = lx_run_read_json(run_dir, task, LX_RUN_FINGERPRINT, &out->fingerprint, err);
+  if (!rc) rc = lx_run_read_json(run_dir, task, LX_RUN_AGGREGATE, &out->aggregate, err);
   if (!rc) {
     const cJSON *name =
         cJSON_GetObjectItem(cJSON_GetObjectItem(out->fingerprint, "task"), "scorer");
     if (!cJSON_IsString(name) || !lx_scorer_parse(name->valuestring, &out->scorer))
       rc = lx_errorf(err, "%s: no known scorer in the fingerprint", fp);
     else if (out->scorer == LX_SCORER_NONE)
-      rc = lx_errorf(err, "%s: task %s has no automatic scores (human ratings or a judge score it)",
-                     dir, task);
+      rc = lx_errorf(err,
+                     "%s/%s: task %s has no automatic scores (human ratings or a judge score it)",
+                     run_dir, task, task);
   }
-  if (!rc) rc = lx_jsonl_read(preds, MAX_FILE_BYTES, media_row, &c, err);
+  if (!rc) rc = lx_run_read_predictions(run_dir, task, media_row, &c, err);
   if (!rc) rc = lx_items_index(&c.media, "prediction", err);
-  if (!rc) rc = lx_jsonl_read(scores, MAX_FILE_BYTES, score_row, &c, err);
+  if (!rc) rc = lx_run_read_scores(run_dir, task, score_row, &c, err);
   if (!rc && out->n == 0) rc = lx_errorf(err, "%s: no scores", scores);
   if (!rc) assign_clusters(out, c.item_media);
   for (size_t i = 0; i < c.n_media; i++) free(c.item_media[i]);
   free(c.item_media);
   lx_items_free(&c.media);
-  free(dir);
   free(fp);
-  free(agg);
   free(scores);
-  free(preds);
   if (rc) lx_task_scores_free(out);
   return rc;
 }
@@ -177,45 +172,35 @@ void lx_task_scores_free(lx_task_scores *t) {
   memset(t, 0, sizeof *t);
 }
 
-static int by_name(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int lx_run_task_names(const char *run_dir, char ***names, size_t *n, lx_error *err) {
   *names = NULL;
   *n = 0;
-  DIR *d = opendir(run_dir);
-  if (!d) return lx_errorf(err, "%s: not a run directory (cannot open it)", run_dir);
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    char *task_dir = lx_path_join(run_dir, e->d_name);
-    char *scores = lx_path_join(task_dir, "scores.jsonl");
-    char *fp_path = lx_path_join(task_dir, "fingerprint.json");
+  char **all;
+  size_t n_all;
+  if (lx_run_tasks(run_dir, &all, &n_all, err)) return LX_ERR;
+  /* tasks only people or a judge score are left to lynxeval human and judge */
+  for (size_t i = 0; i < n_all; i++) {
+    char *scores = lx_run_file(run_dir, all[i], LX_RUN_SCORES);
     struct stat st;
     cJSON *fp = NULL;
     lx_error ignored;
-    bool automatic =
-        false; /* tasks only people or a judge score are left to lynxeval human/judge */
+    bool automatic = false;
     if (stat(scores, &st) == 0 && S_ISREG(st.st_mode) &&
-        lx_json_read_file(fp_path, 1u << 26, &fp, NULL, &ignored) == LX_OK) {
+        lx_run_read_json(run_dir, all[i], LX_RUN_FINGERPRINT, &fp, &ignored) == LX_OK) {
       const cJSON *sc = cJSON_GetObjectItem(cJSON_GetObjectItem(fp, "task"), "scorer");
       lx_scorer_kind kind;
       automatic =
           cJSON_IsString(sc) && lx_scorer_parse(sc->valuestring, &kind) && kind != LX_SCORER_NONE;
     }
     cJSON_Delete(fp);
-    free(fp_path);
+    free(scores);
     if (automatic) {
       *names = lx_xrealloc_array(*names, *n + 1, sizeof **names);
-      (*names)[(*n)++] = lx_xstrdup(e->d_name);
+      (*names)[(*n)++] = lx_xstrdup(all[i]);
     }
-    free(task_dir);
-    free(scores);
   }
-  closedir(d);
+  lx_run_tasks_free(all, n_all);
   if (*n == 0)
     return lx_errorf(err, "%s: no scored tasks (is it a lynxeval run directory?)", run_dir);
-  qsort(*names, *n, sizeof **names, by_name);
   return LX_OK;
 }

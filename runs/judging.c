@@ -12,6 +12,7 @@
 #include "common/strbuf.h"
 #include "runs/manifest.h"
 #include "runs/prediction_log.h"
+#include "runs/run_dir.h"
 
 #define MAX_FINGERPRINT_BYTES (64u << 20)
 
@@ -88,21 +89,14 @@ static int prediction_row(void *vctx, const cJSON *row, int line, lx_error *err)
 int lx_judge_set_load(const char *run_dir, const char *task, lx_judge_set *set, lx_error *err) {
   memset(set, 0, sizeof *set);
   if (kind_for_task(task, &set->kind, err)) return LX_ERR;
-  char *task_dir = lx_path_join(run_dir, task);
-  char *log = lx_path_join(task_dir, "predictions.jsonl");
+  char *log = lx_run_file(run_dir, task, LX_RUN_PREDICTIONS);
   set->task = lx_xstrdup(task);
   set->requests = cJSON_CreateArray();
   load_ctx c = {log, set};
-  struct stat st;
-  int rc = stat(log, &st) == 0
-               ? LX_OK
-               : lx_errorf(err, "%s: no predictions (has 'lynxeval run %s' run into %s?)", log,
-                           task, run_dir);
-  if (rc == LX_OK) rc = lx_jsonl_read(log, 1ull << 32, prediction_row, &c, err);
+  int rc = lx_run_read_predictions(run_dir, task, prediction_row, &c, err);
   if (rc == LX_OK && set->predictions.n == 0) rc = lx_errorf(err, "%s: no predictions yet", log);
   if (rc == LX_OK) rc = lx_items_index(&set->predictions, "prediction for id", err);
   free(log);
-  free(task_dir);
   if (rc) lx_judge_set_free(set);
   return rc;
 }
@@ -235,8 +229,8 @@ int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, con
   cJSON_AddItemToObject(agg, "unparseable_ids", unparseable);
   cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
   cJSON_AddItemToObject(agg, "missing_ids", missing);
-  char *agg_path = lx_path_join(dir, "aggregate.json"),
-       *rows_path = lx_path_join(dir, "scores.jsonl");
+  char *agg_path = lx_path_join(dir, LX_RUN_AGGREGATE),
+       *rows_path = lx_path_join(dir, LX_RUN_SCORES);
   int rc = lx_json_write_lines_atomic(rows_path, rows, err);
   if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
   if (rc == LX_OK && aggregate) *aggregate = cJSON_Duplicate(agg, 1);

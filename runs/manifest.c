@@ -1,8 +1,5 @@
 #include "runs/manifest.h"
 
-#include "model/backend.h"
-#include "model/cpu.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +15,7 @@
 #include "common/strbuf.h"
 #include "model/backend.h"
 #include "model/cpu.h"
+#include "runs/run_dir.h"
 
 #define RUN_FORMAT         "lynxeval-run-1"
 #define MAX_CONFIG_BYTES   (1u << 20)
@@ -140,7 +138,7 @@ static void first_difference(const cJSON *a, const cJSON *b, const char *prefix,
 }
 
 int lx_run_claim(const char *task_dir, const cJSON *fingerprint, lx_error *err) {
-  char *path = lx_path_join(task_dir, "fingerprint.json");
+  char *path = lx_path_join(task_dir, LX_RUN_FINGERPRINT);
   int rc = LX_OK;
   if (access(path, F_OK) != 0) {
     rc = lx_json_write_atomic(path, fingerprint, err);
@@ -201,7 +199,7 @@ void lx_utc_now(char buf[32]) {
 }
 
 int lx_manifest_read(const char *run_dir, cJSON **out, lx_error *err) {
-  char *path = lx_path_join(run_dir, "manifest.json");
+  char *path = lx_run_file(run_dir, NULL, LX_RUN_MANIFEST);
   int rc = LX_OK;
   if (access(path, F_OK) != 0)
     *out = cJSON_CreateObject();
@@ -216,7 +214,7 @@ int lx_manifest_read(const char *run_dir, cJSON **out, lx_error *err) {
 }
 
 int lx_manifest_write(const char *run_dir, const cJSON *manifest, lx_error *err) {
-  char *path = lx_path_join(run_dir, "manifest.json");
+  char *path = lx_run_file(run_dir, NULL, LX_RUN_MANIFEST);
   int rc = lx_json_write_atomic(path, manifest, err);
   free(path);
   return rc;

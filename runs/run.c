@@ -17,6 +17,7 @@
 #include "runs/manifest.h"
 #include "runs/prediction_log.h"
 #include "runs/progress.h"
+#include "runs/run_dir.h"
 #include "runs/runner.h"
 #include "tasks/task.h"
 
@@ -269,7 +270,7 @@ static int execute_task(lx_run_plan *pl, run_task *rt, cJSON *tasks_json, const 
   const lx_run_request *r = &pl->req;
   const lx_task *t = rt->task;
   char *task_dir = lx_path_join(r->out_dir, t->name);
-  char *log_path = lx_path_join(task_dir, "predictions.jsonl");
+  char *log_path = lx_run_file(r->out_dir, t->name, LX_RUN_PREDICTIONS);
   cJSON *agg = NULL, *rows = NULL;
   lx_predictions done = {0}, kept = {0};
   lx_prediction_log log = {.fd = -1};
@@ -319,8 +320,8 @@ static int execute_task(lx_run_plan *pl, run_task *rt, cJSON *tasks_json, const 
   if (rc == LX_OK) rc = lx_predictions_match(&kept, &rt->items, true, &at, err);
   if (rc == LX_OK)
     rc = lx_score_predictions(t->scorer, &pl->scoring, &rt->items, &kept, at, &agg, &rows, err);
-  char *scores_path = lx_path_join(task_dir, "scores.jsonl"),
-       *agg_path = lx_path_join(task_dir, "aggregate.json");
+  char *scores_path = lx_run_file(r->out_dir, t->name, LX_RUN_SCORES),
+       *agg_path = lx_run_file(r->out_dir, t->name, LX_RUN_AGGREGATE);
   if (rc == LX_OK) rc = lx_json_write_lines_atomic(scores_path, rows, err);
   if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
   if (rc == LX_OK) rc = lx_export_results(t, &rt->items, &kept, at, task_dir, err);

@@ -128,6 +128,26 @@ try:
     answers = [json.loads(l) for l in open(os.path.join(out, "llava-bench", "answers.jsonl"))]
     check("llava-bench: answers.jsonl in LLaVA's answer format", len(answers) == 2 and {"question_id", "text"} <= set(answers[0]))
 
+    # the run directory itself, scored again: every scored task equals the run's aggregate
+    p = lx("score", out, "--data", root)
+    again = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("score RUNDIR: vqav2, coco-caption and mme scored again equal the run's aggregates",
+          set(again) == {"vqav2", "coco-caption", "mme"} and all(v["matches_run"] for v in again.values())
+          and all(again[t]["aggregate"] == agg[t] for t in again), p.stderr + p.stdout[:300])
+    p = lx("score", out, "--data", root, "--task", "vqav2", "--normalize", "always")
+    check("score RUNDIR --task --normalize: one task, other options, told apart from the run",
+          p.returncode == 0 and list(json.loads(p.stdout)) == ["vqav2"], p.stderr)
+    ann = os.path.join(root, "vqav2-val", "v2_mscoco_val2014_annotations.json")
+    keep = open(ann, "rb").read()
+    open(ann, "wb").write(keep + b"\n")
+    p = lx("score", out, "--data", root, "--task", "vqav2")
+    open(ann, "wb").write(keep)
+    check("score RUNDIR: other annotations than the run's are refused, named",
+          p.returncode == 1 and "v2_mscoco_val2014_annotations.json: not the annotations task vqav2 was run on" in p.stderr,
+          p.stderr)
+    p = lx("score", out)
+    check("score RUNDIR without --data is a usage error", p.returncode == 2 and "--data is required" in p.stderr, p.stderr)
+
     # the report: caption and MME tables, the radar, rendered by chromium
     html = os.path.join(tmp, "report.html")
     p = lx("report", out, "--out", html)

@@ -15,16 +15,17 @@ import shutil
 import sys
 import tempfile
 
-INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)
+INCLUDE = re.compile(r'^\s*#\s*include\s+"(([a-z_]+)/[^"]+)"', re.M)
 FAMILY_INCLUDE = re.compile(r'^\s*#\s*include\s+"model/([a-z0-9_]+)/[^"]+"', re.M)
 FAMILY_RULE = re.compile(r"family folders .*included only by their own files and `([^`]+)`")
 NOT_FAMILIES = {"cuda"}  # model/cuda/ is the CUDA backend, not a family
 ROW = re.compile(r"^\|\s*`([a-z_]+)/`\s*\|\s*(.*?)\s*\|\s*$")
 EXCEPTION = re.compile(r"^([a-z_]+) in `([^`]+)` only$")
+HEADER = re.compile(r"^`([a-z_]+/[a-z_0-9]+\.h)`$")
 
 
 def read_table(repo):
-    """{layer: (allowed layers, {layer: allowed file})} from docs/architecture.md."""
+    """{layer: (allowed layers and headers, {layer: allowed file})} from docs/architecture.md."""
     path = os.path.join(repo, "docs", "architecture.md")
     table = {}
     with open(path, encoding="utf-8") as f:
@@ -36,9 +37,11 @@ def read_table(repo):
             allowed, exceptions = set(), {}
             for part in re.split(r"[,;]", cell):
                 part = part.strip()
-                e = EXCEPTION.match(part)
+                e, h = EXCEPTION.match(part), HEADER.match(part)
                 if e:
                     exceptions[e.group(1)] = e.group(2)
+                elif h:
+                    allowed.add(h.group(1))
                 elif re.fullmatch(r"[a-z_]+", part):
                     allowed.add(part)
                 elif part != "nothing else":
@@ -100,8 +103,8 @@ def check(repo):
                 with open(path, encoding="utf-8") as f:
                     text = f.read()
                 for m in INCLUDE.finditer(text):
-                    dep = m.group(1)
-                    if dep == layer or dep in allowed or dep not in table:
+                    header, dep = m.group(1), m.group(2)
+                    if dep == layer or dep in allowed or header in allowed or dep not in table:
                         continue
                     if exceptions.get(dep) == rel:
                         continue
