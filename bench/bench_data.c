@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench/timing.h"
+#include "common/clock.h"
 #include "common/fileio.h"
 #include "common/rng.h"
 #include "common/strbuf.h"
@@ -294,11 +295,11 @@ typedef struct phase_log {
 
 static void phase_begin(phase_log *p) {
   reset_peak();
-  p->t0 = lx_bench_now();
+  p->t0 = lx_seconds();
 }
 
 static void phase_end(phase_log *p, const char *name) {
-  double s = lx_bench_now() - p->t0;
+  double s = lx_seconds() - p->t0;
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "phase", name);
   cJSON_AddNumberToObject(o, "seconds", s);
@@ -461,10 +462,10 @@ int lx_bench_data_run(const lx_bench_data_options *opt, cJSON **report, lx_error
     char what[160];
     snprintf(what, sizeof what, "scale %d: writing the files", scale);
     say(opt, what);
-    double t0 = lx_bench_now();
+    double t0 = lx_seconds();
     rc = write_caption_set(opt->dir, scale, opt->seed, &cap, err);
     if (!rc) rc = write_vqa_set(opt->dir, scale, opt->seed, &vqa, err);
-    double gen_s = lx_bench_now() - t0;
+    double gen_s = lx_seconds() - t0;
     static const char *const names[] = {"caption", "vqa", "resume"};
     const phases_fn fns[] = {caption_phases, vqa_phases, resume_phases};
     for (int set = 0; rc == LX_OK && set < 3; set++) {

@@ -8,6 +8,7 @@
 #include "bench/ceilings.h"
 #include "bench/run_info.h"
 #include "bench/timing.h"
+#include "common/clock.h"
 #include "common/jsonutil.h"
 #include "common/rng.h"
 #include "model/threads.h"
@@ -98,9 +99,9 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   const int capacity = positions + o->decode_steps + 2;
   for (int r = -1; r < reps && rc == LX_OK && (o->stages & LX_STAGE_PREFILL); r++) {
     lx_session *s = NULL;
-    double t0 = lx_bench_now();
+    double t0 = lx_seconds();
     rc = prefill_rows(m, 1, capacity, media, ids, text_tokens, &s, logits, err);
-    if (r >= 0) t[r] = lx_bench_now() - t0;
+    if (r >= 0) t[r] = lx_seconds() - t0;
     lx_session_free(s);
   }
   const double prefill_s = rc == LX_OK && (o->stages & LX_STAGE_PREFILL) ? median(t, reps) : NAN;
@@ -122,9 +123,9 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
     for (int r = 0; r < B; r++) next[r] = 3 + r;
     double bw_before = lx_read_bandwidth(o->threads);
     for (int k = 0; k < o->decode_steps && rc == LX_OK; k++) {
-      double t0 = lx_bench_now();
+      double t0 = lx_seconds();
       rc = lx_session_step(s, next, logits, err);
-      t[k] = lx_bench_now() - t0;
+      t[k] = lx_seconds() - t0;
     }
     double bw_after = lx_read_bandwidth(o->threads);
     lx_session_free(s);

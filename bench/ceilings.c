@@ -6,6 +6,7 @@
 
 #include "bench/ceilings.h"
 #include "bench/timing.h"
+#include "common/clock.h"
 #include "common/error.h"
 #include "model/cpu.h"
 #include "model/threads.h"
@@ -82,21 +83,21 @@ static double peak_rate(double (*loop)(long), int threads) {
   long iters = 1 << 16;
   /* size the run to about 50 ms */
   for (;;) {
-    double t0 = lx_bench_now();
+    double t0 = lx_seconds();
     loop(iters);
-    if (lx_bench_now() - t0 > 0.01 || iters > (1L << 40)) break;
+    if (lx_seconds() - t0 > 0.01 || iters > (1L << 40)) break;
     iters *= 2;
   }
   iters *= 5;
   double best = 0;
   for (int rep = 0; rep < 5; rep++) {
     peak_job j = {loop, iters, {0}};
-    double t0 = lx_bench_now();
+    double t0 = lx_seconds();
     if (threads == 1)
       peak_chunk(&j, 0, 1);
     else
       lx_parallel_for(threads, 1, peak_chunk, &j);
-    double t = lx_bench_now() - t0, flops = 0;
+    double t = lx_seconds() - t0, flops = 0;
     for (int i = 0; i < threads; i++) flops += j.flops[i];
     if (flops / t > best) best = flops / t;
   }
@@ -134,12 +135,12 @@ static double read_rate(int threads, int passes) {
   read_job j = {buf, (READ_BYTES / (size_t)threads) & ~(size_t)255, 0};
   double best = 0;
   for (int p = 0; p < passes; p++) {
-    double t0 = lx_bench_now();
+    double t0 = lx_seconds();
     if (threads == 1)
       read_chunk(&j, 0, 1);
     else
       lx_parallel_for(threads, 1, read_chunk, &j);
-    double t = lx_bench_now() - t0;
+    double t = lx_seconds() - t0;
     double rate = (double)j.slice * threads / t / 1e9;
     if (rate > best) best = rate;
   }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "bench/run_info.h"
+#include "common/clock.h"
 #include "model/cpu.h"
 
 #ifndef LYNXEVAL_VERSION
@@ -22,10 +23,7 @@ cJSON *lx_bench_run_info(int threads) {
   cJSON *o = cJSON_CreateObject();
   char host[256] = "unknown", when[32] = "";
   gethostname(host, sizeof host - 1);
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  lx_utc_now(when);
   cJSON_AddStringToObject(o, "date", when);
   cJSON_AddStringToObject(o, "host", host);
   cJSON_AddStringToObject(o, "cpu", lx_cpu_model_name());

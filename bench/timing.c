@@ -5,18 +5,13 @@
 #include <time.h>
 
 #include "bench/timing.h"
+#include "common/clock.h"
 #include "common/error.h"
 
 #define FLUSH_BYTES ((size_t)256 << 20) /* larger than the last-level cache of any current CPU */
 
 lx_bench_opts lx_bench_default_opts(void) {
   return (lx_bench_opts){1.0, 5, 10000, 0.02, false, NULL, NULL};
-}
-
-double lx_bench_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 void lx_bench_flush_caches(void) {
@@ -52,9 +47,9 @@ static double spread_of(double *sorted, const double *times, int n) {
 
 lx_bench_timing lx_bench_time(lx_bench_fn fn, void *ctx, const lx_bench_opts *o) {
   /* warm-up: one call (pages, caches, thread pool), then more until 10% of the cap or 3 calls */
-  double w0 = lx_bench_now();
+  double w0 = lx_seconds();
   fn(ctx);
-  for (int i = 0; i < 2 && lx_bench_now() - w0 < 0.1 * o->max_seconds; i++) fn(ctx);
+  for (int i = 0; i < 2 && lx_seconds() - w0 < 0.1 * o->max_seconds; i++) fn(ctx);
 
   int cap = o->max_reps > 0 ? o->max_reps : 1;
   double *times = lx_xcalloc((size_t)cap, sizeof(double));
@@ -67,9 +62,9 @@ lx_bench_timing lx_bench_time(lx_bench_fn fn, void *ctx, const lx_bench_opts *o)
     if (o->time_call) {
       t = o->time_call(fn, ctx);
     } else {
-      double t0 = lx_bench_now();
+      double t0 = lx_seconds();
       fn(ctx);
-      t = lx_bench_now() - t0;
+      t = lx_seconds() - t0;
     }
     times[n++] = t;
     spent += t;

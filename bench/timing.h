@@ -35,9 +35,6 @@ lx_bench_opts lx_bench_default_opts(void);
 
 lx_bench_timing lx_bench_time(lx_bench_fn fn, void *ctx, const lx_bench_opts *opts);
 
-/* Seconds on the monotonic clock. */
-double lx_bench_now(void);
-
 /* Evicts the caches: reads and writes a buffer larger than any last-level cache. */
 void lx_bench_flush_caches(void);
 

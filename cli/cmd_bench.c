@@ -13,6 +13,7 @@
 #include "bench/run_info.h"
 #include "bench/timing.h"
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "model/threads.h"
@@ -271,7 +272,7 @@ static int run_model(int argc, char **argv) {
   lx_error err;
   lx_model *m = NULL;
   char source[512];
-  double t0 = lx_bench_now();
+  double t0 = lx_seconds();
   if (dir) {
     fprintf(stderr, "loading %s...\n", dir);
     rc = lx_model_load(dir, &m, &err);
@@ -294,7 +295,7 @@ static int run_model(int argc, char **argv) {
       .reps = (int)reps,
       .precision = strcmp(precision, "bf16") == 0 ? LX_MATMUL_BF16 : LX_MATMUL_F32,
       .source = source,
-      .load_seconds = lx_bench_now() - t0,
+      .load_seconds = lx_seconds() - t0,
       .progress = stderr,
   };
   cJSON *report = NULL;

@@ -2,20 +2,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "common/fileio.h"
 #include "media/media.h"
 #include "model/generate.h"
 #include "model/model.h"
 #include "text/prompt.h"
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
-}
 
 /* Writes s as a JSON string literal. */
 static void json_string(FILE *f, const char *s) {
@@ -94,7 +88,7 @@ static int run(int argc, char **argv) {
   }
   cli_apply_threads(threads);
   if (cli_apply_precision(name, precision)) return CLI_USAGE;
-  double t0 = now_ms();
+  double t0 = 1e3 * lx_seconds();
   lx_error err;
   lx_model *model;
   if (lx_model_load(model_dir, &model, &err)) {
@@ -129,21 +123,21 @@ static int run(int argc, char **argv) {
       (image ? lx_media_load_image(image, &cfg->preprocess, &media, &err)
              : lx_media_load_video(video, &cfg->preprocess, rule, 0, &media, &err)))
     rc = CLI_FAIL;
-  double t_media0 = now_ms();
+  double t_media0 = 1e3 * lx_seconds();
   if (rc == CLI_OK && media.pixels) {
     latents = lx_xcalloc(lx_model_media_floats(model), sizeof(float));
     if (lx_model_encode(model, media.pixels, media.frames, latents, &err)) rc = CLI_FAIL;
   }
   if (rc == CLI_OK && lx_model_prompt_ids(model, NULL, question, &ids, &dropped, &err))
     rc = CLI_FAIL;
-  double t_gen0 = now_ms();
+  double t_gen0 = 1e3 * lx_seconds();
   lx_generation g = {0};
   uint64_t s64 = (uint64_t)seed;
   if (rc == CLI_OK) {
     lx_prompt pr = {latents, ids.v, ids.len};
     if (lx_generate(model, &pr, 1, &p, &s64, &g, &err)) rc = CLI_FAIL;
   }
-  double t_end = now_ms();
+  double t_end = 1e3 * lx_seconds();
   if (rc != CLI_OK) {
     cli_error(name, "%s", err.msg);
   } else if (json) {

@@ -2,19 +2,13 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "cli/commands.h"
+#include "common/clock.h"
 #include "common/fileio.h"
 #include "media/media.h"
 #include "model/model.h"
 #include "text/prompt.h"
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Reads --pixels and checks it holds 1 or num_frames preprocessed frames. */
 static int read_pixels(const char *name, const char *path, const lx_preprocess_config *cfg,
@@ -113,7 +107,7 @@ static int run(int argc, char **argv) {
 
   lx_error err;
   lx_model *model;
-  double t0 = now_s();
+  double t0 = lx_seconds();
   if (lx_model_load(model_dir, &model, &err)) {
     cli_error(name, "%s", err.msg);
     return CLI_FAIL;
@@ -154,7 +148,7 @@ static int run(int argc, char **argv) {
       lx_media_free(&m);
     }
   }
-  double t_load = now_s();
+  double t_load = lx_seconds();
   if (rc == CLI_OK && pixels) {
     media = lx_xcalloc(lx_model_media_floats(model), sizeof(float));
     if (lx_model_encode(model, pixels, n_frames, media, &err)) {
@@ -162,7 +156,7 @@ static int run(int argc, char **argv) {
       rc = CLI_FAIL;
     }
   }
-  double t_media = now_s();
+  double t_media = lx_seconds();
   if (rc == CLI_OK) {
     lx_prompt p = {media, ids, n_ids};
     int capacity = lx_model_prompt_positions(model, &p);
@@ -173,7 +167,7 @@ static int run(int argc, char **argv) {
       rc = CLI_FAIL;
     }
   }
-  double t_prefill = now_s();
+  double t_prefill = lx_seconds();
   if (rc == CLI_OK &&
       lx_write_file_atomic(out, logits, (size_t)info->vocab_size * sizeof(float), &err)) {
     cli_error(name, "%s", err.msg);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "common/fileio.h"
+#include "common/names.h"
 #include "common/rng.h"
 #include "common/strbuf.h"
 #include "media/image.h"
@@ -21,19 +22,18 @@
 
 /* ---- frame rules ----------------------------------------------------------------------------- */
 
-static const char *const rule_names[] = {"segment-start", "segment-middle", "reference-random"};
+static const char *const rule_names[] = {"segment-start", "segment-middle", "reference-random",
+                                         NULL};
 
 int lx_frame_rule_parse(const char *name, lx_frame_rule *out) {
-  for (int i = 0; i < 3; i++)
-    if (strcmp(name, rule_names[i]) == 0) {
-      *out = (lx_frame_rule)i;
-      return LX_OK;
-    }
-  return LX_ERR;
+  int i = lx_name_index(rule_names, name);
+  if (i < 0) return LX_ERR;
+  *out = (lx_frame_rule)i;
+  return LX_OK;
 }
 
 const char *lx_frame_rule_name(lx_frame_rule rule) {
-  return rule_names[rule];
+  return lx_name_at(rule_names, (int)rule);
 }
 
 /* Uniform integer in [lo, hi), without modulo bias. */

@@ -8,24 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/names.h"
 #include "common/rng.h"
 #include "common/unicode.h"
 
 /* ---- parameters ------------------------------------------------------------------------------ */
 
-static const char *const strategy_names[] = {"greedy", "beam", "beam-sample", "sample"};
+static const char *const strategy_names[] = {"greedy", "beam", "beam-sample", "sample", NULL};
 
 int lx_decode_strategy_parse(const char *name, lx_decode_strategy *out) {
-  for (int i = 0; i < 4; i++)
-    if (strcmp(name, strategy_names[i]) == 0) {
-      *out = (lx_decode_strategy)i;
-      return LX_OK;
-    }
-  return LX_ERR;
+  int i = lx_name_index(strategy_names, name);
+  if (i < 0) return LX_ERR;
+  *out = (lx_decode_strategy)i;
+  return LX_OK;
 }
 
 const char *lx_decode_strategy_name(lx_decode_strategy s) {
-  return strategy_names[s];
+  return lx_name_at(strategy_names, (int)s);
 }
 
 int lx_decode_params_from_config(const lx_decoding_config *c, lx_decode_params *p, lx_error *err) {

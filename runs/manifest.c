@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/fileio.h"
@@ -189,13 +188,6 @@ cJSON *lx_machine_info(void) {
   cJSON_AddNumberToObject(m, "memory_bytes",
                           (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE));
   return m;
-}
-
-void lx_utc_now(char buf[32]) {
-  time_t t = time(NULL);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 int lx_manifest_read(const char *run_dir, cJSON **out, lx_error *err) {

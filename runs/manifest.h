@@ -43,8 +43,6 @@ int lx_run_claim(const char *task_dir, const cJSON *fingerprint, lx_error *err);
 
 /* {"hostname", "os", "cpu", "cores", "memory_bytes"} */
 cJSON *lx_machine_info(void);
-/* Current UTC time as "2026-11-26T07:40:53Z". */
-void lx_utc_now(char buf[32]);
 
 /* Reads RUNDIR/manifest.json (a new object if there is none). */
 int lx_manifest_read(const char *run_dir, cJSON **out, lx_error *err);

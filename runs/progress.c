@@ -1,18 +1,13 @@
 #include "runs/progress.h"
 
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "common/clock.h"
 
 #define PROGRESS_LINE_SECONDS 10.0 /* plain-line mode: one line per this many seconds */
 #define PROGRESS_TTY_SECONDS  0.2  /* terminal: redraw at most this often */
 #define BAR_WIDTH             28
-
-double lx_now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void format_duration(double s, char *buf, size_t n) {
   if (s < 0 || s != s) {
@@ -27,7 +22,7 @@ static void format_duration(double s, char *buf, size_t n) {
 }
 
 static void print(lx_progress *p, bool final) {
-  double now = lx_now_seconds(), elapsed = now - p->start_s;
+  double now = lx_seconds(), elapsed = now - p->start_s;
   size_t new_items = p->done - p->done_at_start;
   double rate = elapsed > 0 ? (double)new_items / elapsed : 0;
   char eta[32];
@@ -52,14 +47,14 @@ void lx_progress_start(lx_progress *p, const char *label, size_t total, size_t d
   p->label = label;
   p->total = total;
   p->done_at_start = p->done = done_at_start;
-  p->start_s = p->last_print_s = lx_now_seconds();
+  p->start_s = p->last_print_s = lx_seconds();
   p->tty = isatty(STDERR_FILENO);
   if (p->tty || done_at_start) print(p, false);
 }
 
 void lx_progress_update(lx_progress *p, size_t done) {
   p->done = done;
-  double since = lx_now_seconds() - p->last_print_s;
+  double since = lx_seconds() - p->last_print_s;
   if (since >= (p->tty ? PROGRESS_TTY_SECONDS : PROGRESS_LINE_SECONDS)) print(p, false);
 }
 

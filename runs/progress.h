@@ -19,7 +19,4 @@ void lx_progress_update(lx_progress *p, size_t done);
 /* Prints the final state and a newline. */
 void lx_progress_finish(lx_progress *p);
 
-/* Monotonic seconds. */
-double lx_now_seconds(void);
-
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
@@ -275,7 +276,7 @@ static int execute_task(lx_run_plan *pl, run_task *rt, cJSON *tasks_json, const 
   lx_predictions done = {0}, kept = {0};
   lx_prediction_log log = {.fd = -1};
   size_t *at = NULL, dropped = 0, n = rt->n;
-  double t0 = lx_now_seconds();
+  double t0 = lx_seconds();
   int rc = lx_make_dirs(task_dir, err);
   if (rc == LX_OK) rc = lx_run_claim(task_dir, rt->fingerprint, err);
   bool matches_registry = rc == LX_OK && annotations_match_registry(rt->ds, rt->fingerprint, ev);
@@ -334,7 +335,7 @@ static int execute_task(lx_run_plan *pl, run_task *rt, cJSON *tasks_json, const 
     cJSON_AddNumberToObject(tj, "items", (double)n);
     cJSON_AddNumberToObject(tj, "items_in_dataset", (double)in_dataset);
     cJSON_AddBoolToObject(tj, "annotations_match_registry", matches_registry);
-    cJSON_AddNumberToObject(tj, "seconds_this_session", lx_now_seconds() - t0);
+    cJSON_AddNumberToObject(tj, "seconds_this_session", lx_seconds() - t0);
     cJSON_AddItemToObject(tj, "fingerprint", cJSON_Duplicate(rt->fingerprint, 1));
     cJSON_AddItemToObject(tj, "aggregate", cJSON_Duplicate(agg, 1));
     cJSON_DeleteItemFromObject(tasks_json, t->name);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/names.h"
 #include "common/unicode.h"
 
 /* The punctuation list of vqaEval.py, in its order. */
@@ -150,28 +151,17 @@ static const char *const ARTICLES[] = {"a", "an", "the"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+static const char *const mode_names[] = {"official-2017", "official-2021", "always", NULL};
+
 bool lx_vqa_mode_parse(const char *name, lx_vqa_mode *mode) {
-  if (strcmp(name, "official-2017") == 0)
-    *mode = LX_VQA_OFFICIAL_2017;
-  else if (strcmp(name, "official-2021") == 0)
-    *mode = LX_VQA_OFFICIAL_2021;
-  else if (strcmp(name, "always") == 0)
-    *mode = LX_VQA_ALWAYS;
-  else
-    return false;
+  int i = lx_name_index(mode_names, name);
+  if (i < 0) return false;
+  *mode = (lx_vqa_mode)i;
   return true;
 }
 
 const char *lx_vqa_mode_name(lx_vqa_mode mode) {
-  switch (mode) {
-    case LX_VQA_OFFICIAL_2017:
-      return "official-2017";
-    case LX_VQA_OFFICIAL_2021:
-      return "official-2021";
-    case LX_VQA_ALWAYS:
-      return "always";
-  }
-  return "?";
+  return lx_name_at(mode_names, (int)mode);
 }
 
 /* The code point at s[i] (s is NUL-terminated), or 0 at the end. */

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/names.h"
 #include "common/strbuf.h"
 #include "common/strmap.h"
 #include "scorers/bleu.h"
@@ -15,30 +16,18 @@
 #include "scorers/open_vqa_match.h"
 #include "scorers/rouge.h"
 
+/* in lx_scorer_kind's order */
+static const char *const scorer_names[] = {"open-vqa", "vqa", "caption", "mme", "none", NULL};
+
 const char *lx_scorer_name(lx_scorer_kind kind) {
-  switch (kind) {
-    case LX_SCORER_OPEN_VQA:
-      return "open-vqa";
-    case LX_SCORER_VQA:
-      return "vqa";
-    case LX_SCORER_CAPTION:
-      return "caption";
-    case LX_SCORER_MME:
-      return "mme";
-    case LX_SCORER_NONE:
-      return "none";
-  }
-  return "?";
+  return lx_name_at(scorer_names, (int)kind);
 }
 
 bool lx_scorer_parse(const char *name, lx_scorer_kind *kind) {
-  for (int k = LX_SCORER_OPEN_VQA; k <= LX_SCORER_NONE; k++) {
-    if (!strcmp(name, lx_scorer_name((lx_scorer_kind)k))) {
-      *kind = (lx_scorer_kind)k;
-      return true;
-    }
-  }
-  return false;
+  int i = lx_name_index(scorer_names, name);
+  if (i < 0) return false;
+  *kind = (lx_scorer_kind)i;
+  return true;
 }
 
 /* Sums per category in first-appearance order. */

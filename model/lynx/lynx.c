@@ -2,8 +2,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "common/fileio.h"
 #include "model/backend.h"
 #include "model/decoder_session.h"
@@ -85,12 +85,6 @@ static int lynx_load_tokenizer(const void *p, const char *dir, lx_tokenizer **ou
 
 /* ---- media ----------------------------------------------------------------------------------- */
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ViT FLOPs for one frame: per block q, k, v, proj (8 T W^2), the MLP (4 T W mlp), attention
  * scores and mixing (4 T^2 W); plus the patch embedding. */
 static double vit_flops(const lx_vit_config *v) {
@@ -109,7 +103,7 @@ int lx_lynx_encode(const lx_lynx *net, const float *pixels, int n_frames, float 
   const int S = c->vit.image_size, T = c->vit.n_tokens, Wv = c->vit.width;
   const size_t frame_px = (size_t)3 * S * S, frame_tok = (size_t)T * Wv;
   float *tokens = lx_xcalloc((size_t)n_frames * frame_tok, sizeof(float)); /* [F*T, Wv] */
-  double t0 = profile ? now_s() : 0;
+  double t0 = profile ? lx_seconds() : 0;
   for (int f = 0; f < n_frames; f++) {
     float *x = tokens + (size_t)f * frame_tok;
     lx_vit_forward(&net->vit, pixels + (size_t)f * frame_px, x);
@@ -118,10 +112,10 @@ int lx_lynx_encode(const lx_lynx *net, const float *pixels, int n_frames, float 
     if (n_frames > 1 && net->frame_pos)
       for (int t = 0; t < T; t++) lx_add(x + (size_t)t * Wv, net->frame_pos + (size_t)f * Wv, Wv);
   }
-  double t1 = profile ? now_s() : 0;
+  double t1 = profile ? lx_seconds() : 0;
   lx_resampler_forward(&net->resampler, tokens, n_frames * T, media);
   if (profile) {
-    double t2 = now_s();
+    double t2 = lx_seconds();
     profile->n = 2;
     profile->stage[0] = (lx_encode_stage){"vit", "ViT", t1 - t0, n_frames * vit_flops(&c->vit)};
     profile->stage[1] = (lx_encode_stage){"resampler", "resampler", t2 - t1, 0};

@@ -2,8 +2,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/clock.h"
 #include "model/backend.h"
 #include "model/config_keys.h"
 #include "model/decoder_session.h"
@@ -87,19 +87,13 @@ static int toy_tokenizer(const void *p, const char *dir, lx_tokenizer **out, lx_
   return lx_family_llama_tokenizer(dir, &((const toy *)p)->llm_cfg, out, err);
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int toy_encode(const void *p, const float *pixels, int n_frames, float *media,
                       lx_encode_profile *profile, lx_error *err) {
   const toy *t = p;
   if (n_frames != 1 && n_frames != t->num_frames)
     return lx_errorf(err, "%d frames given: the model takes 1 (an image) or %d (a video)", n_frames,
                      t->num_frames);
-  const double t0 = profile ? now_s() : 0;
+  const double t0 = profile ? lx_seconds() : 0;
   const int S = t->image_size, P = t->patch_size, G = t->grid, K = 3 * P * P;
   const size_t plane = (size_t)S * S;
   float *patches = lx_xcalloc((size_t)G * G * K, sizeof(float)); /* [G*G, 3*P*P] */
@@ -118,7 +112,7 @@ static int toy_encode(const void *p, const float *pixels, int n_frames, float *m
   free(patches);
   if (profile) {
     profile->n = 1;
-    profile->stage[0] = (lx_encode_stage){"projector", "projector", now_s() - t0,
+    profile->stage[0] = (lx_encode_stage){"projector", "projector", lx_seconds() - t0,
                                           2.0 * G * G * K * t->llm_cfg.hidden};
   }
   return LX_OK;

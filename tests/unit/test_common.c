@@ -1,16 +1,18 @@
-/* common/ on its own: the generator against splitmix64's published definition, SHA-256 against
- * FIPS 180-4's examples, the string containers, atomic writes, and the JSON stream's places and
- * refusals. Expected values were computed outside lynxeval (Python's hashlib, and splitmix64
- * written from its paper in Python). */
+/* common/ on its own: names, clocks, the generator against splitmix64's published definition,
+ * SHA-256 against FIPS 180-4's examples, the string containers, atomic writes, and the JSON
+ * stream's places and refusals. Expected values were computed outside lynxeval (Python's hashlib,
+ * and splitmix64 written from its paper in Python). */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/json_stream.h"
+#include "common/names.h"
 #include "common/rng.h"
 #include "common/sha256.h"
 #include "common/strbuf.h"
@@ -333,6 +335,37 @@ START_TEST(json_stream_depth_is_bounded) {
 }
 END_TEST
 
+/* ---- names and clocks ------------------------------------------------------------------------ */
+
+START_TEST(names_parse_name_and_list) {
+  static const char *const names[] = {"greedy", "beam", "beam-sample", NULL};
+  ck_assert_int_eq(lx_name_index(names, "beam-sample"), 2);
+  ck_assert_int_eq(lx_name_index(names, "beam-"), -1);
+  ck_assert_int_eq(lx_name_index(names, ""), -1);
+  ck_assert_str_eq(lx_name_at(names, 1), "beam");
+  ck_assert_str_eq(lx_name_at(names, 3), "?");
+  ck_assert_str_eq(lx_name_at(names, -1), "?");
+  lx_strbuf b = {0};
+  lx_names_join(names, ", ", " or ", &b);
+  ck_assert_str_eq(lx_strbuf_str(&b), "greedy, beam or beam-sample");
+  lx_strbuf_clear(&b);
+  static const char *const one[] = {"only", NULL};
+  lx_names_join(one, ", ", " or ", &b);
+  ck_assert_str_eq(lx_strbuf_str(&b), "only");
+  lx_strbuf_free(&b);
+}
+END_TEST
+
+START_TEST(clocks_move_forward_and_print_utc) {
+  double a = lx_seconds(), b = lx_seconds();
+  ck_assert(b >= a);
+  char now[32];
+  lx_utc_now(now);
+  ck_assert_uint_eq(strlen(now), 20);
+  ck_assert(now[4] == '-' && now[7] == '-' && now[10] == 'T' && now[13] == ':' && now[19] == 'Z');
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("common");
   TCase *t = tcase_create("core");
@@ -349,6 +382,8 @@ static Suite *suite(void) {
   tcase_add_test(t, json_stream_reads_members_with_places);
   tcase_add_test(t, json_stream_refusals_name_the_place);
   tcase_add_test(t, json_stream_depth_is_bounded);
+  tcase_add_test(t, names_parse_name_and_list);
+  tcase_add_test(t, clocks_move_forward_and_print_utc);
   suite_add_tcase(s, t);
   return s;
 }
