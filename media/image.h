@@ -1,5 +1,5 @@
 /* image.h: decoding images and turning them into the model's input, exactly as the reference's
- * test transform does with Pillow 9.4 and torchvision (lynx-model.md section 5):
+ * test transform does with Pillow 9.4 and torchvision (docs/lynx-model.md section 5):
  *
  *   Image.open(f).convert("RGB")         lx_image_decode / lx_image_load
  *   transforms.Resize(S, BICUBIC)        lx_image_resize_short_side: the short side becomes S, the

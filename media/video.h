@@ -1,4 +1,4 @@
-/* video.h: choosing and decoding the frames of a video (lynx-model.md section 6).
+/* video.h: choosing and decoding the frames of a video (docs/lynx-model.md section 6).
  *
  * Sources:
  *   a directory of frame images (PNG, JPEG, GIF), in natural name order (frame2 before frame10)

@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 
-/* A pre-norm ViT (EVA style; lynx-model.md section 1). */
+/* A pre-norm ViT (EVA style; docs/lynx-model.md section 1). */
 typedef struct lx_vit_config {
   int image_size; /* input side in pixels (420) */
   int patch_size; /* 14 */

@@ -1,5 +1,5 @@
 /* generate.h: turning logits into answers, with the semantics of Hugging Face transformers
- * 4.28.1's generate() as the Lynx reference calls it (lynx-model.md section 7).
+ * 4.28.1's generate() as the Lynx reference calls it (docs/lynx-model.md section 7).
  *
  * Strategies:
  *   greedy       argmax of the processed logits

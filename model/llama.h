@@ -1,5 +1,5 @@
 /* llama.h: the LLaMA decoder with Lynx's bottleneck adapters, optional gated cross-attention
- * blocks, and its KV cache (lynx-model.md sections 3 and 9).
+ * blocks, and its KV cache (docs/lynx-model.md sections 3 and 9).
  *
  * Per layer i (pre-norm, RMSNorm, RoPE in the rotate_half layout, SwiGLU):
  *   [CA block if xattn_every > 0 and i % xattn_every == 0]

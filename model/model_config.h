@@ -8,8 +8,7 @@
  *   decoding                 the decoding defaults
  *
  * The family's own keys (shapes of its network) are read by the family (model/family.h).
- * The README's "Model directory format" documents the whole file; tools/convert_lynx.py writes
- * it. */
+ * docs/model-format.md documents the whole file; tools/convert_lynx.py writes it. */
 #ifndef LX_MODEL_CONFIG_H
 #define LX_MODEL_CONFIG_H
 

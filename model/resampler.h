@@ -1,4 +1,4 @@
-/* resampler.h: the Perceiver resampler bridge (lynx-model.md section 2).
+/* resampler.h: the Perceiver resampler bridge (docs/lynx-model.md section 2).
  *
  * media [n_media, Wv] (ViT tokens; n_media = frames * tokens for video) -> latents [L, D]:
  *   latents = learned [L, D]

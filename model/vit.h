@@ -1,4 +1,4 @@
-/* vit.h: the EVA ViT-g vision encoder (lynx-model.md section 1).
+/* vit.h: the EVA ViT-g vision encoder (docs/lynx-model.md section 1).
  *
  * pixels [3, S, S] -> patch embedding (conv P x P, stride P, with bias) -> prepend CLS -> add
  * position embeddings [1 + G*G, W] -> `depth` pre-norm blocks -> all tokens of the last block

@@ -1,4 +1,5 @@
-/* xattn.h: gated cross-attention blocks, the Flamingo-style "CA" variant (lynx-model.md section 9).
+/* xattn.h: gated cross-attention blocks, the Flamingo-style "CA" variant (docs/lynx-model.md
+ * section 9).
  *
  * Inserted before LLM layers i with i % every == 0. With media [n_media, Dm] (the resampler's
  * output) and text hidden states x [T, D]:

@@ -1,5 +1,5 @@
 /* prompt.h: a question -> the token ids the model receives, as the Lynx reference builds them
- * (lynx-model.md section 4):
+ * (docs/lynx-model.md section 4):
  *   text = template.strip().format_map(fields).strip(), lowercased if the config says so
  *   ids  = [<s>] + tokenizer.tokenize(text), keeping only the last max_input_tokens
  * using Python's str.strip()/str.lower() rules and Hugging Face's slow LLaMA tokenizer.

@@ -4,7 +4,7 @@
   python3 tools/convert_lynx.py --eva eva_vit_g.pth --llm vicuna-7b/ --lynx finetune_lynx.pt \\
       --config LYNX.yaml --out DIR [--dtype f32|f16|bf16] [--vit-layers 39]
 
-Inputs are the files a user downloads (docs: README "Converting a Lynx release"):
+Inputs are the files a user downloads (docs/model-format.md, "Converting a Lynx release"):
   --eva     EVA01-CLIP ViT-g/14 visual tower, a flat PyTorch state dict (fused attn.qkv.weight,
             attn.q_bias and attn.v_bias, pos_embed at the checkpoint's resolution)
   --llm     a Hugging Face LLaMA directory: config.json, tokenizer.model, and weights as

@@ -1,6 +1,5 @@
-/* lynx.h: the Lynx family (lynx-model.md): EVA ViT -> Perceiver resampler -> LLaMA (Vicuna) with
- * adapters, in two variants:
- *   prefix ("PT"):           LLM input = media ++ embed(ids)
+/* lynx.h: the Lynx family (docs/lynx-model.md): EVA ViT -> Perceiver resampler -> LLaMA (Vicuna)
+ * with adapters, in two variants: prefix ("PT"):           LLM input = media ++ embed(ids)
  *   cross_attention ("CA"):  LLM input = embed(ids); gated CA blocks attend to the media
  *
  *   pixels [F,3,S,S] -> ViT per frame [F, T, Wv] (+ frame embedding for video) -> concatenate

@@ -1,4 +1,4 @@
-/* lynx_config.h: Lynx's keys of config.json (lynx-model.md): the variant, the EVA ViT, the
+/* lynx_config.h: Lynx's keys of config.json (docs/lynx-model.md): the variant, the EVA ViT, the
  * Perceiver resampler and the LLaMA decoder with adapters or cross-attention.
  *
  *   "variant": "prefix" | "cross_attention",
@@ -43,7 +43,7 @@ int lx_lynx_config_from_json(const cJSON *root, const char *file, const lx_model
 
 const char *lx_variant_name(lx_variant v);
 
-/* The released Lynx-8B's config.json (lynx-model.md): EVA ViT-g with 39 blocks at 420 px, the
+/* The released Lynx-8B's config.json (docs/lynx-model.md): EVA ViT-g with 39 blocks at 420 px, the
  * 3-layer resampler with 32 latents, Vicuna-7B with adapters on even layers, vocabulary 32001;
  * the CA one has cross-attention blocks before every 4th layer instead. */
 extern const char lx_lynx_8b_config_json[];

@@ -6,7 +6,7 @@
 - each model's Open-VQA accuracy, overall and per class, against the class's chance level: the
   share of its most frequent answer in the test split (the best constant answer), with the exact
   one-sided binomial tail P(X >= correct | n, chance) as the p-value. These are printed; with
-  --require-bars (as ctest runs it) the PT model must also reach the bars the README states:
+  --require-bars (as ctest runs it) the PT model must also reach the bars docs/world.md states:
   overall at least 70% of the image questions, every class above chance with p < 0.01.
 
 usage: test_trained.py LYNXEVAL SOURCE_DIR [--require-bars]
