@@ -27,7 +27,20 @@ static void out_of_memory(size_t n) {
   abort();
 }
 
+void lx_check_failed(const char *cond, const char *file, int line) {
+  fprintf(stderr, "lynxeval: internal error at %s:%d: check failed: %s\n", file, line, cond);
+  abort();
+}
+
+/* Every allocation these functions make, for tests that a warm path allocates nothing. */
+static _Atomic unsigned long long allocations;
+
+unsigned long long lx_allocations(void) {
+  return allocations;
+}
+
 void *lx_xmalloc(size_t n) {
+  allocations++;
   void *p = malloc(n ? n : 1);
   if (!p) out_of_memory(n);
   return p;
@@ -36,6 +49,7 @@ void *lx_xmalloc(size_t n) {
 void *lx_xcalloc(size_t count, size_t size) {
   size_t n;
   if (lx_mul_size(count, size, &n)) out_of_memory(SIZE_MAX);
+  allocations++;
   void *p = calloc(count ? count : 1, size ? size : 1);
   if (!p) out_of_memory(n);
   return p;
@@ -44,6 +58,7 @@ void *lx_xcalloc(size_t count, size_t size) {
 void *lx_xrealloc_array(void *p, size_t count, size_t size) {
   size_t n;
   if (lx_mul_size(count, size, &n)) out_of_memory(SIZE_MAX);
+  allocations++;
   void *q = realloc(p, n ? n : 1);
   if (!q) out_of_memory(n);
   return q;

@@ -1,5 +1,4 @@
 /* backend_cpu.c: the CPU implementation of backend.h. */
-#include <assert.h>
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -211,7 +210,7 @@ static void few_rows_products(float *const *ys, const lx_tensor *const *ws, int 
 
 void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float *bias,
                bool accumulate) {
-  assert(w->ndim == 2);
+  LX_CHECK(w->ndim == 2);
   const int N = (int)w->shape[0], K = (int)w->shape[1];
   const float beta = accumulate ? 1.0f : 0.0f;
   if (M <= 0) return;
@@ -247,7 +246,7 @@ void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float 
 
 void lx_linear_shared_input(float *const *ys, const lx_tensor *const *ws, int count, const float *x,
                             int M) {
-  assert(count >= 1);
+  LX_CHECK(count >= 1);
   const lx_tensor *w0 = ws[0];
   const bool bf16_product = uses_bf16_product(w0);
   bool grouped = count <= SHARED_INPUT_MAX && M >= 1 && w0->dtype != LX_F32 &&
@@ -261,10 +260,10 @@ void lx_linear_shared_input(float *const *ys, const lx_tensor *const *ws, int co
 }
 
 void lx_embedding(float *out, const lx_tensor *table, const int *ids, int n) {
-  assert(table->ndim == 2);
+  LX_CHECK(table->ndim == 2);
   const size_t D = (size_t)table->shape[1], es = lx_dtype_size(table->dtype);
   for (int i = 0; i < n; i++) {
-    assert(ids[i] >= 0 && ids[i] < table->shape[0]);
+    LX_CHECK(ids[i] >= 0 && ids[i] < table->shape[0]);
     lx_convert_to_f32(out + (size_t)i * D, (const char *)table->data + (size_t)ids[i] * D * es,
                       table->dtype, D);
   }
@@ -529,7 +528,7 @@ static void attention_bf16(const lx_attention_args *a, float *s) {
 #endif
 
 void lx_attention(const lx_attention_args *a) {
-  assert(!a->causal || a->q_pos0 >= 0);
+  LX_CHECK(!a->causal || a->q_pos0 >= 0);
   float *s = lx_scratch_get(&scores_buf, (size_t)a->n_q * a->n_kv);
 #if defined(__x86_64__)
   if (matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16 && a->n_q > MATVEC16_MAX_ROWS) {

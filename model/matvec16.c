@@ -1,7 +1,7 @@
 /* matvec16.c: the portable 16-bit matrix-vector kernel and the run-time dispatch. */
-#include <assert.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "model/cpu.h"
 #include "model/matvec16.h"
 
@@ -48,7 +48,7 @@ static void rows_portable(float *y, int ldy, const float *xp, int M, const uint1
 
 void lx_matvec16_rows(float *y, int ldy, const float *xp, int M, const uint16_t *w, lx_dtype dt,
                       int K, int n0, int n1, bool accumulate) {
-  assert(M >= 1 && M <= LX_MATVEC16_ROWS && (dt == LX_BF16 || dt == LX_F16));
+  LX_CHECK(M >= 1 && M <= LX_MATVEC16_ROWS && (dt == LX_BF16 || dt == LX_F16));
 #if defined(__x86_64__)
   if (lx_cpu()->avx512) {
     lx_matvec16_rows_avx512(y, ldy, xp, M, w, dt, K, n0, n1, accumulate);

@@ -1,9 +1,9 @@
 /* matvec16_avx512.c: the AVX-512 16-bit matrix-vector kernels (matvec16.h). This file is built
  * with AVX-512 enabled and is called only on processors that have it (cpu.h). */
-#include <assert.h>
 #include <immintrin.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "model/matvec16.h"
 
 void lx_matvec16_prepare_avx512(float *xp, const float *x, int K, lx_dtype dt) {
@@ -130,7 +130,7 @@ static inline __attribute__((always_inline)) void f16_rows(float *y, int ldy, co
 
 void lx_matvec16_rows_avx512(float *y, int ldy, const float *xp, int M, const uint16_t *w,
                              lx_dtype dt, int K, int n0, int n1, bool accumulate) {
-  assert(M >= 1 && M <= LX_MATVEC16_ROWS);
+  LX_CHECK(M >= 1 && M <= LX_MATVEC16_ROWS);
 #define LX_CASE(MM)                                        \
   case MM:                                                 \
     if (dt == LX_BF16)                                     \

@@ -40,17 +40,23 @@ void lx_resampler_free(lx_resampler *r) {
   r->layers = NULL;
 }
 
-void lx_resampler_forward(const lx_resampler *r, const float *media, int n_media, float *out) {
+void lx_resampler_scratch_free(lx_resampler_scratch *s) {
+  lx_scratch *all[] = {&s->lat, &s->ln, &s->xm, &s->q, &s->kv, &s->o, &s->ff};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) lx_scratch_free(all[i]);
+}
+
+void lx_resampler_forward(const lx_resampler *r, const float *media, int n_media, float *out,
+                          lx_resampler_scratch *s) {
   const lx_resampler_config *c = &r->cfg;
   const int L = c->n_latents, D = r->width, Wv = r->media_width, I = c->heads * c->head_dim,
             F = c->ff_dim;
-  float *lat = lx_xcalloc((size_t)L * D, sizeof(float));          /* [L, D] running latents */
-  float *ln = lx_xcalloc((size_t)L * D, sizeof(float));           /* [L, D] */
-  float *xm = lx_xcalloc((size_t)n_media * Wv, sizeof(float));    /* normed media [n_media, Wv] */
-  float *q = lx_xcalloc((size_t)L * I, sizeof(float));            /* [L, I] */
-  float *kv = lx_xcalloc((size_t)n_media * 2 * I, sizeof(float)); /* [n_media, 2I] */
-  float *o = lx_xcalloc((size_t)L * I, sizeof(float));            /* [L, I] */
-  float *ff = lx_xcalloc((size_t)L * F, sizeof(float));           /* [L, F] */
+  float *lat = lx_scratch_get(&s->lat, (size_t)L * D);         /* [L, D] running latents */
+  float *ln = lx_scratch_get(&s->ln, (size_t)L * D);           /* [L, D] */
+  float *xm = lx_scratch_get(&s->xm, (size_t)n_media * Wv);    /* normed media [n_media, Wv] */
+  float *q = lx_scratch_get(&s->q, (size_t)L * I);             /* [L, I] */
+  float *kv = lx_scratch_get(&s->kv, (size_t)n_media * 2 * I); /* [n_media, 2I] */
+  float *o = lx_scratch_get(&s->o, (size_t)L * I);             /* [L, I] */
+  float *ff = lx_scratch_get(&s->ff, (size_t)L * F);           /* [L, F] */
   memcpy(lat, r->latents, (size_t)L * D * sizeof(float));
   for (int i = 0; i < c->depth; i++) {
     const lx_resampler_layer *l = &r->layers[i];
@@ -65,11 +71,4 @@ void lx_resampler_forward(const lx_resampler *r, const float *media, int n_media
     lx_add(lat, ln, (size_t)L * D);
   }
   lx_layernorm(out, lat, L, D, r->norm_w, r->norm_b, c->norm_eps);
-  free(lat);
-  free(ln);
-  free(xm);
-  free(q);
-  free(kv);
-  free(o);
-  free(ff);
 }

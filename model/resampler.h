@@ -17,6 +17,7 @@
 #ifndef LX_RESAMPLER_H
 #define LX_RESAMPLER_H
 
+#include "model/backend.h"
 #include "model/block_config.h"
 #include "model/blocks.h"
 #include "model/tensor.h"
@@ -44,7 +45,14 @@ void lx_resampler_bind(lx_resampler *r, const lx_resampler_config *cfg, int medi
                        lx_binder *b);
 void lx_resampler_free(lx_resampler *r);
 
+/* Activations of a forward pass, kept between calls so that a warm pass allocates nothing. */
+typedef struct lx_resampler_scratch {
+  lx_scratch lat, ln, xm, q, kv, o, ff;
+} lx_resampler_scratch;
+void lx_resampler_scratch_free(lx_resampler_scratch *s);
+
 /* media [n_media, Wv] -> out [L, D]. */
-void lx_resampler_forward(const lx_resampler *r, const float *media, int n_media, float *out);
+void lx_resampler_forward(const lx_resampler *r, const float *media, int n_media, float *out,
+                          lx_resampler_scratch *s);
 
 #endif

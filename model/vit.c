@@ -59,17 +59,22 @@ static void im2col(const float *pixels, int S, int P, float *cols) {
     }
 }
 
-void lx_vit_forward(const lx_vit *vit, const float *pixels, float *x) {
+void lx_vit_scratch_free(lx_vit_scratch *s) {
+  lx_scratch *all[] = {&s->cols, &s->h, &s->q, &s->k, &s->v, &s->o, &s->mlp};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) lx_scratch_free(all[i]);
+}
+
+void lx_vit_forward(const lx_vit *vit, const float *pixels, float *x, lx_vit_scratch *s) {
   const lx_vit_config *c = &vit->cfg;
   const int T = c->n_tokens, W = c->width, M = c->mlp_dim, P = c->patch_size;
   const size_t TW = (size_t)T * W;
-  float *cols = lx_xcalloc((size_t)(T - 1) * 3 * P * P, sizeof(float));
-  float *h = lx_xcalloc(TW, sizeof(float)); /* normed input [T, W] */
-  float *q = lx_xcalloc(TW, sizeof(float)); /* [T, W] */
-  float *k = lx_xcalloc(TW, sizeof(float));
-  float *v = lx_xcalloc(TW, sizeof(float));
-  float *o = lx_xcalloc(TW, sizeof(float));              /* attention output [T, W] */
-  float *mlp = lx_xcalloc((size_t)T * M, sizeof(float)); /* [T, M] */
+  float *cols = lx_scratch_get(&s->cols, (size_t)(T - 1) * 3 * P * P); /* [T-1, 3*P*P] */
+  float *h = lx_scratch_get(&s->h, TW);                                /* normed input [T, W] */
+  float *q = lx_scratch_get(&s->q, TW);                                /* [T, W] */
+  float *k = lx_scratch_get(&s->k, TW);
+  float *v = lx_scratch_get(&s->v, TW);
+  float *o = lx_scratch_get(&s->o, TW);                /* attention output [T, W] */
+  float *mlp = lx_scratch_get(&s->mlp, (size_t)T * M); /* [T, M] */
 
   /* Tokens: x[0] = CLS, x[1 + p] = patch p; then + position embeddings. */
   im2col(pixels, c->image_size, P, cols);
@@ -107,11 +112,4 @@ void lx_vit_forward(const lx_vit *vit, const float *pixels, float *x) {
     lx_linear(h, mlp, T, &b->fc2, b->fc2_bias, false);
     lx_add(x, h, TW);
   }
-  free(cols);
-  free(h);
-  free(q);
-  free(k);
-  free(v);
-  free(o);
-  free(mlp);
 }

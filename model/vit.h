@@ -16,6 +16,7 @@
 #ifndef LX_VIT_H
 #define LX_VIT_H
 
+#include "model/backend.h"
 #include "model/block_config.h"
 #include "model/tensor.h"
 #include "model/weights.h"
@@ -43,7 +44,13 @@ typedef struct lx_vit {
 void lx_vit_bind(lx_vit *vit, const lx_vit_config *cfg, lx_binder *b);
 void lx_vit_free(lx_vit *vit);
 
+/* Activations of a forward pass, kept between calls so that a warm pass allocates nothing. */
+typedef struct lx_vit_scratch {
+  lx_scratch cols, h, q, k, v, o, mlp;
+} lx_vit_scratch;
+void lx_vit_scratch_free(lx_vit_scratch *s);
+
 /* pixels [3, S, S] (preprocessed float32) -> out [1 + G*G, W]. */
-void lx_vit_forward(const lx_vit *vit, const float *pixels, float *out);
+void lx_vit_forward(const lx_vit *vit, const float *pixels, float *out, lx_vit_scratch *s);
 
 #endif

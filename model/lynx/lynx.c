@@ -28,6 +28,12 @@ static void lynx_close(void *p) {
   lx_vit_free(&net->vit);
   lx_resampler_free(&net->resampler);
   lx_llama_free(&net->llm);
+  if (net->scratch) {
+    lx_scratch_free(&net->scratch->tokens);
+    lx_vit_scratch_free(&net->scratch->vit);
+    lx_resampler_scratch_free(&net->scratch->resampler);
+    free(net->scratch);
+  }
   free(net);
 }
 
@@ -53,6 +59,7 @@ static int lynx_open(const cJSON *root, const char *file, const lx_model_config 
     free(net);
     return LX_ERR;
   }
+  net->scratch = lx_xcalloc(1, sizeof *net->scratch);
   const lx_lynx_config *c = &net->cfg;
   const bool prefix = c->variant == LX_VARIANT_PREFIX;
   *info = (lx_model_info){
@@ -102,25 +109,25 @@ int lx_lynx_encode(const lx_lynx *net, const float *pixels, int n_frames, float 
                      c->num_frames);
   const int S = c->vit.image_size, T = c->vit.n_tokens, Wv = c->vit.width;
   const size_t frame_px = (size_t)3 * S * S, frame_tok = (size_t)T * Wv;
-  float *tokens = lx_xcalloc((size_t)n_frames * frame_tok, sizeof(float)); /* [F*T, Wv] */
+  lx_lynx_scratch *s = net->scratch;
+  float *tokens = lx_scratch_get(&s->tokens, (size_t)n_frames * frame_tok); /* [F*T, Wv] */
   double t0 = profile ? lx_seconds() : 0;
   for (int f = 0; f < n_frames; f++) {
     float *x = tokens + (size_t)f * frame_tok;
-    lx_vit_forward(&net->vit, pixels + (size_t)f * frame_px, x);
+    lx_vit_forward(&net->vit, pixels + (size_t)f * frame_px, x, &s->vit);
     if (vit_out) memcpy(vit_out + (size_t)f * frame_tok, x, frame_tok * sizeof(float));
     /* Video: the same learned vector is added to all T tokens of frame f, CLS included. */
     if (n_frames > 1 && net->frame_pos)
       for (int t = 0; t < T; t++) lx_add(x + (size_t)t * Wv, net->frame_pos + (size_t)f * Wv, Wv);
   }
   double t1 = profile ? lx_seconds() : 0;
-  lx_resampler_forward(&net->resampler, tokens, n_frames * T, media);
+  lx_resampler_forward(&net->resampler, tokens, n_frames * T, media, &s->resampler);
   if (profile) {
     double t2 = lx_seconds();
     profile->n = 2;
     profile->stage[0] = (lx_encode_stage){"vit", "ViT", t1 - t0, n_frames * vit_flops(&c->vit)};
     profile->stage[1] = (lx_encode_stage){"resampler", "resampler", t2 - t1, 0};
   }
-  free(tokens);
   return LX_OK;
 }
 

@@ -16,8 +16,17 @@
 #include "model/resampler.h"
 #include "model/vit.h"
 
+/* Encode's activations, kept between calls so that a warm encode allocates nothing (one thread
+ * drives a model at a time, model.h). */
+typedef struct lx_lynx_scratch {
+  lx_scratch tokens; /* [F*T, Wv]: the frames' ViT tokens */
+  lx_vit_scratch vit;
+  lx_resampler_scratch resampler;
+} lx_lynx_scratch;
+
 typedef struct lx_lynx {
   lx_lynx_config cfg;
+  lx_lynx_scratch *scratch;
   lx_vit vit;
   const float *frame_pos; /* [num_frames, Wv], or NULL */
   lx_resampler resampler;

@@ -16,6 +16,7 @@ typedef struct toy {
   lx_tensor proj;         /* [D, 3*P*P] */
   const float *proj_bias; /* [D] */
   lx_llama llm;
+  lx_scratch *patches; /* encode's [G*G, 3*P*P], kept between calls */
 } toy;
 
 static int toy_open(const cJSON *root, const char *file, const lx_model_config *common, void **out,
@@ -40,6 +41,7 @@ static int toy_open(const cJSON *root, const char *file, const lx_model_config *
     return LX_ERR;
   }
   t->grid = t->image_size / t->patch_size;
+  t->patches = lx_xcalloc(1, sizeof *t->patches);
   const lx_llm_config *l = &t->llm_cfg;
   *info = (lx_model_info){
       .variant = "",
@@ -80,6 +82,8 @@ static void toy_close(void *p) {
   toy *t = p;
   if (!t) return;
   lx_llama_free(&t->llm);
+  if (t->patches) lx_scratch_free(t->patches);
+  free(t->patches);
   free(t);
 }
 
@@ -96,7 +100,8 @@ static int toy_encode(const void *p, const float *pixels, int n_frames, float *m
   const double t0 = profile ? lx_seconds() : 0;
   const int S = t->image_size, P = t->patch_size, G = t->grid, K = 3 * P * P;
   const size_t plane = (size_t)S * S;
-  float *patches = lx_xcalloc((size_t)G * G * K, sizeof(float)); /* [G*G, 3*P*P] */
+  float *patches = lx_scratch_get(t->patches, (size_t)G * G * K); /* [G*G, 3*P*P] */
+  memset(patches, 0, (size_t)G * G * K * sizeof(float));
   for (int f = 0; f < n_frames; f++)
     for (int gy = 0; gy < G; gy++)
       for (int gx = 0; gx < G; gx++) {
@@ -109,7 +114,6 @@ static int toy_encode(const void *p, const float *pixels, int n_frames, float *m
                                           (float)n_frames;
       }
   lx_linear(media, patches, G * G, &t->proj, t->proj_bias, false);
-  free(patches);
   if (profile) {
     profile->n = 1;
     profile->stage[0] = (lx_encode_stage){"projector", "projector", lx_seconds() - t0,

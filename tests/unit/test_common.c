@@ -3,6 +3,7 @@
  * stream's places and refusals. Expected values were computed outside lynxeval (Python's hashlib,
  * and splitmix64 written from its paper in Python). */
 #include <check.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,6 +367,14 @@ START_TEST(clocks_move_forward_and_print_utc) {
 }
 END_TEST
 
+/* LX_CHECK aborts whatever the build type (it does not depend on NDEBUG). */
+START_TEST(checks_abort_in_every_build) {
+  volatile int two = 2;
+  LX_CHECK(two == 2);
+  LX_CHECK(two == 3);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("common");
   TCase *t = tcase_create("core");
@@ -384,6 +393,7 @@ static Suite *suite(void) {
   tcase_add_test(t, json_stream_depth_is_bounded);
   tcase_add_test(t, names_parse_name_and_list);
   tcase_add_test(t, clocks_move_forward_and_print_utc);
+  tcase_add_test_raise_signal(t, checks_abort_in_every_build, SIGABRT);
   suite_add_tcase(s, t);
   return s;
 }

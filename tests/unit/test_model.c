@@ -197,6 +197,45 @@ START_TEST(kv_cache_step_matches_full_forward) {
 }
 END_TEST
 
+/* A warm encode (image and video) and a warm decode step allocate nothing, in both variants:
+ * their activations live in buffers kept between calls. */
+START_TEST(warm_passes_allocate_nothing) {
+  const cJSON *c = find_case("logits_image_text_next");
+  const cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "rows"), 0);
+  const char *variants[2] = {"pt", "ca"};
+  for (int k = 0; k < 2; k++) {
+    lx_model *m = load(variants[k]);
+    size_t n;
+    float *px = read_f32(golden_dir, cJSON_GetObjectItem(row, "media")->valuestring, &n);
+    const int S = m->cfg.preprocess.image_size, F = m->cfg.preprocess.num_frames;
+    float *video = calloc((size_t)F * 3 * S * S, sizeof(float));
+    for (int f = 0; f < F; f++) memcpy(video + (size_t)f * n, px, n * sizeof(float));
+    float *media = calloc(lx_model_media_floats(m), sizeof(float));
+    lx_error err;
+    ck_assert(lx_model_encode(m, video, F, media, &err) == LX_OK); /* warm-up: buffers grow */
+    unsigned long long before = lx_allocations();
+    ck_assert(lx_model_encode(m, px, 1, media, &err) == LX_OK);
+    ck_assert(lx_model_encode(m, video, F, media, &err) == LX_OK);
+    ck_assert_msg(lx_allocations() == before, "%s: a warm encode allocated %llu times", variants[k],
+                  lx_allocations() - before);
+    int ids[3] = {1, 5, 9}, next[2] = {7, 8};
+    lx_prompt p[2] = {{media, ids, 3}, {media, ids, 2}};
+    float *logits = calloc((size_t)2 * m->info.vocab_size, sizeof(float));
+    lx_session *s;
+    ck_assert(lx_session_new(m, 2, 64, &s, &err) == LX_OK);
+    ck_assert(lx_session_prefill(s, p, logits, &err) == LX_OK);
+    ck_assert(lx_session_step(s, next, logits, &err) == LX_OK); /* warm-up */
+    before = lx_allocations();
+    for (int i = 0; i < 4; i++) ck_assert(lx_session_step(s, next, logits, &err) == LX_OK);
+    ck_assert_msg(lx_allocations() == before, "%s: warm decode steps allocated %llu times",
+                  variants[k], lx_allocations() - before);
+    lx_session_free(s);
+    free(logits), free(media), free(video), free(px);
+    lx_model_free(m);
+  }
+}
+END_TEST
+
 /* With both gates at 0, the CA model with an image equals the plain LLM (the prefix model with the
  * same LLM and adapter weights, text only). */
 START_TEST(cross_attention_with_zero_gates_is_the_plain_llm) {
@@ -402,6 +441,7 @@ int main(void) {
   tcase_add_test(tc, decoding_matches_reference);
   tcase_add_test(tc, cross_attention_with_zero_gates_is_the_plain_llm);
   tcase_add_test(tc, f32_model_is_not_copied);
+  tcase_add_test(tc, warm_passes_allocate_nothing);
   tcase_add_test(tc, bad_requests_are_refused);
   tcase_add_test(tc, config_weight_mismatch_is_refused);
   suite_add_tcase(s, tc);
