@@ -67,6 +67,11 @@ struct lx_family {
 int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokenizer **out,
                               lx_error *err);
 
+/* The costs benchmarks divide by, for a family whose decoder is the LLaMA block bound under
+ * "llm.": info->prefill_flops = 2 x the matrix parameters of its layers; info->decode_read_bytes
+ * = the bytes of its layers, final norm and output projection (what a decode step reads). */
+void lx_family_llama_costs(const lx_weights *w, lx_model_info *info);
+
 /* The families this build knows (families.c), NULL-terminated. */
 extern const lx_family *const lx_families[];
 

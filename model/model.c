@@ -73,6 +73,18 @@ int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokeni
   return rc;
 }
 
+void lx_family_llama_costs(const lx_weights *w, lx_model_info *info) {
+  size_t params = 0;
+  for (size_t i = 0; i < lx_weights_count(w); i++) {
+    const lx_tensor *t = lx_weights_at(w, i);
+    if (t->ndim == 2 && strncmp(t->name, "llm.layers.", 11) == 0) params += t->numel;
+  }
+  info->prefill_flops = 2.0 * (double)params;
+  info->decode_read_bytes =
+      (double)(lx_weights_bytes(w, "llm.layers.") + lx_weights_bytes(w, "llm.lm_head.") +
+               lx_weights_bytes(w, "llm.norm."));
+}
+
 int lx_model_open(const char *dir, int parts, lx_model **out, lx_error *err) {
   *out = NULL;
   lx_model *m = lx_xcalloc(1, sizeof *m);

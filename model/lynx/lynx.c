@@ -37,20 +37,6 @@ static void lynx_close(void *p) {
   free(net);
 }
 
-/* What a decode step reads (every LLM layer, the final norm and the output projection) and the
- * prefill's work per position (2 flops per matrix parameter of the LLM layers). */
-static void costs(lx_weights *w, lx_model_info *info) {
-  size_t params = 0;
-  for (size_t i = 0; i < lx_weights_count(w); i++) {
-    const lx_tensor *t = lx_weights_at(w, i);
-    if (t->ndim == 2 && strncmp(t->name, "llm.layers.", 11) == 0) params += t->numel;
-  }
-  info->prefill_flops = 2.0 * (double)params;
-  info->decode_read_bytes =
-      (double)(lx_weights_bytes(w, "llm.layers.") + lx_weights_bytes(w, "llm.lm_head.") +
-               lx_weights_bytes(w, "llm.norm."));
-}
-
 static int lynx_open(const cJSON *root, const char *file, const lx_model_config *common, void **out,
                      lx_model_info *info, lx_error *err) {
   *out = NULL;
@@ -82,7 +68,7 @@ static int lynx_bind(void *p, lx_weights *w, lx_model_info *info, lx_error *err)
   lx_binder b = {w, err, 0};
   bind_all(net, &b);
   if (b.failed) return LX_ERR;
-  costs(w, info);
+  lx_family_llama_costs(w, info);
   return LX_OK;
 }
 

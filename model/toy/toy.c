@@ -66,15 +66,7 @@ static int toy_bind(void *p, lx_weights *w, lx_model_info *info, lx_error *err) 
   t->proj_bias = lx_bind_vector(&b, D, "projector.bias");
   lx_llama_bind(&t->llm, &t->llm_cfg, D, &b);
   if (b.failed) return LX_ERR;
-  size_t params = 0;
-  for (size_t i = 0; i < lx_weights_count(w); i++) {
-    const lx_tensor *x = lx_weights_at(w, i);
-    if (x->ndim == 2 && strncmp(x->name, "llm.layers.", 11) == 0) params += x->numel;
-  }
-  info->prefill_flops = 2.0 * (double)params;
-  info->decode_read_bytes =
-      (double)(lx_weights_bytes(w, "llm.layers.") + lx_weights_bytes(w, "llm.lm_head.") +
-               lx_weights_bytes(w, "llm.norm."));
+  lx_family_llama_costs(w, info);
   return LX_OK;
 }
 
