@@ -31,4 +31,11 @@ int lx_decoder_session_step(void *session, const int *ids, float *logits, lx_err
 void lx_decoder_session_reorder(void *session, const int *src);
 int lx_decoder_session_length(const void *session, int row);
 
+/* The session entries of a family's table (family.h) whose sessions are these:
+ *   const lx_family f = {..., .session_new = my_session_new, LX_DECODER_SESSION_ENTRIES, ...}; */
+#define LX_DECODER_SESSION_ENTRIES                                                          \
+  .session_free = lx_decoder_session_free, .prefill_rows = lx_decoder_session_prefill_rows, \
+  .step = lx_decoder_session_step, .reorder = lx_decoder_session_reorder,                   \
+  .length = lx_decoder_session_length
+
 #endif

@@ -52,6 +52,17 @@ def read_table(repo):
     return table
 
 
+def sources(top, repo, skip_dirs=()):
+    """(path relative to repo, text) of every C, header and CUDA file under top."""
+    for root, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if d not in skip_dirs and not d.startswith((".", "build"))]
+        for name in sorted(files):
+            if name.endswith((".c", ".h", ".cu")):
+                path = os.path.join(root, name)
+                with open(path, encoding="utf-8") as f:
+                    yield os.path.relpath(path, repo), f.read()
+
+
 def read_family_table_file(repo):
     """The one file outside a family's folder that may include it (the family table)."""
     path = os.path.join(repo, "docs", "architecture.md")
@@ -68,23 +79,14 @@ def check_families(repo, problems):
     families = {d for d in os.listdir(model)
                 if os.path.isdir(os.path.join(model, d)) and d not in NOT_FAMILIES} \
         if os.path.isdir(model) else set()
-    for root, dirs, files in os.walk(repo):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and not d.startswith("build")
-                   and d != "tests"]
-        for name in sorted(files):
-            if not name.endswith((".c", ".h", ".cu")):
+    for rel, text in sources(repo, repo, skip_dirs=("tests",)):
+        for m in FAMILY_INCLUDE.finditer(text):
+            fam = m.group(1)
+            if fam not in families or rel.startswith(f"model/{fam}/") or rel == table_file:
                 continue
-            path = os.path.join(root, name)
-            rel = os.path.relpath(path, repo)
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-            for m in FAMILY_INCLUDE.finditer(text):
-                fam = m.group(1)
-                if fam not in families or rel.startswith(f"model/{fam}/") or rel == table_file:
-                    continue
-                line = text.count("\n", 0, m.start()) + 1
-                problems.append(f"{rel}:{line}: only model/{fam}/ and {table_file} may include "
-                                f"the {fam} family's headers (docs/architecture.md)")
+            line = text.count("\n", 0, m.start()) + 1
+            problems.append(f"{rel}:{line}: only model/{fam}/ and {table_file} may include "
+                            f"the {fam} family's headers (docs/architecture.md)")
 
 
 def check(repo):
@@ -93,24 +95,16 @@ def check(repo):
     check_families(repo, problems)
     for layer in sorted(table):
         allowed, exceptions = table[layer]
-        top = os.path.join(repo, layer)
-        for root, _, files in os.walk(top):
-            for name in sorted(files):
-                if not name.endswith((".c", ".h", ".cu")):
+        for rel, text in sources(os.path.join(repo, layer), repo):
+            for m in INCLUDE.finditer(text):
+                header, dep = m.group(1), m.group(2)
+                if dep == layer or dep in allowed or header in allowed or dep not in table:
                     continue
-                path = os.path.join(root, name)
-                rel = os.path.relpath(path, repo)
-                with open(path, encoding="utf-8") as f:
-                    text = f.read()
-                for m in INCLUDE.finditer(text):
-                    header, dep = m.group(1), m.group(2)
-                    if dep == layer or dep in allowed or header in allowed or dep not in table:
-                        continue
-                    if exceptions.get(dep) == rel:
-                        continue
-                    line = text.count("\n", 0, m.start()) + 1
-                    problems.append(f"{rel}:{line}: {layer}/ may not include {dep}/ "
-                                    f"(docs/architecture.md allows: {', '.join(sorted(allowed)) or 'nothing'})")
+                if exceptions.get(dep) == rel:
+                    continue
+                line = text.count("\n", 0, m.start()) + 1
+                problems.append(f"{rel}:{line}: {layer}/ may not include {dep}/ "
+                                f"(docs/architecture.md allows: {', '.join(sorted(allowed)) or 'nothing'})")
     return table, problems
 
 
