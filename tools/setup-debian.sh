@@ -1,13 +1,23 @@
 #!/bin/sh
-# Installs every Debian 12 package lynxeval builds, tests and converts with. Run as root (or with
-# sudo available). Safe to run again.
+# Installs the Debian 12 packages lynxeval needs. Run as root (or with sudo available). Safe to
+# run again.
+#   setup-debian.sh            everything: build, run, tests, the converter and the references
+#   setup-debian.sh --runtime  only what building and running lynxeval needs (no Check,
+#                              clang-format, PyTorch or chromium)
 set -eu
-packages="build-essential cmake ninja-build pkg-config
-  libcjson-dev libopenblas-dev check libsubunit-dev clang-format
-  libpng-dev libjpeg62-turbo-dev libgif-dev libgsl-dev
-  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libcurl4-openssl-dev
-  python3 python3-torch python3-numpy python3-yaml
+runtime="build-essential cmake ninja-build pkg-config
+  libcjson-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libgif-dev libgsl-dev
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libcurl4-openssl-dev"
+tests_and_tools="check libsubunit-dev clang-format python3 python3-torch python3-numpy python3-yaml
   chromium"
+case "${1:-}" in
+  --runtime) packages="$runtime" ;;
+  "") packages="$runtime $tests_and_tools" ;;
+  *)
+    echo "usage: setup-debian.sh [--runtime]" >&2
+    exit 2
+    ;;
+esac
 if [ "$(id -u)" -eq 0 ]; then
   as_root=""
 elif command -v sudo >/dev/null 2>&1; then
