@@ -125,10 +125,18 @@ static const lx_model_shape *find_shape(const char *name, const lx_family **fami
   return NULL;
 }
 
-void lx_model_shapes(lx_strbuf *out) {
+/* Every family's shapes: "name (summary)" lines, or the names alone joined by ", ". */
+static void list_shapes(lx_strbuf *out, bool summaries) {
   for (int i = 0; lx_families[i]; i++)
     for (const lx_model_shape *s = lx_families[i]->shapes; s && s->name; s++)
-      lx_strbuf_printf(out, "%s (%s)\n", s->name, s->summary);
+      if (summaries)
+        lx_strbuf_printf(out, "%s (%s)\n", s->name, s->summary);
+      else
+        lx_strbuf_printf(out, "%s%s", out->len ? ", " : "", s->name);
+}
+
+void lx_model_shapes(lx_strbuf *out) {
+  list_shapes(out, true);
 }
 
 bool lx_model_shape_exists(const char *name) {
@@ -143,9 +151,7 @@ int lx_model_synthetic(const char *shape, lx_dtype dtype, unsigned long long see
   const lx_model_shape *s = find_shape(shape, &family);
   if (!s) {
     lx_strbuf known = {0};
-    for (int i = 0; lx_families[i]; i++)
-      for (const lx_model_shape *k = lx_families[i]->shapes; k && k->name; k++)
-        lx_strbuf_printf(&known, "%s%s", known.len ? ", " : "", k->name);
+    list_shapes(&known, false);
     lx_errorf(err, "shape \"%s\" is not one this lynxeval knows (known: %s)", shape,
               lx_strbuf_str(&known));
     lx_strbuf_free(&known);

@@ -14,6 +14,7 @@
 #include "common/strbuf.h"
 #include "model/backend.h"
 #include "model/cpu.h"
+#include "model/model.h"
 #include "runs/run_dir.h"
 
 #define RUN_FORMAT         "lynxeval-run-1"
@@ -67,11 +68,7 @@ int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
   char *w = lx_path_join(s->model_dir, "model.safetensors");
   if (rc == LX_OK) rc = add_file_hash(model, "safetensors_sha256", w, err);
   free(w);
-  char *tok = lx_path_join(s->model_dir, "tokenizer.model");
-  if (access(tok, R_OK) != 0) {
-    free(tok);
-    tok = lx_path_join(s->model_dir, "tokenizer.json");
-  }
+  char *tok = lx_model_tokenizer_file(s->model_dir); /* the file the model loaded */
   if (rc == LX_OK) rc = add_file_hash(model, "tokenizer_sha256", tok, err);
   free(tok);
   cJSON *config = NULL;

@@ -84,18 +84,13 @@ static int rescore_task(const char *run_dir, const char *data_dir, const char *t
   if (rc == LX_OK) rc = lx_run_read_predictions(run_dir, task_name, keep_prediction, &c, err);
   if (rc == LX_OK && (size_t)n_items->valuedouble <= items.n)
     lx_items_truncate(&items, (size_t)n_items->valuedouble);
+  lx_predictions kept = {0};
   if (rc == LX_OK) {
-    /* the predictions of the scored items; the run may hold more (a block decoded past --limit) */
-    lx_predictions kept = {0};
-    for (size_t i = 0; i < preds.n; i++)
-      if (lx_items_find(&items, preds.v[i].id) >= 0)
-        lx_predictions_push(&kept, preds.v[i].id, preds.v[i].text, preds.v[i].source);
-    lx_predictions_free(&preds);
-    preds = kept;
-    rc = lx_predictions_match(&preds, &items, true, &at, err);
+    lx_predictions_keep_items(&preds, &items, &kept);
+    rc = lx_predictions_match(&kept, &items, true, &at, err);
   }
   if (rc == LX_OK)
-    rc = lx_score_predictions(task->scorer, opt, &items, &preds, at, &agg, &rows, err);
+    rc = lx_score_predictions(task->scorer, opt, &items, &kept, at, &agg, &rows, err);
   if (rc == LX_OK) {
     lx_error ignored;
     bool same =
@@ -114,6 +109,7 @@ static int rescore_task(const char *run_dir, const char *data_dir, const char *t
   cJSON_Delete(rows);
   lx_items_free(&items);
   lx_predictions_free(&preds);
+  lx_predictions_free(&kept);
   free(at);
   free(root);
   free(path);

@@ -311,13 +311,9 @@ static int execute_task(lx_run_plan *pl, run_task *rt, cJSON *tasks_json, const 
   lx_predictions_free(&done);
   if (rc == LX_OK) rc = lx_prediction_log_open(log_path, "answer", &log, &done, &dropped, err);
   lx_prediction_log_close(&log);
-  for (size_t i = 0; rc == LX_OK && i < done.n; i++) {
-    long k = lx_items_find(&rt->items, done.v[i].id);
-    if (k >= 0 && (size_t)k < n)
-      lx_predictions_push(&kept, done.v[i].id, done.v[i].text, done.v[i].source);
-  }
   size_t in_dataset = rt->items.n;
   lx_items_truncate(&rt->items, n); /* the first n items are this run's */
+  if (rc == LX_OK) lx_predictions_keep_items(&done, &rt->items, &kept);
   if (rc == LX_OK) rc = lx_predictions_match(&kept, &rt->items, true, &at, err);
   if (rc == LX_OK)
     rc = lx_score_predictions(t->scorer, &pl->scoring, &rt->items, &kept, at, &agg, &rows, err);

@@ -114,6 +114,13 @@ lx_prediction *lx_predictions_push(lx_predictions *p, const char *id, const char
   return x;
 }
 
+void lx_predictions_keep_items(const lx_predictions *p, const lx_items *items,
+                               lx_predictions *kept) {
+  for (size_t i = 0; i < p->n; i++)
+    if (lx_items_find(items, p->v[i].id) >= 0)
+      lx_predictions_push(kept, p->v[i].id, p->v[i].text, p->v[i].source);
+}
+
 void lx_predictions_free(lx_predictions *p) {
   for (size_t i = 0; i < p->n; i++) {
     free(p->v[i].id);

@@ -57,6 +57,10 @@ typedef struct lx_predictions {
 lx_prediction *lx_predictions_push(lx_predictions *p, const char *id, const char *text,
                                    const char *source);
 void lx_predictions_free(lx_predictions *p);
+/* Appends to *kept (in order) the predictions of p that answer an item of items (indexed): a
+ * run's log can hold answers past the items scored (a block decoded beyond --limit). */
+void lx_predictions_keep_items(const lx_predictions *p, const lx_items *items,
+                               lx_predictions *kept);
 
 /* Reads a results file that is a JSON list of objects {id_key: integer or string, text_key:
  * string} (VQAv2's and COCO's results format) into preds, naming file and line on a problem. */
