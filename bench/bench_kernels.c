@@ -91,15 +91,15 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
 
   if (o->progress) fprintf(o->progress, "measuring this machine's ceilings...\n");
   lx_ceilings ceil;
-  lx_ceilings_measure(&ceil, o->threads);
+  lx_ceilings_measure(&ceil, o->backend->threads);
   if (o->progress)
     fprintf(o->progress,
             "ceilings on %d threads: f32 FMA %.0f GFLOP/s, bf16 dot %.0f GFLOP/s, read %.1f GB/s\n",
-            o->threads, ceil.f32_gflops, ceil.bf16_gflops, ceil.read_gbs);
+            o->backend->threads, ceil.f32_gflops, ceil.bf16_gflops, ceil.read_gbs);
 
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "lynxeval_bench", "kernels");
-  cJSON_AddItemToObject(r, "run", lx_bench_run_info(o->threads));
+  cJSON_AddItemToObject(r, "run", lx_bench_run_info(o->backend->threads));
   cJSON_AddStringToObject(r, "mode", o->timing.cold ? "cold" : "hot");
   cJSON_AddItemToObject(r, "ceilings", ceilings_json(&ceil));
   cJSON *list = cJSON_AddArrayToObject(r, "kernels");
@@ -122,9 +122,9 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
       const double peak =
           c->bf16_compute && ceil.bf16_gflops > 0 ? ceil.bf16_gflops : ceil.f32_gflops;
       /* memory-bound kernels: the bandwidth of their own window */
-      m[i].bw[round] =
-          bytes / ceil.read_gbs > flops / peak ? lx_read_bandwidth(o->threads) : ceil.read_gbs;
-      lx_kernel_state *s = lx_kernel_setup(c, 0x1234567ull + (unsigned long long)i);
+      m[i].bw[round] = bytes / ceil.read_gbs > flops / peak ? lx_read_bandwidth(o->backend->threads)
+                                                            : ceil.read_gbs;
+      lx_kernel_state *s = lx_kernel_setup(c, 0x1234567ull + (unsigned long long)i, o->backend);
       lx_kernel_run(s);
       if (round == 0) m[i].error = lx_kernel_check(s);
       m[i].t[round] = lx_bench_time(lx_kernel_run, s, &per_round);

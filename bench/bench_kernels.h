@@ -18,13 +18,14 @@
 
 #include "bench/timing.h"
 #include "common/error.h"
+#include "model/backend.h"
 
 typedef struct lx_bench_kernels_opts {
   const char *filter;   /* POSIX extended regular expression on case names; NULL = all */
   lx_bench_opts timing; /* its max_seconds is the cap over all rounds */
   int rounds;           /* passes over the kernels (1..16) */
-  int threads;
-  FILE *progress; /* a line per kernel as it finishes; NULL = quiet */
+  lx_backend *backend;  /* the CPU backend: the cases run on it (the GPU's use its threads) */
+  FILE *progress;       /* a line per kernel as it finishes; NULL = quiet */
 } lx_bench_kernels_opts;
 
 /* Runs the cases; *report gets the result (run info, ceilings, one entry per kernel). Fails only

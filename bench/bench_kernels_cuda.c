@@ -44,7 +44,7 @@ static int gpu_case_setup(gpu_case *g, const lx_kernel_case *c, unsigned long lo
                           lx_error *err) {
   memset(g, 0, sizeof *g);
   g->c = c;
-  g->s = lx_kernel_setup(c, seed);
+  g->s = lx_kernel_setup(c, seed, NULL);
   lx_kernel_arrays_of(g->s, &g->a);
   const lx_kernel_arrays *a = &g->a;
   int rc = LX_OK;
@@ -156,7 +156,7 @@ int lx_bench_kernels_cuda(const lx_bench_kernels_opts *o, cJSON **report, lx_err
 
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "lynxeval_bench", "kernels");
-  cJSON *run = lx_bench_run_info(o->threads);
+  cJSON *run = lx_bench_run_info(o->backend->threads);
   cJSON_ReplaceItemInObject(run, "kernels", cJSON_CreateString("cuda"));
   cJSON_AddStringToObject(run, "device", device);
   cJSON_AddItemToObject(r, "run", run);

@@ -45,7 +45,7 @@ static void add_num(cJSON *o, const char *key, double v) {
 static int prefill_rows(const lx_model *m, int rows, int capacity, const float *media,
                         const int *ids, int n_ids, lx_session **out, float *logits, lx_error *err) {
   lx_prompt *p = lx_xcalloc((size_t)rows, sizeof *p);
-  for (int r = 0; r < rows; r++) p[r] = (lx_prompt){media, ids, n_ids};
+  for (int r = 0; r < rows; r++) p[r] = lx_model_prompt(m, media, ids, n_ids);
   int rc = lx_session_new(m, rows, capacity, out, err);
   if (rc == LX_OK) rc = lx_session_prefill(*out, p, logits, err);
   free(p);
@@ -57,13 +57,13 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   const int S = m->cfg.preprocess.image_size, V = info->vocab_size;
   /* the prompt: as many text tokens as the model keeps */
   const int text_tokens = m->cfg.prompt.max_input_tokens;
-  lx_matmul_precision keep = lx_get_matmul_precision();
-  lx_set_matmul_precision(o->precision);
+  const lx_matmul_precision precision = m->backend->precision;
+  const int threads = m->backend->threads;
   FILE *log = o->progress;
 
   if (log) fprintf(log, "measuring this machine's ceilings...\n");
   lx_ceilings ceil;
-  lx_ceilings_measure(&ceil, o->threads);
+  lx_ceilings_measure(&ceil, threads);
 
   float *pixels = lx_xcalloc((size_t)3 * S * S, sizeof(float));
   for (size_t i = 0; i < (size_t)3 * S * S; i++) pixels[i] = (float)(4 * uniform() - 2);
@@ -121,13 +121,13 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
     rc = prefill_rows(m, B, capacity, media, ids, text_tokens, &s, logits, err);
     int *next = lx_xcalloc((size_t)B, sizeof(int));
     for (int r = 0; r < B; r++) next[r] = 3 + r;
-    double bw_before = lx_read_bandwidth(o->threads);
+    double bw_before = lx_read_bandwidth(threads);
     for (int k = 0; k < o->decode_steps && rc == LX_OK; k++) {
       double t0 = lx_seconds();
       rc = lx_session_step(s, next, logits, err);
       t[k] = lx_seconds() - t0;
     }
-    double bw_after = lx_read_bandwidth(o->threads);
+    double bw_after = lx_read_bandwidth(threads);
     lx_session_free(s);
     free(next);
     if (rc != LX_OK) break;
@@ -152,20 +152,19 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
     cJSON_AddItemToArray(decode, d);
   }
   free(pixels), free(media), free(ids), free(t), free(logits);
-  lx_set_matmul_precision(keep);
   if (rc != LX_OK) {
     cJSON_Delete(decode);
     return rc;
   }
 
-  const bool bf16_peak = o->precision == LX_MATMUL_BF16 && ceil.bf16_gflops > 0;
+  const bool bf16_peak = precision == LX_MATMUL_BF16 && ceil.bf16_gflops > 0;
   const double peak = bf16_peak ? ceil.bf16_gflops : ceil.f32_gflops;
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "lynxeval_bench", "model");
   cJSON_AddStringToObject(r, "model", o->source);
   cJSON_AddStringToObject(r, "family", info->family);
   cJSON_AddStringToObject(r, "variant", info->variant);
-  cJSON_AddStringToObject(r, "precision", o->precision == LX_MATMUL_BF16 ? "bf16" : "f32");
+  cJSON_AddStringToObject(r, "precision", precision == LX_MATMUL_BF16 ? "bf16" : "f32");
   cJSON_AddNumberToObject(r, "weight_bytes", (double)lx_weights_bytes(m->weights, ""));
   cJSON_AddNumberToObject(r, "load_seconds", o->load_seconds);
   /* per encode stage: <key>_ms_per_image, and for counted FLOPs the floor, rate and share */
@@ -212,7 +211,7 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   cJSON_AddNumberToObject(ce, "f32_gflops", ceil.f32_gflops);
   cJSON_AddNumberToObject(ce, "bf16_gflops", ceil.bf16_gflops);
   cJSON_AddNumberToObject(ce, "read_gbs", ceil.read_gbs);
-  cJSON_AddItemToObject(r, "run", lx_bench_run_info(o->threads));
+  cJSON_AddItemToObject(r, "run", lx_bench_run_info(threads));
   *report = r;
   return LX_OK;
 }

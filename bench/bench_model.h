@@ -27,19 +27,18 @@
 enum { LX_STAGE_ENCODE = 1, LX_STAGE_PREFILL = 2, LX_STAGE_DECODE = 4, LX_STAGE_ALL = 7 };
 
 typedef struct lx_bench_model_opts {
-  int stages; /* LX_STAGE_* bits; without ENCODE, the prompt's media are random values */
-  int threads;
+  int stages;         /* LX_STAGE_* bits; without ENCODE, the prompt's media are random values */
   int decode_steps;   /* timed steps per batch size */
   const int *batches; /* decode batch sizes */
   int n_batches;
-  int reps; /* timed repetitions of encode and prefill */
-  lx_matmul_precision precision;
+  int reps;           /* timed repetitions of encode and prefill */
   const char *source; /* what the model is, for the report ("lynx-8b synthetic bf16", a path) */
   double load_seconds;
   FILE *progress;
 } lx_bench_model_opts;
 
-/* Measures `m` and returns the report. */
+/* Measures `m` on its backend (threads and precision are the backend's) and returns the
+ * report. */
 int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **report, lx_error *err);
 
 /* The report as text. */

@@ -154,6 +154,7 @@ void lx_kernel_shape(const lx_kernel_case *c, char *buf, int size) {
 
 struct lx_kernel_state {
   const lx_kernel_case *c;
+  lx_backend *be; /* where lx_kernel_run runs it, or NULL */
   float *x, *y, *w32, *aux, *g, *b, *cos_sin;
   uint16_t *w16;
   int *pos;
@@ -171,9 +172,10 @@ static float *falloc(size_t n) {
   return lx_xcalloc(n ? n : 1, sizeof(float));
 }
 
-lx_kernel_state *lx_kernel_setup(const lx_kernel_case *c, unsigned long long seed) {
+lx_kernel_state *lx_kernel_setup(const lx_kernel_case *c, unsigned long long seed, lx_backend *be) {
   lx_kernel_state *s = lx_xcalloc(1, sizeof *s);
   s->c = c;
+  s->be = be;
   s->rng = seed;
   const size_t rows = (size_t)c->m, width = (size_t)c->n;
   switch (c->kind) {
@@ -285,55 +287,55 @@ void lx_kernel_run(void *state) {
   const size_t rows = (size_t)c->m, width = (size_t)c->n;
   switch (c->kind) {
     case LXK_LINEAR: {
-      lx_matmul_precision keep = lx_get_matmul_precision();
-      lx_set_matmul_precision(c->bf16_compute ? LX_MATMUL_BF16 : LX_MATMUL_F32);
-      lx_linear(s->y, s->x, c->m, &s->w, NULL, false);
-      lx_set_matmul_precision(keep);
+      lx_matmul_precision keep = s->be->precision;
+      s->be->precision = c->bf16_compute ? LX_MATMUL_BF16 : LX_MATMUL_F32;
+      lx_linear(s->be, s->y, s->x, c->m, &s->w, NULL, false);
+      s->be->precision = keep;
       break;
     }
     case LXK_ATTENTION: {
       const int d = c->heads * c->head_dim;
-      lx_matmul_precision keep = lx_get_matmul_precision();
-      lx_set_matmul_precision(c->bf16_compute ? LX_MATMUL_BF16 : LX_MATMUL_F32);
-      lx_attention(&(lx_attention_args){.n_q = c->m,
-                                        .n_kv = c->n,
-                                        .heads = c->heads,
-                                        .head_dim = c->head_dim,
-                                        .q = s->x,
-                                        .ldq = d,
-                                        .k = s->aux,
-                                        .ldk = d,
-                                        .v = s->aux + width * d,
-                                        .ldv = d,
-                                        .out = s->y,
-                                        .ldo = d,
-                                        .scale = 1.0f / sqrtf((float)c->head_dim),
-                                        .causal = c->causal,
-                                        .q_pos0 = c->n - c->m});
-      lx_set_matmul_precision(keep);
+      lx_matmul_precision keep = s->be->precision;
+      s->be->precision = c->bf16_compute ? LX_MATMUL_BF16 : LX_MATMUL_F32;
+      lx_attention(s->be, &(lx_attention_args){.n_q = c->m,
+                                               .n_kv = c->n,
+                                               .heads = c->heads,
+                                               .head_dim = c->head_dim,
+                                               .q = s->x,
+                                               .ldq = d,
+                                               .k = s->aux,
+                                               .ldk = d,
+                                               .v = s->aux + width * d,
+                                               .ldv = d,
+                                               .out = s->y,
+                                               .ldo = d,
+                                               .scale = 1.0f / sqrtf((float)c->head_dim),
+                                               .causal = c->causal,
+                                               .q_pos0 = c->n - c->m});
+      s->be->precision = keep;
       break;
     }
     case LXK_RMSNORM:
-      lx_rmsnorm(s->y, s->x, c->m, c->n, s->g, 1e-6f);
+      lx_rmsnorm(s->be, s->y, s->x, c->m, c->n, s->g, 1e-6f);
       break;
     case LXK_LAYERNORM:
-      lx_layernorm(s->y, s->x, c->m, c->n, s->g, s->b, 1e-6f);
+      lx_layernorm(s->be, s->y, s->x, c->m, c->n, s->g, s->b, 1e-6f);
       break;
     case LXK_SOFTMAX:
       memcpy(s->y, s->x, rows * width * sizeof(float));
-      lx_softmax(s->y, c->m, c->n);
+      lx_softmax(s->be, s->y, c->m, c->n);
       break;
     case LXK_ROPE:
       memcpy(s->y, s->x, rows * width * sizeof(float));
-      lx_rope(s->y, c->m, c->n, c->heads, c->head_dim, s->pos, s->cos_sin);
+      lx_rope(s->be, s->y, c->m, c->n, c->heads, c->head_dim, s->pos, s->cos_sin);
       break;
     case LXK_GELU:
       memcpy(s->y, s->x, rows * width * sizeof(float));
-      lx_gelu(s->y, rows * width);
+      lx_gelu(s->be, s->y, rows * width);
       break;
     case LXK_SILU_MUL:
       memcpy(s->y, s->x, rows * width * sizeof(float));
-      lx_silu_mul(s->y, s->aux, rows * width);
+      lx_silu_mul(s->be, s->y, s->aux, rows * width);
       break;
   }
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/backend.h"
 #include "model/tensor.h"
 
 typedef enum lx_kernel_kind {
@@ -53,7 +54,9 @@ void lx_kernel_shape(const lx_kernel_case *c, char *buf, int size);
 
 typedef struct lx_kernel_state lx_kernel_state;
 
-lx_kernel_state *lx_kernel_setup(const lx_kernel_case *c, unsigned long long seed);
+/* A case's inputs from seed; lx_kernel_run runs it on be (a host-memory backend; NULL when the
+ * arrays go elsewhere through lx_kernel_arrays_of), at the case's precision. */
+lx_kernel_state *lx_kernel_setup(const lx_kernel_case *c, unsigned long long seed, lx_backend *be);
 void lx_kernel_run(void *state); /* an lx_bench_fn */
 /* Normalized error of the last run's output against the double-precision reference. */
 double lx_kernel_check(lx_kernel_state *s);

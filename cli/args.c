@@ -193,18 +193,11 @@ int cli_parse_ids(const char *cmd, const char *text, long max_id, int **ids, int
   return CLI_OK;
 }
 
-int cli_apply_precision(const char *cmd, const char *text) {
-  if (!text || strcmp(text, "f32") == 0) {
-    lx_set_matmul_precision(LX_MATMUL_F32);
-  } else if (strcmp(text, "bf16") == 0) {
-    lx_set_matmul_precision(LX_MATMUL_BF16);
-  } else {
-    cli_error(cmd, "--precision must be f32 or bf16, got '%s'", text);
-    return CLI_USAGE;
+lx_backend *cli_cpu_backend(const char *cmd, long threads, const char *precision) {
+  lx_matmul_precision p = LX_MATMUL_F32;
+  if (precision && lx_matmul_precision_parse(precision, &p)) {
+    cli_error(cmd, "--precision must be f32 or bf16, got '%s'", precision);
+    return NULL;
   }
-  return CLI_OK;
-}
-
-void cli_apply_threads(long threads) {
-  lx_threads_set((int)threads);
+  return lx_backend_cpu_new((int)threads, p);
 }

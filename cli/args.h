@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "model/backend.h"
+
 typedef enum cli_kind { CLI_STRING, CLI_INT, CLI_FLAG, CLI_DOUBLE } cli_kind;
 
 typedef struct cli_opt {
@@ -51,16 +53,13 @@ void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(prin
 /* Parses "1,306,29871" into a heap array of ints in [0, max_id]; errors name the bad item. */
 int cli_parse_ids(const char *cmd, const char *text, long max_id, int **ids, int *n);
 
-/* Applies --precision ("f32" or "bf16", backend.h's matmul precision); NULL keeps the default
- * (f32). Prints the problem and returns CLI_USAGE for another value. */
-int cli_apply_precision(const char *cmd, const char *text);
+/* The CPU backend (backend.h) for --threads (0: the default) and --precision ("f32" or "bf16";
+ * NULL: f32). NULL after printing the problem for another precision (a usage error). */
+lx_backend *cli_cpu_backend(const char *cmd, long threads, const char *precision);
 
 /* The --precision option's help. */
 #define CLI_PRECISION_HELP                                                                \
   "products with bf16 weights: f32 (default: exact weights, float32 arithmetic) or bf16 " \
   "(activations rounded to bf16, about 2x faster where the CPU has AVX512-BF16)"
-
-/* Applies --threads (0 = default) to the thread pool. */
-void cli_apply_threads(long threads);
 
 #endif

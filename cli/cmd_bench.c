@@ -92,25 +92,27 @@ static int run_kernels(int argc, char **argv) {
     cli_error(NAME, "--seconds must be > 0");
     return CLI_USAGE;
   }
-  cli_apply_threads(threads);
-  lx_bench_kernels_opts o = {filter, lx_bench_default_opts(), (int)rounds, lx_threads_count(),
-                             stderr};
+  lx_backend *backend = cli_cpu_backend(NAME, threads, NULL);
+  lx_bench_kernels_opts o = {filter, lx_bench_default_opts(), (int)rounds, backend, stderr};
   o.timing.cold = cold;
   o.timing.max_seconds = seconds;
   cJSON *report = NULL;
   lx_error err = {{0}};
+  int failed_rc = CLI_OK;
 #ifdef LYNXEVAL_HAVE_CUDA
   if (cuda) {
     if (lx_bench_kernels_cuda(&o, &report, &err)) {
       cli_error(NAME, "--device cuda: %s", err.msg);
-      return CLI_FAIL;
+      failed_rc = CLI_FAIL;
     }
   } else
 #endif
       if (lx_bench_kernels(&o, &report, &err)) {
     cli_error(NAME, "%s", err.msg);
-    return CLI_USAGE;
+    failed_rc = CLI_USAGE;
   }
+  lx_backend_free(backend);
+  if (failed_rc) return failed_rc;
   lx_bench_print_kernels(stdout, report);
   rc = json ? write_json(json, report) : CLI_OK;
   int failed = lx_bench_failed_checks(report);
@@ -268,32 +270,32 @@ static int run_model(int argc, char **argv) {
               batches_text);
     return CLI_USAGE;
   }
-  cli_apply_threads(threads);
+  lx_backend *backend = cli_cpu_backend(NAME, threads, precision);
+  if (!backend) return CLI_USAGE;
   lx_error err;
   lx_model *m = NULL;
   char source[512];
   double t0 = lx_seconds();
   if (dir) {
     fprintf(stderr, "loading %s...\n", dir);
-    rc = lx_model_load(dir, &m, &err);
+    rc = lx_model_load(dir, backend, &m, &err);
     snprintf(source, sizeof source, "%s", dir);
   } else {
     fprintf(stderr, "making random %s weights at the %s shapes...\n", dtype, shape);
-    rc = lx_model_synthetic(shape, dt, 8, &m, &err);
+    rc = lx_model_synthetic(shape, dt, 8, backend, &m, &err);
     snprintf(source, sizeof source, "%s shapes, random %s weights", shape, dtype);
   }
   if (rc) {
     cli_error(NAME, "%s", err.msg);
+    lx_backend_free(backend);
     return dir ? CLI_FAIL : CLI_USAGE;
   }
   lx_bench_model_opts o = {
       .stages = stages,
-      .threads = lx_threads_count(),
       .decode_steps = (int)steps,
       .batches = batches,
       .n_batches = n_batches,
       .reps = (int)reps,
-      .precision = strcmp(precision, "bf16") == 0 ? LX_MATMUL_BF16 : LX_MATMUL_F32,
       .source = source,
       .load_seconds = lx_seconds() - t0,
       .progress = stderr,
@@ -301,6 +303,7 @@ static int run_model(int argc, char **argv) {
   cJSON *report = NULL;
   rc = lx_bench_model(m, &o, &report, &err);
   lx_model_free(m);
+  lx_backend_free(backend);
   if (rc) {
     cli_error(NAME, "%s", err.msg);
     return CLI_FAIL;

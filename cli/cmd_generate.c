@@ -86,13 +86,14 @@ static int run(int argc, char **argv) {
     cli_error(name, "give at most one of --image and --video");
     return CLI_USAGE;
   }
-  cli_apply_threads(threads);
-  if (cli_apply_precision(name, precision)) return CLI_USAGE;
+  lx_backend *backend = cli_cpu_backend(name, threads, precision);
+  if (!backend) return CLI_USAGE;
   double t0 = 1e3 * lx_seconds();
   lx_error err;
   lx_model *model;
-  if (lx_model_load(model_dir, &model, &err)) {
+  if (lx_model_load(model_dir, backend, &model, &err)) {
     cli_error(name, "%s", err.msg);
+    lx_backend_free(backend);
     return CLI_FAIL;
   }
   const lx_model_config *cfg = &model->cfg;
@@ -101,6 +102,7 @@ static int run(int argc, char **argv) {
   if (rc == CLI_OK && decode && lx_decode_strategy_parse(decode, &p.strategy)) {
     cli_error(name, "--decode: \"%s\" is not greedy, beam, beam-sample or sample", decode);
     lx_model_free(model);
+    lx_backend_free(backend);
     return CLI_USAGE;
   }
   if (beams >= 0) p.num_beams = (int)beams;
@@ -134,7 +136,7 @@ static int run(int argc, char **argv) {
   lx_generation g = {0};
   uint64_t s64 = (uint64_t)seed;
   if (rc == CLI_OK) {
-    lx_prompt pr = {latents, ids.v, ids.len};
+    lx_prompt pr = lx_model_prompt(model, latents, ids.v, ids.len);
     if (lx_generate(model, &pr, 1, &p, &s64, &g, &err)) rc = CLI_FAIL;
   }
   double t_end = 1e3 * lx_seconds();
@@ -170,6 +172,7 @@ static int run(int argc, char **argv) {
   free(latents);
   lx_media_free(&media);
   lx_model_free(model);
+  lx_backend_free(backend);
   return rc;
 }
 

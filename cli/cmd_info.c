@@ -38,8 +38,10 @@ static int run(int argc, char **argv) {
   long long rss_before = rss_bytes();
   lx_error err;
   lx_model *m;
-  if (lx_model_load(model_dir, &m, &err)) {
+  lx_backend *backend = lx_backend_cpu_new(0, LX_MATMUL_F32);
+  if (lx_model_load(model_dir, backend, &m, &err)) {
     cli_error(cmd_info.name, "%s", err.msg);
+    lx_backend_free(backend);
     return CLI_FAIL;
   }
   long long rss_after = rss_bytes();
@@ -79,6 +81,7 @@ static int run(int argc, char **argv) {
       printf("]\n");
     }
   lx_model_free(m);
+  lx_backend_free(backend);
   return 0;
 }
 

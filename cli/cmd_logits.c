@@ -103,13 +103,13 @@ static int run(int argc, char **argv) {
     cli_error(name, "--frames needs --pixels");
     return CLI_USAGE;
   }
-  cli_apply_threads(threads);
-
+  lx_backend *backend = cli_cpu_backend(name, threads, NULL);
   lx_error err;
   lx_model *model;
   double t0 = lx_seconds();
-  if (lx_model_load(model_dir, &model, &err)) {
+  if (lx_model_load(model_dir, backend, &model, &err)) {
     cli_error(name, "%s", err.msg);
+    lx_backend_free(backend);
     return CLI_FAIL;
   }
   const lx_model_config *cfg = &model->cfg;
@@ -158,7 +158,7 @@ static int run(int argc, char **argv) {
   }
   double t_media = lx_seconds();
   if (rc == CLI_OK) {
-    lx_prompt p = {media, ids, n_ids};
+    lx_prompt p = lx_model_prompt(model, media, ids, n_ids);
     int capacity = lx_model_prompt_positions(model, &p);
     logits = lx_xcalloc((size_t)info->vocab_size, sizeof(float));
     if (lx_session_new(model, 1, capacity > 0 ? capacity : 1, &session, &err) ||
@@ -189,6 +189,7 @@ static int run(int argc, char **argv) {
   free(pixels);
   free(ids);
   lx_model_free(model);
+  lx_backend_free(backend);
   return rc;
 }
 

@@ -34,7 +34,7 @@ static int run(int argc, char **argv) {
   }
   lx_error err;
   lx_model *model = NULL;
-  rc = lx_model_open(model_dir, LX_LOAD_CONFIG, &model, &err);
+  rc = lx_model_open(model_dir, LX_LOAD_CONFIG, NULL, &model, &err);
   lx_media m = {0};
   if (rc == LX_OK)
     rc = image ? lx_media_load_image(image, &model->cfg.preprocess, &m, &err)

@@ -66,8 +66,6 @@ static int write_results(const char *out_dir, bool embedded, lx_error *err) {
 
 static int run(int argc, char **argv) {
   lx_run_request r = {.limit = 0, .batch = DEFAULT_BATCH, .beams = -1, .max_new = -1, .seed = 0};
-  long threads = 0;
-  const char *precision = NULL;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &r.model_dir, "DIR", "model directory", 0, 0, 0},
       {"--data", CLI_STRING, &r.data_dir, "DIR",
@@ -91,8 +89,8 @@ static int run(int argc, char **argv) {
       {"--normalize", CLI_STRING, &r.normalize, "MODE",
        "VQA scoring: official-2017 (default), official-2021, always", 0, 0, 0},
       {"--batch", CLI_INT, &r.batch, "N", "items decoded together (default 4)", 1, 256, 0},
-      {"--threads", CLI_INT, &threads, "N", "worker threads (default: all cores)", 0, 4096, 0},
-      {"--precision", CLI_STRING, &precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
+      {"--threads", CLI_INT, &r.threads, "N", "worker threads (default: all cores)", 0, 4096, 0},
+      {"--precision", CLI_STRING, &r.precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
   };
   /* the manifest records the command as given */
   lx_strbuf command = {0};
@@ -146,11 +144,6 @@ static int run(int argc, char **argv) {
     return CLI_USAGE;
   }
   r.command = lx_strbuf_str(&command);
-  cli_apply_threads(threads);
-  if (cli_apply_precision(NAME, precision)) {
-    lx_strbuf_free(&command);
-    return CLI_USAGE;
-  }
   lx_error err;
   lx_run_plan *plan = NULL;
   int usage = 0;

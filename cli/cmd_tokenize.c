@@ -176,7 +176,7 @@ static int run(int argc, char **argv) {
   }
   lx_error err;
   lx_model *m = NULL;
-  rc = lx_model_open(model_dir, LX_LOAD_TOKENIZER, &m, &err);
+  rc = lx_model_open(model_dir, LX_LOAD_TOKENIZER, NULL, &m, &err);
   lx_ints ids = {0};
   int dropped = 0;
   if (rc == LX_OK)

@@ -2,6 +2,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/error.h"
 #include "model/backend.h"
@@ -29,17 +30,29 @@ void lx_scratch_free(lx_scratch *s) {
   s->cap = 0;
 }
 
-/* Per-thread kernel scratch (weight conversion, attention scores, rearranged input rows). */
-static _Thread_local lx_scratch convert_buf, scores_buf, prepared_buf;
-
-static lx_matmul_precision matmul_precision = LX_MATMUL_F32;
-
-void lx_set_matmul_precision(lx_matmul_precision p) {
-  matmul_precision = p;
+int lx_matmul_precision_parse(const char *text, lx_matmul_precision *out) {
+  if (strcmp(text, "f32") == 0)
+    *out = LX_MATMUL_F32;
+  else if (strcmp(text, "bf16") == 0)
+    *out = LX_MATMUL_BF16;
+  else
+    return -1;
+  return 0;
 }
 
-lx_matmul_precision lx_get_matmul_precision(void) {
-  return matmul_precision;
+const char *lx_matmul_precision_name(lx_matmul_precision p) {
+  return p == LX_MATMUL_BF16 ? "bf16" : "f32";
+}
+
+/* The CPU backend: the shared state and the kernels' scratch (weight conversion, attention
+ * scores, rearranged input rows, bf16 keys and transposed values). */
+typedef struct cpu_backend {
+  lx_backend base;
+  lx_scratch convert, scores, prepared, keys, values;
+} cpu_backend;
+
+static cpu_backend *cpu_of(lx_backend *be) {
+  return (cpu_backend *)be;
 }
 
 /* Up to this many input rows, 16-bit weights go through matvec16 (each weight read from memory
@@ -109,9 +122,9 @@ static void gemm_bf16_range(void *ctx, int begin, int end) { /* items are tiles 
 }
 
 /* y[M, N] (row stride ldy) (+)= bf16(x)[M, K] (row stride ldx) · W[N, K]^T, W bf16 rows of K. */
-static void product_bf16(float *y, int ldy, const float *x, int ldx, int M, const uint16_t *w,
-                         int N, int K, bool accumulate) {
-  uint32_t *xp = (uint32_t *)lx_scratch_get(&prepared_buf, lx_gemm_bf16_packed_len(M, K));
+static void product_bf16(cpu_backend *cb, float *y, int ldy, const float *x, int ldx, int M,
+                         const uint16_t *w, int N, int K, bool accumulate) {
+  uint32_t *xp = (uint32_t *)lx_scratch_get(&cb->prepared, lx_gemm_bf16_packed_len(M, K));
   gemm_bf16_job j = {y, ldy, x, ldx, xp, M, K, N, w, accumulate};
   lx_parallel_for((M + LX_GEMM_BF16_MB - 1) / LX_GEMM_BF16_MB, 1, pack_bf16_range, &j);
   lx_parallel_for_dynamic((N + LX_GEMM_BF16_NB - 1) / LX_GEMM_BF16_NB, 1, gemm_bf16_range, &j);
@@ -119,11 +132,11 @@ static void product_bf16(float *y, int ldy, const float *x, int ldx, int M, cons
 #endif
 
 /* Whether products with weights w compute in bf16 (LX_MATMUL_BF16 on a processor that can). */
-static bool uses_bf16_product(const lx_tensor *w) {
+static bool uses_bf16_product(const lx_backend *be, const lx_tensor *w) {
 #if defined(__x86_64__)
-  return w->dtype == LX_BF16 && matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16;
+  return w->dtype == LX_BF16 && be->precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16;
 #else
-  (void)w;
+  (void)be, (void)w;
   return false;
 #endif
 }
@@ -182,21 +195,22 @@ static void few_rows_range(void *ctx, int begin, int end) { /* items: weight row
 
 /* ys[i] (+)= x[M, K] · W_i^T for i < count (<= SHARED_INPUT_MAX), all W_i of one 16-bit dtype and
  * K, M <= few_rows_limit(bf16_product). */
-static void few_rows_products(float *const *ys, const lx_tensor *const *ws, int count,
-                              const float *x, int M, bool bf16_product, bool accumulate) {
+static void few_rows_products(cpu_backend *cb, float *const *ys, const lx_tensor *const *ws,
+                              int count, const float *x, int M, bool bf16_product,
+                              bool accumulate) {
   const int K = (int)ws[0]->shape[1];
   const lx_dtype dt = ws[0]->dtype;
   float *xp = NULL;
   const uint16_t *xb = NULL;
 #if defined(__x86_64__)
   if (bf16_product) {
-    uint16_t *r = (uint16_t *)lx_scratch_get(&prepared_buf, ((size_t)M * K + 1) / 2);
+    uint16_t *r = (uint16_t *)lx_scratch_get(&cb->prepared, ((size_t)M * K + 1) / 2);
     for (int m = 0; m < M; m++) lx_gemv_bf16_round(r + (size_t)m * K, x + (size_t)m * K, K);
     xb = r;
   }
 #endif
   if (!xb) {
-    xp = lx_scratch_get(&prepared_buf, (size_t)M * K);
+    xp = lx_scratch_get(&cb->prepared, (size_t)M * K);
     for (int m = 0; m < M; m++) lx_matvec16_prepare(xp + (size_t)m * K, x + (size_t)m * K, K, dt);
   }
   few_rows_job g = {.count = count};
@@ -208,18 +222,19 @@ static void few_rows_products(float *const *ys, const lx_tensor *const *ws, int 
   lx_parallel_for_dynamic(g.first_row[count], 32, few_rows_range, &g);
 }
 
-void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float *bias,
-               bool accumulate) {
+static void cpu_linear(lx_backend *be, float *y, const float *x, int M, const lx_tensor *w,
+                       const float *bias, bool accumulate) {
+  cpu_backend *cb = cpu_of(be);
   LX_CHECK(w->ndim == 2);
   const int N = (int)w->shape[0], K = (int)w->shape[1];
   const float beta = accumulate ? 1.0f : 0.0f;
   if (M <= 0) return;
-  const bool bf16_product = uses_bf16_product(w);
+  const bool bf16_product = uses_bf16_product(be, w);
   if (w->dtype != LX_F32 && M <= few_rows_limit(bf16_product)) {
-    few_rows_products(&y, &w, 1, x, M, bf16_product, accumulate);
+    few_rows_products(cb, &y, &w, 1, x, M, bf16_product, accumulate);
 #if defined(__x86_64__)
   } else if (bf16_product) {
-    product_bf16(y, N, x, K, M, w->data, N, K, accumulate);
+    product_bf16(cb, y, N, x, K, M, w->data, N, K, accumulate);
 #endif
   } else if (w->dtype == LX_F32) {
     gemm_f32(y, N, x, M, w->data, N, K, beta);
@@ -228,7 +243,7 @@ void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float 
     size_t rows = CONVERT_CHUNK_BYTES / ((size_t)K * sizeof(float));
     if (rows < 16) rows = 16;
     if (rows > (size_t)N) rows = (size_t)N;
-    float *buf = lx_scratch_get(&convert_buf, rows * (size_t)K);
+    float *buf = lx_scratch_get(&cb->convert, rows * (size_t)K);
     for (int n0 = 0; n0 < N; n0 += (int)rows) {
       int nb = N - n0 < (int)rows ? N - n0 : (int)rows;
       convert_job j = {buf, (const char *)w->data + (size_t)n0 * K * lx_dtype_size(w->dtype),
@@ -244,22 +259,24 @@ void lx_linear(float *y, const float *x, int M, const lx_tensor *w, const float 
   if (bias) add_bias(y, M, N, bias);
 }
 
-void lx_linear_shared_input(float *const *ys, const lx_tensor *const *ws, int count, const float *x,
-                            int M) {
+static void cpu_linear_shared_input(lx_backend *be, float *const *ys, const lx_tensor *const *ws,
+                                    int count, const float *x, int M) {
   LX_CHECK(count >= 1);
   const lx_tensor *w0 = ws[0];
-  const bool bf16_product = uses_bf16_product(w0);
+  const bool bf16_product = uses_bf16_product(be, w0);
   bool grouped = count <= SHARED_INPUT_MAX && M >= 1 && w0->dtype != LX_F32 &&
                  M <= few_rows_limit(bf16_product);
   for (int i = 0; i < count && grouped; i++)
     grouped = ws[i]->ndim == 2 && ws[i]->dtype == w0->dtype && ws[i]->shape[1] == w0->shape[1];
   if (grouped)
-    few_rows_products(ys, ws, count, x, M, bf16_product, false);
+    few_rows_products(cpu_of(be), ys, ws, count, x, M, bf16_product, false);
   else
-    for (int i = 0; i < count; i++) lx_linear(ys[i], x, M, ws[i], NULL, false);
+    for (int i = 0; i < count; i++) cpu_linear(be, ys[i], x, M, ws[i], NULL, false);
 }
 
-void lx_embedding(float *out, const lx_tensor *table, const int *ids, int n) {
+static void cpu_embedding(lx_backend *be, float *out, const lx_tensor *table, const int *ids,
+                          int n) {
+  (void)be;
   LX_CHECK(table->ndim == 2);
   const size_t D = (size_t)table->shape[1], es = lx_dtype_size(table->dtype);
   for (int i = 0; i < n; i++) {
@@ -300,8 +317,9 @@ static void layernorm_rows(void *ctx, int begin, int end) {
   }
 }
 
-void lx_layernorm(float *y, const float *x, int M, int D, const float *g, const float *b,
-                  float eps) {
+static void cpu_layernorm(lx_backend *be, float *y, const float *x, int M, int D, const float *g,
+                          const float *b, float eps) {
+  (void)be;
   norm_job j = {y, x, D, g, b, eps};
   lx_parallel_for(M, 8, layernorm_rows, &j);
 }
@@ -319,7 +337,9 @@ static void rmsnorm_rows(void *ctx, int begin, int end) {
   }
 }
 
-void lx_rmsnorm(float *y, const float *x, int M, int D, const float *g, float eps) {
+static void cpu_rmsnorm(lx_backend *be, float *y, const float *x, int M, int D, const float *g,
+                        float eps) {
+  (void)be;
   norm_job j = {y, x, D, g, NULL, eps};
   lx_parallel_for(M, 8, rmsnorm_rows, &j);
 }
@@ -394,19 +414,24 @@ static void for_elements(size_t n, lx_range_fn fn, act_job *j) {
   }
 }
 
-void lx_gelu(float *x, size_t n) {
+static void cpu_gelu(lx_backend *be, float *x, size_t n) {
+  (void)be;
   for_elements(n, gelu_range, &(act_job){x, NULL, 0});
 }
-void lx_silu(float *x, size_t n) {
+static void cpu_silu(lx_backend *be, float *x, size_t n) {
+  (void)be;
   for_elements(n, silu_range, &(act_job){x, NULL, 0});
 }
-void lx_silu_mul(float *gate, const float *up, size_t n) {
+static void cpu_silu_mul(lx_backend *be, float *gate, const float *up, size_t n) {
+  (void)be;
   for_elements(n, silu_mul_range, &(act_job){gate, up, 0});
 }
-void lx_add(float *y, const float *x, size_t n) {
+static void cpu_add(lx_backend *be, float *y, const float *x, size_t n) {
+  (void)be;
   for_elements(n, add_range, &(act_job){y, x, 0});
 }
-void lx_axpy(float *y, float a, const float *x, size_t n) {
+static void cpu_axpy(lx_backend *be, float *y, float a, const float *x, size_t n) {
+  (void)be;
   for_elements(n, axpy_range, &(act_job){y, x, a});
 }
 
@@ -426,8 +451,9 @@ void lx_rope_table(float *cos_sin, int max_pos, int head_dim, float theta) {
   free(inv_freq);
 }
 
-void lx_rope(float *x, int T, int ld, int heads, int head_dim, const int *pos,
-             const float *cos_sin) {
+static void cpu_rope(lx_backend *be, float *x, int T, int ld, int heads, int head_dim,
+                     const int *pos, const float *cos_sin) {
+  (void)be;
   const int half = head_dim / 2;
   for (int t = 0; t < T; t++) {
     const float *cs = cos_sin + (size_t)pos[t] * half * 2;
@@ -479,7 +505,8 @@ static void softmax_rows(void *ctx, int begin, int end) {
   }
 }
 
-void lx_softmax(float *x, int rows, int n) {
+static void cpu_softmax(lx_backend *be, float *x, int rows, int n) {
+  (void)be;
   softmax_job j = {x, n, false, 0, 1.0f};
   lx_parallel_for(rows, 4, softmax_rows, &j);
 }
@@ -487,8 +514,6 @@ void lx_softmax(float *x, int rows, int n) {
 #if defined(__x86_64__)
 /* Attention with bf16 products (LX_MATMUL_BF16, more than 16 queries): per head, the keys and the
  * transposed values rounded to bf16, q k^T and p v by the bf16 matrix product. */
-static _Thread_local lx_scratch keys_buf, values_buf;
-
 typedef struct round_job {
   uint16_t *dst;
   const float *src;
@@ -508,31 +533,32 @@ static void round_rows(void *ctx, int begin, int end) {
     }
 }
 
-static void attention_bf16(const lx_attention_args *a, float *s) {
+static void attention_bf16(cpu_backend *cb, const lx_attention_args *a, float *s) {
   const int hd = a->head_dim;
-  uint16_t *kb = (uint16_t *)lx_scratch_get(&keys_buf, ((size_t)a->n_kv * hd + 1) / 2);
-  uint16_t *vt = (uint16_t *)lx_scratch_get(&values_buf, ((size_t)a->n_kv * hd + 1) / 2);
+  uint16_t *kb = (uint16_t *)lx_scratch_get(&cb->keys, ((size_t)a->n_kv * hd + 1) / 2);
+  uint16_t *vt = (uint16_t *)lx_scratch_get(&cb->values, ((size_t)a->n_kv * hd + 1) / 2);
   for (int h = 0; h < a->heads; h++) {
     round_job rk = {kb, a->k + (size_t)h * hd, a->ldk, a->n_kv, hd, false};
     lx_parallel_for(a->n_kv, 64, round_rows, &rk);
     /* s[n_q, n_kv] = q_h k_h^T, scaled in the softmax */
-    product_bf16(s, a->n_kv, a->q + (size_t)h * hd, a->ldq, a->n_q, kb, a->n_kv, hd, false);
+    product_bf16(cb, s, a->n_kv, a->q + (size_t)h * hd, a->ldq, a->n_q, kb, a->n_kv, hd, false);
     softmax_job j = {s, a->n_kv, a->causal, a->q_pos0, a->scale};
     lx_parallel_for(a->n_q, 4, softmax_rows, &j);
     round_job rv = {vt, a->v + (size_t)h * hd, a->ldv, a->n_kv, hd, true};
     lx_parallel_for(a->n_kv, 64, round_rows, &rv);
     /* o_h[n_q, head_dim] = p v_h */
-    product_bf16(a->out + (size_t)h * hd, a->ldo, s, a->n_kv, a->n_q, vt, hd, a->n_kv, false);
+    product_bf16(cb, a->out + (size_t)h * hd, a->ldo, s, a->n_kv, a->n_q, vt, hd, a->n_kv, false);
   }
 }
 #endif
 
-void lx_attention(const lx_attention_args *a) {
+static void cpu_attention(lx_backend *be, const lx_attention_args *a) {
+  cpu_backend *cb = cpu_of(be);
   LX_CHECK(!a->causal || a->q_pos0 >= 0);
-  float *s = lx_scratch_get(&scores_buf, (size_t)a->n_q * a->n_kv);
+  float *s = lx_scratch_get(&cb->scores, (size_t)a->n_q * a->n_kv);
 #if defined(__x86_64__)
-  if (matmul_precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16 && a->n_q > MATVEC16_MAX_ROWS) {
-    attention_bf16(a, s);
+  if (be->precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16 && a->n_q > MATVEC16_MAX_ROWS) {
+    attention_bf16(cb, a, s);
     return;
   }
 #endif
@@ -564,4 +590,49 @@ void lx_attention(const lx_attention_args *a) {
                   a->n_kv, v, a->ldv, 0.0f, o, a->ldo);
   }
   if (blas_threads > 1) openblas_set_num_threads(blas_threads);
+}
+
+/* ---- the object -------------------------------------------------------------------------------
+ */
+
+static void cpu_free(lx_backend *be) {
+  cpu_backend *cb = cpu_of(be);
+  lx_scratch_free(&cb->convert);
+  lx_scratch_free(&cb->scores);
+  lx_scratch_free(&cb->prepared);
+  lx_scratch_free(&cb->keys);
+  lx_scratch_free(&cb->values);
+  free(cb);
+}
+
+static int cpu_sync(lx_backend *be, lx_error *err) {
+  (void)be, (void)err;
+  return LX_OK; /* kernels return when done */
+}
+
+static const lx_backend_ops cpu_ops = {
+    .name = "cpu",
+    .host_memory = true,
+    .free = cpu_free,
+    .sync = cpu_sync,
+    .linear = cpu_linear,
+    .linear_shared_input = cpu_linear_shared_input,
+    .embedding = cpu_embedding,
+    .layernorm = cpu_layernorm,
+    .rmsnorm = cpu_rmsnorm,
+    .gelu = cpu_gelu,
+    .silu = cpu_silu,
+    .silu_mul = cpu_silu_mul,
+    .add = cpu_add,
+    .axpy = cpu_axpy,
+    .softmax = cpu_softmax,
+    .rope = cpu_rope,
+    .attention = cpu_attention,
+};
+
+lx_backend *lx_backend_cpu_new(int threads, lx_matmul_precision precision) {
+  cpu_backend *cb = lx_xcalloc(1, sizeof *cb);
+  lx_threads_set(threads);
+  cb->base = (lx_backend){&cpu_ops, precision, lx_threads_count()};
+  return &cb->base;
 }

@@ -5,6 +5,7 @@
 #ifndef LX_BLOCKS_H
 #define LX_BLOCKS_H
 
+#include "model/backend.h"
 #include "model/tensor.h"
 #include "model/weights.h"
 
@@ -22,13 +23,13 @@ void lx_feedforward_bind(lx_feedforward *ff, int dim, int ff_dim, float eps, lx_
                          const char *prefix);
 
 /* x [T, D] -> out [T, D]; ln [T, D] and mid [T, F] are scratch (out may alias ln). */
-void lx_feedforward_forward(const lx_feedforward *ff, const float *x, int T, float *ln, float *mid,
-                            float *out);
+void lx_feedforward_forward(lx_backend *be, const lx_feedforward *ff, const float *x, int T,
+                            float *ln, float *mid, float *out);
 
 /* Multi-head attention of q [T, heads*head_dim] over packed media keys and values
  * kv [n_media, 2*heads*head_dim] (keys in the first half of each row), scale head_dim^-0.5:
  * out [T, heads*head_dim]. Every query sees every media token. */
-void lx_media_attention(const float *q, int T, const float *kv, int n_media, int heads,
-                        int head_dim, float *out);
+void lx_media_attention(lx_backend *be, const float *q, int T, const float *kv, int n_media,
+                        int heads, int head_dim, float *out);
 
 #endif

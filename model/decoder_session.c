@@ -50,6 +50,7 @@ int lx_decoder_session_length(const void *p, int row) {
 int lx_decoder_session_prefill_rows(void *p, const int *rows, int n, const lx_prompt *prompts,
                                     float *logits, lx_error *err) {
   decoder_session *s = p;
+  lx_backend *be = s->spec.backend;
   const lx_llama *llm = s->spec.llm;
   const int D = llm->cfg.hidden, L = s->spec.media_rows;
   const bool in_seq = s->spec.media_in_sequence;
@@ -58,10 +59,18 @@ int lx_decoder_session_prefill_rows(void *p, const int *rows, int n, const lx_pr
     const lx_prompt *pr = &prompts[i];
     const int r = rows[i];
     if (s->cache.len[r] != 0) return lx_errorf(err, "row %d: already prefilled", r);
-    int len = pr->n_ids + (in_seq && pr->media ? L : 0);
+    int len = 0, n_tokens = 0, n_media = 0;
+    for (int k = 0; k < pr->n; k++) {
+      n_media += pr->seg[k].media != NULL;
+      n_tokens += pr->seg[k].media ? 0 : pr->seg[k].n_ids;
+    }
+    len = n_tokens + (in_seq ? n_media * L : 0);
     if (len == 0) return lx_errorf(err, "row %d: empty prompt (no media and no tokens)", r);
-    if (pr->n_ids == 0 && !in_seq)
+    if (n_tokens == 0 && !in_seq)
       return lx_errorf(err, "row %d: the cross-attention variant needs at least one token", r);
+    if (n_media > 1 && !in_seq)
+      return lx_errorf(err, "row %d: %d media blocks: the cross-attention variant attends to one",
+                       r, n_media);
     if (len > s->cache.capacity)
       return lx_errorf(err, "row %d: prompt of %d positions exceeds the session capacity %d", r,
                        len, s->cache.capacity);
@@ -72,15 +81,20 @@ int lx_decoder_session_prefill_rows(void *p, const int *rows, int n, const lx_pr
   float *dst = x;
   for (int i = 0; i < n; i++) {
     const lx_prompt *pr = &prompts[i];
-    if (in_seq && pr->media) {
-      memcpy(dst, pr->media, (size_t)L * D * sizeof(float));
-      dst += (size_t)L * D;
+    for (int k = 0; k < pr->n; k++) {
+      const lx_prompt_segment *g = &pr->seg[k];
+      if (g->media && in_seq) {
+        memcpy(dst, g->media, (size_t)L * D * sizeof(float));
+        dst += (size_t)L * D;
+      } else if (g->media) {
+        lx_llama_set_media(be, llm, &s->cache, rows[i], g->media);
+      } else {
+        lx_embedding(be, dst, &llm->embed, g->ids, g->n_ids);
+        dst += (size_t)g->n_ids * D;
+      }
     }
-    lx_embedding(dst, &llm->embed, pr->ids, pr->n_ids);
-    dst += (size_t)pr->n_ids * D;
-    if (!in_seq && pr->media) lx_llama_set_media(llm, &s->cache, rows[i], pr->media);
   }
-  lx_llama_forward(llm, &s->cache, n, rows, s->n_new, x, logits, &s->scratch);
+  lx_llama_forward(be, llm, &s->cache, n, rows, s->n_new, x, logits, &s->scratch);
   return LX_OK;
 }
 
@@ -90,6 +104,7 @@ void lx_decoder_session_reorder(void *p, const int *src) {
 
 int lx_decoder_session_step(void *p, const int *ids, float *logits, lx_error *err) {
   decoder_session *s = p;
+  lx_backend *be = s->spec.backend;
   const lx_llama *llm = s->spec.llm;
   for (int r = 0; r < s->rows; r++) {
     if (s->cache.len[r] == 0) return lx_errorf(err, "row %d: step before prefill", r);
@@ -99,7 +114,7 @@ int lx_decoder_session_step(void *p, const int *ids, float *logits, lx_error *er
     s->n_new[r] = 1;
   }
   float *x = lx_scratch_get(&s->x, (size_t)s->rows * llm->cfg.hidden);
-  lx_embedding(x, &llm->embed, ids, s->rows);
-  lx_llama_forward(llm, &s->cache, s->rows, s->row_ids, s->n_new, x, logits, &s->scratch);
+  lx_embedding(be, x, &llm->embed, ids, s->rows);
+  lx_llama_forward(be, llm, &s->cache, s->rows, s->row_ids, s->n_new, x, logits, &s->scratch);
   return LX_OK;
 }

@@ -2,9 +2,10 @@
  * cache, the scratch, and where a prompt's media go. Families whose language model is that
  * block implement model.h's sessions with it.
  *
- *   media in the sequence (Lynx PT, the toy family): LLM input = media [rows, D] ++ embed(ids)
- *   media attended to (Lynx CA):                     LLM input = embed(ids); the CA blocks
- *                                                    attend to media [rows, media_width]
+ *   media in the sequence (Lynx PT, the toy family): LLM input = the prompt's segments in
+ *     order, each media block as its rows [media_rows, D], each run of ids as embed(ids)
+ *   media attended to (Lynx CA): LLM input = embed(every run of ids); the CA blocks attend to
+ *     the prompt's one media block [media_rows, media_width]
  *
  * The functions take and return void * so that a family's table can point at them directly. */
 #ifndef LX_DECODER_SESSION_H
@@ -17,9 +18,10 @@
 #include "model/model.h"
 
 typedef struct lx_decoder_spec {
+  lx_backend *backend; /* what the decoder runs on */
   const lx_llama *llm;
   int media_rows;         /* rows of one prompt's media */
-  bool media_in_sequence; /* prepended to the text; else attended to by the CA blocks */
+  bool media_in_sequence; /* part of the sequence; else attended to by the CA blocks */
 } lx_decoder_spec;
 
 int lx_decoder_session_new(const lx_decoder_spec *spec, int rows, int capacity, void **out,

@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 
+#include "model/backend.h"
 #include "model/block_config.h"
 #include "model/model.h"
 
@@ -34,12 +35,16 @@ struct lx_family {
    * the shared keys, already checked). *net receives the network, unbound; info its shapes. */
   int (*open)(const cJSON *root, const char *file, const lx_model_config *common, void **net,
               lx_model_info *info, lx_error *err);
-  /* Binds the network's tensors from w (which stays the caller's) and fills info's costs. */
-  int (*bind)(void *net, lx_weights *w, lx_model_info *info, lx_error *err);
+  /* Binds the network's tensors from w (which stays the caller's) and fills info's costs; the
+   * network runs on be (borrowed, host memory) from then on. */
+  int (*bind)(void *net, lx_weights *w, lx_backend *be, lx_model_info *info, lx_error *err);
   void (*close)(void *net);
   /* The tokenizer of model directory dir, with the family's special tokens, checked against
    * the vocabulary. */
   int (*load_tokenizer)(const void *net, const char *dir, lx_tokenizer **out, lx_error *err);
+
+  /* lx_model_prompt: where a question's media go among its ids (NULL: before them all). */
+  lx_prompt (*prompt)(const void *net, const float *media, const int *ids, int n_ids);
 
   /* lx_model_encode; profile may be NULL. */
   int (*encode)(const void *net, const float *pixels, int n_frames, float *media,

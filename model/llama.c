@@ -153,10 +153,11 @@ void lx_kv_cache_reorder(lx_kv_cache *c, const int *src) {
   free(old_media);
 }
 
-void lx_llama_set_media(const lx_llama *m, lx_kv_cache *c, int row, const float *media) {
+void lx_llama_set_media(lx_backend *be, const lx_llama *m, lx_kv_cache *c, int row,
+                        const float *media) {
   if (m->n_xattn == 0) return;
   for (int b = 0; b < m->n_xattn; b++)
-    lx_xattn_media_kv(&m->xattn[b], media, c->n_media, media_kv(c, b, row));
+    lx_xattn_media_kv(be, &m->xattn[b], media, c->n_media, media_kv(c, b, row));
   c->has_media[row] = true;
 }
 
@@ -167,20 +168,21 @@ void lx_llama_scratch_free(lx_llama_scratch *s) {
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) lx_scratch_free(all[i]);
 }
 
-static void adapter_forward(const lx_adapter *a, const lx_llm_config *cfg, float *x, int N,
-                            lx_llama_scratch *s) {
+static void adapter_forward(lx_backend *be, const lx_adapter *a, const lx_llm_config *cfg, float *x,
+                            int N, lx_llama_scratch *s) {
   const int D = cfg->hidden, A = cfg->adapter_dim;
   float *h = lx_scratch_get(&s->h, (size_t)N * D);
   float *mid = lx_scratch_get(&s->adapter, (size_t)N * A);
-  lx_layernorm(h, x, N, D, a->norm_w, a->norm_b, cfg->adapter_norm_eps);
-  lx_linear(mid, h, N, &a->down, a->down_b, false);
-  lx_silu(mid, (size_t)N * A);
-  lx_linear(h, mid, N, &a->up, a->up_b, false);
-  lx_axpy(x, a->scaling, h, (size_t)N * D);
+  lx_layernorm(be, h, x, N, D, a->norm_w, a->norm_b, cfg->adapter_norm_eps);
+  lx_linear(be, mid, h, N, &a->down, a->down_b, false);
+  lx_silu(be, mid, (size_t)N * A);
+  lx_linear(be, h, mid, N, &a->up, a->up_b, false);
+  lx_axpy(be, x, a->scaling, h, (size_t)N * D);
 }
 
-void lx_llama_forward(const lx_llama *m, lx_kv_cache *c, int n_rows, const int *rows,
-                      const int *n_new, float *x, float *logits, lx_llama_scratch *s) {
+void lx_llama_forward(lx_backend *be, const lx_llama *m, lx_kv_cache *c, int n_rows,
+                      const int *rows, const int *n_new, float *x, float *logits,
+                      lx_llama_scratch *s) {
   const lx_llm_config *cfg = &m->cfg;
   const int D = cfg->hidden, I = cfg->intermediate;
   int N = 0;
@@ -205,47 +207,47 @@ void lx_llama_forward(const lx_llama *m, lx_kv_cache *c, int n_rows, const int *
       int block = (int)(l->xattn - m->xattn);
       for (int r = 0, t = 0; r < n_rows; t += n_new[r], r++)
         if (c->has_media[rows[r]])
-          lx_xattn_forward(l->xattn, cfg, x + (size_t)t * D, n_new[r], media_kv(c, block, rows[r]),
-                           c->n_media, &s->xattn);
+          lx_xattn_forward(be, l->xattn, cfg, x + (size_t)t * D, n_new[r],
+                           media_kv(c, block, rows[r]), c->n_media, &s->xattn);
       /* lx_xattn_forward grows its own scratch; the buffers above are untouched. */
     }
     /* Self-attention. */
-    lx_rmsnorm(h, x, N, D, l->input_norm, cfg->rms_norm_eps);
-    lx_linear_shared_input((float *const[]){q, k, v},
+    lx_rmsnorm(be, h, x, N, D, l->input_norm, cfg->rms_norm_eps);
+    lx_linear_shared_input(be, (float *const[]){q, k, v},
                            (const lx_tensor *const[]){&l->q, &l->k, &l->v}, 3, h, N);
-    lx_rope(q, N, D, cfg->heads, cfg->head_dim, pos, m->rope);
-    lx_rope(k, N, D, cfg->heads, cfg->head_dim, pos, m->rope);
+    lx_rope(be, q, N, D, cfg->heads, cfg->head_dim, pos, m->rope);
+    lx_rope(be, k, N, D, cfg->heads, cfg->head_dim, pos, m->rope);
     for (int r = 0, t = 0; r < n_rows; t += n_new[r], r++) {
       const int row = rows[r], len = c->len[row], n = n_new[r];
       float *ck = layer_k(c, li, row), *cv = layer_v(c, li, row);
       memcpy(ck + (size_t)len * D, k + (size_t)t * D, (size_t)n * D * sizeof(float));
       memcpy(cv + (size_t)len * D, v + (size_t)t * D, (size_t)n * D * sizeof(float));
-      lx_attention(&(lx_attention_args){.n_q = n,
-                                        .n_kv = len + n,
-                                        .heads = cfg->heads,
-                                        .head_dim = cfg->head_dim,
-                                        .q = q + (size_t)t * D,
-                                        .ldq = D,
-                                        .k = ck,
-                                        .ldk = D,
-                                        .v = cv,
-                                        .ldv = D,
-                                        .out = o + (size_t)t * D,
-                                        .ldo = D,
-                                        .scale = scale,
-                                        .causal = true,
-                                        .q_pos0 = len});
+      lx_attention(be, &(lx_attention_args){.n_q = n,
+                                            .n_kv = len + n,
+                                            .heads = cfg->heads,
+                                            .head_dim = cfg->head_dim,
+                                            .q = q + (size_t)t * D,
+                                            .ldq = D,
+                                            .k = ck,
+                                            .ldk = D,
+                                            .v = cv,
+                                            .ldv = D,
+                                            .out = o + (size_t)t * D,
+                                            .ldo = D,
+                                            .scale = scale,
+                                            .causal = true,
+                                            .q_pos0 = len});
     }
-    lx_linear(h, o, N, &l->o, NULL, false);
-    lx_add(x, h, (size_t)N * D);
+    lx_linear(be, h, o, N, &l->o, NULL, false);
+    lx_add(be, x, h, (size_t)N * D);
     /* SwiGLU MLP. */
-    lx_rmsnorm(h, x, N, D, l->post_norm, cfg->rms_norm_eps);
-    lx_linear_shared_input((float *const[]){gate, up}, (const lx_tensor *const[]){&l->gate, &l->up},
-                           2, h, N);
-    lx_silu_mul(gate, up, (size_t)N * I);
-    lx_linear(h, gate, N, &l->down, NULL, false);
-    lx_add(x, h, (size_t)N * D);
-    if (l->adapter) adapter_forward(l->adapter, cfg, x, N, s);
+    lx_rmsnorm(be, h, x, N, D, l->post_norm, cfg->rms_norm_eps);
+    lx_linear_shared_input(be, (float *const[]){gate, up},
+                           (const lx_tensor *const[]){&l->gate, &l->up}, 2, h, N);
+    lx_silu_mul(be, gate, up, (size_t)N * I);
+    lx_linear(be, h, gate, N, &l->down, NULL, false);
+    lx_add(be, x, h, (size_t)N * D);
+    if (l->adapter) adapter_forward(be, l->adapter, cfg, x, N, s);
   }
   for (int r = 0; r < n_rows; r++) c->len[rows[r]] += n_new[r];
 
@@ -255,7 +257,7 @@ void lx_llama_forward(const lx_llama *m, lx_kv_cache *c, int n_rows, const int *
       t += n_new[r];
       memcpy(last + (size_t)r * D, x + (size_t)(t - 1) * D, (size_t)D * sizeof(float));
     }
-    lx_rmsnorm(last, last, n_rows, D, m->norm, cfg->rms_norm_eps);
-    lx_linear(logits, last, n_rows, &m->lm_head, NULL, false);
+    lx_rmsnorm(be, last, last, n_rows, D, m->norm, cfg->rms_norm_eps);
+    lx_linear(be, logits, last, n_rows, &m->lm_head, NULL, false);
   }
 }

@@ -88,7 +88,8 @@ void lx_kv_cache_free(lx_kv_cache *c);
 void lx_kv_cache_reorder(lx_kv_cache *c, const int *src);
 
 /* Stores row's media for the CA blocks (media [n_media, media_width]); no-op without CA blocks. */
-void lx_llama_set_media(const lx_llama *m, lx_kv_cache *c, int row, const float *media);
+void lx_llama_set_media(lx_backend *be, const lx_llama *m, lx_kv_cache *c, int row,
+                        const float *media);
 
 typedef struct lx_llama_scratch {
   lx_scratch h, q, k, v, o, gate, up, adapter, last, pos;
@@ -101,7 +102,8 @@ void lx_llama_scratch_free(lx_llama_scratch *s);
  * embeddings are stacked in x [sum n_new, D] in row order (x is overwritten). Appends to the cache.
  * If logits is not NULL, writes the logits of each row's last new token: logits [n_rows, V].
  * The caller checks that every row has room (len + n_new <= capacity) and n_new >= 1. */
-void lx_llama_forward(const lx_llama *m, lx_kv_cache *c, int n_rows, const int *rows,
-                      const int *n_new, float *x, float *logits, lx_llama_scratch *s);
+void lx_llama_forward(lx_backend *be, const lx_llama *m, lx_kv_cache *c, int n_rows,
+                      const int *rows, const int *n_new, float *x, float *logits,
+                      lx_llama_scratch *s);
 
 #endif

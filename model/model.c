@@ -31,8 +31,17 @@ static int open_config(lx_model *m, const cJSON *root, const char *file, lx_erro
   return LX_OK;
 }
 
-static int bind_weights(lx_model *m, lx_error *err) {
-  if (m->family->bind(m->net, m->weights, &m->info, err)) return LX_ERR;
+/* Binds the loaded weights to the network, which runs on be from then on. Whole models run on
+ * host memory only (weights are mapped from the file). */
+static int bind_weights(lx_model *m, lx_backend *be, lx_error *err) {
+  LX_CHECK(be != NULL);
+  if (!be->ops->host_memory)
+    return lx_errorf(err,
+                     "the %s backend runs single kernels only so far: whole models run on the "
+                     "cpu backend",
+                     be->ops->name);
+  m->backend = be;
+  if (m->family->bind(m->net, m->weights, be, &m->info, err)) return LX_ERR;
   const char *unused = lx_weights_first_unused(m->weights);
   if (unused)
     return lx_errorf(err, "%s: tensor '%s' is not part of the model config.json describes",
@@ -85,7 +94,7 @@ void lx_family_llama_costs(const lx_weights *w, lx_model_info *info) {
                lx_weights_bytes(w, "llm.norm."));
 }
 
-int lx_model_open(const char *dir, int parts, lx_model **out, lx_error *err) {
+int lx_model_open(const char *dir, int parts, lx_backend *be, lx_model **out, lx_error *err) {
   *out = NULL;
   lx_model *m = lx_xcalloc(1, sizeof *m);
   m->dir = lx_xstrdup(dir);
@@ -99,7 +108,7 @@ int lx_model_open(const char *dir, int parts, lx_model **out, lx_error *err) {
     char *w_path = lx_path_join(dir, "model.safetensors");
     rc = lx_weights_open(w_path, &m->weights, err);
     free(w_path);
-    if (rc == LX_OK) rc = bind_weights(m, err);
+    if (rc == LX_OK) rc = bind_weights(m, be, err);
   }
   if (rc == LX_OK && (parts & LX_LOAD_TOKENIZER))
     rc = m->family->load_tokenizer(m->net, dir, &m->tokenizer, err);
@@ -111,8 +120,8 @@ int lx_model_open(const char *dir, int parts, lx_model **out, lx_error *err) {
   return LX_OK;
 }
 
-int lx_model_load(const char *dir, lx_model **out, lx_error *err) {
-  return lx_model_open(dir, LX_LOAD_ALL, out, err);
+int lx_model_load(const char *dir, lx_backend *be, lx_model **out, lx_error *err) {
+  return lx_model_open(dir, LX_LOAD_ALL, be, out, err);
 }
 
 static const lx_model_shape *find_shape(const char *name, const lx_family **family) {
@@ -144,8 +153,8 @@ bool lx_model_shape_exists(const char *name) {
   return find_shape(name, &f) != NULL;
 }
 
-int lx_model_synthetic(const char *shape, lx_dtype dtype, unsigned long long seed, lx_model **out,
-                       lx_error *err) {
+int lx_model_synthetic(const char *shape, lx_dtype dtype, unsigned long long seed, lx_backend *be,
+                       lx_model **out, lx_error *err) {
   *out = NULL;
   const lx_family *family = NULL;
   const lx_model_shape *s = find_shape(shape, &family);
@@ -171,7 +180,7 @@ int lx_model_synthetic(const char *shape, lx_dtype dtype, unsigned long long see
   cJSON_Delete(root);
   if (rc == LX_OK) {
     m->weights = lx_weights_synthetic(dtype, seed);
-    rc = m->family->bind(m->net, m->weights, &m->info, err);
+    rc = bind_weights(m, be, err);
   }
   if (rc != LX_OK) {
     lx_model_free(m);
@@ -224,8 +233,28 @@ int lx_model_prompt_ids(const lx_model *m, const char *template_, const char *qu
   return lx_prompt_ids(m->tokenizer, &p, m->info.bos_id, question, ids, dropped, err);
 }
 
+void lx_prompt_add_ids(lx_prompt *p, const int *ids, int n_ids) {
+  LX_CHECK(p->n < LX_PROMPT_MAX_SEGMENTS);
+  p->seg[p->n++] = (lx_prompt_segment){NULL, ids, n_ids};
+}
+
+void lx_prompt_add_media(lx_prompt *p, const float *media) {
+  LX_CHECK(p->n < LX_PROMPT_MAX_SEGMENTS && media != NULL);
+  p->seg[p->n++] = (lx_prompt_segment){media, NULL, 0};
+}
+
+lx_prompt lx_model_prompt(const lx_model *m, const float *media, const int *ids, int n_ids) {
+  if (m->family->prompt) return m->family->prompt(m->net, media, ids, n_ids);
+  lx_prompt p = {0};
+  if (media) lx_prompt_add_media(&p, media);
+  lx_prompt_add_ids(&p, ids, n_ids);
+  return p;
+}
+
 int lx_model_prompt_positions(const lx_model *m, const lx_prompt *p) {
-  return p->n_ids + (p->media ? m->info.media_positions : 0);
+  int n = 0;
+  for (int i = 0; i < p->n; i++) n += p->seg[i].media ? m->info.media_positions : p->seg[i].n_ids;
+  return n;
 }
 
 /* ---- sessions -------------------------------------------------------------------------------- */
@@ -274,8 +303,14 @@ int lx_session_prefill_rows(lx_session *s, const int *rows, int n, const lx_prom
   for (int i = 0; i < n; i++) {
     const int r = rows[i];
     if (r < 0 || r >= s->rows) return lx_errorf(err, "row %d is outside the session", r);
-    if (prompts[i].n_ids < 0) return lx_errorf(err, "row %d: negative token count", r);
-    if (check_ids(s->model, prompts[i].ids, prompts[i].n_ids, r, err)) return LX_ERR;
+    const lx_prompt *p = &prompts[i];
+    if (p->n < 0 || p->n > LX_PROMPT_MAX_SEGMENTS)
+      return lx_errorf(err, "row %d: %d prompt segments (0..%d)", r, p->n, LX_PROMPT_MAX_SEGMENTS);
+    for (int k = 0; k < p->n; k++) {
+      if (p->seg[k].media) continue;
+      if (p->seg[k].n_ids < 0) return lx_errorf(err, "row %d: negative token count", r);
+      if (check_ids(s->model, p->seg[k].ids, p->seg[k].n_ids, r, err)) return LX_ERR;
+    }
   }
   return s->model->family->prefill_rows(s->impl, rows, n, prompts, logits, err);
 }

@@ -23,6 +23,7 @@
 
 #include "common/error.h"
 #include "common/strbuf.h"
+#include "model/backend.h"
 #include "model/model_config.h"
 #include "model/tensor.h"
 #include "model/weights.h"
@@ -54,21 +55,24 @@ typedef struct lx_model {
   lx_tokenizer *tokenizer; /* NULL when not loaded (synthetic models, LX_LOAD_CONFIG) */
   lx_weights *weights;     /* NULL when not loaded */
   void *net;               /* the family's network: its config and bound weights */
+  lx_backend *backend;     /* what encode and sessions run on (borrowed); NULL without weights */
 } lx_model;
 
 /* What lx_model_open reads; the config is always read. */
 enum { LX_LOAD_CONFIG = 0, LX_LOAD_TOKENIZER = 1, LX_LOAD_WEIGHTS = 2, LX_LOAD_ALL = 3 };
 
 /* Opens the parts of a model directory: without LX_LOAD_WEIGHTS the model can build prompts and
- * preprocess media, but encode and sessions refuse. */
-int lx_model_open(const char *dir, int parts, lx_model **out, lx_error *err);
-/* The whole model: lx_model_open(dir, LX_LOAD_ALL, ...). */
-int lx_model_load(const char *dir, lx_model **out, lx_error *err);
+ * preprocess media, but encode and sessions refuse. With LX_LOAD_WEIGHTS the model runs on be
+ * (backend.h; the caller's, and it must outlive the model); be is not used otherwise and may be
+ * NULL. A backend whose arrays are not host memory is refused. */
+int lx_model_open(const char *dir, int parts, lx_backend *be, lx_model **out, lx_error *err);
+/* The whole model: lx_model_open(dir, LX_LOAD_ALL, be, ...). */
+int lx_model_load(const char *dir, lx_backend *be, lx_model **out, lx_error *err);
 /* A model at a named real-size shape ("lynx-8b"; lx_model_shapes lists them) with synthetic
  * random weights (lx_weights_synthetic) of `dtype` and no tokenizer: for benchmarks at real
  * sizes without any download. */
-int lx_model_synthetic(const char *shape, lx_dtype dtype, unsigned long long seed, lx_model **out,
-                       lx_error *err);
+int lx_model_synthetic(const char *shape, lx_dtype dtype, unsigned long long seed, lx_backend *be,
+                       lx_model **out, lx_error *err);
 void lx_model_free(lx_model *m);
 
 /* The known shapes, every family's, as "name (summary)" lines; whether name is one of them. */
@@ -108,12 +112,30 @@ int lx_model_encode_profiled(const lx_model *m, const float *pixels, int n_frame
 int lx_model_prompt_ids(const lx_model *m, const char *template_, const char *question,
                         lx_ints *ids, int *dropped, lx_error *err);
 
-/* One prompt of a batch. */
-typedef struct lx_prompt {
-  const float *media; /* [media_rows, media_width] from lx_model_encode, or NULL for text only */
-  const int *ids;     /* token ids, BOS included if wanted */
+/* One piece of a prompt: a run of token ids, or one encoded media block. */
+typedef struct lx_prompt_segment {
+  const float *media; /* [media_rows, media_width] from lx_model_encode; NULL: a run of ids */
+  const int *ids;     /* token ids (BOS included if wanted), when media is NULL */
   int n_ids;
+} lx_prompt_segment;
+
+/* One prompt of a batch: its segments in order, so that media may sit anywhere in the text.
+ * Positions run 0..L-1 over the whole list: media in the sequence take media_positions each,
+ * media attended to aside take none (the cross-attention variant; at most one block there).
+ * The prompt borrows its arrays. */
+#define LX_PROMPT_MAX_SEGMENTS 8
+typedef struct lx_prompt {
+  int n;
+  lx_prompt_segment seg[LX_PROMPT_MAX_SEGMENTS];
 } lx_prompt;
+
+/* Appends a run of ids / a media block (LX_CHECK: at most LX_PROMPT_MAX_SEGMENTS). */
+void lx_prompt_add_ids(lx_prompt *p, const int *ids, int n_ids);
+void lx_prompt_add_media(lx_prompt *p, const float *media);
+
+/* The prompt of one question's ids and its item's media (NULL: text only), the media where the
+ * model's family puts them (Lynx: media ++ ids; a family may put them after some of the ids). */
+lx_prompt lx_model_prompt(const lx_model *m, const float *media, const int *ids, int n_ids);
 
 /* Sequence positions a prompt takes (its media included). */
 int lx_model_prompt_positions(const lx_model *m, const lx_prompt *p);

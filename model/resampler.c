@@ -45,8 +45,8 @@ void lx_resampler_scratch_free(lx_resampler_scratch *s) {
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) lx_scratch_free(all[i]);
 }
 
-void lx_resampler_forward(const lx_resampler *r, const float *media, int n_media, float *out,
-                          lx_resampler_scratch *s) {
+void lx_resampler_forward(lx_backend *be, const lx_resampler *r, const float *media, int n_media,
+                          float *out, lx_resampler_scratch *s) {
   const lx_resampler_config *c = &r->cfg;
   const int L = c->n_latents, D = r->width, Wv = r->media_width, I = c->heads * c->head_dim,
             F = c->ff_dim;
@@ -60,15 +60,15 @@ void lx_resampler_forward(const lx_resampler *r, const float *media, int n_media
   memcpy(lat, r->latents, (size_t)L * D * sizeof(float));
   for (int i = 0; i < c->depth; i++) {
     const lx_resampler_layer *l = &r->layers[i];
-    lx_layernorm(xm, media, n_media, Wv, l->norm_media_w, l->norm_media_b, c->norm_eps);
-    lx_layernorm(ln, lat, L, D, l->norm_latents_w, l->norm_latents_b, c->norm_eps);
-    lx_linear(q, ln, L, &l->to_q, NULL, false);
-    lx_linear(kv, xm, n_media, &l->to_kv, NULL, false);
-    lx_media_attention(q, L, kv, n_media, c->heads, c->head_dim, o);
-    lx_linear(ln, o, L, &l->to_out, NULL, false);
-    lx_add(lat, ln, (size_t)L * D);
-    lx_feedforward_forward(&l->ff, lat, L, ln, ff, ln);
-    lx_add(lat, ln, (size_t)L * D);
+    lx_layernorm(be, xm, media, n_media, Wv, l->norm_media_w, l->norm_media_b, c->norm_eps);
+    lx_layernorm(be, ln, lat, L, D, l->norm_latents_w, l->norm_latents_b, c->norm_eps);
+    lx_linear(be, q, ln, L, &l->to_q, NULL, false);
+    lx_linear(be, kv, xm, n_media, &l->to_kv, NULL, false);
+    lx_media_attention(be, q, L, kv, n_media, c->heads, c->head_dim, o);
+    lx_linear(be, ln, o, L, &l->to_out, NULL, false);
+    lx_add(be, lat, ln, (size_t)L * D);
+    lx_feedforward_forward(be, &l->ff, lat, L, ln, ff, ln);
+    lx_add(be, lat, ln, (size_t)L * D);
   }
-  lx_layernorm(out, lat, L, D, r->norm_w, r->norm_b, c->norm_eps);
+  lx_layernorm(be, out, lat, L, D, r->norm_w, r->norm_b, c->norm_eps);
 }

@@ -52,7 +52,7 @@ typedef struct lx_resampler_scratch {
 void lx_resampler_scratch_free(lx_resampler_scratch *s);
 
 /* media [n_media, Wv] -> out [L, D]. */
-void lx_resampler_forward(const lx_resampler *r, const float *media, int n_media, float *out,
-                          lx_resampler_scratch *s);
+void lx_resampler_forward(lx_backend *be, const lx_resampler *r, const float *media, int n_media,
+                          float *out, lx_resampler_scratch *s);
 
 #endif

@@ -64,7 +64,8 @@ void lx_vit_scratch_free(lx_vit_scratch *s) {
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) lx_scratch_free(all[i]);
 }
 
-void lx_vit_forward(const lx_vit *vit, const float *pixels, float *x, lx_vit_scratch *s) {
+void lx_vit_forward(lx_backend *be, const lx_vit *vit, const float *pixels, float *x,
+                    lx_vit_scratch *s) {
   const lx_vit_config *c = &vit->cfg;
   const int T = c->n_tokens, W = c->width, M = c->mlp_dim, P = c->patch_size;
   const size_t TW = (size_t)T * W;
@@ -78,38 +79,38 @@ void lx_vit_forward(const lx_vit *vit, const float *pixels, float *x, lx_vit_scr
 
   /* Tokens: x[0] = CLS, x[1 + p] = patch p; then + position embeddings. */
   im2col(pixels, c->image_size, P, cols);
-  lx_linear(x + W, cols, T - 1, &vit->patch_w, vit->patch_b, false);
+  lx_linear(be, x + W, cols, T - 1, &vit->patch_w, vit->patch_b, false);
   memcpy(x, vit->cls, (size_t)W * sizeof(float));
-  lx_add(x, vit->pos, TW);
+  lx_add(be, x, vit->pos, TW);
 
   const float scale = (float)(1.0 / sqrt((double)c->head_dim));
   for (int i = 0; i < c->depth; i++) {
     const lx_vit_block *b = &vit->blocks[i];
     /* x = x + proj(attn(LN1(x))) */
-    lx_layernorm(h, x, T, W, b->norm1_w, b->norm1_b, c->norm_eps);
-    lx_linear(q, h, T, &b->q, b->q_bias, false);
-    lx_linear(k, h, T, &b->k, NULL, false);
-    lx_linear(v, h, T, &b->v, b->v_bias, false);
-    lx_attention(&(lx_attention_args){.n_q = T,
-                                      .n_kv = T,
-                                      .heads = c->heads,
-                                      .head_dim = c->head_dim,
-                                      .q = q,
-                                      .ldq = W,
-                                      .k = k,
-                                      .ldk = W,
-                                      .v = v,
-                                      .ldv = W,
-                                      .out = o,
-                                      .ldo = W,
-                                      .scale = scale});
-    lx_linear(h, o, T, &b->proj, b->proj_bias, false);
-    lx_add(x, h, TW);
+    lx_layernorm(be, h, x, T, W, b->norm1_w, b->norm1_b, c->norm_eps);
+    lx_linear(be, q, h, T, &b->q, b->q_bias, false);
+    lx_linear(be, k, h, T, &b->k, NULL, false);
+    lx_linear(be, v, h, T, &b->v, b->v_bias, false);
+    lx_attention(be, &(lx_attention_args){.n_q = T,
+                                          .n_kv = T,
+                                          .heads = c->heads,
+                                          .head_dim = c->head_dim,
+                                          .q = q,
+                                          .ldq = W,
+                                          .k = k,
+                                          .ldk = W,
+                                          .v = v,
+                                          .ldv = W,
+                                          .out = o,
+                                          .ldo = W,
+                                          .scale = scale});
+    lx_linear(be, h, o, T, &b->proj, b->proj_bias, false);
+    lx_add(be, x, h, TW);
     /* x = x + fc2(GELU(fc1(LN2(x)))) */
-    lx_layernorm(h, x, T, W, b->norm2_w, b->norm2_b, c->norm_eps);
-    lx_linear(mlp, h, T, &b->fc1, b->fc1_bias, false);
-    lx_gelu(mlp, (size_t)T * M);
-    lx_linear(h, mlp, T, &b->fc2, b->fc2_bias, false);
-    lx_add(x, h, TW);
+    lx_layernorm(be, h, x, T, W, b->norm2_w, b->norm2_b, c->norm_eps);
+    lx_linear(be, mlp, h, T, &b->fc1, b->fc1_bias, false);
+    lx_gelu(be, mlp, (size_t)T * M);
+    lx_linear(be, h, mlp, T, &b->fc2, b->fc2_bias, false);
+    lx_add(be, x, h, TW);
   }
 }

@@ -51,6 +51,7 @@ typedef struct lx_vit_scratch {
 void lx_vit_scratch_free(lx_vit_scratch *s);
 
 /* pixels [3, S, S] (preprocessed float32) -> out [1 + G*G, W]. */
-void lx_vit_forward(const lx_vit *vit, const float *pixels, float *out, lx_vit_scratch *s);
+void lx_vit_forward(lx_backend *be, const lx_vit *vit, const float *pixels, float *out,
+                    lx_vit_scratch *s);
 
 #endif

@@ -24,22 +24,23 @@ void lx_xattn_bind(lx_xattn_block *x, const lx_llm_config *cfg, int media_width,
   x->ff_gate = g ? tanhf(g[0]) : 0.0f;
 }
 
-void lx_xattn_media_kv(const lx_xattn_block *x, const float *media, int n_media, float *kv) {
-  lx_linear(kv, media, n_media, &x->to_kv, NULL, false);
+void lx_xattn_media_kv(lx_backend *be, const lx_xattn_block *x, const float *media, int n_media,
+                       float *kv) {
+  lx_linear(be, kv, media, n_media, &x->to_kv, NULL, false);
 }
 
-void lx_xattn_forward(const lx_xattn_block *x, const lx_llm_config *cfg, float *hidden, int T,
-                      const float *kv, int n_media, lx_xattn_scratch *s) {
+void lx_xattn_forward(lx_backend *be, const lx_xattn_block *x, const lx_llm_config *cfg,
+                      float *hidden, int T, const float *kv, int n_media, lx_xattn_scratch *s) {
   const int D = cfg->hidden, I = cfg->xattn_heads * cfg->xattn_head_dim, F = cfg->xattn_ff_dim;
   float *h = lx_scratch_get(&s->h, (size_t)T * D);
   float *q = lx_scratch_get(&s->q, (size_t)T * I);
   float *o = lx_scratch_get(&s->o, (size_t)T * I);
   float *ff = lx_scratch_get(&s->ff, (size_t)T * F);
-  lx_layernorm(h, hidden, T, D, x->norm_w, x->norm_b, cfg->xattn_norm_eps);
-  lx_linear(q, h, T, &x->to_q, NULL, false);
-  lx_media_attention(q, T, kv, n_media, cfg->xattn_heads, cfg->xattn_head_dim, o);
-  lx_linear(h, o, T, &x->to_out, NULL, false);
-  lx_axpy(hidden, x->attn_gate, h, (size_t)T * D);
-  lx_feedforward_forward(&x->ff, hidden, T, h, ff, h);
-  lx_axpy(hidden, x->ff_gate, h, (size_t)T * D);
+  lx_layernorm(be, h, hidden, T, D, x->norm_w, x->norm_b, cfg->xattn_norm_eps);
+  lx_linear(be, q, h, T, &x->to_q, NULL, false);
+  lx_media_attention(be, q, T, kv, n_media, cfg->xattn_heads, cfg->xattn_head_dim, o);
+  lx_linear(be, h, o, T, &x->to_out, NULL, false);
+  lx_axpy(be, hidden, x->attn_gate, h, (size_t)T * D);
+  lx_feedforward_forward(be, &x->ff, hidden, T, h, ff, h);
+  lx_axpy(be, hidden, x->ff_gate, h, (size_t)T * D);
 }

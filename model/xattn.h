@@ -43,10 +43,11 @@ void lx_xattn_bind(lx_xattn_block *x, const lx_llm_config *cfg, int media_width,
                    lx_binder *b);
 
 /* media [n_media, Dm] -> kv [n_media, 2I] (once per prompt, reused at every step). */
-void lx_xattn_media_kv(const lx_xattn_block *x, const float *media, int n_media, float *kv);
+void lx_xattn_media_kv(lx_backend *be, const lx_xattn_block *x, const float *media, int n_media,
+                       float *kv);
 
 /* x [T, D] += the gated block, attending to kv [n_media, 2I]. */
-void lx_xattn_forward(const lx_xattn_block *x, const lx_llm_config *cfg, float *hidden, int T,
-                      const float *kv, int n_media, lx_xattn_scratch *s);
+void lx_xattn_forward(lx_backend *be, const lx_xattn_block *x, const lx_llm_config *cfg,
+                      float *hidden, int T, const float *kv, int n_media, lx_xattn_scratch *s);
 
 #endif

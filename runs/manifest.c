@@ -87,10 +87,9 @@ int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
   cJSON_AddStringToObject(f, "seed", seed);
   cJSON *numerics = cJSON_AddObjectToObject(f, "numerics");
   cJSON_AddNumberToObject(numerics, "batch", s->batch);
-  cJSON_AddNumberToObject(numerics, "threads", s->threads);
+  cJSON_AddNumberToObject(numerics, "threads", s->backend->threads);
   /* the matrix-product precision and the kernel family dispatched change the arithmetic too */
-  cJSON_AddStringToObject(numerics, "precision",
-                          lx_get_matmul_precision() == LX_MATMUL_BF16 ? "bf16" : "f32");
+  cJSON_AddStringToObject(numerics, "precision", lx_matmul_precision_name(s->backend->precision));
   cJSON_AddStringToObject(numerics, "kernels", lx_cpu_kernel_family());
   if (rc) {
     cJSON_Delete(f);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "model/backend.h"
 #include "model/generate.h"
 #include "tasks/task.h"
 
@@ -31,7 +32,9 @@ typedef struct lx_run_settings {
   const lx_task_template *tmpl;
   const char *frame_rule; /* the rule video items use */
   uint64_t seed;
-  int batch, threads; /* they change the last bits of the sums, so they are recorded and checked */
+  int batch; /* batch, threads and precision change the last bits of the sums, so they are
+               recorded and checked */
+  const lx_backend *backend; /* threads and precision */
 } lx_run_settings;
 
 /* Builds the fingerprint (hashing the model and annotation files). */

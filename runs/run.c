@@ -13,7 +13,6 @@
 #include "media/video.h"
 #include "model/generate.h"
 #include "model/model.h"
-#include "model/threads.h"
 #include "runs/exports.h"
 #include "runs/manifest.h"
 #include "runs/prediction_log.h"
@@ -43,6 +42,8 @@ typedef struct run_task {
 struct lx_run_plan {
   lx_run_request req;
   lx_registry reg;
+  lx_matmul_precision precision;
+  lx_backend *backend; /* the model runs on it */
   lx_model *model;
   const char *frame_rule;
   lx_scoring_options scoring;
@@ -125,6 +126,8 @@ static int check_names(lx_run_plan *pl, const lx_suite **suite, char **datasets,
                    r->normalize);
   if (rc == LX_OK && r->dataset && pl->n_tasks > 1)
     rc = lx_errorf(err, "--dataset applies to one task at a time");
+  if (rc == LX_OK && r->precision && lx_matmul_precision_parse(r->precision, &pl->precision))
+    rc = lx_errorf(err, "--precision must be f32 or bf16, got '%s'", r->precision);
   if (rc == LX_OK && r->decode) {
     lx_decode_strategy s;
     if (lx_decode_strategy_parse(r->decode, &s))
@@ -151,9 +154,8 @@ static int prepare_task(lx_run_plan *pl, run_task *rt, const char *dataset, cons
     rt->n = (size_t)r->limit;
     if (t->scorer == LX_SCORER_MME && rt->n % 2) rt->n++; /* whole images: questions in pairs */
   }
-  lx_run_settings s = {
-      t,        rt->ds,         rt->data_dir,      r->model_dir,  &rt->decode,
-      rt->tmpl, pl->frame_rule, (uint64_t)r->seed, (int)r->batch, lx_threads_count()};
+  lx_run_settings s = {t,        rt->ds,         rt->data_dir,      r->model_dir,  &rt->decode,
+                       rt->tmpl, pl->frame_rule, (uint64_t)r->seed, (int)r->batch, pl->backend};
   return lx_run_fingerprint(&s, &rt->fingerprint, err);
 }
 
@@ -167,7 +169,10 @@ int lx_run_prepare(const lx_run_request *req, lx_run_plan **out, int *usage, lx_
   int rc = check_names(pl, &suite, datasets, err);
   if (rc) *usage = 1;
   if (rc == LX_OK) rc = lx_registry_builtin(&pl->reg, err);
-  if (rc == LX_OK) rc = lx_model_load(req->model_dir, &pl->model, err);
+  if (rc == LX_OK) {
+    pl->backend = lx_backend_cpu_new((int)req->threads, pl->precision);
+    rc = lx_model_load(req->model_dir, pl->backend, &pl->model, err);
+  }
   if (rc == LX_OK)
     pl->frame_rule = req->frame_rule ? req->frame_rule : pl->model->cfg.preprocess.frame_rule;
   for (int i = 0; rc == LX_OK && i < pl->n_tasks; i++)
@@ -189,6 +194,7 @@ void lx_run_plan_free(lx_run_plan *pl) {
     cJSON_Delete(pl->tasks[i].fingerprint);
   }
   lx_model_free(pl->model);
+  lx_backend_free(pl->backend);
   lx_registry_free(&pl->reg);
   free(pl);
 }

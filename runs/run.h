@@ -35,7 +35,9 @@ typedef struct lx_run_request {
   long batch;                /* items decoded together */
   long beams, max_new;       /* -1: the defaults */
   long seed;
-  const char *command; /* the command line, for the manifest */
+  long threads;          /* 0: $LYNXEVAL_THREADS, else every core */
+  const char *precision; /* matrix products: f32 or bf16; NULL: f32 */
+  const char *command;   /* the command line, for the manifest */
 } lx_run_request;
 
 /* What the pipeline has to say while it works; every member may be NULL. */

@@ -119,7 +119,7 @@ int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_pr
       s->item = i;
       seeds[filled] = lx_item_seed(opt->seed, opt->task->name, items->v[i].id);
       rc = prepare(m, &items->v[i], opt, seeds[filled], s, err);
-      prompts[filled] = (lx_prompt){s->latents, s->ids.v, s->ids.len};
+      prompts[filled] = lx_model_prompt(m, s->latents, s->ids.v, s->ids.len);
       filled++;
     }
     if (rc == LX_OK) rc = lx_generate(m, prompts, filled, opt->decode, seeds, gens, err);

@@ -1,10 +1,13 @@
-/* cuda_backend.h: backend.h's kernels on an NVIDIA GPU (CUDA), on device memory.
+/* cuda_backend.h: the CUDA backend: backend.h's table on an NVIDIA GPU, on device memory.
  *
- * This is the first part of the CUDA backend: the device, its memory, the matrix products
- * (cuBLASLt) and the kernels around them (norms, activations, residual adds, softmax, RoPE).
- * Each kernel takes the same arguments as its CPU twin in backend.h, except that every array
- * lives on the device, and computes the same function to float32 rounding (reductions in float32
- * trees instead of the CPU's loops; tests/unit/test_cuda.c compares the two on the same inputs).
+ * lx_backend_cuda_new makes the backend object: the same lx_backend_ops as the CPU's, every
+ * array (lx_tensor data included) on the device, each kernel computing the same function to
+ * float32 rounding (reductions in float32 trees instead of the CPU's loops; tests/unit/test_cuda.c
+ * compares the two on the same inputs). Below it are the kernels it is made of: the device, its
+ * memory, the matrix products (cuBLASLt) and the kernels around them, for benchmarks and tests.
+ * What is partial: attention computes in float32 at both precisions; the products' bf16 staging
+ * buffer is the process's, not the object's; a whole model does not run on it yet (weights stay
+ * in host memory, so lx_model_open refuses a backend whose arrays are not).
  *
  * Kernels are queued on the current stream and return at once; lx_cuda_sync waits for them and
  * reports the first failure. Memory is plain device memory (cudaMalloc), never managed memory.
@@ -19,10 +22,16 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "model/backend.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The backend object on GPU `device` (0 = the first), products with BF16 weights at `precision`
+ * (LX_MATMUL_F32: the weights widened to float32 on the device). Fails, naming the reason, where
+ * there is no usable GPU. The object is freed with lx_backend_free. */
+int lx_backend_cuda_new(int device, lx_matmul_precision precision, lx_backend **out, lx_error *err);
 
 /* Selects GPU `device` (0 = the first). Fails, naming the reason, where there is none. */
 int lx_cuda_init(int device, lx_error *err);
@@ -85,8 +94,15 @@ void lx_cuda_top_k(int *idx, float *val, const float *x, int items, int n, int k
 
 /* Multi-head attention as backend.h's lx_attention (the same args, every array on the device),
  * in float32, fused: the scores are never written to memory. head_dim at most 128. */
-struct lx_attention_args;
-void lx_cuda_attention(const struct lx_attention_args *a);
+void lx_cuda_attention(const lx_attention_args *a);
+
+/* Element types of lx_cuda_widen and lx_cuda_embedding (lx_dtype's values, tensor.h). */
+enum { LX_CUDA_F32 = 0, LX_CUDA_F16 = 1, LX_CUDA_BF16 = 2 };
+
+/* dst[n] = the float32 values of src[n] (F32, F16 or BF16; exact). */
+void lx_cuda_widen(float *dst, const void *src, int dtype, size_t n);
+/* out[i, D] = row ids[i] of table[V, D] as float32, for i < n (ids on the device). */
+void lx_cuda_embedding(float *out, const void *table, int dtype, const int *ids, int n, int D);
 
 /* The kernels, as in backend.h (every pointer a device pointer). */
 void lx_cuda_layernorm(float *y, const float *x, int M, int D, const float *g, const float *b,

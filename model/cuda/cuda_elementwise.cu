@@ -1,6 +1,7 @@
-// cuda_elementwise.cu: norms, activations, residual adds, softmax and RoPE on the GPU
-// (cuda_backend.h). One block of ROW_THREADS threads per row for the row-wise kernels; a
-// grid-stride loop for the element-wise ones.
+// cuda_elementwise.cu: norms, activations, residual adds, widening, embedding lookup, softmax and
+// RoPE on the GPU (cuda_backend.h). One block of ROW_THREADS threads per row for the row-wise
+// kernels; a grid-stride loop for the element-wise ones.
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 #include <math.h>
 
@@ -110,6 +111,43 @@ extern "C" void lx_cuda_add(float *y, const float *x, size_t n) {
 }
 extern "C" void lx_cuda_axpy(float *y, float a, const float *x, size_t n) {
   elementwise(OP_AXPY, y, x, a, n);
+}
+
+/* ---- 16-bit values widened to float32 ------------------------------------------------------ */
+
+/* The float32 value of a stored element: F32 as it is, BF16 and F16 exactly. */
+__device__ static float widen(const void *src, int dtype, size_t i) {
+  switch (dtype) {
+    case LX_CUDA_BF16:
+      return __uint_as_float((unsigned)((const unsigned short *)src)[i] << 16);
+    case LX_CUDA_F16:
+      return __half2float(((const __half *)src)[i]);
+    default:
+      return ((const float *)src)[i];
+  }
+}
+
+__global__ static void widen_kernel(float *dst, const void *src, int dtype, size_t n) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n;
+       i += (size_t)gridDim.x * blockDim.x)
+    dst[i] = widen(src, dtype, i);
+}
+
+extern "C" void lx_cuda_widen(float *dst, const void *src, int dtype, size_t n) {
+  if (n > 0) widen_kernel<<<lx_cuda_grid(n), LX_CUDA_THREADS>>>(dst, src, dtype, n);
+}
+
+/* One block per looked-up row. */
+__global__ static void embedding_kernel(float *out, const void *table, int dtype, const int *ids,
+                                        int D) {
+  const size_t row = (size_t)ids[blockIdx.x] * D;
+  for (int i = threadIdx.x; i < D; i += blockDim.x)
+    out[(size_t)blockIdx.x * D + i] = widen(table, dtype, row + i);
+}
+
+extern "C" void lx_cuda_embedding(float *out, const void *table, int dtype, const int *ids, int n,
+                                  int D) {
+  if (n > 0) embedding_kernel<<<n, ROW_THREADS>>>(out, table, dtype, ids, D);
 }
 
 /* ---- softmax: one block per row ----------------------------------------------------------- */

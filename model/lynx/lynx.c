@@ -63,8 +63,9 @@ static int lynx_open(const cJSON *root, const char *file, const lx_model_config 
   return LX_OK;
 }
 
-static int lynx_bind(void *p, lx_weights *w, lx_model_info *info, lx_error *err) {
+static int lynx_bind(void *p, lx_weights *w, lx_backend *be, lx_model_info *info, lx_error *err) {
   lx_lynx *net = p;
+  net->backend = be;
   lx_binder b = {w, err, 0};
   bind_all(net, &b);
   if (b.failed) return LX_ERR;
@@ -90,6 +91,7 @@ static double vit_flops(const lx_vit_config *v) {
 int lx_lynx_encode(const lx_lynx *net, const float *pixels, int n_frames, float *vit_out,
                    float *media, lx_encode_profile *profile, lx_error *err) {
   const lx_lynx_config *c = &net->cfg;
+  lx_backend *be = net->backend;
   if (n_frames != 1 && n_frames != c->num_frames)
     return lx_errorf(err, "%d frames given: the model takes 1 (an image) or %d (a video)", n_frames,
                      c->num_frames);
@@ -100,14 +102,15 @@ int lx_lynx_encode(const lx_lynx *net, const float *pixels, int n_frames, float 
   double t0 = profile ? lx_seconds() : 0;
   for (int f = 0; f < n_frames; f++) {
     float *x = tokens + (size_t)f * frame_tok;
-    lx_vit_forward(&net->vit, pixels + (size_t)f * frame_px, x, &s->vit);
+    lx_vit_forward(be, &net->vit, pixels + (size_t)f * frame_px, x, &s->vit);
     if (vit_out) memcpy(vit_out + (size_t)f * frame_tok, x, frame_tok * sizeof(float));
     /* Video: the same learned vector is added to all T tokens of frame f, CLS included. */
     if (n_frames > 1 && net->frame_pos)
-      for (int t = 0; t < T; t++) lx_add(x + (size_t)t * Wv, net->frame_pos + (size_t)f * Wv, Wv);
+      for (int t = 0; t < T; t++)
+        lx_add(be, x + (size_t)t * Wv, net->frame_pos + (size_t)f * Wv, Wv);
   }
   double t1 = profile ? lx_seconds() : 0;
-  lx_resampler_forward(&net->resampler, tokens, n_frames * T, media, &s->resampler);
+  lx_resampler_forward(be, &net->resampler, tokens, n_frames * T, media, &s->resampler);
   if (profile) {
     double t2 = lx_seconds();
     profile->n = 2;
@@ -126,7 +129,7 @@ static int lynx_encode(const void *net, const float *pixels, int n_frames, float
 
 static int session_new(const void *p, int rows, int capacity, void **out, lx_error *err) {
   const lx_lynx *net = p;
-  const lx_decoder_spec spec = {&net->llm, net->cfg.resampler.n_latents,
+  const lx_decoder_spec spec = {net->backend, &net->llm, net->cfg.resampler.n_latents,
                                 net->cfg.variant == LX_VARIANT_PREFIX};
   return lx_decoder_session_new(&spec, rows, capacity, out, err);
 }

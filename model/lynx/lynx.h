@@ -26,6 +26,7 @@ typedef struct lx_lynx_scratch {
 
 typedef struct lx_lynx {
   lx_lynx_config cfg;
+  lx_backend *backend; /* what it runs on (borrowed; set by binding) */
   lx_lynx_scratch *scratch;
   lx_vit vit;
   const float *frame_pos; /* [num_frames, Wv], or NULL */

@@ -12,10 +12,12 @@
 typedef struct toy {
   int image_size, patch_size, grid; /* S, P, G = S / P */
   int num_frames;
+  int media_after; /* the prompt's media go after this many of its ids */
   lx_llm_config llm_cfg;
   lx_tensor proj;         /* [D, 3*P*P] */
   const float *proj_bias; /* [D] */
   lx_llama llm;
+  lx_backend *backend; /* borrowed; set by binding */
   lx_scratch *patches; /* encode's [G*G, 3*P*P], kept between calls */
 } toy;
 
@@ -29,6 +31,8 @@ static int toy_open(const cJSON *root, const char *file, const lx_model_config *
   long p = 0;
   if (rc == LX_OK) rc = lx_json_req_int(o, pat, "patch_size", 1, 1 << 10, &p, err);
   t->patch_size = (int)p;
+  if (rc == LX_OK) rc = lx_json_opt_int(o, pat, "media_after_tokens", 0, 1 << 20, 0, &p, err);
+  t->media_after = (int)p;
   t->image_size = common->preprocess.image_size;
   t->num_frames = common->preprocess.num_frames;
   if (rc == LX_OK && t->image_size % t->patch_size != 0)
@@ -58,8 +62,9 @@ static int toy_open(const cJSON *root, const char *file, const lx_model_config *
   return LX_OK;
 }
 
-static int toy_bind(void *p, lx_weights *w, lx_model_info *info, lx_error *err) {
+static int toy_bind(void *p, lx_weights *w, lx_backend *be, lx_model_info *info, lx_error *err) {
   toy *t = p;
+  t->backend = be;
   const int D = t->llm_cfg.hidden, K = 3 * t->patch_size * t->patch_size;
   lx_binder b = {w, err, 0};
   t->proj = lx_bind_matrix(&b, D, K, "projector.weight");
@@ -105,7 +110,7 @@ static int toy_encode(const void *p, const float *pixels, int n_frames, float *m
                                                  (size_t)(gy * P + y) * S + (gx * P + x)] /
                                           (float)n_frames;
       }
-  lx_linear(media, patches, G * G, &t->proj, t->proj_bias, false);
+  lx_linear(t->backend, media, patches, G * G, &t->proj, t->proj_bias, false);
   if (profile) {
     profile->n = 1;
     profile->stage[0] = (lx_encode_stage){"projector", "projector", lx_seconds() - t0,
@@ -114,9 +119,21 @@ static int toy_encode(const void *p, const float *pixels, int n_frames, float *m
   return LX_OK;
 }
 
+/* [the first media_after ids] [media] [the rest]: media inside the prompt, as LLaVA's image sits
+ * after its system text. */
+static lx_prompt toy_prompt(const void *p, const float *media, const int *ids, int n_ids) {
+  const toy *t = p;
+  const int before = media && t->media_after < n_ids ? t->media_after : media ? n_ids : 0;
+  lx_prompt pr = {0};
+  if (before > 0) lx_prompt_add_ids(&pr, ids, before);
+  if (media) lx_prompt_add_media(&pr, media);
+  lx_prompt_add_ids(&pr, ids + before, n_ids - before);
+  return pr;
+}
+
 static int session_new(const void *p, int rows, int capacity, void **out, lx_error *err) {
   const toy *t = p;
-  const lx_decoder_spec spec = {&t->llm, t->grid * t->grid, true};
+  const lx_decoder_spec spec = {t->backend, &t->llm, t->grid * t->grid, true};
   return lx_decoder_session_new(&spec, rows, capacity, out, err);
 }
 
@@ -139,6 +156,7 @@ const lx_family lx_family_toy = {
     .bind = toy_bind,
     .close = toy_close,
     .load_tokenizer = toy_tokenizer,
+    .prompt = toy_prompt,
     .encode = toy_encode,
     .session_new = session_new,
     LX_DECODER_SESSION_ENTRIES,

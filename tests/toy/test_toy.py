@@ -107,6 +107,33 @@ try:
           and b.get("prefill_positions") == 16 + config["prompt"]["max_input_tokens"]
           and [d["batch"] for d in b.get("decode", [])] == [1, 2], p.stderr[-500:])
 
+    # media inside the prompt: a family that puts the image after the first ids (as LLaVA puts it
+    # after its system text); positions run on over text, media, text, and decoding continues them
+    inside = os.path.join(tmp, "inside")
+    shutil.copytree(toy_dir, inside)
+    c = json.load(open(os.path.join(inside, "config.json")))
+    c["projector"]["media_after_tokens"] = 2
+    json.dump(c, open(os.path.join(inside, "config.json"), "w"))
+    ref_inside = Toy(inside)
+    p = lx("logits", "--model", inside, "--pixels", px_path, "--tokens", ",".join(map(str, ids)), "--out", out)
+    want = ref_inside.logits(ref_inside.encode(pixels), ids).tolist()
+    e = rel_err(read_f32(out), want) if p.returncode == 0 else float("inf")
+    check(f"logits with the image after two ids equal the reference (relative error {e:.2e})", e < TOL, p.stderr)
+    moved = rel_err(want, ref.logits(ref.encode(pixels), ids).tolist())
+    check(f"the image's place changes the logits (relative difference {moved:.2e})", moved > 1e-3)
+    p = lx("generate", "--model", inside, "--image", image, "--prompt", "what is in the image?",
+           "--decode", "greedy", "--max-new-tokens", "5", "--json")
+    g = json.loads(p.stdout) if p.returncode == 0 else {}
+    chain, expect = list(g.get("prompt_ids", [])), []
+    for _ in range(5):
+        nxt = int(ref_inside.logits(media, chain).argmax())
+        if nxt == config["llm"]["eos_token_id"]:
+            break
+        expect.append(nxt)
+        chain.append(nxt)
+    check(f"generate with the image inside the prompt: the reference's argmax chain ({len(expect)} tokens)",
+          p.returncode == 0 and g.get("tokens") == expect, f"{g.get('tokens')} vs {expect}; {p.stderr}")
+
     # a toy config without its projector is refused, naming the key
     bad = os.path.join(tmp, "bad")
     shutil.copytree(toy_dir, bad)

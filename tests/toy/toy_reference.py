@@ -115,13 +115,15 @@ class Toy:
         return patches @ self.w["projector.weight"].T + self.w["projector.bias"]
 
     def logits(self, media, ids):
-        """Next-token logits after media (or None) followed by the token ids."""
+        """Next-token logits after the token ids with the media (or None) inserted after the first
+        projector.media_after_tokens of them (0, the default: before them all)."""
         l = self.cfg["llm"]
         D, H, eps = l["hidden_size"], l["num_heads"], l["rms_norm_eps"]
         hd = D // H
         h = self.w["llm.embed_tokens.weight"][torch.as_tensor(ids, dtype=torch.long)]
         if media is not None:
-            h = torch.cat([media, h])
+            a = min(self.cfg["projector"].get("media_after_tokens", 0), len(ids))
+            h = torch.cat([h[:a], media, h[a:]])
         T = h.shape[0]
         inv = 1.0 / (l["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
         ang = torch.outer(torch.arange(T, dtype=torch.float64), inv)

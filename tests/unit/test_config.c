@@ -149,7 +149,7 @@ START_TEST(refuses_unknown_family) {
   free(tu_write(dir, "config.json", text, strlen(text)));
   lx_model *m = NULL;
   lx_error err;
-  ck_assert_int_eq(lx_model_open(dir, LX_LOAD_CONFIG, &m, &err), LX_ERR);
+  ck_assert_int_eq(lx_model_open(dir, LX_LOAD_CONFIG, NULL, &m, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg,
                        "config.json: family \"llava-9\" is not one this lynxeval knows "
                        "(known: lynx"),
@@ -158,7 +158,7 @@ START_TEST(refuses_unknown_family) {
   /* Named explicitly, Lynx opens as it does when the file predates families. */
   text = edited("\"format_version\":1,", "\"format_version\":1,\"family\":\"lynx\",");
   free(tu_write(dir, "config.json", text, strlen(text)));
-  ck_assert_msg(lx_model_open(dir, LX_LOAD_CONFIG, &m, &err) == LX_OK, "%s", err.msg);
+  ck_assert_msg(lx_model_open(dir, LX_LOAD_CONFIG, NULL, &m, &err) == LX_OK, "%s", err.msg);
   ck_assert_str_eq(m->info.family, "lynx");
   ck_assert_str_eq(m->info.variant, "prefix");
   ck_assert_int_eq(m->info.media_positions, 32);

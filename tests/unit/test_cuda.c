@@ -16,6 +16,9 @@
 #include "model/tensor.h"
 #include "testutil.h"
 
+/* The CPU backend the references run on (created in main). */
+static lx_backend *be;
+
 #define F32_BOUND 1e-6
 
 /* Device copies of host arrays, freed together. */
@@ -75,17 +78,17 @@ START_TEST(norms_match_cpu) {
     float *dx = to_device(&d, x, n), *dg = to_device(&d, g, D), *db = to_device(&d, b, D);
     float *dy = to_device(&d, x, n);
 
-    lx_layernorm(cpu, x, M, D, g, b, 1e-6f);
+    lx_layernorm(be, cpu, x, M, D, g, b, 1e-6f);
     lx_cuda_layernorm(dy, dx, M, D, dg, db, 1e-6f);
     from_device(gpu, dy, n);
     expect_close(gpu, cpu, n, "layernorm", M, D);
 
-    lx_layernorm(cpu, x, M, D, NULL, NULL, 1e-5f); /* no affine */
+    lx_layernorm(be, cpu, x, M, D, NULL, NULL, 1e-5f); /* no affine */
     lx_cuda_layernorm(dy, dx, M, D, NULL, NULL, 1e-5f);
     from_device(gpu, dy, n);
     expect_close(gpu, cpu, n, "layernorm without affine", M, D);
 
-    lx_rmsnorm(cpu, x, M, D, g, 1e-6f);
+    lx_rmsnorm(be, cpu, x, M, D, g, 1e-6f);
     lx_cuda_rmsnorm(dy, dx, M, D, dg, 1e-6f);
     from_device(gpu, dy, n);
     expect_close(gpu, cpu, n, "rmsnorm", M, D);
@@ -110,19 +113,19 @@ START_TEST(elementwise_match_cpu) {
       const char *what = "";
       switch (op) {
         case 0:
-          lx_gelu(cpu, n), lx_cuda_gelu(dx, n), what = "gelu";
+          lx_gelu(be, cpu, n), lx_cuda_gelu(dx, n), what = "gelu";
           break;
         case 1:
-          lx_silu(cpu, n), lx_cuda_silu(dx, n), what = "silu";
+          lx_silu(be, cpu, n), lx_cuda_silu(dx, n), what = "silu";
           break;
         case 2:
-          lx_silu_mul(cpu, y, n), lx_cuda_silu_mul(dx, dy, n), what = "silu_mul";
+          lx_silu_mul(be, cpu, y, n), lx_cuda_silu_mul(dx, dy, n), what = "silu_mul";
           break;
         case 3:
-          lx_add(cpu, y, n), lx_cuda_add(dx, dy, n), what = "add";
+          lx_add(be, cpu, y, n), lx_cuda_add(dx, dy, n), what = "add";
           break;
         default:
-          lx_axpy(cpu, -0.375f, y, n), lx_cuda_axpy(dx, -0.375f, dy, n), what = "axpy";
+          lx_axpy(be, cpu, -0.375f, y, n), lx_cuda_axpy(dx, -0.375f, dy, n), what = "axpy";
       }
       from_device(gpu, dx, n);
       expect_close(gpu, cpu, n, what, (int)n, 0);
@@ -143,7 +146,7 @@ START_TEST(softmax_matches_cpu) {
     float *gpu = malloc(total * sizeof(float));
     device_set d = {0};
     float *dx = to_device(&d, x, total);
-    lx_softmax(x, rows, n);
+    lx_softmax(be, x, rows, n);
     lx_cuda_softmax(dx, rows, n);
     from_device(gpu, dx, total);
     expect_close(gpu, x, total, "softmax", rows, n);
@@ -167,7 +170,7 @@ START_TEST(rope_matches_cpu) {
     device_set d = {0};
     float *dx = to_device(&d, x, n), *dt = to_device(&d, table, (size_t)max_pos * hd);
     int *dpos = to_device_bytes(&d, pos, (size_t)T * sizeof(int));
-    lx_rope(x, T, ld, heads, hd, pos, table);
+    lx_rope(be, x, T, ld, heads, hd, pos, table);
     lx_cuda_rope(dx, T, ld, heads, hd, dpos, dt);
     from_device(gpu, dx, n);
     expect_close(gpu, x, n, "rope", T, heads * hd);
@@ -207,7 +210,7 @@ static void check_linear(int M, int N, int K) {
                      .data = bf16 ? wf : w};
       for (int m = 0; m < M; m++)
         memcpy(cpu + (size_t)m * N, y0 + (size_t)m * ldy, (size_t)N * sizeof(float));
-      lx_linear(cpu, xc, M, &t, bias, accumulate);
+      lx_linear(be, cpu, xc, M, &t, bias, accumulate);
 
       device_set d = {0};
       float *dx = to_device(&d, x, (size_t)M * ldx), *db = to_device(&d, bias, (size_t)N);
@@ -252,11 +255,11 @@ static void check_attention(int n_q, int n_kv, int heads, int hd, bool causal, i
   device_set d = {0};
   float *dq = to_device(&d, q, (size_t)n_q * ldq), *dk = to_device(&d, k, (size_t)n_kv * ldk);
   float *dv = to_device(&d, v, (size_t)n_kv * ldv), *dout = to_device(&d, cpu, (size_t)n_q * ldo);
-  lx_set_matmul_precision(LX_MATMUL_F32);
+  be->precision = LX_MATMUL_F32;
   lx_attention_args a = {
       n_q,    n_kv,  heads, hd, q, ldq, k, ldk, v, ldv, cpu, ldo, 1.0f / sqrtf((float)hd),
       causal, q_pos0};
-  lx_attention(&a);
+  lx_attention(be, &a);
   lx_attention_args g = {
       n_q,    n_kv,  heads, hd, dq, ldq, dk, ldk, dv, ldv, dout, ldo, 1.0f / sqrtf((float)hd),
       causal, q_pos0};
@@ -407,7 +410,68 @@ START_TEST(decoding_matches_cpu) {
 }
 END_TEST
 
+/* The backend object: the same calls through the table on the CPU and the CUDA backend give the
+ * same results, with weights of every dtype in both precisions (16-bit weights in float32
+ * precision are widened on the device) and a 16-bit embedding table. */
+START_TEST(backend_object_matches_cpu) {
+  lx_error err;
+  lx_backend *gpu_be;
+  ck_assert_msg(lx_backend_cuda_new(0, LX_MATMUL_F32, &gpu_be, &err) == LX_OK, "%s", err.msg);
+  ck_assert(!gpu_be->ops->host_memory);
+  ck_assert_str_eq(gpu_be->ops->name, "cuda");
+  enum { M = 5, N = 67, K = 130, V = 11, NIDS = 4 };
+  const lx_dtype dtypes[] = {LX_F32, LX_F16, LX_BF16};
+  float *x = random_floats((size_t)M * K, 80), *w = random_floats((size_t)N * K, 81);
+  float *cpu = malloc((size_t)M * N * sizeof(float)), *gpu = malloc((size_t)M * N * sizeof(float));
+  uint16_t *w16 = malloc((size_t)N * K * sizeof(uint16_t));
+  const int ids[NIDS] = {3, 0, 10, 3};
+  for (int di = 0; di < 3; di++) {
+    const lx_dtype dt = dtypes[di];
+    for (size_t i = 0; i < (size_t)N * K; i++)
+      w16[i] = dt == LX_F16 ? lx_f32_to_f16(w[i]) : lx_f32_to_bf16(w[i]);
+    const void *host_w = dt == LX_F32 ? (const void *)w : (const void *)w16;
+    const size_t w_bytes = (size_t)N * K * lx_dtype_size(dt);
+    for (int prec = 0; prec <= 1; prec++) {
+      be->precision = gpu_be->precision = prec ? LX_MATMUL_BF16 : LX_MATMUL_F32;
+      lx_tensor t = {.name = "w", .dtype = dt, .ndim = 2, .shape = {N, K}, .numel = (size_t)N * K};
+      t.data = (void *)host_w;
+      lx_linear(be, cpu, x, M, &t, NULL, false);
+      device_set d = {0};
+      float *dx = to_device(&d, x, (size_t)M * K), *dy = to_device(&d, NULL, (size_t)M * N);
+      t.data = to_device_bytes(&d, host_w, w_bytes);
+      lx_linear(gpu_be, dy, dx, M, &t, NULL, false);
+      ck_assert_msg(gpu_be->ops->sync(gpu_be, &err) == LX_OK, "%s", err.msg);
+      from_device(gpu, dy, (size_t)M * N);
+      double e = tu_rel_err(gpu, cpu, (size_t)M * N);
+      ck_assert_msg(e < fmax(F32_BOUND, 1e-7 * sqrt((double)K)),
+                    "backend linear %s, %s precision: relative error %g", lx_dtype_name(dt),
+                    lx_matmul_precision_name(be->precision), e);
+      release(&d);
+    }
+    /* the first V rows of the weights as an embedding table */
+    lx_tensor table = {
+        .name = "embed", .dtype = dt, .ndim = 2, .shape = {V, K}, .numel = (size_t)V * K};
+    table.data = (void *)host_w;
+    lx_embedding(be, cpu, &table, ids, NIDS);
+    device_set d = {0};
+    float *dout = to_device(&d, NULL, (size_t)NIDS * K);
+    int *dids = to_device_bytes(&d, ids, sizeof ids);
+    table.data = to_device_bytes(&d, host_w, (size_t)V * K * lx_dtype_size(dt));
+    lx_embedding(gpu_be, dout, &table, dids, NIDS);
+    from_device(gpu, dout, (size_t)NIDS * K);
+    for (size_t i = 0; i < (size_t)NIDS * K; i++)
+      ck_assert_msg(gpu[i] == cpu[i], "embedding %s: element %zu: GPU %g, CPU %g",
+                    lx_dtype_name(dt), i, gpu[i], cpu[i]);
+    release(&d);
+  }
+  be->precision = LX_MATMUL_F32;
+  lx_backend_free(gpu_be);
+  free(x), free(w), free(cpu), free(gpu), free(w16);
+}
+END_TEST
+
 int main(void) {
+  be = lx_backend_cpu_new(0, LX_MATMUL_F32);
   lx_error err;
   if (lx_cuda_init(0, &err) != LX_OK) {
     printf("test_cuda: skipped: %s\n", err.msg);
@@ -427,6 +491,7 @@ int main(void) {
   tcase_add_test(tc, attention_matches_cpu);
   tcase_add_test(tc, patch_embed_matches_convolution);
   tcase_add_test(tc, decoding_matches_cpu);
+  tcase_add_test(tc, backend_object_matches_cpu);
   suite_add_tcase(s, tc);
   return tu_run_suite(s, 1); /* no fork: a CUDA context does not survive fork() */
 }

@@ -9,6 +9,16 @@
 #include "model/threads.h"
 #include "testutil.h"
 
+/* The CPU backend every test runs on, made in each test's own process (a fixture): the thread
+ * pool's workers do not survive fork(). */
+static lx_backend *be;
+static void make_backend(void) {
+  be = lx_backend_cpu_new(0, LX_MATMUL_F32);
+}
+static void free_backend(void) {
+  lx_backend_free(be);
+}
+
 static float *vec(size_t n, unsigned seed) {
   float *x = malloc(n * sizeof(float));
   tu_fill(x, n, seed);
@@ -49,7 +59,7 @@ static void check_linear(lx_dtype dtype, int M, int N, int K) {
     t.data = w16;
   }
   naive_linear(ref, x, M, w, N, K, b);
-  lx_linear(y, x, M, &t, b, false);
+  lx_linear(be, y, x, M, &t, b, false);
   /* float32 sums of K products drift like sqrt(K) roundings: 1e-6 holds for short rows, and
    * 65536-long ones (measured up to 4.6e-6, depending on how OpenBLAS splits the work) get
    * 1e-7 sqrt(K) = 2.6e-5 */
@@ -58,7 +68,7 @@ static void check_linear(lx_dtype dtype, int M, int N, int K) {
   ck_assert_msg(e < tol, "linear %s M=%d N=%d K=%d: relative error %g (tolerance %g)",
                 lx_dtype_name(dtype), M, N, K, e, tol);
   /* accumulate: y += x W^T + b */
-  lx_linear(y, x, M, &t, b, true);
+  lx_linear(be, y, x, M, &t, b, true);
   for (size_t i = 0; i < (size_t)M * N; i++) ref[i] *= 2;
   e = tu_rel_err(y, ref, (size_t)M * N);
   ck_assert_msg(e < tol, "accumulating linear: relative error %g (tolerance %g)", e, tol);
@@ -107,17 +117,17 @@ static void check_linear_bf16_compute(int M, int N, int K) {
                  .numel = (size_t)N * K,
                  .data = w16};
   naive_linear(ref, xr, M, w, N, K, b);
-  lx_set_matmul_precision(LX_MATMUL_BF16);
-  lx_linear(y, x, M, &t, b, false);
+  be->precision = LX_MATMUL_BF16;
+  lx_linear(be, y, x, M, &t, b, false);
   double tol = fmax(1e-6, 1e-7 * sqrt((double)K));
   double e = tu_rel_err(y, ref, (size_t)M * N);
   ck_assert_msg(e < tol, "bf16 linear M=%d N=%d K=%d: relative error %g (tolerance %g)", M, N, K, e,
                 tol);
-  lx_linear(y, x, M, &t, b, true);
+  lx_linear(be, y, x, M, &t, b, true);
   for (size_t i = 0; i < (size_t)M * N; i++) ref[i] *= 2;
   e = tu_rel_err(y, ref, (size_t)M * N);
   ck_assert_msg(e < tol, "accumulating bf16 linear: relative error %g", e);
-  lx_set_matmul_precision(LX_MATMUL_F32);
+  be->precision = LX_MATMUL_F32;
   free(x), free(w), free(b), free(y), free(ref), free(xr), free(w16);
 }
 
@@ -144,14 +154,14 @@ static void check_shared_input(lx_matmul_precision precision, int M) {
     ys[i] = calloc((size_t)M * Ns[i], sizeof(float));
     ref[i] = calloc((size_t)M * Ns[i], sizeof(float));
   }
-  lx_set_matmul_precision(precision);
-  for (int i = 0; i < 3; i++) lx_linear(ref[i], x, M, &t[i], NULL, false);
-  lx_linear_shared_input(ys, (const lx_tensor *const[]){&t[0], &t[1], &t[2]}, 3, x, M);
+  be->precision = precision;
+  for (int i = 0; i < 3; i++) lx_linear(be, ref[i], x, M, &t[i], NULL, false);
+  lx_linear_shared_input(be, ys, (const lx_tensor *const[]){&t[0], &t[1], &t[2]}, 3, x, M);
   for (int i = 0; i < 3; i++)
     ck_assert_msg(memcmp(ys[i], ref[i], (size_t)M * Ns[i] * sizeof(float)) == 0,
                   "shared input, precision %d, M=%d: matrix %d differs from lx_linear", precision,
                   M, i);
-  lx_set_matmul_precision(LX_MATMUL_F32);
+  be->precision = LX_MATMUL_F32;
   for (int i = 0; i < 3; i++) free(w16[i]), free(ys[i]), free(ref[i]);
   free(x);
 }
@@ -225,9 +235,9 @@ START_TEST(norms_match_naive) {
     for (int i = 0; i < D; i++)
       ref[m * D + i] = (float)((x[m * D + i] - mean) / sqrt(var + 1e-5) * g[i] + b[i]);
   }
-  lx_layernorm(y, x, M, D, g, b, 1e-5f);
+  lx_layernorm(be, y, x, M, D, g, b, 1e-5f);
   ck_assert_double_lt(tu_rel_err(y, ref, (size_t)M * D), 1e-6);
-  lx_layernorm(x, x, M, D, g, b, 1e-5f); /* in place */
+  lx_layernorm(be, x, x, M, D, g, b, 1e-5f); /* in place */
   ck_assert_double_lt(tu_rel_err(x, ref, (size_t)M * D), 1e-6);
   tu_fill(x, (size_t)M * D, 4);
   for (int m = 0; m < M; m++) {
@@ -235,7 +245,7 @@ START_TEST(norms_match_naive) {
     for (int i = 0; i < D; i++) ss += pow(x[m * D + i], 2);
     for (int i = 0; i < D; i++) ref[m * D + i] = (float)(x[m * D + i] / sqrt(ss / D + 1e-6) * g[i]);
   }
-  lx_rmsnorm(y, x, M, D, g, 1e-6f);
+  lx_rmsnorm(be, y, x, M, D, g, 1e-6f);
   ck_assert_double_lt(tu_rel_err(y, ref, (size_t)M * D), 1e-6);
   free(x), free(g), free(b), free(y), free(ref);
 }
@@ -246,13 +256,13 @@ START_TEST(activations_match_formulas) {
   float *x = vec(n, 7), *y = vec(n, 8), *a = malloc(n * sizeof(float));
   for (size_t i = 0; i < n; i++) x[i] *= 6;
   memcpy(a, x, n * sizeof(float));
-  lx_gelu(a, n);
+  lx_gelu(be, a, n);
   for (size_t i = 0; i < n; i++) {
     double r = 0.5 * x[i] * (1 + erf(x[i] / sqrt(2.0)));
     ck_assert_double_lt(fabs(a[i] - r), 1e-6 * (1 + fabs(r)));
   }
   memcpy(a, x, n * sizeof(float));
-  lx_silu_mul(a, y, n);
+  lx_silu_mul(be, a, y, n);
   for (size_t i = 0; i < n; i++) {
     double r = x[i] / (1 + exp(-(double)x[i])) * y[i];
     ck_assert_double_lt(fabs(a[i] - r), 1e-6 * (1 + fabs(r)));
@@ -262,8 +272,8 @@ START_TEST(activations_match_formulas) {
   float g[8], sl[8];
   memcpy(g, far, sizeof g);
   memcpy(sl, far, sizeof sl);
-  lx_gelu(g, 8);
-  lx_silu(sl, 8);
+  lx_gelu(be, g, 8);
+  lx_silu(be, sl, 8);
   for (int i = 0; i < 8; i++) {
     double r = 0.5 * far[i] * (1 + erf(far[i] / sqrt(2.0)));
     double rs = far[i] / (1 + exp(-(double)far[i]));
@@ -273,13 +283,13 @@ START_TEST(activations_match_formulas) {
                   sl[i], rs);
   }
   memcpy(a, x, n * sizeof(float));
-  lx_silu(a, n);
+  lx_silu(be, a, n);
   for (size_t i = 0; i < n; i++) {
     double r = x[i] / (1 + exp(-(double)x[i]));
     ck_assert_double_lt(fabs(a[i] - r), 1e-6 * (1 + fabs(r)));
   }
   memcpy(a, x, n * sizeof(float));
-  lx_axpy(a, 0.5f, y, n);
+  lx_axpy(be, a, 0.5f, y, n);
   for (size_t i = 0; i < n; i++) ck_assert_float_eq(a[i], x[i] + 0.5f * y[i]);
   free(x), free(y), free(a);
 }
@@ -292,7 +302,7 @@ START_TEST(rope_matches_rotate_half) {
   float *table = malloc(sizeof(float) * maxp * hd);
   lx_rope_table(table, maxp, hd, 10000.0f);
   int pos[3] = {0, 5, 63};
-  lx_rope(x, T, ld, H, hd, pos, table);
+  lx_rope(be, x, T, ld, H, hd, pos, table);
   for (int t = 0; t < T; t++)
     for (int h = 0; h < H; h++)
       for (int i = 0; i < hd; i++) {
@@ -352,7 +362,7 @@ static void check_attention_tol(int n_q, int n_kv, int heads, int hd, bool causa
                          .scale = 1.0f / sqrtf((float)hd),
                          .causal = causal,
                          .q_pos0 = n_kv - n_q};
-  lx_attention(&a);
+  lx_attention(be, &a);
   a.out = ref;
   naive_attention(&a);
   double e = tu_rel_err(out, ref, (size_t)n_q * ld);
@@ -374,13 +384,13 @@ START_TEST(attention_matches_naive) {
   check_attention(1, 9, 3, 5, false);    /* odd sizes, single query */
   /* LX_MATMUL_BF16: more than 16 queries go through bf16 products (q, k, v and the
    * probabilities rounded to bf16: errors of a few 2^-9); 16 or fewer stay float32. */
-  lx_set_matmul_precision(LX_MATMUL_BF16);
+  be->precision = LX_MATMUL_BF16;
   const double bf16_tol = lx_cpu()->avx512_bf16 ? 1e-2 : 1e-6;
   check_attention_tol(37, 37, 2, 88, false, bf16_tol);
   check_attention_tol(33, 70, 3, 64, true, bf16_tol);
   check_attention_tol(17, 130, 2, 40, false, bf16_tol);
   check_attention_tol(16, 40, 2, 32, true, 1e-6);
-  lx_set_matmul_precision(LX_MATMUL_F32);
+  be->precision = LX_MATMUL_F32;
 }
 END_TEST
 
@@ -432,6 +442,7 @@ END_TEST
 int main(void) {
   Suite *s = suite_create("kernels");
   TCase *tc = tcase_create("cpu");
+  tcase_add_checked_fixture(tc, make_backend, free_backend);
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, linear_matches_naive);
   tcase_add_test(tc, bf16_rounding_is_nearest_even);

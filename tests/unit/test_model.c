@@ -21,6 +21,9 @@
 #include "model/model.h"
 #include "testutil.h"
 
+/* The CPU backend every test here runs on (created in main; the suite does not fork). */
+static lx_backend *be;
+
 #define TOL_F32  1e-5 /* f32 weights (acceptance) */
 #define TOL_BF16 2e-2 /* bf16 weights against the f32 reference (acceptance) */
 
@@ -46,7 +49,7 @@ static lx_model *load(const char *name) {
   char *dir = path2(models_dir, name);
   lx_model *m;
   lx_error err;
-  ck_assert_msg(lx_model_load(dir, &m, &err) == LX_OK, "%s", err.msg);
+  ck_assert_msg(lx_model_load(dir, be, &m, &err) == LX_OK, "%s", err.msg);
   free(dir);
   return m;
 }
@@ -80,12 +83,16 @@ static int *ids_of(const cJSON *tokens, int *n) {
 static float *case_logits(const lx_model *m, const cJSON *rows, bool one_at_a_time) {
   const int R = cJSON_GetArraySize(rows), V = m->info.vocab_size;
   lx_prompt *p = calloc((size_t)R, sizeof *p);
+  float **media_of = calloc((size_t)R, sizeof *media_of);
+  int **ids_of_row = calloc((size_t)R, sizeof *ids_of_row);
   int capacity = 0;
   for (int r = 0; r < R; r++) {
     const cJSON *row = cJSON_GetArrayItem(rows, r);
     const cJSON *media = cJSON_GetObjectItem(row, "media");
-    p[r].media = cJSON_IsString(media) ? encode(m, media->valuestring, NULL) : NULL;
-    p[r].ids = ids_of(cJSON_GetObjectItem(row, "tokens"), &p[r].n_ids);
+    int n;
+    media_of[r] = cJSON_IsString(media) ? encode(m, media->valuestring, NULL) : NULL;
+    ids_of_row[r] = ids_of(cJSON_GetObjectItem(row, "tokens"), &n);
+    p[r] = lx_model_prompt(m, media_of[r], ids_of_row[r], n);
     int need = lx_model_prompt_positions(m, &p[r]);
     if (need > capacity) capacity = need;
   }
@@ -99,11 +106,8 @@ static float *case_logits(const lx_model *m, const cJSON *rows, bool one_at_a_ti
                   err.msg);
     lx_session_free(s);
   }
-  for (int r = 0; r < R; r++) {
-    free((void *)p[r].media);
-    free((void *)p[r].ids);
-  }
-  free(p);
+  for (int r = 0; r < R; r++) free(media_of[r]), free(ids_of_row[r]);
+  free(p), free(media_of), free(ids_of_row);
   return logits;
 }
 
@@ -140,7 +144,7 @@ START_TEST(golden_cases) {
     if (strcmp(model, "pt") == 0) dirs[1] = "pt-st", dirs[2] = "pt-bf16", dirs[3] = "pt-bf16";
     for (int d = 0; d < 4; d++) {
       if (!dirs[d]) continue;
-      lx_set_matmul_precision(d == 3 ? LX_MATMUL_BF16 : LX_MATMUL_F32);
+      be->precision = d == 3 ? LX_MATMUL_BF16 : LX_MATMUL_F32;
       lx_model *m = load(dirs[d]);
       char what[160];
       if (strcmp(kind, "logits") == 0) {
@@ -162,7 +166,7 @@ START_TEST(golden_cases) {
       }
       lx_model_free(m);
     }
-    lx_set_matmul_precision(LX_MATMUL_F32);
+    be->precision = LX_MATMUL_F32;
     free(ref);
     checked++;
   }
@@ -184,7 +188,7 @@ START_TEST(kv_cache_step_matches_full_forward) {
   lx_session *s;
   lx_error err;
   ck_assert(lx_session_new(m, 1, 64, &s, &err) == LX_OK);
-  lx_prompt p = {media, ids, n - 1};
+  lx_prompt p = lx_model_prompt(m, media, ids, n - 1);
   ck_assert_msg(lx_session_prefill(s, &p, logits, &err) == LX_OK, "%s", err.msg);
   ck_assert_msg(lx_session_step(s, &ids[n - 1], logits, &err) == LX_OK, "%s", err.msg);
   ck_assert_int_eq(lx_session_length(s, 0), m->info.media_positions + n);
@@ -219,7 +223,7 @@ START_TEST(warm_passes_allocate_nothing) {
     ck_assert_msg(lx_allocations() == before, "%s: a warm encode allocated %llu times", variants[k],
                   lx_allocations() - before);
     int ids[3] = {1, 5, 9}, next[2] = {7, 8};
-    lx_prompt p[2] = {{media, ids, 3}, {media, ids, 2}};
+    lx_prompt p[2] = {lx_model_prompt(m, media, ids, 3), lx_model_prompt(m, media, ids, 2)};
     float *logits = calloc((size_t)2 * m->info.vocab_size, sizeof(float));
     lx_session *s;
     ck_assert(lx_session_new(m, 2, 64, &s, &err) == LX_OK);
@@ -250,7 +254,8 @@ START_TEST(cross_attention_with_zero_gates_is_the_plain_llm) {
     float *a = calloc((size_t)V, sizeof(float)), *b = calloc((size_t)V, sizeof(float));
     lx_session *s1, *s2;
     lx_error err;
-    lx_prompt with_media = {media, ids, n}, text_only = {NULL, ids, n};
+    lx_prompt with_media = lx_model_prompt(ca0, media, ids, n);
+    lx_prompt text_only = lx_model_prompt(pt, NULL, ids, n);
     ck_assert(lx_session_new(ca0, 1, n, &s1, &err) == LX_OK);
     ck_assert(lx_session_new(pt, 1, n, &s2, &err) == LX_OK);
     ck_assert_msg(lx_session_prefill(s1, &with_media, a, &err) == LX_OK, "%s", err.msg);
@@ -291,14 +296,14 @@ START_TEST(bad_requests_are_refused) {
   float *logits = calloc((size_t)m->info.vocab_size, sizeof(float));
   int bad[2] = {1, 321};
   ck_assert(lx_session_new(m, 1, 8, &s, &err) == LX_OK);
-  lx_prompt p = {NULL, bad, 2};
+  lx_prompt p = lx_model_prompt(m, NULL, bad, 2);
   ck_assert_int_eq(lx_session_prefill(s, &p, logits, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "token id 321") != NULL, "%s", err.msg);
-  lx_prompt empty = {NULL, bad, 0};
+  lx_prompt empty = lx_model_prompt(m, NULL, bad, 0);
   ck_assert_int_eq(lx_session_prefill(s, &empty, logits, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "empty prompt") != NULL, "%s", err.msg);
   int many[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-  lx_prompt longp = {NULL, many, 9};
+  lx_prompt longp = lx_model_prompt(m, NULL, many, 9);
   ck_assert_int_eq(lx_session_prefill(s, &longp, logits, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "exceeds the session capacity") != NULL, "%s", err.msg);
   ck_assert_int_eq(lx_session_step(s, bad, logits, &err), LX_ERR);
@@ -312,7 +317,7 @@ START_TEST(bad_requests_are_refused) {
   free(logits);
   lx_model_free(m);
   lx_model *none;
-  ck_assert_int_eq(lx_model_load("/nonexistent-model-dir", &none, &err), LX_ERR);
+  ck_assert_int_eq(lx_model_load("/nonexistent-model-dir", be, &none, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "/nonexistent-model-dir/config.json") != NULL, "%s", err.msg);
 }
 END_TEST
@@ -334,7 +339,7 @@ START_TEST(config_weight_mismatch_is_refused) {
   char *link = path2(dir, "model.safetensors");
   ck_assert_int_eq(symlink(abs_weights, link), 0);
   lx_model *m;
-  ck_assert_int_eq(lx_model_load(dir, &m, &err), LX_ERR);
+  ck_assert_int_eq(lx_model_load(dir, be, &m, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "'resampler.latents' has shape [8,128], config.json says [9,128]"),
                 "%s", err.msg);
   /* A ViT with one block fewer than the file leaves tensors unused: refused, named. */
@@ -343,7 +348,7 @@ START_TEST(config_weight_mismatch_is_refused) {
   ck_assert_ptr_nonnull(depth);
   depth[strlen("\"depth\": ")] = '2';
   free(tu_write(dir, "config.json", text, len));
-  ck_assert_int_eq(lx_model_load(dir, &m, &err), LX_ERR);
+  ck_assert_int_eq(lx_model_load(dir, be, &m, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "'vit.blocks.2.") && strstr(err.msg, "not part of the model"), "%s",
                 err.msg);
   unlink(link);
@@ -378,12 +383,16 @@ START_TEST(decoding_matches_reference) {
     const cJSON *rows = cJSON_GetObjectItem(c, "rows");
     const int n = cJSON_GetArraySize(rows);
     lx_prompt *pr = calloc((size_t)n, sizeof *pr);
+    float **media_of = calloc((size_t)n, sizeof *media_of);
+    int **ids_of_row = calloc((size_t)n, sizeof *ids_of_row);
     uint64_t *seeds = calloc((size_t)n, sizeof *seeds);
     for (int r = 0; r < n; r++) {
       const cJSON *row = cJSON_GetArrayItem(rows, r);
       const cJSON *media = cJSON_GetObjectItem(row, "media");
-      pr[r].media = cJSON_IsString(media) ? encode(m, media->valuestring, NULL) : NULL;
-      pr[r].ids = ids_of(cJSON_GetObjectItem(row, "tokens"), &pr[r].n_ids);
+      int n_ids;
+      media_of[r] = cJSON_IsString(media) ? encode(m, media->valuestring, NULL) : NULL;
+      ids_of_row[r] = ids_of(cJSON_GetObjectItem(row, "tokens"), &n_ids);
+      pr[r] = lx_model_prompt(m, media_of[r], ids_of_row[r], n_ids);
       seeds[r] = (uint64_t)cJSON_GetArrayItem(cJSON_GetObjectItem(c, "seeds"), r)->valuedouble;
     }
     for (int single = 0; single < (n > 1 ? 2 : 1); single++) {
@@ -411,10 +420,8 @@ START_TEST(decoding_matches_reference) {
       }
       free(g);
     }
-    for (int r = 0; r < n; r++) {
-      free((void *)pr[r].media);
-      free((void *)pr[r].ids);
-    }
+    for (int r = 0; r < n; r++) free(media_of[r]), free(ids_of_row[r]);
+    free(media_of), free(ids_of_row);
     free(pr);
     free(seeds);
     lx_model_free(m);
@@ -425,6 +432,7 @@ START_TEST(decoding_matches_reference) {
 END_TEST
 
 int main(void) {
+  be = lx_backend_cpu_new(0, LX_MATMUL_F32);
   golden_dir = getenv("LX_GOLDEN_DIR");
   models_dir = getenv("LX_MODELS_DIR");
   if (!golden_dir || !models_dir) {
