@@ -178,7 +178,11 @@ static int call_endpoint(void *vctx, lx_judge_set *set, lx_prediction_log *log,
       lx_strbuf_free(&response);
       return rc; /* the verdicts so far are kept; run the same command to go on */
     }
-    cJSON *parsed = cJSON_Parse(lx_strbuf_str(&response));
+    /* a reply cJSON would cut short (a \u0000 in it) is kept raw too */
+    lx_error cut;
+    cJSON *parsed = lx_json_check_text(c->endpoint, lx_strbuf_str(&response), response.len, &cut)
+                        ? NULL
+                        : cJSON_Parse(lx_strbuf_str(&response));
     const char *reply = parsed ? reply_text(parsed) : NULL;
     /* a reply without text is kept raw: it will count as unparseable, not vanish */
     cJSON *row = lx_judge_verdict_row(req, judge, reply ? reply : lx_strbuf_str(&response));

@@ -2,16 +2,27 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-int lx_read_file(const char *path, size_t max_bytes, char **out, size_t *len, lx_error *err) {
-  *out = NULL;
-  *len = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+/* What a file that is not a regular file is, for messages. */
+static const char *file_kind(mode_t mode) {
+  return S_ISDIR(mode)    ? "a directory"
+         : S_ISFIFO(mode) ? "a FIFO"
+         : S_ISCHR(mode)  ? "a character device"
+         : S_ISBLK(mode)  ? "a block device"
+         : S_ISSOCK(mode) ? "a socket"
+                          : "not a regular file";
+}
+
+int lx_open_regular(const char *path, int flags, int *fd_out, lx_error *err) {
+  *fd_out = -1;
+  /* O_NONBLOCK: opening a FIFO must not wait for its writer before it can be refused */
+  int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, 0644);
   if (fd < 0) return lx_errorf(err, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;
   if (fstat(fd, &st) != 0) {
@@ -21,7 +32,28 @@ int lx_read_file(const char *path, size_t max_bytes, char **out, size_t *len, lx
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return lx_errorf(err, "%s: not a regular file", path);
+    return lx_errorf(err, "%s: not a regular file (%s)", path, file_kind(st.st_mode));
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+    int e = errno;
+    close(fd);
+    return lx_errorf(err, "%s: cannot open: %s", path, strerror(e));
+  }
+  *fd_out = fd;
+  return LX_OK;
+}
+
+int lx_read_file(const char *path, size_t max_bytes, char **out, size_t *len, lx_error *err) {
+  *out = NULL;
+  *len = 0;
+  int fd;
+  if (lx_open_regular(path, O_RDONLY, &fd, err)) return LX_ERR;
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return lx_errorf(err, "%s: cannot stat: %s", path, strerror(e));
   }
   if ((unsigned long long)st.st_size > max_bytes) {
     close(fd);
@@ -75,7 +107,56 @@ int lx_read_f32_file(const char *path, size_t max_count, float **out, size_t *co
 #error "lynxeval reads and writes little-endian files and supports little-endian hosts only"
 #endif
 
+/* All of data to fd; the error names path. */
+static int write_all(int fd, const char *path, const void *data, size_t len, lx_error *err) {
+  const char *p = data;
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = write(fd, p + done, len - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return lx_errorf(err, "%s: write failed: %s", path, strerror(w < 0 ? errno : EIO));
+    done += (size_t)w;
+  }
+  return LX_OK;
+}
+
+/* A stream (FIFO, character device, socket, standard output): written in place. */
+static int write_through(const char *path, const void *data, size_t len, lx_error *err) {
+  const bool out = strcmp(path, "-") == 0;
+  const char *name = out ? "standard output" : path;
+  int fd = out ? STDOUT_FILENO : open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return lx_errorf(err, "%s: cannot open for writing: %s", name, strerror(errno));
+  int rc = write_all(fd, name, data, len, err);
+  if (!out && close(fd) != 0 && rc == LX_OK)
+    rc = lx_errorf(err, "%s: write failed: %s", name, strerror(errno));
+  return rc;
+}
+
+static int write_atomic(const char *path, const void *data, size_t len, lx_error *err);
+
 int lx_write_file_atomic(const char *path, const void *data, size_t len, lx_error *err) {
+  if (strcmp(path, "-") == 0) return write_through(path, data, len, err);
+  struct stat link, st;
+  if (lstat(path, &link) != 0) {
+    if (errno != ENOENT) return lx_errorf(err, "%s: cannot write: %s", path, strerror(errno));
+    return write_atomic(path, data, len, err); /* a new file */
+  }
+  if (stat(path, &st) != 0) /* a link to nothing, or through a loop */
+    return lx_errorf(err, "%s: a symbolic link to nothing that can be written (%s)", path,
+                     strerror(errno));
+  if (S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode))
+    return lx_errorf(err, "%s: cannot write over %s", path, file_kind(st.st_mode));
+  if (!S_ISREG(st.st_mode)) return write_through(path, data, len, err);
+  if (!S_ISLNK(link.st_mode)) return write_atomic(path, data, len, err);
+  char *target = realpath(path, NULL); /* the link stays; the file it leads to is replaced */
+  if (!target) return lx_errorf(err, "%s: cannot follow the link: %s", path, strerror(errno));
+  int rc = write_atomic(target, data, len, err);
+  free(target);
+  return rc;
+}
+
+/* Temporary file beside path, fsync, rename over path. */
+static int write_atomic(const char *path, const void *data, size_t len, lx_error *err) {
   size_t plen = strlen(path);
   char *tmp = lx_xmalloc(plen + 32);
   snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
@@ -85,19 +166,11 @@ int lx_write_file_atomic(const char *path, const void *data, size_t len, lx_erro
     free(tmp);
     return lx_errorf(err, "%s: cannot create: %s", path, strerror(e));
   }
-  const char *p = data;
-  size_t done = 0;
-  while (done < len) {
-    ssize_t w = write(fd, p + done, len - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      int e = errno;
-      close(fd);
-      unlink(tmp);
-      free(tmp);
-      return lx_errorf(err, "%s: write failed: %s", path, strerror(e));
-    }
-    done += (size_t)w;
+  if (write_all(fd, path, data, len, err)) {
+    close(fd);
+    unlink(tmp);
+    free(tmp);
+    return LX_ERR;
   }
   if (fsync(fd) != 0 || close(fd) != 0) {
     int e = errno;

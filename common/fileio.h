@@ -1,7 +1,16 @@
 /* fileio.h: whole-file reads with size caps, and atomic writes.
  *
- * Atomic writes go to a temporary file beside the target, are flushed to disk, then renamed over
- * the target: a crash or an error never leaves a partial file where a good one was.
+ * Reading: only regular files are read. Anything else (a FIFO, a device, a socket, a directory)
+ * is refused by name as soon as it is opened, without waiting for a writer.
+ *
+ * Writing (lx_write_file_atomic), by what the output path is:
+ *   a regular file, or nothing yet: a temporary file beside it, flushed to disk, renamed over it:
+ *     a crash or an error never leaves a partial file where a good one was;
+ *   a symbolic link: followed; the file it points to is written as above, and the link stays;
+ *     a link to nothing is refused;
+ *   a FIFO, a character device (/dev/null, a terminal), a socket: written through, in place;
+ *   "-": standard output, written through;
+ *   a directory, a block device: refused.
  */
 #ifndef LX_FILEIO_H
 #define LX_FILEIO_H
@@ -9,6 +18,11 @@
 #include <stddef.h>
 
 #include "common/error.h"
+
+/* Opens path for reading (flags O_RDONLY) or for reading and appending (O_RDWR, with O_CREAT to
+ * create it), refusing at once what is not a regular file, named by kind ("a FIFO"). *fd is
+ * blocking and close-on-exec. */
+int lx_open_regular(const char *path, int flags, int *fd, lx_error *err);
 
 /* Reads all of `path` into a NUL-terminated heap buffer (*out, owned by the caller; *len excludes
  * the NUL). Fails, naming the file, if it cannot be read or is larger than max_bytes. */
@@ -18,7 +32,8 @@ int lx_read_file(const char *path, size_t max_bytes, char **out, size_t *len, lx
  * *count is the number of floats. Fails if the size is not a multiple of 4 or exceeds max_count. */
 int lx_read_f32_file(const char *path, size_t max_count, float **out, size_t *count, lx_error *err);
 
-/* Writes `len` bytes to `path` atomically (temporary file + fsync + rename). */
+/* Writes `len` bytes to `path`: atomically where path is (or leads to) a regular file, through
+ * where it is a stream (see the rules above). */
 int lx_write_file_atomic(const char *path, const void *data, size_t len, lx_error *err);
 
 /* mkdir -p: creates path and its missing parents (0755). Fails naming the path when it cannot,

@@ -48,7 +48,7 @@ int lx_json_stream_open(lx_json_stream *s, const char *path, size_t max_bytes, l
   s->path = path;
   s->line = 1;
   if (lx_read_file(path, max_bytes, &s->text, &s->len, err)) return LX_ERR;
-  if (lx_json_check_utf8(path, s->text, s->len, err)) {
+  if (lx_json_check_text(path, s->text, s->len, err)) {
     lx_json_stream_close(s);
     return LX_ERR;
   }
@@ -74,6 +74,14 @@ static int parse_value(lx_json_stream *s, cJSON **value, lx_json_place *at, lx_e
     const char *bad = cJSON_GetErrorPtr();
     size_t off = bad && bad >= start && bad <= s->text + s->len ? (size_t)(bad - s->text) : s->pos;
     return fail_at(s, off, "not valid JSON", err);
+  }
+  if (lx_json_check_unique_keys(s->path, v, err)) { /* rare: only then find its line (linear) */
+    lx_error inner = *err;
+    const char *msg = strncmp(inner.msg, s->path, strlen(s->path)) == 0
+                          ? inner.msg + strlen(s->path) + 2 /* past "PATH: " */
+                          : inner.msg;
+    cJSON_Delete(v);
+    return fail_at(s, s->pos, msg, err);
   }
   if (at) *at = lx_json_stream_place(s, s->pos);
   s->pos = (size_t)(end - s->text);

@@ -1,12 +1,14 @@
 #include "common/jsonutil.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/fileio.h"
 #include "common/strbuf.h"
+#include "common/strmap.h"
 #include "common/unicode.h"
 
 static const char *sep(lx_json_at at) {
@@ -156,6 +158,103 @@ int lx_json_check_utf8(const char *path, const char *src, size_t len, lx_error *
   return lx_errorf(err, "%s:%d:%d: not valid UTF-8", path, line, col);
 }
 
+static int text_fail(const char *path, const char *src, size_t off, const char *what,
+                     lx_error *err) {
+  int line, col;
+  lx_text_line_col(src, off, &line, &col);
+  return lx_errorf(err, "%s:%d:%d: %s", path, line, col, what);
+}
+
+static int hex_value(char c) {
+  return c >= '0' && c <= '9'   ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                : -1;
+}
+
+int lx_json_check_text(const char *path, const char *src, size_t len, lx_error *err) {
+  if (lx_json_check_utf8(path, src, len, err)) return LX_ERR;
+  bool in_string = false;
+  for (size_t i = 0; i < len; i++) {
+    const unsigned char c = (unsigned char)src[i];
+    if (!in_string || c == '"') {
+      in_string ^= c == '"';
+      continue;
+    }
+    if (c < 0x20) {
+      char what[96];
+      snprintf(what, sizeof what, "a raw control character (U+%04X) inside a string", c);
+      return text_fail(path, src, i, what, err);
+    }
+    if (c != '\\' || i + 1 >= len) continue; /* an unterminated string is cJSON's to report */
+    const char e = src[i + 1];
+    if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+        e == 't') {
+      i++;
+      continue;
+    }
+    if (e != 'u') {
+      char what[64];
+      snprintf(what, sizeof what, "an unknown escape \\%c inside a string",
+               (unsigned char)e >= 0x20 && (unsigned char)e < 0x7f ? e : '?');
+      return text_fail(path, src, i, what, err);
+    }
+    int v = 0;
+    for (size_t k = i + 2; k < i + 6; k++) {
+      const int h = k < len ? hex_value(src[k]) : -1;
+      if (h < 0) return text_fail(path, src, i, "a \\u escape without four hex digits", err);
+      v = v * 16 + h;
+    }
+    if (v == 0) return text_fail(path, src, i, "a NUL character (\\u0000) inside a string", err);
+    i += 5;
+  }
+  return LX_OK;
+}
+
+/* "path:line" into buf. */
+static const char *path_line(const char *path, int line, char *buf, size_t n) {
+  snprintf(buf, n, "%s:%d", path, line);
+  return buf;
+}
+
+/* Objects with more members than this find duplicates by hashing instead of comparing pairs. */
+#define PAIRWISE_KEYS 8
+
+static int unique_keys(const char *path, const cJSON *v, const char *parent, lx_error *err) {
+  if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) return LX_OK;
+  if (cJSON_IsObject(v)) {
+    int n = cJSON_GetArraySize(v);
+    const char *dup = NULL;
+    if (n <= PAIRWISE_KEYS) {
+      for (const cJSON *a = v->child; a && !dup; a = a->next)
+        for (const cJSON *b = a->next; b && !dup; b = b->next)
+          if (strcmp(a->string, b->string) == 0) dup = a->string;
+    } else {
+      lx_strmap seen = {0};
+      for (const cJSON *a = v->child; a && !dup; a = a->next) {
+        size_t before = seen.n;
+        lx_strmap_intern(&seen, a->string);
+        if (seen.n == before) dup = a->string;
+      }
+      lx_strmap_free(&seen);
+    }
+    if (dup)
+      return parent
+                 ? lx_errorf(err,
+                             "%s: the key \"%.100s\" appears twice in one object (under "
+                             "\"%.100s\")",
+                             path, dup, parent)
+                 : lx_errorf(err, "%s: the key \"%.100s\" appears twice in one object", path, dup);
+  }
+  for (const cJSON *c = v->child; c; c = c->next)
+    if (unique_keys(path, c, cJSON_IsObject(v) ? c->string : parent, err)) return LX_ERR;
+  return LX_OK;
+}
+
+int lx_json_check_unique_keys(const char *path, const cJSON *value, lx_error *err) {
+  return unique_keys(path, value, NULL, err);
+}
+
 int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **text,
                       lx_error *err) {
   char *src;
@@ -163,7 +262,7 @@ int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **t
   *root = NULL;
   if (text) *text = NULL;
   if (lx_read_file(path, max_bytes, &src, &len, err)) return LX_ERR;
-  if (lx_json_check_utf8(path, src, len, err)) {
+  if (lx_json_check_text(path, src, len, err)) {
     free(src);
     return LX_ERR;
   }
@@ -190,6 +289,11 @@ int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **t
       return LX_ERR;
     }
   }
+  if (lx_json_check_unique_keys(path, r, err)) {
+    cJSON_Delete(r);
+    free(src);
+    return LX_ERR;
+  }
   *root = r;
   if (text)
     *text = src;
@@ -202,11 +306,12 @@ int lx_jsonl_read(const char *path, size_t max_bytes, lx_jsonl_fn fn, void *ctx,
   char *src;
   size_t len;
   if (lx_read_file(path, max_bytes, &src, &len, err)) return LX_ERR;
-  if (lx_json_check_utf8(path, src, len, err)) {
+  if (lx_json_check_text(path, src, len, err)) {
     free(src);
     return LX_ERR;
   }
   int rc = LX_OK, line = 0;
+  char where[1100];
   for (char *p = src; rc == LX_OK && p < src + len;) {
     char *nl = memchr(p, '\n', (size_t)(src + len - p));
     char *end = nl ? nl : src + len;
@@ -227,6 +332,8 @@ int lx_jsonl_read(const char *path, size_t max_bytes, lx_jsonl_fn fn, void *ctx,
         rc = lx_errorf(err, "%s:%d:%zu: not valid JSON", path, line, col);
       } else if (!cJSON_IsObject(obj)) {
         rc = lx_errorf(err, "%s:%d: not a JSON object", path, line);
+      } else if (lx_json_check_unique_keys(path_line(path, line, where, sizeof where), obj, err)) {
+        rc = LX_ERR;
       } else {
         rc = fn(ctx, obj, line, err);
       }

@@ -1,11 +1,14 @@
 #include "common/sha256.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/error.h"
+#include "common/fileio.h"
 
 #define FILE_BLOCK_BYTES (1u << 20)
 
@@ -89,8 +92,14 @@ void lx_sha256_hex(const void *data, size_t len, char hex[65]) {
 }
 
 int lx_sha256_file(const char *path, char hex[65], long long *bytes, lx_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return lx_errorf(err, "%s: cannot open: %s", path, strerror(errno));
+  int fd;
+  if (lx_open_regular(path, O_RDONLY, &fd, err)) return LX_ERR;
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    int e = errno;
+    close(fd);
+    return lx_errorf(err, "%s: cannot open: %s", path, strerror(e));
+  }
   unsigned char *buf = lx_xmalloc(FILE_BLOCK_BYTES), d[32];
   lx_sha256 s;
   lx_sha256_init(&s);

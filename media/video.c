@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "common/fileio.h"
+#include "common/jsonutil.h"
 #include "common/names.h"
 #include "common/rng.h"
 #include "common/strbuf.h"
@@ -148,6 +149,10 @@ static int list_json(const char *path, frame_list *out, lx_error *err) {
   char *text;
   size_t len;
   if (lx_read_file(path, MAX_JSON_BYTES, &text, &len, err)) return LX_ERR;
+  if (lx_json_check_text(path, text, len, err)) {
+    free(text);
+    return LX_ERR;
+  }
   cJSON *root = cJSON_ParseWithLength(text, len);
   free(text);
   int rc = LX_OK;
@@ -419,6 +424,8 @@ static int visit_frames(const char *path, int k, choose_fn choose, void *choose_
   if (stat(path, &st) != 0) return lx_errorf(err, "%s: no such file or directory", path);
   size_t plen = strlen(path);
   const int is_json = plen > 5 && strcmp(path + plen - 5, ".json") == 0;
+  if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) /* FFmpeg would wait on a FIFO's writer */
+    return lx_errorf(err, "%s: neither a video file nor a directory of frames", path);
   if (!S_ISDIR(st.st_mode) && !is_json) {
     /* A video file: count frames, choose, decode again keeping the chosen ones. */
     int n;

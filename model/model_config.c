@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "common/jsonutil.h"
 #include "model/config_keys.h"
 
 static int copy_string(const char *file, const char *key, const char *s, char *dst, size_t cap,
@@ -101,6 +102,10 @@ int lx_model_config_load(const char *path, cJSON **root, lx_model_config *cfg, l
   char *text;
   size_t len;
   if (lx_read_file(path, LX_CONFIG_MAX_BYTES, &text, &len, err)) return LX_ERR;
+  if (lx_json_check_text(path, text, len, err)) {
+    free(text);
+    return LX_ERR;
+  }
   const char *end = NULL;
   cJSON *r = cJSON_ParseWithLengthOpts(text, len, &end, 0);
   int rc;
@@ -108,8 +113,10 @@ int lx_model_config_load(const char *path, cJSON **root, lx_model_config *cfg, l
     size_t off = end ? (size_t)(end - text) : 0;
     if (!r && cJSON_GetErrorPtr()) off = (size_t)(cJSON_GetErrorPtr() - text);
     rc = lx_errorf(err, "%s: not a valid JSON object (error near byte %zu)", path, off);
-  } else {
+  } else if (lx_json_check_unique_keys(path, r, err) == LX_OK) {
     rc = lx_model_config_from_json(r, path, cfg, err);
+  } else {
+    rc = LX_ERR;
   }
   free(text);
   if (rc == LX_OK)

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
+#include "common/jsonutil.h"
 #include "common/rng.h"
 #include "model/threads.h"
 
@@ -309,12 +311,13 @@ static int check_layout(const char *path, entry *entries, size_t n, size_t data_
 
 int lx_weights_open(const char *path, lx_weights **out, lx_error *err) {
   *out = NULL;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return lx_errorf(err, "%s: cannot open: %s", path, strerror(errno));
+  int fd;
+  if (lx_open_regular(path, O_RDONLY, &fd, err)) return LX_ERR;
   struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
     close(fd);
-    return lx_errorf(err, "%s: not a regular file", path);
+    return lx_errorf(err, "%s: cannot stat: %s", path, strerror(e));
   }
   size_t size = (size_t)st.st_size;
   if (size < 8) {
@@ -355,11 +358,14 @@ int lx_weights_open(const char *path, lx_weights **out, lx_error *err) {
     rc = lx_errorf(err, "%s: header does not start with a JSON object: not a safetensors file",
                    path);
   }
+  if (rc == LX_OK) rc = lx_json_check_text(path, (const char *)p + 8, (size_t)header_len, err);
   if (rc == LX_OK) {
     const char *end = NULL;
     root = cJSON_ParseWithLengthOpts((const char *)p + 8, (size_t)header_len, &end, 0);
     if (!root || !cJSON_IsObject(root)) {
       rc = lx_errorf(err, "%s: header is not valid JSON", path);
+    } else if (lx_json_check_unique_keys(path, root, err)) {
+      rc = LX_ERR;
     } else {
       for (const char *q = end; q < (const char *)p + 8 + header_len; q++)
         if (*q != ' ' && *q != '\n' && *q != '\t' && *q != '\r' && *q != '\0') {

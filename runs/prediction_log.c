@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "common/jsonutil.h"
 #include "common/strbuf.h"
 
 #define MAX_LOG_BYTES (1ull << 32)
@@ -24,7 +25,9 @@ static int read_lines(const char *path, const char *text_key, const char *text, 
     if (!nl) break; /* a torn last line: no newline yet */
     line++;
     size_t n = (size_t)(nl - (text + pos));
-    cJSON *row = cJSON_ParseWithLength(text + pos, n);
+    lx_error bad;
+    cJSON *row =
+        lx_json_check_text(path, text + pos, n, &bad) ? NULL : cJSON_ParseWithLength(text + pos, n);
     const cJSON *id = row ? cJSON_GetObjectItemCaseSensitive(row, "id") : NULL;
     const cJSON *answer = row ? cJSON_GetObjectItemCaseSensitive(row, text_key) : NULL;
     if (!cJSON_IsString(id) || !cJSON_IsString(answer)) {
@@ -54,8 +57,8 @@ int lx_prediction_log_open(const char *path, const char *text_key, lx_prediction
   memset(log, 0, sizeof *log);
   log->fd = -1;
   *dropped_bytes = 0;
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return lx_errorf(err, "%s: cannot open: %s", path, strerror(errno));
+  int fd;
+  if (lx_open_regular(path, O_RDWR | O_CREAT, &fd, err)) return LX_ERR;
   char *text = NULL;
   size_t len = 0, valid = 0;
   int rc = lx_read_file(path, MAX_LOG_BYTES, &text, &len, err);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "common/jsonutil.h"
 #include "common/unicode.h"
 
 #define MAX_TOKENIZER_BYTES (64u << 20)
@@ -459,6 +460,7 @@ static int hf_normalizer_ok(const cJSON *n, const char *path, lx_error *err) {
 
 static int load_hf_json(lx_tokenizer *t, const char *text, size_t len, lx_error *err) {
   t->kind = KIND_HF_BPE;
+  if (lx_json_check_text(t->path, text, len, err)) return LX_ERR;
   cJSON *root = cJSON_ParseWithLength(text, len);
   int rc = LX_OK;
   const cJSON *model, *vocab, *merges, *type, *norm, *pre;
@@ -466,6 +468,7 @@ static int load_hf_json(lx_tokenizer *t, const char *text, size_t len, lx_error 
     rc = lx_errorf(err, "%s: not valid JSON", t->path);
     goto done;
   }
+  if ((rc = lx_json_check_unique_keys(t->path, root, err)) != LX_OK) goto done;
   model = cJSON_GetObjectItemCaseSensitive(root, "model");
   type = model ? cJSON_GetObjectItemCaseSensitive(model, "type") : NULL;
   if (!cJSON_IsString(type) || strcmp(type->valuestring, "BPE") != 0) {

@@ -173,6 +173,38 @@ expect "tokenize captions: not UTF-8" 1 "latin1.txt: not valid UTF-8" -- \
   "$lynxeval" tokenize --captions "$tmp/latin1.txt"
 expect "tokenize captions: missing file" 1 "$tmp/none.txt" -- "$lynxeval" tokenize --captions "$tmp/none.txt"
 
+# Files that are not regular files. Inputs: a FIFO with no writer is refused at once (timeout
+# catches a hang). Outputs: a FIFO and standard output ("-") are written through, a symbolic link
+# is followed and stays a link, a directory is refused.
+mkfifo "$tmp/in.fifo" "$tmp/out.fifo"
+expect "a FIFO as --image" 1 "in.fifo: not a regular file (a FIFO)" -- \
+  timeout 20 "$lynxeval" preprocess --model "$pt" --image "$tmp/in.fifo" --out "$tmp/x"
+expect "a FIFO as --video" 1 "in.fifo: neither a video file nor a directory of frames" -- \
+  timeout 20 "$lynxeval" preprocess --model "$pt" --video "$tmp/in.fifo" --out "$tmp/x"
+expect "a FIFO as --pixels" 1 "a FIFO" -- \
+  timeout 20 "$lynxeval" logits --model "$pt" --tokens 1 --pixels "$tmp/in.fifo" --out "$tmp/x"
+timeout 20 cat "$tmp/out.fifo" >"$tmp/from-fifo.f32" &
+reader=$!
+expect "--out a FIFO" 0 "" -- timeout 20 "$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --out "$tmp/out.fifo"
+wait $reader
+if [ -p "$tmp/out.fifo" ] && cmp -s "$tmp/from-fifo.f32" "$tmp/chelsea.f32"; then
+  pass "a FIFO output is written through and stays a FIFO"
+else
+  fail "a FIFO output was replaced or its bytes differ"
+fi
+"$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --out - >"$tmp/stdout.f32" 2>/dev/null
+if cmp -s "$tmp/stdout.f32" "$tmp/chelsea.f32"; then pass "--out - writes to standard output"; else fail "--out - differs"; fi
+printf 'old' >"$tmp/target.f32"
+ln -s target.f32 "$tmp/link.f32"
+expect "--out a symbolic link" 0 "" -- "$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --out "$tmp/link.f32"
+if [ -L "$tmp/link.f32" ] && cmp -s "$tmp/target.f32" "$tmp/chelsea.f32"; then
+  pass "a symbolic link output is followed and stays a link"
+else
+  fail "a symbolic link output was replaced or its file not written"
+fi
+expect "--out a directory" 1 "cannot write over a directory" -- \
+  "$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --out "$tmp"
+
 # conventions: --version names the commit, a typo is answered with the nearest name, the help
 # lists the environment, a gate's exit status is its own (compare: tests/reports)
 expect "--version names the commit" 0 "(commit " -- "$lynxeval" --version

@@ -3,16 +3,19 @@
  * stream's places and refusals. Expected values were computed outside lynxeval (Python's hashlib,
  * and splitmix64 written from its paper in Python). */
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/json_stream.h"
+#include "common/jsonutil.h"
 #include "common/names.h"
 #include "common/rng.h"
 #include "common/sha256.h"
@@ -174,6 +177,139 @@ START_TEST(atomic_write_replaces_whole_files) {
   free(text);
   free(bad);
   free(p);
+  tu_rmtree(dir);
+}
+END_TEST
+
+/* Outputs that are not regular files: a FIFO is written through (and stays a FIFO), a symbolic
+ * link is followed (the link stays, its file is replaced), a link to nothing and a directory are
+ * refused by name. */
+START_TEST(writes_through_streams_and_follows_links) {
+  char *dir = tu_tempdir();
+  lx_error err = {0};
+  char *fifo = lx_path_join(dir, "out.fifo");
+  ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+  int reader = open(fifo, O_RDONLY | O_NONBLOCK);
+  ck_assert_int_ge(reader, 0);
+  ck_assert_msg(lx_write_file_atomic(fifo, "hello", 5, &err) == LX_OK, "%s", err.msg);
+  char buf[16] = {0};
+  ck_assert_int_eq(read(reader, buf, sizeof buf), 5);
+  ck_assert_str_eq(buf, "hello");
+  close(reader);
+  struct stat st;
+  ck_assert_int_eq(lstat(fifo, &st), 0);
+  ck_assert_msg(S_ISFIFO(st.st_mode), "the FIFO was replaced");
+
+  char *target = tu_write(dir, "target.json", "old", 3);
+  char *link = lx_path_join(dir, "link.json");
+  ck_assert_int_eq(symlink("target.json", link), 0);
+  ck_assert_msg(lx_write_file_atomic(link, "new!", 4, &err) == LX_OK, "%s", err.msg);
+  ck_assert_int_eq(lstat(link, &st), 0);
+  ck_assert_msg(S_ISLNK(st.st_mode), "the link was replaced");
+  char *text = NULL;
+  size_t len = 0;
+  ck_assert_int_eq(lx_read_file(target, 100, &text, &len, &err), LX_OK);
+  ck_assert_str_eq(text, "new!");
+  free(text);
+
+  char *dangling = lx_path_join(dir, "dangling.json");
+  ck_assert_int_eq(symlink("missing/none.json", dangling), 0);
+  ck_assert_int_eq(lx_write_file_atomic(dangling, "x", 1, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "dangling.json") && strstr(err.msg, "link to nothing"), "%s",
+                err.msg);
+  ck_assert_int_eq(lx_write_file_atomic(dir, "x", 1, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "a directory") != NULL, "%s", err.msg);
+  free(dangling), free(link), free(target), free(fifo);
+  tu_rmtree(dir);
+}
+END_TEST
+
+/* Inputs that are not regular files are refused at once, by kind: a FIFO with no writer must
+ * not block the reader (the test's timeout catches a hang). */
+START_TEST(readers_refuse_fifos_at_once) {
+  char *dir = tu_tempdir();
+  lx_error err = {0};
+  char *fifo = lx_path_join(dir, "in.fifo");
+  ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+  char *text = NULL;
+  size_t len = 0;
+  ck_assert_int_eq(lx_read_file(fifo, 100, &text, &len, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "in.fifo") && strstr(err.msg, "a FIFO"), "%s", err.msg);
+  char hex[65];
+  long long bytes;
+  ck_assert_int_eq(lx_sha256_file(fifo, hex, &bytes, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "a FIFO") != NULL, "%s", err.msg);
+  int fd;
+  ck_assert_int_eq(lx_open_regular(fifo, O_RDWR | O_CREAT, &fd, &err), LX_ERR);
+  ck_assert_int_eq(lx_read_file(dir, 100, &text, &len, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "a directory") != NULL, "%s", err.msg);
+  free(fifo);
+  tu_rmtree(dir);
+}
+END_TEST
+
+/* JSON that cJSON would take but RFC 8259 does not, or would cut short: refused at its line and
+ * column, by what it is. */
+START_TEST(json_text_is_checked_strictly) {
+  static const struct {
+    const char *text, *needle;
+  } bad[] = {
+      {"{\"answer\": \"x\\u0000 garbage\"}", ":1:14: a NUL character (\\u0000) inside a string"},
+      {"{\"a\": \"x\ty\"}", ":1:9: a raw control character (U+0009) inside a string"},
+      {"{\"a\":\n \"x\ny\"}", ":2:4: a raw control character (U+000A)"},
+      {"{\"a\": \"\\q\"}", ":1:8: an unknown escape \\q inside a string"},
+      {"{\"a\": \"\\u12\"}", ":1:8: a \\u escape without four hex digits"},
+      {"{\"a\": \"caf\xe9\"}", ":1:11: not valid UTF-8"},
+  };
+  lx_error err = {0};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ck_assert_int_eq(lx_json_check_text("f.json", bad[i].text, strlen(bad[i].text), &err), LX_ERR);
+    ck_assert_msg(strstr(err.msg, bad[i].needle) != NULL, "case %zu: %s", i, err.msg);
+  }
+  const char *good =
+      "{\"a\": \"\\u00e9\\n\\\"\\\\\\/\\b\\f\\r\\t\", \"b\\u0041\": [1, \"\\uD83D\\uDE00\"]}";
+  ck_assert_msg(lx_json_check_text("f.json", good, strlen(good), &err) == LX_OK, "%s", err.msg);
+  /* and through the file reader: the NUL is refused, not cut */
+  char *dir = tu_tempdir();
+  char *path = tu_write(dir, "nul.json", bad[0].text, strlen(bad[0].text));
+  cJSON *root = NULL;
+  ck_assert_int_eq(lx_json_read_file(path, 1000, &root, NULL, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "nul.json:1:14: a NUL character") != NULL, "%s", err.msg);
+  free(path);
+  tu_rmtree(dir);
+}
+END_TEST
+
+/* A key twice in one object is refused by name, in small objects and in large ones (hashed),
+ * nested too; the same key in different objects is fine. */
+START_TEST(json_duplicate_keys_are_refused) {
+  lx_error err = {0};
+  cJSON *ok = cJSON_Parse("{\"a\": {\"x\": 1}, \"b\": {\"x\": 2}, \"c\": [{\"x\": 3}]}");
+  ck_assert_msg(lx_json_check_unique_keys("f.json", ok, &err) == LX_OK, "%s", err.msg);
+  cJSON_Delete(ok);
+  cJSON *small = cJSON_Parse("{\"q\": [{\"answer\": \"yes\", \"answer\": \"no\"}]}");
+  ck_assert_int_eq(lx_json_check_unique_keys("f.json", small, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg,
+                       "f.json: the key \"answer\" appears twice in one object (under "
+                       "\"q\")") != NULL,
+                "%s", err.msg);
+  cJSON_Delete(small);
+  lx_strbuf big = {0};
+  lx_strbuf_puts(&big, "{");
+  for (int i = 0; i < 1000; i++) lx_strbuf_printf(&big, "\"k%d\": %d, ", i, i);
+  lx_strbuf_puts(&big, "\"k500\": 0}");
+  cJSON *large = cJSON_Parse(lx_strbuf_str(&big));
+  ck_assert_int_eq(lx_json_check_unique_keys("big.json", large, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "\"k500\" appears twice") != NULL, "%s", err.msg);
+  cJSON_Delete(large);
+  lx_strbuf_free(&big);
+  /* through the readers: a whole file, and a JSON Lines row named by its line */
+  char *dir = tu_tempdir();
+  char *path = tu_write(dir, "dup.json", "{\"a\": 1, \"a\": 2}", 16);
+  cJSON *root = NULL;
+  ck_assert_int_eq(lx_json_read_file(path, 1000, &root, NULL, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "dup.json: the key \"a\" appears twice") != NULL, "%s", err.msg);
+  free(path);
   tu_rmtree(dir);
 }
 END_TEST
@@ -386,6 +522,10 @@ static Suite *suite(void) {
   tcase_add_test(t, strbuf_grows_and_formats);
   tcase_add_test(t, strmap_numbers_in_first_appearance_order);
   tcase_add_test(t, atomic_write_replaces_whole_files);
+  tcase_add_test(t, writes_through_streams_and_follows_links);
+  tcase_add_test(t, readers_refuse_fifos_at_once);
+  tcase_add_test(t, json_text_is_checked_strictly);
+  tcase_add_test(t, json_duplicate_keys_are_refused);
   tcase_add_test(t, make_dirs_makes_parents_and_refuses_files);
   tcase_add_test(t, f32_file_needs_whole_floats);
   tcase_add_test(t, json_stream_reads_members_with_places);
