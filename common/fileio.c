@@ -19,7 +19,7 @@ static const char *file_kind(mode_t mode) {
                           : "not a regular file";
 }
 
-int lx_open_regular(const char *path, int flags, int *fd_out, lx_error *err) {
+int lx_open_regular(const char *path, int flags, int *fd_out, size_t *size, lx_error *err) {
   *fd_out = -1;
   /* O_NONBLOCK: opening a FIFO must not wait for its writer before it can be refused */
   int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, 0644);
@@ -41,6 +41,7 @@ int lx_open_regular(const char *path, int flags, int *fd_out, lx_error *err) {
     return lx_errorf(err, "%s: cannot open: %s", path, strerror(e));
   }
   *fd_out = fd;
+  if (size) *size = (size_t)st.st_size;
   return LX_OK;
 }
 
@@ -48,19 +49,12 @@ int lx_read_file(const char *path, size_t max_bytes, char **out, size_t *len, lx
   *out = NULL;
   *len = 0;
   int fd;
-  if (lx_open_regular(path, O_RDONLY, &fd, err)) return LX_ERR;
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
+  size_t n;
+  if (lx_open_regular(path, O_RDONLY, &fd, &n, err)) return LX_ERR;
+  if (n > max_bytes) {
     close(fd);
-    return lx_errorf(err, "%s: cannot stat: %s", path, strerror(e));
+    return lx_errorf(err, "%s: file is %zu bytes, more than the %zu allowed", path, n, max_bytes);
   }
-  if ((unsigned long long)st.st_size > max_bytes) {
-    close(fd);
-    return lx_errorf(err, "%s: file is %lld bytes, more than the %zu allowed", path,
-                     (long long)st.st_size, max_bytes);
-  }
-  size_t n = (size_t)st.st_size;
   char *buf = lx_xmalloc(n + 1);
   size_t got = 0;
   while (got < n) {

@@ -21,8 +21,8 @@
 
 /* Opens path for reading (flags O_RDONLY) or for reading and appending (O_RDWR, with O_CREAT to
  * create it), refusing at once what is not a regular file, named by kind ("a FIFO"). *fd is
- * blocking and close-on-exec. */
-int lx_open_regular(const char *path, int flags, int *fd, lx_error *err);
+ * blocking and close-on-exec; *size (when not NULL) receives the file's size in bytes. */
+int lx_open_regular(const char *path, int flags, int *fd, size_t *size, lx_error *err);
 
 /* Reads all of `path` into a NUL-terminated heap buffer (*out, owned by the caller; *len excludes
  * the NUL). Fails, naming the file, if it cannot be read or is larger than max_bytes. */

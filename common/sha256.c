@@ -93,7 +93,7 @@ void lx_sha256_hex(const void *data, size_t len, char hex[65]) {
 
 int lx_sha256_file(const char *path, char hex[65], long long *bytes, lx_error *err) {
   int fd;
-  if (lx_open_regular(path, O_RDONLY, &fd, err)) return LX_ERR;
+  if (lx_open_regular(path, O_RDONLY, &fd, NULL, err)) return LX_ERR;
   FILE *f = fdopen(fd, "rb");
   if (!f) {
     int e = errno;

@@ -312,14 +312,8 @@ static int check_layout(const char *path, entry *entries, size_t n, size_t data_
 int lx_weights_open(const char *path, lx_weights **out, lx_error *err) {
   *out = NULL;
   int fd;
-  if (lx_open_regular(path, O_RDONLY, &fd, err)) return LX_ERR;
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    int e = errno;
-    close(fd);
-    return lx_errorf(err, "%s: cannot stat: %s", path, strerror(e));
-  }
-  size_t size = (size_t)st.st_size;
+  size_t size;
+  if (lx_open_regular(path, O_RDONLY, &fd, &size, err)) return LX_ERR;
   if (size < 8) {
     close(fd);
     return lx_errorf(

@@ -58,7 +58,7 @@ int lx_prediction_log_open(const char *path, const char *text_key, lx_prediction
   log->fd = -1;
   *dropped_bytes = 0;
   int fd;
-  if (lx_open_regular(path, O_RDWR | O_CREAT, &fd, err)) return LX_ERR;
+  if (lx_open_regular(path, O_RDWR | O_CREAT, &fd, NULL, err)) return LX_ERR;
   char *text = NULL;
   size_t len = 0, valid = 0;
   int rc = lx_read_file(path, MAX_LOG_BYTES, &text, &len, err);

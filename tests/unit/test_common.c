@@ -240,7 +240,7 @@ START_TEST(readers_refuse_fifos_at_once) {
   ck_assert_int_eq(lx_sha256_file(fifo, hex, &bytes, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "a FIFO") != NULL, "%s", err.msg);
   int fd;
-  ck_assert_int_eq(lx_open_regular(fifo, O_RDWR | O_CREAT, &fd, &err), LX_ERR);
+  ck_assert_int_eq(lx_open_regular(fifo, O_RDWR | O_CREAT, &fd, NULL, &err), LX_ERR);
   ck_assert_int_eq(lx_read_file(dir, 100, &text, &len, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "a directory") != NULL, "%s", err.msg);
   free(fifo);
