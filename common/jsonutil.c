@@ -172,11 +172,46 @@ static int hex_value(char c) {
                                 : -1;
 }
 
+static bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+/* The end of the number starting at src[i] if it is RFC 8259's
+ *   -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+ * and is not followed by more number characters; else 0. (cJSON also takes "01" and "1.".) */
+static size_t number_end(const char *src, size_t len, size_t i) {
+  if (i < len && src[i] == '-') i++;
+  if (i >= len || !is_digit(src[i])) return 0;
+  if (src[i] == '0')
+    i++;
+  else
+    while (i < len && is_digit(src[i])) i++;
+  if (i < len && src[i] == '.') {
+    if (++i >= len || !is_digit(src[i])) return 0;
+    while (i < len && is_digit(src[i])) i++;
+  }
+  if (i < len && (src[i] == 'e' || src[i] == 'E')) {
+    if (++i < len && (src[i] == '+' || src[i] == '-')) i++;
+    if (i >= len || !is_digit(src[i])) return 0;
+    while (i < len && is_digit(src[i])) i++;
+  }
+  if (i < len && (is_digit(src[i]) || src[i] == '.' || src[i] == 'e' || src[i] == 'E' ||
+                  src[i] == '+' || src[i] == '-'))
+    return 0;
+  return i;
+}
+
 int lx_json_check_text(const char *path, const char *src, size_t len, lx_error *err) {
   if (lx_json_check_utf8(path, src, len, err)) return LX_ERR;
   bool in_string = false;
   for (size_t i = 0; i < len; i++) {
     const unsigned char c = (unsigned char)src[i];
+    if (!in_string && (c == '-' || is_digit((char)c))) {
+      const size_t end = number_end(src, len, i);
+      if (!end) return text_fail(path, src, i, "a number that is not JSON (RFC 8259)", err);
+      i = end - 1;
+      continue;
+    }
     if (!in_string || c == '"') {
       in_string ^= c == '"';
       continue;

@@ -62,9 +62,10 @@ void lx_text_line_col(const char *text, size_t off, int *line, int *col);
 int lx_json_check_utf8(const char *path, const char *src, size_t len, lx_error *err);
 
 /* What cJSON accepts but RFC 8259 does not, or what it would change without a word, refused as
- * "PATH:LINE:COL: ...": text that is not UTF-8; inside strings, a raw control character (below
- * U+0020), an unknown escape, a \u without four hex digits, and \u0000, which would cut the
- * string short (lynxeval's strings end at their first NUL, so a NUL is refused by name). */
+ * "PATH:LINE:COL: ...": text that is not UTF-8; numbers outside the grammar ("01", "1."); inside
+ * strings, a raw control character (below U+0020), an unknown escape, a \u without four hex
+ * digits, and \u0000, which would cut the string short (lynxeval's strings end at their first
+ * NUL, so a NUL is refused by name). */
 int lx_json_check_text(const char *path, const char *src, size_t len, lx_error *err);
 
 /* A key twice in one object is refused: cJSON would take the first value and Python's json (which

@@ -260,6 +260,10 @@ START_TEST(json_text_is_checked_strictly) {
       {"{\"a\": \"\\q\"}", ":1:8: an unknown escape \\q inside a string"},
       {"{\"a\": \"\\u12\"}", ":1:8: a \\u escape without four hex digits"},
       {"{\"a\": \"caf\xe9\"}", ":1:11: not valid UTF-8"},
+      {"{\"a\": 01}", ":1:7: a number that is not JSON"},
+      {"[1, 2.]", ":1:5: a number that is not JSON"},
+      {"[1e+]", ":1:2: a number that is not JSON"},
+      {"[-x]", ":1:2: a number that is not JSON"},
   };
   lx_error err = {0};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -267,7 +271,8 @@ START_TEST(json_text_is_checked_strictly) {
     ck_assert_msg(strstr(err.msg, bad[i].needle) != NULL, "case %zu: %s", i, err.msg);
   }
   const char *good =
-      "{\"a\": \"\\u00e9\\n\\\"\\\\\\/\\b\\f\\r\\t\", \"b\\u0041\": [1, \"\\uD83D\\uDE00\"]}";
+      "{\"a\": \"\\u00e9\\n\\\"\\\\\\/\\b\\f\\r\\t\", \"b\\u0041\": [1, \"\\uD83D\\uDE00\", -0, "
+      "0.5, -12.25e+3, 7E-2, 10]}";
   ck_assert_msg(lx_json_check_text("f.json", good, strlen(good), &err) == LX_OK, "%s", err.msg);
   /* and through the file reader: the NUL is refused, not cut */
   char *dir = tu_tempdir();
