@@ -70,6 +70,13 @@ int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokeni
   int rc = lx_tokenizer_load(path, &t, err);
   if (rc == LX_OK) {
     rc = lx_tokenizer_add_lynx_specials(t, l->bos_id, l->eos_id, l->unk_id, l->pad_id, err);
+    if (rc != LX_OK) { /* the ids come from config.json: name it first, as the file to fix */
+      lx_error inner = *err;
+      char *cfg = lx_path_join(dir, "config.json");
+      lx_errorf(err, "%s: the special token ids of \"llm\" do not fit the tokenizer (%s)", cfg,
+                inner.msg);
+      free(cfg);
+    }
     if (rc == LX_OK && lx_tokenizer_size(t) != l->vocab_size)
       rc = lx_errorf(err, "%s: %d ids with [PAD], but config.json says the vocabulary is %d", path,
                      lx_tokenizer_size(t), l->vocab_size);

@@ -215,13 +215,22 @@ static int parse_dtype(const char *s, lx_dtype *out) {
   return 0;
 }
 
-/* Reads a JSON number that must be a non-negative integer below 2^53. */
+/* Reads a JSON number that must be a non-negative integer of at most 2^53: 0, or -1 when it is
+ * not a non-negative integer, or -2 when it is larger (JSON's numbers are doubles: above 2^53 they
+ * are no longer exact, so the value could not be trusted). */
 static int json_size(const cJSON *v, size_t *out) {
   if (!cJSON_IsNumber(v)) return -1;
   double d = v->valuedouble;
-  if (!(d >= 0) || d != floor(d) || d > 9007199254740992.0) return -1;
+  if (!(d >= 0) || d != floor(d)) return -1;
+  if (d > 9007199254740992.0) return -2;
   *out = (size_t)d;
   return 0;
+}
+
+/* The reason json_size gave code rc. */
+static const char *size_problem(int rc) {
+  return rc == -2 ? "is too large (above 2^53, where JSON numbers stop being exact)"
+                  : "is not a non-negative integer";
 }
 
 static int parse_entry(const char *path, const cJSON *item, size_t data_len, entry *e,
@@ -248,19 +257,23 @@ static int parse_entry(const char *path, const cJSON *item, size_t data_len, ent
   size_t numel = 1;
   for (int i = 0; i < nd; i++) {
     size_t d;
-    if (json_size(cJSON_GetArrayItem(sh, i), &d))
-      return lx_errorf(err, "%s: tensor '%s': shape[%d] is not a non-negative integer", path, name,
-                       i);
+    int bad = json_size(cJSON_GetArrayItem(sh, i), &d);
+    if (bad)
+      return lx_errorf(err, "%s: tensor '%s': shape[%d] %s", path, name, i, size_problem(bad));
     e->t.shape[i] = (int64_t)d;
     if (lx_mul_size(numel, d, &numel))
       return lx_errorf(err, "%s: tensor '%s': shape overflows", path, name);
   }
   e->t.numel = numel;
-  if (!cJSON_IsArray(off) || cJSON_GetArraySize(off) != 2 ||
-      json_size(cJSON_GetArrayItem(off, 0), &e->begin) ||
-      json_size(cJSON_GetArrayItem(off, 1), &e->end))
+  if (!cJSON_IsArray(off) || cJSON_GetArraySize(off) != 2)
     return lx_errorf(err, "%s: tensor '%s': \"data_offsets\" must be two non-negative integers",
                      path, name);
+  for (int k = 0; k < 2; k++) {
+    int bad = json_size(cJSON_GetArrayItem(off, k), k ? &e->end : &e->begin);
+    if (bad)
+      return lx_errorf(err, "%s: tensor '%s': data_offsets[%d] %s", path, name, k,
+                       size_problem(bad));
+  }
   if (e->begin > e->end)
     return lx_errorf(err, "%s: tensor '%s': data_offsets [%zu, %zu] end before they begin", path,
                      name, e->begin, e->end);

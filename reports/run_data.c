@@ -1,5 +1,6 @@
 #include "reports/run_data.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,22 +12,24 @@
 
 typedef struct rows_ctx {
   lx_task_scores *t;
-  const char *path;
-  lx_items media;    /* id -> media (refs[0]) from predictions.jsonl */
-  char **item_media; /* [n_media] the media of each score row */
+  const char *path;        /* scores.jsonl */
+  const char *predictions; /* predictions.jsonl */
+  lx_items media;          /* id -> media (refs[0]) from predictions.jsonl */
+  char **item_media;       /* [n_media] the media of each score row */
   size_t n_media;
 } rows_ctx;
 
 static int media_row(void *vctx, const cJSON *row, int line, lx_error *err) {
   rows_ctx *c = vctx;
-  (void)line;
   (void)err;
   const cJSON *id = cJSON_GetObjectItem(row, "id"), *media = cJSON_GetObjectItem(row, "media");
   if (!cJSON_IsString(id)) return LX_OK; /* the scores file is checked line by line below */
   lx_item *it = lx_items_push(&c->media);
   it->id = lx_xstrdup(id->valuestring);
   lx_item_add_ref(it, cJSON_IsString(media) ? media->valuestring : id->valuestring);
-  it->source = lx_xstrdup("");
+  char where[1100]; /* named if the id comes again */
+  snprintf(where, sizeof where, "%s:%d", c->predictions, line);
+  it->source = lx_xstrdup(where);
   return LX_OK;
 }
 
@@ -127,7 +130,8 @@ int lx_task_scores_load(const char *run_dir, const char *task, lx_task_scores *o
   out->task = lx_xstrdup(task);
   char *fp = lx_run_file(run_dir, task, LX_RUN_FINGERPRINT);
   char *scores = lx_run_file(run_dir, task, LX_RUN_SCORES);
-  rows_ctx c = {out, scores, {0}, NULL, 0};
+  char *predictions = lx_run_file(run_dir, task, LX_RUN_PREDICTIONS);
+  rows_ctx c = {out, scores, predictions, {0}, NULL, 0};
   int rc = lx_run_read_json(run_dir, task, LX_RUN_FINGERPRINT, &out->fingerprint, err);
   if (!rc) rc = lx_run_read_json(run_dir, task, LX_RUN_AGGREGATE, &out->aggregate, err);
   if (!rc) {
@@ -150,6 +154,7 @@ int lx_task_scores_load(const char *run_dir, const char *task, lx_task_scores *o
   lx_items_free(&c.media);
   free(fp);
   free(scores);
+  free(predictions);
   if (rc) lx_task_scores_free(out);
   return rc;
 }

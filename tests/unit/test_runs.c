@@ -172,6 +172,25 @@ END_TEST
 /* ---- reports/run_data -------------------------------------------------------------------------
  */
 
+/* A prediction id twice is named with both places, file and line. */
+START_TEST(task_scores_name_a_repeated_prediction) {
+  put("open-vqa-image", LX_RUN_FINGERPRINT, "{\"task\": {\"scorer\": \"open-vqa\"}}");
+  put("open-vqa-image", LX_RUN_AGGREGATE, "{}");
+  put("open-vqa-image", LX_RUN_PREDICTIONS,
+      "{\"id\": \"1\", \"answer\": \"a\", \"media\": \"images/x.png\"}\n"
+      "{\"id\": \"1\", \"answer\": \"b\", \"media\": \"images/y.png\"}\n");
+  put("open-vqa-image", LX_RUN_SCORES,
+      "{\"id\": \"1\", \"correct\": true, \"class\": \"Color\"}\n");
+  lx_task_scores t;
+  lx_error err;
+  ck_assert_int_eq(lx_task_scores_load(dir, "open-vqa-image", &t, &err), LX_ERR);
+  ck_assert_msg(
+      strstr(err.msg, "open-vqa-image/predictions.jsonl:2: ") == err.msg + strlen(dir) + 1 &&
+          strstr(err.msg, "(first at ") && strstr(err.msg, "open-vqa-image/predictions.jsonl:1)"),
+      "%s", err.msg);
+}
+END_TEST
+
 START_TEST(task_scores_join_categories_and_media) {
   put("open-vqa-image", LX_RUN_FINGERPRINT, "{\"task\": {\"scorer\": \"open-vqa\"}}");
   put("open-vqa-image", LX_RUN_AGGREGATE, "{\"correct\": 2, \"total\": 3}");
@@ -232,6 +251,7 @@ int main(void) {
   tcase_add_test(t, prediction_log_refuses_a_repeated_id);
   tcase_add_test(t, item_seeds_depend_on_run_task_and_item);
   tcase_add_test(t, task_scores_join_categories_and_media);
+  tcase_add_test(t, task_scores_name_a_repeated_prediction);
   tcase_add_test(t, task_scores_refuse_rows_of_another_scorer);
   suite_add_tcase(s, t);
   return tu_run_suite(s, 0);

@@ -171,6 +171,22 @@ START_TEST(refuses_size_mismatch_and_bad_fields) {
       16);
   expect_refused(p, "overflows");
   free(p);
+  /* above 2^53 a JSON number is no longer exact: called too large, not "not an integer" */
+  p = tu_write_safetensors(
+      dir, "big.safetensors",
+      "{\"a\":{\"dtype\":\"F32\",\"shape\":[9007199254740994],\"data_offsets\":[0,16]}}", a, 16);
+  expect_refused(p, "shape[0] is too large (above 2^53");
+  free(p);
+  p = tu_write_safetensors(
+      dir, "bigoff.safetensors",
+      "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,18014398509481984]}}", a, 16);
+  expect_refused(p, "data_offsets[1] is too large");
+  free(p);
+  p = tu_write_safetensors(dir, "frac.safetensors",
+                           "{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,1.5]}}", a,
+                           16);
+  expect_refused(p, "data_offsets[1] is not a non-negative integer");
+  free(p);
 }
 END_TEST
 
