@@ -59,12 +59,12 @@ int lx_decoder_session_prefill_rows(void *p, const int *rows, int n, const lx_pr
     const lx_prompt *pr = &prompts[i];
     const int r = rows[i];
     if (s->cache.len[r] != 0) return lx_errorf(err, "row %d: already prefilled", r);
-    int len = 0, n_tokens = 0, n_media = 0;
+    int n_tokens = 0, n_media = 0;
     for (int k = 0; k < pr->n; k++) {
       n_media += pr->seg[k].media != NULL;
       n_tokens += pr->seg[k].media ? 0 : pr->seg[k].n_ids;
     }
-    len = n_tokens + (in_seq ? n_media * L : 0);
+    const int len = n_tokens + (in_seq ? n_media * L : 0);
     if (len == 0) return lx_errorf(err, "row %d: empty prompt (no media and no tokens)", r);
     if (n_tokens == 0 && !in_seq)
       return lx_errorf(err, "row %d: the cross-attention variant needs at least one token", r);

@@ -12,21 +12,8 @@ _Static_assert(LX_CUDA_F32 == (int)LX_F32 && LX_CUDA_F16 == (int)LX_F16 &&
 
 typedef struct cuda_backend {
   lx_backend base;
-  float *widened;     /* device: 16-bit weights widened for float32 products */
-  size_t widened_cap; /* floats */
+  lx_cuda_buffer widened; /* 16-bit weights widened for float32 products */
 } cuda_backend;
-
-/* The widened-weights buffer holding at least n floats, or NULL (out of device memory: noted for
- * the next sync). */
-static float *widened(cuda_backend *cb, size_t n) {
-  if (n > cb->widened_cap) {
-    lx_cuda_free(cb->widened);
-    lx_error err;
-    cb->widened = lx_cuda_alloc(n * sizeof(float), &err);
-    cb->widened_cap = cb->widened ? n : 0;
-  }
-  return cb->widened;
-}
 
 static void cuda_linear(lx_backend *be, float *y, const float *x, int M, const lx_tensor *w,
                         const float *bias, bool accumulate) {
@@ -39,7 +26,8 @@ static void cuda_linear(lx_backend *be, float *y, const float *x, int M, const l
     lx_cuda_linear_bf16(y, N, x, K, M, w->data, N, K, bias, accumulate);
   } else {
     /* Exact 16-bit weights in float32 arithmetic, as the CPU: widen, then the float32 product. */
-    float *w32 = widened((cuda_backend *)be, (size_t)N * K);
+    float *w32 = lx_cuda_buffer_get(&((cuda_backend *)be)->widened, (size_t)N * K * sizeof(float),
+                                    "16-bit weights widened to float32");
     if (!w32) return; /* the allocation failure is reported by the next sync */
     lx_cuda_widen(w32, w->data, (int)w->dtype, (size_t)N * K);
     lx_cuda_linear_f32(y, N, x, K, M, w32, N, K, bias, accumulate);
@@ -120,7 +108,7 @@ static int cuda_sync(lx_backend *be, lx_error *err) {
 
 static void cuda_free_backend(lx_backend *be) {
   cuda_backend *cb = (cuda_backend *)be;
-  lx_cuda_free(cb->widened);
+  lx_cuda_free(cb->widened.p);
   free(cb);
 }
 

@@ -43,6 +43,17 @@ void *lx_cuda_alloc(size_t bytes, lx_error *err);
 void lx_cuda_free(void *p);
 int lx_cuda_upload(void *device_dst, const void *host_src, size_t bytes, lx_error *err);
 int lx_cuda_download(void *host_dst, const void *device_src, size_t bytes, lx_error *err);
+/* A device buffer that grows on demand and never shrinks (contents undefined after a grow);
+ * freed with lx_cuda_free(b.p). */
+typedef struct lx_cuda_buffer {
+  void *p;
+  size_t cap; /* bytes */
+} lx_cuda_buffer;
+
+/* b->p holding at least `bytes`, or NULL with the failure noted for the next lx_cuda_sync,
+ * naming `what`. */
+void *lx_cuda_buffer_get(lx_cuda_buffer *b, size_t bytes, const char *what);
+
 /* Waits for every queued kernel; the first error any of them met, named. */
 int lx_cuda_sync(lx_error *err);
 /* Queues a copy of bytes between two device arrays. */

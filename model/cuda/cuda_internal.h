@@ -17,15 +17,6 @@ static inline unsigned lx_cuda_grid(size_t total) {
   return (unsigned)(blocks > 65535 ? 65535 : blocks ? blocks : 1);
 }
 
-/* A device buffer that grows on demand and never shrinks (contents undefined after a grow). */
-typedef struct lx_cuda_buffer {
-  void *p;
-  size_t cap; /* bytes */
-} lx_cuda_buffer;
-
-/* b->p holding at least `bytes`, or NULL with the failure noted, naming `what`. */
-void *lx_cuda_buffer_get(lx_cuda_buffer *b, size_t bytes, const char *what);
-
 /* The best rate of fn's work on the GPU: after one warm-up call, 5 calls timed by CUDA events;
  * the largest work_per_call / seconds, or NaN if none could be timed. */
 double lx_cuda_best_rate(void (*fn)(void *ctx), void *ctx, double work_per_call);
