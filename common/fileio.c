@@ -45,6 +45,14 @@ int lx_open_regular(const char *path, int flags, int *fd_out, size_t *size, lx_e
   return LX_OK;
 }
 
+int lx_check_input_path(const char *path, int dir_ok, lx_error *err) {
+  struct stat st;
+  if (stat(path, &st) != 0) return lx_errorf(err, "%s: %s", path, strerror(errno));
+  if (S_ISREG(st.st_mode) || (dir_ok && S_ISDIR(st.st_mode))) return LX_OK;
+  return lx_errorf(err, "%s: not a regular file%s (%s)", path, dir_ok ? " or a directory" : "",
+                   file_kind(st.st_mode));
+}
+
 int lx_read_file(const char *path, size_t max_bytes, char **out, size_t *len, lx_error *err) {
   *out = NULL;
   *len = 0;

@@ -24,6 +24,11 @@
  * blocking and close-on-exec; *size (when not NULL) receives the file's size in bytes. */
 int lx_open_regular(const char *path, int flags, int *fd, size_t *size, lx_error *err);
 
+/* Whether path names something that can be read as input, without opening it: a regular file
+ * (or, with dir_ok, a directory), following links. Fails naming the path and what is there
+ * instead ("no such file", "a FIFO"). */
+int lx_check_input_path(const char *path, int dir_ok, lx_error *err);
+
 /* Reads all of `path` into a NUL-terminated heap buffer (*out, owned by the caller; *len excludes
  * the NUL). Fails, naming the file, if it cannot be read or is larger than max_bytes. */
 int lx_read_file(const char *path, size_t max_bytes, char **out, size_t *len, lx_error *err);

@@ -154,6 +154,10 @@ static int prepare_task(lx_run_plan *pl, run_task *rt, const char *dataset, cons
     rt->n = (size_t)r->limit;
     if (t->scorer == LX_SCORER_MME && rt->n % 2) rt->n++; /* whole images: questions in pairs */
   }
+  /* every block is decoded whole (the runner's rule), so its last items' media are read too */
+  size_t block = r->batch > 0 ? (size_t)r->batch : 1;
+  if (lx_items_check_media(&rt->items, (rt->n + block - 1) / block * block, rt->data_dir, err))
+    return LX_ERR;
   lx_run_settings s = {t,        rt->ds,         rt->data_dir,      r->model_dir,  &rt->decode,
                        rt->tmpl, pl->frame_rule, (uint64_t)r->seed, (int)r->batch, pl->backend};
   return lx_run_fingerprint(&s, &rt->fingerprint, err);

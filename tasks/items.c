@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fileio.h"
 #include "common/json_stream.h"
 #include "common/jsonutil.h"
 
@@ -197,6 +198,22 @@ int lx_check_media_path(const char *path, const char *source, lx_error *err) {
     if (n == 2 && p[0] == '.' && p[1] == '.')
       return lx_errorf(err, "%s: media path '%s' leaves the data directory ('..')", source, path);
     p += n + (slash != NULL);
+  }
+  return LX_OK;
+}
+
+int lx_items_check_media(const lx_items *items, size_t n, const char *data_dir, lx_error *err) {
+  for (size_t i = 0; i < n && i < items->n; i++) {
+    const lx_item *it = &items->v[i];
+    if (!it->media) continue;
+    char *path = lx_path_join(data_dir, it->media);
+    int rc = lx_check_input_path(path, it->video, err);
+    free(path);
+    if (rc) {
+      lx_error inner = *err;
+      return lx_errorf(err, "%s (the %s of item %s, %s)", inner.msg, it->video ? "video" : "image",
+                       it->id, it->source);
+    }
   }
   return LX_OK;
 }

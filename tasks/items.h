@@ -85,6 +85,11 @@ int lx_predictions_match(const lx_predictions *p, const lx_items *items, bool ne
  * no ".." component, no empty name. source names the annotation for the message. */
 int lx_check_media_path(const char *path, const char *source, lx_error *err);
 
+/* Checks, before any is read, that the media of the first n items are there under data_dir:
+ * an image a regular file, a video a regular file or a frame directory. Fails naming the item,
+ * the annotation line and what is wrong, so that a run is refused before it writes anything. */
+int lx_items_check_media(const lx_items *items, size_t n, const char *data_dir, lx_error *err);
+
 /* root + name as a heap string (root may be NULL; it ends with '/' when it is a folder). */
 char *lx_media_path_join(const char *root, const char *name);
 

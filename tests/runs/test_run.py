@@ -161,12 +161,14 @@ try:
     # 7. bad inputs
     bad = os.path.join(tmp, "bad")
     shutil.copytree(DATA, bad, symlinks=True)
+    with open(os.path.join(bad, "not-an-image.jpg"), "w") as f:
+        f.write("text, not a JPEG\n")
     with open(os.path.join(bad, "Open_VQA_images.jsonl"), "a") as f:
         f.write(json.dumps({"dataset": "x", "question": "q?", "answer": ["a"], "index": 999,
-                            "image": "images/no-such-image.jpg", "origin_dataset": "x", "class": "Others"}) + "\n")
+                            "image": "not-an-image.jpg", "origin_dataset": "x", "class": "Others"}) + "\n")
     p = run(os.path.join(tmp, "r4"), data=bad)
-    check("a missing image stops the run, naming it and its line",
-          p.returncode == 1 and "no-such-image.jpg" in p.stderr and "Open_VQA_images.jsonl:13" in p.stderr, p.stderr)
+    check("an image that does not decode stops the run, naming it and its line",
+          p.returncode == 1 and "not-an-image.jpg" in p.stderr and "Open_VQA_images.jsonl:13" in p.stderr, p.stderr)
     check("... keeping the predictions made before it",
           len(open(os.path.join(tmp, "r4", "open-vqa-image", "predictions.jsonl")).read().splitlines()) == 12)
     bad2 = os.path.join(tmp, "bad2")
@@ -201,6 +203,31 @@ try:
     p = run(os.path.join(tmp, "r11"), "--decode", "beamy")
     check("a bad --decode is a usage error, leaving nothing",
           p.returncode == 2 and "--decode" in p.stderr and not os.path.exists(os.path.join(tmp, "r11")), p.stderr)
+    # media are looked for before anything is written, up to the end of the last block decoded
+    bad = os.path.join(tmp, "bad-media")
+    os.makedirs(bad)
+    rows = [json.loads(l) for l in open(os.path.join(DATA, "Open_VQA_images.jsonl"))]
+    for case, media in (("missing", "images/no-such.png"), ("fifo", "images/pipe.png")):
+        rows[2]["image"] = media
+        d = os.path.join(bad, case)
+        os.makedirs(d)
+        with open(os.path.join(d, "Open_VQA_images.jsonl"), "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
+        shutil.copy(os.path.join(DATA, "Open_VQA_videos.jsonl"), d)
+        os.makedirs(os.path.join(d, "images"))
+        for name in os.listdir(os.path.join(DATA, "images")):
+            os.symlink(os.path.join(DATA, "images", name), os.path.join(d, "images", name))
+        os.symlink(os.path.join(DATA, "videos"), os.path.join(d, "videos"))
+        if case == "fifo":
+            os.mkfifo(os.path.join(d, media))
+        out = os.path.join(bad, case + "-run")
+        # --limit 2 --batch 3: the third item is decoded with the first block, so it is needed
+        p = subprocess.run([lynxeval, "run", "open-vqa-image", "--model", model, "--data", d, "--out", out,
+                            "--limit", "2", "--batch", "3"], capture_output=True, text=True, timeout=60)
+        want = "No such file or directory" if case == "missing" else "not a regular file (a FIFO)"
+        check(f"a {case} image is refused before anything is written, naming the item's line",
+              p.returncode == 1 and want in p.stderr and "Open_VQA_images.jsonl:3)" in p.stderr
+              and not os.path.exists(out), p.stderr)
     p = subprocess.run([lynxeval, "run", "--model", model], capture_output=True, text=True)
     check("a partial command names what is missing",
           p.returncode == 2 and "missing TASK[,TASK...], --data DIR, --out RUNDIR" in p.stderr, p.stderr)
