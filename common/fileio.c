@@ -1,7 +1,9 @@
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "common/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,4 +217,40 @@ int lx_make_dirs(const char *path, lx_error *err) {
   if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
     return lx_errorf(err, "%s exists and is not a directory", path);
   return LX_OK;
+}
+
+int lx_make_build_dir(const char *path, char **out, lx_error *err) {
+  *out = NULL;
+  size_t n = strlen(path);
+  while (n > 1 && path[n - 1] == '/') n--;
+  char *tmpl = lx_xmalloc(n + 16);
+  snprintf(tmpl, n + 16, "%.*s.partial-XXXXXX", (int)n, path);
+  char *slash = strrchr(tmpl, '/');
+  if (slash && slash != tmpl) {
+    *slash = '\0';
+    int rc = lx_make_dirs(tmpl, err);
+    *slash = '/';
+    if (rc) {
+      free(tmpl);
+      return LX_ERR;
+    }
+  }
+  if (!mkdtemp(tmpl)) {
+    int e = errno;
+    lx_errorf(err, "%.*s: cannot create a folder beside it: %s", (int)n, path, strerror(e));
+    free(tmpl);
+    return LX_ERR;
+  }
+  *out = tmpl;
+  return LX_OK;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  remove(path);
+  return 0;
+}
+
+void lx_remove_tree(const char *path) {
+  nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

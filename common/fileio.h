@@ -45,6 +45,15 @@ int lx_write_file_atomic(const char *path, const void *data, size_t len, lx_erro
  * or when something that is not a directory is in the way. */
 int lx_make_dirs(const char *path, lx_error *err);
 
+/* Creates a new, empty directory beside path (path + ".partial-XXXXXX", its parents made as
+ * needed) for building something that is renamed to path when it is complete; *out (the caller
+ * frees) receives its name. */
+int lx_make_build_dir(const char *path, char **out, lx_error *err);
+
+/* Removes path and, for a directory, everything under it, without following links. Best
+ * effort: for cleaning up after a failure, whose message is the one that matters. */
+void lx_remove_tree(const char *path);
+
 /* Joins a directory and a file name into a heap string (caller frees). */
 char *lx_path_join(const char *dir, const char *name);
 

@@ -1,7 +1,9 @@
 #include "reports/human.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <gsl/gsl_rng.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +272,25 @@ static int media_uris(const cJSON *package, const char *dir, cJSON **out, lx_err
   return LX_OK;
 }
 
+/* A package is written once: its folder must not exist yet, or be empty. */
+static int check_package_place(const char *dir, lx_error *err) {
+  struct stat st;
+  if (lstat(dir, &st) != 0) return LX_OK;
+  bool empty = false;
+  if (S_ISDIR(st.st_mode)) {
+    DIR *d = opendir(dir);
+    empty = d != NULL;
+    for (struct dirent *e; d && (e = readdir(d));)
+      if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) empty = false;
+    if (d) closedir(d);
+  }
+  if (empty) return LX_OK;
+  return lx_errorf(err,
+                   "%s already exists; a package is written once, into a new folder (choose "
+                   "another --out, or remove it)",
+                   dir);
+}
+
 int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
                     const lx_human_export_options *opt, lx_error *err) {
   if (n_runs == 0) return lx_errorf(err, "no runs to export");
@@ -309,8 +330,13 @@ int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
   lx_sha256_hex(lx_strbuf_str(&idsrc), idsrc.len, digest);
   snprintf(package_id, sizeof package_id, "%.16s", digest);
   lx_strbuf_free(&idsrc);
+  /* the package is built in a folder beside out_dir and renamed to it when complete */
+  const char *final_dir = out_dir;
+  char *build_dir = NULL;
+  if (rc == LX_OK) rc = check_package_place(final_dir, err);
+  if (rc == LX_OK) rc = lx_make_build_dir(final_dir, &build_dir, err);
+  out_dir = build_dir ? build_dir : final_dir;
   char *media_dir = lx_path_join(out_dir, "media");
-  if (rc == LX_OK) rc = lx_make_dirs(out_dir, err);
   if (rc == LX_OK) rc = lx_make_dirs(media_dir, err);
   cJSON *package = cJSON_CreateObject(), *key = cJSON_CreateObject();
   cJSON_AddStringToObject(package, "format", FORMAT);
@@ -426,15 +452,22 @@ int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
   }
   /* the key goes beside the package, not into it */
   lx_strbuf key_path = {0};
-  lx_strbuf_puts(&key_path, out_dir);
+  lx_strbuf_puts(&key_path, final_dir);
   while (key_path.len > 1 && key_path.p[key_path.len - 1] == '/') key_path.p[--key_path.len] = '\0';
   lx_strbuf_puts(&key_path, ".key.json");
   if (rc == LX_OK) rc = lx_json_write_atomic(lx_strbuf_str(&key_path), key, err);
+  if (rc == LX_OK && rename(build_dir, final_dir) != 0) {
+    rc = lx_errorf(err, "%s: cannot move the finished package into place: %s", final_dir,
+                   strerror(errno));
+    remove(lx_strbuf_str(&key_path));
+  }
   if (rc == LX_OK)
     fprintf(
         stderr,
         "lynxeval human: %zu items for %d raters in %s; the key (keep it from the raters) is %s\n",
-        n, opt->raters, out_dir, lx_strbuf_str(&key_path));
+        n, opt->raters, final_dir, lx_strbuf_str(&key_path));
+  if (build_dir && rc != LX_OK) lx_remove_tree(build_dir);
+  free(build_dir);
   lx_strbuf_free(&key_path);
   cJSON_Delete(uris);
   cJSON_Delete(package);

@@ -175,6 +175,21 @@ try:
           p.returncode == 0 and len(package["items"]) == 8 and all(len(i["answers"]) == 3 for i in package["items"])
           and not any(os.path.basename(r) in blob for r in runs) and set(key["models"]) == {"m1", "m2", "m3"}
           and not os.path.exists(os.path.join(pkg, "key.json")), p.stderr)
+    check("export: nothing is left beside the package but its key",
+          sorted(os.listdir(tmp)) == sorted(["data", "plain", "short", "vicuna", "grades", "grades.key.json"]),
+          os.listdir(tmp))
+    p = lx("human", "export", *runs, "--task", "open-vqa-image", "--data", data, "--out", pkg)
+    check("export into a package that exists is refused, leaving it as it was",
+          p.returncode == 1 and "already exists; a package is written once" in p.stderr
+          and json.load(open(os.path.join(pkg, "package.json"))) == package, p.stderr)
+    nodata = os.path.join(tmp, "no-data")
+    os.makedirs(nodata)
+    failed = os.path.join(tmp, "failed", "pkg")
+    p = lx("human", "export", *runs, "--task", "open-vqa-image", "--data", nodata, "--out", failed)
+    check("a failed export (its images missing) names the image and leaves no package folder or key",
+          p.returncode == 1 and "no-data/images/" in p.stderr and os.listdir(os.path.join(tmp, "failed")) == [], p.stderr)
+    shutil.rmtree(nodata)
+    shutil.rmtree(os.path.join(tmp, "failed"))
     ls = json.load(open(os.path.join(pkg, "labelstudio.json")))
     csv_rows = list(csv.reader(open(os.path.join(pkg, "items.csv"), newline="")))
     check("export: Label Studio tasks, its labelling config and a CSV, one row per answer",
