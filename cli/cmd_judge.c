@@ -107,19 +107,18 @@ static const cJSON *request_for(const lx_judge_set *set, const char *id) {
 static int append_imported(void *ctx, lx_judge_set *set, lx_prediction_log *log,
                            lx_predictions *have, const char *judge, lx_error *err) {
   const lx_predictions *rows = ctx;
-  int added = 0, rc = LX_OK;
-  for (size_t i = 0; i < rows->n && rc == LX_OK; i++) {
-    const cJSON *req = request_for(set, rows->v[i].id);
-    if (!req)
-      return lx_errorf(err, "%s: id %s has no prediction in the run", rows->v[i].source,
-                       rows->v[i].id);
-    if (have_id(have, rows->v[i].id)) continue; /* imported before */
-    cJSON *row = lx_judge_verdict_row(req, judge, rows->v[i].text);
+  lx_predictions add = {0};
+  int rc = lx_judge_import_check(set, rows, have, &add, err);
+  size_t added = 0;
+  for (; rc == LX_OK && added < add.n; added++) {
+    cJSON *row = lx_judge_verdict_row(request_for(set, add.v[added].id), judge, add.v[added].text);
     rc = lx_prediction_log_append(log, row, err);
     cJSON_Delete(row);
-    added++;
   }
-  fprintf(stderr, "lynxeval judge: %d verdicts imported\n", added);
+  if (rc == LX_OK)
+    fprintf(stderr, "lynxeval judge: %zu verdicts imported (%zu already there)\n", add.n,
+            rows->n - add.n);
+  lx_predictions_free(&add);
   return rc;
 }
 

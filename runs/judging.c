@@ -129,6 +129,40 @@ int lx_judge_dir(const char *run_dir, const char *task, const char *judge, char 
   return rc;
 }
 
+/* The ids of a set of predictions as items (id and source), indexed for lookup. */
+static int index_ids(const lx_predictions *p, const char *what, lx_items *ids, lx_error *err) {
+  for (size_t i = 0; i < p->n; i++) {
+    lx_item *it = lx_items_push(ids);
+    it->id = lx_xstrdup(p->v[i].id);
+    it->source = lx_xstrdup(p->v[i].source ? p->v[i].source : "");
+  }
+  return lx_items_index(ids, what, err);
+}
+
+int lx_judge_import_check(const lx_judge_set *set, const lx_predictions *imported,
+                          const lx_predictions *stored, lx_predictions *to_add, lx_error *err) {
+  lx_items in_file = {0}, in_log = {0};
+  int rc = index_ids(imported, "verdict for id", &in_file, err);
+  if (rc == LX_OK) rc = index_ids(stored, "verdict for id", &in_log, err);
+  for (size_t i = 0; rc == LX_OK && i < imported->n; i++) {
+    const lx_prediction *v = &imported->v[i];
+    long k = lx_items_find(&in_log, v->id);
+    if (lx_items_find(&set->predictions, v->id) < 0)
+      rc = lx_errorf(err, "%s: id %s has no prediction in the run (nothing was imported)",
+                     v->source, v->id);
+    else if (k >= 0 && strcmp(stored->v[k].text, v->text) != 0)
+      rc = lx_errorf(err,
+                     "%s: id %s already has a different verdict from this judge (%s); verdicts "
+                     "are never replaced: import under another --judge id (nothing was imported)",
+                     v->source, v->id, stored->v[k].source);
+    else if (k < 0)
+      lx_predictions_push(to_add, v->id, v->text, v->source);
+  }
+  lx_items_free(&in_file);
+  lx_items_free(&in_log);
+  return rc;
+}
+
 cJSON *lx_judge_verdict_row(const cJSON *request, const char *judge, const char *verdict) {
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "id", str_or(request, "id", ""));

@@ -34,6 +34,13 @@ int lx_judge_dir(const char *run_dir, const char *task, const char *judge, char 
 /* One verdict row for the log. */
 cJSON *lx_judge_verdict_row(const cJSON *request, const char *judge, const char *verdict);
 
+/* Checks a whole file of imported verdicts (id -> raw reply, each with its FILE:LINE) before any
+ * is stored: every id must have a prediction in the run and occur once in the file, and an id
+ * the judge's log already holds must carry the same verdict (an import is repeated safely; a
+ * verdict is never replaced). *to_add receives the ones the log lacks, in file order. */
+int lx_judge_import_check(const lx_judge_set *set, const lx_predictions *imported,
+                          const lx_predictions *stored, lx_predictions *to_add, lx_error *err);
+
 /* Scores the verdicts (id -> raw reply) and writes aggregate.json and scores.jsonl into dir;
  * *aggregate (may be NULL) receives a copy of the aggregate. */
 int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, const char *judge,

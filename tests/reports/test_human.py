@@ -234,8 +234,11 @@ try:
     bad["ratings"] = bad["ratings"][:-1]
     incomplete = os.path.join(tmp, "incomplete.json")
     json.dump(bad, open(incomplete, "w"))
-    p = lx("human", "import", pkg, files[0], incomplete)
-    check("an incomplete ratings file is refused, naming it", p.returncode == 1 and "incomplete.json: incomplete: 1 of 24" in p.stderr, p.stderr)
+    before = open(report_path, "rb").read()
+    p = lx("human", "import", pkg, files[0], incomplete, "--out", report_path)
+    check("an incomplete ratings file is refused, naming it, and the report there is kept",
+          p.returncode == 1 and "incomplete.json: incomplete: 1 of 24" in p.stderr
+          and open(report_path, "rb").read() == before, p.stderr)
     p = lx("human", "import", pkg, files[0], files[0])
     check("the same rater twice is refused", p.returncode == 1 and "also rated" in p.stderr, p.stderr)
     bad = json.load(open(files[1]))

@@ -140,10 +140,31 @@ try:
     p = lx("judge", "import", "--run", run, "--task", "open-vqa-image", "--verdicts", vfile, "--judge", "human-panel")
     agg = json.loads(p.stdout) if p.returncode == 0 else {}
     check("import scores what it has and lists the missing", agg.get("correct") == 7 and agg.get("missing") == 5, p.stderr)
-    with open(vfile, "w") as f:
-        f.write(json.dumps({"id": "1", "verdict": "correct"}) + "\n" + json.dumps({"id": "4242", "verdict": "x"}) + "\n")
+    vlog = os.path.join(run, "open-vqa-image", "judge", "human-panel", "verdicts.jsonl")
+    stored = open(vlog, "rb").read()
     p = lx("judge", "import", "--run", run, "--task", "open-vqa-image", "--verdicts", vfile, "--judge", "human-panel")
-    check("import refuses an id the run does not have", p.returncode == 1 and "verdicts.jsonl:2: id 4242 has no prediction" in p.stderr, p.stderr)
+    check("the same import again adds nothing and changes nothing",
+          p.returncode == 0 and "0 verdicts imported (7 already there)" in p.stderr and open(vlog, "rb").read() == stored,
+          p.stderr)
+    # a whole file is checked before any of it is stored
+    new8, new9 = reqs[8]["id"], reqs[9]["id"]
+    bad_files = {
+        "an id the run does not have": ([(new8, "correct"), ("4242", "x")], "verdicts.jsonl:2: id 4242 has no prediction"),
+        "an id twice in the file": ([(new8, "correct"), (new9, "wrong"), (new9, "correct")],
+                                    f"verdicts.jsonl:3: verdict for id {new9} occurs twice (first at "),
+        "a verdict that differs from the stored one": ([(new8, "correct"), (reqs[0]["id"], "wrong")],
+                                                       "verdicts.jsonl:2: id %s already has a different verdict" % reqs[0]["id"]),
+    }
+    for what, (rows, want) in bad_files.items():
+        with open(vfile, "w") as f:
+            f.writelines(json.dumps({"id": i, "verdict": v}) + "\n" for i, v in rows)
+        p = lx("judge", "import", "--run", run, "--task", "open-vqa-image", "--verdicts", vfile, "--judge", "human-panel")
+        check(f"import refuses {what}, storing none of the file",
+              p.returncode == 1 and want in p.stderr and open(vlog, "rb").read() == stored, p.stderr)
+    with open(vfile, "w") as f:
+        f.write(json.dumps({"id": new8, "verdict": "correct"}) + "\n")
+    p = lx("judge", "import", "--run", run, "--task", "open-vqa-image", "--verdicts", vfile, "--judge", "human-panel")
+    check("... and the judge directory still takes a good import", p.returncode == 0 and "1 verdicts imported" in p.stderr, p.stderr)
     with open(vfile, "w") as f:
         f.write('{"id": "1", "verdict": }\n')
     p = lx("judge", "import", "--run", run, "--task", "open-vqa-image", "--verdicts", vfile, "--judge", "human-panel")
