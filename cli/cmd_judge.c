@@ -292,7 +292,9 @@ const cli_command cmd_judge = {
     "RUNDIR/<task>/judge/<judge>/verdicts.jsonl with the judge's id, appended and fsynced as it\n"
     "arrives, so an interrupted call resumes where it stopped. A reply that does not follow the\n"
     "format is counted as unparseable and listed in aggregate.json, never averaged in; items\n"
-    "without a verdict are listed as missing. The API key is read from the environment variable\n"
+    "without a verdict are listed as missing. An import is checked whole before any verdict is\n"
+    "stored (ids in the run, each once, none differing from a stored verdict), so it can be\n"
+    "repeated safely. The API key is read from the environment variable\n"
     "named by --api-key-env and is never written anywhere.",
     run,
 };
