@@ -34,6 +34,8 @@ static void usage(FILE *f) {
           "                    default's; else found beside the binary)\n"
           "  LYNXEVAL_CPU      portable: use the portable kernels even where AVX-512 is there\n"
           "  TMPDIR            where score caption's external scorer gets its temporary file\n"
+          "  LYNXEVAL_TEST_FAULT  for tests only: OP:N:ERR makes the N-th write, fsync or rename\n"
+          "                    fail (docs/testing.md)\n"
           "  (judge call reads its API key from the variable --api-key-env names)\n",
           "help", "show help for a command");
 }

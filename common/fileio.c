@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fault.h"
+
 /* What a file that is not a regular file is, for messages. */
 static const char *file_kind(mode_t mode) {
   return S_ISDIR(mode)    ? "a directory"
@@ -116,7 +118,7 @@ static int write_all(int fd, const char *path, const void *data, size_t len, lx_
   const char *p = data;
   size_t done = 0;
   while (done < len) {
-    ssize_t w = write(fd, p + done, len - done);
+    ssize_t w = lx_sys_write(fd, p + done, len - done);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return lx_errorf(err, "%s: write failed: %s", path, strerror(w < 0 ? errno : EIO));
     done += (size_t)w;
@@ -176,13 +178,13 @@ static int write_atomic(const char *path, const void *data, size_t len, lx_error
     free(tmp);
     return LX_ERR;
   }
-  if (fsync(fd) != 0 || close(fd) != 0) {
+  if (lx_sys_fsync(fd) != 0 || close(fd) != 0) {
     int e = errno;
     unlink(tmp);
     free(tmp);
     return lx_errorf(err, "%s: cannot flush to disk: %s", path, strerror(e));
   }
-  if (rename(tmp, path) != 0) {
+  if (lx_sys_rename(tmp, path) != 0) {
     int e = errno;
     unlink(tmp);
     free(tmp);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/fault.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/sha256.h"
@@ -456,7 +457,7 @@ int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
   while (key_path.len > 1 && key_path.p[key_path.len - 1] == '/') key_path.p[--key_path.len] = '\0';
   lx_strbuf_puts(&key_path, ".key.json");
   if (rc == LX_OK) rc = lx_json_write_atomic(lx_strbuf_str(&key_path), key, err);
-  if (rc == LX_OK && rename(build_dir, final_dir) != 0) {
+  if (rc == LX_OK && lx_sys_rename(build_dir, final_dir) != 0) {
     rc = lx_errorf(err, "%s: cannot move the finished package into place: %s", final_dir,
                    strerror(errno));
     remove(lx_strbuf_str(&key_path));

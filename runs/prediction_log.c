@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fault.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
@@ -65,7 +66,7 @@ int lx_prediction_log_open(const char *path, const char *text_key, lx_prediction
   if (rc == LX_OK) rc = read_lines(path, text_key, text, len, done, &valid, err);
   if (rc == LX_OK && valid < len) {
     /* cut the torn tail so the next append starts on a fresh line */
-    if (ftruncate(fd, (off_t)valid) != 0 || fsync(fd) != 0)
+    if (ftruncate(fd, (off_t)valid) != 0 || lx_sys_fsync(fd) != 0)
       rc = lx_errorf(err, "%s: cannot cut a torn last line: %s", path, strerror(errno));
     *dropped_bytes = len - valid;
   }
@@ -88,7 +89,7 @@ int lx_prediction_log_append(lx_prediction_log *log, const cJSON *row, lx_error 
   size_t off = 0;
   int rc = LX_OK;
   while (off < n + 1) {
-    ssize_t w = write(log->fd, s + off, n + 1 - off);
+    ssize_t w = lx_sys_write(log->fd, s + off, n + 1 - off);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
       rc = lx_errorf(err, "%s: write failed: %s", log->path, strerror(errno));
@@ -97,7 +98,7 @@ int lx_prediction_log_append(lx_prediction_log *log, const cJSON *row, lx_error 
     off += (size_t)w;
   }
   free(s);
-  if (rc == LX_OK && fsync(log->fd) != 0)
+  if (rc == LX_OK && lx_sys_fsync(log->fd) != 0)
     rc = lx_errorf(err, "%s: fsync failed: %s", log->path, strerror(errno));
   return rc;
 }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/fault.h"
 #include "common/names.h"
 #include "common/strbuf.h"
 #include "common/strmap.h"
@@ -421,7 +422,7 @@ int lx_score_captions_external(const char *command, const lx_scoring_options *op
   } else {
     size_t len = strlen(text), off = 0;
     while (off < len) {
-      ssize_t w = write(fd, text + off, len - off);
+      ssize_t w = lx_sys_write(fd, text + off, len - off);
       if (w <= 0) break;
       off += (size_t)w;
     }

@@ -216,7 +216,7 @@ expect "a typo'd option suggests the nearest" 2 "did you mean --limit?" -- "$lyn
 expect "a typo'd command suggests the nearest" 2 "did you mean run?" -- "$lynxeval" runn
 expect "a far-off option suggests nothing" 2 "unknown option '--zzzzzz' (see" -- "$lynxeval" run --zzzzzz
 expect "help lists every environment variable" 0 "LYNXEVAL_HOME" -- "$lynxeval" help
-for var in LYNXEVAL_THREADS LYNXEVAL_CPU TMPDIR; do
+for var in LYNXEVAL_THREADS LYNXEVAL_CPU TMPDIR LYNXEVAL_TEST_FAULT; do
   "$lynxeval" help | grep -q "$var" && pass "help names $var" || fail "help names $var"
 done
 

@@ -3,6 +3,7 @@
  * stream's places and refusals. Expected values were computed outside lynxeval (Python's hashlib,
  * and splitmix64 written from its paper in Python). */
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/fault.h"
 #include "common/fileio.h"
 #include "common/json_stream.h"
 #include "common/jsonutil.h"
@@ -176,6 +178,49 @@ START_TEST(atomic_write_replaces_whole_files) {
   ck_assert_str_eq(text, "second!");
   free(text);
   free(bad);
+  free(p);
+  tu_rmtree(dir);
+}
+END_TEST
+
+/* The seam makes each of the atomic writer's calls (write, fsync, rename) fail in turn: the good
+ * file stays as it was, no temporary file is left, and the message names the file and the
+ * error. The seam's requests are parsed strictly. */
+START_TEST(atomic_write_survives_a_fault_at_every_call) {
+  char *dir = tu_tempdir();
+  char *p = lx_path_join(dir, "out.json");
+  lx_error err = {0};
+  ck_assert_int_eq(lx_write_file_atomic(p, "good", 4, &err), LX_OK);
+  const char *requests[] = {"write:1:ENOSPC", "fsync:1:EIO",  "rename:1:ENOSPC",
+                            "any:1:EIO",      "any:2:ENOSPC", "any:3:EIO"};
+  const char *messages[] = {"No space left", "Input/output",  "No space left",
+                            "Input/output",  "No space left", "Input/output"};
+  for (int k = 0; k < 6; k++) {
+    ck_assert_int_eq(lx_fault_set(requests[k]), 0);
+    ck_assert_int_eq(lx_write_file_atomic(p, "a longer replacement", 20, &err), LX_ERR);
+    ck_assert_msg(strstr(err.msg, "out.json") && strstr(err.msg, messages[k]), "%s: %s",
+                  requests[k], err.msg);
+    char *text = NULL;
+    size_t len = 0;
+    lx_fault_set(NULL);
+    ck_assert_int_eq(lx_read_file(p, 100, &text, &len, &err), LX_OK);
+    ck_assert_str_eq(text, "good");
+    free(text);
+    DIR *d = opendir(dir);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d));) entries += e->d_name[0] != '.';
+    closedir(d);
+    ck_assert_int_eq(entries, 1); /* out.json alone: no temporary file stays */
+  }
+  /* the fault fires once: the call after it succeeds */
+  ck_assert_int_eq(lx_fault_set("write:1:EIO"), 0);
+  ck_assert_int_eq(lx_write_file_atomic(p, "x", 1, &err), LX_ERR);
+  ck_assert_int_eq(lx_write_file_atomic(p, "y", 1, &err), LX_OK);
+  lx_fault_set(NULL);
+  ck_assert_int_eq(lx_fault_set("write:0:EIO"), -1);
+  ck_assert_int_eq(lx_fault_set("seek:1:EIO"), -1);
+  ck_assert_int_eq(lx_fault_set("write:1:EPERM"), -1);
+  ck_assert_int_eq(lx_fault_set(NULL), 0);
   free(p);
   tu_rmtree(dir);
 }
@@ -527,6 +572,7 @@ static Suite *suite(void) {
   tcase_add_test(t, strbuf_grows_and_formats);
   tcase_add_test(t, strmap_numbers_in_first_appearance_order);
   tcase_add_test(t, atomic_write_replaces_whole_files);
+  tcase_add_test(t, atomic_write_survives_a_fault_at_every_call);
   tcase_add_test(t, writes_through_streams_and_follows_links);
   tcase_add_test(t, readers_refuse_fifos_at_once);
   tcase_add_test(t, json_text_is_checked_strictly);
