@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +24,50 @@ static const char *file_kind(mode_t mode) {
                           : "not a regular file";
 }
 
+/* strerror(e) for a failure to create or write path, with the reason spelled out where the
+ * bare words do not say it: for "Permission denied", whose permission (the user, the folder
+ * that refuses, its owner and mode); for a read-only file system, which folder is on it. */
+static const char *why(const char *path, int e, char *buf, size_t n) {
+  if (e != EACCES && e != EPERM && e != EROFS) return strerror(e);
+  /* the nearest folder above path that exists: the one that refused */
+  char *dir = lx_xstrdup(path);
+  struct stat st;
+  for (;;) {
+    char *slash = strrchr(dir, '/');
+    if (!slash) {
+      snprintf(dir, strlen(dir) + 1, ".");
+      break;
+    }
+    if (slash == dir)
+      slash[1] = '\0';
+    else
+      *slash = '\0';
+    if (stat(dir, &st) == 0 || slash == dir) break;
+  }
+  if (stat(dir, &st) != 0) memset(&st, 0, sizeof st);
+  if (e == EROFS)
+    snprintf(buf, n, "%s (%s is on a read-only file system)", strerror(e), dir);
+  else if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+    snprintf(buf, n,
+             "%s (the file is not writable by user %ld; choose another path or change its "
+             "permissions)",
+             strerror(e), (long)geteuid());
+  else
+    snprintf(buf, n,
+             "%s (user %ld may not create files in, or pass through, %s: owned by user %ld, mode "
+             "%04o; choose another path or change the folder's permissions)",
+             strerror(e), (long)geteuid(), dir, (long)st.st_uid, (unsigned)(st.st_mode & 07777));
+  free(dir);
+  return buf;
+}
+
 int lx_open_regular(const char *path, int flags, int *fd_out, size_t *size, lx_error *err) {
   *fd_out = -1;
   /* O_NONBLOCK: opening a FIFO must not wait for its writer before it can be refused */
   int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, 0644);
-  if (fd < 0) return lx_errorf(err, "%s: cannot open: %s", path, strerror(errno));
+  char because[PATH_MAX + 256];
+  if (fd < 0)
+    return lx_errorf(err, "%s: cannot open: %s", path, why(path, errno, because, sizeof because));
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
@@ -131,7 +171,10 @@ static int write_through(const char *path, const void *data, size_t len, lx_erro
   const bool out = strcmp(path, "-") == 0;
   const char *name = out ? "standard output" : path;
   int fd = out ? STDOUT_FILENO : open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return lx_errorf(err, "%s: cannot open for writing: %s", name, strerror(errno));
+  char because[PATH_MAX + 256];
+  if (fd < 0)
+    return lx_errorf(err, "%s: cannot open for writing: %s", name,
+                     why(path, errno, because, sizeof because));
   int rc = write_all(fd, name, data, len, err);
   if (!out && close(fd) != 0 && rc == LX_OK)
     rc = lx_errorf(err, "%s: write failed: %s", name, strerror(errno));
@@ -144,7 +187,10 @@ int lx_write_file_atomic(const char *path, const void *data, size_t len, lx_erro
   if (strcmp(path, "-") == 0) return write_through(path, data, len, err);
   struct stat link, st;
   if (lstat(path, &link) != 0) {
-    if (errno != ENOENT) return lx_errorf(err, "%s: cannot write: %s", path, strerror(errno));
+    char because[PATH_MAX + 256];
+    if (errno != ENOENT)
+      return lx_errorf(err, "%s: cannot write: %s", path,
+                       why(path, errno, because, sizeof because));
     return write_atomic(path, data, len, err); /* a new file */
   }
   if (stat(path, &st) != 0) /* a link to nothing, or through a loop */
@@ -170,7 +216,8 @@ static int write_atomic(const char *path, const void *data, size_t len, lx_error
   if (fd < 0) {
     int e = errno;
     free(tmp);
-    return lx_errorf(err, "%s: cannot create: %s", path, strerror(e));
+    char because[PATH_MAX + 256];
+    return lx_errorf(err, "%s: cannot create: %s", path, why(path, e, because, sizeof because));
   }
   if (write_all(fd, path, data, len, err)) {
     close(fd);
@@ -213,8 +260,9 @@ int lx_make_dirs(const char *path, lx_error *err) {
     *p = '/';
   }
   free(copy);
+  char because[PATH_MAX + 256];
   if (mkdir(path, 0755) != 0 && errno != EEXIST)
-    return lx_errorf(err, "%s: cannot create: %s", path, strerror(errno));
+    return lx_errorf(err, "%s: cannot create: %s", path, why(path, errno, because, sizeof because));
   struct stat st;
   if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
     return lx_errorf(err, "%s exists and is not a directory", path);
@@ -239,7 +287,9 @@ int lx_make_build_dir(const char *path, char **out, lx_error *err) {
   }
   if (!mkdtemp(tmpl)) {
     int e = errno;
-    lx_errorf(err, "%.*s: cannot create a folder beside it: %s", (int)n, path, strerror(e));
+    char because[PATH_MAX + 256];
+    lx_errorf(err, "%.*s: cannot create a folder beside it: %s", (int)n, path,
+              why(tmpl, e, because, sizeof because));
     free(tmpl);
     return LX_ERR;
   }

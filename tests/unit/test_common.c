@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -222,6 +223,46 @@ START_TEST(atomic_write_survives_a_fault_at_every_call) {
   ck_assert_int_eq(lx_fault_set("write:1:EPERM"), -1);
   ck_assert_int_eq(lx_fault_set(NULL), 0);
   free(p);
+  tu_rmtree(dir);
+}
+END_TEST
+
+/* "Permission denied" on an output says whose permission: the user, the folder that refuses,
+ * its owner and mode. As root, a child process takes the unprivileged user 65534 first. */
+START_TEST(permission_denied_says_why) {
+  char *dir = tu_tempdir();
+  char *locked = lx_path_join(dir, "locked");
+  ck_assert_int_eq(mkdir(locked, 0555), 0);
+  char *out = lx_path_join(locked, "out.json");
+  int pipefd[2];
+  ck_assert_int_eq(pipe(pipefd), 0);
+  pid_t child = fork();
+  ck_assert_int_ge(child, 0);
+  if (child == 0) {
+    close(pipefd[0]);
+    if (geteuid() == 0 && setuid(65534) != 0) _exit(2);
+    lx_error err = {0};
+    int rc = lx_write_file_atomic(out, "x", 1, &err);
+    ssize_t w = write(pipefd[1], err.msg, strlen(err.msg));
+    (void)w;
+    _exit(rc == LX_ERR ? 0 : 1);
+  }
+  close(pipefd[1]);
+  char msg[2048] = {0};
+  size_t got = 0;
+  for (ssize_t r;
+       got < sizeof msg - 1 && (r = read(pipefd[0], msg + got, sizeof msg - 1 - got)) > 0;)
+    got += (size_t)r;
+  close(pipefd[0]);
+  int status = 0;
+  ck_assert_int_eq(waitpid(child, &status, 0), child);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the write was not refused");
+  ck_assert_msg(strstr(msg, "out.json: cannot ") && strstr(msg, ": Permission denied (user ") &&
+                    strstr(msg, "may not create files in, or pass through, ") &&
+                    strstr(msg, ", mode 0"),
+                "%s", msg);
+  chmod(locked, 0755);
+  free(out), free(locked);
   tu_rmtree(dir);
 }
 END_TEST
@@ -573,6 +614,7 @@ static Suite *suite(void) {
   tcase_add_test(t, strmap_numbers_in_first_appearance_order);
   tcase_add_test(t, atomic_write_replaces_whole_files);
   tcase_add_test(t, atomic_write_survives_a_fault_at_every_call);
+  tcase_add_test(t, permission_denied_says_why);
   tcase_add_test(t, writes_through_streams_and_follows_links);
   tcase_add_test(t, readers_refuse_fifos_at_once);
   tcase_add_test(t, json_text_is_checked_strictly);
