@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "media/image.h"
 #include "model/backend.h"
 
 typedef enum cli_kind { CLI_STRING, CLI_INT, CLI_FLAG, CLI_DOUBLE } cli_kind;
@@ -61,5 +62,38 @@ lx_backend *cli_cpu_backend(const char *cmd, long threads, const char *precision
 #define CLI_PRECISION_HELP                                                                \
   "products with bf16 weights: f32 (default: exact weights, float32 arithmetic) or bf16 " \
   "(activations rounded to bf16, about 2x faster where the CPU has AVX512-BF16)"
+
+/* The flags that raise the media limits (media/image.h, docs/limits.md), filling lim, which
+ * starts as LX_MEDIA_LIMITS_DEFAULT. */
+#define CLI_MEDIA_LIMIT_OPTS(lim)                                                            \
+  {"--max-pixels",                                                                           \
+   CLI_INT,                                                                                  \
+   &(lim).max_pixels,                                                                        \
+   "N",                                                                                      \
+   "most pixels in one image or video frame (default 89478485)",                             \
+   1,                                                                                        \
+   LX_MEDIA_MAX_PIXELS_CEILING,                                                              \
+   0},                                                                                       \
+      {"--max-media-bytes",                                                                  \
+       CLI_INT,                                                                              \
+       &(lim).max_file_bytes,                                                                \
+       "N",                                                                                  \
+       "largest image file or frames JSON, in bytes (default 268435456)",                    \
+       1,                                                                                    \
+       LX_MEDIA_MAX_BYTES_CEILING,                                                           \
+       0},                                                                                   \
+      {"--max-video-frames",                                                                 \
+       CLI_INT,                                                                              \
+       &(lim).max_frames,                                                                    \
+       "N",                                                                                  \
+       "most source frames in one video (default 100000)",                                   \
+       1,                                                                                    \
+       LX_MEDIA_MAX_FRAMES_CEILING,                                                          \
+       0},                                                                                   \
+  {                                                                                          \
+    "--max-video-pixels", CLI_INT, &(lim).max_video_pixels, "N",                             \
+        "most pixels decoded for one video, all frames and passes (default 17179869184)", 1, \
+        LX_MEDIA_MAX_VIDEO_PIXELS_CEILING, 0                                                 \
+  }
 
 #endif

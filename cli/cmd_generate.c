@@ -37,6 +37,7 @@ static int run(int argc, char **argv) {
   const char *precision = NULL;
   const char *model_dir = NULL, *image = NULL, *video = NULL, *question = NULL, *decode = NULL,
              *rule = "";
+  lx_media_limits limits = LX_MEDIA_LIMITS_DEFAULT;
   long beams = -1, max_new = -1, min_length = -1, top_k = -1, ngram = -1, seed = 0, threads = 0;
   double top_p = -1, temperature = -1, length_penalty = 1e300;
   bool json = false, no_seed = false, early = false;
@@ -73,6 +74,7 @@ static int run(int argc, char **argv) {
       {"--threads", CLI_INT, &threads, "N", "threads (default: $LYNXEVAL_THREADS or all cores)", 0,
        256, 0},
       {"--precision", CLI_STRING, &precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
+      CLI_MEDIA_LIMIT_OPTS(limits),
   };
   int rc = cli_parse(&cmd_generate, argc, argv, opts, (int)(sizeof opts / sizeof opts[0]));
   if (rc == CLI_HELP_SHOWN) return 0;
@@ -122,8 +124,8 @@ static int run(int argc, char **argv) {
   lx_ints ids = {0};
   int dropped = 0;
   if (rc == CLI_OK && (image || video) &&
-      (image ? lx_media_load_image(image, &cfg->preprocess, &media, &err)
-             : lx_media_load_video(video, &cfg->preprocess, rule, 0, &media, &err)))
+      (image ? lx_media_load_image(image, &cfg->preprocess, &limits, &media, &err)
+             : lx_media_load_video(video, &cfg->preprocess, rule, 0, &limits, &media, &err)))
     rc = CLI_FAIL;
   double t_media0 = 1e3 * lx_seconds();
   if (rc == CLI_OK && media.pixels) {

@@ -26,6 +26,7 @@ static int positional(int argc, char **argv, char **out) {
 static int run(int argc, char **argv) {
   const char *out = NULL, *task = NULL, *data = NULL, *protocol = "grade", *key = NULL;
   long raters = 2, seed = 1, limit = 0;
+  lx_media_limits limits = LX_MEDIA_LIMITS_DEFAULT;
   cli_opt opts[] = {
       {"--out", CLI_STRING, &out, "PATH", "export: the package directory; import: the report JSON",
        0, 0, 0},
@@ -41,6 +42,7 @@ static int run(int argc, char **argv) {
       {"--seed", CLI_INT, &seed, "S", "the shuffles and the bootstrap (default 1)", 0, 2147483647L,
        0},
       {"--key", CLI_STRING, &key, "FILE", "import: the key (default: <package>.key.json)", 0, 0, 0},
+      CLI_MEDIA_LIMIT_OPTS(limits),
   };
   char *words[MAX_POSITIONAL];
   int n = positional(argc, argv, words);
@@ -54,8 +56,8 @@ static int run(int argc, char **argv) {
       cli_error(NAME, "export needs RUN... --task TASK --data DIR --out DIR");
       return CLI_USAGE;
     }
-    lx_human_export_options opt = {LX_HUMAN_GRADE, task,          data,
-                                   (int)raters,    (size_t)limit, (uint64_t)seed};
+    lx_human_export_options opt = {LX_HUMAN_GRADE, task,           data,   (int)raters,
+                                   (size_t)limit,  (uint64_t)seed, &limits};
     if (!strcmp(protocol, "pairwise"))
       opt.protocol = LX_HUMAN_PAIRWISE;
     else if (strcmp(protocol, "grade") != 0) {

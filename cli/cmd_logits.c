@@ -57,6 +57,7 @@ static int run(int argc, char **argv) {
   const char *model_dir = NULL, *tokens = NULL, *prompt = NULL, *pixels_path = NULL, *out = NULL,
              *image = NULL, *video = NULL, *rule = "";
   long seed = 0;
+  lx_media_limits limits = LX_MEDIA_LIMITS_DEFAULT;
   long frames = 0, threads = 0;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &model_dir, "DIR", "model directory (config.json, model.safetensors)",
@@ -81,6 +82,7 @@ static int run(int argc, char **argv) {
       {"--threads", CLI_INT, &threads, "N", "threads (default: $LYNXEVAL_THREADS or all cores)", 0,
        256, 0},
       {"--precision", CLI_STRING, &precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
+      CLI_MEDIA_LIMIT_OPTS(limits),
   };
   const int n_opts = (int)(sizeof opts / sizeof opts[0]);
   int rc = cli_parse(&cmd_logits, argc, argv, opts, n_opts);
@@ -137,8 +139,9 @@ static int run(int argc, char **argv) {
     rc = read_pixels(name, pixels_path, &cfg->preprocess, frames, &pixels, &n_frames);
   if (rc == CLI_OK && (image || video)) {
     lx_media m;
-    if (image ? lx_media_load_image(image, &cfg->preprocess, &m, &err)
-              : lx_media_load_video(video, &cfg->preprocess, rule, (uint64_t)seed, &m, &err)) {
+    if (image ? lx_media_load_image(image, &cfg->preprocess, &limits, &m, &err)
+              : lx_media_load_video(video, &cfg->preprocess, rule, (uint64_t)seed, &limits, &m,
+                                    &err)) {
       cli_error(name, "%s", err.msg);
       rc = CLI_FAIL;
     } else {

@@ -11,6 +11,7 @@
 static int run(int argc, char **argv) {
   const char *model_dir = NULL, *image = NULL, *video = NULL, *out = NULL, *rule = "";
   long seed = 0;
+  lx_media_limits limits = LX_MEDIA_LIMITS_DEFAULT;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &model_dir, "DIR",
        "model directory (its config.json's preprocessing)", 0, 0, 0},
@@ -23,6 +24,7 @@ static int run(int argc, char **argv) {
        2147483647L, 0},
       {"--out", CLI_STRING, &out, "FILE", "where to write raw little-endian float32 [N,3,H,W]", 0,
        0, 0},
+      CLI_MEDIA_LIMIT_OPTS(limits),
   };
   int rc = cli_parse(&cmd_preprocess, argc, argv, opts, (int)(sizeof opts / sizeof opts[0]));
   if (rc == CLI_HELP_SHOWN) return 0;
@@ -37,8 +39,9 @@ static int run(int argc, char **argv) {
   rc = lx_model_open(model_dir, LX_LOAD_CONFIG, NULL, &model, &err);
   lx_media m = {0};
   if (rc == LX_OK)
-    rc = image ? lx_media_load_image(image, &model->cfg.preprocess, &m, &err)
-               : lx_media_load_video(video, &model->cfg.preprocess, rule, (uint64_t)seed, &m, &err);
+    rc = image ? lx_media_load_image(image, &model->cfg.preprocess, &limits, &m, &err)
+               : lx_media_load_video(video, &model->cfg.preprocess, rule, (uint64_t)seed, &limits,
+                                     &m, &err);
   lx_model_free(model);
   if (rc == LX_OK)
     rc = lx_write_file_atomic(out, m.pixels, (size_t)m.frames * 3 * m.size * m.size * sizeof(float),

@@ -65,7 +65,12 @@ static int write_results(const char *out_dir, bool embedded, lx_error *err) {
 }
 
 static int run(int argc, char **argv) {
-  lx_run_request r = {.limit = 0, .batch = DEFAULT_BATCH, .beams = -1, .max_new = -1, .seed = 0};
+  lx_run_request r = {.limit = 0,
+                      .batch = DEFAULT_BATCH,
+                      .beams = -1,
+                      .max_new = -1,
+                      .seed = 0,
+                      .media = LX_MEDIA_LIMITS_DEFAULT};
   cli_opt opts[] = {
       {"--model", CLI_STRING, &r.model_dir, "DIR", "model directory", 0, 0, 0},
       {"--data", CLI_STRING, &r.data_dir, "DIR",
@@ -91,6 +96,7 @@ static int run(int argc, char **argv) {
       {"--batch", CLI_INT, &r.batch, "N", "items decoded together (default 4)", 1, 256, 0},
       {"--threads", CLI_INT, &r.threads, "N", "worker threads (default: all cores)", 0, 4096, 0},
       {"--precision", CLI_STRING, &r.precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
+      CLI_MEDIA_LIMIT_OPTS(r.media),
   };
   /* the manifest records the command as given */
   lx_strbuf command = {0};

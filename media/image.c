@@ -9,13 +9,18 @@
 /* jpeglib.h needs stdio.h and size_t first. */
 #include <jpeglib.h>
 /* jerror.h after jpeglib.h: warning codes. */
+#include <fcntl.h>
 #include <jerror.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/fileio.h"
 
-#define MAX_IMAGE_FILE_BYTES ((size_t)1 << 30)
+const lx_media_limits *lx_media_limits_or_default(const lx_media_limits *lim) {
+  static const lx_media_limits defaults = LX_MEDIA_LIMITS_DEFAULT;
+  return lim ? lim : &defaults;
+}
 
 void lx_image_free(lx_image *img) {
   free(img->rgb);
@@ -23,15 +28,32 @@ void lx_image_free(lx_image *img) {
   img->width = img->height = 0;
 }
 
-static int alloc_rgb(lx_image *img, long long w, long long h, const char *name, lx_error *err) {
+static int alloc_rgb(lx_image *img, long long w, long long h, const char *name,
+                     const lx_media_limits *lim, lx_error *err) {
   if (w <= 0 || h <= 0) return lx_errorf(err, "%s: image has no pixels (%lldx%lld)", name, w, h);
-  if (w * h > LX_IMAGE_MAX_PIXELS)
-    return lx_errorf(err, "%s: image is %lldx%lld = %lld pixels, more than the %lld allowed", name,
-                     w, h, w * h, LX_IMAGE_MAX_PIXELS);
+  if (w * h > lim->max_pixels)
+    return lx_errorf(err,
+                     "%s: image is %lldx%lld = %lld pixels, more than the %ld allowed "
+                     "(--max-pixels raises the limit)",
+                     name, w, h, w * h, lim->max_pixels);
   img->width = (int)w;
   img->height = (int)h;
   img->rgb = lx_xcalloc((size_t)(w * h), 3);
   return LX_OK;
+}
+
+int lx_media_read_file(const char *path, const lx_media_limits *lim, char **data, size_t *len,
+                       lx_error *err) {
+  int fd;
+  size_t size;
+  if (lx_open_regular(path, O_RDONLY, &fd, &size, err)) return LX_ERR;
+  close(fd);
+  if ((long long)size > lim->max_file_bytes)
+    return lx_errorf(err,
+                     "%s: %zu bytes, more than the %ld allowed for one image or frames file "
+                     "(--max-media-bytes raises the limit)",
+                     path, size, lim->max_file_bytes);
+  return lx_read_file(path, (size_t)lim->max_file_bytes, data, len, err);
 }
 
 /* ---- PNG ------------------------------------------------------------------------------------ */
@@ -75,8 +97,8 @@ static unsigned sample(const png_byte *row, size_t i, int bits) {
   }
 }
 
-static int decode_png(const unsigned char *data, size_t len, const char *name, lx_image *out,
-                      lx_error *err) {
+static int decode_png(const unsigned char *data, size_t len, const char *name,
+                      const lx_media_limits *lim, lx_image *out, lx_error *err) {
   png_reader r = {data, len, 0, {0}};
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r, png_on_error, png_on_warning);
   png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -104,7 +126,7 @@ static int decode_png(const unsigned char *data, size_t len, const char *name, l
   png_uint_32 w, h;
   int bits, type, interlace;
   png_get_IHDR(png, info, &w, &h, &bits, &type, &interlace, NULL, NULL);
-  if (alloc_rgb(&st->img, w, h, name, err)) {
+  if (alloc_rgb(&st->img, w, h, name, lim, err)) {
     free(st);
     png_destroy_read_struct(&png, &info, NULL);
     return LX_ERR;
@@ -198,8 +220,8 @@ static void jpeg_on_message(j_common_ptr cinfo, int level) {
   }
 }
 
-static int decode_jpeg(const unsigned char *data, size_t len, const char *name, lx_image *out,
-                       lx_error *err) {
+static int decode_jpeg(const unsigned char *data, size_t len, const char *name,
+                       const lx_media_limits *lim, lx_image *out, lx_error *err) {
   /* Everything setjmp's landing pad touches lives behind one pointer that is never reassigned. */
   struct jpeg_state {
     struct jpeg_decompress_struct cinfo;
@@ -232,7 +254,7 @@ static int decode_jpeg(const unsigned char *data, size_t len, const char *name, 
     ci->out_color_space = JCS_CMYK;
   else
     rc = lx_errorf(err, "%s: JPEG with %d components is not supported", name, comps);
-  if (rc == LX_OK) rc = alloc_rgb(&st->img, ci->image_width, ci->image_height, name, err);
+  if (rc == LX_OK) rc = alloc_rgb(&st->img, ci->image_width, ci->image_height, name, lim, err);
   if (rc != LX_OK) {
     jpeg_destroy_decompress(ci);
     free(st);
@@ -296,8 +318,8 @@ static int gif_fail(GifFileType *gif, const char *name, lx_error *err) {
   return lx_errorf(err, "%s: broken GIF: %s", name, msg ? msg : "decoding failed");
 }
 
-static int decode_gif(const unsigned char *data, size_t len, const char *name, lx_image *out,
-                      lx_error *err) {
+static int decode_gif(const unsigned char *data, size_t len, const char *name,
+                      const lx_media_limits *lim, lx_image *out, lx_error *err) {
   gif_reader r = {data, len, 0};
   int open_err = 0;
   GifFileType *gif = DGifOpen(&r, gif_read_mem, &open_err);
@@ -333,7 +355,7 @@ static int decode_gif(const unsigned char *data, size_t len, const char *name, l
     long long cw = gif->SWidth > x0 + fw ? gif->SWidth : x0 + fw;
     long long ch = gif->SHeight > y0 + fh ? gif->SHeight : y0 + fh;
     lx_image img = {0};
-    if (alloc_rgb(&img, cw, ch, name, err)) {
+    if (alloc_rgb(&img, cw, ch, name, lim, err)) {
       int close_err;
       DGifCloseFile(gif, &close_err);
       return LX_ERR;
@@ -372,14 +394,17 @@ static int decode_gif(const unsigned char *data, size_t len, const char *name, l
 
 /* ---- dispatch ------------------------------------------------------------------------------- */
 
-int lx_image_decode(const void *data, size_t len, const char *name, lx_image *out, lx_error *err) {
+int lx_image_decode(const void *data, size_t len, const char *name, const lx_media_limits *lim,
+                    lx_image *out, lx_error *err) {
   const unsigned char *p = data;
+  lim = lx_media_limits_or_default(lim);
   memset(out, 0, sizeof *out);
-  if (len >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0) return decode_png(p, len, name, out, err);
+  if (len >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+    return decode_png(p, len, name, lim, out, err);
   if (len >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
-    return decode_jpeg(p, len, name, out, err);
+    return decode_jpeg(p, len, name, lim, out, err);
   if (len >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
-    return decode_gif(p, len, name, out, err);
+    return decode_gif(p, len, name, lim, out, err);
   const char *kind = NULL;
   if (len >= 2 && memcmp(p, "BM", 2) == 0) kind = "BMP";
   if (len >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) kind = "WebP";
@@ -389,12 +414,13 @@ int lx_image_decode(const void *data, size_t len, const char *name, lx_image *ou
   return lx_errorf(err, "%s: not a PNG, JPEG or GIF image", name);
 }
 
-int lx_image_load(const char *path, lx_image *out, lx_error *err) {
+int lx_image_load(const char *path, const lx_media_limits *lim, lx_image *out, lx_error *err) {
   char *data;
   size_t len;
   memset(out, 0, sizeof *out);
-  if (lx_read_file(path, MAX_IMAGE_FILE_BYTES, &data, &len, err)) return LX_ERR;
-  int rc = lx_image_decode(data, len, path, out, err);
+  lim = lx_media_limits_or_default(lim);
+  if (lx_media_read_file(path, lim, &data, &len, err)) return LX_ERR;
+  int rc = lx_image_decode(data, len, path, lim, out, err);
   free(data);
   return rc;
 }
@@ -549,9 +575,9 @@ void lx_image_to_tensor(const lx_image *img, const double mean[3], const double 
 }
 
 int lx_image_preprocess_file(const char *path, int size, const double mean[3], const double std[3],
-                             float *out, lx_error *err) {
+                             const lx_media_limits *lim, float *out, lx_error *err) {
   lx_image img, resized, cropped;
-  if (lx_image_load(path, &img, err)) return LX_ERR;
+  if (lx_image_load(path, lim, &img, err)) return LX_ERR;
   lx_image_resize_short_side(&img, size, &resized);
   lx_image_center_crop(&resized, size, &cropped);
   lx_image_to_tensor(&cropped, mean, std, out);

@@ -20,7 +20,7 @@
  *   GIF   the first frame on a canvas filled with its transparent index (else 0), the canvas grown
  *         to the frame if the frame overflows the logical screen, local palette over global
  * A truncated or corrupt file is an error, as in Pillow without LOAD_TRUNCATED_IMAGES; so is an
- * image over Pillow's decompression-bomb limit (178956970 pixels).
+ * image over the pixel limit (lx_media_limits; by default Pillow's MAX_IMAGE_PIXELS).
  */
 #ifndef LX_IMAGE_H
 #define LX_IMAGE_H
@@ -30,17 +30,47 @@
 
 #include "common/error.h"
 
-/* Pillow's Image.MAX_IMAGE_PIXELS * 2: larger images raise DecompressionBombError. */
-#define LX_IMAGE_MAX_PIXELS 178956970ll
+/* What one image or video may cost before it is refused, each with the flag that raises it
+ * (docs/limits.md). The size of an image is read from its header and checked before any pixel
+ * is decoded, so a small file that declares a huge image costs nothing. */
+typedef struct lx_media_limits { /* long: the command line's integers (64 bits) */
+  long max_pixels;               /* one image or video frame, width x height (--max-pixels) */
+  long max_file_bytes;           /* one image file or frames JSON (--max-media-bytes) */
+  long max_frames;               /* source frames of one video (--max-video-frames) */
+  long max_video_pixels;         /* pixels decoded for one video, all passes (--max-video-pixels) */
+} lx_media_limits;
+
+/* The defaults: Pillow's Image.MAX_IMAGE_PIXELS (89478485, where Pillow starts to warn of a
+ * decompression bomb; it refuses at twice that), 256 MiB per file, 100,000 source frames (55
+ * minutes at 30 frames a second), 2^34 pixels decoded per video (a 4K clip of 30 s decoded
+ * twice, with room to spare). */
+#define LX_MEDIA_LIMITS_DEFAULT \
+  { 89478485L, 256L << 20, 100000L, 1L << 34 }
+
+/* The defaults when lim is NULL. */
+const lx_media_limits *lx_media_limits_or_default(const lx_media_limits *lim);
+
+/* Reads a media file (an image, a frames JSON) whole, refusing one over lim->max_file_bytes by
+ * its size before reading it, with the flag named. */
+int lx_media_read_file(const char *path, const lx_media_limits *lim, char **data, size_t *len,
+                       lx_error *err);
+
+/* The hard ceilings a flag may raise a limit to (the decoders' own integer ranges). */
+#define LX_MEDIA_MAX_PIXELS_CEILING       (1L << 32)
+#define LX_MEDIA_MAX_BYTES_CEILING        (1L << 40)
+#define LX_MEDIA_MAX_FRAMES_CEILING       100000000L
+#define LX_MEDIA_MAX_VIDEO_PIXELS_CEILING (1L << 50)
 
 typedef struct lx_image {
   int width, height;
   uint8_t *rgb; /* [height, width, 3], row-major */
 } lx_image;
 
-/* Decodes PNG, JPEG or GIF (recognised by content) into RGB. `name` only feeds messages. */
-int lx_image_decode(const void *data, size_t len, const char *name, lx_image *out, lx_error *err);
-int lx_image_load(const char *path, lx_image *out, lx_error *err);
+/* Decodes PNG, JPEG or GIF (recognised by content) into RGB. `name` only feeds messages; lim
+ * (NULL: the defaults) bounds the pixels and, for lx_image_load, the file's size. */
+int lx_image_decode(const void *data, size_t len, const char *name, const lx_media_limits *lim,
+                    lx_image *out, lx_error *err);
+int lx_image_load(const char *path, const lx_media_limits *lim, lx_image *out, lx_error *err);
 void lx_image_free(lx_image *img);
 
 /* Pillow's Image.resize((width, height), BICUBIC) of an RGB image (a copy when the size is the
@@ -58,6 +88,6 @@ void lx_image_to_tensor(const lx_image *img, const double mean[3], const double 
 
 /* The whole test transform: decode, resize, crop, normalize: out [3, size, size]. */
 int lx_image_preprocess_file(const char *path, int size, const double mean[3], const double std[3],
-                             float *out, lx_error *err);
+                             const lx_media_limits *lim, float *out, lx_error *err);
 
 #endif

@@ -13,12 +13,12 @@ void lx_media_free(lx_media *m) {
   memset(m, 0, sizeof *m);
 }
 
-int lx_media_load_image(const char *path, const lx_preprocess_config *cfg, lx_media *out,
-                        lx_error *err) {
+int lx_media_load_image(const char *path, const lx_preprocess_config *cfg,
+                        const lx_media_limits *lim, lx_media *out, lx_error *err) {
   memset(out, 0, sizeof *out);
   const int S = cfg->image_size;
   float *px = lx_xcalloc((size_t)3 * S * S, sizeof(float));
-  if (lx_image_preprocess_file(path, S, cfg->mean, cfg->std, px, err)) {
+  if (lx_image_preprocess_file(path, S, cfg->mean, cfg->std, lim, px, err)) {
     free(px);
     return LX_ERR;
   }
@@ -29,7 +29,7 @@ int lx_media_load_image(const char *path, const lx_preprocess_config *cfg, lx_me
 }
 
 int lx_media_load_video(const char *path, const lx_preprocess_config *cfg, const char *rule,
-                        uint64_t seed, lx_media *out, lx_error *err) {
+                        uint64_t seed, const lx_media_limits *lim, lx_media *out, lx_error *err) {
   memset(out, 0, sizeof *out);
   const char *name = rule && *rule ? rule : cfg->frame_rule;
   lx_frame_rule r;
@@ -39,7 +39,7 @@ int lx_media_load_video(const char *path, const lx_preprocess_config *cfg, const
   const int k = cfg->num_frames, S = cfg->image_size;
   out->pixels = lx_xcalloc((size_t)k * 3 * S * S, sizeof(float));
   out->frame_ids = lx_xcalloc((size_t)k, sizeof(int));
-  if (lx_video_load(path, k, r, seed, S, cfg->mean, cfg->std, out->pixels, out->frame_ids,
+  if (lx_video_load(path, k, r, seed, S, cfg->mean, cfg->std, lim, out->pixels, out->frame_ids,
                     &out->source_frames, err)) {
     lx_media_free(out);
     return LX_ERR;

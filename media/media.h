@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "common/error.h"
 
+#include "media/image.h"
 #include "media/preprocess.h"
 
 typedef struct lx_media {
@@ -17,13 +18,14 @@ typedef struct lx_media {
 } lx_media;
 
 /* A video (frame directory, .json list of base64 frames, or a video file) with the given frame
- * rule ("" = the config's) and seed (for reference-random). */
+ * rule ("" = the config's) and seed (for reference-random). lim: what decoding it may cost
+ * (NULL: the defaults; media/image.h). */
 int lx_media_load_video(const char *path, const lx_preprocess_config *cfg, const char *rule,
-                        uint64_t seed, lx_media *out, lx_error *err);
+                        uint64_t seed, const lx_media_limits *lim, lx_media *out, lx_error *err);
 
 /* An image file (PNG, JPEG, GIF). */
-int lx_media_load_image(const char *path, const lx_preprocess_config *cfg, lx_media *out,
-                        lx_error *err);
+int lx_media_load_image(const char *path, const lx_preprocess_config *cfg,
+                        const lx_media_limits *lim, lx_media *out, lx_error *err);
 void lx_media_free(lx_media *m);
 
 #endif

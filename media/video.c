@@ -18,8 +18,34 @@
 #include "common/strbuf.h"
 #include "media/image.h"
 
-#define MAX_FRAMES     1000000
-#define MAX_JSON_BYTES ((size_t)1 << 30)
+/* What decoding one video has cost so far, against its limits. */
+typedef struct budget {
+  const lx_media_limits *lim;
+  long long pixels; /* decoded, all passes */
+} budget;
+
+/* Counts a decoded frame of w x h against the budget; fails naming the limit and its flag. */
+static int spend(budget *b, long long w, long long h, const char *path, lx_error *err) {
+  if (w * h > b->lim->max_pixels)
+    return lx_errorf(err,
+                     "%s: frames of %lldx%lld = %lld pixels, more than the %ld allowed "
+                     "(--max-pixels raises the limit)",
+                     path, w, h, w * h, b->lim->max_pixels);
+  b->pixels += w * h;
+  if (b->pixels > b->lim->max_video_pixels)
+    return lx_errorf(err,
+                     "%s: decoding it takes more than the %ld pixels allowed for one video "
+                     "(--max-video-pixels raises the limit)",
+                     path, b->lim->max_video_pixels);
+  return LX_OK;
+}
+
+static int too_many_frames(const char *path, long max, lx_error *err) {
+  return lx_errorf(err,
+                   "%s: more than the %ld source frames allowed for one video "
+                   "(--max-video-frames raises the limit)",
+                   path, max);
+}
 
 /* ---- frame rules ----------------------------------------------------------------------------- */
 
@@ -79,15 +105,18 @@ void lx_sample_frame_ids(int n, int k, lx_frame_rule rule, uint64_t seed, int *o
 /* ---- frame sources -----------------------------------------------------------------------------
  */
 
-/* A list of frames known by name (directory) or by base64 text (JSON). */
+/* A list of frames known by name (directory) or by base64 text (JSON, pointing into json). */
 typedef struct frame_list {
   char **items;
   int n;
+  cJSON *json; /* owns the base64 texts of a JSON list */
 } frame_list;
 
 static void frame_list_free(frame_list *l) {
-  for (int i = 0; i < l->n; i++) free(l->items[i]);
+  if (!l->json)
+    for (int i = 0; i < l->n; i++) free(l->items[i]);
   free(l->items);
+  cJSON_Delete(l->json);
   memset(l, 0, sizeof *l);
 }
 
@@ -121,14 +150,18 @@ static int has_image_extension(const char *name) {
   return 0;
 }
 
-static int list_directory(const char *path, frame_list *out, lx_error *err) {
+static int list_directory(const char *path, const lx_media_limits *lim, frame_list *out,
+                          lx_error *err) {
   DIR *d = opendir(path);
   if (!d) return lx_errorf(err, "%s: cannot open the frame directory", path);
   int cap = 0;
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
     if (e->d_name[0] == '.' || !has_image_extension(e->d_name)) continue;
-    if (out->n == MAX_FRAMES) break;
+    if (out->n >= lim->max_frames) {
+      closedir(d);
+      return too_many_frames(path, lim->max_frames, err);
+    }
     if (out->n == cap) {
       cap = cap ? cap * 2 : 64;
       char **items = lx_xcalloc((size_t)cap, sizeof(char *));
@@ -145,10 +178,10 @@ static int list_directory(const char *path, frame_list *out, lx_error *err) {
   return LX_OK;
 }
 
-static int list_json(const char *path, frame_list *out, lx_error *err) {
+static int list_json(const char *path, const lx_media_limits *lim, frame_list *out, lx_error *err) {
   char *text;
   size_t len;
-  if (lx_read_file(path, MAX_JSON_BYTES, &text, &len, err)) return LX_ERR;
+  if (lx_media_read_file(path, lim, &text, &len, err)) return LX_ERR;
   if (lx_json_check_text(path, text, len, err)) {
     free(text);
     return LX_ERR;
@@ -165,14 +198,17 @@ static int list_json(const char *path, frame_list *out, lx_error *err) {
   } else {
     int n = cJSON_GetArraySize(root);
     if (n == 0) rc = lx_errorf(err, "%s: the frame list is empty", path);
+    if (n > lim->max_frames) rc = too_many_frames(path, lim->max_frames, err);
     out->items = lx_xcalloc((size_t)(n ? n : 1), sizeof(char *));
+    out->json = root; /* the items point into it */
+    root = NULL;
     const cJSON *e;
-    cJSON_ArrayForEach(e, root) {
+    cJSON_ArrayForEach(e, out->json) {
       if (rc) break;
       if (!cJSON_IsString(e))
         rc = lx_errorf(err, "%s: frame %d is not a base64 string", path, out->n);
       else
-        out->items[out->n++] = lx_xstrdup(e->valuestring);
+        out->items[out->n++] = e->valuestring;
     }
   }
   cJSON_Delete(root);
@@ -310,9 +346,15 @@ static int frame_to_rgb(decoder *d, uint8_t *rgb, const char *path, lx_error *er
 typedef int (*frame_fn)(void *ctx, int index, int width, int height, const uint8_t *rgb);
 
 static int decode_all(const char *path, const uint8_t *want, int n_want, frame_fn fn, void *ctx,
-                      int *count, lx_error *err) {
+                      budget *b, int *count, lx_error *err) {
   decoder d;
   if (decoder_open(&d, path, err)) return LX_ERR;
+  /* the size the stream declares, refused before a frame is decoded */
+  long long w0 = d.codec->width, h0 = d.codec->height;
+  if (w0 * h0 > b->lim->max_pixels) {
+    decoder_close(&d);
+    return spend(b, w0, h0, path, err);
+  }
   int index = 0, rc = LX_OK, flushing = 0;
   uint8_t *rgb = NULL;
   size_t rgb_size = 0;
@@ -343,10 +385,11 @@ static int decode_all(const char *path, const uint8_t *want, int n_want, frame_f
         rc = av_fail(path, "corrupt video data", r, err);
         break;
       }
-      if (index >= MAX_FRAMES) {
-        rc = lx_errorf(err, "%s: more than %d frames", path, MAX_FRAMES);
+      if (index >= b->lim->max_frames) {
+        rc = too_many_frames(path, b->lim->max_frames, err);
         break;
       }
+      if ((rc = spend(b, d.frame->width, d.frame->height, path, err)) != LX_OK) break;
       if (fn && (!want || (index < n_want && want[index]))) {
         size_t need = (size_t)3 * d.frame->width * d.frame->height;
         if (need > rgb_size) {
@@ -356,9 +399,6 @@ static int decode_all(const char *path, const uint8_t *want, int n_want, frame_f
         }
         if (d.frame->width <= 0 || d.frame->height <= 0)
           rc = lx_errorf(err, "%s: frame %d has no pixels", path, index);
-        else if ((long long)d.frame->width * d.frame->height > LX_IMAGE_MAX_PIXELS)
-          rc = lx_errorf(err, "%s: frames of %dx%d are too large", path, d.frame->width,
-                         d.frame->height);
         if (rc == LX_OK) rc = frame_to_rgb(&d, rgb, path, err);
         if (rc == LX_OK) rc = fn(ctx, index, d.frame->width, d.frame->height, rgb);
       }
@@ -376,7 +416,8 @@ static int decode_all(const char *path, const uint8_t *want, int n_want, frame_f
 }
 
 int lx_video_file_frames(const char *path, frame_fn fn, void *ctx, lx_error *err) {
-  return decode_all(path, NULL, 0, fn, ctx, NULL, err);
+  budget b = {lx_media_limits_or_default(NULL), 0};
+  return decode_all(path, NULL, 0, fn, ctx, &b, NULL, err);
 }
 
 /* ---- the whole pipeline ------------------------------------------------------------------------
@@ -418,8 +459,10 @@ typedef int (*choose_fn)(void *ctx, int n, int k, int *ids, const char *path, lx
 
 /* Counts the source frames of path, chooses k of them (ids[k]) and calls fn once per distinct
  * chosen frame with its RGB pixels; *n_source receives the count. */
-static int visit_frames(const char *path, int k, choose_fn choose, void *choose_ctx, int *ids,
-                        frame_fn fn, void *ctx, int *n_source, lx_error *err) {
+static int visit_frames(const char *path, const lx_media_limits *lim, int k, choose_fn choose,
+                        void *choose_ctx, int *ids, frame_fn fn, void *ctx, int *n_source,
+                        lx_error *err) {
+  budget b = {lx_media_limits_or_default(lim), 0};
   struct stat st;
   if (stat(path, &st) != 0) return lx_errorf(err, "%s: no such file or directory", path);
   size_t plen = strlen(path);
@@ -429,19 +472,20 @@ static int visit_frames(const char *path, int k, choose_fn choose, void *choose_
   if (!S_ISDIR(st.st_mode) && !is_json) {
     /* A video file: count frames, choose, decode again keeping the chosen ones. */
     int n;
-    if (decode_all(path, NULL, 0, NULL, NULL, &n, err)) return LX_ERR;
+    if (decode_all(path, NULL, 0, NULL, NULL, &b, &n, err)) return LX_ERR;
     if (choose(choose_ctx, n, k, ids, path, err)) return LX_ERR;
     uint8_t *want = lx_xcalloc((size_t)n, 1);
     for (int i = 0; i < k; i++) want[ids[i]] = 1;
     int n2 = 0;
-    int rc = decode_all(path, want, n, fn, ctx, &n2, err);
+    int rc = decode_all(path, want, n, fn, ctx, &b, &n2, err);
     free(want);
     if (rc == LX_OK && n2 != n) rc = lx_errorf(err, "%s: decoded %d frames, then %d", path, n, n2);
     *n_source = n;
     return rc;
   }
   frame_list list = {0};
-  int rc = S_ISDIR(st.st_mode) ? list_directory(path, &list, err) : list_json(path, &list, err);
+  int rc = S_ISDIR(st.st_mode) ? list_directory(path, b.lim, &list, err)
+                               : list_json(path, b.lim, &list, err);
   if (rc == LX_OK) {
     *n_source = list.n;
     rc = choose(choose_ctx, list.n, k, ids, path, err);
@@ -453,7 +497,7 @@ static int visit_frames(const char *path, int k, choose_fn choose, void *choose_
     const char *item = list.items[ids[i]];
     if (S_ISDIR(st.st_mode)) {
       char *file = lx_path_join(path, item);
-      rc = lx_image_load(file, &img, err);
+      rc = lx_image_load(file, b.lim, &img, err);
       free(file);
     } else {
       unsigned char *bytes;
@@ -463,7 +507,7 @@ static int visit_frames(const char *path, int k, choose_fn choose, void *choose_
       if (base64_decode(item, &bytes, &n)) {
         rc = lx_errorf(err, "%s: frame %d is not valid base64", path, ids[i]);
       } else {
-        rc = lx_image_decode(bytes, n, name, &img, err);
+        rc = lx_image_decode(bytes, n, name, b.lim, &img, err);
         if (rc) {
           char inner[LX_ERROR_MAX];
           snprintf(inner, sizeof inner, "%s", err->msg);
@@ -472,10 +516,9 @@ static int visit_frames(const char *path, int k, choose_fn choose, void *choose_
         free(bytes);
       }
     }
-    if (rc == LX_OK) {
-      rc = fn(ctx, ids[i], img.width, img.height, img.rgb);
-      lx_image_free(&img);
-    }
+    if (rc == LX_OK) rc = spend(&b, img.width, img.height, path, err);
+    if (rc == LX_OK) rc = fn(ctx, ids[i], img.width, img.height, img.rgb);
+    lx_image_free(&img);
   }
   frame_list_free(&list);
   return rc;
@@ -494,11 +537,11 @@ static int choose_by_rule(void *ctx, int n, int k, int *ids, const char *path, l
 }
 
 int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed, int size,
-                  const double mean[3], const double std[3], float *pixels, int *frame_ids,
-                  int *n_source, lx_error *err) {
+                  const double mean[3], const double std[3], const lx_media_limits *lim,
+                  float *pixels, int *frame_ids, int *n_source, lx_error *err) {
   sink s = {k, size, mean, std, pixels, frame_ids};
   by_rule r = {rule, seed};
-  return visit_frames(path, k, choose_by_rule, &r, frame_ids, put_frame, &s, n_source, err);
+  return visit_frames(path, lim, k, choose_by_rule, &r, frame_ids, put_frame, &s, n_source, err);
 }
 
 /* ---- given frames, as they are ------------------------------------------------------------- */
@@ -538,14 +581,14 @@ static int keep_rgb(void *ctx, int index, int width, int height, const uint8_t *
   return LX_OK;
 }
 
-int lx_video_frames_rgb(const char *path, const int *frame_ids, int k, lx_image *out,
-                        lx_error *err) {
+int lx_video_frames_rgb(const char *path, const int *frame_ids, int k, const lx_media_limits *lim,
+                        lx_image *out, lx_error *err) {
   memset(out, 0, (size_t)k * sizeof *out);
   int *ids = lx_xcalloc((size_t)(k > 0 ? k : 1), sizeof(int));
   given g = {frame_ids};
   rgb_sink s = {k, frame_ids, out};
   int n_source;
-  int rc = visit_frames(path, k, choose_given, &g, ids, keep_rgb, &s, &n_source, err);
+  int rc = visit_frames(path, lim, k, choose_given, &g, ids, keep_rgb, &s, &n_source, err);
   free(ids);
   if (rc != LX_OK)
     for (int i = 0; i < k; i++) lx_image_free(&out[i]);

@@ -114,8 +114,8 @@ static int show_picture(const lx_image *img, const char *media_dir, const char *
 /* Writes an item's media as PNG files media/<code>-<k>.png; appends their names to files.
  * Images: the whole picture. Videos: the source frames the model saw, by the ids its prediction
  * recorded, whole (the rater sees what the crop left out too). */
-static int export_media(const cJSON *row, const char *data_dir, const char *media_dir,
-                        const char *code, cJSON *files, lx_error *err) {
+static int export_media(const cJSON *row, const char *data_dir, const lx_media_limits *lim,
+                        const char *media_dir, const char *code, cJSON *files, lx_error *err) {
   const char *media = lx_json_string(row, "media");
   if (!media[0]) return LX_OK;
   char *path = lx_path_join(data_dir, media);
@@ -123,7 +123,7 @@ static int export_media(const cJSON *row, const char *data_dir, const char *medi
   const cJSON *frames = cJSON_GetObjectItem(row, "frames");
   if (!frames) {
     lx_image img = {0};
-    rc = lx_image_load(path, &img, err);
+    rc = lx_image_load(path, lim, &img, err);
     if (!rc) rc = show_picture(&img, media_dir, code, 1, files, err);
     lx_image_free(&img);
   } else {
@@ -141,7 +141,7 @@ static int export_media(const cJSON *row, const char *data_dir, const char *medi
       ids[i++] = (int)f->valuedouble;
     }
     lx_image *pics = lx_xcalloc((size_t)(k > 0 ? k : 1), sizeof *pics);
-    if (!rc) rc = lx_video_frames_rgb(path, ids, k, pics, err);
+    if (!rc) rc = lx_video_frames_rgb(path, ids, k, lim, pics, err);
     for (int j = 0; !rc && j < k; j++)
       rc = show_picture(&pics[j], media_dir, code, j + 1, files, err);
     for (int j = 0; j < k; j++) lx_image_free(&pics[j]);
@@ -372,7 +372,7 @@ int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,
     cJSON_AddStringToObject(it, "item", code);
     cJSON_AddStringToObject(it, "question", lx_json_string(row0, "question"));
     cJSON *files = cJSON_AddArrayToObject(it, "media");
-    rc = export_media(row0, opt->data_dir, media_dir, code, files, err);
+    rc = export_media(row0, opt->data_dir, opt->media_limits, media_dir, code, files, err);
     if (opt->protocol == LX_HUMAN_GRADE) {
       cJSON *answers = cJSON_AddArrayToObject(it, "answers");
       for (size_t k = 0; k < n_runs; k++) {

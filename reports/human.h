@@ -30,6 +30,7 @@
 
 #include "common/error.h"
 #include "common/strbuf.h"
+#include "media/image.h"
 
 typedef enum lx_human_protocol { LX_HUMAN_GRADE, LX_HUMAN_PAIRWISE } lx_human_protocol;
 
@@ -40,6 +41,7 @@ typedef struct lx_human_export_options {
   int raters;           /* annotation pages to write */
   size_t limit;         /* items to sample (0: all) */
   uint64_t seed;
+  const lx_media_limits *media_limits; /* what one image or video may cost; NULL: defaults */
 } lx_human_export_options;
 
 int lx_human_export(char *const *runs, size_t n_runs, const char *out_dir,

@@ -311,8 +311,14 @@ static int execute_task(lx_run_plan *pl, run_task *rt, cJSON *tasks_json, const 
       note(ev, "%s: resuming, %zu of %zu items already predicted", t->name, done_in_range, n);
     lx_progress progress;
     lx_progress_start(&progress, t->name, n, done_in_range);
-    lx_runner_options ro = {
-        t, rt->tmpl, &rt->decode, rt->data_dir, pl->frame_rule, (uint64_t)r->seed, (int)r->batch};
+    lx_runner_options ro = {t,
+                            rt->tmpl,
+                            &rt->decode,
+                            rt->data_dir,
+                            pl->frame_rule,
+                            (uint64_t)r->seed,
+                            (int)r->batch,
+                            &r->media};
     rc = lx_run_items(pl->model, &rt->items, n, &done, &ro, &log, &progress, err);
     lx_progress_finish(&progress);
   }

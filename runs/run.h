@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "media/image.h"
 
 typedef struct lx_run_request {
   const char *tasks; /* "task[:dataset][,...]", or a suite ("world") */
@@ -38,6 +39,7 @@ typedef struct lx_run_request {
   long threads;          /* 0: $LYNXEVAL_THREADS, else every core */
   const char *precision; /* matrix products: f32 or bf16; NULL: f32 */
   const char *command;   /* the command line, for the manifest */
+  lx_media_limits media; /* what one image or video may cost (LX_MEDIA_LIMITS_DEFAULT) */
 } lx_run_request;
 
 /* What the pipeline has to say while it works; every member may be NULL. */

@@ -39,9 +39,9 @@ static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options
   int rc = LX_OK;
   if (it->media) {
     char *path = lx_path_join(opt->data_dir, it->media);
-    rc = it->video
-             ? lx_media_load_video(path, &cfg->preprocess, opt->frame_rule, seed, &s->media, err)
-             : lx_media_load_image(path, &cfg->preprocess, &s->media, err);
+    rc = it->video ? lx_media_load_video(path, &cfg->preprocess, opt->frame_rule, seed,
+                                         opt->media_limits, &s->media, err)
+                   : lx_media_load_image(path, &cfg->preprocess, opt->media_limits, &s->media, err);
     free(path);
     if (rc) {
       lx_error inner = *err;

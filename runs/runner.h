@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "media/image.h"
 #include "model/generate.h"
 #include "model/model.h"
 #include "runs/prediction_log.h"
@@ -25,7 +26,8 @@ typedef struct lx_runner_options {
   const char *data_dir;
   const char *frame_rule; /* for video items */
   uint64_t seed;
-  int batch; /* items decoded together (>= 1) */
+  int batch;                           /* items decoded together (>= 1) */
+  const lx_media_limits *media_limits; /* NULL: the defaults */
 } lx_runner_options;
 
 /* The seed of one item. */

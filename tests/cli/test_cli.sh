@@ -209,6 +209,20 @@ fi
 expect "--out a directory" 1 "cannot write over a directory" -- \
   "$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --out "$tmp"
 
+# media limits: a 29-byte GIF declaring 13000 x 13000 pixels is refused from its header, naming
+# the flag; the flag moves the limit (chelsea.png is 451 x 300 = 135,300 pixels)
+printf 'GIF89a\310\062\310\062\000\000\000,\000\000\000\000\001\000\001\000\000\002\002D\001\000;' >"$tmp/bomb.gif"
+expect "a GIF bomb is refused at once" 1 "169000000 pixels, more than the 89478485 allowed (--max-pixels raises the limit)" -- \
+  timeout 20 "$lynxeval" preprocess --model "$pt" --image "$tmp/bomb.gif" --out "$tmp/x"
+expect "--max-pixels lowers the limit" 1 "more than the 135299 allowed" -- \
+  "$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --max-pixels 135299 --out "$tmp/x"
+expect "--max-pixels at the image's size" 0 "" -- \
+  "$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --max-pixels 135300 --out "$tmp/x"
+expect "--max-media-bytes names the file" 1 "chelsea.png: " -- \
+  "$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --max-media-bytes 1000 --out "$tmp/x"
+expect "--max-pixels out of range" 2 "--max-pixels" -- \
+  "$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --max-pixels 0 --out "$tmp/x"
+
 # conventions: --version names the commit, a typo is answered with the nearest name, the help
 # lists the environment, a gate's exit status is its own (compare: tests/reports)
 expect "--version names the commit" 0 "(commit " -- "$lynxeval" --version

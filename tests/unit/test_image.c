@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/fileio.h"
 #include "common/sha256.h"
 #include "media/image.h"
@@ -32,7 +33,7 @@ START_TEST(matches_pillow_and_torchvision) {
     char *path = lx_path_join(dir, rel);
     lx_image img;
     lx_error err;
-    int rc = lx_image_load(path, &img, &err);
+    int rc = lx_image_load(path, NULL, &img, &err);
     if (cJSON_GetObjectItem(c, "unsupported")) { /* checked by unsupported_and_missing */
       if (rc == LX_OK) lx_image_free(&img);
       free(path);
@@ -123,11 +124,53 @@ START_TEST(unsupported_and_missing) {
   lx_image img;
   lx_error err;
   char *p = lx_path_join(dir, "inputs/unsupported.bmp");
-  ck_assert_int_eq(lx_image_load(p, &img, &err), LX_ERR);
+  ck_assert_int_eq(lx_image_load(p, NULL, &img, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "BMP images are not supported"), "%s", err.msg);
   free(p);
-  ck_assert_int_eq(lx_image_load("/nonexistent.png", &img, &err), LX_ERR);
+  ck_assert_int_eq(lx_image_load("/nonexistent.png", NULL, &img, &err), LX_ERR);
   ck_assert(strstr(err.msg, "cannot open") != NULL);
+}
+END_TEST
+
+/* A GIF of 29 bytes whose logical screen is 13000 x 13000 (and whose one frame is 1 x 1). */
+static const unsigned char GIF_BOMB[] = {
+    'G',  'I',  'F',  '8',  '9',  'a', 0xC8, 0x32, 0xC8, 0x32,
+    0x00, 0x00, 0x00,                                          /* screen, no palette */
+    ',',  0,    0,    0,    0,    1,   0,    1,    0,    0x00, /* a 1x1 frame */
+    0x02, 0x02, 0x44, 0x01, 0x00,                              /* its pixel */
+    ';'};
+
+/* The media limits: a file that declares more pixels than allowed is refused from its header,
+ * at once, naming the limit's flag; the limits move where they are set; a file over the byte
+ * limit is refused before it is read. */
+START_TEST(media_limits_are_enforced_and_named) {
+  lx_image img;
+  lx_error err;
+  double t0 = lx_seconds();
+  ck_assert_int_eq(lx_image_decode(GIF_BOMB, sizeof GIF_BOMB, "bomb.gif", NULL, &img, &err),
+                   LX_ERR);
+  ck_assert_msg(strstr(err.msg,
+                       "bomb.gif: image is 13000x13000 = 169000000 pixels, more than "
+                       "the 89478485 allowed (--max-pixels raises the limit)"),
+                "%s", err.msg);
+  ck_assert_msg(lx_seconds() - t0 < 0.5, "the refusal took %.2f s", lx_seconds() - t0);
+  /* a real photo (4000 x 3000 = 12,000,000 pixels) at, and one under, the limit */
+  char *p = lx_path_join(dir, "inputs/jpeg-4000x3000.jpg");
+  lx_media_limits lim = LX_MEDIA_LIMITS_DEFAULT;
+  lim.max_pixels = 12000000;
+  ck_assert_msg(lx_image_load(p, &lim, &img, &err) == LX_OK, "%s", err.msg);
+  lx_image_free(&img);
+  lim.max_pixels = 11999999;
+  ck_assert_int_eq(lx_image_load(p, &lim, &img, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg, "more than the 11999999 allowed (--max-pixels"), "%s", err.msg);
+  lim = (lx_media_limits)LX_MEDIA_LIMITS_DEFAULT;
+  lim.max_file_bytes = 1000;
+  ck_assert_int_eq(lx_image_load(p, &lim, &img, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg,
+                       "bytes, more than the 1000 allowed for one image or frames file "
+                       "(--max-media-bytes raises the limit)"),
+                "%s", err.msg);
+  free(p);
 }
 END_TEST
 
@@ -156,6 +199,7 @@ int main(void) {
   tcase_set_timeout(tc, 600);
   tcase_add_test(tc, matches_pillow_and_torchvision);
   tcase_add_test(tc, unsupported_and_missing);
+  tcase_add_test(tc, media_limits_are_enforced_and_named);
   tcase_add_test(tc, sha256_known_answers);
   suite_add_tcase(s, tc);
   int status = tu_run_suite(s, 1);

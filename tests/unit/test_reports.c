@@ -176,7 +176,7 @@ START_TEST(png_round_trip) {
   lx_error err;
   ck_assert_msg(lx_png_encode_rgb(rgb, W, H, &png, &err) == LX_OK, "%s", err.msg);
   lx_image img;
-  ck_assert_msg(lx_image_decode(png.p, png.len, "x.png", &img, &err) == LX_OK, "%s", err.msg);
+  ck_assert_msg(lx_image_decode(png.p, png.len, "x.png", NULL, &img, &err) == LX_OK, "%s", err.msg);
   ck_assert_int_eq(img.width, W);
   ck_assert_int_eq(img.height, H);
   ck_assert_int_eq(memcmp(img.rgb, rgb, sizeof rgb), 0);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/clock.h"
 #include "common/fileio.h"
 #include "common/sha256.h"
 #include "media/video.h"
@@ -70,8 +71,9 @@ START_TEST(sources_match_reference_transform) {
       const cJSON *want = cJSON_GetObjectItem(src, rules[r]);
       int ids[16], n = 0;
       lx_error err;
-      ck_assert_msg(lx_video_load(p, k, rule, 0, size, mean, stdev, px, ids, &n, &err) == LX_OK,
-                    "%s", err.msg);
+      ck_assert_msg(
+          lx_video_load(p, k, rule, 0, size, mean, stdev, NULL, px, ids, &n, &err) == LX_OK, "%s",
+          err.msg);
       ck_assert_int_eq(n, cJSON_GetObjectItem(src, "source_frames")->valueint);
       for (int i = 0; i < k; i++)
         ck_assert_int_eq(ids[i],
@@ -131,8 +133,8 @@ START_TEST(broken_inputs) {
   lx_error err;
   cJSON_ArrayForEach(e, cJSON_GetObjectItem(expected, "errors")) {
     char *p = input(e->string);
-    ck_assert_msg(lx_video_load(p, k, LX_FRAMES_SEGMENT_START, 0, size, mean, stdev, px, ids, &n,
-                                &err) == LX_ERR,
+    ck_assert_msg(lx_video_load(p, k, LX_FRAMES_SEGMENT_START, 0, size, mean, stdev, NULL, px, ids,
+                                &n, &err) == LX_ERR,
                   "%s was accepted", e->string);
     ck_assert_msg(strstr(err.msg, e->string) && strstr(err.msg, e->valuestring),
                   "%s: message '%s' lacks '%s'", e->string, err.msg, e->valuestring);
@@ -140,12 +142,90 @@ START_TEST(broken_inputs) {
     free(p);
   }
   char *empty = tu_tempdir();
-  ck_assert_int_eq(lx_video_load(empty, k, 0, 0, size, mean, stdev, px, ids, &n, &err), LX_ERR);
+  ck_assert_int_eq(lx_video_load(empty, k, 0, 0, size, mean, stdev, NULL, px, ids, &n, &err),
+                   LX_ERR);
   ck_assert(strstr(err.msg, "no frame images") != NULL);
   tu_rmtree(empty);
-  ck_assert_int_eq(lx_video_load("/nonexistent.mp4", k, 0, 0, size, mean, stdev, px, ids, &n, &err),
-                   LX_ERR);
+  ck_assert_int_eq(
+      lx_video_load("/nonexistent.mp4", k, 0, 0, size, mean, stdev, NULL, px, ids, &n, &err),
+      LX_ERR);
   ck_assert(strstr(err.msg, "no such file") != NULL);
+  free(px);
+}
+END_TEST
+
+/* One video's limits: frames in a JSON list, a frame directory and a video file; the pixels
+ * decoded for a video file (two passes: counting, then the chosen frames); a frames JSON over
+ * the byte limit, refused before it is read; five small GIFs that each declare a 13000 x 13000
+ * screen, refused at the first, at once. Each message names the flag that raises the limit. */
+START_TEST(video_limits_are_enforced_and_named) {
+  const int size = 70, k = 5;
+  float *px = calloc((size_t)k * 3 * size * size, sizeof(float));
+  int ids[5], n;
+  lx_error err;
+  lx_media_limits lim = LX_MEDIA_LIMITS_DEFAULT;
+  lim.max_frames = 8;
+  const char *sources[] = {"frames.json", "frames-dir", "h264-96x64-23f.mp4"};
+  for (int i = 0; i < 3; i++) {
+    char *p = input(sources[i]);
+    ck_assert_int_eq(lx_video_load(p, k, 0, 0, size, mean, stdev, &lim, px, ids, &n, &err), LX_ERR);
+    ck_assert_msg(strstr(err.msg,
+                         "more than the 8 source frames allowed for one video "
+                         "(--max-video-frames raises the limit)"),
+                  "%s: %s", sources[i], err.msg);
+    free(p);
+  }
+  /* 23 frames of 96 x 64, decoded twice (counting, then keeping the chosen): 282,624 pixels */
+  char *video = input("h264-96x64-23f.mp4");
+  lim = (lx_media_limits)LX_MEDIA_LIMITS_DEFAULT;
+  lim.max_video_pixels = 46 * 96 * 64 - 1;
+  ck_assert_int_eq(lx_video_load(video, k, 0, 0, size, mean, stdev, &lim, px, ids, &n, &err),
+                   LX_ERR);
+  ck_assert_msg(strstr(err.msg,
+                       "more than the 282623 pixels allowed for one video "
+                       "(--max-video-pixels raises the limit)"),
+                "%s", err.msg);
+  lim.max_video_pixels = 46 * 96 * 64;
+  ck_assert_msg(lx_video_load(video, k, 0, 0, size, mean, stdev, &lim, px, ids, &n, &err) == LX_OK,
+                "%s", err.msg);
+  lim = (lx_media_limits)LX_MEDIA_LIMITS_DEFAULT;
+  lim.max_pixels = 96 * 64 - 1;
+  ck_assert_int_eq(lx_video_load(video, k, 0, 0, size, mean, stdev, &lim, px, ids, &n, &err),
+                   LX_ERR);
+  ck_assert_msg(strstr(err.msg,
+                       "frames of 96x64 = 6144 pixels, more than the 6143 allowed "
+                       "(--max-pixels"),
+                "%s", err.msg);
+  free(video);
+  char *json = input("frames.json");
+  lim = (lx_media_limits)LX_MEDIA_LIMITS_DEFAULT;
+  lim.max_file_bytes = 100;
+  ck_assert_int_eq(lx_video_load(json, k, 0, 0, size, mean, stdev, &lim, px, ids, &n, &err),
+                   LX_ERR);
+  ck_assert_msg(strstr(err.msg,
+                       "more than the 100 allowed for one image or frames file "
+                       "(--max-media-bytes"),
+                "%s", err.msg);
+  free(json);
+  /* five GIF bombs (see test_image) as a frames JSON */
+  char *tmp = tu_tempdir();
+  char *bombs = lx_path_join(tmp, "bombs.json");
+  FILE *f = fopen(bombs, "w");
+  fputs("[", f);
+  for (int i = 0; i < 5; i++)
+    fprintf(f, "%s\"R0lGODlhyDLIMgAAACwAAAAAAQABAAACAkQBADs=\"", i ? ", " : "");
+  fputs("]", f);
+  fclose(f);
+  double t0 = lx_seconds();
+  ck_assert_int_eq(lx_video_load(bombs, k, 0, 0, size, mean, stdev, NULL, px, ids, &n, &err),
+                   LX_ERR);
+  ck_assert_msg(strstr(err.msg,
+                       "frame 0: image is 13000x13000 = 169000000 pixels, more than the "
+                       "89478485 allowed (--max-pixels"),
+                "%s", err.msg);
+  ck_assert_msg(lx_seconds() - t0 < 0.5, "the refusal took %.2f s", lx_seconds() - t0);
+  free(bombs);
+  tu_rmtree(tmp);
   free(px);
 }
 END_TEST
@@ -169,6 +249,7 @@ int main(void) {
   tcase_add_test(tc, sources_match_reference_transform);
   tcase_add_test(tc, frame_rules);
   tcase_add_test(tc, broken_inputs);
+  tcase_add_test(tc, video_limits_are_enforced_and_named);
   suite_add_tcase(s, tc);
   int status = tu_run_suite(s, 1);
   cJSON_Delete(expected);
