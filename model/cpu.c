@@ -1,4 +1,7 @@
 /* cpu.c: run-time processor features for kernel dispatch. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +14,14 @@ static lx_cpu_features detect(void) {
   __builtin_cpu_init();
   f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma");
-  f.avx512_bf16 = f.avx512 && __builtin_cpu_supports("avx512bf16");
-  f.f16c = __builtin_cpu_supports("f16c");
+  /* AVX512-BF16 from CPUID leaf 7, subleaf 1, EAX bit 5 (clang's __builtin_cpu_supports does not
+   * know the name); the OS's support for AVX-512 state was checked with avx512f above */
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  f.avx512_bf16 = f.avx512 && __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && (eax >> 5 & 1);
+  /* F16C from CPUID leaf 1, ECX bit 29 (also unknown to clang's builtin), with the OS's AVX state
+   */
+  f.f16c =
+      __builtin_cpu_supports("avx") && __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx >> 29 & 1);
 #endif
   const char *env = getenv("LYNXEVAL_CPU");
   if (env && strcmp(env, "portable") == 0) f = (lx_cpu_features){false, false, false};

@@ -445,6 +445,8 @@ static void format_shape(char *buf, size_t cap, int ndim, const int64_t *shape) 
 }
 
 static const lx_tensor *vbind(lx_binder *b, int ndim, const int64_t *shape, const char *fmt,
+                              va_list ap) __attribute__((format(printf, 4, 0)));
+static const lx_tensor *vbind(lx_binder *b, int ndim, const int64_t *shape, const char *fmt,
                               va_list ap) {
   if (b->failed) return NULL;
   char name[256];
