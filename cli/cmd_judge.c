@@ -44,24 +44,6 @@ static int run_export(const char *run_dir, const char *task, const char *out, lx
   return rc;
 }
 
-typedef struct import_ctx {
-  const char *path;
-  lx_predictions *rows;
-} import_ctx;
-
-static int import_row(void *vctx, const cJSON *obj, int line, lx_error *err) {
-  import_ctx *c = vctx;
-  char *src = lx_source_at(c->path, line);
-  lx_json_at at = {src, ""};
-  char id[512];
-  const char *verdict;
-  int rc = lx_json_id_text(obj, "id", src, id, sizeof id, err);
-  if (!rc) rc = lx_json_req_string(obj, at, "verdict", &verdict, err);
-  if (!rc) lx_predictions_push(c->rows, id, verdict, src);
-  free(src);
-  return rc;
-}
-
 /* Opens the judge's verdict log, appends new verdicts through `more` (may be NULL), and finishes.
  */
 static int with_log(const char *run_dir, const char *task, const char *judge, lx_judge_set *set,
@@ -255,8 +237,7 @@ static int run(int argc, char **argv) {
     rc = lx_judge_set_load(run_dir, task, &set, &err);
     if (rc == LX_OK && !call) {
       lx_predictions rows = {0};
-      import_ctx ic = {verdicts, &rows};
-      rc = lx_jsonl_read(verdicts, 1ull << 32, import_row, &ic, &err);
+      rc = lx_judge_read_verdicts(verdicts, &rows, &err);
       if (rc == LX_OK) rc = with_log(run_dir, task, judge, &set, append_imported, &rows, &err);
       lx_predictions_free(&rows);
     } else if (rc == LX_OK) {

@@ -129,6 +129,31 @@ int lx_judge_dir(const char *run_dir, const char *task, const char *judge, char 
   return rc;
 }
 
+#define MAX_VERDICT_FILE_BYTES (1ull << 32)
+
+typedef struct verdict_reader {
+  const char *path;
+  lx_predictions *rows;
+} verdict_reader;
+
+static int verdict_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
+  verdict_reader *r = ctx;
+  char *src = lx_source_at(r->path, line);
+  lx_json_at at = {src, ""};
+  char id[512];
+  const char *verdict;
+  int rc = lx_json_id_text(obj, "id", src, id, sizeof id, err);
+  if (!rc) rc = lx_json_req_string(obj, at, "verdict", &verdict, err);
+  if (!rc) lx_predictions_push(r->rows, id, verdict, src);
+  free(src);
+  return rc;
+}
+
+int lx_judge_read_verdicts(const char *path, lx_predictions *rows, lx_error *err) {
+  verdict_reader r = {path, rows};
+  return lx_jsonl_read(path, MAX_VERDICT_FILE_BYTES, verdict_row, &r, err);
+}
+
 /* The ids of a set of predictions as items (id and source), indexed for lookup. */
 static int index_ids(const lx_predictions *p, const char *what, lx_items *ids, lx_error *err) {
   for (size_t i = 0; i < p->n; i++) {

@@ -34,6 +34,10 @@ int lx_judge_dir(const char *run_dir, const char *task, const char *judge, char 
 /* One verdict row for the log. */
 cJSON *lx_judge_verdict_row(const cJSON *request, const char *judge, const char *verdict);
 
+/* Reads a file of verdicts obtained elsewhere: JSON Lines {"id": string or integer, "verdict":
+ * string}, into rows (id -> raw verdict, each with its FILE:LINE). Fails naming the line. */
+int lx_judge_read_verdicts(const char *path, lx_predictions *rows, lx_error *err);
+
 /* Checks a whole file of imported verdicts (id -> raw reply, each with its FILE:LINE) before any
  * is stored: every id must have a prediction in the run and occur once in the file, and an id
  * the judge's log already holds must carry the same verdict (an import is repeated safely; a

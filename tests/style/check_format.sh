@@ -9,7 +9,7 @@ if ! command -v clang-format >/dev/null 2>&1; then
   exit 1
 fi
 cd "$repo" || exit 1
-files=$(find common media text model scorers tasks runs reports bench cli tests/unit \
+files=$(find common media text model scorers tasks runs reports bench cli tests/unit tests/fuzz \
   -name '*.c' -o -name '*.h' -o -name '*.cu' | sort)
 bad=$(for f in $files; do clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
 if [ -n "$bad" ]; then

@@ -1,0 +1,234 @@
+#!/usr/bin/python3
+"""Makes the fuzz targets' seed corpora (tests/fuzz/corpus/<target>/) and fixtures
+(tests/fuzz/fixtures/) from the project's own valid files: the world's annotations and
+checkpoints, the test inputs of the image, video, tokenizer and scorer suites, and a real run and
+human-rating package of the tiny world model made with the lynxeval binary given.
+
+A target that reads several files takes the input's first byte to choose which (fuzz.h,
+fz_pick); its seeds carry that byte. Seeds are small (at most 64 KiB), so that mutation stays
+fast. Findings are added by hand (see docs/testing.md), not by this script, which leaves files
+it did not make alone.
+
+usage: make_seeds.py LYNXEVAL
+"""
+import base64
+import glob
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+HERE = os.path.join(ROOT, "tests", "fuzz")
+MAX_SEED = 64 << 10
+
+
+def src(*parts):
+    return os.path.join(ROOT, *parts)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def seed(target, name, data, pick=None):
+    """Writes one seed; pick is the selector byte of a multi-file target."""
+    if pick is not None:
+        data = bytes([pick]) + data
+    if len(data) > MAX_SEED:
+        return
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + name), "wb") as f:
+        f.write(data)
+
+
+def fixture(rel, data):
+    path = os.path.join(HERE, "fixtures", rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def lines(path, n):
+    with open(path, "rb") as f:
+        return b"".join(f.readlines()[:n])
+
+
+def small_safetensors(path, keep):
+    """The first `keep` tensors of a safetensors file, as a valid file of their own."""
+    data = read(path)
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    meta = header.pop("__metadata__", None)
+    names = sorted(header, key=lambda k: header[k]["data_offsets"][0])
+    out, body, offset = {}, b"", 0
+    for name in names:
+        t = header[name]
+        a, b = t["data_offsets"]
+        if b - a > 4096:
+            continue
+        chunk = data[8 + n + a:8 + n + b]
+        out[name] = {"dtype": t["dtype"], "shape": t["shape"], "data_offsets": [offset, offset + len(chunk)]}
+        body += chunk
+        offset += len(chunk)
+        if len(out) == keep:
+            break
+    if meta is not None:
+        out["__metadata__"] = meta
+    text = json.dumps(out, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + body
+
+
+def main():
+    lynxeval = os.path.abspath(sys.argv[1])
+    for d in ("corpus", "fixtures"):
+        for old in glob.glob(os.path.join(HERE, d, "**", "seed-*"), recursive=True):
+            os.remove(old)
+    shutil.rmtree(os.path.join(HERE, "fixtures"), ignore_errors=True)
+
+    # model files
+    for ck in ("lynx-world-pt", "lynx-world-ca"):
+        seed("safetensors", ck + "-2", small_safetensors(src("checkpoints", ck, "model.safetensors"), 2))
+        seed("safetensors", ck + "-6", small_safetensors(src("checkpoints", ck, "model.safetensors"), 6))
+        seed("config", ck, read(src("checkpoints", ck, "config.json")))
+    seed("tokenizer_model", "world", read(src("checkpoints", "lynx-world-pt", "tokenizer.model")))
+    for m in ("bpe-identity-400", "bpe-nobytes-600", "bpe-user-800", "bpe-identity-1000"):
+        seed("tokenizer_model", m, read(src("tests", "tokenizer", "models", m + ".model")))
+    norm = {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "\u2581"},
+                                                {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]}
+    for name, byte_fallback in (("small", False), ("bytes", True)):
+        vocab = {"<unk>": 0, "<s>": 1, "</s>": 2}
+        if byte_fallback:
+            for b in range(256):
+                vocab[f"<0x{b:02X}>"] = len(vocab)
+        for piece in ("\u2581", "a", "c", "t", "\u2581c", "at", "\u2581cat", "\u2581a", "s"):
+            vocab[piece] = len(vocab)
+        tok = {"version": "1.0", "added_tokens": [
+            {"id": 0, "content": "<unk>", "special": True}, {"id": 1, "content": "<s>", "special": True},
+            {"id": 2, "content": "</s>", "special": True}],
+            "normalizer": norm, "pre_tokenizer": None,
+            "model": {"type": "BPE", "unk_token": "<unk>", "byte_fallback": byte_fallback, "fuse_unk": True,
+                      "vocab": vocab, "merges": ["\u2581 c", "a t", "\u2581c at", "\u2581 a"]}}
+        seed("tokenizer_json", name, json.dumps(tok, ensure_ascii=False).encode())
+    texts = json.load(open(src("tests", "tokenizer", "corpus.json")))
+    texts = texts if isinstance(texts, list) else list(texts.values())
+    for i, t in enumerate(texts[:24]):
+        seed("tokenizer_text", f"{i:02d}", (t if isinstance(t, str) else json.dumps(t)).encode())
+
+    # media
+    for path in sorted(glob.glob(src("tests", "image", "inputs", "*"))):
+        base = os.path.basename(path)
+        kind = {".png": "image_png", ".jpg": "image_jpeg", ".gif": "image_gif"}.get(os.path.splitext(base)[1])
+        if kind:
+            seed(kind, base, read(path))
+    for path in sorted(glob.glob(src("tests", "video", "inputs", "*.json"))):
+        seed("frames_json", os.path.basename(path), read(path))
+    frames = [base64.b64encode(read(src("tests", "image", "inputs", n))).decode()
+              for n in ("png-2x3.png", "jpeg-1x1.jpg", "gif-offset-inside.gif", "png-1x1.png")]
+    seed("frames_json", "mixed.json", json.dumps(frames).encode())
+
+    # JSON as the readers take it, and the task files
+    world = src("datasets", "world", "test")
+    seed("json", "config", read(src("checkpoints", "lynx-world-pt", "config.json")), pick=0)
+    seed("json", "captions", read(os.path.join(world, "captions.json"))[:MAX_SEED - 1], pick=0)
+    seed("json", "jsonl", lines(os.path.join(world, "Open_VQA_images.jsonl"), 6), pick=1)
+    seed("json", "coco", read(os.path.join(world, "captions.json"))[:MAX_SEED - 1], pick=2)
+    seed("json", "array", json.dumps([{"image_id": 1, "caption": "a cat"}, {"image_id": 2, "caption": "x"}]).encode(), pick=3)
+    seed("open_vqa", "images", lines(os.path.join(world, "Open_VQA_images.jsonl"), 8), pick=0)
+    seed("open_vqa", "videos", lines(os.path.join(world, "Open_VQA_videos.jsonl"), 8), pick=0)
+    seed("open_vqa", "real", lines(src("datasets", "open-vqa", "Open_VQA_images.jsonl"), 8), pick=0)
+    seed("open_vqa", "results", b'{"index": 1, "answer": "cross"}\n{"index": 2, "answer": "yes"}\n', pick=1)
+    coco = json.load(open(os.path.join(world, "captions.json")))
+    ids = [im["id"] for im in coco["images"][:4]]
+    small = {"images": coco["images"][:4], "annotations": [a for a in coco["annotations"] if a["image_id"] in ids]}
+    seed("coco", "world", json.dumps(small).encode(), pick=0)
+    seed("coco", "results", json.dumps([{"image_id": i, "caption": "a red square"} for i in ids]).encode(), pick=1)
+    questions = {"data_subtype": "val2014", "questions": [
+        {"question_id": 1000, "image_id": 42, "question": "What color is the cat?"},
+        {"question_id": 1001, "image_id": 42, "question": "Is it raining?"}]}
+    annotations = {"annotations": [
+        {"question_id": 1000, "image_id": 42, "question_type": "what color", "answer_type": "other",
+         "answers": [{"answer": a, "answer_confidence": "yes", "answer_id": k + 1}
+                     for k, a in enumerate(["black"] * 7 + ["dark grey"] * 3)]},
+        {"question_id": 1001, "image_id": 42, "question_type": "is it", "answer_type": "yes/no",
+         "answers": [{"answer": "no", "answer_confidence": "yes", "answer_id": k + 1} for k in range(10)]}]}
+    fixture("vqav2/questions.json", json.dumps(questions).encode())
+    fixture("vqav2/annotations.json", json.dumps(annotations).encode())
+    seed("vqav2", "questions", json.dumps(questions).encode(), pick=0)
+    seed("vqav2", "annotations", json.dumps(annotations).encode(), pick=1)
+    seed("vqav2", "results", json.dumps([{"question_id": 1000, "answer": "black"}]).encode(), pick=2)
+    for sub in sorted(os.listdir(os.path.join(world, "world-mme")))[:3]:
+        for txt in sorted(glob.glob(os.path.join(world, "world-mme", sub, "**", "*.txt"), recursive=True))[:1]:
+            seed("mme", sub, read(txt), pick=0)
+    seed("mme", "results", b"000000006040.jpg\tIs there a cat?\tYes\tYes, there is.\n"
+                           b"000000006040.jpg\tIs there a dog?\tNo\tno\n", pick=1)
+    seed("owleval", "world", lines(os.path.join(world, "world-owleval", "questions.jsonl"), 6))
+    llava = {
+        "questions.jsonl": b'{"question_id": 0, "image": "001.jpg", "text": "What is unusual here?", "category": "complex"}\n'
+                           b'{"question_id": 1, "image": "001.jpg", "text": "Describe it.", "category": "detail"}\n',
+        "answers_gpt4.jsonl": b'{"question_id": 0, "text": "A man irons on a taxi."}\n'
+                              b'{"question_id": 1, "text": "A yellow taxi in a street."}\n',
+        "context.jsonl": b'{"image": "001.jpg", "caption": "A man ironing clothes on the back of a taxi."}\n',
+    }
+    for k, (name, data) in enumerate(llava.items()):
+        fixture("llava-bench/" + name, data)
+        seed("llava_bench", name, data, pick=k)
+    reg = read(src("datasets.txt"))
+    seed("registry", "datasets.txt", reg[:MAX_SEED])
+
+    # runs, judges, people, benchmarks: a real run of the world model, and what it leads to
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, LYNXEVAL_HOME=ROOT)
+        subprocess.run([lynxeval, "run", "--limit", "2", "--threads", "1"], cwd=tmp, env=env, check=True,
+                       capture_output=True)
+        run = os.path.join(tmp, "lynxeval-runs", "world-pt")
+        for path in sorted(glob.glob(os.path.join(run, "**", "*"), recursive=True)):
+            rel = os.path.relpath(path, run)
+            if os.path.isfile(path) and not rel.endswith(".html"):
+                fixture("run/" + rel, read(path))
+        files = ["manifest.json", "open-vqa-image/fingerprint.json", "open-vqa-image/predictions.jsonl",
+                 "open-vqa-image/scores.jsonl", "open-vqa-image/aggregate.json", "coco-caption/scores.jsonl",
+                 "coco-caption/aggregate.json", "mme/scores.jsonl", "mme/aggregate.json"]
+        for k, rel in enumerate(files):  # the order of run_dir.c's FILES
+            seed("run_dir", rel.replace("/", "-"), read(os.path.join(run, rel)), pick=k)
+        seed("manifest", "world", read(os.path.join(run, "manifest.json")))
+        for task in ("open-vqa-image", "coco-caption", "mme", "owleval"):
+            seed("predictions", task, read(os.path.join(run, task, "predictions.jsonl")), pick=0)
+        verdicts = b"".join(json.dumps({"id": json.loads(l)["id"], "verdict": v}).encode() + b"\n"
+                            for l, v in zip(read(os.path.join(run, "open-vqa-image", "predictions.jsonl")).splitlines(),
+                                            ("correct", "I cannot tell")))
+        seed("judge_verdicts", "two", verdicts)
+        seed("predictions", "verdicts", b"".join(
+            json.dumps({"id": json.loads(l)["id"], "judge": "j", "verdict": "correct"}).encode() + b"\n"
+            for l in verdicts.splitlines()), pick=1)
+        pkg = os.path.join(tmp, "pkg")
+        subprocess.run([lynxeval, "human", "export", run, run, "--task", "owleval", "--data",
+                        os.path.join(world, "world-owleval"), "--out", pkg, "--raters", "1", "--limit", "2"],
+                       check=True, capture_output=True)
+        package = json.load(open(os.path.join(pkg, "package.json")))
+        ratings = {"format": "lynxeval-ratings-1", "package": package["package"], "rater": "rater-1",
+                   "ratings": [{"item": it["item"], "answer": a["answer"], "grade": "ABCD"[k % 4]}
+                               for it in package["items"] for k, a in enumerate(it["answers"])]}
+        key = read(pkg + ".key.json").replace(tmp.encode(), b"/runs")
+        fixture("human/pkg/package.json", read(os.path.join(pkg, "package.json")))
+        fixture("human/pkg.key.json", key)
+        fixture("human/ratings-rater-1.json", json.dumps(ratings).encode())
+        seed("human_ratings", "ratings", json.dumps(ratings).encode(), pick=0)
+        seed("human_ratings", "package", read(os.path.join(pkg, "package.json")), pick=1)
+        seed("human_ratings", "key", key, pick=2)
+    for path in sorted(glob.glob(src("bench", "results", "kernels-*.json")))[:2]:
+        seed("bench_json", os.path.basename(path), read(path))
+    caps = [a["caption"] for a in coco["annotations"][:40]]
+    seed("ptb", "world", "\n".join(caps).encode())
+    seed("ptb", "rules", "Dr. Smith's cat -- isn't it?  He said \"hi\" (at 3:30 p.m.) & left...\n"
+                          "U.S.A. $5.00 ca. 1990\u2026 A\u00a0B\nI.\nThe end.".encode())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+/* COCO-format caption files: the annotations ({"images", "annotations"}) and a results file. */
+#include "fuzz.h"
+
+#include <stdlib.h>
+
+#include "tasks/coco_caption.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static char *path;
+  if (!path) path = fz_path("captions.json");
+  int which = fz_pick(&data, &size, 2);
+  fz_write(path, data, size);
+  lx_error err;
+  lx_items items = {0};
+  lx_predictions preds = {0};
+  if (which == 0)
+    lx_coco_caption_load(path, "images/", &items, &err);
+  else
+    lx_coco_caption_results_load(path, &preds, &err);
+  lx_items_free(&items);
+  lx_predictions_free(&preds);
+  return 0;
+}

@@ -1,0 +1,60 @@
+/* A run directory as `report` and `compare` read it: one of its files (the manifest, a task's
+ * fingerprint, predictions, scores or aggregate) replaced by the input, the rest a real run of
+ * the tiny world model (tests/fuzz/fixtures/run); then the report rendered as Markdown and HTML. */
+#include "fuzz.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/strbuf.h"
+#include "reports/report.h"
+
+static const char *const FILES[] = {
+    "manifest.json",
+    "open-vqa-image/fingerprint.json",
+    "open-vqa-image/predictions.jsonl",
+    "open-vqa-image/scores.jsonl",
+    "open-vqa-image/aggregate.json",
+    "coco-caption/scores.jsonl",
+    "coco-caption/aggregate.json",
+    "mme/scores.jsonl",
+    "mme/aggregate.json",
+};
+enum { N_FILES = sizeof FILES / sizeof FILES[0] };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static char *run, *paths[N_FILES], *fixtures[N_FILES];
+  if (!run) {
+    run = fz_path("run");
+    char *all = fz_fixture("run");
+    fz_copy_tree(all, run);
+    free(all);
+    for (int k = 0; k < N_FILES; k++) {
+      char rel[256];
+      snprintf(rel, sizeof rel, "run/%s", FILES[k]);
+      paths[k] = fz_path(rel);
+      fixtures[k] = fz_fixture(rel);
+    }
+  }
+  int which = fz_pick(&data, &size, N_FILES);
+  for (int k = 0; k < N_FILES; k++)
+    if (k == which)
+      fz_write(paths[k], data, size);
+    else
+      fz_copy(fixtures[k], paths[k]);
+  lx_report_options opt = {0.05, 50, 1};
+  cJSON *model = NULL;
+  lx_error err;
+  char *runs[1] = {run};
+  if (lx_report_build(runs, 1, &opt, &model, &err) == LX_OK) {
+    lx_strbuf md = {0}, html = {0};
+    lx_report_markdown(model, &md);
+    lx_report_html(model, &html);
+    lx_strbuf_free(&md);
+    lx_strbuf_free(&html);
+    cJSON_Delete(model);
+  }
+  return 0;
+}
