@@ -95,6 +95,25 @@ char *fz_fixture(const char *name) {
   return lx_path_join(LX_FUZZ_SOURCE_DIR, rel);
 }
 
+void fz_files_init(fz_files *f, const char *prefix, const char *const *names, int n) {
+  if (n > FZ_MAX_FILES) abort();
+  f->n = n;
+  for (int k = 0; k < n; k++) {
+    char rel[1024];
+    snprintf(rel, sizeof rel, "%s%s", prefix, names[k]);
+    f->path[k] = fz_path(names[k]);
+    f->fixture[k] = fz_fixture(rel);
+  }
+}
+
+void fz_files_place(const fz_files *f, int which, const void *data, size_t size) {
+  for (int k = 0; k < f->n; k++)
+    if (k == which)
+      fz_write(f->path[k], data, size);
+    else
+      fz_copy(f->fixture[k], f->path[k]);
+}
+
 int fz_pick(const uint8_t **data, size_t *size, int n) {
   if (*size == 0) return 0;
   int k = (*data)[0] % n;

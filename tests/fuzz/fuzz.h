@@ -27,6 +27,18 @@ void fz_copy_tree(const char *src, const char *dst);
 /* A fixture of the source tree: LX_FUZZ_SOURCE_DIR/tests/fuzz/fixtures/<name> (heap string). */
 char *fz_fixture(const char *name);
 
+/* A target's files in the scratch folder (fz_dir()/<name>), each a copy of its fixture
+ * (tests/fuzz/fixtures/<prefix><name>) except the one an input replaces. */
+#define FZ_MAX_FILES 16
+typedef struct fz_files {
+  int n;
+  char *path[FZ_MAX_FILES], *fixture[FZ_MAX_FILES];
+} fz_files;
+
+void fz_files_init(fz_files *f, const char *prefix, const char *const *names, int n);
+/* Writes the input as file `which` and the fixtures as the others. */
+void fz_files_place(const fz_files *f, int which, const void *data, size_t size);
+
 /* The input's first byte picks one of n readers (or files); *data and *size then skip it. */
 int fz_pick(const uint8_t **data, size_t *size, int n);
 

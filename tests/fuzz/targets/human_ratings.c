@@ -3,7 +3,6 @@
 #include "fuzz.h"
 
 #include <cJSON.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "reports/human.h"
@@ -11,25 +10,16 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *const names[3] = {"ratings-rater-1.json", "pkg/package.json", "pkg.key.json"};
-  static char *paths[3], *fixtures[3], *pkg;
+  static fz_files files;
+  static char *pkg;
   if (!pkg) {
+    fz_files_init(&files, "human/", names, 3);
     pkg = fz_path("pkg");
-    for (int k = 0; k < 3; k++) {
-      paths[k] = fz_path(names[k]);
-      char rel[64];
-      snprintf(rel, sizeof rel, "human/%s", names[k]);
-      fixtures[k] = fz_fixture(rel);
-    }
   }
-  int which = fz_pick(&data, &size, 3);
-  for (int k = 0; k < 3; k++)
-    if (k == which)
-      fz_write(paths[k], data, size);
-    else
-      fz_copy(fixtures[k], paths[k]);
+  fz_files_place(&files, fz_pick(&data, &size, 3), data, size);
   cJSON *report = NULL;
   lx_error err;
-  char *ratings[1] = {paths[0]};
+  char *ratings[1] = {files.path[0]};
   if (lx_human_import(pkg, NULL, ratings, 1, 1, &report, &err) == LX_OK) cJSON_Delete(report);
   return 0;
 }

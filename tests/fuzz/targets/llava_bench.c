@@ -2,7 +2,6 @@
  * fuzzed with the other two valid fixtures. */
 #include "fuzz.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "tasks/llava_bench.h"
@@ -10,23 +9,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char *const names[3] = {"questions.jsonl", "answers_gpt4.jsonl", "context.jsonl"};
-  static char *paths[3], *fixtures[3];
-  if (!paths[0])
-    for (int k = 0; k < 3; k++) {
-      paths[k] = fz_path(names[k]);
-      char rel[64];
-      snprintf(rel, sizeof rel, "llava-bench/%s", names[k]);
-      fixtures[k] = fz_fixture(rel);
-    }
-  int which = fz_pick(&data, &size, 3);
-  for (int k = 0; k < 3; k++)
-    if (k == which)
-      fz_write(paths[k], data, size);
-    else
-      fz_copy(fixtures[k], paths[k]);
+  static fz_files files;
+  if (!files.n) fz_files_init(&files, "llava-bench/", names, 3);
+  fz_files_place(&files, fz_pick(&data, &size, 3), data, size);
   lx_error err;
   lx_items items = {0};
-  lx_llava_bench_load(paths[0], paths[1], paths[2], "images/", &items, &err);
+  lx_llava_bench_load(files.path[0], files.path[1], files.path[2], "images/", &items, &err);
   lx_items_free(&items);
   return 0;
 }

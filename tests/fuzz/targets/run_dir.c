@@ -4,46 +4,36 @@
 #include "fuzz.h"
 
 #include <cJSON.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "common/strbuf.h"
 #include "reports/report.h"
 
 static const char *const FILES[] = {
-    "manifest.json",
-    "open-vqa-image/fingerprint.json",
-    "open-vqa-image/predictions.jsonl",
-    "open-vqa-image/scores.jsonl",
-    "open-vqa-image/aggregate.json",
-    "coco-caption/scores.jsonl",
-    "coco-caption/aggregate.json",
-    "mme/scores.jsonl",
-    "mme/aggregate.json",
+    "run/manifest.json",
+    "run/open-vqa-image/fingerprint.json",
+    "run/open-vqa-image/predictions.jsonl",
+    "run/open-vqa-image/scores.jsonl",
+    "run/open-vqa-image/aggregate.json",
+    "run/coco-caption/scores.jsonl",
+    "run/coco-caption/aggregate.json",
+    "run/mme/scores.jsonl",
+    "run/mme/aggregate.json",
 };
 enum { N_FILES = sizeof FILES / sizeof FILES[0] };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static char *run, *paths[N_FILES], *fixtures[N_FILES];
+  static fz_files files;
+  static char *run;
   if (!run) {
     run = fz_path("run");
     char *all = fz_fixture("run");
     fz_copy_tree(all, run);
     free(all);
-    for (int k = 0; k < N_FILES; k++) {
-      char rel[256];
-      snprintf(rel, sizeof rel, "run/%s", FILES[k]);
-      paths[k] = fz_path(rel);
-      fixtures[k] = fz_fixture(rel);
-    }
+    fz_files_init(&files, "", FILES, N_FILES);
   }
-  int which = fz_pick(&data, &size, N_FILES);
-  for (int k = 0; k < N_FILES; k++)
-    if (k == which)
-      fz_write(paths[k], data, size);
-    else
-      fz_copy(fixtures[k], paths[k]);
+  fz_files_place(&files, fz_pick(&data, &size, N_FILES), data, size);
   lx_report_options opt = {0.05, 50, 1};
   cJSON *model = NULL;
   lx_error err;
