@@ -35,13 +35,16 @@ one() {
   fi
 }
 jobs=${JOBS:-1}
-running=0
+# JOBS queues, the targets dealt out in turn, each queue run one target after another
+i=0
 for t in "$@"; do
-  one "$t" &
-  running=$((running + 1))
-  if [ "$running" -ge "$jobs" ]; then
-    wait -n 2>/dev/null || wait
-    running=$((running - 1))
-  fi
+  eval "queue_$((i % jobs))=\"\${queue_$((i % jobs)):-} $t\""
+  i=$((i + 1))
+done
+k=0
+while [ "$k" -lt "$jobs" ]; do
+  eval "queue=\${queue_$k:-}"
+  (for t in $queue; do one "$t"; done) &
+  k=$((k + 1))
 done
 wait
