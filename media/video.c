@@ -493,7 +493,7 @@ static int visit_frames(const char *path, const lx_media_limits *lim, int k, cho
   /* Each distinct chosen frame once. */
   for (int i = 0; i < k && rc == LX_OK; i++) {
     if (i > 0 && ids[i] == ids[i - 1]) continue;
-    lx_image img;
+    lx_image img = {0};
     const char *item = list.items[ids[i]];
     if (S_ISDIR(st.st_mode)) {
       char *file = lx_path_join(path, item);
