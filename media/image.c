@@ -537,6 +537,23 @@ void lx_image_resize_bicubic(const lx_image *in, int width, int height, lx_image
   free(kv);
 }
 
+long long lx_image_short_side_pixels(long long w, long long h, int size) {
+  long long shortside = w <= h ? w : h, longside = w <= h ? h : w;
+  if (shortside <= 0) return 0;
+  return (long long)((double)(size * longside) / (double)shortside) * size;
+}
+
+int lx_image_check_resize(long long w, long long h, int size, const lx_media_limits *lim,
+                          const char *name, lx_error *err) {
+  lim = lx_media_limits_or_default(lim);
+  long long p = lx_image_short_side_pixels(w, h, size);
+  if (p <= lim->max_pixels) return LX_OK;
+  return lx_errorf(err,
+                   "%s: a %lldx%lld image becomes %lld pixels when its short side is resized to "
+                   "%d, more than the %ld allowed (--max-pixels raises the limit)",
+                   name, w, h, p, size, lim->max_pixels);
+}
+
 void lx_image_resize_short_side(const lx_image *in, int size, lx_image *out) {
   int w = in->width, h = in->height;
   int shortside = w <= h ? w : h, longside = w <= h ? h : w;
@@ -578,6 +595,10 @@ int lx_image_preprocess_file(const char *path, int size, const double mean[3], c
                              const lx_media_limits *lim, float *out, lx_error *err) {
   lx_image img, resized, cropped;
   if (lx_image_load(path, lim, &img, err)) return LX_ERR;
+  if (lx_image_check_resize(img.width, img.height, size, lim, path, err)) {
+    lx_image_free(&img);
+    return LX_ERR;
+  }
   lx_image_resize_short_side(&img, size, &resized);
   lx_image_center_crop(&resized, size, &cropped);
   lx_image_to_tensor(&cropped, mean, std, out);

@@ -80,6 +80,16 @@ void lx_image_resize_bicubic(const lx_image *in, int width, int height, lx_image
 /* torchvision's Resize(size): the short side becomes `size`. */
 void lx_image_resize_short_side(const lx_image *in, int size, lx_image *out);
 
+/* The pixels of a w x h image once Resize(size) has made its short side `size`: an image with
+ * an extreme aspect ratio grows (82893 x 6 at 112 becomes 1547336 x 112), so this too is held
+ * to the pixel limit before the resize is made. */
+long long lx_image_short_side_pixels(long long w, long long h, int size);
+
+/* Fails, naming `name`, the limit and its flag, when resizing a w x h image's short side to
+ * `size` would make more than lim->max_pixels pixels. */
+int lx_image_check_resize(long long w, long long h, int size, const lx_media_limits *lim,
+                          const char *name, lx_error *err);
+
 /* torchvision's CenterCrop(size) of an image at least size x size. */
 void lx_image_center_crop(const lx_image *in, int size, lx_image *out);
 

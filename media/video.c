@@ -21,6 +21,7 @@
 /* What decoding one video has cost so far, against its limits. */
 typedef struct budget {
   const lx_media_limits *lim;
+  int size;         /* the side frames are resized to (0: they are not) */
   long long pixels; /* decoded, all passes */
 } budget;
 
@@ -31,6 +32,7 @@ static int spend(budget *b, long long w, long long h, const char *path, lx_error
                      "%s: frames of %lldx%lld = %lld pixels, more than the %ld allowed "
                      "(--max-pixels raises the limit)",
                      path, w, h, w * h, b->lim->max_pixels);
+  if (b->size && lx_image_check_resize(w, h, b->size, b->lim, path, err)) return LX_ERR;
   b->pixels += w * h;
   if (b->pixels > b->lim->max_video_pixels)
     return lx_errorf(err,
@@ -416,7 +418,7 @@ static int decode_all(const char *path, const uint8_t *want, int n_want, frame_f
 }
 
 int lx_video_file_frames(const char *path, frame_fn fn, void *ctx, lx_error *err) {
-  budget b = {lx_media_limits_or_default(NULL), 0};
+  budget b = {lx_media_limits_or_default(NULL), 0, 0};
   return decode_all(path, NULL, 0, fn, ctx, &b, NULL, err);
 }
 
@@ -459,10 +461,10 @@ typedef int (*choose_fn)(void *ctx, int n, int k, int *ids, const char *path, lx
 
 /* Counts the source frames of path, chooses k of them (ids[k]) and calls fn once per distinct
  * chosen frame with its RGB pixels; *n_source receives the count. */
-static int visit_frames(const char *path, const lx_media_limits *lim, int k, choose_fn choose,
-                        void *choose_ctx, int *ids, frame_fn fn, void *ctx, int *n_source,
-                        lx_error *err) {
-  budget b = {lx_media_limits_or_default(lim), 0};
+static int visit_frames(const char *path, const lx_media_limits *lim, int size, int k,
+                        choose_fn choose, void *choose_ctx, int *ids, frame_fn fn, void *ctx,
+                        int *n_source, lx_error *err) {
+  budget b = {lx_media_limits_or_default(lim), size, 0};
   struct stat st;
   if (stat(path, &st) != 0) return lx_errorf(err, "%s: no such file or directory", path);
   size_t plen = strlen(path);
@@ -541,7 +543,8 @@ int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed, in
                   float *pixels, int *frame_ids, int *n_source, lx_error *err) {
   sink s = {k, size, mean, std, pixels, frame_ids};
   by_rule r = {rule, seed};
-  return visit_frames(path, lim, k, choose_by_rule, &r, frame_ids, put_frame, &s, n_source, err);
+  return visit_frames(path, lim, size, k, choose_by_rule, &r, frame_ids, put_frame, &s, n_source,
+                      err);
 }
 
 /* ---- given frames, as they are ------------------------------------------------------------- */
@@ -588,7 +591,7 @@ int lx_video_frames_rgb(const char *path, const int *frame_ids, int k, const lx_
   given g = {frame_ids};
   rgb_sink s = {k, frame_ids, out};
   int n_source;
-  int rc = visit_frames(path, lim, k, choose_given, &g, ids, keep_rgb, &s, &n_source, err);
+  int rc = visit_frames(path, lim, 0, k, choose_given, &g, ids, keep_rgb, &s, &n_source, err);
   free(ids);
   if (rc != LX_OK)
     for (int i = 0; i < k; i++) lx_image_free(&out[i]);

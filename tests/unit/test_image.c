@@ -2,6 +2,7 @@
  * tests/image/expected.json, made by tests/image/make_cases.py). Needs LX_IMAGE_DIR. */
 #include <cJSON.h>
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +164,30 @@ START_TEST(media_limits_are_enforced_and_named) {
   lim.max_pixels = 11999999;
   ck_assert_int_eq(lx_image_load(p, &lim, &img, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "more than the 11999999 allowed (--max-pixels"), "%s", err.msg);
+  /* a 36-byte GIF whose canvas is 82893 x 6: 497,358 pixels, but 1547336 x 112 once its short
+   * side is resized to 112 (found by fuzz_image_png: seconds and 520 MB per call before) */
+  static const unsigned char WIDE[] = {'G',  'I',  'F',  '8',  '9',  'a',  0x00, 0x00, 0x00,
+                                       0x00, 0x18, 0x38, 0x61, ',',  0xcd, 0x82, 0x06, 0x00,
+                                       0x00, 0xc1, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00,
+                                       0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x52, 0x00, 0x00};
+  char *tmp = tu_tempdir();
+  char *wide = lx_path_join(tmp, "wide.gif");
+  FILE *f = fopen(wide, "wb");
+  fwrite(WIDE, 1, sizeof WIDE, f);
+  fclose(f);
+  float *px = malloc(sizeof(float) * 3 * 112 * 112);
+  t0 = lx_seconds();
+  static const double mean[3] = {0.5, 0.5, 0.5}, stdev[3] = {0.25, 0.25, 0.25};
+  ck_assert_int_eq(lx_image_preprocess_file(wide, 112, mean, stdev, NULL, px, &err), LX_ERR);
+  ck_assert_msg(strstr(err.msg,
+                       "wide.gif: a 82893x6 image becomes 173301632 pixels when its short "
+                       "side is resized to 112, more than the 89478485 allowed "
+                       "(--max-pixels"),
+                "%s", err.msg);
+  ck_assert_msg(lx_seconds() - t0 < 0.5, "the refusal took %.2f s", lx_seconds() - t0);
+  free(px);
+  free(wide);
+  tu_rmtree(tmp);
   lim = (lx_media_limits)LX_MEDIA_LIMITS_DEFAULT;
   lim.max_file_bytes = 1000;
   ck_assert_int_eq(lx_image_load(p, &lim, &img, &err), LX_ERR);

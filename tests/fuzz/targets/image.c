@@ -16,6 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (lx_image_decode(data, size, "input", &lim, &img, &err) != LX_OK) return 0;
   static const double mean[3] = {0.48, 0.46, 0.41}, std[3] = {0.27, 0.26, 0.28};
   const int side = 28;
+  if (lx_image_check_resize(img.width, img.height, side, &lim, "input", &err) != LX_OK) {
+    lx_image_free(&img);
+    return 0;
+  }
   lx_image_resize_short_side(&img, side, &resized);
   lx_image_center_crop(&resized, side, &crop);
   float *px = malloc(sizeof(float) * 3 * side * side);
