@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "model/threads.h"
+#include "text/prompt.h"
 
 void cli_error(const char *cmd, const char *fmt, ...) {
   fprintf(stderr, "lynxeval %s: ", cmd);
@@ -178,13 +179,22 @@ int cli_parse_ids(const char *cmd, const char *text, long max_id, int **ids, int
     }
     memcpy(item, start, len);
     item[len] = '\0';
-    if (parse_long(item, &v) || v < 0 || v > max_id) {
+    if (strcmp(item, "media") == 0) {
+      for (int k = 0; k < count; k++)
+        if (out[k] == LX_MEDIA_ID) {
+          cli_error(cmd, "--tokens: \"media\" appears more than once");
+          free(out);
+          return CLI_USAGE;
+        }
+      out[count++] = LX_MEDIA_ID;
+    } else if (parse_long(item, &v) || v < 0 || v > max_id) {
       cli_error(cmd, "--tokens: item %d ('%s') is not a token id in [0, %ld]", count + 1, item,
                 max_id);
       free(out);
       return CLI_USAGE;
+    } else {
+      out[count++] = (int)v;
     }
-    out[count++] = (int)v;
     if (!*p) break;
     p++;
   }

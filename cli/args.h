@@ -51,7 +51,8 @@ const char *cli_nearest(const char *word, size_t len, const char *const *candida
 /* Prints "lynxeval CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Parses "1,306,29871" into a heap array of ints in [0, max_id]; errors name the bad item. */
+/* Parses "1,306,29871" into a heap array of ints in [0, max_id]; errors name the bad item. The
+ * word "media" (at most once) becomes LX_MEDIA_ID (text/prompt.h): where the media go. */
 int cli_parse_ids(const char *cmd, const char *text, long max_id, int **ids, int *n);
 
 /* The CPU backend (backend.h) for --threads (0: the default) and --precision ("f32" or "bf16";

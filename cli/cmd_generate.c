@@ -132,7 +132,8 @@ static int run(int argc, char **argv) {
     latents = lx_xcalloc(lx_model_media_floats(model), sizeof(float));
     if (lx_model_encode(model, media.pixels, media.frames, latents, &err)) rc = CLI_FAIL;
   }
-  if (rc == CLI_OK && lx_model_prompt_ids(model, NULL, question, &ids, &dropped, &err))
+  if (rc == CLI_OK &&
+      lx_model_prompt_ids(model, NULL, question, latents != NULL, &ids, &dropped, &err))
     rc = CLI_FAIL;
   double t_gen0 = 1e3 * lx_seconds();
   lx_generation g = {0};

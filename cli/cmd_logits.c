@@ -63,7 +63,9 @@ static int run(int argc, char **argv) {
       {"--model", CLI_STRING, &model_dir, "DIR", "model directory (config.json, model.safetensors)",
        0, 0, 0},
       {"--tokens", CLI_STRING, &tokens, "IDS",
-       "comma-separated token ids, BOS included, nothing added", 0, 0, 0},
+       "comma-separated token ids, BOS included, nothing added; the word media marks where the "
+       "media go (else the model's family places them)",
+       0, 0, 0},
       {"--prompt", CLI_STRING, &prompt, "TEXT",
        "question to tokenize with the model's prompt template", 0, 0, 0},
       {"--pixels", CLI_STRING, &pixels_path, "FILE", "preprocessed media: raw float32 [N,3,H,W]", 0,
@@ -124,7 +126,8 @@ static int run(int argc, char **argv) {
   } else {
     lx_ints built = {0};
     int dropped = 0;
-    if (lx_model_prompt_ids(model, NULL, prompt, &built, &dropped, &err)) {
+    const bool with_media = pixels_path || image || video;
+    if (lx_model_prompt_ids(model, NULL, prompt, with_media, &built, &dropped, &err)) {
       cli_error(name, "%s", err.msg);
       rc = CLI_FAIL;
     } else if (dropped > 0) {
@@ -152,6 +155,11 @@ static int run(int argc, char **argv) {
     }
   }
   double t_load = lx_seconds();
+  for (int i = 0; rc == CLI_OK && !pixels && i < n_ids; i++)
+    if (ids[i] == LX_MEDIA_ID) {
+      cli_error(name, "--tokens marks a place for media, but no --image, --video or --pixels");
+      rc = CLI_USAGE;
+    }
   if (rc == CLI_OK && pixels) {
     media = lx_xcalloc(lx_model_media_floats(model), sizeof(float));
     if (lx_model_encode(model, pixels, n_frames, media, &err)) {

@@ -137,7 +137,7 @@ static int run_captions(const char *path, const char *name, bool keep_punctuatio
 static int run(int argc, char **argv) {
   const char *model_dir = NULL, *text = NULL, *question = NULL, *captions = NULL,
              *caption_tokenizer = LX_PTB_NAME;
-  bool pieces = false, keep_punctuation = false, rule_counts = false;
+  bool pieces = false, keep_punctuation = false, rule_counts = false, text_only = false;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &model_dir, "DIR", "model directory (config.json, tokenizer.model)",
        0, 0, 0},
@@ -145,6 +145,8 @@ static int run(int argc, char **argv) {
        0, 0},
       {"--prompt", CLI_STRING, &question, "QUESTION",
        "the full prompt the model receives for QUESTION", 0, 0, 0},
+      {"--text-only", CLI_FLAG, &text_only, NULL,
+       "with --prompt: the prompt of a question without an image or video", 0, 0, 0},
       {"--pieces", CLI_FLAG, &pieces, NULL, "print pieces as well as ids", 0, 0, 0},
       {"--captions", CLI_STRING, &captions, "FILE",
        "tokenize captions as the caption metrics do: a JSON list of strings (FILE.json) or one "
@@ -179,9 +181,10 @@ static int run(int argc, char **argv) {
   rc = lx_model_open(model_dir, LX_LOAD_TOKENIZER, NULL, &m, &err);
   lx_ints ids = {0};
   int dropped = 0;
+  const bool with_media = !text_only;
   if (rc == LX_OK)
     rc = text ? lx_tokenizer_tokenize(m->tokenizer, text, strlen(text), &ids, &err)
-              : lx_model_prompt_ids(m, NULL, question, &ids, &dropped, &err);
+              : lx_model_prompt_ids(m, NULL, question, with_media, &ids, &dropped, &err);
   if (rc != LX_OK) {
     cli_error(name, "%s", err.msg);
     lx_model_free(m);
@@ -191,7 +194,9 @@ static int run(int argc, char **argv) {
   for (int i = 0; i < ids.len; i++) printf(i ? ",%d" : "%d", ids.v[i]);
   printf("\n");
   if (pieces) {
-    for (int i = 0; i < ids.len; i++) printf(i ? " %s" : "%s", lx_tokenizer_piece(tok, ids.v[i]));
+    for (int i = 0; i < ids.len; i++)
+      printf(i ? " %s" : "%s",
+             ids.v[i] == LX_MEDIA_ID ? "<media>" : lx_tokenizer_piece(tok, ids.v[i]));
     printf("\n");
   }
   if (dropped > 0)
@@ -207,13 +212,16 @@ static int run(int argc, char **argv) {
 const cli_command cmd_tokenize = {
     "tokenize",
     "token ids of a text or of a model's prompt; captions as the caption metrics see them",
-    "tokenize --model DIR (--text TEXT | --prompt QUESTION) [--pieces]\n"
+    "tokenize --model DIR (--text TEXT | --prompt QUESTION [--text-only]) [--pieces]\n"
     "       tokenize --captions FILE [--caption-tokenizer NAME] [--keep-punctuation]\n"
     "                [--rule-counts]",
     "--text encodes TEXT as the reference's tokenizer does (Hugging Face's slow LLaMA tokenizer:\n"
     "special tokens such as <s> are recognized, nothing is added). --prompt builds the model's\n"
     "input: the config's template filled with QUESTION, stripped, lowercased if configured,\n"
-    "<s> prepended, and only the last max_input_tokens ids kept.\n\n"
+    "<s> prepended, and only the last max_input_tokens ids kept. A model whose template has a\n"
+    "media marker (LLaVA's <image>) has the text on each side of it tokenized on its own and\n"
+    "-200 (piece <media>) where the image goes; --text-only builds the prompt of a question\n"
+    "without one.\n\n"
     "--captions writes each caption as pycocoevalcap's PTBTokenizer.tokenize() returns it (one\n"
     "call on all of them, in file order: Stanford CoreNLP 3.4.1's PTBTokenizer with\n"
     "-preserveLines -lowerCase, then the punctuation tokens dropped), in the input's format:\n"

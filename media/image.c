@@ -570,8 +570,10 @@ static int half_round_even(int v) {
   return q % 2 == 0 ? q : q + 1;
 }
 
-void lx_image_center_crop(const lx_image *in, int size, lx_image *out) {
-  int top = half_round_even(in->height - size), left = half_round_even(in->width - size);
+void lx_image_center_crop(const lx_image *in, int size, lx_resize_rule rule, lx_image *out) {
+  int top =
+      rule == LX_RESIZE_HF_CLIP ? (in->height - size) / 2 : half_round_even(in->height - size);
+  int left = rule == LX_RESIZE_HF_CLIP ? (in->width - size) / 2 : half_round_even(in->width - size);
   out->width = out->height = size;
   out->rgb = lx_xcalloc((size_t)size * size, 3);
   for (int y = 0; y < size; y++)
@@ -591,19 +593,63 @@ void lx_image_to_tensor(const lx_image *img, const double mean[3], const double 
   }
 }
 
-int lx_image_preprocess_file(const char *path, int size, const double mean[3], const double std[3],
-                             const lx_media_limits *lim, float *out, lx_error *err) {
-  lx_image img, resized, cropped;
-  if (lx_image_load(path, lim, &img, err)) return LX_ERR;
-  if (lx_image_check_resize(img.width, img.height, size, lim, path, err)) {
-    lx_image_free(&img);
-    return LX_ERR;
+void lx_image_pad_colour(const double mean[3], uint8_t fill[3]) {
+  for (int c = 0; c < 3; c++) {
+    double v = mean[c] * 255; /* Python's int(): truncation toward zero */
+    fill[c] = v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)v;
   }
-  lx_image_resize_short_side(&img, size, &resized);
-  lx_image_center_crop(&resized, size, &cropped);
-  lx_image_to_tensor(&cropped, mean, std, out);
-  lx_image_free(&img);
+}
+
+void lx_image_pad_square(const lx_image *in, const uint8_t fill[3], lx_image *out) {
+  const int w = in->width, h = in->height, side = w > h ? w : h;
+  const int left = (side - w) / 2, top = (side - h) / 2;
+  out->width = out->height = side;
+  out->rgb = lx_xmalloc((size_t)side * side * 3);
+  for (size_t i = 0; i < (size_t)side * side; i++) memcpy(out->rgb + i * 3, fill, 3);
+  for (int y = 0; y < h; y++)
+    memcpy(out->rgb + ((size_t)(y + top) * side + left) * 3, in->rgb + (size_t)y * w * 3,
+           (size_t)w * 3);
+}
+
+int lx_image_check_preprocess(long long w, long long h, const lx_preprocess_config *pp,
+                              const lx_media_limits *lim, const char *name, lx_error *err) {
+  lim = lx_media_limits_or_default(lim);
+  if (pp->pad_square) {
+    long long side = w > h ? w : h;
+    if (side * side > lim->max_pixels)
+      return lx_errorf(err,
+                       "%s: a %lldx%lld image becomes %lld pixels when padded to a square, more "
+                       "than the %ld allowed (--max-pixels raises the limit)",
+                       name, w, h, side * side, lim->max_pixels);
+    w = h = side;
+  }
+  return lx_image_check_resize(w, h, pp->image_size, lim, name, err);
+}
+
+void lx_image_preprocess(const lx_image *img, const lx_preprocess_config *pp, float *out) {
+  const int S = pp->image_size;
+  lx_image padded = {0}, resized, cropped;
+  const lx_image *src = img;
+  if (pp->pad_square && img->width != img->height) {
+    uint8_t fill[3];
+    lx_image_pad_colour(pp->mean, fill);
+    lx_image_pad_square(img, fill, &padded);
+    src = &padded;
+  }
+  lx_image_resize_short_side(src, S, &resized);
+  lx_image_center_crop(&resized, S, pp->resize, &cropped);
+  lx_image_to_tensor(&cropped, pp->mean, pp->std, out);
+  lx_image_free(&padded);
   lx_image_free(&resized);
   lx_image_free(&cropped);
-  return LX_OK;
+}
+
+int lx_image_preprocess_file(const char *path, const lx_preprocess_config *pp,
+                             const lx_media_limits *lim, float *out, lx_error *err) {
+  lx_image img;
+  if (lx_image_load(path, lim, &img, err)) return LX_ERR;
+  int rc = lx_image_check_preprocess(img.width, img.height, pp, lim, path, err);
+  if (rc == LX_OK) lx_image_preprocess(&img, pp, out);
+  lx_image_free(&img);
+  return rc;
 }

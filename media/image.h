@@ -9,6 +9,10 @@
  *                                        Python's round (half to even), left likewise
  *   ToTensor + Normalize(mean, std)      lx_image_to_tensor: (x / 255 - mean) / std in float32
  *
+ * and as LLaVA's does with Hugging Face's CLIPImageProcessor (preprocess.h LX_RESIZE_HF_CLIP):
+ * expand2square (pad_square) first, the same resize, a crop at offset (h - S) // 2, and a
+ * rescale x * (1/255) in float64 cast to float32 (equal to x / 255 in float32 for every byte).
+ *
  * Decoding follows Pillow's choices, which convert('RGB') then applies:
  *   PNG   every colour type and bit depth; 1-bit grey is 0/255, 2- and 4-bit grey are scaled
  *         (x85, x17), 16-bit channels keep their high byte except 16-bit grey, which Pillow reads
@@ -29,6 +33,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "media/preprocess.h"
 
 /* What one image or video may cost before it is refused, each with the flag that raises it
  * (docs/limits.md). The size of an image is read from its header and checked before any pixel
@@ -90,14 +95,33 @@ long long lx_image_short_side_pixels(long long w, long long h, int size);
 int lx_image_check_resize(long long w, long long h, int size, const lx_media_limits *lim,
                           const char *name, lx_error *err);
 
-/* torchvision's CenterCrop(size) of an image at least size x size. */
-void lx_image_center_crop(const lx_image *in, int size, lx_image *out);
+/* The centre size x size of an image at least that large, at offsets round(excess / 2) half to
+ * even (torchvision's CenterCrop, LX_RESIZE_TORCHVISION) or excess // 2 (Hugging Face's
+ * center_crop, LX_RESIZE_HF_CLIP). */
+void lx_image_center_crop(const lx_image *in, int size, lx_resize_rule rule, lx_image *out);
+
+/* LLaVA's expand2square: the image pasted on a max(w, h) square filled with `fill`, at offset
+ * ((side - w) // 2, (side - h) // 2); a copy when it is square already. */
+void lx_image_pad_square(const lx_image *in, const uint8_t fill[3], lx_image *out);
+
+/* The fill colour of pad_square for a normalization mean: int(mean[c] * 255). */
+void lx_image_pad_colour(const double mean[3], uint8_t fill[3]);
+
+/* Fails, naming `name`, when preprocessing a w x h image by pp would make more pixels than
+ * lim->max_pixels at any step (the padded square; the short-side resize). */
+int lx_image_check_preprocess(long long w, long long h, const lx_preprocess_config *pp,
+                              const lx_media_limits *lim, const char *name, lx_error *err);
+
+/* The whole transform of pp on a decoded image: [pad,] resize, crop, normalize:
+ * out [3, S, S] with S = pp->image_size. The caller has checked the sizes
+ * (lx_image_check_preprocess). */
+void lx_image_preprocess(const lx_image *img, const lx_preprocess_config *pp, float *out);
 
 /* ToTensor + Normalize: out [3, h, w] = (pixel / 255 - mean[c]) / std[c], in float32. */
 void lx_image_to_tensor(const lx_image *img, const double mean[3], const double std[3], float *out);
 
-/* The whole test transform: decode, resize, crop, normalize: out [3, size, size]. */
-int lx_image_preprocess_file(const char *path, int size, const double mean[3], const double std[3],
+/* Decode and lx_image_preprocess: out [3, S, S]. */
+int lx_image_preprocess_file(const char *path, const lx_preprocess_config *pp,
                              const lx_media_limits *lim, float *out, lx_error *err);
 
 #endif

@@ -18,7 +18,7 @@ int lx_media_load_image(const char *path, const lx_preprocess_config *cfg,
   memset(out, 0, sizeof *out);
   const int S = cfg->image_size;
   float *px = lx_xcalloc((size_t)3 * S * S, sizeof(float));
-  if (lx_image_preprocess_file(path, S, cfg->mean, cfg->std, lim, px, err)) {
+  if (lx_image_preprocess_file(path, cfg, lim, px, err)) {
     free(px);
     return LX_ERR;
   }
@@ -39,8 +39,8 @@ int lx_media_load_video(const char *path, const lx_preprocess_config *cfg, const
   const int k = cfg->num_frames, S = cfg->image_size;
   out->pixels = lx_xcalloc((size_t)k * 3 * S * S, sizeof(float));
   out->frame_ids = lx_xcalloc((size_t)k, sizeof(int));
-  if (lx_video_load(path, k, r, seed, S, cfg->mean, cfg->std, lim, out->pixels, out->frame_ids,
-                    &out->source_frames, err)) {
+  if (lx_video_load(path, k, r, seed, cfg, lim, out->pixels, out->frame_ids, &out->source_frames,
+                    err)) {
     lx_media_free(out);
     return LX_ERR;
   }

@@ -4,11 +4,27 @@
 #ifndef LX_PREPROCESS_H
 #define LX_PREPROCESS_H
 
+#include <stdbool.h>
+
+/* How an image becomes the square the model sees. Both make the short side S (the long side
+ * int(S * long / short), Pillow bicubic) and cut the centre S x S; they differ in the crop's
+ * offset when the excess is odd. */
+typedef enum lx_resize_rule {
+  LX_RESIZE_TORCHVISION = 0, /* "torchvision": Resize + CenterCrop, offset round(excess / 2),
+                                half to even (Lynx, open_clip) */
+  LX_RESIZE_HF_CLIP,         /* "hf_clip": Hugging Face's CLIPImageProcessor, offset
+                                excess // 2 (LLaVA) */
+} lx_resize_rule;
+
 typedef struct lx_preprocess_config {
   int image_size; /* the square side in pixels (420) */
   double mean[3], std[3];
   int num_frames;      /* frames per video (5) */
   char frame_rule[32]; /* default frame sampling rule ("segment-start") */
+  lx_resize_rule resize;
+  /* Pad to a square first (LLaVA-1.5's expand2square): the image centred (offsets floored) on a
+   * max(w, h) square of colour int(mean[c] * 255) ((122, 116, 104) for CLIP's mean). */
+  bool pad_square;
 } lx_preprocess_config;
 
 #endif

@@ -21,8 +21,8 @@
 /* What decoding one video has cost so far, against its limits. */
 typedef struct budget {
   const lx_media_limits *lim;
-  int size;         /* the side frames are resized to (0: they are not) */
-  long long pixels; /* decoded, all passes */
+  const lx_preprocess_config *pp; /* how frames are preprocessed (NULL: they are not) */
+  long long pixels;               /* decoded, all passes */
 } budget;
 
 /* Counts a decoded frame of w x h against the budget; fails naming the limit and its flag. */
@@ -32,7 +32,7 @@ static int spend(budget *b, long long w, long long h, const char *path, lx_error
                      "%s: frames of %lldx%lld = %lld pixels, more than the %ld allowed "
                      "(--max-pixels raises the limit)",
                      path, w, h, w * h, b->lim->max_pixels);
-  if (b->size && lx_image_check_resize(w, h, b->size, b->lim, path, err)) return LX_ERR;
+  if (b->pp && lx_image_check_preprocess(w, h, b->pp, b->lim, path, err)) return LX_ERR;
   b->pixels += w * h;
   if (b->pixels > b->lim->max_video_pixels)
     return lx_errorf(err,
@@ -418,7 +418,7 @@ static int decode_all(const char *path, const uint8_t *want, int n_want, frame_f
 }
 
 int lx_video_file_frames(const char *path, frame_fn fn, void *ctx, lx_error *err) {
-  budget b = {lx_media_limits_or_default(NULL), 0, 0};
+  budget b = {lx_media_limits_or_default(NULL), NULL, 0};
   return decode_all(path, NULL, 0, fn, ctx, &b, NULL, err);
 }
 
@@ -426,8 +426,8 @@ int lx_video_file_frames(const char *path, frame_fn fn, void *ctx, lx_error *err
  */
 
 typedef struct sink {
-  int k, size;
-  const double *mean, *std;
+  int k;
+  const lx_preprocess_config *pp;
   float *pixels;
   const int *ids; /* chosen source indices [k], sorted */
 } sink;
@@ -435,17 +435,13 @@ typedef struct sink {
 /* Preprocesses source frame `index` into every slot that chose it. */
 static int put_frame(void *ctx, int index, int width, int height, const uint8_t *rgb) {
   sink *s = ctx;
-  lx_image img = {width, height, (uint8_t *)rgb}, resized, crop;
-  const size_t per = (size_t)3 * s->size * s->size;
+  lx_image img = {width, height, (uint8_t *)rgb};
+  const size_t per = (size_t)3 * s->pp->image_size * s->pp->image_size;
   int done = 0;
   for (int i = 0; i < s->k; i++) {
     if (s->ids[i] != index) continue;
     if (!done) {
-      lx_image_resize_short_side(&img, s->size, &resized);
-      lx_image_center_crop(&resized, s->size, &crop);
-      lx_image_to_tensor(&crop, s->mean, s->std, s->pixels + (size_t)i * per);
-      lx_image_free(&resized);
-      lx_image_free(&crop);
+      lx_image_preprocess(&img, s->pp, s->pixels + (size_t)i * per);
       done = i + 1;
     } else {
       memcpy(s->pixels + (size_t)i * per, s->pixels + (size_t)(done - 1) * per,
@@ -461,10 +457,10 @@ typedef int (*choose_fn)(void *ctx, int n, int k, int *ids, const char *path, lx
 
 /* Counts the source frames of path, chooses k of them (ids[k]) and calls fn once per distinct
  * chosen frame with its RGB pixels; *n_source receives the count. */
-static int visit_frames(const char *path, const lx_media_limits *lim, int size, int k,
-                        choose_fn choose, void *choose_ctx, int *ids, frame_fn fn, void *ctx,
-                        int *n_source, lx_error *err) {
-  budget b = {lx_media_limits_or_default(lim), size, 0};
+static int visit_frames(const char *path, const lx_media_limits *lim,
+                        const lx_preprocess_config *pp, int k, choose_fn choose, void *choose_ctx,
+                        int *ids, frame_fn fn, void *ctx, int *n_source, lx_error *err) {
+  budget b = {lx_media_limits_or_default(lim), pp, 0};
   struct stat st;
   if (stat(path, &st) != 0) return lx_errorf(err, "%s: no such file or directory", path);
   size_t plen = strlen(path);
@@ -538,12 +534,12 @@ static int choose_by_rule(void *ctx, int n, int k, int *ids, const char *path, l
   return LX_OK;
 }
 
-int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed, int size,
-                  const double mean[3], const double std[3], const lx_media_limits *lim,
-                  float *pixels, int *frame_ids, int *n_source, lx_error *err) {
-  sink s = {k, size, mean, std, pixels, frame_ids};
+int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed,
+                  const lx_preprocess_config *pp, const lx_media_limits *lim, float *pixels,
+                  int *frame_ids, int *n_source, lx_error *err) {
+  sink s = {k, pp, pixels, frame_ids};
   by_rule r = {rule, seed};
-  return visit_frames(path, lim, size, k, choose_by_rule, &r, frame_ids, put_frame, &s, n_source,
+  return visit_frames(path, lim, pp, k, choose_by_rule, &r, frame_ids, put_frame, &s, n_source,
                       err);
 }
 
@@ -591,7 +587,7 @@ int lx_video_frames_rgb(const char *path, const int *frame_ids, int k, const lx_
   given g = {frame_ids};
   rgb_sink s = {k, frame_ids, out};
   int n_source;
-  int rc = visit_frames(path, lim, 0, k, choose_given, &g, ids, keep_rgb, &s, &n_source, err);
+  int rc = visit_frames(path, lim, NULL, k, choose_given, &g, ids, keep_rgb, &s, &n_source, err);
   free(ids);
   if (rc != LX_OK)
     for (int i = 0; i < k; i++) lx_image_free(&out[i]);

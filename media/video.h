@@ -39,12 +39,13 @@ const char *lx_frame_rule_name(lx_frame_rule rule);
 void lx_sample_frame_ids(int n, int k, lx_frame_rule rule, uint64_t seed, int *out);
 
 /* Decodes the chosen frames of `path` and preprocesses them:
- * pixels [k, 3, size, size]; frame_ids [k]; *n_source = frames in the source. lim (NULL: the
- * defaults) bounds the frames, each frame's pixels, the pixels decoded in all and the size of
- * a frames JSON; a video over one is refused naming the limit and its flag. */
-int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed, int size,
-                  const double mean[3], const double std[3], const lx_media_limits *lim,
-                  float *pixels, int *frame_ids, int *n_source, lx_error *err);
+ * pixels [k, 3, S, S] by pp (S = pp->image_size; pp->num_frames is not read); frame_ids [k];
+ * *n_source = frames in the source. lim (NULL: the defaults) bounds the frames, each frame's
+ * pixels, the pixels decoded in all and the size of a frames JSON; a video over one is refused
+ * naming the limit and its flag. */
+int lx_video_load(const char *path, int k, lx_frame_rule rule, uint64_t seed,
+                  const lx_preprocess_config *pp, const lx_media_limits *lim, float *pixels,
+                  int *frame_ids, int *n_source, lx_error *err);
 
 /* The source frames frame_ids[k] (sorted, as a prediction records them) of a video, as they are
  * (no resize, no crop): out[k] (the caller frees each with lx_image_free). Fails naming the

@@ -101,8 +101,9 @@ typedef struct lx_backend_ops {
   /* RMSNorm (LLaMA): y = x / sqrt(mean(x^2) + eps) * g. y may alias x. */
   void (*rmsnorm)(lx_backend *be, float *y, const float *x, int M, int D, const float *g,
                   float eps);
-  void (*gelu)(lx_backend *be, float *x, size_t n);                          /* exact (erf) */
-  void (*silu)(lx_backend *be, float *x, size_t n);                          /* x sigmoid(x) */
+  void (*gelu)(lx_backend *be, float *x, size_t n);       /* exact (erf) */
+  void (*quick_gelu)(lx_backend *be, float *x, size_t n); /* x sigmoid(1.702 x) (CLIP) */
+  void (*silu)(lx_backend *be, float *x, size_t n);       /* x sigmoid(x) */
   void (*silu_mul)(lx_backend *be, float *gate, const float *up, size_t n);  /* silu(gate) up */
   void (*add)(lx_backend *be, float *y, const float *x, size_t n);           /* y += x */
   void (*axpy)(lx_backend *be, float *y, float a, const float *x, size_t n); /* y += a x */
@@ -158,6 +159,9 @@ static inline void lx_rmsnorm(lx_backend *be, float *y, const float *x, int M, i
 }
 static inline void lx_gelu(lx_backend *be, float *x, size_t n) {
   be->ops->gelu(be, x, n);
+}
+static inline void lx_quick_gelu(lx_backend *be, float *x, size_t n) {
+  be->ops->quick_gelu(be, x, n);
 }
 static inline void lx_silu(lx_backend *be, float *x, size_t n) {
   be->ops->silu(be, x, n);

@@ -362,6 +362,7 @@ typedef struct act_job {
 #define VECMATH                        0
 #define lx_gelu_avx512(x, n)           ((void)0)
 #define lx_silu_avx512(x, y, n)        ((void)0)
+#define lx_quick_gelu_avx512(x, n)     ((void)0)
 #define lx_softmax_row_avx512(r, n, v) ((void)0)
 #endif
 
@@ -381,6 +382,15 @@ static void silu_range(void *ctx, int begin, int end) {
     return;
   }
   for (int i = begin; i < end; i++) x[i] = x[i] / (1.0f + expf(-x[i]));
+}
+
+static void quick_gelu_range(void *ctx, int begin, int end) {
+  float *x = ((act_job *)ctx)->x;
+  if (VECMATH) {
+    lx_quick_gelu_avx512(x + begin, (size_t)(end - begin));
+    return;
+  }
+  for (int i = begin; i < end; i++) x[i] = x[i] / (1.0f + expf(-1.702f * x[i]));
 }
 
 static void silu_mul_range(void *ctx, int begin, int end) {
@@ -417,6 +427,10 @@ static void for_elements(size_t n, lx_range_fn fn, act_job *j) {
 static void cpu_gelu(lx_backend *be, float *x, size_t n) {
   (void)be;
   for_elements(n, gelu_range, &(act_job){x, NULL, 0});
+}
+static void cpu_quick_gelu(lx_backend *be, float *x, size_t n) {
+  (void)be;
+  for_elements(n, quick_gelu_range, &(act_job){x, NULL, 0});
 }
 static void cpu_silu(lx_backend *be, float *x, size_t n) {
   (void)be;
@@ -621,6 +635,7 @@ static const lx_backend_ops cpu_ops = {
     .layernorm = cpu_layernorm,
     .rmsnorm = cpu_rmsnorm,
     .gelu = cpu_gelu,
+    .quick_gelu = cpu_quick_gelu,
     .silu = cpu_silu,
     .silu_mul = cpu_silu_mul,
     .add = cpu_add,

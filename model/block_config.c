@@ -2,7 +2,65 @@
 
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "model/config_keys.h"
+
+/* A string key with a fixed set of values: *index receives its position in values[]. */
+static int read_choice(const cJSON *o, lx_json_at at, const char *key, const char *const *values,
+                       int n, int dflt, int *index, lx_error *err) {
+  const char *s;
+  if (lx_json_opt_string(o, at, key, values[dflt], &s, err)) return LX_ERR;
+  for (int i = 0; i < n; i++)
+    if (strcmp(s, values[i]) == 0) {
+      *index = i;
+      return LX_OK;
+    }
+  lx_strbuf all = {0};
+  for (int i = 0; i < n; i++) lx_strbuf_printf(&all, "%s\"%s\"", i ? " or " : "", values[i]);
+  lx_errorf(err, "%s: %s%s%s is \"%s\", not %s", at.file, at.where, *at.where ? "." : "", key, s,
+            lx_strbuf_str(&all));
+  lx_strbuf_free(&all);
+  return LX_ERR;
+}
+
+int lx_vit_config_read(const cJSON *o, const char *file, const char *path, lx_vit_config *v,
+                       lx_error *err) {
+  memset(v, 0, sizeof *v);
+  lx_json_at at = {file, path};
+  LX_REQ_INT(o, at, "image_size", 1, 1 << 14, v->image_size);
+  LX_REQ_INT(o, at, "patch_size", 1, 1 << 10, v->patch_size);
+  LX_REQ_INT(o, at, "width", 1, LX_CFG_MAX_DIM, v->width);
+  LX_REQ_INT(o, at, "depth", 1, LX_CFG_MAX_COUNT, v->depth);
+  LX_REQ_INT(o, at, "heads", 1, LX_CFG_MAX_COUNT, v->heads);
+  LX_REQ_INT(o, at, "mlp_dim", 1, LX_CFG_MAX_DIM, v->mlp_dim);
+  LX_REQ_FLOAT(o, at, "norm_eps", 0, 1, v->norm_eps);
+  if (lx_json_opt_bool(o, at, "patch_bias", true, &v->patch_bias, err) ||
+      lx_json_opt_bool(o, at, "pre_norm", false, &v->pre_norm, err))
+    return LX_ERR;
+  static const char *const qkv[] = {"qv", "qkv"}, *const act[] = {"gelu", "quick_gelu"},
+                           *const features[] = {"all", "patches"};
+  int k_bias = 0, a = 0, f = 0;
+  if (read_choice(o, at, "qkv_bias", qkv, 2, 0, &k_bias, err) ||
+      read_choice(o, at, "act", act, 2, 0, &a, err) ||
+      read_choice(o, at, "features", features, 2, 0, &f, err))
+    return LX_ERR;
+  v->k_bias = k_bias == 1;
+  v->act = a == 1 ? LX_ACT_QUICK_GELU : LX_ACT_GELU;
+  v->drop_cls = f == 1;
+  const cJSON *pn = cJSON_GetObjectItemCaseSensitive(o, "post_norm_eps");
+  v->post_norm = pn && !cJSON_IsNull(pn);
+  if (v->post_norm) LX_REQ_FLOAT(o, at, "post_norm_eps", 0, 1, v->post_norm_eps);
+  if (v->image_size % v->patch_size != 0)
+    return lx_errorf(err, "%s: %s.image_size %d is not a multiple of %s.patch_size %d", file, path,
+                     v->image_size, path, v->patch_size);
+  if (v->width % v->heads != 0)
+    return lx_errorf(err, "%s: %s.width %d is not a multiple of %s.heads %d", file, path, v->width,
+                     path, v->heads);
+  v->grid = v->image_size / v->patch_size;
+  v->n_tokens = 1 + v->grid * v->grid;
+  v->head_dim = v->width / v->heads;
+  return LX_OK;
+}
 
 int lx_llm_config_read(const cJSON *o, const char *file, bool cross_attention, lx_llm_config *l,
                        lx_error *err) {

@@ -9,19 +9,41 @@
 
 #include "common/error.h"
 
-/* A pre-norm ViT (EVA style; docs/lynx-model.md section 1). */
+typedef enum lx_activation { LX_ACT_GELU = 0, LX_ACT_QUICK_GELU } lx_activation;
+
+/* A pre-norm ViT: EVA (docs/lynx-model.md section 1) and OpenAI CLIP are the same module with
+ * different knobs (the defaults are EVA's; CLIP's in brackets). */
 typedef struct lx_vit_config {
-  int image_size; /* input side in pixels (420) */
-  int patch_size; /* 14 */
-  int grid;       /* image_size / patch_size (30) */
-  int n_tokens;   /* 1 + grid*grid (901): CLS + patches */
-  int width;      /* 1408 */
-  int depth;      /* blocks used (39) */
-  int heads;      /* width / 88 (16) */
-  int head_dim;   /* width / heads (88) */
-  int mlp_dim;    /* 6144 */
-  float norm_eps; /* LayerNorm eps (1e-6) */
+  int image_size;      /* input side in pixels (420) */
+  int patch_size;      /* 14 */
+  int grid;            /* image_size / patch_size (30) */
+  int n_tokens;        /* 1 + grid*grid (901): CLS + patches */
+  int width;           /* 1408 */
+  int depth;           /* blocks run (39; LLaVA's CLIP: 23 of 24) */
+  int heads;           /* width / 88 (16) */
+  int head_dim;        /* width / heads (88) */
+  int mlp_dim;         /* 6144 */
+  float norm_eps;      /* LayerNorm eps (1e-6) [1e-5] */
+  bool patch_bias;     /* the patch convolution has a bias [no] */
+  bool k_bias;         /* k has a bias, as q and v do [yes] */
+  bool pre_norm;       /* a LayerNorm on the tokens before the first block [yes] */
+  lx_activation act;   /* the MLP's activation: exact GELU [QuickGELU] */
+  bool post_norm;      /* a LayerNorm on every token after the last block run [no] */
+  float post_norm_eps; /* its eps */
+  bool drop_cls;       /* the output is the patches only, CLS dropped [LLaVA: yes] */
 } lx_vit_config;
+
+/* Reads a ViT object (o, at `at` for messages): image_size, patch_size, width, depth, heads,
+ * mlp_dim, norm_eps; and the optional knobs with EVA's defaults: "patch_bias" (true),
+ * "qkv_bias": "qv" | "qkv" ("qv"), "pre_norm" (false), "act": "gelu" | "quick_gelu" ("gelu"),
+ * "post_norm_eps" (a post-norm when present), "features": "all" | "patches" ("all"). */
+int lx_vit_config_read(const cJSON *o, const char *file, const char *at, lx_vit_config *v,
+                       lx_error *err);
+
+/* Rows a ViT's forward pass returns: n_tokens, or n_tokens - 1 without CLS. */
+static inline int lx_vit_out_rows(const lx_vit_config *v) {
+  return v->drop_cls ? v->n_tokens - 1 : v->n_tokens;
+}
 
 /* A Perceiver resampler (section 2). */
 typedef struct lx_resampler_config {

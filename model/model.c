@@ -230,14 +230,22 @@ int lx_model_encode(const lx_model *m, const float *pixels, int n_frames, float 
 }
 
 int lx_model_prompt_ids(const lx_model *m, const char *template_, const char *question,
-                        lx_ints *ids, int *dropped, lx_error *err) {
+                        bool with_media, lx_ints *ids, int *dropped, lx_error *err) {
   if (!m->tokenizer)
     return lx_errorf(err, "%s: the model was opened without its tokenizer", m->dir);
-  lx_prompt_config p = m->cfg.prompt;
-  if (template_ &&
-      snprintf(p.template_, sizeof p.template_, "%s", template_) >= (int)sizeof p.template_)
-    return lx_errorf(err, "prompt template longer than %zu bytes", sizeof p.template_ - 1);
-  return lx_prompt_ids(m->tokenizer, &p, m->info.bos_id, question, ids, dropped, err);
+  lx_prompt_config *p = lx_xmalloc(sizeof *p);
+  *p = m->cfg.prompt;
+  int rc = LX_OK;
+  if (template_) {
+    /* a task's template serves questions with and without media alike */
+    if (snprintf(p->template_, sizeof p->template_, "%s", template_) >= (int)sizeof p->template_)
+      rc = lx_errorf(err, "prompt template longer than %zu bytes", sizeof p->template_ - 1);
+    p->text_only_template[0] = '\0';
+  }
+  if (rc == LX_OK)
+    rc = lx_prompt_ids(m->tokenizer, p, m->info.bos_id, question, with_media, ids, dropped, err);
+  free(p);
+  return rc;
 }
 
 void lx_prompt_add_ids(lx_prompt *p, const int *ids, int n_ids) {
@@ -251,8 +259,16 @@ void lx_prompt_add_media(lx_prompt *p, const float *media) {
 }
 
 lx_prompt lx_model_prompt(const lx_model *m, const float *media, const int *ids, int n_ids) {
-  if (m->family->prompt) return m->family->prompt(m->net, media, ids, n_ids);
   lx_prompt p = {0};
+  int at = 0;
+  while (at < n_ids && ids[at] != LX_MEDIA_ID) at++;
+  if (media && at < n_ids) { /* the prompt says where: [ids before] [media] [ids after] */
+    if (at > 0) lx_prompt_add_ids(&p, ids, at);
+    lx_prompt_add_media(&p, media);
+    if (at + 1 < n_ids) lx_prompt_add_ids(&p, ids + at + 1, n_ids - at - 1);
+    return p;
+  }
+  if (m->family->prompt) return m->family->prompt(m->net, media, ids, n_ids);
   if (media) lx_prompt_add_media(&p, media);
   lx_prompt_add_ids(&p, ids, n_ids);
   return p;

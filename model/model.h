@@ -107,10 +107,12 @@ int lx_model_encode(const lx_model *m, const float *pixels, int n_frames, float 
 int lx_model_encode_profiled(const lx_model *m, const float *pixels, int n_frames, float *media,
                              lx_encode_profile *profile, lx_error *err);
 
-/* A question's input ids, as the model's prompt config builds them (template: the config's when
- * NULL); *dropped receives how many leading ids the max_input_tokens rule removed. */
+/* A question's input ids, as the model's prompt config builds them (text/prompt.h), for a
+ * question with media or without (template: the config's when NULL; a task's template serves
+ * both); *dropped receives how many leading ids the max_input_tokens rule removed. With a media
+ * marker in the template, the ids hold LX_MEDIA_ID where the media go. */
 int lx_model_prompt_ids(const lx_model *m, const char *template_, const char *question,
-                        lx_ints *ids, int *dropped, lx_error *err);
+                        bool with_media, lx_ints *ids, int *dropped, lx_error *err);
 
 /* One piece of a prompt: a run of token ids, or one encoded media block. */
 typedef struct lx_prompt_segment {
@@ -133,8 +135,9 @@ typedef struct lx_prompt {
 void lx_prompt_add_ids(lx_prompt *p, const int *ids, int n_ids);
 void lx_prompt_add_media(lx_prompt *p, const float *media);
 
-/* The prompt of one question's ids and its item's media (NULL: text only), the media where the
- * model's family puts them (Lynx: media ++ ids; a family may put them after some of the ids). */
+/* The prompt of one question's ids and its item's media (NULL: text only): the media at the ids'
+ * LX_MEDIA_ID when they hold one (the id itself dropped), else where the model's family puts
+ * them (Lynx: media ++ ids; a family may put them after some of the ids). */
 lx_prompt lx_model_prompt(const lx_model *m, const float *media, const int *ids, int n_ids);
 
 /* Sequence positions a prompt takes (its media included). */

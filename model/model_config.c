@@ -24,6 +24,16 @@ static int read_preprocess(const cJSON *o, const char *file, lx_model_config *c,
   for (int i = 0; i < 3; i++)
     if (!(p->std[i] > 0)) return lx_errorf(err, "%s: preprocess.std[%d] must be positive", file, i);
   LX_REQ_INT(o, at, "num_frames", 1, LX_CFG_MAX_COUNT, p->num_frames);
+  const char *resize;
+  if (lx_json_opt_string(o, at, "resize", "torchvision", &resize, err)) return LX_ERR;
+  if (strcmp(resize, "torchvision") == 0)
+    p->resize = LX_RESIZE_TORCHVISION;
+  else if (strcmp(resize, "hf_clip") == 0)
+    p->resize = LX_RESIZE_HF_CLIP;
+  else
+    return lx_errorf(err, "%s: preprocess.resize is \"%s\", not \"torchvision\" or \"hf_clip\"",
+                     file, resize);
+  if (lx_json_opt_bool(o, at, "pad_square", false, &p->pad_square, err)) return LX_ERR;
   const char *rule;
   if (lx_json_opt_string(o, at, "frame_rule", "segment-start", &rule, err)) return LX_ERR;
   return copy_string(file, "preprocess.frame_rule", rule, p->frame_rule, sizeof p->frame_rule, err);
@@ -39,7 +49,30 @@ static int read_prompt(const cJSON *o, const char *file, lx_model_config *c, lx_
                   err))
     return LX_ERR;
   if (lx_json_opt_bool(o, at, "lowercase", true, &c->prompt.lowercase, err)) return LX_ERR;
-  LX_REQ_INT(o, at, "max_input_tokens", 1, 1 << 20, c->prompt.max_input_tokens);
+  LX_OPT_INT(o, at, "max_input_tokens", 0, 1 << 20, 0, c->prompt.max_input_tokens);
+  const char *s;
+  lx_prompt_config *p = &c->prompt;
+  if (lx_json_opt_string(o, at, "media_marker", "", &s, err) ||
+      copy_string(file, "prompt.media_marker", s, p->media_marker, sizeof p->media_marker, err))
+    return LX_ERR;
+  if (lx_json_opt_string(o, at, "text_only_template", "", &s, err) ||
+      copy_string(file, "prompt.text_only_template", s, p->text_only_template,
+                  sizeof p->text_only_template, err))
+    return LX_ERR;
+  if (lx_json_opt_string(o, at, "short_answer", "", &s, err) ||
+      copy_string(file, "prompt.short_answer", s, p->short_answer, sizeof p->short_answer, err))
+    return LX_ERR;
+  if (*p->text_only_template && !strstr(p->text_only_template, "{question}"))
+    return lx_errorf(err, "%s: prompt.text_only_template has no {question} placeholder", file);
+  if (*p->media_marker) {
+    const char *first = strstr(p->template_, p->media_marker);
+    if (!first || strstr(first + 1, p->media_marker))
+      return lx_errorf(err, "%s: prompt.template must hold prompt.media_marker \"%s\" once", file,
+                       p->media_marker);
+    if (strstr(p->text_only_template, p->media_marker))
+      return lx_errorf(err, "%s: prompt.text_only_template holds the media marker \"%s\"", file,
+                       p->media_marker);
+  }
   return LX_OK;
 }
 

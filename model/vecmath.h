@@ -7,6 +7,7 @@
 
 void lx_gelu_avx512(float *x, size_t n);                 /* exact-erf GELU, in place */
 void lx_silu_avx512(float *x, const float *y, size_t n); /* x = silu(x) (* y if y) */
+void lx_quick_gelu_avx512(float *x, size_t n);           /* x sigmoid(1.702 x), in place */
 /* Softmax of row[0, valid) in place (max-subtracted); row[valid, n) set to 0. valid >= 1. */
 void lx_softmax_row_avx512(float *row, int n, int valid);
 

@@ -82,6 +82,16 @@ void lx_silu_avx512(float *x, const float *y, size_t n) {
   }
 }
 
+void lx_quick_gelu_avx512(float *x, size_t n) {
+  const __m512 one = _mm512_set1_ps(1.0f), neg_alpha = _mm512_set1_ps(-1.702f);
+  for (size_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+    __m512 v = _mm512_maskz_loadu_ps(m, x + i);
+    __m512 s = _mm512_div_ps(v, _mm512_add_ps(one, exp16(_mm512_mul_ps(neg_alpha, v))));
+    _mm512_mask_storeu_ps(x + i, m, s);
+  }
+}
+
 void lx_softmax_row_avx512(float *row, int n, int valid) {
   if (valid <= 0) {
     for (int k = 0; k < n; k++) row[k] = 0.0f;

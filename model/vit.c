@@ -15,10 +15,18 @@ void lx_vit_bind(lx_vit *vit, const lx_vit_config *cfg, lx_binder *b) {
   vit->patch_w = lx_bind(b, 4, conv_shape, "vit.patch_embed.weight");
   vit->patch_w.ndim = 2;
   vit->patch_w.shape[1] = 3 * P * P;
-  vit->patch_b = lx_bind_vector(b, W, "vit.patch_embed.bias");
+  vit->patch_b = cfg->patch_bias ? lx_bind_vector(b, W, "vit.patch_embed.bias") : NULL;
   vit->cls = lx_bind_vector(b, W, "vit.cls_token");
   int64_t pos_shape[2] = {cfg->n_tokens, W};
   vit->pos = lx_bind_f32(b, 2, pos_shape, "vit.pos_embed");
+  if (cfg->pre_norm) {
+    vit->pre_norm_w = lx_bind_vector(b, W, "vit.pre_norm.weight");
+    vit->pre_norm_b = lx_bind_vector(b, W, "vit.pre_norm.bias");
+  }
+  if (cfg->post_norm) {
+    vit->post_norm_w = lx_bind_vector(b, W, "vit.post_norm.weight");
+    vit->post_norm_b = lx_bind_vector(b, W, "vit.post_norm.bias");
+  }
   vit->blocks = lx_xcalloc((size_t)cfg->depth, sizeof *vit->blocks);
   for (int i = 0; i < cfg->depth; i++) {
     lx_vit_block *k = &vit->blocks[i];
@@ -28,6 +36,7 @@ void lx_vit_bind(lx_vit *vit, const lx_vit_config *cfg, lx_binder *b) {
     k->k = lx_bind_matrix(b, W, W, "vit.blocks.%d.attn.k.weight", i);
     k->v = lx_bind_matrix(b, W, W, "vit.blocks.%d.attn.v.weight", i);
     k->q_bias = lx_bind_vector(b, W, "vit.blocks.%d.attn.q.bias", i);
+    k->k_bias = cfg->k_bias ? lx_bind_vector(b, W, "vit.blocks.%d.attn.k.bias", i) : NULL;
     k->v_bias = lx_bind_vector(b, W, "vit.blocks.%d.attn.v.bias", i);
     k->proj = lx_bind_matrix(b, W, W, "vit.blocks.%d.attn.proj.weight", i);
     k->proj_bias = lx_bind_vector(b, W, "vit.blocks.%d.attn.proj.bias", i);
@@ -60,18 +69,20 @@ static void im2col(const float *pixels, int S, int P, float *cols) {
 }
 
 void lx_vit_scratch_free(lx_vit_scratch *s) {
-  lx_scratch *all[] = {&s->cols, &s->h, &s->q, &s->k, &s->v, &s->o, &s->mlp};
+  lx_scratch *all[] = {&s->cols, &s->x, &s->h, &s->q, &s->k, &s->v, &s->o, &s->mlp};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) lx_scratch_free(all[i]);
 }
 
-void lx_vit_forward(lx_backend *be, const lx_vit *vit, const float *pixels, float *x,
+void lx_vit_forward(lx_backend *be, const lx_vit *vit, const float *pixels, float *out,
                     lx_vit_scratch *s) {
   const lx_vit_config *c = &vit->cfg;
   const int T = c->n_tokens, W = c->width, M = c->mlp_dim, P = c->patch_size;
   const size_t TW = (size_t)T * W;
   float *cols = lx_scratch_get(&s->cols, (size_t)(T - 1) * 3 * P * P); /* [T-1, 3*P*P] */
-  float *h = lx_scratch_get(&s->h, TW);                                /* normed input [T, W] */
-  float *q = lx_scratch_get(&s->q, TW);                                /* [T, W] */
+  /* the tokens [T, W]: out itself when it takes every token */
+  float *x = c->drop_cls ? lx_scratch_get(&s->x, TW) : out;
+  float *h = lx_scratch_get(&s->h, TW); /* normed input [T, W] */
+  float *q = lx_scratch_get(&s->q, TW); /* [T, W] */
   float *k = lx_scratch_get(&s->k, TW);
   float *v = lx_scratch_get(&s->v, TW);
   float *o = lx_scratch_get(&s->o, TW);                /* attention output [T, W] */
@@ -82,6 +93,7 @@ void lx_vit_forward(lx_backend *be, const lx_vit *vit, const float *pixels, floa
   lx_linear(be, x + W, cols, T - 1, &vit->patch_w, vit->patch_b, false);
   memcpy(x, vit->cls, (size_t)W * sizeof(float));
   lx_add(be, x, vit->pos, TW);
+  if (c->pre_norm) lx_layernorm(be, x, x, T, W, vit->pre_norm_w, vit->pre_norm_b, c->norm_eps);
 
   const float scale = (float)(1.0 / sqrt((double)c->head_dim));
   for (int i = 0; i < c->depth; i++) {
@@ -89,7 +101,7 @@ void lx_vit_forward(lx_backend *be, const lx_vit *vit, const float *pixels, floa
     /* x = x + proj(attn(LN1(x))) */
     lx_layernorm(be, h, x, T, W, b->norm1_w, b->norm1_b, c->norm_eps);
     lx_linear(be, q, h, T, &b->q, b->q_bias, false);
-    lx_linear(be, k, h, T, &b->k, NULL, false);
+    lx_linear(be, k, h, T, &b->k, b->k_bias, false);
     lx_linear(be, v, h, T, &b->v, b->v_bias, false);
     lx_attention(be, &(lx_attention_args){.n_q = T,
                                           .n_kv = T,
@@ -109,8 +121,14 @@ void lx_vit_forward(lx_backend *be, const lx_vit *vit, const float *pixels, floa
     /* x = x + fc2(GELU(fc1(LN2(x)))) */
     lx_layernorm(be, h, x, T, W, b->norm2_w, b->norm2_b, c->norm_eps);
     lx_linear(be, mlp, h, T, &b->fc1, b->fc1_bias, false);
-    lx_gelu(be, mlp, (size_t)T * M);
+    if (c->act == LX_ACT_QUICK_GELU)
+      lx_quick_gelu(be, mlp, (size_t)T * M);
+    else
+      lx_gelu(be, mlp, (size_t)T * M);
     lx_linear(be, h, mlp, T, &b->fc2, b->fc2_bias, false);
     lx_add(be, x, h, TW);
   }
+  if (c->post_norm)
+    lx_layernorm(be, x, x, T, W, vit->post_norm_w, vit->post_norm_b, c->post_norm_eps);
+  if (c->drop_cls) memcpy(out, x + W, (TW - (size_t)W) * sizeof(float));
 }

@@ -51,7 +51,8 @@ static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options
     rc = lx_model_encode(m, s->media.pixels, s->media.frames, s->latents, err);
   }
   if (rc == LX_OK) {
-    rc = lx_model_prompt_ids(m, opt->tmpl->text, it->question, &s->ids, &s->dropped, err);
+    rc = lx_model_prompt_ids(m, opt->tmpl->text, it->question, it->media != NULL, &s->ids,
+                             &s->dropped, err);
     if (rc) {
       lx_error inner = *err;
       rc = lx_errorf(err, "%s: %s", it->source, inner.msg);

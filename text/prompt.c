@@ -41,8 +41,9 @@ int lx_format_template(const char *tmpl, const char *const *keys, const char *co
   return LX_OK;
 }
 
-int lx_prompt_text(const lx_prompt_config *cfg, const char *question, lx_strbuf *out,
-                   lx_error *err) {
+/* lx_prompt_text with the given template. */
+static int prompt_text(const lx_prompt_config *cfg, const char *tmpl, const char *question,
+                       lx_strbuf *out, lx_error *err) {
   size_t qlen = strlen(question), bad, b, e;
   if (qlen > LX_MAX_QUESTION_BYTES)
     return lx_errorf(err, "question is %zu bytes, more than the %d allowed", qlen,
@@ -53,7 +54,6 @@ int lx_prompt_text(const lx_prompt_config *cfg, const char *question, lx_strbuf 
   lx_py_strip(question, qlen, &b, &e);
   if (b == e) return lx_errorf(err, "question is empty");
   /* The reference strips the template once, fills it, and strips the result. */
-  const char *tmpl = cfg->template_;
   lx_py_strip(tmpl, strlen(tmpl), &b, &e);
   lx_strbuf stripped = {0}, filled = {0};
   lx_strbuf_append(&stripped, tmpl + b, e - b);
@@ -71,18 +71,50 @@ int lx_prompt_text(const lx_prompt_config *cfg, const char *question, lx_strbuf 
   return rc;
 }
 
+int lx_prompt_text(const lx_prompt_config *cfg, const char *question, lx_strbuf *out,
+                   lx_error *err) {
+  return prompt_text(cfg, cfg->template_, question, out, err);
+}
+
 int lx_prompt_ids(const lx_tokenizer *tok, const lx_prompt_config *cfg, int bos_id,
-                  const char *question, lx_ints *ids, int *dropped, lx_error *err) {
+                  const char *question, bool with_media, lx_ints *ids, int *dropped,
+                  lx_error *err) {
+  const char *marker = cfg->media_marker;
+  const size_t mlen = strlen(marker);
+  if (mlen && strstr(question, marker))
+    return lx_errorf(err, "question contains \"%s\", the model's media marker", marker);
+  const char *tmpl =
+      with_media || !cfg->text_only_template[0] ? cfg->template_ : cfg->text_only_template;
   lx_strbuf text = {0};
   lx_ints all = {0};
-  int rc = lx_prompt_text(cfg, question, &text, err);
+  int rc = prompt_text(cfg, tmpl, question, &text, err);
+  const char *s = lx_strbuf_str(&text), *cut = mlen ? strstr(s, marker) : NULL;
+  if (rc == LX_OK && cut && !with_media)
+    rc = lx_errorf(err, "the prompt for a question without media contains \"%s\"", marker);
+  if (rc == LX_OK && mlen && with_media && !cut)
+    rc = lx_errorf(err, "the prompt template has no \"%s\" to put the media at", marker);
+  if (rc == LX_OK && cut && strstr(cut + mlen, marker))
+    rc = lx_errorf(err, "the prompt has \"%s\" more than once", marker);
   if (rc == LX_OK) {
     lx_ints_push(&all, bos_id);
-    rc = lx_tokenizer_tokenize(tok, lx_strbuf_str(&text), text.len, &all, err);
+    rc = lx_tokenizer_tokenize(tok, s, cut ? (size_t)(cut - s) : text.len, &all, err);
+  }
+  int media_at = -1;
+  if (rc == LX_OK && cut) {
+    /* each piece tokenized on its own, its <s> dropped (tokenizer_image_token) */
+    media_at = all.len;
+    lx_ints_push(&all, LX_MEDIA_ID);
+    rc = lx_tokenizer_tokenize(tok, cut + mlen, text.len - (size_t)(cut + mlen - s), &all, err);
   }
   if (rc == LX_OK) {
-    int keep = all.len < cfg->max_input_tokens ? all.len : cfg->max_input_tokens;
-    for (int i = all.len - keep; i < all.len; i++) lx_ints_push(ids, all.v[i]);
+    const int max = cfg->max_input_tokens;
+    int keep = max > 0 && all.len > max ? max : all.len;
+    if (media_at >= 0 && media_at < all.len - keep)
+      rc = lx_errorf(err,
+                     "the prompt is %d ids; keeping the last %d (max_input_tokens) would cut "
+                     "the media's place",
+                     all.len, max);
+    for (int i = all.len - keep; rc == LX_OK && i < all.len; i++) lx_ints_push(ids, all.v[i]);
     if (dropped) *dropped = all.len - keep;
   }
   lx_strbuf_free(&text);

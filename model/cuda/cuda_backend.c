@@ -63,6 +63,11 @@ static void cuda_gelu(lx_backend *be, float *x, size_t n) {
   lx_cuda_gelu(x, n);
 }
 
+static void cuda_quick_gelu(lx_backend *be, float *x, size_t n) {
+  (void)be;
+  lx_cuda_quick_gelu(x, n);
+}
+
 static void cuda_silu(lx_backend *be, float *x, size_t n) {
   (void)be;
   lx_cuda_silu(x, n);
@@ -123,6 +128,7 @@ static const lx_backend_ops cuda_ops = {
     .layernorm = cuda_layernorm,
     .rmsnorm = cuda_rmsnorm,
     .gelu = cuda_gelu,
+    .quick_gelu = cuda_quick_gelu,
     .silu = cuda_silu,
     .silu_mul = cuda_silu_mul,
     .add = cuda_add,

@@ -120,6 +120,7 @@ void lx_cuda_layernorm(float *y, const float *x, int M, int D, const float *g, c
                        float eps);
 void lx_cuda_rmsnorm(float *y, const float *x, int M, int D, const float *g, float eps);
 void lx_cuda_gelu(float *x, size_t n);
+void lx_cuda_quick_gelu(float *x, size_t n);
 void lx_cuda_silu(float *x, size_t n);
 void lx_cuda_silu_mul(float *gate, const float *up, size_t n);
 void lx_cuda_add(float *y, const float *x, size_t n);

@@ -66,7 +66,7 @@ extern "C" void lx_cuda_rmsnorm(float *y, const float *x, int M, int D, const fl
 
 /* ---- element-wise ------------------------------------------------------------------------- */
 
-enum { OP_GELU, OP_SILU, OP_SILU_MUL, OP_ADD, OP_AXPY };
+enum { OP_GELU, OP_QUICK_GELU, OP_SILU, OP_SILU_MUL, OP_ADD, OP_AXPY };
 
 __global__ static void elementwise_kernel(int op, float *x, const float *y, float a, size_t n) {
   for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n;
@@ -75,6 +75,9 @@ __global__ static void elementwise_kernel(int op, float *x, const float *y, floa
     switch (op) {
       case OP_GELU:
         x[i] = 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+        break;
+      case OP_QUICK_GELU:
+        x[i] = v / (1.0f + expf(-1.702f * v));
         break;
       case OP_SILU:
         x[i] = v / (1.0f + expf(-v));
@@ -99,6 +102,9 @@ static void elementwise(int op, float *x, const float *y, float a, size_t n) {
 
 extern "C" void lx_cuda_gelu(float *x, size_t n) {
   elementwise(OP_GELU, x, NULL, 0.0f, n);
+}
+extern "C" void lx_cuda_quick_gelu(float *x, size_t n) {
+  elementwise(OP_QUICK_GELU, x, NULL, 0.0f, n);
 }
 extern "C" void lx_cuda_silu(float *x, size_t n) {
   elementwise(OP_SILU, x, NULL, 0.0f, n);

@@ -10,25 +10,9 @@ const char *lx_variant_name(lx_variant v) {
 
 static int read_vision(const cJSON *o, const char *file, lx_lynx_config *c, lx_error *err) {
   lx_json_at at = {file, "vision"};
-  lx_vit_config *v = &c->vit;
-  LX_REQ_INT(o, at, "image_size", 1, 1 << 14, v->image_size);
-  LX_REQ_INT(o, at, "patch_size", 1, 1 << 10, v->patch_size);
-  LX_REQ_INT(o, at, "width", 1, LX_CFG_MAX_DIM, v->width);
-  LX_REQ_INT(o, at, "depth", 1, LX_CFG_MAX_COUNT, v->depth);
-  LX_REQ_INT(o, at, "heads", 1, LX_CFG_MAX_COUNT, v->heads);
-  LX_REQ_INT(o, at, "mlp_dim", 1, LX_CFG_MAX_DIM, v->mlp_dim);
-  LX_REQ_FLOAT(o, at, "norm_eps", 0, 1, v->norm_eps);
+  if (lx_vit_config_read(o, file, "vision", &c->vit, err)) return LX_ERR;
   LX_REQ_INT(o, at, "num_frames", 1, LX_CFG_MAX_COUNT, c->num_frames);
   if (lx_json_opt_bool(o, at, "frame_pos_embed", true, &c->frame_pos_embed, err)) return LX_ERR;
-  if (v->image_size % v->patch_size != 0)
-    return lx_errorf(err, "%s: vision.image_size %d is not a multiple of vision.patch_size %d",
-                     file, v->image_size, v->patch_size);
-  if (v->width % v->heads != 0)
-    return lx_errorf(err, "%s: vision.width %d is not a multiple of vision.heads %d", file,
-                     v->width, v->heads);
-  v->grid = v->image_size / v->patch_size;
-  v->n_tokens = 1 + v->grid * v->grid;
-  v->head_dim = v->width / v->heads;
   return LX_OK;
 }
 

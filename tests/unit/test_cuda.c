@@ -106,7 +106,7 @@ START_TEST(elementwise_match_cpu) {
     float *x = random_floats(n, 10 + c), *y = random_floats(n, 20 + c);
     for (size_t i = 0; i < n; i++) x[i] *= 8; /* both tails of the activations */
     float *cpu = malloc(n * sizeof(float)), *gpu = malloc(n * sizeof(float));
-    for (int op = 0; op < 5; op++) {
+    for (int op = 0; op < 6; op++) {
       device_set d = {0};
       float *dx = to_device(&d, x, n), *dy = to_device(&d, y, n);
       memcpy(cpu, x, n * sizeof(float));
@@ -122,6 +122,9 @@ START_TEST(elementwise_match_cpu) {
           lx_silu_mul(be, cpu, y, n), lx_cuda_silu_mul(dx, dy, n), what = "silu_mul";
           break;
         case 3:
+          lx_quick_gelu(be, cpu, n), lx_cuda_quick_gelu(dx, n), what = "quick_gelu";
+          break;
+        case 4:
           lx_add(be, cpu, y, n), lx_cuda_add(dx, dy, n), what = "add";
           break;
         default:

@@ -75,7 +75,7 @@ START_TEST(matches_pillow_and_torchvision) {
       int size = atoi(s->string);
       lx_image resized, crop;
       lx_image_resize_short_side(&img, size, &resized);
-      lx_image_center_crop(&resized, size, &crop);
+      lx_image_center_crop(&resized, size, LX_RESIZE_TORCHVISION, &crop);
       hex_of(crop.rgb, (size_t)size * size * 3, hex);
       if (strcmp(hex, cJSON_GetObjectItem(s, "crop_sha256")->valuestring) != 0) {
         fprintf(stderr, "%s at %d: resized and cropped bytes differ from torchvision's\n",
@@ -177,8 +177,9 @@ START_TEST(media_limits_are_enforced_and_named) {
   fclose(f);
   float *px = malloc(sizeof(float) * 3 * 112 * 112);
   t0 = lx_seconds();
-  static const double mean[3] = {0.5, 0.5, 0.5}, stdev[3] = {0.25, 0.25, 0.25};
-  ck_assert_int_eq(lx_image_preprocess_file(wide, 112, mean, stdev, NULL, px, &err), LX_ERR);
+  const lx_preprocess_config pp = {
+      .image_size = 112, .mean = {0.5, 0.5, 0.5}, .std = {0.25, 0.25, 0.25}};
+  ck_assert_int_eq(lx_image_preprocess_file(wide, &pp, NULL, px, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg,
                        "wide.gif: a 82893x6 image becomes 173301632 pixels when its short "
                        "side is resized to 112, more than the 89478485 allowed "

@@ -269,14 +269,19 @@ START_TEST(activations_match_formulas) {
   }
   /* the tails of exp: no overflow, NaN or sign error far out */
   float far[8] = {-100, -88.5f, -20, -1e-30f, 1e-30f, 20, 88.5f, 100};
-  float g[8], sl[8];
+  float g[8], sl[8], qg[8];
   memcpy(g, far, sizeof g);
   memcpy(sl, far, sizeof sl);
+  memcpy(qg, far, sizeof qg);
   lx_gelu(be, g, 8);
   lx_silu(be, sl, 8);
+  lx_quick_gelu(be, qg, 8);
   for (int i = 0; i < 8; i++) {
     double r = 0.5 * far[i] * (1 + erf(far[i] / sqrt(2.0)));
     double rs = far[i] / (1 + exp(-(double)far[i]));
+    double rq = far[i] / (1 + exp(-1.702 * (double)far[i]));
+    ck_assert_msg(fabs(qg[i] - rq) <= 1e-6 * (1 + fabs(rq)), "quick_gelu(%g) = %g, want %g", far[i],
+                  qg[i], rq);
     ck_assert_msg(fabs(g[i] - r) <= 1e-6 * (1 + fabs(r)), "gelu(%g) = %g, want %g", far[i], g[i],
                   r);
     ck_assert_msg(fabs(sl[i] - rs) <= 1e-6 * (1 + fabs(rs)), "silu(%g) = %g, want %g", far[i],
@@ -286,6 +291,12 @@ START_TEST(activations_match_formulas) {
   lx_silu(be, a, n);
   for (size_t i = 0; i < n; i++) {
     double r = x[i] / (1 + exp(-(double)x[i]));
+    ck_assert_double_lt(fabs(a[i] - r), 1e-6 * (1 + fabs(r)));
+  }
+  memcpy(a, x, n * sizeof(float));
+  lx_quick_gelu(be, a, n);
+  for (size_t i = 0; i < n; i++) {
+    double r = x[i] / (1 + exp(-1.702 * (double)x[i]));
     ck_assert_double_lt(fabs(a[i] - r), 1e-6 * (1 + fabs(r)));
   }
   memcpy(a, x, n * sizeof(float));

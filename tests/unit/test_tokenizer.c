@@ -254,7 +254,7 @@ START_TEST(prompt_ids_match_reference) {
     ck_assert_str_eq(lx_strbuf_str(&text), cJSON_GetObjectItem(c, "text")->valuestring);
     lx_ints ids = {0};
     int dropped = -1;
-    ck_assert_msg(lx_prompt_ids(t, &cfg, 1, q, &ids, &dropped, &err) == LX_OK, "%s", err.msg);
+    ck_assert_msg(lx_prompt_ids(t, &cfg, 1, q, true, &ids, &dropped, &err) == LX_OK, "%s", err.msg);
     ck_assert_msg(same_ids(q, &ids, cJSON_GetObjectItem(c, "ids")), "prompt ids differ");
     truncated += dropped > 0;
     lx_strbuf_free(&text);
@@ -262,15 +262,15 @@ START_TEST(prompt_ids_match_reference) {
   }
   ck_assert_int_ge(truncated, 1); /* the long question lost its beginning, <s> included */
   lx_ints ids = {0};
-  ck_assert_int_eq(lx_prompt_ids(t, &cfg, 1, "  \t ", &ids, NULL, &err), LX_ERR);
+  ck_assert_int_eq(lx_prompt_ids(t, &cfg, 1, "  \t ", true, &ids, NULL, &err), LX_ERR);
   ck_assert(strstr(err.msg, "question is empty") != NULL);
   char *huge = malloc(LX_MAX_QUESTION_BYTES + 2);
   memset(huge, 'a', LX_MAX_QUESTION_BYTES + 1);
   huge[LX_MAX_QUESTION_BYTES + 1] = '\0';
-  ck_assert_int_eq(lx_prompt_ids(t, &cfg, 1, huge, &ids, NULL, &err), LX_ERR);
+  ck_assert_int_eq(lx_prompt_ids(t, &cfg, 1, huge, true, &ids, NULL, &err), LX_ERR);
   ck_assert(strstr(err.msg, "more than the") != NULL);
   free(huge);
-  ck_assert_int_eq(lx_prompt_ids(t, &cfg, 1, "bad \xc3(", &ids, NULL, &err), LX_ERR);
+  ck_assert_int_eq(lx_prompt_ids(t, &cfg, 1, "bad \xc3(", true, &ids, NULL, &err), LX_ERR);
   ck_assert(strstr(err.msg, "not valid UTF-8") != NULL);
   lx_ints_free(&ids);
   lx_tokenizer_free(t);

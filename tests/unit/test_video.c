@@ -16,6 +16,15 @@ static const char *dir;
 static cJSON *expected;
 static double mean[3], stdev[3];
 
+/* The preprocessing the expected transforms used, at side `size`. */
+static const lx_preprocess_config *pp_of(int size) {
+  static lx_preprocess_config pp;
+  pp = (lx_preprocess_config){.image_size = size};
+  memcpy(pp.mean, mean, sizeof mean);
+  memcpy(pp.std, stdev, sizeof stdev);
+  return &pp;
+}
+
 static char *input(const char *name) {
   char rel[256];
   snprintf(rel, sizeof rel, "inputs/%s", name);
@@ -71,9 +80,8 @@ START_TEST(sources_match_reference_transform) {
       const cJSON *want = cJSON_GetObjectItem(src, rules[r]);
       int ids[16], n = 0;
       lx_error err;
-      ck_assert_msg(
-          lx_video_load(p, k, rule, 0, size, mean, stdev, NULL, px, ids, &n, &err) == LX_OK, "%s",
-          err.msg);
+      ck_assert_msg(lx_video_load(p, k, rule, 0, pp_of(size), NULL, px, ids, &n, &err) == LX_OK,
+                    "%s", err.msg);
       ck_assert_int_eq(n, cJSON_GetObjectItem(src, "source_frames")->valueint);
       for (int i = 0; i < k; i++)
         ck_assert_int_eq(ids[i],
@@ -133,8 +141,8 @@ START_TEST(broken_inputs) {
   lx_error err;
   cJSON_ArrayForEach(e, cJSON_GetObjectItem(expected, "errors")) {
     char *p = input(e->string);
-    ck_assert_msg(lx_video_load(p, k, LX_FRAMES_SEGMENT_START, 0, size, mean, stdev, NULL, px, ids,
-                                &n, &err) == LX_ERR,
+    ck_assert_msg(lx_video_load(p, k, LX_FRAMES_SEGMENT_START, 0, pp_of(size), NULL, px, ids, &n,
+                                &err) == LX_ERR,
                   "%s was accepted", e->string);
     ck_assert_msg(strstr(err.msg, e->string) && strstr(err.msg, e->valuestring),
                   "%s: message '%s' lacks '%s'", e->string, err.msg, e->valuestring);
@@ -142,13 +150,11 @@ START_TEST(broken_inputs) {
     free(p);
   }
   char *empty = tu_tempdir();
-  ck_assert_int_eq(lx_video_load(empty, k, 0, 0, size, mean, stdev, NULL, px, ids, &n, &err),
-                   LX_ERR);
+  ck_assert_int_eq(lx_video_load(empty, k, 0, 0, pp_of(size), NULL, px, ids, &n, &err), LX_ERR);
   ck_assert(strstr(err.msg, "no frame images") != NULL);
   tu_rmtree(empty);
-  ck_assert_int_eq(
-      lx_video_load("/nonexistent.mp4", k, 0, 0, size, mean, stdev, NULL, px, ids, &n, &err),
-      LX_ERR);
+  ck_assert_int_eq(lx_video_load("/nonexistent.mp4", k, 0, 0, pp_of(size), NULL, px, ids, &n, &err),
+                   LX_ERR);
   ck_assert(strstr(err.msg, "no such file") != NULL);
   free(px);
 }
@@ -168,7 +174,7 @@ START_TEST(video_limits_are_enforced_and_named) {
   const char *sources[] = {"frames.json", "frames-dir", "h264-96x64-23f.mp4"};
   for (int i = 0; i < 3; i++) {
     char *p = input(sources[i]);
-    ck_assert_int_eq(lx_video_load(p, k, 0, 0, size, mean, stdev, &lim, px, ids, &n, &err), LX_ERR);
+    ck_assert_int_eq(lx_video_load(p, k, 0, 0, pp_of(size), &lim, px, ids, &n, &err), LX_ERR);
     ck_assert_msg(strstr(err.msg,
                          "more than the 8 source frames allowed for one video "
                          "(--max-video-frames raises the limit)"),
@@ -179,19 +185,17 @@ START_TEST(video_limits_are_enforced_and_named) {
   char *video = input("h264-96x64-23f.mp4");
   lim = (lx_media_limits)LX_MEDIA_LIMITS_DEFAULT;
   lim.max_video_pixels = 46 * 96 * 64 - 1;
-  ck_assert_int_eq(lx_video_load(video, k, 0, 0, size, mean, stdev, &lim, px, ids, &n, &err),
-                   LX_ERR);
+  ck_assert_int_eq(lx_video_load(video, k, 0, 0, pp_of(size), &lim, px, ids, &n, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg,
                        "more than the 282623 pixels allowed for one video "
                        "(--max-video-pixels raises the limit)"),
                 "%s", err.msg);
   lim.max_video_pixels = 46 * 96 * 64;
-  ck_assert_msg(lx_video_load(video, k, 0, 0, size, mean, stdev, &lim, px, ids, &n, &err) == LX_OK,
-                "%s", err.msg);
+  ck_assert_msg(lx_video_load(video, k, 0, 0, pp_of(size), &lim, px, ids, &n, &err) == LX_OK, "%s",
+                err.msg);
   lim = (lx_media_limits)LX_MEDIA_LIMITS_DEFAULT;
   lim.max_pixels = 96 * 64 - 1;
-  ck_assert_int_eq(lx_video_load(video, k, 0, 0, size, mean, stdev, &lim, px, ids, &n, &err),
-                   LX_ERR);
+  ck_assert_int_eq(lx_video_load(video, k, 0, 0, pp_of(size), &lim, px, ids, &n, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg,
                        "frames of 96x64 = 6144 pixels, more than the 6143 allowed "
                        "(--max-pixels"),
@@ -200,8 +204,7 @@ START_TEST(video_limits_are_enforced_and_named) {
   char *json = input("frames.json");
   lim = (lx_media_limits)LX_MEDIA_LIMITS_DEFAULT;
   lim.max_file_bytes = 100;
-  ck_assert_int_eq(lx_video_load(json, k, 0, 0, size, mean, stdev, &lim, px, ids, &n, &err),
-                   LX_ERR);
+  ck_assert_int_eq(lx_video_load(json, k, 0, 0, pp_of(size), &lim, px, ids, &n, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg,
                        "more than the 100 allowed for one image or frames file "
                        "(--max-media-bytes"),
@@ -217,8 +220,7 @@ START_TEST(video_limits_are_enforced_and_named) {
   fputs("]", f);
   fclose(f);
   double t0 = lx_seconds();
-  ck_assert_int_eq(lx_video_load(bombs, k, 0, 0, size, mean, stdev, NULL, px, ids, &n, &err),
-                   LX_ERR);
+  ck_assert_int_eq(lx_video_load(bombs, k, 0, 0, pp_of(size), NULL, px, ids, &n, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg,
                        "frame 0: image is 13000x13000 = 169000000 pixels, more than the "
                        "89478485 allowed (--max-pixels"),

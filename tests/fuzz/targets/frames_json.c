@@ -14,14 +14,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   lx_media_limits lim = LX_MEDIA_LIMITS_DEFAULT;
   lim.max_pixels = 1L << 20; /* quick inputs: see image.c */
   lim.max_video_pixels = 1L << 23;
-  static const double mean[3] = {0.5, 0.5, 0.5}, std[3] = {0.25, 0.25, 0.25};
   enum { K = 3, S = 14 };
+  static const lx_preprocess_config pp = {
+      .image_size = S, .mean = {0.5, 0.5, 0.5}, .std = {0.25, 0.25, 0.25}};
   float px[K * 3 * S * S];
   int ids[K], n_source;
   lx_error err;
   for (int rule = 0; rule < 3; rule++)
-    if (lx_video_load(path, K, (lx_frame_rule)rule, 7, S, mean, std, &lim, px, ids, &n_source,
-                      &err) != LX_OK)
+    if (lx_video_load(path, K, (lx_frame_rule)rule, 7, &pp, &lim, px, ids, &n_source, &err) !=
+        LX_OK)
       break;
   return 0;
 }
