@@ -30,171 +30,21 @@ import argparse
 import json
 import math
 import os
-import shutil
-import struct
 import sys
-import tempfile
 
 try:
-    import numpy as np
     import torch
     import torch.nn.functional as F
     import yaml
 except ImportError as e:  # pragma: no cover - environment problem
     sys.exit(f"convert_lynx.py: {e}; install Debian's python3-torch, python3-numpy and python3-yaml "
              f"and run with /usr/bin/python3")
+from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, HFWeights, Plan,
+                            TrackedTensors, check_shapes_early, load_torch_file, write_model_dir)
 
-FORMAT = "lynxeval-model"
-FORMAT_VERSION = 1
 EVA_HEAD_DIM = 88          # the reference computes heads = width // 88
 RESAMPLER_HEADS, RESAMPLER_HEAD_DIM = 8, 64   # fixed in the reference's PerceiverResampler
 XATTN_HEADS, XATTN_HEAD_DIM = 8, 64           # Flamingo's gated cross-attention defaults
-DTYPES = {"f32": ("F32", torch.float32), "f16": ("F16", torch.float16), "bf16": ("BF16", torch.bfloat16)}
-
-
-class ConversionError(Exception):
-    pass
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading inputs
-
-
-def load_torch_file(path, trust_pickle):
-    """torch.load on the CPU; refuses arbitrary pickled objects unless trust_pickle."""
-    if not os.path.isfile(path):
-        raise ConversionError(f"{path}: no such file")
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    # torch.save writes a zip archive; older files are a bare pickle (protocol byte 0x80).
-    if magic[:4] != b"PK\x03\x04" and magic[:1] != b"\x80":
-        raise ConversionError(f"{path}: not a PyTorch checkpoint (neither a zip archive nor a pickle)")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=not trust_pickle)
-    except Exception as e:  # torch raises many types for bad files
-        hint = "" if trust_pickle else (" (if the file holds more than tensors and you trust it, "
-                                        "pass --trust-pickle)")
-        raise ConversionError(f"{path}: cannot read as a PyTorch checkpoint: {e}{hint}") from None
-    if isinstance(obj, dict) and "model" in obj and isinstance(obj["model"], dict):
-        obj = obj["model"]
-    if not isinstance(obj, dict):
-        raise ConversionError(f"{path}: expected a state dict (a mapping of names to tensors)")
-    tensors = {k: v for k, v in obj.items() if isinstance(k, str) and torch.is_tensor(v)}
-    if not tensors:
-        raise ConversionError(f"{path}: holds no tensors")
-    return tensors
-
-
-class SafetensorsFile:
-    """Reads tensors of a .safetensors file on demand (the package is not needed)."""
-
-    DT = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64}
-
-    def __init__(self, path):
-        self.path = path
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            head = f.read(8)
-            if len(head) < 8:
-                raise ConversionError(f"{path}: truncated (no header length)")
-            n = struct.unpack("<Q", head)[0]
-            if n > min(size - 8, 100_000_000):
-                raise ConversionError(f"{path}: header length {n} is impossible for a {size}-byte file")
-            try:
-                self.header = json.loads(f.read(n))
-            except ValueError as e:
-                raise ConversionError(f"{path}: header is not JSON: {e}") from None
-        self.data_start = 8 + n
-        self.header.pop("__metadata__", None)
-
-    def names(self):
-        return list(self.header)
-
-    def shape(self, name):
-        return tuple(self.header[name]["shape"])
-
-    def get(self, name):
-        info = self.header[name]
-        if info["dtype"] not in self.DT:
-            raise ConversionError(f"{self.path}: tensor '{name}' has unsupported dtype {info['dtype']}")
-        b, e = info["data_offsets"]
-        with open(self.path, "rb") as f:
-            f.seek(self.data_start + b)
-            raw = bytearray(f.read(e - b))
-        if len(raw) != e - b:
-            raise ConversionError(f"{self.path}: tensor '{name}' runs past the end of the file")
-        t = torch.frombuffer(raw, dtype=self.DT[info["dtype"]]) if raw else torch.empty(0)
-        return t.reshape(info["shape"])
-
-
-class HFWeights:
-    """The tensors of a Hugging Face LLaMA directory, loaded one shard at a time."""
-
-    def __init__(self, llm_dir, trust_pickle):
-        self.dir, self.trust = llm_dir, trust_pickle
-        self.where = {}      # tensor name -> file
-        self.cache_file, self.cache = None, None
-        for index, kind in (("pytorch_model.bin.index.json", "bin"), ("model.safetensors.index.json", "st")):
-            p = os.path.join(llm_dir, index)
-            if os.path.exists(p):
-                try:
-                    with open(p) as f:
-                        wm = json.load(f)["weight_map"]
-                except (ValueError, KeyError, TypeError) as e:
-                    raise ConversionError(f"{p}: not a valid shard index: {e}") from None
-                self.where = {k: os.path.join(llm_dir, v) for k, v in wm.items()}
-                self.kind = kind
-                break
-        else:
-            for single, kind in (("pytorch_model.bin", "bin"), ("model.safetensors", "st")):
-                p = os.path.join(llm_dir, single)
-                if os.path.exists(p):
-                    self.kind = kind
-                    names = (SafetensorsFile(p).names() if kind == "st"
-                             else list(load_torch_file(p, trust_pickle)))
-                    self.where = {k: p for k in names}
-                    break
-            else:
-                raise ConversionError(f"{llm_dir}: no weights (expected pytorch_model*.bin or "
-                                      f"model*.safetensors, with an index when sharded)")
-        missing = sorted({f for f in self.where.values() if not os.path.isfile(f)})
-        if missing:
-            raise ConversionError(f"{missing[0]}: shard listed in the index is missing")
-
-    def has(self, name):
-        return name in self.where
-
-    def file_of(self, name):
-        return self.where[name]
-
-    def get(self, name):
-        path = self.where[name]
-        if self.cache_file != path:
-            self.cache = None
-            self.cache = SafetensorsFile(path) if self.kind == "st" else load_torch_file(path, self.trust)
-            self.cache_file = path
-        if self.kind == "st":
-            if name not in self.cache.header:
-                raise ConversionError(f"{path}: tensor '{name}' is listed in the index but not in the shard")
-            return self.cache.get(name)
-        if name not in self.cache:
-            raise ConversionError(f"{path}: tensor '{name}' is listed in the index but not in the shard")
-        return self.cache[name]
-
-
-# ---------------------------------------------------------------------------------------------
-# The plan: every output tensor, its expected shape and where it comes from
-
-
-class Plan:
-    """Output tensors in order: (out_name, shape, source file, source tensor name, producer,
-    order key). The order key groups tensors by source file so each shard is loaded once."""
-
-    def __init__(self):
-        self.items = []
-
-    def add(self, name, shape, source, src_name, producer, order=""):
-        self.items.append((name, tuple(int(s) for s in shape), source, src_name, producer, order))
 
 
 def resize_pos_embed(pe, grid):
@@ -475,73 +325,6 @@ def _reshape_checked(t, shape, path, name):
     return t
 
 
-# ---------------------------------------------------------------------------------------------
-# Writing
-
-
-def tensor_bytes(t, dtype):
-    t = t.detach().to(torch.float32).contiguous()
-    if dtype == "f32":
-        return t.numpy().astype("<f4", copy=False).tobytes()
-    if dtype == "f16":
-        return t.half().numpy().astype("<f2", copy=False).tobytes()
-    return t.bfloat16().view(torch.int16).numpy().astype("<i2", copy=False).tobytes()
-
-
-def write_safetensors(path, plan, dtype, metadata, progress):
-    st_dtype, _ = DTYPES[dtype]
-    es = 4 if dtype == "f32" else 2
-    items = sorted(plan.items, key=lambda it: it[5])  # group by source file (one shard at a time)
-    header, off = {}, 0
-    for name, shape, _, _, _, _ in items:
-        n = math.prod(shape) * es
-        header[name] = {"dtype": st_dtype, "shape": list(shape), "data_offsets": [off, off + n]}
-        off += n
-    header["__metadata__"] = metadata
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-(len(h) + 8) % 64)  # tensor data starts 64-byte aligned
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h)
-        for k, (name, shape, source, src_name, produce, _) in enumerate(items):
-            t = produce_checked(name, shape, source, src_name, produce)
-            if not torch.isfinite(t.float()).all():
-                raise ConversionError(f"{source}: tensor '{src_name}' holds NaN or infinite values")
-            b = tensor_bytes(t, dtype)
-            assert len(b) == header[name]["data_offsets"][1] - header[name]["data_offsets"][0]
-            f.write(b)
-            progress(k + 1, len(items), name)
-
-
-def produce_checked(name, shape, source, src_name, produce):
-    t = produce()
-    if tuple(t.shape) != shape:
-        raise ConversionError(f"{source}: tensor '{src_name}' gives shape {list(t.shape)} for "
-                              f"'{name}', expected {list(shape)}")
-    return t
-
-
-def check_shapes_early(plan):
-    """Tensors already in memory (EVA, Lynx) are checked before anything is written."""
-    for name, shape, source, src_name, produce, order in plan.items:
-        if order in ("0", "1"):
-            produce_checked(name, shape, source, src_name, produce)
-
-
-class TrackedTensors(dict):
-    """A state dict that remembers which tensors were read, to report the ones nobody used."""
-
-    def __init__(self, *a, **kw):
-        super().__init__(*a, **kw)
-        self.read = set()
-
-    def __getitem__(self, key):
-        self.read.add(key)
-        return super().__getitem__(key)
-
-    def unused(self):
-        return sorted(k for k in self if k not in self.read)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="Convert a Lynx release (EVA ViT .pth, Hugging Face LLaMA directory, Lynx .pt, "
@@ -620,35 +403,8 @@ def convert(args):
         "dtype": args.dtype,
         "vit_layers": args.vit_layers,
     }
-    parent = os.path.dirname(out) or "."
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=os.path.basename(out) + ".partial-", dir=parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary directory
-    try:
-        def progress(k, n, name):
-            if k == n or k % 50 == 0:
-                print(f"convert_lynx.py: [{k}/{n}] {name}", file=sys.stderr)
-
-        write_safetensors(os.path.join(tmp, "model.safetensors"), plan, args.dtype,
-                          {"format": FORMAT, "dtype": args.dtype}, progress)
-        with open(os.path.join(tmp, "config.json"), "w") as f:
-            json.dump(config, f, indent=2)
-            f.write("\n")
-        shutil.copyfile(tokenizer, os.path.join(tmp, "tokenizer.model"))
-        if os.path.exists(out):
-            old = out + ".old"
-            shutil.rmtree(old, ignore_errors=True)
-            os.rename(out, old)
-            os.rename(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    n_params = sum(math.prod(it[1]) for it in plan.items)
+    n_params = write_model_dir("convert_lynx.py", out, args.force, plan, config, args.dtype,
+                               {"tokenizer.model": tokenizer})
     print(f"convert_lynx.py: wrote {args.out}: {len(plan.items)} tensors, {n_params} parameters, "
           f"{args.dtype}, variant {config['variant']}", file=sys.stderr)
 
