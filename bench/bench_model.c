@@ -55,8 +55,10 @@ static int prefill_rows(const lx_model *m, int rows, int capacity, const float *
 int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **report, lx_error *err) {
   const lx_model_info *info = &m->info;
   const int S = m->cfg.preprocess.image_size, V = info->vocab_size;
-  /* the prompt: as many text tokens as the model keeps */
-  const int text_tokens = m->cfg.prompt.max_input_tokens;
+  /* the prompt: as many text tokens as the model keeps, or a typical question's prompt when it
+   * keeps them all (LLaVA's vicuna_v1 chat with a short question: about 64 ids) */
+  const int text_tokens =
+      m->cfg.prompt.max_input_tokens > 0 ? m->cfg.prompt.max_input_tokens : LX_BENCH_TEXT_TOKENS;
   const lx_matmul_precision precision = m->backend->precision;
   const int threads = m->backend->threads;
   FILE *log = o->progress;

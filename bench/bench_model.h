@@ -5,7 +5,8 @@
  *     resampler); floor of a stage whose FLOPs are counted = FLOPs / peak (the bf16 peak when
  *     products run in bf16, else the float32 peak)
  *   prefill: one prompt of the model's real length (its media positions + max_input_tokens text
- *     tokens; Lynx: 32 visual + 40 text tokens = 72 positions)
+ *     tokens, or LX_BENCH_TEXT_TOKENS when the model keeps every id; Lynx: 32 visual + 40 text
+ *     tokens = 72 positions; LLaVA-1.5: 576 + 64)
  *   decode: ms per step at batch 1 and larger batches (the median step; the fastest and every
  *     step's time are in the JSON too); floor = bytes of weights a step reads (every LLM layer
  *     and the output projection) / read bandwidth measured just before and after
@@ -16,6 +17,9 @@
  */
 #ifndef LX_BENCH_MODEL_H
 #define LX_BENCH_MODEL_H
+
+/* Text ids of the prefill's prompt for a model without a max_input_tokens cap. */
+#define LX_BENCH_TEXT_TOKENS 64
 
 #include <cJSON.h>
 #include <stdio.h>

@@ -318,7 +318,8 @@ static const cli_command cmd_bench_model = {
     "       [--threads N] [--batches B,...] [--json FILE]",
     "Measures one image's encode stage by stage (for Lynx: the ViT, then the resampler), the\n"
     "prefill of a prompt of the model's real length (its media positions + max_input_tokens\n"
-    "text tokens; Lynx: 32 + 40), decode steps at each batch size, time to first token and the\n"
+    "text tokens, or 64 when the model keeps every id; Lynx: 32 + 40, LLaVA-1.5: 576 + 64),\n"
+    "decode steps at each batch size, time to first token and the\n"
     "process's peak resident memory, each against a floor measured in the same run: an encode\n"
     "stage's FLOPs over the peak rate (bf16 or float32, as the products run), and a decode\n"
     "step's weight bytes over the read bandwidth measured just before and after the timed\n"

@@ -117,7 +117,7 @@ static int run(int argc, char **argv) {
   if (ngram >= 0) p.no_repeat_ngram_size = (int)ngram;
   if (length_penalty < 1e299) p.length_penalty = length_penalty;
   p.early_stopping = early;
-  p.seed_bos = !no_seed;
+  if (no_seed) p.seed_bos = false;
   if (rc == CLI_OK && lx_decode_params_check(&p, &err)) rc = CLI_USAGE;
   lx_media media = {0};
   float *latents = NULL;

@@ -81,7 +81,7 @@ static int run(int argc, char **argv) {
       {"--dataset", CLI_STRING, &r.dataset, "NAME",
        "another registry entry for the task (flickr30k-test, ...)", 0, 0, 0},
       {"--prompt-template", CLI_STRING, &r.template_name, "NAME",
-       "one of the task's templates (default: lynx)", 0, 0, 0},
+       "one of the task's templates (default: model, the model's own conversation)", 0, 0, 0},
       {"--decode", CLI_STRING, &r.decode, "NAME",
        "greedy, beam, beam-sample or sample (default: the suite's, the task's, else the model's)",
        0, 0, 0},

@@ -3,11 +3,13 @@
 #include <string.h>
 
 #include "model/family.h"
+#include "model/llava/llava.h"
 #include "model/lynx/lynx.h"
 #include "model/toy/toy.h"
 
 const lx_family *const lx_families[] = {
     &lx_family_lynx,
+    &lx_family_llava,
     &lx_family_toy,
     NULL,
 };

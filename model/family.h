@@ -67,8 +67,8 @@ struct lx_family {
 /* ---- for families -------------------------------------------------------------------------- */
 
 /* The LLaMA tokenizer of model directory dir (lx_model_tokenizer_file) with the special tokens of
- * the Lynx reference (bos, eos, unk pieces; "[PAD]" at pad_id), which must make the vocabulary
- * l->vocab_size. */
+ * the Lynx reference (bos, eos, unk pieces; "[PAD]" at pad_id unless that id is another piece),
+ * which must make the vocabulary l->vocab_size. */
 int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokenizer **out,
                               lx_error *err);
 

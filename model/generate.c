@@ -41,7 +41,7 @@ int lx_decode_params_from_config(const lx_decoding_config *c, lx_decode_params *
   p->temperature = c->temperature;
   p->length_penalty = c->length_penalty;
   p->early_stopping = false;
-  p->seed_bos = true;
+  p->seed_bos = c->bos_seed;
   return LX_OK;
 }
 

@@ -77,9 +77,17 @@ int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokeni
                 inner.msg);
       free(cfg);
     }
-    if (rc == LX_OK && lx_tokenizer_size(t) != l->vocab_size)
-      rc = lx_errorf(err, "%s: %d ids with [PAD], but config.json says the vocabulary is %d", path,
-                     lx_tokenizer_size(t), l->vocab_size);
+    if (rc == LX_OK && lx_tokenizer_size(t) != l->vocab_size) {
+      /* config.json is the file to fix: name it, and what the pad id made of the vocabulary */
+      char *cfg = lx_path_join(dir, "config.json");
+      const char *pad = lx_tokenizer_piece(t, l->pad_id);
+      const bool appended = pad && strcmp(pad, "[PAD]") == 0;
+      rc = lx_errorf(err, "%s: llm.vocab_size is %d, but %s has %d ids (llm.pad_token_id %d %s)",
+                     cfg, l->vocab_size, path, lx_tokenizer_size(t), l->pad_id,
+                     appended ? "is the [PAD] appended to it"
+                              : "is one of its pieces, so no [PAD] is appended");
+      free(cfg);
+    }
     if (rc == LX_OK)
       *out = t;
     else
@@ -117,8 +125,10 @@ int lx_model_open(const char *dir, int parts, lx_backend *be, lx_model **out, lx
     free(w_path);
     if (rc == LX_OK) rc = bind_weights(m, be, err);
   }
-  if (rc == LX_OK && (parts & LX_LOAD_TOKENIZER))
+  if (rc == LX_OK && (parts & LX_LOAD_TOKENIZER)) {
     rc = m->family->load_tokenizer(m->net, dir, &m->tokenizer, err);
+    if (rc == LX_OK) lx_tokenizer_set_legacy(m->tokenizer, m->cfg.prompt.tokenizer_legacy);
+  }
   if (rc != LX_OK) {
     lx_model_free(m);
     return rc;

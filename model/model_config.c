@@ -50,6 +50,8 @@ static int read_prompt(const cJSON *o, const char *file, lx_model_config *c, lx_
     return LX_ERR;
   if (lx_json_opt_bool(o, at, "lowercase", true, &c->prompt.lowercase, err)) return LX_ERR;
   LX_OPT_INT(o, at, "max_input_tokens", 0, 1 << 20, 0, c->prompt.max_input_tokens);
+  if (lx_json_opt_bool(o, at, "tokenizer_legacy", true, &c->prompt.tokenizer_legacy, err))
+    return LX_ERR;
   const char *s;
   lx_prompt_config *p = &c->prompt;
   if (lx_json_opt_string(o, at, "media_marker", "", &s, err) ||
@@ -95,6 +97,7 @@ static int read_decoding(const cJSON *o, const char *file, lx_model_config *c, l
   LX_OPT_DOUBLE(o, at, "top_p", 0, 1, 1.0, d->top_p);
   LX_OPT_DOUBLE(o, at, "temperature", 1e-6, 1e6, 1.0, d->temperature);
   LX_OPT_DOUBLE(o, at, "length_penalty", -1e6, 1e6, 1.0, d->length_penalty);
+  if (lx_json_opt_bool(o, at, "bos_seed", true, &d->bos_seed, err)) return LX_ERR;
   return LX_OK;
 }
 

@@ -27,6 +27,7 @@ typedef struct lx_decoding_config {
   char strategy[32]; /* "beam-sample", "beam", "greedy", "sample" */
   int num_beams, top_k, no_repeat_ngram_size, min_length, max_new_tokens;
   double top_p, temperature, length_penalty;
+  bool bos_seed; /* the output starts with [<s>] (transformers 4.28 and 4.37.2 from embeddings) */
 } lx_decoding_config;
 
 typedef struct lx_model_config {

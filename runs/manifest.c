@@ -78,7 +78,11 @@ int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
   if (config) cJSON_AddItemToObject(model, "config", config);
   cJSON *tmpl = cJSON_AddObjectToObject(f, "prompt_template");
   cJSON_AddStringToObject(tmpl, "name", s->tmpl->name);
-  cJSON_AddStringToObject(tmpl, "text", s->tmpl->text);
+  if (s->tmpl->text)
+    cJSON_AddStringToObject(tmpl, "text", s->tmpl->text);
+  else /* the model's own: its config (recorded above) holds the text */
+    cJSON_AddStringToObject(tmpl, "text", "the model's config.json prompt");
+  cJSON_AddBoolToObject(tmpl, "short_answer", s->task->short_answer && !s->tmpl->text);
   if (s->task->instruction) cJSON_AddStringToObject(tmpl, "question", s->task->instruction);
   cJSON_AddItemToObject(f, "decoding", decoding_json(s->decode));
   cJSON_AddStringToObject(f, "frame_rule", s->frame_rule);

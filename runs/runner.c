@@ -51,8 +51,14 @@ static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options
     rc = lx_model_encode(m, s->media.pixels, s->media.frames, s->latents, err);
   }
   if (rc == LX_OK) {
-    rc = lx_model_prompt_ids(m, opt->tmpl->text, it->question, it->media != NULL, &s->ids,
-                             &s->dropped, err);
+    /* the model's conversation asks short-answer tasks for one word or phrase its own way */
+    const char *suffix =
+        !opt->tmpl->text && opt->task->short_answer ? cfg->prompt.short_answer : "";
+    lx_strbuf question = {0};
+    lx_strbuf_printf(&question, "%s%s", it->question, suffix);
+    rc = lx_model_prompt_ids(m, opt->tmpl->text, lx_strbuf_str(&question), it->media != NULL,
+                             &s->ids, &s->dropped, err);
+    lx_strbuf_free(&question);
     if (rc) {
       lx_error inner = *err;
       rc = lx_errorf(err, "%s: %s", it->source, inner.msg);

@@ -15,9 +15,11 @@
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* Prompt templates. The Lynx reference's own comes first; the others are the usual variants,
+/* Prompt templates. The model's own conversation comes first (Lynx's is the reference's
+ * "User: {question}\nBot:", LLaVA's its vicuna_v1 chat); the others are the usual variants,
  * since prompt wording moves scores (the paper's "diverse prompts" finding). */
 static const lx_task_template QA_TEMPLATES[] = {
+    {"model", NULL},
     {"lynx", "User: {question}\nBot:"},
     {"short-answer", "User: {question} Answer the question using a single word or phrase.\nBot:"},
     {"vicuna",
@@ -27,6 +29,7 @@ static const lx_task_template QA_TEMPLATES[] = {
     {"plain", "{question}"},
 };
 static const lx_task_template CAPTION_TEMPLATES[] = {
+    {"model", NULL},
     {"lynx", "User: {question}\nBot:"},
     {"one-sentence", "User: {question} Answer in one sentence.\nBot:"},
     {"plain", "{question}"},
@@ -89,7 +92,7 @@ static int load_llava_bench(const char *data_dir, const lx_dataset *ds, lx_items
 }
 
 static const lx_task OPEN_VQA_IMAGE = {"open-vqa-image",
-                                       1,
+                                       2,
                                        "open-vqa-image",
                                        "Open-VQA image questions, correct/total per class",
                                        LX_SCORER_OPEN_VQA,
@@ -99,9 +102,10 @@ static const lx_task OPEN_VQA_IMAGE = {"open-vqa-image",
                                        NULL,
                                        0,
                                        0,
-                                       load_open_vqa};
+                                       load_open_vqa,
+                                       false};
 static const lx_task OPEN_VQA_VIDEO = {"open-vqa-video",
-                                       1,
+                                       2,
                                        "open-vqa-video",
                                        "Open-VQA video questions, correct/total per class",
                                        LX_SCORER_OPEN_VQA,
@@ -111,10 +115,11 @@ static const lx_task OPEN_VQA_VIDEO = {"open-vqa-video",
                                        NULL,
                                        0,
                                        0,
-                                       load_open_vqa};
+                                       load_open_vqa,
+                                       false};
 /* Short answers: beam search, few tokens, as VQA evaluations of Lynx-era models decode. */
 static const lx_task VQAV2 = {"vqav2",
-                              1,
+                              2,
                               "vqav2-val",
                               "VQAv2, VQA accuracy (official-2017 normalization)",
                               LX_SCORER_VQA,
@@ -124,9 +129,10 @@ static const lx_task VQAV2 = {"vqav2",
                               "beam",
                               5,
                               10,
-                              load_vqav2};
+                              load_vqav2,
+                              true};
 static const lx_task COCO_CAPTION = {"coco-caption",
-                                     1,
+                                     2,
                                      "coco-karpathy-test",
                                      "COCO-format captioning, BLEU / ROUGE-L / CIDEr-D",
                                      LX_SCORER_CAPTION,
@@ -136,9 +142,10 @@ static const lx_task COCO_CAPTION = {"coco-caption",
                                      "beam",
                                      5,
                                      30,
-                                     load_coco};
+                                     load_coco,
+                                     false};
 static const lx_task MME = {"mme",
-                            1,
+                            2,
                             "mme",
                             "MME yes/no subtasks, acc / acc+ / score",
                             LX_SCORER_MME,
@@ -148,9 +155,10 @@ static const lx_task MME = {"mme",
                             "greedy",
                             0,
                             8,
-                            load_mme};
+                            load_mme,
+                            true};
 static const lx_task OWLEVAL = {"owleval",
-                                1,
+                                2,
                                 "owleval",
                                 "OwlEval open-ended instructions, for human rating",
                                 LX_SCORER_NONE,
@@ -160,9 +168,10 @@ static const lx_task OWLEVAL = {"owleval",
                                 NULL,
                                 0,
                                 256,
-                                load_owleval};
+                                load_owleval,
+                                false};
 static const lx_task LLAVA_BENCH = {"llava-bench",
-                                    1,
+                                    2,
                                     "llava-bench-in-the-wild",
                                     "LLaVA-Bench (In-the-Wild), for an LLM judge",
                                     LX_SCORER_NONE,
@@ -172,7 +181,8 @@ static const lx_task LLAVA_BENCH = {"llava-bench",
                                     NULL,
                                     0,
                                     256,
-                                    load_llava_bench};
+                                    load_llava_bench,
+                                    false};
 
 const lx_task *const lx_tasks[] = {&OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2, &COCO_CAPTION, &MME,
                                    &OWLEVAL,        &LLAVA_BENCH};

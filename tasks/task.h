@@ -13,7 +13,10 @@
 
 typedef struct lx_task_template {
   const char *name;
-  const char *text; /* a Python format string with {question} */
+  /* a Python format string with {question}; NULL: the model's own conversation (config.json
+   * "prompt": its templates with and without media, and its short-answer line for the tasks
+   * that ask for short answers) */
+  const char *text;
 } lx_task_template;
 
 typedef struct lx_task {
@@ -30,6 +33,10 @@ typedef struct lx_task {
   int max_new_tokens;      /* 0: the model's */
   /* Reads the dataset's files under data_dir (paths from the registry entry). */
   int (*load)(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err);
+  /* Its questions want one word or phrase (VQAv2, MME): under the "model" template the model's
+   * short-answer line (LLaVA's "\nAnswer the question using a single word or phrase.") follows
+   * each question. */
+  bool short_answer;
 } lx_task;
 
 extern const lx_task *const lx_tasks[];

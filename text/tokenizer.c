@@ -61,6 +61,7 @@ struct lx_tokenizer {
   bool byte_fallback;
   /* normalizer */
   bool add_dummy_prefix, remove_extra_ws, escape_ws;
+  bool legacy;    /* tokenize: transformers' legacy rule (a dummy prefix on every chunk) */
   uint32_t *trie; /* precompiled charsmap: darts-clone double array, or NULL */
   size_t trie_units;
   char *norm_strings; /* NUL-separated replacement strings the trie points into */
@@ -418,6 +419,7 @@ static int load_sentencepiece(lx_tokenizer *t, const unsigned char *data, size_t
   if (s.denormalizer) return lx_errorf(err, "%s: denormalization rules are not supported", t->path);
   t->byte_fallback = s.byte_fallback;
   t->add_dummy_prefix = s.add_dummy_prefix;
+  t->legacy = true;
   t->remove_extra_ws = s.remove_extra_ws;
   t->escape_ws = s.escape_ws;
   t->unk_surface = s.has_unk_surface ? dup_bytes(s.unk_surface, s.unk_surface_len)
@@ -560,6 +562,7 @@ static int load_hf_json(lx_tokenizer *t, const char *text, size_t len, lx_error 
       p->type = T_BYTE;
   }
   t->add_dummy_prefix = true;
+  t->legacy = true;
   t->remove_extra_ws = false;
   t->escape_ws = true;
   t->unk_surface = dup_bytes(DEFAULT_UNK_SURFACE, strlen(DEFAULT_UNK_SURFACE));
@@ -675,6 +678,10 @@ int lx_tokenizer_add_special(lx_tokenizer *t, const char *text, int id, bool str
   return LX_OK;
 }
 
+void lx_tokenizer_set_legacy(lx_tokenizer *t, bool legacy) {
+  t->legacy = legacy;
+}
+
 int lx_tokenizer_add_lynx_specials(lx_tokenizer *t, int bos_id, int eos_id, int unk_id, int pad_id,
                                    lx_error *err) {
   const int ids[3] = {bos_id, eos_id, unk_id};
@@ -684,6 +691,8 @@ int lx_tokenizer_add_lynx_specials(lx_tokenizer *t, int bos_id, int eos_id, int 
       return lx_errorf(err, "%s: special token id %d is not in the vocabulary", t->path, ids[i]);
     if (lx_tokenizer_add_special(t, p, ids[i], false, err)) return LX_ERR;
   }
+  const char *pad = lx_tokenizer_piece(t, pad_id);
+  if (pad && strcmp(pad, "[PAD]") != 0) return LX_OK; /* an existing piece (LLaVA's <unk>) */
   return lx_tokenizer_add_special(t, "[PAD]", pad_id, true, err);
 }
 
@@ -755,7 +764,8 @@ static void put_space(const lx_tokenizer *t, lx_strbuf *b) {
     lx_strbuf_putc(b, ' ');
 }
 
-static void normalize(const lx_tokenizer *t, const char *s, size_t n, lx_strbuf *out) {
+/* prefix: the dummy "▁" the model's normalizer adds, when it adds one */
+static void normalize(const lx_tokenizer *t, const char *s, size_t n, bool prefix, lx_strbuf *out) {
   lx_strbuf_clear(out);
   const char *r;
   size_t rlen;
@@ -766,7 +776,7 @@ static void normalize(const lx_tokenizer *t, const char *s, size_t n, lx_strbuf 
       s += used, n -= used;
     }
   if (n == 0) return;
-  if (t->add_dummy_prefix) put_space(t, out);
+  if (prefix && t->add_dummy_prefix) put_space(t, out);
   bool prev_space = t->remove_extra_ws;
   while (n > 0) {
     size_t used = normalize_prefix(t, s, n, &r, &rlen);
@@ -1052,16 +1062,16 @@ static int check_utf8(const lx_tokenizer *t, const char *text, size_t len, lx_er
   return LX_OK;
 }
 
-static void encode_chunk(const lx_tokenizer *t, const char *text, size_t len, lx_strbuf *norm,
-                         lx_ints *out) {
+static void encode_chunk(const lx_tokenizer *t, const char *text, size_t len, bool prefix,
+                         lx_strbuf *norm, lx_ints *out) {
   if (t->kind == KIND_SENTENCEPIECE) {
-    normalize(t, text, len, norm);
+    normalize(t, text, len, prefix, norm);
     sp_encode_normalized(t, lx_strbuf_str(norm), norm->len, out);
   } else {
     /* Prepend "▁" and replace every space by "▁" (LLaMA's tokenizer.json normalizer). */
     lx_strbuf_clear(norm);
     if (len == 0) return;
-    lx_strbuf_append(norm, SPACE_SYMBOL, SPACE_SYMBOL_LEN);
+    if (prefix) lx_strbuf_append(norm, SPACE_SYMBOL, SPACE_SYMBOL_LEN);
     for (size_t i = 0; i < len; i++)
       if (text[i] == ' ')
         lx_strbuf_append(norm, SPACE_SYMBOL, SPACE_SYMBOL_LEN);
@@ -1075,7 +1085,7 @@ int lx_tokenizer_encode(const lx_tokenizer *t, const char *text, size_t len, lx_
                         lx_error *err) {
   (void)err; /* malformed UTF-8 becomes U+FFFD, as SentencePiece does */
   lx_strbuf norm = {0};
-  encode_chunk(t, text, len, &norm, out);
+  encode_chunk(t, text, len, true, &norm, out);
   lx_strbuf_free(&norm);
   return LX_OK;
 }
@@ -1155,7 +1165,8 @@ int lx_tokenizer_tokenize(const lx_tokenizer *t, const char *text, size_t len, l
     if (chunks[i].special >= 0)
       lx_ints_push(out, t->specials[chunks[i].special].id);
     else
-      encode_chunk(t, chunks[i].s, chunks[i].len, &norm, out);
+      /* transformers >= 4.35 with legacy=False: only the text's start gets the prefix */
+      encode_chunk(t, chunks[i].s, chunks[i].len, t->legacy || i == 0, &norm, out);
   }
   lx_strbuf_free(&norm);
   free(chunks);

@@ -12,7 +12,10 @@
  *                          (transformers 4.28, what the Lynx reference calls): the text is first
  *                          split on special tokens (<s>, </s>, <unk>, [PAD]), each other chunk is
  *                          encoded separately, and neighbours of a special token registered as
- *                          stripping (like [PAD]) lose their adjacent whitespace.
+ *                          stripping (like [PAD]) lose their adjacent whitespace. With legacy
+ *                          off (lx_tokenizer_set_legacy; transformers 4.37's legacy=False, as
+ *                          LLaVA-1.5's tokenizer_config.json says) only the text's first chunk
+ *                          gets the dummy "▁" prefix: a chunk after a special token gets none.
  *   lx_tokenizer_decode    SentencePiece's Decode (control pieces vanish, byte pieces are fused
  *                          into UTF-8 with U+FFFD for each invalid byte, "▁" becomes a space, the
  *                          first leading space is dropped); with skip_special, ids of special
@@ -48,9 +51,14 @@ int lx_tokenizer_add_special(lx_tokenizer *t, const char *text, int id, bool str
                              lx_error *err);
 
 /* Registers the special tokens Lynx's reference tokenizer has: the model's bos, eos and unk pieces
- * (no stripping) and "[PAD]" at pad_id (stripping). */
+ * (no stripping) and "[PAD]" at pad_id (stripping), unless pad_id is already another piece of
+ * the vocabulary (LLaVA-1.5 pads with <unk>), which is then left as it is. */
 int lx_tokenizer_add_lynx_specials(lx_tokenizer *t, int bos_id, int eos_id, int unk_id, int pad_id,
                                    lx_error *err);
+
+/* Hugging Face's `legacy` flag for lx_tokenizer_tokenize (true, the default: transformers 4.28's
+ * behaviour, a dummy prefix on every chunk between special tokens). */
+void lx_tokenizer_set_legacy(lx_tokenizer *t, bool legacy);
 
 /* Number of ids (pieces plus appended special tokens). */
 int lx_tokenizer_size(const lx_tokenizer *t);

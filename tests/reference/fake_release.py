@@ -233,9 +233,9 @@ def tokenizer_model(vocab):
 
 # ---- writers -----------------------------------------------------------------------------------
 
-def _write_safetensors(path, tensors):
+def _write_safetensors(path, tensors, metadata=None):
     names = list(tensors)
-    header, off, blobs = {}, 0, []
+    header, off, blobs = ({"__metadata__": metadata} if metadata else {}), 0, []
     for n in names:
         t = tensors[n].contiguous().float()
         b = t.numpy().tobytes()

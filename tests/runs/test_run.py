@@ -61,7 +61,7 @@ try:
     fp = m["tasks"]["open-vqa-video"]["fingerprint"]
     check("manifest records model hash, config, decoding, template, frame rule, versions, machine, times",
           len(fp["model"]["safetensors_sha256"]) == 64 and "llm" in json.dumps(fp["model"]["config"])
-          and fp["decoding"]["strategy"] and fp["prompt_template"]["name"] == "lynx"
+          and fp["decoding"]["strategy"] and fp["prompt_template"]["name"] == "model"
           and fp["frame_rule"] == "segment-start" and fp["task"]["version"] >= 1
           and m["sessions"][0]["machine"]["cores"] >= 1 and m["sessions"][0]["finished"]
           and m["sessions"][0]["lynxeval_version"], json.dumps(m)[:300])

@@ -1,0 +1,276 @@
+#!/usr/bin/python3
+"""The LLaVA family (model/llava/) end to end: tiny releases in the original, llava-hf and CLIP
+layouts (llava_release.py) are converted by tools/convert_llava.py, and lynxeval's tower,
+projector, logits, prompts and greedy answers are checked against an independent PyTorch LLaVA
+(llava_reference.py) that reads the release files themselves.
+
+usage: test_llava.py LYNXEVAL LLAVA_PROBE SOURCE_DIR
+"""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
+sys.path.insert(0, os.path.join(HERE, "..", "reference"))
+import torch  # noqa: E402
+from llava_reference import IMAGE_TOKEN_INDEX, Llava  # noqa: E402
+from llava_release import TINY, write_release  # noqa: E402
+from lxtest import check, finish, runner  # noqa: E402
+from lynx_reference import read_safetensors  # noqa: E402
+
+lynxeval, probe, src = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
+lx = runner(lynxeval)
+TOL, TOL_BF16 = 1e-5, 2e-2  # relative L2 error against the float64 reference
+CONVERT = [sys.executable, os.path.join(src, "tools", "convert_llava.py")]
+
+
+def read_f32(path):
+    raw = open(path, "rb").read()
+    return torch.tensor(struct.unpack(f"<{len(raw) // 4}f", raw), dtype=torch.float64)
+
+
+def write_f32(path, t):
+    open(path, "wb").write(struct.pack(f"<{t.numel()}f", *t.flatten().tolist()))
+
+
+def rel_err(got, ref):
+    ref = ref.flatten().to(torch.float64)
+    if got is None or got.numel() != ref.numel():
+        return float("inf")
+    return float((got - ref).norm() / ref.norm())
+
+
+def convert(*args):
+    return subprocess.run(CONVERT + list(args), capture_output=True, text=True)
+
+
+tmp = tempfile.mkdtemp()
+try:
+    rel = os.path.join(tmp, "release")
+    write_release(rel)
+    orig, clip, hf = (os.path.join(rel, n) for n in ("llava-v1.5-7b", "clip-vit-large-patch14-336",
+                                                      "llava-1.5-7b-hf"))
+    models = {n: os.path.join(tmp, n) for n in ("orig", "hf", "bf16")}
+    p = convert("--llava", orig, "--vision-tower", clip, "--out", models["orig"])
+    check("convert the original release with its CLIP tower", p.returncode == 0, p.stderr)
+    q = convert("--hf", hf, "--out", models["hf"])
+    check("convert the llava-hf port", q.returncode == 0, q.stderr)
+    r = convert("--llava", orig, "--vision-tower", clip, "--out", models["bf16"], "--dtype", "bf16")
+    check("convert to bf16", r.returncode == 0, r.stderr)
+    if p.returncode or q.returncode or r.returncode:
+        finish()
+    a = read_safetensors(os.path.join(models["orig"], "model.safetensors"))
+    b = read_safetensors(os.path.join(models["hf"], "model.safetensors"))
+    same = sorted(a) == sorted(b) and all(torch.equal(a[k], b[k]) for k in a)
+    check(f"both layouts give the same {len(a)} tensors (the port's extra vocabulary rows dropped)", same,
+          str(set(a) ^ set(b)))
+    cfg_hf = json.load(open(os.path.join(models["hf"], "config.json")))
+    check("the port's conversion says which rows it dropped",
+          "dropped" in cfg_hf["source"]["vocabulary"] and cfg_hf["llm"]["vocab_size"] == TINY["vocab"],
+          json.dumps(cfg_hf["source"]))
+    n_kept = sum(1 for k in a if k.startswith("vit.blocks.") and k.endswith("norm1.weight"))
+    check(f"the tower keeps the {TINY['clip_layers'] - 1} blocks LLaVA runs (select layer -2)",
+          n_kept == TINY["clip_layers"] - 1 and "vit.post_norm.weight" not in a, str(n_kept))
+
+    ref, ref_hf = Llava(orig, clip), Llava(hf_dir=hf)
+    S, V = TINY["image_size"], TINY["vocab"]
+    g = torch.Generator().manual_seed(5)
+    pixels = torch.randn(3, S, S, generator=g, dtype=torch.float64)
+    px = os.path.join(tmp, "px.f32")
+    write_f32(px, pixels)
+    pixels = read_f32(px).reshape(3, S, S)  # as float32 sees them
+
+    # ---- tower and projector --------------------------------------------------------------
+    for name, rf in (("orig", ref), ("hf", ref_hf)):
+        vit, media = os.path.join(tmp, "vit.f32"), os.path.join(tmp, "media.f32")
+        p = subprocess.run([probe, models[name], px, vit, media], capture_output=True, text=True)
+        ev = rel_err(read_f32(vit), rf.features(pixels)) if p.returncode == 0 else float("inf")
+        em = rel_err(read_f32(media), rf.media(pixels)) if p.returncode == 0 else float("inf")
+        check(f"{name}: CLIP features (23-of-24 rule, CLS dropped) equal the reference ({ev:.2e})", ev < TOL, p.stderr)
+        check(f"{name}: projector output equals the reference ({em:.2e})", em < TOL, p.stderr)
+    p = subprocess.run([probe, models["bf16"], px, vit, media, "bf16"], capture_output=True, text=True)
+    em = rel_err(read_f32(media), ref.media(pixels)) if p.returncode == 0 else float("inf")
+    check(f"bf16: projector output within {TOL_BF16} of the reference ({em:.2e})", em < TOL_BF16, p.stderr)
+
+    # ---- logits: the image inside the prompt, text only -----------------------------------
+    ids = [1, 17, 40, 5, IMAGE_TOKEN_INDEX, 33, 99, 7, 300]
+    tokens = ",".join("media" if t == IMAGE_TOKEN_INDEX else str(t) for t in ids)
+    out = os.path.join(tmp, "logits.f32")
+    want = ref.logits(ids, pixels)
+    want_hf = ref_hf.logits(ids, pixels)
+    check(f"the port's reference logits, cut to the original vocabulary, equal the original's "
+          f"({rel_err(want_hf[:V], want):.1e})", rel_err(want_hf[:V], want) < 1e-12)
+    for name, w in (("orig", want), ("hf", want_hf[:V])):
+        p = lx("logits", "--model", models[name], "--pixels", px, "--tokens", tokens, "--out", out)
+        e = rel_err(read_f32(out), w) if p.returncode == 0 else float("inf")
+        check(f"{name}: logits with the image inside the prompt equal the reference ({e:.2e})", e < TOL, p.stderr)
+    for prec in ("f32", "bf16"):
+        p = lx("logits", "--model", models["bf16"], "--pixels", px, "--tokens", tokens, "--out", out,
+               "--precision", prec)
+        e = rel_err(read_f32(out), want) if p.returncode == 0 else float("inf")
+        check(f"bf16 weights, {prec} products: logits within {TOL_BF16} ({e:.2e})", e < TOL_BF16, p.stderr)
+    text_ids = [1, 17, 40, 5, 33, 99]
+    p = lx("logits", "--model", models["orig"], "--tokens", ",".join(map(str, text_ids)), "--out", out)
+    e = rel_err(read_f32(out), ref.logits(text_ids)) if p.returncode == 0 else float("inf")
+    check(f"text-only logits equal the reference ({e:.2e})", e < TOL, p.stderr)
+    p = lx("logits", "--model", models["orig"], "--tokens", tokens, "--out", out)
+    check("--tokens with media but no pixels is refused", p.returncode == 2 and "media" in p.stderr, p.stderr)
+
+    # ---- prompts: tokenizer_image_token's rule --------------------------------------------
+    question = "what is the color of this image?"
+    p = lx("tokenize", "--model", models["orig"], "--prompt", question, "--pieces")
+    got = [int(x) for x in p.stdout.split("\n")[0].split(",")] if p.returncode == 0 else []
+    cfgp = json.load(open(os.path.join(models["orig"], "config.json")))["prompt"]
+    before, after = cfgp["template"].replace("{question}", question).split("<image>")
+    tb = lx("tokenize", "--model", models["orig"], "--text", before)
+    ta = lx("tokenize", "--model", models["orig"], "--text", after)
+    expect = [1] + [int(x) for x in tb.stdout.split(",")] + [IMAGE_TOKEN_INDEX] + \
+        [int(x) for x in ta.stdout.split(",")]
+    check("the prompt: <s>, the text before <image> and after it tokenized apart, -200 between",
+          got == expect and p.stdout.split("\n")[1].count("<media>") == 1, f"{got} vs {expect}")
+    p = lx("tokenize", "--model", models["orig"], "--prompt", question, "--text-only")
+    t = lx("tokenize", "--model", models["orig"], "--text",
+           cfgp["text_only_template"].replace("{question}", question))
+    check("a question without an image: the text-only conversation, one piece",
+          p.returncode == 0 and p.stdout.strip() == "1," + t.stdout.strip(), p.stdout + p.stderr)
+    golden = json.load(open(os.path.join(HERE, "golden.json")))
+    bad = []
+    for case in golden["prompts"]:
+        args = ["tokenize", "--model", models["orig"], "--prompt", case["question"]]
+        p = lx(*(args + ([] if case["image"] else ["--text-only"])))
+        got = [int(x) for x in p.stdout.split(",")] if p.returncode == 0 else p.stderr
+        if got != case["ids"]:
+            bad.append(f"{case['question']!r} (image {case['image']}): {got} vs {case['ids']}")
+    check(f"prompt ids equal LLaVA's tokenizer_image_token under transformers 4.37.2 on "
+          f"{len(golden['prompts'])} prompts", not bad, "; ".join(bad[:3]))
+    p = lx("tokenize", "--model", models["orig"], "--prompt", "look: <image> here")
+    check("a question holding the media marker is refused", p.returncode == 1 and "media marker" in p.stderr,
+          p.stderr)
+
+    # ---- pixels: LLaVA's process_images (expand2square, CLIPImageProcessor) -------------------
+    import hashlib
+    bad, n_px = [], 0
+    base = json.load(open(os.path.join(models["orig"], "config.json")))
+    for size in sorted({c["size"] for c in golden["pixels"]}):
+        for pad in (True, False):
+            d = os.path.join(tmp, f"pp-{size}-{pad}")
+            os.makedirs(d)
+            c = json.loads(json.dumps(base))
+            c["vision"]["image_size"] = c["preprocess"]["image_size"] = size
+            c["preprocess"]["pad_square"] = pad
+            json.dump(c, open(os.path.join(d, "config.json"), "w"))
+            shutil.copy(os.path.join(models["orig"], "tokenizer.model"), d)
+            for case in (c for c in golden["pixels"] if c["size"] == size and c["pad"] == pad):
+                o = os.path.join(tmp, "pp.f32")
+                q = lx("preprocess", "--model", d, "--image",
+                       os.path.join(src, "tests", "image", "inputs", case["image"]), "--out", o)
+                n_px += 1
+                h = hashlib.sha256(open(o, "rb").read()).hexdigest() if q.returncode == 0 else q.stderr
+                if h != case["sha256"]:
+                    bad.append(f"{case['image']} at {size}, pad {pad}: {h[:80]}")
+    check(f"preprocessed pixels byte-identical to LLaVA's processor (Pillow 9.4) on {n_px} "
+          f"image/size/padding cases", not bad and n_px == len(golden["pixels"]), "; ".join(bad[:4]))
+
+    # ---- greedy answers: generate (a decode through the cache), and run with a batch of two --
+    image = os.path.join(src, "tests", "image", "inputs", "chelsea.png")
+    ipx = os.path.join(tmp, "chelsea.f32")
+    p = lx("preprocess", "--model", models["orig"], "--image", image, "--out", ipx)
+    check("preprocess at the tower's size", p.returncode == 0, p.stderr)
+    img = read_f32(ipx).reshape(3, S, S)
+    p = lx("generate", "--model", models["orig"], "--image", image, "--prompt", question,
+           "--max-new-tokens", "6", "--json")
+    gen = json.loads(p.stdout) if p.returncode == 0 else {}
+    expect, eos = ref.greedy(gen.get("prompt_ids", []), img, 6) if gen else ([], False)
+    check(f"generate: LLaVA's default decoding (greedy) gives the reference's {len(expect)} tokens",
+          gen.get("tokens") == expect and gen.get("ended_with_eos") == eos, f"{gen.get('tokens')} vs {expect}; {p.stderr}")
+
+    # ---- the official code as the oracle (make_oracle.py: LLaVA c121f04, transformers 4.37.2) --
+    o = golden["oracle"]
+    check("oracle: the official prompt ids for the image question",
+          gen.get("prompt_ids") == o["prompt_ids"], f"{gen.get('prompt_ids')} vs {o['prompt_ids']}")
+    p = subprocess.run([probe, models["orig"], ipx, vit, media], capture_output=True, text=True)
+    ev = rel_err(read_f32(vit), torch.tensor(o["features"])) if p.returncode == 0 else float("inf")
+    em = rel_err(read_f32(media), torch.tensor(o["media"])) if p.returncode == 0 else float("inf")
+    check(f"oracle: CLIPVisionTower features of chelsea.png ({ev:.2e})", ev < TOL, p.stderr)
+    check(f"oracle: encode_images, the projector's output ({em:.2e})", em < TOL, p.stderr)
+    otok = ",".join("media" if t == IMAGE_TOKEN_INDEX else str(t) for t in o["prompt_ids"])
+    for name, key in (("orig", "logits"), ("hf", "port_logits")):
+        p = lx("logits", "--model", models[name], "--image", image, "--tokens", otok, "--out", out)
+        e = rel_err(read_f32(out), torch.tensor(o[key])) if p.returncode == 0 else float("inf")
+        check(f"oracle: {name} logits of the image prompt ({e:.2e})", e < TOL, p.stderr)
+    p = lx("logits", "--model", models["orig"], "--prompt", o["question"], "--out", out)
+    e = rel_err(read_f32(out), torch.tensor(o["text_logits"])) if p.returncode == 0 else float("inf")
+    check(f"oracle: logits of the text-only prompt ({e:.2e})", e < TOL, p.stderr)
+    p = lx("generate", "--model", models["orig"], "--image", image, "--prompt", o["question"],
+           "--max-new-tokens", "8", "--json")
+    gen = json.loads(p.stdout) if p.returncode == 0 else {}
+    # generate() returns the [<s>] seed, the new ids and the </s> that ended them
+    want = o["greedy"][1:-1] if o["greedy"][-1] == 2 else o["greedy"][1:]
+    check(f"oracle: model.generate's greedy answer ({len(want)} tokens after the [<s>] seed)",
+          o["greedy"][0] == 1 and gen.get("tokens") == want, f"{gen.get('tokens')} vs {o['greedy']}")
+
+    data = os.path.join(tmp, "data")
+    os.makedirs(data)
+    os.symlink(os.path.join(src, "tests", "image", "inputs"), os.path.join(data, "images"))
+    shutil.copy(os.path.join(src, "tests", "runs", "open_vqa_images_small.jsonl"),
+                os.path.join(data, "Open_VQA_images.jsonl"))
+    run_dir = os.path.join(tmp, "run")
+    p = lx("run", "open-vqa-image", "--model", models["orig"], "--data", data, "--out", run_dir,
+           "--limit", "4", "--batch", "2", "--max-new-tokens", "5")
+    rows = [json.loads(l) for l in open(os.path.join(run_dir, "open-vqa-image", "predictions.jsonl"))] \
+        if p.returncode == 0 else []
+    check("run: 4 predictions in blocks of two", len(rows) == 4, p.stderr[-800:])
+    agree = 0
+    for row in rows:
+        t = lx("tokenize", "--model", models["orig"], "--prompt", row["question"])
+        pids = [int(x) for x in t.stdout.split(",")]
+        q = lx("preprocess", "--model", models["orig"], "--image", os.path.join(data, row["media"]), "--out", ipx)
+        toks, _ = ref.greedy(pids, read_f32(ipx).reshape(3, S, S), 5)
+        agree += q.returncode == 0 and toks == row["tokens"]
+    check(f"run: every answer of the batched run is the reference's greedy answer ({agree}/4)", agree == 4)
+
+    # ---- the converter's refusals: named, and nothing left behind ------------------------
+    def refused(name, args, words):
+        out_dir = os.path.join(tmp, "refused")
+        p = convert(*args, "--out", out_dir)
+        left = [n for n in os.listdir(tmp) if n.startswith("refused")]
+        check(f"refused: {name}", p.returncode == 1 and all(w in p.stderr for w in words) and not left,
+              p.stderr[-400:] + str(left))
+
+    broken = os.path.join(tmp, "broken")
+    shutil.copytree(orig, broken)
+    key = "model.mm_projector.2.weight"
+    shard = json.load(open(os.path.join(broken, "pytorch_model.bin.index.json")))["weight_map"][key]
+    st = torch.load(os.path.join(broken, shard))
+    st[key] = st[key][:-1]
+    torch.save(st, os.path.join(broken, shard))
+    refused("a misshaped tensor, named with its file", ["--llava", broken, "--vision-tower", clip],
+            [key, shard, "shape"])
+    noproj = os.path.join(tmp, "noproj")
+    shutil.copytree(orig, noproj)
+    idx = json.load(open(os.path.join(noproj, "pytorch_model.bin.index.json")))
+    del idx["weight_map"]["model.mm_projector.0.weight"]
+    json.dump(idx, open(os.path.join(noproj, "pytorch_model.bin.index.json"), "w"))
+    refused("a missing projector tensor", ["--llava", noproj, "--vision-tower", clip],
+            ["model.mm_projector.0.weight", "missing"])
+    refused("no vision tower directory", ["--llava", orig, "--vision-tower", os.path.join(tmp, "nowhere")],
+            ["config.json", "missing"])
+    narrow = os.path.join(tmp, "narrow-clip")
+    shutil.copytree(clip, narrow)
+    c = json.load(open(os.path.join(narrow, "config.json")))
+    c["vision_config"]["hidden_size"] = TINY["clip_width"] // 2
+    json.dump(c, open(os.path.join(narrow, "config.json"), "w"))
+    refused("a tower whose width is not the projector's", ["--llava", orig, "--vision-tower", narrow],
+            ["mm_hidden_size", "width"])
+    refused("the port without its vision tower", ["--hf", orig], ["config.json", "text_config"])
+    p = convert("--llava", orig, "--out", os.path.join(tmp, "x"))
+    check("--llava without --vision-tower is a usage error", p.returncode == 2, p.stderr)
+finally:
+    shutil.rmtree(tmp)
+
+finish()
