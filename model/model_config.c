@@ -97,7 +97,25 @@ static int read_decoding(const cJSON *o, const char *file, lx_model_config *c, l
   LX_OPT_DOUBLE(o, at, "top_p", 0, 1, 1.0, d->top_p);
   LX_OPT_DOUBLE(o, at, "temperature", 1e-6, 1e6, 1.0, d->temperature);
   LX_OPT_DOUBLE(o, at, "length_penalty", -1e6, 1e6, 1.0, d->length_penalty);
-  if (lx_json_opt_bool(o, at, "bos_seed", true, &d->bos_seed, err)) return LX_ERR;
+  if (lx_json_opt_bool(o, at, "bos_seed", true, &d->bos_seed, err) ||
+      lx_json_opt_bool(o, at, "evaluation", false, &d->evaluation, err))
+    return LX_ERR;
+  const cJSON *by = cJSON_GetObjectItemCaseSensitive(o, "max_new_tokens_by_task"), *e;
+  if (by && !cJSON_IsObject(by))
+    return lx_errorf(err, "%s: decoding.max_new_tokens_by_task must be an object", file);
+  cJSON_ArrayForEach(e, by) {
+    if (d->n_by_task == LX_DECODING_MAX_TASKS)
+      return lx_errorf(err, "%s: decoding.max_new_tokens_by_task: more than %d tasks", file,
+                       LX_DECODING_MAX_TASKS);
+    if (!cJSON_IsNumber(e) || e->valuedouble != (double)(int)e->valuedouble || e->valueint < 1 ||
+        e->valueint > (1 << 20))
+      return lx_errorf(err, "%s: decoding.max_new_tokens_by_task.%s must be an integer in [1, %d]",
+                       file, e->string, 1 << 20);
+    if (copy_string(file, "decoding.max_new_tokens_by_task", e->string,
+                    d->by_task[d->n_by_task].task, sizeof d->by_task[0].task, err))
+      return LX_ERR;
+    d->by_task[d->n_by_task++].max_new_tokens = e->valueint;
+  }
   return LX_OK;
 }
 

@@ -23,11 +23,22 @@
 #define LX_CONFIG_DEFAULT_FAMILY "lynx"
 #define LX_CONFIG_MAX_BYTES      (1u << 20)
 
+#define LX_DECODING_MAX_TASKS 16
+
 typedef struct lx_decoding_config {
   char strategy[32]; /* "beam-sample", "beam", "greedy", "sample" */
   int num_beams, top_k, no_repeat_ngram_size, min_length, max_new_tokens;
   double top_p, temperature, length_penalty;
   bool bos_seed; /* the output starts with [<s>] (transformers 4.28 and 4.37.2 from embeddings) */
+  /* These are the model's own evaluation scripts' settings (LLaVA-1.5: greedy, 128 tokens):
+   * tasks' decoding overrides do not apply to it (a suite's and the flags' still do). */
+  bool evaluation;
+  /* max_new_tokens for named tasks ("llava-bench": 1024, as LLaVA's model_vqa.py) */
+  int n_by_task;
+  struct {
+    char task[32];
+    int max_new_tokens;
+  } by_task[LX_DECODING_MAX_TASKS];
 } lx_decoding_config;
 
 typedef struct lx_model_config {

@@ -65,14 +65,20 @@ static void note(const lx_run_events *ev, const char *fmt, ...) {
 
 /* ---- preparing --------------------------------------------------------------------------- */
 
-/* The task's decoding: the model's defaults, the task's overrides, the suite's, then the flags. */
+/* The task's decoding: the model's defaults, the task's overrides (unless the model's are its
+ * own evaluation's), the model's length for this task, the suite's, then the flags. */
 static int decoding_for(const lx_model *m, const lx_task *t, const lx_suite *suite,
                         const lx_run_request *r, lx_decode_params *p, lx_error *err) {
-  if (lx_decode_params_from_config(&m->cfg.decoding, p, err)) return LX_ERR;
-  if (t->decode && lx_decode_strategy_parse(t->decode, &p->strategy))
-    return lx_errorf(err, "task %s: bad decoding", t->name);
-  if (t->num_beams) p->num_beams = t->num_beams;
-  if (t->max_new_tokens) p->max_new_tokens = t->max_new_tokens;
+  const lx_decoding_config *d = &m->cfg.decoding;
+  if (lx_decode_params_from_config(d, p, err)) return LX_ERR;
+  if (!d->evaluation) {
+    if (t->decode && lx_decode_strategy_parse(t->decode, &p->strategy))
+      return lx_errorf(err, "task %s: bad decoding", t->name);
+    if (t->num_beams) p->num_beams = t->num_beams;
+    if (t->max_new_tokens) p->max_new_tokens = t->max_new_tokens;
+  }
+  for (int i = 0; i < d->n_by_task; i++)
+    if (strcmp(d->by_task[i].task, t->name) == 0) p->max_new_tokens = d->by_task[i].max_new_tokens;
   if (suite && suite->decode && lx_decode_strategy_parse(suite->decode, &p->strategy))
     return lx_errorf(err, "suite %s: bad decoding", suite->name);
   if (suite && suite->max_new_tokens) p->max_new_tokens = suite->max_new_tokens;

@@ -369,7 +369,10 @@ def base_config(variant, proj, v, l, pre, legacy):
             "preprocess": pre, "prompt": dict(VICUNA_V1_PROMPT, tokenizer_legacy=legacy),
             # LLaVA-1.5's evaluation scripts: temperature 0 (greedy), 128 new tokens; transformers
             # 4.37.2 generating from embeddings starts the output with [<s>], as 4.28 does
-            "decoding": {"strategy": "greedy", "max_new_tokens": 128, "bos_seed": True}}
+            # (model_vqa_loader.py); LLaVA-Bench runs model_vqa.py, 1024 tokens. These are its
+            # evaluation's settings, so tasks do not override them.
+            "decoding": {"strategy": "greedy", "max_new_tokens": 128, "bos_seed": True,
+                         "evaluation": True, "max_new_tokens_by_task": {"llava-bench": 1024}}}
 
 
 def main(argv=None):

@@ -229,7 +229,8 @@ static const lx_weight_part parts[] = {
   ", \"mean\": [0.48145466, 0.4578275, 0.40821073],\n"                                      \
   "  \"std\": [0.26862954, 0.26130258, 0.27577711], \"num_frames\": 1,\n"                   \
   "  \"frame_rule\": \"segment-middle\", \"resize\": \"hf_clip\", \"pad_square\": true},\n" \
-  "\"decoding\": {\"strategy\": \"greedy\", \"max_new_tokens\": 128, \"bos_seed\": true},\n"
+  "\"decoding\": {\"strategy\": \"greedy\", \"max_new_tokens\": 128, \"bos_seed\": true,\n" \
+  "  \"evaluation\": true, \"max_new_tokens_by_task\": {\"llava-bench\": 1024}},\n"
 #define LLAVA_VICUNA_V1_PROMPT                                                                 \
   "\"prompt\": {\"template\": \"A chat between a curious user and an artificial intelligence " \
   "assistant. The assistant gives helpful, detailed, and polite answers to the user's "        \

@@ -234,6 +234,25 @@ try:
         agree += q.returncode == 0 and toks == row["tokens"]
     check(f"run: every answer of the batched run is the reference's greedy answer ({agree}/4)", agree == 4)
 
+    # the model's decoding is its evaluation's: MME's own override (greedy, 8 tokens) does not apply,
+    # and the prompt is the model's conversation with its short-answer line
+    mme_dir = os.path.join(tmp, "run-mme")
+    p = lx("run", "mme:world-mme", "--model", models["orig"], "--data", os.path.join(src, "datasets", "world", "test"),
+           "--out", mme_dir, "--limit", "2")
+    fp = json.load(open(os.path.join(mme_dir, "mme", "fingerprint.json"))) if p.returncode == 0 else {}
+    row = json.loads(open(os.path.join(mme_dir, "mme", "predictions.jsonl")).readline()) if fp else {}
+    t = lx("tokenize", "--model", models["orig"], "--prompt",
+           row.get("question", "") + "\nAnswer the question using a single word or phrase.")
+    ids_run = [int(x) for x in t.stdout.split(",")] if t.returncode == 0 else None
+    q = lx("preprocess", "--model", models["orig"], "--image",
+           os.path.join(src, "datasets", "world", "test", "world-mme", row.get("media", "none")),
+           "--out", ipx)
+    want = ref.greedy(ids_run, read_f32(ipx).reshape(3, S, S), 128)[0] if ids_run and q.returncode == 0 else None
+    check("run mme: LLaVA's own decoding (128 new tokens, not MME's 8) and its short-answer line",
+          fp.get("decoding", {}).get("max_new_tokens") == 128 and fp["prompt_template"]["name"] == "model"
+          and fp["prompt_template"]["short_answer"] is True and row.get("tokens") == want,
+          p.stderr[-600:] + json.dumps(fp.get("decoding")) + f" {row.get('tokens')} vs {want}")
+
     # ---- the converter's refusals: named, and nothing left behind ------------------------
     def refused(name, args, words):
         out_dir = os.path.join(tmp, "refused")

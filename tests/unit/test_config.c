@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
+#include "model/family.h"
 #include "model/lynx/lynx_config.h"
 #include "model/model.h"
 #include "model/model_config.h"
@@ -184,6 +186,60 @@ START_TEST(shapes_are_valid_configs) {
 }
 END_TEST
 
+/* The llava-1.5-7b shape's config.json with `from` replaced by `to` (once), opened as a model
+ * directory without weights. */
+static int open_llava(const char *from, const char *to, lx_model **m, lx_error *err) {
+  const lx_family *f = lx_family_find("llava");
+  ck_assert_ptr_nonnull(f);
+  const char *base = f->shapes[0].config_json, *at = strstr(base, from);
+  ck_assert_msg(at != NULL, "test bug: '%s' not in the config", from);
+  lx_strbuf s = {0};
+  lx_strbuf_printf(&s, "%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
+  char *p = tu_write(dir, "config.json", lx_strbuf_str(&s), s.len);
+  lx_strbuf_free(&s);
+  free(p);
+  return lx_model_open(dir, LX_LOAD_CONFIG, NULL, m, err);
+}
+
+START_TEST(llava_keys) {
+  lx_model *m = NULL;
+  lx_error err;
+  ck_assert_msg(open_llava("", "", &m, &err) == LX_OK, "%s", err.msg);
+  ck_assert_str_eq(m->info.family, "llava");
+  ck_assert_int_eq(m->info.media_rows, 576); /* 24 x 24 patches, CLS dropped */
+  ck_assert_int_eq(m->info.media_positions, 576);
+  ck_assert_int_eq(m->info.vocab_size, 32000);
+  const lx_model_config *c = &m->cfg;
+  ck_assert(c->preprocess.pad_square && c->preprocess.resize == LX_RESIZE_HF_CLIP);
+  ck_assert_str_eq(c->prompt.media_marker, "<image>");
+  ck_assert(!c->prompt.tokenizer_legacy && c->decoding.bos_seed && c->decoding.evaluation);
+  ck_assert_int_eq(c->decoding.n_by_task, 1);
+  ck_assert_str_eq(c->decoding.by_task[0].task, "llava-bench");
+  ck_assert_int_eq(c->decoding.by_task[0].max_new_tokens, 1024);
+  lx_model_free(m);
+  static const char *const bad[][3] = {
+      {"\"mlp2x_gelu\"", "\"mlp3x_gelu\"", "projector.type is \"mlp3x_gelu\""},
+      {"\"qkv_bias\": \"qkv\"", "\"qkv_bias\": \"k\"", "vision.qkv_bias is \"k\", not \"qv\" or"},
+      {"\"act\": \"quick_gelu\"", "\"act\": \"relu\"", "vision.act is \"relu\""},
+      {"\"features\": \"patches\"", "\"features\": \"cls\"", "vision.features is \"cls\""},
+      {"\"num_frames\": 1", "\"num_frames\": 8", "preprocess.num_frames is 8"},
+      {"\"resize\": \"hf_clip\"", "\"resize\": \"squash\"", "preprocess.resize is \"squash\""},
+      {"\"adapter_every\": 0", "\"adapter_every\": 2", "no adapters"},
+      {"USER: <image>", "USER: <image><image>", "must hold prompt.media_marker \"<image>\" once"},
+      {"USER: {question} ASSISTANT", "USER: <image>{question} ASSISTANT",
+       "text_only_template holds the media marker"},
+      {"{\"llava-bench\": 1024}", "{\"llava-bench\": 0}", "max_new_tokens_by_task.llava-bench"},
+      {"{\"llava-bench\": 1024}", "[1024]", "max_new_tokens_by_task must be an object"},
+  };
+
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ck_assert_int_eq(open_llava(bad[i][0], bad[i][1], &m, &err), LX_ERR);
+    ck_assert_msg(strstr(err.msg, bad[i][2]) && strstr(err.msg, "config.json"), "%s: got '%s'",
+                  bad[i][2], err.msg);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("config");
   TCase *tc = tcase_create("config");
@@ -194,6 +250,7 @@ int main(void) {
   tcase_add_test(tc, refuses_missing_file);
   tcase_add_test(tc, refuses_unknown_family);
   tcase_add_test(tc, shapes_are_valid_configs);
+  tcase_add_test(tc, llava_keys);
   suite_add_tcase(s, tc);
   return tu_run_suite(s, 0);
 }
