@@ -42,6 +42,9 @@ int lx_decode_params_from_config(const lx_decoding_config *c, lx_decode_params *
   p->length_penalty = c->length_penalty;
   p->early_stopping = false;
   p->seed_bos = c->bos_seed;
+  p->n_stop = c->n_stop;
+  memcpy(p->stop, c->stop, sizeof p->stop);
+  p->stop_from = c->stop_from > 0 ? c->stop_from : 1;
   return LX_OK;
 }
 
@@ -58,6 +61,9 @@ int lx_decode_params_check(const lx_decode_params *p, lx_error *err) {
   if (!(p->temperature > 0 && isfinite(p->temperature)))
     return lx_errorf(err, "temperature must be positive");
   if (!isfinite(p->length_penalty)) return lx_errorf(err, "length penalty must be finite");
+  if (p->n_stop < 0 || p->n_stop > LX_MAX_STOP_STRINGS || (p->n_stop && p->stop_from < 1))
+    return lx_errorf(err, "stop strings: at most %d, checked from new token 1 on",
+                     LX_MAX_STOP_STRINGS);
   return LX_OK;
 }
 
@@ -77,6 +83,11 @@ void lx_decode_params_describe(const lx_decode_params *p, lx_strbuf *out) {
            p->min_length, p->no_repeat_ngram_size,
            p->seed_bos ? "[<s>] seed counted (reference)" : "no [<s>] seed");
   lx_strbuf_puts(out, buf);
+  for (int i = 0; i < p->n_stop; i++)
+    lx_strbuf_printf(out, "%s\"%s\"", i ? ", " : ", stops at ", p->stop[i]);
+  if (p->n_stop)
+    lx_strbuf_printf(out, " from new token %d%s", p->stop_from,
+                     beams ? " (not applied by beam search)" : "");
 }
 
 void lx_generation_free(lx_generation *g) {
@@ -383,18 +394,42 @@ static void step_beams(state *st, float *beam_scores, hypotheses *hyps, bool *do
   memcpy(beam_scores, new_scores, (size_t)st->rows * sizeof(float));
 }
 
-/* decode(skip_special_tokens=True).strip() */
-static int finish_text(const lx_model *m, lx_generation *g, lx_error *err) {
+/* decode(skip_special_tokens=True).strip(); with stop strings, then a stop string cut off the
+ * end and strip() again (LLaVA's run_llava.py). */
+static int finish_text(const lx_model *m, const lx_decode_params *p, lx_generation *g,
+                       lx_error *err) {
   lx_strbuf raw = {0};
   if (lx_tokenizer_decode(m->tokenizer, g->tokens.v, g->tokens.len, true, &raw, err)) {
     lx_strbuf_free(&raw);
     return LX_ERR;
   }
   size_t b, e;
-  lx_py_strip(lx_strbuf_str(&raw), raw.len, &b, &e);
-  lx_strbuf_append(&g->text, lx_strbuf_str(&raw) + b, e - b);
+  const char *s = lx_strbuf_str(&raw);
+  lx_py_strip(s, raw.len, &b, &e);
+  for (int i = 0; i < p->n_stop; i++) {
+    size_t k = strlen(p->stop[i]);
+    if (e - b >= k && memcmp(s + e - k, p->stop[i], k) == 0) {
+      size_t b2, e2;
+      lx_py_strip(s + b, e - k - b, &b2, &e2);
+      e = b + e2;
+      b += b2;
+      break;
+    }
+  }
+  lx_strbuf_append(&g->text, s + b, e - b);
   lx_strbuf_free(&raw);
   return LX_OK;
+}
+
+/* Whether the decoded text of a row's new tokens seq[from, to) holds a stop string. */
+static bool hits_stop(const lx_model *m, const lx_decode_params *p, const int *seq, int from,
+                      int to, lx_strbuf *text) {
+  lx_strbuf_clear(text);
+  lx_error err;
+  if (lx_tokenizer_decode(m->tokenizer, seq + from, to - from, true, text, &err)) return false;
+  for (int i = 0; i < p->n_stop; i++)
+    if (strstr(lx_strbuf_str(text), p->stop[i])) return true;
+  return false;
 }
 
 int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_decode_params *p,
@@ -468,6 +503,8 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
     for (int r = 0; r < st.rows; r++) beam_scores[r] = r % st.beams ? -1e9f : 0.0f;
 
   int *next_seq = lx_xcalloc((size_t)st.rows * st.max_len, sizeof(int));
+  bool *stopped = lx_xcalloc((size_t)st.rows, sizeof(bool)); /* ended by a stop string */
+  lx_strbuf stop_text = {0};
   while (rc == LX_OK) {
     bool stop;
     if (beams) {
@@ -484,11 +521,22 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
     }
     for (int r = 0; r < st.rows; r++) st.seq[(size_t)r * st.max_len + st.len] = st.tokens[r];
     st.len++;
+    if (!beams && p->n_stop && st.len - seed_len >= p->stop_from) {
+      /* as a stopping criterion: after the token is appended, the row keeps it */
+      stop = true;
+      for (int r = 0; r < st.rows; r++) {
+        if (!finished[r] &&
+            hits_stop(m, p, st.seq + (size_t)r * st.max_len, seed_len, st.len, &stop_text))
+          finished[r] = stopped[r] = true;
+        stop = stop && finished[r];
+      }
+    }
     if (stop || st.len >= st.max_len) break;
     if (beams) lx_session_reorder(s, st.src);
     rc = lx_session_step(s, st.tokens, st.logits, err);
   }
   free(next_seq);
+  lx_strbuf_free(&stop_text);
 
   /* Results. */
   for (int i = 0; i < n && rc == LX_OK; i++) {
@@ -515,15 +563,16 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
       seq = st.seq + (size_t)i * st.max_len;
       len = st.len;
       g->score = sum_logprob[i];
-      g->ended_with_eos = finished[i];
+      g->ended_with_eos = finished[i] && !stopped[i];
     }
     for (int t = seed_len; t < len; t++) {
       if (seq[t] == st.eos) break;
       if (!beams && finished[i] && seq[t] == st.pad) break;
       lx_ints_push(&g->tokens, seq[t]);
     }
-    rc = finish_text(m, g, err);
+    rc = finish_text(m, p, g, err);
   }
+  free(stopped);
   for (int i = 0; i < n; i++) {
     for (int h = 0; h < hyps[i].n; h++) free(hyps[i].v[h].seq);
     free(hyps[i].v);

@@ -57,6 +57,13 @@ typedef struct lx_decode_params {
   double length_penalty;
   bool early_stopping; /* transformers' early_stopping=True */
   bool seed_bos;       /* the sequence starts with the [<s>] seed (the reference) */
+  /* Stop strings (greedy and sample): a row stops once the decoded text of its new tokens
+   * holds one, checked from its stop_from-th new token on (LLaVA v1's KeywordsStoppingCriteria
+   * skips the first: 2); the answer is then stripped, the stop string cut off its end, and
+   * stripped again, as LLaVA's scripts do. */
+  int n_stop;
+  char stop[LX_MAX_STOP_STRINGS][LX_STOP_STRING_BYTES];
+  int stop_from; /* >= 1 */
 } lx_decode_params;
 
 int lx_decode_strategy_parse(const char *name, lx_decode_strategy *out);

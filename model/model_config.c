@@ -100,7 +100,22 @@ static int read_decoding(const cJSON *o, const char *file, lx_model_config *c, l
   if (lx_json_opt_bool(o, at, "bos_seed", true, &d->bos_seed, err) ||
       lx_json_opt_bool(o, at, "evaluation", false, &d->evaluation, err))
     return LX_ERR;
-  const cJSON *by = cJSON_GetObjectItemCaseSensitive(o, "max_new_tokens_by_task"), *e;
+  LX_OPT_INT(o, at, "stop_from", 1, 1 << 20, 1, d->stop_from);
+  const cJSON *stops = cJSON_GetObjectItemCaseSensitive(o, "stop_strings"), *e;
+  if (stops && !cJSON_IsArray(stops))
+    return lx_errorf(err, "%s: decoding.stop_strings must be an array of strings", file);
+  cJSON_ArrayForEach(e, stops) {
+    if (!cJSON_IsString(e) || !e->valuestring[0])
+      return lx_errorf(err, "%s: decoding.stop_strings holds something not a non-empty string",
+                       file);
+    if (d->n_stop == LX_MAX_STOP_STRINGS)
+      return lx_errorf(err, "%s: decoding.stop_strings: more than %d", file, LX_MAX_STOP_STRINGS);
+    if (copy_string(file, "decoding.stop_strings", e->valuestring, d->stop[d->n_stop],
+                    sizeof d->stop[0], err))
+      return LX_ERR;
+    d->n_stop++;
+  }
+  const cJSON *by = cJSON_GetObjectItemCaseSensitive(o, "max_new_tokens_by_task");
   if (by && !cJSON_IsObject(by))
     return lx_errorf(err, "%s: decoding.max_new_tokens_by_task must be an object", file);
   cJSON_ArrayForEach(e, by) {

@@ -24,6 +24,8 @@
 #define LX_CONFIG_MAX_BYTES      (1u << 20)
 
 #define LX_DECODING_MAX_TASKS 16
+#define LX_MAX_STOP_STRINGS   4
+#define LX_STOP_STRING_BYTES  32
 
 typedef struct lx_decoding_config {
   char strategy[32]; /* "beam-sample", "beam", "greedy", "sample" */
@@ -33,6 +35,9 @@ typedef struct lx_decoding_config {
   /* These are the model's own evaluation scripts' settings (LLaVA-1.5: greedy, 128 tokens):
    * tasks' decoding overrides do not apply to it (a suite's and the flags' still do). */
   bool evaluation;
+  /* "stop_strings": ["###"], checked from the "stop_from"-th new token (generate.h) */
+  int n_stop, stop_from;
+  char stop[LX_MAX_STOP_STRINGS][LX_STOP_STRING_BYTES];
   /* max_new_tokens for named tasks ("llava-bench": 1024, as LLaVA's model_vqa.py) */
   int n_by_task;
   struct {

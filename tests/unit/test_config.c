@@ -230,6 +230,10 @@ START_TEST(llava_keys) {
        "text_only_template holds the media marker"},
       {"{\"llava-bench\": 1024}", "{\"llava-bench\": 0}", "max_new_tokens_by_task.llava-bench"},
       {"{\"llava-bench\": 1024}", "[1024]", "max_new_tokens_by_task must be an object"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"stop_strings\": [1]", "stop_strings holds"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"stop_strings\": \"###\"",
+       "stop_strings must be an array"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"stop_from\": 0", "decoding.stop_from"},
   };
 
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -431,6 +431,64 @@ START_TEST(decoding_matches_reference) {
 }
 END_TEST
 
+/* Stop strings (LLaVA v1's "###"): a row stops with the token that completes one, counted from
+ * stop_from; the answer loses it off its end; a row beside it is unchanged. */
+START_TEST(stop_strings_end_answers) {
+  lx_model *m = load("pt");
+  lx_error err;
+  lx_decode_params p = {.strategy = LX_DECODE_GREEDY,
+                        .max_new_tokens = 12,
+                        .top_p = 1,
+                        .temperature = 1,
+                        .length_penalty = 1,
+                        .seed_bos = true};
+  const int a[] = {1, 17, 40, 5}, b[] = {1, 99, 7};
+  lx_prompt pr[2] = {lx_model_prompt(m, NULL, a, 4), lx_model_prompt(m, NULL, b, 3)};
+  lx_generation full[2] = {0}, g[2] = {0};
+  ck_assert_msg(lx_generate(m, pr, 2, &p, NULL, full, &err) == LX_OK, "%s", err.msg);
+  /* the stop string: the piece of a new token k (1-based) whose text first appears there */
+  const lx_ints *t = &full[0].tokens;
+  int k = 0;
+  lx_strbuf piece = {0}, before = {0};
+  for (int j = 2; j <= t->len && !k; j++) {
+    lx_strbuf_clear(&piece);
+    lx_strbuf_clear(&before);
+    ck_assert(lx_tokenizer_decode(m->tokenizer, t->v + j - 1, 1, true, &piece, &err) == LX_OK);
+    ck_assert(lx_tokenizer_decode(m->tokenizer, t->v, j - 1, true, &before, &err) == LX_OK);
+    size_t s0 = 0;
+    while (lx_strbuf_str(&piece)[s0] == ' ') s0++;
+    if (piece.len - s0 >= 1 && piece.len - s0 < LX_STOP_STRING_BYTES &&
+        !strstr(lx_strbuf_str(&before), lx_strbuf_str(&piece) + s0)) {
+      k = j;
+      snprintf(p.stop[0], sizeof p.stop[0], "%s", lx_strbuf_str(&piece) + s0);
+    }
+  }
+  ck_assert_msg(k >= 2, "the answer (%d tokens) has no token to stop at", t->len);
+  p.n_stop = 1;
+  for (int from = 1; from <= 2; from++) {
+    p.stop_from = k + from - 1; /* from 2: the check skips token k and stops at k + 1 */
+    const int want = k + from - 1 <= t->len ? k + from - 1 : t->len;
+    ck_assert_msg(lx_generate(m, pr, 2, &p, NULL, g, &err) == LX_OK, "%s", err.msg);
+    ck_assert_int_eq(g[0].tokens.len, want);
+    for (int i = 0; i < want; i++) ck_assert_int_eq(g[0].tokens.v[i], t->v[i]);
+    ck_assert(!g[0].ended_with_eos);
+    const char *text = lx_strbuf_str(&g[0].text);
+    size_t n = strlen(text), sl = strlen(p.stop[0]);
+    ck_assert_msg(n < sl || strcmp(text + n - sl, p.stop[0]) != 0, "'%s' still ends with '%s'",
+                  text, p.stop[0]);
+    if (!strstr(lx_strbuf_str(&full[1].text), p.stop[0])) {
+      ck_assert_int_eq(g[1].tokens.len, full[1].tokens.len);
+      ck_assert_str_eq(lx_strbuf_str(&g[1].text), lx_strbuf_str(&full[1].text));
+    }
+    for (int r = 0; r < 2; r++) lx_generation_free(&g[r]);
+  }
+  lx_strbuf_free(&piece);
+  lx_strbuf_free(&before);
+  for (int r = 0; r < 2; r++) lx_generation_free(&full[r]);
+  lx_model_free(m);
+}
+END_TEST
+
 int main(void) {
   be = lx_backend_cpu_new(0, LX_MATMUL_F32);
   golden_dir = getenv("LX_GOLDEN_DIR");
@@ -447,6 +505,7 @@ int main(void) {
   tcase_add_test(tc, golden_cases);
   tcase_add_test(tc, kv_cache_step_matches_full_forward);
   tcase_add_test(tc, decoding_matches_reference);
+  tcase_add_test(tc, stop_strings_end_answers);
   tcase_add_test(tc, cross_attention_with_zero_gates_is_the_plain_llm);
   tcase_add_test(tc, f32_model_is_not_copied);
   tcase_add_test(tc, warm_passes_allocate_nothing);
