@@ -97,6 +97,32 @@ int lx_llm_config_read(const cJSON *o, const char *file, bool cross_attention, l
       return lx_errorf(err, "%s: llm special token id %d is outside the vocabulary (%d)", file,
                        ids[i], l->vocab_size);
 
+  const cJSON *added = cJSON_GetObjectItemCaseSensitive(o, "added_tokens"), *t;
+  if (added && !cJSON_IsArray(added))
+    return lx_errorf(err, "%s: llm.added_tokens must be an array", file);
+  cJSON_ArrayForEach(t, added) {
+    lx_json_at tat = {file, "llm.added_tokens[]"};
+    const char *text;
+    long id;
+    bool strip;
+    if (l->n_added == LX_LLM_MAX_ADDED_TOKENS)
+      return lx_errorf(err, "%s: llm.added_tokens: more than %d", file, LX_LLM_MAX_ADDED_TOKENS);
+    if (!cJSON_IsObject(t) || lx_json_req_string(t, tat, "text", &text, err) ||
+        lx_json_req_int(t, tat, "id", 0, l->vocab_size - 1, &id, err) ||
+        lx_json_opt_bool(t, tat, "strip", false, &strip, err))
+      return cJSON_IsObject(t) ? LX_ERR
+                               : lx_errorf(err, "%s: llm.added_tokens holds a non-object", file);
+    if (!*text || strlen(text) >= sizeof l->added[0].text)
+      return lx_errorf(err, "%s: llm.added_tokens: \"%s\" is empty or longer than %zu bytes", file,
+                       text, sizeof l->added[0].text - 1);
+    for (int i = 0; i < l->n_added; i++)
+      if (l->added[i].id == id || strcmp(l->added[i].text, text) == 0)
+        return lx_errorf(err, "%s: llm.added_tokens: \"%s\" (id %ld) is given twice", file, text,
+                         id);
+    strcpy(l->added[l->n_added].text, text);
+    l->added[l->n_added].id = (int)id;
+    l->added[l->n_added++].strip = strip;
+  }
   const cJSON *xa = cJSON_GetObjectItemCaseSensitive(o, "cross_attention");
   l->xattn_every = 0;
   if (cross_attention) {

@@ -55,6 +55,8 @@ typedef struct lx_resampler_config {
   float norm_eps; /* 1e-5 */
 } lx_resampler_config;
 
+#define LX_LLM_MAX_ADDED_TOKENS 8
+
 /* A LLaMA decoder with optional bottleneck adapters and gated cross-attention (sections 3, 9). */
 typedef struct lx_llm_config {
   int vocab_size;         /* rows of embed_tokens and lm_head, [PAD] included (32001) */
@@ -75,13 +77,24 @@ typedef struct lx_llm_config {
   int xattn_ff_dim;       /* 4 * hidden */
   float xattn_norm_eps;   /* 1e-5 */
   int bos_id, eos_id, pad_id, unk_id;
+  /* Tokens added to the vocabulary ("added_tokens": [{"text", "id", "strip"}]; LLaVA v1's
+   * [PAD], <im_patch>, <im_start>, <im_end>): registered as special tokens of the tokenizer;
+   * strip: the whitespace next to them is removed (transformers 4.28's slow tokenizer does that
+   * for tokens added as plain strings; its fast one does not). */
+  int n_added;
+  struct {
+    char text[32];
+    int id;
+    bool strip;
+  } added[LX_LLM_MAX_ADDED_TOKENS];
 } lx_llm_config;
 
 /* Reads config.json's "llm" object (o; file names it in messages):
  *   vocab_size, hidden_size, num_layers, num_heads, intermediate_size, rms_norm_eps, rope_theta,
  *   max_position_embeddings, adapter_every, adapter_dim, adapter_norm_eps, bos_token_id,
  *   eos_token_id, pad_token_id, unk_token_id; and cross_attention {every, heads, head_dim,
- *   ff_dim, norm_eps}, required when cross_attention is true and refused otherwise. */
+ *   ff_dim, norm_eps}, required when cross_attention is true and refused otherwise; and
+ *   optionally added_tokens. */
 int lx_llm_config_read(const cJSON *o, const char *file, bool cross_attention, lx_llm_config *l,
                        lx_error *err);
 

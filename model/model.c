@@ -68,6 +68,16 @@ int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokeni
   char *path = lx_model_tokenizer_file(dir);
   lx_tokenizer *t;
   int rc = lx_tokenizer_load(path, &t, err);
+  /* the added tokens in id order, so that each new one is appended at its id; then the
+   * reference's specials (a [PAD] among the added tokens keeps its strip rule) */
+  for (int k = 0, last = -1; rc == LX_OK && k < l->n_added; k++) {
+    int next = -1;
+    for (int i = 0; i < l->n_added; i++)
+      if (l->added[i].id > last && (next < 0 || l->added[i].id < l->added[next].id)) next = i;
+    if (next < 0) break; /* ids given twice */
+    last = l->added[next].id;
+    rc = lx_tokenizer_add_special(t, l->added[next].text, last, l->added[next].strip, err);
+  }
   if (rc == LX_OK) {
     rc = lx_tokenizer_add_lynx_specials(t, l->bos_id, l->eos_id, l->unk_id, l->pad_id, err);
     if (rc != LX_OK) { /* the ids come from config.json: name it first, as the file to fix */
@@ -127,7 +137,7 @@ int lx_model_open(const char *dir, int parts, lx_backend *be, lx_model **out, lx
   }
   if (rc == LX_OK && (parts & LX_LOAD_TOKENIZER)) {
     rc = m->family->load_tokenizer(m->net, dir, &m->tokenizer, err);
-    if (rc == LX_OK) lx_tokenizer_set_legacy(m->tokenizer, m->cfg.prompt.tokenizer_legacy);
+    if (rc == LX_OK) lx_tokenizer_set_rules(m->tokenizer, m->cfg.prompt.tokenizer_rules);
   }
   if (rc != LX_OK) {
     lx_model_free(m);

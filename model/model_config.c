@@ -50,8 +50,18 @@ static int read_prompt(const cJSON *o, const char *file, lx_model_config *c, lx_
     return LX_ERR;
   if (lx_json_opt_bool(o, at, "lowercase", true, &c->prompt.lowercase, err)) return LX_ERR;
   LX_OPT_INT(o, at, "max_input_tokens", 0, 1 << 20, 0, c->prompt.max_input_tokens);
-  if (lx_json_opt_bool(o, at, "tokenizer_legacy", true, &c->prompt.tokenizer_legacy, err))
-    return LX_ERR;
+  const char *rules;
+  if (lx_json_opt_string(o, at, "tokenizer", "legacy", &rules, err)) return LX_ERR;
+  if (strcmp(rules, "legacy") == 0)
+    c->prompt.tokenizer_rules = LX_TOKENIZER_LEGACY;
+  else if (strcmp(rules, "nonlegacy") == 0)
+    c->prompt.tokenizer_rules = LX_TOKENIZER_NONLEGACY;
+  else if (strcmp(rules, "fast") == 0)
+    c->prompt.tokenizer_rules = LX_TOKENIZER_FAST;
+  else
+    return lx_errorf(err,
+                     "%s: prompt.tokenizer is \"%s\", not \"legacy\", \"nonlegacy\" or \"fast\"",
+                     file, rules);
   const char *s;
   lx_prompt_config *p = &c->prompt;
   if (lx_json_opt_string(o, at, "media_marker", "", &s, err) ||

@@ -30,8 +30,8 @@ typedef struct lx_prompt_config {
   char media_marker[32]; /* "<image>": where template_ puts the media; "": the family places them */
   char short_answer[256]; /* appended to the question by short-answer tasks ("" = none) */
   bool lowercase;         /* lower_text */
-  bool tokenizer_legacy;  /* transformers' legacy tokenization (tokenizer.h; LLaVA-1.5: false) */
-  int max_input_tokens;   /* 40: keep the last N ids; 0: keep them all */
+  lx_tokenizer_rules tokenizer_rules; /* which Hugging Face tokenizer (tokenizer.h) */
+  int max_input_tokens;               /* 40: keep the last N ids; 0: keep them all */
 } lx_prompt_config;
 
 /* Longest question accepted (bytes). */

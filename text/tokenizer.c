@@ -62,6 +62,7 @@ struct lx_tokenizer {
   /* normalizer */
   bool add_dummy_prefix, remove_extra_ws, escape_ws;
   bool legacy;    /* tokenize: transformers' legacy rule (a dummy prefix on every chunk) */
+  bool fast;      /* LX_TOKENIZER_FAST: the converted fast tokenizer's merges and byte decoding */
   uint32_t *trie; /* precompiled charsmap: darts-clone double array, or NULL */
   size_t trie_units;
   char *norm_strings; /* NUL-separated replacement strings the trie points into */
@@ -678,8 +679,9 @@ int lx_tokenizer_add_special(lx_tokenizer *t, const char *text, int id, bool str
   return LX_OK;
 }
 
-void lx_tokenizer_set_legacy(lx_tokenizer *t, bool legacy) {
-  t->legacy = legacy;
+void lx_tokenizer_set_rules(lx_tokenizer *t, lx_tokenizer_rules rules) {
+  t->legacy = rules != LX_TOKENIZER_NONLEGACY;
+  t->fast = rules == LX_TOKENIZER_FAST;
 }
 
 int lx_tokenizer_add_lynx_specials(lx_tokenizer *t, int bos_id, int eos_id, int unk_id, int pad_id,
@@ -893,6 +895,10 @@ static void sp_maybe_add(bpe_state *b, int left, int right) {
   size_t start = b->sym[left].start, size = b->sym[left].len + b->sym[right].len;
   int id = strmap_get(&t->normal, t->pieces, b->text + start, size);
   if (id < 0) return;
+  /* transformers 4.28 builds the fast tokenizer's merges from the pieces whose score is true in
+   * Python (`if piece_score:`), so there is no merge into a piece scored 0: SentencePiece's
+   * first merge ("▁▁" in LLaMA, a space doubled) */
+  if (t->fast && t->pieces[id].score == 0.0f) return;
   heap_push(&b->agenda, (candidate){left, right, t->pieces[id].score, 0, id, size});
   if (t->pieces[id].type == T_UNUSED) {
     if (b->n_rev == b->cap_rev) {
@@ -1182,13 +1188,20 @@ static bool is_special(const lx_tokenizer *t, int id) {
   return false;
 }
 
-/* Byte pieces [from, to) of ids: UTF-8 characters, U+FFFD for each malformed byte. */
+/* Byte pieces [from, to) of ids: UTF-8 characters, U+FFFD for each malformed byte; for the fast
+ * tokenizer (its ByteFallback decoder), U+FFFD for every byte of a run that is
+ * not valid UTF-8 as a whole. */
 static void flush_bytes(const lx_tokenizer *t, const int *ids, int from, int to, lx_strbuf *out) {
   if (from >= to) return;
   char *bytes = lx_xmalloc((size_t)(to - from));
   for (int i = from; i < to; i++)
     bytes[i - from] = (char)piece_byte(t->pieces[ids[i]].s, t->pieces[ids[i]].len);
-  size_t n = (size_t)(to - from);
+  size_t n = (size_t)(to - from), bad;
+  if (t->fast && !lx_utf8_valid(bytes, n, &bad)) {
+    for (size_t i = 0; i < n; i++) lx_strbuf_append(out, "\xEF\xBF\xBD", 3);
+    free(bytes);
+    return;
+  }
   for (size_t off = 0; off < n;) {
     size_t len;
     if (lx_utf8_decode(bytes + off, n - off, &len) == LX_UTF8_INVALID) {

@@ -12,10 +12,9 @@
  *                          (transformers 4.28, what the Lynx reference calls): the text is first
  *                          split on special tokens (<s>, </s>, <unk>, [PAD]), each other chunk is
  *                          encoded separately, and neighbours of a special token registered as
- *                          stripping (like [PAD]) lose their adjacent whitespace. With legacy
- *                          off (lx_tokenizer_set_legacy; transformers 4.37's legacy=False, as
- *                          LLaVA-1.5's tokenizer_config.json says) only the text's first chunk
- *                          gets the dummy "▁" prefix: a chunk after a special token gets none.
+ *                          stripping (like [PAD]) lose their adjacent whitespace. Other rules
+ *                          (lx_tokenizer_set_rules): transformers 4.37's legacy=False, and the
+ *                          fast tokenizer.
  *   lx_tokenizer_decode    SentencePiece's Decode (control pieces vanish, byte pieces are fused
  *                          into UTF-8 with U+FFFD for each invalid byte, "▁" becomes a space, the
  *                          first leading space is dropped); with skip_special, ids of special
@@ -56,9 +55,25 @@ int lx_tokenizer_add_special(lx_tokenizer *t, const char *text, int id, bool str
 int lx_tokenizer_add_lynx_specials(lx_tokenizer *t, int bos_id, int eos_id, int unk_id, int pad_id,
                                    lx_error *err);
 
-/* Hugging Face's `legacy` flag for lx_tokenizer_tokenize (true, the default: transformers 4.28's
- * behaviour, a dummy prefix on every chunk between special tokens). */
-void lx_tokenizer_set_legacy(lx_tokenizer *t, bool legacy);
+/* Which of Hugging Face's LLaMA tokenizers to be:
+ *   LX_TOKENIZER_LEGACY     (the default) the slow LlamaTokenizer of transformers 4.28, or a
+ *                           later one with legacy=True: every chunk between special tokens gets
+ *                           the dummy "▁" prefix
+ *   LX_TOKENIZER_NONLEGACY  the slow one of 4.37 with legacy=False (LLaVA-1.5): only the text's
+ *                           first chunk gets the prefix, a chunk after a special token none
+ *   LX_TOKENIZER_FAST       LlamaTokenizerFast converted from tokenizer.model (transformers 4.28,
+ *                           tokenizers 0.13; LLaVA v1's scripts load it): tokenizes as LEGACY
+ *                           (its added tokens keep their neighbours' whitespace: register them
+ *                           without stripping) but without the merge into the piece scored 0
+ *                           (the converter skips it: LLaMA's doubled space "▁▁"), and decodes a run
+ * of byte pieces that is not valid UTF-8 as a whole into one U+FFFD per byte, as its ByteFallback
+ *                           decoder does, where SentencePiece keeps the valid bytes */
+typedef enum lx_tokenizer_rules {
+  LX_TOKENIZER_LEGACY = 0,
+  LX_TOKENIZER_NONLEGACY,
+  LX_TOKENIZER_FAST,
+} lx_tokenizer_rules;
+void lx_tokenizer_set_rules(lx_tokenizer *t, lx_tokenizer_rules rules);
 
 /* Number of ids (pieces plus appended special tokens). */
 int lx_tokenizer_size(const lx_tokenizer *t);

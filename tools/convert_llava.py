@@ -4,6 +4,8 @@
   python3 tools/convert_llava.py --llava llava-v1.5-7b/ --vision-tower clip-vit-large-patch14-336/ \\
       --out DIR [--dtype f32|f16|bf16]
   python3 tools/convert_llava.py --hf llava-1.5-7b-hf/ --out DIR [--dtype ...]
+  python3 tools/convert_llava.py --delta LLaVA-7b-delta-v0/ --base llama-7b/ \
+      --vision-tower clip-vit-large-patch14/ --out DIR [--dtype ...]
 
 Inputs are the directories a user downloads (docs/model-format.md, "Converting a LLaVA release"):
   --llava         the original release (liuhaotian/llava-v1.5-7b, -13b): config.json with the
@@ -18,6 +20,14 @@ Inputs are the directories a user downloads (docs/model-format.md, "Converting a
                   Its vocabulary is padded (<image>, <pad>, then rows sampled at random to a
                   multiple of 64); those rows are dropped, so the converted model has the
                   original's vocabulary, and config.json's source says so.
+  --delta         LLaVA v1's delta release (LLaVA-13b-delta-v0, LLaVA-7b-delta-v0,
+  --base          LLaVA-Lightning-7B-delta-v1-1) and the LLaMA it applies to: every tensor the
+                  two share becomes base + delta computed in float16, and the rows of
+                  embed_tokens and lm_head past the base's vocabulary come from the delta, as
+                  LLaVA's apply_delta.py does (haotian-liu/LLaVA@7ace501). The tokens the delta
+                  added (added_tokens.json: [PAD], <im_patch>, <im_start>, <im_end>) become
+                  special tokens that keep their neighbours' whitespace, as the fast tokenizer its
+                  scripts load does; the image's 256 <im_patch> positions take the image's rows.
 
 Output DIR: config.json (the family's keys, preprocessing, the vicuna_v1 conversation, greedy
 decoding with LLaVA-1.5's evaluation settings), model.safetensors and tokenizer.model. Every
@@ -210,14 +220,15 @@ def preprocess_section(pre, pad, path):
             "frame_rule": "segment-middle", "resize": "hf_clip", "pad_square": bool(pad)}
 
 
-def tokenizer_legacy(release):
-    """tokenizer_config.json's `legacy` (llava-v1.5: false); transformers takes true when it is
-    absent."""
+def tokenizer_rules(release):
+    """LLaVA-1.5's scripts load the slow tokenizer (use_fast=False) under transformers 4.37:
+    "nonlegacy" when tokenizer_config.json says legacy false (llava-v1.5 does), else "legacy",
+    transformers' default when the key is absent."""
     path = os.path.join(release, "tokenizer_config.json")
     if not os.path.exists(path):
-        return True
+        return "legacy"
     legacy = read_json(path, "").get("legacy")
-    return True if legacy is None else bool(legacy)
+    return "legacy" if legacy is None or legacy else "nonlegacy"
 
 
 def warn_unused(src, ignore, what):
@@ -284,7 +295,7 @@ def plan_original(args):
                 + tuple(f"vision_model.encoder.layers.{i}." for i in range(v["depth"], 10000)),
                 "of the CLIP tower beyond what LLaVA runs")
     config = base_config("llava-1.5" if proj == "mlp2x_gelu" else "llava-v1", proj, v, l, pre,
-                         tokenizer_legacy(args.llava))
+                         tokenizer_rules(args.llava))
     config["source"] = {"converter": f"tools/{PROG}", "layout": "original",
                         "llava": os.path.basename(os.path.normpath(args.llava)),
                         "vision_tower": os.path.basename(os.path.normpath(vt)),
@@ -354,7 +365,7 @@ def plan_hf(args):
     warn_unused(src, ("vision_tower.vision_model.post_layernorm",)
                 + tuple(f"vision_tower.vision_model.encoder.layers.{i}." for i in range(v["depth"], 10000)),
                 "not part of the model")
-    config = base_config("llava-1.5", "mlp2x_gelu", v, l, pre, tokenizer_legacy(args.hf))
+    config = base_config("llava-1.5", "mlp2x_gelu", v, l, pre, tokenizer_rules(args.hf))
     config["source"] = {"converter": f"tools/{PROG}", "layout": "llava-hf",
                         "hf": os.path.basename(os.path.normpath(args.hf)),
                         "vocabulary": f"rows {V}..{padded - 1} of the port (<image>, <pad> and "
@@ -363,10 +374,139 @@ def plan_hf(args):
     return plan, config, tok
 
 
-def base_config(variant, proj, v, l, pre, legacy):
+# LLaVA v1's conversation as its README's run_llava.py builds it (conv "multimodal" of
+# llava/conversation.py@7ace501; the "v1" conversation for names holding "v1"): the image's tokens
+# after the question, the "###" separator, and the stop there.
+V1_SYSTEM = ("You are LLaVA, a large language and vision assistant trained by UW Madison WAIV Lab."
+             "You are able to understand the visual content that the user provides, and assist the "
+             "user with a variety of tasks using natural language.Follow the instructions carefully "
+             "and explain your answers in detail.")
+
+
+def v1_prompt(v1_1, start_end):
+    image = "<im_start><image><im_end>" if start_end else "<image>"
+    if v1_1:  # conv_llava_v1: SeparatorStyle.TWO, " " and "</s>"
+        head = V1_SYSTEM + " USER: {question}"
+        tail = " ASSISTANT:"
+    else:  # simple_conv_multimodal: SeparatorStyle.SINGLE, "###"
+        head = V1_SYSTEM + "###Human: Hi!###Assistant: Hi there!  How can I help you today?\n###Human: {question}"
+        tail = "###Assistant:"
+    return {"template": head + "\n" + image + tail, "text_only_template": head + tail,
+            # AutoTokenizer in run_llava.py: the fast tokenizer, converted from tokenizer.model
+            "media_marker": "<image>", "lowercase": False, "tokenizer": "fast"}
+
+
+def plan_delta(args):
+    """--delta + --base + --vision-tower: LLaVA v1. (plan, config, tokenizer path)."""
+    cfg_path = os.path.join(args.delta, "config.json")
+    cfg = read_json(cfg_path, "the delta release's config")
+    need_keys(cfg, ("mm_hidden_size", "vocab_size"), cfg_path)
+    base_cfg_path = os.path.join(args.base, "config.json")
+    base_cfg = read_json(base_cfg_path, "the base LLaMA's config")
+    need_keys(base_cfg, ("vocab_size", "hidden_size"), base_cfg_path)
+    if cfg.get("mm_projector_type", "linear") != "linear":
+        raise ConversionError(f"{cfg_path}: mm_projector_type '{cfg['mm_projector_type']}': a delta "
+                              f"release is LLaVA v1's, whose projector is linear")
+    V, V0 = int(cfg["vocab_size"]), int(base_cfg["vocab_size"])
+    if V < V0:
+        raise ConversionError(f"{cfg_path}: vocab_size {V} is smaller than the base's {V0} "
+                              f"({base_cfg_path})")
+    added_path = os.path.join(args.delta, "added_tokens.json")
+    added = read_json(added_path, "the tokens the delta adds") if V > V0 else {}
+    ids = sorted(int(i) for i in added.values())
+    if ids != list(range(V0, V)):
+        raise ConversionError(f"{added_path}: the added tokens' ids {ids} are not the rows {V0}..{V - 1} "
+                              f"between the base's vocabulary ({V0}, {base_cfg_path}) and the "
+                              f"delta's ({V}): is --base the LLaMA this delta was made from?")
+    start_end = bool(cfg.get("mm_use_im_start_end", False))
+    needed = ["<im_patch>"] + (["<im_start>", "<im_end>"] if start_end else [])
+    for t in needed:
+        if t not in added:
+            raise ConversionError(f"{added_path}: '{t}' is missing (the image's tokens)")
+    vt = args.vision_tower
+    clip_cfg_path = os.path.join(vt, "config.json")
+    clip_cfg = read_json(clip_cfg_path, "the CLIP tower's config")
+    vcfg = clip_cfg.get("vision_config", clip_cfg)
+    # 7ace501 reads hidden_states[mm_vision_select_layer] (-1 when the key is absent)
+    v = vision_section(vcfg, int(cfg.get("mm_vision_select_layer", -1)), "patch", clip_cfg_path)
+    if int(cfg["mm_hidden_size"]) != v["width"]:
+        raise ConversionError(f"{cfg_path}: mm_hidden_size {cfg['mm_hidden_size']} differs from the "
+                              f"tower's width {v['width']} ({clip_cfg_path})")
+    pre = preprocess_section(read_json(os.path.join(vt, "preprocessor_config.json"),
+                                       "the CLIP processor's settings"), False,
+                             os.path.join(vt, "preprocessor_config.json"))
+    tok = os.path.join(args.delta, "tokenizer.model")
+    if not os.path.isfile(tok):
+        tok = os.path.join(args.base, "tokenizer.model")
+    if not os.path.isfile(tok):
+        raise ConversionError(f"{args.delta}: no tokenizer.model (nor in {args.base})")
+    l = llm_section(cfg, V, cfg_path)
+    l["added_tokens"] = [{"text": t, "id": int(i), "strip": False}
+                         for t, i in sorted(added.items(), key=lambda kv: int(kv[1]))]
+    if l["pad_token_id"] >= V or l["pad_token_id"] == 0 and "[PAD]" in added:
+        l["pad_token_id"] = int(added.get("[PAD]", 0))
+
+    plan = Plan()
+    delta = Source(args.delta, args.trust_pickle)
+    base = Source(args.base, args.trust_pickle)
+    clip = Source(vt, args.trust_pickle)
+    add_vision(plan, clip, v, "vision_model.")
+    D = l["hidden_size"]
+    delta.add(plan, "projector.fc1.weight", (D, v["width"]), "model.mm_projector.weight",
+              lambda t: t.half())
+    delta.add(plan, "projector.fc1.bias", (D,), "model.mm_projector.bias", lambda t: t.half())
+
+    def applied(name):
+        """base + delta in float16 (apply_delta.py); extra rows of the delta kept as they are."""
+        def f(t):
+            b = base.w.get(name).half()
+            t = t.half().clone()
+            if t.shape == b.shape:
+                return t + b
+            if name not in ("model.embed_tokens.weight", "lm_head.weight") or t.shape[1:] != b.shape[1:] \
+                    or t.shape[0] < b.shape[0]:
+                raise ConversionError(f"{args.base}: tensor '{name}' has shape {list(b.shape)}, the "
+                                      f"delta's {list(t.shape)}")
+            t[:b.shape[0]] += b
+            return t
+        if not base.has(name):
+            raise ConversionError(f"{args.base}: tensor '{name}' is missing")
+        base.read.add(name)
+        return f
+    start = len(plan.items)
+    add_llm(plan, delta, l, "")
+    for k in range(start, len(plan.items)):
+        name, shape, file, full, get, order = plan.items[k]
+        fn = applied(full)
+        plan.items[k] = (name, shape, file, full, (lambda g=get, fn=fn: fn(g())), order)
+    warn_unused(delta, ("model.vision_tower.",), "not part of the model")
+    warn_unused(base, (), "of the base not in the delta")
+    variant = "llava-v1"
+    v1_1 = "v1" in os.path.basename(os.path.normpath(args.delta)).lower().replace("-v0", "")
+    config = {"format": FORMAT, "format_version": FORMAT_VERSION, "family": "llava",
+              "variant": variant, "vision": v, "projector": {"type": "linear"}, "llm": l,
+              "preprocess": pre, "prompt": v1_prompt(v1_1, start_end),
+              # run_llava.py samples at temperature 0.2; evaluations report greedy. It passes
+              # input_ids, so generate() has no [<s>] seed; its KeywordsStoppingCriteria stops on
+              # the separator from the second new token on, and the answer loses it.
+              "decoding": {"strategy": "greedy", "max_new_tokens": 1024, "bos_seed": False,
+                           "evaluation": True, "stop_strings": ["</s>" if v1_1 else "###"],
+                           "stop_from": 2}}
+    config["source"] = {"converter": f"tools/{PROG}", "layout": "delta",
+                        "delta": os.path.basename(os.path.normpath(args.delta)),
+                        "base": os.path.basename(os.path.normpath(args.base)),
+                        "vision_tower": os.path.basename(os.path.normpath(vt)),
+                        "recipe": "base + delta in float16 (apply_delta.py); the delta's extra "
+                                  "vocabulary rows as they are",
+                        "conversation": "llava_v1" if v1_1 else "multimodal",
+                        "vision_blocks_kept": v["depth"], "dtype": args.dtype}
+    return plan, config, tok
+
+
+def base_config(variant, proj, v, l, pre, rules):
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "family": "llava",
             "variant": variant, "vision": v, "projector": {"type": proj}, "llm": l,
-            "preprocess": pre, "prompt": dict(VICUNA_V1_PROMPT, tokenizer_legacy=legacy),
+            "preprocess": pre, "prompt": dict(VICUNA_V1_PROMPT, tokenizer=rules),
             # LLaVA-1.5's evaluation scripts: temperature 0 (greedy), 128 new tokens; transformers
             # 4.37.2 generating from embeddings starts the output with [<s>], as 4.28 does
             # (model_vqa_loader.py); LLaVA-Bench runs model_vqa.py, 1024 tokens. These are its
@@ -386,6 +526,9 @@ def main(argv=None):
     ap.add_argument("--vision-tower", help="the CLIP directory it names "
                     "(openai/clip-vit-large-patch14-336), with --llava")
     ap.add_argument("--hf", help="the llava-hf port's directory (llava-hf/llava-1.5-7b-hf)")
+    ap.add_argument("--delta", help="LLaVA v1's delta release (liuhaotian/LLaVA-7b-delta-v0), with "
+                    "--base and --vision-tower")
+    ap.add_argument("--base", help="the LLaMA directory the delta applies to, with --delta")
     ap.add_argument("--out", required=True, help="model directory to create")
     ap.add_argument("--dtype", choices=sorted(DTYPES), default="f32",
                     help="weight type in model.safetensors (default f32; bf16 halves the size)")
@@ -393,13 +536,16 @@ def main(argv=None):
     ap.add_argument("--trust-pickle", action="store_true",
                     help="allow checkpoints holding arbitrary pickled objects (only for files you trust)")
     args = ap.parse_args(argv)
-    if bool(args.hf) == bool(args.llava) or bool(args.llava) != bool(args.vision_tower):
-        ap.error("give --llava with --vision-tower, or --hf")
+    layouts = sum(bool(x) for x in (args.llava, args.hf, args.delta))
+    if layouts != 1 or bool(args.delta) != bool(args.base) or \
+            bool(args.llava or args.delta) != bool(args.vision_tower):
+        ap.error("give --llava with --vision-tower, or --hf, or --delta with --base and --vision-tower")
     try:
         out = os.path.abspath(args.out)
         if os.path.exists(out) and not args.force:
             raise ConversionError(f"{args.out}: already exists (pass --force to replace it)")
-        plan, config, tok = plan_original(args) if args.llava else plan_hf(args)
+        plan, config, tok = (plan_original(args) if args.llava else plan_hf(args) if args.hf
+                             else plan_delta(args))
         n = write_model_dir(PROG, out, args.force, plan, config, args.dtype, {"tokenizer.model": tok})
     except ConversionError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)

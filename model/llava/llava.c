@@ -238,7 +238,7 @@ static const lx_weight_part parts[] = {
   "  \"text_only_template\": \"A chat between a curious user and an artificial intelligence "  \
   "assistant. The assistant gives helpful, detailed, and polite answers to the user's "        \
   "questions. USER: {question} ASSISTANT:\",\n"                                                \
-  "  \"media_marker\": \"<image>\", \"lowercase\": false, \"tokenizer_legacy\": false,\n"      \
+  "  \"media_marker\": \"<image>\", \"lowercase\": false, \"tokenizer\": \"nonlegacy\",\n"     \
   "  \"short_answer\": \"\\nAnswer the question using a single word or phrase.\"},\n"
 #define LLAVA_LLAMA(D, L, H, I)                                                       \
   "\"llm\": {\"vocab_size\": 32000, \"hidden_size\": " #D ", \"num_layers\": " #L     \

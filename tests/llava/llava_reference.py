@@ -18,7 +18,9 @@ tiny ones in the real layouts):
 
 Everything runs in float64. The llava-hf port is read with its own names (language_model.*,
 vision_tower.*, multi_modal_projector.linear_{1,2}) and its padded vocabulary: its logits are
-over all the padded rows.
+over all the padded rows. LLaVA v1's delta release is applied as apply_delta.py@7ace501 does
+(base + delta in float16, the delta's extra rows kept), its projector is one Linear, and its
+image replaces the run of <im_patch> ids (given here, as for 1.5, as one IMAGE_TOKEN_INDEX).
 """
 import json
 import math
@@ -49,8 +51,24 @@ def rotate_half(x):
 
 
 class Llava:
-    def __init__(self, llava_dir=None, clip_dir=None, hf_dir=None):
-        if hf_dir:
+    def __init__(self, llava_dir=None, clip_dir=None, hf_dir=None, base_dir=None):
+        if base_dir:  # LLaVA v1: llava_dir is the delta
+            cfg = json.load(open(os.path.join(llava_dir, "config.json")))
+            clip_cfg = json.load(open(os.path.join(clip_dir, "config.json")))
+            self.vcfg, self.lcfg = clip_cfg.get("vision_config", clip_cfg), cfg
+            self.select_layer = cfg.get("mm_vision_select_layer", -1)
+            self.drop_cls = True
+            self.v = torch.load(os.path.join(clip_dir, "pytorch_model.bin"), map_location="cpu")
+            delta, base = load_hf_llama_state(llava_dir), load_hf_llama_state(base_dir)
+            self.l = {}
+            for k, d in delta.items():
+                if k not in base:
+                    continue
+                t, b = d.half().clone(), base[k].half()
+                t[:b.shape[0]] += b
+                self.l[k] = t
+            self.proj = [(delta["model.mm_projector.weight"].half(), delta["model.mm_projector.bias"].half())]
+        elif hf_dir:
             cfg = json.load(open(os.path.join(hf_dir, "config.json")))
             st = load_hf_llama_state(hf_dir)
             self.vcfg, self.lcfg = cfg["vision_config"], cfg["text_config"]

@@ -16,6 +16,20 @@
                                 multi_modal_projector.linear_{1,2}.*, and the vocabulary padded
                                 with <image>, <pad> and rows sampled at random up to a multiple of
                                 64 (as the port's converter does)
+  clip-vit-large-patch14/       LLaVA v1's tower (224 px upstream; here the same tiny size), a
+                                whole CLIPModel like the one above
+  llama-7b/                     the base LLaMA a v1 delta applies to (Hugging Face directory,
+                                .bin shards)
+  LLaVA-7b-delta-v0/            LLaVA v1's delta release (haotian-liu/LLaVA@7ace501
+                                apply_delta.py): every shared tensor is target - base, stored in
+                                float16; embed_tokens and lm_head have 4 more rows ([PAD],
+                                <im_patch>, <im_start>, <im_end>, from added_tokens.json) held
+                                whole; model.mm_projector.{weight,bias} (linear); config.json with
+                                mm_use_im_start_end and mm_vision_select_layer -2; the tokenizer
+                                files with the added tokens. Its tokenizer is the embedded world's
+                                (trained by spm_train, checkpoints/lynx-world-pt), a real BPE model
+                                that SentencePiece and the fast tokenizer converted from it split
+                                alike, as they do LLaMA's: LLaVA v1's scripts load the fast one
 
 The same seed gives the same tensors. Sizes are tiny; the structure is the real one.
 """
@@ -200,8 +214,81 @@ def write_llava_hf(path, d, llm, proj, clip, g):
     write_shards(path, st, "safetensors")
 
 
+V1_ADDED = ["[PAD]", "<im_patch>", "<im_start>", "<im_end>"]
+WORLD_TOKENIZER = os.path.join(HERE, "..", "..", "checkpoints", "lynx-world-pt", "tokenizer.model")
+
+
+def piece_count(model):
+    """Pieces of a SentencePiece model file (ModelProto field 1)."""
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+    import sentencepiece_proto
+    return sum(1 for num, _, _ in sentencepiece_proto._fields(model) if num == 1)
+
+
+def write_llava_v1(out, d, g, clip):
+    """The base LLaMA, the v1 delta and its CLIP tower; returns the target state (base + delta
+    in float16, as apply_delta computes it) for references."""
+    tokenizer = open(WORLD_TOKENIZER, "rb").read()
+    d = dict(d, vocab=piece_count(tokenizer))
+    base = llama_state(g, d)
+    base = {k: v for k, v in base.items() if not k.endswith("rotary_emb.inv_freq")}
+    V, D, W = d["vocab"], d["llm_hidden"], d["clip_width"]
+    bdir = os.path.join(out, "llama-7b")
+    os.makedirs(bdir, exist_ok=True)
+    with open(os.path.join(bdir, "config.json"), "w") as f:
+        json.dump(dict(llama_config(d, V), architectures=["LlamaForCausalLM"], rms_norm_eps=1e-6,
+                       max_position_embeddings=2048), f, indent=2)
+    with open(os.path.join(bdir, "tokenizer.model"), "wb") as f:
+        f.write(tokenizer)
+    write_shards(bdir, base, "bin")
+    # the target, as training left it; the delta is what the release stores
+    target = {k: (t + _randn(g, *t.shape, std=0.02)).half() for k, t in base.items()}
+    target["model.embed_tokens.weight"] = torch.cat([target["model.embed_tokens.weight"],
+                                                     _randn(g, len(V1_ADDED), D).half()])
+    # the added tokens are rarely said; "#" (byte piece 0x23) often, so that answers reach the
+    # "###" separator within a few tokens and the stopping rule is exercised
+    head = target["lm_head.weight"].float()
+    head[3 + 0x23] *= 6.0
+    head[2] *= 0.4  # and </s> later than llama_state makes it
+    target["lm_head.weight"] = torch.cat([head, _randn(g, len(V1_ADDED), D, std=0.01)]).half()
+    delta = {}
+    for k, t in target.items():
+        b = base[k].half()
+        if t.shape == b.shape:
+            delta[k] = (t.float() - b.float()).half()
+        else:
+            dd = t.clone()
+            dd[:b.shape[0]] = (t[:b.shape[0]].float() - b.float()).half()
+            delta[k] = dd
+    delta["model.mm_projector.weight"] = _linear(g, D, W).half()
+    delta["model.mm_projector.bias"] = _randn(g, D, std=0.1).half()
+    ddir = os.path.join(out, "LLaVA-7b-delta-v0")
+    os.makedirs(ddir, exist_ok=True)
+    config = dict(llama_config(d, V + len(V1_ADDED)), architectures=["LlavaLlamaForCausalLM"],
+                  model_type="llava", rms_norm_eps=1e-6, max_position_embeddings=2048,
+                  pad_token_id=V, mm_hidden_size=W, mm_use_im_start_end=True,
+                  mm_vision_select_layer=d["select_layer"],
+                  mm_vision_tower="openai/clip-vit-large-patch14", use_mm_proj=True,
+                  torch_dtype="float16")
+    with open(os.path.join(ddir, "config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+    with open(os.path.join(ddir, "tokenizer.model"), "wb") as f:
+        f.write(tokenizer)
+    with open(os.path.join(ddir, "added_tokens.json"), "w") as f:
+        json.dump({t: V + i for i, t in enumerate(V1_ADDED)}, f)
+    with open(os.path.join(ddir, "special_tokens_map.json"), "w") as f:
+        json.dump({"bos_token": "<s>", "eos_token": "</s>", "pad_token": "[PAD]", "unk_token": "<unk>"}, f)
+    with open(os.path.join(ddir, "tokenizer_config.json"), "w") as f:
+        json.dump({"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "model_max_length": 2048,
+                   "padding_side": "right", "tokenizer_class": "LlamaTokenizer", "add_bos_token": True,
+                   "add_eos_token": False}, f)
+    write_shards(ddir, delta, "bin")
+    write_clip_dir(os.path.join(out, "clip-vit-large-patch14"), d, clip)
+    return dict(target, **{k: v for k, v in delta.items() if k.startswith("model.mm_projector")})
+
+
 def write_release(out, seed=4321, d=TINY):
-    """Writes the three directories; returns (clip state, llm state, projector state)."""
+    """Writes the directories; returns (clip state, llm state, projector state)."""
     os.makedirs(out, exist_ok=True)
     g = _gen(seed)
     clip = clip_state(g, d)
@@ -210,6 +297,7 @@ def write_release(out, seed=4321, d=TINY):
     write_clip_dir(os.path.join(out, "clip-vit-large-patch14-336"), d, clip)
     write_llava15(os.path.join(out, "llava-v1.5-7b"), d, llm, proj, "openai/clip-vit-large-patch14-336")
     write_llava_hf(os.path.join(out, "llava-1.5-7b-hf"), d, llm, proj, clip, _gen(seed + 1))
+    write_llava_v1(out, d, _gen(seed + 2), clip)
     return clip, llm, proj
 
 

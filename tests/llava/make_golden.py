@@ -75,7 +75,7 @@ def load_module(name, path, stubs=()):
 
 
 def prompts(repo, release):
-    from transformers import LlamaTokenizer, StoppingCriteria  # noqa: F401
+    from transformers import LlamaTokenizer
     llava_pkg = types.ModuleType("llava")
     llava_pkg.__path__ = [os.path.join(repo, "llava")]
     sys.modules["llava"] = llava_pkg

@@ -253,6 +253,44 @@ try:
           and fp["prompt_template"]["short_answer"] is True and row.get("tokens") == want,
           p.stderr[-600:] + json.dumps(fp.get("decoding")) + f" {row.get('tokens')} vs {want}")
 
+    # ---- LLaVA v1: delta over base, its conversation, the ### stop (oracle: LLaVA 7ace501) -----
+    delta, base, clip224 = (os.path.join(rel, n) for n in ("LLaVA-7b-delta-v0", "llama-7b",
+                                                           "clip-vit-large-patch14"))
+    models["v1"] = os.path.join(tmp, "v1")
+    p = convert("--delta", delta, "--base", base, "--vision-tower", clip224, "--out", models["v1"])
+    check("convert LLaVA v1's delta release over its base", p.returncode == 0, p.stderr[-600:])
+    ov = golden["oracle_v1"]
+    conv = read_safetensors(os.path.join(models["v1"], "model.safetensors")) if p.returncode == 0 else {}
+    heads = {"model.embed_tokens.weight": "llm.embed_tokens.weight", "lm_head.weight": "llm.lm_head.weight",
+             "model.mm_projector.weight": "projector.fc1.weight",
+             "model.layers.0.self_attn.q_proj.weight": "llm.layers.0.attn.q.weight"}
+    same = all(k in conv and conv[k].flatten()[:8].double().tolist() == ov["weights_head"][h]
+               for h, k in heads.items())
+    check("v1: the applied weights equal apply_delta.py's (base + delta in float16)", same)
+    ref_v1 = Llava(delta, clip224, base_dir=base)
+    run_len, patch = ov["image_tokens"], ov["im_patch_id"]
+    at = ov["prompt_ids"].index(patch)
+    v1_ids = ov["prompt_ids"][:at] + [IMAGE_TOKEN_INDEX] + ov["prompt_ids"][at + run_len:]
+    p = lx("tokenize", "--model", models["v1"], "--prompt", ov["question"])
+    got = [int(x) for x in p.stdout.split(",")] if p.returncode == 0 else []
+    check(f"v1: the prompt ids of run_llava.py (conversation multimodal, the fast tokenizer, "
+          f"{run_len} <im_patch> where the image goes)", got == v1_ids, f"{got} vs {v1_ids}; {p.stderr}")
+    v1_tokens = ",".join("media" if t == IMAGE_TOKEN_INDEX else str(t) for t in v1_ids)
+    p = lx("logits", "--model", models["v1"], "--image", image, "--tokens", v1_tokens, "--out", out)
+    e = rel_err(read_f32(out), torch.tensor(ov["logits"])) if p.returncode == 0 else float("inf")
+    check(f"v1 oracle: logits of LlavaLlamaForCausalLM@7ace501 ({e:.2e})", e < TOL, p.stderr)
+    q = lx("preprocess", "--model", models["v1"], "--image", image, "--out", ipx)
+    e = rel_err(read_f32(out), ref_v1.logits(v1_ids, read_f32(ipx).reshape(3, S, S))) \
+        if p.returncode == 0 and q.returncode == 0 else float("inf")
+    check(f"v1: logits equal the float64 reference ({e:.2e})", e < TOL, p.stderr + q.stderr)
+    p = lx("generate", "--model", models["v1"], "--image", image, "--prompt", ov["question"],
+           "--max-new-tokens", "12", "--json")
+    gen = json.loads(p.stdout) if p.returncode == 0 else {}
+    check(f"v1 oracle: greedy answer stops at ### as run_llava.py's criterion does "
+          f"({len(ov['greedy'])} tokens, {ov['answer']!r})",
+          gen.get("tokens") == ov["greedy"] and gen.get("answer") == ov["answer"],
+          f"{gen.get('tokens')} {gen.get('answer')!r} vs {ov['greedy']} {ov['answer']!r}; {p.stderr}")
+
     # ---- the converter's refusals: named, and nothing left behind ------------------------
     def refused(name, args, words):
         out_dir = os.path.join(tmp, "refused")
@@ -289,6 +327,16 @@ try:
     refused("the port without its vision tower", ["--hf", orig], ["config.json", "text_config"])
     p = convert("--llava", orig, "--out", os.path.join(tmp, "x"))
     check("--llava without --vision-tower is a usage error", p.returncode == 2, p.stderr)
+    refused("a delta over a base it does not fit", ["--delta", delta, "--base", orig,
+                                                     "--vision-tower", clip224], ["added_tokens.json", "is --base the LLaMA"])
+    nobase = os.path.join(tmp, "nobase")
+    shutil.copytree(base, nobase)
+    idx = json.load(open(os.path.join(nobase, "pytorch_model.bin.index.json")))
+    del idx["weight_map"]["model.layers.1.mlp.up_proj.weight"]
+    json.dump(idx, open(os.path.join(nobase, "pytorch_model.bin.index.json"), "w"))
+    refused("a base without a tensor the delta changes", ["--delta", delta, "--base", nobase,
+                                                          "--vision-tower", clip224],
+            ["model.layers.1.mlp.up_proj.weight", "missing"])
 finally:
     shutil.rmtree(tmp)
 

@@ -212,7 +212,8 @@ START_TEST(llava_keys) {
   const lx_model_config *c = &m->cfg;
   ck_assert(c->preprocess.pad_square && c->preprocess.resize == LX_RESIZE_HF_CLIP);
   ck_assert_str_eq(c->prompt.media_marker, "<image>");
-  ck_assert(!c->prompt.tokenizer_legacy && c->decoding.bos_seed && c->decoding.evaluation);
+  ck_assert(c->prompt.tokenizer_rules == LX_TOKENIZER_NONLEGACY && c->decoding.bos_seed &&
+            c->decoding.evaluation);
   ck_assert_int_eq(c->decoding.n_by_task, 1);
   ck_assert_str_eq(c->decoding.by_task[0].task, "llava-bench");
   ck_assert_int_eq(c->decoding.by_task[0].max_new_tokens, 1024);
