@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonutil.h"
 #include "reports/stats.h"
 
 /* ---- checks -----------------------------------------------------------------------------------
@@ -27,10 +28,34 @@ static size_t *id_order(char *const *ids, size_t n) {
 }
 
 /* The first key path where two fingerprints differ, ignoring the model and the numerics. */
+/* Whether fingerprint field `key` is true in both a and b at a.key.sub ("decoding",
+ * "model_default"). */
+static bool both_true(const cJSON *a, const cJSON *b, const char *key, const char *sub) {
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, key), sub);
+  const cJSON *y = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, key), sub);
+  return cJSON_IsTrue(x) && cJSON_IsTrue(y);
+}
+
+/* Whether both runs asked with the model's own conversation (template "model"). */
+static bool both_model_template(const cJSON *a, const cJSON *b) {
+  const char *x = lx_json_string(cJSON_GetObjectItemCaseSensitive(a, "prompt_template"), "name");
+  const char *y = lx_json_string(cJSON_GetObjectItemCaseSensitive(b, "prompt_template"), "name");
+  return x && y && !strcmp(x, "model") && !strcmp(y, "model");
+}
+
+/* Settings other than the model that differ. A model's own decoding and frame rule (no flag
+ * changed them) and its own conversation are part of the model: two models compared each with
+ * theirs differ only in the model. */
 static bool settings_differ(const cJSON *a, const cJSON *b, char *what, size_t n) {
   const cJSON *x;
   cJSON_ArrayForEach(x, a) {
     if (!strcmp(x->string, "model") || !strcmp(x->string, "numerics")) continue;
+    if (!strcmp(x->string, "decoding") && both_true(a, b, "decoding", "model_default")) continue;
+    if (!strcmp(x->string, "prompt_template") && both_model_template(a, b)) continue;
+    if (!strcmp(x->string, "frame_rule") &&
+        cJSON_IsTrue(cJSON_GetObjectItem(a, "frame_rule_model_default")) &&
+        cJSON_IsTrue(cJSON_GetObjectItem(b, "frame_rule_model_default")))
+      continue;
     const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
     if (!y || !cJSON_Compare(x, y, 1)) {
       char *va = cJSON_PrintUnformatted(x), *vb = y ? cJSON_PrintUnformatted(y) : NULL;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/jsonutil.h"
+#include "common/strbuf.h"
 #include "reports/compare.h"
 #include "reports/report_model.h"
 #include "reports/run_data.h"
@@ -29,6 +31,17 @@ static void describe_run(cJSON *run, const lx_task_scores *t) {
   char short_sha[13] = "";
   if (cJSON_IsString(sha)) snprintf(short_sha, sizeof short_sha, "%.12s", sha->valuestring);
   cJSON_AddStringToObject(run, "model_sha256", short_sha);
+  /* the model's family and variant, from its config.json (recorded in the fingerprint) */
+  const cJSON *config = cJSON_GetObjectItem(model, "config");
+  const cJSON *family = cJSON_GetObjectItem(config, "family"),
+              *variant = cJSON_GetObjectItem(config, "variant");
+  lx_strbuf fam = {0}; /* "lynx prefix", "llava-1.5" (a variant named after its family alone) */
+  const char *f = cJSON_IsString(family) ? family->valuestring : "lynx";
+  const char *v = cJSON_IsString(variant) ? variant->valuestring : "";
+  if (strncmp(v, f, strlen(f)) != 0) lx_strbuf_puts(&fam, f);
+  if (*v) lx_strbuf_printf(&fam, "%s%s", fam.len ? " " : "", v);
+  cJSON_AddStringToObject(run, "family", lx_strbuf_str(&fam));
+  lx_strbuf_free(&fam);
   const cJSON *dec = cJSON_GetObjectItem(fp, "decoding");
   const cJSON *strategy = cJSON_GetObjectItem(dec, "strategy");
   cJSON_AddStringToObject(run, "decoding", cJSON_IsString(strategy) ? strategy->valuestring : "?");
@@ -254,8 +267,9 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
   lx_strbuf_puts(b, "# lynxeval report\n\n");
   const cJSON *run, *t;
   cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) lx_strbuf_printf(
-      b, "- **%s**: `%s` (model sha256 %s..., decoding %s, prompt template %s)\n",
+      b, "- **%s**: `%s` (%s, model sha256 %s..., decoding %s, prompt template %s)\n",
       cJSON_GetObjectItem(run, "label")->valuestring, cJSON_GetObjectItem(run, "name")->valuestring,
+      lx_json_string(run, "family") ? lx_json_string(run, "family") : "?",
       cJSON_GetObjectItem(run, "model_sha256")->valuestring,
       cJSON_GetObjectItem(run, "decoding")->valuestring,
       cJSON_GetObjectItem(run, "prompt_template")->valuestring);

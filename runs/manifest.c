@@ -41,6 +41,11 @@ static cJSON *decoding_json(const lx_decode_params *p) {
   cJSON_AddNumberToObject(d, "length_penalty", p->length_penalty);
   cJSON_AddBoolToObject(d, "early_stopping", p->early_stopping);
   cJSON_AddBoolToObject(d, "bos_seed", p->seed_bos);
+  if (p->n_stop) {
+    cJSON *stops = cJSON_AddArrayToObject(d, "stop_strings");
+    for (int i = 0; i < p->n_stop; i++) cJSON_AddItemToArray(stops, cJSON_CreateString(p->stop[i]));
+    cJSON_AddNumberToObject(d, "stop_from", p->stop_from);
+  }
   return d;
 }
 
@@ -84,8 +89,11 @@ int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
     cJSON_AddStringToObject(tmpl, "text", "the model's config.json prompt");
   cJSON_AddBoolToObject(tmpl, "short_answer", s->task->short_answer && !s->tmpl->text);
   if (s->task->instruction) cJSON_AddStringToObject(tmpl, "question", s->task->instruction);
-  cJSON_AddItemToObject(f, "decoding", decoding_json(s->decode));
+  cJSON *dec = decoding_json(s->decode);
+  cJSON_AddBoolToObject(dec, "model_default", s->decoding_default);
+  cJSON_AddItemToObject(f, "decoding", dec);
   cJSON_AddStringToObject(f, "frame_rule", s->frame_rule);
+  cJSON_AddBoolToObject(f, "frame_rule_model_default", s->frame_rule_default);
   char seed[32];
   snprintf(seed, sizeof seed, "%llu", (unsigned long long)s->seed);
   cJSON_AddStringToObject(f, "seed", seed);

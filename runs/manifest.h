@@ -35,6 +35,10 @@ typedef struct lx_run_settings {
   int batch; /* batch, threads and precision change the last bits of the sums, so they are
                recorded and checked */
   const lx_backend *backend; /* threads and precision */
+  /* The decoding is the model's for this task (its config's, with the task's and the suite's
+   * rules), no flag having changed it: part of the model, for comparisons across models. */
+  bool decoding_default;
+  bool frame_rule_default; /* likewise the frame rule: the model's config's, no flag */
 } lx_run_settings;
 
 /* Builds the fingerprint (hashing the model and annotation files). */

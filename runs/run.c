@@ -164,8 +164,18 @@ static int prepare_task(lx_run_plan *pl, run_task *rt, const char *dataset, cons
   size_t block = r->batch > 0 ? (size_t)r->batch : 1;
   if (lx_items_check_media(&rt->items, (rt->n + block - 1) / block * block, rt->data_dir, err))
     return LX_ERR;
-  lx_run_settings s = {t,        rt->ds,         rt->data_dir,      r->model_dir,  &rt->decode,
-                       rt->tmpl, pl->frame_rule, (uint64_t)r->seed, (int)r->batch, pl->backend};
+  lx_run_settings s = {t,
+                       rt->ds,
+                       rt->data_dir,
+                       r->model_dir,
+                       &rt->decode,
+                       rt->tmpl,
+                       pl->frame_rule,
+                       (uint64_t)r->seed,
+                       (int)r->batch,
+                       pl->backend,
+                       !r->decode && r->beams < 0 && r->max_new < 0,
+                       !r->frame_rule};
   return lx_run_fingerprint(&s, &rt->fingerprint, err);
 }
 

@@ -291,6 +291,24 @@ try:
           gen.get("tokens") == ov["greedy"] and gen.get("answer") == ov["answer"],
           f"{gen.get('tokens')} {gen.get('answer')!r} vs {ov['greedy']} {ov['answer']!r}; {p.stderr}")
 
+    # ---- across families and versions: each model with its own conversation and decoding ------
+    runs = {}
+    for name in ("orig", "v1"):  # their own decodings: 128 new tokens, and 1024 with ### stops
+        runs[name] = os.path.join(tmp, "own-" + name)
+        p = lx("run", "open-vqa-image", "--model", models[name], "--data", data, "--out", runs[name],
+               "--limit", "4")
+    q = lx("compare", runs["orig"], runs["v1"])
+    check("compare: LLaVA-1.5 and v1 runs, each with its own conversation and decoding, are compared",
+          p.returncode == 0 and q.returncode == 0 and "open-vqa-image" in q.stdout, p.stderr[-300:] + q.stderr)
+    q = lx("compare", run_dir, runs["v1"])
+    check("compare: a decoding a flag chose (--max-new-tokens) is a setting, and differing ones are refused",
+          q.returncode == 1 and "decoding" in q.stderr, q.stdout + q.stderr)
+    rep = os.path.join(tmp, "report.md")
+    q = lx("report", runs["orig"], runs["v1"], "--out", rep)
+    text = open(rep).read() if q.returncode == 0 else ""
+    check("report: each run names its family and variant", "(llava-1.5," in text and "(llava-v1," in text,
+          q.stderr + text[:300])
+
     # ---- the converter's refusals: named, and nothing left behind ------------------------
     def refused(name, args, words):
         out_dir = os.path.join(tmp, "refused")
