@@ -41,7 +41,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "reference"))
-from fake_release import _gen, _linear, _norm_w, _randn, _write_safetensors, llama_state, tokenizer_model  # noqa: E402
+from fake_release import _gen, _linear, _norm_w, _randn, llama_state, tokenizer_model, write_shards  # noqa: E402
 
 TINY = dict(
     clip_width=64, clip_heads=4, clip_layers=3, clip_mlp=128, patch=14, image_size=56,
@@ -134,24 +134,6 @@ def llama_config(d, vocab):
             "rope_theta": 10000.0, "rope_scaling": None, "model_type": "llama"}
 
 
-def write_shards(path, state, fmt, shards=2):
-    names = list(state)
-    per = (len(names) + shards - 1) // shards
-    weight_map = {}
-    for s in range(shards):
-        part = {n: state[n] for n in names[s * per:(s + 1) * per]}
-        if fmt == "bin":
-            fname = f"pytorch_model-{s + 1:05d}-of-{shards:05d}.bin"
-            torch.save(part, os.path.join(path, fname))
-        else:
-            fname = f"model-{s + 1:05d}-of-{shards:05d}.safetensors"
-            _write_safetensors(os.path.join(path, fname), part, {"format": "pt"})
-        weight_map.update({n: fname for n in part})
-    index = "pytorch_model.bin.index.json" if fmt == "bin" else "model.safetensors.index.json"
-    with open(os.path.join(path, index), "w") as f:
-        json.dump({"metadata": {}, "weight_map": weight_map}, f, indent=2)
-
-
 def tokenizer_files(path, d):
     with open(os.path.join(path, "tokenizer.model"), "wb") as f:
         f.write(tokenizer_model(d["vocab"]))
@@ -211,7 +193,7 @@ def write_llava_hf(path, d, llm, proj, clip, g):
     tokenizer_files(path, d)
     with open(os.path.join(path, "added_tokens.json"), "w") as f:
         json.dump({"<image>": V, "<pad>": V + 1}, f)
-    write_shards(path, st, "safetensors")
+    write_shards(path, st, "safetensors", metadata={"format": "pt"})
 
 
 V1_ADDED = ["[PAD]", "<im_patch>", "<im_start>", "<im_end>"]

@@ -264,6 +264,12 @@ def write_llm_dir(path, d, state, shards=2, fmt="bin"):
         json.dump(config, f, indent=2)
     with open(os.path.join(path, "tokenizer.model"), "wb") as f:
         f.write(tokenizer_model(d["vocab"]))
+    write_shards(path, state, fmt, shards)
+
+
+def write_shards(path, state, fmt, shards=2, metadata=None):
+    """state split into `shards` files with their index, as Hugging Face saves a model:
+    pytorch_model-*.bin or model-*.safetensors (with `metadata` in their header)."""
     names = list(state)
     per = (len(names) + shards - 1) // shards
     weight_map = {}
@@ -274,7 +280,7 @@ def write_llm_dir(path, d, state, shards=2, fmt="bin"):
             torch.save(part, os.path.join(path, fname))
         else:
             fname = f"model-{s + 1:05d}-of-{shards:05d}.safetensors"
-            _write_safetensors(os.path.join(path, fname), part)
+            _write_safetensors(os.path.join(path, fname), part, metadata)
         weight_map.update({n: fname for n in part})
     index = "pytorch_model.bin.index.json" if fmt == "bin" else "model.safetensors.index.json"
     with open(os.path.join(path, index), "w") as f:
