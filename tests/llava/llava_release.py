@@ -230,7 +230,9 @@ def write_llava_v1(out, d, g, clip):
     # the added tokens are rarely said; "#" (byte piece 0x23) often, so that answers reach the
     # "###" separator within a few tokens and the stopping rule is exercised
     head = target["lm_head.weight"].float()
-    head[3 + 0x23] *= 6.0
+    head[1] *= 0.1  # <s> and the other byte pieces seldom
+    head[3:3 + 256] *= 0.3
+    head[3 + 0x23] *= 2.5 / 0.3
     head[2] *= 0.4  # and </s> later than llama_state makes it
     target["lm_head.weight"] = torch.cat([head, _randn(g, len(V1_ADDED), D, std=0.01)]).half()
     delta = {}

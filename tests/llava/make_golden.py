@@ -18,19 +18,20 @@ usage (a virtual environment outside the repository):
   /tmp/refvenv/bin/pip install transformers==4.37.2 sentencepiece==0.1.99 Pillow==9.4.0 numpy protobuf
   /usr/bin/python3 tests/llava/llava_release.py /tmp/llava-release     (writes the tokenizer)
   /tmp/refvenv/bin/python tests/llava/make_golden.py --llava-repo LLaVA --release /tmp/llava-release \\
-      --out tests/llava/golden.json
+      --golden tests/llava/golden.json
 where LLaVA is a checkout of haotian-liu/LLaVA at c121f04 (its code is run, not copied).
 """
-import argparse
 import hashlib
 import importlib.util
-import json
 import os
 import sys
 import types
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from golden_io import arguments, write_sections  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -144,21 +145,15 @@ def pixels(image_dir):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--llava-repo", required=True)
-    ap.add_argument("--release", required=True)
-    ap.add_argument("--out", required=True)
-    a = ap.parse_args()
+    a = arguments(__doc__)
     import transformers
     import PIL
     golden = {"made_with": {"transformers": transformers.__version__, "Pillow": PIL.__version__,
                             "numpy": np.__version__, "llava": "haotian-liu/LLaVA c121f04"},
               "prompts": prompts(a.llava_repo, a.release),
               "pixels": pixels(os.path.join(HERE, "..", "image", "inputs"))}
-    with open(a.out, "w") as f:
-        json.dump(golden, f, indent=1, ensure_ascii=False)
-        f.write("\n")
-    print(f"{a.out}: {len(golden['prompts'])} prompts, {len(golden['pixels'])} pixel tensors")
+    write_sections(a.golden, golden)
+    print(f"{a.golden}: {len(golden['prompts'])} prompts, {len(golden['pixels'])} pixel tensors")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ usage (Debian's torch, with transformers pinned as LLaVA pins it, outside the re
   /tmp/oracle/bin/python tests/llava/make_oracle.py --llava-repo LLaVA --release /tmp/llava-release \\
       --golden tests/llava/golden.json
 """
-import argparse
 import json
 import os
 import shutil
@@ -29,20 +28,16 @@ import tempfile
 import torch
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from golden_io import arguments, floats, write_sections  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUESTION = "what is the color of this image?"
 
 
-def floats(t):
-    return [float(x) for x in t.detach().double().flatten()]
-
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--llava-repo", required=True)
-    ap.add_argument("--release", required=True)
-    ap.add_argument("--golden", required=True)
-    a = ap.parse_args()
+    a = arguments(__doc__)
     sys.path.insert(0, a.llava_repo)
     import transformers
     from llava.constants import IMAGE_TOKEN_INDEX
@@ -108,11 +103,7 @@ def main():
         }
     finally:
         shutil.rmtree(tmp)
-    golden = json.load(open(a.golden))
-    golden["oracle"] = oracle
-    with open(a.golden, "w") as f:
-        json.dump(golden, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    write_sections(a.golden, {"oracle": oracle})
     print(f"{a.golden}: oracle with {len(oracle['logits'])} logits, greedy {oracle['greedy']}")
 
 

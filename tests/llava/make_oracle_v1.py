@@ -25,7 +25,6 @@ usage:
       tests/llava/make_oracle_v1.py --llava-repo LLaVA-7ace501 --release /tmp/llava-release \\
       --golden tests/llava/golden.json
 """
-import argparse
 import json
 import os
 import shutil
@@ -35,20 +34,20 @@ import tempfile
 import torch
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from golden_io import arguments, floats, write_sections  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUESTION = "what is in this image?"
+# more greedy answers (question, image): a few end at "###", a few run to the limit
+ANSWERS = [(QUESTION, "chelsea.png"), ("describe the picture.", "grace_hopper.jpg"),
+           ("how many shapes are there?", "chelsea.png"), ("what colour is it?", "palette_color.png"),
+           ("is it a cat?", "jpeg-444-333x250.jpg"), ("where is this?", "grace_hopper.jpg")]
 
-
-def floats(t):
-    return [float(x) for x in t.detach().double().flatten()]
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--llava-repo", required=True)
-    ap.add_argument("--release", required=True)
-    ap.add_argument("--golden", required=True)
-    a = ap.parse_args()
+    a = arguments(__doc__)
     sys.path.insert(0, a.llava_repo)
     import transformers
     from llava.conversation import SeparatorStyle, conv_templates
@@ -96,25 +95,36 @@ def main():
             vision_config.im_start_token, vision_config.im_end_token = \
                 tokenizer.convert_tokens_to_ids(["<im_start>", "<im_end>"])
         image_token_len = (vision_config.image_size // vision_config.patch_size) ** 2
-        qs = QUESTION + "\n" + "<im_start>" + "<im_patch>" * image_token_len + "<im_end>"
-        conv = conv_templates["multimodal"].copy()
-        conv.append_message(conv.roles[0], qs)
-        conv.append_message(conv.roles[1], None)
-        prompt = conv.get_prompt()
-        input_ids = torch.as_tensor(tokenizer([prompt]).input_ids)
-        image = Image.open(os.path.join(HERE, "..", "image", "inputs", "chelsea.png")).convert("RGB")
-        pixels = image_processor.preprocess(image, return_tensors="pt")["pixel_values"]
-        stop_str = conv.sep if conv.sep_style != SeparatorStyle.TWO else conv.sep2
+
+        def run_llava(question, image_name):
+            """run_llava.py's eval_model, greedy: (prompt, input ids, pixels, new ids, answer)."""
+            qs = question + "\n" + "<im_start>" + "<im_patch>" * image_token_len + "<im_end>"
+            conv = conv_templates["multimodal"].copy()
+            conv.append_message(conv.roles[0], qs)
+            conv.append_message(conv.roles[1], None)
+            prompt = conv.get_prompt()
+            input_ids = torch.as_tensor(tokenizer([prompt]).input_ids)
+            image = Image.open(os.path.join(HERE, "..", "image", "inputs", image_name)).convert("RGB")
+            pixels = image_processor.preprocess(image, return_tensors="pt")["pixel_values"]
+            stop_str = conv.sep if conv.sep_style != SeparatorStyle.TWO else conv.sep2
+            with torch.no_grad():
+                out = model.generate(input_ids, images=pixels, do_sample=False, max_new_tokens=16,
+                                     stopping_criteria=[KeywordsStoppingCriteria([stop_str], tokenizer,
+                                                                                  input_ids)])
+            new = out[0, input_ids.shape[1]:]
+            text = tokenizer.batch_decode(out[:, input_ids.shape[1]:], skip_special_tokens=True)[0]
+            text = text.strip()
+            if text.endswith(stop_str):
+                text = text[:-len(stop_str)]
+            return prompt, input_ids, pixels, [int(x) for x in new], text.strip()
+
+        prompt, input_ids, pixels, new, text = run_llava(QUESTION, "chelsea.png")
         with torch.no_grad():
             logits = model(input_ids, images=pixels).logits[0, -1]
-            out = model.generate(input_ids, images=pixels, do_sample=False, max_new_tokens=12,
-                                 stopping_criteria=[KeywordsStoppingCriteria([stop_str], tokenizer,
-                                                                             input_ids)])
-        new = out[0, input_ids.shape[1]:]
-        text = tokenizer.batch_decode(out[:, input_ids.shape[1]:], skip_special_tokens=True)[0].strip()
-        if text.endswith(stop_str):
-            text = text[:-len(stop_str)]
-        text = text.strip()
+        answers = []
+        for q, im in ANSWERS:
+            _, _, _, ids, ans = run_llava(q, im)
+            answers.append({"question": q, "image": im, "greedy": ids, "answer": ans})
         weights = {k: floats(v)[:8] for k, v in model.state_dict().items()
                    if k in ("model.embed_tokens.weight", "lm_head.weight", "model.mm_projector.weight",
                             "model.layers.0.self_attn.q_proj.weight")}
@@ -124,18 +134,16 @@ def main():
             "question": QUESTION, "image": "chelsea.png", "prompt": prompt,
             "prompt_ids": [int(x) for x in input_ids[0]],
             "image_tokens": image_token_len, "im_patch_id": int(vision_config.im_patch_token),
-            "logits": floats(logits), "greedy": [int(x) for x in new], "answer": text,
+            "logits": floats(logits), "greedy": new, "answer": text, "answers": answers,
             "weights_head": weights,
         }
     finally:
         shutil.rmtree(tmp)
-    golden = json.load(open(a.golden))
-    golden["oracle_v1"] = oracle
-    with open(a.golden, "w") as f:
-        json.dump(golden, f, indent=1, ensure_ascii=False)
-        f.write("\n")
-    print(f"{a.golden}: oracle_v1 with {len(oracle['logits'])} logits, greedy {oracle['greedy']}, "
-          f"answer {oracle['answer']!r}, tokenizer {oracle['made_with']['tokenizer']}")
+    write_sections(a.golden, {"oracle_v1": oracle})
+    print(f"{a.golden}: oracle_v1 with {len(oracle['logits'])} logits, tokenizer "
+          f"{oracle['made_with']['tokenizer']}, answers:")
+    for c in oracle["answers"]:
+        print(f"  {c['question']!r} {c['image']}: {c['greedy']} {c['answer']!r}")
 
 
 if __name__ == "__main__":
