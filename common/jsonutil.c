@@ -109,6 +109,26 @@ int lx_json_opt_string(const cJSON *obj, lx_json_at at, const char *key, const c
   return lx_json_req_string(obj, at, key, out, err);
 }
 
+int lx_json_choice(const cJSON *obj, lx_json_at at, const char *key, const char *const *values,
+                   int n, int dflt, int *index, lx_error *err) {
+  const char *s = NULL;
+  if (dflt < 0 ? lx_json_req_string(obj, at, key, &s, err)
+               : lx_json_opt_string(obj, at, key, values[dflt], &s, err))
+    return LX_ERR;
+  for (int i = 0; i < n; i++)
+    if (strcmp(s, values[i]) == 0) {
+      *index = i;
+      return LX_OK;
+    }
+  lx_strbuf all = {0};
+  for (int i = 0; i < n; i++)
+    lx_strbuf_printf(&all, "%s\"%s\"", i == 0 ? "" : i == n - 1 ? " or " : ", ", values[i]);
+  lx_errorf(err, "%s: %s%s%s is \"%s\", not %s", at.file, at.where, *at.where ? "." : "", key, s,
+            lx_strbuf_str(&all));
+  lx_strbuf_free(&all);
+  return LX_ERR;
+}
+
 int lx_json_req_object(const cJSON *obj, lx_json_at at, const char *key, const cJSON **out,
                        lx_error *err) {
   const cJSON *v = get(obj, key);

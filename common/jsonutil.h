@@ -34,6 +34,11 @@ int lx_json_opt_string(const cJSON *obj, lx_json_at at, const char *key, const c
                        const char **out, lx_error *err);
 int lx_json_req_object(const cJSON *obj, lx_json_at at, const char *key, const cJSON **out,
                        lx_error *err);
+/* A string key with a fixed set of values[n]: *index receives its position. dflt is the index
+ * taken when the key is absent, or -1 when it is required. Other strings are refused, listing
+ * the values. */
+int lx_json_choice(const cJSON *obj, lx_json_at at, const char *key, const char *const *values,
+                   int n, int dflt, int *index, lx_error *err);
 /* A JSON array of exactly n numbers. */
 int lx_json_req_doubles(const cJSON *obj, lx_json_at at, const char *key, int n, double *out,
                         lx_error *err);

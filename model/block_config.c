@@ -2,26 +2,7 @@
 
 #include <string.h>
 
-#include "common/strbuf.h"
 #include "model/config_keys.h"
-
-/* A string key with a fixed set of values: *index receives its position in values[]. */
-static int read_choice(const cJSON *o, lx_json_at at, const char *key, const char *const *values,
-                       int n, int dflt, int *index, lx_error *err) {
-  const char *s;
-  if (lx_json_opt_string(o, at, key, values[dflt], &s, err)) return LX_ERR;
-  for (int i = 0; i < n; i++)
-    if (strcmp(s, values[i]) == 0) {
-      *index = i;
-      return LX_OK;
-    }
-  lx_strbuf all = {0};
-  for (int i = 0; i < n; i++) lx_strbuf_printf(&all, "%s\"%s\"", i ? " or " : "", values[i]);
-  lx_errorf(err, "%s: %s%s%s is \"%s\", not %s", at.file, at.where, *at.where ? "." : "", key, s,
-            lx_strbuf_str(&all));
-  lx_strbuf_free(&all);
-  return LX_ERR;
-}
 
 int lx_vit_config_read(const cJSON *o, const char *file, const char *path, lx_vit_config *v,
                        lx_error *err) {
@@ -40,9 +21,9 @@ int lx_vit_config_read(const cJSON *o, const char *file, const char *path, lx_vi
   static const char *const qkv[] = {"qv", "qkv"}, *const act[] = {"gelu", "quick_gelu"},
                            *const features[] = {"all", "patches"};
   int k_bias = 0, a = 0, f = 0;
-  if (read_choice(o, at, "qkv_bias", qkv, 2, 0, &k_bias, err) ||
-      read_choice(o, at, "act", act, 2, 0, &a, err) ||
-      read_choice(o, at, "features", features, 2, 0, &f, err))
+  if (lx_json_choice(o, at, "qkv_bias", qkv, 2, 0, &k_bias, err) ||
+      lx_json_choice(o, at, "act", act, 2, 0, &a, err) ||
+      lx_json_choice(o, at, "features", features, 2, 0, &f, err))
     return LX_ERR;
   v->k_bias = k_bias == 1;
   v->act = a == 1 ? LX_ACT_QUICK_GELU : LX_ACT_GELU;

@@ -24,15 +24,11 @@ static int read_preprocess(const cJSON *o, const char *file, lx_model_config *c,
   for (int i = 0; i < 3; i++)
     if (!(p->std[i] > 0)) return lx_errorf(err, "%s: preprocess.std[%d] must be positive", file, i);
   LX_REQ_INT(o, at, "num_frames", 1, LX_CFG_MAX_COUNT, p->num_frames);
-  const char *resize;
-  if (lx_json_opt_string(o, at, "resize", "torchvision", &resize, err)) return LX_ERR;
-  if (strcmp(resize, "torchvision") == 0)
-    p->resize = LX_RESIZE_TORCHVISION;
-  else if (strcmp(resize, "hf_clip") == 0)
-    p->resize = LX_RESIZE_HF_CLIP;
-  else
-    return lx_errorf(err, "%s: preprocess.resize is \"%s\", not \"torchvision\" or \"hf_clip\"",
-                     file, resize);
+  static const char *const resizes[] = {"torchvision", "hf_clip"}; /* lx_resize_rule order */
+  int resize;
+  if (lx_json_choice(o, at, "resize", resizes, 2, LX_RESIZE_TORCHVISION, &resize, err))
+    return LX_ERR;
+  p->resize = (lx_resize_rule)resize;
   if (lx_json_opt_bool(o, at, "pad_square", false, &p->pad_square, err)) return LX_ERR;
   const char *rule;
   if (lx_json_opt_string(o, at, "frame_rule", "segment-start", &rule, err)) return LX_ERR;
@@ -50,18 +46,10 @@ static int read_prompt(const cJSON *o, const char *file, lx_model_config *c, lx_
     return LX_ERR;
   if (lx_json_opt_bool(o, at, "lowercase", true, &c->prompt.lowercase, err)) return LX_ERR;
   LX_OPT_INT(o, at, "max_input_tokens", 0, 1 << 20, 0, c->prompt.max_input_tokens);
-  const char *rules;
-  if (lx_json_opt_string(o, at, "tokenizer", "legacy", &rules, err)) return LX_ERR;
-  if (strcmp(rules, "legacy") == 0)
-    c->prompt.tokenizer_rules = LX_TOKENIZER_LEGACY;
-  else if (strcmp(rules, "nonlegacy") == 0)
-    c->prompt.tokenizer_rules = LX_TOKENIZER_NONLEGACY;
-  else if (strcmp(rules, "fast") == 0)
-    c->prompt.tokenizer_rules = LX_TOKENIZER_FAST;
-  else
-    return lx_errorf(err,
-                     "%s: prompt.tokenizer is \"%s\", not \"legacy\", \"nonlegacy\" or \"fast\"",
-                     file, rules);
+  static const char *const rules[] = {"legacy", "nonlegacy", "fast"}; /* lx_tokenizer_rules */
+  int r;
+  if (lx_json_choice(o, at, "tokenizer", rules, 3, LX_TOKENIZER_LEGACY, &r, err)) return LX_ERR;
+  c->prompt.tokenizer_rules = (lx_tokenizer_rules)r;
   const char *s;
   lx_prompt_config *p = &c->prompt;
   if (lx_json_opt_string(o, at, "media_marker", "", &s, err) ||

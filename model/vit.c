@@ -49,6 +49,13 @@ void lx_vit_bind(lx_vit *vit, const lx_vit_config *cfg, lx_binder *b) {
   }
 }
 
+double lx_vit_flops(const lx_vit_config *v) {
+  const double T = v->n_tokens, W = v->width;
+  double block = 8 * T * W * W + 4 * T * W * v->mlp_dim + 4 * T * T * W;
+  double patch = 2.0 * (T - 1) * 3 * v->patch_size * v->patch_size * W;
+  return v->depth * block + patch;
+}
+
 void lx_vit_free(lx_vit *vit) {
   free(vit->blocks);
   vit->blocks = NULL;

@@ -50,6 +50,10 @@ typedef struct lx_vit {
 void lx_vit_bind(lx_vit *vit, const lx_vit_config *cfg, lx_binder *b);
 void lx_vit_free(lx_vit *vit);
 
+/* FLOPs of one frame's forward pass: per block q, k, v, proj (8 T W^2), the MLP (4 T W mlp),
+ * attention scores and mixing (4 T^2 W); plus the patch embedding. */
+double lx_vit_flops(const lx_vit_config *v);
+
 /* Activations of a forward pass, kept between calls so that a warm pass allocates nothing. */
 typedef struct lx_vit_scratch {
   lx_scratch cols, x, h, q, k, v, o, mlp;

@@ -180,22 +180,25 @@ def llm_section(lcfg, vocab, path):
             "pad_token_id": int(lcfg.get("pad_token_id", 0) or 0), "unk_token_id": 0}
 
 
-def add_llm(plan, src, l, prefix, rows=None):
-    """The LLaMA tensors (HF names under prefix); embed and lm_head cut to `rows` when given."""
+def add_llm(plan, src, l, prefix, fn=None):
+    """The LLaMA tensors (HF names under prefix), each passed through fn(tensor, name) when given."""
     V, D, I = l["vocab_size"], l["hidden_size"], l["intermediate_size"]
-    cut = (lambda t: t[:rows]) if rows is not None else None
-    src.add(plan, "llm.embed_tokens.weight", (V, D), prefix + "model.embed_tokens.weight", cut)
-    src.add(plan, "llm.lm_head.weight", (V, D), prefix + "lm_head.weight", cut)
-    src.add(plan, "llm.norm.weight", (D,), prefix + "model.norm.weight")
+
+    def add(out, shape, name):
+        full = prefix + name
+        src.add(plan, out, shape, full, (lambda t: fn(t, full)) if fn else None)
+    add("llm.embed_tokens.weight", (V, D), "model.embed_tokens.weight")
+    add("llm.lm_head.weight", (V, D), "lm_head.weight")
+    add("llm.norm.weight", (D,), "model.norm.weight")
     for i in range(l["num_layers"]):
-        h, o = prefix + f"model.layers.{i}.", f"llm.layers.{i}."
+        h, o = f"model.layers.{i}.", f"llm.layers.{i}."
         for p in "qkvo":
-            src.add(plan, o + f"attn.{p}.weight", (D, D), h + f"self_attn.{p}_proj.weight")
-        src.add(plan, o + "mlp.gate.weight", (I, D), h + "mlp.gate_proj.weight")
-        src.add(plan, o + "mlp.up.weight", (I, D), h + "mlp.up_proj.weight")
-        src.add(plan, o + "mlp.down.weight", (D, I), h + "mlp.down_proj.weight")
-        src.add(plan, o + "input_norm.weight", (D,), h + "input_layernorm.weight")
-        src.add(plan, o + "post_attention_norm.weight", (D,), h + "post_attention_layernorm.weight")
+            add(o + f"attn.{p}.weight", (D, D), h + f"self_attn.{p}_proj.weight")
+        add(o + "mlp.gate.weight", (I, D), h + "mlp.gate_proj.weight")
+        add(o + "mlp.up.weight", (I, D), h + "mlp.up_proj.weight")
+        add(o + "mlp.down.weight", (D, I), h + "mlp.down_proj.weight")
+        add(o + "input_norm.weight", (D,), h + "input_layernorm.weight")
+        add(o + "post_attention_norm.weight", (D,), h + "post_attention_layernorm.weight")
 
 
 def preprocess_section(pre, pad, path):
@@ -349,19 +352,15 @@ def plan_hf(args):
     src.add(plan, "projector.fc2.weight", (D, D), "multi_modal_projector.linear_2.weight")
     src.add(plan, "projector.fc2.bias", (D,), "multi_modal_projector.linear_2.bias")
 
-    def rows_checked(t, name):
+    def original_rows(t, name):
+        """embed and lm_head: the padded shape checked, the original's rows kept."""
+        if not name.endswith(("embed_tokens.weight", "lm_head.weight")):
+            return t
         if t.shape[0] != padded:
             raise ConversionError(f"{args.hf}: tensor '{name}' has {t.shape[0]} rows, config.json "
                                   f"says the vocabulary is {padded}")
         return t[:V]
-    l_cut = dict(l)
-    add_llm(plan, src, l_cut, "language_model.")
-    # embed and lm_head: check the padded shape, then keep the original's rows
-    for k, it in enumerate(plan.items):
-        name, shape, file, full, get, order = it
-        if name in ("llm.embed_tokens.weight", "llm.lm_head.weight"):
-            plan.items[k] = (name, shape, file, full,
-                             (lambda g=get, n=full: rows_checked(g(), n)), order)
+    add_llm(plan, src, l, "language_model.", original_rows)
     warn_unused(src, ("vision_tower.vision_model.post_layernorm",)
                 + tuple(f"vision_tower.vision_model.encoder.layers.{i}." for i in range(v["depth"], 10000)),
                 "not part of the model")
@@ -443,8 +442,8 @@ def plan_delta(args):
     l = llm_section(cfg, V, cfg_path)
     l["added_tokens"] = [{"text": t, "id": int(i), "strip": False}
                          for t, i in sorted(added.items(), key=lambda kv: int(kv[1]))]
-    if l["pad_token_id"] >= V or l["pad_token_id"] == 0 and "[PAD]" in added:
-        l["pad_token_id"] = int(added.get("[PAD]", 0))
+    if "[PAD]" in added:  # the delta's own padding token
+        l["pad_token_id"] = int(added["[PAD]"])
 
     plan = Plan()
     delta = Source(args.delta, args.trust_pickle)
@@ -456,33 +455,28 @@ def plan_delta(args):
               lambda t: t.half())
     delta.add(plan, "projector.fc1.bias", (D,), "model.mm_projector.bias", lambda t: t.half())
 
-    def applied(name):
+    def applied(t, name):
         """base + delta in float16 (apply_delta.py); extra rows of the delta kept as they are."""
-        def f(t):
-            b = base.w.get(name).half()
-            t = t.half().clone()
-            if t.shape == b.shape:
-                return t + b
-            if name not in ("model.embed_tokens.weight", "lm_head.weight") or t.shape[1:] != b.shape[1:] \
-                    or t.shape[0] < b.shape[0]:
-                raise ConversionError(f"{args.base}: tensor '{name}' has shape {list(b.shape)}, the "
-                                      f"delta's {list(t.shape)}")
-            t[:b.shape[0]] += b
-            return t
-        if not base.has(name):
-            raise ConversionError(f"{args.base}: tensor '{name}' is missing")
-        base.read.add(name)
-        return f
-    start = len(plan.items)
-    add_llm(plan, delta, l, "")
-    for k in range(start, len(plan.items)):
-        name, shape, file, full, get, order = plan.items[k]
-        fn = applied(full)
-        plan.items[k] = (name, shape, file, full, (lambda g=get, fn=fn: fn(g())), order)
+        b = base.w.get(name).half()
+        t = t.half().clone()
+        if t.shape == b.shape:
+            return t + b
+        if name not in ("model.embed_tokens.weight", "lm_head.weight") or t.shape[1:] != b.shape[1:] \
+                or t.shape[0] < b.shape[0]:
+            raise ConversionError(f"{args.base}: tensor '{name}' has shape {list(b.shape)}, the "
+                                  f"delta's {list(t.shape)}")
+        t[:b.shape[0]] += b
+        return t
+    add_llm(plan, delta, l, "", applied)
+    for it in plan.items:  # every LLM tensor the delta changes must be in the base too
+        if it[0].startswith("llm."):
+            if not base.has(it[3]):
+                raise ConversionError(f"{args.base}: tensor '{it[3]}' is missing")
+            base.read.add(it[3])
     warn_unused(delta, ("model.vision_tower.",), "not part of the model")
     warn_unused(base, (), "of the base not in the delta")
     variant = "llava-v1"
-    v1_1 = "v1" in os.path.basename(os.path.normpath(args.delta)).lower().replace("-v0", "")
+    v1_1 = "v1" in os.path.basename(os.path.normpath(args.delta)).lower()
     config = {"format": FORMAT, "format_version": FORMAT_VERSION, "family": "llava",
               "variant": variant, "vision": v, "projector": {"type": "linear"}, "llm": l,
               "preprocess": pre, "prompt": v1_prompt(v1_1, start_end),

@@ -44,16 +44,11 @@ static int read_config(const cJSON *root, const char *file, const lx_model_confi
   if (lx_json_req_object(root, at, "vision", &o, err) ||
       lx_vit_config_read(o, file, "vision", &n->vit_cfg, err))
     return LX_ERR;
+  int proj;
   if (lx_json_req_object(root, at, "projector", &o, err) ||
-      lx_json_req_string(o, pat, "type", &s, err))
+      lx_json_choice(o, pat, "type", PROJECTORS, 2, -1, &proj, err))
     return LX_ERR;
-  if (strcmp(s, PROJECTORS[PROJ_MLP2X_GELU]) == 0)
-    n->proj_type = PROJ_MLP2X_GELU;
-  else if (strcmp(s, PROJECTORS[PROJ_LINEAR]) == 0)
-    n->proj_type = PROJ_LINEAR;
-  else
-    return lx_errorf(err, "%s: projector.type is \"%s\", not \"mlp2x_gelu\" or \"linear\"", file,
-                     s);
+  n->proj_type = (projector_type)proj;
   if (lx_json_req_object(root, at, "llm", &o, err) ||
       lx_llm_config_read(o, file, false, &n->llm_cfg, err))
     return LX_ERR;
@@ -132,14 +127,6 @@ static int llava_tokenizer(const void *p, const char *dir, lx_tokenizer **out, l
 
 /* ---- media ----------------------------------------------------------------------------------- */
 
-/* The tower's FLOPs for one image (as Lynx counts its ViT: matrices and attention). */
-static double vit_flops(const lx_vit_config *v) {
-  const double T = v->n_tokens, W = v->width;
-  double block = 8 * T * W * W + 4 * T * W * v->mlp_dim + 4 * T * T * W;
-  double patch = 2.0 * (T - 1) * 3 * v->patch_size * v->patch_size * W;
-  return v->depth * block + patch;
-}
-
 static int encode(const llava *n, const float *pixels, int n_frames, float *vit_out, float *media,
                   lx_encode_profile *profile, lx_error *err) {
   if (n_frames != 1)
@@ -165,7 +152,7 @@ static int encode(const llava *n, const float *pixels, int n_frames, float *vit_
     const double t2 = lx_seconds();
     const double proj = 2.0 * R * D * (Wv + (n->proj_type == PROJ_MLP2X_GELU ? D : 0));
     profile->n = 2;
-    profile->stage[0] = (lx_encode_stage){"vit", "CLIP ViT", t1 - t0, vit_flops(&n->vit_cfg)};
+    profile->stage[0] = (lx_encode_stage){"vit", "CLIP ViT", t1 - t0, lx_vit_flops(&n->vit_cfg)};
     profile->stage[1] = (lx_encode_stage){"projector", "projector", t2 - t1, proj};
   }
   return LX_OK;

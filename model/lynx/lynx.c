@@ -79,15 +79,6 @@ static int lynx_load_tokenizer(const void *p, const char *dir, lx_tokenizer **ou
 
 /* ---- media ----------------------------------------------------------------------------------- */
 
-/* ViT FLOPs for one frame: per block q, k, v, proj (8 T W^2), the MLP (4 T W mlp), attention
- * scores and mixing (4 T^2 W); plus the patch embedding. */
-static double vit_flops(const lx_vit_config *v) {
-  const double T = v->n_tokens, W = v->width;
-  double block = 8 * T * W * W + 4 * T * W * v->mlp_dim + 4 * T * T * W;
-  double patch = 2.0 * (T - 1) * 3 * v->patch_size * v->patch_size * W;
-  return v->depth * block + patch;
-}
-
 int lx_lynx_encode(const lx_lynx *net, const float *pixels, int n_frames, float *vit_out,
                    float *media, lx_encode_profile *profile, lx_error *err) {
   const lx_lynx_config *c = &net->cfg;
@@ -114,7 +105,7 @@ int lx_lynx_encode(const lx_lynx *net, const float *pixels, int n_frames, float 
   if (profile) {
     double t2 = lx_seconds();
     profile->n = 2;
-    profile->stage[0] = (lx_encode_stage){"vit", "ViT", t1 - t0, n_frames * vit_flops(&c->vit)};
+    profile->stage[0] = (lx_encode_stage){"vit", "ViT", t1 - t0, n_frames * lx_vit_flops(&c->vit)};
     profile->stage[1] = (lx_encode_stage){"resampler", "resampler", t2 - t1, 0};
   }
   return LX_OK;
