@@ -1,5 +1,6 @@
-/* lynxeval compare: run B against run A, with intervals, fitting paired tests and multiplicity
- * adjustment (reports/compare); --fail-on-regression turns it into a CI gate. */
+/* lynxeval compare: run B against run A (or every pair of several runs), with intervals, fitting
+ * paired tests and multiplicity adjustment (reports/compare); --fail-on-regression turns it into a
+ * CI gate. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,15 +12,17 @@
 #include "reports/stats.h"
 #include "runs/manifest.h"
 
+#define LX_COMPARE_MAX_RUNS 8
+
 #define N_OPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const char *const NAME = "compare";
 
-static void print_table(const cJSON *result) {
+static void print_tasks(const cJSON *tasks) {
   printf("%-16s %-14s %-9s %10s %10s %9s  %-21s %9s %9s\n", "task", "category", "metric", "A", "B",
          "B - A", "interval", "p", "p (Holm)");
   const cJSON *t, *r;
-  cJSON_ArrayForEach(t, cJSON_GetObjectItem(result, "tasks")) {
+  cJSON_ArrayForEach(t, tasks) {
     cJSON_ArrayForEach(r, cJSON_GetObjectItem(t, "rows")) {
       const cJSON *iv = cJSON_GetObjectItem(r, "interval");
       char interval[64];
@@ -36,9 +39,24 @@ static void print_table(const cJSON *result) {
                                                                    : "");
     }
   }
-  printf("\n%g regressions at alpha %g after Holm adjustment (%g resamples, seed %g)\n",
+}
+
+/* One table for two runs; for more, one per pair under its runs' names. */
+static void print_result(const cJSON *result) {
+  const cJSON *pairs = cJSON_GetObjectItem(result, "pairs"), *p;
+  if (!pairs) {
+    print_tasks(cJSON_GetObjectItem(result, "tasks"));
+  } else {
+    cJSON_ArrayForEach(p, pairs) {
+      printf("\n## B = %s against A = %s\n\n", cJSON_GetObjectItem(p, "run_b")->valuestring,
+             cJSON_GetObjectItem(p, "run_a")->valuestring);
+      print_tasks(cJSON_GetObjectItem(p, "tasks"));
+    }
+  }
+  printf("\n%g regressions at alpha %g after Holm adjustment%s (%g resamples, seed %g)\n",
          lx_json_number(result, "regressions"), lx_json_number(result, "alpha"),
-         lx_json_number(result, "resamples"), lx_json_number(result, "seed"));
+         pairs ? " over every pair" : "", lx_json_number(result, "resamples"),
+         lx_json_number(result, "seed"));
 }
 
 static int run(int argc, char **argv) {
@@ -50,7 +68,7 @@ static int run(int argc, char **argv) {
       {"--alpha", CLI_DOUBLE, &alpha, "A", "significance level after adjustment (default 0.05)", 0,
        1, 0},
       {"--fail-on-regression", CLI_FLAG, &fail_on_regression, NULL,
-       "exit 3 when B is significantly worse anywhere", 0, 0, 0},
+       "exit 3 when B (a later run) is significantly worse anywhere", 0, 0, 0},
       {"--tasks", CLI_STRING, &task_list, "T,...",
        "only these tasks (default: every task both runs scored)", 0, 0, 0},
       {"--resamples", CLI_INT, &resamples, "N",
@@ -60,10 +78,14 @@ static int run(int argc, char **argv) {
       {"--allow-different-settings", CLI_FLAG, &allow, NULL,
        "compare runs whose prompts, decoding, ... differ", 0, 0, 0},
   };
-  /* two positional run directories first */
+  /* the run directories first */
   int pos = 0;
-  const char *runs[2] = {NULL, NULL};
-  while (pos < 2 && argc > 1 + pos && argv[1 + pos][0] != '-') {
+  const char *runs[LX_COMPARE_MAX_RUNS + 1];
+  while (argc > 1 + pos && argv[1 + pos][0] != '-') {
+    if (pos == LX_COMPARE_MAX_RUNS) {
+      cli_error(NAME, "at most %d runs at once", LX_COMPARE_MAX_RUNS);
+      return CLI_USAGE;
+    }
     runs[pos] = argv[1 + pos];
     pos++;
   }
@@ -71,14 +93,15 @@ static int run(int argc, char **argv) {
   int rc = cli_parse(&cmd_compare, argc - pos, argv + pos, opts, N_OPTS(opts));
   if (rc == CLI_HELP_SHOWN) return 0;
   if (rc) return rc;
-  if (pos != 2) {
-    cli_error(NAME, "give two run directories: lynxeval compare RUN_A RUN_B");
+  if (pos < 2) {
+    cli_error(NAME, "give two run directories or more: lynxeval compare RUN_A RUN_B [RUN_C ...]");
     return CLI_USAGE;
   }
   if (!(alpha > 0 && alpha < 1)) {
     cli_error(NAME, "--alpha must be in (0, 1)");
     return CLI_USAGE;
   }
+  const size_t n_runs = (size_t)pos;
   lx_error err;
   char **names = NULL;
   size_t n_names = 0;
@@ -92,43 +115,45 @@ static int run(int argc, char **argv) {
   } else {
     rc = lx_run_task_names(runs[0], &names, &n_names, &err);
   }
-  lx_task_scores *a = lx_xcalloc(n_names + 1, sizeof *a), *b = lx_xcalloc(n_names + 1, sizeof *b);
-  size_t loaded = 0;
-  for (size_t k = 0; rc == LX_OK && k < n_names; k++) {
-    rc = lx_task_scores_load(runs[0], names[k], &a[k], &err);
-    if (rc == LX_OK) {
-      rc = lx_task_scores_load(runs[1], names[k], &b[k], &err);
-      if (rc) lx_task_scores_free(&a[k]);
+  /* scores[i][k]: run i's task k; loaded[i] of them were loaded */
+  lx_task_scores *scores[LX_COMPARE_MAX_RUNS];
+  size_t loaded[LX_COMPARE_MAX_RUNS] = {0};
+  for (size_t i = 0; i < n_runs; i++) scores[i] = lx_xcalloc(n_names + 1, sizeof *scores[i]);
+  for (size_t i = 0; rc == LX_OK && i < n_runs; i++)
+    for (size_t k = 0; rc == LX_OK && k < n_names; k++) {
+      rc = lx_task_scores_load(runs[i], names[k], &scores[i][k], &err);
+      if (rc == LX_OK) loaded[i]++;
     }
-    if (rc == LX_OK) loaded++;
-    if (rc == LX_OK) rc = lx_compare_check(&a[k], &b[k], allow, &err);
-  }
+  for (size_t i = 0; rc == LX_OK && i < n_runs; i++)
+    for (size_t j = i + 1; rc == LX_OK && j < n_runs; j++)
+      for (size_t k = 0; rc == LX_OK && k < n_names; k++)
+        rc = lx_compare_check(&scores[i][k], &scores[j][k], allow, &err);
   cJSON *result = NULL;
   if (rc == LX_OK) {
     lx_compare_options opt = {alpha, (size_t)resamples, (uint64_t)seed, allow};
-    result = lx_compare_runs(a, b, n_names, &opt);
-    print_table(result);
+    result = n_runs == 2 ? lx_compare_runs(scores[0], scores[1], n_names, &opt)
+                         : lx_compare_pairwise(scores, n_runs, n_names, &opt);
+    print_result(result);
     if (json_out) rc = lx_json_write_atomic(json_out, result, &err);
   }
   if (rc) cli_error(NAME, "%s", err.msg);
   int status = rc ? CLI_FAIL : 0;
   if (!rc && fail_on_regression && lx_json_number(result, "regressions") > 0) status = CLI_GATE;
   cJSON_Delete(result);
-  for (size_t k = 0; k < loaded; k++) {
-    lx_task_scores_free(&a[k]);
-    lx_task_scores_free(&b[k]);
+  for (size_t i = 0; i < n_runs; i++) {
+    for (size_t k = 0; k < loaded[i]; k++) lx_task_scores_free(&scores[i][k]);
+    free(scores[i]);
   }
   for (size_t k = 0; k < n_names; k++) free(names[k]);
   free(names);
-  free(a);
-  free(b);
   return status;
 }
 
 const cli_command cmd_compare = {
     "compare",
     "is run B better or worse than run A? differences, intervals, paired tests, a CI gate",
-    "compare RUN_A RUN_B [--alpha 0.05] [--fail-on-regression] [--tasks T,...] [--json FILE]",
+    "compare RUN_A RUN_B [RUN_C ...] [--alpha 0.05] [--fail-on-regression] [--tasks T,...] "
+    "[--json FILE]",
     "Pairs the items of each task both runs scored and tests B against A: exact McNemar for\n"
     "correct/incorrect items (Open-VQA, MME), paired t (and Wilcoxon) for per-item scores (VQA\n"
     "accuracy, ROUGE-L), approximate randomization (and the paired bootstrap) for corpus metrics\n"
@@ -137,6 +162,12 @@ const cli_command cmd_compare = {
     "(Benjamini-Hochberg is reported too). The runs must hold the same items and settings except\n"
     "the model (the message says what differs). With --fail-on-regression the exit status is 3\n"
     "when any row is a significant drop, 0 otherwise: a quality gate for CI (1 is bad input, 2 a\n"
-    "usage error, so a broken invocation is never mistaken for a regression).",
+    "usage error, so a broken invocation is never mistaken for a regression).\n"
+    "\n"
+    "With three runs or more (at most 8), every pair is compared, each later run against each\n"
+    "earlier one, in a table per pair; Holm's adjustment then runs over the overall rows of every\n"
+    "pair and task together (and over each task's categories across all pairs), so that the\n"
+    "family-wise error holds for the whole set of pairwise tests. --json writes\n"
+    "{\"runs\", \"pairs\": [{\"a\", \"b\", \"run_a\", \"run_b\", \"tasks\"}], \"regressions\"}.",
     run,
 };

@@ -309,44 +309,94 @@ static void task_rows(const lx_task_scores *a, const lx_task_scores *b,
   free(cb);
 }
 
-cJSON *lx_compare_runs(const lx_task_scores *a, const lx_task_scores *b, size_t n_tasks,
-                       const lx_compare_options *opt) {
+cJSON *lx_compare_pairwise(lx_task_scores *const *runs, size_t n_runs, size_t n_tasks,
+                           const lx_compare_options *opt) {
+  const size_t n_pairs = n_runs * (n_runs - 1) / 2, cells = n_pairs * n_tasks;
   cJSON **overall = NULL;
   size_t n_overall = 0, regressions = 0;
-  size_t *first = lx_xcalloc(n_tasks + 1, sizeof *first); /* task t's overall rows start here */
-  cJSON ***cats = lx_xcalloc(n_tasks + 1, sizeof *cats);
-  size_t *n_cats = lx_xcalloc(n_tasks + 1, sizeof *n_cats);
+  size_t *first = lx_xcalloc(cells + 1, sizeof *first); /* cell (pair, task)'s overall rows */
+  cJSON ***cats = lx_xcalloc(cells + 1, sizeof *cats);
+  size_t *n_cats = lx_xcalloc(cells + 1, sizeof *n_cats);
+  size_t *pair_a = lx_xcalloc(n_pairs + 1, sizeof *pair_a),
+         *pair_b = lx_xcalloc(n_pairs + 1, sizeof *pair_b);
+  for (size_t i = 0, p = 0; i < n_runs; i++)
+    for (size_t j = i + 1; j < n_runs; j++, p++) {
+      pair_a[p] = i, pair_b[p] = j;
+      for (size_t t = 0; t < n_tasks; t++) {
+        first[p * n_tasks + t] = n_overall;
+        task_rows(&runs[i][t], &runs[j][t], opt, &overall, &n_overall, &cats[p * n_tasks + t],
+                  &n_cats[p * n_tasks + t]);
+      }
+    }
+  first[cells] = n_overall;
+  /* each task's categories across every pair, then the overall rows of everything */
   for (size_t t = 0; t < n_tasks; t++) {
-    first[t] = n_overall;
-    task_rows(&a[t], &b[t], opt, &overall, &n_overall, &cats[t], &n_cats[t]);
-    regressions += adjust(cats[t], n_cats[t], opt->alpha); /* within the task */
+    cJSON **family = NULL;
+    size_t m = 0;
+    for (size_t p = 0; p < n_pairs; p++) {
+      const size_t c = p * n_tasks + t;
+      family = lx_xrealloc_array(family, m + n_cats[c] + 1, sizeof *family);
+      for (size_t k = 0; k < n_cats[c]; k++) family[m++] = cats[c][k];
+    }
+    regressions += adjust(family, m, opt->alpha);
+    free(family);
   }
-  first[n_tasks] = n_overall;
-  regressions += adjust(overall, n_overall, opt->alpha); /* across tasks */
+  regressions += adjust(overall, n_overall, opt->alpha);
   cJSON *out = cJSON_CreateObject();
   cJSON_AddNumberToObject(out, "alpha", opt->alpha);
   cJSON_AddNumberToObject(out, "resamples", (double)opt->resamples);
   cJSON_AddNumberToObject(out, "seed", (double)opt->seed);
-  cJSON_AddStringToObject(out, "run_a", a[0].run_dir);
-  cJSON_AddStringToObject(out, "run_b", b[0].run_dir);
-  cJSON *tasks = cJSON_AddArrayToObject(out, "tasks");
-  for (size_t t = 0; t < n_tasks; t++) {
-    cJSON *tj = cJSON_CreateObject();
-    cJSON_AddStringToObject(tj, "task", a[t].task);
-    cJSON *rows = cJSON_AddArrayToObject(tj, "rows");
-    for (size_t k = first[t]; k < first[t + 1]; k++) cJSON_AddItemToArray(rows, overall[k]);
-    for (size_t k = 0; k < n_cats[t]; k++) cJSON_AddItemToArray(rows, cats[t][k]);
-    if (a[t].scorer == LX_SCORER_CAPTION)
-      cJSON_AddStringToObject(tj, "note",
-                              "CIDEr-D resamples keep each item's score from the full "
-                              "set (document frequencies are not recomputed per resample)");
-    cJSON_AddItemToArray(tasks, tj);
-    free(cats[t]);
+  cJSON *run_dirs = cJSON_AddArrayToObject(out, "runs");
+  for (size_t i = 0; i < n_runs; i++)
+    cJSON_AddItemToArray(run_dirs, cJSON_CreateString(n_tasks ? runs[i][0].run_dir : ""));
+  cJSON *pairs = cJSON_AddArrayToObject(out, "pairs");
+  for (size_t p = 0; p < n_pairs; p++) {
+    cJSON *pj = cJSON_CreateObject();
+    cJSON_AddNumberToObject(pj, "a", (double)pair_a[p]);
+    cJSON_AddNumberToObject(pj, "b", (double)pair_b[p]);
+    cJSON_AddStringToObject(pj, "run_a", n_tasks ? runs[pair_a[p]][0].run_dir : "");
+    cJSON_AddStringToObject(pj, "run_b", n_tasks ? runs[pair_b[p]][0].run_dir : "");
+    cJSON *tasks = cJSON_AddArrayToObject(pj, "tasks");
+    for (size_t t = 0; t < n_tasks; t++) {
+      const size_t c = p * n_tasks + t;
+      const lx_task_scores *a = &runs[pair_a[p]][t];
+      cJSON *tj = cJSON_CreateObject();
+      cJSON_AddStringToObject(tj, "task", a->task);
+      cJSON *rows = cJSON_AddArrayToObject(tj, "rows");
+      for (size_t k = first[c]; k < first[c + 1]; k++) cJSON_AddItemToArray(rows, overall[k]);
+      for (size_t k = 0; k < n_cats[c]; k++) cJSON_AddItemToArray(rows, cats[c][k]);
+      if (a->scorer == LX_SCORER_CAPTION)
+        cJSON_AddStringToObject(tj, "note",
+                                "CIDEr-D resamples keep each item's score from the full "
+                                "set (document frequencies are not recomputed per resample)");
+      cJSON_AddItemToArray(tasks, tj);
+      free(cats[c]);
+    }
+    cJSON_AddItemToArray(pairs, pj);
   }
   cJSON_AddNumberToObject(out, "regressions", (double)regressions);
   free(overall);
   free(first);
   free(cats);
   free(n_cats);
+  free(pair_a);
+  free(pair_b);
+  return out;
+}
+
+cJSON *lx_compare_runs(const lx_task_scores *a, const lx_task_scores *b, size_t n_tasks,
+                       const lx_compare_options *opt) {
+  lx_task_scores *const runs[2] = {(lx_task_scores *)a, (lx_task_scores *)b};
+  cJSON *all = lx_compare_pairwise(runs, 2, n_tasks, opt);
+  cJSON *pair = cJSON_GetArrayItem(cJSON_GetObjectItem(all, "pairs"), 0);
+  cJSON *out = cJSON_CreateObject();
+  cJSON_AddNumberToObject(out, "alpha", opt->alpha);
+  cJSON_AddNumberToObject(out, "resamples", (double)opt->resamples);
+  cJSON_AddNumberToObject(out, "seed", (double)opt->seed);
+  cJSON_AddStringToObject(out, "run_a", cJSON_GetObjectItem(pair, "run_a")->valuestring);
+  cJSON_AddStringToObject(out, "run_b", cJSON_GetObjectItem(pair, "run_b")->valuestring);
+  cJSON_AddItemToObject(out, "tasks", cJSON_DetachItemFromObject(pair, "tasks"));
+  cJSON_AddNumberToObject(out, "regressions", lx_json_number(all, "regressions"));
+  cJSON_Delete(all);
   return out;
 }

@@ -34,7 +34,16 @@ typedef struct lx_compare_options {
 int lx_compare_check(const lx_task_scores *a, const lx_task_scores *b, bool allow_different,
                      lx_error *err);
 
-/* Compares the tasks pairwise (a[k] with b[k]) and returns
+/* Compares every pair of n_runs >= 2 runs, run j against run i for i < j, on n_tasks tasks:
+ * runs[i][t] is run i's task t (the same tasks in the same order for every run, each pair
+ * checked with lx_compare_check). Holm (and BH) adjust the overall rows of all pairs and tasks
+ * together, and each task's category rows across all pairs, so that the whole table keeps its
+ * family-wise error. Returns {"alpha", "resamples", "seed", "runs": [run_dir...], "pairs":
+ * [{"a": i, "b": j, "run_a", "run_b", "tasks": [...]}], "regressions"} with tasks as below. */
+cJSON *lx_compare_pairwise(lx_task_scores *const *runs, size_t n_runs, size_t n_tasks,
+                           const lx_compare_options *opt);
+
+/* Two runs (lx_compare_pairwise of a and b): compares a[k] with b[k] and returns
  * {"alpha", "resamples", "seed", "tasks": [{"task", "rows": [row...]}], "regressions": N}
  * where a row is {"task", "category" ("" = overall), "metric", "test", "n", "a", "b", "diff",
  * "interval": [lo, hi], "p", "p_holm", "p_bh", "regression"} plus the other test's p. */

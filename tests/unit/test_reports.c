@@ -125,6 +125,39 @@ START_TEST(compare_row_is_the_exact_mcnemar_test) {
 }
 END_TEST
 
+/* Three runs of ten items: A none right, B all, C none. B against A and C against B have ten
+ * discordant pairs each, p = 2 / 2^10; C against A none, p = 1. Holm over the three pairs'
+ * overall rows: 3p and max(3p, 2p) = 3p, then 1; the same for the Color rows, adjusted across
+ * the pairs. C against B is the one regression. */
+START_TEST(compare_pairwise_adjusts_over_every_pair) {
+  open_vqa_run("p0", "0000000000", "greedy");
+  open_vqa_run("p1", "1111111111", "greedy");
+  open_vqa_run("p2", "0000000000", "greedy");
+  lx_task_scores t[3];
+  load("p0", &t[0]), load("p1", &t[1]), load("p2", &t[2]);
+  lx_task_scores *const runs[3] = {&t[0], &t[1], &t[2]};
+  lx_compare_options opt = {0.05, 200, 7, false};
+  cJSON *r = lx_compare_pairwise(runs, 3, 1, &opt);
+  const cJSON *pairs = cJSON_GetObjectItem(r, "pairs");
+  ck_assert_int_eq(cJSON_GetArraySize(pairs), 3);
+  const double p = 2.0 / 1024, want_holm[3] = {3 * p, 1, 3 * p};
+  const int want_a[3] = {0, 0, 1}, want_b[3] = {1, 2, 2};
+  for (int k = 0; k < 3; k++) {
+    const cJSON *pair = cJSON_GetArrayItem(pairs, k);
+    ck_assert_double_eq(num(pair, "a"), want_a[k]);
+    ck_assert_double_eq(num(pair, "b"), want_b[k]);
+    const cJSON *rows =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(pair, "tasks"), 0), "rows");
+    ck_assert_int_eq(cJSON_GetArraySize(rows), 2); /* overall, Color */
+    for (int j = 0; j < 2; j++)
+      ck_assert_double_eq_tol(num(cJSON_GetArrayItem(rows, j), "p_holm"), want_holm[k], 1e-12);
+  }
+  ck_assert_double_eq(num(r, "regressions"), 2); /* C against B: overall and Color */
+  cJSON_Delete(r);
+  for (int k = 0; k < 3; k++) lx_task_scores_free(&t[k]);
+}
+END_TEST
+
 /* Accuracy with its interval: all correct gives [100, 100]; three of four gives 75 with an
  * interval symmetric about it (a normal interval on the clustered standard error). */
 START_TEST(accuracy_interval_closed_forms) {
@@ -191,6 +224,7 @@ int main(void) {
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, compare_refuses_different_items_and_settings);
   tcase_add_test(tc, compare_row_is_the_exact_mcnemar_test);
+  tcase_add_test(tc, compare_pairwise_adjusts_over_every_pair);
   tcase_add_test(tc, accuracy_interval_closed_forms);
   tcase_add_test(tc, base64_rfc4648_vectors);
   tcase_add_test(tc, png_round_trip);
