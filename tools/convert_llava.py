@@ -509,6 +509,26 @@ def base_config(variant, proj, v, l, pre, rules):
                          "evaluation": True, "max_new_tokens_by_task": {"llava-bench": 1024}}}
 
 
+OVERRIDABLE = ("prompt", "preprocess", "decoding")
+
+
+def apply_overrides(config, path):
+    """--overrides FILE: keys of the written config's prompt, preprocess and decoding sections
+    replaced by the file's, for a model trained with another conversation or evaluated with other
+    settings than LLaVA-1.5's (lynxeval checks the result when it loads the model)."""
+    extra = read_json(path, "the overrides")
+    if not isinstance(extra, dict):
+        raise ConversionError(f"{path}: not a JSON object")
+    for section, keys in extra.items():
+        if section not in OVERRIDABLE:
+            raise ConversionError(f"{path}: '{section}' cannot be overridden (only "
+                                  f"{', '.join(OVERRIDABLE)}: the rest comes from the release)")
+        if not isinstance(keys, dict):
+            raise ConversionError(f"{path}: {section}: not a JSON object")
+        config[section].update(keys)
+    config["source"]["overrides"] = os.path.basename(path)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="Convert a LLaVA release (the original directory and its CLIP tower, or the "
@@ -526,6 +546,10 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="model directory to create")
     ap.add_argument("--dtype", choices=sorted(DTYPES), default="f32",
                     help="weight type in model.safetensors (default f32; bf16 halves the size)")
+    ap.add_argument("--overrides", metavar="FILE",
+                    help="a JSON object of prompt, preprocess and decoding keys replacing the "
+                         "converter's LLaVA-1.5 settings (a model trained with its own "
+                         "conversation; preprocess.num_frames 4, 9, ... pools video frames)")
     ap.add_argument("--force", action="store_true", help="replace --out if it exists")
     ap.add_argument("--trust-pickle", action="store_true",
                     help="allow checkpoints holding arbitrary pickled objects (only for files you trust)")
@@ -540,6 +564,8 @@ def main(argv=None):
             raise ConversionError(f"{args.out}: already exists (pass --force to replace it)")
         plan, config, tok = (plan_original(args) if args.llava else plan_hf(args) if args.hf
                              else plan_delta(args))
+        if args.overrides:
+            apply_overrides(config, args.overrides)
         n = write_model_dir(PROG, out, args.force, plan, config, args.dtype, {"tokenizer.model": tok})
     except ConversionError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)

@@ -17,7 +17,10 @@ typedef struct llava {
   lx_vit_config vit_cfg;
   projector_type proj_type;
   lx_llm_config llm_cfg;
-  int rows; /* media rows: the tower's output rows (G*G) */
+  int rows;       /* media rows: the tower's output rows (G*G) */
+  int grid;       /* G: the patch grid's side */
+  int frames;     /* F: frames of a video (preprocess.num_frames) */
+  int video_pool; /* s = sqrt(F): each frame's grid pooled s x s, so that F * (G/s)^2 = G*G */
   lx_vit vit;
   lx_tensor fc1, fc2;               /* [D, Wv], [D, D] (fc2: MLP only) */
   const float *fc1_bias, *fc2_bias; /* [D] */
@@ -25,7 +28,7 @@ typedef struct llava {
   lx_backend *backend; /* borrowed; set by binding */
   /* encode's activations, kept between calls */
   lx_vit_scratch vit_scratch;
-  lx_scratch features, hidden; /* [rows, Wv], [rows, D] */
+  lx_scratch features, hidden, frame; /* [rows, Wv], [rows, D], one frame's [rows, Wv] */
 } llava;
 
 static const char *const PROJECTORS[] = {"mlp2x_gelu", "linear"};
@@ -59,12 +62,18 @@ static int read_config(const cJSON *root, const char *file, const lx_model_confi
   if (p->image_size != n->vit_cfg.image_size)
     return lx_errorf(err, "%s: preprocess.image_size %d differs from vision.image_size %d", file,
                      p->image_size, n->vit_cfg.image_size);
-  if (p->num_frames != 1)
-    return lx_errorf(err,
-                     "%s: preprocess.num_frames is %d; LLaVA sees one image, so a video gives it "
-                     "one frame (1)",
-                     file, p->num_frames);
   n->rows = lx_vit_out_rows(&n->vit_cfg);
+  n->grid = n->vit_cfg.image_size / n->vit_cfg.patch_size;
+  n->frames = p->num_frames;
+  n->video_pool = 1;
+  while (n->video_pool * n->video_pool < n->frames) n->video_pool++;
+  if (n->video_pool * n->video_pool != n->frames || n->grid % n->video_pool != 0 ||
+      (n->frames > 1 && !n->vit_cfg.drop_cls))
+    return lx_errorf(err,
+                     "%s: preprocess.num_frames is %d; a LLaVA model sees one frame of a video "
+                     "(1), or s*s frames each pooled s x s on its %d x %d patch grid (4, 9, ...: "
+                     "s must divide %d; the tower's CLS dropped)",
+                     file, p->num_frames, n->grid, n->grid, n->grid);
   return LX_OK;
 }
 
@@ -76,6 +85,7 @@ static void llava_close(void *p) {
   lx_vit_scratch_free(&n->vit_scratch);
   lx_scratch_free(&n->features);
   lx_scratch_free(&n->hidden);
+  lx_scratch_free(&n->frame);
   free(n);
 }
 
@@ -127,17 +137,44 @@ static int llava_tokenizer(const void *p, const char *dir, lx_tokenizer **out, l
 
 /* ---- media ----------------------------------------------------------------------------------- */
 
+/* One frame's patch features [G*G, Wv] averaged over s x s windows into out [(G/s)^2, Wv], rows
+ * in the pooled grid's row-major order (avg_pool2d with kernel and stride s). */
+static void pool_frame(const float *feats, int G, int s, int Wv, float *out) {
+  const int g = G / s;
+  const float scale = 1.0f / (float)(s * s);
+  for (int py = 0; py < g; py++)
+    for (int px = 0; px < g; px++) {
+      float *o = out + ((size_t)py * g + px) * Wv;
+      memset(o, 0, (size_t)Wv * sizeof(float));
+      for (int dy = 0; dy < s; dy++)
+        for (int dx = 0; dx < s; dx++) {
+          const float *f = feats + ((size_t)(py * s + dy) * G + (px * s + dx)) * Wv;
+          for (int c = 0; c < Wv; c++) o[c] += f[c];
+        }
+      for (int c = 0; c < Wv; c++) o[c] *= scale;
+    }
+}
+
 static int encode(const llava *n, const float *pixels, int n_frames, float *vit_out, float *media,
                   lx_encode_profile *profile, lx_error *err) {
-  if (n_frames != 1)
-    return lx_errorf(err, "%d frames given: LLaVA takes one image (or one frame of a video)",
-                     n_frames);
+  if (n_frames != 1 && n_frames != n->frames)
+    return lx_errorf(err, "%d frames given: this LLaVA model takes one image or a video of %d",
+                     n_frames, n->frames);
   lx_backend *be = n->backend;
   llava *mut = (llava *)n; /* the scratch: one thread drives a model at a time (model.h) */
   const int Wv = n->vit_cfg.width, D = n->llm_cfg.hidden, R = n->rows;
   float *features = lx_scratch_get(&mut->features, (size_t)R * Wv); /* [R, Wv] */
   const double t0 = profile ? lx_seconds() : 0;
-  lx_vit_forward(be, &n->vit, pixels, features, &mut->vit_scratch);
+  if (n_frames == 1) {
+    lx_vit_forward(be, &n->vit, pixels, features, &mut->vit_scratch);
+  } else { /* each frame pooled into its R / F rows, frames in order */
+    const size_t S = (size_t)n->vit_cfg.image_size, per = (size_t)R / (size_t)n_frames;
+    float *frame = lx_scratch_get(&mut->frame, (size_t)R * Wv);
+    for (int f = 0; f < n_frames; f++) {
+      lx_vit_forward(be, &n->vit, pixels + (size_t)f * 3 * S * S, frame, &mut->vit_scratch);
+      pool_frame(frame, n->grid, n->video_pool, Wv, features + (size_t)f * per * Wv);
+    }
+  }
   if (vit_out) memcpy(vit_out, features, (size_t)R * Wv * sizeof(float));
   const double t1 = profile ? lx_seconds() : 0;
   if (n->proj_type == PROJ_MLP2X_GELU) {
@@ -152,7 +189,8 @@ static int encode(const llava *n, const float *pixels, int n_frames, float *vit_
     const double t2 = lx_seconds();
     const double proj = 2.0 * R * D * (Wv + (n->proj_type == PROJ_MLP2X_GELU ? D : 0));
     profile->n = 2;
-    profile->stage[0] = (lx_encode_stage){"vit", "CLIP ViT", t1 - t0, lx_vit_flops(&n->vit_cfg)};
+    profile->stage[0] =
+        (lx_encode_stage){"vit", "CLIP ViT", t1 - t0, n_frames * lx_vit_flops(&n->vit_cfg)};
     profile->stage[1] = (lx_encode_stage){"projector", "projector", t2 - t1, proj};
   }
   return LX_OK;
@@ -167,11 +205,11 @@ int lx_llava_vision_width(const lx_model *m) {
   return m && m->family == &lx_family_llava ? ((const llava *)m->net)->vit_cfg.width : 0;
 }
 
-int lx_llava_encode(const lx_model *m, const float *pixels, float *vit_out, float *media,
-                    lx_error *err) {
+int lx_llava_encode(const lx_model *m, const float *pixels, int n_frames, float *vit_out,
+                    float *media, lx_error *err) {
   if (!m || m->family != &lx_family_llava) return lx_errorf(err, "not a LLaVA model");
   if (!m->weights) return lx_errorf(err, "%s: the model was opened without its weights", m->dir);
-  return encode(m->net, pixels, 1, vit_out, media, NULL, err);
+  return encode(m->net, pixels, n_frames, vit_out, media, NULL, err);
 }
 
 /* ---- sessions: the shared decoder's, the image's rows in the sequence ------------------------ */
@@ -197,6 +235,11 @@ static void describe(const void *p, lx_strbuf *out) {
                    v->drop_cls ? "patches only" : "CLS and patches");
   lx_strbuf_printf(out, "projector:  %s, %d positions of width %d\n", PROJECTORS[n->proj_type],
                    n->rows, l->hidden);
+  if (n->frames == 1)
+    lx_strbuf_printf(out, "video:      one frame (no video path)\n");
+  else
+    lx_strbuf_printf(out, "video:      %d frames, each pooled %d x %d to %d positions\n", n->frames,
+                     n->video_pool, n->video_pool, n->rows / n->frames);
   lx_strbuf_printf(
       out, "llm:        LLaMA, vocabulary %d, width %d, %d layers, %d heads of %d, MLP %d\n",
       l->vocab_size, l->hidden, l->layers, l->heads, l->head_dim, l->intermediate);

@@ -2,7 +2,8 @@
  * tower's output (the patches, before the projector) and the projected media rows.
  *
  *   llava_probe MODEL_DIR PIXELS VIT_OUT MEDIA_OUT [f32|bf16]
- *     PIXELS: raw float32 [3, S, S]; writes raw float32 [G*G, Wv] and [G*G, D]. */
+ *     PIXELS: raw float32 [3, S, S], or a video's [F, 3, S, S] (F = preprocess.num_frames);
+ *     writes raw float32 [G*G, Wv] (a video's: the pooled frames) and [G*G, D]. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -42,10 +43,11 @@ int main(int argc, char **argv) {
     float *media = calloc(lx_model_media_floats(m), sizeof(float));
     if (!n_vit) {
       fprintf(stderr, "llava_probe: %s is not a LLaVA model\n", argv[1]);
-    } else if (len != 3 * S * S * sizeof(float)) {
-      fprintf(stderr, "llava_probe: %s holds %zu bytes, not [3, %zu, %zu] float32\n", argv[2], len,
-              S, S);
-    } else if (lx_llava_encode(m, (const float *)px, vit, media, &err)) {
+    } else if (len % (3 * S * S * sizeof(float)) != 0) {
+      fprintf(stderr, "llava_probe: %s holds %zu bytes, not [F, 3, %zu, %zu] float32\n", argv[2],
+              len, S, S);
+    } else if (lx_llava_encode(m, (const float *)px, (int)(len / (3 * S * S * sizeof(float))), vit,
+                               media, &err)) {
       fprintf(stderr, "llava_probe: %s\n", err.msg);
     } else {
       rc = write_floats(argv[3], vit, n_vit) ||

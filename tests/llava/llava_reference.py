@@ -134,7 +134,19 @@ class Llava:
         return f[1:] if self.drop_cls else f
 
     def media(self, pixels):
-        x = self.features(pixels)
+        """pixels [3, S, S], or frames [F, 3, S, S] -> the projected rows. Frames go as Hugging
+        Face's LlavaNextVideo sends a video (modeling_llava_next_video.py: vision_resampler, an
+        AvgPool2d with stride s on each frame's patch grid, then the projector), with s*s = F
+        so that a video takes a picture's rows; one frame is a picture."""
+        if pixels.dim() == 3 or pixels.shape[0] == 1:
+            x = self.features(pixels.reshape(pixels.shape[-3:]))
+        else:
+            n = pixels.shape[0]
+            s = math.isqrt(n)
+            per = torch.stack([self.features(p) for p in pixels])  # [F, G*G, W]
+            g = math.isqrt(per.shape[1])
+            grid = per.reshape(n, g, g, -1).permute(0, 3, 1, 2)
+            x = torch.nn.functional.avg_pool2d(grid, s, s).flatten(2).transpose(1, 2).reshape(-1, per.shape[-1])
         for k, (w, b) in enumerate(self.proj):
             if k:
                 x = torch.nn.functional.gelu(x)

@@ -134,18 +134,22 @@ def llama_config(d, vocab):
             "rope_theta": 10000.0, "rope_scaling": None, "model_type": "llama"}
 
 
-def tokenizer_files(path, d):
+def tokenizer_files(path, d, tokenizer=None, legacy=False):
+    """tokenizer.model (tokenizer: a SentencePiece model file to copy; else a made-up one) and
+    tokenizer_config.json (legacy: without the "legacy" key, transformers' legacy default)."""
     with open(os.path.join(path, "tokenizer.model"), "wb") as f:
-        f.write(tokenizer_model(d["vocab"]))
+        f.write(open(tokenizer, "rb").read() if tokenizer else tokenizer_model(d["vocab"]))
     tc = {"add_bos_token": True, "add_eos_token": False, "clean_up_tokenization_spaces": False,
-          "legacy": False, "model_max_length": 2048, "pad_token": "<unk>", "padding_side": "right",
+          "model_max_length": 2048, "pad_token": "<unk>", "padding_side": "right",
           "sp_model_kwargs": {}, "tokenizer_class": "LlamaTokenizer", "bos_token": "<s>",
           "eos_token": "</s>", "unk_token": "<unk>"}
+    if not legacy:
+        tc["legacy"] = False
     with open(os.path.join(path, "tokenizer_config.json"), "w") as f:
         json.dump(tc, f, indent=2)
 
 
-def write_llava15(path, d, llm, proj, clip_name):
+def write_llava15(path, d, llm, proj, clip_name, tokenizer=None, legacy=False):
     os.makedirs(path, exist_ok=True)
     config = dict(llama_config(d, d["vocab"]), architectures=["LlavaLlamaForCausalLM"],
                   model_type="llava_llama", mm_hidden_size=d["clip_width"],
@@ -156,7 +160,7 @@ def write_llava15(path, d, llm, proj, clip_name):
                   torch_dtype="float16", use_cache=True)
     with open(os.path.join(path, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
-    tokenizer_files(path, d)
+    tokenizer_files(path, d, tokenizer, legacy)
     write_shards(path, dict(llm, **proj), "bin")
 
 

@@ -97,6 +97,34 @@ try:
     em = rel_err(read_f32(media), ref.media(pixels)) if p.returncode == 0 else float("inf")
     check(f"bf16: projector output within {TOL_BF16} of the reference ({em:.2e})", em < TOL_BF16, p.stderr)
 
+    # ---- video: 4 frames, each pooled 2 x 2 (LlavaNextVideo's rule), as a picture's rows ----
+    settings = os.path.join(tmp, "video-settings.json")
+    json.dump({"preprocess": {"num_frames": 4}}, open(settings, "w"))
+    models["video"] = os.path.join(tmp, "video")
+    p = convert("--llava", orig, "--vision-tower", clip, "--out", models["video"], "--overrides", settings)
+    check("convert with --overrides (preprocess.num_frames 4)", p.returncode == 0 and json.load(
+        open(os.path.join(models["video"], "config.json")))["preprocess"]["num_frames"] == 4, p.stderr)
+    frames = torch.randn(4, 3, S, S, generator=g, dtype=torch.float64)
+    fpx = os.path.join(tmp, "frames.f32")
+    write_f32(fpx, frames)
+    frames = read_f32(fpx).reshape(4, 3, S, S)
+    p = subprocess.run([probe, models["video"], fpx, vit, media], capture_output=True, text=True)
+    em = rel_err(read_f32(media), ref.media(frames)) if p.returncode == 0 else float("inf")
+    check(f"video of 4 frames: pooled and projected rows equal the reference ({em:.2e})", em < TOL, p.stderr)
+    p = subprocess.run([probe, models["video"], px, vit, media], capture_output=True, text=True)
+    em = rel_err(read_f32(media), ref.media(pixels)) if p.returncode == 0 else float("inf")
+    check(f"the same model, one picture: its rows unpooled ({em:.2e})", em < TOL, p.stderr)
+    json.dump({"preprocess": {"num_frames": 3}}, open(settings, "w"))
+    bad = os.path.join(tmp, "video3")
+    p = convert("--llava", orig, "--vision-tower", clip, "--out", bad, "--overrides", settings)
+    q = lx("info", "--model", bad)
+    check("num_frames 3 (not a square) is refused when the model loads, naming the key",
+          p.returncode == 0 and q.returncode != 0 and "preprocess.num_frames is 3" in q.stderr, q.stderr)
+    json.dump({"vision": {"depth": 1}}, open(settings, "w"))
+    p = convert("--llava", orig, "--vision-tower", clip, "--out", bad, "--overrides", settings, "--force")
+    check("--overrides of the vision section is refused", p.returncode == 1 and "'vision' cannot be overridden"
+          in p.stderr, p.stderr)
+
     # ---- logits: the image inside the prompt, text only -----------------------------------
     ids = [1, 17, 40, 5, IMAGE_TOKEN_INDEX, 33, 99, 7, 300]
     tokens = ",".join("media" if t == IMAGE_TOKEN_INDEX else str(t) for t in ids)
