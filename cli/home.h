@@ -1,4 +1,4 @@
-/* home.h: where lynxeval's shipped files are (the world's test split, the two trained tiny
+/* home.h: where lynxeval's shipped files are (the world's test split, the three trained tiny
  * checkpoints), found relative to the running binary so that `lynxeval run` works from any
  * directory, installed or built. */
 #ifndef LX_CLI_HOME_H

@@ -1,7 +1,9 @@
 #!/bin/sh
 # The main job: build lynxeval (Release, build/) and run it on its embedded default: every task of
 # the world's test split (Open-VQA image and video questions, captions, MME-style pairs, OwlEval
-# instructions) with the shipped PT checkpoint, then the paper-style tables and an HTML report.
+# instructions) with the shipped PT checkpoint, then the paper-style tables and an HTML report;
+# then the same tasks with the other two shipped architectures (Lynx's cross-attention variant
+# and the LLaVA-style model) and the three-way comparison with paired tests.
 # Everything it needs is in the repository: no download.
 set -eu
 cd "$(dirname "$0")/.."
@@ -12,3 +14,8 @@ cmake --build build -j "$jobs"
 # `lynxeval run` with no arguments is the embedded default; it finds the world and the
 # checkpoints beside the binary and writes ./lynxeval-runs/world-pt (rerunning resumes it).
 build/lynxeval run
+build/lynxeval run world --model checkpoints/lynx-world-ca --data datasets/world/test \
+  --out lynxeval-runs/world-ca
+build/lynxeval run world --model checkpoints/llava-world --data datasets/world/test \
+  --out lynxeval-runs/world-llava
+build/lynxeval compare lynxeval-runs/world-pt lynxeval-runs/world-ca lynxeval-runs/world-llava

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Builds the test configuration (Debug, AddressSanitizer + UndefinedBehaviorSanitizer, warnings
-# are errors) in build-test/ and runs the whole test suite with ctest; then builds the fuzz
+# Builds the test configuration (Debug at -O1, AddressSanitizer + UndefinedBehaviorSanitizer,
+# warnings are errors) in build-test/ and runs the whole test suite with ctest; then builds the fuzz
 # targets with clang's libFuzzer in build-fuzz/ and runs each briefly over its seed corpus
 # (LYNXEVAL_FUZZ_SECONDS each, default 10; tools/fuzz.sh runs them longer).
 set -eu

@@ -1,13 +1,18 @@
 #!/usr/bin/python3
-"""The two trained world checkpoints, end to end:
-- for every item of the world's test split, lynxeval's greedy answer equals the PyTorch
-  training code's greedy answer for the same checkpoint (checkpoints/*/reference-greedy.jsonl,
-  written by tools/train_tiny.py from the exported checkpoint);
+"""The three trained world checkpoints (Lynx PT and CA, the LLaVA-style model), end to end:
+- for every item of the world's test split, lynxeval's greedy answer equals the PyTorch greedy
+  answer for the same checkpoint (checkpoints/*/reference-greedy.jsonl, written by
+  tools/train_tiny.py: for Lynx by the training code from the exported checkpoint, for LLaVA by
+  the independent float64 reference tests/llava/llava_reference.py from the release files the
+  checkpoint was converted from);
 - each model's Open-VQA accuracy, overall and per class, against the class's chance level: the
   share of its most frequent answer in the test split (the best constant answer), with the exact
   one-sided binomial tail P(X >= correct | n, chance) as the p-value. These are printed; with
-  --require-bars (as ctest runs it) the PT model must also reach the bars docs/world.md states:
-  overall at least 70% of the image questions, every class above chance with p < 0.01.
+  --require-bars (as ctest runs it) the PT and LLaVA models must also reach the bars
+  docs/world.md states: every Open-VQA class above chance with p < 0.01, and for PT overall at
+  least 70% of the image questions;
+- the three-way comparison (`lynxeval compare` of the three runs: every pair, Holm-adjusted)
+  prints a table per pair.
 
 usage: test_trained.py LYNXEVAL SOURCE_DIR [--require-bars]
 """
@@ -36,11 +41,14 @@ def binomial_tail(k, n, p):
 tmp = tempfile.mkdtemp()
 try:
     data = os.path.join(src, "datasets", "world", "test")
-    for variant in ("pt", "ca"):
-        model = os.path.join(src, "checkpoints", f"lynx-world-{variant}")
+    MODELS = {"pt": "lynx-world-pt", "ca": "lynx-world-ca", "llava": "llava-world"}
+    for variant, name in MODELS.items():
+        model = os.path.join(src, "checkpoints", name)
         out = os.path.join(tmp, variant)
-        p = subprocess.run([lynxeval, "run", "world", "--model", model, "--data", data, "--out", out,
-                            "--decode", "greedy", "--max-new-tokens", "24"], capture_output=True, text=True)
+        # each model's own decoding (greedy, 24 new tokens at most, for all three), so that the
+        # three runs compare as each model is meant to be run
+        p = subprocess.run([lynxeval, "run", "world", "--model", model, "--data", data, "--out", out],
+                           capture_output=True, text=True)
         check(f"{variant}: lynxeval run world", p.returncode == 0, p.stderr[-500:])
         print("    " + "\n    ".join(p.stdout.splitlines()))
         ref = {(r["task"], r["id"]): r for r in map(json.loads, open(os.path.join(model, "reference-greedy.jsonl")))}
@@ -57,8 +65,8 @@ try:
               not differ and len(mine) == len(ref), f"{len(differ)} differ, e.g. {differ[:3]}")
         agg = json.load(open(os.path.join(out, "open-vqa-image", "aggregate.json")))
         print(f"    {variant}: Open-VQA image {agg['correct']:.0f}/{agg['total']:.0f} ({agg['accuracy']:.1f}%)")
-        bars = variant == "pt" and require_bars
-        if bars:
+        bars = variant in ("pt", "llava") and require_bars
+        if bars and variant == "pt":
             check(f"pt: overall at least {MIN_OVERALL}% correct on the image questions",
                   agg["accuracy"] >= MIN_OVERALL, f"{agg['accuracy']:.1f}%")
         for task in ("open-vqa-image", "open-vqa-video"):
@@ -74,6 +82,11 @@ try:
                     check(line, pval < MAX_P and v["correct"] / v["total"] > chance)
                 else:
                     print("    " + line)
+    p = subprocess.run([lynxeval, "compare"] + [os.path.join(tmp, v) for v in MODELS], capture_output=True,
+                       text=True)
+    pairs = [line for line in p.stdout.splitlines() if line.startswith("## B = ")]
+    check("the three-way comparison: every pair compared, Holm-adjusted over all of them",
+          p.returncode == 0 and len(pairs) == 3 and "over every pair" in p.stdout, p.stdout[-400:] + p.stderr)
 finally:
     shutil.rmtree(tmp)
 
