@@ -458,6 +458,31 @@ def warmup_cosine(base, step, steps):
     return base * min(1.0, (step + 1) / 100) * 0.5 * (1 + math.cos(math.pi * step / steps))
 
 
+def set_lr(opt, lr):
+    for g in opt.param_groups:
+        g["lr"] = lr
+
+
+def optimizer_step(opt, params, loss):
+    """Backward, gradients clipped to norm 1, one optimizer step."""
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+
+
+def split_batch(keys, by_media, extra_of, rng, per_media):
+    """The examples of a step for media keys of the split: up to PER_MEDIA_OWN of each key's own
+    questions (2 of a picture's 5 captions), topped up with generated ones to per_media."""
+    batch = []
+    for k in keys:
+        own_n = 2 if k.startswith("img:captions/") else PER_MEDIA_OWN
+        own = rng.sample(by_media[k], min(own_n, len(by_media[k])))
+        more = extra_of.get(k, [])
+        batch += own + rng.sample(more, min(max(0, per_media - len(own)), len(more)))
+    return batch
+
+
 class Trainer:
     def __init__(self, model, sp, ca, heads=None, scenes=None, latent_heads=None, latent_targets=None):
         self.m, self.sp, self.ca = model, sp, ca
@@ -618,8 +643,7 @@ def pretrain_vision(args, d, tokenizer, log):
     t0, losses = time.time(), []
     for step in range(args.vision_steps):
         lr = warmup_cosine(args.vision_lr, step, args.vision_steps)
-        for g in opt.param_groups:
-            g["lr"] = lr
+        set_lr(opt, lr)
         keys, pixels = [], []
         tr.scenes, tr.latent_targets = {}, {}
         for _ in range(args.vision_batch):
@@ -632,10 +656,7 @@ def pretrain_vision(args, d, tokenizer, log):
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
             tr.media_latents(pixels, keys)
             loss = tr.aux
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        optimizer_step(opt, params, loss)
         losses.append(loss.item())
         if (step + 1) % 50 == 0 or step + 1 == args.vision_steps:
             msg = f"vision step {step + 1}/{args.vision_steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} lr {lr:.2e} {time.time() - t0:.0f}s"
@@ -723,15 +744,8 @@ def train(args, variant, d, tokenizer, data, generated, media, vision, log):
             if step >= args.steps:
                 break
             lr = warmup_cosine(args.lr, step, args.steps)
-            for g in opt.param_groups:
-                g["lr"] = lr
-            batch = []
-            for k in keys[start:start + args.batch]:
-                # the split's own questions (2 of the 5 captions), then generated ones up to per_media
-                own_n = 2 if k.startswith("img:captions/") else PER_MEDIA_OWN
-                own = rng.sample(by_media[k], min(own_n, len(by_media[k])))
-                more = extra_of.get(k, [])
-                batch += own + rng.sample(more, min(max(0, args.per_media - len(own)), len(more)))
+            set_lr(opt, lr)
+            batch = split_batch(keys[start:start + args.batch], by_media, extra_of, rng, args.per_media)
             step_media = media
             if args.fresh:
                 step_media = dict((k, media[k]) for k in keys[start:start + args.batch])
@@ -747,10 +761,7 @@ def train(args, variant, d, tokenizer, data, generated, media, vision, log):
                 loss = tr.loss(batch, step_media)
             for key in [k for k in step_media if k.startswith("new:")]:
                 tr.latent_targets.pop(key, None)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
+            optimizer_step(opt, params, loss)
             losses.append(loss.item())
             lm_losses.append(tr.lm)
             step += 1
@@ -952,8 +963,7 @@ def llava_vision_stage(args, d, log):
     steps = args.llava_vision_steps
     for step in range(steps):
         lr = warmup_cosine(args.vision_lr, step, steps)
-        for g in opt.param_groups:
-            g["lr"] = lr
+        set_lr(opt, lr)
         pixels, targets = [], []
         for _ in range(args.vision_batch):
             _, px, row, _ = fresh.next(2)
@@ -961,10 +971,7 @@ def llava_vision_stage(args, d, log):
             targets.append(SceneHeads.targets(row, grid, d["patch"]))
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
             loss = heads.loss(tiny_llava.tower(clip, d, torch.cat(pixels)).float(), targets)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        optimizer_step(opt, params, loss)
         losses.append(loss.item())
         if (step + 1) % 50 == 0 or step + 1 == steps:
             msg = f"llava vision step {step + 1}/{steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} lr {lr:.2e} {time.time() - t0:.0f}s"
@@ -1037,10 +1044,9 @@ def llava_language_stage(args, d, sp, vision, by_media, extra_of, keys, media, l
             if step >= steps:
                 break
             lr = warmup_cosine(args.lr, step, steps)
-            for g in opt.param_groups:
-                g["lr"] = lr
+            set_lr(opt, lr)
             step_media = {k: media[k] for k in keys[start:start + args.batch]}
-            batch = llava_batch(keys[start:start + args.batch], by_media, extra_of, rng, args.per_media)
+            batch = split_batch(keys[start:start + args.batch], by_media, extra_of, rng, args.per_media)
             for _ in range(args.fresh):
                 key, pixels, row, qs = fresh.next(args.per_media)
                 step_media[key] = pixels
@@ -1051,10 +1057,7 @@ def llava_language_stage(args, d, sp, vision, by_media, extra_of, keys, media, l
                 loss = tr.loss(batch, step_media)
             for key in [k for k in step_media if k.startswith("new:")]:
                 tr.clip_targets.pop(key, None)
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
+            optimizer_step(opt, params, loss)
             losses.append(loss.item())
             lm_losses.append(tr.lm)
             step += 1
@@ -1094,39 +1097,23 @@ def llava_video_stage(args, tr, by_media, extra_of, media, log):
     t0, losses = time.time(), []
     for step in range(steps):
         lr = warmup_cosine(args.lr / 2, step, steps)
-        for g in opt.param_groups:
-            g["lr"] = lr
+        set_lr(opt, lr)
         ks = rng.sample(clips, 4) + rng.sample(pictures, 4)
         step_media = {k: media[k] for k in ks}
-        batch = llava_batch(ks, by_media, extra_of, rng, args.per_media)
+        batch = split_batch(ks, by_media, extra_of, rng, args.per_media)
         for _ in range(args.fresh):
             key, pixels, _, qs = fresh.next(args.per_media)
             step_media[key] = pixels
             batch += [(key, q, a) for q, a in qs]
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
             loss = tr.loss(batch, step_media)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        optimizer_step(opt, params, loss)
         losses.append(loss.item())
         if (step + 1) % 50 == 0 or step + 1 == steps:
             msg = f"llava video step {step + 1}/{steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} lr {lr:.2e} {time.time() - t0:.0f}s"
             print(msg, flush=True)
             log.append(msg)
     return time.time() - t0
-
-
-def llava_batch(keys, by_media, extra_of, rng, per_media):
-    """The examples of a step for media keys of the split: up to PER_MEDIA_OWN of each key's own
-    questions (2 of a picture's 5 captions), topped up with generated ones to per_media."""
-    batch = []
-    for k in keys:
-        own_n = 2 if k.startswith("img:captions/") else PER_MEDIA_OWN
-        own = rng.sample(by_media[k], min(own_n, len(by_media[k])))
-        more = extra_of.get(k, [])
-        batch += own + rng.sample(more, min(max(0, per_media - len(own)), len(more)))
-    return batch
 
 
 def train_llava(args, d, tokenizer, data, generated, vision, log):
