@@ -155,6 +155,17 @@ class HFWeights:
 # The plan: every output tensor, its expected shape and where it comes from
 
 
+def llama_layer_tensors(i, D, I):
+    """The eight tensors of LLaMA layer i: (lynxeval name, shape, Hugging Face name) triples."""
+    h, o = f"model.layers.{i}.", f"llm.layers.{i}."
+    out = [(o + f"attn.{p}.weight", (D, D), h + f"self_attn.{p}_proj.weight") for p in "qkvo"]
+    return out + [(o + "mlp.gate.weight", (I, D), h + "mlp.gate_proj.weight"),
+                  (o + "mlp.up.weight", (I, D), h + "mlp.up_proj.weight"),
+                  (o + "mlp.down.weight", (D, I), h + "mlp.down_proj.weight"),
+                  (o + "input_norm.weight", (D,), h + "input_layernorm.weight"),
+                  (o + "post_attention_norm.weight", (D,), h + "post_attention_layernorm.weight")]
+
+
 class Plan:
     """Output tensors in order: (out_name, shape, source file, source tensor name, producer,
     order key). The order key groups tensors by source file so each shard is loaded once."""

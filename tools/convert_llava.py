@@ -44,7 +44,7 @@ import sys
 
 try:
     from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, HFWeights, Plan,
-                                write_model_dir)
+                                llama_layer_tensors, write_model_dir)
 except ImportError as e:  # pragma: no cover - environment problem
     sys.exit(f"convert_llava.py: {e}; install Debian's python3-torch and python3-numpy and run with "
              f"/usr/bin/python3")
@@ -191,14 +191,8 @@ def add_llm(plan, src, l, prefix, fn=None):
     add("llm.lm_head.weight", (V, D), "lm_head.weight")
     add("llm.norm.weight", (D,), "model.norm.weight")
     for i in range(l["num_layers"]):
-        h, o = f"model.layers.{i}.", f"llm.layers.{i}."
-        for p in "qkvo":
-            add(o + f"attn.{p}.weight", (D, D), h + f"self_attn.{p}_proj.weight")
-        add(o + "mlp.gate.weight", (I, D), h + "mlp.gate_proj.weight")
-        add(o + "mlp.up.weight", (I, D), h + "mlp.up_proj.weight")
-        add(o + "mlp.down.weight", (D, I), h + "mlp.down_proj.weight")
-        add(o + "input_norm.weight", (D,), h + "input_layernorm.weight")
-        add(o + "post_attention_norm.weight", (D,), h + "post_attention_layernorm.weight")
+        for out, shape, name in llama_layer_tensors(i, D, I):
+            add(out, shape, name)
 
 
 def preprocess_section(pre, pad, path):

@@ -40,7 +40,8 @@ except ImportError as e:  # pragma: no cover - environment problem
     sys.exit(f"convert_lynx.py: {e}; install Debian's python3-torch, python3-numpy and python3-yaml "
              f"and run with /usr/bin/python3")
 from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, HFWeights, Plan,
-                            TrackedTensors, check_shapes_early, load_torch_file, write_model_dir)
+                            TrackedTensors, check_shapes_early, llama_layer_tensors, load_torch_file,
+                            write_model_dir)
 
 EVA_HEAD_DIM = 88          # the reference computes heads = width // 88
 RESAMPLER_HEADS, RESAMPLER_HEAD_DIM = 8, 64   # fixed in the reference's PerceiverResampler
@@ -232,14 +233,9 @@ def build_plan(args, cfg, eva, lynx, hf, llm_cfg):
     A = None
     xattn_ff = None
     for i in range(n_layers):
-        h, o = f"model.layers.{i}.", f"llm.layers.{i}."
-        for p in "qkvo":
-            add_llm(o + f"attn.{p}.weight", (D, D), h + f"self_attn.{p}_proj.weight")
-        add_llm(o + "mlp.gate.weight", (I, D), h + "mlp.gate_proj.weight")
-        add_llm(o + "mlp.up.weight", (I, D), h + "mlp.up_proj.weight")
-        add_llm(o + "mlp.down.weight", (D, I), h + "mlp.down_proj.weight")
-        add_llm(o + "input_norm.weight", (D,), h + "input_layernorm.weight")
-        add_llm(o + "post_attention_norm.weight", (D,), h + "post_attention_layernorm.weight")
+        o = f"llm.layers.{i}."
+        for out, shape, name in llama_layer_tensors(i, D, I):
+            add_llm(out, shape, name)
         if adapter_freq and i % adapter_freq == 0:
             a = f"LLM.model.layers.{i}.output_adapter."
             if A is None:
