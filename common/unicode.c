@@ -137,6 +137,97 @@ void lx_py_lower(const char *s, size_t n, lx_strbuf *out) {
   free(cps);
 }
 
+bool lx_unicode_is_mn(uint32_t cp) {
+  return in_ranges(lx_mn_ranges, lx_mn_ranges_len, cp);
+}
+bool lx_unicode_is_punct(uint32_t cp) {
+  return in_ranges(lx_punct_ranges, lx_punct_ranges_len, cp);
+}
+bool lx_unicode_is_other(uint32_t cp) {
+  return in_ranges(lx_other_ranges, lx_other_ranges_len, cp);
+}
+bool lx_unicode_is_zs(uint32_t cp) {
+  return in_ranges(lx_zs_ranges, lx_zs_ranges_len, cp);
+}
+
+int lx_py_lower_char(uint32_t cp, uint32_t out[3]) {
+  const lx_lower_entry *e = lower_of(cp); /* alone, capital sigma is never final: U+03C3 */
+  if (!e) {
+    out[0] = cp;
+    return 1;
+  }
+  for (int k = 0; k < e->n; k++) out[k] = e->to[k];
+  return e->n;
+}
+
+static const lx_nfd_entry *nfd_of(uint32_t cp) {
+  int lo = 0, hi = lx_nfd_table_len - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    if (cp < lx_nfd_table[mid].cp)
+      hi = mid - 1;
+    else if (cp > lx_nfd_table[mid].cp)
+      lo = mid + 1;
+    else
+      return &lx_nfd_table[mid];
+  }
+  return NULL;
+}
+
+static int ccc_of(uint32_t cp) {
+  int lo = 0, hi = lx_ccc_table_len - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    if (cp < lx_ccc_table[mid].first)
+      hi = mid - 1;
+    else if (cp > lx_ccc_table[mid].last)
+      lo = mid + 1;
+    else
+      return lx_ccc_table[mid].ccc;
+  }
+  return 0;
+}
+
+/* Hangul syllables (Unicode 3.12): S = 0xAC00 + (L * 21 + V) * 28 + T. */
+enum { HANGUL_S = 0xAC00, HANGUL_L = 0x1100, HANGUL_V = 0x1161, HANGUL_T = 0x11A7 };
+enum { HANGUL_V_COUNT = 21, HANGUL_T_COUNT = 28, HANGUL_COUNT = 11172 };
+
+size_t lx_unicode_nfd(const uint32_t *in, size_t n, uint32_t *out) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t cp = in[i];
+    if (cp >= HANGUL_S && cp < HANGUL_S + HANGUL_COUNT) {
+      uint32_t s = cp - HANGUL_S;
+      out[k++] = HANGUL_L + s / (HANGUL_V_COUNT * HANGUL_T_COUNT);
+      out[k++] = HANGUL_V + s % (HANGUL_V_COUNT * HANGUL_T_COUNT) / HANGUL_T_COUNT;
+      if (s % HANGUL_T_COUNT) out[k++] = HANGUL_T + s % HANGUL_T_COUNT;
+      continue;
+    }
+    const lx_nfd_entry *e = nfd_of(cp);
+    if (!e) {
+      out[k++] = cp;
+    } else {
+      for (int j = 0; j < e->n; j++) out[k++] = e->to[j];
+    }
+  }
+  /* Canonical ordering: a stable sort by class of each run of non-zero classes (insertion sort;
+   * runs are short). */
+  for (size_t i = 1; i < k; i++) {
+    int c = ccc_of(out[i]);
+    if (!c) continue;
+    uint32_t cp = out[i];
+    size_t j = i;
+    while (j > 0) {
+      int p = ccc_of(out[j - 1]);
+      if (!p || p <= c) break;
+      out[j] = out[j - 1];
+      j--;
+    }
+    out[j] = cp;
+  }
+  return k;
+}
+
 void lx_py_strip(const char *s, size_t n, size_t *begin, size_t *end) {
   size_t b = 0, e = n;
   while (b < n) {

@@ -1,6 +1,6 @@
-/* unicode.h: UTF-8 and the few Unicode operations the prompt pipeline and the scorers need,
- * matching Python (str.lower(), str.isspace(), str.strip(), str.split(), \d) and SentencePiece
- * (its UTF-8 decoder). */
+/* unicode.h: UTF-8 and the few Unicode operations the prompt pipeline, the tokenizers and the
+ * scorers need, matching Python (str.lower(), str.isspace(), str.strip(), str.split(), \d,
+ * unicodedata's categories and NFD) and SentencePiece (its UTF-8 decoder). */
 #ifndef LX_UNICODE_H
 #define LX_UNICODE_H
 
@@ -26,6 +26,22 @@ bool lx_utf8_valid(const char *s, size_t n, size_t *bad_offset);
 bool lx_py_isspace(uint32_t cp);
 /* str.isdecimal(): what \d matches in a Python 3 regular expression on str. */
 bool lx_py_isdecimal(uint32_t cp);
+
+/* unicodedata.category(chr(cp)) == "Mn"; starts with "P"; starts with "C" (unassigned code points
+ * included); == "Zs". */
+bool lx_unicode_is_mn(uint32_t cp);
+bool lx_unicode_is_punct(uint32_t cp);
+bool lx_unicode_is_other(uint32_t cp);
+bool lx_unicode_is_zs(uint32_t cp);
+
+/* chr(cp).lower() of a lone character (so no Final_Sigma context): writes 1..3 code points to out
+ * and returns how many. */
+int lx_py_lower_char(uint32_t cp, uint32_t out[3]);
+
+/* unicodedata.normalize("NFD", s) of the code points in[0..n): full canonical decomposition
+ * (Hangul syllables by arithmetic), then canonical ordering of every run of combining marks.
+ * out must hold 4 * n code points; returns how many were written. */
+size_t lx_unicode_nfd(const uint32_t *in, size_t n, uint32_t *out);
 
 /* A byte range of a string. */
 typedef struct lx_span {

@@ -11,6 +11,7 @@
 #include "testutil.h"
 #include "text/prompt.h"
 #include "text/tokenizer.h"
+#include "text/wordpiece.h"
 
 static const char *data_dir;
 static cJSON *expected, *corpus;
@@ -334,6 +335,103 @@ START_TEST(bad_tokenizer_files) {
 }
 END_TEST
 
+/* BERT WordPiece against the vectors of tests/tokenizer/wordpiece/ (a re-derivation of the slow
+ * BertTokenizer, itself checked against transformers 4.33.2 by check_transformers.py). */
+START_TEST(wordpiece_matches_bert_tokenizer) {
+  char *vocab = lx_path_join(data_dir, "wordpiece/vocab.txt");
+  lx_wordpiece *t;
+  lx_error err;
+  ck_assert_msg(lx_wordpiece_load(vocab, &t, &err) == LX_OK, "%s", err.msg);
+  ck_assert_int_eq(lx_wordpiece_size(t), 2370);
+  ck_assert_str_eq(lx_wordpiece_token(t, 2369), "[DEC]");
+  ck_assert_ptr_null(lx_wordpiece_token(t, 2370));
+  cJSON *wp = tu_load_json(data_dir, "wordpiece/expected.json");
+  ck_assert_ptr_nonnull(wp);
+  int failures = 0, n = 0;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(wp, "cases")) {
+    const char *b64 = cJSON_GetObjectItem(c, "utf8_base64")->valuestring;
+    unsigned char *text = malloc(strlen(b64) + 1);
+    size_t len = b64_decode(b64, text);
+    lx_ints ids = {0}, enc = {0};
+    ck_assert_msg(lx_wordpiece_tokenize(t, (char *)text, len, &ids, &err) == LX_OK, "%s", err.msg);
+    ck_assert(lx_wordpiece_encode(t, (char *)text, len, 128, &enc, &err) == LX_OK);
+    char what[64];
+    snprintf(what, sizeof what, "wordpiece case %d", n);
+    failures += !same_ids(what, &ids, cJSON_GetObjectItem(c, "tokenize"));
+    failures += !same_ids(what, &enc, cJSON_GetObjectItem(c, "encode_128"));
+    lx_ints_free(&ids);
+    lx_ints_free(&enc);
+    free(text);
+    n++;
+  }
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(wp, "lengths")) {
+    const char *text = cJSON_GetObjectItem(c, "text")->valuestring;
+    lx_ints enc = {0};
+    int max_length = cJSON_GetObjectItem(c, "max_length")->valueint;
+    ck_assert(lx_wordpiece_encode(t, text, strlen(text), max_length, &enc, &err) == LX_OK);
+    failures += !same_ids("wordpiece max_length", &enc, cJSON_GetObjectItem(c, "ids"));
+    lx_ints_free(&enc);
+    n++;
+  }
+  printf("  WordPiece: %d cases, %d differences\n", n, failures);
+  ck_assert_int_eq(failures, 0);
+  ck_assert_int_gt(n, 300);
+  /* Malformed UTF-8 and a max_length with no room for text are refused. */
+  lx_ints ids = {0};
+  ck_assert_int_eq(lx_wordpiece_tokenize(t, "a\xff", 2, &ids, &err), LX_ERR);
+  ck_assert(strstr(err.msg, "not UTF-8") != NULL);
+  ck_assert_int_eq(lx_wordpiece_encode(t, "a", 1, 2, &ids, &err), LX_ERR);
+  ck_assert(strstr(err.msg, "max_length 2") != NULL);
+  lx_ints_free(&ids);
+  cJSON_Delete(wp);
+  lx_wordpiece_free(t);
+  free(vocab);
+}
+END_TEST
+
+static void expect_vocab_error(const char *path, const char *needle) {
+  lx_wordpiece *t = (lx_wordpiece *)1;
+  lx_error err;
+  ck_assert_int_eq(lx_wordpiece_load(path, &t, &err), LX_ERR);
+  ck_assert_ptr_null(t);
+  ck_assert_msg(strstr(err.msg, needle) != NULL, "'%s' lacks '%s'", err.msg, needle);
+  ck_assert_msg(strstr(err.msg, path) != NULL, "'%s' does not name the file", err.msg);
+}
+
+/* Lines as Python's text mode splits them, the last of a repeated token winning, and refusals. */
+START_TEST(wordpiece_vocabulary_files) {
+  char *dir = tu_tempdir();
+  static const char crlf[] = "[PAD]\r\n[UNK]\r[CLS]\n[SEP]\r\nab\n##c\nab\nx";
+  char *p = tu_write(dir, "vocab.txt", crlf, sizeof crlf - 1);
+  lx_wordpiece *t;
+  lx_error err;
+  ck_assert_msg(lx_wordpiece_load(p, &t, &err) == LX_OK, "%s", err.msg);
+  ck_assert_int_eq(lx_wordpiece_size(t), 8);
+  ck_assert_str_eq(lx_wordpiece_token(t, 7), "x");
+  lx_ints ids = {0};
+  ck_assert(lx_wordpiece_encode(t, "ABC ab? [SEP]", 13, 16, &ids, &err) == LX_OK);
+  /* [CLS] ab(the last line) ##c ab [UNK](?) [SEP] [SEP] */
+  int want[] = {2, 6, 5, 6, 1, 3, 3};
+  ck_assert_int_eq(ids.len, 7);
+  for (int i = 0; i < 7; i++) ck_assert_int_eq(ids.v[i], want[i]);
+  lx_ints_free(&ids);
+  lx_wordpiece_free(t);
+  free(p);
+  p = tu_write(dir, "nounk.txt", "[PAD]\n[CLS]\n[SEP]\n", strlen("[PAD]\n[CLS]\n[SEP]\n"));
+  expect_vocab_error(p, "no line \"[UNK]\"");
+  free(p);
+  p = tu_write(dir, "latin1.txt", "[UNK]\n[CLS]\n[SEP]\ncaf\xe9\n", 23);
+  expect_vocab_error(p, "line 4: not UTF-8");
+  free(p);
+  p = tu_write(dir, "empty.txt", "", 0);
+  expect_vocab_error(p, "not a BERT vocabulary");
+  free(p);
+  expect_vocab_error("/nonexistent/vocab.txt", "cannot open");
+  tu_rmtree(dir);
+}
+END_TEST
+
 int main(void) {
   data_dir = getenv("LX_TOKENIZER_DIR");
   if (!data_dir) {
@@ -354,6 +452,8 @@ int main(void) {
   tcase_add_test(tc, prompt_ids_match_reference);
   tcase_add_test(tc, template_formatting);
   tcase_add_test(tc, bad_tokenizer_files);
+  tcase_add_test(tc, wordpiece_matches_bert_tokenizer);
+  tcase_add_test(tc, wordpiece_vocabulary_files);
   suite_add_tcase(s, tc);
   int status = tu_run_suite(s, 1);
   cJSON_Delete(expected);
