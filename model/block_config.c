@@ -1,5 +1,6 @@
 #include "model/block_config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "model/config_keys.h"
@@ -40,6 +41,38 @@ int lx_vit_config_read(const cJSON *o, const char *file, const char *path, lx_vi
   v->grid = v->image_size / v->patch_size;
   v->n_tokens = 1 + v->grid * v->grid;
   v->head_dim = v->width / v->heads;
+  return LX_OK;
+}
+
+int lx_qformer_config_read(const cJSON *o, const char *file, const char *path, int vision_width,
+                           lx_qformer_config *q, lx_error *err) {
+  memset(q, 0, sizeof *q);
+  lx_json_at at = {file, path};
+  LX_REQ_INT(o, at, "num_layers", 1, LX_CFG_MAX_COUNT, q->layers);
+  LX_REQ_INT(o, at, "hidden_size", 1, LX_CFG_MAX_DIM, q->width);
+  LX_REQ_INT(o, at, "num_heads", 1, LX_CFG_MAX_COUNT, q->heads);
+  LX_REQ_INT(o, at, "intermediate_size", 1, LX_CFG_MAX_DIM, q->ff_dim);
+  LX_REQ_INT(o, at, "num_query_tokens", 1, LX_CFG_MAX_COUNT, q->n_query);
+  LX_REQ_INT(o, at, "cross_attention_every", 1, LX_CFG_MAX_COUNT, q->cross_every);
+  LX_REQ_FLOAT(o, at, "layer_norm_eps", 0, 1, q->norm_eps);
+  if (q->width % q->heads != 0)
+    return lx_errorf(err, "%s: %s.hidden_size %d is not a multiple of %s.num_heads %d", file, path,
+                     q->width, path, q->heads);
+  q->head_dim = q->width / q->heads;
+  q->vision_width = vision_width;
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "text");
+  if (!t || cJSON_IsNull(t)) return LX_OK;
+  char text_path[96];
+  snprintf(text_path, sizeof text_path, "%s.text", path);
+  lx_json_at tat = {file, text_path};
+  if (!cJSON_IsObject(t))
+    return lx_errorf(err, "%s: %s must be an object or null", file, text_path);
+  LX_REQ_INT(t, tat, "vocab_size", 1, LX_CFG_MAX_DIM, q->text_vocab);
+  LX_REQ_INT(t, tat, "max_position_embeddings", 1, 1 << 16, q->max_positions);
+  LX_REQ_INT(t, tat, "max_length", 3, 1 << 16, q->max_text);
+  if (q->max_text > q->max_positions)
+    return lx_errorf(err, "%s: %s.max_length %d is more than its %d position embeddings", file,
+                     text_path, q->max_text, q->max_positions);
   return LX_OK;
 }
 

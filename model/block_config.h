@@ -55,6 +55,31 @@ typedef struct lx_resampler_config {
   float norm_eps; /* 1e-5 */
 } lx_resampler_config;
 
+/* A BLIP-2 Q-Former (docs/model-zoo.md section 3.1): a post-norm BERT whose query rows
+ * cross-attend to the image every cross_every-th layer, with or without the instruction text
+ * beside the queries (InstructBLIP; not BLIP-2 or MiniGPT-4). */
+typedef struct lx_qformer_config {
+  int layers;        /* 12 */
+  int width;         /* 768 */
+  int heads;         /* 12 */
+  int head_dim;      /* width / heads (64) */
+  int ff_dim;        /* 3072 */
+  int n_query;       /* query tokens (32) */
+  int cross_every;   /* cross-attention on layers i % cross_every == 0 (2) */
+  float norm_eps;    /* every LayerNorm (1e-12) */
+  int vision_width;  /* the image rows' width (1408): the cross-attention's k and v inputs */
+  int text_vocab;    /* word embedding rows (30523); 0: no text path */
+  int max_positions; /* position embedding rows (512) */
+  int max_text;      /* the text's token limit, [CLS] and [SEP] included (128) */
+} lx_qformer_config;
+
+/* Reads a Q-Former object (o, at `at` for messages): num_layers, hidden_size, num_heads,
+ * intermediate_size, num_query_tokens, cross_attention_every, layer_norm_eps, and, for the text
+ * path, text: {vocab_size, max_position_embeddings, max_length} (absent or null: none).
+ * vision_width is the caller's. */
+int lx_qformer_config_read(const cJSON *o, const char *file, const char *at, int vision_width,
+                           lx_qformer_config *q, lx_error *err);
+
 #define LX_LLM_MAX_ADDED_TOKENS 8
 
 /* A LLaMA decoder with optional bottleneck adapters and gated cross-attention (sections 3, 9). */
