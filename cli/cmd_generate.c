@@ -39,7 +39,7 @@ static int run(int argc, char **argv) {
              *rule = "";
   lx_media_limits limits = LX_MEDIA_LIMITS_DEFAULT;
   long beams = -1, max_new = -1, min_length = -1, top_k = -1, ngram = -1, seed = 0, threads = 0;
-  double top_p = -1, temperature = -1, length_penalty = 1e300;
+  double top_p = -1, temperature = -1, length_penalty = 1e300, repetition = -1;
   bool json = false, no_seed = false, early = false;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &model_dir, "DIR", "model directory", 0, 0, 0},
@@ -61,6 +61,9 @@ static int run(int argc, char **argv) {
       {"--no-repeat-ngram", CLI_INT, &ngram, "N", "ban repeating any N-gram (0: off)", 0, 1024, 0},
       {"--length-penalty", CLI_DOUBLE, &length_penalty, "L",
        "beam hypotheses score sum_logprobs / length^L", -1000, 1000, 0},
+      {"--repetition-penalty", CLI_DOUBLE, &repetition, "P",
+       "divide (multiply, when negative) the scores of ids already in the sequence by P (1: off)",
+       1e-6, 1e6, 0},
       {"--early-stopping", CLI_FLAG, &early, NULL,
        "stop a beam search once it holds enough hypotheses", 0, 0, 0},
       {"--no-bos-seed", CLI_FLAG, &no_seed, NULL,
@@ -116,6 +119,7 @@ static int run(int argc, char **argv) {
   if (temperature >= 0) p.temperature = temperature;
   if (ngram >= 0) p.no_repeat_ngram_size = (int)ngram;
   if (length_penalty < 1e299) p.length_penalty = length_penalty;
+  if (repetition >= 0) p.repetition_penalty = repetition;
   p.early_stopping = early;
   if (no_seed) p.seed_bos = false;
   if (rc == CLI_OK && lx_decode_params_check(&p, &err)) rc = CLI_USAGE;

@@ -14,6 +14,10 @@
 
 /* ---- parameters ------------------------------------------------------------------------------ */
 
+static bool repetition_penalized(const lx_decode_params *p) {
+  return p->repetition_penalty > 0 && p->repetition_penalty != 1.0;
+}
+
 static const char *const strategy_names[] = {"greedy", "beam", "beam-sample", "sample", NULL};
 
 int lx_decode_strategy_parse(const char *name, lx_decode_strategy *out) {
@@ -42,6 +46,11 @@ int lx_decode_params_from_config(const lx_decoding_config *c, lx_decode_params *
   p->length_penalty = c->length_penalty;
   p->early_stopping = false;
   p->seed_bos = c->bos_seed;
+  p->seed_id_set = c->seed_id >= 0;
+  p->seed_id = c->seed_id >= 0 ? c->seed_id : 0;
+  p->repetition_penalty = c->repetition_penalty;
+  p->n_replace = c->n_replace;
+  memcpy(p->replace, c->replace, sizeof p->replace);
   p->n_stop = c->n_stop;
   memcpy(p->stop, c->stop, sizeof p->stop);
   p->stop_from = c->stop_from > 0 ? c->stop_from : 1;
@@ -61,6 +70,11 @@ int lx_decode_params_check(const lx_decode_params *p, lx_error *err) {
   if (!(p->temperature > 0 && isfinite(p->temperature)))
     return lx_errorf(err, "temperature must be positive");
   if (!isfinite(p->length_penalty)) return lx_errorf(err, "length penalty must be finite");
+  if (!(p->repetition_penalty >= 0 && p->repetition_penalty <= 1e6))
+    return lx_errorf(err, "repetition penalty must be positive (1: off)");
+  if (p->seed_id_set && p->seed_id < 0) return lx_errorf(err, "seed id must be >= 0");
+  if (p->n_replace < 0 || p->n_replace > LX_MAX_REPLACE_IDS)
+    return lx_errorf(err, "output id rewrites: at most %d", LX_MAX_REPLACE_IDS);
   if (p->n_stop < 0 || p->n_stop > LX_MAX_STOP_STRINGS || (p->n_stop && p->stop_from < 1))
     return lx_errorf(err, "stop strings: at most %d, checked from new token 1 on",
                      LX_MAX_STOP_STRINGS);
@@ -83,6 +97,12 @@ void lx_decode_params_describe(const lx_decode_params *p, lx_strbuf *out) {
            p->min_length, p->no_repeat_ngram_size,
            p->seed_bos ? "[<s>] seed counted (reference)" : "no [<s>] seed");
   lx_strbuf_puts(out, buf);
+  if (repetition_penalized(p))
+    lx_strbuf_printf(out, ", repetition penalty %g", p->repetition_penalty);
+  if (p->seed_bos && p->seed_id_set) lx_strbuf_printf(out, ", seed id %d", p->seed_id);
+  for (int i = 0; i < p->n_replace; i++)
+    lx_strbuf_printf(out, "%sid %d -> %d", i ? ", " : ", before decoding ", p->replace[i][0],
+                     p->replace[i][1]);
   for (int i = 0; i < p->n_stop; i++)
     lx_strbuf_printf(out, "%s\"%s\"", i ? ", " : ", stops at ", p->stop[i]);
   if (p->n_stop)
@@ -145,9 +165,22 @@ static void softmax(const float *x, int n, float *out) {
   for (int i = 0; i < n; i++) out[i] = (float)(exp((double)x[i] - mx) / sum);
 }
 
-/* NoRepeatNGram then MinLength, on one row of scores, given that row's sequence. */
+/* RepetitionPenalty, NoRepeatNGram, then MinLength, on one row of scores, given that row's
+ * sequence. mark [V] is zero on entry and on return (the penalty's set of ids). */
 static void apply_processors(const lx_decode_params *p, int eos, const int *seq, int len,
-                             float *scores) {
+                             float *scores, unsigned char *mark) {
+  if (repetition_penalized(p)) {
+    /* Each distinct id once (torch gathers, then scatters the same value for repeats), in
+     * float32 as torch computes a float tensor times a Python float. */
+    const float penalty = (float)p->repetition_penalty;
+    for (int i = 0; i < len; i++) {
+      if (mark[seq[i]]) continue;
+      mark[seq[i]] = 1;
+      float s = scores[seq[i]];
+      scores[seq[i]] = s < 0 ? s * penalty : s / penalty;
+    }
+    for (int i = 0; i < len; i++) mark[seq[i]] = 0;
+  }
   const int ng = p->no_repeat_ngram_size;
   if (ng > 0 && len + 1 >= ng) {
     /* Ban every token that followed the last ng-1 tokens somewhere earlier. */
@@ -262,19 +295,20 @@ typedef struct state {
   const lx_model *m;
   const lx_decode_params *p;
   int n, beams, rows, V, eos, pad;
-  int max_len;       /* sequence length limit (transformers' max_length) */
-  int *seq;          /* [rows, max_len] */
-  int len;           /* current sequence length, the same for every row */
-  float *logits;     /* [rows, V] */
-  float *scores;     /* [rows, V] processed scores */
-  float *tmp;        /* [V] warper and log-softmax scratch */
-  scored *order;     /* [V] top-p sort */
-  float *probs;      /* [beams * V] sampling probabilities */
-  double *weights;   /* [beams * V] draw scratch */
-  float *new_scores; /* [rows] */
-  int *tokens;       /* [rows] next tokens */
-  int *src;          /* [rows] beam reordering */
-  uint64_t *rng;     /* [n] */
+  int max_len;         /* sequence length limit (transformers' max_length) */
+  int *seq;            /* [rows, max_len] */
+  int len;             /* current sequence length, the same for every row */
+  float *logits;       /* [rows, V] */
+  float *scores;       /* [rows, V] processed scores */
+  float *tmp;          /* [V] warper and log-softmax scratch */
+  scored *order;       /* [V] top-p sort */
+  float *probs;        /* [beams * V] sampling probabilities */
+  double *weights;     /* [beams * V] draw scratch */
+  float *new_scores;   /* [rows] */
+  unsigned char *mark; /* [V] the repetition penalty's ids, zero between uses */
+  int *tokens;         /* [rows] next tokens */
+  int *src;            /* [rows] beam reordering */
+  uint64_t *rng;       /* [n] */
 } state;
 
 /* Greedy and sample: one row per prompt. Returns true when every row has finished. */
@@ -289,7 +323,7 @@ static bool step_single(state *st, bool *finished, double *sum_logprob) {
     float *s = st->scores + (size_t)r * st->V;
     const float *logits = st->logits + (size_t)r * st->V;
     memcpy(s, logits, (size_t)st->V * sizeof(float));
-    apply_processors(p, st->eos, st->seq + (size_t)r * st->max_len, st->len, s);
+    apply_processors(p, st->eos, st->seq + (size_t)r * st->max_len, st->len, s, st->mark);
     int tok = 0;
     if (p->strategy == LX_DECODE_GREEDY) {
       for (int i = 1; i < st->V; i++)
@@ -331,7 +365,8 @@ static void step_beams(state *st, float *beam_scores, hypotheses *hyps, bool *do
     for (int j = 0; j < B; j++) {
       float *s = flat + (size_t)j * V;
       log_softmax(st->logits + (size_t)(row0 + j) * V, V, s);
-      apply_processors(p, st->eos, st->seq + (size_t)(row0 + j) * st->max_len, st->len, s);
+      apply_processors(p, st->eos, st->seq + (size_t)(row0 + j) * st->max_len, st->len, s,
+                       st->mark);
       for (int i = 0; i < V; i++) s[i] = s[i] + beam_scores[row0 + j];
       if (sampling) apply_warpers(p, 2, s, V, st->tmp, st->order);
     }
@@ -394,12 +429,23 @@ static void step_beams(state *st, float *beam_scores, hypotheses *hyps, bool *do
   memcpy(beam_scores, new_scores, (size_t)st->rows * sizeof(float));
 }
 
-/* decode(skip_special_tokens=True).strip(); with stop strings, then a stop string cut off the
- * end and strip() again (LLaVA's run_llava.py). */
+/* The output rules, then decode(skip_special_tokens=True).strip(); with stop strings, then a stop
+ * string cut off the end and strip() again (LLaVA's run_llava.py). */
 static int finish_text(const lx_model *m, const lx_decode_params *p, lx_generation *g,
                        lx_error *err) {
   lx_strbuf raw = {0};
-  if (lx_tokenizer_decode(m->tokenizer, g->tokens.v, g->tokens.len, true, &raw, err)) {
+  int *ids = lx_xmalloc((size_t)(g->tokens.len ? g->tokens.len : 1) * sizeof *ids);
+  for (int t = 0; t < g->tokens.len; t++) {
+    ids[t] = g->tokens.v[t];
+    for (int k = 0; k < p->n_replace; k++)
+      if (ids[t] == p->replace[k][0]) {
+        ids[t] = p->replace[k][1];
+        break;
+      }
+  }
+  int rc = lx_tokenizer_decode(m->tokenizer, ids, g->tokens.len, true, &raw, err);
+  free(ids);
+  if (rc) {
     lx_strbuf_free(&raw);
     return LX_ERR;
   }
@@ -444,6 +490,9 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
   st.V = m->info.vocab_size;
   st.eos = m->info.eos_id;
   st.pad = m->info.pad_id;
+  const int seed_id = p->seed_id_set ? p->seed_id : m->info.bos_id;
+  if (p->seed_bos && seed_id >= st.V)
+    return lx_errorf(err, "seed id %d is outside the vocabulary (%d)", seed_id, st.V);
   const int seed_len = p->seed_bos ? 1 : 0;
   st.max_len = seed_len + p->max_new_tokens;
   int capacity = 0;
@@ -461,12 +510,13 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
   st.probs = lx_xcalloc((size_t)st.beams * st.V, sizeof(float));
   st.weights = lx_xcalloc((size_t)st.beams * st.V, sizeof(double));
   st.new_scores = lx_xcalloc((size_t)st.rows, sizeof(float));
+  st.mark = lx_xcalloc((size_t)st.V, 1);
   st.tokens = lx_xcalloc((size_t)st.rows, sizeof(int));
   st.src = lx_xcalloc((size_t)st.rows, sizeof(int));
   st.rng = lx_xcalloc((size_t)n, sizeof(uint64_t));
   for (int i = 0; i < n; i++) st.rng[i] = seeds ? seeds[i] : 0;
   for (int r = 0; r < st.rows; r++)
-    if (p->seed_bos) st.seq[(size_t)r * st.max_len] = m->info.bos_id;
+    if (p->seed_bos) st.seq[(size_t)r * st.max_len] = seed_id;
   st.len = seed_len;
 
   /* Prefill each prompt once (its first beam row), then copy it to the other beams. */
@@ -590,6 +640,7 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
   free(st.probs);
   free(st.weights);
   free(st.new_scores);
+  free(st.mark);
   free(st.tokens);
   free(st.src);
   free(st.rng);

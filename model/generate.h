@@ -10,15 +10,24 @@
  *                tokens), a softmax over beams x vocabulary, and 2*beams candidates drawn without
  *                replacement, then sorted
  *   sample       processors and warpers on the raw logits, one draw
- * Processors: no-repeat-n-gram, then min-length (EOS banned while the sequence is shorter).
+ * Processors, in transformers' order: repetition penalty (each id already in the sequence, the
+ * seed included, has its score s divided by the penalty when s > 0 and multiplied when s < 0:
+ * raw logits for greedy and sampling, log-probabilities for the beam strategies), no-repeat-n-gram,
+ * then min-length (EOS banned while the sequence is shorter).
  * Finished hypotheses score sum_logprobs / length ^ length_penalty; with the reference's -2.0
  * that multiplies by length^2 and favours short answers. A beam item is done when it holds
  * `beams` hypotheses and the best running score cannot beat the worst of them (early_stopping
  * false), or at max_new_tokens.
  *
  * The [<s>] seed: generating from embeddings, transformers 4.28 starts the output sequence with
- * [<s>], so min_length, the n-gram window and the hypothesis length count it. seed_bos = true
- * (the default) reproduces that; false counts generated tokens only.
+ * [<s>], so min_length, the n-gram window, the repetition penalty and the hypothesis length count
+ * it. seed_bos = true (the default) reproduces that; false counts generated tokens only. The seed
+ * is the model's bos id unless seed_id_set (InstructBLIP's LLM prompt starts with </s> but its
+ * generation configuration seeds with <s>).
+ *
+ * Output rules: before the answer is decoded, each replace[i][0] id becomes replace[i][1] (LAVIS's
+ * InstructBLIP rewrites 0, the unknown piece, to 2, which decoding then drops as special); the
+ * generated tokens themselves are reported unchanged.
  *
  * Where lynxeval departs from the reference, on purpose, so that batch size and batch
  * composition never change an answer: every prompt draws from its own generator (seeds[i]),
@@ -57,6 +66,11 @@ typedef struct lx_decode_params {
   double length_penalty;
   bool early_stopping; /* transformers' early_stopping=True */
   bool seed_bos;       /* the sequence starts with the [<s>] seed (the reference) */
+  bool seed_id_set;    /* the seed is seed_id, not the model's bos id */
+  int seed_id;
+  double repetition_penalty; /* 0 or 1: off */
+  int n_replace;             /* output rules: replace[i][0] -> replace[i][1] before decoding */
+  int replace[LX_MAX_REPLACE_IDS][2];
   /* Stop strings (greedy and sample): a row stops once the decoded text of its new tokens
    * holds one, checked from its stop_from-th new token on (LLaVA v1's KeywordsStoppingCriteria
    * skips the first: 2); the answer is then stripped, the stop string cut off its end, and

@@ -99,6 +99,26 @@ static int read_decoding(const cJSON *o, const char *file, lx_model_config *c, l
       lx_json_opt_bool(o, at, "evaluation", false, &d->evaluation, err))
     return LX_ERR;
   LX_OPT_INT(o, at, "stop_from", 1, 1 << 20, 1, d->stop_from);
+  const cJSON *rep = cJSON_GetObjectItemCaseSensitive(o, "replace_ids");
+  if (rep && !cJSON_IsArray(rep))
+    return lx_errorf(err, "%s: decoding.replace_ids must be an array of [from, to] id pairs", file);
+  const cJSON *pair;
+  cJSON_ArrayForEach(pair, rep) {
+    const cJSON *a = cJSON_GetArrayItem(pair, 0), *b = cJSON_GetArrayItem(pair, 1);
+    if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 || !cJSON_IsNumber(a) ||
+        !cJSON_IsNumber(b) || a->valuedouble != (double)a->valueint ||
+        b->valuedouble != (double)b->valueint || a->valueint < 0 || b->valueint < 0 ||
+        a->valueint >= LX_CFG_MAX_DIM || b->valueint >= LX_CFG_MAX_DIM)
+      return lx_errorf(err, "%s: decoding.replace_ids holds something not a [from, to] id pair",
+                       file);
+    if (d->n_replace == LX_MAX_REPLACE_IDS)
+      return lx_errorf(err, "%s: decoding.replace_ids: more than %d pairs", file,
+                       LX_MAX_REPLACE_IDS);
+    d->replace[d->n_replace][0] = a->valueint;
+    d->replace[d->n_replace++][1] = b->valueint;
+  }
+  LX_OPT_INT(o, at, "seed_id", -1, LX_CFG_MAX_DIM, -1, d->seed_id);
+  LX_OPT_DOUBLE(o, at, "repetition_penalty", 1e-6, 1e6, 1.0, d->repetition_penalty);
   const cJSON *stops = cJSON_GetObjectItemCaseSensitive(o, "stop_strings"), *e;
   if (stops && !cJSON_IsArray(stops))
     return lx_errorf(err, "%s: decoding.stop_strings must be an array of strings", file);

@@ -26,12 +26,18 @@
 #define LX_DECODING_MAX_TASKS 16
 #define LX_MAX_STOP_STRINGS   4
 #define LX_STOP_STRING_BYTES  32
+#define LX_MAX_REPLACE_IDS    4
 
 typedef struct lx_decoding_config {
   char strategy[32]; /* "beam-sample", "beam", "greedy", "sample" */
   int num_beams, top_k, no_repeat_ngram_size, min_length, max_new_tokens;
   double top_p, temperature, length_penalty;
   bool bos_seed; /* the output starts with [<s>] (transformers 4.28 and 4.37.2 from embeddings) */
+  int seed_id;   /* "seed_id": the seed's id (-1, the default: the model's bos id) */
+  double repetition_penalty; /* 1: off */
+  /* "replace_ids": [[from, to], ...]: output ids rewritten before decoding */
+  int n_replace;
+  int replace[LX_MAX_REPLACE_IDS][2];
   /* These are the model's own evaluation scripts' settings (LLaVA-1.5: greedy, 128 tokens):
    * tasks' decoding overrides do not apply to it (a suite's and the flags' still do). */
   bool evaluation;

@@ -41,6 +41,15 @@ static cJSON *decoding_json(const lx_decode_params *p) {
   cJSON_AddNumberToObject(d, "length_penalty", p->length_penalty);
   cJSON_AddBoolToObject(d, "early_stopping", p->early_stopping);
   cJSON_AddBoolToObject(d, "bos_seed", p->seed_bos);
+  /* Written only when in use, so that runs made before they existed keep their fingerprint. */
+  if (p->seed_bos && p->seed_id_set) cJSON_AddNumberToObject(d, "seed_id", p->seed_id);
+  if (p->repetition_penalty > 0 && p->repetition_penalty != 1.0)
+    cJSON_AddNumberToObject(d, "repetition_penalty", p->repetition_penalty);
+  if (p->n_replace) {
+    cJSON *rep = cJSON_AddArrayToObject(d, "replace_ids");
+    for (int i = 0; i < p->n_replace; i++)
+      cJSON_AddItemToArray(rep, cJSON_CreateIntArray(p->replace[i], 2));
+  }
   if (p->n_stop) {
     cJSON *stops = cJSON_AddArrayToObject(d, "stop_strings");
     for (int i = 0; i < p->n_stop; i++) cJSON_AddItemToArray(stops, cJSON_CreateString(p->stop[i]));

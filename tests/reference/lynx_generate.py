@@ -16,9 +16,6 @@ random draws use splitmix64 (one stream per prompt) with a fixed without-replace
 torch.multinomial, and the done-check uses the item's own length (4.28.1 adds one per earlier
 batch member, a bug fixed in 4.29; identical at batch size 1).
 """
-import math
-
-import numpy as np
 import torch
 
 MASK64 = (1 << 64) - 1
@@ -69,6 +66,18 @@ def draw_without_replacement(probs, k, rng):
 
 
 # ---- processors and warpers (transformers 4.28.1 semantics) ------------------------------------
+
+def repetition_penalty(scores, seq, penalty):
+    """RepetitionPenaltyLogitsProcessor (transformers 4.28 to 4.33): gather the scores of the ids
+    in the sequence, divide the positive ones by the penalty and multiply the negative ones,
+    scatter them back."""
+    if penalty == 1.0 or not seq:
+        return scores
+    idx = torch.tensor(seq)
+    score = scores.gather(0, idx)
+    score = torch.where(score < 0, score * penalty, score / penalty)
+    return scores.scatter(0, idx, score)
+
 
 def no_repeat_ngram(scores, seq, n):
     if n <= 0 or len(seq) + 1 < n:
@@ -131,7 +140,8 @@ class BeamHypotheses:
 
 class Params:
     def __init__(self, strategy, num_beams=5, max_new_tokens=16, min_length=2, no_repeat_ngram_size=2,
-                 top_k=3, top_p=0.9, temperature=1.0, length_penalty=-2.0, early_stopping=False, seed_bos=True):
+                 top_k=3, top_p=0.9, temperature=1.0, length_penalty=-2.0, early_stopping=False, seed_bos=True,
+                 repetition_penalty=1.0, seed_id=None):
         self.__dict__.update(locals())
         del self.__dict__["self"]
 
@@ -166,7 +176,7 @@ def generate(model, prompts, params, seeds, eos_id, pad_id, bos_id):
     tokens (no seed, no EOS), ended_with_eos, score."""
     p = params
     beams = p.num_beams if p.strategy in ("beam", "beam-sample") else 1
-    seed = [bos_id] if p.seed_bos else []
+    seed = [bos_id if p.seed_id is None else p.seed_id] if p.seed_bos else []
     max_length = len(seed) + p.max_new_tokens
     results = []
     # Each prompt is independent here (lynxeval's batch invariance; the padded batch forward was
@@ -188,6 +198,7 @@ def _single(model, media, ids, p, rng, seed, max_length, eos, pad):
     while True:
         logits = row.logits()
         scores = logits.clone()
+        scores = repetition_penalty(scores, seq, p.repetition_penalty)
         scores = no_repeat_ngram(scores, seq, p.no_repeat_ngram_size)
         scores = min_length(scores, seq, p.min_length, eos)
         if p.strategy == "greedy":
@@ -224,6 +235,7 @@ def _beams(model, media, ids, p, B, rng, seed, max_length, eos, pad):
             logits = rows[j].logits()
             V = logits.shape[-1]
             s = torch.log_softmax(logits, dim=-1)
+            s = repetition_penalty(s, seqs[j], p.repetition_penalty)
             s = no_repeat_ngram(s, seqs[j], p.no_repeat_ngram_size)
             s = min_length(s, seqs[j], p.min_length, eos)
             s = s + beam_scores[j]

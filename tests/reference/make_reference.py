@@ -143,6 +143,17 @@ GEN_CASES = [
     ("beam_sample_lp1", "pt", [("pixels_video.f32", PROMPT_A)], dict(strategy="beam-sample", length_penalty=1.0,
                                                                     max_new_tokens=24, top_k=0, top_p=0.8,
                                                                     temperature=0.7), [3]),
+    # Repetition penalty (InstructBLIP decodes with 1.5), on raw logits and on log-probabilities,
+    # and a seed id other than the bos id.
+    ("greedy_rep15_image", "pt", [("pixels_image.f32", PROMPT_A)],
+     dict(strategy="greedy", repetition_penalty=1.5, no_repeat_ngram_size=0), [0]),
+    ("beam_rep15_lp0_seed0", "pt", [("pixels_image.f32", PROMPT_B)],
+     dict(strategy="beam", repetition_penalty=1.5, length_penalty=0.0, no_repeat_ngram_size=0,
+          min_length=4, seed_id=0), [0]),
+    ("sample_rep13_video", "pt", [("pixels_video.f32", PROMPT_A)],
+     dict(strategy="sample", repetition_penalty=1.3, top_k=0, max_new_tokens=16), [11]),
+    ("beam_sample_rep12_batch", "pt", [("pixels_image.f32", PROMPT_B), (None, PROMPT_A)],
+     dict(strategy="beam-sample", repetition_penalty=1.2), [5, 6]),
     ("greedy_ca", "ca", [("pixels_image.f32", PROMPT_A)], dict(strategy="greedy"), [0]),
     ("beam_ca", "ca", [("pixels_image.f32", PROMPT_A)], dict(strategy="beam"), [0]),
 ]
@@ -266,6 +277,9 @@ def cmd_check(args):
                 return 1
         print(f"{len(cases)} golden cases recomputed; worst relative difference {worst:.3g}")
         gen = compute_generation(args.release, args.golden, manifest["cli"]["prompt_ids"])
+        if [c["name"] for c in gen] != [c["name"] for c in manifest["generation"]]:
+            print("the decoding cases are not the ones in the manifest: regenerate the goldens", file=sys.stderr)
+            return 1
         for new, old in zip(gen, manifest["generation"]):
             for a, b in zip(new["expected"], old["expected"]):
                 if a["tokens"] != b["tokens"] or abs(a["score"] - b["score"]) > 1e-4 * max(1.0, abs(b["score"])):

@@ -217,6 +217,17 @@ START_TEST(llava_keys) {
   ck_assert_int_eq(c->decoding.n_by_task, 1);
   ck_assert_str_eq(c->decoding.by_task[0].task, "llava-bench");
   ck_assert_int_eq(c->decoding.by_task[0].max_new_tokens, 1024);
+  ck_assert(c->decoding.seed_id == -1 && c->decoding.repetition_penalty == 1.0 &&
+            c->decoding.n_replace == 0); /* the defaults */
+  lx_model_free(m);
+  ck_assert_msg(open_llava("\"bos_seed\": true",
+                           "\"bos_seed\": true, \"seed_id\": 1, \"repetition_penalty\": 1.5, "
+                           "\"replace_ids\": [[0, 2]]",
+                           &m, &err) == LX_OK,
+                "%s", err.msg);
+  ck_assert(m->cfg.decoding.seed_id == 1 && m->cfg.decoding.repetition_penalty == 1.5);
+  ck_assert(m->cfg.decoding.n_replace == 1 && m->cfg.decoding.replace[0][0] == 0 &&
+            m->cfg.decoding.replace[0][1] == 2);
   lx_model_free(m);
   static const char *const bad[][3] = {
       {"\"mlp2x_gelu\"", "\"mlp3x_gelu\"", "projector.type is \"mlp3x_gelu\""},
@@ -235,6 +246,18 @@ START_TEST(llava_keys) {
       {"\"bos_seed\": true", "\"bos_seed\": true, \"stop_strings\": \"###\"",
        "stop_strings must be an array"},
       {"\"bos_seed\": true", "\"bos_seed\": true, \"stop_from\": 0", "decoding.stop_from"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"repetition_penalty\": 0",
+       "decoding.repetition_penalty"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"seed_id\": -2", "decoding.seed_id"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"replace_ids\": [[0, 2, 3]]",
+       "replace_ids holds something not a [from, to] id pair"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"replace_ids\": [0, 2]",
+       "replace_ids holds something not a [from, to] id pair"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"replace_ids\": {}",
+       "replace_ids must be an array"},
+      {"\"bos_seed\": true",
+       "\"bos_seed\": true, \"replace_ids\": [[0, 2], [1, 2], [3, 2], [4, 2], [5, 2]]",
+       "more than 4 pairs"},
   };
 
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

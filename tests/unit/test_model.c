@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "common/unicode.h"
 #include "model/backend.h"
 #include "model/generate.h"
 #include "model/lynx/lynx.h"
@@ -380,6 +381,11 @@ START_TEST(decoding_matches_reference) {
     p.length_penalty = cJSON_GetObjectItem(prm, "length_penalty")->valuedouble;
     p.early_stopping = cJSON_IsTrue(cJSON_GetObjectItem(prm, "early_stopping"));
     p.seed_bos = cJSON_IsTrue(cJSON_GetObjectItem(prm, "seed_bos"));
+    const cJSON *rep = cJSON_GetObjectItem(prm, "repetition_penalty"),
+                *seed_id = cJSON_GetObjectItem(prm, "seed_id");
+    p.repetition_penalty = rep ? rep->valuedouble : 1.0;
+    p.seed_id_set = cJSON_IsNumber(seed_id);
+    p.seed_id = p.seed_id_set ? seed_id->valueint : 0;
     const cJSON *rows = cJSON_GetObjectItem(c, "rows");
     const int n = cJSON_GetArraySize(rows);
     lx_prompt *pr = calloc((size_t)n, sizeof *pr);
@@ -489,6 +495,53 @@ START_TEST(stop_strings_end_answers) {
 }
 END_TEST
 
+/* Output id rewrites (InstructBLIP's 0 -> 2): the text is decoded from the rewritten ids, the
+ * tokens stay as generated; rewriting a token to the end id drops its piece from the text. */
+START_TEST(output_ids_rewritten_before_decoding) {
+  lx_model *m = load("pt");
+  lx_error err;
+  lx_decode_params p = {.strategy = LX_DECODE_GREEDY,
+                        .max_new_tokens = 8,
+                        .top_p = 1,
+                        .temperature = 1,
+                        .length_penalty = 1,
+                        .seed_bos = true};
+  const int a[] = {1, 17, 40, 5};
+  lx_prompt pr = lx_model_prompt(m, NULL, a, 4);
+  lx_generation full = {0}, g = {0};
+  ck_assert_msg(lx_generate(m, &pr, 1, &p, NULL, &full, &err) == LX_OK, "%s", err.msg);
+  ck_assert_int_ge(full.tokens.len, 2);
+  const int dropped = full.tokens.v[full.tokens.len - 1];
+  p.n_replace = 1;
+  p.replace[0][0] = dropped;
+  p.replace[0][1] = m->info.eos_id;
+  ck_assert_msg(lx_generate(m, &pr, 1, &p, NULL, &g, &err) == LX_OK, "%s", err.msg);
+  ck_assert_int_eq(g.tokens.len, full.tokens.len);
+  for (int i = 0; i < g.tokens.len; i++) ck_assert_int_eq(g.tokens.v[i], full.tokens.v[i]);
+  lx_ints kept = {0};
+  for (int i = 0; i < full.tokens.len; i++)
+    if (full.tokens.v[i] != dropped) lx_ints_push(&kept, full.tokens.v[i]);
+  lx_strbuf want = {0};
+  ck_assert(lx_tokenizer_decode(m->tokenizer, kept.v, kept.len, true, &want, &err) == LX_OK);
+  size_t b, e;
+  lx_py_strip(lx_strbuf_str(&want), want.len, &b, &e);
+  ck_assert_int_eq(strlen(lx_strbuf_str(&g.text)), e - b);
+  ck_assert(memcmp(lx_strbuf_str(&g.text), lx_strbuf_str(&want) + b, e - b) == 0);
+  ck_assert_str_ne(lx_strbuf_str(&g.text), lx_strbuf_str(&full.text));
+  /* A seed id outside the vocabulary is refused. */
+  p.seed_id_set = true;
+  p.seed_id = m->info.vocab_size;
+  lx_generation bad = {0};
+  ck_assert_int_eq(lx_generate(m, &pr, 1, &p, NULL, &bad, &err), LX_ERR);
+  ck_assert(strstr(err.msg, "outside the vocabulary") != NULL);
+  lx_ints_free(&kept);
+  lx_strbuf_free(&want);
+  lx_generation_free(&full);
+  lx_generation_free(&g);
+  lx_model_free(m);
+}
+END_TEST
+
 int main(void) {
   be = lx_backend_cpu_new(0, LX_MATMUL_F32);
   golden_dir = getenv("LX_GOLDEN_DIR");
@@ -506,6 +559,7 @@ int main(void) {
   tcase_add_test(tc, kv_cache_step_matches_full_forward);
   tcase_add_test(tc, decoding_matches_reference);
   tcase_add_test(tc, stop_strings_end_answers);
+  tcase_add_test(tc, output_ids_rewritten_before_decoding);
   tcase_add_test(tc, cross_attention_with_zero_gates_is_the_plain_llm);
   tcase_add_test(tc, f32_model_is_not_copied);
   tcase_add_test(tc, warm_passes_allocate_nothing);
