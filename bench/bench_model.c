@@ -42,10 +42,13 @@ static void add_num(cJSON *o, const char *key, double v) {
     cJSON_AddNullToObject(o, key);
 }
 
+/* The text a model whose media encoder reads the prompt (InstructBLIP) encodes an image with. */
+#define BENCH_INSTRUCTION "What is unusual about this image? Describe it in detail."
+
 static int prefill_rows(const lx_model *m, int rows, int capacity, const float *media,
                         const int *ids, int n_ids, lx_session **out, float *logits, lx_error *err) {
   lx_prompt *p = lx_xcalloc((size_t)rows, sizeof *p);
-  for (int r = 0; r < rows; r++) p[r] = lx_model_prompt(m, media, ids, n_ids);
+  for (int r = 0; r < rows; r++) p[r] = lx_model_prompt(m, media, m->info.media_rows, ids, n_ids);
   int rc = lx_session_new(m, rows, capacity, out, err);
   if (rc == LX_OK) rc = lx_session_prefill(*out, p, logits, err);
   free(p);
@@ -69,7 +72,7 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
 
   float *pixels = lx_xcalloc((size_t)3 * S * S, sizeof(float));
   for (size_t i = 0; i < (size_t)3 * S * S; i++) pixels[i] = (float)(4 * uniform() - 2);
-  float *media = lx_xcalloc(lx_model_media_floats(m), sizeof(float));
+  float *media = lx_xcalloc(lx_model_media_floats(m, 1), sizeof(float));
   int *ids = lx_xcalloc((size_t)text_tokens, sizeof(int));
   ids[0] = info->bos_id;
   for (int i = 1; i < text_tokens; i++) ids[i] = 3 + (int)(uniform() * (V - 4));
@@ -82,16 +85,16 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   int rc = LX_OK;
   if (o->stages & LX_STAGE_ENCODE) {
     if (log) fprintf(log, "image encode (%d px)...\n", S);
-    rc = lx_model_encode_profiled(m, pixels, 1, media, &prof, err);
+    rc = lx_model_encode_profiled(m, pixels, 1, BENCH_INSTRUCTION, media, &prof, err);
     double *per = lx_xcalloc((size_t)reps * LX_MAX_ENCODE_STAGES, sizeof(double));
     for (int r = 0; r < reps && rc == LX_OK; r++) {
-      rc = lx_model_encode_profiled(m, pixels, 1, media, &prof, err);
+      rc = lx_model_encode_profiled(m, pixels, 1, BENCH_INSTRUCTION, media, &prof, err);
       for (int k = 0; k < prof.n; k++) per[(size_t)k * reps + r] = prof.stage[k].seconds;
     }
     for (int k = 0; k < prof.n; k++) stage_s[k] = median(per + (size_t)k * reps, reps);
     free(per);
   } else {
-    for (size_t i = 0; i < lx_model_media_floats(m); i++) media[i] = (float)(2 * uniform() - 1);
+    for (size_t i = 0; i < lx_model_media_floats(m, 1); i++) media[i] = (float)(2 * uniform() - 1);
   }
   const int positions = info->media_positions + text_tokens;
 

@@ -132,10 +132,17 @@ static int run(int argc, char **argv) {
              : lx_media_load_video(video, &cfg->preprocess, rule, 0, &limits, &media, &err)))
     rc = CLI_FAIL;
   double t_media0 = 1e3 * lx_seconds();
+  lx_strbuf instruction = {0};
+  if (rc == CLI_OK && media.pixels && model->info.media_reads_instruction &&
+      lx_model_prompt_text(model, NULL, question, true, &instruction, &err))
+    rc = CLI_FAIL;
   if (rc == CLI_OK && media.pixels) {
-    latents = lx_xcalloc(lx_model_media_floats(model), sizeof(float));
-    if (lx_model_encode(model, media.pixels, media.frames, latents, &err)) rc = CLI_FAIL;
+    latents = lx_xcalloc(lx_model_media_floats(model, media.frames), sizeof(float));
+    if (lx_model_encode(model, media.pixels, media.frames, lx_strbuf_str(&instruction), latents,
+                        &err))
+      rc = CLI_FAIL;
   }
+  lx_strbuf_free(&instruction);
   if (rc == CLI_OK &&
       lx_model_prompt_ids(model, NULL, question, latents != NULL, &ids, &dropped, &err))
     rc = CLI_FAIL;
@@ -143,7 +150,8 @@ static int run(int argc, char **argv) {
   lx_generation g = {0};
   uint64_t s64 = (uint64_t)seed;
   if (rc == CLI_OK) {
-    lx_prompt pr = lx_model_prompt(model, latents, ids.v, ids.len);
+    lx_prompt pr =
+        lx_model_prompt(model, latents, lx_model_media_rows(model, media.frames), ids.v, ids.len);
     if (lx_generate(model, &pr, 1, &p, &s64, &g, &err)) rc = CLI_FAIL;
   }
   double t_end = 1e3 * lx_seconds();

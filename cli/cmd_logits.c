@@ -55,7 +55,7 @@ static int read_pixels(const char *name, const char *path, const lx_preprocess_c
 static int run(int argc, char **argv) {
   const char *precision = NULL;
   const char *model_dir = NULL, *tokens = NULL, *prompt = NULL, *pixels_path = NULL, *out = NULL,
-             *image = NULL, *video = NULL, *rule = "";
+             *image = NULL, *video = NULL, *rule = "", *instruction = NULL;
   long seed = 0;
   lx_media_limits limits = LX_MEDIA_LIMITS_DEFAULT;
   long frames = 0, threads = 0;
@@ -68,6 +68,10 @@ static int run(int argc, char **argv) {
        0, 0, 0},
       {"--prompt", CLI_STRING, &prompt, "TEXT",
        "question to tokenize with the model's prompt template", 0, 0, 0},
+      {"--instruction", CLI_STRING, &instruction, "TEXT",
+       "the text a model's media encoder reads with the media (InstructBLIP's Q-Former; default: "
+       "--prompt's prompt text)",
+       0, 0, 0},
       {"--pixels", CLI_STRING, &pixels_path, "FILE", "preprocessed media: raw float32 [N,3,H,W]", 0,
        0, 0},
       {"--image", CLI_STRING, &image, "FILE",
@@ -160,16 +164,30 @@ static int run(int argc, char **argv) {
       cli_error(name, "--tokens marks a place for media, but no --image, --video or --pixels");
       rc = CLI_USAGE;
     }
+  lx_strbuf text = {0};
+  if (rc == CLI_OK && pixels && info->media_reads_instruction && !instruction) {
+    if (!prompt) {
+      cli_error(name,
+                "this model encodes media with the prompt's text: with --tokens, give "
+                "--instruction");
+      rc = CLI_USAGE;
+    } else if (lx_model_prompt_text(model, NULL, prompt, true, &text, &err)) {
+      cli_error(name, "%s", err.msg);
+      rc = CLI_FAIL;
+    } else {
+      instruction = lx_strbuf_str(&text);
+    }
+  }
   if (rc == CLI_OK && pixels) {
-    media = lx_xcalloc(lx_model_media_floats(model), sizeof(float));
-    if (lx_model_encode(model, pixels, n_frames, media, &err)) {
+    media = lx_xcalloc(lx_model_media_floats(model, n_frames), sizeof(float));
+    if (lx_model_encode(model, pixels, n_frames, instruction, media, &err)) {
       cli_error(name, "%s", err.msg);
       rc = CLI_FAIL;
     }
   }
   double t_media = lx_seconds();
   if (rc == CLI_OK) {
-    lx_prompt p = lx_model_prompt(model, media, ids, n_ids);
+    lx_prompt p = lx_model_prompt(model, media, lx_model_media_rows(model, n_frames), ids, n_ids);
     int capacity = lx_model_prompt_positions(model, &p);
     logits = lx_xcalloc((size_t)info->vocab_size, sizeof(float));
     if (lx_session_new(model, 1, capacity > 0 ? capacity : 1, &session, &err) ||
@@ -197,6 +215,7 @@ static int run(int argc, char **argv) {
   lx_session_free(session);
   free(logits);
   free(media);
+  lx_strbuf_free(&text);
   free(pixels);
   free(ids);
   lx_model_free(model);

@@ -52,19 +52,25 @@ int lx_decoder_session_prefill_rows(void *p, const int *rows, int n, const lx_pr
   decoder_session *s = p;
   lx_backend *be = s->spec.backend;
   const lx_llama *llm = s->spec.llm;
-  const int D = llm->cfg.hidden, L = s->spec.media_rows;
+  const int D = llm->cfg.hidden;
   const bool in_seq = s->spec.media_in_sequence;
   size_t total = 0;
   for (int i = 0; i < n; i++) {
     const lx_prompt *pr = &prompts[i];
     const int r = rows[i];
     if (s->cache.len[r] != 0) return lx_errorf(err, "row %d: already prefilled", r);
-    int n_tokens = 0, n_media = 0;
+    int n_tokens = 0, n_media = 0, media_rows = 0;
     for (int k = 0; k < pr->n; k++) {
-      n_media += pr->seg[k].media != NULL;
-      n_tokens += pr->seg[k].media ? 0 : pr->seg[k].n_ids;
+      const lx_prompt_segment *g = &pr->seg[k];
+      n_media += g->media != NULL;
+      media_rows += g->media ? g->rows : 0;
+      n_tokens += g->media ? 0 : g->n_ids;
+      if (g->media && !in_seq && g->rows != s->spec.media_rows)
+        return lx_errorf(err,
+                         "row %d: a media block of %d rows; the cross-attention blocks take %d", r,
+                         g->rows, s->spec.media_rows);
     }
-    const int len = n_tokens + (in_seq ? n_media * L : 0);
+    const int len = n_tokens + (in_seq ? media_rows : 0);
     if (len == 0) return lx_errorf(err, "row %d: empty prompt (no media and no tokens)", r);
     if (n_tokens == 0 && !in_seq)
       return lx_errorf(err, "row %d: the cross-attention variant needs at least one token", r);
@@ -84,8 +90,8 @@ int lx_decoder_session_prefill_rows(void *p, const int *rows, int n, const lx_pr
     for (int k = 0; k < pr->n; k++) {
       const lx_prompt_segment *g = &pr->seg[k];
       if (g->media && in_seq) {
-        memcpy(dst, g->media, (size_t)L * D * sizeof(float));
-        dst += (size_t)L * D;
+        memcpy(dst, g->media, (size_t)g->rows * D * sizeof(float));
+        dst += (size_t)g->rows * D;
       } else if (g->media) {
         lx_llama_set_media(be, llm, &s->cache, rows[i], g->media);
       } else {

@@ -3,7 +3,7 @@
  * block implement model.h's sessions with it.
  *
  *   media in the sequence (Lynx PT, the toy family): LLM input = the prompt's segments in
- *     order, each media block as its rows [media_rows, D], each run of ids as embed(ids)
+ *     order, each media block as its rows [rows, D], each run of ids as embed(ids)
  *   media attended to (Lynx CA): LLM input = embed(every run of ids); the CA blocks attend to
  *     the prompt's one media block [media_rows, media_width]
  *
@@ -20,7 +20,7 @@
 typedef struct lx_decoder_spec {
   lx_backend *backend; /* what the decoder runs on */
   const lx_llama *llm;
-  int media_rows;         /* rows of one prompt's media */
+  int media_rows;         /* rows of the media the cross-attention blocks attend to */
   bool media_in_sequence; /* part of the sequence; else attended to by the CA blocks */
 } lx_decoder_spec;
 

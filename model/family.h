@@ -44,11 +44,15 @@ struct lx_family {
   int (*load_tokenizer)(const void *net, const char *dir, lx_tokenizer **out, lx_error *err);
 
   /* lx_model_prompt: where a question's media go among its ids (NULL: before them all). */
-  lx_prompt (*prompt)(const void *net, const float *media, const int *ids, int n_ids);
+  lx_prompt (*prompt)(const void *net, const float *media, int media_rows, const int *ids,
+                      int n_ids);
+  /* lx_model_media_rows (NULL: info.media_rows whatever the frames). */
+  int (*media_rows)(const void *net, int n_frames);
 
-  /* lx_model_encode; profile may be NULL. */
-  int (*encode)(const void *net, const float *pixels, int n_frames, float *media,
-                lx_encode_profile *profile, lx_error *err);
+  /* lx_model_encode; instruction may be NULL (info.media_reads_instruction false); profile may
+   * be NULL. */
+  int (*encode)(const void *net, const float *pixels, int n_frames, const char *instruction,
+                float *media, lx_encode_profile *profile, lx_error *err);
 
   /* Sessions (model.h), over the family's own state. */
   int (*session_new)(const void *net, int rows, int capacity, void **session, lx_error *err);

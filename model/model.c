@@ -233,70 +233,97 @@ static int need_weights(const lx_model *m, lx_error *err) {
   return LX_OK;
 }
 
-size_t lx_model_media_floats(const lx_model *m) {
-  return (size_t)m->info.media_rows * (size_t)m->info.media_width;
+int lx_model_media_rows(const lx_model *m, int n_frames) {
+  return m->family->media_rows ? m->family->media_rows(m->net, n_frames) : m->info.media_rows;
 }
 
-int lx_model_encode_profiled(const lx_model *m, const float *pixels, int n_frames, float *media,
-                             lx_encode_profile *profile, lx_error *err) {
+size_t lx_model_media_floats(const lx_model *m, int n_frames) {
+  return (size_t)lx_model_media_rows(m, n_frames) * (size_t)m->info.media_width;
+}
+
+int lx_model_encode_profiled(const lx_model *m, const float *pixels, int n_frames,
+                             const char *instruction, float *media, lx_encode_profile *profile,
+                             lx_error *err) {
   if (need_weights(m, err)) return LX_ERR;
+  if (m->info.media_reads_instruction && !instruction)
+    return lx_errorf(err, "%s: this model encodes media with the prompt's text; none was given",
+                     m->dir);
   if (profile) memset(profile, 0, sizeof *profile);
-  return m->family->encode(m->net, pixels, n_frames, media, profile, err);
+  return m->family->encode(m->net, pixels, n_frames, instruction, media, profile, err);
 }
 
-int lx_model_encode(const lx_model *m, const float *pixels, int n_frames, float *media,
-                    lx_error *err) {
-  return lx_model_encode_profiled(m, pixels, n_frames, media, NULL, err);
+int lx_model_encode(const lx_model *m, const float *pixels, int n_frames, const char *instruction,
+                    float *media, lx_error *err) {
+  return lx_model_encode_profiled(m, pixels, n_frames, instruction, media, NULL, err);
+}
+
+/* The model's prompt config with a task's template (NULL: the config's), which serves questions
+ * with and without media alike; the caller frees it. */
+static lx_prompt_config *prompt_config(const lx_model *m, const char *template_, lx_error *err) {
+  lx_prompt_config *p = lx_xmalloc(sizeof *p);
+  *p = m->cfg.prompt;
+  if (template_) {
+    if (snprintf(p->template_, sizeof p->template_, "%s", template_) >= (int)sizeof p->template_) {
+      lx_errorf(err, "prompt template longer than %zu bytes", sizeof p->template_ - 1);
+      free(p);
+      return NULL;
+    }
+    p->text_only_template[0] = '\0';
+  }
+  return p;
+}
+
+int lx_model_prompt_text(const lx_model *m, const char *template_, const char *question,
+                         bool with_media, lx_strbuf *out, lx_error *err) {
+  lx_prompt_config *p = prompt_config(m, template_, err);
+  if (!p) return LX_ERR;
+  int rc = lx_prompt_text_for(p, question, with_media, out, err);
+  free(p);
+  return rc;
 }
 
 int lx_model_prompt_ids(const lx_model *m, const char *template_, const char *question,
                         bool with_media, lx_ints *ids, int *dropped, lx_error *err) {
   if (!m->tokenizer)
     return lx_errorf(err, "%s: the model was opened without its tokenizer", m->dir);
-  lx_prompt_config *p = lx_xmalloc(sizeof *p);
-  *p = m->cfg.prompt;
-  int rc = LX_OK;
-  if (template_) {
-    /* a task's template serves questions with and without media alike */
-    if (snprintf(p->template_, sizeof p->template_, "%s", template_) >= (int)sizeof p->template_)
-      rc = lx_errorf(err, "prompt template longer than %zu bytes", sizeof p->template_ - 1);
-    p->text_only_template[0] = '\0';
-  }
-  if (rc == LX_OK)
-    rc = lx_prompt_ids(m->tokenizer, p, m->info.bos_id, question, with_media, ids, dropped, err);
+  lx_prompt_config *p = prompt_config(m, template_, err);
+  if (!p) return LX_ERR;
+  int rc = lx_prompt_ids(m->tokenizer, p, m->info.bos_id, question, with_media, ids, dropped, err);
   free(p);
   return rc;
 }
 
 void lx_prompt_add_ids(lx_prompt *p, const int *ids, int n_ids) {
   LX_CHECK(p->n < LX_PROMPT_MAX_SEGMENTS);
-  p->seg[p->n++] = (lx_prompt_segment){NULL, ids, n_ids};
+  p->seg[p->n++] = (lx_prompt_segment){NULL, 0, ids, n_ids};
 }
 
-void lx_prompt_add_media(lx_prompt *p, const float *media) {
-  LX_CHECK(p->n < LX_PROMPT_MAX_SEGMENTS && media != NULL);
-  p->seg[p->n++] = (lx_prompt_segment){media, NULL, 0};
+void lx_prompt_add_media(lx_prompt *p, const float *media, int rows) {
+  LX_CHECK(p->n < LX_PROMPT_MAX_SEGMENTS && media != NULL && rows > 0);
+  p->seg[p->n++] = (lx_prompt_segment){media, rows, NULL, 0};
 }
 
-lx_prompt lx_model_prompt(const lx_model *m, const float *media, const int *ids, int n_ids) {
+lx_prompt lx_model_prompt(const lx_model *m, const float *media, int media_rows, const int *ids,
+                          int n_ids) {
   lx_prompt p = {0};
   int at = 0;
   while (at < n_ids && ids[at] != LX_MEDIA_ID) at++;
   if (media && at < n_ids) { /* the prompt says where: [ids before] [media] [ids after] */
     if (at > 0) lx_prompt_add_ids(&p, ids, at);
-    lx_prompt_add_media(&p, media);
+    lx_prompt_add_media(&p, media, media_rows);
     if (at + 1 < n_ids) lx_prompt_add_ids(&p, ids + at + 1, n_ids - at - 1);
     return p;
   }
-  if (m->family->prompt) return m->family->prompt(m->net, media, ids, n_ids);
-  if (media) lx_prompt_add_media(&p, media);
+  if (m->family->prompt) return m->family->prompt(m->net, media, media_rows, ids, n_ids);
+  if (media) lx_prompt_add_media(&p, media, media_rows);
   lx_prompt_add_ids(&p, ids, n_ids);
   return p;
 }
 
 int lx_model_prompt_positions(const lx_model *m, const lx_prompt *p) {
   int n = 0;
-  for (int i = 0; i < p->n; i++) n += p->seg[i].media ? m->info.media_positions : p->seg[i].n_ids;
+  for (int i = 0; i < p->n; i++)
+    n += !p->seg[i].media ? p->seg[i].n_ids : m->info.media_positions ? p->seg[i].rows : 0;
   return n;
 }
 

@@ -5,6 +5,8 @@
  * in model/families.c; family.h says what it provides.
  *
  *   media (files) --media/--> pixels [F, 3, S, S] --lx_model_encode--> media [rows, width]
+ *     (rows = lx_model_media_rows(m, F): the same for an image and a video in most families;
+ *     InstructBLIP's video has a block of query rows per frame)
  *   question --lx_model_prompt_ids--> ids
  *   {media, ids} --session: prefill, step, reorder--> next-token logits [vocab_size]
  *
@@ -38,10 +40,11 @@ typedef struct lx_model_info {
   int vocab_size;      /* logits per position */
   int bos_id, eos_id, pad_id;
   int max_positions; /* the longest sequence a session may hold */
-  int media_rows;    /* one encoded image or video: media [media_rows, media_width] */
+  int media_rows;    /* one encoded image: media [media_rows, media_width] (lx_model_media_rows) */
   int media_width;
-  int media_positions; /* sequence positions a prompt's media occupies: media_rows when the
-                          media are part of the sequence, 0 when attended to aside */
+  int media_positions; /* sequence positions an image occupies: media_rows when the media are
+                          part of the sequence, 0 when attended to aside */
+  bool media_reads_instruction; /* the encoding depends on the prompt text (InstructBLIP) */
   /* For benchmarks (0 when not known): */
   double prefill_flops;     /* per position: 2 x the decoder's matrix parameters */
   double decode_read_bytes; /* weight bytes one decode step reads */
@@ -82,8 +85,10 @@ bool lx_model_shape_exists(const char *name);
 /* The tokenizer file of a model directory: tokenizer.model, else tokenizer.json (heap path). */
 char *lx_model_tokenizer_file(const char *dir);
 
-/* Floats in one encoded media: media_rows x media_width. */
-size_t lx_model_media_floats(const lx_model *m);
+/* Rows of one encoded media of n_frames frames (1: an image). */
+int lx_model_media_rows(const lx_model *m, int n_frames);
+/* Floats in one encoded media of n_frames frames: its rows x media_width. */
+size_t lx_model_media_floats(const lx_model *m, int n_frames);
 
 /* Time and work of each stage of one encode, for benchmarks. */
 #define LX_MAX_ENCODE_STAGES 4
@@ -100,12 +105,21 @@ typedef struct lx_encode_profile {
 
 /* Encodes one image (n_frames = 1) or one video (n_frames = cfg.preprocess.num_frames):
  * pixels [n_frames, 3, S, S] preprocessed (S = cfg.preprocess.image_size) -> media
- * [media_rows, media_width]. */
-int lx_model_encode(const lx_model *m, const float *pixels, int n_frames, float *media,
-                    lx_error *err);
+ * [lx_model_media_rows(m, n_frames), media_width]. instruction is the prompt text the media go
+ * with (lx_model_prompt_text): a family whose bridge reads it (info.media_reads_instruction:
+ * InstructBLIP's Q-Former) refuses NULL; the others ignore it. */
+int lx_model_encode(const lx_model *m, const float *pixels, int n_frames, const char *instruction,
+                    float *media, lx_error *err);
 /* The same, timing each stage into *profile. */
-int lx_model_encode_profiled(const lx_model *m, const float *pixels, int n_frames, float *media,
-                             lx_encode_profile *profile, lx_error *err);
+int lx_model_encode_profiled(const lx_model *m, const float *pixels, int n_frames,
+                             const char *instruction, float *media, lx_encode_profile *profile,
+                             lx_error *err);
+
+/* A question's prompt text, as lx_model_prompt_ids fills it before tokenizing (template filled,
+ * stripped, lowercased as the config says; the media marker left in): the instruction
+ * lx_model_encode reads. */
+int lx_model_prompt_text(const lx_model *m, const char *template_, const char *question,
+                         bool with_media, lx_strbuf *out, lx_error *err);
 
 /* A question's input ids, as the model's prompt config builds them (text/prompt.h), for a
  * question with media or without (template: the config's when NULL; a task's template serves
@@ -116,13 +130,14 @@ int lx_model_prompt_ids(const lx_model *m, const char *template_, const char *qu
 
 /* One piece of a prompt: a run of token ids, or one encoded media block. */
 typedef struct lx_prompt_segment {
-  const float *media; /* [media_rows, media_width] from lx_model_encode; NULL: a run of ids */
+  const float *media; /* [rows, media_width] from lx_model_encode; NULL: a run of ids */
+  int rows;           /* the media's rows (lx_model_media_rows) */
   const int *ids;     /* token ids (BOS included if wanted), when media is NULL */
   int n_ids;
 } lx_prompt_segment;
 
 /* One prompt of a batch: its segments in order, so that media may sit anywhere in the text.
- * Positions run 0..L-1 over the whole list: media in the sequence take media_positions each,
+ * Positions run 0..L-1 over the whole list: media in the sequence take their rows,
  * media attended to aside take none (the cross-attention variant; at most one block there).
  * The prompt borrows its arrays. */
 #define LX_PROMPT_MAX_SEGMENTS 8
@@ -133,12 +148,13 @@ typedef struct lx_prompt {
 
 /* Appends a run of ids / a media block (LX_CHECK: at most LX_PROMPT_MAX_SEGMENTS). */
 void lx_prompt_add_ids(lx_prompt *p, const int *ids, int n_ids);
-void lx_prompt_add_media(lx_prompt *p, const float *media);
+void lx_prompt_add_media(lx_prompt *p, const float *media, int rows);
 
-/* The prompt of one question's ids and its item's media (NULL: text only): the media at the ids'
- * LX_MEDIA_ID when they hold one (the id itself dropped), else where the model's family puts
- * them (Lynx: media ++ ids; a family may put them after some of the ids). */
-lx_prompt lx_model_prompt(const lx_model *m, const float *media, const int *ids, int n_ids);
+/* The prompt of one question's ids and its item's media (NULL: text only) of media_rows rows:
+ * the media at the ids' LX_MEDIA_ID when they hold one (the id itself dropped), else where the
+ * model's family puts them (Lynx: media ++ ids; a family may put them after some of the ids). */
+lx_prompt lx_model_prompt(const lx_model *m, const float *media, int media_rows, const int *ids,
+                          int n_ids);
 
 /* Sequence positions a prompt takes (its media included). */
 int lx_model_prompt_positions(const lx_model *m, const lx_prompt *p);

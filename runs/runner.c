@@ -21,7 +21,8 @@ uint64_t lx_item_seed(uint64_t run_seed, const char *task, const char *item_id) 
 typedef struct slot {
   size_t item;
   lx_media media;
-  float *latents; /* [media_rows, media_width] or NULL */
+  float *latents; /* [rows, media_width] or NULL */
+  int rows;       /* the latents' (lx_model_media_rows) */
   lx_ints ids;
   int dropped;
 } slot;
@@ -37,7 +38,16 @@ static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options
                    uint64_t seed, slot *s, lx_error *err) {
   const lx_model_config *cfg = &m->cfg;
   int rc = LX_OK;
-  if (it->media) {
+  /* the model's conversation asks short-answer tasks for one word or phrase its own way */
+  const char *suffix = !opt->tmpl->text && opt->task->short_answer ? cfg->prompt.short_answer : "";
+  lx_strbuf question = {0}, instruction = {0};
+  lx_strbuf_printf(&question, "%s%s", it->question, suffix);
+  if (it->media && m->info.media_reads_instruction &&
+      lx_model_prompt_text(m, opt->tmpl->text, lx_strbuf_str(&question), true, &instruction, err)) {
+    lx_error inner = *err;
+    rc = lx_errorf(err, "%s: %s", it->source, inner.msg);
+  }
+  if (rc == LX_OK && it->media) {
     char *path = lx_path_join(opt->data_dir, it->media);
     rc = it->video ? lx_media_load_video(path, &cfg->preprocess, opt->frame_rule, seed,
                                          opt->media_limits, &s->media, err)
@@ -45,25 +55,25 @@ static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options
     free(path);
     if (rc) {
       lx_error inner = *err;
-      return lx_errorf(err, "%s (item %s, %s)", inner.msg, it->id, it->source);
+      rc = lx_errorf(err, "%s (item %s, %s)", inner.msg, it->id, it->source);
+    } else {
+      s->rows = lx_model_media_rows(m, s->media.frames);
+      s->latents = lx_xcalloc(lx_model_media_floats(m, s->media.frames), sizeof(float));
+      rc = lx_model_encode(m, s->media.pixels, s->media.frames,
+                           m->info.media_reads_instruction ? lx_strbuf_str(&instruction) : NULL,
+                           s->latents, err);
     }
-    s->latents = lx_xcalloc(lx_model_media_floats(m), sizeof(float));
-    rc = lx_model_encode(m, s->media.pixels, s->media.frames, s->latents, err);
   }
   if (rc == LX_OK) {
-    /* the model's conversation asks short-answer tasks for one word or phrase its own way */
-    const char *suffix =
-        !opt->tmpl->text && opt->task->short_answer ? cfg->prompt.short_answer : "";
-    lx_strbuf question = {0};
-    lx_strbuf_printf(&question, "%s%s", it->question, suffix);
     rc = lx_model_prompt_ids(m, opt->tmpl->text, lx_strbuf_str(&question), it->media != NULL,
                              &s->ids, &s->dropped, err);
-    lx_strbuf_free(&question);
     if (rc) {
       lx_error inner = *err;
       rc = lx_errorf(err, "%s: %s", it->source, inner.msg);
     }
   }
+  lx_strbuf_free(&question);
+  lx_strbuf_free(&instruction);
   return rc;
 }
 
@@ -126,7 +136,7 @@ int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_pr
       s->item = i;
       seeds[filled] = lx_item_seed(opt->seed, opt->task->name, items->v[i].id);
       rc = prepare(m, &items->v[i], opt, seeds[filled], s, err);
-      prompts[filled] = lx_model_prompt(m, s->latents, s->ids.v, s->ids.len);
+      prompts[filled] = lx_model_prompt(m, s->latents, s->rows, s->ids.v, s->ids.len);
       filled++;
     }
     if (rc == LX_OK) rc = lx_generate(m, prompts, filled, opt->decode, seeds, gens, err);

@@ -76,6 +76,16 @@ int lx_prompt_text(const lx_prompt_config *cfg, const char *question, lx_strbuf 
   return prompt_text(cfg, cfg->template_, question, out, err);
 }
 
+/* The template for a question with media or without. */
+static const char *template_for(const lx_prompt_config *cfg, bool with_media) {
+  return with_media || !cfg->text_only_template[0] ? cfg->template_ : cfg->text_only_template;
+}
+
+int lx_prompt_text_for(const lx_prompt_config *cfg, const char *question, bool with_media,
+                       lx_strbuf *out, lx_error *err) {
+  return prompt_text(cfg, template_for(cfg, with_media), question, out, err);
+}
+
 int lx_prompt_ids(const lx_tokenizer *tok, const lx_prompt_config *cfg, int bos_id,
                   const char *question, bool with_media, lx_ints *ids, int *dropped,
                   lx_error *err) {
@@ -83,8 +93,7 @@ int lx_prompt_ids(const lx_tokenizer *tok, const lx_prompt_config *cfg, int bos_
   const size_t mlen = strlen(marker);
   if (mlen && strstr(question, marker))
     return lx_errorf(err, "question contains \"%s\", the model's media marker", marker);
-  const char *tmpl =
-      with_media || !cfg->text_only_template[0] ? cfg->template_ : cfg->text_only_template;
+  const char *tmpl = template_for(cfg, with_media);
   lx_strbuf text = {0};
   lx_ints all = {0};
   int rc = prompt_text(cfg, tmpl, question, &text, err);

@@ -45,6 +45,9 @@ int lx_format_template(const char *tmpl, const char *const *keys, const char *co
 /* The prompt text for one question (template filled, stripped, lowercased). */
 int lx_prompt_text(const lx_prompt_config *cfg, const char *question, lx_strbuf *out,
                    lx_error *err);
+/* The same with the template lx_prompt_ids uses for a question with media or without. */
+int lx_prompt_text_for(const lx_prompt_config *cfg, const char *question, bool with_media,
+                       lx_strbuf *out, lx_error *err);
 
 /* The model's input ids for one question, with media (the marker's place is LX_MEDIA_ID when
  * the config has a marker) or without; *dropped receives how many leading ids the

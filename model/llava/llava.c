@@ -196,8 +196,9 @@ static int encode(const llava *n, const float *pixels, int n_frames, float *vit_
   return LX_OK;
 }
 
-static int llava_encode(const void *p, const float *pixels, int n_frames, float *media,
-                        lx_encode_profile *profile, lx_error *err) {
+static int llava_encode(const void *p, const float *pixels, int n_frames, const char *instruction,
+                        float *media, lx_encode_profile *profile, lx_error *err) {
+  (void)instruction; /* the media do not depend on the prompt */
   return encode(p, pixels, n_frames, NULL, media, profile, err);
 }
 

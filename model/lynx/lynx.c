@@ -111,8 +111,9 @@ int lx_lynx_encode(const lx_lynx *net, const float *pixels, int n_frames, float 
   return LX_OK;
 }
 
-static int lynx_encode(const void *net, const float *pixels, int n_frames, float *media,
-                       lx_encode_profile *profile, lx_error *err) {
+static int lynx_encode(const void *net, const float *pixels, int n_frames, const char *instruction,
+                       float *media, lx_encode_profile *profile, lx_error *err) {
+  (void)instruction; /* the media do not depend on the prompt */
   return lx_lynx_encode(net, pixels, n_frames, NULL, media, profile, err);
 }
 

@@ -88,8 +88,9 @@ static int toy_tokenizer(const void *p, const char *dir, lx_tokenizer **out, lx_
   return lx_family_llama_tokenizer(dir, &((const toy *)p)->llm_cfg, out, err);
 }
 
-static int toy_encode(const void *p, const float *pixels, int n_frames, float *media,
-                      lx_encode_profile *profile, lx_error *err) {
+static int toy_encode(const void *p, const float *pixels, int n_frames, const char *instruction,
+                      float *media, lx_encode_profile *profile, lx_error *err) {
+  (void)instruction; /* the media do not depend on the prompt */
   const toy *t = p;
   if (n_frames != 1 && n_frames != t->num_frames)
     return lx_errorf(err, "%d frames given: the model takes 1 (an image) or %d (a video)", n_frames,
@@ -121,12 +122,13 @@ static int toy_encode(const void *p, const float *pixels, int n_frames, float *m
 
 /* [the first media_after ids] [media] [the rest]: media inside the prompt, as LLaVA's image sits
  * after its system text. */
-static lx_prompt toy_prompt(const void *p, const float *media, const int *ids, int n_ids) {
+static lx_prompt toy_prompt(const void *p, const float *media, int media_rows, const int *ids,
+                            int n_ids) {
   const toy *t = p;
   const int before = media && t->media_after < n_ids ? t->media_after : media ? n_ids : 0;
   lx_prompt pr = {0};
   if (before > 0) lx_prompt_add_ids(&pr, ids, before);
-  if (media) lx_prompt_add_media(&pr, media);
+  if (media) lx_prompt_add_media(&pr, media, media_rows);
   lx_prompt_add_ids(&pr, ids + before, n_ids - before);
   return pr;
 }

@@ -40,7 +40,7 @@ int main(int argc, char **argv) {
     const size_t S = (size_t)m->cfg.preprocess.image_size, rows = (size_t)m->info.media_rows;
     const size_t n_vit = rows * (size_t)lx_llava_vision_width(m);
     float *vit = calloc(n_vit ? n_vit : 1, sizeof(float));
-    float *media = calloc(lx_model_media_floats(m), sizeof(float));
+    float *media = calloc(lx_model_media_floats(m, 1), sizeof(float));
     if (!n_vit) {
       fprintf(stderr, "llava_probe: %s is not a LLaVA model\n", argv[1]);
     } else if (len % (3 * S * S * sizeof(float)) != 0) {
@@ -51,7 +51,7 @@ int main(int argc, char **argv) {
       fprintf(stderr, "llava_probe: %s\n", err.msg);
     } else {
       rc = write_floats(argv[3], vit, n_vit) ||
-           write_floats(argv[4], media, lx_model_media_floats(m));
+           write_floats(argv[4], media, lx_model_media_floats(m, 1));
     }
     free(vit);
     free(media);

@@ -63,7 +63,7 @@ static float *encode(const lx_model *m, const char *pixels_name, float **vit_out
   ck_assert_ptr_nonnull(net);
   const lx_lynx_config *c = &net->cfg;
   int frames = (int)(n / ((size_t)3 * c->vit.image_size * c->vit.image_size));
-  float *media = calloc(lx_model_media_floats(m), sizeof(float));
+  float *media = calloc(lx_model_media_floats(m, 1), sizeof(float));
   if (vit_out) *vit_out = calloc((size_t)frames * c->vit.n_tokens * c->vit.width, sizeof(float));
   lx_error err;
   ck_assert_msg(
@@ -93,7 +93,7 @@ static float *case_logits(const lx_model *m, const cJSON *rows, bool one_at_a_ti
     int n;
     media_of[r] = cJSON_IsString(media) ? encode(m, media->valuestring, NULL) : NULL;
     ids_of_row[r] = ids_of(cJSON_GetObjectItem(row, "tokens"), &n);
-    p[r] = lx_model_prompt(m, media_of[r], ids_of_row[r], n);
+    p[r] = lx_model_prompt(m, media_of[r], m->info.media_rows, ids_of_row[r], n);
     int need = lx_model_prompt_positions(m, &p[r]);
     if (need > capacity) capacity = need;
   }
@@ -189,7 +189,7 @@ START_TEST(kv_cache_step_matches_full_forward) {
   lx_session *s;
   lx_error err;
   ck_assert(lx_session_new(m, 1, 64, &s, &err) == LX_OK);
-  lx_prompt p = lx_model_prompt(m, media, ids, n - 1);
+  lx_prompt p = lx_model_prompt(m, media, m->info.media_rows, ids, n - 1);
   ck_assert_msg(lx_session_prefill(s, &p, logits, &err) == LX_OK, "%s", err.msg);
   ck_assert_msg(lx_session_step(s, &ids[n - 1], logits, &err) == LX_OK, "%s", err.msg);
   ck_assert_int_eq(lx_session_length(s, 0), m->info.media_positions + n);
@@ -215,16 +215,17 @@ START_TEST(warm_passes_allocate_nothing) {
     const int S = m->cfg.preprocess.image_size, F = m->cfg.preprocess.num_frames;
     float *video = calloc((size_t)F * 3 * S * S, sizeof(float));
     for (int f = 0; f < F; f++) memcpy(video + (size_t)f * n, px, n * sizeof(float));
-    float *media = calloc(lx_model_media_floats(m), sizeof(float));
+    float *media = calloc(lx_model_media_floats(m, 1), sizeof(float));
     lx_error err;
-    ck_assert(lx_model_encode(m, video, F, media, &err) == LX_OK); /* warm-up: buffers grow */
+    ck_assert(lx_model_encode(m, video, F, NULL, media, &err) == LX_OK); /* warm-up: buffers grow */
     unsigned long long before = lx_allocations();
-    ck_assert(lx_model_encode(m, px, 1, media, &err) == LX_OK);
-    ck_assert(lx_model_encode(m, video, F, media, &err) == LX_OK);
+    ck_assert(lx_model_encode(m, px, 1, NULL, media, &err) == LX_OK);
+    ck_assert(lx_model_encode(m, video, F, NULL, media, &err) == LX_OK);
     ck_assert_msg(lx_allocations() == before, "%s: a warm encode allocated %llu times", variants[k],
                   lx_allocations() - before);
     int ids[3] = {1, 5, 9}, next[2] = {7, 8};
-    lx_prompt p[2] = {lx_model_prompt(m, media, ids, 3), lx_model_prompt(m, media, ids, 2)};
+    lx_prompt p[2] = {lx_model_prompt(m, media, m->info.media_rows, ids, 3),
+                      lx_model_prompt(m, media, m->info.media_rows, ids, 2)};
     float *logits = calloc((size_t)2 * m->info.vocab_size, sizeof(float));
     lx_session *s;
     ck_assert(lx_session_new(m, 2, 64, &s, &err) == LX_OK);
@@ -255,8 +256,8 @@ START_TEST(cross_attention_with_zero_gates_is_the_plain_llm) {
     float *a = calloc((size_t)V, sizeof(float)), *b = calloc((size_t)V, sizeof(float));
     lx_session *s1, *s2;
     lx_error err;
-    lx_prompt with_media = lx_model_prompt(ca0, media, ids, n);
-    lx_prompt text_only = lx_model_prompt(pt, NULL, ids, n);
+    lx_prompt with_media = lx_model_prompt(ca0, media, ca0->info.media_rows, ids, n);
+    lx_prompt text_only = lx_model_prompt(pt, NULL, 0, ids, n);
     ck_assert(lx_session_new(ca0, 1, n, &s1, &err) == LX_OK);
     ck_assert(lx_session_new(pt, 1, n, &s2, &err) == LX_OK);
     ck_assert_msg(lx_session_prefill(s1, &with_media, a, &err) == LX_OK, "%s", err.msg);
@@ -297,14 +298,14 @@ START_TEST(bad_requests_are_refused) {
   float *logits = calloc((size_t)m->info.vocab_size, sizeof(float));
   int bad[2] = {1, 321};
   ck_assert(lx_session_new(m, 1, 8, &s, &err) == LX_OK);
-  lx_prompt p = lx_model_prompt(m, NULL, bad, 2);
+  lx_prompt p = lx_model_prompt(m, NULL, 0, bad, 2);
   ck_assert_int_eq(lx_session_prefill(s, &p, logits, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "token id 321") != NULL, "%s", err.msg);
-  lx_prompt empty = lx_model_prompt(m, NULL, bad, 0);
+  lx_prompt empty = lx_model_prompt(m, NULL, 0, bad, 0);
   ck_assert_int_eq(lx_session_prefill(s, &empty, logits, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "empty prompt") != NULL, "%s", err.msg);
   int many[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-  lx_prompt longp = lx_model_prompt(m, NULL, many, 9);
+  lx_prompt longp = lx_model_prompt(m, NULL, 0, many, 9);
   ck_assert_int_eq(lx_session_prefill(s, &longp, logits, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "exceeds the session capacity") != NULL, "%s", err.msg);
   ck_assert_int_eq(lx_session_step(s, bad, logits, &err), LX_ERR);
@@ -313,7 +314,7 @@ START_TEST(bad_requests_are_refused) {
   ck_assert_int_eq(lx_session_new(m, 1, 100000, &s, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "positions requested") != NULL, "%s", err.msg);
   float px[1] = {0};
-  ck_assert_int_eq(lx_model_encode(m, px, 3, logits, &err), LX_ERR);
+  ck_assert_int_eq(lx_model_encode(m, px, 3, NULL, logits, &err), LX_ERR);
   ck_assert_msg(strstr(err.msg, "3 frames") != NULL, "%s", err.msg);
   free(logits);
   lx_model_free(m);
@@ -398,7 +399,7 @@ START_TEST(decoding_matches_reference) {
       int n_ids;
       media_of[r] = cJSON_IsString(media) ? encode(m, media->valuestring, NULL) : NULL;
       ids_of_row[r] = ids_of(cJSON_GetObjectItem(row, "tokens"), &n_ids);
-      pr[r] = lx_model_prompt(m, media_of[r], ids_of_row[r], n_ids);
+      pr[r] = lx_model_prompt(m, media_of[r], m->info.media_rows, ids_of_row[r], n_ids);
       seeds[r] = (uint64_t)cJSON_GetArrayItem(cJSON_GetObjectItem(c, "seeds"), r)->valuedouble;
     }
     for (int single = 0; single < (n > 1 ? 2 : 1); single++) {
@@ -449,7 +450,7 @@ START_TEST(stop_strings_end_answers) {
                         .length_penalty = 1,
                         .seed_bos = true};
   const int a[] = {1, 17, 40, 5}, b[] = {1, 99, 7};
-  lx_prompt pr[2] = {lx_model_prompt(m, NULL, a, 4), lx_model_prompt(m, NULL, b, 3)};
+  lx_prompt pr[2] = {lx_model_prompt(m, NULL, 0, a, 4), lx_model_prompt(m, NULL, 0, b, 3)};
   lx_generation full[2] = {0}, g[2] = {0};
   ck_assert_msg(lx_generate(m, pr, 2, &p, NULL, full, &err) == LX_OK, "%s", err.msg);
   /* the stop string: the piece of a new token k (1-based) whose text first appears there */
@@ -507,7 +508,7 @@ START_TEST(output_ids_rewritten_before_decoding) {
                         .length_penalty = 1,
                         .seed_bos = true};
   const int a[] = {1, 17, 40, 5};
-  lx_prompt pr = lx_model_prompt(m, NULL, a, 4);
+  lx_prompt pr = lx_model_prompt(m, NULL, 0, a, 4);
   lx_generation full = {0}, g = {0};
   ck_assert_msg(lx_generate(m, &pr, 1, &p, NULL, &full, &err) == LX_OK, "%s", err.msg);
   ck_assert_int_ge(full.tokens.len, 2);
