@@ -623,12 +623,17 @@ int lx_image_check_preprocess(long long w, long long h, const lx_preprocess_conf
                        name, w, h, side * side, lim->max_pixels);
     w = h = side;
   }
+  if (pp->resize == LX_RESIZE_SQUASH) /* the output is S x S whatever the input */
+    return (long long)pp->image_size * pp->image_size <= lim->max_pixels
+               ? LX_OK
+               : lx_errorf(err, "%s: the model's %d x %d input is more than the %ld pixels allowed",
+                           name, pp->image_size, pp->image_size, lim->max_pixels);
   return lx_image_check_resize(w, h, pp->image_size, lim, name, err);
 }
 
 void lx_image_preprocess(const lx_image *img, const lx_preprocess_config *pp, float *out) {
   const int S = pp->image_size;
-  lx_image padded = {0}, resized, cropped;
+  lx_image padded = {0}, resized = {0}, cropped = {0};
   const lx_image *src = img;
   if (pp->pad_square && img->width != img->height) {
     uint8_t fill[3];
@@ -636,8 +641,12 @@ void lx_image_preprocess(const lx_image *img, const lx_preprocess_config *pp, fl
     lx_image_pad_square(img, fill, &padded);
     src = &padded;
   }
-  lx_image_resize_short_side(src, S, &resized);
-  lx_image_center_crop(&resized, S, pp->resize, &cropped);
+  if (pp->resize == LX_RESIZE_SQUASH) {
+    lx_image_resize_bicubic(src, S, S, &cropped);
+  } else {
+    lx_image_resize_short_side(src, S, &resized);
+    lx_image_center_crop(&resized, S, pp->resize, &cropped);
+  }
   lx_image_to_tensor(&cropped, pp->mean, pp->std, out);
   lx_image_free(&padded);
   lx_image_free(&resized);

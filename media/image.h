@@ -9,6 +9,8 @@
  *                                        Python's round (half to even), left likewise
  *   ToTensor + Normalize(mean, std)      lx_image_to_tensor: (x / 255 - mean) / std in float32
  *
+ * and, with preprocess.h LX_RESIZE_SQUASH, as LAVIS's BlipImageEvalProcessor does
+ * (transforms.Resize((S, S), BICUBIC): lx_image_resize_bicubic to S x S, no crop),
  * and as LLaVA's does with Hugging Face's CLIPImageProcessor (preprocess.h LX_RESIZE_HF_CLIP):
  * expand2square (pad_square) first, the same resize, a crop at offset (h - S) // 2, and a
  * rescale x * (1/255) in float64 cast to float32 (equal to x / 255 in float32 for every byte).

@@ -6,14 +6,16 @@
 
 #include <stdbool.h>
 
-/* How an image becomes the square the model sees. Both make the short side S (the long side
- * int(S * long / short), Pillow bicubic) and cut the centre S x S; they differ in the crop's
- * offset when the excess is odd. */
+/* How an image becomes the square the model sees. The first two make the short side S (the long
+ * side int(S * long / short), Pillow bicubic) and cut the centre S x S; they differ in the crop's
+ * offset when the excess is odd. The third resizes straight to S x S. */
 typedef enum lx_resize_rule {
   LX_RESIZE_TORCHVISION = 0, /* "torchvision": Resize + CenterCrop, offset round(excess / 2),
                                 half to even (Lynx, open_clip) */
   LX_RESIZE_HF_CLIP,         /* "hf_clip": Hugging Face's CLIPImageProcessor, offset
                                 excess // 2 (LLaVA) */
+  LX_RESIZE_SQUASH,          /* "squash": Resize((S, S)), Pillow bicubic, the aspect ratio not
+                                kept, no crop (LAVIS's BlipImageEvalProcessor, MiniGPT-4) */
 } lx_resize_rule;
 
 typedef struct lx_preprocess_config {

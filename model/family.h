@@ -40,8 +40,9 @@ struct lx_family {
   int (*bind)(void *net, lx_weights *w, lx_backend *be, lx_model_info *info, lx_error *err);
   void (*close)(void *net);
   /* The tokenizer of model directory dir, with the family's special tokens, checked against
-   * the vocabulary. */
-  int (*load_tokenizer)(const void *net, const char *dir, lx_tokenizer **out, lx_error *err);
+   * the vocabulary; a family whose network reads text of its own (InstructBLIP's Q-Former)
+   * loads that vocabulary into net here too. */
+  int (*load_tokenizer)(void *net, const char *dir, lx_tokenizer **out, lx_error *err);
 
   /* lx_model_prompt: where a question's media go among its ids (NULL: before them all). */
   lx_prompt (*prompt)(const void *net, const float *media, int media_rows, const int *ids,

@@ -24,9 +24,9 @@ static int read_preprocess(const cJSON *o, const char *file, lx_model_config *c,
   for (int i = 0; i < 3; i++)
     if (!(p->std[i] > 0)) return lx_errorf(err, "%s: preprocess.std[%d] must be positive", file, i);
   LX_REQ_INT(o, at, "num_frames", 1, LX_CFG_MAX_COUNT, p->num_frames);
-  static const char *const resizes[] = {"torchvision", "hf_clip"}; /* lx_resize_rule order */
+  static const char *const resizes[] = {"torchvision", "hf_clip", "squash"}; /* lx_resize_rule */
   int resize;
-  if (lx_json_choice(o, at, "resize", resizes, 2, LX_RESIZE_TORCHVISION, &resize, err))
+  if (lx_json_choice(o, at, "resize", resizes, 3, LX_RESIZE_TORCHVISION, &resize, err))
     return LX_ERR;
   p->resize = (lx_resize_rule)resize;
   if (lx_json_opt_bool(o, at, "pad_square", false, &p->pad_square, err)) return LX_ERR;

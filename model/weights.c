@@ -43,6 +43,9 @@ struct lx_weights {
 const char *lx_weights_path(const lx_weights *w) {
   return w->path;
 }
+bool lx_weights_is_synthetic(const lx_weights *w) {
+  return w->synthetic != 0;
+}
 size_t lx_weights_count(const lx_weights *w) {
   return w->count;
 }

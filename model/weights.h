@@ -12,6 +12,7 @@
 #ifndef LX_WEIGHTS_H
 #define LX_WEIGHTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -37,6 +38,8 @@ lx_weights *lx_weights_synthetic(lx_dtype dtype, unsigned long long seed);
 size_t lx_weights_bytes(const lx_weights *w, const char *prefix);
 
 const char *lx_weights_path(const lx_weights *w);
+/* Whether w came from lx_weights_synthetic (no file: a benchmark shape). */
+bool lx_weights_is_synthetic(const lx_weights *w);
 size_t lx_weights_count(const lx_weights *w);
 const lx_tensor *lx_weights_at(const lx_weights *w, size_t i);           /* sorted by name */
 const lx_tensor *lx_weights_find(const lx_weights *w, const char *name); /* NULL if absent */

@@ -1,8 +1,9 @@
-"""What the converters share (tools/convert_lynx.py, tools/convert_llava.py): reading PyTorch
-checkpoints, .safetensors files and sharded Hugging Face directories; the plan of output tensors
-(name, shape, where each comes from); writing model.safetensors one source file at a time; and
-the output directory, written under a temporary name and renamed into place, so a failed
-conversion never leaves a partial directory.
+"""What the converters share (tools/convert_lynx.py, convert_llava.py, convert_instructblip.py):
+reading PyTorch checkpoints, .safetensors files and sharded Hugging Face directories (a Source
+remembers what was read, so unused tensors can be reported); the plan of output tensors (name,
+shape, where each comes from); a LLaMA's config section and tensors; writing model.safetensors one
+source file at a time; and the output directory, written under a temporary name and renamed into
+place, so a failed conversion never leaves a partial directory.
 
 Needs Debian's python3-torch and python3-numpy (no pip packages).
 """
@@ -15,6 +16,7 @@ import sys
 import tempfile
 
 import torch
+import torch.nn.functional as F
 
 FORMAT = "lynxeval-model"
 FORMAT_VERSION = 1
@@ -151,8 +153,103 @@ class HFWeights:
         return self.cache[name]
 
 
+def read_json(path, what):
+    try:
+        with open(path) as f:
+            obj = json.load(f)
+    except FileNotFoundError:
+        raise ConversionError(f"{path}: missing ({what})") from None
+    except (OSError, ValueError) as e:
+        raise ConversionError(f"{path}: cannot read as JSON: {e}") from None
+    if not isinstance(obj, dict):
+        raise ConversionError(f"{path}: not a JSON object")
+    return obj
+
+
+def need_keys(obj, keys, path):
+    for k in keys:
+        if k not in obj:
+            raise ConversionError(f"{path}: key '{k}' is missing")
+
+
+class FileWeights:
+    """The tensors of one PyTorch checkpoint file (a state dict, or {"model": state dict}), with
+    HFWeights' interface."""
+
+    def __init__(self, path, trust_pickle):
+        self.tensors = load_torch_file(path, trust_pickle)
+        self.where = {k: path for k in self.tensors}
+
+    def has(self, name):
+        return name in self.tensors
+
+    def file_of(self, name):
+        return self.where[name]
+
+    def get(self, name):
+        return self.tensors[name]
+
+
+class Source:
+    """A weights directory (or, with file=True, one checkpoint file) and the plan entries taken
+    from it; remembers what was read."""
+
+    def __init__(self, path, trust_pickle, prefix="", file=False):
+        self.path, self.prefix = path, prefix
+        self.w = FileWeights(path, trust_pickle) if file else HFWeights(path, trust_pickle)
+        self.read = set()
+
+    def get(self, name):
+        """A tensor now (for checks before the plan runs); counts as read."""
+        full = self.prefix + name
+        if not self.w.has(full):
+            raise ConversionError(f"{self.path}: tensor '{full}' is missing")
+        self.read.add(full)
+        return self.w.get(full)
+
+    def has(self, name):
+        return self.w.has(self.prefix + name)
+
+    def add(self, plan, out, shape, name, fn=None):
+        full = self.prefix + name
+        if not self.w.has(full):
+            raise ConversionError(f"{self.path}: tensor '{full}' is missing")
+        self.read.add(full)
+        file = self.w.file_of(full)
+        get = (lambda: fn(self.w.get(full))) if fn else (lambda: self.w.get(full))
+        plan.add(out, shape, file, full, get, file)
+
+    def unused(self, ignore=()):
+        return sorted(n for n in self.w.where
+                      if n not in self.read and not any(n.startswith(p) for p in ignore)
+                      and not n.endswith("rotary_emb.inv_freq"))
+
+
+def warn_unused(prog, src, ignore, what):
+    unused = src.unused(ignore)
+    if unused:
+        shown = ", ".join(unused[:5]) + (", ..." if len(unused) > 5 else "")
+        print(f"{prog}: warning: {src.path}: {len(unused)} tensors {what} are ignored: {shown}",
+              file=sys.stderr)
+
+
 # ---------------------------------------------------------------------------------------------
 # The plan: every output tensor, its expected shape and where it comes from
+
+
+def resize_pos_embed(pe, grid):
+    """[1, 1+g*g, W] -> [1+grid*grid, W]: bicubic (A = -0.75, align_corners=False) on the patch
+    rows, CLS row unchanged, computed in float32 as the reference does at load time."""
+    pe = pe.float()
+    old = int(round(math.sqrt(pe.shape[1] - 1)))
+    if old * old != pe.shape[1] - 1:
+        raise ConversionError(f"pos_embed has {pe.shape[1]} rows, not 1 + a square")
+    if old != grid:
+        g = pe[:, 1:].reshape(1, old, old, -1).permute(0, 3, 1, 2)
+        g = F.interpolate(g, size=(grid, grid), mode="bicubic", align_corners=False)
+        pe = torch.cat([pe[:, :1], g.permute(0, 2, 3, 1).flatten(1, 2)], dim=1)
+    return pe[0]
+
 
 
 def llama_layer_tensors(i, D, I):
@@ -275,3 +372,38 @@ def write_model_dir(prog, out, force, plan, config, dtype, copies):
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return sum(math.prod(it[1]) for it in plan.items)
+
+
+def llm_section(lcfg, vocab, path):
+    need_keys(lcfg, ("hidden_size", "intermediate_size", "num_attention_heads", "num_hidden_layers"),
+              path)
+    H = int(lcfg["num_attention_heads"])
+    if int(lcfg.get("num_key_value_heads", H) or H) != H:
+        raise ConversionError(f"{path}: grouped-query attention (num_key_value_heads "
+                              f"{lcfg['num_key_value_heads']}) is not supported")
+    if lcfg.get("rope_scaling"):
+        raise ConversionError(f"{path}: rope_scaling {lcfg['rope_scaling']} is not supported")
+    return {"vocab_size": vocab, "hidden_size": int(lcfg["hidden_size"]),
+            "num_layers": int(lcfg["num_hidden_layers"]), "num_heads": H,
+            "intermediate_size": int(lcfg["intermediate_size"]),
+            "rms_norm_eps": float(lcfg.get("rms_norm_eps", 1e-6)),
+            "rope_theta": float(lcfg.get("rope_theta", 10000.0)),
+            "max_position_embeddings": int(lcfg.get("max_position_embeddings", 2048)),
+            "adapter_every": 0, "bos_token_id": int(lcfg.get("bos_token_id", 1)),
+            "eos_token_id": int(lcfg.get("eos_token_id", 2)),
+            "pad_token_id": int(lcfg.get("pad_token_id", 0) or 0), "unk_token_id": 0}
+
+
+def add_llm(plan, src, l, prefix, fn=None):
+    """The LLaMA tensors (HF names under prefix), each passed through fn(tensor, name) when given."""
+    V, D, I = l["vocab_size"], l["hidden_size"], l["intermediate_size"]
+
+    def add(out, shape, name):
+        full = prefix + name
+        src.add(plan, out, shape, full, (lambda t: fn(t, full)) if fn else None)
+    add("llm.embed_tokens.weight", (V, D), "model.embed_tokens.weight")
+    add("llm.lm_head.weight", (V, D), "lm_head.weight")
+    add("llm.norm.weight", (D,), "model.norm.weight")
+    for i in range(l["num_layers"]):
+        for out, shape, name in llama_layer_tensors(i, D, I):
+            add(out, shape, name)

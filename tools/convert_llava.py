@@ -38,13 +38,13 @@ leaves nothing behind.
 Needs Debian's python3-torch and python3-numpy (no pip packages).
 """
 import argparse
-import json
 import os
 import sys
 
 try:
-    from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, HFWeights, Plan,
-                                llama_layer_tensors, write_model_dir)
+    from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, Plan, Source,
+                                add_llm, llm_section, need_keys, read_json, warn_unused,
+                                write_model_dir)
 except ImportError as e:  # pragma: no cover - environment problem
     sys.exit(f"convert_llava.py: {e}; install Debian's python3-torch and python3-numpy and run with "
              f"/usr/bin/python3")
@@ -64,51 +64,6 @@ VICUNA_V1_PROMPT = {
     # docs/Evaluation.md: short-answer tasks (VQAv2, MME) end the question with this line
     "short_answer": "\nAnswer the question using a single word or phrase.",
 }
-
-
-def read_json(path, what):
-    try:
-        with open(path) as f:
-            obj = json.load(f)
-    except FileNotFoundError:
-        raise ConversionError(f"{path}: missing ({what})") from None
-    except (OSError, ValueError) as e:
-        raise ConversionError(f"{path}: cannot read as JSON: {e}") from None
-    if not isinstance(obj, dict):
-        raise ConversionError(f"{path}: not a JSON object")
-    return obj
-
-
-def need_keys(obj, keys, path):
-    for k in keys:
-        if k not in obj:
-            raise ConversionError(f"{path}: key '{k}' is missing")
-
-
-class Source:
-    """A weights directory and the plan entries taken from it; remembers what was read."""
-
-    def __init__(self, path, trust_pickle, prefix=""):
-        self.path, self.prefix = path, prefix
-        self.w = HFWeights(path, trust_pickle)
-        self.read = set()
-
-    def has(self, name):
-        return self.w.has(self.prefix + name)
-
-    def add(self, plan, out, shape, name, fn=None):
-        full = self.prefix + name
-        if not self.w.has(full):
-            raise ConversionError(f"{self.path}: tensor '{full}' is missing")
-        self.read.add(full)
-        file = self.w.file_of(full)
-        get = (lambda: fn(self.w.get(full))) if fn else (lambda: self.w.get(full))
-        plan.add(out, shape, file, full, get, file)
-
-    def unused(self, ignore=()):
-        return sorted(n for n in self.w.where
-                      if n not in self.read and not any(n.startswith(p) for p in ignore)
-                      and not n.endswith("rotary_emb.inv_freq"))
 
 
 def vision_section(vcfg, select_layer, select_feature, path):
@@ -160,41 +115,6 @@ def add_vision(plan, src, v, prefix):
         src.add(plan, o + "mlp.fc2.bias", (W,), b + "mlp.fc2.bias")
 
 
-def llm_section(lcfg, vocab, path):
-    need_keys(lcfg, ("hidden_size", "intermediate_size", "num_attention_heads", "num_hidden_layers"),
-              path)
-    H = int(lcfg["num_attention_heads"])
-    if int(lcfg.get("num_key_value_heads", H) or H) != H:
-        raise ConversionError(f"{path}: grouped-query attention (num_key_value_heads "
-                              f"{lcfg['num_key_value_heads']}) is not supported")
-    if lcfg.get("rope_scaling"):
-        raise ConversionError(f"{path}: rope_scaling {lcfg['rope_scaling']} is not supported")
-    return {"vocab_size": vocab, "hidden_size": int(lcfg["hidden_size"]),
-            "num_layers": int(lcfg["num_hidden_layers"]), "num_heads": H,
-            "intermediate_size": int(lcfg["intermediate_size"]),
-            "rms_norm_eps": float(lcfg.get("rms_norm_eps", 1e-6)),
-            "rope_theta": float(lcfg.get("rope_theta", 10000.0)),
-            "max_position_embeddings": int(lcfg.get("max_position_embeddings", 2048)),
-            "adapter_every": 0, "bos_token_id": int(lcfg.get("bos_token_id", 1)),
-            "eos_token_id": int(lcfg.get("eos_token_id", 2)),
-            "pad_token_id": int(lcfg.get("pad_token_id", 0) or 0), "unk_token_id": 0}
-
-
-def add_llm(plan, src, l, prefix, fn=None):
-    """The LLaMA tensors (HF names under prefix), each passed through fn(tensor, name) when given."""
-    V, D, I = l["vocab_size"], l["hidden_size"], l["intermediate_size"]
-
-    def add(out, shape, name):
-        full = prefix + name
-        src.add(plan, out, shape, full, (lambda t: fn(t, full)) if fn else None)
-    add("llm.embed_tokens.weight", (V, D), "model.embed_tokens.weight")
-    add("llm.lm_head.weight", (V, D), "lm_head.weight")
-    add("llm.norm.weight", (D,), "model.norm.weight")
-    for i in range(l["num_layers"]):
-        for out, shape, name in llama_layer_tensors(i, D, I):
-            add(out, shape, name)
-
-
 def preprocess_section(pre, pad, path):
     """CLIPImageProcessor's settings: shortest edge S, crop S x S."""
     def side(v, key):
@@ -226,14 +146,6 @@ def tokenizer_rules(release):
         return "legacy"
     legacy = read_json(path, "").get("legacy")
     return "legacy" if legacy is None or legacy else "nonlegacy"
-
-
-def warn_unused(src, ignore, what):
-    unused = src.unused(ignore)
-    if unused:
-        shown = ", ".join(unused[:5]) + (", ..." if len(unused) > 5 else "")
-        print(f"{PROG}: warning: {src.path}: {len(unused)} tensors {what} are ignored: {shown}",
-              file=sys.stderr)
 
 
 def plan_original(args):
@@ -286,8 +198,8 @@ def plan_original(args):
         llava.add(plan, "projector.fc1.weight", (D, v["width"]), "model.mm_projector.weight")
         llava.add(plan, "projector.fc1.bias", (D,), "model.mm_projector.bias")
     add_llm(plan, llava, l, "")
-    warn_unused(llava, ("model.vision_tower.",), "not part of the model")
-    warn_unused(clip, ("text_model.", "visual_projection", "text_projection", "logit_scale",
+    warn_unused(PROG, llava, ("model.vision_tower.",), "not part of the model")
+    warn_unused(PROG, clip, ("text_model.", "visual_projection", "text_projection", "logit_scale",
                        "vision_model.post_layernorm", "vision_model.embeddings.position_ids")
                 + tuple(f"vision_model.encoder.layers.{i}." for i in range(v["depth"], 10000)),
                 "of the CLIP tower beyond what LLaVA runs")
@@ -355,7 +267,7 @@ def plan_hf(args):
                                   f"says the vocabulary is {padded}")
         return t[:V]
     add_llm(plan, src, l, "language_model.", original_rows)
-    warn_unused(src, ("vision_tower.vision_model.post_layernorm",)
+    warn_unused(PROG, src, ("vision_tower.vision_model.post_layernorm",)
                 + tuple(f"vision_tower.vision_model.encoder.layers.{i}." for i in range(v["depth"], 10000)),
                 "not part of the model")
     config = base_config("llava-1.5", "mlp2x_gelu", v, l, pre, tokenizer_rules(args.hf))
@@ -467,8 +379,8 @@ def plan_delta(args):
             if not base.has(it[3]):
                 raise ConversionError(f"{args.base}: tensor '{it[3]}' is missing")
             base.read.add(it[3])
-    warn_unused(delta, ("model.vision_tower.",), "not part of the model")
-    warn_unused(base, (), "of the base not in the delta")
+    warn_unused(PROG, delta, ("model.vision_tower.",), "not part of the model")
+    warn_unused(PROG, base, (), "of the base not in the delta")
     variant = "llava-v1"
     v1_1 = "v1" in os.path.basename(os.path.normpath(args.delta)).lower()
     config = {"format": FORMAT, "format_version": FORMAT_VERSION, "family": "llava",

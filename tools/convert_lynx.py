@@ -28,38 +28,22 @@ Needs Debian's python3-torch, python3-numpy and python3-yaml (no pip packages).
 """
 import argparse
 import json
-import math
 import os
 import sys
 
 try:
     import torch
-    import torch.nn.functional as F
     import yaml
 except ImportError as e:  # pragma: no cover - environment problem
     sys.exit(f"convert_lynx.py: {e}; install Debian's python3-torch, python3-numpy and python3-yaml "
              f"and run with /usr/bin/python3")
 from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, HFWeights, Plan,
                             TrackedTensors, check_shapes_early, llama_layer_tensors, load_torch_file,
-                            write_model_dir)
+                            resize_pos_embed, write_model_dir)
 
 EVA_HEAD_DIM = 88          # the reference computes heads = width // 88
 RESAMPLER_HEADS, RESAMPLER_HEAD_DIM = 8, 64   # fixed in the reference's PerceiverResampler
 XATTN_HEADS, XATTN_HEAD_DIM = 8, 64           # Flamingo's gated cross-attention defaults
-
-
-def resize_pos_embed(pe, grid):
-    """[1, 1+g*g, W] -> [1+grid*grid, W]: bicubic (A = -0.75, align_corners=False) on the patch
-    rows, CLS row unchanged, computed in float32 as the reference does at load time."""
-    pe = pe.float()
-    old = int(round(math.sqrt(pe.shape[1] - 1)))
-    if old * old != pe.shape[1] - 1:
-        raise ConversionError(f"pos_embed has {pe.shape[1]} rows, not 1 + a square")
-    if old != grid:
-        g = pe[:, 1:].reshape(1, old, old, -1).permute(0, 3, 1, 2)
-        g = F.interpolate(g, size=(grid, grid), mode="bicubic", align_corners=False)
-        pe = torch.cat([pe[:, :1], g.permute(0, 2, 3, 1).flatten(1, 2)], dim=1)
-    return pe[0]
 
 
 def reference_key_strip(key):

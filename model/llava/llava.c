@@ -131,7 +131,7 @@ static int llava_bind(void *p, lx_weights *w, lx_backend *be, lx_model_info *inf
   return LX_OK;
 }
 
-static int llava_tokenizer(const void *p, const char *dir, lx_tokenizer **out, lx_error *err) {
+static int llava_tokenizer(void *p, const char *dir, lx_tokenizer **out, lx_error *err) {
   return lx_family_llama_tokenizer(dir, &((const llava *)p)->llm_cfg, out, err);
 }
 

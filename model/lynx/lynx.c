@@ -73,7 +73,7 @@ static int lynx_bind(void *p, lx_weights *w, lx_backend *be, lx_model_info *info
   return LX_OK;
 }
 
-static int lynx_load_tokenizer(const void *p, const char *dir, lx_tokenizer **out, lx_error *err) {
+static int lynx_load_tokenizer(void *p, const char *dir, lx_tokenizer **out, lx_error *err) {
   return lx_family_llama_tokenizer(dir, &((const lx_lynx *)p)->cfg.llm, out, err);
 }
 

@@ -84,7 +84,7 @@ static void toy_close(void *p) {
   free(t);
 }
 
-static int toy_tokenizer(const void *p, const char *dir, lx_tokenizer **out, lx_error *err) {
+static int toy_tokenizer(void *p, const char *dir, lx_tokenizer **out, lx_error *err) {
   return lx_family_llama_tokenizer(dir, &((const toy *)p)->llm_cfg, out, err);
 }
 

@@ -235,7 +235,7 @@ START_TEST(llava_keys) {
       {"\"act\": \"quick_gelu\"", "\"act\": \"relu\"", "vision.act is \"relu\""},
       {"\"features\": \"patches\"", "\"features\": \"cls\"", "vision.features is \"cls\""},
       {"\"num_frames\": 1", "\"num_frames\": 8", "preprocess.num_frames is 8"},
-      {"\"resize\": \"hf_clip\"", "\"resize\": \"squash\"", "preprocess.resize is \"squash\""},
+      {"\"resize\": \"hf_clip\"", "\"resize\": \"stretch\"", "preprocess.resize is \"stretch\""},
       {"\"adapter_every\": 0", "\"adapter_every\": 2", "no adapters"},
       {"USER: <image>", "USER: <image><image>", "must hold prompt.media_marker \"<image>\" once"},
       {"USER: {question} ASSISTANT", "USER: <image>{question} ASSISTANT",

@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   lx_preprocess_config pp = {
       .image_size = SIDE, .mean = {0.48, 0.46, 0.41}, .std = {0.27, 0.26, 0.28}};
   static float px[3 * SIDE * SIDE];
-  for (int rule = 0; rule < 2; rule++) {
-    pp.resize = rule ? LX_RESIZE_HF_CLIP : LX_RESIZE_TORCHVISION;
+  for (int rule = 0; rule < 3; rule++) {
+    pp.resize = rule == 2 ? LX_RESIZE_SQUASH : rule ? LX_RESIZE_HF_CLIP : LX_RESIZE_TORCHVISION;
     pp.pad_square = rule == 1;
     if (lx_image_check_preprocess(img.width, img.height, &pp, &lim, "input", &err) == LX_OK)
       lx_image_preprocess(&img, &pp, px);

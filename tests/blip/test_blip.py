@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""The BLIP family (model/blip/) end to end: tiny InstructBLIP releases in LAVIS's and Hugging
+Face's layouts (blip_release.py) are converted by tools/convert_instructblip.py, and lynxeval's
+ViT + ln_vision, Q-Former (reading the instruction), projection and logits are checked against an
+independent PyTorch model (tests/reference/blip_reference.py, float64) that reads the release
+files themselves, with the instruction tokenized by the Python re-derivation of BertTokenizer
+(tests/tokenizer/wordpiece/make_cases.py).
+
+usage: test_blip.py LYNXEVAL BLIP_PROBE SOURCE_DIR
+"""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
+sys.path.insert(0, os.path.join(HERE, "..", "reference"))
+sys.path.insert(0, os.path.join(HERE, "..", "tokenizer", "wordpiece"))
+import torch  # noqa: E402
+from blip_reference import Blip, mean_rows  # noqa: E402
+from blip_release import TINY, make_model, reference_cfg, write_hf, write_lavis  # noqa: E402
+from lxtest import check, finish, runner  # noqa: E402
+from make_cases import encode as bert_encode  # noqa: E402
+
+lynxeval, probe, src = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
+lx = runner(lynxeval)
+TOL, TOL_BF16 = 1e-5, 2e-2  # relative L2 error against the float64 reference
+CONVERT = [sys.executable, os.path.join(src, "tools", "convert_instructblip.py")]
+S, F = TINY["image_res"], 4
+
+
+def read_f32(path):
+    raw = open(path, "rb").read()
+    return torch.tensor(struct.unpack(f"<{len(raw) // 4}f", raw), dtype=torch.float64)
+
+
+def write_f32(path, t):
+    open(path, "wb").write(struct.pack(f"<{t.numel()}f", *t.flatten().tolist()))
+
+
+def rel_err(got, ref):
+    ref = ref.flatten().to(torch.float64)
+    if got is None or got.numel() != ref.numel():
+        return float("inf")
+    return float((got - ref).norm() / ref.norm())
+
+
+def convert(*args):
+    return subprocess.run(CONVERT + list(args), capture_output=True, text=True)
+
+
+def bert_vocab(model_dir):
+    with open(os.path.join(model_dir, "qformer_vocab.txt"), encoding="utf-8") as f:
+        return {tok: i for i, tok in enumerate(f.read().split("\n")[:-1])}
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="lx-blip-")
+    try:
+        run(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    finish()
+
+
+def run(tmp):
+    model = make_model()
+    lavis = write_lavis(os.path.join(tmp, "lavis"), model)
+    hf = write_hf(os.path.join(tmp, "hf"), model)
+    lavis_args = ["--lavis", lavis["lavis"], "--eva", lavis["eva"], "--llm", lavis["llm"],
+                  "--bert-vocab", lavis["bert_vocab"], "--qformer-heads", str(TINY["qf_heads"]),
+                  "--image-size", str(S)]
+    models = {"hf": os.path.join(tmp, "m-hf"), "lavis": os.path.join(tmp, "m-lavis"),
+              "bf16": os.path.join(tmp, "m-bf16")}
+    for name, args in (("hf", ["--hf", hf]), ("lavis", lavis_args), ("bf16", ["--hf", hf, "--dtype", "bf16"])):
+        p = convert(*args, "--out", models[name])
+        check(f"convert_instructblip.py {args[0]}{' --dtype bf16' if name == 'bf16' else ''} succeeds",
+              p.returncode == 0, p.stderr[-2000:])
+    cfg = json.load(open(os.path.join(models["lavis"], "config.json")))
+    check("the LAVIS route records its [PAD] row and blocks", "mean" in cfg["source"]["pad_rows"]
+          and cfg["source"]["eva_blocks_run"] == "3 of 4", json.dumps(cfg["source"]))
+    check("ln_vision keeps LAVIS's eps 1e-5 on both routes",
+          cfg["vision"]["post_norm_eps"] == 1e-5 and
+          json.load(open(os.path.join(models["hf"], "config.json")))["vision"]["post_norm_eps"] == 1e-5)
+
+    refs = {"hf": Blip(hf=hf), "lavis": Blip(lavis=(lavis["eva"], lavis["lavis"], lavis["llm"], mean_rows),
+                                             cfg=reference_cfg())}
+    refs["bf16"] = refs["hf"]
+    gen = torch.Generator().manual_seed(11)
+    frames = torch.randn(F, 3, S, S, generator=gen) * 0.8
+    instructions = ["What is unusual about this image?",
+                    "Question: Qu'est-ce que c'est, ce café naïf? Short answer:",
+                    " ".join(["describe the elephant tusks"] * 45)]  # over 128 WordPiece ids
+    vocab = bert_vocab(models["hf"])
+    ids_long = bert_encode(instructions[2], vocab, 10**6)
+    check("the long instruction is over 128 WordPiece ids (left truncation is exercised)",
+          len(ids_long) > 128, str(len(ids_long)))
+
+    # ---- the stages, per frame count and instruction ------------------------------------------
+    px1, pxv = os.path.join(tmp, "px1.f32"), os.path.join(tmp, "pxv.f32")
+    write_f32(px1, frames[:1])
+    write_f32(pxv, frames)
+    outs = [os.path.join(tmp, n) for n in ("vit.f32", "qf.f32", "media.f32")]
+    for name in ("hf", "lavis", "bf16"):
+        ref = refs[name]
+        tol = TOL_BF16 if name == "bf16" else TOL
+        for k, text in enumerate(instructions):
+            text_ids = bert_encode(text, vocab, 128)
+            for px, n in ((px1, 1), (pxv, F)):
+                if n == F and k != 0:
+                    continue
+                p = subprocess.run([probe, models[name], px, text] + outs, capture_output=True, text=True)
+                got = [read_f32(o) if p.returncode == 0 else None for o in outs]
+                want_vit = torch.stack([ref.vit(f) for f in frames[:n]])
+                want_qf = torch.stack([ref.queries(f, text_ids) for f in frames[:n]])
+                want_media = ref.media(frames[:n], text_ids)
+                what = f"{name}: {'image' if n == 1 else f'video of {n} frames'}, instruction {k}"
+                for stage, g, w in (("ViT + ln_vision", got[0], want_vit), ("Q-Former", got[1], want_qf),
+                                    ("media", got[2], want_media)):
+                    e = rel_err(g, w)
+                    check(f"{what}: {stage} rel err {e:.2e} <= {tol:g}", e <= tol, p.stderr[-500:])
+
+    # ---- logits: the query rows before the prompt, a video, text alone ------------------------
+    out = os.path.join(tmp, "logits.f32")
+    ids = [2, 263, 310, 296, 266, 13, 300, 301]  # LAVIS's prompt ids start with </s>
+    tokens = ",".join(map(str, ids))
+    text_ids = bert_encode(instructions[0], vocab, 128)
+    for name in ("hf", "lavis", "bf16"):
+        tol = TOL_BF16 if name == "bf16" else TOL
+        for px, n in ((px1, 1), (pxv, F)):
+            p = lx("logits", "--model", models[name], "--pixels", px, "--tokens", tokens,
+                   "--instruction", instructions[0], "--out", out)
+            e = rel_err(read_f32(out) if p.returncode == 0 else None,
+                        refs[name].logits(ids, frames[:n], text_ids))
+            check(f"{name}: logits after {'an image' if n == 1 else f'{n} frames'} rel err {e:.2e} <= {tol:g}",
+                  e <= tol, p.stderr[-500:])
+        p = lx("logits", "--model", models[name], "--tokens", tokens, "--out", out)
+        e = rel_err(read_f32(out) if p.returncode == 0 else None, refs[name].logits(ids))
+        check(f"{name}: text-only logits rel err {e:.2e} <= {tol:g}", e <= tol, p.stderr[-500:])
+    p = lx("logits", "--model", models["hf"], "--pixels", px1, "--tokens", tokens, "--out", out)
+    check("logits with --tokens and media but no --instruction is refused",
+          p.returncode == 2 and "--instruction" in p.stderr, p.stderr)
+    want = refs["hf"].logits([2] + ids[1:], frames[:1], bert_encode("What is unusual about this image?", vocab, 128))
+    check("the two routes differ only in the [PAD] row: LAVIS-route logits match the port's "
+          "reference except id 320",
+          rel_err(refs["lavis"].logits(ids, frames[:1], text_ids)[:320], want[:320]) < 1e-12)
+
+    # ---- converter refusals -----------------------------------------------------------------
+    def refused(args, needle, what):
+        p = convert(*args, "--out", os.path.join(tmp, "refused"))
+        check(f"converter refuses {what}", p.returncode != 0 and needle in p.stderr
+              and not os.path.exists(os.path.join(tmp, "refused")), p.stderr[-600:])
+
+    p = convert("--hf", hf, "--out", models["hf"])
+    check("converter refuses an existing --out without --force", p.returncode == 1 and "--force" in p.stderr,
+          p.stderr)
+    p = convert("--hf", hf, "--lavis", lavis["lavis"], "--out", os.path.join(tmp, "x"))
+    check("converter refuses --hf with --lavis", p.returncode == 2 and "give --hf" in p.stderr, p.stderr)
+    bad_vocab = os.path.join(tmp, "short_vocab.txt")
+    with open(lavis["bert_vocab"], encoding="utf-8") as f:
+        lines = f.read().split("\n")[:-1]
+    with open(bad_vocab, "w", encoding="utf-8") as f:
+        f.write("".join(x + "\n" for x in lines[:-5]))
+    refused(lavis_args[:6] + ["--bert-vocab", bad_vocab] + lavis_args[8:], "word embeddings have",
+            "a BERT vocabulary of the wrong size")
+    with open(bad_vocab, "w", encoding="utf-8") as f:
+        f.write("".join(x + "\n" for x in lines + ["[DEC]"]))
+    refused(lavis_args[:6] + ["--bert-vocab", bad_vocab] + lavis_args[8:], "already holds",
+            "a vocabulary that already has [DEC]")
+    trimmed = torch.load(lavis["lavis"])
+    del trimmed["model"]["Qformer.bert.encoder.layer.1.output_query.dense.weight"]
+    broken = os.path.join(tmp, "broken.pth")
+    torch.save(trimmed, broken)
+    refused(["--lavis", broken] + lavis_args[2:], "output_query.dense.weight' is missing",
+            "a checkpoint without a Q-Former tensor, naming it")
+    trimmed = torch.load(lavis["lavis"])
+    trimmed["model"]["llm_proj.weight"] = trimmed["model"]["llm_proj.weight"][:, :-1]
+    torch.save(trimmed, broken)
+    refused(["--lavis", broken] + lavis_args[2:], "llm_proj.weight", "a projection of the wrong shape")
+    refused(lavis_args[:8] + ["--qformer-heads", "5"] + lavis_args[10:], "does not divide",
+            "Q-Former heads that do not divide its width")
+    hf_bad = os.path.join(tmp, "hf-bad")
+    shutil.copytree(hf, hf_bad)
+    os.remove(os.path.join(hf_bad, "qformer_tokenizer", "vocab.txt"))
+    refused(["--hf", hf_bad], "qformer_tokenizer", "a port without the Q-Former's vocabulary")
+
+
+if __name__ == "__main__":
+    main()
