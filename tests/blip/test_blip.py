@@ -8,6 +8,7 @@ files themselves, with the instruction tokenized by the Python re-derivation of 
 
 usage: test_blip.py LYNXEVAL BLIP_PROBE SOURCE_DIR
 """
+import hashlib
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tokenizer", "wordpiece"))
 import torch  # noqa: E402
 from blip_reference import Blip, mean_rows  # noqa: E402
 from blip_release import TINY, make_model, reference_cfg, write_hf, write_lavis  # noqa: E402
+import lynx_generate  # noqa: E402
 from lxtest import check, finish, runner  # noqa: E402
 from make_cases import encode as bert_encode  # noqa: E402
 
@@ -148,6 +150,61 @@ def run(tmp):
     check("the two routes differ only in the [PAD] row: LAVIS-route logits match the port's "
           "reference except id 320",
           rel_err(refs["lavis"].logits(ids, frames[:1], text_ids)[:320], want[:320]) < 1e-12)
+
+    # ---- pixels: LAVIS's BlipImageEvalProcessor (make_golden.py ran it) ----------------------
+    golden = json.load(open(os.path.join(HERE, "golden.json")))
+    base = json.load(open(os.path.join(models["hf"], "config.json")))
+    bad, n_px = [], 0
+    for size in sorted({c["size"] for c in golden["pixels"]}):
+        d = os.path.join(tmp, f"pp-{size}")
+        os.makedirs(d)
+        c = json.loads(json.dumps(base))
+        c["vision"]["image_size"] = c["preprocess"]["image_size"] = size
+        json.dump(c, open(os.path.join(d, "config.json"), "w"))
+        for case in (c for c in golden["pixels"] if c["size"] == size):
+            o = os.path.join(tmp, "pp.f32")
+            q = lx("preprocess", "--model", d, "--image",
+                   os.path.join(src, "tests", "image", "inputs", case["image"]), "--out", o)
+            n_px += 1
+            h = hashlib.sha256(open(o, "rb").read()).hexdigest() if q.returncode == 0 else q.stderr
+            if h != case["sha256"]:
+                bad.append(f"{case['image']} at {size}: {h[:80]}")
+    check(f"squash preprocessing byte-identical to LAVIS's processor (torchvision 0.14, Pillow 9.4) "
+          f"on {n_px} image/size cases", not bad and n_px == len(golden["pixels"]) >= 90, "; ".join(bad[:4]))
+
+    # ---- answers: LAVIS's generate() settings, decoded through the cache --------------------
+    image = os.path.join(src, "tests", "image", "inputs", "chelsea.png")
+    ipx = os.path.join(tmp, "chelsea.f32")
+    p = lx("preprocess", "--model", models["hf"], "--image", image, "--out", ipx)
+    check("preprocess at the tower's size", p.returncode == 0, p.stderr)
+    img = read_f32(ipx).reshape(1, 3, S, S) if p.returncode == 0 else torch.zeros(1, 3, S, S)
+    question = "What is unusual about this image?"
+    # (the tiny model ends answers early: min lengths keep some of them going)
+    cases = [("the model's default decoding (5 beams, repetition penalty 1.5, length penalty 1)",
+              [], dict(length_penalty=1.0, max_new_tokens=8)),
+             ("the default decoding with min length 6", ["--min-length", "6"],
+              dict(length_penalty=1.0, max_new_tokens=10, min_length=6)),
+             ("predict_answers' VQA settings (length penalty 0, max_length 10), min length 4",
+              ["--length-penalty", "0", "--min-length", "4"],
+              dict(length_penalty=0.0, max_new_tokens=9, min_length=4)),
+             ("greedy with the repetition penalty, min length 9", ["--decode", "greedy", "--min-length", "9"],
+              dict(strategy="greedy", length_penalty=1.0, max_new_tokens=12, min_length=9))]
+    for what, flags, params in cases:
+        p = lx("generate", "--model", models["hf"], "--image", image, "--prompt", question,
+               "--max-new-tokens", str(params["max_new_tokens"]), "--json", *flags)
+        gen = json.loads(p.stdout) if p.returncode == 0 else {}
+        full = dict(dict(strategy="beam", num_beams=5, min_length=1, no_repeat_ngram_size=0, top_k=0,
+                         top_p=1.0, temperature=1.0, early_stopping=False, seed_bos=True,
+                         repetition_penalty=1.5, seed_id=1), **params)
+        media = refs["hf"].media(img, bert_encode(question, vocab, 128))
+        want = lynx_generate.generate(refs["hf"], [(media, gen.get("prompt_ids", [2]))],
+                                      lynx_generate.Params(**full), [0], eos_id=2, pad_id=0, bos_id=2)[0]
+        check(f"generate, {what}: {len(want['tokens'])} tokens as the reference",
+              gen.get("tokens") == want["tokens"] and gen.get("ended_with_eos") == want["ended_with_eos"],
+              f"{gen.get('tokens')} vs {want['tokens']}; {p.stderr[-400:]}")
+        if what.startswith("the model's"):
+            check("the prompt ids start with LAVIS's </s>", gen.get("prompt_ids", [0])[0] == 2,
+                  str(gen.get("prompt_ids")))
 
     # ---- converter refusals -----------------------------------------------------------------
     def refused(args, needle, what):

@@ -146,12 +146,17 @@ class Blip:
         w, b = self.proj
         return torch.cat([self.queries(f, text_ids) @ w.T + b for f in frames])
 
+    def next_logits(self, media, ids):
+        """Next-token logits [V] after media ++ embed(ids) (media [rows, D], or None); the hook
+        lynx_generate's decoder calls."""
+        x = self.l["model.embed_tokens.weight"][torch.tensor(ids)]
+        if media is not None:
+            x = torch.cat([media, x])
+        return Llava.forward(SimpleNamespace(lcfg=self.lcfg, l=self.l), x)[-1]
+
     def logits(self, ids, frames=None, text_ids=None):
         """Next-token logits [V] after media ++ embed(ids) (media: none when frames is None)."""
-        x = self.l["model.embed_tokens.weight"][torch.tensor(ids)]
-        if frames is not None:
-            x = torch.cat([self.media(frames, text_ids), x])
-        return Llava.forward(SimpleNamespace(lcfg=self.lcfg, l=self.l), x)[-1]
+        return self.next_logits(None if frames is None else self.media(frames, text_ids), ids)
 
 
 def mean_rows(table):

@@ -158,6 +158,8 @@ class Row:
 
     @torch.no_grad()
     def logits(self):
+        if hasattr(self.model, "next_logits"):  # another family's reference (blip_reference)
+            return self.model.next_logits(self.media, self.ids + self.generated).float()
         lynx = self.model
         ca = bool(lynx.cfg.get("cross_attn_every", 0))
         e = lynx.LLM.embed_tokens(torch.tensor(self.ids + self.generated))
