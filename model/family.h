@@ -64,6 +64,11 @@ struct lx_family {
   void (*reorder)(void *session, const int *src);
   int (*length)(const void *session, int row);
 
+  /* Files of the model directory that the network reads besides config.json, model.safetensors
+   * and the tokenizer (InstructBLIP's qformer_vocab.txt), NULL-terminated; hashed into runs'
+   * fingerprints. NULL: none. */
+  const char *const *(*files)(const void *net);
+
   void (*describe)(const void *net, lx_strbuf *out);
   const lx_weight_part *parts;  /* ends with {NULL} */
   const lx_model_shape *shapes; /* ends with {NULL} */

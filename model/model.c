@@ -233,6 +233,12 @@ static int need_weights(const lx_model *m, lx_error *err) {
   return LX_OK;
 }
 
+const char *const *lx_model_extra_files(const lx_model *m) {
+  static const char *const none[] = {NULL};
+  const char *const *f = m->family->files ? m->family->files(m->net) : NULL;
+  return f ? f : none;
+}
+
 int lx_model_media_rows(const lx_model *m, int n_frames) {
   return m->family->media_rows ? m->family->media_rows(m->net, n_frames) : m->info.media_rows;
 }

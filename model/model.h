@@ -82,6 +82,10 @@ void lx_model_free(lx_model *m);
 void lx_model_shapes(lx_strbuf *out);
 bool lx_model_shape_exists(const char *name);
 
+/* The other files of the model directory its network reads (InstructBLIP's qformer_vocab.txt),
+ * NULL-terminated names relative to m->dir; an empty list for most models. */
+const char *const *lx_model_extra_files(const lx_model *m);
+
 /* The tokenizer file of a model directory: tokenizer.model, else tokenizer.json (heap path). */
 char *lx_model_tokenizer_file(const char *dir);
 

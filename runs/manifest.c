@@ -85,6 +85,14 @@ int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
   char *tok = lx_model_tokenizer_file(s->model_dir); /* the file the model loaded */
   if (rc == LX_OK) rc = add_file_hash(model, "tokenizer_sha256", tok, err);
   free(tok);
+  /* written only when there are some, so that other models' fingerprints stay as they were */
+  cJSON *extra =
+      s->model_files && s->model_files[0] ? cJSON_AddObjectToObject(model, "files_sha256") : NULL;
+  for (int i = 0; extra && s->model_files[i] && rc == LX_OK; i++) {
+    char *path = lx_path_join(s->model_dir, s->model_files[i]);
+    rc = add_file_hash(extra, s->model_files[i], path, err);
+    free(path);
+  }
   cJSON *config = NULL;
   char *cfg = lx_path_join(s->model_dir, "config.json");
   if (rc == LX_OK) rc = lx_json_read_file(cfg, MAX_CONFIG_BYTES, &config, NULL, err);

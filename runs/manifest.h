@@ -28,6 +28,7 @@ typedef struct lx_run_settings {
   const lx_dataset *dataset;
   const char *data_dir;
   const char *model_dir;
+  const char *const *model_files; /* lx_model_extra_files: hashed too */
   const lx_decode_params *decode;
   const lx_task_template *tmpl;
   const char *frame_rule; /* the rule video items use */

@@ -168,6 +168,7 @@ static int prepare_task(lx_run_plan *pl, run_task *rt, const char *dataset, cons
                        rt->ds,
                        rt->data_dir,
                        r->model_dir,
+                       lx_model_extra_files(pl->model),
                        &rt->decode,
                        rt->tmpl,
                        pl->frame_rule,

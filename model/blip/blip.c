@@ -244,6 +244,11 @@ void lx_blip_shapes(const lx_model *m, int *vit_rows, int *vit_width, int *queri
   *qformer_width = n ? n->qf_cfg.width : 0;
 }
 
+static const char *const *blip_files(const void *p) {
+  static const char *const vocab[] = {"qformer_vocab.txt", NULL};
+  return ((const blip *)p)->qf_cfg.text_vocab ? vocab : NULL;
+}
+
 /* ---- sessions: the shared decoder's, the query rows in the sequence -------------------------- */
 
 static int session_new(const void *p, int rows, int capacity, void **out, lx_error *err) {
@@ -330,6 +335,7 @@ const lx_family lx_family_blip = {
     .encode = blip_encode,
     .session_new = session_new,
     LX_DECODER_SESSION_ENTRIES,
+    .files = blip_files,
     .describe = describe,
     .parts = parts,
     .shapes = shapes,

@@ -206,6 +206,37 @@ def run(tmp):
             check("the prompt ids start with LAVIS's </s>", gen.get("prompt_ids", [0])[0] == 2,
                   str(gen.get("prompt_ids")))
 
+    # ---- run: image and video tasks on the world's files; the Q-Former's vocabulary in the
+    # run's fingerprint ------------------------------------------------------------------------
+    world = os.path.join(src, "datasets", "world", "test")
+    rundir = os.path.join(tmp, "run")
+    p = lx("run", "open-vqa-image:world-open-vqa-image,open-vqa-video:world-open-vqa-video",
+           "--model", models["hf"], "--data", world, "--out", rundir, "--limit", "4",
+           "--max-new-tokens", "4")
+    preds = []
+    for task in ("open-vqa-image", "open-vqa-video"):
+        path = os.path.join(rundir, task, "predictions.jsonl")
+        preds += [json.loads(x) for x in open(path)] if os.path.exists(path) else []
+    check("run: 4 image and 4 video items answered, each video through 4 frames",
+          p.returncode == 0 and len(preds) == 8 and all(len(x.get("frames", [0] * 4)) == 4 for x in preds),
+          p.stderr[-600:])
+    manifest = open(os.path.join(rundir, "manifest.json")).read() if p.returncode == 0 else ""
+    check("the run's fingerprint hashes qformer_vocab.txt", "qformer_vocab.txt" in manifest)
+    changed = os.path.join(tmp, "m-changed")
+    shutil.copytree(models["hf"], changed)
+    with open(os.path.join(changed, "qformer_vocab.txt"), "a", encoding="utf-8") as f:
+        f.write("")  # same content: resumes
+    p = lx("run", "open-vqa-image:world-open-vqa-image", "--model", changed, "--data", world,
+           "--out", rundir, "--limit", "4", "--max-new-tokens", "4")
+    check("a copy of the model resumes the run", p.returncode == 0, p.stderr[-400:])
+    lines = open(os.path.join(changed, "qformer_vocab.txt"), encoding="utf-8").read().split("\n")
+    lines[300] = "zzzz"
+    open(os.path.join(changed, "qformer_vocab.txt"), "w", encoding="utf-8").write("\n".join(lines))
+    p = lx("run", "open-vqa-image:world-open-vqa-image", "--model", changed, "--data", world,
+           "--out", rundir, "--limit", "4", "--max-new-tokens", "4")
+    check("another Q-Former vocabulary cannot resume the run", p.returncode != 0 and
+          "qformer_vocab.txt" in p.stderr, p.stderr[-400:])
+
     # ---- converter refusals -----------------------------------------------------------------
     def refused(args, needle, what):
         p = convert(*args, "--out", os.path.join(tmp, "refused"))
