@@ -62,6 +62,15 @@ static int read_prompt(const cJSON *o, const char *file, lx_model_config *c, lx_
   if (lx_json_opt_string(o, at, "short_answer", "", &s, err) ||
       copy_string(file, "prompt.short_answer", s, p->short_answer, sizeof p->short_answer, err))
     return LX_ERR;
+  if (lx_json_opt_string(o, at, "short_answer_template", "", &s, err) ||
+      copy_string(file, "prompt.short_answer_template", s, p->short_answer_template,
+                  sizeof p->short_answer_template, err))
+    return LX_ERR;
+  if (*p->short_answer_template && !strstr(p->short_answer_template, "{question}"))
+    return lx_errorf(err, "%s: prompt.short_answer_template has no {question} placeholder", file);
+  if (*p->short_answer_template && *p->short_answer)
+    return lx_errorf(err, "%s: prompt.short_answer and prompt.short_answer_template: give one",
+                     file);
   if (*p->text_only_template && !strstr(p->text_only_template, "{question}"))
     return lx_errorf(err, "%s: prompt.text_only_template has no {question} placeholder", file);
   if (*p->media_marker) {
@@ -132,6 +141,15 @@ static int read_decoding(const cJSON *o, const char *file, lx_model_config *c, l
                     sizeof d->stop[0], err))
       return LX_ERR;
     d->n_stop++;
+  }
+  const cJSON *sa = cJSON_GetObjectItemCaseSensitive(o, "short_answer");
+  if (sa && !cJSON_IsObject(sa))
+    return lx_errorf(err, "%s: decoding.short_answer must be an object", file);
+  if (sa) {
+    lx_json_at sat = {file, "decoding.short_answer"};
+    LX_OPT_INT(sa, sat, "max_new_tokens", 1, 1 << 20, 0, d->short_max_new_tokens);
+    d->short_length_penalty_set = cJSON_GetObjectItemCaseSensitive(sa, "length_penalty") != NULL;
+    LX_OPT_DOUBLE(sa, sat, "length_penalty", -1e6, 1e6, 1.0, d->short_length_penalty);
   }
   const cJSON *by = cJSON_GetObjectItemCaseSensitive(o, "max_new_tokens_by_task");
   if (by && !cJSON_IsObject(by))

@@ -44,6 +44,11 @@ typedef struct lx_decoding_config {
   /* "stop_strings": ["###"], checked from the "stop_from"-th new token (generate.h) */
   int n_stop, stop_from;
   char stop[LX_MAX_STOP_STRINGS][LX_STOP_STRING_BYTES];
+  /* "short_answer": {"max_new_tokens", "length_penalty"}: short-answer tasks' (InstructBLIP's
+   * VQA evaluation: max_length 10, length penalty -1); 0 / false: the defaults' */
+  int short_max_new_tokens;
+  bool short_length_penalty_set;
+  double short_length_penalty;
   /* max_new_tokens for named tasks ("llava-bench": 1024, as LLaVA's model_vqa.py) */
   int n_by_task;
   struct {

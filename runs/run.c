@@ -66,7 +66,8 @@ static void note(const lx_run_events *ev, const char *fmt, ...) {
 /* ---- preparing --------------------------------------------------------------------------- */
 
 /* The task's decoding: the model's defaults, the task's overrides (unless the model's are its
- * own evaluation's), the model's length for this task, the suite's, then the flags. */
+ * own evaluation's), the model's short-answer settings and length for this task, the suite's,
+ * then the flags. */
 static int decoding_for(const lx_model *m, const lx_task *t, const lx_suite *suite,
                         const lx_run_request *r, lx_decode_params *p, lx_error *err) {
   const lx_decoding_config *d = &m->cfg.decoding;
@@ -77,6 +78,8 @@ static int decoding_for(const lx_model *m, const lx_task *t, const lx_suite *sui
     if (t->num_beams) p->num_beams = t->num_beams;
     if (t->max_new_tokens) p->max_new_tokens = t->max_new_tokens;
   }
+  if (t->short_answer && d->short_max_new_tokens) p->max_new_tokens = d->short_max_new_tokens;
+  if (t->short_answer && d->short_length_penalty_set) p->length_penalty = d->short_length_penalty;
   for (int i = 0; i < d->n_by_task; i++)
     if (strcmp(d->by_task[i].task, t->name) == 0) p->max_new_tokens = d->by_task[i].max_new_tokens;
   if (suite && suite->decode && lx_decode_strategy_parse(suite->decode, &p->strategy))

@@ -38,12 +38,18 @@ static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options
                    uint64_t seed, slot *s, lx_error *err) {
   const lx_model_config *cfg = &m->cfg;
   int rc = LX_OK;
-  /* the model's conversation asks short-answer tasks for one word or phrase its own way */
-  const char *suffix = !opt->tmpl->text && opt->task->short_answer ? cfg->prompt.short_answer : "";
+  /* the model's conversation asks short-answer tasks for one word or phrase its own way: a line
+   * after the question (LLaVA) or a template of their own (InstructBLIP) */
+  const bool short_answer = !opt->tmpl->text && opt->task->short_answer;
+  const char *tmpl = opt->tmpl->text ? opt->tmpl->text
+                     : short_answer && cfg->prompt.short_answer_template[0]
+                         ? cfg->prompt.short_answer_template
+                         : NULL;
+  const char *suffix = short_answer ? cfg->prompt.short_answer : "";
   lx_strbuf question = {0}, instruction = {0};
   lx_strbuf_printf(&question, "%s%s", it->question, suffix);
   if (it->media && m->info.media_reads_instruction &&
-      lx_model_prompt_text(m, opt->tmpl->text, lx_strbuf_str(&question), true, &instruction, err)) {
+      lx_model_prompt_text(m, tmpl, lx_strbuf_str(&question), true, &instruction, err)) {
     lx_error inner = *err;
     rc = lx_errorf(err, "%s: %s", it->source, inner.msg);
   }
@@ -65,8 +71,8 @@ static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options
     }
   }
   if (rc == LX_OK) {
-    rc = lx_model_prompt_ids(m, opt->tmpl->text, lx_strbuf_str(&question), it->media != NULL,
-                             &s->ids, &s->dropped, err);
+    rc = lx_model_prompt_ids(m, tmpl, lx_strbuf_str(&question), it->media != NULL, &s->ids,
+                             &s->dropped, err);
     if (rc) {
       lx_error inner = *err;
       rc = lx_errorf(err, "%s: %s", it->source, inner.msg);

@@ -29,7 +29,10 @@ typedef struct lx_prompt_config {
   char text_only_template[LX_PROMPT_TEMPLATE_MAX];
   char media_marker[32]; /* "<image>": where template_ puts the media; "": the family places them */
   char short_answer[256]; /* appended to the question by short-answer tasks ("" = none) */
-  bool lowercase;         /* lower_text */
+  /* The whole template short-answer tasks use instead, suffix and all ("" = none): InstructBLIP's
+   * "Question: {question} Short Answer:" */
+  char short_answer_template[LX_PROMPT_TEMPLATE_MAX];
+  bool lowercase;                     /* lower_text */
   lx_tokenizer_rules tokenizer_rules; /* which Hugging Face tokenizer (tokenizer.h) */
   int max_input_tokens;               /* 40: keep the last N ids; 0: keep them all */
 } lx_prompt_config;

@@ -57,11 +57,16 @@ MAX_TXT_LEN = 128            # blip2_vicuna_instruct's max_txt_len
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 
-PROMPT = {"template": "{question}", "lowercase": False, "max_input_tokens": 0, "tokenizer": "legacy"}
-# generate()'s defaults under transformers 4.33 (max_length 256 counts the <s> seed)
+# Free-form instructions go as they are; short-answer tasks (VQAv2, MME) as InstructBLIP's own
+# VQA evaluation asks (lavis/projects/instructblip/qa_okvqa_vicuna7b_eval.yaml)
+PROMPT = {"template": "{question}", "short_answer_template": "Question: {question} Short Answer:",
+          "lowercase": False, "max_input_tokens": 0, "tokenizer": "legacy"}
+# generate()'s defaults under transformers 4.33 (max_length 256 counts the <s> seed); short
+# answers with that VQA config's run settings (max_len 10, min_len 1, 5 beams, length penalty -1)
 DECODING = {"strategy": "beam", "num_beams": 5, "max_new_tokens": 255, "min_length": 1,
             "length_penalty": 1.0, "repetition_penalty": 1.5, "bos_seed": True, "seed_id": 1,
-            "replace_ids": [[0, 2]], "evaluation": True}
+            "replace_ids": [[0, 2]], "evaluation": True,
+            "short_answer": {"max_new_tokens": 9, "length_penalty": -1.0}}
 
 
 def vision_config(W, depth, mlp, image_size, patch, k_bias):

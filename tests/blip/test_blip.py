@@ -222,6 +222,16 @@ def run(tmp):
           p.stderr[-600:])
     manifest = open(os.path.join(rundir, "manifest.json")).read() if p.returncode == 0 else ""
     check("the run's fingerprint hashes qformer_vocab.txt", "qformer_vocab.txt" in manifest)
+    p = lx("run", "mme:world-mme", "--model", models["hf"], "--data", world, "--out", rundir, "--limit", "2")
+    dec = {}
+    if p.returncode == 0:
+        tasks = json.load(open(os.path.join(rundir, "manifest.json")))["tasks"]
+        dec = {t: tasks[t]["fingerprint"]["decoding"] for t in ("mme", "open-vqa-image")}
+    check("a short-answer task decodes with InstructBLIP's VQA settings (9 new tokens, length "
+          "penalty -1), an open one with generate()'s (255, 1)",
+          dec and (dec["mme"]["max_new_tokens"], dec["mme"]["length_penalty"]) == (9, -1) and
+          (dec["open-vqa-image"]["length_penalty"], dec["open-vqa-image"]["repetition_penalty"]) == (1, 1.5),
+          json.dumps(dec) + p.stderr[-300:])
     changed = os.path.join(tmp, "m-changed")
     shutil.copytree(models["hf"], changed)
     with open(os.path.join(changed, "qformer_vocab.txt"), "a", encoding="utf-8") as f:

@@ -217,6 +217,7 @@ START_TEST(llava_keys) {
   ck_assert_int_eq(c->decoding.n_by_task, 1);
   ck_assert_str_eq(c->decoding.by_task[0].task, "llava-bench");
   ck_assert_int_eq(c->decoding.by_task[0].max_new_tokens, 1024);
+  ck_assert(!c->prompt.short_answer_template[0]);
   ck_assert(c->decoding.seed_id == -1 && c->decoding.repetition_penalty == 1.0 &&
             c->decoding.n_replace == 0); /* the defaults */
   lx_model_free(m);
@@ -226,6 +227,7 @@ START_TEST(llava_keys) {
                            &m, &err) == LX_OK,
                 "%s", err.msg);
   ck_assert(m->cfg.decoding.seed_id == 1 && m->cfg.decoding.repetition_penalty == 1.5);
+  ck_assert(m->cfg.decoding.short_max_new_tokens == 0 && !m->cfg.decoding.short_length_penalty_set);
   ck_assert(m->cfg.decoding.n_replace == 1 && m->cfg.decoding.replace[0][0] == 0 &&
             m->cfg.decoding.replace[0][1] == 2);
   lx_model_free(m);
@@ -258,6 +260,15 @@ START_TEST(llava_keys) {
       {"\"bos_seed\": true",
        "\"bos_seed\": true, \"replace_ids\": [[0, 2], [1, 2], [3, 2], [4, 2], [5, 2]]",
        "more than 4 pairs"},
+      {"\"lowercase\": false", "\"lowercase\": false, \"short_answer_template\": \"Q:\"",
+       "short_answer_template has no {question}"},
+      {"\"lowercase\": false",
+       "\"lowercase\": false, \"short_answer_template\": \"Question: {question} A:\"",
+       "prompt.short_answer and prompt.short_answer_template: give one"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"short_answer\": 9",
+       "decoding.short_answer must be an object"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"short_answer\": {\"max_new_tokens\": 0}",
+       "decoding.short_answer"},
   };
 
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
