@@ -137,7 +137,8 @@ static int run_captions(const char *path, const char *name, bool keep_punctuatio
 static int run(int argc, char **argv) {
   const char *model_dir = NULL, *text = NULL, *question = NULL, *captions = NULL,
              *caption_tokenizer = LX_PTB_NAME;
-  bool pieces = false, keep_punctuation = false, rule_counts = false, text_only = false;
+  bool pieces = false, keep_punctuation = false, rule_counts = false, text_only = false,
+       instruction = false;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &model_dir, "DIR", "model directory (config.json, tokenizer.model)",
        0, 0, 0},
@@ -148,6 +149,8 @@ static int run(int argc, char **argv) {
       {"--text-only", CLI_FLAG, &text_only, NULL,
        "with --prompt: the prompt of a question without an image or video", 0, 0, 0},
       {"--pieces", CLI_FLAG, &pieces, NULL, "print pieces as well as ids", 0, 0, 0},
+      {"--instruction", CLI_FLAG, &instruction, NULL,
+       "with --prompt: also the ids the media encoder reads (InstructBLIP's Q-Former)", 0, 0, 0},
       {"--captions", CLI_STRING, &captions, "FILE",
        "tokenize captions as the caption metrics do: a JSON list of strings (FILE.json) or one "
        "caption per line (- reads standard input)",
@@ -199,6 +202,23 @@ static int run(int argc, char **argv) {
              ids.v[i] == LX_MEDIA_ID ? "<media>" : lx_tokenizer_piece(tok, ids.v[i]));
     printf("\n");
   }
+  lx_ints qids = {0};
+  lx_strbuf ptext = {0};
+  if (instruction && question) {
+    if (lx_model_prompt_text(m, NULL, question, with_media, &ptext, &err) ||
+        lx_model_instruction_ids(m, lx_strbuf_str(&ptext), &qids, &err)) {
+      cli_error(name, "%s", err.msg);
+      rc = CLI_FAIL;
+    } else {
+      for (int i = 0; i < qids.len; i++) printf(i ? ",%d" : "%d", qids.v[i]);
+      printf("\n");
+    }
+  } else if (instruction) {
+    cli_error(name, "--instruction needs --prompt");
+    rc = CLI_USAGE;
+  }
+  lx_ints_free(&qids);
+  lx_strbuf_free(&ptext);
   if (dropped > 0)
     fprintf(stderr,
             "lynxeval tokenize: the prompt had %d ids; the first %d were dropped "
@@ -206,13 +226,14 @@ static int run(int argc, char **argv) {
             ids.len + dropped, dropped, m->cfg.prompt.max_input_tokens);
   lx_ints_free(&ids);
   lx_model_free(m);
-  return 0;
+  return rc;
 }
 
 const cli_command cmd_tokenize = {
     "tokenize",
     "token ids of a text or of a model's prompt; captions as the caption metrics see them",
-    "tokenize --model DIR (--text TEXT | --prompt QUESTION [--text-only]) [--pieces]\n"
+    "tokenize --model DIR (--text TEXT | --prompt QUESTION [--text-only] [--instruction])\n"
+    "       [--pieces]\n"
     "       tokenize --captions FILE [--caption-tokenizer NAME] [--keep-punctuation]\n"
     "                [--rule-counts]",
     "--text encodes TEXT as the reference's tokenizer does (Hugging Face's slow LLaMA tokenizer:\n"
@@ -221,7 +242,10 @@ const cli_command cmd_tokenize = {
     "<s> prepended, and only the last max_input_tokens ids kept. A model whose template has a\n"
     "media marker (LLaVA's <image>) has the text on each side of it tokenized on its own and\n"
     "-200 (piece <media>) where the image goes; --text-only builds the prompt of a question\n"
-    "without one.\n\n"
+    "without one. --instruction prints, on a line of its own after the prompt's (and its\n"
+    "pieces), the ids a model's media encoder reads for that prompt text: InstructBLIP's\n"
+    "Q-Former tokenizes it with BERT WordPiece (qformer_vocab.txt) into [CLS] ... [SEP], the\n"
+    "last 128 kept.\n\n"
     "--captions writes each caption as pycocoevalcap's PTBTokenizer.tokenize() returns it (one\n"
     "call on all of them, in file order: Stanford CoreNLP 3.4.1's PTBTokenizer with\n"
     "-preserveLines -lowerCase, then the punctuation tokens dropped), in the input's format:\n"

@@ -50,6 +50,8 @@ struct lx_family {
   /* lx_model_media_rows (NULL: info.media_rows whatever the frames). */
   int (*media_rows)(const void *net, int n_frames);
 
+  /* lx_model_instruction_ids (NULL: the media read no text). */
+  int (*instruction_ids)(const void *net, const char *instruction, lx_ints *ids, lx_error *err);
   /* lx_model_encode; instruction may be NULL (info.media_reads_instruction false); profile may
    * be NULL. */
   int (*encode)(const void *net, const float *pixels, int n_frames, const char *instruction,

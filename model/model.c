@@ -258,6 +258,13 @@ int lx_model_encode_profiled(const lx_model *m, const float *pixels, int n_frame
   return m->family->encode(m->net, pixels, n_frames, instruction, media, profile, err);
 }
 
+int lx_model_instruction_ids(const lx_model *m, const char *instruction, lx_ints *ids,
+                             lx_error *err) {
+  if (!m->info.media_reads_instruction || !m->family->instruction_ids)
+    return lx_errorf(err, "%s: this model's media encoder reads no text", m->dir);
+  return m->family->instruction_ids(m->net, instruction, ids, err);
+}
+
 int lx_model_encode(const lx_model *m, const float *pixels, int n_frames, const char *instruction,
                     float *media, lx_error *err) {
   return lx_model_encode_profiled(m, pixels, n_frames, instruction, media, NULL, err);

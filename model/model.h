@@ -119,6 +119,12 @@ int lx_model_encode_profiled(const lx_model *m, const float *pixels, int n_frame
                              const char *instruction, float *media, lx_encode_profile *profile,
                              lx_error *err);
 
+/* The ids the media encoder reads for an instruction (InstructBLIP's Q-Former: [CLS] WordPiece
+ * ids [SEP], the last max_length kept), appended to ids; refused for a model whose media read no
+ * text (info.media_reads_instruction false). Needs the tokenizer loaded. */
+int lx_model_instruction_ids(const lx_model *m, const char *instruction, lx_ints *ids,
+                             lx_error *err);
+
 /* A question's prompt text, as lx_model_prompt_ids fills it before tokenizing (template filled,
  * stripped, lowercased as the config says; the media marker left in): the instruction
  * lx_model_encode reads. */

@@ -167,6 +167,11 @@ static int instruction_ids(const blip *n, const char *instruction, lx_ints *ids,
                              err);
 }
 
+static int blip_instruction_ids(const void *p, const char *instruction, lx_ints *ids,
+                                lx_error *err) {
+  return instruction_ids(p, instruction, ids, err);
+}
+
 static int encode(const blip *n, const float *pixels, int n_frames, const char *instruction,
                   float *vit_out, float *qformer_out, float *media, lx_encode_profile *profile,
                   lx_error *err) {
@@ -335,6 +340,7 @@ const lx_family lx_family_blip = {
     .load_tokenizer = blip_tokenizer,
     .prompt = NULL,
     .media_rows = blip_media_rows,
+    .instruction_ids = blip_instruction_ids,
     .encode = blip_encode,
     .session_new = session_new,
     LX_DECODER_SESSION_ENTRIES,

@@ -102,6 +102,22 @@ def run(tmp):
     check("the long instruction is over 128 WordPiece ids (left truncation is exercised)",
           len(ids_long) > 128, str(len(ids_long)))
 
+    # ---- prompts: the LLM's ids start with </s>; the Q-Former's are BERT WordPiece's ----------
+    bad = []
+    for text in instructions + ["Is it a [SEP] or a [MASK]? Ünïcödé \u4e2d\u6587!", "  spaced   out  "]:
+        p = lx("tokenize", "--model", models["hf"], "--prompt", text, "--instruction")
+        lines = p.stdout.split("\n") if p.returncode == 0 else ["", ""]
+        t = lx("tokenize", "--model", models["hf"], "--text", text.strip())
+        llm = [int(x) for x in lines[0].split(",") if x]
+        qf = [int(x) for x in lines[1].split(",") if x]
+        want_llm = [2] + [int(x) for x in t.stdout.strip().split(",") if x]
+        if llm != want_llm or qf != bert_encode(text.strip(), vocab, 128):
+            bad.append(f"{text[:40]!r}: {p.stderr[-200:]}")
+    check("tokenize --prompt --instruction: the LLM's ids are [</s>] + the text's, the Q-Former's "
+          "equal the re-derived BertTokenizer's (left truncation at 128)", not bad, "; ".join(bad))
+    p = lx("tokenize", "--model", models["hf"], "--text", "hi", "--instruction")
+    check("tokenize --instruction without --prompt is refused", p.returncode == 2, p.stderr)
+
     # ---- the stages, per frame count and instruction ------------------------------------------
     px1, pxv = os.path.join(tmp, "px1.f32"), os.path.join(tmp, "pxv.f32")
     write_f32(px1, frames[:1])
