@@ -1268,3 +1268,48 @@ int lx_tokenizer_decode(const lx_tokenizer *t, const int *ids_in, int n_in, bool
   free(ids);
   return LX_OK;
 }
+
+/* LlamaTokenizer.convert_tokens_to_string of transformers 4.28.0 over ids[0..n) (none added past
+ * the SentencePiece model): each special token as its text, the pieces before it decoded in
+ * front, and a space first when the token before was not special and this is not the first. */
+static int tokens_to_string(const lx_tokenizer *t, const int *ids, int n, lx_strbuf *out,
+                            lx_error *err) {
+  int from = 0;
+  bool prev_special = false;
+  for (int i = 0; i < n; i++) {
+    if (!is_special(t, ids[i])) {
+      prev_special = false;
+      continue;
+    }
+    if (!prev_special && i != 0) lx_strbuf_putc(out, ' ');
+    if (lx_tokenizer_decode(t, ids + from, i - from, false, out, err)) return LX_ERR;
+    lx_strbuf_puts(out, lx_tokenizer_piece(t, ids[i]));
+    prev_special = true;
+    from = i + 1;
+  }
+  return lx_tokenizer_decode(t, ids + from, n - from, false, out, err);
+}
+
+int lx_tokenizer_decode_keep_special(const lx_tokenizer *t, const int *ids, int n, lx_strbuf *out,
+                                     lx_error *err) {
+  for (int i = 0; i < n; i++)
+    if (ids[i] < 0 || ids[i] >= t->n_total)
+      return lx_errorf(err, "token id %d is outside the vocabulary (0..%d)", ids[i],
+                       t->n_total - 1);
+  /* PreTrainedTokenizer._decode: each added token a text of its own, the runs between them
+   * through convert_tokens_to_string, the texts joined by spaces */
+  int run = 0, texts = 0;
+  for (int i = 0; i <= n; i++) {
+    if (i < n && ids[i] < t->n) continue;
+    if (i > run) {
+      if (texts++) lx_strbuf_putc(out, ' ');
+      if (tokens_to_string(t, ids + run, i - run, out, err)) return LX_ERR;
+    }
+    if (i < n) {
+      if (texts++) lx_strbuf_putc(out, ' ');
+      lx_strbuf_puts(out, lx_tokenizer_piece(t, ids[i]));
+    }
+    run = i + 1;
+  }
+  return LX_OK;
+}

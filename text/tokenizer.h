@@ -89,6 +89,15 @@ int lx_tokenizer_encode(const lx_tokenizer *t, const char *text, size_t len, lx_
 int lx_tokenizer_tokenize(const lx_tokenizer *t, const char *text, size_t len, lx_ints *out,
                           lx_error *err);
 
+/* Appends the decoded text of ids to out with the special tokens kept, as transformers 4.28.0's
+ * slow LlamaTokenizer.decode(ids, skip_special_tokens=False) writes it (MiniGPT-4 decodes so):
+ * tokens appended past the SentencePiece model (an added "[PAD]") each a text of its own, the
+ * texts joined by spaces; within a run, each registered special token as its text, the pieces
+ * before it decoded in front, and a space first when the token before was not special and this is
+ * not the first (that release's quirk). Ids out of range are an error. */
+int lx_tokenizer_decode_keep_special(const lx_tokenizer *t, const int *ids, int n, lx_strbuf *out,
+                                     lx_error *err);
+
 /* Appends the decoded text of ids to out. Ids out of range are an error. */
 int lx_tokenizer_decode(const lx_tokenizer *t, const int *ids, int n, bool skip_special,
                         lx_strbuf *out, lx_error *err);

@@ -335,6 +335,48 @@ START_TEST(bad_tokenizer_files) {
 }
 END_TEST
 
+/* decode with the special tokens kept, against transformers 4.28.0's slow LlamaTokenizer on LLaMA's
+ * vocabulary (keep_special.json, made by make_keep_special.py): pad = eos (MiniGPT-4's), and a
+ * "[PAD]" appended. */
+START_TEST(decode_keep_special_matches_transformers) {
+  cJSON *ks = tu_load_json(data_dir, "keep_special.json");
+  ck_assert_ptr_nonnull(ks);
+  lx_tokenizer *pad_is_eos = load_model("llama.model"), *pad_added = load_model("llama.model");
+  lx_error err;
+  ck_assert(lx_tokenizer_add_lynx_specials(pad_is_eos, 1, 2, 0, 2, &err) == LX_OK);
+  ck_assert(lx_tokenizer_add_lynx_specials(pad_added, 1, 2, 0, 32000, &err) == LX_OK);
+  int n = 0, failures = 0;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(ks, "cases")) {
+    const bool added = strcmp(cJSON_GetObjectItem(c, "tokenizer")->valuestring, "pad_added") == 0;
+    int n_ids;
+    int *ids = json_ids(cJSON_GetObjectItem(c, "ids"), &n_ids);
+    lx_strbuf got = {0};
+    ck_assert_msg(lx_tokenizer_decode_keep_special(added ? pad_added : pad_is_eos, ids, n_ids, &got,
+                                                   &err) == LX_OK,
+                  "%s", err.msg);
+    const char *want = cJSON_GetObjectItem(c, "text")->valuestring;
+    if (strcmp(lx_strbuf_str(&got), want) != 0) {
+      fprintf(stderr, "keep-special case %d: got '%s' want '%s'\n", n, lx_strbuf_str(&got), want);
+      failures++;
+    }
+    lx_strbuf_free(&got);
+    free(ids);
+    n++;
+  }
+  printf("  keep-special decoding: %d cases, %d differences\n", n, failures);
+  ck_assert_int_eq(failures, 0);
+  ck_assert_int_ge(n, 30);
+  int bad = 32001;
+  lx_strbuf out = {0};
+  ck_assert_int_eq(lx_tokenizer_decode_keep_special(pad_added, &bad, 1, &out, &err), LX_ERR);
+  lx_strbuf_free(&out);
+  lx_tokenizer_free(pad_is_eos);
+  lx_tokenizer_free(pad_added);
+  cJSON_Delete(ks);
+}
+END_TEST
+
 /* BERT WordPiece against the vectors of tests/tokenizer/wordpiece/ (a re-derivation of the slow
  * BertTokenizer, itself checked against transformers 4.33.2 by check_transformers.py). */
 START_TEST(wordpiece_matches_bert_tokenizer) {
@@ -452,6 +494,7 @@ int main(void) {
   tcase_add_test(tc, prompt_ids_match_reference);
   tcase_add_test(tc, template_formatting);
   tcase_add_test(tc, bad_tokenizer_files);
+  tcase_add_test(tc, decode_keep_special_matches_transformers);
   tcase_add_test(tc, wordpiece_matches_bert_tokenizer);
   tcase_add_test(tc, wordpiece_vocabulary_files);
   suite_add_tcase(s, tc);
