@@ -51,6 +51,7 @@ int lx_decode_params_from_config(const lx_decoding_config *c, lx_decode_params *
   p->repetition_penalty = c->repetition_penalty;
   p->n_replace = c->n_replace;
   memcpy(p->replace, c->replace, sizeof p->replace);
+  p->answer = c->answer;
   p->n_stop = c->n_stop;
   memcpy(p->stop, c->stop, sizeof p->stop);
   p->stop_from = c->stop_from > 0 ? c->stop_from : 1;
@@ -103,6 +104,17 @@ void lx_decode_params_describe(const lx_decode_params *p, lx_strbuf *out) {
   for (int i = 0; i < p->n_replace; i++)
     lx_strbuf_printf(out, "%sid %d -> %d", i ? ", " : ", before decoding ", p->replace[i][0],
                      p->replace[i][1]);
+  const lx_answer_rules *a = &p->answer;
+  for (int i = 0; i < a->n_stop_ids; i++) {
+    lx_strbuf_puts(out, i ? ", [" : ", stops at ids [");
+    for (int k = 0; k < a->stop_ids[i].n; k++)
+      lx_strbuf_printf(out, k ? " %d" : "%d", a->stop_ids[i].ids[k]);
+    lx_strbuf_puts(out, "]");
+  }
+  if (a->n_stop_ids && beams) lx_strbuf_puts(out, " (not applied by beam search)");
+  if (a->keep_special) lx_strbuf_puts(out, ", answer decoded with its special tokens");
+  for (int i = 0; i < a->n_text_rules; i++)
+    lx_strbuf_printf(out, ", split(\"%s\")[%d]", a->text_rules[i].split, a->text_rules[i].take);
   for (int i = 0; i < p->n_stop; i++)
     lx_strbuf_printf(out, "%s\"%s\"", i ? ", " : ", stops at ", p->stop[i]);
   if (p->n_stop)
@@ -467,6 +479,71 @@ static int finish_text(const lx_model *m, const lx_decode_params *p, lx_generati
   return LX_OK;
 }
 
+/* Whether a row's sequence seq[0, len) ends with one of the stop id runs. */
+static bool hits_stop_ids(const lx_answer_rules *a, const int *seq, int len) {
+  for (int i = 0; i < a->n_stop_ids; i++) {
+    const int k = a->stop_ids[i].n;
+    if (len >= k && memcmp(seq + len - k, a->stop_ids[i].ids, (size_t)k * sizeof(int)) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* Python's text.split(sep)[take] of s[0..n) (take < 0 from the end; out of range: empty), as a
+ * byte range. */
+static void split_take(const char *s, size_t n, const char *sep, int take, size_t *b, size_t *e) {
+  const size_t k = strlen(sep);
+  size_t parts = 1;
+  for (size_t i = 0; i + k <= n;)
+    if (memcmp(s + i, sep, k) == 0)
+      parts++, i += k;
+    else
+      i++;
+  long want = take < 0 ? (long)parts + take : take;
+  *b = *e = 0;
+  if (want < 0 || want >= (long)parts) return;
+  size_t start = 0, part = 0;
+  for (size_t i = 0; i + k <= n;) {
+    if (memcmp(s + i, sep, k) == 0) {
+      if ((long)part == want) {
+        *b = start, *e = i;
+        return;
+      }
+      part++, i += k, start = i;
+    } else {
+      i++;
+    }
+  }
+  *b = start, *e = n;
+}
+
+/* A chat model's answer text (model_config.h lx_answer_rules): the output sequence (seed, tokens,
+ * end id) with the leading ids dropped, decoded with its special tokens when asked, then split
+ * and stripped. */
+static int answer_text(const lx_model *m, const lx_decode_params *p, const int *ids, int n,
+                       lx_generation *g, lx_error *err) {
+  const lx_answer_rules *a = &p->answer;
+  for (int k = 0; k < a->n_strip_leading; k++)
+    if (n > 0 && ids[0] == a->strip_leading[k]) ids++, n--;
+  lx_strbuf raw = {0};
+  int rc = a->keep_special ? lx_tokenizer_decode_keep_special(m->tokenizer, ids, n, &raw, err)
+                           : lx_tokenizer_decode(m->tokenizer, ids, n, true, &raw, err);
+  size_t b = 0, e = raw.len;
+  for (int k = 0; rc == LX_OK && k < a->n_text_rules; k++) {
+    size_t b2, e2;
+    split_take(lx_strbuf_str(&raw) + b, e - b, a->text_rules[k].split, a->text_rules[k].take, &b2,
+               &e2);
+    e = b + e2, b += b2;
+  }
+  if (rc == LX_OK) {
+    size_t b2, e2;
+    lx_py_strip(lx_strbuf_str(&raw) + b, e - b, &b2, &e2);
+    lx_strbuf_append(&g->text, lx_strbuf_str(&raw) + b + b2, e2 - b2);
+  }
+  lx_strbuf_free(&raw);
+  return rc;
+}
+
 /* Whether the decoded text of a row's new tokens seq[from, to) holds a stop string. */
 static bool hits_stop(const lx_model *m, const lx_decode_params *p, const int *seq, int from,
                       int to, lx_strbuf *text) {
@@ -571,6 +648,15 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
     }
     for (int r = 0; r < st.rows; r++) st.seq[(size_t)r * st.max_len + st.len] = st.tokens[r];
     st.len++;
+    if (!beams && p->answer.n_stop_ids) {
+      /* MiniGPT-4's StoppingCriteriaSub, per row: the row keeps the stop ids */
+      stop = true;
+      for (int r = 0; r < st.rows; r++) {
+        if (!finished[r] && hits_stop_ids(&p->answer, st.seq + (size_t)r * st.max_len, st.len))
+          finished[r] = stopped[r] = true;
+        stop = stop && finished[r];
+      }
+    }
     if (!beams && p->n_stop && st.len - seed_len >= p->stop_from) {
       /* as a stopping criterion: after the token is appended, the row keeps it */
       stop = true;
@@ -615,12 +701,30 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
       g->score = sum_logprob[i];
       g->ended_with_eos = finished[i] && !stopped[i];
     }
-    for (int t = seed_len; t < len; t++) {
-      if (seq[t] == st.eos) break;
-      if (!beams && finished[i] && seq[t] == st.pad) break;
-      lx_ints_push(&g->tokens, seq[t]);
+    int end = seed_len; /* past the tokens: the end id, the row's padding, or len */
+    for (; end < len; end++) {
+      if (seq[end] == st.eos) break;
+      if (!beams && finished[i] && seq[end] == st.pad) break;
+      lx_ints_push(&g->tokens, seq[end]);
     }
-    rc = finish_text(m, p, g, err);
+    const lx_answer_rules *a = &p->answer;
+    if (a->keep_special || a->n_strip_leading || a->n_text_rules) {
+      /* the output sequence as generate() returns it: seed, tokens, the end id that ended them */
+      const int n_out = end + (g->ended_with_eos ? 1 : 0);
+      int *out_ids = lx_xmalloc((size_t)(n_out ? n_out : 1) * sizeof *out_ids);
+      for (int t = 0; t < n_out; t++) {
+        out_ids[t] = t < end ? seq[t] : st.eos;
+        for (int k = 0; k < p->n_replace; k++)
+          if (out_ids[t] == p->replace[k][0]) {
+            out_ids[t] = p->replace[k][1];
+            break;
+          }
+      }
+      rc = answer_text(m, p, out_ids, n_out, g, err);
+      free(out_ids);
+    } else {
+      rc = finish_text(m, p, g, err);
+    }
   }
   free(stopped);
   for (int i = 0; i < n; i++) {

@@ -71,6 +71,8 @@ typedef struct lx_decode_params {
   double repetition_penalty; /* 0 or 1: off */
   int n_replace;             /* output rules: replace[i][0] -> replace[i][1] before decoding */
   int replace[LX_MAX_REPLACE_IDS][2];
+  lx_answer_rules answer; /* a chat model's end-of-answer rules (model_config.h); stop_ids
+                             apply to greedy and sample only, as stop strings do */
   /* Stop strings (greedy and sample): a row stops once the decoded text of its new tokens
    * holds one, checked from its stop_from-th new token on (LLaVA v1's KeywordsStoppingCriteria
    * skips the first: 2); the answer is then stripped, the stop string cut off its end, and

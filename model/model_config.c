@@ -85,6 +85,58 @@ static int read_prompt(const cJSON *o, const char *file, lx_model_config *c, lx_
   return LX_OK;
 }
 
+/* An array of at most max non-negative ids (below LX_CFG_MAX_DIM); n receives the count. */
+static int read_ids(const cJSON *a, const char *file, const char *key, int max, int *ids, int *n,
+                    lx_error *err) {
+  const cJSON *e;
+  *n = 0;
+  if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 || cJSON_GetArraySize(a) > max)
+    return lx_errorf(err, "%s: decoding.%s must be an array of 1 to %d ids", file, key, max);
+  cJSON_ArrayForEach(e, a) {
+    if (!cJSON_IsNumber(e) || e->valuedouble != (double)(int)e->valuedouble || e->valueint < 0 ||
+        e->valueint >= LX_CFG_MAX_DIM)
+      return lx_errorf(err, "%s: decoding.%s holds something not a token id", file, key);
+    ids[(*n)++] = e->valueint;
+  }
+  return LX_OK;
+}
+
+static int read_answer_rules(const cJSON *o, const char *file, lx_answer_rules *r, lx_error *err) {
+  lx_json_at at = {file, "decoding"};
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "stop_ids"), *e;
+  if (a && (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > LX_MAX_STOP_IDS))
+    return lx_errorf(err, "%s: decoding.stop_ids must be an array of at most %d id arrays", file,
+                     LX_MAX_STOP_IDS);
+  cJSON_ArrayForEach(e, a) {
+    if (read_ids(e, file, "stop_ids", LX_STOP_IDS_LEN, r->stop_ids[r->n_stop_ids].ids,
+                 &r->stop_ids[r->n_stop_ids].n, err))
+      return LX_ERR;
+    r->n_stop_ids++;
+  }
+  if (lx_json_opt_bool(o, at, "keep_special", false, &r->keep_special, err)) return LX_ERR;
+  a = cJSON_GetObjectItemCaseSensitive(o, "strip_leading_ids");
+  if (a && read_ids(a, file, "strip_leading_ids", LX_MAX_STRIP_IDS, r->strip_leading,
+                    &r->n_strip_leading, err))
+    return LX_ERR;
+  a = cJSON_GetObjectItemCaseSensitive(o, "text_rules");
+  if (a && (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > LX_MAX_TEXT_RULES))
+    return lx_errorf(err, "%s: decoding.text_rules must be an array of at most %d rules", file,
+                     LX_MAX_TEXT_RULES);
+  cJSON_ArrayForEach(e, a) {
+    const cJSON *s = cJSON_GetArrayItem(e, 0), *k = cJSON_GetArrayItem(e, 1);
+    if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2 || !cJSON_IsString(s) ||
+        !s->valuestring[0] || !cJSON_IsNumber(k) || k->valuedouble != (double)(int)k->valuedouble ||
+        k->valueint < -64 || k->valueint > 64)
+      return lx_errorf(
+          err, "%s: decoding.text_rules holds something not a [\"separator\", index] pair", file);
+    if (copy_string(file, "decoding.text_rules", s->valuestring,
+                    r->text_rules[r->n_text_rules].split, sizeof r->text_rules[0].split, err))
+      return LX_ERR;
+    r->text_rules[r->n_text_rules++].take = k->valueint;
+  }
+  return LX_OK;
+}
+
 static int read_decoding(const cJSON *o, const char *file, lx_model_config *c, lx_error *err) {
   lx_json_at at = {file, "decoding"};
   lx_decoding_config *d = &c->decoding;
@@ -126,6 +178,7 @@ static int read_decoding(const cJSON *o, const char *file, lx_model_config *c, l
     d->replace[d->n_replace][0] = a->valueint;
     d->replace[d->n_replace++][1] = b->valueint;
   }
+  if (read_answer_rules(o, file, &d->answer, err)) return LX_ERR;
   LX_OPT_INT(o, at, "seed_id", -1, LX_CFG_MAX_DIM, -1, d->seed_id);
   LX_OPT_DOUBLE(o, at, "repetition_penalty", 1e-6, 1e6, 1.0, d->repetition_penalty);
   const cJSON *stops = cJSON_GetObjectItemCaseSensitive(o, "stop_strings"), *e;

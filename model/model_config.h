@@ -27,6 +27,35 @@
 #define LX_MAX_STOP_STRINGS   4
 #define LX_STOP_STRING_BYTES  32
 #define LX_MAX_REPLACE_IDS    4
+#define LX_MAX_STOP_IDS       4
+#define LX_STOP_IDS_LEN       4
+#define LX_MAX_TEXT_RULES     4
+#define LX_MAX_STRIP_IDS      4
+
+/* A chat model's end-of-answer rules, as MiniGPT-4's Chat.answer applies them (generate.h):
+ *   stop_ids       a row stops once its sequence ends with one of these id runs (its
+ *                  StoppingCriteriaSub on "###": [835] or [2277, 29937]); the row keeps them
+ *   keep_special   the answer's text is decode(seed + tokens + the end id, special tokens kept)
+ *                  (lx_tokenizer_decode_keep_special), not the tokens without specials
+ *   strip_leading  before that decoding, each of these ids in turn is dropped from the front if
+ *                  the sequence starts with it ([0, 1]: "the model might output <unk>", "<s>")
+ *   text_rules     then text = text.split(split)[take] for each rule in order (take < 0 counts
+ *                  from the end, as Python's index does), and strip() */
+typedef struct lx_answer_rules {
+  int n_stop_ids;
+  struct {
+    int n;
+    int ids[LX_STOP_IDS_LEN];
+  } stop_ids[LX_MAX_STOP_IDS];
+  bool keep_special;
+  int n_strip_leading;
+  int strip_leading[LX_MAX_STRIP_IDS];
+  int n_text_rules;
+  struct {
+    char split[32];
+    int take;
+  } text_rules[LX_MAX_TEXT_RULES];
+} lx_answer_rules;
 
 typedef struct lx_decoding_config {
   char strategy[32]; /* "beam-sample", "beam", "greedy", "sample" */
@@ -38,6 +67,7 @@ typedef struct lx_decoding_config {
   /* "replace_ids": [[from, to], ...]: output ids rewritten before decoding */
   int n_replace;
   int replace[LX_MAX_REPLACE_IDS][2];
+  lx_answer_rules answer; /* "stop_ids", "keep_special", "strip_leading_ids", "text_rules" */
   /* These are the model's own evaluation scripts' settings (LLaVA-1.5: greedy, 128 tokens):
    * tasks' decoding overrides do not apply to it (a suite's and the flags' still do). */
   bool evaluation;

@@ -45,6 +45,25 @@ static cJSON *decoding_json(const lx_decode_params *p) {
   if (p->seed_bos && p->seed_id_set) cJSON_AddNumberToObject(d, "seed_id", p->seed_id);
   if (p->repetition_penalty > 0 && p->repetition_penalty != 1.0)
     cJSON_AddNumberToObject(d, "repetition_penalty", p->repetition_penalty);
+  const lx_answer_rules *a = &p->answer;
+  if (a->n_stop_ids) {
+    cJSON *ids = cJSON_AddArrayToObject(d, "stop_ids");
+    for (int i = 0; i < a->n_stop_ids; i++)
+      cJSON_AddItemToArray(ids, cJSON_CreateIntArray(a->stop_ids[i].ids, a->stop_ids[i].n));
+  }
+  if (a->keep_special) cJSON_AddBoolToObject(d, "keep_special", true);
+  if (a->n_strip_leading)
+    cJSON_AddItemToObject(d, "strip_leading_ids",
+                          cJSON_CreateIntArray(a->strip_leading, a->n_strip_leading));
+  if (a->n_text_rules) {
+    cJSON *rules = cJSON_AddArrayToObject(d, "text_rules");
+    for (int i = 0; i < a->n_text_rules; i++) {
+      cJSON *r = cJSON_CreateArray();
+      cJSON_AddItemToArray(r, cJSON_CreateString(a->text_rules[i].split));
+      cJSON_AddItemToArray(r, cJSON_CreateNumber(a->text_rules[i].take));
+      cJSON_AddItemToArray(rules, r);
+    }
+  }
   if (p->n_replace) {
     cJSON *rep = cJSON_AddArrayToObject(d, "replace_ids");
     for (int i = 0; i < p->n_replace; i++)

@@ -141,7 +141,7 @@ class BeamHypotheses:
 class Params:
     def __init__(self, strategy, num_beams=5, max_new_tokens=16, min_length=2, no_repeat_ngram_size=2,
                  top_k=3, top_p=0.9, temperature=1.0, length_penalty=-2.0, early_stopping=False, seed_bos=True,
-                 repetition_penalty=1.0, seed_id=None):
+                 repetition_penalty=1.0, seed_id=None, stop_ids=()):
         self.__dict__.update(locals())
         del self.__dict__["self"]
 
@@ -213,6 +213,9 @@ def _single(model, media, ids, p, rng, seed, max_length, eos, pad):
         seq.append(tok)
         if tok == eos:
             ended = True
+            break
+        # StoppingCriteriaSub (MiniGPT-4): the sequence, seed included, ends with a stop run
+        if any(len(seq) >= len(s) and seq[-len(s):] == list(s) for s in p.stop_ids):
             break
         if len(seq) >= max_length:
             break

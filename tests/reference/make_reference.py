@@ -154,6 +154,11 @@ GEN_CASES = [
      dict(strategy="sample", repetition_penalty=1.3, top_k=0, max_new_tokens=16), [11]),
     ("beam_sample_rep12_batch", "pt", [("pixels_image.f32", PROMPT_B), (None, PROMPT_A)],
      dict(strategy="beam-sample", repetition_penalty=1.2), [5, 6]),
+    # Stop id runs (MiniGPT-4's "###" criterion): one of two ids, and one ending the sample early
+    ("greedy_stop_ids", "pt", [("pixels_image.f32", PROMPT_A)],
+     dict(strategy="greedy", repetition_penalty=1.5, no_repeat_ngram_size=0, stop_ids=[[999], [222, 165]]), [0]),
+    ("sample_stop_id", "pt", [("pixels_video.f32", PROMPT_A)],
+     dict(strategy="sample", repetition_penalty=1.3, top_k=0, max_new_tokens=16, stop_ids=[[173]]), [11]),
     ("greedy_ca", "ca", [("pixels_image.f32", PROMPT_A)], dict(strategy="greedy"), [0]),
     ("beam_ca", "ca", [("pixels_image.f32", PROMPT_A)], dict(strategy="beam"), [0]),
 ]

@@ -231,6 +231,18 @@ START_TEST(llava_keys) {
   ck_assert(m->cfg.decoding.n_replace == 1 && m->cfg.decoding.replace[0][0] == 0 &&
             m->cfg.decoding.replace[0][1] == 2);
   lx_model_free(m);
+  ck_assert_msg(open_llava("\"bos_seed\": true",
+                           "\"bos_seed\": true, \"stop_ids\": [[835], [2277, 29937]], "
+                           "\"keep_special\": true, \"strip_leading_ids\": [0, 1], "
+                           "\"text_rules\": [[\"###\", 0], [\"Assistant:\", -1]]",
+                           &m, &err) == LX_OK,
+                "%s", err.msg);
+  const lx_answer_rules *r = &m->cfg.decoding.answer;
+  ck_assert(r->n_stop_ids == 2 && r->stop_ids[1].n == 2 && r->stop_ids[1].ids[1] == 29937);
+  ck_assert(r->keep_special && r->n_strip_leading == 2 && r->strip_leading[1] == 1);
+  ck_assert(r->n_text_rules == 2 && r->text_rules[1].take == -1);
+  ck_assert_str_eq(r->text_rules[1].split, "Assistant:");
+  lx_model_free(m);
   static const char *const bad[][3] = {
       {"\"mlp2x_gelu\"", "\"mlp3x_gelu\"", "projector.type is \"mlp3x_gelu\""},
       {"\"qkv_bias\": \"qkv\"", "\"qkv_bias\": \"k\"", "vision.qkv_bias is \"k\", not \"qv\" or"},
@@ -265,6 +277,15 @@ START_TEST(llava_keys) {
       {"\"lowercase\": false",
        "\"lowercase\": false, \"short_answer_template\": \"Question: {question} A:\"",
        "prompt.short_answer and prompt.short_answer_template: give one"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"stop_ids\": [[835], []]",
+       "decoding.stop_ids must be an array of 1 to 4 ids"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"stop_ids\": [835]",
+       "decoding.stop_ids must be an array of 1 to 4 ids"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"strip_leading_ids\": [-1]",
+       "decoding.strip_leading_ids holds something not a token id"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"text_rules\": [[\"###\"]]",
+       "text_rules holds something not a [\"separator\", index] pair"},
+      {"\"bos_seed\": true", "\"bos_seed\": true, \"keep_special\": 1", "keep_special"},
       {"\"bos_seed\": true", "\"bos_seed\": true, \"short_answer\": 9",
        "decoding.short_answer must be an object"},
       {"\"bos_seed\": true", "\"bos_seed\": true, \"short_answer\": {\"max_new_tokens\": 0}",

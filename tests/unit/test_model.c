@@ -387,6 +387,14 @@ START_TEST(decoding_matches_reference) {
     p.repetition_penalty = rep ? rep->valuedouble : 1.0;
     p.seed_id_set = cJSON_IsNumber(seed_id);
     p.seed_id = p.seed_id_set ? seed_id->valueint : 0;
+    const cJSON *stops = cJSON_GetObjectItem(prm, "stop_ids"), *run;
+    cJSON_ArrayForEach(run, stops) {
+      int k;
+      int *v = ids_of(run, &k);
+      p.answer.stop_ids[p.answer.n_stop_ids].n = k;
+      memcpy(p.answer.stop_ids[p.answer.n_stop_ids++].ids, v, (size_t)k * sizeof(int));
+      free(v);
+    }
     const cJSON *rows = cJSON_GetObjectItem(c, "rows");
     const int n = cJSON_GetArraySize(rows);
     lx_prompt *pr = calloc((size_t)n, sizeof *pr);
@@ -543,6 +551,47 @@ START_TEST(output_ids_rewritten_before_decoding) {
 }
 END_TEST
 
+/* A chat model's answer rules: the seed kept or stripped, the text decoded with its special tokens,
+ * split and taken as Python's str.split()[k] does. */
+START_TEST(answer_rules_shape_the_text) {
+  lx_model *m = load("pt");
+  lx_error err;
+  lx_decode_params p = {.strategy = LX_DECODE_GREEDY,
+                        .max_new_tokens = 8,
+                        .top_p = 1,
+                        .temperature = 1,
+                        .length_penalty = 1,
+                        .seed_bos = true};
+  const int a[] = {1, 17, 40, 5};
+  lx_prompt pr = lx_model_prompt(m, NULL, 0, a, 4);
+  lx_generation plain = {0};
+  ck_assert_msg(lx_generate(m, &pr, 1, &p, NULL, &plain, &err) == LX_OK, "%s", err.msg);
+  struct {
+    bool strip_seed;
+    int take;
+    bool empty;
+  } cases[] = {{false, 1, false}, {false, -1, false}, {true, 0, false}, {false, 5, true}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    lx_decode_params q = p;
+    q.answer.keep_special = true;
+    q.answer.n_strip_leading = cases[c].strip_seed ? 1 : 0;
+    q.answer.strip_leading[0] = 1;
+    q.answer.n_text_rules = 1;
+    snprintf(q.answer.text_rules[0].split, sizeof q.answer.text_rules[0].split, "<s>");
+    q.answer.text_rules[0].take = cases[c].take;
+    lx_generation g = {0};
+    ck_assert_msg(lx_generate(m, &pr, 1, &q, NULL, &g, &err) == LX_OK, "%s", err.msg);
+    /* "<s>" + the answer, split at "<s>": part 1 (or -1) is the answer; with the seed stripped
+     * there is no "<s>", so part 0 is; part 5 does not exist */
+    ck_assert_str_eq(lx_strbuf_str(&g.text), cases[c].empty ? "" : lx_strbuf_str(&plain.text));
+    ck_assert_int_eq(g.tokens.len, plain.tokens.len);
+    lx_generation_free(&g);
+  }
+  lx_generation_free(&plain);
+  lx_model_free(m);
+}
+END_TEST
+
 int main(void) {
   be = lx_backend_cpu_new(0, LX_MATMUL_F32);
   golden_dir = getenv("LX_GOLDEN_DIR");
@@ -561,6 +610,7 @@ int main(void) {
   tcase_add_test(tc, decoding_matches_reference);
   tcase_add_test(tc, stop_strings_end_answers);
   tcase_add_test(tc, output_ids_rewritten_before_decoding);
+  tcase_add_test(tc, answer_rules_shape_the_text);
   tcase_add_test(tc, cross_attention_with_zero_gates_is_the_plain_llm);
   tcase_add_test(tc, f32_model_is_not_copied);
   tcase_add_test(tc, warm_passes_allocate_nothing);
