@@ -120,6 +120,13 @@ def main():
     texts = texts if isinstance(texts, list) else list(texts.values())
     for i, t in enumerate(texts[:24]):
         seed("tokenizer_text", f"{i:02d}", (t if isinstance(t, str) else json.dumps(t)).encode())
+    wp = json.load(open(src("tests", "tokenizer", "wordpiece", "expected.json")))["cases"]
+    for i, case in enumerate(wp[::12]):
+        seed("wordpiece_text", f"{i:02d}", case["text"].encode())
+    vocab = read(src("tests", "tokenizer", "wordpiece", "vocab.txt"))
+    seed("wordpiece_vocab", "full", vocab)
+    seed("wordpiece_vocab", "head", b"".join(vocab.splitlines(keepends=True)[:160]))
+    seed("wordpiece_vocab", "crlf", vocab[:3000].replace(b"\n", b"\r\n"))
 
     # media
     for path in sorted(glob.glob(src("tests", "image", "inputs", "*"))):

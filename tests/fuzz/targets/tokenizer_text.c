@@ -1,5 +1,6 @@
 /* Text through LLaMA's real tokenizer (tests/tokenizer/models/llama.model): SentencePiece
- * encoding, Hugging Face tokenizing with Lynx's special tokens, and decoding the ids back. */
+ * encoding, Hugging Face tokenizing with Lynx's special tokens, and decoding the ids back (with
+ * and without the special tokens). */
 #include "fuzz.h"
 
 #include <stdio.h>
@@ -30,6 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (rc == LX_OK) {
       lx_strbuf out = {0};
       lx_tokenizer_decode(t, ids.v, ids.len, how == 1, &out, &err);
+      lx_strbuf_clear(&out);
+      lx_tokenizer_decode_keep_special(t, ids.v, ids.len, &out, &err);
       lx_strbuf_free(&out);
     }
   }
