@@ -111,7 +111,7 @@ def write_hf(out, m, d=TINY):
                            "intermediate_size": d["qf_ff"], "max_position_embeddings": d["qf_positions"],
                            "cross_attention_frequency": d["cross_every"], "encoder_hidden_size": W,
                            "layer_norm_eps": 1e-12},
-        "text_config": {"model_type": "llama", "vocab_size": d["vocab"] + 1, "hidden_size": d["llm_hidden"],
+        "text_config": {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": d["vocab"] + 1, "hidden_size": d["llm_hidden"],
                         "intermediate_size": d["llm_intermediate"], "num_attention_heads": d["llm_heads"],
                         "num_hidden_layers": d["llm_layers"], "rms_norm_eps": 1e-6,
                         "max_position_embeddings": 2048, "bos_token_id": 0, "eos_token_id": 1,
@@ -119,7 +119,7 @@ def write_hf(out, m, d=TINY):
     }
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
-    fake_release.write_shards(out, st, "safetensors", shards=2)
+    fake_release.write_shards(out, st, "safetensors", shards=2, metadata={"format": "pt"})
     with open(os.path.join(out, "tokenizer.model"), "wb") as f:
         f.write(fake_release.tokenizer_model(d["vocab"]))
     with open(os.path.join(out, "qformer_tokenizer", "vocab.txt"), "w", encoding="utf-8", newline="\n") as f:

@@ -222,6 +222,44 @@ def run(tmp):
             check("the prompt ids start with LAVIS's </s>", gen.get("prompt_ids", [0])[0] == 2,
                   str(gen.get("prompt_ids")))
 
+    # ---- the official code as the oracle (make_oracle.py: transformers 4.33.2's InstructBLIP) --
+    o = golden["oracle"]
+    p = lx("generate", "--model", models["hf"], "--image", image, "--prompt", o["question"],
+           "--max-new-tokens", "2", "--json")
+    gen = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("oracle: LAVIS's LLM prompt ids ([</s>] + the question)", gen.get("prompt_ids") == o["prompt_ids"],
+          f"{gen.get('prompt_ids')} vs {o['prompt_ids']}")
+    p = lx("tokenize", "--model", models["hf"], "--prompt", o["question"], "--instruction")
+    got = [int(x) for x in p.stdout.split("\n")[1].split(",")] if p.returncode == 0 else []
+    check("oracle: the Q-Former's ids", got == o["qformer_ids"], f"{got} vs {o['qformer_ids']}")
+    out = os.path.join(tmp, "oracle-logits.f32")
+    want = torch.tensor(o["logits"], dtype=torch.float64)
+    for name in ("hf", "lavis"):
+        p = lx("logits", "--model", models[name], "--image", image, "--prompt", o["question"], "--out", out)
+        got = read_f32(out) if p.returncode == 0 else None
+        if name == "lavis" and got is not None:  # its [PAD] row is lynxeval's mean row, not the port's
+            got, w = got[:320], want[:320]
+        else:
+            w = want
+        e = rel_err(got, w)
+        check(f"oracle: {name} logits after chelsea.png and the question{' (but [PAD])' if name == 'lavis' else ''} "
+              f"({e:.2e} <= {TOL:g})", e <= TOL, p.stderr[-400:])
+    for g in o["generation"]:
+        p = lx("generate", "--model", models["hf"], "--image", image, "--prompt", o["question"],
+               "--max-new-tokens", str(g["max_length"] - 1), "--min-length", str(g["min_length"]),
+               "--length-penalty", str(g["length_penalty"]), "--json")
+        gen = json.loads(p.stdout) if p.returncode == 0 else {}
+        want = g["sequence"][1:]  # after the <s> seed
+        ended = 2 in want
+        want = want[:want.index(2)] if ended else want
+        check(f"oracle: InstructBlipForConditionalGeneration.generate, {g['name']} "
+              f"({len(want)} tokens{', ended by </s>' if ended else ''})",
+              gen.get("tokens") == want and gen.get("ended_with_eos") == ended,
+              f"{gen.get('tokens')} vs {want}; {p.stderr[-300:]}")
+        if 0 in want:
+            check("a generated id 0 is rewritten to </s> and leaves no trace in the text",
+                  "\u2047" not in gen.get("answer", gen.get("text", "?")), json.dumps(gen)[:300])
+
     # ---- run: image and video tasks on the world's files; the Q-Former's vocabulary in the
     # run's fingerprint ------------------------------------------------------------------------
     world = os.path.join(src, "datasets", "world", "test")
