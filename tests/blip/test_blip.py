@@ -274,6 +274,30 @@ def run(tmp):
     check("run: 4 image and 4 video items answered, each video through 4 frames",
           p.returncode == 0 and len(preds) == 8 and all(len(x.get("frames", [0] * 4)) == 4 for x in preds),
           p.stderr[-600:])
+    # a batch of four, decoded together: every answer the reference's, decoded alone
+    batchdir = os.path.join(tmp, "run-batch")
+    q = lx("run", "open-vqa-image:world-open-vqa-image", "--model", models["hf"], "--data", world,
+           "--out", batchdir, "--limit", "4", "--batch", "4", "--decode", "greedy", "--max-new-tokens", "5")
+    rows = ([json.loads(x) for x in open(os.path.join(batchdir, "open-vqa-image", "predictions.jsonl"))]
+            if q.returncode == 0 else [])
+    bad = []
+    for row in rows:
+        pxf = os.path.join(tmp, "item.f32")
+        lx("preprocess", "--model", models["hf"], "--image", os.path.join(world, row["media"]), "--out", pxf)
+        t = lx("tokenize", "--model", models["hf"], "--prompt", row["question"])
+        ids = [int(x) for x in t.stdout.split("\n")[0].split(",")]
+        media = refs["hf"].media(read_f32(pxf).reshape(1, 3, S, S), bert_encode(row["question"], vocab, 128))
+        want = lynx_generate.generate(
+            refs["hf"], [(media, ids)],
+            lynx_generate.Params(strategy="greedy", num_beams=1, max_new_tokens=5, min_length=1,
+                                 no_repeat_ngram_size=0, top_k=0, top_p=1.0, temperature=1.0,
+                                 length_penalty=1.0, early_stopping=False, seed_bos=True,
+                                 repetition_penalty=1.5, seed_id=1),
+            [0], eos_id=2, pad_id=0, bos_id=2)[0]
+        if row["tokens"] != want["tokens"]:
+            bad.append(f"{row['id']}: {row['tokens']} vs {want['tokens']}")
+    check("run --batch 4: each of 4 answers equals the reference decoding its item alone",
+          len(rows) == 4 and not bad, "; ".join(bad) + q.stderr[-300:])
     manifest = open(os.path.join(rundir, "manifest.json")).read() if p.returncode == 0 else ""
     check("the run's fingerprint hashes qformer_vocab.txt", "qformer_vocab.txt" in manifest)
     p = lx("run", "mme:world-mme", "--model", models["hf"], "--data", world, "--out", rundir, "--limit", "2")
