@@ -62,8 +62,9 @@ static int run(int argc, char **argv) {
       {"--length-penalty", CLI_DOUBLE, &length_penalty, "L",
        "beam hypotheses score sum_logprobs / length^L", -1000, 1000, 0},
       {"--repetition-penalty", CLI_DOUBLE, &repetition, "P",
-       "divide (multiply, when negative) the scores of ids already in the sequence by P (1: off)",
-       1e-6, 1e6, 0},
+       "divide (multiply, when negative) the scores of ids already in the sequence by P > 0 "
+       "(1: off)",
+       0, 1000000, 0},
       {"--early-stopping", CLI_FLAG, &early, NULL,
        "stop a beam search once it holds enough hypotheses", 0, 0, 0},
       {"--no-bos-seed", CLI_FLAG, &no_seed, NULL,
@@ -119,7 +120,13 @@ static int run(int argc, char **argv) {
   if (temperature >= 0) p.temperature = temperature;
   if (ngram >= 0) p.no_repeat_ngram_size = (int)ngram;
   if (length_penalty < 1e299) p.length_penalty = length_penalty;
-  if (repetition >= 0) p.repetition_penalty = repetition;
+  if (repetition == 0) {
+    cli_error(name, "--repetition-penalty must be positive (1: off)");
+    lx_model_free(model);
+    lx_backend_free(backend);
+    return CLI_USAGE;
+  }
+  if (repetition > 0) p.repetition_penalty = repetition;
   p.early_stopping = early;
   if (no_seed) p.seed_bos = false;
   if (rc == CLI_OK && lx_decode_params_check(&p, &err)) rc = CLI_USAGE;
