@@ -60,18 +60,25 @@ bool lx_utf8_valid(const char *s, size_t n, size_t *bad_offset) {
   return true;
 }
 
+/* bsearch comparators: a code point against a range, and against an entry whose first member is
+ * its code point (lx_lower_entry, lx_nfd_entry). */
+static int cmp_range(const void *key, const void *elem) {
+  const uint32_t cp = *(const uint32_t *)key;
+  const lx_range *r = elem;
+  return cp < r->first ? -1 : cp > r->last ? 1 : 0;
+}
+static int cmp_ccc_range(const void *key, const void *elem) {
+  const uint32_t cp = *(const uint32_t *)key;
+  const lx_ccc_range *r = elem;
+  return cp < r->first ? -1 : cp > r->last ? 1 : 0;
+}
+static int cmp_entry(const void *key, const void *elem) {
+  const uint32_t cp = *(const uint32_t *)key, at = *(const uint32_t *)elem;
+  return cp < at ? -1 : cp > at ? 1 : 0;
+}
+
 static bool in_ranges(const lx_range *r, int n, uint32_t cp) {
-  int lo = 0, hi = n - 1;
-  while (lo <= hi) {
-    int mid = (lo + hi) / 2;
-    if (cp < r[mid].first)
-      hi = mid - 1;
-    else if (cp > r[mid].last)
-      lo = mid + 1;
-    else
-      return true;
-  }
-  return false;
+  return bsearch(&cp, r, (size_t)n, sizeof *r, cmp_range) != NULL;
 }
 
 bool lx_py_isspace(uint32_t cp) {
@@ -88,17 +95,8 @@ static bool case_ignorable(uint32_t cp) {
 }
 
 static const lx_lower_entry *lower_of(uint32_t cp) {
-  int lo = 0, hi = lx_lower_table_len - 1;
-  while (lo <= hi) {
-    int mid = (lo + hi) / 2;
-    if (cp < lx_lower_table[mid].cp)
-      hi = mid - 1;
-    else if (cp > lx_lower_table[mid].cp)
-      lo = mid + 1;
-    else
-      return &lx_lower_table[mid];
-  }
-  return NULL;
+  return bsearch(&cp, lx_lower_table, (size_t)lx_lower_table_len, sizeof *lx_lower_table,
+                 cmp_entry);
 }
 
 /* CPython's Final_Sigma context for the capital sigma at cps[i]:
@@ -161,31 +159,13 @@ int lx_py_lower_char(uint32_t cp, uint32_t out[3]) {
 }
 
 static const lx_nfd_entry *nfd_of(uint32_t cp) {
-  int lo = 0, hi = lx_nfd_table_len - 1;
-  while (lo <= hi) {
-    int mid = (lo + hi) / 2;
-    if (cp < lx_nfd_table[mid].cp)
-      hi = mid - 1;
-    else if (cp > lx_nfd_table[mid].cp)
-      lo = mid + 1;
-    else
-      return &lx_nfd_table[mid];
-  }
-  return NULL;
+  return bsearch(&cp, lx_nfd_table, (size_t)lx_nfd_table_len, sizeof *lx_nfd_table, cmp_entry);
 }
 
 static int ccc_of(uint32_t cp) {
-  int lo = 0, hi = lx_ccc_table_len - 1;
-  while (lo <= hi) {
-    int mid = (lo + hi) / 2;
-    if (cp < lx_ccc_table[mid].first)
-      hi = mid - 1;
-    else if (cp > lx_ccc_table[mid].last)
-      lo = mid + 1;
-    else
-      return lx_ccc_table[mid].ccc;
-  }
-  return 0;
+  const lx_ccc_range *r =
+      bsearch(&cp, lx_ccc_table, (size_t)lx_ccc_table_len, sizeof *lx_ccc_table, cmp_ccc_range);
+  return r ? r->ccc : 0;
 }
 
 /* Hangul syllables (Unicode 3.12): S = 0xAC00 + (L * 21 + V) * 28 + T. */

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ import torch  # noqa: E402
 from blip_reference import Blip, mean_rows  # noqa: E402
 from blip_release import TINY, make_model, reference_cfg, write_hf, write_lavis  # noqa: E402
 import lynx_generate  # noqa: E402
+from lxtensor import read_f32, rel_err, write_f32  # noqa: E402
 from lxtest import check, finish, runner  # noqa: E402
 from make_cases import encode as bert_encode  # noqa: E402
 
@@ -33,22 +33,6 @@ lx = runner(lynxeval)
 TOL, TOL_BF16 = 1e-5, 2e-2  # relative L2 error against the float64 reference
 CONVERT = [sys.executable, os.path.join(src, "tools", "convert_instructblip.py")]
 S, F = TINY["image_res"], 4
-
-
-def read_f32(path):
-    raw = open(path, "rb").read()
-    return torch.tensor(struct.unpack(f"<{len(raw) // 4}f", raw), dtype=torch.float64)
-
-
-def write_f32(path, t):
-    open(path, "wb").write(struct.pack(f"<{t.numel()}f", *t.flatten().tolist()))
-
-
-def rel_err(got, ref):
-    ref = ref.flatten().to(torch.float64)
-    if got is None or got.numel() != ref.numel():
-        return float("inf")
-    return float((got - ref).norm() / ref.norm())
 
 
 def convert(*args):

@@ -9,7 +9,6 @@ usage: test_qformer.py QFORMER_PROBE SOURCE_DIR
 """
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ sys.path.insert(0, os.path.join(src, "tools"))
 import torch  # noqa: E402
 from blip_common import qformer_tensors  # noqa: E402
 from convert_common import Plan, write_safetensors  # noqa: E402
+from lxtensor import read_f32, rel_err, write_f32  # noqa: E402
 from lxtest import check, finish  # noqa: E402
 from qformer_reference import fake_qformer, hf_names, qformer  # noqa: E402
 
@@ -54,22 +54,14 @@ def run(tmp, weights, text, image, ids, precision="f32"):
     with open(cfg, "w") as f:
         json.dump({"qformer": config(text), "vision_width": WV}, f)
     img = os.path.join(tmp, "image.f32")
-    with open(img, "wb") as f:
-        f.write(struct.pack(f"<{image.numel()}f", *image.flatten().tolist()))
+    write_f32(img, image)
     out = os.path.join(tmp, "out.f32")
     r = subprocess.run([probe, weights, cfg, img, str(N_IMG), out, precision] + [str(i) for i in ids],
                        capture_output=True, text=True)
     if r.returncode != 0:
         print(r.stderr)
         return None
-    raw = open(out, "rb").read()
-    return torch.tensor(struct.unpack(f"<{len(raw) // 4}f", raw), dtype=torch.float64)
-
-
-def rel_err(got, ref):
-    if got is None or got.numel() != ref.numel():
-        return float("inf")
-    return float((got - ref.flatten()).norm() / ref.norm())
+    return read_f32(out)
 
 
 def main():

@@ -9,7 +9,6 @@ usage: test_llava.py LYNXEVAL LLAVA_PROBE SOURCE_DIR
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "reference"))
 import torch  # noqa: E402
 from llava_reference import IMAGE_TOKEN_INDEX, Llava  # noqa: E402
 from llava_release import TINY, write_release  # noqa: E402
+from lxtensor import read_f32, rel_err, write_f32  # noqa: E402
 from lxtest import check, finish, runner  # noqa: E402
 from lynx_reference import read_safetensors  # noqa: E402
 
@@ -27,22 +27,6 @@ lynxeval, probe, src = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
 lx = runner(lynxeval)
 TOL, TOL_BF16 = 1e-5, 2e-2  # relative L2 error against the float64 reference
 CONVERT = [sys.executable, os.path.join(src, "tools", "convert_llava.py")]
-
-
-def read_f32(path):
-    raw = open(path, "rb").read()
-    return torch.tensor(struct.unpack(f"<{len(raw) // 4}f", raw), dtype=torch.float64)
-
-
-def write_f32(path, t):
-    open(path, "wb").write(struct.pack(f"<{t.numel()}f", *t.flatten().tolist()))
-
-
-def rel_err(got, ref):
-    ref = ref.flatten().to(torch.float64)
-    if got is None or got.numel() != ref.numel():
-        return float("inf")
-    return float((got - ref).norm() / ref.norm())
 
 
 def convert(*args):

@@ -446,17 +446,22 @@ START_TEST(decoding_matches_reference) {
 }
 END_TEST
 
+/* Greedy decoding with the [<s>] seed and nothing else switched on. */
+static lx_decode_params greedy_params(int max_new_tokens) {
+  return (lx_decode_params){.strategy = LX_DECODE_GREEDY,
+                            .max_new_tokens = max_new_tokens,
+                            .top_p = 1,
+                            .temperature = 1,
+                            .length_penalty = 1,
+                            .seed_bos = true};
+}
+
 /* Stop strings (LLaVA v1's "###"): a row stops with the token that completes one, counted from
  * stop_from; the answer loses it off its end; a row beside it is unchanged. */
 START_TEST(stop_strings_end_answers) {
   lx_model *m = load("pt");
   lx_error err;
-  lx_decode_params p = {.strategy = LX_DECODE_GREEDY,
-                        .max_new_tokens = 12,
-                        .top_p = 1,
-                        .temperature = 1,
-                        .length_penalty = 1,
-                        .seed_bos = true};
+  lx_decode_params p = greedy_params(12);
   const int a[] = {1, 17, 40, 5}, b[] = {1, 99, 7};
   lx_prompt pr[2] = {lx_model_prompt(m, NULL, 0, a, 4), lx_model_prompt(m, NULL, 0, b, 3)};
   lx_generation full[2] = {0}, g[2] = {0};
@@ -509,12 +514,7 @@ END_TEST
 START_TEST(output_ids_rewritten_before_decoding) {
   lx_model *m = load("pt");
   lx_error err;
-  lx_decode_params p = {.strategy = LX_DECODE_GREEDY,
-                        .max_new_tokens = 8,
-                        .top_p = 1,
-                        .temperature = 1,
-                        .length_penalty = 1,
-                        .seed_bos = true};
+  lx_decode_params p = greedy_params(8);
   const int a[] = {1, 17, 40, 5};
   lx_prompt pr = lx_model_prompt(m, NULL, 0, a, 4);
   lx_generation full = {0}, g = {0};
@@ -556,12 +556,7 @@ END_TEST
 START_TEST(answer_rules_shape_the_text) {
   lx_model *m = load("pt");
   lx_error err;
-  lx_decode_params p = {.strategy = LX_DECODE_GREEDY,
-                        .max_new_tokens = 8,
-                        .top_p = 1,
-                        .temperature = 1,
-                        .length_penalty = 1,
-                        .seed_bos = true};
+  lx_decode_params p = greedy_params(8);
   const int a[] = {1, 17, 40, 5};
   lx_prompt pr = lx_model_prompt(m, NULL, 0, a, 4);
   lx_generation plain = {0};
