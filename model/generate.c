@@ -441,20 +441,20 @@ static void step_beams(state *st, float *beam_scores, hypotheses *hyps, bool *do
   memcpy(beam_scores, new_scores, (size_t)st->rows * sizeof(float));
 }
 
+/* An output id after the replace_ids rules (the first rule naming it). */
+static int rewritten(const lx_decode_params *p, int id) {
+  for (int k = 0; k < p->n_replace; k++)
+    if (id == p->replace[k][0]) return p->replace[k][1];
+  return id;
+}
+
 /* The output rules, then decode(skip_special_tokens=True).strip(); with stop strings, then a stop
  * string cut off the end and strip() again (LLaVA's run_llava.py). */
 static int finish_text(const lx_model *m, const lx_decode_params *p, lx_generation *g,
                        lx_error *err) {
   lx_strbuf raw = {0};
   int *ids = lx_xmalloc((size_t)(g->tokens.len ? g->tokens.len : 1) * sizeof *ids);
-  for (int t = 0; t < g->tokens.len; t++) {
-    ids[t] = g->tokens.v[t];
-    for (int k = 0; k < p->n_replace; k++)
-      if (ids[t] == p->replace[k][0]) {
-        ids[t] = p->replace[k][1];
-        break;
-      }
-  }
+  for (int t = 0; t < g->tokens.len; t++) ids[t] = rewritten(p, g->tokens.v[t]);
   int rc = lx_tokenizer_decode(m->tokenizer, ids, g->tokens.len, true, &raw, err);
   free(ids);
   if (rc) {
@@ -712,14 +712,7 @@ int lx_generate(const lx_model *m, const lx_prompt *prompts, int n, const lx_dec
       /* the output sequence as generate() returns it: seed, tokens, the end id that ended them */
       const int n_out = end + (g->ended_with_eos ? 1 : 0);
       int *out_ids = lx_xmalloc((size_t)(n_out ? n_out : 1) * sizeof *out_ids);
-      for (int t = 0; t < n_out; t++) {
-        out_ids[t] = t < end ? seq[t] : st.eos;
-        for (int k = 0; k < p->n_replace; k++)
-          if (out_ids[t] == p->replace[k][0]) {
-            out_ids[t] = p->replace[k][1];
-            break;
-          }
-      }
+      for (int t = 0; t < n_out; t++) out_ids[t] = rewritten(p, t < end ? seq[t] : st.eos);
       rc = answer_text(m, p, out_ids, n_out, g, err);
       free(out_ids);
     } else {

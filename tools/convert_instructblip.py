@@ -298,7 +298,7 @@ def plan_lavis(args):
     add_llm(plan, llm, l, "", lambda t, name: with_pad_row(t, name)
             if name in ("model.embed_tokens.weight", "lm_head.weight") else t)
     warn_unused(PROG, ckpt, ("Qformer.cls.",), "not part of the model")
-    warn_unused(PROG, eva, (f"blocks.{layers}.",), "of the EVA tower are ignored or")
+    warn_unused(PROG, eva, (f"blocks.{layers}.",), "not part of the EVA tower")  # its last block: not run
     warn_unused(PROG, llm, (), "not part of the LLM")
     tok = os.path.join(args.llm, "tokenizer.model")
     if not os.path.isfile(tok):

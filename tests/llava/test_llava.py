@@ -20,7 +20,7 @@ import torch  # noqa: E402
 from llava_reference import IMAGE_TOKEN_INDEX, Llava  # noqa: E402
 from llava_release import TINY, write_release  # noqa: E402
 from lxtensor import read_f32, rel_err, write_f32  # noqa: E402
-from lxtest import check, finish, runner  # noqa: E402
+from lxtest import check, finish, preprocess_mismatches, runner  # noqa: E402
 from lynx_reference import read_safetensors  # noqa: E402
 
 lynxeval, probe, src = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
@@ -165,26 +165,19 @@ try:
           p.stderr)
 
     # ---- pixels: LLaVA's process_images (expand2square, CLIPImageProcessor) -------------------
-    import hashlib
     bad, n_px = [], 0
     base = json.load(open(os.path.join(models["orig"], "config.json")))
     for size in sorted({c["size"] for c in golden["pixels"]}):
         for pad in (True, False):
-            d = os.path.join(tmp, f"pp-{size}-{pad}")
-            os.makedirs(d)
             c = json.loads(json.dumps(base))
             c["vision"]["image_size"] = c["preprocess"]["image_size"] = size
             c["preprocess"]["pad_square"] = pad
-            json.dump(c, open(os.path.join(d, "config.json"), "w"))
-            shutil.copy(os.path.join(models["orig"], "tokenizer.model"), d)
-            for case in (c for c in golden["pixels"] if c["size"] == size and c["pad"] == pad):
-                o = os.path.join(tmp, "pp.f32")
-                q = lx("preprocess", "--model", d, "--image",
-                       os.path.join(src, "tests", "image", "inputs", case["image"]), "--out", o)
-                n_px += 1
-                h = hashlib.sha256(open(o, "rb").read()).hexdigest() if q.returncode == 0 else q.stderr
-                if h != case["sha256"]:
-                    bad.append(f"{case['image']} at {size}, pad {pad}: {h[:80]}")
+            cases = [x for x in golden["pixels"] if x["size"] == size and x["pad"] == pad]
+            n, b = preprocess_mismatches(lx, models["orig"], c, cases,
+                                         os.path.join(src, "tests", "image", "inputs"), tmp,
+                                         copy=("tokenizer.model",))
+            n_px += n
+            bad += [f"{x}, pad {pad}" for x in b]
     check(f"preprocessed pixels byte-identical to LLaVA's processor (Pillow 9.4) on {n_px} "
           f"image/size/padding cases", not bad and n_px == len(golden["pixels"]), "; ".join(bad[:4]))
 

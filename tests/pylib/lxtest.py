@@ -73,3 +73,26 @@ def read_png(path):
         rows.append([tuple(line[x * channels:x * channels + 3]) for x in range(width)])
         prev = line
     return width, height, rows
+
+
+def preprocess_mismatches(lx, model_dir, config, cases, image_dir, tmp, copy=()):
+    """Writes `config` (a config.json dict) into a fresh directory under tmp (with the files named
+    in copy taken from model_dir), runs `lynxeval preprocess` with it on each case's image and
+    compares the output's sha256 with the case's. Returns (cases run, mismatch descriptions)."""
+    import hashlib
+    import json
+    import os
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="pp-", dir=tmp)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(config, f)
+    for name in copy:
+        shutil.copy(os.path.join(model_dir, name), d)
+    bad, out = [], os.path.join(d, "pixels.f32")
+    for case in cases:
+        q = lx("preprocess", "--model", d, "--image", os.path.join(image_dir, case["image"]), "--out", out)
+        h = hashlib.sha256(open(out, "rb").read()).hexdigest() if q.returncode == 0 else q.stderr
+        if h != case["sha256"]:
+            bad.append(f"{case['image']} at {case['size']}: {h[:80]}")
+    return len(cases), bad
