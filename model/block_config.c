@@ -137,6 +137,12 @@ int lx_llm_config_read(const cJSON *o, const char *file, bool cross_attention, l
     l->added[l->n_added].id = (int)id;
     l->added[l->n_added++].strip = strip;
   }
+  const char *specials;
+  if (lx_json_opt_string(o, at, "special_tokens", "ids", &specials, err)) return LX_ERR;
+  if (strcmp(specials, "ids") != 0 && strcmp(specials, "added_tokens") != 0)
+    return lx_errorf(err, "%s: llm.special_tokens is \"%s\"; expected \"ids\" or \"added_tokens\"",
+                     file, specials);
+  l->specials_listed = strcmp(specials, "added_tokens") == 0;
   const cJSON *xa = cJSON_GetObjectItemCaseSensitive(o, "cross_attention");
   l->xattn_every = 0;
   if (cross_attention) {

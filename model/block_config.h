@@ -107,6 +107,11 @@ typedef struct lx_llm_config {
    * strip: the whitespace next to them is removed (transformers 4.28's slow tokenizer does that
    * for tokens added as plain strings; its fast one does not). */
   int n_added;
+  /* "special_tokens": "ids" (false, the default): the tokenizer's special tokens are the pieces of
+   * bos, eos and unk and a "[PAD]" at pad_id (Lynx's reference), besides added_tokens;
+   * "added_tokens" (true): exactly added_tokens, the texts the model's own tokenizer files name
+   * (MiniGPT-4's Vicuna v0, whose bos and eos texts are empty strings that match nothing) */
+  bool specials_listed;
   struct {
     char text[32];
     int id;
@@ -119,7 +124,7 @@ typedef struct lx_llm_config {
  *   max_position_embeddings, adapter_every, adapter_dim, adapter_norm_eps, bos_token_id,
  *   eos_token_id, pad_token_id, unk_token_id; and cross_attention {every, heads, head_dim,
  *   ff_dim, norm_eps}, required when cross_attention is true and refused otherwise; and
- *   optionally added_tokens. */
+ *   optionally added_tokens and special_tokens. */
 int lx_llm_config_read(const cJSON *o, const char *file, bool cross_attention, lx_llm_config *l,
                        lx_error *err);
 

@@ -66,7 +66,7 @@ int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokeni
                               lx_error *err) {
   *out = NULL;
   char *path = lx_model_tokenizer_file(dir);
-  lx_tokenizer *t;
+  lx_tokenizer *t = NULL;
   int rc = lx_tokenizer_load(path, &t, err);
   /* the added tokens in id order, so that each new one is appended at its id; then the
    * reference's specials (a [PAD] among the added tokens keeps its strip rule) */
@@ -78,7 +78,7 @@ int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokeni
     last = l->added[next].id;
     rc = lx_tokenizer_add_special(t, l->added[next].text, last, l->added[next].strip, err);
   }
-  if (rc == LX_OK) {
+  if (rc == LX_OK && !l->specials_listed) {
     rc = lx_tokenizer_add_lynx_specials(t, l->bos_id, l->eos_id, l->unk_id, l->pad_id, err);
     if (rc != LX_OK) { /* the ids come from config.json: name it first, as the file to fix */
       lx_error inner = *err;
@@ -87,22 +87,26 @@ int lx_family_llama_tokenizer(const char *dir, const lx_llm_config *l, lx_tokeni
                 inner.msg);
       free(cfg);
     }
-    if (rc == LX_OK && lx_tokenizer_size(t) != l->vocab_size) {
-      /* config.json is the file to fix: name it, and what the pad id made of the vocabulary */
-      char *cfg = lx_path_join(dir, "config.json");
-      const char *pad = lx_tokenizer_piece(t, l->pad_id);
-      const bool appended = pad && strcmp(pad, "[PAD]") == 0;
+  }
+  if (rc == LX_OK && lx_tokenizer_size(t) != l->vocab_size) {
+    /* config.json is the file to fix: name it, and what the pad id made of the vocabulary */
+    char *cfg = lx_path_join(dir, "config.json");
+    const char *pad = lx_tokenizer_piece(t, l->pad_id);
+    const bool appended = pad && strcmp(pad, "[PAD]") == 0;
+    if (l->specials_listed)
+      rc = lx_errorf(err, "%s: llm.vocab_size is %d, but %s and llm.added_tokens make %d ids", cfg,
+                     l->vocab_size, path, lx_tokenizer_size(t));
+    else
       rc = lx_errorf(err, "%s: llm.vocab_size is %d, but %s has %d ids (llm.pad_token_id %d %s)",
                      cfg, l->vocab_size, path, lx_tokenizer_size(t), l->pad_id,
                      appended ? "is the [PAD] appended to it"
                               : "is one of its pieces, so no [PAD] is appended");
-      free(cfg);
-    }
-    if (rc == LX_OK)
-      *out = t;
-    else
-      lx_tokenizer_free(t);
+    free(cfg);
   }
+  if (rc == LX_OK)
+    *out = t;
+  else
+    lx_tokenizer_free(t);
   free(path);
   return rc;
 }

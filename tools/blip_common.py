@@ -1,7 +1,76 @@
-"""What the BLIP-family converters (convert_instructblip.py, convert_minigpt4.py) share: the
-Q-Former's tensors under lynxeval's names (model/qformer.h) and where each comes from in LAVIS's
-checkpoints and in Hugging Face's InstructBlip port.
+"""What the BLIP-family converters (convert_instructblip.py, convert_minigpt4.py) share: LAVIS's
+EVA ViT-g constants and tensor names, the preprocessing, and the Q-Former's tensors under
+lynxeval's names (model/qformer.h) with where each comes from in LAVIS's checkpoints and in
+Hugging Face's InstructBlip port.
 """
+from convert_common import ConversionError, resize_pos_embed
+
+EVA_HEAD_DIM = 88            # create_eva_vit_g: num_heads = 1408 // 88
+LN_VISION_EPS = 1e-5         # blip2.py init_vision_encoder: LayerNorm(num_features)
+EVA_EPS = 1e-6               # create_eva_vit_g: norm_layer eps
+QFORMER_EPS = 1e-12          # bert-base-uncased's layer_norm_eps
+CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
+CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
+
+
+def vision_config(W, depth, mlp, image_size, patch, k_bias):
+    return {"image_size": image_size, "patch_size": patch, "width": W, "depth": depth,
+            "heads": W // EVA_HEAD_DIM, "mlp_dim": mlp, "norm_eps": EVA_EPS,
+            "qkv_bias": "qkv" if k_bias else "qv", "post_norm_eps": LN_VISION_EPS}
+
+
+def preprocess(image_size):
+    """blip_image_eval (MiniGPT-4's Blip2ImageEvalProcessor too): Resize((S, S), bicubic) after
+    convert("RGB"), CLIP's mean and std; a video as 4 frames, each segment's first."""
+    return {"image_size": image_size, "mean": CLIP_MEAN, "std": CLIP_STD, "num_frames": 4,
+            "frame_rule": "segment-start", "resize": "squash"}
+
+
+
+def add_eva(plan, src, names, W, mlp, layers, P, grid, k_bias):
+    """The EVA tower's tensors; names maps lynxeval's to the source's (per block: {i})."""
+    T = 1 + grid * grid
+    src.add(plan, "vit.patch_embed.weight", (W, 3, P, P), names["patch_w"])
+    src.add(plan, "vit.patch_embed.bias", (W,), names["patch_b"])
+    src.add(plan, "vit.cls_token", (W,), names["cls"], lambda t: t.reshape(-1))
+    src.add(plan, "vit.pos_embed", (T, W), names["pos"], lambda t: resize_pos_embed(t, grid))
+    for i in range(layers):
+        o, n = f"vit.blocks.{i}.", {k: v.format(i=i) for k, v in names.items()}
+        for part, letter in enumerate("qkv"):
+            src.add(plan, o + f"attn.{letter}.weight", (W, W), n["qkv_w"],
+                    lambda t, p=part: t[p * W:(p + 1) * W])
+        if "qkv_b" in n:  # the HF port's whole bias: cat(q_bias, k, v_bias)
+            src.add(plan, o + "attn.q.bias", (W,), n["qkv_b"], lambda t: t[:W])
+            if k_bias:
+                src.add(plan, o + "attn.k.bias", (W,), n["qkv_b"], lambda t: t[W:2 * W])
+            src.add(plan, o + "attn.v.bias", (W,), n["qkv_b"], lambda t: t[2 * W:])
+        else:
+            src.add(plan, o + "attn.q.bias", (W,), n["q_b"])
+            src.add(plan, o + "attn.v.bias", (W,), n["v_b"])
+        for ours, key, shape in (("attn.proj.weight", "proj_w", (W, W)), ("attn.proj.bias", "proj_b", (W,)),
+                                 ("norm1.weight", "n1_w", (W,)), ("norm1.bias", "n1_b", (W,)),
+                                 ("norm2.weight", "n2_w", (W,)), ("norm2.bias", "n2_b", (W,)),
+                                 ("mlp.fc1.weight", "fc1_w", (mlp, W)), ("mlp.fc1.bias", "fc1_b", (mlp,)),
+                                 ("mlp.fc2.weight", "fc2_w", (W, mlp)), ("mlp.fc2.bias", "fc2_b", (W,))):
+            src.add(plan, o + ours, shape, n[key])
+
+
+LAVIS_EVA = {"patch_w": "patch_embed.proj.weight", "patch_b": "patch_embed.proj.bias",
+             "cls": "cls_token", "pos": "pos_embed", "qkv_w": "blocks.{i}.attn.qkv.weight",
+             "q_b": "blocks.{i}.attn.q_bias", "v_b": "blocks.{i}.attn.v_bias",
+             "proj_w": "blocks.{i}.attn.proj.weight", "proj_b": "blocks.{i}.attn.proj.bias",
+             "n1_w": "blocks.{i}.norm1.weight", "n1_b": "blocks.{i}.norm1.bias",
+             "n2_w": "blocks.{i}.norm2.weight", "n2_b": "blocks.{i}.norm2.bias",
+             "fc1_w": "blocks.{i}.mlp.fc1.weight", "fc1_b": "blocks.{i}.mlp.fc1.bias",
+             "fc2_w": "blocks.{i}.mlp.fc2.weight", "fc2_b": "blocks.{i}.mlp.fc2.bias"}
+
+
+def eva_blocks(src, prefix=""):
+    """How many blocks an EVA state dict holds (blocks.N.norm1.weight under prefix)."""
+    n = 0
+    while src.has(f"{prefix}blocks.{n}.norm1.weight"):
+        n += 1
+    return n
 
 
 # lynxeval name suffix -> (LAVIS name suffix, Hugging Face name suffix) of a layer's Linear or
@@ -68,3 +137,28 @@ def qformer_tensors(naming, q):
                 out.append((f"qformer.layers.{i}.{ours}.{p}", shape(ours, p),
                             f"{root}encoder.layer.{i}.{src}.{p}", None))
     return out
+
+
+def lavis_qformer_config(src, label, heads, heads_flag, prefix="Qformer.bert."):
+    """The config.json "qformer" object (no "text") of a Q-Former in LAVIS's names read from src
+    (a checkpoint labelled `label` in messages): queries and width from query_tokens, layers and
+    the cross-attention period from the tensors present; heads are not stored (heads_flag says
+    which option gives them)."""
+    qt = src.get("query_tokens")
+    if qt.dim() != 3 or qt.shape[0] != 1:
+        raise ConversionError(f"{label}: tensor 'query_tokens' has shape {list(qt.shape)}, not [1, Q, D]")
+    Q, Dq = int(qt.shape[1]), int(qt.shape[2])
+    layers, cross = 0, []
+    while src.has(f"{prefix}encoder.layer.{layers}.attention.self.query.weight"):
+        if src.has(f"{prefix}encoder.layer.{layers}.crossattention.self.query.weight"):
+            cross.append(layers)
+        layers += 1
+    every = cross[1] - cross[0] if len(cross) > 1 else layers
+    if not cross or cross[0] != 0 or cross != list(range(0, layers, every)):
+        raise ConversionError(f"{label}: cross-attention on Q-Former layers {cross}, not every "
+                              f"n-th layer from 0")
+    ff = int(src.get(f"{prefix}encoder.layer.0.intermediate_query.dense.weight").shape[0])
+    if Dq % heads:
+        raise ConversionError(f"{heads_flag} {heads} does not divide the Q-Former's width {Dq}")
+    return {"num_layers": layers, "hidden_size": Dq, "num_heads": heads, "intermediate_size": ff,
+            "num_query_tokens": Q, "cross_attention_every": every, "layer_norm_eps": QFORMER_EPS}

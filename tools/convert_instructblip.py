@@ -40,22 +40,17 @@ import tempfile
 
 try:
     import torch
-    from blip_common import qformer_tensors
+    from blip_common import (LAVIS_EVA, LN_VISION_EPS, QFORMER_EPS, add_eva, eva_blocks,
+                             lavis_qformer_config, preprocess, qformer_tensors, vision_config)
     from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, Plan, Source,
-                                add_llm, llm_section, need_keys, read_json, resize_pos_embed,
+                                add_llm, llm_section, need_keys, read_json,
                                 warn_unused, write_model_dir)
 except ImportError as e:  # pragma: no cover - environment problem
     sys.exit(f"convert_instructblip.py: {e}; install Debian's python3-torch and python3-numpy and "
              f"run with /usr/bin/python3")
 
 PROG = "convert_instructblip.py"
-EVA_HEAD_DIM = 88            # create_eva_vit_g: num_heads = 1408 // 88
-LN_VISION_EPS = 1e-5         # blip2.py init_vision_encoder: LayerNorm(num_features)
-EVA_EPS = 1e-6               # create_eva_vit_g: norm_layer eps
-QFORMER_EPS = 1e-12          # bert-base-uncased's layer_norm_eps
 MAX_TXT_LEN = 128            # blip2_vicuna_instruct's max_txt_len
-CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
-CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
 
 # Free-form instructions go as they are; short-answer tasks (VQAv2, MME) as InstructBLIP's own
 # VQA evaluation asks (lavis/projects/instructblip/qa_okvqa_vicuna7b_eval.yaml)
@@ -67,18 +62,6 @@ DECODING = {"strategy": "beam", "num_beams": 5, "max_new_tokens": 255, "min_leng
             "length_penalty": 1.0, "repetition_penalty": 1.5, "bos_seed": True, "seed_id": 1,
             "replace_ids": [[0, 2]], "evaluation": True,
             "short_answer": {"max_new_tokens": 9, "length_penalty": -1.0}}
-
-
-def vision_config(W, depth, mlp, image_size, patch, k_bias):
-    return {"image_size": image_size, "patch_size": patch, "width": W, "depth": depth,
-            "heads": W // EVA_HEAD_DIM, "mlp_dim": mlp, "norm_eps": EVA_EPS,
-            "qkv_bias": "qkv" if k_bias else "qv", "post_norm_eps": LN_VISION_EPS}
-
-
-def preprocess(image_size):
-    """blip_image_eval: Resize((S, S), bicubic) after convert("RGB"), CLIP's mean and std."""
-    return {"image_size": image_size, "mean": CLIP_MEAN, "std": CLIP_STD, "num_frames": 4,
-            "frame_rule": "segment-start", "resize": "squash"}
 
 
 def llm_tokens(l, pad_id):
@@ -117,42 +100,6 @@ def qformer_vocab(bert_vocab, rows, what):
     return f.name
 
 
-def add_eva(plan, src, names, W, mlp, layers, P, grid, k_bias):
-    """The EVA tower's tensors; names maps lynxeval's to the source's (per block: {i})."""
-    T = 1 + grid * grid
-    src.add(plan, "vit.patch_embed.weight", (W, 3, P, P), names["patch_w"])
-    src.add(plan, "vit.patch_embed.bias", (W,), names["patch_b"])
-    src.add(plan, "vit.cls_token", (W,), names["cls"], lambda t: t.reshape(-1))
-    src.add(plan, "vit.pos_embed", (T, W), names["pos"], lambda t: resize_pos_embed(t, grid))
-    for i in range(layers):
-        o, n = f"vit.blocks.{i}.", {k: v.format(i=i) for k, v in names.items()}
-        for part, letter in enumerate("qkv"):
-            src.add(plan, o + f"attn.{letter}.weight", (W, W), n["qkv_w"],
-                    lambda t, p=part: t[p * W:(p + 1) * W])
-        if "qkv_b" in n:  # the HF port's whole bias: cat(q_bias, k, v_bias)
-            src.add(plan, o + "attn.q.bias", (W,), n["qkv_b"], lambda t: t[:W])
-            if k_bias:
-                src.add(plan, o + "attn.k.bias", (W,), n["qkv_b"], lambda t: t[W:2 * W])
-            src.add(plan, o + "attn.v.bias", (W,), n["qkv_b"], lambda t: t[2 * W:])
-        else:
-            src.add(plan, o + "attn.q.bias", (W,), n["q_b"])
-            src.add(plan, o + "attn.v.bias", (W,), n["v_b"])
-        for ours, key, shape in (("attn.proj.weight", "proj_w", (W, W)), ("attn.proj.bias", "proj_b", (W,)),
-                                 ("norm1.weight", "n1_w", (W,)), ("norm1.bias", "n1_b", (W,)),
-                                 ("norm2.weight", "n2_w", (W,)), ("norm2.bias", "n2_b", (W,)),
-                                 ("mlp.fc1.weight", "fc1_w", (mlp, W)), ("mlp.fc1.bias", "fc1_b", (mlp,)),
-                                 ("mlp.fc2.weight", "fc2_w", (W, mlp)), ("mlp.fc2.bias", "fc2_b", (W,))):
-            src.add(plan, o + ours, shape, n[key])
-
-
-LAVIS_EVA = {"patch_w": "patch_embed.proj.weight", "patch_b": "patch_embed.proj.bias",
-             "cls": "cls_token", "pos": "pos_embed", "qkv_w": "blocks.{i}.attn.qkv.weight",
-             "q_b": "blocks.{i}.attn.q_bias", "v_b": "blocks.{i}.attn.v_bias",
-             "proj_w": "blocks.{i}.attn.proj.weight", "proj_b": "blocks.{i}.attn.proj.bias",
-             "n1_w": "blocks.{i}.norm1.weight", "n1_b": "blocks.{i}.norm1.bias",
-             "n2_w": "blocks.{i}.norm2.weight", "n2_b": "blocks.{i}.norm2.bias",
-             "fc1_w": "blocks.{i}.mlp.fc1.weight", "fc1_b": "blocks.{i}.mlp.fc1.bias",
-             "fc2_w": "blocks.{i}.mlp.fc2.weight", "fc2_b": "blocks.{i}.mlp.fc2.bias"}
 HF_EVA = {"patch_w": "vision_model.embeddings.patch_embedding.weight",
           "patch_b": "vision_model.embeddings.patch_embedding.bias",
           "cls": "vision_model.embeddings.class_embedding",
@@ -244,9 +191,7 @@ def plan_lavis(args):
         raise ConversionError(f"{args.eva}: tensor 'patch_embed.proj.weight' has shape "
                               f"{list(patch.shape)}, not [W, 3, P, P]")
     W, P = int(patch.shape[0]), int(patch.shape[2])
-    blocks = 0
-    while eva.has(f"blocks.{blocks}.norm1.weight"):
-        blocks += 1
+    blocks = eva_blocks(eva)
     if blocks < 2:
         raise ConversionError(f"{args.eva}: {blocks} blocks; an EVA tower runs all but its last")
     layers = blocks - 1
@@ -258,30 +203,12 @@ def plan_lavis(args):
     add_eva(plan, eva, LAVIS_EVA, W, mlp, layers, P, S // P, False)
     ckpt.add(plan, "vit.post_norm.weight", (W,), "ln_vision.weight")
     ckpt.add(plan, "vit.post_norm.bias", (W,), "ln_vision.bias")
-    qt = ckpt.get("query_tokens")
-    if qt.dim() != 3 or qt.shape[0] != 1:
-        raise ConversionError(f"{args.lavis}: tensor 'query_tokens' has shape {list(qt.shape)}, not [1, Q, D]")
-    Q, Dq = int(qt.shape[1]), int(qt.shape[2])
-    qf_layers, cross = 0, []
-    while ckpt.has(f"Qformer.bert.encoder.layer.{qf_layers}.attention.self.query.weight"):
-        if ckpt.has(f"Qformer.bert.encoder.layer.{qf_layers}.crossattention.self.query.weight"):
-            cross.append(qf_layers)
-        qf_layers += 1
-    every = cross[1] - cross[0] if len(cross) > 1 else qf_layers
-    if not cross or cross[0] != 0 or cross != list(range(0, qf_layers, every)):
-        raise ConversionError(f"{args.lavis}: cross-attention on Q-Former layers {cross}, not every "
-                              f"n-th layer from 0")
+    q = lavis_qformer_config(ckpt, args.lavis, args.qformer_heads, "--qformer-heads")
     words = ckpt.get("Qformer.bert.embeddings.word_embeddings.weight")
     positions = ckpt.get("Qformer.bert.embeddings.position_embeddings.weight")
-    ff = int(ckpt.get("Qformer.bert.encoder.layer.0.intermediate_query.dense.weight").shape[0])
-    if Dq % args.qformer_heads:
-        raise ConversionError(f"--qformer-heads {args.qformer_heads} does not divide the Q-Former's "
-                              f"width {Dq}")
-    q = {"num_layers": qf_layers, "hidden_size": Dq, "num_heads": args.qformer_heads,
-         "intermediate_size": ff, "num_query_tokens": Q, "cross_attention_every": every,
-         "layer_norm_eps": QFORMER_EPS,
-         "text": {"vocab_size": int(words.shape[0]), "max_position_embeddings": int(positions.shape[0]),
-                  "max_length": MAX_TXT_LEN}}
+    q["text"] = {"vocab_size": int(words.shape[0]), "max_position_embeddings": int(positions.shape[0]),
+                 "max_length": MAX_TXT_LEN}
+    Dq = q["hidden_size"]
     for name, shape, src_name, fn in qformer_tensors("lavis", dict(q, vision_width=W)):
         ckpt.add(plan, name, shape, src_name, fn)
     V0 = int(lcfg["vocab_size"])

@@ -1,5 +1,5 @@
-"""Write a SentencePiece model file (the ModelProto protobuf) from a list of pieces, and scrub
-the paths spm_train records in one.
+"""Write a SentencePiece model file (the ModelProto protobuf) from a list of pieces, scrub the
+paths spm_train records in one, and read its pieces back.
 
 Enough of the format for a LLaMA-style BPE model with byte fallback: the pieces with their scores
 and types, a trainer spec saying BPE with the <unk>/<s>/</s> ids LLaMA uses, and the identity
@@ -99,4 +99,22 @@ def scrub_trainer_paths(data):
                 spec += _field(fnum, fwire, fpayload)
             payload = spec
         out += _field(num, wire, payload)
+    return out
+
+
+def read_pieces(data):
+    """The (piece, type) of each SentencePiece of a ModelProto (field 1: piece = 1, type = 3;
+    type 1 normal, 2 unknown, 3 control, 4 user-defined, 6 byte), in id order."""
+    out = []
+    for num, wire, payload in _fields(data):
+        if num == 1 and wire == 2:
+            piece, kind = None, 1
+            for fnum, fwire, fpayload in _fields(payload):
+                if fnum == 1 and fwire == 2:
+                    piece = fpayload.decode("utf-8")
+                elif fnum == 3 and fwire == 0:
+                    kind = _read_varint(fpayload, 0)[0]
+            if piece is None:
+                raise ValueError(f"piece {len(out)} has no text")
+            out.append((piece, kind))
     return out

@@ -14,12 +14,19 @@ release files themselves, in float64:
            qformer.*, language_projection.*, language_model.*
   ln_vision  LayerNorm(Wv) with torch's default eps 1e-5 (LAVIS's; the HF port's config says
            1e-6 for it, a drift from the model it was converted from)
-  Q-Former qformer_reference.qformer on the instruction's WordPiece ids
+  MiniGPT-4  (minigpt4/models/mini_gpt4.py at 22d8888) the EVA file, BLIP-2's checkpoint
+           ({"model": ln_vision.*, query_tokens, Qformer.bert.*}: the Q-Former without its text
+           parts) and MiniGPT-4's ({"model": llama_proj.*}), applied in that order, a later file's
+           tensor replacing an earlier one's (load_state_dict(strict=False)), and the Vicuna
+           directory as it is (its 32001 rows stored)
+  Q-Former qformer_reference.qformer on the instruction's WordPiece ids (MiniGPT-4: none)
   media    per frame: llm_proj(Q-Former(ln_vision(ViT(frame)), text)), frames concatenated
-  LLM      inputs_embeds = media ++ embed(ids), positions 0..L-1, LlamaForCausalLM
+  LLM      inputs_embeds = media ++ embed(ids) (InstructBLIP) or embed(ids before) ++ media ++
+           embed(ids after) (MiniGPT-4's get_context_emb), positions 0..L-1, LlamaForCausalLM
 """
 import json
 import os
+import re
 import sys
 from types import SimpleNamespace
 
@@ -94,12 +101,29 @@ def _from_hf_qformer(st):
 
 
 class Blip:
-    """lavis=(eva_path, trimmed_path, llm_dir, pad_rows) or hf=dir; cfg: vit_layers, vit_heads,
-    patch, qformer layers/heads/cross_every (LAVIS) -- the HF port's come from its config.json."""
+    """lavis=(eva_path, trimmed_path, llm_dir, pad_rows), hf=dir or minigpt4=(eva_path,
+    blip2_path, minigpt4_path, llm_dir); cfg: vit_layers, vit_heads, patch, qformer
+    layers/heads/cross_every (LAVIS, MiniGPT-4) -- the HF port's come from its config.json."""
 
-    def __init__(self, lavis=None, hf=None, cfg=None):
+    def __init__(self, lavis=None, hf=None, cfg=None, minigpt4=None):
         cfg = dict(cfg or {})
-        if hf:
+        if minigpt4:
+            eva_path, blip2_path, mg_path, llm_dir = minigpt4
+            self.eva = torch.load(eva_path, map_location="cpu")
+            loaded = dict(torch.load(blip2_path, map_location="cpu")["model"])
+            loaded.update(torch.load(mg_path, map_location="cpu")["model"])
+            self.eva.update({k[len("visual_encoder."):]: t for k, t in loaded.items()
+                             if k.startswith("visual_encoder.")})
+            self.ln = (loaded["ln_vision.weight"], loaded["ln_vision.bias"])
+            # MiniGPT4.__init__ deletes the word and position tables and each layer's text FFN
+            deleted = re.compile(r"embeddings\.(word|position)_embeddings|\.layer\.\d+\.(intermediate|output)\.")
+            self.qf = {k: t for k, t in loaded.items() if (k.startswith("Qformer.bert.") or k == "query_tokens")
+                       and not deleted.search(k)}
+            self.proj = (loaded["llama_proj.weight"], loaded["llama_proj.bias"])
+            self.l = load_hf_llama_state(llm_dir)
+            self.l.update({k[len("llama_model."):]: t for k, t in loaded.items() if k.startswith("llama_model.")})
+            self.lcfg = json.load(open(os.path.join(llm_dir, "config.json")))
+        elif hf:
             conf = json.load(open(os.path.join(hf, "config.json")))
             st = load_hf_llama_state(hf)
             vis = {k[len("vision_model."):]: t for k, t in st.items() if k.startswith("vision_model.")}
@@ -152,6 +176,12 @@ class Blip:
         x = self.l["model.embed_tokens.weight"][torch.tensor(ids)]
         if media is not None:
             x = torch.cat([media, x])
+        return Llava.forward(SimpleNamespace(lcfg=self.lcfg, l=self.l), x)[-1]
+
+    def segment_logits(self, before, media, after):
+        """Next-token logits [V] after embed(before) ++ media ++ embed(after) (MiniGPT-4)."""
+        emb = self.l["model.embed_tokens.weight"]
+        x = torch.cat([emb[torch.tensor(before)], media, emb[torch.tensor(after, dtype=torch.long)]])
         return Llava.forward(SimpleNamespace(lcfg=self.lcfg, l=self.l), x)[-1]
 
     def logits(self, ids, frames=None, text_ids=None):

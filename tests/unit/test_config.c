@@ -123,6 +123,8 @@ START_TEST(refuses_bad_values) {
   expect_error("\"patch_size\":14", "\"patch_size\":16", "not a multiple of vision.patch_size");
   expect_error("\"num_layers\":32,", "", "llm.num_layers: required key is missing");
   expect_error("\"pad_token_id\":32000", "\"pad_token_id\":32001", "outside the vocabulary");
+  expect_error("\"pad_token_id\":32000", "\"pad_token_id\":32000,\"special_tokens\":\"all\"",
+               "llm.special_tokens is \"all\"");
   expect_error("\"num_heads\":32", "\"num_heads\":4096", "rotary embeddings need it even");
   expect_error("\"std\":[0.26862954", "\"std\":[0", "preprocess.std[0] must be positive");
   expect_error("\"mean\":[0.48145466,", "\"mean\":[", "must be an array of 3 numbers");
