@@ -65,12 +65,23 @@ LAVIS_EVA = {"patch_w": "patch_embed.proj.weight", "patch_b": "patch_embed.proj.
              "fc2_w": "blocks.{i}.mlp.fc2.weight", "fc2_b": "blocks.{i}.mlp.fc2.bias"}
 
 
-def eva_blocks(src, prefix=""):
-    """How many blocks an EVA state dict holds (blocks.N.norm1.weight under prefix)."""
-    n = 0
-    while src.has(f"{prefix}blocks.{n}.norm1.weight"):
-        n += 1
-    return n
+def eva_tower(src, label, image_size):
+    """The shape of an EVA tower in LAVIS's names read from src (labelled `label` in messages),
+    run at image_size: (width W, patch P, blocks in the file, blocks run, MLP width); LAVIS runs
+    every block but the last (create_eva_vit_g builds 39 of the 40)."""
+    patch = src.get("patch_embed.proj.weight")
+    if patch.dim() != 4:
+        raise ConversionError(f"{label}: tensor 'patch_embed.proj.weight' has shape "
+                              f"{list(patch.shape)}, not [W, 3, P, P]")
+    W, P = int(patch.shape[0]), int(patch.shape[2])
+    blocks = 0
+    while src.has(f"blocks.{blocks}.norm1.weight"):
+        blocks += 1
+    if blocks < 2:
+        raise ConversionError(f"{label}: {blocks} blocks; an EVA tower runs all but its last")
+    if image_size % P:
+        raise ConversionError(f"--image-size {image_size} is not a multiple of the patch size {P}")
+    return W, P, blocks, blocks - 1, int(src.get("blocks.0.mlp.fc1.weight").shape[0])
 
 
 # lynxeval name suffix -> (LAVIS name suffix, Hugging Face name suffix) of a layer's Linear or

@@ -407,3 +407,23 @@ def add_llm(plan, src, l, prefix, fn=None):
     for i in range(l["num_layers"]):
         for out, shape, name in llama_layer_tensors(i, D, I):
             add(out, shape, name)
+
+
+OVERRIDABLE = ("prompt", "preprocess", "decoding")
+
+
+def apply_overrides(config, path):
+    """--overrides FILE: keys of the written config's prompt, preprocess and decoding sections
+    replaced by the file's, for a model trained with another conversation or evaluated with other
+    settings than the release's own (lynxeval checks the result when it loads the model)."""
+    extra = read_json(path, "the overrides")
+    if not isinstance(extra, dict):
+        raise ConversionError(f"{path}: not a JSON object")
+    for section, keys in extra.items():
+        if section not in OVERRIDABLE:
+            raise ConversionError(f"{path}: '{section}' cannot be overridden (only "
+                                  f"{', '.join(OVERRIDABLE)}: the rest comes from the release)")
+        if not isinstance(keys, dict):
+            raise ConversionError(f"{path}: {section}: not a JSON object")
+        config[section].update(keys)
+    config["source"]["overrides"] = os.path.basename(path)

@@ -40,10 +40,10 @@ import tempfile
 
 try:
     import torch
-    from blip_common import (LAVIS_EVA, LN_VISION_EPS, QFORMER_EPS, add_eva, eva_blocks,
+    from blip_common import (LAVIS_EVA, LN_VISION_EPS, QFORMER_EPS, add_eva, eva_tower,
                              lavis_qformer_config, preprocess, qformer_tensors, vision_config)
     from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, Plan, Source,
-                                add_llm, llm_section, need_keys, read_json,
+                                add_llm, apply_overrides, llm_section, need_keys, read_json,
                                 warn_unused, write_model_dir)
 except ImportError as e:  # pragma: no cover - environment problem
     sys.exit(f"convert_instructblip.py: {e}; install Debian's python3-torch and python3-numpy and "
@@ -186,19 +186,8 @@ def plan_lavis(args):
     llm_cfg_path = os.path.join(args.llm, "config.json")
     lcfg = read_json(llm_cfg_path, "the Vicuna directory's config")
     need_keys(lcfg, ("vocab_size",), llm_cfg_path)
-    patch = eva.get("patch_embed.proj.weight")
-    if patch.dim() != 4:
-        raise ConversionError(f"{args.eva}: tensor 'patch_embed.proj.weight' has shape "
-                              f"{list(patch.shape)}, not [W, 3, P, P]")
-    W, P = int(patch.shape[0]), int(patch.shape[2])
-    blocks = eva_blocks(eva)
-    if blocks < 2:
-        raise ConversionError(f"{args.eva}: {blocks} blocks; an EVA tower runs all but its last")
-    layers = blocks - 1
-    mlp = int(eva.get("blocks.0.mlp.fc1.weight").shape[0])
     S = args.image_size
-    if S % P:
-        raise ConversionError(f"--image-size {S} is not a multiple of the patch size {P}")
+    W, P, blocks, layers, mlp = eva_tower(eva, args.eva, S)
     plan = Plan()
     add_eva(plan, eva, LAVIS_EVA, W, mlp, layers, P, S // P, False)
     ckpt.add(plan, "vit.post_norm.weight", (W,), "ln_vision.weight")
@@ -260,6 +249,10 @@ def main(argv=None):
     ap.add_argument("--out", required=True, help="model directory to create")
     ap.add_argument("--dtype", choices=sorted(DTYPES), default="f32",
                     help="weight type in model.safetensors (default f32; bf16 halves the size)")
+    ap.add_argument("--overrides", metavar="FILE",
+                    help="a JSON object of prompt, preprocess and decoding keys replacing the "
+                         "converter's InstructBLIP settings (a model trained with another prompt "
+                         "or evaluated otherwise, such as the world's)")
     ap.add_argument("--force", action="store_true", help="replace --out if it exists")
     ap.add_argument("--trust-pickle", action="store_true",
                     help="allow checkpoints holding arbitrary pickled objects (only for files you trust)")
@@ -274,6 +267,8 @@ def main(argv=None):
             raise ConversionError(f"{args.out}: already exists (pass --force to replace it)")
         plan, config, copies = plan_hf(args) if args.hf else plan_lavis(args)
         vocab = copies["qformer_vocab.txt"]
+        if args.overrides:
+            apply_overrides(config, args.overrides)
         n = write_model_dir(PROG, out, args.force, plan, config, args.dtype, copies)
     except ConversionError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)

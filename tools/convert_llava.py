@@ -43,8 +43,8 @@ import sys
 
 try:
     from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, Plan, Source,
-                                add_llm, llm_section, need_keys, read_json, warn_unused,
-                                write_model_dir)
+                                add_llm, apply_overrides, llm_section, need_keys, read_json,
+                                warn_unused, write_model_dir)
 except ImportError as e:  # pragma: no cover - environment problem
     sys.exit(f"convert_llava.py: {e}; install Debian's python3-torch and python3-numpy and run with "
              f"/usr/bin/python3")
@@ -413,26 +413,6 @@ def base_config(variant, proj, v, l, pre, rules):
             # evaluation's settings, so tasks do not override them.
             "decoding": {"strategy": "greedy", "max_new_tokens": 128, "bos_seed": True,
                          "evaluation": True, "max_new_tokens_by_task": {"llava-bench": 1024}}}
-
-
-OVERRIDABLE = ("prompt", "preprocess", "decoding")
-
-
-def apply_overrides(config, path):
-    """--overrides FILE: keys of the written config's prompt, preprocess and decoding sections
-    replaced by the file's, for a model trained with another conversation or evaluated with other
-    settings than LLaVA-1.5's (lynxeval checks the result when it loads the model)."""
-    extra = read_json(path, "the overrides")
-    if not isinstance(extra, dict):
-        raise ConversionError(f"{path}: not a JSON object")
-    for section, keys in extra.items():
-        if section not in OVERRIDABLE:
-            raise ConversionError(f"{path}: '{section}' cannot be overridden (only "
-                                  f"{', '.join(OVERRIDABLE)}: the rest comes from the release)")
-        if not isinstance(keys, dict):
-            raise ConversionError(f"{path}: {section}: not a JSON object")
-        config[section].update(keys)
-    config["source"]["overrides"] = os.path.basename(path)
 
 
 def main(argv=None):

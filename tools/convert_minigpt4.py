@@ -43,7 +43,7 @@ import os
 import sys
 
 try:
-    from blip_common import (LAVIS_EVA, LN_VISION_EPS, add_eva, eva_blocks, lavis_qformer_config,
+    from blip_common import (LAVIS_EVA, LN_VISION_EPS, add_eva, eva_tower, lavis_qformer_config,
                              preprocess, qformer_tensors, vision_config)
     from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, Plan, Source,
                                 add_llm, llm_section, need_keys, read_json, warn_unused,
@@ -250,17 +250,8 @@ def plan(args):
                               f"have {rows} rows")
 
     vis = Prefixed(m, "visual_encoder.")
-    patch = vis.get("patch_embed.proj.weight")
-    if patch.dim() != 4:
-        raise ConversionError(f"{args.eva}: tensor 'patch_embed.proj.weight' has shape "
-                              f"{list(patch.shape)}, not [W, 3, P, P]")
-    W, P = int(patch.shape[0]), int(patch.shape[2])
-    blocks = eva_blocks(vis)
-    if blocks < 2:
-        raise ConversionError(f"{args.eva}: {blocks} blocks; an EVA tower runs all but its last")
-    layers, mlp, S = blocks - 1, int(vis.get("blocks.0.mlp.fc1.weight").shape[0]), args.image_size
-    if S % P:
-        raise ConversionError(f"--image-size {S} is not a multiple of the patch size {P}")
+    S = args.image_size
+    W, P, blocks, layers, mlp = eva_tower(vis, args.eva, S)
     out = Plan()
     add_eva(out, vis, LAVIS_EVA, W, mlp, layers, P, S // P, False)
     m.add(out, "vit.post_norm.weight", (W,), "ln_vision.weight")

@@ -59,6 +59,7 @@ import generate_world  # noqa: E402
 import sentencepiece_proto  # noqa: E402
 import lynx_generate  # noqa: E402
 import lynx_reference  # noqa: E402
+import tiny_blip  # noqa: E402
 import tiny_llava  # noqa: E402
 
 WORLD_MODEL = dict(
@@ -483,6 +484,52 @@ def split_batch(keys, by_media, extra_of, rng, per_media):
     return batch
 
 
+def report_progress(name, step, steps, losses, lr, t0, log, language=None):
+    """Every 50th step and the last: the mean loss of the last 50 (and of the language loss alone
+    where another loss is added), printed and kept in the log."""
+    if (step + 1) % 50 and step + 1 != steps:
+        return
+    mean = lambda v: sum(v[-50:]) / len(v[-50:])  # noqa: E731
+    extra = f" (language {mean(language):.4f})" if language is not None else ""
+    msg = f"{name} step {step + 1}/{steps} loss {mean(losses):.4f}{extra} lr {lr:.2e} {time.time() - t0:.0f}s"
+    print(msg, flush=True)
+    log.append(msg)
+
+
+def by_media_key(data, generated):
+    """(the split's examples by media key, the generated ones by media key, the split's keys)."""
+    by_media, extra_of = {}, {}
+    for ex in data:
+        by_media.setdefault(ex[0], []).append(ex)
+    for ex in generated:
+        extra_of.setdefault(ex[0], []).append(ex)
+    return by_media, extra_of, sorted(by_media)
+
+
+def language_steps(args, keys, media, by_media, extra_of, rng, fresh, steps, seen_new=None):
+    """The language stage's steps, as every model takes them: the split's media keys shuffled
+    each epoch, args.batch of them a step with their examples (split_batch), then args.fresh new
+    pictures and clips with theirs (seen_new(key, row) is told of each). Yields (step from 0,
+    learning rate, the step's media, its examples)."""
+    step = 0
+    while step < steps:
+        rng.shuffle(keys)
+        for start in range(0, len(keys) - args.batch + 1, args.batch):
+            if step >= steps:
+                return
+            own = keys[start:start + args.batch]
+            batch = split_batch(own, by_media, extra_of, rng, args.per_media)
+            step_media = {k: media[k] for k in own} if args.fresh else media
+            for _ in range(args.fresh):
+                key, pixels, row, qs = fresh.next(args.per_media)
+                step_media[key] = pixels
+                batch += [(key, q, a) for q, a in qs]
+                if seen_new:
+                    seen_new(key, row)
+            yield step, warmup_cosine(args.lr, step, steps), step_media, batch
+            step += 1
+
+
 class Trainer:
     def __init__(self, model, sp, ca, heads=None, scenes=None, latent_heads=None, latent_targets=None):
         self.m, self.sp, self.ca = model, sp, ca
@@ -658,10 +705,7 @@ def pretrain_vision(args, d, tokenizer, log):
             loss = tr.aux
         optimizer_step(opt, params, loss)
         losses.append(loss.item())
-        if (step + 1) % 50 == 0 or step + 1 == args.vision_steps:
-            msg = f"vision step {step + 1}/{args.vision_steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} lr {lr:.2e} {time.time() - t0:.0f}s"
-            print(msg, flush=True)
-            log.append(msg)
+        report_progress("vision", step, args.vision_steps, losses, lr, t0, log)
     seconds = time.time() - t0
     model.eval()
     acc = vision_accuracy(tr, os.path.join(args.work, "val"), d)
@@ -730,46 +774,27 @@ def train(args, variant, d, tokenizer, data, generated, media, vision, log):
     rng = random.Random(args.seed)
     # batches of media items with (up to PER_MEDIA of) their examples: one ViT pass serves several
     # questions about the same picture
-    by_media, extra_of = {}, {}
-    for ex in data:
-        by_media.setdefault(ex[0], []).append(ex)
-    for ex in generated:
-        extra_of.setdefault(ex[0], []).append(ex)
-    keys = sorted(by_media)
+    by_media, extra_of, keys = by_media_key(data, generated)
     fresh = FreshMedia(args.seed, d["num_frames"])
-    t0, step, losses, lm_losses = time.time(), 0, [], []
-    while step < args.steps:
-        rng.shuffle(keys)
-        for start in range(0, len(keys) - args.batch + 1, args.batch):
-            if step >= args.steps:
-                break
-            lr = warmup_cosine(args.lr, step, args.steps)
-            set_lr(opt, lr)
-            batch = split_batch(keys[start:start + args.batch], by_media, extra_of, rng, args.per_media)
-            step_media = media
-            if args.fresh:
-                step_media = dict((k, media[k]) for k in keys[start:start + args.batch])
-                for _ in range(args.fresh):
-                    key, pixels, row, qs = fresh.next(args.per_media)
-                    step_media[key] = pixels
-                    batch += [(key, q, a) for q, a in qs]
-                    if args.scene_loss:
-                        tr.latent_targets[key] = LatentHeads.targets(row)
-            # bfloat16 matrix products (oneDNN; 2.3x faster here), float32 weights and optimizer:
-            # the exported checkpoint is float32 and is evaluated in float32
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                loss = tr.loss(batch, step_media)
-            for key in [k for k in step_media if k.startswith("new:")]:
-                tr.latent_targets.pop(key, None)
-            optimizer_step(opt, params, loss)
-            losses.append(loss.item())
-            lm_losses.append(tr.lm)
-            step += 1
-            if step % 50 == 0 or step == args.steps:
-                mean = lambda v: sum(v[-50:]) / len(v[-50:])  # noqa: E731
-                msg = f"{variant} step {step}/{args.steps} loss {mean(losses):.4f} (language {mean(lm_losses):.4f}) lr {lr:.2e} {time.time() - t0:.0f}s"
-                print(msg, flush=True)
-                log.append(msg)
+
+    def seen(key, row):
+        if args.scene_loss:
+            tr.latent_targets[key] = LatentHeads.targets(row)
+
+    t0, losses, lm_losses = time.time(), [], []
+    for step, lr, step_media, batch in language_steps(args, keys, media, by_media, extra_of, rng, fresh,
+                                                      args.steps, seen):
+        set_lr(opt, lr)
+        # bfloat16 matrix products (oneDNN; 2.3x faster here), float32 weights and optimizer:
+        # the exported checkpoint is float32 and is evaluated in float32
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            loss = tr.loss(batch, step_media)
+        for key in [k for k in step_media if k.startswith("new:")]:
+            tr.latent_targets.pop(key, None)
+        optimizer_step(opt, params, loss)
+        losses.append(loss.item())
+        lm_losses.append(tr.lm)
+        report_progress(variant, step, args.steps, losses, lr, t0, log, lm_losses)
     seconds = time.time() - t0
     model.eval()
     val = validate(model, sp, ca, os.path.join(args.work, "val"))
@@ -973,10 +998,7 @@ def llava_vision_stage(args, d, log):
             loss = heads.loss(tiny_llava.tower(clip, d, torch.cat(pixels)).float(), targets)
         optimizer_step(opt, params, loss)
         losses.append(loss.item())
-        if (step + 1) % 50 == 0 or step + 1 == steps:
-            msg = f"llava vision step {step + 1}/{steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} lr {lr:.2e} {time.time() - t0:.0f}s"
-            print(msg, flush=True)
-            log.append(msg)
+        report_progress("llava vision", step, steps, losses, lr, t0, log)
     seconds = time.time() - t0
     # the share of object patches whose shape the head reads right on the validation pictures
     val_dir = os.path.join(args.work, "val")
@@ -1037,35 +1059,23 @@ def llava_language_stage(args, d, sp, vision, by_media, extra_of, keys, media, l
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
     rng = random.Random(args.seed)
     fresh = FreshMedia(args.seed, LLAVA_FRAMES, middle=True)
-    t0, step, losses, lm_losses, steps = time.time(), 0, [], [], args.llava_steps
-    while step < steps:
-        rng.shuffle(keys)
-        for start in range(0, len(keys) - args.batch + 1, args.batch):
-            if step >= steps:
-                break
-            lr = warmup_cosine(args.lr, step, steps)
-            set_lr(opt, lr)
-            step_media = {k: media[k] for k in keys[start:start + args.batch]}
-            batch = split_batch(keys[start:start + args.batch], by_media, extra_of, rng, args.per_media)
-            for _ in range(args.fresh):
-                key, pixels, row, qs = fresh.next(args.per_media)
-                step_media[key] = pixels
-                batch += [(key, q, a) for q, a in qs]
-                if "video" in row:
-                    tr.clip_targets[key] = LatentHeads.clip_targets(row)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
-                loss = tr.loss(batch, step_media)
-            for key in [k for k in step_media if k.startswith("new:")]:
-                tr.clip_targets.pop(key, None)
-            optimizer_step(opt, params, loss)
-            losses.append(loss.item())
-            lm_losses.append(tr.lm)
-            step += 1
-            if step % 50 == 0 or step == steps:
-                mean = lambda v: sum(v[-50:]) / len(v[-50:])  # noqa: E731
-                msg = f"llava step {step}/{steps} loss {mean(losses):.4f} (language {mean(lm_losses):.4f}) lr {lr:.2e} {time.time() - t0:.0f}s"
-                print(msg, flush=True)
-                log.append(msg)
+
+    def seen(key, row):
+        if "video" in row:
+            tr.clip_targets[key] = LatentHeads.clip_targets(row)
+
+    t0, losses, lm_losses, steps = time.time(), [], [], args.llava_steps
+    for step, lr, step_media, batch in language_steps(args, keys, media, by_media, extra_of, rng, fresh,
+                                                      steps, seen):
+        set_lr(opt, lr)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            loss = tr.loss(batch, step_media)
+        for key in [k for k in step_media if k.startswith("new:")]:
+            tr.clip_targets.pop(key, None)
+        optimizer_step(opt, params, loss)
+        losses.append(loss.item())
+        lm_losses.append(tr.lm)
+        report_progress("llava", step, steps, losses, lr, t0, log, lm_losses)
     seconds = time.time() - t0
     torch.save({"clip": clip, "llm": {k: v.detach() for k, v in llm.items()}, "seconds": seconds, "losses": losses},
                os.path.join(args.work, "llava-trained.pt"))
@@ -1109,22 +1119,14 @@ def llava_video_stage(args, tr, by_media, extra_of, media, log):
             loss = tr.loss(batch, step_media)
         optimizer_step(opt, params, loss)
         losses.append(loss.item())
-        if (step + 1) % 50 == 0 or step + 1 == steps:
-            msg = f"llava video step {step + 1}/{steps} loss {sum(losses[-50:]) / len(losses[-50:]):.4f} lr {lr:.2e} {time.time() - t0:.0f}s"
-            print(msg, flush=True)
-            log.append(msg)
+        report_progress("llava video", step, steps, losses, lr, t0, log)
     return time.time() - t0
 
 
 def train_llava(args, d, tokenizer, data, generated, vision, log):
     import sentencepiece as spm
     sp = spm.SentencePieceProcessor(model_file=tokenizer)
-    by_media, extra_of = {}, {}
-    for ex in data:
-        by_media.setdefault(ex[0], []).append(ex)
-    for ex in generated:
-        extra_of.setdefault(ex[0], []).append(ex)
-    keys = sorted(by_media)
+    by_media, extra_of, keys = by_media_key(data, generated)
     media = load_media(args.split_dir, keys, LLAVA_FRAMES, middle=True)
     if args.llava_resume:  # the language stage's result, from an earlier run's WORK/llava-trained.pt
         state = torch.load(args.llava_resume)
@@ -1190,12 +1192,209 @@ def llava_reference_answers(llava_dir, clip_dir, test_dir, out_path, max_new_tok
     return len(items)
 
 
+# ---- the InstructBLIP-style model -----------------------------------------------------------------
+# tools/world/tiny_blip.py: the world Lynx models' EVA tower, frozen (as BLIP keeps EVA), then
+# ln_vision, a Q-Former reading the question, a projection and the LLaMA, trained together on the
+# language loss; clips are 4 frames, each segment's first (InstructBLIP's video input).
+
+BLIP_SETTINGS = {  # the converter's --overrides: this model's prompt and evaluation
+    "prompt": {"lowercase": True, "short_answer_template": "", "short_answer": ""},
+    "decoding": {"strategy": "greedy", "num_beams": 1, "max_new_tokens": 24, "repetition_penalty": 1.0,
+                 "length_penalty": 1.0, "max_new_tokens_by_task": {},
+                 "short_answer": {"max_new_tokens": 24, "length_penalty": 1.0}},
+}
+
+
+class BlipTrainer:
+    def __init__(self, d, eva_sd, lavis, llm, sp, vocab):
+        self.d, self.E, self.P, self.L, self.sp, self.vocab = d, eva_sd, lavis, llm, sp, vocab
+        self.feats, self.ids, self.qids = {}, {}, {}
+        self.lm = 0.0
+
+    def features(self, key, pixels):
+        """The frozen tower's rows of a media item [F, T, W]; the split's are kept."""
+        if key in self.feats:
+            return self.feats[key]
+        with torch.no_grad():
+            f = tiny_blip.eva(self.E, self.d, pixels)
+        if not key.startswith("new:"):
+            self.feats[key] = f
+        return f
+
+    def prompt(self, question):
+        if question not in self.ids:
+            self.ids[question] = tiny_blip.prompt_ids(self.sp, question)
+            self.qids[question] = tiny_blip.instruction_ids(self.vocab, question)
+        return self.ids[question], self.qids[question]
+
+    def rows(self, batch, media):
+        """(key, question, ...) items -> their media rows, each read with its own question."""
+        rows = [None] * len(batch)
+        for frames in sorted({media[b[0]].shape[0] for b in batch}):
+            idx = [i for i, b in enumerate(batch) if media[b[0]].shape[0] == frames]
+            feats = torch.stack([self.features(batch[i][0], media[batch[i][0]]) for i in idx])
+            r = tiny_blip.media_rows(self.P, self.d, feats, [self.prompt(batch[i][1])[1] for i in idx])
+            for j, i in enumerate(idx):
+                rows[i] = r[j]
+        return rows
+
+    def loss(self, batch, media):
+        table = self.L["model.embed_tokens.weight"]
+        seqs, spans = [], []
+        for (key, q, a), r in zip(batch, self.rows(batch, media)):
+            ids = self.prompt(q)[0]
+            target = self.sp.encode(a) + [tiny_blip.BOS]
+            x = torch.cat([r, table[torch.tensor(ids + target)]])
+            seqs.append(x)
+            spans.append((x.shape[0] - len(target), target))
+        T = max(x.shape[0] for x in seqs)
+        x = torch.stack([F.pad(s, (0, 0, 0, T - s.shape[0])) for s in seqs])
+        logits = tiny_llava.llama(self.L, self.d, x)
+        sel = torch.cat([logits[b, at - 1:at - 1 + len(t)] for b, (at, t) in enumerate(spans)])
+        lm = F.cross_entropy(sel.float(), torch.tensor([i for _, t in spans for i in t]))
+        self.lm = lm.item()
+        return lm
+
+    def greedy(self, pixels, question, max_new_tokens):
+        """Greedy ids (no </s>) in float32, the whole sequence each step (training's check)."""
+        with torch.no_grad():
+            rows = self.rows([("new:val", question)], {"new:val": pixels})[0]
+            ids, out = self.prompt(question)[0], []
+            table = self.L["model.embed_tokens.weight"]
+            for _ in range(max_new_tokens):
+                x = torch.cat([rows, table[torch.tensor(ids + out)]])[None]
+                nxt = int(tiny_llava.llama(self.L, self.d, x)[0, -1].argmax())
+                if nxt == tiny_blip.BOS:
+                    break
+                out.append(nxt)
+        return out
+
+
+def blip_validate(tr, val_dir):
+    """Greedy exact-match accuracy per question class on the validation split, as validate()."""
+    rows = []
+    for name, kind, field, prefix in (("Open_VQA_images.jsonl", "img", "image", ""),
+                                      ("Open_VQA_videos.jsonl", "vid", "video", "video ")):
+        for r in map(json.loads, open(os.path.join(val_dir, name))):
+            rows.append((prefix + r["class"], f"{kind}:" + r[field], r["question"], r["answer"][0]))
+    media = load_media(val_dir, [k for _, k, _, _ in rows], tiny_blip.FRAMES)
+    right, total = {}, {}
+    for cls, key, q, a in rows:
+        got = tr.sp.decode(tr.greedy(media[key], q, 6)).strip()
+        total[cls] = total.get(cls, 0) + 1
+        right[cls] = right.get(cls, 0) + (got.lower() == a.lower())
+    acc = {c: round(right[c] / total[c], 4) for c in sorted(total)}
+    return {"accuracy": acc, "lines": [f"{c}: {right[c]}/{total[c]}" for c in sorted(total)]}
+
+
+def train_blip(args, tokenizer, data, generated, log):
+    """The language stage (ViT frozen, the rest trained), the release in LAVIS's layout,
+    tools/convert_instructblip.py --lavis, and the float64 reference's answers to the test split."""
+    import sentencepiece as spm
+    pt = os.path.join(args.out, "lynx-world-pt")
+    tokenizer = os.path.join(pt, "tokenizer.model")  # the world models' own (and the tower's model's)
+    sp = spm.SentencePieceProcessor(model_file=tokenizer)
+    d = tiny_blip.shapes(sp.get_piece_size())
+    questions = sorted({q for _, q, _ in data} | {q for _, q, _ in generated})
+    vocab_lines = tiny_blip.bert_vocab(questions + [CAPTION_QUESTION])
+    vocab = {t: i for i, t in enumerate(vocab_lines)}
+    eva_sd = tiny_blip.lynx_vit(pt, d, args.seed)
+    lavis, llm = tiny_blip.initial_state(d, args.seed, len(vocab_lines) + 1)  # + "[DEC]"
+    for v in list(lavis.values()) + list(llm.values()):
+        v.requires_grad_(True)
+    tr = BlipTrainer(d, eva_sd, lavis, llm, sp, vocab)
+    by_media, extra_of, keys = by_media_key(data, generated)
+    media = load_media(args.split_dir, keys, tiny_blip.FRAMES)
+    params = list(lavis.values()) + list(llm.values())
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    rng = random.Random(args.seed)
+    torch.manual_seed(args.seed)
+    fresh = FreshMedia(args.seed, tiny_blip.FRAMES)
+    t0, losses, steps = time.time(), [], args.blip_steps
+    for step, lr, step_media, batch in language_steps(args, keys, media, by_media, extra_of, rng, fresh, steps):
+        set_lr(opt, lr)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            loss = tr.loss(batch, step_media)
+        optimizer_step(opt, params, loss)
+        losses.append(loss.item())
+        report_progress("blip", step, steps, losses, lr, t0, log)
+    seconds = time.time() - t0
+    # what ships: bf16 weights, so the release holds exactly the values the checkpoint holds
+    tr.P, tr.L = bf16_rounded(lavis), bf16_rounded(llm)
+    tr.E = bf16_rounded(eva_sd)
+    tr.feats = {}
+    val = blip_validate(tr, os.path.join(args.work, "val"))
+    for line in val["lines"]:
+        print(f"blip val {line}", flush=True)
+    if args.probe:
+        return seconds
+    rel = os.path.join(args.work, "release-blip")
+    if os.path.exists(rel):
+        shutil.rmtree(rel)
+    paths = tiny_blip.write_release(rel, d, tr.E, tr.P, tr.L, tokenizer, vocab_lines)
+    settings = os.path.join(rel, "world-settings.json")
+    with open(settings, "w") as f:
+        json.dump(BLIP_SETTINGS, f, indent=1)
+    out = os.path.join(args.out, "instructblip-world")
+    subprocess.run([sys.executable, os.path.join(HERE, "convert_instructblip.py"), "--lavis", paths["lavis"],
+                    "--eva", paths["eva"], "--llm", paths["llm"], "--bert-vocab", paths["bert_vocab"],
+                    "--qformer-heads", str(d["qf_heads"]), "--image-size", str(d["image_res"]),
+                    "--overrides", settings, "--dtype", "bf16", "--out", out, "--force"], check=True)
+    test_dir = os.path.join(ROOT, "datasets", "world", "test")
+    n = blip_reference_answers(paths, d, test_dir, os.path.join(out, "reference-greedy.jsonl"))
+    print(f"blip: the float64 reference's greedy answers to {n} test items written", flush=True)
+    with open(os.path.join(out, "training.json"), "w") as f:
+        json.dump({"variant": "instructblip", "steps": steps, "batch": args.batch, "lr": args.lr, "seed": args.seed,
+                   "bf16_autocast": args.bf16, "per_media": args.per_media, "generated_draws": args.draws,
+                   "fresh_per_batch": args.fresh, "frames": tiny_blip.FRAMES,
+                   "vision": "the world PT model's EVA tower, frozen", "val_accuracy": val["accuracy"],
+                   "threads": torch.get_num_threads(), "seconds": round(seconds, 1),
+                   "final_loss_mean50": round(sum(losses[-50:]) / len(losses[-50:]), 4), "examples": len(data),
+                   "generated_examples": len(generated), "torch": torch.__version__, "model": d,
+                   "log": log[-40:]}, f, indent=1)
+    return seconds
+
+
+def blip_reference_answers(paths, d, test_dir, out_path, max_new_tokens=24):
+    """Greedy answers on every test item from the release files, by the independent float64
+    reference (tests/reference/blip_reference.py), with lynxeval's InstructBLIP decoding: </s>
+    ends an answer, a generated 0 is rewritten to </s> before the text is decoded, special ids
+    are skipped."""
+    import blip_reference
+    import sentencepiece as spm
+    ref = blip_reference.Blip(
+        lavis=(paths["eva"], paths["lavis"], paths["llm"],
+               lambda t: t.float().mean(0, keepdim=True).bfloat16().float()),  # the converter's [PAD] row
+        cfg={"vit_layers": d["vit_layers"], "vit_heads": d["vit_heads"], "patch": d["patch"],
+             "qf_layers": d["qf_layers"], "qf_heads": d["qf_heads"], "cross_every": d["cross_every"]})
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(paths["llm"], "tokenizer.model"))
+    lines = open(paths["bert_vocab"], encoding="utf-8").read().split("\n")[:-1] + ["[DEC]"]
+    vocab = {t: i for i, t in enumerate(lines)}
+    pad = sp.get_piece_size()
+    items = test_items(test_dir)
+    media = load_media(test_dir, [k for _, _, k, _ in items], tiny_blip.FRAMES)
+    with open(out_path, "w") as f:
+        for task, item_id, key, question in items:
+            rows = ref.media(media[key].double(), tiny_blip.instruction_ids(vocab, question))
+            ids, tokens = tiny_blip.prompt_ids(sp, question), []
+            for _ in range(max_new_tokens):
+                nxt = int(ref.next_logits(rows, ids + tokens).argmax())
+                if nxt == tiny_blip.BOS:
+                    break
+                tokens.append(nxt)
+            shown = [t for t in tokens if t not in (0, tiny_blip.BOS, pad)]
+            answer = sp.decode(shown).strip()
+            f.write(json.dumps({"task": task, "id": item_id, "answer": answer, "tokens": tokens}) + "\n")
+    return len(items)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "world-train"))
     ap.add_argument("--out", default=os.path.join(ROOT, "checkpoints"))
-    ap.add_argument("--variants", default="pt,ca,llava",
-                    help="models to train: pt, ca (Lynx), llava (the LLaVA-style model)")
+    ap.add_argument("--variants", default="pt,ca,llava,blip",
+                    help="models to train: pt, ca (Lynx), llava (the LLaVA-style model), blip (the "
+                         "InstructBLIP-style model: needs the trained pt model in --out)")
     ap.add_argument("--steps", type=int, default=2700, help="steps of each variant's language stage")
     ap.add_argument("--no-bf16", dest="bf16", action="store_false", help="train in float32 throughout")
     ap.add_argument("--batch", type=int, default=8, help="media items of the train split per batch")
@@ -1222,6 +1421,8 @@ def main():
     ap.add_argument("--llava-vision-steps", type=int, default=2500, help="steps of the LLaVA model's vision stage")
     ap.add_argument("--llava-video-steps", type=int, default=500,
                     help="steps of the LLaVA model's video stage (mostly clips), after its language stage")
+    ap.add_argument("--blip-steps", type=int, default=1800,
+                    help="steps of the InstructBLIP-style model's language stage (its vision tower is the pt model's)")
     ap.add_argument("--llava-resume", metavar="FILE",
                     help="take the LLaVA model's language stage from FILE (a WORK/llava-trained.pt of an "
                          "earlier run with the same seed and shapes) and go on from there")
@@ -1229,8 +1430,8 @@ def main():
                     help="take the LLaVA model's vision stage from FILE (a WORK/vision-llava.pt)")
     args = ap.parse_args()
     for v in args.variants.split(","):
-        if v not in ("pt", "ca", "llava"):
-            ap.error(f"--variants: unknown model '{v}' (pt, ca, llava)")
+        if v not in ("pt", "ca", "llava", "blip"):
+            ap.error(f"--variants: unknown model '{v}' (pt, ca, llava, blip)")
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
     for name in ("train", "val"):
@@ -1274,6 +1475,8 @@ def main():
     for variant in variants:
         if variant == "llava":
             seconds = train_llava(args, dl, tokenizer, data, generated, llava_vision, [])
+        elif variant == "blip":
+            seconds = train_blip(args, tokenizer, data, generated, [])
         else:
             seconds = train(args, variant, d, tokenizer, data, generated, media, vision, [])
         print(f"{variant}: trained in {seconds / 60:.1f} min", flush=True)
