@@ -35,7 +35,6 @@ import json
 import os
 import sys
 import tempfile
-import types
 from functools import partial
 
 import PIL
@@ -50,40 +49,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from blip_release import TINY  # noqa: E402
 from minigpt4_release import FIXED_TOKENIZER, make_model, piece_id, write_release  # noqa: E402
+from official_code import stub_package  # noqa: E402
 
 OFFICIAL = ["models/eva_vit.py", "models/Qformer.py", "models/blip2.py", "models/base_model.py",
-            "models/modeling_llama.py", "models/mini_gpt4.py", "conversation/conversation.py"]
+            "models/modeling_llama.py", "models/mini_gpt4.py", "conversation/conversation.py"]  # of minigpt4/
 QUESTIONS = ["What is in this picture?", "Describe it.", "Is there a </s> or <s> or [PAD] here?"]
 MEAN = (0.48145466, 0.4578275, 0.40821073)
 STD = (0.26862954, 0.26130258, 0.27577711)
 MAX_NEW = 40
 
-
-
-def stub_package(src, root):
-    """A `minigpt4` package under root: the official files copied from the checkout src, the
-    modules they import for registry, logging and downloads stubbed."""
-    pkg = os.path.join(root, "minigpt4")
-    for sub in ("", "common", "models", "conversation"):
-        os.makedirs(os.path.join(pkg, sub), exist_ok=True)
-        open(os.path.join(pkg, sub, "__init__.py"), "w").close()
-    for rel in OFFICIAL:
-        with open(os.path.join(src, "minigpt4", rel)) as f, open(os.path.join(pkg, rel), "w") as g:
-            g.write(f.read())
-    stubs = {
-        "common/dist_utils.py": "def download_cached_file(*a, **k):\n    raise RuntimeError('no downloads')\n"
-                                "def is_dist_avail_and_initialized():\n    return False\n",
-        "common/utils.py": "def is_url(s):\n    return str(s).startswith(('http://', 'https://'))\n"
-                           "def get_abs_path(p):\n    return p\n",
-        "common/logger.py": "class MetricLogger:\n    pass\n",
-        "common/registry.py": "class _R:\n    def __getattr__(self, name):\n"
-                              "        return lambda *a, **k: (lambda x: x)\nregistry = _R()\n",
-    }
-    for rel, text in stubs.items():
-        with open(os.path.join(pkg, rel), "w") as f:
-            f.write(text)
-    sys.modules.setdefault("omegaconf", types.SimpleNamespace(OmegaConf=None))
-    sys.path.insert(0, root)
 
 
 def build(paths, d=TINY):
@@ -170,7 +144,7 @@ def run_variant(paths, pixels):
 def main():
     src = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
-        stub_package(src, os.path.join(tmp, "pkg"))
+        stub_package(src, os.path.join(tmp, "pkg"), "minigpt4", OFFICIAL)
         image = Image.open(os.path.join(HERE, "..", "image", "inputs", "chelsea.png")).convert("RGB")
         tf = transforms.Compose([transforms.Resize((TINY["image_res"],) * 2, interpolation=InterpolationMode.BICUBIC),
                                  transforms.ToTensor(), transforms.Normalize(MEAN, STD)])

@@ -4,7 +4,9 @@ Face's layouts (blip_release.py) are converted by tools/convert_instructblip.py,
 ViT + ln_vision, Q-Former (reading the instruction), projection and logits are checked against an
 independent PyTorch model (tests/reference/blip_reference.py, float64) that reads the release
 files themselves, with the instruction tokenized by the Python re-derivation of BertTokenizer
-(tests/tokenizer/wordpiece/make_cases.py).
+(tests/tokenizer/wordpiece/make_cases.py); and against the official code itself: Hugging Face's
+port (golden.json "oracle", make_oracle.py) and LAVIS's own Blip2VicunaInstruct
+(lavis_oracle.json, make_lavis_oracle.py): ids, logits and generate()'s answers, a video too.
 
 usage: test_blip.py LYNXEVAL BLIP_PROBE SOURCE_DIR
 """
@@ -235,6 +237,36 @@ def run(tmp):
         if 0 in want:
             check("a generated id 0 is rewritten to </s> and leaves no trace in the text",
                   "\u2047" not in gen.get("answer", "\u2047"), json.dumps(gen)[:300])
+
+    # ---- LAVIS's own code as the oracle (make_lavis_oracle.py: 506965b, transformers 4.33.2) ---
+    lavis_oracle = json.load(open(os.path.join(HERE, "lavis_oracle.json")))
+    frames_dir = os.path.join(tmp, "frames")
+    os.makedirs(frames_dir)
+    for k, name in enumerate(lavis_oracle["video_frames"]):
+        shutil.copy(os.path.join(src, "tests", "image", "inputs", name), os.path.join(frames_dir, f"frame{k + 1}.png"))
+    for case in lavis_oracle["cases"]:
+        media = ["--image", image] if case["media"] == "image" else ["--video", frames_dir]
+        what = f"LAVIS oracle, {case['name']}"
+        p = lx("tokenize", "--model", models["lavis"], "--prompt", case["question"], "--instruction")
+        lines = p.stdout.split("\n") if p.returncode == 0 else ["", ""]
+        got = [[int(x) for x in line.split(",") if x] for line in lines[:2]]
+        check(f"{what}: the LLM's and the Q-Former's ids", got == [case["prompt_ids"], case["qformer_ids"]],
+              f"{got} vs {[case['prompt_ids'], case['qformer_ids']]}")
+        p = lx("logits", "--model", models["lavis"], *media, "--prompt", case["question"], "--out", out)
+        e = rel_err(read_f32(out) if p.returncode == 0 else None, torch.tensor(case["logits"], dtype=torch.float64))
+        check(f"{what}: logits after the official inputs_embeds rel err {e:.2e} <= {TOL:g}", e <= TOL,
+              p.stderr[-400:])
+        kw = dict({"max_length": 256, "min_length": 1, "length_penalty": 1}, **case["generate"])
+        p = lx("generate", "--model", models["lavis"], *media, "--prompt", case["question"],
+               "--max-new-tokens", str(kw["max_length"] - 1), "--min-length", str(kw["min_length"]),
+               "--length-penalty", str(kw["length_penalty"]), "--json")
+        gen = json.loads(p.stdout) if p.returncode == 0 else {}
+        want = case["outputs"][1:]  # after the <s> seed
+        ended = 2 in want
+        want = want[:want.index(2)] if ended else want
+        check(f"{what}: Blip2VicunaInstruct.generate's {len(want)} tokens{' and </s>' if ended else ''} and text",
+              gen.get("tokens") == want and gen.get("ended_with_eos") == ended and gen.get("answer") == case["text"],
+              f"{gen.get('tokens')} {gen.get('answer')!r} vs {want} {case['text']!r}; {p.stderr[-300:]}")
 
     # ---- run: image and video tasks on the world's files; the Q-Former's vocabulary in the
     # run's fingerprint ------------------------------------------------------------------------
