@@ -2,8 +2,8 @@
 # The main job: build lynxeval (Release, build/) and run it on its embedded default: every task of
 # the world's test split (Open-VQA image and video questions, captions, MME-style pairs, OwlEval
 # instructions) with the shipped PT checkpoint, then the paper-style tables and an HTML report;
-# then the same tasks with the other two shipped architectures (Lynx's cross-attention variant
-# and the LLaVA-style model) and the three-way comparison with paired tests.
+# then the same tasks with the other three shipped architectures (Lynx's cross-attention variant,
+# the LLaVA-style and the InstructBLIP-style models) and the four-way comparison with paired tests.
 # Everything it needs is in the repository: no download.
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,4 +18,7 @@ build/lynxeval run world --model checkpoints/lynx-world-ca --data datasets/world
   --out lynxeval-runs/world-ca
 build/lynxeval run world --model checkpoints/llava-world --data datasets/world/test \
   --out lynxeval-runs/world-llava
-build/lynxeval compare lynxeval-runs/world-pt lynxeval-runs/world-ca lynxeval-runs/world-llava
+build/lynxeval run world --model checkpoints/instructblip-world --data datasets/world/test \
+  --out lynxeval-runs/world-instructblip
+build/lynxeval compare lynxeval-runs/world-pt lynxeval-runs/world-ca lynxeval-runs/world-llava \
+  lynxeval-runs/world-instructblip

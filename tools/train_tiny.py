@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-"""Trains the three tiny models of lynxeval's embedded default on the world
+"""Trains the four tiny models of lynxeval's embedded default on the world
 (tools/world/generate_world.py): the prefix-token model (PT, the paper's Lynx) and the
-cross-attention variant (CA), identically: same data, same steps, same seed; and a LLaVA-style
+cross-attention variant (CA), identically: same data, same steps, same seed; a LLaVA-style
 model (tools/world/tiny_llava.py: CLIP tower, LLaVA-1.5's MLP projector, the same LLaMA) on the
 same data, written as a LLaVA-1.5 release (CLIP directory + LLaVA directory) and converted by
-tools/convert_llava.py; its test answers come from the independent float64 reference
-tests/llava/llava_reference.py reading those release files (see "the LLaVA-style model" below).
+tools/convert_llava.py; and an InstructBLIP-style model (tools/world/tiny_blip.py: PT's EVA tower
+frozen, ln_vision, a Q-Former reading the question, a projection, the same LLaMA), written in
+LAVIS's layout and converted by tools/convert_instructblip.py. The test answers of the last two
+come from the independent float64 references (tests/llava/llava_reference.py,
+tests/reference/blip_reference.py) reading those release files.
 
 Training has two stages. The vision stage, shared by both variants, trains the vision encoder,
 the resampler and the frame embedding on new pictures and clips the generator draws on the spot,
@@ -26,6 +29,7 @@ model directory. So the checkpoint goes through exactly the path a real release 
 
   /usr/bin/python3 tools/train_tiny.py --work build/world-train --out checkpoints
   /usr/bin/python3 tools/train_tiny.py --work build/world-train --out checkpoints --variants llava
+  /usr/bin/python3 tools/train_tiny.py --work build/world-train --out checkpoints --variants blip
 
 Needs Debian's python3-torch, python3-numpy, python3-yaml, python3-pil, python3-sentencepiece and
 sentencepiece (spm_train). Deterministic for a given seed and thread count.
