@@ -36,7 +36,6 @@ import json
 import os
 import sys
 import tempfile
-from functools import partial
 
 import PIL
 import torch
@@ -49,7 +48,7 @@ from torchvision.transforms import InterpolationMode
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from blip_release import TINY, make_model, write_lavis  # noqa: E402
-from official_code import stub_package  # noqa: E402
+from official_code import float32_llama, stub_package, tiny_create_eva_vit_g  # noqa: E402
 
 OFFICIAL = ["models/eva_vit.py", "models/clip_vit.py", "models/base_model.py",
             "models/blip2_models/blip2.py", "models/blip2_models/Qformer.py",
@@ -73,17 +72,6 @@ def build(paths, d=TINY):
     instruct = importlib.import_module("lavis.models.blip2_models.blip2_vicuna_instruct")
     llama = importlib.import_module("lavis.models.blip2_models.modeling_llama")
 
-    def create_eva_vit_g(img_size=224, drop_path_rate=0.4, use_checkpoint=False, precision="fp16"):
-        model = eva_vit.VisionTransformer(
-            img_size=img_size, patch_size=d["patch"], use_mean_pooling=False, embed_dim=d["vit_width"],
-            depth=d["vit_layers"], num_heads=d["vit_width"] // 88, mlp_ratio=d["mlp_ratio"], qkv_bias=True,
-            drop_path_rate=drop_path_rate, norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
-            use_checkpoint=use_checkpoint)
-        state_dict = torch.load(paths["eva"], map_location="cpu")
-        eva_vit.interpolate_pos_embed(model, state_dict)
-        model.load_state_dict(state_dict, strict=False)
-        return model
-
     def bert_config(name, **kw):
         assert name == "bert-base-uncased"
         return blip2.BertConfig(vocab_size=30522, hidden_size=d["qf_width"], num_hidden_layers=d["qf_layers"],
@@ -96,17 +84,11 @@ def build(paths, d=TINY):
             assert name == "bert-base-uncased"
             return super().from_pretrained(os.path.dirname(paths["bert_vocab"]), **kw)
 
-    class Float32Llama(llama.LlamaForCausalLM):
-        @classmethod
-        def from_pretrained(cls, path, **kw):
-            kw["torch_dtype"] = torch.float32
-            return super().from_pretrained(path, **kw)
-
-    blip2.create_eva_vit_g = create_eva_vit_g
+    blip2.create_eva_vit_g = tiny_create_eva_vit_g(eva_vit, d, paths["eva"])
     blip2.BertConfig.from_pretrained = staticmethod(bert_config)
     blip2.BertLMHeadModel.from_pretrained = classmethod(lambda cls, name, config: cls(config))
     blip2.BertTokenizer = LocalBert
-    llama.LlamaForCausalLM = Float32Llama
+    llama.LlamaForCausalLM = float32_llama(llama.LlamaForCausalLM)
     torch.manual_seed(0)
     model = instruct.Blip2VicunaInstruct(vit_model="eva_clip_g", img_size=d["image_res"], vit_precision="fp32",
                                          num_query_token=d["queries"], llm_model=paths["llm"])

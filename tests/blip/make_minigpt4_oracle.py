@@ -35,7 +35,6 @@ import json
 import os
 import sys
 import tempfile
-from functools import partial
 
 import PIL
 import torch
@@ -49,7 +48,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from blip_release import TINY  # noqa: E402
 from minigpt4_release import FIXED_TOKENIZER, make_model, piece_id, write_release  # noqa: E402
-from official_code import stub_package  # noqa: E402
+from official_code import float32_llama, stub_package, tiny_create_eva_vit_g  # noqa: E402
 
 OFFICIAL = ["models/eva_vit.py", "models/Qformer.py", "models/blip2.py", "models/base_model.py",
             "models/modeling_llama.py", "models/mini_gpt4.py", "conversation/conversation.py"]  # of minigpt4/
@@ -66,33 +65,16 @@ def build(paths, d=TINY):
     blip2 = importlib.import_module("minigpt4.models.blip2")
     mini_gpt4 = importlib.import_module("minigpt4.models.mini_gpt4")
 
-    def create_eva_vit_g(img_size=224, drop_path_rate=0.4, use_checkpoint=False, precision="fp16"):
-        model = eva_vit.VisionTransformer(
-            img_size=img_size, patch_size=d["patch"], use_mean_pooling=False, embed_dim=d["vit_width"],
-            depth=d["vit_layers"], num_heads=d["vit_width"] // 88, mlp_ratio=d["mlp_ratio"], qkv_bias=True,
-            drop_path_rate=drop_path_rate, norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
-            use_checkpoint=use_checkpoint)
-        state_dict = torch.load(paths["eva"], map_location="cpu")
-        eva_vit.interpolate_pos_embed(model, state_dict)
-        model.load_state_dict(state_dict, strict=False)
-        return model
-
     def bert_config(name):
         assert name == "bert-base-uncased"
         return blip2.BertConfig(vocab_size=200, hidden_size=d["qf_width"], num_hidden_layers=d["qf_layers"],
                                 num_attention_heads=d["qf_heads"], intermediate_size=d["qf_ff"],
                                 max_position_embeddings=d["qf_positions"], layer_norm_eps=1e-12)
 
-    class Float32Llama(mini_gpt4.LlamaForCausalLM):
-        @classmethod
-        def from_pretrained(cls, path, **kw):
-            kw["torch_dtype"] = torch.float32
-            return super().from_pretrained(path, **kw)
-
-    blip2.create_eva_vit_g = create_eva_vit_g
+    blip2.create_eva_vit_g = tiny_create_eva_vit_g(eva_vit, d, paths["eva"])
     blip2.BertConfig.from_pretrained = staticmethod(bert_config)
     blip2.Blip2Base.init_tokenizer = classmethod(lambda cls: None)
-    mini_gpt4.LlamaForCausalLM = Float32Llama
+    mini_gpt4.LlamaForCausalLM = float32_llama(mini_gpt4.LlamaForCausalLM)
     model = mini_gpt4.MiniGPT4(vit_model="eva_clip_g", q_former_model=paths["blip2"], img_size=d["image_res"],
                                drop_path_rate=0, vit_precision="fp32", num_query_token=d["queries"],
                                llama_model=paths["llm"], low_resource=False)

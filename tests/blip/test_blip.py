@@ -222,18 +222,25 @@ def run(tmp):
         e = rel_err(got, w)
         check(f"oracle: {name} logits after chelsea.png and the question{' (but [PAD])' if name == 'lavis' else ''} "
               f"({e:.2e} <= {TOL:g})", e <= TOL, p.stderr[-400:])
-    for g in o["generation"]:
-        p = lx("generate", "--model", models["hf"], "--image", image, "--prompt", o["question"],
-               "--max-new-tokens", str(g["max_length"] - 1), "--min-length", str(g["min_length"]),
-               "--length-penalty", str(g["length_penalty"]), "--json")
+    def official_generate(what, model, media, question, kw, sequence, text=None):
+        """generate() with the official settings kw (max_length counting the <s> seed) gives the
+        official sequence (seed first) and, when given, its text; -> lynxeval's JSON."""
+        p = lx("generate", "--model", model, *media, "--prompt", question,
+               "--max-new-tokens", str(kw["max_length"] - 1), "--min-length", str(kw["min_length"]),
+               "--length-penalty", str(kw["length_penalty"]), "--json")
         gen = json.loads(p.stdout) if p.returncode == 0 else {}
-        want = g["sequence"][1:]  # after the <s> seed
+        want = sequence[1:]
         ended = 2 in want
         want = want[:want.index(2)] if ended else want
-        check(f"oracle: InstructBlipForConditionalGeneration.generate, {g['name']} "
-              f"({len(want)} tokens{', ended by </s>' if ended else ''})",
-              gen.get("tokens") == want and gen.get("ended_with_eos") == ended,
-              f"{gen.get('tokens')} vs {want}; {p.stderr[-300:]}")
+        check(f"{what}: {len(want)} tokens{', ended by </s>' if ended else ''}{' and the text' if text is not None else ''}",
+              gen.get("tokens") == want and gen.get("ended_with_eos") == ended
+              and (text is None or gen.get("answer") == text),
+              f"{gen.get('tokens')} {gen.get('answer')!r} vs {want} {text!r}; {p.stderr[-300:]}")
+        return gen, want
+
+    for g in o["generation"]:
+        gen, want = official_generate(f"oracle: InstructBlipForConditionalGeneration.generate, {g['name']}",
+                                      models["hf"], ["--image", image], o["question"], g, g["sequence"])
         if 0 in want:
             check("a generated id 0 is rewritten to </s> and leaves no trace in the text",
                   "\u2047" not in gen.get("answer", "\u2047"), json.dumps(gen)[:300])
@@ -257,16 +264,8 @@ def run(tmp):
         check(f"{what}: logits after the official inputs_embeds rel err {e:.2e} <= {TOL:g}", e <= TOL,
               p.stderr[-400:])
         kw = dict({"max_length": 256, "min_length": 1, "length_penalty": 1}, **case["generate"])
-        p = lx("generate", "--model", models["lavis"], *media, "--prompt", case["question"],
-               "--max-new-tokens", str(kw["max_length"] - 1), "--min-length", str(kw["min_length"]),
-               "--length-penalty", str(kw["length_penalty"]), "--json")
-        gen = json.loads(p.stdout) if p.returncode == 0 else {}
-        want = case["outputs"][1:]  # after the <s> seed
-        ended = 2 in want
-        want = want[:want.index(2)] if ended else want
-        check(f"{what}: Blip2VicunaInstruct.generate's {len(want)} tokens{' and </s>' if ended else ''} and text",
-              gen.get("tokens") == want and gen.get("ended_with_eos") == ended and gen.get("answer") == case["text"],
-              f"{gen.get('tokens')} {gen.get('answer')!r} vs {want} {case['text']!r}; {p.stderr[-300:]}")
+        official_generate(f"{what}: Blip2VicunaInstruct.generate", models["lavis"], media, case["question"], kw,
+                          case["outputs"], case["text"])
 
     # ---- run: image and video tasks on the world's files; the Q-Former's vocabulary in the
     # run's fingerprint ------------------------------------------------------------------------
