@@ -173,3 +173,14 @@ def lavis_qformer_config(src, label, heads, heads_flag, prefix="Qformer.bert."):
         raise ConversionError(f"{heads_flag} {heads} does not divide the Q-Former's width {Dq}")
     return {"num_layers": layers, "hidden_size": Dq, "num_heads": heads, "intermediate_size": ff,
             "num_query_tokens": Q, "cross_attention_every": every, "layer_norm_eps": QFORMER_EPS}
+
+
+def lavis_vision(plan, eva, ln, label, image_size):
+    """The EVA tower (LAVIS names in eva; its blocks but the last) and ln_vision (ln_vision.* in
+    ln) into the plan, at image_size; -> (the config.json "vision" object, its width, the blocks
+    run, the blocks in the file)."""
+    W, P, blocks, layers, mlp = eva_tower(eva, label, image_size)
+    add_eva(plan, eva, LAVIS_EVA, W, mlp, layers, P, image_size // P, False)
+    ln.add(plan, "vit.post_norm.weight", (W,), "ln_vision.weight")
+    ln.add(plan, "vit.post_norm.bias", (W,), "ln_vision.bias")
+    return vision_config(W, layers, mlp, image_size, P, False), W, layers, blocks

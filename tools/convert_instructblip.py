@@ -40,8 +40,8 @@ import tempfile
 
 try:
     import torch
-    from blip_common import (LAVIS_EVA, LN_VISION_EPS, QFORMER_EPS, add_eva, eva_tower,
-                             lavis_qformer_config, preprocess, qformer_tensors, vision_config)
+    from blip_common import (LN_VISION_EPS, QFORMER_EPS, add_eva, lavis_qformer_config,
+                             lavis_vision, preprocess, qformer_tensors, vision_config)
     from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, Plan, Source,
                                 add_llm, apply_overrides, llm_section, need_keys, read_json,
                                 warn_unused, write_model_dir)
@@ -187,11 +187,8 @@ def plan_lavis(args):
     lcfg = read_json(llm_cfg_path, "the Vicuna directory's config")
     need_keys(lcfg, ("vocab_size",), llm_cfg_path)
     S = args.image_size
-    W, P, blocks, layers, mlp = eva_tower(eva, args.eva, S)
     plan = Plan()
-    add_eva(plan, eva, LAVIS_EVA, W, mlp, layers, P, S // P, False)
-    ckpt.add(plan, "vit.post_norm.weight", (W,), "ln_vision.weight")
-    ckpt.add(plan, "vit.post_norm.bias", (W,), "ln_vision.bias")
+    vision, W, layers, blocks = lavis_vision(plan, eva, ckpt, args.eva, S)
     q = lavis_qformer_config(ckpt, args.lavis, args.qformer_heads, "--qformer-heads")
     words = ckpt.get("Qformer.bert.embeddings.word_embeddings.weight")
     positions = ckpt.get("Qformer.bert.embeddings.position_embeddings.weight")
@@ -225,7 +222,7 @@ def plan_lavis(args):
               "eva_blocks_run": f"{layers} of {blocks}",
               "ln_vision_eps": f"{LN_VISION_EPS} (LAVIS's)",
               "pad_rows": "[PAD] (id %d): the mean of the vocabulary's rows (LAVIS leaves it random)" % V0}
-    config = base_config("instructblip", vision_config(W, layers, mlp, S, P, False), q, l, S, source)
+    config = base_config("instructblip", vision, q, l, S, source)
     return plan, config, {"tokenizer.model": tok, "qformer_vocab.txt": vocab}
 
 

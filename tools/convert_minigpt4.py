@@ -43,8 +43,8 @@ import os
 import sys
 
 try:
-    from blip_common import (LAVIS_EVA, LN_VISION_EPS, add_eva, eva_tower, lavis_qformer_config,
-                             preprocess, qformer_tensors, vision_config)
+    from blip_common import (LN_VISION_EPS, lavis_qformer_config, lavis_vision, preprocess,
+                             qformer_tensors)
     from convert_common import (DTYPES, FORMAT, FORMAT_VERSION, ConversionError, Plan, Source,
                                 add_llm, llm_section, need_keys, read_json, warn_unused,
                                 write_model_dir)
@@ -251,11 +251,8 @@ def plan(args):
 
     vis = Prefixed(m, "visual_encoder.")
     S = args.image_size
-    W, P, blocks, layers, mlp = eva_tower(vis, args.eva, S)
     out = Plan()
-    add_eva(out, vis, LAVIS_EVA, W, mlp, layers, P, S // P, False)
-    m.add(out, "vit.post_norm.weight", (W,), "ln_vision.weight")
-    m.add(out, "vit.post_norm.bias", (W,), "ln_vision.bias")
+    vision, W, layers, blocks = lavis_vision(out, vis, m, args.eva, S)
     q = lavis_qformer_config(m, args.blip2, args.qformer_heads, "--qformer-heads")
     for name, shape, src_name, fn in qformer_tensors("lavis", dict(q, vision_width=W)):
         m.add(out, name, shape, src_name, fn)
@@ -289,7 +286,7 @@ def plan(args):
               "context": "no 1700-position trim (Chat.answer keeps the last max_length - 300)"}
     source.update(notes)
     config = {"format": FORMAT, "format_version": FORMAT_VERSION, "family": "blip",
-              "variant": "minigpt4", "vision": vision_config(W, layers, mlp, S, P, False),
+              "variant": "minigpt4", "vision": vision,
               "qformer": q, "llm": l, "preprocess": preprocess(S), "prompt": dict(PROMPT),
               "decoding": decoding, "source": source}
     return out, config, {"tokenizer.model": os.path.join(args.llm, "tokenizer.model")}

@@ -299,44 +299,44 @@ static const lx_weight_part parts[] = {{"vision", "vit."},
                                        {"llm", "llm."},
                                        {NULL, NULL}};
 
+/* What the two 7B shapes share: EVA ViT-g at 224 px (39 blocks) with ln_vision, the bert-base-sized
+ * Q-Former's layers (32 queries), LAVIS's preprocessing and Vicuna-7B's sizes. */
+#define BLIP_7B_HEAD \
+  "{\"format\": \"lynxeval-model\", \"format_version\": 1, \"family\": \"blip\",\n"
+#define BLIP_7B_VISION                                                                      \
+  "\"vision\": {\"image_size\": 224, \"patch_size\": 14, \"width\": 1408, \"depth\": 39,\n" \
+  "  \"heads\": 16, \"mlp_dim\": 6144, \"norm_eps\": 1e-6, \"post_norm_eps\": 1e-5},\n"
+#define BLIP_7B_QFORMER_LAYERS                                                   \
+  "\"qformer\": {\"num_layers\": 12, \"hidden_size\": 768, \"num_heads\": 12,\n" \
+  "  \"intermediate_size\": 3072, \"num_query_tokens\": 32, \"cross_attention_every\": 2,\n"
+#define BLIP_7B_PREPROCESS                                                                 \
+  "\"preprocess\": {\"image_size\": 224, \"mean\": [0.48145466, 0.4578275, 0.40821073],\n" \
+  "  \"std\": [0.26862954, 0.26130258, 0.27577711], \"num_frames\": 4,\n"                  \
+  "  \"frame_rule\": \"segment-start\", \"resize\": \"squash\"},\n"
+#define BLIP_7B_LLM                                                               \
+  "\"llm\": {\"vocab_size\": 32001, \"hidden_size\": 4096, \"num_layers\": 32,\n" \
+  "  \"num_heads\": 32, \"intermediate_size\": 11008, \"rms_norm_eps\": 1e-6,\n"  \
+  "  \"rope_theta\": 10000, \"max_position_embeddings\": 2048, \"adapter_every\": 0,\n"
+
 /* InstructBLIP (Vicuna-7B v1.1) as LAVIS's blip2_vicuna_instruct / vicuna7b runs it. */
-static const char instructblip_7b_json[] =
-    "{\"format\": \"lynxeval-model\", \"format_version\": 1, \"family\": \"blip\",\n"
-    "\"variant\": \"instructblip\",\n"
-    "\"vision\": {\"image_size\": 224, \"patch_size\": 14, \"width\": 1408, \"depth\": 39,\n"
-    "  \"heads\": 16, \"mlp_dim\": 6144, \"norm_eps\": 1e-6, \"post_norm_eps\": 1e-5},\n"
-    "\"qformer\": {\"num_layers\": 12, \"hidden_size\": 768, \"num_heads\": 12,\n"
-    "  \"intermediate_size\": 3072, \"num_query_tokens\": 32, \"cross_attention_every\": 2,\n"
+static const char instructblip_7b_json[] = BLIP_7B_HEAD
+    "\"variant\": \"instructblip\",\n" BLIP_7B_VISION BLIP_7B_QFORMER_LAYERS
     "  \"layer_norm_eps\": 1e-12, \"text\": {\"vocab_size\": 30523,\n"
-    "  \"max_position_embeddings\": 512, \"max_length\": 128}},\n"
-    "\"preprocess\": {\"image_size\": 224, \"mean\": [0.48145466, 0.4578275, 0.40821073],\n"
-    "  \"std\": [0.26862954, 0.26130258, 0.27577711], \"num_frames\": 4,\n"
-    "  \"frame_rule\": \"segment-start\", \"resize\": \"squash\"},\n"
+    "  \"max_position_embeddings\": 512, \"max_length\": 128}},\n" BLIP_7B_PREPROCESS
     "\"prompt\": {\"template\": \"{question}\",\n"
     "  \"short_answer_template\": \"Question: {question} Short Answer:\",\n"
     "  \"lowercase\": false, \"max_input_tokens\": 0},\n"
     "\"decoding\": {\"strategy\": \"beam\", \"num_beams\": 5, \"max_new_tokens\": 255,\n"
     "  \"min_length\": 1, \"length_penalty\": 1.0, \"repetition_penalty\": 1.5,\n"
     "  \"bos_seed\": true, \"seed_id\": 1, \"replace_ids\": [[0, 2]], \"evaluation\": true,\n"
-    "  \"short_answer\": {\"max_new_tokens\": 9, \"length_penalty\": -1.0}},\n"
-    "\"llm\": {\"vocab_size\": 32001, \"hidden_size\": 4096, \"num_layers\": 32,\n"
-    "  \"num_heads\": 32, \"intermediate_size\": 11008, \"rms_norm_eps\": 1e-6,\n"
-    "  \"rope_theta\": 10000, \"max_position_embeddings\": 2048, \"adapter_every\": 0,\n"
+    "  \"short_answer\": {\"max_new_tokens\": 9, \"length_penalty\": -1.0}},\n" BLIP_7B_LLM
     "  \"bos_token_id\": 2, \"eos_token_id\": 2, \"pad_token_id\": 32000, \"unk_token_id\": 2}}";
 
 /* MiniGPT-4 v1 (Vicuna-7B v0) as tools/convert_minigpt4.py writes it for the released files:
  * BLIP-2's Q-Former without text, the v0 tokenizer's ids (bos 0; generate()'s seed 0, end 1). */
-static const char minigpt4_7b_json[] =
-    "{\"format\": \"lynxeval-model\", \"format_version\": 1, \"family\": \"blip\",\n"
-    "\"variant\": \"minigpt4\",\n"
-    "\"vision\": {\"image_size\": 224, \"patch_size\": 14, \"width\": 1408, \"depth\": 39,\n"
-    "  \"heads\": 16, \"mlp_dim\": 6144, \"norm_eps\": 1e-6, \"post_norm_eps\": 1e-5},\n"
-    "\"qformer\": {\"num_layers\": 12, \"hidden_size\": 768, \"num_heads\": 12,\n"
-    "  \"intermediate_size\": 3072, \"num_query_tokens\": 32, \"cross_attention_every\": 2,\n"
-    "  \"layer_norm_eps\": 1e-12},\n"
-    "\"preprocess\": {\"image_size\": 224, \"mean\": [0.48145466, 0.4578275, 0.40821073],\n"
-    "  \"std\": [0.26862954, 0.26130258, 0.27577711], \"num_frames\": 4,\n"
-    "  \"frame_rule\": \"segment-start\", \"resize\": \"squash\"},\n"
+static const char minigpt4_7b_json[] = BLIP_7B_HEAD
+    "\"variant\": \"minigpt4\",\n" BLIP_7B_VISION BLIP_7B_QFORMER_LAYERS
+    "  \"layer_norm_eps\": 1e-12},\n" BLIP_7B_PREPROCESS
     "\"prompt\": {\"template\": \"Give the following image: <Img>ImageContent</Img>. You will be "
     "able to see the image once I provide it to you. Please answer my questions.###Human: "
     "<Img><ImageHere></Img> {question}###Assistant:\",\n"
@@ -344,10 +344,8 @@ static const char minigpt4_7b_json[] =
     "\"decoding\": {\"strategy\": \"greedy\", \"max_new_tokens\": 300, \"min_length\": 1,\n"
     "  \"bos_seed\": true, \"seed_id\": 0, \"evaluation\": true,\n"
     "  \"stop_ids\": [[835], [2277, 29937]], \"keep_special\": true,\n"
-    "  \"strip_leading_ids\": [0, 1], \"text_rules\": [[\"###\", 0], [\"Assistant:\", -1]]},\n"
-    "\"llm\": {\"vocab_size\": 32001, \"hidden_size\": 4096, \"num_layers\": 32,\n"
-    "  \"num_heads\": 32, \"intermediate_size\": 11008, \"rms_norm_eps\": 1e-6,\n"
-    "  \"rope_theta\": 10000, \"max_position_embeddings\": 2048, \"adapter_every\": 0,\n"
+    "  \"strip_leading_ids\": [0, 1], \"text_rules\": [[\"###\", 0], [\"Assistant:\", "
+    "-1]]},\n" BLIP_7B_LLM
     "  \"bos_token_id\": 0, \"eos_token_id\": 1, \"pad_token_id\": 0, \"unk_token_id\": 0,\n"
     "  \"special_tokens\": \"added_tokens\",\n"
     "  \"added_tokens\": [{\"text\": \"[PAD]\", \"id\": 32000, \"strip\": true}]}}";

@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
@@ -26,7 +25,7 @@ from blip_reference import Blip, mean_rows  # noqa: E402
 from blip_release import TINY, make_model, reference_cfg, write_hf, write_lavis  # noqa: E402
 import lynx_generate  # noqa: E402
 from lxtensor import read_f32, rel_err, write_f32  # noqa: E402
-from lxtest import check, finish, preprocess_mismatches, runner  # noqa: E402
+from lxtest import check, preprocess_mismatches, run_in_tmpdir, runner  # noqa: E402
 from make_cases import encode as bert_encode  # noqa: E402
 
 lynxeval, probe, src = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
@@ -43,15 +42,6 @@ def convert(*args):
 def bert_vocab(model_dir):
     with open(os.path.join(model_dir, "qformer_vocab.txt"), encoding="utf-8") as f:
         return {tok: i for i, tok in enumerate(f.read().split("\n")[:-1])}
-
-
-def main():
-    tmp = tempfile.mkdtemp(prefix="lx-blip-")
-    try:
-        run(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    finish()
 
 
 def run(tmp):
@@ -371,4 +361,4 @@ def run(tmp):
 
 
 if __name__ == "__main__":
-    main()
+    run_in_tmpdir(run, "lx-blip-")

@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
@@ -23,7 +22,7 @@ import torch  # noqa: E402
 from blip_reference import Blip  # noqa: E402
 from blip_release import TINY, reference_cfg  # noqa: E402
 from lxtensor import read_f32, rel_err, write_f32  # noqa: E402
-from lxtest import check, finish, runner  # noqa: E402
+from lxtest import check, run_in_tmpdir, runner  # noqa: E402
 from minigpt4_release import FIXED_TOKENIZER, make_model, write_release  # noqa: E402
 
 lynxeval, probe, src = sys.argv[1], sys.argv[2], os.path.abspath(sys.argv[3])
@@ -41,15 +40,6 @@ def convert(*args):
 def release_args(paths):
     return ["--minigpt4", paths["minigpt4"], "--blip2", paths["blip2"], "--eva", paths["eva"],
             "--llm", paths["llm"], "--qformer-heads", str(TINY["qf_heads"]), "--image-size", str(S)]
-
-
-def main():
-    tmp = tempfile.mkdtemp(prefix="lx-minigpt4-")
-    try:
-        run(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    finish()
 
 
 def run(tmp):
@@ -206,4 +196,4 @@ def run(tmp):
 
 
 if __name__ == "__main__":
-    main()
+    run_in_tmpdir(run, "lx-minigpt4-")

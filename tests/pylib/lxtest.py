@@ -7,9 +7,11 @@ A script imports it with
     from lxtest import check, finish
 and ends with finish(), which exits 1 if any check failed.
 """
+import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import zlib
 
 failures = 0
@@ -27,6 +29,17 @@ def finish():
     """Prints the number of failures and exits with 1 if there were any."""
     print(f"{failures} failures")
     sys.exit(1 if failures else 0)
+
+
+def run_in_tmpdir(run, prefix):
+    """run(a new temporary directory), the directory removed afterwards whatever happens; then
+    finish()."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    try:
+        run(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    finish()
 
 
 def runner(binary):

@@ -173,16 +173,16 @@ class Blip:
     def next_logits(self, media, ids):
         """Next-token logits [V] after media ++ embed(ids) (media [rows, D], or None); the hook
         lynx_generate's decoder calls."""
-        x = self.l["model.embed_tokens.weight"][torch.tensor(ids)]
-        if media is not None:
-            x = torch.cat([media, x])
-        return Llava.forward(SimpleNamespace(lcfg=self.lcfg, l=self.l), x)[-1]
+        return self.segment_logits([], media, ids)
 
     def segment_logits(self, before, media, after):
-        """Next-token logits [V] after embed(before) ++ media ++ embed(after) (MiniGPT-4)."""
+        """Next-token logits [V] after embed(before) ++ media ++ embed(after) (MiniGPT-4's
+        order; media None: none)."""
         emb = self.l["model.embed_tokens.weight"]
-        x = torch.cat([emb[torch.tensor(before)], media, emb[torch.tensor(after, dtype=torch.long)]])
-        return Llava.forward(SimpleNamespace(lcfg=self.lcfg, l=self.l), x)[-1]
+        parts = [emb[torch.tensor(before, dtype=torch.long)], emb[torch.tensor(after, dtype=torch.long)]]
+        if media is not None:
+            parts.insert(1, media)
+        return Llava.forward(SimpleNamespace(lcfg=self.lcfg, l=self.l), torch.cat(parts))[-1]
 
     def logits(self, ids, frames=None, text_ids=None):
         """Next-token logits [V] after media ++ embed(ids) (media: none when frames is None)."""

@@ -14,7 +14,6 @@ from the independent float64 reference (tests/reference/blip_reference.py) readi
 import json
 import math
 import os
-import random
 import sys
 
 import torch
@@ -218,8 +217,3 @@ def write_release(out, d, eva_sd, lavis, llm, tokenizer, vocab_lines):
         f.write("".join(line + "\n" for line in vocab_lines))
     return paths
 
-
-def shuffled(items, seed):
-    items = list(items)
-    random.Random(seed).shuffle(items)
-    return items
