@@ -4,6 +4,8 @@
  *   score vqa       VQAv2 files: VQA accuracy, overall and per answer / question type
  *   score mme       an MME results directory: acc, acc+, score per subtask, category totals
  *   score open-vqa  Open-VQA annotations + results: correct/total per class
+ *   score pope      POPE split files + LLaVA-style answers: accuracy, precision, recall, F1
+ *   score scienceqa ScienceQA problems + LLaVA-style answers: option-letter accuracy
  *
  * Reading the files is the task adapters' job (tasks/), scoring is tasks/scoring over
  * scorers/; this file only wires them and prints. */
@@ -22,6 +24,8 @@
 #include "tasks/coco_caption.h"
 #include "tasks/mme.h"
 #include "tasks/open_vqa.h"
+#include "tasks/pope.h"
+#include "tasks/science_qa.h"
 #include "tasks/scoring.h"
 #include "tasks/vqav2.h"
 
@@ -273,6 +277,119 @@ static const cli_command cmd_score_open_vqa = {
     run_open_vqa,
 };
 
+/* ---- pope -------------------------------------------------------------------------------------
+ */
+
+static const cli_command cmd_score_pope;
+
+static int run_pope(int argc, char **argv) {
+  const char *ann_dir = NULL, *q_path = NULL, *res_path = NULL, *per_item = NULL;
+  cli_opt opts[] = {
+      {"--annotation-dir", CLI_STRING, &ann_dir, "DIR",
+       "the split files coco_pope_{random,popular,adversarial}.json", 0, 0, 0},
+      {"--question-file", CLI_STRING, &q_path, "FILE",
+       "JSON Lines {\"question_id\", \"category\"} (llava_pope_test.jsonl)", 0, 0, 0},
+      {"--result-file", CLI_STRING, &res_path, "FILE", "JSON Lines {\"question_id\", \"text\"}", 0,
+       0, 0},
+      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question verdicts (JSON Lines)",
+       0, 0, 0},
+  };
+  int rc = cli_parse(&cmd_score_pope, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (!ann_dir || !q_path || !res_path) {
+    cli_error(cmd_score_pope.name,
+              "--annotation-dir, --question-file and --result-file are required");
+    return CLI_USAGE;
+  }
+  lx_error err;
+  lx_items items = {0};
+  lx_predictions preds = {0};
+  rc = lx_pope_llava_results_load(ann_dir, q_path, res_path, &items, &preds, &err);
+  lx_scoring_options opt = {0};
+  return score_and_print(cmd_score_pope.name, rc, &err, LX_SCORER_POPE, &opt, &items, &preds, false,
+                         per_item, NULL);
+}
+
+static const cli_command cmd_score_pope = {
+    "score pope",
+    "POPE accuracy, precision, recall, F1 and yes-ratio per split",
+    "score pope --annotation-dir DIR --question-file FILE --result-file FILE [--per-item FILE]",
+    "LLaVA's llava/eval/eval_pope.py, with its arguments: every file in DIR is a split\n"
+    "(..._pope_<split>.json), the question file gives each question_id its split (\"category\"),\n"
+    "and each split's answers, in the result file's order, are paired with the split file's\n"
+    "questions in order. An answer is \"no\" when its first sentence (commas removed) has the "
+    "word\n"
+    "No, not or no, else \"yes\". Per split: TP, FP, TN, FN, accuracy, precision, recall, F1 and\n"
+    "yes_ratio, unrounded; null where the script would divide by zero. f1_mean_of_splits is what\n"
+    "LLaVA-1.5 reports as POPE. A split with more answers than questions is refused.",
+    run_pope,
+};
+
+/* ---- scienceqa --------------------------------------------------------------------------------
+ */
+
+static const cli_command cmd_score_science_qa;
+
+static int run_science_qa(int argc, char **argv) {
+  const char *base = NULL, *res_path = NULL, *split = "test", *per_item = NULL;
+  bool all_questions = false;
+  cli_opt opts[] = {
+      {"--base-dir", CLI_STRING, &base, "DIR", "the folder with problems.json and pid_splits.json",
+       0, 0, 0},
+      {"--result-file", CLI_STRING, &res_path, "FILE", "JSON Lines {\"question_id\", \"text\"}", 0,
+       0, 0},
+      {"--split", CLI_STRING, &split, "NAME", "the split of pid_splits.json (default test)", 0, 0,
+       0},
+      {"--all-questions", CLI_FLAG, &all_questions, NULL,
+       "score the questions without an image too (the whole of ScienceQA)", 0, 0, 0},
+      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question verdicts (JSON Lines)",
+       0, 0, 0},
+  };
+  int rc = cli_parse(&cmd_score_science_qa, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (!base || !res_path) {
+    cli_error(cmd_score_science_qa.name, "--base-dir and --result-file are required");
+    return CLI_USAGE;
+  }
+  lx_error err;
+  lx_items items = {0};
+  lx_predictions all = {0}, preds = {0};
+  char *problems = lx_path_join(base, "problems.json"),
+       *splits = lx_path_join(base, "pid_splits.json");
+  rc = lx_science_qa_load(problems, splits, split, !all_questions, &items, &err);
+  if (!rc) rc = lx_predictions_load_jsonl(res_path, "question_id", "text", &all, &err);
+  /* the questions without an image are not ScienceQA-IMG's; the script leaves them out of its
+   * IMG-Accuracy too */
+  if (!rc) lx_predictions_keep_items(&all, &items, &preds);
+  lx_predictions_free(&all);
+  free(problems);
+  free(splits);
+  lx_scoring_options opt = {0};
+  /* all questions: the script counts an unanswered one wrong in its Accuracy, so every one needs
+   * its answer here */
+  return score_and_print(cmd_score_science_qa.name, rc, &err, LX_SCORER_SCIENCE_QA, &opt, &items,
+                         &preds, all_questions, per_item, NULL);
+}
+
+static const cli_command cmd_score_science_qa = {
+    "score scienceqa",
+    "ScienceQA-IMG option-letter accuracy, by subject, context and grade",
+    "score scienceqa --base-dir DIR --result-file FILE [--split test] [--per-item FILE]",
+    "LLaVA's llava/eval/eval_science_qa.py, with its arguments, over the questions with an image:\n"
+    "an answer names an option when it is a letter A-E, starts with \"X. \", or has \"The answer\n"
+    "is X.\" exactly once; anything else, and a letter past the choices, is wrong. accuracy is\n"
+    "the script's IMG-Accuracy (the ScienceQA-IMG number); answers_by_rule counts how each answer\n"
+    "was read. breakdown is the ScienceQA release's tools/evaluate_acc.py table over the same\n"
+    "questions, rounded as it prints it (breakdown_unrounded has the full values; null where it\n"
+    "would divide by zero). Answers to questions without an image are ignored, and unanswered\n"
+    "questions left out, as the script leaves them out of IMG-Accuracy. With --all-questions\n"
+    "every question of the split is scored and needs its answer; accuracy is then the script's\n"
+    "Accuracy.",
+    run_science_qa,
+};
+
 /* ---- a run directory ------------------------------------------------------------------------ */
 
 static const cli_command cmd_score_run;
@@ -336,8 +453,9 @@ static const cli_command cmd_score_run = {
 /* ---- dispatch ---------------------------------------------------------------------------------
  */
 
-static const cli_command *const scorers[] = {&cmd_score_caption, &cmd_score_vqa, &cmd_score_mme,
-                                             &cmd_score_open_vqa};
+static const cli_command *const scorers[] = {&cmd_score_caption, &cmd_score_vqa,
+                                             &cmd_score_mme,     &cmd_score_open_vqa,
+                                             &cmd_score_pope,    &cmd_score_science_qa};
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -366,16 +484,16 @@ static int run(int argc, char **argv) {
   struct stat st;
   if (stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode)) return run_rundir(argc - 1, argv + 1);
   fprintf(stderr,
-          "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa), and not a run "
-          "directory\n",
+          "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa, pope, scienceqa), "
+          "and not a run directory\n",
           argv[1]);
   return CLI_USAGE;
 }
 
 const cli_command cmd_score = {
     "score",
-    "score predictions with the reference scorers (caption, vqa, mme, open-vqa)",
-    "score <caption|vqa|mme|open-vqa> [options] | score RUNDIR --data DIR",
+    "score predictions with the reference scorers (caption, vqa, mme, open-vqa, pope, scienceqa)",
+    "score <caption|vqa|mme|open-vqa|pope|scienceqa> [options] | score RUNDIR --data DIR",
     NULL,
     run,
 };

@@ -258,7 +258,7 @@ static void task_rows(const lx_task_scores *a, const lx_task_scores *b,
   }
   size_t *all = lx_xcalloc(n + 1, sizeof *all);
   for (size_t i = 0; i < n; i++) all[i] = i;
-  bool binary = a->scorer == LX_SCORER_OPEN_VQA || a->scorer == LX_SCORER_MME;
+  bool binary = lx_scorer_rows_of(a->scorer)->binary;
   pair_ctx base = {
       METRIC_MEAN, a->value, vb, NULL, NULL, all, binary || a->scorer == LX_SCORER_VQA ? 100 : 1};
   test_kind main_test = binary                       ? TEST_MCNEMAR

@@ -294,7 +294,8 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
       for (int k = 0; k < nm; k++) md_row(b, model, task, metrics[k], "", metrics[k], false);
       continue;
     }
-    bool counts = !strcmp(scorer, "open-vqa") || !strcmp(scorer, "mme");
+    lx_scorer_kind kind;
+    bool counts = lx_scorer_parse(scorer, &kind) && lx_scorer_rows_of(kind)->binary;
     const char *metric = !strcmp(scorer, "mme") ? "score" : "accuracy";
     md_table_head(b, model, !strcmp(scorer, "mme") ? "subtask (score)" : "category");
     cJSON *cats = lx_rm_categories(model, task, metric);

@@ -56,41 +56,28 @@ static int score_row(void *vctx, const cJSON *row, int line, lx_error *err) {
   t->value = lx_xrealloc_array(t->value, t->n, sizeof *t->value);
   bool ok = cJSON_IsString(cJSON_GetObjectItem(row, "id"));
   t->id[i] = lx_xstrdup(ok ? cJSON_GetObjectItem(row, "id")->valuestring : "");
-  const char *cat = "";
-  switch (t->scorer) {
-    case LX_SCORER_OPEN_VQA:
-      t->value[i] = number(row, "correct", &ok);
-      cat = text(row, "class");
-      break;
-    case LX_SCORER_MME:
-      t->value[i] = number(row, "correct", &ok);
-      cat = text(row, "subtask");
-      break;
-    case LX_SCORER_VQA:
-      t->value[i] = number(row, "accuracy", &ok);
-      cat = text(row, "answer_type");
-      break;
-    case LX_SCORER_CAPTION: {
-      t->value[i] = number(row, "CIDEr", &ok);
-      t->rouge = lx_xrealloc_array(t->rouge, t->n, sizeof *t->rouge);
-      t->bleu = lx_xrealloc_array(t->bleu, t->n, sizeof *t->bleu);
-      t->rouge[i] = number(row, "ROUGE_L", &ok);
-      const cJSON *bc = cJSON_GetObjectItem(row, "bleu_counts");
-      if (!cJSON_IsArray(bc) || cJSON_GetArraySize(bc) != 10) {
-        ok = false;
-        break;
-      }
+  /* the row's score and category, where the scorer's table says they are */
+  const lx_scorer_rows *sr = lx_scorer_rows_of(t->scorer);
+  const char *cat = sr->category_key ? text(row, sr->category_key) : "";
+  if (sr->value_key)
+    t->value[i] = number(row, sr->value_key, &ok);
+  else
+    ok = false;
+  if (t->scorer == LX_SCORER_CAPTION) { /* corpus metrics: ROUGE-L and BLEU's counts too */
+    t->rouge = lx_xrealloc_array(t->rouge, t->n, sizeof *t->rouge);
+    t->bleu = lx_xrealloc_array(t->bleu, t->n, sizeof *t->bleu);
+    t->rouge[i] = number(row, "ROUGE_L", &ok);
+    const cJSON *bc = cJSON_GetObjectItem(row, "bleu_counts");
+    if (cJSON_IsArray(bc) && cJSON_GetArraySize(bc) == 10) {
       for (int k = 0; k < 4; k++) {
         t->bleu[i].matches[k] = cJSON_GetArrayItem(bc, k)->valuedouble;
         t->bleu[i].guesses[k] = cJSON_GetArrayItem(bc, 4 + k)->valuedouble;
       }
       t->bleu[i].hyp_len = cJSON_GetArrayItem(bc, 8)->valuedouble;
       t->bleu[i].ref_len = cJSON_GetArrayItem(bc, 9)->valuedouble;
-      break;
-    }
-    case LX_SCORER_NONE:
+    } else {
       ok = false;
-      break;
+    }
   }
   t->category[i] = lx_xstrdup(cat);
   if (!ok)

@@ -147,7 +147,7 @@ cJSON *lx_task_uncertainty(const lx_task_scores *t, const lx_uncertainty_options
   size_t *all = lx_xcalloc(t->n + 1, sizeof *all);
   for (size_t i = 0; i < t->n; i++) all[i] = i;
   subset whole = {t, all, t->n};
-  bool binary = t->scorer == LX_SCORER_OPEN_VQA || t->scorer == LX_SCORER_MME;
+  bool binary = lx_scorer_rows_of(t->scorer)->binary;
   if (t->scorer == LX_SCORER_CAPTION) {
     corpus_ctx cider = {&whole, t->value, NULL}, bleu = {&whole, NULL, t->bleu};
     cJSON_AddItemToArray(rows, bootstrap_row(corpus_stat, &bleu, t->n, "", "Bleu_4", opt, NULL));

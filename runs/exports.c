@@ -70,9 +70,71 @@ static int export_mme(const lx_items *items, const lx_predictions *preds, const 
   return rc;
 }
 
+/* LLaVA's eval_pope.py pairs each split's answers, in order, with the split file's questions; it
+ * finds an answer's split through a question file. Both are written, with question ids that
+ * number the run's questions. */
+static int export_pope(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                       const char *task_dir, lx_error *err) {
+  cJSON *questions = cJSON_CreateArray(), *answers = cJSON_CreateArray();
+  size_t *pred_of = lx_xcalloc(items->n + 1, sizeof *pred_of), n = 0;
+  for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;
+  for (size_t i = 0; i < preds->n; i++) pred_of[at[i]] = i;
+  for (size_t k = 0; k < items->n; k++) { /* in the split files' order, which the pairing needs */
+    if (pred_of[k] == (size_t)-1) continue;
+    const lx_item *it = &items->v[k];
+    const double qid = (double)++n;
+    const char *slash = strrchr(it->media, '/');
+    cJSON *q = cJSON_CreateObject(), *a = cJSON_CreateObject();
+    cJSON_AddNumberToObject(q, "question_id", qid);
+    cJSON_AddStringToObject(q, "image", slash ? slash + 1 : it->media);
+    cJSON_AddStringToObject(q, "text", it->question);
+    cJSON_AddStringToObject(q, "category", it->category);
+    cJSON_AddItemToArray(questions, q);
+    cJSON_AddNumberToObject(a, "question_id", qid);
+    cJSON_AddStringToObject(a, "text", preds->v[pred_of[k]].text);
+    cJSON_AddItemToArray(answers, a);
+  }
+  char *qpath = lx_path_join(task_dir, "questions.jsonl"),
+       *apath = lx_path_join(task_dir, "answers.jsonl");
+  int rc = lx_json_write_lines_atomic(qpath, questions, err);
+  if (!rc) rc = lx_json_write_lines_atomic(apath, answers, err);
+  free(pred_of);
+  free(qpath);
+  free(apath);
+  cJSON_Delete(questions);
+  cJSON_Delete(answers);
+  return rc;
+}
+
+/* LLaVA's eval_science_qa.py keys answers by the problem id (a string) and counts an answer as
+ * one to an image question when its "prompt" holds "<image>". */
+static int export_science_qa(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                             const char *task_dir, lx_error *err) {
+  cJSON *answers = cJSON_CreateArray();
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "question_id", it->id);
+    lx_strbuf prompt = {0};
+    lx_strbuf_printf(&prompt, "%s%s", it->media ? "<image>\n" : "", it->question);
+    cJSON_AddStringToObject(a, "prompt", lx_strbuf_str(&prompt));
+    lx_strbuf_free(&prompt);
+    cJSON_AddStringToObject(a, "text", preds->v[i].text);
+    cJSON_AddItemToArray(answers, a);
+  }
+  char *path = lx_path_join(task_dir, "answers.jsonl");
+  int rc = lx_json_write_lines_atomic(path, answers, err);
+  free(path);
+  cJSON_Delete(answers);
+  return rc;
+}
+
 int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,
                       const size_t *at, const char *task_dir, lx_error *err) {
   if (task->scorer == LX_SCORER_MME) return export_mme(items, preds, at, task_dir, err);
+  if (task->scorer == LX_SCORER_POPE) return export_pope(items, preds, at, task_dir, err);
+  if (task->scorer == LX_SCORER_SCIENCE_QA)
+    return export_science_qa(items, preds, at, task_dir, err);
   const char *id_key, *text_key, *file;
   bool lines;
   switch (task->scorer) {

@@ -7,6 +7,11 @@
  *                                  newlines in a response become spaces: the format has no
  *                                  escapes)
  *   owleval, llava-bench  answers.jsonl  {"question_id", "text"}
+ *   pope           answers.jsonl   {"question_id", "text"} and questions.jsonl {"question_id",
+ *                                  "image", "text", "category"}: LLaVA's eval_pope.py's result
+ *                                  and question files (ids number the run's questions)
+ *   scienceqa-img  answers.jsonl   {"question_id" (the problem id), "prompt", "text"}, as LLaVA's
+ *                                  eval_science_qa.py reads them
  * Ids that are integers in the annotations are written as integers. */
 #ifndef LX_EXPORTS_H
 #define LX_EXPORTS_H

@@ -123,7 +123,10 @@ int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
     cJSON_AddStringToObject(tmpl, "text", s->tmpl->text);
   else /* the model's own: its config (recorded above) holds the text */
     cJSON_AddStringToObject(tmpl, "text", "the model's config.json prompt");
-  cJSON_AddBoolToObject(tmpl, "short_answer", s->task->short_answer && !s->tmpl->text);
+  cJSON_AddBoolToObject(tmpl, "short_answer",
+                        s->task->short_answer && !s->tmpl->text && !s->answer_line);
+  /* written only when there is one, so that other tasks' fingerprints stay as they were */
+  if (s->answer_line) cJSON_AddStringToObject(tmpl, "answer_line", s->answer_line);
   if (s->task->instruction) cJSON_AddStringToObject(tmpl, "question", s->task->instruction);
   cJSON *dec = decoding_json(s->decode);
   cJSON_AddBoolToObject(dec, "model_default", s->decoding_default);

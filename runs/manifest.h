@@ -40,6 +40,9 @@ typedef struct lx_run_settings {
    * rules), no flag having changed it: part of the model, for comparisons across models. */
   bool decoding_default;
   bool frame_rule_default; /* likewise the frame rule: the model's config's, no flag */
+  /* The line the model family's own evaluation appends to this task's questions
+   * (lx_task_answer_line), or NULL */
+  const char *answer_line;
 } lx_run_settings;
 
 /* Builds the fingerprint (hashing the model and annotation files). */

@@ -167,19 +167,21 @@ static int prepare_task(lx_run_plan *pl, run_task *rt, const char *dataset, cons
   size_t block = r->batch > 0 ? (size_t)r->batch : 1;
   if (lx_items_check_media(&rt->items, (rt->n + block - 1) / block * block, rt->data_dir, err))
     return LX_ERR;
-  lx_run_settings s = {t,
-                       rt->ds,
-                       rt->data_dir,
-                       r->model_dir,
-                       lx_model_extra_files(pl->model),
-                       &rt->decode,
-                       rt->tmpl,
-                       pl->frame_rule,
-                       (uint64_t)r->seed,
-                       (int)r->batch,
-                       pl->backend,
-                       !r->decode && r->beams < 0 && r->max_new < 0,
-                       !r->frame_rule};
+  lx_run_settings s = {
+      t,
+      rt->ds,
+      rt->data_dir,
+      r->model_dir,
+      lx_model_extra_files(pl->model),
+      &rt->decode,
+      rt->tmpl,
+      pl->frame_rule,
+      (uint64_t)r->seed,
+      (int)r->batch,
+      pl->backend,
+      !r->decode && r->beams < 0 && r->max_new < 0,
+      !r->frame_rule,
+      rt->tmpl && !rt->tmpl->text ? lx_task_answer_line(t, pl->model->info.family) : NULL};
   return lx_run_fingerprint(&s, &rt->fingerprint, err);
 }
 
@@ -224,52 +226,6 @@ void lx_run_plan_free(lx_run_plan *pl) {
 }
 
 /* ---- running ------------------------------------------------------------------------------ */
-
-/* The number users look at first. */
-static void headline(const lx_task *t, const cJSON *agg, char *buf, size_t n) {
-  switch (t->scorer) {
-    case LX_SCORER_OPEN_VQA:
-      snprintf(buf, n, "%g/%g correct (%.2f%%)", cJSON_GetObjectItem(agg, "correct")->valuedouble,
-               cJSON_GetObjectItem(agg, "total")->valuedouble,
-               cJSON_GetObjectItem(agg, "accuracy")->valuedouble);
-      break;
-    case LX_SCORER_VQA:
-      snprintf(buf, n, "VQA accuracy %.2f (%s)", cJSON_GetObjectItem(agg, "overall")->valuedouble,
-               cJSON_GetObjectItem(agg, "normalize")->valuestring);
-      break;
-    case LX_SCORER_CAPTION:
-      snprintf(buf, n, "CIDEr %.4f  Bleu_4 %.4f  ROUGE_L %.4f",
-               cJSON_GetObjectItem(agg, "CIDEr")->valuedouble,
-               cJSON_GetObjectItem(agg, "Bleu_4")->valuedouble,
-               cJSON_GetObjectItem(agg, "ROUGE_L")->valuedouble);
-      break;
-    case LX_SCORER_MME: {
-      const cJSON *pe = cJSON_GetObjectItem(agg, "Perception");
-      const cJSON *co = cJSON_GetObjectItem(agg, "Cognition");
-      if (cJSON_IsNumber(pe) && cJSON_IsNumber(co)) {
-        snprintf(buf, n, "Perception %.2f, Cognition %.2f", pe->valuedouble, co->valuedouble);
-        break;
-      }
-      /* a subset of MME (the world's six subtasks): the totals are not defined, the subtasks are */
-      int k = 0;
-      double sum = 0;
-      const cJSON *st;
-      cJSON_ArrayForEach(st, cJSON_GetObjectItem(agg, "subtasks")) {
-        const cJSON *score = cJSON_GetObjectItem(st, "score");
-        if (cJSON_IsNumber(score)) k++, sum += score->valuedouble;
-      }
-      snprintf(buf, n,
-               "%d subtasks, scores summing to %.2f (no totals: Perception needs its 10 "
-               "subtasks, Cognition its 4)",
-               k, sum);
-      break;
-    }
-    case LX_SCORER_NONE:
-      snprintf(buf, n, "%g answers for human or LLM-judge rating",
-               cJSON_GetObjectItem(agg, "answers")->valuedouble);
-      break;
-  }
-}
 
 /* Whether the annotation files hashed into the fingerprint are the registered ones; a file
  * without a registered digest counts as matching. Notes the ones that are not. */
@@ -360,7 +316,7 @@ static int execute_task(lx_run_plan *pl, run_task *rt, cJSON *tasks_json, const 
   if (rc == LX_OK) rc = lx_export_results(t, &rt->items, &kept, at, task_dir, err);
   if (rc == LX_OK) {
     char line[256];
-    headline(t, agg, line, sizeof line);
+    lx_score_headline(t->scorer, agg, line, sizeof line);
     if (ev && ev->task_done) ev->task_done(ev->ctx, t->name, n, line);
     cJSON *tj = cJSON_CreateObject();
     cJSON_AddStringToObject(tj, "dataset", rt->ds->name);

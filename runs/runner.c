@@ -40,12 +40,13 @@ static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options
   int rc = LX_OK;
   /* the model's conversation asks short-answer tasks for one word or phrase its own way: a line
    * after the question (LLaVA) or a template of their own (InstructBLIP) */
-  const bool short_answer = !opt->tmpl->text && opt->task->short_answer;
+  const char *line = opt->tmpl->text ? NULL : lx_task_answer_line(opt->task, m->info.family);
+  const bool short_answer = !opt->tmpl->text && !line && opt->task->short_answer;
   const char *tmpl = opt->tmpl->text ? opt->tmpl->text
                      : short_answer && cfg->prompt.short_answer_template[0]
                          ? cfg->prompt.short_answer_template
                          : NULL;
-  const char *suffix = short_answer ? cfg->prompt.short_answer : "";
+  const char *suffix = line ? line : short_answer ? cfg->prompt.short_answer : "";
   lx_strbuf question = {0}, instruction = {0};
   lx_strbuf_printf(&question, "%s%s", it->question, suffix);
   if (it->media && m->info.media_reads_instruction &&

@@ -31,7 +31,7 @@ void lx_item_add_ref(lx_item *item, const char *ref) {
   item->refs[item->n_refs++] = lx_xstrdup(ref);
 }
 
-static void item_free(lx_item *it) {
+void lx_item_free(lx_item *it) {
   free(it->id);
   free(it->media);
   free(it->question);
@@ -44,7 +44,7 @@ static void item_free(lx_item *it) {
 }
 
 void lx_items_free(lx_items *items) {
-  for (size_t i = 0; i < items->n; i++) item_free(&items->v[i]);
+  for (size_t i = 0; i < items->n; i++) lx_item_free(&items->v[i]);
   free(items->v);
   free(items->order);
   memset(items, 0, sizeof *items);
@@ -55,7 +55,7 @@ static int by_id(const void *a, const void *b);
 
 void lx_items_truncate(lx_items *items, size_t n) {
   if (n >= items->n) return;
-  for (size_t i = n; i < items->n; i++) item_free(&items->v[i]);
+  for (size_t i = n; i < items->n; i++) lx_item_free(&items->v[i]);
   items->n = n;
   if (items->order) {
     for (size_t i = 0; i < n; i++) items->order[i] = i;
@@ -253,6 +253,30 @@ int lx_predictions_load_json_list(const char *path, const char *id_key, const ch
     rc = lx_errorf(err, "%s: results must be a non-empty JSON list of {\"%s\", \"%s\"}", path,
                    id_key, text_key);
   return rc;
+}
+
+static int result_line(void *ctx, const cJSON *obj, int line, lx_error *err) {
+  result_reader *rr = ctx;
+  char *src = lx_source_at(rr->path, line);
+  lx_json_at at = {src, ""};
+  char id[256];
+  const char *value;
+  int rc = lx_json_id_text(obj, rr->id_key, src, id, sizeof id, err);
+  if (!rc) rc = lx_json_req_string(obj, at, rr->text_key, &value, err);
+  if (!rc) lx_predictions_push(rr->preds, id, value, src);
+  free(src);
+  return rc;
+}
+
+int lx_predictions_load_jsonl(const char *path, const char *id_key, const char *text_key,
+                              lx_predictions *preds, lx_error *err) {
+  result_reader rr = {path, id_key, text_key, preds};
+  size_t before = preds->n;
+  if (lx_jsonl_read(path, MAX_FILE_BYTES, result_line, &rr, err)) return LX_ERR;
+  if (preds->n == before)
+    return lx_errorf(err, "%s: no results in the file (JSON Lines of {\"%s\", \"%s\"})", path,
+                     id_key, text_key);
+  return LX_OK;
 }
 
 typedef struct question_reader {

@@ -35,6 +35,8 @@ typedef struct lx_items {
 /* Appends a zeroed item and returns it. */
 lx_item *lx_items_push(lx_items *items);
 void lx_item_add_ref(lx_item *item, const char *ref);
+/* Frees one item's strings (an item not in an array, or one taken out of it). */
+void lx_item_free(lx_item *item);
 void lx_items_free(lx_items *items);
 /* Keeps the first n items (frees the rest) and re-indexes them if they were indexed. */
 void lx_items_truncate(lx_items *items, size_t n);
@@ -66,6 +68,11 @@ void lx_predictions_keep_items(const lx_predictions *p, const lx_items *items,
  * string} (VQAv2's and COCO's results format) into preds, naming file and line on a problem. */
 int lx_predictions_load_json_list(const char *path, const char *id_key, const char *text_key,
                                   lx_predictions *preds, lx_error *err);
+
+/* Reads a results file of JSON Lines {id_key: integer or string, text_key: string} (LLaVA's
+ * answer files, {"question_id", "text"}), naming file and line on a problem. */
+int lx_predictions_load_jsonl(const char *path, const char *id_key, const char *text_key,
+                              lx_predictions *preds, lx_error *err);
 
 /* Reads JSON Lines of questions {id_key, "image", text_key[, category_key]} (OwlEval's and
  * LLaVA-Bench's files): id, media = media_root + image, question, category, and the image name

@@ -15,10 +15,25 @@
 #include "scorers/cider.h"
 #include "scorers/mme.h"
 #include "scorers/open_vqa_match.h"
+#include "scorers/pope.h"
 #include "scorers/rouge.h"
+#include "scorers/science_qa.h"
 
 /* in lx_scorer_kind's order */
-static const char *const scorer_names[] = {"open-vqa", "vqa", "caption", "mme", "none", NULL};
+static const char *const scorer_names[] = {"open-vqa", "vqa",  "caption",    "mme",
+                                           "none",     "pope", "science-qa", NULL};
+
+/* in lx_scorer_kind's order */
+static const lx_scorer_rows scorer_rows[] = {
+    {"correct", "class", true},   {"accuracy", "answer_type", false},
+    {"CIDEr", NULL, false},       {"correct", "subtask", true},
+    {NULL, NULL, false},          {"correct", "split", true},
+    {"correct", "subject", true},
+};
+
+const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind) {
+  return &scorer_rows[kind];
+}
 
 const char *lx_scorer_name(lx_scorer_kind kind) {
   return lx_name_at(scorer_names, (int)kind);
@@ -359,6 +374,196 @@ static int score_mme(const lx_items *items, const lx_predictions *preds, const s
   return LX_OK;
 }
 
+/* NaN-free JSON for a value the official script would fail on (a zero denominator): null. */
+static void add_defined(cJSON *o, const char *key, bool defined, double v) {
+  if (defined)
+    cJSON_AddNumberToObject(o, key, v);
+  else
+    cJSON_AddNullToObject(o, key);
+}
+
+/* LLaVA's eval_pope.py, once per split file: the split's questions in file order, each with its
+ * answer. (The script pairs a split's labels with the answers of that split in the results'
+ * order, which is the same pairing only when every question was answered, in order; here the
+ * pairing is by id, and unanswered questions are counted, not shifted.) */
+static int score_pope(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                      cJSON *agg, cJSON *rows) {
+  size_t *pred_of = invert(items, preds, at);
+  lx_strmap splits = {0};
+  for (size_t k = 0; k < items->n; k++) lx_strmap_intern(&splits, items->v[k].category);
+  bool *truth = lx_xcalloc(items->n + 1, sizeof *truth), *said = lx_xcalloc(items->n + 1, 1);
+  bool *yes_of = lx_xcalloc(items->n + 1, sizeof *yes_of);
+  for (size_t i = 0; i < preds->n; i++) yes_of[at[i]] = lx_pope_answer_is_yes(preds->v[i].text);
+  cJSON *by_split = cJSON_AddObjectToObject(agg, "splits");
+  double f1_sum = 0, acc_sum = 0;
+  bool f1_all = true;
+  size_t scored_splits = 0, missing = 0;
+  for (size_t s = 0; s < splits.n; s++) {
+    size_t n = 0, questions = 0;
+    for (size_t k = 0; k < items->n; k++) {
+      const lx_item *it = &items->v[k];
+      if (strcmp(it->category, splits.keys[s]) != 0) continue;
+      questions++;
+      if (pred_of[k] == (size_t)-1) continue;
+      truth[n] = !strcmp(it->refs[0], "yes");
+      said[n++] = yes_of[k];
+    }
+    missing += questions - n;
+    if (n == 0) continue;
+    lx_pope_result r;
+    lx_pope_score(truth, said, n, &r);
+    cJSON *j = cJSON_AddObjectToObject(by_split, splits.keys[s]);
+    cJSON_AddNumberToObject(j, "accuracy", r.accuracy);
+    add_defined(j, "precision", r.precision_defined, r.precision);
+    add_defined(j, "recall", r.recall_defined, r.recall);
+    add_defined(j, "f1", r.f1_defined, r.f1);
+    cJSON_AddNumberToObject(j, "yes_ratio", r.yes_ratio);
+    cJSON_AddNumberToObject(j, "TP", (double)r.tp);
+    cJSON_AddNumberToObject(j, "FP", (double)r.fp);
+    cJSON_AddNumberToObject(j, "TN", (double)r.tn);
+    cJSON_AddNumberToObject(j, "FN", (double)r.fn);
+    cJSON_AddNumberToObject(j, "questions", (double)questions);
+    cJSON_AddNumberToObject(j, "answered", (double)n);
+    f1_all &= r.f1_defined;
+    f1_sum += r.f1;
+    acc_sum += r.accuracy;
+    scored_splits++;
+  }
+  /* LLaVA-1.5 reports POPE as the F1 averaged over the three splits */
+  add_defined(agg, "f1_mean_of_splits", scored_splits && f1_all,
+              scored_splits ? f1_sum / (double)scored_splits : 0);
+  add_defined(agg, "accuracy_mean_of_splits", scored_splits > 0,
+              scored_splits ? acc_sum / (double)scored_splits : 0);
+  cJSON_AddNumberToObject(agg, "unanswered", (double)missing);
+  cJSON_AddStringToObject(agg, "extraction",
+                          "LLaVA eval_pope.py: first sentence, commas removed, \"no\" if a "
+                          "space-separated word is No, not or no, else \"yes\"");
+  size_t correct = 0;
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    bool ok = yes_of[at[i]] == !strcmp(it->refs[0], "yes");
+    correct += ok;
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    cJSON_AddBoolToObject(r, "correct", ok);
+    cJSON_AddStringToObject(r, "parsed", yes_of[at[i]] ? "yes" : "no");
+    cJSON_AddStringToObject(r, "split", it->category);
+    cJSON_AddItemToArray(rows, r);
+  }
+  cJSON_AddNumberToObject(agg, "accuracy",
+                          preds->n ? 100.0 * (double)correct / (double)preds->n : 0);
+  lx_strmap_free(&splits);
+  free(truth);
+  free(said);
+  free(yes_of);
+  free(pred_of);
+  return LX_OK;
+}
+
+/* ScienceQA's breakdowns as its tools/evaluate_acc.py names them, over the scored questions:
+ * key, the item field it tests (0 subject, 1 grade, 2 context) and the values that count. */
+typedef struct sqa_group {
+  const char *key;
+  int field;
+  const char *const *values; /* NULL-terminated; for the context: "text", "image", "none" */
+} sqa_group;
+
+static const char *const
+    NATURAL[] = {"natural science", NULL},
+    *const SOCIAL[] = {"social science", NULL}, *const LANGUAGE[] = {"language science", NULL},
+    *const HAS_TEXT[] = {"text", NULL}, *const HAS_IMAGE[] = {"image", NULL},
+    *const NO_CONTEXT[] = {"none", NULL}, *const GRADE_1_6[] = {"grade1", "grade2", "grade3",
+                                                                "grade4", "grade5", "grade6",
+                                                                NULL},
+    *const GRADE_7_12[] = {"grade7", "grade8", "grade9", "grade10", "grade11", "grade12", NULL};
+static const sqa_group SQA_GROUPS[] = {
+    {"acc_natural", 0, NATURAL},     {"acc_social", 0, SOCIAL},
+    {"acc_language", 0, LANGUAGE},   {"acc_has_text", 2, HAS_TEXT},
+    {"acc_has_image", 2, HAS_IMAGE}, {"acc_no_context", 2, NO_CONTEXT},
+    {"acc_grade_1_6", 1, GRADE_1_6}, {"acc_grade_7_12", 1, GRADE_7_12},
+};
+
+static bool sqa_in_group(const lx_item *it, const sqa_group *g) {
+  for (const char *const *v = g->values; *v; v++) {
+    bool hit;
+    switch (g->field) {
+      case 0:
+        hit = !strcmp(it->category, *v);
+        break;
+      case 1:
+        hit = !strcmp(it->subcategory, *v);
+        break;
+      default: { /* evaluate_acc.py: the hint is the text context, the image the other */
+        bool text = it->context && it->context[0], image = it->media != NULL;
+        hit = !strcmp(*v, "text") ? text : !strcmp(*v, "image") ? image : !text && !image;
+        break;
+      }
+    }
+    if (hit) return true;
+  }
+  return false;
+}
+
+/* LLaVA's eval_science_qa.py reads the letters; the accuracy it prints for the questions with an
+ * image ("IMG-Accuracy") is the one LLaVA-1.5 reports as ScienceQA-IMG. */
+static int score_science_qa(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                            cJSON *agg, cJSON *rows, lx_error *err) {
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    if (it->n_refs < 3 || strlen(it->refs[0]) != 1 || !it->category || !it->subcategory)
+      return lx_errorf(err, "%s: not a ScienceQA question (needs its letter and choices)",
+                       it->source);
+  }
+  size_t correct = 0, by_rule[LX_SQA_FAILED + 1] = {0}, past_choices = 0;
+  bool *ok = lx_xcalloc(preds->n + 1, sizeof *ok);
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    lx_sqa_rule rule;
+    char letter = lx_sqa_parse_letter(preds->v[i].text, &rule);
+    int n_choices = (int)it->n_refs - 1, index = lx_sqa_choice_index(letter, n_choices);
+    by_rule[rule]++;
+    past_choices += letter && index < 0;
+    ok[i] = index >= 0 && 'A' + index == it->refs[0][0];
+    correct += ok[i];
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    cJSON_AddBoolToObject(r, "correct", ok[i]);
+    char parsed[2] = {letter, 0};
+    cJSON_AddStringToObject(r, "parsed", letter ? parsed : "FAILED");
+    cJSON_AddStringToObject(r, "rule", lx_sqa_rule_name(rule));
+    cJSON_AddStringToObject(r, "subject", it->category);
+    cJSON_AddItemToArray(rows, r);
+  }
+  /* the scripts' expressions: correct / total * 100 */
+  double acc = preds->n ? (double)correct / (double)preds->n * 100 : 0;
+  cJSON_AddNumberToObject(agg, "accuracy", acc);
+  cJSON_AddNumberToObject(agg, "accuracy_rounded", round2(acc));
+  cJSON_AddNumberToObject(agg, "correct", (double)correct);
+  cJSON_AddNumberToObject(agg, "total", (double)preds->n);
+  cJSON *rules = cJSON_AddObjectToObject(agg, "answers_by_rule");
+  for (int r = 0; r <= LX_SQA_FAILED; r++)
+    cJSON_AddNumberToObject(rules, lx_sqa_rule_name((lx_sqa_rule)r), (double)by_rule[r]);
+  cJSON_AddNumberToObject(agg, "letter_past_the_choices", (double)past_choices);
+  /* evaluate_acc.py's table, rounded as it prints it ("{:.2f}"), and unrounded */
+  cJSON *table = cJSON_AddObjectToObject(agg, "breakdown"),
+        *full = cJSON_AddObjectToObject(agg, "breakdown_unrounded");
+  for (size_t g = 0; g < sizeof SQA_GROUPS / sizeof SQA_GROUPS[0]; g++) {
+    size_t n = 0, c = 0;
+    for (size_t i = 0; i < preds->n; i++) {
+      if (!sqa_in_group(&items->v[at[i]], &SQA_GROUPS[g])) continue;
+      n++;
+      c += ok[i];
+    }
+    double v = n ? (double)c / (double)n * 100 : 0;
+    add_defined(table, SQA_GROUPS[g].key, n > 0, round2(v));
+    add_defined(full, SQA_GROUPS[g].key, n > 0, v);
+  }
+  add_defined(table, "acc_average", preds->n > 0, round2(acc));
+  add_defined(full, "acc_average", preds->n > 0, acc);
+  free(ok);
+  return LX_OK;
+}
+
 int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, const lx_items *items,
                          const lx_predictions *preds, const size_t *at, cJSON **aggregate,
                          cJSON **per_item, lx_error *err) {
@@ -377,6 +582,12 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
     case LX_SCORER_MME:
       rc = score_mme(items, preds, at, agg, rows, err);
       break;
+    case LX_SCORER_POPE:
+      rc = score_pope(items, preds, at, agg, rows);
+      break;
+    case LX_SCORER_SCIENCE_QA:
+      rc = score_science_qa(items, preds, at, agg, rows, err);
+      break;
     case LX_SCORER_NONE:
       cJSON_AddStringToObject(agg, "note",
                               "open-ended answers: score them with human ratings or an LLM judge");
@@ -391,6 +602,70 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
   *aggregate = agg;
   *per_item = rows;
   return LX_OK;
+}
+
+void lx_score_headline(lx_scorer_kind kind, const cJSON *agg, char *buf, size_t n) {
+  switch (kind) {
+    case LX_SCORER_OPEN_VQA:
+      snprintf(buf, n, "%g/%g correct (%.2f%%)", cJSON_GetObjectItem(agg, "correct")->valuedouble,
+               cJSON_GetObjectItem(agg, "total")->valuedouble,
+               cJSON_GetObjectItem(agg, "accuracy")->valuedouble);
+      break;
+    case LX_SCORER_VQA:
+      snprintf(buf, n, "VQA accuracy %.2f (%s)", cJSON_GetObjectItem(agg, "overall")->valuedouble,
+               cJSON_GetObjectItem(agg, "normalize")->valuestring);
+      break;
+    case LX_SCORER_CAPTION:
+      snprintf(buf, n, "CIDEr %.4f  Bleu_4 %.4f  ROUGE_L %.4f",
+               cJSON_GetObjectItem(agg, "CIDEr")->valuedouble,
+               cJSON_GetObjectItem(agg, "Bleu_4")->valuedouble,
+               cJSON_GetObjectItem(agg, "ROUGE_L")->valuedouble);
+      break;
+    case LX_SCORER_MME: {
+      const cJSON *pe = cJSON_GetObjectItem(agg, "Perception");
+      const cJSON *co = cJSON_GetObjectItem(agg, "Cognition");
+      if (cJSON_IsNumber(pe) && cJSON_IsNumber(co)) {
+        snprintf(buf, n, "Perception %.2f, Cognition %.2f", pe->valuedouble, co->valuedouble);
+        break;
+      }
+      /* a subset of MME (the world's six subtasks): the totals are not defined, the subtasks are */
+      int k = 0;
+      double sum = 0;
+      const cJSON *st;
+      cJSON_ArrayForEach(st, cJSON_GetObjectItem(agg, "subtasks")) {
+        const cJSON *score = cJSON_GetObjectItem(st, "score");
+        if (cJSON_IsNumber(score)) k++, sum += score->valuedouble;
+      }
+      snprintf(buf, n,
+               "%d subtasks, scores summing to %.2f (no totals: Perception needs its 10 "
+               "subtasks, Cognition its 4)",
+               k, sum);
+      break;
+    }
+    case LX_SCORER_POPE: {
+      const cJSON *f1 = cJSON_GetObjectItem(agg, "f1_mean_of_splits");
+      int k = cJSON_GetArraySize(cJSON_GetObjectItem(agg, "splits"));
+      if (cJSON_IsNumber(f1))
+        snprintf(buf, n, "F1 %.2f (mean of %d split%s), accuracy %.2f%%", 100 * f1->valuedouble, k,
+                 k == 1 ? "" : "s", cJSON_GetObjectItem(agg, "accuracy")->valuedouble);
+      else
+        snprintf(buf, n, "F1 undefined (no yes answers or labels), accuracy %.2f%%",
+                 cJSON_GetObjectItem(agg, "accuracy")->valuedouble);
+      break;
+    }
+    case LX_SCORER_SCIENCE_QA:
+      snprintf(
+          buf, n, "%g/%g correct (%.2f%%), %g answers naming no option",
+          cJSON_GetObjectItem(agg, "correct")->valuedouble,
+          cJSON_GetObjectItem(agg, "total")->valuedouble,
+          cJSON_GetObjectItem(agg, "accuracy")->valuedouble,
+          cJSON_GetObjectItem(cJSON_GetObjectItem(agg, "answers_by_rule"), "failed")->valuedouble);
+      break;
+    case LX_SCORER_NONE:
+      snprintf(buf, n, "%g answers for human or LLM-judge rating",
+               cJSON_GetObjectItem(agg, "answers")->valuedouble);
+      break;
+  }
 }
 
 #define EXTERNAL_OUTPUT_MAX_BYTES (1u << 20)

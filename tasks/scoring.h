@@ -15,16 +15,28 @@
 #include "text/caption_tokenizer.h"
 
 typedef enum lx_scorer_kind {
-  LX_SCORER_OPEN_VQA, /* Open-VQA matcher: correct/total per class */
-  LX_SCORER_VQA,      /* VQA accuracy per answer / question type */
-  LX_SCORER_CAPTION,  /* BLEU-1..4, ROUGE-L, CIDEr-D */
-  LX_SCORER_MME,      /* acc, acc+, score per subtask (category), category totals */
-  LX_SCORER_NONE,     /* open-ended answers: human ratings or an LLM judge score them */
+  LX_SCORER_OPEN_VQA,   /* Open-VQA matcher: correct/total per class */
+  LX_SCORER_VQA,        /* VQA accuracy per answer / question type */
+  LX_SCORER_CAPTION,    /* BLEU-1..4, ROUGE-L, CIDEr-D */
+  LX_SCORER_MME,        /* acc, acc+, score per subtask (category), category totals */
+  LX_SCORER_NONE,       /* open-ended answers: human ratings or an LLM judge score them */
+  LX_SCORER_POPE,       /* POPE yes/no: accuracy, precision, recall, F1, yes-ratio per split */
+  LX_SCORER_SCIENCE_QA, /* ScienceQA option letters: accuracy per subject, context, grade */
 } lx_scorer_kind;
 
 const char *lx_scorer_name(lx_scorer_kind kind);
 /* The kind named by lx_scorer_name; false if none. */
 bool lx_scorer_parse(const char *name, lx_scorer_kind *kind);
+
+/* What a scorer's per-item rows (scores.jsonl) hold, for statistics and reports. */
+typedef struct lx_scorer_rows {
+  const char *value_key;    /* the per-item score: "correct" (true/false), "accuracy" in [0, 1],
+                             * "CIDEr"; NULL when the scorer has none */
+  const char *category_key; /* the row's category ("class", "subtask", "split"), or NULL */
+  bool binary;              /* the score is correct or not (counts and McNemar's test apply) */
+} lx_scorer_rows;
+
+const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind);
 
 typedef struct lx_scoring_options {
   lx_vqa_mode vqa_mode;                   /* LX_SCORER_VQA */
@@ -37,6 +49,10 @@ typedef struct lx_scoring_options {
 int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, const lx_items *items,
                          const lx_predictions *preds, const size_t *at, cJSON **aggregate,
                          cJSON **per_item, lx_error *err);
+
+/* The number users look at first, from an aggregate lx_score_predictions made ("CIDEr 0.81 ...",
+ * "F1 85.90 (mean of 3 splits) ..."), into buf[n]. */
+void lx_score_headline(lx_scorer_kind kind, const cJSON *agg, char *buf, size_t n);
 
 /* Caption scoring follows pycocoevalcap's COCOEvalCap: the scored images in the annotations'
  * order, all references tokenized in one call and all results in another (the tokenizer's

@@ -11,6 +11,8 @@
 #include "tasks/mme.h"
 #include "tasks/open_vqa.h"
 #include "tasks/owleval.h"
+#include "tasks/pope.h"
+#include "tasks/science_qa.h"
 #include "tasks/vqav2.h"
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -91,6 +93,35 @@ static int load_llava_bench(const char *data_dir, const lx_dataset *ds, lx_items
   return rc;
 }
 
+/* POPE: every split file of the entry, in the registry's order. */
+static int load_pope(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
+  int rc = LX_OK;
+  for (int k = 0; rc == LX_OK && k < ds->n_files; k++) {
+    char *p = data_path(data_dir, ds, k);
+    rc = lx_pope_load(p, ds->media_root, items, err);
+    free(p);
+  }
+  return rc ? rc : lx_items_index(items, "question", err);
+}
+
+/* ScienceQA: problems.json and pid_splits.json, the test split. */
+static int load_science_qa(const char *data_dir, const lx_dataset *ds, lx_items *items,
+                           lx_error *err) {
+  if (ds->n_files < 2)
+    return lx_errorf(err, "datasets.txt: [%s] needs problems.json and pid_splits.json", ds->name);
+  char *problems = data_path(data_dir, ds, 0), *splits = data_path(data_dir, ds, 1);
+  int rc = lx_science_qa_load(problems, splits, "test", true, items, err);
+  free(problems);
+  free(splits);
+  return rc;
+}
+
+/* LLaVA-1.5's evaluation asks multiple-choice questions for the option's letter
+ * (model_vqa_science.py --single-pred-prompt, and its MMBench and SEED files). */
+static const lx_family_answer_line OPTION_LETTER[] = {
+    {"llava", "\nAnswer with the option's letter from the given choices directly."},
+};
+
 static const lx_task OPEN_VQA_IMAGE = {"open-vqa-image",
                                        2,
                                        "open-vqa-image",
@@ -103,7 +134,9 @@ static const lx_task OPEN_VQA_IMAGE = {"open-vqa-image",
                                        0,
                                        0,
                                        load_open_vqa,
-                                       false};
+                                       false,
+                                       NULL,
+                                       0};
 static const lx_task OPEN_VQA_VIDEO = {"open-vqa-video",
                                        2,
                                        "open-vqa-video",
@@ -116,7 +149,9 @@ static const lx_task OPEN_VQA_VIDEO = {"open-vqa-video",
                                        0,
                                        0,
                                        load_open_vqa,
-                                       false};
+                                       false,
+                                       NULL,
+                                       0};
 /* Short answers: beam search, few tokens, as VQA evaluations of Lynx-era models decode. */
 static const lx_task VQAV2 = {"vqav2",
                               2,
@@ -130,7 +165,9 @@ static const lx_task VQAV2 = {"vqav2",
                               5,
                               10,
                               load_vqav2,
-                              true};
+                              true,
+                              NULL,
+                              0};
 static const lx_task COCO_CAPTION = {"coco-caption",
                                      2,
                                      "coco-karpathy-test",
@@ -143,7 +180,9 @@ static const lx_task COCO_CAPTION = {"coco-caption",
                                      5,
                                      30,
                                      load_coco,
-                                     false};
+                                     false,
+                                     NULL,
+                                     0};
 static const lx_task MME = {"mme",
                             2,
                             "mme",
@@ -156,7 +195,9 @@ static const lx_task MME = {"mme",
                             0,
                             8,
                             load_mme,
-                            true};
+                            true,
+                            NULL,
+                            0};
 static const lx_task OWLEVAL = {"owleval",
                                 2,
                                 "owleval",
@@ -169,7 +210,9 @@ static const lx_task OWLEVAL = {"owleval",
                                 0,
                                 256,
                                 load_owleval,
-                                false};
+                                false,
+                                NULL,
+                                0};
 static const lx_task LLAVA_BENCH = {"llava-bench",
                                     2,
                                     "llava-bench-in-the-wild",
@@ -182,10 +225,50 @@ static const lx_task LLAVA_BENCH = {"llava-bench",
                                     0,
                                     256,
                                     load_llava_bench,
-                                    false};
+                                    false,
+                                    NULL,
+                                    0};
 
-const lx_task *const lx_tasks[] = {&OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2, &COCO_CAPTION, &MME,
-                                   &OWLEVAL,        &LLAVA_BENCH};
+/* Yes/no about objects, greedy and short, as LLaVA's pope.sh runs it (temperature 0); short
+ * answer: LLaVA's "Answer the question using a single word or phrase." line, InstructBLIP's
+ * short-answer template. */
+static const lx_task POPE = {
+    "pope",
+    1,
+    "pope-coco",
+    "POPE object hallucination: accuracy, precision, recall, F1, yes-ratio "
+    "per split",
+    LX_SCORER_POPE,
+    QA_TEMPLATES,
+    COUNT(QA_TEMPLATES),
+    NULL,
+    "greedy",
+    0,
+    8,
+    load_pope,
+    true,
+    NULL,
+    0};
+/* Multiple choice read back as a letter; greedy, as LLaVA's sqa.sh (temperature 0). */
+static const lx_task SCIENCE_QA_IMG = {"scienceqa-img",
+                                       1,
+                                       "scienceqa-img-test",
+                                       "ScienceQA questions with an image, option-letter accuracy "
+                                       "by subject, context and grade",
+                                       LX_SCORER_SCIENCE_QA,
+                                       QA_TEMPLATES,
+                                       COUNT(QA_TEMPLATES),
+                                       NULL,
+                                       "greedy",
+                                       0,
+                                       16,
+                                       load_science_qa,
+                                       false,
+                                       OPTION_LETTER,
+                                       COUNT(OPTION_LETTER)};
+
+const lx_task *const lx_tasks[] = {&OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2, &COCO_CAPTION,  &MME,
+                                   &OWLEVAL,        &LLAVA_BENCH,    &POPE,  &SCIENCE_QA_IMG};
 const int lx_n_tasks = COUNT(lx_tasks);
 
 const lx_task *lx_task_find(const char *name) {
@@ -199,11 +282,17 @@ const lx_task *lx_task_find(const char *name) {
 static const lx_suite WORLD = {
     "world",
     "open-vqa-image:world-open-vqa-image,open-vqa-video:world-open-vqa-"
-    "video,coco-caption:world-captions,mme:world-mme,owleval:world-owleval",
+    "video,coco-caption:world-captions,mme:world-mme,owleval:world-owleval,pope:world-pope",
     "greedy", 24};
 
 const lx_suite *lx_suite_find(const char *name) {
   return !strcmp(name, WORLD.name) ? &WORLD : NULL;
+}
+
+const char *lx_task_answer_line(const lx_task *t, const char *family) {
+  for (int i = 0; family && i < t->n_answer_lines; i++)
+    if (!strcmp(t->answer_lines[i].family, family)) return t->answer_lines[i].line;
+  return NULL;
 }
 
 const lx_task_template *lx_task_template_find(const lx_task *t, const char *name) {

@@ -19,6 +19,13 @@ typedef struct lx_task_template {
   const char *text;
 } lx_task_template;
 
+/* A family's own answer instruction for a task, as its evaluation code appends it to every
+ * question: LLaVA's "\nAnswer with the option's letter from the given choices directly.". */
+typedef struct lx_family_answer_line {
+  const char *family; /* the model family (model/families.c): "llava" */
+  const char *line;
+} lx_family_answer_line;
+
 typedef struct lx_task {
   const char *name; /* "open-vqa-image" */
   int version;
@@ -37,6 +44,10 @@ typedef struct lx_task {
    * short-answer line (LLaVA's "\nAnswer the question using a single word or phrase.") follows
    * each question. */
   bool short_answer;
+  /* Under the "model" template, a family listed here gets its own line after each question instead
+   * (and not its config's short-answer line or template). */
+  const lx_family_answer_line *answer_lines;
+  int n_answer_lines;
 } lx_task;
 
 extern const lx_task *const lx_tasks[];
@@ -54,6 +65,8 @@ typedef struct lx_suite {
 
 /* The suite named `name` ("world": every task of the embedded world), or NULL. */
 const lx_suite *lx_suite_find(const char *name);
+/* The answer line of the task for a model family, or NULL. */
+const char *lx_task_answer_line(const lx_task *t, const char *family);
 /* The template named `name` (NULL: the default), or NULL if the task has none by that name. */
 const lx_task_template *lx_task_template_find(const lx_task *t, const char *name);
 

@@ -186,6 +186,26 @@ def main():
     for k, (name, data) in enumerate(llava.items()):
         fixture("llava-bench/" + name, data)
         seed("llava_bench", name, data, pick=k)
+    pope_world = os.path.join(world, "world-pope")
+    split_file = lines(os.path.join(pope_world, "world_pope_random.json"), 6)
+    qfile = b"".join(json.dumps({"question_id": k + 1, "image": "pope_001.png", "text": "Is there a red circle?",
+                                 "category": "random"}).encode() + b"\n" for k in range(6))
+    answers = b"".join(json.dumps({"question_id": k + 1, "text": t}).encode() + b"\n"
+                       for k, t in enumerate(["Yes", "No, there is not.", "yes", "no", "", "Nope"]))
+    for k, (name, data) in enumerate((("coco/coco_pope_random.json", split_file),
+                                      ("llava_pope_test.jsonl", qfile), ("answers.jsonl", answers))):
+        fixture("pope/" + name, data)
+        seed("pope", os.path.basename(name), data, pick=k)
+    problems = {"11": {"question": "Which is a mammal?", "choices": ["cat", "trout"], "answer": 0, "hint": "",
+                       "image": "image.png", "subject": "natural science", "grade": "grade3", "split": "test"},
+                "12": {"question": "Which word is a verb?", "choices": ["run", "blue", "dog"], "answer": 0,
+                       "hint": "Read.\nThen answer.", "image": None, "subject": "language science",
+                       "grade": "grade8", "split": "test"}}
+    splits = {"train": [], "val": [], "test": ["12", "11"]}
+    for k, (name, data) in enumerate((("problems.json", json.dumps(problems).encode()),
+                                      ("pid_splits.json", json.dumps(splits).encode()))):
+        fixture("science_qa/" + name, data)
+        seed("science_qa", name, data, pick=k)
     reg = read(src("datasets.txt"))
     seed("registry", "datasets.txt", reg[:MAX_SEED])
 

@@ -258,6 +258,34 @@ try:
           and fp["prompt_template"]["short_answer"] is True and row.get("tokens") == want,
           p.stderr[-600:] + json.dumps(fp.get("decoding")) + f" {row.get('tokens')} vs {want}")
 
+    # ScienceQA-IMG: the question as LLaVA-1.5's file asks it (context, question, lettered
+    # choices) and the task's answer line for LLaVA in place of the short-answer line
+    sqa = os.path.join(tmp, "sqa")
+    os.makedirs(os.path.join(sqa, "images", "test", "7"))
+    shutil.copy(os.path.join(src, "datasets", "world", "test", "world-pope", "images", "pope_001.png"),
+                os.path.join(sqa, "images", "test", "7", "image.png"))
+    with open(os.path.join(sqa, "problems.json"), "w") as f:
+        json.dump({"7": {"question": "Which shape is orange?", "choices": ["circle", "triangle"], "answer": 1,
+                         "hint": "Look at the picture.", "image": "image.png", "subject": "natural science",
+                         "grade": "grade2"}}, f)
+    with open(os.path.join(sqa, "pid_splits.json"), "w") as f:
+        json.dump({"test": ["7"]}, f)
+    sqa_dir = os.path.join(tmp, "run-sqa")
+    p = lx("run", "scienceqa-img", "--model", models["orig"], "--data", sqa, "--out", sqa_dir,
+           "--max-new-tokens", "4")
+    fp = json.load(open(os.path.join(sqa_dir, "scienceqa-img", "fingerprint.json"))) if p.returncode == 0 else {}
+    row = json.loads(open(os.path.join(sqa_dir, "scienceqa-img", "predictions.jsonl")).readline()) if fp else {}
+    line = "\nAnswer with the option's letter from the given choices directly."
+    t = lx("tokenize", "--model", models["orig"], "--prompt", row.get("question", "") + line)
+    ids_run = [int(x) for x in t.stdout.split(",")] if t.returncode == 0 else None
+    q = lx("preprocess", "--model", models["orig"], "--image", os.path.join(sqa, "images", "test", "7", "image.png"),
+           "--out", ipx)
+    want = ref.greedy(ids_run, read_f32(ipx).reshape(3, S, S), 4)[0] if ids_run and q.returncode == 0 else None
+    check("run scienceqa-img: LLaVA's question layout and its option-letter line, recorded in the fingerprint",
+          row.get("question") == "Context: Look at the picture.\nWhich shape is orange?\nA. circle\nB. triangle"
+          and fp["prompt_template"].get("answer_line") == line and fp["prompt_template"]["short_answer"] is False
+          and row.get("tokens") == want, p.stderr[-600:] + json.dumps(fp.get("prompt_template")) + f" {row}")
+
     # ---- LLaVA v1: delta over base, its conversation, the ### stop (oracle: LLaVA 7ace501) -----
     delta, base, clip224 = (os.path.join(rel, n) for n in ("LLaVA-7b-delta-v0", "llama-7b",
                                                            "clip-vit-large-patch14"))

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Every task end to end on the tiny model, with small datasets in each benchmark's own layout:
-VQAv2, COCO captions, MME (its release layout, all 14 subtasks), OwlEval and LLaVA-Bench, in one
+VQAv2, COCO captions, MME (its release layout, all 14 subtasks), OwlEval, LLaVA-Bench, POPE (its
+three split files) and ScienceQA (problems.json, pid_splits.json, images/test/<id>/), in one
 `lynxeval run` over a data root holding a folder per dataset. Each task's export in its
 benchmark's results format is scored again with `lynxeval score`, which must give the run's own
 aggregate; the report of the run (captions and MME tables, the MME radar) renders in headless
@@ -91,6 +92,28 @@ def make_data(root):
         c.append({"image": f"{i:03d}.jpg", "caption": "an image"})
     for name, rows in (("questions.jsonl", q), ("answers_gpt4.jsonl", a), ("context.jsonl", c)):
         write(os.path.join(d, name), "".join(json.dumps(r) + "\n" for r in rows))
+    # POPE: the three split files of the release, images under val2014/
+    d = os.path.join(root, "pope-coco")
+    for i in range(2):
+        link(PICTURES[i], os.path.join(d, "val2014", f"COCO_val2014_{300 + i:012d}.jpg"))
+    for s, split in enumerate(("random", "popular", "adversarial")):
+        rows = [{"question_id": k + 1, "image": f"COCO_val2014_{300 + k // 4:012d}.jpg",
+                 "text": f"Is there a {['cat', 'dog', 'kite', 'bus'][(k + s) % 4]} in the image?",
+                 "label": "yes" if k % 4 < 2 else "no"} for k in range(8)]
+        write(os.path.join(d, "coco", f"coco_pope_{split}.json"), "".join(json.dumps(r) + "\n" for r in rows))
+    # ScienceQA: problems of three splits, images for those that have one
+    d = os.path.join(root, "scienceqa-img-test")
+    problems = {}
+    for k in range(6):
+        pid = str(40 + k)
+        problems[pid] = {"question": f"Which is right {k}?", "choices": ["one", "two", "three"][:2 + k % 2],
+                         "answer": k % 2, "hint": "A hint." if k % 3 == 0 else "",
+                         "image": "image.png" if k != 2 else None, "subject": "natural science",
+                         "grade": f"grade{3 + k}", "split": "test" if k < 5 else "train"}
+        if problems[pid]["image"]:
+            link(PICTURES[k % 4], os.path.join(d, "images", "test", pid, "image.png"))
+    write(os.path.join(d, "problems.json"), json.dumps(problems))
+    write(os.path.join(d, "pid_splits.json"), json.dumps({"train": ["45"], "val": [], "test": ["44", "40", "41", "42", "43"]}))
 
 
 tmp = tempfile.mkdtemp()
@@ -98,12 +121,16 @@ try:
     root = os.path.join(tmp, "data")
     make_data(root)
     out = os.path.join(tmp, "run")
-    p = lx("run", "vqav2,coco-caption,mme,owleval,llava-bench", "--model", model, "--data", root, "--out", out,
-           "--max-new-tokens", "6")
-    check("one run of five tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
+    tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img")
+    p = lx("run", ",".join(tasks), "--model", model, "--data", root, "--out", out, "--max-new-tokens", "6")
+    check("one run of seven tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
     print("    " + "\n    ".join(p.stdout.splitlines()))
-    agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in ("vqav2", "coco-caption", "mme", "owleval", "llava-bench")
+    agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in tasks
            if os.path.exists(os.path.join(out, t, "aggregate.json"))}
+    check("item counts: 3 POPE splits of 8 questions, the 4 ScienceQA test problems with an image",
+          all(s["questions"] == 8 for s in agg.get("pope", {}).get("splits", {}).values())
+          and len(agg.get("pope", {}).get("splits", {})) == 3 and agg.get("scienceqa-img", {}).get("total") == 4,
+          json.dumps({k: agg.get(k) for k in ("pope", "scienceqa-img")})[:600])
     check("item counts: 8 VQA questions, 6 images, 56 MME questions, 3 + 2 open answers",
           agg.get("vqav2", {}).get("questions") == 8 and agg.get("coco-caption", {}).get("images") == 6
           and sum(s["questions"] for s in agg.get("mme", {}).get("subtasks", {}).values()) == 56
@@ -125,14 +152,23 @@ try:
     check("mme: results/ rescored equals the run's aggregate",
           p.returncode == 0 and json.loads(p.stdout)["Perception"] == agg["mme"]["Perception"]
           and json.loads(p.stdout)["subtasks"] == agg["mme"]["subtasks"], p.stderr)
+    pd = os.path.join(root, "pope-coco", "coco")
+    p = lx("score", "pope", "--annotation-dir", pd, "--question-file", os.path.join(out, "pope", "questions.jsonl"),
+           "--result-file", os.path.join(out, "pope", "answers.jsonl"))
+    check("pope: LLaVA's question and answer files, rescored, equal the run's aggregate",
+          p.returncode == 0 and json.loads(p.stdout) == agg["pope"], p.stderr + p.stdout[:300])
+    p = lx("score", "scienceqa", "--base-dir", os.path.join(root, "scienceqa-img-test"),
+           "--result-file", os.path.join(out, "scienceqa-img", "answers.jsonl"))
+    check("scienceqa-img: answers.jsonl, rescored, equals the run's aggregate",
+          p.returncode == 0 and json.loads(p.stdout) == agg["scienceqa-img"], p.stderr + p.stdout[:300])
     answers = [json.loads(l) for l in open(os.path.join(out, "llava-bench", "answers.jsonl"))]
     check("llava-bench: answers.jsonl in LLaVA's answer format", len(answers) == 2 and {"question_id", "text"} <= set(answers[0]))
 
     # the run directory itself, scored again: every scored task equals the run's aggregate
     p = lx("score", out, "--data", root)
     again = json.loads(p.stdout) if p.returncode == 0 else {}
-    check("score RUNDIR: vqav2, coco-caption and mme scored again equal the run's aggregates",
-          set(again) == {"vqav2", "coco-caption", "mme"} and all(v["matches_run"] for v in again.values())
+    check("score RUNDIR: vqav2, coco-caption, mme, pope and scienceqa-img scored again equal the run's aggregates",
+          set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img"} and all(v["matches_run"] for v in again.values())
           and all(again[t]["aggregate"] == agg[t] for t in again), p.stderr + p.stdout[:300])
     p = lx("score", out, "--data", root, "--task", "vqav2", "--normalize", "always")
     check("score RUNDIR --task --normalize: one task, other options, told apart from the run",
@@ -156,6 +192,9 @@ try:
     check("report: caption metrics with intervals, MME subtask scores and totals",
           p.returncode == 0 and "| Bleu_4 |" in text and "| CIDEr |" in text and "| existence |" in text
           and "**Perception / Cognition**" in text, p.stderr + text[:300])
+    check("report: POPE per split and ScienceQA per subject",
+          "## pope" in text and "| adversarial |" in text and "## scienceqa-img" in text
+          and "| natural science |" in text, text[-1500:])
     chromium = shutil.which("chromium")
     if chromium:
         dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + html],

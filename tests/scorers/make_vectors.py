@@ -11,6 +11,12 @@ script at local copies:
   --vqa-2017 FILE       lavis/common/vqa_tools/vqa_eval.py of github.com/salesforce/LAVIS, the
                         2017 logic in Python 3
   --mme FILE            the MME benchmark's eval_tool/calculation.py (needs scikit-learn)
+  --pope FILE           llava/eval/eval_pope.py of github.com/haotian-liu/LLaVA
+  --science-qa FILE     llava/eval/eval_science_qa.py of github.com/haotian-liu/LLaVA
+  --science-qa-acc FILE tools/evaluate_acc.py of github.com/lupantech/ScienceQA (needs pandas); its
+                        check that the test split has 4241 problems is dropped when it is loaded
+
+Each oracle is optional: only the vectors of the oracles given are made again.
 
 Writes into tests/scorers/vectors/:
   captions.json         corpora of (hypothesis, references) with pycocoevalcap's BLEU-1..4,
@@ -22,6 +28,10 @@ Writes into tests/scorers/vectors/:
                         (per question unrounded, and the rounded report each script prints)
   mme/                  the 14 MME result files (image, question, truth, response); mme.json
                         holds the scores calculation.py prints
+  pope/                 POPE split files (coco_pope_*.json), LLaVA's question file and an answer
+                        file; pope.json holds what eval_pope.py prints and how it read each answer
+  science_qa/           problems.json, pid_splits.json and an answer file; science_qa.json holds
+                        what eval_science_qa.py writes and evaluate_acc.py returns
 """
 import argparse
 import contextlib
@@ -33,6 +43,7 @@ import random
 import re
 import shutil
 import sys
+import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "vectors")
@@ -273,18 +284,209 @@ def make_mme(args):
     dump("mme.json", {"oracle": "MME eval_tool/calculation.py", "scores": scores, "totals": totals}, compact=False)
 
 
+# ---- POPE --------------------------------------------------------------------------------------
+
+# Answers that hit every rule of eval_pope.py's reading: the first sentence only, commas removed,
+# split on single spaces, the words No / not / no (exactly; "NO", "Not" and "no\n" are yes).
+POPE_ANSWERS = ["Yes", "No", "yes", "no", "Yes.", "No.", "no.", "NO", "Not", "not", "nope",
+                "Yes, there is a dog in the image.", "No, there is not.", "No,there is none",
+                "There is no dog.", "I do not see one", "I don't see one", "Yes. No.", "Yes.No",
+                "no,", ",no", "no\n", "No\tthere", "  no", "no  ", "", ".", "no.yes", "yes no",
+                "Yes, but not clearly.", "Nо (Cyrillic o)", "Nein", "nicht", "It is not there.",
+                "Unknown", "Ye,s", "n,o", "N,o", "yes\nno", "Yes... no", "The answer is no",
+                "是", "不", "No!", "no!", "Sure, not"]
+
+
+def run_script(path, argv):
+    """Runs a script as `python path argv...` does, in this process; returns its printed text and
+    its global names."""
+    src = open(path, encoding="utf-8").read()
+    ns = {"__name__": "__main__", "__file__": path}
+    old = sys.argv
+    sys.argv = [path] + argv
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf):
+            exec(compile(src, path, "exec"), ns)
+    finally:
+        sys.argv = old
+    return buf.getvalue(), ns
+
+
+def make_pope(args):
+    rng = random.Random(3007)
+    d = os.path.join(OUT, "pope")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "coco"))
+    questions, answers, qid = [], {}, 1000
+    for split in ("adversarial", "popular", "random"):
+        lines = []
+        for k in range(rng.randint(40, 70)):
+            image = f"COCO_val2014_{rng.randint(1, 99999):012d}.jpg"
+            label = rng.choice(["yes", "no"])
+            lines.append({"question_id": k + 1, "image": image,
+                          "text": f"Is there a thing {k} in the image?", "label": label})
+            # LLaVA's question file numbers the questions of all splits together
+            questions.append({"question_id": qid, "image": image, "text": lines[-1]["text"],
+                              "category": split})
+            pick = rng.random()
+            answers[qid] = (rng.choice(POPE_ANSWERS) if pick < 0.5 else
+                            label.capitalize() if pick < 0.8 else rng.choice(["Yes", "No"]))
+            qid += 1
+        with open(os.path.join(d, "coco", f"coco_pope_{split}.json"), "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(x) + "\n" for x in lines)
+    # the answers of different splits interleaved, each split's in its own order
+    order, queues = [], {s: [q for q in questions if q["category"] == s]
+                         for s in ("adversarial", "popular", "random")}
+    while any(queues.values()):
+        s = rng.choice([s for s in queues if queues[s]])
+        order.append(queues[s].pop(0))
+    with open(os.path.join(d, "llava_pope_test.jsonl"), "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(q) + "\n" for q in questions)
+    with open(os.path.join(d, "answers.jsonl"), "w", encoding="utf-8") as f:
+        f.writelines(json.dumps({"question_id": q["question_id"], "prompt": q["text"],
+                                 "text": answers[q["question_id"]]}, ensure_ascii=False) + "\n"
+                     for q in order)
+    printed, ns = run_script(args.pope, ["--annotation-dir", os.path.join(d, "coco"),
+                                         "--question-file", os.path.join(d, "llava_pope_test.jsonl"),
+                                         "--result-file", os.path.join(d, "answers.jsonl")])
+    splits, current = {}, None
+    for line in printed.splitlines():
+        m = re.match(r"Category: (\w+), # samples: (\d+)", line)
+        if m:
+            current = splits.setdefault(m.group(1), {"samples": int(m.group(2))})
+        m = re.match(r"(\d+)\t(\d+)\t(\d+)\t(\d+)$", line)
+        if m:
+            current.update(zip(("TP", "FP", "TN", "FN"), map(int, m.groups())))
+        for key, name in (("Accuracy", "accuracy"), ("Precision", "precision"), ("Recall", "recall"),
+                          ("F1 score", "f1"), ("Yes ratio", "yes_ratio")):
+            m = re.match(key + r": (\S+)$", line)
+            if m:
+                current[name] = float(m.group(1))  # repr() of a float reads back exactly
+    # how the script read each answer: it rewrites answer["text"] in place
+    read = {a["question_id"]: a["text"] for a in ns["answers"]}
+    dump("pope.json", {"oracle": "LLaVA llava/eval/eval_pope.py", "splits": splits,
+                       "answers": {str(q): {"text": answers[q], "read": read[q]} for q in answers}},
+         compact=False)
+
+
+# ---- ScienceQA ---------------------------------------------------------------------------------
+
+# Answers for eval_science_qa.py's reading: a bare letter A-E, "X. ...", "The answer is X." once
+# (the '.' any character but a newline; findall does not overlap), else FAILED.
+SQA_ANSWERS = ["A", "B", "C", "D", "E", "F", "Z", "a", "A.", "A. ", "B. because", "C.because",
+               "D.  two spaces", "(A)", "A)", " A", "A ", "", "Answer: A", "The answer is A.",
+               "The answer is B", "The answer is C!", "The answer is c.", "The answer is D.\n",
+               "The answer is E\n", "The answer is B\nmore", "The answer is Bé", "The answer is Z.",
+               "The answer is A. The answer is B.", "The answer is AThe answer is B.",
+               "The answer is A. The answer is A.", "the answer is A.", "The answer is  A.",
+               "I think the answer is C. Yes.", "Ｂ", "B. The answer is C.", "E. ", "A\n",
+               "LECTURE: x\nThe answer is B.", "The answer is 🙂.", "The answer is A🙂"]
+SUBJECTS = ["natural science", "social science", "language science"]
+
+
+def make_science_qa(args):
+    rng = random.Random(4241)
+    d = os.path.join(OUT, "science_qa")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    problems, splits = {}, {"train": [], "val": [], "test": [], "minitrain": []}
+    for k in range(260):
+        pid = str(3 * k + rng.randint(1, 3) + 1000)
+        split = "test" if rng.random() < 0.8 else rng.choice(["train", "val"])
+        n = rng.randint(2, 5)
+        problems[pid] = {
+            "question": f"Which choice is right for problem {pid}?",
+            "choices": [rng.choice(["cat", "dog", "shiny", "rough", "Asia", "Ohio", "café", "2 m"])
+                        + f" {j}" for j in range(n)],
+            "answer": rng.randrange(n),
+            "hint": rng.choice(["", "", "Read the passage.", "Figure: a map.\nLook at it."]),
+            "image": "image.png" if rng.random() < 0.6 else None,
+            "task": "closed choice", "grade": f"grade{rng.randint(1, 12)}",
+            "subject": rng.choice(SUBJECTS), "topic": "t", "category": "c", "skill": "s",
+            "lecture": "", "solution": "", "split": split}
+        splits[split].append(pid)
+    rng.shuffle(splits["test"])  # the split's order is pid_splits.json's, not the problems'
+    with open(os.path.join(d, "problems.json"), "w", encoding="utf-8") as f:
+        json.dump(problems, f, indent=2, ensure_ascii=False)
+    with open(os.path.join(d, "pid_splits.json"), "w", encoding="utf-8") as f:
+        json.dump(splits, f)
+    answers = []
+    for pid in splits["test"] + splits["train"][:3]:  # answers outside the split are ignored
+        if rng.random() < 0.08:
+            continue  # unanswered
+        p = problems[pid]
+        pick = rng.random()
+        text = (rng.choice(SQA_ANSWERS) if pick < 0.55 else "ABCDE"[p["answer"]] if pick < 0.8
+                else rng.choice("ABCDE"[:len(p["choices"])]))
+        prompt = ("<image>\n" if p["image"] else "") + p["question"]
+        answers.append({"question_id": pid, "prompt": prompt, "text": text})
+    rng.shuffle(answers)
+    with open(os.path.join(d, "answers.jsonl"), "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(a, ensure_ascii=False) + "\n" for a in answers)
+    out_file, out_result = os.path.join(d, "_output.json"), os.path.join(d, "_result.json")
+    printed, _ = run_script(args.science_qa, ["--base-dir", d, "--result-file",
+                                              os.path.join(d, "answers.jsonl"),
+                                              "--output-file", out_file, "--output-result", out_result])
+    output, result = json.load(open(out_file)), json.load(open(out_result))
+    os.remove(out_file)
+    os.remove(out_result)
+    mm_correct = len([x for x in output["correct"] if x["is_multimodal"]])
+    mm_total = mm_correct + len([x for x in output["incorrect"] if x["is_multimodal"]])
+    text = {a["question_id"]: a["text"] for a in answers}
+    per_item = {x["question_id"]: {"text": x["pred"], "answered": x["question_id"] in text,
+                                   "image": x["is_multimodal"], "parsed": x["parsed_ans"],
+                                   "correct": verdict}
+                for verdict in (True, False)
+                for x in output["correct" if verdict else "incorrect"]}
+    expected = {"printed": printed.strip(), "acc": result["acc"], "correct": result["correct"],
+                "count": result["count"], "img_correct": mm_correct, "img_total": mm_total,
+                # the script prints IMG-Accuracy with two decimals; its unrounded value is its
+                # expression on its own counts
+                "img_accuracy": mm_correct / mm_total * 100, "per_item": per_item}
+    # ScienceQA's evaluate_acc.py on what eval_science_qa.py wrote, over the test split
+    src = open(args.science_qa_acc, encoding="utf-8").read().replace("assert num == 4241", "pass")
+    acc_mod = types.ModuleType("oracle_sqa_acc")
+    exec(compile(src, args.science_qa_acc, "exec"), acc_mod.__dict__)
+    res_file = os.path.join(d, "_results.json")
+    with open(res_file, "w") as f:
+        json.dump({"results": result["results"]}, f)
+    expected["evaluate_acc"] = acc_mod.get_scores(res_file, os.path.join(d, "problems.json"))
+    os.remove(res_file)
+    dump("science_qa.json", {"oracle": "LLaVA llava/eval/eval_science_qa.py; ScienceQA tools/evaluate_acc.py",
+                             "expected": expected})
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--pycocoevalcap", required=True)
-    ap.add_argument("--vqa-2021", required=True)
-    ap.add_argument("--vqa-2017", required=True)
-    ap.add_argument("--mme", required=True)
+    ap.add_argument("--pycocoevalcap")
+    ap.add_argument("--vqa-2021")
+    ap.add_argument("--vqa-2017")
+    ap.add_argument("--mme")
+    ap.add_argument("--pope")
+    ap.add_argument("--science-qa")
+    ap.add_argument("--science-qa-acc")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
-    make_captions(args)
-    make_vqa(args)
-    make_mme(args)
-    print("wrote", OUT)
+    made = []
+    if args.pycocoevalcap:
+        make_captions(args)
+        made.append("captions")
+    if args.vqa_2021 and args.vqa_2017:
+        make_vqa(args)
+        made.append("vqa")
+    if args.mme:
+        make_mme(args)
+        made.append("mme")
+    if args.pope:
+        make_pope(args)
+        made.append("pope")
+    if args.science_qa and args.science_qa_acc:
+        make_science_qa(args)
+        made.append("science_qa")
+    if not made:
+        ap.error("no oracle given: nothing to make (see --help)")
+    print("wrote", ", ".join(made), "into", OUT)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """`lynxeval score` end to end: each benchmark's output against the oracle values in vectors/
-(to 1e-9), raw COCO captions against pycocoevalcap with its Java tokenizer (tests/text/ptb/vectors/,
+(to 1e-9; POPE and ScienceQA per answer too), raw COCO captions against pycocoevalcap with its Java tokenizer (tests/text/ptb/vectors/,
 corpus and per image, to 1e-9), the real Open-VQA files scored with their own answers (302/302,
 148/148 with the paper's per-class counts), and malformed inputs refused with the file and line
 named.
@@ -135,6 +135,74 @@ PAPER = {
                      "Spatial": 15, "Action": 20, "Others": 94}),
     "videos": (148, {"Action(Y/N)": 108, "Others": 40}),
 }
+# ---- POPE: LLaVA's eval_pope.py, per split and per answer -----------------------------------------
+pope = json.load(open(os.path.join(V, "pope.json")))
+rows_path = os.path.join(tempfile.gettempdir(), f"lx-pope-rows-{os.getpid()}.jsonl")
+out = score("pope", "--annotation-dir", f"{V}/pope/coco", "--question-file", f"{V}/pope/llava_pope_test.jsonl",
+            "--result-file", f"{V}/pope/answers.jsonl", "--per-item", rows_path)
+if out:
+    ok, worst = set(out["splits"]) == set(pope["splits"]), 0.0
+    for split, want in pope["splits"].items():
+        got = out["splits"].get(split, {})
+        ok &= all(got.get(k) == want[k] for k in ("TP", "FP", "TN", "FN")) and got.get("answered") == want["samples"]
+        for k in ("accuracy", "precision", "recall", "f1", "yes_ratio"):
+            worst = max(worst, abs(got.get(k, 1e9) - want[k]))
+    check(f"score pope equals eval_pope.py on {sum(s['samples'] for s in pope['splits'].values())} answers "
+          f"in 3 splits (largest difference {worst:.2g})", ok and worst <= TOL, json.dumps(out)[:400])
+    # each answer's reading, through the question file's ids back to the split files' ids
+    qfile = [json.loads(line) for line in open(f"{V}/pope/llava_pope_test.jsonl")]
+    per_split = {}
+    for q in qfile:
+        per_split.setdefault(q["category"], []).append(q["question_id"])
+    order = [json.loads(line)["question_id"] for line in open(f"{V}/pope/answers.jsonl")]
+    split_of = {q["question_id"]: q["category"] for q in qfile}
+    seen, want_read = {}, {}
+    for qid in order:  # the k-th answer of a split takes the split file's k-th question
+        s = split_of[qid]
+        seen[s] = seen.get(s, 0) + 1
+        want_read[f"{s}/{seen[s]}"] = pope["answers"][str(qid)]["read"]
+    rows = [json.loads(line) for line in open(rows_path)]
+    os.remove(rows_path)
+    bad = [r["id"] for r in rows if want_read.get(r["id"]) != r["parsed"]]
+    check(f"score pope reads each of {len(rows)} answers as eval_pope.py does", len(rows) == len(want_read)
+          and not bad, str(bad[:5]))
+    check("score pope: F1 averaged over the splits, as LLaVA-1.5 reports POPE",
+          close(out["f1_mean_of_splits"], sum(s["f1"] for s in pope["splits"].values()) / 3))
+
+# ---- ScienceQA: LLaVA's eval_science_qa.py and ScienceQA's evaluate_acc.py -----------------------
+sqa = json.load(open(os.path.join(V, "science_qa.json")))["expected"]
+rows_path = os.path.join(tempfile.gettempdir(), f"lx-sqa-rows-{os.getpid()}.jsonl")
+out = score("scienceqa", "--base-dir", f"{V}/science_qa", "--result-file", f"{V}/science_qa/answers.jsonl",
+            "--per-item", rows_path)
+if out:
+    check(f"score scienceqa equals eval_science_qa.py's IMG-Accuracy ({sqa['img_correct']}/{sqa['img_total']})",
+          out["correct"] == sqa["img_correct"] and out["total"] == sqa["img_total"]
+          and close(out["accuracy"], sqa["img_accuracy"])
+          and f"IMG-Accuracy: {out['accuracy_rounded']:.2f}%" in sqa["printed"], json.dumps(out)[:300])
+    rows = [json.loads(line) for line in open(rows_path)]
+    want = {k: v for k, v in sqa["per_item"].items() if v["answered"] and v["image"]}
+    bad = [r["id"] for r in rows if r["id"] not in want or want[r["id"]]["parsed"] != r["parsed"]
+           or want[r["id"]]["correct"] != r["correct"]]
+    check(f"score scienceqa: each of {len(rows)} image answers read and judged as the script does",
+          len(rows) == len(want) and not bad, str(bad[:5]))
+os.remove(rows_path) if os.path.exists(rows_path) else None
+# every question, every one answered (the unanswered as the script writes them: FAILED)
+all_path = os.path.join(tempfile.gettempdir(), f"lx-sqa-all-{os.getpid()}.jsonl")
+with open(all_path, "w") as f:
+    for k, v in sqa["per_item"].items():
+        f.write(json.dumps({"question_id": k, "text": v["text"]}) + "\n")
+out = score("scienceqa", "--base-dir", f"{V}/science_qa", "--result-file", all_path, "--all-questions")
+os.remove(all_path)
+if out:
+    table = sqa["evaluate_acc"]
+    keys = ["acc_natural", "acc_social", "acc_language", "acc_has_text", "acc_has_image", "acc_no_context",
+            "acc_grade_1_6", "acc_grade_7_12", "acc_average"]
+    got = {k: out["breakdown"][k] for k in keys}
+    wanted = {k: (None if table[k] == -1 else float(table[k])) for k in keys}
+    check("score scienceqa --all-questions: accuracy is the script's Accuracy, the breakdown is "
+          "evaluate_acc.py's table", close(out["accuracy"], sqa["acc"]) and out["correct"] == sqa["correct"]
+          and got == wanted, f"{got} vs {wanted}")
+
 tmp = tempfile.mkdtemp()
 try:
     for kind, (total, classes) in PAPER.items():
@@ -251,6 +319,70 @@ try:
           out is not None and out["missing_subtasks"] == ["count"] and out["Perception"] is None
           and out["Cognition"] is not None, json.dumps(out)[:200] if out else "")
     expect_error("mme: no result files", "none of the 14 MME result files", "mme", "--dir", tmp)
+
+    # POPE: malformed split files and answer files
+    pd = os.path.join(tmp, "pope")
+    shutil.copytree(f"{V}/pope/coco", pd)
+    with open(os.path.join(pd, "coco_pope_random.json"), "a") as f:
+        f.write('{"question_id": 99, "image": "x.jpg", "text": "Is there a cat?", "label": "maybe"}\n')
+    pope_args = ["--question-file", f"{V}/pope/llava_pope_test.jsonl", "--result-file",
+                 f"{V}/pope/answers.jsonl"]
+    n_random = sum(1 for _ in open(f"{V}/pope/coco/coco_pope_random.json"))
+    expect_error("pope: a label that is not yes/no", f"coco_pope_random.json:{n_random + 1}: label",
+                 "pope", "--annotation-dir", pd, *pope_args)
+    shutil.copy(f"{V}/pope/coco/coco_pope_random.json", pd)
+    with open(os.path.join(pd, "coco_pope_random.json"), "a") as f:
+        f.write('{"question_id": 99, "text": "Is there a cat?", "label": "no"}\n')
+    expect_error("pope: a question without its image", f"coco_pope_random.json:{n_random + 1}: image",
+                 "pope", "--annotation-dir", pd, *pope_args)
+    shutil.copy(f"{V}/pope/coco/coco_pope_random.json", pd)
+    shutil.copy(f"{V}/pope/coco/coco_pope_random.json", os.path.join(pd, "coco_pope_shuffled.json"))
+    expect_error("pope: an unknown split name", "coco_pope_shuffled.json: not a POPE split file",
+                 "pope", "--annotation-dir", pd, *pope_args)
+    os.remove(os.path.join(pd, "coco_pope_shuffled.json"))
+    lines = open(f"{V}/pope/coco/coco_pope_random.json").read().splitlines(True)
+    with open(os.path.join(pd, "coco_pope_random.json"), "w") as f:
+        f.writelines(lines[:3])
+    expect_error("pope: more answers than a split has questions", "split 'random' has more answers",
+                 "pope", "--annotation-dir", pd, *pope_args)
+    shutil.copy(f"{V}/pope/coco/coco_pope_random.json", pd)
+    expect_error("pope: an answer to an unknown question", "a.jsonl:2: question_id 1 is not in",
+                 "pope", "--annotation-dir", pd, "--question-file", f"{V}/pope/llava_pope_test.jsonl",
+                 "--result-file", write("a.jsonl", '{"question_id": 1000, "text": "yes"}\n'
+                                                   '{"question_id": 1, "text": "no"}\n'))
+
+    # ScienceQA: malformed problems and splits
+    sd = os.path.join(tmp, "sqa")
+    shutil.copytree(f"{V}/science_qa", sd)
+    probs = json.load(open(f"{V}/science_qa/problems.json"))
+    first_test = json.load(open(f"{V}/science_qa/pid_splits.json"))["test"][0]
+    sqa_args = ["--base-dir", sd, "--result-file", f"{V}/science_qa/answers.jsonl"]
+
+    def write_problems(edit):
+        p2 = json.loads(json.dumps(probs))
+        edit(p2[first_test])
+        with open(os.path.join(sd, "problems.json"), "w") as f:
+            json.dump(p2, f, indent=2)
+
+    write_problems(lambda p: p.update(answer=len(p["choices"])))
+    expect_error("scienceqa: an answer index past the choices", "answer: ",
+                 "scienceqa", *sqa_args)
+    write_problems(lambda p: p.pop("choices"))
+    expect_error("scienceqa: no choices", f"problem {first_test}: 'choices'", "scienceqa", *sqa_args)
+    write_problems(lambda p: p.update(choices=list("abcdef")))
+    expect_error("scienceqa: six choices (letters past E)", "2 to 5 strings", "scienceqa", *sqa_args)
+    write_problems(lambda p: p.update(image=3))
+    expect_error("scienceqa: image not a name", "'image' must be a file name or null", "scienceqa", *sqa_args)
+    shutil.copy(f"{V}/science_qa/problems.json", sd)
+    expect_error("scienceqa: an unknown split", "no split 'tset' (the file has: train, val, test, minitrain)",
+                 "scienceqa", *sqa_args, "--split", "tset")
+    with open(os.path.join(sd, "pid_splits.json"), "w") as f:
+        json.dump({"test": [first_test, "999999"]}, f)
+    expect_error("scienceqa: a split id without a problem", "lists problem 999999, which", "scienceqa", *sqa_args)
+    p = run("score", "scienceqa", "--base-dir", f"{V}/science_qa", "--result-file",
+            f"{V}/science_qa/answers.jsonl", "--all-questions")
+    check("scienceqa --all-questions needs every answer", p.returncode == 1 and "has no prediction" in p.stderr
+          or "no prediction" in p.stderr, p.stderr)
 
     p = run("score", "bleu")
     check("unknown benchmark is a usage error", p.returncode == 2 and "unknown benchmark 'bleu'" in p.stderr, p.stderr)

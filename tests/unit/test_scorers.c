@@ -1,7 +1,8 @@
 /* The scorers against the reference scorers' own outputs (tests/scorers/vectors, made by
- * make_vectors.py running pycocoevalcap, both vqaEval.py versions and MME's calculation.py), to
- * 1e-9, plus hand-checked cases for the rules the oracles cannot speak for (the "always" VQA
- * mode, the Open-VQA matcher, the approximate PTB tokenizer). Needs LX_SCORERS_DIR. */
+ * make_vectors.py running pycocoevalcap, both vqaEval.py versions, MME's calculation.py, LLaVA's
+ * eval_pope.py and eval_science_qa.py), to 1e-9, plus hand-checked cases for the rules the oracles
+ * cannot speak for (the "always" VQA mode, the Open-VQA matcher, the approximate PTB tokenizer).
+ * Needs LX_SCORERS_DIR. */
 #include <cJSON.h>
 #include <check.h>
 #include <math.h>
@@ -13,7 +14,9 @@
 #include "scorers/llm_judge.h"
 #include "scorers/mme.h"
 #include "scorers/open_vqa_match.h"
+#include "scorers/pope.h"
 #include "scorers/rouge.h"
+#include "scorers/science_qa.h"
 #include "scorers/vqa_accuracy.h"
 #include "testutil.h"
 #include "text/ptb_approx.h"
@@ -21,7 +24,7 @@
 #define TOLERANCE 1e-9
 
 static const char *data_dir;
-static cJSON *captions, *vqa;
+static cJSON *captions, *vqa, *pope, *science_qa;
 static double worst; /* largest difference seen, printed at the end */
 
 static void expect_close(double got, double want, const char *what, size_t i) {
@@ -274,6 +277,71 @@ START_TEST(judge_verdict_rules) {
 }
 END_TEST
 
+/* eval_pope.py rewrote each answer to "yes" or "no"; the reading here must agree on every one. */
+START_TEST(pope_reading_matches_eval_pope) {
+  const cJSON *a;
+  size_t n = 0;
+  cJSON_ArrayForEach(a, cJSON_GetObjectItem(pope, "answers")) {
+    const char *text = cJSON_GetObjectItem(a, "text")->valuestring;
+    bool want = !strcmp(cJSON_GetObjectItem(a, "read")->valuestring, "yes");
+    ck_assert_msg(lx_pope_answer_is_yes(text) == want, "answer %s '%s': script read %s", a->string,
+                  text, want ? "yes" : "no");
+    n++;
+  }
+  ck_assert_uint_gt(n, 150);
+}
+END_TEST
+
+/* What the script cannot say (it divides by zero there), and the arithmetic on a known case. */
+START_TEST(pope_metrics_and_undefined_cases) {
+  bool truth[6] = {true, true, true, false, false, false};
+  bool said[6] = {true, false, true, true, false, false};
+  lx_pope_result r;
+  lx_pope_score(truth, said, 6, &r);
+  ck_assert_uint_eq(r.tp, 2);
+  ck_assert_uint_eq(r.fp, 1);
+  ck_assert_uint_eq(r.tn, 2);
+  ck_assert_uint_eq(r.fn, 1);
+  expect_close(r.accuracy, 4.0 / 6, "accuracy", 0);
+  expect_close(r.precision, 2.0 / 3, "precision", 0);
+  expect_close(r.f1, 2.0 / 3, "f1", 0);
+  expect_close(r.yes_ratio, 0.5, "yes_ratio", 0);
+  bool none[3] = {false, false, false};
+  lx_pope_score(truth, none, 3, &r); /* never "yes": precision is 0/0 */
+  ck_assert(!r.precision_defined && r.recall_defined && !r.f1_defined);
+  lx_pope_score(none, truth, 3, &r); /* no "yes" label: recall is 0/0 */
+  ck_assert(r.precision_defined && !r.recall_defined && !r.f1_defined);
+  ck_assert(!lx_pope_answer_is_yes("There is no cat.") && lx_pope_answer_is_yes("None.") &&
+            lx_pope_answer_is_yes("") && !lx_pope_answer_is_yes("Yes, not, maybe"));
+}
+END_TEST
+
+/* eval_science_qa.py's reading of every answer in its vectors: the letter it parsed ("FAILED"
+ * when none). */
+START_TEST(science_qa_reading_matches_eval_science_qa) {
+  const cJSON *a;
+  size_t n = 0, rules[LX_SQA_FAILED + 1] = {0};
+  cJSON_ArrayForEach(a,
+                     cJSON_GetObjectItem(cJSON_GetObjectItem(science_qa, "expected"), "per_item")) {
+    const char *text = cJSON_GetObjectItem(a, "text")->valuestring;
+    const char *want = cJSON_GetObjectItem(a, "parsed")->valuestring;
+    lx_sqa_rule rule;
+    char letter = lx_sqa_parse_letter(text, &rule), got[2] = {letter, 0};
+    ck_assert_msg(!strcmp(letter ? got : "FAILED", want), "answer %s '%s': script read %s, here %s",
+                  a->string, text, want, letter ? got : "FAILED");
+    rules[rule]++;
+    n++;
+  }
+  ck_assert_uint_gt(n, 200);
+  for (int r = 0; r <= LX_SQA_FAILED; r++)
+    ck_assert_msg(rules[r] > 0, "no vector read by rule %s", lx_sqa_rule_name((lx_sqa_rule)r));
+  ck_assert_int_eq(lx_sqa_choice_index('C', 3), 2);
+  ck_assert_int_eq(lx_sqa_choice_index('D', 3), -1);
+  ck_assert_int_eq(lx_sqa_choice_index('F', 5), -1);
+  ck_assert_int_eq(lx_sqa_choice_index(0, 5), -1);
+}
+END_TEST
+
 int main(void) {
   data_dir = getenv("LX_SCORERS_DIR");
   if (!data_dir) {
@@ -282,7 +350,9 @@ int main(void) {
   }
   captions = tu_load_json(data_dir, "vectors/captions.json");
   vqa = tu_load_json(data_dir, "vectors/vqa.json");
-  if (!captions || !vqa) return EXIT_FAILURE;
+  pope = tu_load_json(data_dir, "vectors/pope.json");
+  science_qa = tu_load_json(data_dir, "vectors/science_qa.json");
+  if (!captions || !vqa || !pope || !science_qa) return EXIT_FAILURE;
   Suite *s = suite_create("scorers");
   TCase *tc = tcase_create("scorers");
   tcase_set_timeout(tc, 120);
@@ -293,10 +363,15 @@ int main(void) {
   tcase_add_test(tc, open_vqa_matcher_rules);
   tcase_add_test(tc, ptb_approx_rules);
   tcase_add_test(tc, judge_verdict_rules);
+  tcase_add_test(tc, pope_reading_matches_eval_pope);
+  tcase_add_test(tc, pope_metrics_and_undefined_cases);
+  tcase_add_test(tc, science_qa_reading_matches_eval_science_qa);
   suite_add_tcase(s, tc);
   int status = tu_run_suite(s, 1);
   printf("largest difference from the references: %.3g\n", worst);
   cJSON_Delete(captions);
   cJSON_Delete(vqa);
+  cJSON_Delete(pope);
+  cJSON_Delete(science_qa);
   return status;
 }

@@ -438,6 +438,50 @@ def mme_scene(subtask, rng):
         return scene
 
 
+# ---- POPE ---------------------------------------------------------------------------------------------
+# POPE's construction on the world's own statistics: per picture, its three kinds of object (colour
+# and shape) asked about ("yes"), and three absent kinds ("no") drawn three ways: at random, the
+# most frequent kinds over the split's POPE pictures (popular), and the kinds that occur most often
+# together with the picture's own (adversarial). The world's phrasing of the question, which its
+# models were trained on. A random number generator of its own, so nothing else changes.
+
+POPE_SALT = 0x504F5045
+POPE_IMAGES = 8
+
+
+def pope_splits(rng):
+    scenes = []
+    while len(scenes) < POPE_IMAGES:
+        scene = new_scene(rng)
+        if len({(o["colour"], o["shape"]) for o in scene["objects"]}) == 3:
+            scenes.append(scene)
+    kinds = [(c, s) for c in COLOURS for s in SHAPES]
+    freq, together = {k: 0 for k in kinds}, {}
+    for scene in scenes:
+        present = [(o["colour"], o["shape"]) for o in scene["objects"]]
+        for k in present:
+            freq[k] += 1
+            for j in present:
+                if j != k:
+                    together[(k, j)] = together.get((k, j), 0) + 1
+    splits = {"random": [], "popular": [], "adversarial": []}
+    for n, scene in enumerate(scenes):
+        name = f"pope_{n + 1:03d}.png"
+        present = [(o["colour"], o["shape"]) for o in scene["objects"]]
+        absent = [k for k in kinds if k not in present]
+        drawn = {
+            "random": rng.sample(absent, 3),
+            "popular": sorted(absent, key=lambda k: (-freq[k], kinds.index(k)))[:3],
+            "adversarial": sorted(absent, key=lambda k: (-sum(together.get((p, k), 0) for p in present),
+                                                          -freq[k], kinds.index(k)))[:3],
+        }
+        for split, rows in splits.items():
+            for (colour, shape), label in [(k, "yes") for k in present] + [(k, "no") for k in drawn[split]]:
+                rows.append({"question_id": len(rows) + 1, "image": name,
+                             "text": f"Is there {article(colour)} {colour} {shape} in the picture?", "label": label})
+    return scenes, splits
+
+
 OWL_INSTRUCTIONS = ["Describe this picture in detail.", "Write a short story about what you see.",
                     "What would you tell a friend about this image?", "List everything you can see here.",
                     "Describe the colors and shapes in this image."]
@@ -539,6 +583,13 @@ def generate(split, out, seed):
                     "ability": "description"})
     if owl:
         jsonl(os.path.join(out, "world-owleval", "questions.jsonl"), owl)
+    if split == "test":
+        pope_rng = Rng(seed * 1000003 + POPE_SALT)
+        pope_scenes, pope = pope_splits(pope_rng)
+        for n, scene in enumerate(pope_scenes):
+            write_bytes(os.path.join(out, "world-pope", "images", f"pope_{n + 1:03d}.png"), draw(scene, pope_rng).png())
+        for name, rows in pope.items():
+            jsonl(os.path.join(out, "world-pope", f"world_pope_{name}.json"), rows)
     if split != "test":
         jsonl(os.path.join(out, "scenes.jsonl"), scenes)
         jsonl(os.path.join(out, "clips.jsonl"), clips)
