@@ -6,6 +6,7 @@
  *   score open-vqa  Open-VQA annotations + results: correct/total per class
  *   score pope      POPE split files + LLaVA-style answers: accuracy, precision, recall, F1
  *   score scienceqa ScienceQA problems + LLaVA-style answers: option-letter accuracy
+ *   score seed-bench SEED-Bench.json + LLaVA-style answers: exact-letter accuracy per dimension
  *
  * Reading the files is the task adapters' job (tasks/), scoring is tasks/scoring over
  * scorers/; this file only wires them and prints. */
@@ -27,6 +28,7 @@
 #include "tasks/pope.h"
 #include "tasks/science_qa.h"
 #include "tasks/scoring.h"
+#include "tasks/seed_bench.h"
 #include "tasks/vqav2.h"
 
 #define N_OPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -390,6 +392,58 @@ static const cli_command cmd_score_science_qa = {
     run_science_qa,
 };
 
+/* ---- seed-bench -------------------------------------------------------------------------------
+ */
+
+static const cli_command cmd_score_seed_bench;
+
+static int run_seed_bench(int argc, char **argv) {
+  const char *ann_path = NULL, *res_path = NULL, *per_item = NULL;
+  cli_opt opts[] = {
+      {"--annotation-file", CLI_STRING, &ann_path, "FILE", "SEED-Bench.json", 0, 0, 0},
+      {"--result-file", CLI_STRING, &res_path, "FILE", "JSON Lines {\"question_id\", \"text\"}", 0,
+       0, 0},
+      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question verdicts (JSON Lines)",
+       0, 0, 0},
+  };
+  int rc = cli_parse(&cmd_score_seed_bench, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (!ann_path || !res_path) {
+    cli_error(cmd_score_seed_bench.name, "--annotation-file and --result-file are required");
+    return CLI_USAGE;
+  }
+  lx_error err;
+  lx_items items = {0};
+  lx_predictions preds = {0};
+  size_t not_found = 0;
+  rc = lx_seed_bench_load(ann_path, &items, &err);
+  if (!rc) rc = lx_seed_bench_results_load(res_path, &items, &preds, &not_found, &err);
+  if (!rc && not_found)
+    fprintf(stderr,
+            "%s: %zu answers answer no image question as the script looks them up (video "
+            "questions, or a question_id given as a string where the question's is a number)\n",
+            cmd_score_seed_bench.name, not_found);
+  lx_scoring_options opt = {0};
+  /* an unanswered question counts wrong, as the script counts it */
+  return score_and_print(cmd_score_seed_bench.name, rc, &err, LX_SCORER_SEED_BENCH, &opt, &items,
+                         &preds, false, per_item, NULL);
+}
+
+static const cli_command cmd_score_seed_bench = {
+    "score seed-bench",
+    "SEED-Bench image accuracy per evaluation dimension",
+    "score seed-bench --annotation-file SEED-Bench.json --result-file FILE [--per-item FILE]",
+    "LLaVA's scripts/convert_seed_for_submission.py, with its arguments, over the image questions\n"
+    "(its \"image accuracy\", LLaVA-1.5's SEED-IMG): an answer is right only when its text is the\n"
+    "answer letter alone. accuracy and each dimension's are unrounded; *_rounded as the script\n"
+    "prints them. An answer is looked up as the script looks it up: by its question_id's JSON\n"
+    "value, so \"101669\" (a string) does not answer question 101669; a later answer replaces an\n"
+    "earlier one. Unanswered questions count wrong (unanswered says how many), and answers that\n"
+    "answer no image question are counted on stderr.",
+    run_seed_bench,
+};
+
 /* ---- a run directory ------------------------------------------------------------------------ */
 
 static const cli_command cmd_score_run;
@@ -453,9 +507,9 @@ static const cli_command cmd_score_run = {
 /* ---- dispatch ---------------------------------------------------------------------------------
  */
 
-static const cli_command *const scorers[] = {&cmd_score_caption, &cmd_score_vqa,
-                                             &cmd_score_mme,     &cmd_score_open_vqa,
-                                             &cmd_score_pope,    &cmd_score_science_qa};
+static const cli_command *const scorers[] = {
+    &cmd_score_caption, &cmd_score_vqa,        &cmd_score_mme,       &cmd_score_open_vqa,
+    &cmd_score_pope,    &cmd_score_science_qa, &cmd_score_seed_bench};
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -463,7 +517,7 @@ static void usage(FILE *f) {
           "       lynxeval score RUNDIR --data DIR [options]  (a run scored again; RUNDIR --help)\n"
           "\nbenchmarks:\n");
   for (size_t i = 0; i < sizeof scorers / sizeof scorers[0]; i++)
-    fprintf(f, "  %-9s %s\n", scorers[i]->name + strlen("score "), scorers[i]->summary);
+    fprintf(f, "  %-10s %s\n", scorers[i]->name + strlen("score "), scorers[i]->summary);
   fprintf(f,
           "\nEach prints one JSON object with the metrics. 'lynxeval score <benchmark> --help'\n"
           "has the options.\n");
@@ -484,16 +538,18 @@ static int run(int argc, char **argv) {
   struct stat st;
   if (stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode)) return run_rundir(argc - 1, argv + 1);
   fprintf(stderr,
-          "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa, pope, scienceqa), "
-          "and not a run directory\n",
+          "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa, pope, scienceqa, "
+          "seed-bench), and not a run directory\n",
           argv[1]);
   return CLI_USAGE;
 }
 
 const cli_command cmd_score = {
     "score",
-    "score predictions with the reference scorers (caption, vqa, mme, open-vqa, pope, scienceqa)",
-    "score <caption|vqa|mme|open-vqa|pope|scienceqa> [options] | score RUNDIR --data DIR",
+    "score predictions with the reference scorers (caption, vqa, mme, open-vqa, pope, scienceqa, "
+    "seed-bench)",
+    "score <caption|vqa|mme|open-vqa|pope|scienceqa|seed-bench> [options] | score RUNDIR --data "
+    "DIR",
     NULL,
     run,
 };

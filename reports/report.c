@@ -304,6 +304,16 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
         md_row(b, model, task, c->valuestring, c->valuestring, metric, counts);
     cJSON_Delete(cats);
     md_row(b, model, task, "**overall accuracy**", "", "accuracy", counts);
+    if (!strcmp(scorer, "pope")) { /* F1 per split and their mean, LLaVA-1.5's POPE number */
+      cJSON *splits = lx_rm_categories(model, task, "F1");
+      cJSON_ArrayForEach(c, splits) {
+        char label[160];
+        snprintf(label, sizeof label, "F1, %s", c->valuestring);
+        md_row(b, model, task, label, c->valuestring, "F1", false);
+      }
+      cJSON_Delete(splits);
+      md_row(b, model, task, "**F1, mean of the splits**", "", "F1", false);
+    }
     if (!strcmp(scorer, "mme")) {
       lx_strbuf_puts(b, "| **Perception / Cognition** |");
       cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {

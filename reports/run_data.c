@@ -63,6 +63,12 @@ static int score_row(void *vctx, const cJSON *row, int line, lx_error *err) {
     t->value[i] = number(row, sr->value_key, &ok);
   else
     ok = false;
+  if (t->scorer == LX_SCORER_POPE) { /* F1 needs the answer, not only its verdict */
+    t->said_yes = lx_xrealloc_array(t->said_yes, t->n, sizeof *t->said_yes);
+    const char *parsed = text(row, "parsed");
+    ok &= !strcmp(parsed, "yes") || !strcmp(parsed, "no");
+    t->said_yes[i] = !strcmp(parsed, "yes");
+  }
   if (t->scorer == LX_SCORER_CAPTION) { /* corpus metrics: ROUGE-L and BLEU's counts too */
     t->rouge = lx_xrealloc_array(t->rouge, t->n, sizeof *t->rouge);
     t->bleu = lx_xrealloc_array(t->bleu, t->n, sizeof *t->bleu);
@@ -157,6 +163,7 @@ void lx_task_scores_free(lx_task_scores *t) {
   free(t->value);
   free(t->rouge);
   free(t->bleu);
+  free(t->said_yes);
   cJSON_Delete(t->fingerprint);
   cJSON_Delete(t->aggregate);
   free(t->run_dir);

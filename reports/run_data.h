@@ -20,10 +20,11 @@ typedef struct lx_task_scores {
   char **category; /* [n] class, answer type or subtask ("" if none) */
   size_t *cluster; /* [n] index of the item's image or video among the task's distinct media */
   size_t n_clusters;
-  double *value;        /* [n] the per-item score: 0/1 correct (Open-VQA, MME), VQA accuracy in
-                         * [0, 1], CIDEr-D (captions) */
-  double *rouge;        /* [n] captions: ROUGE-L, else NULL */
-  lx_bleu_counts *bleu; /* [n] captions: BLEU's sufficient statistics, else NULL */
+  double *value;           /* [n] the per-item score: 0/1 correct (Open-VQA, MME), VQA accuracy in
+                            * [0, 1], CIDEr-D (captions) */
+  double *rouge;           /* [n] captions: ROUGE-L, else NULL */
+  lx_bleu_counts *bleu;    /* [n] captions: BLEU's sufficient statistics, else NULL */
+  unsigned char *said_yes; /* [n] POPE: the answer read as "yes" (F1 needs it), else NULL */
 } lx_task_scores;
 
 /* Reads RUNDIR/<task>: fingerprint.json, aggregate.json, scores.jsonl and the media of each item

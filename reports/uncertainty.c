@@ -117,6 +117,72 @@ static double mme_score(const size_t *idx, size_t n, void *vctx) {
   return n ? 100 * correct / (2.0 * (double)n) + 100 * both / (double)n : 0;
 }
 
+/* POPE's F1 (in percent) over images resampled: every question of a drawn image counts, in
+ * each split (POPE asks about the same images in all three). split < 0: the mean of the splits'
+ * F1, as LLaVA-1.5 reports POPE; else that split's. An F1 with no "yes" answer or no "yes"
+ * label in a resample (0/0 in the script) counts as 0. */
+typedef struct pope_ctx {
+  const lx_task_scores *t;
+  size_t **image_items; /* [images][...] the items of each image */
+  size_t *image_count;  /* [images] */
+  size_t *split_of;     /* [t->n] the item's split (index among split names) */
+  size_t n_splits;
+  long split;
+} pope_ctx;
+
+static double pope_f1(const size_t *idx, size_t n, void *vctx) {
+  const pope_ctx *c = vctx;
+  double *tp = lx_xcalloc(c->n_splits, sizeof *tp), *fp = lx_xcalloc(c->n_splits, sizeof *fp),
+         *fn = lx_xcalloc(c->n_splits, sizeof *fn);
+  for (size_t j = 0; j < n; j++) {
+    for (size_t m = 0; m < c->image_count[idx[j]]; m++) {
+      size_t i = c->image_items[idx[j]][m], s = c->split_of[i];
+      bool yes = c->t->said_yes[i], truth = c->t->value[i] > 0.5 ? yes : !yes;
+      tp[s] += yes && truth;
+      fp[s] += yes && !truth;
+      fn[s] += !yes && truth;
+    }
+  }
+  double sum = 0;
+  for (size_t s = 0; s < c->n_splits; s++) {
+    if (c->split >= 0 && (size_t)c->split != s) continue;
+    double p = tp[s] + fp[s] > 0 ? tp[s] / (tp[s] + fp[s]) : 0,
+           r = tp[s] + fn[s] > 0 ? tp[s] / (tp[s] + fn[s]) : 0;
+    sum += p + r > 0 ? 100 * 2 * p * r / (p + r) : 0;
+  }
+  free(tp);
+  free(fp);
+  free(fn);
+  return c->split >= 0 ? sum : sum / (double)c->n_splits;
+}
+
+/* POPE's F1 rows: the mean of the splits, then each split. */
+static void pope_rows(const lx_task_scores *t, const char *const *split_names, size_t n_splits,
+                      const lx_uncertainty_options *opt, cJSON *rows) {
+  pope_ctx c = {t, NULL, NULL, lx_xcalloc(t->n + 1, sizeof(size_t)), n_splits, -1};
+  size_t n_images = t->n_clusters;
+  c.image_items = lx_xcalloc(n_images + 1, sizeof *c.image_items);
+  c.image_count = lx_xcalloc(n_images + 1, sizeof *c.image_count);
+  for (size_t i = 0; i < t->n; i++) {
+    size_t k = t->cluster[i];
+    c.image_items[k] = lx_xrealloc_array(c.image_items[k], c.image_count[k] + 1, sizeof(size_t));
+    c.image_items[k][c.image_count[k]++] = i;
+    for (size_t s = 0; s < n_splits; s++)
+      if (!strcmp(t->category[i], split_names[s])) c.split_of[i] = s;
+  }
+  static const char *const note = "resampling images; an image's questions in every split together";
+  cJSON_AddItemToArray(rows, bootstrap_row(pope_f1, &c, n_images, "", "F1", opt, note));
+  for (size_t s = 0; s < n_splits; s++) {
+    c.split = (long)s;
+    cJSON_AddItemToArray(rows,
+                         bootstrap_row(pope_f1, &c, n_images, split_names[s], "F1", opt, note));
+  }
+  for (size_t k = 0; k < n_images; k++) free(c.image_items[k]);
+  free(c.image_items);
+  free(c.image_count);
+  free(c.split_of);
+}
+
 /* Categories in order of first appearance; members[k] lists category k's items. */
 static size_t categories(const lx_task_scores *t, const char ***names, size_t ***members,
                          size_t **counts) {
@@ -173,6 +239,7 @@ cJSON *lx_task_uncertainty(const lx_task_scores *t, const lx_uncertainty_options
     }
     free(members[k]);
   }
+  if (t->scorer == LX_SCORER_POPE && t->said_yes) pope_rows(t, names, n_cat, opt, rows);
   free(names);
   free(members);
   free(counts);

@@ -6,7 +6,9 @@
  *   corpus metrics (BLEU-4 from per-item counts, CIDEr-D, MME subtask scores)
  *       bootstrap percentile and BCa intervals, seeded, the number of resamples recorded; MME
  *       resamples images (an image's two questions stay together); CIDEr-D keeps each item's
- *       score from the full set (document frequencies are not recomputed per resample)
+ *       score from the full set (document frequencies are not recomputed per resample); POPE's
+ *       F1 (percent) per split and as the mean of the splits resamples images (POPE asks about
+ *       the same images in every split)
  *
  * Rows: {"category" ("" = overall), "metric", "value", "n", "correct" (binary metrics), "se",
  * "clustered_se", "interval": [lo, hi], "interval_method", "bca": [lo, hi] (bootstrap rows)}. */

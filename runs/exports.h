@@ -12,6 +12,8 @@
  *                                  and question files (ids number the run's questions)
  *   scienceqa-img  answers.jsonl   {"question_id" (the problem id), "prompt", "text"}, as LLaVA's
  *                                  eval_science_qa.py reads them
+ *   seed-bench-img answers.jsonl   {"question_id", "text"}, as LLaVA's
+ *                                  convert_seed_for_submission.py reads them
  * Ids that are integers in the annotations are written as integers. */
 #ifndef LX_EXPORTS_H
 #define LX_EXPORTS_H

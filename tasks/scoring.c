@@ -18,17 +18,18 @@
 #include "scorers/pope.h"
 #include "scorers/rouge.h"
 #include "scorers/science_qa.h"
+#include "scorers/seed_bench.h"
 
 /* in lx_scorer_kind's order */
-static const char *const scorer_names[] = {"open-vqa", "vqa",  "caption",    "mme",
-                                           "none",     "pope", "science-qa", NULL};
+static const char *const scorer_names[] = {"open-vqa", "vqa",        "caption",    "mme", "none",
+                                           "pope",     "science-qa", "seed-bench", NULL};
 
 /* in lx_scorer_kind's order */
 static const lx_scorer_rows scorer_rows[] = {
     {"correct", "class", true},   {"accuracy", "answer_type", false},
     {"CIDEr", NULL, false},       {"correct", "subtask", true},
     {NULL, NULL, false},          {"correct", "split", true},
-    {"correct", "subject", true},
+    {"correct", "subject", true}, {"correct", "dimension", true},
 };
 
 const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind) {
@@ -564,6 +565,82 @@ static int score_science_qa(const lx_items *items, const lx_predictions *preds, 
   return LX_OK;
 }
 
+/* The dimension ids (subcategory) of the items, numerically ascending: the order the script
+ * prints them in. */
+static int by_dimension_id(const void *a, const void *b) {
+  long x = atol(*(const char *const *)a), y = atol(*(const char *const *)b);
+  return (x > y) - (x < y);
+}
+
+/* LLaVA's convert_seed_for_submission.py: exact letters, accuracy per dimension and overall,
+ * over every question (an unanswered one is wrong, as the script counts it). */
+static int score_seed_bench(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                            cJSON *agg, cJSON *rows, lx_error *err) {
+  for (size_t k = 0; k < items->n; k++) {
+    const lx_item *it = &items->v[k];
+    if (it->n_refs != 1 || !it->category || !it->subcategory)
+      return lx_errorf(err, "%s: not a SEED-Bench question", it->source);
+  }
+  size_t *pred_of = invert(items, preds, at);
+  bool *ok = lx_xcalloc(items->n + 1, sizeof *ok);
+  size_t correct = 0, unanswered = 0;
+  lx_strmap dims = {0}; /* dimension id -> k */
+  size_t *dim_correct = lx_xcalloc(items->n + 1, sizeof *dim_correct),
+         *dim_total = lx_xcalloc(items->n + 1, sizeof *dim_total);
+  const char **names = lx_xcalloc(items->n + 1, sizeof *names);
+  for (size_t k = 0; k < items->n; k++) {
+    const lx_item *it = &items->v[k];
+    size_t d = lx_strmap_intern(&dims, it->subcategory);
+    names[d] = it->category;
+    dim_total[d]++;
+    if (pred_of[k] == (size_t)-1) {
+      unanswered++;
+      continue;
+    }
+    ok[k] = lx_seed_answer_correct(preds->v[pred_of[k]].text, it->refs[0]);
+    dim_correct[d] += ok[k];
+    correct += ok[k];
+  }
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    cJSON_AddBoolToObject(r, "correct", ok[at[i]]);
+    cJSON_AddStringToObject(r, "dimension", it->category);
+    cJSON_AddItemToArray(rows, r);
+  }
+  /* the script's expressions: correct / count * 100 */
+  double acc = items->n ? (double)correct / (double)items->n * 100 : 0;
+  cJSON_AddNumberToObject(agg, "accuracy", acc);
+  cJSON_AddNumberToObject(agg, "accuracy_rounded", round2(acc));
+  cJSON_AddNumberToObject(agg, "correct", (double)correct);
+  cJSON_AddNumberToObject(agg, "total", (double)items->n);
+  cJSON_AddNumberToObject(agg, "unanswered", (double)unanswered);
+  const char **ids = lx_xcalloc(dims.n + 1, sizeof *ids);
+  for (size_t d = 0; d < dims.n; d++) ids[d] = dims.keys[d];
+  qsort(ids, dims.n, sizeof *ids, by_dimension_id);
+  cJSON *per = cJSON_AddObjectToObject(agg, "dimensions");
+  for (size_t j = 0; j < dims.n; j++) {
+    size_t d = lx_strmap_find(&dims, ids[j]);
+    cJSON *o = cJSON_AddObjectToObject(per, names[d]);
+    double a_d = (double)dim_correct[d] / (double)dim_total[d] * 100;
+    cJSON_AddNumberToObject(o, "question_type_id", atof(ids[j]));
+    cJSON_AddNumberToObject(o, "accuracy", a_d);
+    cJSON_AddNumberToObject(o, "accuracy_rounded", round2(a_d));
+    cJSON_AddNumberToObject(o, "correct", (double)dim_correct[d]);
+    cJSON_AddNumberToObject(o, "questions", (double)dim_total[d]);
+  }
+  cJSON_AddStringToObject(agg, "rule", "exact text: the answer must be the letter alone");
+  free(ids);
+  free(names);
+  free(dim_correct);
+  free(dim_total);
+  free(ok);
+  free(pred_of);
+  lx_strmap_free(&dims);
+  return LX_OK;
+}
+
 int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, const lx_items *items,
                          const lx_predictions *preds, const size_t *at, cJSON **aggregate,
                          cJSON **per_item, lx_error *err) {
@@ -587,6 +664,9 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
       break;
     case LX_SCORER_SCIENCE_QA:
       rc = score_science_qa(items, preds, at, agg, rows, err);
+      break;
+    case LX_SCORER_SEED_BENCH:
+      rc = score_seed_bench(items, preds, at, agg, rows, err);
       break;
     case LX_SCORER_NONE:
       cJSON_AddStringToObject(agg, "note",
@@ -660,6 +740,11 @@ void lx_score_headline(lx_scorer_kind kind, const cJSON *agg, char *buf, size_t 
           cJSON_GetObjectItem(agg, "total")->valuedouble,
           cJSON_GetObjectItem(agg, "accuracy")->valuedouble,
           cJSON_GetObjectItem(cJSON_GetObjectItem(agg, "answers_by_rule"), "failed")->valuedouble);
+      break;
+    case LX_SCORER_SEED_BENCH:
+      snprintf(buf, n, "%g/%g correct (%.2f%%)", cJSON_GetObjectItem(agg, "correct")->valuedouble,
+               cJSON_GetObjectItem(agg, "total")->valuedouble,
+               cJSON_GetObjectItem(agg, "accuracy")->valuedouble);
       break;
     case LX_SCORER_NONE:
       snprintf(buf, n, "%g answers for human or LLM-judge rating",

@@ -22,6 +22,7 @@ typedef enum lx_scorer_kind {
   LX_SCORER_NONE,       /* open-ended answers: human ratings or an LLM judge score them */
   LX_SCORER_POPE,       /* POPE yes/no: accuracy, precision, recall, F1, yes-ratio per split */
   LX_SCORER_SCIENCE_QA, /* ScienceQA option letters: accuracy per subject, context, grade */
+  LX_SCORER_SEED_BENCH, /* SEED-Bench option letters: accuracy per evaluation dimension */
 } lx_scorer_kind;
 
 const char *lx_scorer_name(lx_scorer_kind kind);

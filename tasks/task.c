@@ -13,6 +13,7 @@
 #include "tasks/owleval.h"
 #include "tasks/pope.h"
 #include "tasks/science_qa.h"
+#include "tasks/seed_bench.h"
 #include "tasks/vqav2.h"
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -113,6 +114,14 @@ static int load_science_qa(const char *data_dir, const lx_dataset *ds, lx_items 
   int rc = lx_science_qa_load(problems, splits, "test", true, items, err);
   free(problems);
   free(splits);
+  return rc;
+}
+
+static int load_seed_bench(const char *data_dir, const lx_dataset *ds, lx_items *items,
+                           lx_error *err) {
+  char *p = data_path(data_dir, ds, 0);
+  int rc = lx_seed_bench_load(p, items, err);
+  free(p);
   return rc;
 }
 
@@ -267,8 +276,27 @@ static const lx_task SCIENCE_QA_IMG = {"scienceqa-img",
                                        OPTION_LETTER,
                                        COUNT(OPTION_LETTER)};
 
-const lx_task *const lx_tasks[] = {&OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2, &COCO_CAPTION,  &MME,
-                                   &OWLEVAL,        &LLAVA_BENCH,    &POPE,  &SCIENCE_QA_IMG};
+/* Multiple choice over the image dimensions, greedy (LLaVA's seed.sh: temperature 0). */
+static const lx_task SEED_BENCH_IMG = {"seed-bench-img",
+                                       1,
+                                       "seed-bench-img",
+                                       "SEED-Bench image questions, exact-letter accuracy per "
+                                       "evaluation dimension",
+                                       LX_SCORER_SEED_BENCH,
+                                       QA_TEMPLATES,
+                                       COUNT(QA_TEMPLATES),
+                                       NULL,
+                                       "greedy",
+                                       0,
+                                       16,
+                                       load_seed_bench,
+                                       false,
+                                       OPTION_LETTER,
+                                       COUNT(OPTION_LETTER)};
+
+const lx_task *const lx_tasks[] = {
+    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2, &COCO_CAPTION,   &MME,
+    &OWLEVAL,        &LLAVA_BENCH,    &POPE,  &SCIENCE_QA_IMG, &SEED_BENCH_IMG};
 const int lx_n_tasks = COUNT(lx_tasks);
 
 const lx_task *lx_task_find(const char *name) {

@@ -206,6 +206,22 @@ def main():
                                       ("pid_splits.json", json.dumps(splits).encode()))):
         fixture("science_qa/" + name, data)
         seed("science_qa", name, data, pick=k)
+    seed_doc = {"question_type": {"Scene Understanding": 1, "Instances Counting": 5, "Action Recognition": 10},
+                "questions": [{"answer": "B", "choice_a": "One", "choice_b": "Two", "choice_c": "Three",
+                               "choice_d": "Four", "data_id": "1454426_2591111986", "data_type": "image",
+                               "question": "How many towels are in the image?", "question_id": "101669",
+                               "question_type_id": 5},
+                              {"answer": "A", "choice_a": "Outdoors", "choice_b": "Kitchen", "choice_c": "Shop",
+                               "choice_d": "Field", "data_id": "1_2", "data_type": "image",
+                               "question": "Where is this?", "question_id": "101670", "question_type_id": 1},
+                              {"answer": "C", "choice_a": "a", "choice_b": "b", "choice_c": "c", "choice_d": "d",
+                               "data_id": "v.mp4", "data_type": "video", "question": "What happens?",
+                               "question_id": "1", "question_type_id": 10, "segment": [0, 4]}]}
+    seed_answers = b'{"question_id": 101669, "text": "B"}\n{"question_id": "101670", "text": "A."}\n'
+    for k, (name, data) in enumerate((("SEED-Bench.json", json.dumps(seed_doc).encode()),
+                                      ("answers.jsonl", seed_answers))):
+        fixture("seed_bench/" + name, data)
+        seed("seed_bench", name, data, pick=k)
     reg = read(src("datasets.txt"))
     seed("registry", "datasets.txt", reg[:MAX_SEED])
 

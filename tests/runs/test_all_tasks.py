@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Every task end to end on the tiny model, with small datasets in each benchmark's own layout:
 VQAv2, COCO captions, MME (its release layout, all 14 subtasks), OwlEval, LLaVA-Bench, POPE (its
-three split files) and ScienceQA (problems.json, pid_splits.json, images/test/<id>/), in one
+three split files), ScienceQA (problems.json, pid_splits.json, images/test/<id>/) and SEED-Bench
+(SEED-Bench.json, SEED-Bench-image/), in one
 `lynxeval run` over a data root holding a folder per dataset. Each task's export in its
 benchmark's results format is scored again with `lynxeval score`, which must give the run's own
 aggregate; the report of the run (captions and MME tables, the MME radar) renders in headless
@@ -114,6 +115,18 @@ def make_data(root):
             link(PICTURES[k % 4], os.path.join(d, "images", "test", pid, "image.png"))
     write(os.path.join(d, "problems.json"), json.dumps(problems))
     write(os.path.join(d, "pid_splits.json"), json.dumps({"train": ["45"], "val": [], "test": ["44", "40", "41", "42", "43"]}))
+    # SEED-Bench: image questions of two dimensions and a video question, which is not asked
+    d = os.path.join(root, "seed-bench-img")
+    qs = []
+    for k in range(4):
+        link(PICTURES[k], os.path.join(d, "SEED-Bench-image", f"{k}_{k + 7}"))
+        qs.append({"answer": "ABCD"[k], "choice_a": "one", "choice_b": "two", "choice_c": "three", "choice_d": "four",
+                   "data_id": f"{k}_{k + 7}", "data_type": "image", "question": f"How many things {k}?",
+                   "question_id": str(900 + k), "question_type_id": 1 + k % 2})
+    qs.append({"answer": "A", "choice_a": "a", "choice_b": "b", "choice_c": "c", "choice_d": "d", "data_id": "x.mp4",
+               "data_type": "video", "question": "What happens?", "question_id": "999", "question_type_id": 10})
+    write(os.path.join(d, "SEED-Bench.json"), json.dumps({"questions": qs, "question_type": {
+        "Scene Understanding": 1, "Instance Identity": 2, "Action Recognition": 10}}))
 
 
 tmp = tempfile.mkdtemp()
@@ -121,15 +134,18 @@ try:
     root = os.path.join(tmp, "data")
     make_data(root)
     out = os.path.join(tmp, "run")
-    tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img")
+    tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img", "seed-bench-img")
     p = lx("run", ",".join(tasks), "--model", model, "--data", root, "--out", out, "--max-new-tokens", "6")
-    check("one run of seven tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
+    check("one run of eight tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
     print("    " + "\n    ".join(p.stdout.splitlines()))
     agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in tasks
            if os.path.exists(os.path.join(out, t, "aggregate.json"))}
-    check("item counts: 3 POPE splits of 8 questions, the 4 ScienceQA test problems with an image",
+    check("item counts: 3 POPE splits of 8 questions, the 4 ScienceQA test problems with an image, "
+          "4 SEED image questions in 2 dimensions",
           all(s["questions"] == 8 for s in agg.get("pope", {}).get("splits", {}).values())
-          and len(agg.get("pope", {}).get("splits", {})) == 3 and agg.get("scienceqa-img", {}).get("total") == 4,
+          and len(agg.get("pope", {}).get("splits", {})) == 3 and agg.get("scienceqa-img", {}).get("total") == 4
+          and agg.get("seed-bench-img", {}).get("total") == 4
+          and len(agg.get("seed-bench-img", {}).get("dimensions", {})) == 2,
           json.dumps({k: agg.get(k) for k in ("pope", "scienceqa-img")})[:600])
     check("item counts: 8 VQA questions, 6 images, 56 MME questions, 3 + 2 open answers",
           agg.get("vqav2", {}).get("questions") == 8 and agg.get("coco-caption", {}).get("images") == 6
@@ -161,14 +177,18 @@ try:
            "--result-file", os.path.join(out, "scienceqa-img", "answers.jsonl"))
     check("scienceqa-img: answers.jsonl, rescored, equals the run's aggregate",
           p.returncode == 0 and json.loads(p.stdout) == agg["scienceqa-img"], p.stderr + p.stdout[:300])
+    p = lx("score", "seed-bench", "--annotation-file", os.path.join(root, "seed-bench-img", "SEED-Bench.json"),
+           "--result-file", os.path.join(out, "seed-bench-img", "answers.jsonl"))
+    check("seed-bench-img: answers.jsonl, rescored, equals the run's aggregate",
+          p.returncode == 0 and json.loads(p.stdout) == agg["seed-bench-img"], p.stderr + p.stdout[:300])
     answers = [json.loads(l) for l in open(os.path.join(out, "llava-bench", "answers.jsonl"))]
     check("llava-bench: answers.jsonl in LLaVA's answer format", len(answers) == 2 and {"question_id", "text"} <= set(answers[0]))
 
     # the run directory itself, scored again: every scored task equals the run's aggregate
     p = lx("score", out, "--data", root)
     again = json.loads(p.stdout) if p.returncode == 0 else {}
-    check("score RUNDIR: vqav2, coco-caption, mme, pope and scienceqa-img scored again equal the run's aggregates",
-          set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img"} and all(v["matches_run"] for v in again.values())
+    check("score RUNDIR: every automatically scored task scored again equals the run's aggregate",
+          set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img", "seed-bench-img"} and all(v["matches_run"] for v in again.values())
           and all(again[t]["aggregate"] == agg[t] for t in again), p.stderr + p.stdout[:300])
     p = lx("score", out, "--data", root, "--task", "vqav2", "--normalize", "always")
     check("score RUNDIR --task --normalize: one task, other options, told apart from the run",

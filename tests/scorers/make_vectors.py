@@ -15,6 +15,7 @@ script at local copies:
   --science-qa FILE     llava/eval/eval_science_qa.py of github.com/haotian-liu/LLaVA
   --science-qa-acc FILE tools/evaluate_acc.py of github.com/lupantech/ScienceQA (needs pandas); its
                         check that the test split has 4241 problems is dropped when it is loaded
+  --seed-bench FILE     scripts/convert_seed_for_submission.py of github.com/haotian-liu/LLaVA
 
 Each oracle is optional: only the vectors of the oracles given are made again.
 
@@ -32,6 +33,9 @@ Writes into tests/scorers/vectors/:
                         file; pope.json holds what eval_pope.py prints and how it read each answer
   science_qa/           problems.json, pid_splits.json and an answer file; science_qa.json holds
                         what eval_science_qa.py writes and evaluate_acc.py returns
+  seed_bench/           SEED-Bench.json and an answer file; seed_bench.json holds the counts the
+                        script's eval_single computes (read from its frame as it returns) and
+                        what it prints
 """
 import argparse
 import contextlib
@@ -457,6 +461,90 @@ def make_science_qa(args):
                              "expected": expected})
 
 
+# ---- SEED-Bench --------------------------------------------------------------------------------
+
+SEED_DIMENSIONS = ["Scene Understanding", "Instance Identity", "Instance Attributes", "Instance Location",
+                   "Instances Counting", "Spatial Relation", "Instance Interaction", "Visual Reasoning",
+                   "Text Understanding", "Action Recognition", "Action Prediction", "Procedure Understanding"]
+# exact text only: every other form of the right letter is wrong
+SEED_ANSWERS = ["A", "B", "C", "D", "a", "A.", " A", "A ", "(A)", "A\n", "", "E", "The answer is A.",
+                "Ａ", "AB", "B. a cat", "答案是A"]
+
+
+def locals_at_return(fn, *args):
+    """Calls fn and returns (its result, its local variables as it returns)."""
+    seen = {}
+
+    def tracer(frame, event, arg):
+        if frame.f_code is fn.__code__:
+            if event == "return":
+                seen.update(frame.f_locals)
+            return tracer
+        return None
+    old = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        result = fn(*args)
+    finally:
+        sys.settrace(old)
+    return result, seen
+
+
+def make_seed_bench(args):
+    rng = random.Random(14233)
+    d = os.path.join(OUT, "seed_bench")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    questions, answers = [], []
+    for k in range(230):
+        dim = rng.randrange(len(SEED_DIMENSIONS)) + 1
+        video = dim >= 10
+        q = {"answer": rng.choice("ABCD"), "choice_a": "one", "choice_b": "two", "choice_c": "a café",
+             "choice_d": "四", "data_id": f"{rng.randint(1, 9999999)}_{k}" + (".mp4" if video else ""),
+             "data_type": "video" if video else "image", "question": f"Question {k} about dimension {dim}?",
+             "question_id": str(100000 + 7 * k), "question_type_id": dim}
+        if video:
+            q["segment"] = [0, 8]
+        questions.append(q)
+        pick = rng.random()
+        text = rng.choice(SEED_ANSWERS) if pick < 0.5 else q["answer"] if pick < 0.8 else rng.choice("ABCD")
+        qid = int(q["question_id"]) if rng.random() < 0.5 else q["question_id"]  # both forms occur
+        answers.append({"question_id": qid, "prompt": q["question"], "text": text})
+    rng.shuffle(answers)
+    data = {"question_type": {n: i + 1 for i, n in enumerate(SEED_DIMENSIONS)}, "questions": questions}
+    with open(os.path.join(d, "SEED-Bench.json"), "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1, ensure_ascii=False)
+    with open(os.path.join(d, "answers.jsonl"), "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(a, ensure_ascii=False) + "\n" for a in answers)
+    # the script's own functions on its own globals (data, ques_type_id_to_name), as its main sets them
+    src = open(args.seed_bench, encoding="utf-8").read()
+    mod = types.ModuleType("oracle_seed")
+    exec(compile(src, args.seed_bench, "exec"), mod.__dict__)
+    mod.data = json.load(open(os.path.join(d, "SEED-Bench.json")))
+    mod.ques_type_id_to_name = {i: n for n, i in mod.data["question_type"].items()}
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        _, frame = locals_at_return(mod.eval_single, os.path.join(d, "answers.jsonl"), "image")
+    counts, correct = frame["type_counts"], frame["correct_counts"]
+    expected = {"printed": buf.getvalue().strip(),
+                "total": frame["total_count"], "correct": frame["total_correct"],
+                "accuracy": frame["total_accuracy"],
+                "dimensions": {mod.ques_type_id_to_name[t]: {
+                    "question_type_id": t, "questions": counts[t], "correct": correct[t],
+                    "accuracy": correct[t] / counts[t] * 100} for t in sorted(counts)}}
+    # each image question's verdict: the script keeps none, so its own results dict is looked up
+    # with its own two steps (int() of the id, then the dict), and its comparison
+    results, per_item = frame["results"], {}
+    for q in questions:
+        if q["data_type"] == "image":
+            row = results.get(int(q["question_id"]))
+            per_item[q["question_id"]] = {"answered": row is not None,
+                                          "correct": row is not None and row["text"] == q["answer"]}
+    expected["per_item"] = per_item
+    dump("seed_bench.json", {"oracle": "LLaVA scripts/convert_seed_for_submission.py (eval_single, image)",
+                             "expected": expected})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pycocoevalcap")
@@ -466,6 +554,7 @@ def main():
     ap.add_argument("--pope")
     ap.add_argument("--science-qa")
     ap.add_argument("--science-qa-acc")
+    ap.add_argument("--seed-bench")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     made = []
@@ -484,6 +573,9 @@ def main():
     if args.science_qa and args.science_qa_acc:
         make_science_qa(args)
         made.append("science_qa")
+    if args.seed_bench:
+        make_seed_bench(args)
+        made.append("seed_bench")
     if not made:
         ap.error("no oracle given: nothing to make (see --help)")
     print("wrote", ", ".join(made), "into", OUT)

@@ -203,6 +203,29 @@ if out:
           "evaluate_acc.py's table", close(out["accuracy"], sqa["acc"]) and out["correct"] == sqa["correct"]
           and got == wanted, f"{got} vs {wanted}")
 
+# ---- SEED-Bench: LLaVA's convert_seed_for_submission.py ------------------------------------------
+seed = json.load(open(os.path.join(V, "seed_bench.json")))["expected"]
+rows_path = os.path.join(tempfile.gettempdir(), f"lx-seed-rows-{os.getpid()}.jsonl")
+p = run("score", "seed-bench", "--annotation-file", f"{V}/seed_bench/SEED-Bench.json", "--result-file",
+        f"{V}/seed_bench/answers.jsonl", "--per-item", rows_path)
+out = json.loads(p.stdout) if p.returncode == 0 else None
+if out:
+    dims_ok = all(out["dimensions"][n]["correct"] == d["correct"] and out["dimensions"][n]["questions"] == d["questions"]
+                  and close(out["dimensions"][n]["accuracy"], d["accuracy"]) for n, d in seed["dimensions"].items())
+    check(f"score seed-bench equals the script's image accuracy ({seed['correct']}/{seed['total']}) and its "
+          f"{len(seed['dimensions'])} dimensions", out["correct"] == seed["correct"] and out["total"] == seed["total"]
+          and close(out["accuracy"], seed["accuracy"]) and dims_ok and len(out["dimensions"]) == len(seed["dimensions"])
+          and f"image accuracy: {out['accuracy_rounded']:.2f}%" == seed["printed"], json.dumps(out)[:300])
+    rows = {r["id"]: r for r in map(json.loads, open(rows_path))}
+    bad = [k for k, v in seed["per_item"].items() if v["answered"] != (k in rows)
+           or (k in rows and rows[k]["correct"] != v["correct"])]
+    check(f"score seed-bench: {len(rows)} answers found as the script finds them (string ids for numeric "
+          "questions are not), each judged as it judges", not bad and "answer no image question" in p.stderr,
+          str(bad[:5]) + p.stderr)
+else:
+    check("score seed-bench", False, p.stderr)
+os.remove(rows_path) if os.path.exists(rows_path) else None
+
 tmp = tempfile.mkdtemp()
 try:
     for kind, (total, classes) in PAPER.items():
@@ -383,6 +406,25 @@ try:
             f"{V}/science_qa/answers.jsonl", "--all-questions")
     check("scienceqa --all-questions needs every answer", p.returncode == 1 and "has no prediction" in p.stderr
           or "no prediction" in p.stderr, p.stderr)
+
+    # SEED-Bench: malformed questions
+    seed_doc = json.load(open(f"{V}/seed_bench/SEED-Bench.json"))
+
+    def write_seed(edit):
+        d2 = json.loads(json.dumps(seed_doc))
+        edit(d2)
+        return write("seed.json", json.dumps(d2, indent=1))
+    first_image = next(i for i, q in enumerate(seed_doc["questions"]) if q["data_type"] == "image")
+    seed_res = ["--result-file", f"{V}/seed_bench/answers.jsonl"]
+    expect_error("seed-bench: an answer letter out of range", "answer is \"E\", not", "seed-bench", "--annotation-file",
+                 write_seed(lambda d: d["questions"][first_image].update(answer="E")), *seed_res)
+    expect_error("seed-bench: a question without choice_c", "choice_c", "seed-bench", "--annotation-file",
+                 write_seed(lambda d: d["questions"][first_image].pop("choice_c")), *seed_res)
+    expect_error("seed-bench: an unknown dimension id", "question_type_id 99 is not in the file's", "seed-bench",
+                 "--annotation-file", write_seed(lambda d: d["questions"][first_image].update(question_type_id=99)),
+                 *seed_res)
+    expect_error("seed-bench: no question_type table", "needs \"question_type\"", "seed-bench", "--annotation-file",
+                 write_seed(lambda d: d.pop("question_type")), *seed_res)
 
     p = run("score", "bleu")
     check("unknown benchmark is a usage error", p.returncode == 2 and "unknown benchmark 'bleu'" in p.stderr, p.stderr)
