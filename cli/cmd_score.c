@@ -7,6 +7,7 @@
  *   score pope      POPE split files + LLaVA-style answers: accuracy, precision, recall, F1
  *   score scienceqa ScienceQA problems + LLaVA-style answers: option-letter accuracy
  *   score seed-bench SEED-Bench.json + LLaVA-style answers: exact-letter accuracy per dimension
+ *   score textvqa   TextVQA_0.5.1 + LLaVA-style answers: accuracy, EvalAI answer processing
  *
  * Reading the files is the task adapters' job (tasks/), scoring is tasks/scoring over
  * scorers/; this file only wires them and prints. */
@@ -29,6 +30,7 @@
 #include "tasks/science_qa.h"
 #include "tasks/scoring.h"
 #include "tasks/seed_bench.h"
+#include "tasks/textvqa.h"
 #include "tasks/vqav2.h"
 
 #define N_OPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -444,6 +446,51 @@ static const cli_command cmd_score_seed_bench = {
     run_seed_bench,
 };
 
+/* ---- textvqa ----------------------------------------------------------------------------------
+ */
+
+static const cli_command cmd_score_textvqa;
+
+static int run_textvqa(int argc, char **argv) {
+  const char *ann_path = NULL, *res_path = NULL, *per_item = NULL;
+  cli_opt opts[] = {
+      {"--annotation-file", CLI_STRING, &ann_path, "FILE", "TextVQA_0.5.1_val.json", 0, 0, 0},
+      {"--result-file", CLI_STRING, &res_path, "FILE",
+       "JSON Lines {\"question_id\" (the image_id), \"prompt\", \"text\"}", 0, 0, 0},
+      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question accuracy (JSON Lines)",
+       0, 0, 0},
+  };
+  int rc = cli_parse(&cmd_score_textvqa, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (!ann_path || !res_path) {
+    cli_error(cmd_score_textvqa.name, "--annotation-file and --result-file are required");
+    return CLI_USAGE;
+  }
+  lx_error err;
+  lx_items items = {0};
+  lx_predictions preds = {0};
+  rc = lx_textvqa_load(ann_path, NULL, &items, &err);
+  if (!rc) rc = lx_textvqa_results_load(res_path, &items, &preds, &err);
+  lx_scoring_options opt = {0};
+  return score_and_print(cmd_score_textvqa.name, rc, &err, LX_SCORER_TEXTVQA, &opt, &items, &preds,
+                         false, per_item, NULL);
+}
+
+static const cli_command cmd_score_textvqa = {
+    "score textvqa",
+    "TextVQA accuracy with the official EvalAI answer processing",
+    "score textvqa --annotation-file TextVQA_0.5.1_val.json --result-file FILE [--per-item FILE]",
+    "LLaVA's llava/eval/eval_textvqa.py, with its arguments: each result is matched to the\n"
+    "question of its image (question_id holds the image_id) that its prompt holds, and scored by\n"
+    "MMF's TextVQAAccuracyEvaluator (m4c_evaluator.py): prediction and the ten answers all go\n"
+    "through the EvalAI answer processor (lower case, ',' and '?' removed, \"'s\" split off, the\n"
+    "VQA punctuation, number, article and contraction rules), then the soft VQA score. accuracy\n"
+    "is 100 times the mean over the results; accuracy_rounded as the script prints it. A result\n"
+    "the script could not match, or a question answered twice, is refused naming the line.",
+    run_textvqa,
+};
+
 /* ---- a run directory ------------------------------------------------------------------------ */
 
 static const cli_command cmd_score_run;
@@ -508,8 +555,8 @@ static const cli_command cmd_score_run = {
  */
 
 static const cli_command *const scorers[] = {
-    &cmd_score_caption, &cmd_score_vqa,        &cmd_score_mme,       &cmd_score_open_vqa,
-    &cmd_score_pope,    &cmd_score_science_qa, &cmd_score_seed_bench};
+    &cmd_score_caption, &cmd_score_vqa,        &cmd_score_mme,        &cmd_score_open_vqa,
+    &cmd_score_pope,    &cmd_score_science_qa, &cmd_score_seed_bench, &cmd_score_textvqa};
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -539,7 +586,7 @@ static int run(int argc, char **argv) {
   if (stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode)) return run_rundir(argc - 1, argv + 1);
   fprintf(stderr,
           "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa, pope, scienceqa, "
-          "seed-bench), and not a run directory\n",
+          "seed-bench, textvqa), and not a run directory\n",
           argv[1]);
   return CLI_USAGE;
 }

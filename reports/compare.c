@@ -258,12 +258,11 @@ static void task_rows(const lx_task_scores *a, const lx_task_scores *b,
   }
   size_t *all = lx_xcalloc(n + 1, sizeof *all);
   for (size_t i = 0; i < n; i++) all[i] = i;
-  bool binary = lx_scorer_rows_of(a->scorer)->binary;
-  pair_ctx base = {
-      METRIC_MEAN, a->value, vb, NULL, NULL, all, binary || a->scorer == LX_SCORER_VQA ? 100 : 1};
-  test_kind main_test = binary                       ? TEST_MCNEMAR
-                        : a->scorer == LX_SCORER_VQA ? TEST_PAIRED_T
-                                                     : TEST_RANDOMIZATION;
+  const lx_scorer_rows *sr = lx_scorer_rows_of(a->scorer);
+  pair_ctx base = {METRIC_MEAN, a->value, vb, NULL, NULL, all, sr->fraction ? 100 : 1};
+  test_kind main_test = sr->binary     ? TEST_MCNEMAR
+                        : sr->fraction ? TEST_PAIRED_T /* soft VQA-style scores */
+                                       : TEST_RANDOMIZATION;
   const char *metric = a->scorer == LX_SCORER_CAPTION ? "CIDEr" : "accuracy";
 #define PUSH(list, count, r)                                            \
   (*(list) = lx_xrealloc_array(*(list), *(count) + 1, sizeof **(list)), \

@@ -129,12 +129,38 @@ static int export_science_qa(const lx_items *items, const lx_predictions *preds,
   return rc;
 }
 
+/* LLaVA's eval_textvqa.py matches an answer by its image (question_id holds the image_id) and the
+ * question its prompt holds: the prompt is the question (with its OCR line) and LLaVA's
+ * short-answer line, so that the script finds it. */
+static int export_textvqa(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                          const char *task_dir, lx_error *err) {
+  cJSON *answers = cJSON_CreateArray();
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "question_id", it->subcategory);
+    lx_strbuf prompt = {0};
+    lx_strbuf_printf(&prompt, "%s\nAnswer the question using a single word or phrase.",
+                     it->question);
+    cJSON_AddStringToObject(a, "prompt", lx_strbuf_str(&prompt));
+    lx_strbuf_free(&prompt);
+    cJSON_AddStringToObject(a, "text", preds->v[i].text);
+    cJSON_AddItemToArray(answers, a);
+  }
+  char *path = lx_path_join(task_dir, "answers.jsonl");
+  int rc = lx_json_write_lines_atomic(path, answers, err);
+  free(path);
+  cJSON_Delete(answers);
+  return rc;
+}
+
 int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,
                       const size_t *at, const char *task_dir, lx_error *err) {
   if (task->scorer == LX_SCORER_MME) return export_mme(items, preds, at, task_dir, err);
   if (task->scorer == LX_SCORER_POPE) return export_pope(items, preds, at, task_dir, err);
   if (task->scorer == LX_SCORER_SCIENCE_QA)
     return export_science_qa(items, preds, at, task_dir, err);
+  if (task->scorer == LX_SCORER_TEXTVQA) return export_textvqa(items, preds, at, task_dir, err);
   const char *id_key, *text_key, *file;
   bool lines;
   switch (task->scorer) {

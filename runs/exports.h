@@ -14,6 +14,9 @@
  *                                  eval_science_qa.py reads them
  *   seed-bench-img answers.jsonl   {"question_id", "text"}, as LLaVA's
  *                                  convert_seed_for_submission.py reads them
+ *   textvqa        answers.jsonl   {"question_id" (the image_id), "prompt" (the question, its OCR
+ *                                  line, LLaVA's short-answer line), "text"}, as LLaVA's
+ *                                  eval_textvqa.py reads them
  * Ids that are integers in the annotations are written as integers. */
 #ifndef LX_EXPORTS_H
 #define LX_EXPORTS_H

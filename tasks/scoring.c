@@ -19,17 +19,20 @@
 #include "scorers/rouge.h"
 #include "scorers/science_qa.h"
 #include "scorers/seed_bench.h"
+#include "scorers/textvqa.h"
 
 /* in lx_scorer_kind's order */
-static const char *const scorer_names[] = {"open-vqa", "vqa",        "caption",    "mme", "none",
-                                           "pope",     "science-qa", "seed-bench", NULL};
+static const char *const scorer_names[] = {"open-vqa", "vqa",  "caption",    "mme",
+                                           "none",     "pope", "science-qa", "seed-bench",
+                                           "textvqa",  NULL};
 
 /* in lx_scorer_kind's order */
 static const lx_scorer_rows scorer_rows[] = {
-    {"correct", "class", true},   {"accuracy", "answer_type", false},
-    {"CIDEr", NULL, false},       {"correct", "subtask", true},
-    {NULL, NULL, false},          {"correct", "split", true},
-    {"correct", "subject", true}, {"correct", "dimension", true},
+    {"correct", "class", true, true},   {"accuracy", "answer_type", false, true},
+    {"CIDEr", NULL, false, false},      {"correct", "subtask", true, true},
+    {NULL, NULL, false, false},         {"correct", "split", true, true},
+    {"correct", "subject", true, true}, {"correct", "dimension", true, true},
+    {"accuracy", NULL, false, true},
 };
 
 const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind) {
@@ -565,6 +568,34 @@ static int score_science_qa(const lx_items *items, const lx_predictions *preds, 
   return LX_OK;
 }
 
+/* MMF's TextVQAAccuracyEvaluator over the predictions, summed in their order as it sums them. */
+static int score_textvqa(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                         cJSON *agg, cJSON *rows, lx_error *err) {
+  double sum = 0;
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    if (it->n_refs != LX_TEXTVQA_ANSWERS)
+      return lx_errorf(err, "%s: TextVQA needs ten reference answers per question, not %zu",
+                       it->source, it->n_refs);
+  }
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    double acc = lx_textvqa_accuracy(preds->v[i].text, (const char *const *)it->refs, it->n_refs);
+    sum += acc;
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    cJSON_AddNumberToObject(r, "accuracy", acc);
+    cJSON_AddItemToArray(rows, r);
+  }
+  double acc = preds->n ? 100. * (sum / (double)preds->n) : 0; /* the script: 100. * mean */
+  cJSON_AddNumberToObject(agg, "accuracy", acc);
+  cJSON_AddNumberToObject(agg, "accuracy_rounded", round2(acc));
+  cJSON_AddNumberToObject(agg, "questions", (double)preds->n);
+  cJSON_AddStringToObject(agg, "answer_processing",
+                          "EvalAI (MMF TextVQAAccuracyEvaluator, LLaVA m4c_evaluator.py)");
+  return LX_OK;
+}
+
 /* The dimension ids (subcategory) of the items, numerically ascending: the order the script
  * prints them in. */
 static int by_dimension_id(const void *a, const void *b) {
@@ -668,6 +699,9 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
     case LX_SCORER_SEED_BENCH:
       rc = score_seed_bench(items, preds, at, agg, rows, err);
       break;
+    case LX_SCORER_TEXTVQA:
+      rc = score_textvqa(items, preds, at, agg, rows, err);
+      break;
     case LX_SCORER_NONE:
       cJSON_AddStringToObject(agg, "note",
                               "open-ended answers: score them with human ratings or an LLM judge");
@@ -740,6 +774,11 @@ void lx_score_headline(lx_scorer_kind kind, const cJSON *agg, char *buf, size_t 
           cJSON_GetObjectItem(agg, "total")->valuedouble,
           cJSON_GetObjectItem(agg, "accuracy")->valuedouble,
           cJSON_GetObjectItem(cJSON_GetObjectItem(agg, "answers_by_rule"), "failed")->valuedouble);
+      break;
+    case LX_SCORER_TEXTVQA:
+      snprintf(buf, n, "TextVQA accuracy %.2f (%g questions)",
+               cJSON_GetObjectItem(agg, "accuracy")->valuedouble,
+               cJSON_GetObjectItem(agg, "questions")->valuedouble);
       break;
     case LX_SCORER_SEED_BENCH:
       snprintf(buf, n, "%g/%g correct (%.2f%%)", cJSON_GetObjectItem(agg, "correct")->valuedouble,

@@ -23,6 +23,7 @@ typedef enum lx_scorer_kind {
   LX_SCORER_POPE,       /* POPE yes/no: accuracy, precision, recall, F1, yes-ratio per split */
   LX_SCORER_SCIENCE_QA, /* ScienceQA option letters: accuracy per subject, context, grade */
   LX_SCORER_SEED_BENCH, /* SEED-Bench option letters: accuracy per evaluation dimension */
+  LX_SCORER_TEXTVQA,    /* TextVQA accuracy (EvalAI answer processing, soft VQA score) */
 } lx_scorer_kind;
 
 const char *lx_scorer_name(lx_scorer_kind kind);
@@ -35,6 +36,7 @@ typedef struct lx_scorer_rows {
                              * "CIDEr"; NULL when the scorer has none */
   const char *category_key; /* the row's category ("class", "subtask", "split"), or NULL */
   bool binary;              /* the score is correct or not (counts and McNemar's test apply) */
+  bool fraction;            /* the score is in [0, 1] and reported in percent */
 } lx_scorer_rows;
 
 const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind);

@@ -14,6 +14,7 @@
 #include "tasks/pope.h"
 #include "tasks/science_qa.h"
 #include "tasks/seed_bench.h"
+#include "tasks/textvqa.h"
 #include "tasks/vqav2.h"
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -122,6 +123,16 @@ static int load_seed_bench(const char *data_dir, const lx_dataset *ds, lx_items 
   char *p = data_path(data_dir, ds, 0);
   int rc = lx_seed_bench_load(p, items, err);
   free(p);
+  return rc;
+}
+
+/* TextVQA: the questions, and with a second file the release's OCR tokens. */
+static int load_textvqa(const char *data_dir, const lx_dataset *ds, lx_items *items,
+                        lx_error *err) {
+  char *q = data_path(data_dir, ds, 0), *ocr = ds->n_files > 1 ? data_path(data_dir, ds, 1) : NULL;
+  int rc = lx_textvqa_load(q, ocr, items, err);
+  free(q);
+  free(ocr);
   return rc;
 }
 
@@ -294,9 +305,26 @@ static const lx_task SEED_BENCH_IMG = {"seed-bench-img",
                                        OPTION_LETTER,
                                        COUNT(OPTION_LETTER)};
 
+/* Short answers read by the EvalAI processor; greedy, as LLaVA's textvqa.sh (temperature 0). */
+static const lx_task TEXTVQA = {"textvqa",
+                                1,
+                                "textvqa-val",
+                                "TextVQA, accuracy with the official EvalAI answer processing",
+                                LX_SCORER_TEXTVQA,
+                                QA_TEMPLATES,
+                                COUNT(QA_TEMPLATES),
+                                NULL,
+                                "greedy",
+                                0,
+                                10,
+                                load_textvqa,
+                                true,
+                                NULL,
+                                0};
+
 const lx_task *const lx_tasks[] = {
-    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2, &COCO_CAPTION,   &MME,
-    &OWLEVAL,        &LLAVA_BENCH,    &POPE,  &SCIENCE_QA_IMG, &SEED_BENCH_IMG};
+    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION,   &MME,    &OWLEVAL,
+    &LLAVA_BENCH,    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA};
 const int lx_n_tasks = COUNT(lx_tasks);
 
 const lx_task *lx_task_find(const char *name) {

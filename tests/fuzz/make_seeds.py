@@ -222,6 +222,22 @@ def main():
                                       ("answers.jsonl", seed_answers))):
         fixture("seed_bench/" + name, data)
         seed("seed_bench", name, data, pick=k)
+    tv = {"dataset_type": "val", "dataset_version": "0.5.1", "data": [
+        {"question": "what brand is this?", "image_id": "003a8ae2ef43b901", "answers": ["nokia"] * 9 + ["Nokia."],
+         "question_id": 34602, "set_name": "val"},
+        {"question": "What does it say?", "image_id": "00685bc495504d61", "answers": ["stop", "stop sign"] * 5,
+         "question_id": 34603, "set_name": "val"}]}
+    tv_ocr = {"data": [{"image_id": "003a8ae2ef43b901", "ocr_tokens": ["NOKIA", "menu"]},
+                       {"image_id": "00685bc495504d61", "ocr_tokens": []}]}
+    tv_answers = (json.dumps({"question_id": "003a8ae2ef43b901", "prompt": "what brand is this?\nReference OCR token: "
+                              "NOKIA, menu\nAnswer the question using a single word or phrase.", "text": "Nokia"})
+                  + "\n" + json.dumps({"question_id": "00685bc495504d61", "prompt": "OCR tokens: . Question: What does "
+                                        "it say? Short answer:", "text": "stop"}) + "\n").encode()
+    for k, (name, data) in enumerate((("TextVQA_0.5.1_val.json", json.dumps(tv).encode()),
+                                      ("TextVQA_Rosetta_OCR_v0.2_val.json", json.dumps(tv_ocr).encode()),
+                                      ("answers.jsonl", tv_answers))):
+        fixture("textvqa/" + name, data)
+        seed("textvqa", name, data, pick=k)
     reg = read(src("datasets.txt"))
     seed("registry", "datasets.txt", reg[:MAX_SEED])
 

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Every task end to end on the tiny model, with small datasets in each benchmark's own layout:
 VQAv2, COCO captions, MME (its release layout, all 14 subtasks), OwlEval, LLaVA-Bench, POPE (its
-three split files), ScienceQA (problems.json, pid_splits.json, images/test/<id>/) and SEED-Bench
-(SEED-Bench.json, SEED-Bench-image/), in one
+three split files), ScienceQA (problems.json, pid_splits.json, images/test/<id>/), SEED-Bench
+(SEED-Bench.json, SEED-Bench-image/) and TextVQA with its OCR tokens (TextVQA_0.5.1_val.json, the
+Rosetta OCR file, train_images/), in one
 `lynxeval run` over a data root holding a folder per dataset. Each task's export in its
 benchmark's results format is scored again with `lynxeval score`, which must give the run's own
 aggregate; the report of the run (captions and MME tables, the MME radar) renders in headless
@@ -127,6 +128,17 @@ def make_data(root):
                "data_type": "video", "question": "What happens?", "question_id": "999", "question_type_id": 10})
     write(os.path.join(d, "SEED-Bench.json"), json.dumps({"questions": qs, "question_type": {
         "Scene Understanding": 1, "Instance Identity": 2, "Action Recognition": 10}}))
+    # TextVQA with the Rosetta OCR tokens (the dataset textvqa-val-ocr)
+    d = os.path.join(root, "textvqa-val-ocr")
+    tv, ocr = [], []
+    for k in range(3):
+        image = f"{k:016x}"
+        link(PICTURES[k], os.path.join(d, "train_images", image + ".jpg"))
+        tv.append({"question": f"What does sign {k} say?", "image_id": image, "question_id": 50 + k,
+                   "answers": ["stop"] * 6 + ["stop sign"] * 4, "set_name": "val"})
+        ocr.append({"image_id": image, "ocr_tokens": ["STOP", f"ave{k}"]})
+    write(os.path.join(d, "TextVQA_0.5.1_val.json"), json.dumps({"dataset_version": "0.5.1", "data": tv}))
+    write(os.path.join(d, "TextVQA_Rosetta_OCR_v0.2_val.json"), json.dumps({"data": ocr}))
 
 
 tmp = tempfile.mkdtemp()
@@ -134,9 +146,11 @@ try:
     root = os.path.join(tmp, "data")
     make_data(root)
     out = os.path.join(tmp, "run")
-    tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img", "seed-bench-img")
-    p = lx("run", ",".join(tasks), "--model", model, "--data", root, "--out", out, "--max-new-tokens", "6")
-    check("one run of eight tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
+    tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img", "seed-bench-img",
+             "textvqa")
+    p = lx("run", ",".join(tasks[:-1]) + ",textvqa:textvqa-val-ocr", "--model", model, "--data", root, "--out", out,
+           "--max-new-tokens", "6")
+    check("one run of nine tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
     print("    " + "\n    ".join(p.stdout.splitlines()))
     agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in tasks
            if os.path.exists(os.path.join(out, t, "aggregate.json"))}
@@ -145,7 +159,8 @@ try:
           all(s["questions"] == 8 for s in agg.get("pope", {}).get("splits", {}).values())
           and len(agg.get("pope", {}).get("splits", {})) == 3 and agg.get("scienceqa-img", {}).get("total") == 4
           and agg.get("seed-bench-img", {}).get("total") == 4
-          and len(agg.get("seed-bench-img", {}).get("dimensions", {})) == 2,
+          and len(agg.get("seed-bench-img", {}).get("dimensions", {})) == 2
+          and agg.get("textvqa", {}).get("questions") == 3,
           json.dumps({k: agg.get(k) for k in ("pope", "scienceqa-img")})[:600])
     check("item counts: 8 VQA questions, 6 images, 56 MME questions, 3 + 2 open answers",
           agg.get("vqav2", {}).get("questions") == 8 and agg.get("coco-caption", {}).get("images") == 6
@@ -181,6 +196,12 @@ try:
            "--result-file", os.path.join(out, "seed-bench-img", "answers.jsonl"))
     check("seed-bench-img: answers.jsonl, rescored, equals the run's aggregate",
           p.returncode == 0 and json.loads(p.stdout) == agg["seed-bench-img"], p.stderr + p.stdout[:300])
+    p = lx("score", "textvqa", "--annotation-file", os.path.join(root, "textvqa-val-ocr", "TextVQA_0.5.1_val.json"),
+           "--result-file", os.path.join(out, "textvqa", "answers.jsonl"))
+    first = json.loads(open(os.path.join(out, "textvqa", "predictions.jsonl")).readline())
+    check("textvqa: the OCR line in the question, answers.jsonl rescored equals the run's aggregate",
+          p.returncode == 0 and json.loads(p.stdout) == agg["textvqa"]
+          and first["question"] == "What does sign 0 say?\nReference OCR token: STOP, ave0", p.stderr + p.stdout[:300])
     answers = [json.loads(l) for l in open(os.path.join(out, "llava-bench", "answers.jsonl"))]
     check("llava-bench: answers.jsonl in LLaVA's answer format", len(answers) == 2 and {"question_id", "text"} <= set(answers[0]))
 
@@ -188,7 +209,7 @@ try:
     p = lx("score", out, "--data", root)
     again = json.loads(p.stdout) if p.returncode == 0 else {}
     check("score RUNDIR: every automatically scored task scored again equals the run's aggregate",
-          set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img", "seed-bench-img"} and all(v["matches_run"] for v in again.values())
+          set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img", "seed-bench-img", "textvqa"} and all(v["matches_run"] for v in again.values())
           and all(again[t]["aggregate"] == agg[t] for t in again), p.stderr + p.stdout[:300])
     p = lx("score", out, "--data", root, "--task", "vqav2", "--normalize", "always")
     check("score RUNDIR --task --normalize: one task, other options, told apart from the run",

@@ -16,6 +16,9 @@ script at local copies:
   --science-qa-acc FILE tools/evaluate_acc.py of github.com/lupantech/ScienceQA (needs pandas); its
                         check that the test split has 4241 problems is dropped when it is loaded
   --seed-bench FILE     scripts/convert_seed_for_submission.py of github.com/haotian-liu/LLaVA
+  --textvqa DIR         llava/eval/ of github.com/haotian-liu/LLaVA: eval_textvqa.py and the
+                        m4c_evaluator.py it imports (MMF's TextVQA evaluator); tqdm, which it
+                        imports for a progress bar, is replaced by a pass-through when missing
 
 Each oracle is optional: only the vectors of the oracles given are made again.
 
@@ -36,6 +39,9 @@ Writes into tests/scorers/vectors/:
   seed_bench/           SEED-Bench.json and an answer file; seed_bench.json holds the counts the
                         script's eval_single computes (read from its frame as it returns) and
                         what it prints
+  textvqa/              TextVQA_0.5.1_val.json and an answer file; textvqa.json holds what the
+                        EvalAI processor makes of every answer, each question's score, and what
+                        eval_textvqa.py computes and prints
 """
 import argparse
 import contextlib
@@ -545,6 +551,87 @@ def make_seed_bench(args):
                              "expected": expected})
 
 
+# ---- TextVQA -----------------------------------------------------------------------------------
+
+# answers for the EvalAI processor: ',' and '?' gone before the punctuation rule, "'s" split off,
+# case, Unicode spaces, newlines and tabs, periods before digits, numbers and articles, contractions
+TEXTVQA_POOL = ["coca cola", "Coca-Cola", "coca-cola", "COCA COLA", "coca, cola", "cola?", "cola",
+                "mcdonald's", "McDonald's", "mcdonalds", "mcdonald 's", "it's", "its", "1,000", "1000",
+                "1 000", "3.5", "3,5", "3. 5", "v.1", "v1", "ten", "10", "one", "a sign", "the sign",
+                "sign", "an apple", "dont", "don't", "do not", "yes", "Yes.", "no", "NO!", "stop",
+                "STOP", "stop sign", "(stop)", "stop\n", "stop\tsign", "\u00a0stop", "stop\u3000",
+                "e.g.", "eg", "a/b", "a / b", "x-ray", "x - ray", "50%", "$5", "5", "İstanbul",
+                "istanbul", "é.", "é", "....", "", "2:30", "2 30", "www.google.com", "google.com",
+                "#1", "1", "you're", "youre", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h."]
+
+
+def make_textvqa(args):
+    if importlib.util.find_spec("tqdm") is None:  # a pass-through progress bar
+        stub = types.ModuleType("tqdm")
+        stub.tqdm = lambda x, *a, **k: x
+        sys.modules["tqdm"] = stub
+    m4c = types.ModuleType("llava.eval.m4c_evaluator")
+    path = os.path.join(args.textvqa, "m4c_evaluator.py")
+    exec(compile(open(path, encoding="utf-8").read(), path, "exec"), m4c.__dict__)
+    for name in ("llava", "llava.eval"):  # the package eval_textvqa.py imports it from
+        sys.modules.setdefault(name, types.ModuleType(name))
+    sys.modules["llava.eval.m4c_evaluator"] = m4c
+    sys.modules["llava.eval"].m4c_evaluator = m4c
+    ev = m4c.TextVQAAccuracyEvaluator()
+    rng = random.Random(5000)
+    d = os.path.join(OUT, "textvqa")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    data, results = [], []
+    for k in range(300):
+        kind = rng.random()
+        if kind < 0.3:
+            few = rng.sample(TEXTVQA_POOL, 2)
+            answers = [rng.choice(few) for _ in range(10)]
+        else:
+            answers = [rng.choice(TEXTVQA_POOL) for _ in range(10)]
+        image = data[-1]["image_id"] if k % 10 == 9 else f"{rng.randrange(16 ** 8):08x}{k % 97:08x}"
+        question = rng.choice(["What does the sign say?", "what brand is this?", "Which number is shown?",
+                               "WHAT IS WRITTEN HERE?"]) + f" ({k})"
+        data.append({"question": question, "image_id": image, "image_classes": ["Sign"], "answers": answers,
+                     "question_tokens": question.split(), "question_id": 34000 + k, "set_name": "val"})
+        pred = rng.choice(answers + TEXTVQA_POOL[:30]) if rng.random() < 0.7 else rng.choice(TEXTVQA_POOL)
+        ocr = ", ".join(rng.sample(["coca", "cola", "stop", "1000", "ave"], 2))
+        prompt = rng.choice([
+            f"{question}\nAnswer the question using a single word or phrase.",
+            f"{question}\nReference OCR token: {ocr}\nAnswer the question using a single word or phrase.",
+            f"Reference OCR token: {ocr}\n{question}\nAnswer the question using a single word or phrase.",
+            f"OCR tokens: {ocr}. Question: {question} Short answer:"])
+        if rng.random() < 0.1:  # the script lowercases the question it reads from the prompt
+            prompt = prompt.replace(question, question.upper())
+        results.append({"question_id": image, "prompt": prompt, "text": pred})
+    # a question asked twice of one image (the script's dict keeps the later), answered once
+    data.append(dict(data[3], question_id=34999, answers=["later"] * 10))
+    rng.shuffle(results)
+    with open(os.path.join(d, "TextVQA_0.5.1_val.json"), "w", encoding="utf-8") as f:
+        json.dump({"dataset_type": "val", "dataset_name": "textvqa", "dataset_version": "0.5.1", "data": data}, f,
+                  ensure_ascii=False)
+    with open(os.path.join(d, "answers.jsonl"), "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in results)
+    processed = {a: ev.answer_processor(a) for a in TEXTVQA_POOL}
+    script = os.path.join(args.textvqa, "eval_textvqa.py")
+    src = open(script, encoding="utf-8").read()
+    mod = types.ModuleType("oracle_textvqa")
+    exec(compile(src, script, "exec"), mod.__dict__)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        _, frame = locals_at_return(mod.eval_single, os.path.join(d, "TextVQA_0.5.1_val.json"),
+                                    os.path.join(d, "answers.jsonl"))
+    # the script's own pred_list (its matching), scored by its own evaluator, entry by entry too
+    pred_list, evaluator = frame["pred_list"], frame["evaluator"]
+    per_result = [evaluator._compute_answer_scores(e["gt_answers"]).get(
+        evaluator.answer_processor(e["pred_answer"]), 0.0) for e in pred_list]
+    dump("textvqa.json", {"oracle": "LLaVA llava/eval/eval_textvqa.py with m4c_evaluator.py (MMF)",
+                          "processed": processed, "printed": buf.getvalue().strip(),
+                          "accuracy": 100. * evaluator.eval_pred_list(pred_list),
+                          "per_result": per_result, "samples": len(pred_list)})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pycocoevalcap")
@@ -555,6 +642,7 @@ def main():
     ap.add_argument("--science-qa")
     ap.add_argument("--science-qa-acc")
     ap.add_argument("--seed-bench")
+    ap.add_argument("--textvqa")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     made = []
@@ -576,6 +664,9 @@ def main():
     if args.seed_bench:
         make_seed_bench(args)
         made.append("seed_bench")
+    if args.textvqa:
+        make_textvqa(args)
+        made.append("textvqa")
     if not made:
         ap.error("no oracle given: nothing to make (see --help)")
     print("wrote", ", ".join(made), "into", OUT)

@@ -226,6 +226,19 @@ else:
     check("score seed-bench", False, p.stderr)
 os.remove(rows_path) if os.path.exists(rows_path) else None
 
+# ---- TextVQA: LLaVA's eval_textvqa.py with MMF's evaluator -----------------------------------------
+tv = json.load(open(os.path.join(V, "textvqa.json")))
+rows_path = os.path.join(tempfile.gettempdir(), f"lx-textvqa-rows-{os.getpid()}.jsonl")
+out = score("textvqa", "--annotation-file", f"{V}/textvqa/TextVQA_0.5.1_val.json", "--result-file",
+            f"{V}/textvqa/answers.jsonl", "--per-item", rows_path)
+if out:
+    rows = [json.loads(line) for line in open(rows_path)]
+    worst = max([abs(r["accuracy"] - w) for r, w in zip(rows, tv["per_result"])] + [abs(out["accuracy"] - tv["accuracy"])])
+    check(f"score textvqa equals eval_textvqa.py on {tv['samples']} results, per result and overall "
+          f"(largest difference {worst:.2g})", len(rows) == tv["samples"] and worst <= TOL
+          and f"Accuracy: {out['accuracy_rounded']:.2f}%" in tv["printed"], json.dumps(out)[:300])
+os.remove(rows_path) if os.path.exists(rows_path) else None
+
 tmp = tempfile.mkdtemp()
 try:
     for kind, (total, classes) in PAPER.items():
@@ -425,6 +438,29 @@ try:
                  *seed_res)
     expect_error("seed-bench: no question_type table", "needs \"question_type\"", "seed-bench", "--annotation-file",
                  write_seed(lambda d: d.pop("question_type")), *seed_res)
+
+    # TextVQA: malformed questions and results
+    tv_doc = json.load(open(f"{V}/textvqa/TextVQA_0.5.1_val.json"))
+    tv_res = ["--result-file", f"{V}/textvqa/answers.jsonl"]
+    bad = json.loads(json.dumps(tv_doc))
+    bad["data"][5]["answers"] = bad["data"][5]["answers"][:9]
+    expect_error("textvqa: nine answers", "'answers' must be a list of 10 strings", "textvqa",
+                 "--annotation-file", write("tv.json", json.dumps(bad)), *tv_res)
+    bad = json.loads(json.dumps(tv_doc))
+    bad["data"][5].pop("image_id")
+    expect_error("textvqa: no image_id", "image_id", "textvqa", "--annotation-file", write("tv.json", json.dumps(bad)),
+                 *tv_res)
+    tv_ann = ["--annotation-file", f"{V}/textvqa/TextVQA_0.5.1_val.json"]
+    q0 = tv_doc["data"][0]
+    expect_error("textvqa: a prompt of four lines", "r.jsonl:1: the prompt holds no question", "textvqa", *tv_ann,
+                 "--result-file", write("r.jsonl", json.dumps({"question_id": q0["image_id"],
+                                                               "prompt": "a\nb\nc\nd", "text": "x"}) + "\n"))
+    expect_error("textvqa: a question the image does not have", "r.jsonl:1: no question of image", "textvqa",
+                 *tv_ann, "--result-file", write("r.jsonl", json.dumps({"question_id": q0["image_id"],
+                                                                         "prompt": "Who?\nAnswer.", "text": "x"}) + "\n"))
+    two = json.dumps({"question_id": q0["image_id"], "prompt": q0["question"] + "\nAnswer.", "text": "x"}) + "\n"
+    expect_error("textvqa: a question answered twice", "r.jsonl:2", "textvqa", *tv_ann, "--result-file",
+                 write("r.jsonl", two + two))
 
     p = run("score", "bleu")
     check("unknown benchmark is a usage error", p.returncode == 2 and "unknown benchmark 'bleu'" in p.stderr, p.stderr)

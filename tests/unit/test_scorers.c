@@ -17,6 +17,7 @@
 #include "scorers/pope.h"
 #include "scorers/rouge.h"
 #include "scorers/science_qa.h"
+#include "scorers/textvqa.h"
 #include "scorers/vqa_accuracy.h"
 #include "testutil.h"
 #include "text/ptb_approx.h"
@@ -24,7 +25,7 @@
 #define TOLERANCE 1e-9
 
 static const char *data_dir;
-static cJSON *captions, *vqa, *pope, *science_qa;
+static cJSON *captions, *vqa, *pope, *science_qa, *textvqa;
 static double worst; /* largest difference seen, printed at the end */
 
 static void expect_close(double got, double want, const char *what, size_t i) {
@@ -342,6 +343,26 @@ START_TEST(science_qa_reading_matches_eval_science_qa) {
 }
 END_TEST
 
+/* The EvalAI answer processor (m4c_evaluator.py) on every answer of the TextVQA vectors. */
+START_TEST(evalai_processor_matches_m4c) {
+  const cJSON *a;
+  size_t n = 0;
+  cJSON_ArrayForEach(a, cJSON_GetObjectItem(textvqa, "processed")) {
+    lx_strbuf got = {0};
+    lx_evalai_process(a->string, &got);
+    ck_assert_msg(!strcmp(lx_strbuf_str(&got), a->valuestring), "'%s': m4c '%s', here '%s'",
+                  a->string, a->valuestring, lx_strbuf_str(&got));
+    lx_strbuf_free(&got);
+    n++;
+  }
+  ck_assert_uint_gt(n, 60);
+  const char *refs[10] = {"stop", "Stop", "stop sign", "STOP.", "stop",
+                          "stop", "sign", "x",         "y",     "z"};
+  expect_close(lx_textvqa_accuracy("stop", refs, 10), (6 * 1.0 + 4 * 1.0) / 10, "textvqa", 0);
+  expect_close(lx_textvqa_accuracy("sign", refs, 10), (9 * (1.0 / 3) + 0) / 10, "textvqa", 1);
+}
+END_TEST
+
 int main(void) {
   data_dir = getenv("LX_SCORERS_DIR");
   if (!data_dir) {
@@ -352,7 +373,8 @@ int main(void) {
   vqa = tu_load_json(data_dir, "vectors/vqa.json");
   pope = tu_load_json(data_dir, "vectors/pope.json");
   science_qa = tu_load_json(data_dir, "vectors/science_qa.json");
-  if (!captions || !vqa || !pope || !science_qa) return EXIT_FAILURE;
+  textvqa = tu_load_json(data_dir, "vectors/textvqa.json");
+  if (!captions || !vqa || !pope || !science_qa || !textvqa) return EXIT_FAILURE;
   Suite *s = suite_create("scorers");
   TCase *tc = tcase_create("scorers");
   tcase_set_timeout(tc, 120);
@@ -366,6 +388,7 @@ int main(void) {
   tcase_add_test(tc, pope_reading_matches_eval_pope);
   tcase_add_test(tc, pope_metrics_and_undefined_cases);
   tcase_add_test(tc, science_qa_reading_matches_eval_science_qa);
+  tcase_add_test(tc, evalai_processor_matches_m4c);
   suite_add_tcase(s, tc);
   int status = tu_run_suite(s, 1);
   printf("largest difference from the references: %.3g\n", worst);
@@ -373,5 +396,6 @@ int main(void) {
   cJSON_Delete(vqa);
   cJSON_Delete(pope);
   cJSON_Delete(science_qa);
+  cJSON_Delete(textvqa);
   return status;
 }
