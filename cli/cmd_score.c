@@ -8,6 +8,7 @@
  *   score scienceqa ScienceQA problems + LLaVA-style answers: option-letter accuracy
  *   score seed-bench SEED-Bench.json + LLaVA-style answers: exact-letter accuracy per dimension
  *   score textvqa   TextVQA_0.5.1 + LLaVA-style answers: accuracy, EvalAI answer processing
+ *   score gqa       GQA questions + LLaVA-style answers or eval.py predictions: exact match
  *
  * Reading the files is the task adapters' job (tasks/), scoring is tasks/scoring over
  * scorers/; this file only wires them and prints. */
@@ -24,6 +25,7 @@
 #include "runs/rescore.h"
 #include "scorers/open_vqa_match.h"
 #include "tasks/coco_caption.h"
+#include "tasks/gqa.h"
 #include "tasks/mme.h"
 #include "tasks/open_vqa.h"
 #include "tasks/pope.h"
@@ -491,6 +493,59 @@ static const cli_command cmd_score_textvqa = {
     run_textvqa,
 };
 
+/* ---- gqa --------------------------------------------------------------------------------------
+ */
+
+static const cli_command cmd_score_gqa;
+
+static int run_gqa(int argc, char **argv) {
+  const char *q_path = NULL, *res_path = NULL, *pred_path = NULL, *per_item = NULL;
+  cli_opt opts[] = {
+      {"--questions", CLI_STRING, &q_path, "FILE", "testdev_balanced_questions.json", 0, 0, 0},
+      {"--result-file", CLI_STRING, &res_path, "FILE",
+       "LLaVA's answers: JSON Lines {\"question_id\", \"text\"}", 0, 0, 0},
+      {"--predictions", CLI_STRING, &pred_path, "FILE",
+       "or eval.py's input: [{\"questionId\", \"prediction\"}]", 0, 0, 0},
+      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question verdicts (JSON Lines)",
+       0, 0, 0},
+  };
+  int rc = cli_parse(&cmd_score_gqa, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (!q_path || !res_path == !pred_path) {
+    cli_error(cmd_score_gqa.name,
+              "--questions and one of --result-file and --predictions are required");
+    return CLI_USAGE;
+  }
+  lx_error err;
+  lx_items items = {0};
+  lx_predictions preds = {0};
+  rc = lx_gqa_load(q_path, &items, &err);
+  if (!rc)
+    rc = lx_gqa_results_load(res_path ? res_path : pred_path, pred_path != NULL, &items, &preds,
+                             &err);
+  lx_scoring_options opt = {0};
+  /* eval.py stops when a balanced question has no prediction */
+  return score_and_print(cmd_score_gqa.name, rc, &err, LX_SCORER_GQA, &opt, &items, &preds, true,
+                         per_item, NULL);
+}
+
+static const cli_command cmd_score_gqa = {
+    "score gqa",
+    "GQA exact-match accuracy, binary and open, per structural and semantic type",
+    "score gqa --questions testdev_balanced_questions.json (--result-file FILE | --predictions "
+    "FILE)\n"
+    "       [--per-item FILE]",
+    "LLaVA-1.5's pipeline: scripts/convert_gqa_for_eval.py makes each answer a prediction\n"
+    "(trailing periods removed, lowercased) and GQA's eval.py counts a balanced question right\n"
+    "when it equals the answer exactly. --result-file takes LLaVA's answer file; --predictions\n"
+    "the converted file (converting it again changes nothing). accuracy, binary, open and each\n"
+    "type's accuracy are unrounded percentages; every balanced question needs its answer, as\n"
+    "eval.py requires. Validity and plausibility need the choices file test-dev lacks; the\n"
+    "distribution, steps and consistency metrics are not computed (listed under not_computed).",
+    run_gqa,
+};
+
 /* ---- a run directory ------------------------------------------------------------------------ */
 
 static const cli_command cmd_score_run;
@@ -555,8 +610,9 @@ static const cli_command cmd_score_run = {
  */
 
 static const cli_command *const scorers[] = {
-    &cmd_score_caption, &cmd_score_vqa,        &cmd_score_mme,        &cmd_score_open_vqa,
-    &cmd_score_pope,    &cmd_score_science_qa, &cmd_score_seed_bench, &cmd_score_textvqa};
+    &cmd_score_caption,    &cmd_score_vqa,     &cmd_score_mme,
+    &cmd_score_open_vqa,   &cmd_score_pope,    &cmd_score_science_qa,
+    &cmd_score_seed_bench, &cmd_score_textvqa, &cmd_score_gqa};
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -586,7 +642,7 @@ static int run(int argc, char **argv) {
   if (stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode)) return run_rundir(argc - 1, argv + 1);
   fprintf(stderr,
           "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa, pope, scienceqa, "
-          "seed-bench, textvqa), and not a run directory\n",
+          "seed-bench, textvqa, gqa), and not a run directory\n",
           argv[1]);
   return CLI_USAGE;
 }

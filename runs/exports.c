@@ -161,6 +161,8 @@ int lx_export_results(const lx_task *task, const lx_items *items, const lx_predi
   if (task->scorer == LX_SCORER_SCIENCE_QA)
     return export_science_qa(items, preds, at, task_dir, err);
   if (task->scorer == LX_SCORER_TEXTVQA) return export_textvqa(items, preds, at, task_dir, err);
+  /* GQA's question ids are strings in its files, and eval.py looks them up as strings */
+  bool string_ids = task->scorer == LX_SCORER_GQA;
   const char *id_key, *text_key, *file;
   bool lines;
   switch (task->scorer) {
@@ -180,7 +182,9 @@ int lx_export_results(const lx_task *task, const lx_items *items, const lx_predi
   cJSON *rows = cJSON_CreateArray();
   for (size_t i = 0; i < preds->n; i++) {
     cJSON *r = cJSON_CreateObject();
-    cJSON_AddItemToObject(r, id_key, id_json(items->v[at[i]].id));
+    cJSON_AddItemToObject(
+        r, id_key,
+        string_ids ? cJSON_CreateString(items->v[at[i]].id) : id_json(items->v[at[i]].id));
     cJSON_AddStringToObject(r, text_key, preds->v[i].text);
     cJSON_AddItemToArray(rows, r);
   }

@@ -17,6 +17,8 @@
  *   textvqa        answers.jsonl   {"question_id" (the image_id), "prompt" (the question, its OCR
  *                                  line, LLaVA's short-answer line), "text"}, as LLaVA's
  *                                  eval_textvqa.py reads them
+ *   gqa            answers.jsonl   {"question_id" (a string, as GQA's ids are), "text"}: LLaVA's
+ *                                  answer file, for convert_gqa_for_eval.py and eval.py
  * Ids that are integers in the annotations are written as integers. */
 #ifndef LX_EXPORTS_H
 #define LX_EXPORTS_H

@@ -11,8 +11,10 @@
 #include "common/names.h"
 #include "common/strbuf.h"
 #include "common/strmap.h"
+#include "common/unicode.h"
 #include "scorers/bleu.h"
 #include "scorers/cider.h"
+#include "scorers/gqa.h"
 #include "scorers/mme.h"
 #include "scorers/open_vqa_match.h"
 #include "scorers/pope.h"
@@ -24,7 +26,7 @@
 /* in lx_scorer_kind's order */
 static const char *const scorer_names[] = {"open-vqa", "vqa",  "caption",    "mme",
                                            "none",     "pope", "science-qa", "seed-bench",
-                                           "textvqa",  NULL};
+                                           "textvqa",  "gqa",  NULL};
 
 /* in lx_scorer_kind's order */
 static const lx_scorer_rows scorer_rows[] = {
@@ -32,7 +34,7 @@ static const lx_scorer_rows scorer_rows[] = {
     {"CIDEr", NULL, false, false},      {"correct", "subtask", true, true},
     {NULL, NULL, false, false},         {"correct", "split", true, true},
     {"correct", "subject", true, true}, {"correct", "dimension", true, true},
-    {"accuracy", NULL, false, true},
+    {"accuracy", NULL, false, true},    {"correct", "structural", true, true},
 };
 
 const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind) {
@@ -596,6 +598,109 @@ static int score_textvqa(const lx_items *items, const lx_predictions *preds, con
   return LX_OK;
 }
 
+/* eval.py's avg(l) * 100 over a group's 0/1 scores: float(sum) / len * 100, 0 when empty. */
+static void add_group_accuracy(cJSON *o, const char *key, size_t correct, size_t n) {
+  cJSON *g = cJSON_AddObjectToObject(o, key);
+  cJSON_AddNumberToObject(g, "accuracy", n ? (double)correct / (double)n * 100 : 0);
+  cJSON_AddNumberToObject(g, "questions", (double)n);
+}
+
+static int by_text(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int by_number(const void *a, const void *b) {
+  long x = atol(*(const char *const *)a), y = atol(*(const char *const *)b);
+  return (x > y) - (x < y);
+}
+
+/* Accuracy per value of a per-item key (structural, semantic type, words), keys sorted as the
+ * script prints them (text; numbers numerically). */
+static void gqa_breakdown(cJSON *agg, const char *name, const char *const *key, const bool *ok,
+                          size_t n, bool numeric) {
+  lx_strmap groups = {0};
+  size_t *correct = lx_xcalloc(n + 1, sizeof *correct), *count = lx_xcalloc(n + 1, sizeof *count);
+  for (size_t i = 0; i < n; i++) {
+    size_t g = lx_strmap_intern(&groups, key[i]);
+    correct[g] += ok[i];
+    count[g]++;
+  }
+  const char **sorted = lx_xcalloc(groups.n + 1, sizeof *sorted);
+  for (size_t g = 0; g < groups.n; g++) sorted[g] = groups.keys[g];
+  qsort(sorted, groups.n, sizeof *sorted, numeric ? by_number : by_text);
+  cJSON *o = cJSON_AddObjectToObject(agg, name);
+  for (size_t j = 0; j < groups.n; j++) {
+    size_t g = lx_strmap_find(&groups, sorted[j]);
+    add_group_accuracy(o, sorted[j], correct[g], count[g]);
+  }
+  free(sorted);
+  free(correct);
+  free(count);
+  lx_strmap_free(&groups);
+}
+
+/* LLaVA's convert_gqa_for_eval.py and GQA's eval.py, over the balanced questions answered. */
+static int score_gqa(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                     cJSON *agg, cJSON *rows, lx_error *err) {
+  size_t n = preds->n;
+  for (size_t i = 0; i < n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    if (it->n_refs != 1 || !it->category || !it->subcategory || !it->question)
+      return lx_errorf(err, "%s: not a GQA question", it->source);
+  }
+  bool *ok = lx_xcalloc(n + 1, sizeof *ok);
+  const char **structural = lx_xcalloc(n + 1, sizeof *structural),
+             **semantic = lx_xcalloc(n + 1, sizeof *semantic);
+  char **words = lx_xcalloc(n + 1, sizeof *words);
+  size_t correct = 0, binary = 0, binary_ok = 0;
+  for (size_t i = 0; i < n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    ok[i] = lx_gqa_correct(preds->v[i].text, it->refs[0]);
+    correct += ok[i];
+    structural[i] = it->category;
+    semantic[i] = it->subcategory;
+    lx_span *w;
+    size_t nw = lx_py_split(it->question, strlen(it->question), &w);
+    free(w);
+    char num[24];
+    snprintf(num, sizeof num, "%zu", nw);
+    words[i] = lx_xstrdup(num);
+    bool is_binary = strcmp(it->category, "query") != 0; /* "open" questions are queries */
+    binary += is_binary;
+    binary_ok += is_binary && ok[i];
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    cJSON_AddBoolToObject(r, "correct", ok[i]);
+    lx_strbuf p = {0};
+    lx_gqa_prediction(preds->v[i].text, &p);
+    cJSON_AddStringToObject(r, "prediction", lx_strbuf_str(&p));
+    lx_strbuf_free(&p);
+    cJSON_AddStringToObject(r, "structural", it->category);
+    cJSON_AddItemToArray(rows, r);
+  }
+  size_t open = n - binary, open_ok = correct - binary_ok;
+  cJSON_AddNumberToObject(agg, "accuracy", n ? (double)correct / (double)n * 100 : 0);
+  cJSON_AddNumberToObject(agg, "binary", binary ? (double)binary_ok / (double)binary * 100 : 0);
+  cJSON_AddNumberToObject(agg, "open", open ? (double)open_ok / (double)open * 100 : 0);
+  cJSON_AddNumberToObject(agg, "questions", (double)n);
+  gqa_breakdown(agg, "accuracyPerStructuralType", structural, ok, n, false);
+  gqa_breakdown(agg, "accuracyPerSemanticType", semantic, ok, n, false);
+  gqa_breakdown(agg, "accuracyPerLength", (const char *const *)words, ok, n, true);
+  cJSON *nc = cJSON_AddObjectToObject(agg, "not_computed");
+  cJSON_AddStringToObject(nc, "validity, plausibility",
+                          "need the choices file, which test-dev does not have (eval.py prints 0)");
+  cJSON_AddStringToObject(nc, "distribution, accuracyPerSteps, consistency",
+                          "not computed here (they read the questions' groups and programs)");
+  cJSON_AddStringToObject(agg, "prediction",
+                          "convert_gqa_for_eval.py: trailing periods removed, then lowercased");
+  for (size_t i = 0; i < n; i++) free(words[i]);
+  free(words);
+  free(structural);
+  free(semantic);
+  free(ok);
+  return LX_OK;
+}
+
 /* The dimension ids (subcategory) of the items, numerically ascending: the order the script
  * prints them in. */
 static int by_dimension_id(const void *a, const void *b) {
@@ -702,6 +807,9 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
     case LX_SCORER_TEXTVQA:
       rc = score_textvqa(items, preds, at, agg, rows, err);
       break;
+    case LX_SCORER_GQA:
+      rc = score_gqa(items, preds, at, agg, rows, err);
+      break;
     case LX_SCORER_NONE:
       cJSON_AddStringToObject(agg, "note",
                               "open-ended answers: score them with human ratings or an LLM judge");
@@ -774,6 +882,12 @@ void lx_score_headline(lx_scorer_kind kind, const cJSON *agg, char *buf, size_t 
           cJSON_GetObjectItem(agg, "total")->valuedouble,
           cJSON_GetObjectItem(agg, "accuracy")->valuedouble,
           cJSON_GetObjectItem(cJSON_GetObjectItem(agg, "answers_by_rule"), "failed")->valuedouble);
+      break;
+    case LX_SCORER_GQA:
+      snprintf(buf, n, "GQA accuracy %.2f%% (binary %.2f%%, open %.2f%%)",
+               cJSON_GetObjectItem(agg, "accuracy")->valuedouble,
+               cJSON_GetObjectItem(agg, "binary")->valuedouble,
+               cJSON_GetObjectItem(agg, "open")->valuedouble);
       break;
     case LX_SCORER_TEXTVQA:
       snprintf(buf, n, "TextVQA accuracy %.2f (%g questions)",

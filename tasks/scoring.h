@@ -24,6 +24,7 @@ typedef enum lx_scorer_kind {
   LX_SCORER_SCIENCE_QA, /* ScienceQA option letters: accuracy per subject, context, grade */
   LX_SCORER_SEED_BENCH, /* SEED-Bench option letters: accuracy per evaluation dimension */
   LX_SCORER_TEXTVQA,    /* TextVQA accuracy (EvalAI answer processing, soft VQA score) */
+  LX_SCORER_GQA,        /* GQA exact match: accuracy, binary/open, per structural/semantic type */
 } lx_scorer_kind;
 
 const char *lx_scorer_name(lx_scorer_kind kind);

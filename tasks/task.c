@@ -7,6 +7,7 @@
 
 #include "common/fileio.h"
 #include "tasks/coco_caption.h"
+#include "tasks/gqa.h"
 #include "tasks/llava_bench.h"
 #include "tasks/mme.h"
 #include "tasks/open_vqa.h"
@@ -133,6 +134,13 @@ static int load_textvqa(const char *data_dir, const lx_dataset *ds, lx_items *it
   int rc = lx_textvqa_load(q, ocr, items, err);
   free(q);
   free(ocr);
+  return rc;
+}
+
+static int load_gqa(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
+  char *p = data_path(data_dir, ds, 0);
+  int rc = lx_gqa_load(p, items, err);
+  free(p);
   return rc;
 }
 
@@ -322,9 +330,26 @@ static const lx_task TEXTVQA = {"textvqa",
                                 NULL,
                                 0};
 
+/* One word or phrase, exact match; greedy, as LLaVA's gqa.sh (temperature 0). */
+static const lx_task GQA = {"gqa",
+                            1,
+                            "gqa-testdev-balanced",
+                            "GQA test-dev balanced, exact-match accuracy per question type",
+                            LX_SCORER_GQA,
+                            QA_TEMPLATES,
+                            COUNT(QA_TEMPLATES),
+                            NULL,
+                            "greedy",
+                            0,
+                            10,
+                            load_gqa,
+                            true,
+                            NULL,
+                            0};
+
 const lx_task *const lx_tasks[] = {
-    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION,   &MME,    &OWLEVAL,
-    &LLAVA_BENCH,    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA};
+    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION,   &MME,     &OWLEVAL,
+    &LLAVA_BENCH,    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA, &GQA};
 const int lx_n_tasks = COUNT(lx_tasks);
 
 const lx_task *lx_task_find(const char *name) {

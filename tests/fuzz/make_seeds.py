@@ -238,6 +238,19 @@ def main():
                                       ("answers.jsonl", tv_answers))):
         fixture("textvqa/" + name, data)
         seed("textvqa", name, data, pick=k)
+    gqa_q = {"20968379": {"imageId": "n336443", "question": "Is the table to the left of the man?", "answer": "yes",
+                          "isBalanced": True, "types": {"structural": "verify", "semantic": "rel", "detailed": "x"},
+                          "groups": {"global": None, "local": "13-table_man"}, "semantic": [], "entailed": []},
+             "20968380": {"imageId": "n336443", "question": "What color is the table?", "answer": "white",
+                          "isBalanced": False, "types": {"structural": "query", "semantic": "attr", "detailed": "y"},
+                          "groups": {"global": "color", "local": "10q-table"}, "semantic": [], "entailed": []}}
+    gqa_answers = b'{"question_id": "20968379", "text": "Yes."}\n{"question_id": "20968380", "text": "white"}\n'
+    gqa_pred = json.dumps([{"questionId": "20968379", "prediction": "yes"}]).encode()
+    for k, (name, data) in enumerate((("testdev_balanced_questions.json", json.dumps(gqa_q).encode()),
+                                      ("answers.jsonl", gqa_answers),
+                                      ("testdev_balanced_predictions.json", gqa_pred))):
+        fixture("gqa/" + name, data)
+        seed("gqa", name, data, pick=k)
     reg = read(src("datasets.txt"))
     seed("registry", "datasets.txt", reg[:MAX_SEED])
 

@@ -2,8 +2,8 @@
 """Every task end to end on the tiny model, with small datasets in each benchmark's own layout:
 VQAv2, COCO captions, MME (its release layout, all 14 subtasks), OwlEval, LLaVA-Bench, POPE (its
 three split files), ScienceQA (problems.json, pid_splits.json, images/test/<id>/), SEED-Bench
-(SEED-Bench.json, SEED-Bench-image/) and TextVQA with its OCR tokens (TextVQA_0.5.1_val.json, the
-Rosetta OCR file, train_images/), in one
+(SEED-Bench.json, SEED-Bench-image/), TextVQA with its OCR tokens (TextVQA_0.5.1_val.json, the
+Rosetta OCR file, train_images/) and GQA (testdev_balanced_questions.json, images/), in one
 `lynxeval run` over a data root holding a folder per dataset. Each task's export in its
 benchmark's results format is scored again with `lynxeval score`, which must give the run's own
 aggregate; the report of the run (captions and MME tables, the MME radar) renders in headless
@@ -139,6 +139,16 @@ def make_data(root):
         ocr.append({"image_id": image, "ocr_tokens": ["STOP", f"ave{k}"]})
     write(os.path.join(d, "TextVQA_0.5.1_val.json"), json.dumps({"dataset_version": "0.5.1", "data": tv}))
     write(os.path.join(d, "TextVQA_Rosetta_OCR_v0.2_val.json"), json.dumps({"data": ocr}))
+    # GQA: balanced questions (one unbalanced, not asked)
+    d = os.path.join(root, "gqa-testdev-balanced")
+    gq = {}
+    for k in range(4):
+        link(PICTURES[k], os.path.join(d, "images", f"n{k}.jpg"))
+        gq[str(2000 + k)] = {"imageId": f"n{k}", "question": f"Is the thing {k} white?", "answer": "yes",
+                             "isBalanced": k != 3, "types": {"structural": "verify" if k % 2 else "query",
+                                                             "semantic": "attr", "detailed": "x"},
+                             "groups": {"global": None, "local": "x"}, "semantic": [], "entailed": []}
+    write(os.path.join(d, "testdev_balanced_questions.json"), json.dumps(gq))
 
 
 tmp = tempfile.mkdtemp()
@@ -147,10 +157,10 @@ try:
     make_data(root)
     out = os.path.join(tmp, "run")
     tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img", "seed-bench-img",
-             "textvqa")
+             "gqa", "textvqa")
     p = lx("run", ",".join(tasks[:-1]) + ",textvqa:textvqa-val-ocr", "--model", model, "--data", root, "--out", out,
            "--max-new-tokens", "6")
-    check("one run of nine tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
+    check("one run of ten tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
     print("    " + "\n    ".join(p.stdout.splitlines()))
     agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in tasks
            if os.path.exists(os.path.join(out, t, "aggregate.json"))}
@@ -160,7 +170,7 @@ try:
           and len(agg.get("pope", {}).get("splits", {})) == 3 and agg.get("scienceqa-img", {}).get("total") == 4
           and agg.get("seed-bench-img", {}).get("total") == 4
           and len(agg.get("seed-bench-img", {}).get("dimensions", {})) == 2
-          and agg.get("textvqa", {}).get("questions") == 3,
+          and agg.get("textvqa", {}).get("questions") == 3 and agg.get("gqa", {}).get("questions") == 3,
           json.dumps({k: agg.get(k) for k in ("pope", "scienceqa-img")})[:600])
     check("item counts: 8 VQA questions, 6 images, 56 MME questions, 3 + 2 open answers",
           agg.get("vqav2", {}).get("questions") == 8 and agg.get("coco-caption", {}).get("images") == 6
@@ -202,6 +212,10 @@ try:
     check("textvqa: the OCR line in the question, answers.jsonl rescored equals the run's aggregate",
           p.returncode == 0 and json.loads(p.stdout) == agg["textvqa"]
           and first["question"] == "What does sign 0 say?\nReference OCR token: STOP, ave0", p.stderr + p.stdout[:300])
+    p = lx("score", "gqa", "--questions", os.path.join(root, "gqa-testdev-balanced", "testdev_balanced_questions.json"),
+           "--result-file", os.path.join(out, "gqa", "answers.jsonl"))
+    check("gqa: answers.jsonl (string ids), rescored, equals the run's aggregate",
+          p.returncode == 0 and json.loads(p.stdout) == agg["gqa"], p.stderr + p.stdout[:300])
     answers = [json.loads(l) for l in open(os.path.join(out, "llava-bench", "answers.jsonl"))]
     check("llava-bench: answers.jsonl in LLaVA's answer format", len(answers) == 2 and {"question_id", "text"} <= set(answers[0]))
 
@@ -209,7 +223,8 @@ try:
     p = lx("score", out, "--data", root)
     again = json.loads(p.stdout) if p.returncode == 0 else {}
     check("score RUNDIR: every automatically scored task scored again equals the run's aggregate",
-          set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img", "seed-bench-img", "textvqa"} and all(v["matches_run"] for v in again.values())
+          set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img", "seed-bench-img", "textvqa", "gqa"}
+          and all(v["matches_run"] for v in again.values())
           and all(again[t]["aggregate"] == agg[t] for t in again), p.stderr + p.stdout[:300])
     p = lx("score", out, "--data", root, "--task", "vqav2", "--normalize", "always")
     check("score RUNDIR --task --normalize: one task, other options, told apart from the run",

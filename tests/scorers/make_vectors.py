@@ -16,6 +16,11 @@ script at local copies:
   --science-qa-acc FILE tools/evaluate_acc.py of github.com/lupantech/ScienceQA (needs pandas); its
                         check that the test split has 4241 problems is dropped when it is loaded
   --seed-bench FILE     scripts/convert_seed_for_submission.py of github.com/haotian-liu/LLaVA
+  --gqa-convert FILE    scripts/convert_gqa_for_eval.py of github.com/haotian-liu/LLaVA
+  --gqa-eval FILE       GQA's eval.py, v1.2 with the test-dev changes LLaVA's guide links (the copy
+                        in github.com/SHI-Labs/VCoder commit 4e85ace,
+                        playground/data/eval/gqa/data/eval/eval.py); it imports tqdm, which is
+                        replaced by a pass-through when missing
   --textvqa DIR         llava/eval/ of github.com/haotian-liu/LLaVA: eval_textvqa.py and the
                         m4c_evaluator.py it imports (MMF's TextVQA evaluator); tqdm, which it
                         imports for a progress bar, is replaced by a pass-through when missing
@@ -39,6 +44,8 @@ Writes into tests/scorers/vectors/:
   seed_bench/           SEED-Bench.json and an answer file; seed_bench.json holds the counts the
                         script's eval_single computes (read from its frame as it returns) and
                         what it prints
+  gqa/                  testdev_balanced_questions.json, LLaVA's answer file and the predictions
+                        convert_gqa_for_eval.py makes of it; gqa.json holds eval.py's scores
   textvqa/              TextVQA_0.5.1_val.json and an answer file; textvqa.json holds what the
                         EvalAI processor makes of every answer, each question's score, and what
                         eval_textvqa.py computes and prints
@@ -565,11 +572,16 @@ TEXTVQA_POOL = ["coca cola", "Coca-Cola", "coca-cola", "COCA COLA", "coca, cola"
                 "#1", "1", "you're", "youre", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g.h."]
 
 
-def make_textvqa(args):
-    if importlib.util.find_spec("tqdm") is None:  # a pass-through progress bar
+def tqdm_if_missing():
+    """The oracles import tqdm for a progress bar only: a pass-through when it is not installed."""
+    if importlib.util.find_spec("tqdm") is None:
         stub = types.ModuleType("tqdm")
         stub.tqdm = lambda x, *a, **k: x
         sys.modules["tqdm"] = stub
+
+
+def make_textvqa(args):
+    tqdm_if_missing()
     m4c = types.ModuleType("llava.eval.m4c_evaluator")
     path = os.path.join(args.textvqa, "m4c_evaluator.py")
     exec(compile(open(path, encoding="utf-8").read(), path, "exec"), m4c.__dict__)
@@ -632,6 +644,69 @@ def make_textvqa(args):
                           "per_result": per_result, "samples": len(pred_list)})
 
 
+# ---- GQA ---------------------------------------------------------------------------------------
+
+GQA_ANSWERS = ["yes", "no", "Yes", "Yes.", "yes..", "no.", "NO", "left", "Left.", "right", "white", "White",
+               "gray", "grey", "the table", "table", "tables", "İ", "i̇", "ÉCOLE", "école", "", ".", "...",
+               "yes. ", "man", "men", "woman", "The man."]
+GQA_STRUCTURAL = ["query", "verify", "logical", "choose", "compare"]
+GQA_SEMANTIC = ["obj", "attr", "rel", "cat", "global"]
+
+
+def make_gqa(args):
+    rng = random.Random(12578)
+    d = os.path.join(OUT, "gqa")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    questions, answers = {}, []
+    for k in range(260):
+        qid = str(20000000 + 13 * k)
+        structural = rng.choice(GQA_STRUCTURAL)
+        gold = rng.choice(["yes", "no"]) if structural != "query" else rng.choice(
+            ["left", "right", "white", "gray", "table", "man", "woman", "i̇", "école"])
+        words = rng.randint(3, 9)
+        question = " ".join(rng.choice(["Is", "the", "table", "left", "of", "man?", "What", "color"])
+                            for _ in range(words))
+        if k % 17 == 0:
+            question = question.replace(" ", "\u00a0", 1)  # split() splits on Unicode spaces too
+        semantic_ops = [{"operation": rng.choice(["select", "relate", "filter color", "exist", "query"]),
+                         "argument": rng.choice(["table", "name", "_", "left"]), "dependencies": []}
+                        for _ in range(rng.randint(1, 4))]
+        questions[qid] = {"semantic": semantic_ops, "entailed": [], "equivalent": [qid],
+                          "question": question, "imageId": f"n{rng.randint(1, 99999)}", "isBalanced": k % 11 != 5,
+                          "groups": {"global": rng.choice([None, "color", "place"]), "local": "10c-x"},
+                          "answer": gold, "semanticStr": "", "annotations": {"answer": {}, "question": {},
+                                                                             "fullAnswer": {}},
+                          "types": {"structural": structural, "semantic": rng.choice(GQA_SEMANTIC),
+                                    "detailed": "x"}, "fullAnswer": gold}
+        pick = rng.random()
+        text = rng.choice(GQA_ANSWERS) if pick < 0.5 else gold if pick < 0.7 else gold.capitalize() + "."
+        answers.append({"question_id": qid, "prompt": question, "text": text})
+    rng.shuffle(answers)
+    answers.append(dict(answers[0], text="a later answer"))  # the later one counts, in both scripts
+    with open(os.path.join(d, "testdev_balanced_questions.json"), "w", encoding="utf-8") as f:
+        json.dump(questions, f, ensure_ascii=False)
+    with open(os.path.join(d, "answers.jsonl"), "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(a, ensure_ascii=False) + "\n" for a in answers)
+    tqdm_if_missing()
+    # LLaVA's conversion, then GQA's eval.py, each run as a script from the data folder, as
+    # LLaVA's gqa.sh runs them
+    pred = os.path.join(d, "testdev_balanced_predictions.json")
+    run_script(args.gqa_convert, ["--src", os.path.join(d, "answers.jsonl"), "--dst", pred])
+    cwd = os.getcwd()
+    os.chdir(d)
+    try:
+        printed, ns = run_script(args.gqa_eval, ["--tier", "testdev_balanced"])
+    finally:
+        os.chdir(cwd)
+    scores = ns["scores"]
+    detailed = {k: {str(t): {"accuracy": v[0], "questions": v[1]} for t, v in scores[k].items()}
+                for k in ("accuracyPerStructuralType", "accuracyPerSemanticType", "accuracyPerLength")}
+    dump("gqa.json", {"oracle": "LLaVA convert_gqa_for_eval.py, GQA eval.py (v1.2 with the test-dev changes)",
+                      "accuracy": scores["accuracy"], "binary": scores["binary"], "open": scores["open"],
+                      "detailed": detailed, "printed": printed.strip().splitlines()[-40:]}, compact=False)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pycocoevalcap")
@@ -643,6 +718,8 @@ def main():
     ap.add_argument("--science-qa-acc")
     ap.add_argument("--seed-bench")
     ap.add_argument("--textvqa")
+    ap.add_argument("--gqa-convert")
+    ap.add_argument("--gqa-eval")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     made = []
@@ -667,6 +744,9 @@ def main():
     if args.textvqa:
         make_textvqa(args)
         made.append("textvqa")
+    if args.gqa_convert and args.gqa_eval:
+        make_gqa(args)
+        made.append("gqa")
     if not made:
         ap.error("no oracle given: nothing to make (see --help)")
     print("wrote", ", ".join(made), "into", OUT)

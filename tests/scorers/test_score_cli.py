@@ -239,6 +239,28 @@ if out:
           and f"Accuracy: {out['accuracy_rounded']:.2f}%" in tv["printed"], json.dumps(out)[:300])
 os.remove(rows_path) if os.path.exists(rows_path) else None
 
+# ---- GQA: LLaVA's convert_gqa_for_eval.py, then GQA's eval.py -------------------------------------
+gqa = json.load(open(os.path.join(V, "gqa.json")))
+rows_path = os.path.join(tempfile.gettempdir(), f"lx-gqa-rows-{os.getpid()}.jsonl")
+gq = ["--questions", f"{V}/gqa/testdev_balanced_questions.json"]
+out = score("gqa", *gq, "--result-file", f"{V}/gqa/answers.jsonl", "--per-item", rows_path)
+out2 = score("gqa", *gq, "--predictions", f"{V}/gqa/testdev_balanced_predictions.json")
+if out and out2:
+    ok = all(close(out[k], gqa[k]) for k in ("accuracy", "binary", "open"))
+    for name, groups in gqa["detailed"].items():
+        ok &= set(out[name]) == set(groups) and all(
+            close(out[name][t]["accuracy"], v["accuracy"]) and out[name][t]["questions"] == v["questions"]
+            for t, v in groups.items())
+    check(f"score gqa equals eval.py on LLaVA's answers ({out['questions']:.0f} balanced questions): accuracy, "
+          "binary, open, per structural and semantic type and length", ok, json.dumps(out)[:300])
+    check("score gqa: eval.py's own predictions file gives the same scores", out2 == out)
+    converted = {p["questionId"]: p["prediction"] for p in json.load(open(f"{V}/gqa/testdev_balanced_predictions.json"))}
+    gold = {k: q["answer"] for k, q in json.load(open(f"{V}/gqa/testdev_balanced_questions.json")).items()}
+    rows = [json.loads(line) for line in open(rows_path)]
+    bad = [r["id"] for r in rows if r["prediction"] != converted[r["id"]] or r["correct"] != (converted[r["id"]] == gold[r["id"]])]
+    check(f"score gqa: each of {len(rows)} answers converted as convert_gqa_for_eval.py converts it", not bad, str(bad[:5]))
+os.remove(rows_path) if os.path.exists(rows_path) else None
+
 tmp = tempfile.mkdtemp()
 try:
     for kind, (total, classes) in PAPER.items():
@@ -461,6 +483,21 @@ try:
     two = json.dumps({"question_id": q0["image_id"], "prompt": q0["question"] + "\nAnswer.", "text": "x"}) + "\n"
     expect_error("textvqa: a question answered twice", "r.jsonl:2", "textvqa", *tv_ann, "--result-file",
                  write("r.jsonl", two + two))
+
+    # GQA: malformed questions, a missing answer
+    gdoc = json.load(open(f"{V}/gqa/testdev_balanced_questions.json"))
+    first = next(iter(gdoc))
+    bad = json.loads(json.dumps(gdoc))
+    bad[first]["types"].pop("semantic")
+    expect_error("gqa: a question without its semantic type", "types.semantic: required key is missing", "gqa", "--questions",
+                 write("q.json", json.dumps(bad)), "--result-file", f"{V}/gqa/answers.jsonl")
+    bad = json.loads(json.dumps(gdoc))
+    bad[first]["isBalanced"] = "yes"
+    expect_error("gqa: isBalanced not a boolean", "'isBalanced' must be true or false", "gqa", "--questions",
+                 write("q.json", json.dumps(bad)), "--result-file", f"{V}/gqa/answers.jsonl")
+    lines = open(f"{V}/gqa/answers.jsonl").read().splitlines(True)
+    expect_error("gqa: a balanced question without an answer", "have no prediction", "gqa", "--questions",
+                 f"{V}/gqa/testdev_balanced_questions.json", "--result-file", write("a.jsonl", "".join(lines[5:])))
 
     p = run("score", "bleu")
     check("unknown benchmark is a usage error", p.returncode == 2 and "unknown benchmark 'bleu'" in p.stderr, p.stderr)
