@@ -119,8 +119,11 @@ static void bar_chart(lx_strbuf *b, const cJSON *model, const char *task, const 
 }
 
 /* The MME radar: one axis per subtask (score 0-200), one polygon per run. */
-static void mme_radar(lx_strbuf *b, const cJSON *model, const char *task) {
-  cJSON *cats = lx_rm_categories(model, task, "score");
+/* A radar of a task's per-category metric (at most `max`), one polygon per run: MME's subtask
+ * scores, SEED-Bench's dimensions. */
+static void radar(lx_strbuf *b, const cJSON *model, const char *task, const char *metric,
+                  double max, const char *title) {
+  cJSON *cats = lx_rm_categories(model, task, metric);
   int n = cJSON_GetArraySize(cats);
   if (n < 3) {
     cJSON_Delete(cats);
@@ -130,8 +133,10 @@ static void mme_radar(lx_strbuf *b, const cJSON *model, const char *task) {
   lx_strbuf_printf(
       b,
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\">"
-      "<title>MME subtask scores</title>\n",
+      "<title>",
       RADAR_SIZE, RADAR_SIZE);
+  escape(b, title);
+  lx_strbuf_puts(b, "</title>\n");
   for (int ring = 1; ring <= 4; ring++) {
     lx_strbuf_puts(b, "<polygon fill=\"none\" stroke=\"#ddd\" points=\"");
     for (int k = 0; k < n; k++) {
@@ -158,9 +163,9 @@ static void mme_radar(lx_strbuf *b, const cJSON *model, const char *task) {
         colour(r), colour(r));
     for (int k = 0; k < n; k++) {
       const cJSON *row =
-          lx_rm_row(lx_rm_task(run, task), cJSON_GetArrayItem(cats, k)->valuestring, "score");
+          lx_rm_row(lx_rm_task(run, task), cJSON_GetArrayItem(cats, k)->valuestring, metric);
       double v = row ? lx_rm_num(row, "value") : 0, a = 2 * M_PI * k / n - M_PI / 2;
-      double rr = radius * fmin(fmax(v / 200, 0), 1);
+      double rr = radius * fmin(fmax(v / max, 0), 1);
       lx_strbuf_printf(b, "%.1f,%.1f ", c + rr * cos(a), c + rr * sin(a));
     }
     lx_strbuf_puts(b, "\"/>\n");
@@ -316,7 +321,9 @@ void lx_report_html(const cJSON *model, lx_strbuf *b) {
       if (tj) {
         const char *scorer = cJSON_GetObjectItem(tj, "scorer")->valuestring;
         if (!strcmp(scorer, "mme")) {
-          mme_radar(b, model, section);
+          radar(b, model, section, "score", 200, "MME subtask scores");
+        } else if (!strcmp(scorer, "seed-bench")) {
+          radar(b, model, section, "accuracy", 100, "SEED-Bench dimensions: accuracy");
         } else if (strcmp(scorer, "caption") != 0) {
           char title[200];
           snprintf(title, sizeof title, "%s: accuracy per category with intervals", section);

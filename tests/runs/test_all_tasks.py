@@ -116,18 +116,19 @@ def make_data(root):
             link(PICTURES[k % 4], os.path.join(d, "images", "test", pid, "image.png"))
     write(os.path.join(d, "problems.json"), json.dumps(problems))
     write(os.path.join(d, "pid_splits.json"), json.dumps({"train": ["45"], "val": [], "test": ["44", "40", "41", "42", "43"]}))
-    # SEED-Bench: image questions of two dimensions and a video question, which is not asked
+    # SEED-Bench: image questions of three dimensions (a radar needs three) and a video question,
+    # which is not asked
     d = os.path.join(root, "seed-bench-img")
     qs = []
     for k in range(4):
         link(PICTURES[k], os.path.join(d, "SEED-Bench-image", f"{k}_{k + 7}"))
         qs.append({"answer": "ABCD"[k], "choice_a": "one", "choice_b": "two", "choice_c": "three", "choice_d": "four",
                    "data_id": f"{k}_{k + 7}", "data_type": "image", "question": f"How many things {k}?",
-                   "question_id": str(900 + k), "question_type_id": 1 + k % 2})
+                   "question_id": str(900 + k), "question_type_id": 1 + k % 3})
     qs.append({"answer": "A", "choice_a": "a", "choice_b": "b", "choice_c": "c", "choice_d": "d", "data_id": "x.mp4",
                "data_type": "video", "question": "What happens?", "question_id": "999", "question_type_id": 10})
     write(os.path.join(d, "SEED-Bench.json"), json.dumps({"questions": qs, "question_type": {
-        "Scene Understanding": 1, "Instance Identity": 2, "Action Recognition": 10}}))
+        "Scene Understanding": 1, "Instance Identity": 2, "Instance Attributes": 3, "Action Recognition": 10}}))
     # TextVQA with the Rosetta OCR tokens (the dataset textvqa-val-ocr)
     d = os.path.join(root, "textvqa-val-ocr")
     tv, ocr = [], []
@@ -165,11 +166,11 @@ try:
     agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in tasks
            if os.path.exists(os.path.join(out, t, "aggregate.json"))}
     check("item counts: 3 POPE splits of 8 questions, the 4 ScienceQA test problems with an image, "
-          "4 SEED image questions in 2 dimensions",
+          "4 SEED image questions in 3 dimensions",
           all(s["questions"] == 8 for s in agg.get("pope", {}).get("splits", {}).values())
           and len(agg.get("pope", {}).get("splits", {})) == 3 and agg.get("scienceqa-img", {}).get("total") == 4
           and agg.get("seed-bench-img", {}).get("total") == 4
-          and len(agg.get("seed-bench-img", {}).get("dimensions", {})) == 2
+          and len(agg.get("seed-bench-img", {}).get("dimensions", {})) == 3
           and agg.get("textvqa", {}).get("questions") == 3 and agg.get("gqa", {}).get("questions") == 3,
           json.dumps({k: agg.get(k) for k in ("pope", "scienceqa-img")})[:600])
     check("item counts: 8 VQA questions, 6 images, 56 MME questions, 3 + 2 open answers",
@@ -256,6 +257,7 @@ try:
         dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + html],
                              capture_output=True, text=True, timeout=120).stdout
         check("report: the MME radar renders (14 axes)", dom.count("<svg") >= 2 and "MME subtask scores" in dom)
+        check("report: the SEED-Bench radar renders", "SEED-Bench dimensions: accuracy" in dom)
 finally:
     shutil.rmtree(tmp)
 
