@@ -106,46 +106,40 @@ static int export_pope(const lx_items *items, const lx_predictions *preds, const
   return rc;
 }
 
+/* What LLaVA's answer files hold besides the text: the question_id its script looks an answer up
+ * by, and the prompt it reads. */
+typedef void (*answer_fields_fn)(const lx_item *it, const char **question_id, lx_strbuf *prompt);
+
 /* LLaVA's eval_science_qa.py keys answers by the problem id (a string) and counts an answer as
  * one to an image question when its "prompt" holds "<image>". */
-static int export_science_qa(const lx_items *items, const lx_predictions *preds, const size_t *at,
-                             const char *task_dir, lx_error *err) {
-  cJSON *answers = cJSON_CreateArray();
-  for (size_t i = 0; i < preds->n; i++) {
-    const lx_item *it = &items->v[at[i]];
-    cJSON *a = cJSON_CreateObject();
-    cJSON_AddStringToObject(a, "question_id", it->id);
-    lx_strbuf prompt = {0};
-    lx_strbuf_printf(&prompt, "%s%s", it->media ? "<image>\n" : "", it->question);
-    cJSON_AddStringToObject(a, "prompt", lx_strbuf_str(&prompt));
-    lx_strbuf_free(&prompt);
-    cJSON_AddStringToObject(a, "text", preds->v[i].text);
-    cJSON_AddItemToArray(answers, a);
-  }
-  char *path = lx_path_join(task_dir, "answers.jsonl");
-  int rc = lx_json_write_lines_atomic(path, answers, err);
-  free(path);
-  cJSON_Delete(answers);
-  return rc;
+static void science_qa_fields(const lx_item *it, const char **question_id, lx_strbuf *prompt) {
+  *question_id = it->id;
+  lx_strbuf_printf(prompt, "%s%s", it->media ? "<image>\n" : "", it->question);
 }
 
 /* LLaVA's eval_textvqa.py matches an answer by its image (question_id holds the image_id) and the
  * question its prompt holds: the prompt is the question (with its OCR line) and LLaVA's
  * short-answer line, so that the script finds it. */
-static int export_textvqa(const lx_items *items, const lx_predictions *preds, const size_t *at,
-                          const char *task_dir, lx_error *err) {
+static void textvqa_fields(const lx_item *it, const char **question_id, lx_strbuf *prompt) {
+  *question_id = it->subcategory;
+  lx_strbuf_printf(prompt, "%s\nAnswer the question using a single word or phrase.", it->question);
+}
+
+/* answers.jsonl, {"question_id", "prompt", "text"} per prediction, as LLaVA writes them. */
+static int export_llava_answers(const lx_items *items, const lx_predictions *preds,
+                                const size_t *at, const char *task_dir, answer_fields_fn fields,
+                                lx_error *err) {
   cJSON *answers = cJSON_CreateArray();
   for (size_t i = 0; i < preds->n; i++) {
-    const lx_item *it = &items->v[at[i]];
-    cJSON *a = cJSON_CreateObject();
-    cJSON_AddStringToObject(a, "question_id", it->subcategory);
+    const char *qid;
     lx_strbuf prompt = {0};
-    lx_strbuf_printf(&prompt, "%s\nAnswer the question using a single word or phrase.",
-                     it->question);
+    fields(&items->v[at[i]], &qid, &prompt);
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "question_id", qid);
     cJSON_AddStringToObject(a, "prompt", lx_strbuf_str(&prompt));
-    lx_strbuf_free(&prompt);
     cJSON_AddStringToObject(a, "text", preds->v[i].text);
     cJSON_AddItemToArray(answers, a);
+    lx_strbuf_free(&prompt);
   }
   char *path = lx_path_join(task_dir, "answers.jsonl");
   int rc = lx_json_write_lines_atomic(path, answers, err);
@@ -159,8 +153,9 @@ int lx_export_results(const lx_task *task, const lx_items *items, const lx_predi
   if (task->scorer == LX_SCORER_MME) return export_mme(items, preds, at, task_dir, err);
   if (task->scorer == LX_SCORER_POPE) return export_pope(items, preds, at, task_dir, err);
   if (task->scorer == LX_SCORER_SCIENCE_QA)
-    return export_science_qa(items, preds, at, task_dir, err);
-  if (task->scorer == LX_SCORER_TEXTVQA) return export_textvqa(items, preds, at, task_dir, err);
+    return export_llava_answers(items, preds, at, task_dir, science_qa_fields, err);
+  if (task->scorer == LX_SCORER_TEXTVQA)
+    return export_llava_answers(items, preds, at, task_dir, textvqa_fields, err);
   /* GQA's question ids are strings in its files, and eval.py looks them up as strings */
   bool string_ids = task->scorer == LX_SCORER_GQA;
   const char *id_key, *text_key, *file;

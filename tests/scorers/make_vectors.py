@@ -574,7 +574,7 @@ TEXTVQA_POOL = ["coca cola", "Coca-Cola", "coca-cola", "COCA COLA", "coca, cola"
 
 def tqdm_if_missing():
     """The oracles import tqdm for a progress bar only: a pass-through when it is not installed."""
-    if importlib.util.find_spec("tqdm") is None:
+    if "tqdm" not in sys.modules and importlib.util.find_spec("tqdm") is None:
         stub = types.ModuleType("tqdm")
         stub.tqdm = lambda x, *a, **k: x
         sys.modules["tqdm"] = stub
@@ -722,31 +722,17 @@ def main():
     ap.add_argument("--gqa-eval")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
+    # each family of vectors, made when its oracles are given
+    families = [("captions", ["pycocoevalcap"], make_captions), ("vqa", ["vqa_2021", "vqa_2017"], make_vqa),
+                ("mme", ["mme"], make_mme), ("pope", ["pope"], make_pope),
+                ("science_qa", ["science_qa", "science_qa_acc"], make_science_qa),
+                ("seed_bench", ["seed_bench"], make_seed_bench), ("textvqa", ["textvqa"], make_textvqa),
+                ("gqa", ["gqa_convert", "gqa_eval"], make_gqa)]
     made = []
-    if args.pycocoevalcap:
-        make_captions(args)
-        made.append("captions")
-    if args.vqa_2021 and args.vqa_2017:
-        make_vqa(args)
-        made.append("vqa")
-    if args.mme:
-        make_mme(args)
-        made.append("mme")
-    if args.pope:
-        make_pope(args)
-        made.append("pope")
-    if args.science_qa and args.science_qa_acc:
-        make_science_qa(args)
-        made.append("science_qa")
-    if args.seed_bench:
-        make_seed_bench(args)
-        made.append("seed_bench")
-    if args.textvqa:
-        make_textvqa(args)
-        made.append("textvqa")
-    if args.gqa_convert and args.gqa_eval:
-        make_gqa(args)
-        made.append("gqa")
+    for name, needs, make in families:
+        if all(getattr(args, n) for n in needs):
+            make(args)
+            made.append(name)
     if not made:
         ap.error("no oracle given: nothing to make (see --help)")
     print("wrote", ", ".join(made), "into", OUT)
