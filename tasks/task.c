@@ -363,7 +363,8 @@ const lx_task *lx_task_find(const char *name) {
 static const lx_suite WORLD = {
     "world",
     "open-vqa-image:world-open-vqa-image,open-vqa-video:world-open-vqa-"
-    "video,coco-caption:world-captions,mme:world-mme,owleval:world-owleval,pope:world-pope",
+    "video,coco-caption:world-captions,mme:world-mme,owleval:world-owleval,pope:world-pope,"
+    "gqa:world-gqa,textvqa:world-textvqa",
     "greedy", 24};
 
 const lx_suite *lx_suite_find(const char *name) {

@@ -482,6 +482,67 @@ def pope_splits(rng):
     return scenes, splits
 
 
+# ---- GQA and TextVQA ----------------------------------------------------------------------------------
+# GQA's layout for the world's questions whose kind GQA has, typed as GQA types its questions
+# (structural: verify, query, compare; semantic: obj, attr, rel, global), and TextVQA's layout for
+# its sign questions, each with ten answers in the forms people write them (case, a final period),
+# which TextVQA's answer processing reads as one. Random number generators of their own.
+
+GQA_SALT = 0x475141
+TEXTVQA_SALT = 0x54455854
+GQA_IMAGES = 10
+TEXTVQA_IMAGES = 12
+
+
+def gqa_types(cls, question):
+    """GQA's (structural, semantic) types of a world question, or None where GQA has no such kind."""
+    if cls == "Color":
+        return "query", "attr"
+    if cls == "Others":
+        return "query", "obj"
+    if cls == "Place":
+        return "query", "global"
+    if cls == "Spatial":
+        return ("verify", "rel") if question.startswith("Is ") else ("query", "rel")
+    if cls == "Reasoning":
+        return ("compare", "obj") if question.startswith("Are there more") else ("verify", "obj")
+    return None  # Counting, OCR, Action: not GQA's
+
+
+def gqa_questions(rng):
+    questions, scenes = {}, []
+    for n in range(GQA_IMAGES):
+        scene = new_scene(rng)
+        image = f"w{n + 1:04d}"
+        scenes.append((image, scene))
+        for cls, q, a in rng.shuffle(image_questions(scene, rng)):
+            types = gqa_types(cls, q)
+            if types is None:
+                continue
+            qid = f"{9000000 + 100 * n + len([k for k in questions if questions[k]['imageId'] == image])}"
+            questions[qid] = {"imageId": image, "question": q, "answer": a, "fullAnswer": a, "isBalanced": True,
+                              "types": {"structural": types[0], "semantic": types[1], "detailed": cls},
+                              "groups": {"global": cls.lower(), "local": f"{cls.lower()}-{image}"},
+                              "semantic": [], "entailed": [],
+                              "equivalent": [qid]}
+    return scenes, questions
+
+
+def textvqa_questions(rng):
+    data, scenes = [], []
+    for n in range(TEXTVQA_IMAGES):
+        scene = new_scene(rng, want_sign=True)
+        image = f"{0x5f1e0000 + n:016x}"
+        scenes.append((image, scene))
+        word = scene["sign"]
+        forms = [word, word, word, word.upper(), word.capitalize(), word + ".", word, word, word, word]
+        answers = [rng.choice(forms) if k >= 6 else word for k in range(10)]
+        data.append({"question": rng.choice(["What does the sign say?", "What word is written on the sign?"]),
+                     "image_id": image, "image_classes": ["Sign"], "answers": answers,
+                     "question_id": 70000 + n, "set_name": "val"})
+    return scenes, data
+
+
 OWL_INSTRUCTIONS = ["Describe this picture in detail.", "Write a short story about what you see.",
                     "What would you tell a friend about this image?", "List everything you can see here.",
                     "Describe the colors and shapes in this image."]
@@ -590,6 +651,20 @@ def generate(split, out, seed):
             write_bytes(os.path.join(out, "world-pope", "images", f"pope_{n + 1:03d}.png"), draw(scene, pope_rng).png())
         for name, rows in pope.items():
             jsonl(os.path.join(out, "world-pope", f"world_pope_{name}.json"), rows)
+        # GQA's layout keeps its images under the names it gives them (.jpg); lynxeval reads an
+        # image by its content, and these are PNG
+        gqa_rng = Rng(seed * 1000003 + GQA_SALT)
+        gqa_scenes, gqa = gqa_questions(gqa_rng)
+        for image, scene in gqa_scenes:
+            write_bytes(os.path.join(out, "world-gqa", "images", image + ".jpg"), draw(scene, gqa_rng).png())
+        write_bytes(os.path.join(out, "world-gqa", "testdev_balanced_questions.json"), json.dumps(gqa).encode())
+        tv_rng = Rng(seed * 1000003 + TEXTVQA_SALT)
+        tv_scenes, tv = textvqa_questions(tv_rng)
+        for image, scene in tv_scenes:
+            write_bytes(os.path.join(out, "world-textvqa", "train_images", image + ".jpg"), draw(scene, tv_rng).png())
+        write_bytes(os.path.join(out, "world-textvqa", "TextVQA_0.5.1_val.json"),
+                    json.dumps({"dataset_type": "val", "dataset_name": "textvqa", "dataset_version": "0.5.1",
+                                "data": tv}).encode())
     if split != "test":
         jsonl(os.path.join(out, "scenes.jsonl"), scenes)
         jsonl(os.path.join(out, "clips.jsonl"), clips)
