@@ -109,7 +109,7 @@ int lx_compare_check(const lx_task_scores *a, const lx_task_scores *b, bool allo
 /* ---- paired metrics over a subset of items -----------------------------------------------------
  */
 
-typedef enum metric_kind { METRIC_MEAN, METRIC_BLEU4 } metric_kind;
+typedef enum metric_kind { METRIC_MEAN, METRIC_BLEU4, METRIC_POPE_F1 } metric_kind;
 
 typedef struct pair_ctx {
   metric_kind kind;
@@ -117,7 +117,40 @@ typedef struct pair_ctx {
   const lx_bleu_counts *ca, *cb; /* METRIC_BLEU4 */
   const size_t *items;           /* the subset: positions [n] */
   double scale;                  /* 100 for accuracies */
+  /* METRIC_POPE_F1: each side's answer read as "yes" (a, b: right or wrong), each item's split */
+  const unsigned char *ya, *yb;
+  const size_t *split;
+  size_t n_splits;
 } pair_ctx;
+
+/* POPE's F1 in percent, the mean over the splits, of one side (yes/v) with swapped items taken
+ * from the other; an item's label is what its own side's verdict says it is. */
+static double pope_f1(const pair_ctx *c, bool b_side, const size_t *idx, size_t n,
+                      const unsigned char *swap) {
+  double *tp = lx_xcalloc(c->n_splits + 1, sizeof *tp),
+         *fp = lx_xcalloc(c->n_splits + 1, sizeof *fp),
+         *fn = lx_xcalloc(c->n_splits + 1, sizeof *fn);
+  for (size_t j = 0; j < n; j++) {
+    size_t i = c->items[idx ? idx[j] : j];
+    bool take_b = swap && swap[j] ? !b_side : b_side;
+    bool yes = (take_b ? c->yb : c->ya)[i], ok = (take_b ? c->b : c->a)[i] > 0.5;
+    bool truth = ok ? yes : !yes;
+    size_t s = c->split[i];
+    tp[s] += yes && truth;
+    fp[s] += yes && !truth;
+    fn[s] += !yes && truth;
+  }
+  double sum = 0;
+  for (size_t s = 0; s < c->n_splits; s++) {
+    double p = tp[s] + fp[s] > 0 ? tp[s] / (tp[s] + fp[s]) : 0,
+           r = tp[s] + fn[s] > 0 ? tp[s] / (tp[s] + fn[s]) : 0;
+    sum += p + r > 0 ? 100 * 2 * p * r / (p + r) : 0;
+  }
+  free(tp);
+  free(fp);
+  free(fn);
+  return c->n_splits ? sum / (double)c->n_splits : 0;
+}
 
 static double bleu4(const lx_bleu_counts *c, const size_t *items, const size_t *idx, size_t n,
                     const lx_bleu_counts *other, const unsigned char *swap) {
@@ -146,6 +179,7 @@ static double side(const pair_ctx *c, bool b_side, const size_t *idx, size_t n,
                    const unsigned char *swap) {
   if (c->kind == METRIC_BLEU4)
     return bleu4(b_side ? c->cb : c->ca, c->items, idx, n, b_side ? c->ca : c->cb, swap);
+  if (c->kind == METRIC_POPE_F1) return pope_f1(c, b_side, idx, n, swap);
   return c->scale * mean_of(b_side ? c->b : c->a, c->items, idx, n, b_side ? c->a : c->b, swap);
 }
 
@@ -259,7 +293,8 @@ static void task_rows(const lx_task_scores *a, const lx_task_scores *b,
   size_t *all = lx_xcalloc(n + 1, sizeof *all);
   for (size_t i = 0; i < n; i++) all[i] = i;
   const lx_scorer_rows *sr = lx_scorer_rows_of(a->scorer);
-  pair_ctx base = {METRIC_MEAN, a->value, vb, NULL, NULL, all, sr->fraction ? 100 : 1};
+  pair_ctx base = {
+      .kind = METRIC_MEAN, .a = a->value, .b = vb, .items = all, .scale = sr->fraction ? 100 : 1};
   test_kind main_test = sr->binary     ? TEST_MCNEMAR
                         : sr->fraction ? TEST_PAIRED_T /* soft VQA-style scores */
                                        : TEST_RANDOMIZATION;
@@ -268,10 +303,36 @@ static void task_rows(const lx_task_scores *a, const lx_task_scores *b,
   (*(list) = lx_xrealloc_array(*(list), *(count) + 1, sizeof **(list)), \
    (*(list))[(*(count))++] = (r))
   PUSH(overall, n_overall, row(a->task, "", metric, main_test, &base, n, opt));
+  if (a->scorer == LX_SCORER_POPE && a->said_yes && b->said_yes) {
+    /* POPE's F1 (the mean of the splits, LLaVA-1.5's number), paired item by item */
+    unsigned char *yb = lx_xcalloc(n + 1, 1);
+    size_t *split = lx_xcalloc(n + 1, sizeof *split), n_splits = 0;
+    const char **split_names = lx_xcalloc(n + 1, sizeof *split_names);
+    for (size_t i = 0; i < n; i++) {
+      yb[i] = b->said_yes[b_at[i]];
+      size_t s = 0;
+      while (s < n_splits && strcmp(split_names[s], a->category[i]) != 0) s++;
+      if (s == n_splits) split_names[n_splits++] = a->category[i];
+      split[i] = s;
+    }
+    pair_ctx f1 = {.kind = METRIC_POPE_F1,
+                   .a = a->value,
+                   .b = vb,
+                   .items = all,
+                   .scale = 1,
+                   .ya = a->said_yes,
+                   .yb = yb,
+                   .split = split,
+                   .n_splits = n_splits};
+    PUSH(overall, n_overall, row(a->task, "", "F1", TEST_RANDOMIZATION, &f1, n, opt));
+    free(yb);
+    free(split);
+    free(split_names);
+  }
   if (a->scorer == LX_SCORER_CAPTION) {
-    pair_ctx bl = {METRIC_BLEU4, NULL, NULL, a->bleu, cb, all, 1};
+    pair_ctx bl = {.kind = METRIC_BLEU4, .ca = a->bleu, .cb = cb, .items = all, .scale = 1};
     PUSH(overall, n_overall, row(a->task, "", "Bleu_4", TEST_RANDOMIZATION, &bl, n, opt));
-    pair_ctx rl = {METRIC_MEAN, a->rouge, rb, NULL, NULL, all, 1};
+    pair_ctx rl = {.kind = METRIC_MEAN, .a = a->rouge, .b = rb, .items = all, .scale = 1};
     PUSH(overall, n_overall, row(a->task, "", "ROUGE_L", TEST_PAIRED_T, &rl, n, opt));
   } else {
     /* categories, in order of first appearance (there are few: a linear list will do) */

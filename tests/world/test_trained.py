@@ -91,6 +91,9 @@ try:
     n_pairs = len(MODELS) * (len(MODELS) - 1) // 2
     check(f"the {len(MODELS)}-way comparison: all {n_pairs} pairs compared, Holm-adjusted over all of them",
           p.returncode == 0 and len(pairs) == n_pairs and "over every pair" in p.stdout, p.stdout[-400:] + p.stderr)
+    f1_rows = [line for line in p.stdout.splitlines() if line.startswith("pope") and " F1 " in line]
+    check(f"the comparison tests POPE's F1 in every pair ({len(f1_rows)} rows)", len(f1_rows) == n_pairs,
+          "\n".join(f1_rows))
 finally:
     shutil.rmtree(tmp)
 
