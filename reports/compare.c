@@ -7,6 +7,7 @@
 
 #include "common/jsonutil.h"
 #include "reports/stats.h"
+#include "scorers/pope.h"
 
 /* ---- checks -----------------------------------------------------------------------------------
  */
@@ -141,11 +142,7 @@ static double pope_f1(const pair_ctx *c, bool b_side, const size_t *idx, size_t 
     fn[s] += !yes && truth;
   }
   double sum = 0;
-  for (size_t s = 0; s < c->n_splits; s++) {
-    double p = tp[s] + fp[s] > 0 ? tp[s] / (tp[s] + fp[s]) : 0,
-           r = tp[s] + fn[s] > 0 ? tp[s] / (tp[s] + fn[s]) : 0;
-    sum += p + r > 0 ? 100 * 2 * p * r / (p + r) : 0;
-  }
+  for (size_t s = 0; s < c->n_splits; s++) sum += lx_pope_f1_percent(tp[s], fp[s], fn[s]);
   free(tp);
   free(fp);
   free(fn);

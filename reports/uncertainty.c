@@ -7,6 +7,7 @@
 
 #include "reports/stats.h"
 #include "scorers/mme.h"
+#include "scorers/pope.h"
 
 /* A subset of a task's items. */
 typedef struct subset {
@@ -146,9 +147,7 @@ static double pope_f1(const size_t *idx, size_t n, void *vctx) {
   double sum = 0;
   for (size_t s = 0; s < c->n_splits; s++) {
     if (c->split >= 0 && (size_t)c->split != s) continue;
-    double p = tp[s] + fp[s] > 0 ? tp[s] / (tp[s] + fp[s]) : 0,
-           r = tp[s] + fn[s] > 0 ? tp[s] / (tp[s] + fn[s]) : 0;
-    sum += p + r > 0 ? 100 * 2 * p * r / (p + r) : 0;
+    sum += lx_pope_f1_percent(tp[s], fp[s], fn[s]);
   }
   free(tp);
   free(fp);

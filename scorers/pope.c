@@ -27,6 +27,11 @@ bool lx_pope_answer_is_yes(const char *answer) {
   return true;
 }
 
+double lx_pope_f1_percent(double tp, double fp, double fn) {
+  double p = tp + fp > 0 ? tp / (tp + fp) : 0, r = tp + fn > 0 ? tp / (tp + fn) : 0;
+  return p + r > 0 ? 100 * 2 * p * r / (p + r) : 0;
+}
+
 void lx_pope_score(const bool *truth_yes, const bool *pred_yes, size_t n, lx_pope_result *out) {
   memset(out, 0, sizeof *out);
   out->n = n;

@@ -27,4 +27,8 @@ typedef struct lx_pope_result {
 /* Scores n questions: truth_yes[i] is the label ("yes" true), pred_yes[i] the answer as read. */
 void lx_pope_score(const bool *truth_yes, const bool *pred_yes, size_t n, lx_pope_result *out);
 
+/* F1 in percent from a split's counts, 0 where it is undefined: what resampling statistics use
+ * (a resample with no "yes" answer or label counts as F1 0). */
+double lx_pope_f1_percent(double tp, double fp, double fn);
+
 #endif

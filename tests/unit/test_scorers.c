@@ -312,6 +312,8 @@ START_TEST(pope_metrics_and_undefined_cases) {
   ck_assert(!r.precision_defined && r.recall_defined && !r.f1_defined);
   lx_pope_score(none, truth, 3, &r); /* no "yes" label: recall is 0/0 */
   ck_assert(r.precision_defined && !r.recall_defined && !r.f1_defined);
+  expect_close(lx_pope_f1_percent(2, 1, 1), 100.0 * 2 / 3, "f1 percent", 0);
+  ck_assert(lx_pope_f1_percent(0, 0, 3) == 0 && lx_pope_f1_percent(0, 2, 0) == 0);
   ck_assert(!lx_pope_answer_is_yes("There is no cat.") && lx_pope_answer_is_yes("None.") &&
             lx_pope_answer_is_yes("") && !lx_pope_answer_is_yes("Yes, not, maybe"));
 }
