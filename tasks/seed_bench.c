@@ -123,6 +123,10 @@ typedef struct answer_reader {
   size_t *answer_of; /* [items->n] line index + 1 of the item's answer, 0 = none */
   lx_predictions *raw;
   size_t not_found;
+  /* items whose id int() reads but which "%.0f" of that value does not spell ("0101669"): the only
+   * ones a number can answer without the direct lookup finding them */
+  size_t *irregular, n_irregular;
+  double *irregular_value;
 } answer_reader;
 
 static int answer_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
@@ -151,8 +155,8 @@ static int answer_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
     snprintf(key, sizeof key, "%.0f", id->valuedouble);
     long k = lx_items_find(r->items, key);
     if (k >= 0 && python_int(key, &v) && v == id->valuedouble) found = (size_t)k;
-    for (size_t j = 0; found == (size_t)-1 && j < r->items->n; j++) /* "0101669" and the like */
-      if (python_int(r->items->v[j].id, &v) && v == id->valuedouble) found = j;
+    for (size_t j = 0; found == (size_t)-1 && j < r->n_irregular; j++)
+      if (r->irregular_value[j] == id->valuedouble) found = r->irregular[j];
   }
   if (found == (size_t)-1) {
     r->not_found++;
@@ -167,7 +171,23 @@ static int answer_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
 int lx_seed_bench_results_load(const char *path, const lx_items *items, lx_predictions *preds,
                                size_t *not_found, lx_error *err) {
   lx_predictions raw = {0};
-  answer_reader r = {path, items, lx_xcalloc(items->n + 1, sizeof(size_t)), &raw, 0};
+  answer_reader r = {path,
+                     items,
+                     lx_xcalloc(items->n + 1, sizeof(size_t)),
+                     &raw,
+                     0,
+                     lx_xcalloc(items->n + 1, sizeof(size_t)),
+                     0,
+                     lx_xcalloc(items->n + 1, sizeof(double))};
+  for (size_t k = 0; k < items->n; k++) {
+    double v;
+    char canonical[64];
+    if (!python_int(items->v[k].id, &v)) continue;
+    snprintf(canonical, sizeof canonical, "%.0f", v);
+    if (strcmp(canonical, items->v[k].id) == 0) continue;
+    r.irregular[r.n_irregular] = k;
+    r.irregular_value[r.n_irregular++] = v;
+  }
   int rc = lx_jsonl_read(path, MAX_FILE_BYTES, answer_row, &r, err);
   for (size_t k = 0; !rc && k < items->n; k++) {
     if (!r.answer_of[k]) continue;
@@ -176,6 +196,8 @@ int lx_seed_bench_results_load(const char *path, const lx_items *items, lx_predi
   }
   *not_found = r.not_found;
   free(r.answer_of);
+  free(r.irregular);
+  free(r.irregular_value);
   lx_predictions_free(&raw);
   return rc;
 }
