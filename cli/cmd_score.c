@@ -9,6 +9,7 @@
  *   score seed-bench SEED-Bench.json + LLaVA-style answers: exact-letter accuracy per dimension
  *   score textvqa   TextVQA_0.5.1 + LLaVA-style answers: accuracy, EvalAI answer processing
  *   score gqa       GQA questions + LLaVA-style answers or eval.py predictions: exact match
+ *   score vizwiz    VizWiz val.json + an upload file: VQA accuracy per answer type
  *
  * Reading the files is the task adapters' job (tasks/), scoring is tasks/scoring over
  * scorers/; this file only wires them and prints. */
@@ -33,6 +34,7 @@
 #include "tasks/scoring.h"
 #include "tasks/seed_bench.h"
 #include "tasks/textvqa.h"
+#include "tasks/vizwiz.h"
 #include "tasks/vqav2.h"
 
 #define N_OPTS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -493,6 +495,53 @@ static const cli_command cmd_score_textvqa = {
     run_textvqa,
 };
 
+/* ---- vizwiz -----------------------------------------------------------------------------------
+ */
+
+static const cli_command cmd_score_vizwiz;
+
+static int run_vizwiz(int argc, char **argv) {
+  const char *ann_path = NULL, *res_path = NULL, *per_item = NULL;
+  cli_opt opts[] = {
+      {"--annotation-file", CLI_STRING, &ann_path, "FILE", "the release's val.json", 0, 0, 0},
+      {"--result-file", CLI_STRING, &res_path, "FILE",
+       "the upload file: a JSON list of {\"image\", \"answer\"}", 0, 0, 0},
+      {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question accuracy (JSON Lines)",
+       0, 0, 0},
+  };
+  int rc = cli_parse(&cmd_score_vizwiz, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (!ann_path || !res_path) {
+    cli_error(cmd_score_vizwiz.name, "--annotation-file and --result-file are required");
+    return CLI_USAGE;
+  }
+  lx_error err;
+  lx_items items = {0};
+  lx_predictions preds = {0};
+  rc = lx_vizwiz_load(ann_path, &items, &err);
+  if (!rc) rc = lx_predictions_load_json_list(res_path, "image", "answer", &preds, &err);
+  lx_scoring_options opt = {.answers_uploaded = true};
+  return score_and_print(cmd_score_vizwiz.name, rc, &err, LX_SCORER_VIZWIZ, &opt, &items, &preds,
+                         true, per_item, NULL);
+}
+
+static const cli_command cmd_score_vizwiz = {
+    "score vizwiz",
+    "VizWiz-VQA accuracy per answer type, as the VizWiz evaluation server scores uploads",
+    "score vizwiz --annotation-file val.json --result-file upload.json [--per-item FILE]",
+    "The VizWiz API's vqaEvaluation/vqaEval.py on an upload file (what LLaVA's\n"
+    "scripts/convert_vizwiz_for_submission.py writes, and a run's vizwiz/upload.json): each\n"
+    "answer stripped, then VQA's punctuation, number and article rules and VizWiz's contraction\n"
+    "table (typographic apostrophes); the ten answers of the annotations compared as written.\n"
+    "Accuracy = mean over the ten of min(1, matches among the other nine / 3). overall and\n"
+    "perAnswerType (other, yes/no, number, unanswerable) are rounded to two decimals as the\n"
+    "script reports them; \"unrounded\" has the full values. Every annotated image needs exactly\n"
+    "one answer. The unanswerability metrics (average precision, F1) need each answer's\n"
+    "answerable probability, which generated answers do not have: not computed.",
+    run_vizwiz,
+};
+
 /* ---- gqa --------------------------------------------------------------------------------------
  */
 
@@ -610,9 +659,9 @@ static const cli_command cmd_score_run = {
  */
 
 static const cli_command *const scorers[] = {
-    &cmd_score_caption,    &cmd_score_vqa,     &cmd_score_mme,
-    &cmd_score_open_vqa,   &cmd_score_pope,    &cmd_score_science_qa,
-    &cmd_score_seed_bench, &cmd_score_textvqa, &cmd_score_gqa};
+    &cmd_score_caption, &cmd_score_vqa,        &cmd_score_mme,        &cmd_score_open_vqa,
+    &cmd_score_pope,    &cmd_score_science_qa, &cmd_score_seed_bench, &cmd_score_textvqa,
+    &cmd_score_gqa,     &cmd_score_vizwiz};
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -642,7 +691,7 @@ static int run(int argc, char **argv) {
   if (stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode)) return run_rundir(argc - 1, argv + 1);
   fprintf(stderr,
           "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa, pope, scienceqa, "
-          "seed-bench, textvqa, gqa), and not a run directory\n",
+          "seed-bench, textvqa, gqa, vizwiz), and not a run directory\n",
           argv[1]);
   return CLI_USAGE;
 }
@@ -650,9 +699,9 @@ static int run(int argc, char **argv) {
 const cli_command cmd_score = {
     "score",
     "score predictions with the reference scorers (caption, vqa, mme, open-vqa, pope, scienceqa, "
-    "seed-bench)",
-    "score <caption|vqa|mme|open-vqa|pope|scienceqa|seed-bench> [options] | score RUNDIR --data "
-    "DIR",
+    "seed-bench, textvqa, gqa, vizwiz)",
+    "score <caption|vqa|mme|open-vqa|pope|scienceqa|seed-bench|textvqa|gqa|vizwiz> [options] | "
+    "score RUNDIR --data DIR",
     NULL,
     run,
 };

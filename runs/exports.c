@@ -10,6 +10,7 @@
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "scorers/mme.h"
+#include "scorers/vizwiz.h"
 
 /* An id as a JSON number when it is a plain integer, else as a string. */
 static cJSON *id_json(const char *id) {
@@ -148,6 +149,33 @@ static int export_llava_answers(const lx_items *items, const lx_predictions *pre
   return rc;
 }
 
+/* upload.json, [{"image", "answer"}] in the annotations' order: what LLaVA's
+ * convert_vizwiz_for_submission.py writes for the VizWiz evaluation server (each answer through
+ * the EvalAI answer processor), which `lynxeval score vizwiz` scores as the server does. */
+static int export_vizwiz(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                         const char *task_dir, lx_error *err) {
+  size_t *pred_of = lx_xcalloc(items->n + 1, sizeof *pred_of);
+  for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;
+  for (size_t i = 0; i < preds->n; i++) pred_of[at[i]] = i;
+  cJSON *rows = cJSON_CreateArray();
+  for (size_t k = 0; k < items->n; k++) {
+    if (pred_of[k] == (size_t)-1) continue;
+    lx_strbuf up = {0};
+    lx_vizwiz_upload_answer(preds->v[pred_of[k]].text, &up);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "image", items->v[k].id);
+    cJSON_AddStringToObject(r, "answer", lx_strbuf_str(&up));
+    cJSON_AddItemToArray(rows, r);
+    lx_strbuf_free(&up);
+  }
+  char *path = lx_path_join(task_dir, "upload.json");
+  int rc = write_array(path, rows, err);
+  free(path);
+  free(pred_of);
+  cJSON_Delete(rows);
+  return rc;
+}
+
 int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,
                       const size_t *at, const char *task_dir, lx_error *err) {
   if (task->scorer == LX_SCORER_MME) return export_mme(items, preds, at, task_dir, err);
@@ -156,6 +184,7 @@ int lx_export_results(const lx_task *task, const lx_items *items, const lx_predi
     return export_llava_answers(items, preds, at, task_dir, science_qa_fields, err);
   if (task->scorer == LX_SCORER_TEXTVQA)
     return export_llava_answers(items, preds, at, task_dir, textvqa_fields, err);
+  if (task->scorer == LX_SCORER_VIZWIZ) return export_vizwiz(items, preds, at, task_dir, err);
   /* GQA's question ids are strings in its files, and eval.py looks them up as strings */
   bool string_ids = task->scorer == LX_SCORER_GQA;
   const char *id_key, *text_key, *file;

@@ -19,6 +19,9 @@
  *                                  eval_textvqa.py reads them
  *   gqa            answers.jsonl   {"question_id" (a string, as GQA's ids are), "text"}: LLaVA's
  *                                  answer file, for convert_gqa_for_eval.py and eval.py
+ *   vizwiz         upload.json     [{"image", "answer"}], each answer through the EvalAI answer
+ *                                  processor: what LLaVA's convert_vizwiz_for_submission.py
+ *                                  uploads to the evaluation server
  * Ids that are integers in the annotations are written as integers. */
 #ifndef LX_EXPORTS_H
 #define LX_EXPORTS_H

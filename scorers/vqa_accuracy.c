@@ -12,19 +12,15 @@ static const char PUNCT[] = ";/[]\"{}()=+\\_-><@`,?!";
 /* Periods removed per call: vqaEval.py passes re.UNICODE (= 32) as re.sub's count. */
 #define PERIODS_REMOVED_AT_MOST 32
 
-typedef struct word_map {
-  const char *from, *to;
-} word_map;
-
 /* manualMap of vqaEval.py */
-static const word_map NUMBER_WORDS[] = {
+static const lx_word_map NUMBER_WORDS[] = {
     {"none", "0"}, {"zero", "0"}, {"one", "1"},   {"two", "2"},   {"three", "3"}, {"four", "4"},
     {"five", "5"}, {"six", "6"},  {"seven", "7"}, {"eight", "8"}, {"nine", "9"},  {"ten", "10"},
 };
 
 /* The contraction table of vqaEval.py, entries and quirks as they are (keys with capitals never
  * match after lowercasing; "somebody'd" maps to "somebodyd"). */
-static const word_map CONTRACTIONS[] = {
+static const lx_word_map CONTRACTIONS[] = {
     {"aint", "ain't"},
     {"arent", "aren't"},
     {"cant", "can't"},
@@ -230,13 +226,18 @@ void lx_vqa_punctuation(const char *text, lx_strbuf *out) {
   lx_strbuf_free(&mid);
 }
 
-static const char *lookup(const word_map *map, size_t n, const char *w, size_t len) {
+static const char *lookup(const lx_word_map *map, size_t n, const char *w, size_t len) {
   for (size_t i = 0; i < n; i++)
     if (strlen(map[i].from) == len && memcmp(map[i].from, w, len) == 0) return map[i].to;
   return NULL;
 }
 
 void lx_vqa_digits_articles(const char *text, lx_strbuf *out) {
+  lx_vqa_digits_articles_with(text, CONTRACTIONS, COUNT(CONTRACTIONS), out);
+}
+
+void lx_vqa_digits_articles_with(const char *text, const lx_word_map *table, size_t n_table,
+                                 lx_strbuf *out) {
   lx_strbuf low = {0};
   lx_py_lower(text, strlen(text), &low);
   lx_span *words;
@@ -254,7 +255,7 @@ void lx_vqa_digits_articles(const char *text, lx_strbuf *out) {
     for (size_t a = 0; a < COUNT(ARTICLES); a++)
       article |= strlen(ARTICLES[a]) == len && memcmp(ARTICLES[a], w, len) == 0;
     if (article) continue;
-    const char *expanded = lookup(CONTRACTIONS, COUNT(CONTRACTIONS), w, len);
+    const char *expanded = lookup(table, n_table, w, len);
     if (expanded) {
       w = expanded;
       len = strlen(expanded);

@@ -40,6 +40,15 @@ void lx_vqa_punctuation(const char *text, lx_strbuf *out);
  * expand the script's contraction table (dont -> don't, ...), join with single spaces. */
 void lx_vqa_digits_articles(const char *text, lx_strbuf *out);
 
+/* A word replaced by another: an entry of a contraction table. */
+typedef struct lx_word_map {
+  const char *from, *to;
+} lx_word_map;
+/* processDigitArticle with another contraction table (table[0..n)): the copies of vqaEval.py other
+ * benchmarks ship (VizWiz's) changed the table and nothing else. */
+void lx_vqa_digits_articles_with(const char *text, const lx_word_map *table, size_t n,
+                                 lx_strbuf *out);
+
 /* Accuracy in [0, 1] of pred against refs[0..n_refs) (UTF-8; n_refs >= 1, usually 10). */
 double lx_vqa_accuracy(lx_vqa_mode mode, const char *pred, const char *const *refs, size_t n_refs);
 

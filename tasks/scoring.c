@@ -22,19 +22,26 @@
 #include "scorers/science_qa.h"
 #include "scorers/seed_bench.h"
 #include "scorers/textvqa.h"
+#include "scorers/vizwiz.h"
 
 /* in lx_scorer_kind's order */
 static const char *const scorer_names[] = {"open-vqa", "vqa",  "caption",    "mme",
                                            "none",     "pope", "science-qa", "seed-bench",
-                                           "textvqa",  "gqa",  NULL};
+                                           "textvqa",  "gqa",  "vizwiz",     NULL};
 
 /* in lx_scorer_kind's order */
 static const lx_scorer_rows scorer_rows[] = {
-    {"correct", "class", true, true},   {"accuracy", "answer_type", false, true},
-    {"CIDEr", NULL, false, false},      {"correct", "subtask", true, true},
-    {NULL, NULL, false, false},         {"correct", "split", true, true},
-    {"correct", "subject", true, true}, {"correct", "dimension", true, true},
-    {"accuracy", NULL, false, true},    {"correct", "structural", true, true},
+    {"correct", "class", true, true},
+    {"accuracy", "answer_type", false, true},
+    {"CIDEr", NULL, false, false},
+    {"correct", "subtask", true, true},
+    {NULL, NULL, false, false},
+    {"correct", "split", true, true},
+    {"correct", "subject", true, true},
+    {"correct", "dimension", true, true},
+    {"accuracy", NULL, false, true},
+    {"correct", "structural", true, true},
+    {"accuracy", "answer_type", false, true},
 };
 
 const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind) {
@@ -598,6 +605,64 @@ static int score_textvqa(const lx_items *items, const lx_predictions *preds, con
   return LX_OK;
 }
 
+/* The VizWiz API's VQAEval.evaluate over the annotated images, in the annotations' order: overall
+ * and per answer type, rounded to two decimals as it reports them, and unrounded. */
+static int score_vizwiz(bool uploaded, const lx_items *items, const lx_predictions *preds,
+                        const size_t *at, cJSON *agg, cJSON *rows) {
+  size_t *pred_of = invert(items, preds, at);
+  category_sums by_answer = {0};
+  double sum = 0, *acc_of = lx_xcalloc(items->n + 1, sizeof *acc_of);
+  char **upload_of = lx_xcalloc(items->n + 1, sizeof *upload_of);
+  size_t n = 0, said_unanswerable = 0;
+  for (size_t k = 0; k < items->n; k++) {
+    if (pred_of[k] == (size_t)-1) continue;
+    const lx_item *it = &items->v[k];
+    lx_strbuf up = {0};
+    if (uploaded)
+      lx_strbuf_puts(&up, preds->v[pred_of[k]].text);
+    else
+      lx_vizwiz_upload_answer(preds->v[pred_of[k]].text, &up);
+    upload_of[k] = lx_xstrdup(lx_strbuf_str(&up));
+    lx_strbuf_free(&up);
+    lx_strbuf seen = {0};
+    lx_vizwiz_normalize(upload_of[k], &seen);
+    said_unanswerable += strcmp(lx_strbuf_str(&seen), "unanswerable") == 0;
+    lx_strbuf_free(&seen);
+    acc_of[k] = lx_vizwiz_accuracy(upload_of[k], (const char *const *)it->refs, it->n_refs);
+    sum += acc_of[k];
+    n++;
+    category_add(&by_answer, it->category, acc_of[k]);
+  }
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    cJSON_AddNumberToObject(r, "accuracy", acc_of[at[i]]);
+    cJSON_AddStringToObject(r, "answer_type", it->category ? it->category : "");
+    cJSON_AddStringToObject(r, "uploaded", upload_of[at[i]]);
+    cJSON_AddItemToArray(rows, r);
+  }
+  double overall = n ? 100.0 * sum / (double)n : 0;
+  cJSON_AddNumberToObject(agg, "overall", round2(overall));
+  cJSON_AddItemToObject(agg, "perAnswerType", percent_by_category(&by_answer, true));
+  cJSON *u = cJSON_AddObjectToObject(agg, "unrounded");
+  cJSON_AddNumberToObject(u, "overall", overall);
+  cJSON_AddItemToObject(u, "perAnswerType", percent_by_category(&by_answer, false));
+  cJSON_AddNumberToObject(agg, "questions", (double)n);
+  cJSON_AddNumberToObject(agg, "answered_unanswerable", (double)said_unanswerable);
+  cJSON_AddStringToObject(agg, "answer_processing",
+                          uploaded ? "the answers as uploaded, then the VizWiz API's vqaEval.py"
+                                   : "EvalAI answer processor (LLaVA's "
+                                     "convert_vizwiz_for_submission.py), then the VizWiz API's "
+                                     "vqaEval.py");
+  for (size_t k = 0; k < items->n; k++) free(upload_of[k]);
+  free(upload_of);
+  free(acc_of);
+  free(pred_of);
+  category_free(&by_answer);
+  return LX_OK;
+}
+
 /* eval.py's avg(l) * 100 over a group's 0/1 scores: float(sum) / len * 100, 0 when empty. */
 static void add_group_accuracy(cJSON *o, const char *key, size_t correct, size_t n) {
   cJSON *g = cJSON_AddObjectToObject(o, key);
@@ -810,6 +875,9 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
     case LX_SCORER_GQA:
       rc = score_gqa(items, preds, at, agg, rows, err);
       break;
+    case LX_SCORER_VIZWIZ:
+      rc = score_vizwiz(opt->answers_uploaded, items, preds, at, agg, rows);
+      break;
     case LX_SCORER_NONE:
       cJSON_AddStringToObject(agg, "note",
                               "open-ended answers: score them with human ratings or an LLM judge");
@@ -888,6 +956,12 @@ void lx_score_headline(lx_scorer_kind kind, const cJSON *agg, char *buf, size_t 
                cJSON_GetObjectItem(agg, "accuracy")->valuedouble,
                cJSON_GetObjectItem(agg, "binary")->valuedouble,
                cJSON_GetObjectItem(agg, "open")->valuedouble);
+      break;
+    case LX_SCORER_VIZWIZ:
+      snprintf(buf, n, "VizWiz accuracy %.2f (%g questions, %g answered unanswerable)",
+               cJSON_GetObjectItem(agg, "overall")->valuedouble,
+               cJSON_GetObjectItem(agg, "questions")->valuedouble,
+               cJSON_GetObjectItem(agg, "answered_unanswerable")->valuedouble);
       break;
     case LX_SCORER_TEXTVQA:
       snprintf(buf, n, "TextVQA accuracy %.2f (%g questions)",

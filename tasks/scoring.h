@@ -25,6 +25,7 @@ typedef enum lx_scorer_kind {
   LX_SCORER_SEED_BENCH, /* SEED-Bench option letters: accuracy per evaluation dimension */
   LX_SCORER_TEXTVQA,    /* TextVQA accuracy (EvalAI answer processing, soft VQA score) */
   LX_SCORER_GQA,        /* GQA exact match: accuracy, binary/open, per structural/semantic type */
+  LX_SCORER_VIZWIZ,     /* VizWiz-VQA accuracy per answer type (the VizWiz API's evaluation) */
 } lx_scorer_kind;
 
 const char *lx_scorer_name(lx_scorer_kind kind);
@@ -45,6 +46,10 @@ const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind);
 typedef struct lx_scoring_options {
   lx_vqa_mode vqa_mode;                   /* LX_SCORER_VQA */
   lx_caption_tokenizer caption_tokenizer; /* LX_SCORER_CAPTION; 0 is ptb-3.4.1, pycocoevalcap's */
+  /* LX_SCORER_VIZWIZ: the answers are an upload file's, scored as they are; otherwise (a run's
+   * answers) each first goes through the EvalAI answer processor, as LLaVA's conversion uploads
+   * it */
+  bool answers_uploaded;
 } lx_scoring_options;
 
 /* Scores preds against items (at[i] is the item prediction i answers, from

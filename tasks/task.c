@@ -16,6 +16,7 @@
 #include "tasks/science_qa.h"
 #include "tasks/seed_bench.h"
 #include "tasks/textvqa.h"
+#include "tasks/vizwiz.h"
 #include "tasks/vqav2.h"
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -140,6 +141,13 @@ static int load_textvqa(const char *data_dir, const lx_dataset *ds, lx_items *it
 static int load_gqa(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
   char *p = data_path(data_dir, ds, 0);
   int rc = lx_gqa_load(p, items, err);
+  free(p);
+  return rc;
+}
+
+static int load_vizwiz(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
+  char *p = data_path(data_dir, ds, 0);
+  int rc = lx_vizwiz_load(p, items, err);
   free(p);
   return rc;
 }
@@ -347,9 +355,34 @@ static const lx_task GQA = {"gqa",
                             NULL,
                             0};
 
+/* LLaVA-1.5 asks VizWiz questions with its own two lines (the question file llava_test.jsonl that
+ * scripts/v1_5/eval/vizwiz.sh reads): unanswerable questions get a word to answer with. */
+static const lx_family_answer_line UNANSWERABLE_OR_SHORT[] = {
+    {"llava",
+     "\nWhen the provided information is insufficient, respond with 'Unanswerable'."
+     "\nAnswer the question using a single word or phrase."},
+};
+
+/* Short answers, greedy, as LLaVA's vizwiz.sh (temperature 0). */
+static const lx_task VIZWIZ = {"vizwiz",
+                               1,
+                               "vizwiz-val",
+                               "VizWiz-VQA, VQA accuracy with 'unanswerable', per answer type",
+                               LX_SCORER_VIZWIZ,
+                               QA_TEMPLATES,
+                               COUNT(QA_TEMPLATES),
+                               NULL,
+                               "greedy",
+                               0,
+                               10,
+                               load_vizwiz,
+                               true,
+                               UNANSWERABLE_OR_SHORT,
+                               COUNT(UNANSWERABLE_OR_SHORT)};
+
 const lx_task *const lx_tasks[] = {
-    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION,   &MME,     &OWLEVAL,
-    &LLAVA_BENCH,    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA, &GQA};
+    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION, &MME, &OWLEVAL, &LLAVA_BENCH,
+    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA,      &GQA, &VIZWIZ};
 const int lx_n_tasks = COUNT(lx_tasks);
 
 const lx_task *lx_task_find(const char *name) {

@@ -251,6 +251,17 @@ def main():
                                       ("testdev_balanced_predictions.json", gqa_pred))):
         fixture("gqa/" + name, data)
         seed("gqa", name, data, pick=k)
+    vz = [{"image": "VizWiz_val_00000000.jpg", "question": "What is this?", "answer_type": "other", "answerable": 1,
+           "answers": [{"answer": a, "answer_confidence": "yes"} for a in ["soup", "soup can", "don’t know"] * 3
+                       + ["unanswerable"]]},
+          {"image": "VizWiz_val_00000001.jpg", "question": "Is it on?", "answer_type": "unanswerable",
+           "answerable": 0, "answers": [{"answer": "unanswerable", "answer_confidence": "maybe"}] * 10}]
+    vz_upload = json.dumps([{"image": "VizWiz_val_00000000.jpg", "answer": "dont know"},
+                            {"image": "VizWiz_val_00000001.jpg", "answer": "Unanswerable."}]).encode()
+    for k, (name, data) in enumerate((("val.json", json.dumps(vz, ensure_ascii=False).encode()),
+                                      ("upload.json", vz_upload))):
+        fixture("vizwiz/" + name, data)
+        seed("vizwiz", name, data, pick=k)
     reg = read(src("datasets.txt"))
     seed("registry", "datasets.txt", reg[:MAX_SEED])
 

@@ -286,6 +286,29 @@ try:
           and fp["prompt_template"].get("answer_line") == line and fp["prompt_template"]["short_answer"] is False
           and row.get("tokens") == want, p.stderr[-600:] + json.dumps(fp.get("prompt_template")) + f" {row}")
 
+    # VizWiz: LLaVA-1.5's two lines after the question (its llava_test.jsonl), greedy
+    vz = os.path.join(tmp, "vz")
+    os.makedirs(os.path.join(vz, "val"))
+    shutil.copy(os.path.join(src, "datasets", "world", "test", "world-pope", "images", "pope_001.png"),
+                os.path.join(vz, "val", "VizWiz_val_00000000.jpg"))
+    with open(os.path.join(vz, "val.json"), "w") as f:
+        json.dump([{"image": "VizWiz_val_00000000.jpg", "question": "What is this?", "answer_type": "other",
+                    "answerable": 1, "answers": [{"answer": "circle", "answer_confidence": "yes"}] * 10}], f)
+    vz_dir = os.path.join(tmp, "run-vz")
+    p = lx("run", "vizwiz", "--model", models["orig"], "--data", vz, "--out", vz_dir, "--max-new-tokens", "4")
+    fp = json.load(open(os.path.join(vz_dir, "vizwiz", "fingerprint.json"))) if p.returncode == 0 else {}
+    row = json.loads(open(os.path.join(vz_dir, "vizwiz", "predictions.jsonl")).readline()) if fp else {}
+    line = ("\nWhen the provided information is insufficient, respond with 'Unanswerable'."
+            "\nAnswer the question using a single word or phrase.")
+    t = lx("tokenize", "--model", models["orig"], "--prompt", "What is this?" + line)
+    ids_run = [int(x) for x in t.stdout.split(",")] if t.returncode == 0 else None
+    q = lx("preprocess", "--model", models["orig"], "--image", os.path.join(vz, "val", "VizWiz_val_00000000.jpg"),
+           "--out", ipx)
+    want = ref.greedy(ids_run, read_f32(ipx).reshape(3, S, S), 4)[0] if ids_run and q.returncode == 0 else None
+    check("run vizwiz: LLaVA's 'Unanswerable' and short-answer lines after the question, in the fingerprint",
+          fp.get("prompt_template", {}).get("answer_line") == line and row.get("tokens") == want,
+          p.stderr[-600:] + json.dumps(fp.get("prompt_template")) + f" {row}")
+
     # ---- LLaVA v1: delta over base, its conversation, the ### stop (oracle: LLaVA 7ace501) -----
     delta, base, clip224 = (os.path.join(rel, n) for n in ("LLaVA-7b-delta-v0", "llama-7b",
                                                            "clip-vit-large-patch14"))

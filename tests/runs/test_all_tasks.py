@@ -3,7 +3,8 @@
 VQAv2, COCO captions, MME (its release layout, all 14 subtasks), OwlEval, LLaVA-Bench, POPE (its
 three split files), ScienceQA (problems.json, pid_splits.json, images/test/<id>/), SEED-Bench
 (SEED-Bench.json, SEED-Bench-image/), TextVQA with its OCR tokens (TextVQA_0.5.1_val.json, the
-Rosetta OCR file, train_images/) and GQA (testdev_balanced_questions.json, images/), in one
+Rosetta OCR file, train_images/), GQA (testdev_balanced_questions.json, images/) and VizWiz
+(val.json, val/), in one
 `lynxeval run` over a data root holding a folder per dataset. Each task's export in its
 benchmark's results format is scored again with `lynxeval score`, which must give the run's own
 aggregate; the report of the run (captions and MME tables, the MME radar) renders in headless
@@ -150,6 +151,17 @@ def make_data(root):
                                                              "semantic": "attr", "detailed": "x"},
                              "groups": {"global": None, "local": "x"}, "semantic": [], "entailed": []}
     write(os.path.join(d, "testdev_balanced_questions.json"), json.dumps(gq))
+    # VizWiz: val.json, the images in val/
+    d = os.path.join(root, "vizwiz-val")
+    vz = []
+    for k in range(3):
+        image = f"VizWiz_val_{k:08d}.jpg"
+        link(PICTURES[k + 2], os.path.join(d, "val", image))
+        vz.append({"image": image, "question": f"What is this {k}?", "answerable": int(k != 2),
+                   "answer_type": ["other", "yes/no", "unanswerable"][k],
+                   "answers": [{"answer": a, "answer_confidence": "yes"}
+                               for a in ["unanswerable"] * 5 + ["dog"] * 5]})
+    write(os.path.join(d, "val.json"), json.dumps(vz))
 
 
 tmp = tempfile.mkdtemp()
@@ -158,10 +170,10 @@ try:
     make_data(root)
     out = os.path.join(tmp, "run")
     tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img", "seed-bench-img",
-             "gqa", "textvqa")
+             "gqa", "vizwiz", "textvqa")
     p = lx("run", ",".join(tasks[:-1]) + ",textvqa:textvqa-val-ocr", "--model", model, "--data", root, "--out", out,
            "--max-new-tokens", "6")
-    check("one run of ten tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
+    check("one run of eleven tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
     print("    " + "\n    ".join(p.stdout.splitlines()))
     agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in tasks
            if os.path.exists(os.path.join(out, t, "aggregate.json"))}
@@ -171,7 +183,8 @@ try:
           and len(agg.get("pope", {}).get("splits", {})) == 3 and agg.get("scienceqa-img", {}).get("total") == 4
           and agg.get("seed-bench-img", {}).get("total") == 4
           and len(agg.get("seed-bench-img", {}).get("dimensions", {})) == 3
-          and agg.get("textvqa", {}).get("questions") == 3 and agg.get("gqa", {}).get("questions") == 3,
+          and agg.get("textvqa", {}).get("questions") == 3 and agg.get("gqa", {}).get("questions") == 3
+          and agg.get("vizwiz", {}).get("questions") == 3,
           json.dumps({k: agg.get(k) for k in ("pope", "scienceqa-img")})[:600])
     check("item counts: 8 VQA questions, 6 images, 56 MME questions, 3 + 2 open answers",
           agg.get("vqav2", {}).get("questions") == 8 and agg.get("coco-caption", {}).get("images") == 6
@@ -217,6 +230,12 @@ try:
            "--result-file", os.path.join(out, "gqa", "answers.jsonl"))
     check("gqa: answers.jsonl (string ids), rescored, equals the run's aggregate",
           p.returncode == 0 and json.loads(p.stdout) == agg["gqa"], p.stderr + p.stdout[:300])
+    p = lx("score", "vizwiz", "--annotation-file", os.path.join(root, "vizwiz-val", "val.json"),
+           "--result-file", os.path.join(out, "vizwiz", "upload.json"))
+    rescored = json.loads(p.stdout) if p.returncode == 0 else {}
+    check("vizwiz: upload.json (the answers as LLaVA's conversion uploads them), rescored, equals the run's aggregate",
+          {k: v for k, v in rescored.items() if k != "answer_processing"}
+          == {k: v for k, v in agg["vizwiz"].items() if k != "answer_processing"}, p.stderr + p.stdout[:300])
     answers = [json.loads(l) for l in open(os.path.join(out, "llava-bench", "answers.jsonl"))]
     check("llava-bench: answers.jsonl in LLaVA's answer format", len(answers) == 2 and {"question_id", "text"} <= set(answers[0]))
 
@@ -224,7 +243,8 @@ try:
     p = lx("score", out, "--data", root)
     again = json.loads(p.stdout) if p.returncode == 0 else {}
     check("score RUNDIR: every automatically scored task scored again equals the run's aggregate",
-          set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img", "seed-bench-img", "textvqa", "gqa"}
+          set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img", "seed-bench-img", "textvqa", "gqa",
+                         "vizwiz"}
           and all(v["matches_run"] for v in again.values())
           and all(again[t]["aggregate"] == agg[t] for t in again), p.stderr + p.stdout[:300])
     p = lx("score", out, "--data", root, "--task", "vqav2", "--normalize", "always")

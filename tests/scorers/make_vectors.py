@@ -24,6 +24,12 @@ script at local copies:
   --textvqa DIR         llava/eval/ of github.com/haotian-liu/LLaVA: eval_textvqa.py and the
                         m4c_evaluator.py it imports (MMF's TextVQA evaluator); tqdm, which it
                         imports for a progress bar, is replaced by a pass-through when missing
+  --vizwiz-eval FILE    vqaEvaluation/vqaEval.py of the VizWiz API (vizwiz.org, Qing Li's
+                        adaptation of VQA's script); its caption metric (pycocoevalcap, Java) is
+                        not part of the accuracy and is replaced by a stub, as are scikit-learn
+                        and pycocoevalcap where they are not installed (numpy is needed)
+  --vizwiz-convert FILE scripts/convert_vizwiz_for_submission.py of github.com/haotian-liu/LLaVA;
+                        with --textvqa DIR for the m4c_evaluator.py it imports
 
 Each oracle is optional: only the vectors of the oracles given are made again.
 
@@ -49,6 +55,10 @@ Writes into tests/scorers/vectors/:
   textvqa/              TextVQA_0.5.1_val.json and an answer file; textvqa.json holds what the
                         EvalAI processor makes of every answer, each question's score, and what
                         eval_textvqa.py computes and prints
+  vizwiz/               val.json, LLaVA's question and answer files, the upload file LLaVA's
+                        conversion makes of them (upload_llava.json) and one of the answers as
+                        they are (upload_raw.json); vizwiz.json holds, for each upload, what
+                        vqaEval.py computes per image (unrounded and rounded) and reports
 """
 import argparse
 import contextlib
@@ -707,6 +717,135 @@ def make_gqa(args):
                       "detailed": detailed, "printed": printed.strip().splitlines()[-40:]}, compact=False)
 
 
+# ---- VizWiz ------------------------------------------------------------------------------------
+
+# references as annotators type them (compared raw by the evaluation) and predictions as models
+# write them: articles, number words, punctuation, periods, contractions with and without
+# apostrophes (ASCII and typographic), capitals, blanks, non-ASCII
+VIZWIZ_REFS = ["unanswerable", "Unanswerable", "unsuitable", "unanswerable ", "yes", "no", "2", "two", "10",
+               "coca cola", "coca-cola", "lid", "the lid", "dont know", "don't", "don’t", "don’t know", "it’ll",
+               "we've", "weve", "wasn’t", "3.5", "blue", "dark blue", "Blue", "dog", "a dog", "école", "ÉCOLE",
+               "", "100", "2,000", "2000", "i’m", "keyboard"]
+VIZWIZ_PREDS = ["Unanswerable.", "unanswerable\n", " unanswerable", "Yes.", "No!", "yes", "Two", "ten", "2",
+                "Coca-Cola.", "coca cola", "The lid", "the  lid.", "dont know", "Don't", "dont", "itll", "it'll",
+                "Weve", "we’ve", "wasnt", "3.5", "3.5.", "Blue", "\tblue\t", "dark-blue", "A dog.", "a/b dog",
+                "École", "", "...", "100%", "2,000", "2000.", "im", "I'm", "keyboard (black)", "it's a dog",
+                "the dog's bowl", "none", "zero", "Unanswerable, sorry", "x - y"]
+VIZWIZ_TYPES = ["other", "yes/no", "number", "unanswerable"]
+
+
+def make_vizwiz(args):
+    rng = random.Random(31337)
+    d = os.path.join(OUT, "vizwiz")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    annotations, questions, answers = [], [], []
+    for k in range(240):
+        image = f"VizWiz_val_{k * 7 + 3:08d}.jpg"
+        kind = rng.random()
+        if kind < 0.3:  # agreeing annotators
+            few = rng.sample(VIZWIZ_REFS, 2)
+            refs = [rng.choice(few) for _ in range(10)]
+        else:
+            refs = [rng.choice(VIZWIZ_REFS) for _ in range(10)]
+        atype = rng.choice(VIZWIZ_TYPES)
+        question = rng.choice(["What is this?", "what color is this shirt?", "Can you read this?",
+                               "How much is it?", "¿Qué es esto?"])
+        annotations.append({"image": image, "question": question,
+                            "answers": [{"answer": a, "answer_confidence": rng.choice(["yes", "maybe", "no"])}
+                                        for a in refs],
+                            "answer_type": atype, "answerable": 0 if atype == "unanswerable" else 1})
+        questions.append({"question_id": k, "image": image, "text": question + "\nWhen the provided information "
+                          "is insufficient, respond with 'Unanswerable'.\nAnswer the question using a single word "
+                          "or phrase.", "category": "default"})
+        pick = rng.random()
+        text = rng.choice(refs) if pick < 0.35 else rng.choice(VIZWIZ_PREDS)
+        answers.append({"question_id": k, "prompt": questions[-1]["text"], "text": text,
+                        "answer_id": f"a{k}", "model_id": "llava-v1.5", "metadata": {}})
+    rng.shuffle(answers)  # the conversion looks answers up by question_id
+    with open(os.path.join(d, "val.json"), "w", encoding="utf-8") as f:
+        json.dump(annotations, f, ensure_ascii=False)
+    with open(os.path.join(d, "llava_val.jsonl"), "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(q, ensure_ascii=False) + "\n" for q in questions)
+    with open(os.path.join(d, "answers.jsonl"), "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(a, ensure_ascii=False) + "\n" for a in answers)
+    # LLaVA's conversion, with the EvalAI processor from its llava/eval/m4c_evaluator.py
+    m4c = types.ModuleType("llava.eval.m4c_evaluator")
+    path = os.path.join(args.textvqa, "m4c_evaluator.py")
+    exec(compile(open(path, encoding="utf-8").read(), path, "exec"), m4c.__dict__)
+    for name in ("llava", "llava.eval"):
+        sys.modules.setdefault(name, types.ModuleType(name))
+    sys.modules["llava.eval.m4c_evaluator"] = m4c
+    sys.modules["llava.eval"].m4c_evaluator = m4c
+    upload_llava = os.path.join(d, "upload_llava.json")
+    run_script(args.vizwiz_convert, ["--annotation-file", os.path.join(d, "llava_val.jsonl"),
+                                     "--result-file", os.path.join(d, "answers.jsonl"),
+                                     "--result-upload-file", upload_llava])
+    raw = {a["question_id"]: a["text"] for a in answers}
+    upload_raw = os.path.join(d, "upload_raw.json")
+    with open(upload_raw, "w", encoding="utf-8") as f:
+        json.dump([{"image": q["image"], "answer": raw[q["question_id"]]} for q in questions], f,
+                  ensure_ascii=False)
+    # the evaluation, as the API's demo runs it: VQA(annotations), VQA(results), VQAEval(...)
+    if "sklearn" not in sys.modules and importlib.util.find_spec("sklearn") is None:
+        for name in ("sklearn", "sklearn.metrics"):
+            stub = types.ModuleType(name)
+            stub.average_precision_score = stub.f1_score = None
+            sys.modules[name] = stub
+    if "pycocoevalcap" not in sys.modules and importlib.util.find_spec("pycocoevalcap") is None:
+        for name, attr in (("pycocoevalcap", None), ("pycocoevalcap.tokenizer", None),
+                           ("pycocoevalcap.tokenizer.ptbtokenizer", "PTBTokenizer"),
+                           ("pycocoevalcap.bleu", None), ("pycocoevalcap.bleu.bleu", "Bleu"),
+                           ("pycocoevalcap.meteor", None), ("pycocoevalcap.meteor.meteor", "Meteor"),
+                           ("pycocoevalcap.rouge", None), ("pycocoevalcap.rouge.rouge", "Rouge"),
+                           ("pycocoevalcap.cider", None), ("pycocoevalcap.cider.cider", "Cider")):
+            m = types.ModuleType(name)
+            if attr:
+                setattr(m, attr, None)
+            sys.modules[name] = m
+    ev_mod = load_module("vizwiz_vqaEval", args.vizwiz_eval)
+
+    class NoCaptionMetric:  # the caption metric is not part of the accuracy
+        def __init__(self, *a):
+            self.eval = {}
+
+        def evaluate(self):
+            pass
+    ev_mod.COCOEvalCap = NoCaptionMetric
+
+    class VQA:  # the API's VQA class: a list of {"image", ...}, keyed by image
+        def __init__(self, path):
+            self.dataset = json.load(open(path, encoding="utf-8"))
+            self.imgToQA = {x["image"]: x for x in self.dataset}
+
+        def getImgs(self):
+            return list(self.imgToQA.keys())
+
+    out = {"oracle": "VizWiz API vqaEvaluation/vqaEval.py (accuracy); LLaVA convert_vizwiz_for_submission.py "
+                     "with m4c_evaluator.py (MMF's EvalAI answer processor)"}
+    for name, upload in (("llava", upload_llava), ("raw", upload_raw)):
+        ev = ev_mod.VQAEval(VQA(os.path.join(d, "val.json")), VQA(upload), n=2)
+        unrounded, seen = {}, {}
+        set_eval = ev.setEvalQA
+
+        def record(img, acc, set_eval=set_eval, unrounded=unrounded):
+            unrounded[img] = acc  # the score before setEvalQA rounds it
+            set_eval(img, acc)
+        ev.setEvalQA = record
+        with contextlib.redirect_stdout(io.StringIO()):
+            ev.evaluate()
+        res = VQA(upload)
+        for img in ev.params["images"]:  # what the evaluation compares, from its own methods
+            a = res.imgToQA[img]["answer"].replace("\n", " ").replace("\t", " ").strip()
+            seen[img] = ev.processDigitArticle(ev.processPunctuation(a))
+        out[name] = {"accuracy": ev.accuracy, "per_image": unrounded, "per_image_rounded": ev.evalQA,
+                     "compared": seen, "uploaded": {x["image"]: x["answer"] for x in res.dataset}}
+        if name == "llava":
+            acc = list(unrounded.values())
+            out[name]["overall_unrounded"] = 100 * float(sum(acc)) / len(acc)
+    dump("vizwiz.json", out, compact=False)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pycocoevalcap")
@@ -720,6 +859,8 @@ def main():
     ap.add_argument("--textvqa")
     ap.add_argument("--gqa-convert")
     ap.add_argument("--gqa-eval")
+    ap.add_argument("--vizwiz-eval")
+    ap.add_argument("--vizwiz-convert")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     # each family of vectors, made when its oracles are given
@@ -727,7 +868,8 @@ def main():
                 ("mme", ["mme"], make_mme), ("pope", ["pope"], make_pope),
                 ("science_qa", ["science_qa", "science_qa_acc"], make_science_qa),
                 ("seed_bench", ["seed_bench"], make_seed_bench), ("textvqa", ["textvqa"], make_textvqa),
-                ("gqa", ["gqa_convert", "gqa_eval"], make_gqa)]
+                ("gqa", ["gqa_convert", "gqa_eval"], make_gqa),
+                ("vizwiz", ["vizwiz_eval", "vizwiz_convert", "textvqa"], make_vizwiz)]
     made = []
     for name, needs, make in families:
         if all(getattr(args, n) for n in needs):

@@ -261,6 +261,24 @@ if out and out2:
     check(f"score gqa: each of {len(rows)} answers converted as convert_gqa_for_eval.py converts it", not bad, str(bad[:5]))
 os.remove(rows_path) if os.path.exists(rows_path) else None
 
+# ---- VizWiz: the VizWiz API's vqaEval.py on upload files -----------------------------------------
+vz = json.load(open(os.path.join(V, "vizwiz.json")))
+rows_path = os.path.join(tempfile.gettempdir(), f"lx-vizwiz-rows-{os.getpid()}.jsonl")
+for name in ("llava", "raw"):
+    want = vz[name]
+    out = score("vizwiz", "--annotation-file", f"{V}/vizwiz/val.json", "--result-file",
+                f"{V}/vizwiz/upload_{name}.json", "--per-item", rows_path)
+    if out:
+        rows = {r["id"]: r for r in map(json.loads, open(rows_path))}
+        worst = max(abs(rows[k]["accuracy"] - v) for k, v in want["per_image"].items())
+        check(f"score vizwiz equals vqaEval.py on the {name} upload ({len(rows)} images): overall and per answer "
+              f"type as it reports them, each image's score (largest difference {worst:.2g})",
+              out["overall"] == want["accuracy"]["overall"] and out["perAnswerType"] == want["accuracy"]["perAnswerType"]
+              and len(rows) == len(want["per_image"]) and worst <= TOL
+              and (name != "llava" or close(out["unrounded"]["overall"], want["overall_unrounded"])),
+              json.dumps(out)[:400])
+os.remove(rows_path) if os.path.exists(rows_path) else None
+
 tmp = tempfile.mkdtemp()
 try:
     for kind, (total, classes) in PAPER.items():
@@ -498,6 +516,33 @@ try:
     lines = open(f"{V}/gqa/answers.jsonl").read().splitlines(True)
     expect_error("gqa: a balanced question without an answer", "have no prediction", "gqa", "--questions",
                  f"{V}/gqa/testdev_balanced_questions.json", "--result-file", write("a.jsonl", "".join(lines[5:])))
+
+    # VizWiz: malformed annotations and uploads
+    vdoc = json.load(open(f"{V}/vizwiz/val.json"))
+    v_res = ["--result-file", f"{V}/vizwiz/upload_llava.json"]
+    for what, change, needle in (
+            ("no answers", lambda q: q.update(answers=[]), "val.json:1:"),
+            ("an answer without its text", lambda q: q["answers"][3].pop("answer"), "'answer' string"),
+            ("an unknown answer type", lambda q: q.update(answer_type="color"), "answer_type"),
+            ("an image path, not a name", lambda q: q.update(image="../x.jpg"), "must be a file name"),
+            ("no question", lambda q: q.pop("question"), "question: required key is missing")):
+        bad = json.loads(json.dumps(vdoc))
+        change(bad[7])
+        d = os.path.join(tmp, "vz")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "val.json"), "w") as f:
+            json.dump(bad, f)
+        expect_error(f"vizwiz: {what}", needle, "vizwiz", "--annotation-file", os.path.join(d, "val.json"), *v_res)
+    up = json.load(open(f"{V}/vizwiz/upload_llava.json"))
+    expect_error("vizwiz: an image without an answer", "have no prediction", "vizwiz", "--annotation-file",
+                 f"{V}/vizwiz/val.json", "--result-file", write("up.json", json.dumps(up[1:])))
+    expect_error("vizwiz: an image answered twice", "up.json", "vizwiz", "--annotation-file",
+                 f"{V}/vizwiz/val.json", "--result-file", write("up.json", json.dumps(up + up[:1])))
+    expect_error("vizwiz: an answer that is not a string", "answer", "vizwiz", "--annotation-file",
+                 f"{V}/vizwiz/val.json", "--result-file",
+                 write("up.json", json.dumps([dict(up[0], answer=3)] + up[1:])))
+    expect_error("vizwiz: not the release's file name", "<split>.json", "vizwiz", "--annotation-file",
+                 write("val.txt", json.dumps(vdoc)), *v_res)
 
     p = run("score", "bleu")
     check("unknown benchmark is a usage error", p.returncode == 2 and "unknown benchmark 'bleu'" in p.stderr, p.stderr)

@@ -18,6 +18,7 @@
 #include "scorers/rouge.h"
 #include "scorers/science_qa.h"
 #include "scorers/textvqa.h"
+#include "scorers/vizwiz.h"
 #include "scorers/vqa_accuracy.h"
 #include "testutil.h"
 #include "text/ptb_approx.h"
@@ -25,7 +26,7 @@
 #define TOLERANCE 1e-9
 
 static const char *data_dir;
-static cJSON *captions, *vqa, *pope, *science_qa, *textvqa;
+static cJSON *captions, *vqa, *pope, *science_qa, *textvqa, *vizwiz, *vizwiz_val;
 static double worst; /* largest difference seen, printed at the end */
 
 static void expect_close(double got, double want, const char *what, size_t i) {
@@ -365,6 +366,39 @@ START_TEST(evalai_processor_matches_m4c) {
 }
 END_TEST
 
+/* The VizWiz API's vqaEval.py: what it compares each uploaded answer as, and each image's score,
+ * for LLaVA's converted upload and for the answers as they are; and LLaVA's conversion of every
+ * answer (the EvalAI processor) into the upload. */
+START_TEST(vizwiz_matches_vqaeval) {
+  const char *uploads[] = {"llava", "raw"};
+  size_t n = 0;
+  for (int u = 0; u < 2; u++) {
+    const cJSON *v = cJSON_GetObjectItem(vizwiz, uploads[u]);
+    const cJSON *compared = cJSON_GetObjectItem(v, "compared");
+    const cJSON *per_image = cJSON_GetObjectItem(v, "per_image");
+    const cJSON *uploaded = cJSON_GetObjectItem(v, "uploaded");
+    const cJSON *q;
+    cJSON_ArrayForEach(q, vizwiz_val) {
+      const char *image = cJSON_GetObjectItem(q, "image")->valuestring;
+      const char *answer = cJSON_GetObjectItem(uploaded, image)->valuestring;
+      lx_strbuf got = {0};
+      lx_vizwiz_normalize(answer, &got);
+      const char *want = cJSON_GetObjectItem(compared, image)->valuestring;
+      ck_assert_msg(!strcmp(lx_strbuf_str(&got), want), "%s '%s': vqaEval '%s', here '%s'", image,
+                    answer, want, lx_strbuf_str(&got));
+      lx_strbuf_free(&got);
+      const cJSON *answers = cJSON_GetObjectItem(q, "answers");
+      const char *refs[16];
+      size_t nr = 0;
+      const cJSON *a;
+      cJSON_ArrayForEach(a, answers) refs[nr++] = cJSON_GetObjectItem(a, "answer")->valuestring;
+      expect_close(lx_vizwiz_accuracy(answer, refs, nr), num(per_image, image), image, n++);
+    }
+  }
+  ck_assert_uint_eq(n, 480);
+}
+END_TEST
+
 int main(void) {
   data_dir = getenv("LX_SCORERS_DIR");
   if (!data_dir) {
@@ -376,7 +410,10 @@ int main(void) {
   pope = tu_load_json(data_dir, "vectors/pope.json");
   science_qa = tu_load_json(data_dir, "vectors/science_qa.json");
   textvqa = tu_load_json(data_dir, "vectors/textvqa.json");
-  if (!captions || !vqa || !pope || !science_qa || !textvqa) return EXIT_FAILURE;
+  vizwiz = tu_load_json(data_dir, "vectors/vizwiz.json");
+  vizwiz_val = tu_load_json(data_dir, "vectors/vizwiz/val.json");
+  if (!captions || !vqa || !pope || !science_qa || !textvqa || !vizwiz || !vizwiz_val)
+    return EXIT_FAILURE;
   Suite *s = suite_create("scorers");
   TCase *tc = tcase_create("scorers");
   tcase_set_timeout(tc, 120);
@@ -391,6 +428,7 @@ int main(void) {
   tcase_add_test(tc, pope_metrics_and_undefined_cases);
   tcase_add_test(tc, science_qa_reading_matches_eval_science_qa);
   tcase_add_test(tc, evalai_processor_matches_m4c);
+  tcase_add_test(tc, vizwiz_matches_vqaeval);
   suite_add_tcase(s, tc);
   int status = tu_run_suite(s, 1);
   printf("largest difference from the references: %.3g\n", worst);
@@ -399,5 +437,7 @@ int main(void) {
   cJSON_Delete(pope);
   cJSON_Delete(science_qa);
   cJSON_Delete(textvqa);
+  cJSON_Delete(vizwiz);
+  cJSON_Delete(vizwiz_val);
   return status;
 }
