@@ -16,8 +16,11 @@
 static const char *const NAME = "datasets";
 
 static void print_entry(const lx_dataset *d) {
-  printf("[%s]\n  task:     %s\n  title:    %s\n  items:    %ld\n", d->name, d->task, d->title,
-         d->items);
+  printf("[%s]\n  task:     %s\n  title:    %s\n", d->name, d->task, d->title);
+  if (d->items == LX_ITEMS_UNRECORDED)
+    printf("  items:    unrecorded (the count could not be checked when the entry was written)\n");
+  else
+    printf("  items:    %ld\n", d->items);
   for (int k = 0; k < d->n_files; k++) {
     printf("  file:     %s", d->files[k].path);
     if (d->files[k].sha256[0]) printf("  sha256 %s", d->files[k].sha256);
@@ -132,8 +135,11 @@ static int run(int argc, char **argv) {
   if (!strcmp(verb, "list")) {
     printf("%-26s %-15s %8s  %s\n", "dataset", "task", "items", "title");
     for (size_t i = 0; i < reg.n; i++)
-      printf("%-26s %-15s %8ld  %s\n", reg.v[i].name, reg.v[i].task, reg.v[i].items,
-             reg.v[i].title);
+      if (reg.v[i].items == LX_ITEMS_UNRECORDED)
+        printf("%-26s %-15s %8s  %s\n", reg.v[i].name, reg.v[i].task, "?", reg.v[i].title);
+      else
+        printf("%-26s %-15s %8ld  %s\n", reg.v[i].name, reg.v[i].task, reg.v[i].items,
+               reg.v[i].title);
     printf("\n'lynxeval datasets show NAME' gives the files, sources, license and citation.\n");
     lx_registry_free(&reg);
     return 0;

@@ -10,6 +10,7 @@
  *   score textvqa   TextVQA_0.5.1 + LLaVA-style answers: accuracy, EvalAI answer processing
  *   score gqa       GQA questions + LLaVA-style answers or eval.py predictions: exact match
  *   score vizwiz    VizWiz val.json + an upload file: VQA accuracy per answer type
+ *   score mmbench   MMBench TSV + LLaVA-style answers: circular accuracy, rule extraction
  *
  * Reading the files is the task adapters' job (tasks/), scoring is tasks/scoring over
  * scorers/; this file only wires them and prints. */
@@ -27,6 +28,7 @@
 #include "scorers/open_vqa_match.h"
 #include "tasks/coco_caption.h"
 #include "tasks/gqa.h"
+#include "tasks/mmbench.h"
 #include "tasks/mme.h"
 #include "tasks/open_vqa.h"
 #include "tasks/pope.h"
@@ -495,6 +497,63 @@ static const cli_command cmd_score_textvqa = {
     run_textvqa,
 };
 
+/* ---- mmbench ----------------------------------------------------------------------------------
+ */
+
+static const cli_command cmd_score_mmbench;
+
+static int run_mmbench(int argc, char **argv) {
+  const char *ann_path = NULL, *res_path = NULL, *per_item = NULL;
+  cli_opt opts[] = {
+      {"--annotation-file", CLI_STRING, &ann_path, "FILE",
+       "the release's TSV (mmbench_dev_en_20231003.tsv, ...)", 0, 0, 0},
+      {"--result-file", CLI_STRING, &res_path, "FILE",
+       "LLaVA's answers: JSON Lines {\"question_id\" (the index), \"text\"}", 0, 0, 0},
+      {"--per-item", CLI_STRING, &per_item, "FILE",
+       "also write each question's verdict (JSON Lines)", 0, 0, 0},
+  };
+  int rc = cli_parse(&cmd_score_mmbench, argc, argv, opts, N_OPTS(opts));
+  if (rc == CLI_HELP_SHOWN) return 0;
+  if (rc) return rc;
+  if (!ann_path || !res_path) {
+    cli_error(cmd_score_mmbench.name, "--annotation-file and --result-file are required");
+    return CLI_USAGE;
+  }
+  lx_error err;
+  lx_items items = {0};
+  lx_predictions preds = {0};
+  size_t replaced = 0;
+  rc = lx_mmbench_load(ann_path, NULL, &items, &err);
+  if (!rc) rc = lx_mmbench_answers_load(res_path, &items, &preds, &replaced, &err);
+  if (!rc && replaced)
+    fprintf(stderr,
+            "lynxeval score mmbench: %zu answers replaced by a later one for the same index (the "
+            "conversion keeps the last)\n",
+            replaced);
+  lx_scoring_options opt = {0};
+  return score_and_print(cmd_score_mmbench.name, rc, &err, LX_SCORER_MMBENCH, &opt, &items, &preds,
+                         true, per_item, NULL);
+}
+
+static const cli_command cmd_score_mmbench = {
+    "score mmbench",
+    "MMBench circular accuracy per ability, the rules of the official evaluation",
+    "score mmbench --annotation-file mmbench_dev_en_20231003.tsv --result-file answers.jsonl "
+    "[--per-item FILE]",
+    "LLaVA-1.5's pipeline with MMBench's own evaluation: convert_mmbench_for_submission.py puts\n"
+    "each row's last answer beside it (a row without one reads \"nan\"), then OpenCompass's\n"
+    "tools/eval_mmbench.py maps each answer to a letter: a lone letter A-E (not when \"A\" is one\n"
+    "of more than three words), else exactly one letter in a form such as \"B.\" \"(C)\" \":D\",\n"
+    "else the one option whose text the answer contains. A question (index below 1000000) is\n"
+    "right when each of its circular copies (index + k * 1000000) maps to its own answer, wrong\n"
+    "when one maps to another letter. Where neither holds the script asks gpt-3.5-turbo; here\n"
+    "the question is undecided, counted apart (undecided) and not right in accuracy;\n"
+    "accuracy_decided is over the decided questions, accuracy_if_undecided_right the most a\n"
+    "judge could make of it. Per l2-category and category, names sorted as the script sorts\n"
+    "them. --per-item rows: id, correct, undecided, copies, l2_category, category.",
+    run_mmbench,
+};
+
 /* ---- vizwiz -----------------------------------------------------------------------------------
  */
 
@@ -661,7 +720,7 @@ static const cli_command cmd_score_run = {
 static const cli_command *const scorers[] = {
     &cmd_score_caption, &cmd_score_vqa,        &cmd_score_mme,        &cmd_score_open_vqa,
     &cmd_score_pope,    &cmd_score_science_qa, &cmd_score_seed_bench, &cmd_score_textvqa,
-    &cmd_score_gqa,     &cmd_score_vizwiz};
+    &cmd_score_gqa,     &cmd_score_vizwiz,     &cmd_score_mmbench};
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -691,7 +750,7 @@ static int run(int argc, char **argv) {
   if (stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode)) return run_rundir(argc - 1, argv + 1);
   fprintf(stderr,
           "lynxeval score: unknown benchmark '%s' (caption, vqa, mme, open-vqa, pope, scienceqa, "
-          "seed-bench, textvqa, gqa, vizwiz), and not a run directory\n",
+          "seed-bench, textvqa, gqa, vizwiz, mmbench), and not a run directory\n",
           argv[1]);
   return CLI_USAGE;
 }
@@ -699,8 +758,9 @@ static int run(int argc, char **argv) {
 const cli_command cmd_score = {
     "score",
     "score predictions with the reference scorers (caption, vqa, mme, open-vqa, pope, scienceqa, "
-    "seed-bench, textvqa, gqa, vizwiz)",
-    "score <caption|vqa|mme|open-vqa|pope|scienceqa|seed-bench|textvqa|gqa|vizwiz> [options] | "
+    "seed-bench, textvqa, gqa, vizwiz, mmbench)",
+    "score <caption|vqa|mme|open-vqa|pope|scienceqa|seed-bench|textvqa|gqa|vizwiz|mmbench> "
+    "[options] | "
     "score RUNDIR --data DIR",
     NULL,
     run,

@@ -26,6 +26,12 @@ int lx_media_load_video(const char *path, const lx_preprocess_config *cfg, const
 /* An image file (PNG, JPEG, GIF). */
 int lx_media_load_image(const char *path, const lx_preprocess_config *cfg,
                         const lx_media_limits *lim, lx_media *out, lx_error *err);
+/* An image stored as base64 text inside another file (MMBench's TSV holds its images so): the
+ * text is bytes [offset, offset + length) of path. Its decoded size is held to
+ * lim->max_file_bytes as an image file's is. */
+int lx_media_load_embedded_image(const char *path, long long offset, size_t length,
+                                 const lx_preprocess_config *cfg, const lx_media_limits *lim,
+                                 lx_media *out, lx_error *err);
 void lx_media_free(lx_media *m);
 
 #endif

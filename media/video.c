@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/base64.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/names.h"
@@ -215,50 +216,6 @@ static int list_json(const char *path, const lx_media_limits *lim, frame_list *o
   }
   cJSON_Delete(root);
   return rc;
-}
-
-/* Python's base64.b64decode(s) (validate=False): characters outside the alphabet are skipped;
- * the data must end on a whole quantum (with '=' padding). */
-static int base64_decode(const char *s, unsigned char **out, size_t *len) {
-  static signed char map[256];
-  static int ready;
-  if (!ready) {
-    memset(map, -1, sizeof map);
-    const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; a[i]; i++) map[(unsigned char)a[i]] = (signed char)i;
-    ready = 1;
-  }
-  size_t n = strlen(s);
-  unsigned char *buf = lx_xmalloc(n / 4 * 3 + 3);
-  size_t o = 0, quantum = 0, pad = 0;
-  uint32_t acc = 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '=') {
-      pad++;
-      continue;
-    }
-    if (map[c] < 0) continue;
-    if (pad) { /* data after padding */
-      free(buf);
-      return -1;
-    }
-    acc = acc << 6 | (uint32_t)map[c];
-    if (++quantum == 4) {
-      buf[o++] = (unsigned char)(acc >> 16), buf[o++] = (unsigned char)(acc >> 8),
-      buf[o++] = (unsigned char)acc;
-      quantum = 0, acc = 0;
-    }
-  }
-  if (quantum == 1 || (quantum && quantum + pad < 4)) {
-    free(buf);
-    return -1;
-  }
-  if (quantum == 2) buf[o++] = (unsigned char)(acc >> 4);
-  if (quantum == 3) buf[o++] = (unsigned char)(acc >> 10), buf[o++] = (unsigned char)(acc >> 2);
-  *out = buf;
-  *len = o;
-  return 0;
 }
 
 /* ---- video files (FFmpeg) ----------------------------------------------------------------------
@@ -502,7 +459,7 @@ static int visit_frames(const char *path, const lx_media_limits *lim,
       size_t n;
       char name[64];
       snprintf(name, sizeof name, "frame %d", ids[i]);
-      if (base64_decode(item, &bytes, &n)) {
+      if (lx_base64_decode(item, strlen(item), &bytes, &n)) {
         rc = lx_errorf(err, "%s: frame %d is not valid base64", path, ids[i]);
       } else {
         rc = lx_image_decode(bytes, n, name, b.lim, &img, err);

@@ -120,7 +120,7 @@ static void bar_chart(lx_strbuf *b, const cJSON *model, const char *task, const 
 
 /* The MME radar: one axis per subtask (score 0-200), one polygon per run. */
 /* A radar of a task's per-category metric (at most `max`), one polygon per run: MME's subtask
- * scores, SEED-Bench's dimensions. */
+ * scores, SEED-Bench's dimensions, MMBench's abilities. */
 static void radar(lx_strbuf *b, const cJSON *model, const char *task, const char *metric,
                   double max, const char *title) {
   cJSON *cats = lx_rm_categories(model, task, metric);
@@ -324,6 +324,8 @@ void lx_report_html(const cJSON *model, lx_strbuf *b) {
           radar(b, model, section, "score", 200, "MME subtask scores");
         } else if (!strcmp(scorer, "seed-bench")) {
           radar(b, model, section, "accuracy", 100, "SEED-Bench dimensions: accuracy");
+        } else if (!strcmp(scorer, "mmbench")) {
+          radar(b, model, section, "accuracy", 100, "MMBench abilities (L2): circular accuracy");
         } else if (strcmp(scorer, "caption") != 0) {
           char title[200];
           snprintf(title, sizeof title, "%s: accuracy per category with intervals", section);

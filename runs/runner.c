@@ -56,9 +56,14 @@ static int prepare(const lx_model *m, const lx_item *it, const lx_runner_options
   }
   if (rc == LX_OK && it->media) {
     char *path = lx_path_join(opt->data_dir, it->media);
-    rc = it->video ? lx_media_load_video(path, &cfg->preprocess, opt->frame_rule, seed,
-                                         opt->media_limits, &s->media, err)
-                   : lx_media_load_image(path, &cfg->preprocess, opt->media_limits, &s->media, err);
+    if (it->video)
+      rc = lx_media_load_video(path, &cfg->preprocess, opt->frame_rule, seed, opt->media_limits,
+                               &s->media, err);
+    else if (it->media_length)
+      rc = lx_media_load_embedded_image(path, it->media_offset, it->media_length, &cfg->preprocess,
+                                        opt->media_limits, &s->media, err);
+    else
+      rc = lx_media_load_image(path, &cfg->preprocess, opt->media_limits, &s->media, err);
     free(path);
     if (rc) {
       lx_error inner = *err;
@@ -96,6 +101,10 @@ static cJSON *prediction_row(const lx_item *it, const slot *s, const lx_generati
   if (it->category) cJSON_AddStringToObject(r, "category", it->category);
   if (it->context) cJSON_AddStringToObject(r, "context", it->context);
   if (it->media) cJSON_AddStringToObject(r, "media", it->media);
+  if (it->media_length) { /* the image's base64 text inside that file */
+    cJSON_AddNumberToObject(r, "media_offset", (double)it->media_offset);
+    cJSON_AddNumberToObject(r, "media_length", (double)it->media_length);
+  }
   cJSON *tokens = cJSON_AddArrayToObject(r, "tokens");
   for (int k = 0; k < g->tokens.len; k++)
     cJSON_AddItemToArray(tokens, cJSON_CreateNumber(g->tokens.v[k]));

@@ -24,6 +24,10 @@ typedef struct lx_item {
   char *subcategory; /* VQA question type, Open-VQA origin dataset; NULL if none */
   char *context;     /* LLaVA-Bench: the image's caption, for the judge; NULL if none */
   char *source;      /* "FILE:LINE" the item was read from, for messages */
+  /* An image held as base64 text inside the file `media` (MMBench's TSV) rather than a file of its
+   * own: media_length > 0 bytes from byte media_offset. 0: media is the image or video itself. */
+  long long media_offset;
+  size_t media_length;
 } lx_item;
 
 typedef struct lx_items {

@@ -121,8 +121,10 @@ int lx_registry_parse(const char *text, size_t len, const char *origin, lx_regis
         } else if (!strcmp(key, "items")) {
           char *e2;
           cur->items = strtol(value, &e2, 10);
-          if (*e2 || cur->items < 0)
-            rc = lx_errorf(err, "%s: items must be a non-negative integer", where);
+          if (!strcmp(value, "unrecorded"))
+            cur->items = LX_ITEMS_UNRECORDED;
+          else if (*e2 || cur->items < 0)
+            rc = lx_errorf(err, "%s: items must be a non-negative integer or 'unrecorded'", where);
           free(value);
         } else {
           char **slot = !strcmp(key, "task")         ? &cur->task
@@ -146,7 +148,8 @@ int lx_registry_parse(const char *text, size_t len, const char *origin, lx_regis
   }
   for (size_t i = 0; rc == LX_OK && i < out->n; i++) {
     const lx_dataset *d = &out->v[i];
-    if (!d->task || !d->title || d->n_files == 0 || d->items < 0 || !d->media || !d->license ||
+    if (!d->task || !d->title || d->n_files == 0 ||
+        (d->items < 0 && d->items != LX_ITEMS_UNRECORDED) || !d->media || !d->license ||
         !d->citation)
       rc = lx_errorf(err,
                      "%s: entry [%s] needs task, title, file, items, media, license and citation",

@@ -18,9 +18,11 @@ typedef struct lx_dataset_file {
   long long bytes; /* -1 when not registered */
 } lx_dataset_file;
 
+#define LX_ITEMS_UNRECORDED (-2L)
+
 typedef struct lx_dataset {
   char *name, *task, *title, *media, *media_root, *license, *citation;
-  long items;
+  long items; /* LX_ITEMS_UNRECORDED: the count could not be checked when the entry was written */
   lx_dataset_file files[LX_REGISTRY_MAX_FILES];
   int n_files;
   char *notes[LX_REGISTRY_MAX_NOTES];

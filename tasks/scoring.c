@@ -15,6 +15,7 @@
 #include "scorers/bleu.h"
 #include "scorers/cider.h"
 #include "scorers/gqa.h"
+#include "scorers/mmbench.h"
 #include "scorers/mme.h"
 #include "scorers/open_vqa_match.h"
 #include "scorers/pope.h"
@@ -25,9 +26,9 @@
 #include "scorers/vizwiz.h"
 
 /* in lx_scorer_kind's order */
-static const char *const scorer_names[] = {"open-vqa", "vqa",  "caption",    "mme",
-                                           "none",     "pope", "science-qa", "seed-bench",
-                                           "textvqa",  "gqa",  "vizwiz",     NULL};
+static const char *const scorer_names[] = {
+    "open-vqa",   "vqa",     "caption", "mme",    "none",    "pope", "science-qa",
+    "seed-bench", "textvqa", "gqa",     "vizwiz", "mmbench", NULL};
 
 /* in lx_scorer_kind's order */
 static const lx_scorer_rows scorer_rows[] = {
@@ -42,6 +43,7 @@ static const lx_scorer_rows scorer_rows[] = {
     {"accuracy", NULL, false, true},
     {"correct", "structural", true, true},
     {"accuracy", "answer_type", false, true},
+    {"correct", "l2_category", true, true},
 };
 
 const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind) {
@@ -766,6 +768,165 @@ static int score_gqa(const lx_items *items, const lx_predictions *preds, const s
   return LX_OK;
 }
 
+/* Counts of a group of MMBench questions. */
+typedef struct mmb_counts {
+  size_t correct, wrong, undecided;
+} mmb_counts;
+
+static void mmb_add(cJSON *o, const mmb_counts *c) {
+  size_t decided = c->correct + c->wrong, all = decided + c->undecided;
+  /* undecided questions count as not right, as the rules leave them; the bounds say how far a
+   * judge could move the number */
+  cJSON_AddNumberToObject(o, "accuracy", all ? 100.0 * (double)c->correct / (double)all : 0);
+  cJSON_AddNumberToObject(o, "accuracy_decided",
+                          decided ? 100.0 * (double)c->correct / (double)decided : 0);
+  cJSON_AddNumberToObject(o, "accuracy_if_undecided_right",
+                          all ? 100.0 * (double)(c->correct + c->undecided) / (double)all : 0);
+  cJSON_AddNumberToObject(o, "correct", (double)c->correct);
+  cJSON_AddNumberToObject(o, "wrong", (double)c->wrong);
+  cJSON_AddNumberToObject(o, "undecided", (double)c->undecided);
+  cJSON_AddNumberToObject(o, "questions", (double)all);
+}
+
+/* Per value of a per-question key (category, l2-category), names sorted as the script sorts
+ * them. */
+static void mmb_breakdown(cJSON *agg, const char *name, const char *const *key,
+                          const signed char *verdict, size_t n) {
+  lx_strmap groups = {0};
+  mmb_counts *c = lx_xcalloc(n + 1, sizeof *c);
+  for (size_t q = 0; q < n; q++) {
+    size_t g = lx_strmap_intern(&groups, key[q]);
+    if (verdict[q] > 0)
+      c[g].correct++;
+    else if (verdict[q] == 0)
+      c[g].wrong++;
+    else
+      c[g].undecided++;
+  }
+  const char **sorted = lx_xcalloc(groups.n + 1, sizeof *sorted);
+  for (size_t g = 0; g < groups.n; g++) sorted[g] = groups.keys[g];
+  qsort(sorted, groups.n, sizeof *sorted, by_text);
+  cJSON *o = cJSON_AddObjectToObject(agg, name);
+  for (size_t j = 0; j < groups.n; j++)
+    mmb_add(cJSON_AddObjectToObject(o, sorted[j]), &c[lx_strmap_find(&groups, sorted[j])]);
+  free(sorted);
+  free(c);
+  lx_strmap_free(&groups);
+}
+
+static int by_index(const void *a, const void *b) {
+  long long x = *(const long long *)a, y = *(const long long *)b;
+  return (x > y) - (x < y);
+}
+
+#define MMB_COPY_STRIDE 1000000LL /* a copy's index is its question's plus k times this */
+
+/* OpenCompass's eval_mmbench.py over the questions (index below 1,000,000) whose rows were
+ * answered: each of its copies (rows with the same index modulo 1,000,000) mapped to a letter by
+ * the rules; one mapped to a wrong letter makes the question wrong, all mapped right make it
+ * right; otherwise the script asks its LLM judge, and here the question is undecided: its row
+ * says so, and it is not right in the accuracy (the aggregate gives the bounds). */
+static int score_mmbench(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                         cJSON *agg, cJSON *rows, lx_error *err) {
+  size_t n = items->n;
+  long long *key = lx_xcalloc(n + 1, 2 * sizeof *key); /* (index, item) pairs, sorted by index */
+  for (size_t k = 0; k < n; k++) {
+    const lx_item *it = &items->v[k];
+    if (it->n_refs != 5 || !it->category || !it->subcategory) {
+      free(key);
+      return lx_errorf(err, "%s: not an MMBench row", it->source);
+    }
+    key[2 * k] = atoll(it->id);
+    key[2 * k + 1] = (long long)k;
+  }
+  qsort(key, n, 2 * sizeof *key, by_index);
+  size_t *pred_of = invert(items, preds, at);
+  /* the copies of a question: sorted by index, grouped by index modulo the stride */
+  lx_strmap group = {0};
+  size_t *first = lx_xcalloc(n + 1, sizeof *first), *next = lx_xcalloc(n + 1, sizeof *next),
+         *tail = lx_xcalloc(n + 1, sizeof *tail);
+  for (size_t j = 0; j < n; j++) {
+    size_t k = (size_t)key[2 * j + 1];
+    if (pred_of[k] == (size_t)-1) continue;
+    char g[32];
+    snprintf(g, sizeof g, "%lld", key[2 * j] % MMB_COPY_STRIDE);
+    size_t before = group.n, gi = lx_strmap_intern(&group, g);
+    next[k] = (size_t)-1;
+    if (gi == before)
+      first[gi] = k;
+    else
+      next[tail[gi]] = k;
+    tail[gi] = k;
+  }
+  size_t by_rule[3] = {0}, copies = 0, nq = 0;
+  mmb_counts all = {0};
+  signed char *verdict = lx_xcalloc(n + 1, 1);
+  const char **cat = lx_xcalloc(n + 1, sizeof *cat), **l2 = lx_xcalloc(n + 1, sizeof *l2);
+  for (size_t j = 0; j < n; j++) {
+    if (key[2 * j] >= MMB_COPY_STRIDE) continue;
+    size_t k = (size_t)key[2 * j + 1];
+    if (pred_of[k] == (size_t)-1) continue;
+    const lx_item *main = &items->v[k];
+    size_t gi = lx_strmap_find(&group, main->id);
+    bool wrong = false, unmapped = false;
+    size_t n_copies = 0;
+    for (size_t c = first[gi]; c != (size_t)-1; c = next[c]) {
+      const lx_item *it = &items->v[c];
+      const char *choices[4];
+      for (int o = 0; o < 4; o++) choices[o] = it->refs[1 + o][0] ? it->refs[1 + o] : NULL;
+      lx_mmbench_rule rule;
+      char letter = lx_mmbench_infer(preds->v[pred_of[c]].text, choices, &rule);
+      by_rule[rule]++;
+      copies++;
+      n_copies++;
+      if (!letter)
+        unmapped = true;
+      else if (letter != it->refs[0][0])
+        wrong = true;
+    }
+    verdict[nq] = wrong ? 0 : unmapped ? -1 : 1;
+    cat[nq] = main->category;
+    l2[nq] = main->subcategory;
+    if (verdict[nq] > 0)
+      all.correct++;
+    else if (verdict[nq] == 0)
+      all.wrong++;
+    else
+      all.undecided++;
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", main->id);
+    cJSON_AddBoolToObject(r, "correct", verdict[nq] > 0);
+    cJSON_AddBoolToObject(r, "undecided", verdict[nq] < 0);
+    cJSON_AddNumberToObject(r, "copies", (double)n_copies);
+    cJSON_AddStringToObject(r, "l2_category", main->subcategory);
+    cJSON_AddStringToObject(r, "category", main->category);
+    cJSON_AddItemToArray(rows, r);
+    nq++;
+  }
+  mmb_add(agg, &all);
+  cJSON_AddNumberToObject(agg, "copies", (double)copies);
+  cJSON *rules = cJSON_AddObjectToObject(agg, "copies_by_rule");
+  for (int r = LX_MMBENCH_OPTION; r <= LX_MMBENCH_TEXT; r++)
+    cJSON_AddNumberToObject(rules, lx_mmbench_rule_name((lx_mmbench_rule)r), (double)by_rule[r]);
+  cJSON_AddNumberToObject(rules, "none", (double)by_rule[LX_MMBENCH_NONE]);
+  mmb_breakdown(agg, "l2-category", l2, verdict, nq);
+  mmb_breakdown(agg, "category", cat, verdict, nq);
+  cJSON_AddStringToObject(agg, "evaluation",
+                          "circular: right only when every copy maps to its answer by the rules; "
+                          "undecided (a copy no rule maps, none mapped wrong: the official script "
+                          "asks its LLM judge) counts as not right in accuracy");
+  free(verdict);
+  free(cat);
+  free(l2);
+  free(first);
+  free(next);
+  free(tail);
+  lx_strmap_free(&group);
+  free(pred_of);
+  free(key);
+  return LX_OK;
+}
+
 /* The dimension ids (subcategory) of the items, numerically ascending: the order the script
  * prints them in. */
 static int by_dimension_id(const void *a, const void *b) {
@@ -878,6 +1039,9 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
     case LX_SCORER_VIZWIZ:
       rc = score_vizwiz(opt->answers_uploaded, items, preds, at, agg, rows);
       break;
+    case LX_SCORER_MMBENCH:
+      rc = score_mmbench(items, preds, at, agg, rows, err);
+      break;
     case LX_SCORER_NONE:
       cJSON_AddStringToObject(agg, "note",
                               "open-ended answers: score them with human ratings or an LLM judge");
@@ -957,6 +1121,21 @@ void lx_score_headline(lx_scorer_kind kind, const cJSON *agg, char *buf, size_t 
                cJSON_GetObjectItem(agg, "binary")->valuedouble,
                cJSON_GetObjectItem(agg, "open")->valuedouble);
       break;
+    case LX_SCORER_MMBENCH: {
+      double und = cJSON_GetObjectItem(agg, "undecided")->valuedouble;
+      if (und > 0)
+        snprintf(buf, n,
+                 "MMBench circular accuracy %.2f%% (%g questions; %g undecided, counted wrong: a "
+                 "judge could make it %.2f%%)",
+                 cJSON_GetObjectItem(agg, "accuracy")->valuedouble,
+                 cJSON_GetObjectItem(agg, "questions")->valuedouble, und,
+                 cJSON_GetObjectItem(agg, "accuracy_if_undecided_right")->valuedouble);
+      else
+        snprintf(buf, n, "MMBench circular accuracy %.2f%% (%g questions)",
+                 cJSON_GetObjectItem(agg, "accuracy")->valuedouble,
+                 cJSON_GetObjectItem(agg, "questions")->valuedouble);
+      break;
+    }
     case LX_SCORER_VIZWIZ:
       snprintf(buf, n, "VizWiz accuracy %.2f (%g questions, %g answered unanswerable)",
                cJSON_GetObjectItem(agg, "overall")->valuedouble,

@@ -26,6 +26,7 @@ typedef enum lx_scorer_kind {
   LX_SCORER_TEXTVQA,    /* TextVQA accuracy (EvalAI answer processing, soft VQA score) */
   LX_SCORER_GQA,        /* GQA exact match: accuracy, binary/open, per structural/semantic type */
   LX_SCORER_VIZWIZ,     /* VizWiz-VQA accuracy per answer type (the VizWiz API's evaluation) */
+  LX_SCORER_MMBENCH,    /* MMBench circular accuracy per ability (OpenCompass eval_mmbench.py) */
 } lx_scorer_kind;
 
 const char *lx_scorer_name(lx_scorer_kind kind);

@@ -9,6 +9,7 @@
 #include "tasks/coco_caption.h"
 #include "tasks/gqa.h"
 #include "tasks/llava_bench.h"
+#include "tasks/mmbench.h"
 #include "tasks/mme.h"
 #include "tasks/open_vqa.h"
 #include "tasks/owleval.h"
@@ -148,6 +149,15 @@ static int load_gqa(const char *data_dir, const lx_dataset *ds, lx_items *items,
 static int load_vizwiz(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
   char *p = data_path(data_dir, ds, 0);
   int rc = lx_vizwiz_load(p, items, err);
+  free(p);
+  return rc;
+}
+
+/* MMBench: the TSV, its images in place (base64 fields of the file). */
+static int load_mmbench(const char *data_dir, const lx_dataset *ds, lx_items *items,
+                        lx_error *err) {
+  char *p = data_path(data_dir, ds, 0);
+  int rc = lx_mmbench_load(p, ds->files[0].path, items, err);
   free(p);
   return rc;
 }
@@ -380,9 +390,48 @@ static const lx_task VIZWIZ = {"vizwiz",
                                UNANSWERABLE_OR_SHORT,
                                COUNT(UNANSWERABLE_OR_SHORT)};
 
+/* model_vqa_mmbench.py --single-pred-prompt --lang cn */
+static const lx_family_answer_line OPTION_LETTER_CN[] = {
+    {"llava", "\n请直接回答选项字母。"},
+};
+
+/* Multiple choice, every circular copy asked; greedy, as LLaVA's mmbench.sh (temperature 0). */
+static const lx_task MMBENCH = {"mmbench",
+                                1,
+                                "mmbench-dev-en",
+                                "MMBench dev (English), circular accuracy per ability",
+                                LX_SCORER_MMBENCH,
+                                QA_TEMPLATES,
+                                COUNT(QA_TEMPLATES),
+                                NULL,
+                                "greedy",
+                                0,
+                                16,
+                                load_mmbench,
+                                false,
+                                OPTION_LETTER,
+                                COUNT(OPTION_LETTER)};
+/* The Chinese questions, LLaVA's Chinese letter line (mmbench_cn.sh). */
+static const lx_task MMBENCH_CN = {"mmbench-cn",
+                                   1,
+                                   "mmbench-dev-cn",
+                                   "MMBench-CN dev (Chinese), circular accuracy per ability",
+                                   LX_SCORER_MMBENCH,
+                                   QA_TEMPLATES,
+                                   COUNT(QA_TEMPLATES),
+                                   NULL,
+                                   "greedy",
+                                   0,
+                                   16,
+                                   load_mmbench,
+                                   false,
+                                   OPTION_LETTER_CN,
+                                   COUNT(OPTION_LETTER_CN)};
+
 const lx_task *const lx_tasks[] = {
-    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION, &MME, &OWLEVAL, &LLAVA_BENCH,
-    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA,      &GQA, &VIZWIZ};
+    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION,   &MME,     &OWLEVAL,
+    &LLAVA_BENCH,    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA, &GQA,
+    &VIZWIZ,         &MMBENCH,        &MMBENCH_CN};
 const int lx_n_tasks = COUNT(lx_tasks);
 
 const lx_task *lx_task_find(const char *name) {

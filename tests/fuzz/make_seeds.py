@@ -262,6 +262,22 @@ def main():
                                       ("upload.json", vz_upload))):
         fixture("vizwiz/" + name, data)
         seed("vizwiz", name, data, pick=k)
+    img = base64.b64encode(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+                                         "0000000c4944415408d763f8ffff3f0005fe02fea7d6a5f80000000049454e44ae426082")).decode()
+    head = "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\timage\tsource\tl2-category\tcomment\tsplit\n"
+    mmb_rows = [["1", '"Which one, ""x""?"', "nan", "cat", "dog", "", "", "A", "image_style", img, "s",
+                 "coarse_perception", "", "dev"],
+                ["1000001", '"Which one, ""x""?"', "nan", "dog", "cat", "", "", "B", "image_style", img, "s",
+                 "coarse_perception", "", "dev"],
+                ["2", "How many?", '"two\nlines"', "1", "2", "3", "None", "C", "attribute_recognition", img, "s",
+                 "finegrained_perception (instance-level)", "", "dev"]]
+    mmb_tsv = (head + "".join("\t".join(r) + "\n" for r in mmb_rows)).encode()
+    mmb_answers = (json.dumps({"question_id": 1, "round_id": 0, "text": "A"}) + "\n"
+                   + json.dumps({"question_id": 1000001, "text": "The answer is (B)."}) + "\n"
+                   + json.dumps({"question_id": 2, "text": "3"}) + "\n").encode()
+    for k, (name, data) in enumerate((("mmbench_dev_en_20231003.tsv", mmb_tsv), ("answers.jsonl", mmb_answers))):
+        fixture("mmbench/" + name, data)
+        seed("mmbench", name, data, pick=k)
     reg = read(src("datasets.txt"))
     seed("registry", "datasets.txt", reg[:MAX_SEED])
 

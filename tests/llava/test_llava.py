@@ -6,6 +6,7 @@ projector, logits, prompts and greedy answers are checked against an independent
 
 usage: test_llava.py LYNXEVAL LLAVA_PROBE SOURCE_DIR
 """
+import base64
 import json
 import os
 import shutil
@@ -308,6 +309,32 @@ try:
     check("run vizwiz: LLaVA's 'Unanswerable' and short-answer lines after the question, in the fingerprint",
           fp.get("prompt_template", {}).get("answer_line") == line and row.get("tokens") == want,
           p.stderr[-600:] + json.dumps(fp.get("prompt_template")) + f" {row}")
+
+    # MMBench (English and Chinese): the image read from the TSV's base64 field, the question with
+    # its options as model_vqa_mmbench.py lays them out, and each language's letter line
+    mmb = os.path.join(tmp, "mmb")
+    os.makedirs(mmb)
+    png = os.path.join(src, "datasets", "world", "test", "world-pope", "images", "pope_001.png")
+    picture = base64.b64encode(open(png, "rb").read()).decode()
+    header = "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\timage\tsource\tl2-category\tcomment\tsplit"
+    for task, tsv_name, line in (
+            ("mmbench", "mmbench_dev_en_20231003.tsv", "\nAnswer with the option's letter from the given choices directly."),
+            ("mmbench-cn", "mmbench_dev_cn_20231003.tsv", "\n请直接回答选项字母。")):
+        with open(os.path.join(mmb, tsv_name), "w") as f:
+            f.write(header + "\n" + "\t".join(["7", "Which shape is it?", "Look.", "circle", "square", "", "",
+                                              "A", "image_style", picture, "x", "coarse_perception", "", "dev"]) + "\n")
+        out_dir = os.path.join(tmp, "run-" + task)
+        p = lx("run", task, "--model", models["orig"], "--data", mmb, "--out", out_dir, "--max-new-tokens", "4")
+        fp = json.load(open(os.path.join(out_dir, task, "fingerprint.json"))) if p.returncode == 0 else {}
+        row = json.loads(open(os.path.join(out_dir, task, "predictions.jsonl")).readline()) if fp else {}
+        asked = "Look.\nWhich shape is it?\nA. circle\nB. square"
+        t = lx("tokenize", "--model", models["orig"], "--prompt", asked + line)
+        ids_run = [int(x) for x in t.stdout.split(",")] if t.returncode == 0 else None
+        q = lx("preprocess", "--model", models["orig"], "--image", png, "--out", ipx)
+        want = ref.greedy(ids_run, read_f32(ipx).reshape(3, S, S), 4)[0] if ids_run and q.returncode == 0 else None
+        check(f"run {task}: the TSV's base64 image, LLaVA's question layout and its letter line",
+              row.get("question") == asked and fp["prompt_template"].get("answer_line") == line
+              and row.get("tokens") == want, p.stderr[-600:] + json.dumps(fp.get("prompt_template")) + f" {row}")
 
     # ---- LLaVA v1: delta over base, its conversation, the ### stop (oracle: LLaVA 7ace501) -----
     delta, base, clip224 = (os.path.join(rel, n) for n in ("LLaVA-7b-delta-v0", "llama-7b",

@@ -3,8 +3,8 @@
 VQAv2, COCO captions, MME (its release layout, all 14 subtasks), OwlEval, LLaVA-Bench, POPE (its
 three split files), ScienceQA (problems.json, pid_splits.json, images/test/<id>/), SEED-Bench
 (SEED-Bench.json, SEED-Bench-image/), TextVQA with its OCR tokens (TextVQA_0.5.1_val.json, the
-Rosetta OCR file, train_images/), GQA (testdev_balanced_questions.json, images/) and VizWiz
-(val.json, val/), in one
+Rosetta OCR file, train_images/), GQA (testdev_balanced_questions.json, images/), VizWiz
+(val.json, val/) and MMBench (its TSV, base64 images inside, circular copies), in one
 `lynxeval run` over a data root holding a folder per dataset. Each task's export in its
 benchmark's results format is scored again with `lynxeval score`, which must give the run's own
 aggregate; the report of the run (captions and MME tables, the MME radar) renders in headless
@@ -12,6 +12,7 @@ chromium.
 
 usage: test_all_tasks.py LYNXEVAL MODEL_DIR SOURCE_DIR
 """
+import base64
 import json
 import os
 import shutil
@@ -162,6 +163,22 @@ def make_data(root):
                    "answers": [{"answer": a, "answer_confidence": "yes"}
                                for a in ["unanswerable"] * 5 + ["dog"] * 5]})
     write(os.path.join(d, "val.json"), json.dumps(vz))
+    # MMBench: the TSV with its images inside as base64, each question with its circular copies
+    d = os.path.join(root, "mmbench-dev-en")
+    header = ["index", "question", "hint", "A", "B", "C", "D", "answer", "category", "image", "source",
+              "l2-category", "comment", "split"]
+    lines = ["\t".join(header)]
+    # three abilities (a radar needs three)
+    for q, (options, answer, l2) in enumerate(((["red", "green", "blue"], 2, "coarse_perception"),
+                                               (["yes", "no"], 0, "logic_reasoning"),
+                                               (["one", "two"], 1, "relation_reasoning")), start=1):
+        picture = base64.b64encode(open(os.path.join(IMAGES, PICTURES[q]), "rb").read()).decode()
+        for k in range(len(options)):
+            rot = options[k:] + options[:k] + [""] * (4 - len(options))
+            letter = "ABCD"[(answer - k) % len(options)]
+            lines.append("\t".join([str(q + k * 1000000), f"Which colour is it {q}?", "" if q == 1 else "A hint."]
+                                   + rot + [letter, "image_style", picture, "x", l2, "", "dev"]))
+    write(os.path.join(d, "mmbench_dev_en_20231003.tsv"), "\n".join(lines) + "\n")
 
 
 tmp = tempfile.mkdtemp()
@@ -170,10 +187,10 @@ try:
     make_data(root)
     out = os.path.join(tmp, "run")
     tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img", "seed-bench-img",
-             "gqa", "vizwiz", "textvqa")
+             "gqa", "vizwiz", "mmbench", "textvqa")
     p = lx("run", ",".join(tasks[:-1]) + ",textvqa:textvqa-val-ocr", "--model", model, "--data", root, "--out", out,
            "--max-new-tokens", "6")
-    check("one run of eleven tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
+    check("one run of twelve tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
     print("    " + "\n    ".join(p.stdout.splitlines()))
     agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in tasks
            if os.path.exists(os.path.join(out, t, "aggregate.json"))}
@@ -184,7 +201,8 @@ try:
           and agg.get("seed-bench-img", {}).get("total") == 4
           and len(agg.get("seed-bench-img", {}).get("dimensions", {})) == 3
           and agg.get("textvqa", {}).get("questions") == 3 and agg.get("gqa", {}).get("questions") == 3
-          and agg.get("vizwiz", {}).get("questions") == 3,
+          and agg.get("vizwiz", {}).get("questions") == 3 and agg.get("mmbench", {}).get("questions") == 3
+          and agg.get("mmbench", {}).get("copies") == 7,
           json.dumps({k: agg.get(k) for k in ("pope", "scienceqa-img")})[:600])
     check("item counts: 8 VQA questions, 6 images, 56 MME questions, 3 + 2 open answers",
           agg.get("vqav2", {}).get("questions") == 8 and agg.get("coco-caption", {}).get("images") == 6
@@ -236,6 +254,12 @@ try:
     check("vizwiz: upload.json (the answers as LLaVA's conversion uploads them), rescored, equals the run's aggregate",
           {k: v for k, v in rescored.items() if k != "answer_processing"}
           == {k: v for k, v in agg["vizwiz"].items() if k != "answer_processing"}, p.stderr + p.stdout[:300])
+    p = lx("score", "mmbench", "--annotation-file", os.path.join(root, "mmbench-dev-en", "mmbench_dev_en_20231003.tsv"),
+           "--result-file", os.path.join(out, "mmbench", "answers.jsonl"))
+    first = json.loads(open(os.path.join(out, "mmbench", "predictions.jsonl")).readline())
+    check("mmbench: the images read from the TSV, answers.jsonl rescored equals the run's aggregate",
+          p.returncode == 0 and json.loads(p.stdout) == agg["mmbench"] and first.get("media_length", 0) > 100
+          and first["question"] == "Which colour is it 1?\nA. red\nB. green\nC. blue", p.stderr + p.stdout[:300])
     answers = [json.loads(l) for l in open(os.path.join(out, "llava-bench", "answers.jsonl"))]
     check("llava-bench: answers.jsonl in LLaVA's answer format", len(answers) == 2 and {"question_id", "text"} <= set(answers[0]))
 
@@ -244,7 +268,7 @@ try:
     again = json.loads(p.stdout) if p.returncode == 0 else {}
     check("score RUNDIR: every automatically scored task scored again equals the run's aggregate",
           set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img", "seed-bench-img", "textvqa", "gqa",
-                         "vizwiz"}
+                         "vizwiz", "mmbench"}
           and all(v["matches_run"] for v in again.values())
           and all(again[t]["aggregate"] == agg[t] for t in again), p.stderr + p.stdout[:300])
     p = lx("score", out, "--data", root, "--task", "vqav2", "--normalize", "always")
@@ -258,6 +282,17 @@ try:
     check("score RUNDIR: other annotations than the run's are refused, named",
           p.returncode == 1 and "v2_mscoco_val2014_annotations.json: not the annotations task vqav2 was run on" in p.stderr,
           p.stderr)
+    # an MMBench row whose image is not base64 is refused before anything is run
+    bad_root = os.path.join(tmp, "bad-mmbench")
+    tsv = open(os.path.join(root, "mmbench-dev-en", "mmbench_dev_en_20231003.tsv")).read().split("\n")
+    cells = tsv[2].split("\t")
+    cells[9] = "not*base64!"
+    write(os.path.join(bad_root, "mmbench-dev-en", "mmbench_dev_en_20231003.tsv"),
+          "\n".join(tsv[:2] + ["\t".join(cells)] + tsv[3:]))
+    p = lx("run", "mmbench", "--model", model, "--data", bad_root, "--out", os.path.join(tmp, "bad-run"))
+    check("mmbench: a row whose image is not base64 is refused, naming file and line",
+          p.returncode != 0 and "mmbench_dev_en_20231003.tsv:3: the image field is not valid base64" in p.stderr
+          and not os.path.exists(os.path.join(tmp, "bad-run", "mmbench", "predictions.jsonl")), p.stderr[-400:])
     p = lx("score", out)
     check("score RUNDIR without --data is a usage error", p.returncode == 2 and "--data is required" in p.stderr, p.stderr)
 
@@ -278,6 +313,7 @@ try:
                              capture_output=True, text=True, timeout=120).stdout
         check("report: the MME radar renders (14 axes)", dom.count("<svg") >= 2 and "MME subtask scores" in dom)
         check("report: the SEED-Bench radar renders", "SEED-Bench dimensions: accuracy" in dom)
+        check("report: the MMBench radar renders", "MMBench abilities (L2): circular accuracy" in dom)
 finally:
     shutil.rmtree(tmp)
 

@@ -30,6 +30,10 @@ script at local copies:
                         and pycocoevalcap where they are not installed (numpy is needed)
   --vizwiz-convert FILE scripts/convert_vizwiz_for_submission.py of github.com/haotian-liu/LLaVA;
                         with --textvqa DIR for the m4c_evaluator.py it imports
+  --mmbench-eval FILE   tools/eval_mmbench.py of github.com/open-compass/opencompass (commit
+                        6ca2be6, "Add scripts to evaluate MMBench"; needs pandas and openpyxl);
+                        its OpenAI judge is replaced by one that stops the question undecided
+  --mmbench-convert FILE scripts/convert_mmbench_for_submission.py of github.com/haotian-liu/LLaVA
 
 Each oracle is optional: only the vectors of the oracles given are made again.
 
@@ -59,6 +63,10 @@ Writes into tests/scorers/vectors/:
                         conversion makes of them (upload_llava.json) and one of the answers as
                         they are (upload_raw.json); vizwiz.json holds, for each upload, what
                         vqaEval.py computes per image (unrounded and rounded) and reports
+  mmbench/              a TSV in the release's layout with circular copies, LLaVA's answer file and
+                        the spreadsheet its conversion makes; mmbench.json holds each row's letter
+                        as eval_mmbench.py's prefetch_answer reads it and each question's verdict
+                        from its eval_sub_data (right, wrong, or undecided: it asked the judge)
 """
 import argparse
 import contextlib
@@ -846,6 +854,125 @@ def make_vizwiz(args):
     dump("vizwiz.json", out, compact=False)
 
 
+# ---- MMBench -----------------------------------------------------------------------------------
+
+MMB_OPTIONS = ["cat", "dog", "a red car", "Car", "2", "two", "the sky is blue", "blue", "不是", "是的",
+               "Option A", "E", "none of them", "yes", "no", "cats", "A", "(B)", "tree", "trees"]
+MMB_L2 = {"coarse_perception": ["image_scene", "image_style"], "finegrained_perception (instance-level)":
+          ["object_localization", "attribute_recognition"], "logic_reasoning": ["structuralized_imagetext_understanding"],
+          "relation_reasoning": ["social_relation", "physical_relation"]}
+
+
+def mmb_answer(rng, letter, options):
+    """An answer in one of the forms models write, right, wrong or neither."""
+    other = rng.choice(sorted(options))
+    target = letter if rng.random() < 0.55 else other
+    text = options[target]
+    forms = [f"{target}", f"{target}.", f"({target})", f"{target})", f"The answer is {target}.",
+             f"The answer is ({target}).", f":{target}", f"{target}:", f"{target},", f"Answer: {target}",
+             f"{target}. {text}", text, f"I think it is {text.upper()} here", f"A {target} B", "A B",
+             f"{target} {target}", "E", "E.", "", "   ", "I cannot tell from the image.", "A man is sitting on a bench",
+             f"It is {target}", "Failed to obtain answer via API", f"{target}\n", f"\t{target}",
+             f"option {target}", "请直接回答选项字母", f"（{target}）", "nan", "None", f"{target}).", f"({target}).",
+             f":{target}).", f":{target},"]
+    return rng.choice(forms)
+
+
+def make_mmbench(args):
+    import pandas as pd
+    rng = random.Random(20231003)
+    d = os.path.join(OUT, "mmbench")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    rows, answers = [], []
+    image = base64_of(b"not an image: scoring never decodes it")
+    for q in range(1, 121):
+        n_opt = rng.choice([2, 3, 4, 4])
+        options = rng.sample(MMB_OPTIONS, n_opt)
+        answer = rng.randrange(n_opt)
+        l2 = rng.choice(sorted(MMB_L2))
+        cat = rng.choice(MMB_L2[l2])
+        hint = rng.choice([None, "Look at the picture.", "A hint\nwith two lines.", "nan", "NONE",
+                           '"Quoted" hint', "tab\tinside"])
+        question = rng.choice(["What is shown?", 'Which word, "x" or "y", fits?', "Which one is it?",
+                               "这是什么？", "Which option is right?\n(two lines)"]) + f" #{q}"
+        copies = n_opt if q % 9 else 1  # a few questions without circular copies
+        for k in range(copies):
+            rot = options[k:] + options[:k]
+            letter = "ABCD"[(answer - k) % n_opt]
+            row = {"index": q + k * 1000000, "question": question, "hint": hint,
+                   "A": None, "B": None, "C": None, "D": None, "answer": letter, "category": cat,
+                   "image": image, "source": "generated", "l2-category": l2, "comment": None, "split": "dev"}
+            for i, o in enumerate(rot):
+                row["ABCD"[i]] = o
+            rows.append(row)
+            opts = {c: row[c] for c in "ABCD" if row[c] is not None}
+            if rng.random() < 0.95:  # some rows unanswered: "nan" after the spreadsheet
+                answers.append({"question_id": row["index"], "round_id": 0, "prompt": question,
+                                "text": mmb_answer(rng, letter, opts), "options": list(opts.values()),
+                                "option_char": list(opts), "answer_id": f"a{len(answers)}", "model_id": "llava-v1.5",
+                                "metadata": {}})
+    rng.shuffle(rows)  # the scripts sort by index
+    answers.append(dict(answers[5], text="a later answer, which the conversion keeps"))
+    df = pd.DataFrame(rows, columns=["index", "question", "hint", "A", "B", "C", "D", "answer", "category", "image",
+                                     "source", "l2-category", "comment", "split"])
+    tsv = os.path.join(d, "mmbench_dev_en_20231003.tsv")
+    df.to_csv(tsv, sep="\t", index=False)
+    os.makedirs(os.path.join(d, "answers"), exist_ok=True)
+    with open(os.path.join(d, "answers", "llava.jsonl"), "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(a, ensure_ascii=False) + "\n" for a in answers)
+    run_script(args.mmbench_convert, ["--annotation-file", tsv, "--result-dir", os.path.join(d, "answers"),
+                                      "--upload-dir", d, "--experiment", "llava"])
+    # eval_mmbench.py: its own load, prefetch_answer and eval_sub_data, with a judge that stops
+    # the question (what it would ask gpt-3.5-turbo is not decided by the rules)
+    class JudgeNeeded(Exception):
+        pass
+
+    class NoJudge:
+        def __init__(self, *a, **k):
+            pass
+
+        def generate(self, prompts):
+            raise JudgeNeeded()
+    om = types.ModuleType("opencompass.models")
+    om.OpenAI = NoJudge
+    sys.modules.setdefault("opencompass", types.ModuleType("opencompass"))
+    sys.modules["opencompass.models"] = om
+    tqdm_if_missing()
+    ev = load_module("eval_mmbench", args.mmbench_eval)
+    # the data preparation of its eval_result, line by line
+    data = ev.load(os.path.join(d, "llava.xlsx"))
+    data = data.sort_values(by="index")
+    data["prediction"] = [str(x) for x in data["prediction"]]
+    for k in data.keys():
+        data[k.lower() if k not in "ABCD" else k] = data.pop(k)
+    meta = ev.load(tsv)
+    data_main = data[data["index"] < int(1e6)]
+    answer_map = {i: c for i, c in zip(meta["index"], meta["answer"])}
+    prefetch, verdicts = {}, {}
+    with contextlib.redirect_stdout(io.StringIO()):  # its notes on "A" as a quantifier
+        for i in range(len(data)):
+            item = data.iloc[i]
+            prefetch[str(int(item["index"]))] = ev.prefetch_answer(item) or None
+        for i in range(len(data_main)):
+            idx = data_main.iloc[i]["index"]
+            sub = data[data["index"] % int(1e6) == idx]
+            try:
+                verdicts[str(int(idx))] = ev.eval_sub_data(NoJudge(), sub, answer_map)
+            except JudgeNeeded:
+                verdicts[str(int(idx))] = None
+    predictions = {str(int(data.iloc[i]["index"])): data.iloc[i]["prediction"] for i in range(len(data))}
+    os.remove(os.path.join(d, "llava.xlsx"))  # the spreadsheet is the scripts' go-between only
+    dump("mmbench.json", {"oracle": "OpenCompass tools/eval_mmbench.py (6ca2be6): prefetch_answer, eval_sub_data; "
+                                    "LLaVA convert_mmbench_for_submission.py",
+                          "prefetch": prefetch, "verdicts": verdicts, "predictions": predictions}, compact=False)
+
+
+def base64_of(b):
+    import base64
+    return base64.b64encode(b).decode()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pycocoevalcap")
@@ -861,6 +988,8 @@ def main():
     ap.add_argument("--gqa-eval")
     ap.add_argument("--vizwiz-eval")
     ap.add_argument("--vizwiz-convert")
+    ap.add_argument("--mmbench-eval")
+    ap.add_argument("--mmbench-convert")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     # each family of vectors, made when its oracles are given
@@ -869,7 +998,8 @@ def main():
                 ("science_qa", ["science_qa", "science_qa_acc"], make_science_qa),
                 ("seed_bench", ["seed_bench"], make_seed_bench), ("textvqa", ["textvqa"], make_textvqa),
                 ("gqa", ["gqa_convert", "gqa_eval"], make_gqa),
-                ("vizwiz", ["vizwiz_eval", "vizwiz_convert", "textvqa"], make_vizwiz)]
+                ("vizwiz", ["vizwiz_eval", "vizwiz_convert", "textvqa"], make_vizwiz),
+                ("mmbench", ["mmbench_eval", "mmbench_convert"], make_mmbench)]
     made = []
     for name, needs, make in families:
         if all(getattr(args, n) for n in needs):

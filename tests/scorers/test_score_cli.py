@@ -279,6 +279,27 @@ for name in ("llava", "raw"):
               json.dumps(out)[:400])
 os.remove(rows_path) if os.path.exists(rows_path) else None
 
+# ---- MMBench: LLaVA's conversion, then eval_mmbench.py's rules and circular evaluation -----------
+mmb = json.load(open(os.path.join(V, "mmbench.json")))
+rows_path = os.path.join(tempfile.gettempdir(), f"lx-mmbench-rows-{os.getpid()}.jsonl")
+p = run("score", "mmbench", "--annotation-file", f"{V}/mmbench/mmbench_dev_en_20231003.tsv", "--result-file",
+        f"{V}/mmbench/answers/llava.jsonl", "--per-item", rows_path)
+out = json.loads(p.stdout) if p.returncode == 0 else None
+if out:
+    rows = {r["id"]: (None if r["undecided"] else r["correct"]) for r in map(json.loads, open(rows_path))}
+    want = {k: None if v is None else v == 1 for k, v in mmb["verdicts"].items()}
+    right = sum(v is True for v in want.values())
+    undecided = sum(v is None for v in want.values())
+    check(f"score mmbench: each of {len(want) - undecided} decided questions as eval_sub_data decides it, the "
+          f"{undecided} it sends to its judge undecided", rows == want and out["undecided"] == undecided
+          and out["correct"] == right and out["questions"] == len(want)
+          and close(out["accuracy"], 100 * right / len(want))
+          and close(out["accuracy_decided"], 100 * right / (len(want) - undecided))
+          and "replaced by a later one" in p.stderr, json.dumps(out)[:400])
+else:
+    check("score mmbench", False, p.stderr)
+os.remove(rows_path) if os.path.exists(rows_path) else None
+
 tmp = tempfile.mkdtemp()
 try:
     for kind, (total, classes) in PAPER.items():
@@ -543,6 +564,29 @@ try:
                  write("up.json", json.dumps([dict(up[0], answer=3)] + up[1:])))
     expect_error("vizwiz: not the release's file name", "<split>.json", "vizwiz", "--annotation-file",
                  write("val.txt", json.dumps(vdoc)), *v_res)
+
+    # MMBench: malformed TSVs
+    tsv_lines = open(f"{V}/mmbench/mmbench_dev_en_20231003.tsv", encoding="utf-8").read().split("\n")
+    header = tsv_lines[0].split("\t")
+    m_res = ["--result-file", f"{V}/mmbench/answers/llava.jsonl"]
+
+    def with_field(col, value, line=3):
+        cells = tsv_lines[line - 1].split("\t")
+        cells[header.index(col)] = value
+        return "\n".join(tsv_lines[:line - 1] + ["\t".join(cells)] + tsv_lines[line:])
+    for what, text, needle in (
+            ("an answer past the row's options", with_field("answer", "Z"), "t.tsv:3: 'answer' must be the letter"),
+            ("an index that is not a number", with_field("index", "12a"), "t.tsv:3: 'index' must be"),
+            ("no question", with_field("question", ""), "t.tsv:3: the question is missing"),
+            ("no answer column", "\n".join(["\t".join(c if c != "answer" else "gold" for c in header)]
+                                           + tsv_lines[1:]), "no 'answer' column"),
+            ("a row with a field too many", "\n".join(tsv_lines[:2] + [tsv_lines[2] + "\textra"] + tsv_lines[3:]),
+             "t.tsv:3:"),
+            ("an index twice", "\n".join(tsv_lines[:2] + [tsv_lines[1]] + tsv_lines[2:]), "occurs twice")):
+        expect_error(f"mmbench: {what}", needle, "mmbench", "--annotation-file", write("t.tsv", text), *m_res)
+    expect_error("mmbench: an answer for an index the TSV does not have", "a.jsonl:1: question_id 424242",
+                 "mmbench", "--annotation-file", f"{V}/mmbench/mmbench_dev_en_20231003.tsv", "--result-file",
+                 write("a.jsonl", json.dumps({"question_id": 424242, "text": "A"}) + "\n"))
 
     p = run("score", "bleu")
     check("unknown benchmark is a usage error", p.returncode == 2 and "unknown benchmark 'bleu'" in p.stderr, p.stderr)

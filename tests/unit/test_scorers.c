@@ -12,6 +12,7 @@
 #include "scorers/bleu.h"
 #include "scorers/cider.h"
 #include "scorers/llm_judge.h"
+#include "scorers/mmbench.h"
 #include "scorers/mme.h"
 #include "scorers/open_vqa_match.h"
 #include "scorers/pope.h"
@@ -20,13 +21,14 @@
 #include "scorers/textvqa.h"
 #include "scorers/vizwiz.h"
 #include "scorers/vqa_accuracy.h"
+#include "tasks/mmbench.h"
 #include "testutil.h"
 #include "text/ptb_approx.h"
 
 #define TOLERANCE 1e-9
 
 static const char *data_dir;
-static cJSON *captions, *vqa, *pope, *science_qa, *textvqa, *vizwiz, *vizwiz_val;
+static cJSON *captions, *vqa, *pope, *science_qa, *textvqa, *vizwiz, *vizwiz_val, *mmbench;
 static double worst; /* largest difference seen, printed at the end */
 
 static void expect_close(double got, double want, const char *what, size_t i) {
@@ -399,6 +401,46 @@ START_TEST(vizwiz_matches_vqaeval) {
 }
 END_TEST
 
+/* eval_mmbench.py's prefetch_answer on every row of the MMBench vectors (the TSV read as pandas
+ * reads it, each row's prediction as LLaVA's conversion and the spreadsheet leave it). */
+START_TEST(mmbench_rules_match_eval_mmbench) {
+  char tsv[4096], answers[4096];
+  snprintf(tsv, sizeof tsv, "%s/vectors/mmbench/mmbench_dev_en_20231003.tsv", data_dir);
+  snprintf(answers, sizeof answers, "%s/vectors/mmbench/answers/llava.jsonl", data_dir);
+  lx_items items = {0};
+  lx_predictions preds = {0};
+  lx_error err;
+  size_t replaced = 0;
+  ck_assert_msg(lx_mmbench_load(tsv, NULL, &items, &err) == 0, "%s", err.msg);
+  ck_assert_msg(lx_mmbench_answers_load(answers, &items, &preds, &replaced, &err) == 0, "%s",
+                err.msg);
+  ck_assert_uint_eq(replaced, 1);
+  const cJSON *prefetch = cJSON_GetObjectItem(mmbench, "prefetch");
+  const cJSON *predictions = cJSON_GetObjectItem(mmbench, "predictions");
+  ck_assert_uint_eq(items.n, (size_t)cJSON_GetArraySize(prefetch));
+  size_t by_rule[3] = {0};
+  for (size_t k = 0; k < items.n; k++) {
+    const lx_item *it = &items.v[k];
+    const char *want_pred = cJSON_GetObjectItem(predictions, it->id)->valuestring;
+    ck_assert_msg(!strcmp(preds.v[k].text, want_pred), "row %s: prediction '%s', the script's '%s'",
+                  it->id, preds.v[k].text, want_pred);
+    const char *choices[4];
+    for (int o = 0; o < 4; o++) choices[o] = it->refs[1 + o][0] ? it->refs[1 + o] : NULL;
+    lx_mmbench_rule rule;
+    char got = lx_mmbench_infer(preds.v[k].text, choices, &rule);
+    const cJSON *want = cJSON_GetObjectItem(prefetch, it->id);
+    char w = cJSON_IsString(want) ? want->valuestring[0] : 0;
+    ck_assert_msg(got == w, "row %s '%s': the script reads %c, here %c", it->id, preds.v[k].text,
+                  w ? w : '-', got ? got : '-');
+    by_rule[rule]++;
+  }
+  ck_assert(by_rule[LX_MMBENCH_OPTION] > 100 && by_rule[LX_MMBENCH_TEXT] > 10 &&
+            by_rule[LX_MMBENCH_NONE] > 50);
+  lx_items_free(&items);
+  lx_predictions_free(&preds);
+}
+END_TEST
+
 int main(void) {
   data_dir = getenv("LX_SCORERS_DIR");
   if (!data_dir) {
@@ -412,7 +454,8 @@ int main(void) {
   textvqa = tu_load_json(data_dir, "vectors/textvqa.json");
   vizwiz = tu_load_json(data_dir, "vectors/vizwiz.json");
   vizwiz_val = tu_load_json(data_dir, "vectors/vizwiz/val.json");
-  if (!captions || !vqa || !pope || !science_qa || !textvqa || !vizwiz || !vizwiz_val)
+  mmbench = tu_load_json(data_dir, "vectors/mmbench.json");
+  if (!captions || !vqa || !pope || !science_qa || !textvqa || !vizwiz || !vizwiz_val || !mmbench)
     return EXIT_FAILURE;
   Suite *s = suite_create("scorers");
   TCase *tc = tcase_create("scorers");
@@ -429,6 +472,7 @@ int main(void) {
   tcase_add_test(tc, science_qa_reading_matches_eval_science_qa);
   tcase_add_test(tc, evalai_processor_matches_m4c);
   tcase_add_test(tc, vizwiz_matches_vqaeval);
+  tcase_add_test(tc, mmbench_rules_match_eval_mmbench);
   suite_add_tcase(s, tc);
   int status = tu_run_suite(s, 1);
   printf("largest difference from the references: %.3g\n", worst);
@@ -439,5 +483,6 @@ int main(void) {
   cJSON_Delete(textvqa);
   cJSON_Delete(vizwiz);
   cJSON_Delete(vizwiz_val);
+  cJSON_Delete(mmbench);
   return status;
 }

@@ -1,0 +1,102 @@
+#include "scorers/mmbench.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "common/unicode.h"
+
+/* The letters the option rule looks for: five, as the script calls it (num_choice=5). */
+static const char LETTERS[] = "ABCDE";
+
+/* The forms after a lone letter, (prefix, suffix), in the script's order. */
+static const char *const FORMS[][2] = {
+    {"", "."},   {"", ","}, {"", ":"},  {"", ")"},  {"", ")."}, {"(", ")"},
+    {"(", ")."}, {":", ""}, {":", ","}, {":", "."}, {":", ")"}, {":", ")."},
+};
+
+const char *lx_mmbench_rule_name(lx_mmbench_rule rule) {
+  switch (rule) {
+    case LX_MMBENCH_OPTION:
+      return "option";
+    case LX_MMBENCH_TEXT:
+      return "text";
+    case LX_MMBENCH_NONE:
+      break;
+  }
+  return "none";
+}
+
+static bool has_token(const lx_span *tok, size_t n, const char *s) {
+  size_t len = strlen(s);
+  for (size_t i = 0; i < n; i++)
+    if (tok[i].n == len && memcmp(tok[i].p, s, len) == 0) return true;
+  return false;
+}
+
+/* How many letters take the form prefix + letter + suffix as a whole token; *which is the first. */
+static int count_form(const lx_span *tok, size_t n, const char *prefix, const char *suffix,
+                      char *which) {
+  int count = 0;
+  *which = 0;
+  for (const char *c = LETTERS; *c; c++) {
+    char form[8];
+    size_t k = 0;
+    for (const char *p = prefix; *p; p++) form[k++] = *p;
+    form[k++] = *c;
+    for (const char *p = suffix; *p; p++) form[k++] = *p;
+    form[k] = '\0';
+    if (has_token(tok, n, form)) {
+      if (!count) *which = *c;
+      count++;
+    }
+  }
+  return count;
+}
+
+/* can_infer_option */
+static char infer_option(const char *answer) {
+  if (strstr(answer, "Failed to obtain answer via API")) return 0;
+  lx_span *tok;
+  size_t n = lx_py_split(answer, strlen(answer), &tok);
+  char which, found = 0;
+  if (count_form(tok, n, "", "", &which) == 1) {
+    /* the script's loop breaks at once when "A" is a token among more than three */
+    if (!(has_token(tok, n, "A") && n > 3)) found = which;
+  }
+  for (size_t f = 0; !found && f < sizeof FORMS / sizeof FORMS[0]; f++)
+    if (count_form(tok, n, FORMS[f][0], FORMS[f][1], &which) == 1) found = which;
+  free(tok);
+  return found;
+}
+
+/* can_infer_text */
+static char infer_text(const char *answer, const char *const choices[4]) {
+  lx_strbuf low = {0};
+  lx_py_lower(answer, strlen(answer), &low);
+  int count = 0;
+  char found = 0;
+  for (int k = 0; k < 4; k++) {
+    if (!choices[k]) continue;
+    lx_strbuf c = {0};
+    lx_py_lower(choices[k], strlen(choices[k]), &c);
+    if (strstr(lx_strbuf_str(&low), lx_strbuf_str(&c))) {
+      if (!count) found = (char)('A' + k);
+      count++;
+    }
+    lx_strbuf_free(&c);
+  }
+  lx_strbuf_free(&low);
+  return count == 1 ? found : 0;
+}
+
+char lx_mmbench_infer(const char *answer, const char *const choices[4], lx_mmbench_rule *rule) {
+  char c = infer_option(answer);
+  if (c) {
+    *rule = LX_MMBENCH_OPTION;
+    return c;
+  }
+  c = infer_text(answer, choices);
+  *rule = c ? LX_MMBENCH_TEXT : LX_MMBENCH_NONE;
+  return c;
+}

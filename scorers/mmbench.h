@@ -1,0 +1,39 @@
+/* mmbench.h: MMBench's answer extraction and circular evaluation, as its official evaluation
+ * script computes them (OpenCompass tools/eval_mmbench.py, the script MMBench's authors published
+ * with the benchmark).
+ *
+ * A prediction is mapped to a letter by rules first (can_infer):
+ *   1. the option rule: the answer split on whitespace; if exactly one of A-E is a whole token,
+ *      that letter, unless "A" is a token and there are more than three (A may be an article):
+ *      then, and when no single letter stands alone, the first of these forms that exactly one
+ *      letter of A-E takes as a whole token: "X." "X," "X:" "X)" "X)." "(X)" "(X)." ":X" ":X,"
+ *      ":X." ":X)" ":X).";
+ *   2. the text rule: otherwise, the one option (of the row's non-empty A-D) whose text, lower
+ *      case, occurs in the lower-cased answer, if exactly one does.
+ * What no rule maps goes to an LLM judge in the script (gpt-3.5-turbo-0613, three tries, then a
+ * random letter); lynxeval leaves such questions undecided and reports them apart. An answer
+ * holding "Failed to obtain answer via API" maps to no option by the first rule.
+ *
+ * Circular evaluation: a question counts as right only when every copy of it (the release's rows
+ * whose index is the question's plus a multiple of 1,000,000, its choices rotated) maps to its
+ * own answer; one copy mapped by the rules to a wrong letter makes it wrong whatever the others
+ * say. */
+#ifndef LX_MMBENCH_H
+#define LX_MMBENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum lx_mmbench_rule {
+  LX_MMBENCH_NONE,   /* no rule maps the answer: the judge's */
+  LX_MMBENCH_OPTION, /* a letter standing as a token, alone or in one of the forms */
+  LX_MMBENCH_TEXT,   /* the text of exactly one option occurs in the answer */
+} lx_mmbench_rule;
+
+const char *lx_mmbench_rule_name(lx_mmbench_rule rule);
+
+/* The letter ('A'..'E') the rules map answer to, or 0; choices[0..4) are the texts of options
+ * A-D, NULL where the row has none. *rule says which rule mapped it. */
+char lx_mmbench_infer(const char *answer, const char *const choices[4], lx_mmbench_rule *rule);
+
+#endif
