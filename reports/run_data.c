@@ -26,7 +26,14 @@ static int media_row(void *vctx, const cJSON *row, int line, lx_error *err) {
   if (!cJSON_IsString(id)) return LX_OK; /* the scores file is checked line by line below */
   lx_item *it = lx_items_push(&c->media);
   it->id = lx_xstrdup(id->valuestring);
-  lx_item_add_ref(it, cJSON_IsString(media) ? media->valuestring : id->valuestring);
+  /* an image held inside an annotation file (MMBench's TSV) is known by its place in it */
+  const cJSON *offset = cJSON_GetObjectItem(row, "media_offset");
+  char key[1200];
+  if (cJSON_IsString(media) && cJSON_IsNumber(offset))
+    snprintf(key, sizeof key, "%s@%.0f", media->valuestring, offset->valuedouble);
+  else
+    snprintf(key, sizeof key, "%s", cJSON_IsString(media) ? media->valuestring : id->valuestring);
+  lx_item_add_ref(it, key);
   char where[1100]; /* named if the id comes again */
   snprintf(where, sizeof where, "%s:%d", c->predictions, line);
   it->source = lx_xstrdup(where);
