@@ -168,10 +168,12 @@ static int row_item(const char *path, const char *data, const record *r, const i
       rc = lx_errorf(err, "%s: the row has no image", src);
     else if (image->quoted)
       rc = lx_errorf(err, "%s: the image field is quoted; base64 needs no quotes", src);
-    else if (lx_base64_decode(data + image->start, image->len, &bytes, &nb) || nb == 0)
+    else if (lx_base64_decode(data + image->start, image->len, &bytes, &nb))
       rc = lx_errorf(err, "%s: the image field is not valid base64", src);
-    else
+    else {
       free(bytes);
+      if (nb == 0) rc = lx_errorf(err, "%s: the image field decodes to nothing", src);
+    }
   }
   if (!rc) {
     lx_item *it = lx_items_push(items);
