@@ -33,9 +33,10 @@ static void print_summary(const cJSON *agg) {
   free(s);
 }
 
-static int run_export(const char *run_dir, const char *task, const char *out, lx_error *err) {
+static int run_export(const char *run_dir, const char *task, const char *template_from,
+                      const char *out, lx_error *err) {
   lx_judge_set set;
-  if (lx_judge_set_load(run_dir, task, &set, err)) return LX_ERR;
+  if (lx_judge_set_load(run_dir, task, template_from, &set, err)) return LX_ERR;
   int rc = lx_json_write_lines_atomic(out, set.requests, err);
   if (rc == LX_OK)
     fprintf(stderr, "lynxeval judge: %d requests (template %s) written to %s\n",
@@ -180,12 +181,14 @@ static int call_endpoint(void *vctx, lx_judge_set *set, lx_prediction_log *log,
 
 static int run(int argc, char **argv) {
   const char *run_dir = NULL, *task = NULL, *out = NULL, *verdicts = NULL, *judge = NULL,
-             *endpoint = NULL, *judge_model = NULL, *key_env = NULL;
+             *endpoint = NULL, *judge_model = NULL, *key_env = NULL, *template_from = NULL;
   long timeout = DEFAULT_TIMEOUT_S, max_tokens = DEFAULT_MAX_TOKENS;
   cli_opt opts[] = {
       {"--run", CLI_STRING, &run_dir, "RUNDIR", "a run directory made by lynxeval run", 0, 0, 0},
-      {"--task", CLI_STRING, &task, "TASK", "open-vqa-image, open-vqa-video or llava-bench", 0, 0,
-       0},
+      {"--task", CLI_STRING, &task, "TASK",
+       "open-vqa-image, open-vqa-video, llava-bench, mmbench or mmbench-cn", 0, 0, 0},
+      {"--template-from", CLI_STRING, &template_from, "FILE",
+       "mmbench: your copy of MMBench's eval_mmbench.py (its judge prompt)", 0, 0, 0},
       {"--out", CLI_STRING, &out, "FILE", "export: where the requests go (JSON Lines)", 0, 0, 0},
       {"--verdicts", CLI_STRING, &verdicts, "FILE", "import: JSON Lines {\"id\", \"verdict\"}", 0,
        0, 0},
@@ -206,6 +209,12 @@ static int run(int argc, char **argv) {
   int rc = cli_parse(&cmd_judge, argc - shift, argv + shift, opts, N_OPTS(opts));
   if (rc == CLI_HELP_SHOWN) return 0;
   if (rc) return rc;
+  if (template_from && task && strcmp(task, "mmbench") != 0 && strcmp(task, "mmbench-cn") != 0) {
+    cli_error(NAME,
+              "--template-from is for mmbench and mmbench-cn, whose judge prompt is the "
+              "benchmark's own");
+    return CLI_USAGE;
+  }
   if (!verb || !run_dir || !task) {
     cli_error(NAME,
               "give export, import or call, with --run and --task (see lynxeval judge --help)");
@@ -217,7 +226,7 @@ static int run(int argc, char **argv) {
       cli_error(NAME, "export needs --out FILE");
       return CLI_USAGE;
     }
-    rc = run_export(run_dir, task, out, &err);
+    rc = run_export(run_dir, task, template_from, out, &err);
   } else if (!strcmp(verb, "import") || !strcmp(verb, "call")) {
     bool call = !strcmp(verb, "call");
     if (call ? !endpoint || !judge_model : !verdicts || !judge) {
@@ -234,7 +243,7 @@ static int run(int argc, char **argv) {
       }
     }
     lx_judge_set set;
-    rc = lx_judge_set_load(run_dir, task, &set, &err);
+    rc = lx_judge_set_load(run_dir, task, template_from, &set, &err);
     if (rc == LX_OK && !call) {
       lx_predictions rows = {0};
       rc = lx_judge_read_verdicts(verdicts, &rows, &err);
@@ -263,12 +272,21 @@ static int run(int argc, char **argv) {
 const cli_command cmd_judge = {
     "judge",
     "score open-ended answers with an LLM judge (export, import, call an endpoint)",
-    "judge export --run RUNDIR --task TASK --out FILE\n"
-    "       judge import --run RUNDIR --task TASK --verdicts FILE --judge ID\n"
-    "       judge call --run RUNDIR --task TASK --endpoint URL --judge-model NAME [--api-key-env "
-    "VAR]",
-    "Serves open-vqa-image, open-vqa-video (is the answer correct?) and llava-bench (two 1-10\n"
-    "scores, reference and model; relative score = mean(model) / mean(reference) x 100). Each\n"
+    "judge export --run RUNDIR --task TASK [--template-from FILE] --out FILE\n"
+    "       judge import --run RUNDIR --task TASK [--template-from FILE] --verdicts FILE --judge "
+    "ID\n"
+    "       judge call --run RUNDIR --task TASK [--template-from FILE] --endpoint URL "
+    "--judge-model "
+    "NAME [--api-key-env VAR]",
+    "Serves open-vqa-image, open-vqa-video (is the answer correct?), llava-bench (two 1-10\n"
+    "scores, reference and model; relative score = mean(model) / mean(reference) x 100), and\n"
+    "mmbench and mmbench-cn: MMBench's own judge step, asked only of the circular copies its\n"
+    "rules cannot map in questions they leave undecided, with the prompt of the script's\n"
+    "build_prompt (read from --template-from, your eval_mmbench.py: lynxeval does not carry it),\n"
+    "one user message; a reply is read for a letter by the same rules, and the run is scored\n"
+    "again: aggregate.json is the MMBench aggregate with the judge's letters, what stays\n"
+    "undecided (no reply, or one no rule reads) listed. The script retries such replies and\n"
+    "finally picks a random letter; lynxeval leaves them undecided. Each\n"
     "request records its template and the sha256 of its prompt; each verdict is stored raw in\n"
     "RUNDIR/<task>/judge/<judge>/verdicts.jsonl with the judge's id, appended and fsynced as it\n"
     "arrives, so an interrupted call resumes where it stopped. A reply that does not follow the\n"

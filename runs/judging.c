@@ -10,9 +10,12 @@
 #include "common/jsonutil.h"
 #include "common/sha256.h"
 #include "common/strbuf.h"
+#include "common/strmap.h"
 #include "runs/manifest.h"
 #include "runs/prediction_log.h"
 #include "runs/run_dir.h"
+#include "scorers/mmbench.h"
+#include "tasks/scoring.h"
 
 #define MAX_FINGERPRINT_BYTES (64u << 20)
 
@@ -21,10 +24,12 @@ static int kind_for_task(const char *task, lx_judge_kind *kind, lx_error *err) {
     *kind = LX_JUDGE_CORRECTNESS;
   } else if (!strcmp(task, "llava-bench")) {
     *kind = LX_JUDGE_PAIR_SCORES;
+  } else if (!strcmp(task, "mmbench") || !strcmp(task, "mmbench-cn")) {
+    *kind = LX_JUDGE_MMBENCH;
   } else {
     return lx_errorf(err,
-                     "task %s has no judge (the judge serves open-vqa-image, open-vqa-video "
-                     "and llava-bench)",
+                     "task %s has no judge (the judge serves open-vqa-image, open-vqa-video, "
+                     "llava-bench, mmbench and mmbench-cn)",
                      task);
   }
   return LX_OK;
@@ -86,13 +91,140 @@ static int prediction_row(void *vctx, const cJSON *row, int line, lx_error *err)
   return LX_OK;
 }
 
-int lx_judge_set_load(const char *run_dir, const char *task, lx_judge_set *set, lx_error *err) {
+/* ---- MMBench: the copies no rule maps, asked with the script's own prompt ------------------- */
+
+#define MMB_COPY_STRIDE         1000000LL
+#define MAX_TEMPLATE_FILE_BYTES (16u << 20)
+
+/* One row of an MMBench run, kept whole: the judge scores the run again with its letters. */
+static int mmbench_row(void *vctx, const cJSON *row, int line, lx_error *err) {
+  load_ctx *c = vctx;
+  const cJSON *refs = cJSON_GetObjectItemCaseSensitive(row, "references");
+  const char *id = str_or(row, "id", NULL), *answer = str_or(row, "answer", NULL);
+  bool ok = id && answer && cJSON_IsArray(refs) && cJSON_GetArraySize(refs) == 5 &&
+            str_or(row, "context", NULL) && str_or(row, "category", NULL) &&
+            str_or(row, "subcategory", NULL);
+  for (int k = 0; ok && k < 5; k++) ok = cJSON_IsString(cJSON_GetArrayItem(refs, k));
+  if (!ok)
+    return lx_errorf(err,
+                     "%s:%d: not an MMBench prediction (its question, five references, category "
+                     "and l2-category; made by an older lynxeval?)",
+                     c->path, line);
+  lx_item *it = lx_items_push(&c->set->rows);
+  it->id = lx_xstrdup(id);
+  for (int k = 0; k < 5; k++) lx_item_add_ref(it, cJSON_GetArrayItem(refs, k)->valuestring);
+  it->category = lx_xstrdup(str_or(row, "category", ""));
+  it->subcategory = lx_xstrdup(str_or(row, "subcategory", ""));
+  it->context = lx_xstrdup(str_or(row, "context", ""));
+  it->source = lx_source_at(c->path, line);
+  lx_predictions_push(&c->set->answers, id, answer, it->source);
+  return LX_OK;
+}
+
+static void row_choices(const lx_item *it, const char *choices[4]) {
+  for (int o = 0; o < 4; o++) choices[o] = it->refs[1 + o][0] ? it->refs[1 + o] : NULL;
+}
+
+/* The requests: for each question (index below 1,000,000) the rules leave undecided (no copy
+ * mapped to a wrong letter, some copy mapped to none), each copy no rule maps, asked with the
+ * script's prompt, as its eval_sub_data asks its judge. */
+static void mmbench_requests(lx_judge_set *set, const char *tmpl) {
+  size_t n = set->rows.n;
+  char *letter = lx_xcalloc(n + 1, 1);
+  lx_strmap group = {0}; /* index modulo the stride -> g */
+  size_t *group_of = lx_xcalloc(n + 1, sizeof *group_of);
+  bool *wrong = lx_xcalloc(n + 1, sizeof *wrong), *unmapped = lx_xcalloc(n + 1, sizeof *unmapped),
+       *has_main = lx_xcalloc(n + 1, sizeof *has_main);
+  for (size_t k = 0; k < n; k++) {
+    const lx_item *it = &set->rows.v[k];
+    long long idx = atoll(it->id);
+    char g[32];
+    snprintf(g, sizeof g, "%lld", idx % MMB_COPY_STRIDE);
+    group_of[k] = lx_strmap_intern(&group, g);
+    has_main[group_of[k]] |= idx < MMB_COPY_STRIDE;
+    const char *choices[4];
+    row_choices(it, choices);
+    lx_mmbench_rule rule;
+    letter[k] = lx_mmbench_infer(lx_mmbench_as_read(set->answers.v[k].text), choices, &rule);
+    if (!letter[k])
+      unmapped[group_of[k]] = true;
+    else if (letter[k] != it->refs[0][0])
+      wrong[group_of[k]] = true;
+  }
+  for (size_t k = 0; k < n; k++) {
+    size_t g = group_of[k];
+    if (letter[k] || wrong[g] || !unmapped[g] || !has_main[g]) continue;
+    const lx_item *row = &set->rows.v[k];
+    const char *choices[4];
+    row_choices(row, choices);
+    lx_strbuf prompt = {0};
+    lx_mmbench_judge_prompt(tmpl, row->context, choices, set->answers.v[k].text, &prompt);
+    char hash[65];
+    lx_sha256_hex(lx_strbuf_str(&prompt), prompt.len, hash);
+    cJSON *req = cJSON_CreateObject();
+    cJSON_AddStringToObject(req, "id", row->id);
+    cJSON_AddStringToObject(req, "template", lx_judge_template_name(set->kind));
+    cJSON_AddStringToObject(req, "template_sha256", set->template_sha256);
+    cJSON_AddStringToObject(req, "prompt_sha256", hash);
+    cJSON *messages = cJSON_AddArrayToObject(req, "messages"), *m = cJSON_CreateObject();
+    cJSON_AddStringToObject(m, "role", "user");
+    cJSON_AddStringToObject(m, "content", lx_strbuf_str(&prompt));
+    cJSON_AddItemToArray(messages, m);
+    cJSON_AddItemToArray(set->requests, req);
+    lx_item *it = lx_items_push(&set->predictions);
+    it->id = lx_xstrdup(row->id);
+    for (size_t r = 0; r < row->n_refs; r++) lx_item_add_ref(it, row->refs[r]);
+    it->category = lx_xstrdup(row->subcategory);
+    it->source = lx_xstrdup(row->source);
+    lx_strbuf_free(&prompt);
+  }
+  free(letter);
+  free(group_of);
+  free(wrong);
+  free(unmapped);
+  free(has_main);
+  lx_strmap_free(&group);
+}
+
+static int mmbench_template(const char *path, lx_judge_set *set, lx_strbuf *tmpl, lx_error *err) {
+  if (!path)
+    return lx_errorf(err,
+                     "task %s: MMBench's judge asks with its own prompt, which lynxeval does not "
+                     "carry: give --template-from with your copy of MMBench's eval_mmbench.py "
+                     "(OpenCompass tools/eval_mmbench.py)",
+                     set->task);
+  char *src;
+  size_t n;
+  if (lx_read_file(path, MAX_TEMPLATE_FILE_BYTES, &src, &n, err)) return LX_ERR;
+  const char *why = NULL;
+  int bad = lx_mmbench_judge_template(src, n, tmpl, &why);
+  free(src);
+  if (bad) return lx_errorf(err, "%s: %s", path, why);
+  lx_sha256_hex(lx_strbuf_str(tmpl), tmpl->len, set->template_sha256);
+  return LX_OK;
+}
+
+int lx_judge_set_load(const char *run_dir, const char *task, const char *template_from,
+                      lx_judge_set *set, lx_error *err) {
   memset(set, 0, sizeof *set);
   if (kind_for_task(task, &set->kind, err)) return LX_ERR;
   char *log = lx_run_file(run_dir, task, LX_RUN_PREDICTIONS);
   set->task = lx_xstrdup(task);
   set->requests = cJSON_CreateArray();
   load_ctx c = {log, set};
+  if (set->kind == LX_JUDGE_MMBENCH) {
+    lx_strbuf tmpl = {0};
+    int rc = mmbench_template(template_from, set, &tmpl, err);
+    if (rc == LX_OK) rc = lx_run_read_predictions(run_dir, task, mmbench_row, &c, err);
+    if (rc == LX_OK && set->rows.n == 0) rc = lx_errorf(err, "%s: no predictions yet", log);
+    if (rc == LX_OK) rc = lx_items_index(&set->rows, "prediction for id", err);
+    if (rc == LX_OK) mmbench_requests(set, lx_strbuf_str(&tmpl));
+    if (rc == LX_OK) rc = lx_items_index(&set->predictions, "request for id", err);
+    lx_strbuf_free(&tmpl);
+    free(log);
+    if (rc) lx_judge_set_free(set);
+    return rc;
+  }
   int rc = lx_run_read_predictions(run_dir, task, prediction_row, &c, err);
   if (rc == LX_OK && set->predictions.n == 0) rc = lx_errorf(err, "%s: no predictions yet", log);
   if (rc == LX_OK) rc = lx_items_index(&set->predictions, "prediction for id", err);
@@ -104,6 +236,8 @@ int lx_judge_set_load(const char *run_dir, const char *task, lx_judge_set *set, 
 void lx_judge_set_free(lx_judge_set *set) {
   cJSON_Delete(set->requests);
   lx_items_free(&set->predictions);
+  lx_items_free(&set->rows);
+  lx_predictions_free(&set->answers);
   free(set->task);
   memset(set, 0, sizeof *set);
 }
@@ -229,8 +363,80 @@ static void add_group_json(cJSON *o, lx_judge_kind kind, const group *g) {
   }
 }
 
+/* MMBench: each judged copy's letter read from the reply by the script's rules, the run scored
+ * again with those letters (a question right only when every copy is), what stays undecided
+ * (no reply, or one no rule reads) listed. */
+static int mmbench_finish(const lx_judge_set *set, const lx_predictions *verdicts,
+                          const char *judge, const char *dir, cJSON **aggregate, lx_error *err) {
+  size_t n = set->rows.n;
+  const char **verdict_of = lx_xcalloc(n + 1, sizeof *verdict_of);
+  for (size_t i = 0; i < verdicts->n; i++) {
+    long k = lx_items_find(&set->rows, verdicts->v[i].id);
+    if (k < 0 || lx_items_find(&set->predictions, verdicts->v[i].id) < 0) {
+      free(verdict_of);
+      return lx_errorf(err, "%s: a verdict for id %s, which was not asked about",
+                       verdicts->v[i].source, verdicts->v[i].id);
+    }
+    verdict_of[k] = verdicts->v[i].text;
+  }
+  lx_predictions preds = {0};
+  size_t *at = lx_xcalloc(n + 1, sizeof *at), judged = 0;
+  cJSON *unparseable = cJSON_CreateArray(), *missing = cJSON_CreateArray();
+  for (size_t k = 0; k < n; k++) {
+    const lx_item *it = &set->rows.v[k];
+    const char *text = set->answers.v[k].text;
+    char letter[2] = {0, 0};
+    if (lx_items_find(&set->predictions, it->id) >= 0) {
+      const char *choices[4];
+      row_choices(it, choices);
+      lx_mmbench_rule rule;
+      if (!verdict_of[k])
+        cJSON_AddItemToArray(missing, cJSON_CreateString(it->id));
+      else if (strstr(verdict_of[k], "Failed to obtain answer via API") ||
+               !(letter[0] = lx_mmbench_infer(verdict_of[k], choices, &rule)))
+        cJSON_AddItemToArray(unparseable, cJSON_CreateString(it->id));
+      else
+        judged++;
+    }
+    lx_predictions_push(&preds, it->id, letter[0] ? letter : text, it->source);
+    at[k] = k;
+  }
+  cJSON *agg = NULL, *rows = NULL;
+  lx_scoring_options opt = {0};
+  int rc = lx_score_predictions(LX_SCORER_MMBENCH, &opt, &set->rows, &preds, at, &agg, &rows, err);
+  if (rc == LX_OK) {
+    cJSON_AddStringToObject(agg, "judge", judge);
+    cJSON_AddStringToObject(agg, "template", lx_judge_template_name(set->kind));
+    cJSON_AddStringToObject(agg, "template_sha256", set->template_sha256);
+    cJSON_AddNumberToObject(agg, "asked", (double)set->predictions.n);
+    cJSON_AddNumberToObject(agg, "judged", (double)judged);
+    cJSON_AddNumberToObject(agg, "unparseable", cJSON_GetArraySize(unparseable));
+    cJSON_AddItemToObject(agg, "unparseable_ids", unparseable);
+    cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
+    cJSON_AddItemToObject(agg, "missing_ids", missing);
+    unparseable = missing = NULL;
+    char *agg_path = lx_path_join(dir, LX_RUN_AGGREGATE),
+         *rows_path = lx_path_join(dir, LX_RUN_SCORES);
+    rc = lx_json_write_lines_atomic(rows_path, rows, err);
+    if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
+    if (rc == LX_OK && aggregate) *aggregate = cJSON_Duplicate(agg, 1);
+    free(agg_path);
+    free(rows_path);
+  }
+  cJSON_Delete(unparseable);
+  cJSON_Delete(missing);
+  cJSON_Delete(agg);
+  cJSON_Delete(rows);
+  lx_predictions_free(&preds);
+  free(at);
+  free(verdict_of);
+  return rc;
+}
+
 int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, const char *judge,
                     const char *dir, cJSON **aggregate, lx_error *err) {
+  if (set->kind == LX_JUDGE_MMBENCH)
+    return mmbench_finish(set, verdicts, judge, dir, aggregate, err);
   size_t n = set->predictions.n;
   const char **verdict_of = lx_xcalloc(n + 1, sizeof *verdict_of);
   for (size_t i = 0; i < verdicts->n; i++) {

@@ -19,12 +19,20 @@
 typedef struct lx_judge_set {
   lx_judge_kind kind;
   char *task;           /* the run's task name */
-  cJSON *requests;      /* array, one per prediction */
-  lx_items predictions; /* id, refs[0] = reference, category (for the per-class split) */
+  cJSON *requests;      /* array, one per prediction asked about */
+  lx_items predictions; /* the ones asked about: id, refs[0] = reference, category (for the
+                         * per-class split); MMBench: the copies no rule maps, refs as the task's */
+  /* LX_JUDGE_MMBENCH: every row of the run (copies included) with its answer, to score again */
+  lx_items rows;
+  lx_predictions answers;
+  char template_sha256[65]; /* of the template read from the script */
 } lx_judge_set;
 
-/* Reads RUNDIR/<task> and builds the requests. Fails for a task the judge does not serve. */
-int lx_judge_set_load(const char *run_dir, const char *task, lx_judge_set *set, lx_error *err);
+/* Reads RUNDIR/<task> and builds the requests. Fails for a task the judge does not serve.
+ * template_from: the file holding the judge's template, for the tasks whose judge prompt is the
+ * benchmark's own (mmbench, mmbench-cn: MMBench's eval_mmbench.py); NULL for the others. */
+int lx_judge_set_load(const char *run_dir, const char *task, const char *template_from,
+                      lx_judge_set *set, lx_error *err);
 void lx_judge_set_free(lx_judge_set *set);
 
 /* RUNDIR/<task>/judge/<judge id as a file name>, created. Caller frees. */

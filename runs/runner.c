@@ -99,6 +99,7 @@ static cJSON *prediction_row(const lx_item *it, const slot *s, const lx_generati
   for (size_t k = 0; k < it->n_refs; k++)
     cJSON_AddItemToArray(refs, cJSON_CreateString(it->refs[k]));
   if (it->category) cJSON_AddStringToObject(r, "category", it->category);
+  if (it->subcategory) cJSON_AddStringToObject(r, "subcategory", it->subcategory);
   if (it->context) cJSON_AddStringToObject(r, "context", it->context);
   if (it->media) cJSON_AddStringToObject(r, "media", it->media);
   if (it->media_length) { /* the image's base64 text inside that file */

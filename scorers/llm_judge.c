@@ -10,11 +10,20 @@
 #define PAIR_SCORE_MAX 10.0
 
 const char *lx_judge_template_name(lx_judge_kind kind) {
-  return kind == LX_JUDGE_CORRECTNESS ? "open-vqa-correct-1" : "llava-bench-pair-1";
+  switch (kind) {
+    case LX_JUDGE_CORRECTNESS:
+      return "open-vqa-correct-1";
+    case LX_JUDGE_PAIR_SCORES:
+      return "llava-bench-pair-1";
+    case LX_JUDGE_MMBENCH:
+      break;
+  }
+  return "eval_mmbench.py";
 }
 
 void lx_judge_prompt(lx_judge_kind kind, const lx_judge_input *in, lx_strbuf *system,
                      lx_strbuf *user) {
+  if (kind == LX_JUDGE_MMBENCH) return; /* its prompt comes from the script (mmbench.h) */
   if (kind == LX_JUDGE_CORRECTNESS) {
     lx_strbuf_puts(system,
                    "You grade answers to questions about images. You see the question, "
@@ -75,7 +84,7 @@ bool lx_judge_parse(lx_judge_kind kind, const char *reply, double scores[2]) {
     while (s[n] && isalpha((unsigned char)s[n])) n++;
     if (n == 7 && !strncmp(s, "correct", 7)) ok = true, scores[0] = 1;
     if (n == 9 && !strncmp(s, "incorrect", 9)) ok = true, scores[0] = 0;
-  } else {
+  } else if (kind == LX_JUDGE_PAIR_SCORES) {
     const char *p = s;
     ok = parse_score(&p, &scores[0]) && parse_score(&p, &scores[1]);
     while (ok && (*p == ' ' || *p == '\t' || *p == '.')) p++;

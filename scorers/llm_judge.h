@@ -3,6 +3,8 @@
  *
  *   open-vqa-correct-1   Open-VQA: the question, the reference answer and the model's answer;
  *                        the judge replies "correct" or "incorrect" on its first line.
+ *   eval_mmbench.py      MMBench: the official script's own prompt, read from the user's copy
+ *                        (lynxeval does not carry it), asked of the copies no rule can map.
  *   llava-bench-pair-1   LLaVA-Bench: the image's caption, the question, the reference (GPT-4)
  *                        answer as assistant 1 and the model's as assistant 2; the judge replies
  *                        with two scores from 1 to 10 on its first line, then its reasons. The
@@ -20,6 +22,8 @@
 typedef enum lx_judge_kind {
   LX_JUDGE_CORRECTNESS, /* one verdict: 1 correct, 0 incorrect */
   LX_JUDGE_PAIR_SCORES, /* two scores in [1, 10]: reference, model */
+  LX_JUDGE_MMBENCH,     /* MMBench's own judge: its prompt (read from the user's eval_mmbench.py),
+                         * a reply read for a letter by its rules (mmbench.h) */
 } lx_judge_kind;
 
 typedef struct lx_judge_input {
@@ -29,12 +33,14 @@ typedef struct lx_judge_input {
 
 const char *lx_judge_template_name(lx_judge_kind kind);
 
-/* The system and user messages for one item (appended to the two buffers). */
+/* The system and user messages for one item (appended to the two buffers); nothing for
+ * LX_JUDGE_MMBENCH, whose prompt is the script's (mmbench.h lx_mmbench_judge_prompt). */
 void lx_judge_prompt(lx_judge_kind kind, const lx_judge_input *in, lx_strbuf *system,
                      lx_strbuf *user);
 
 /* Parses a reply. CORRECTNESS: scores[0] = 1 or 0. PAIR_SCORES: scores[0] (reference) and
- * scores[1] (model), each in [1, 10]. Returns false for an unparseable reply. */
+ * scores[1] (model), each in [1, 10]. Returns false for an unparseable reply (and for
+ * LX_JUDGE_MMBENCH, whose replies are read with the row's options: lx_mmbench_infer). */
 bool lx_judge_parse(lx_judge_kind kind, const char *reply, double scores[2]);
 
 #endif

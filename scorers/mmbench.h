@@ -24,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/strbuf.h"
+
 typedef enum lx_mmbench_rule {
   LX_MMBENCH_NONE,   /* no rule maps the answer: the judge's */
   LX_MMBENCH_OPTION, /* a letter standing as a token, alone or in one of the forms */
@@ -32,8 +34,30 @@ typedef enum lx_mmbench_rule {
 
 const char *lx_mmbench_rule_name(lx_mmbench_rule rule);
 
+/* Whether pandas reads the text as a missing value (its default spellings: "", "NA", "N/A",
+ * "None", "nan", "NaN", "null", "#N/A", ...). */
+bool lx_mmbench_pandas_missing(const char *s);
+/* A prediction as the evaluation reads it after LLaVA's spreadsheet round trip: "nan" for a
+ * missing spelling, else the text itself. */
+const char *lx_mmbench_as_read(const char *prediction);
+
 /* The letter ('A'..'E') the rules map answer to, or 0; choices[0..4) are the texts of options
  * A-D, NULL where the row has none. *rule says which rule mapped it. */
 char lx_mmbench_infer(const char *answer, const char *const choices[4], lx_mmbench_rule *rule);
+
+/* ---- the judge's prompt -------------------------------------------------------------------------
+ * The script asks its judge with a template of its own (build_prompt's `tmpl`), which lynxeval
+ * does not carry: it reads it from the user's copy of eval_mmbench.py. */
+
+/* The template: the adjacent string literals of `tmpl = (...)` in build_prompt of the script's
+ * source src[0..n), decoded as Python decodes them. Fails (returning the reason in *why) when the
+ * source has no such assignment or the template does not hold exactly three "{}". */
+int lx_mmbench_judge_template(const char *src, size_t n, lx_strbuf *out, const char **why);
+
+/* tmpl.format(question, options, prediction) as build_prompt makes it: options is
+ * "There are several options: \n" and a line "X. text" for each option up to the first missing
+ * one; prediction as the evaluation reads it (lx_mmbench_as_read). Appends to out. */
+void lx_mmbench_judge_prompt(const char *tmpl, const char *question, const char *const choices[4],
+                             const char *prediction, lx_strbuf *out);
 
 #endif

@@ -9,6 +9,7 @@
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "common/unicode.h"
+#include "scorers/mmbench.h"
 
 #define MAX_FILE_BYTES (4ull << 30)
 
@@ -33,15 +34,8 @@ static const char *const COLUMN[N_COLS] = {
 static const bool OPTIONAL[N_COLS] = {
     [COL_HINT] = true, [COL_C] = true, [COL_D] = true, [COL_IMAGE] = true};
 
-/* pandas' default missing-value spellings (STR_NA_VALUES) */
-static const char *const NA_VALUES[] = {
-    "",     "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "<NA>", "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
-
 static bool is_na(const char *s) {
-  for (size_t i = 0; i < sizeof NA_VALUES / sizeof NA_VALUES[0]; i++)
-    if (!strcmp(s, NA_VALUES[i])) return true;
-  return false;
+  return lx_mmbench_pandas_missing(s);
 }
 
 /* LLaVA's is_none on a read value: missing, or "nan" / "none" in any case. */
@@ -66,11 +60,13 @@ typedef struct record {
   field *f;
   size_t n, cap;
   int line;
+  bool unclosed; /* a quoted field ran to the end of the file */
 } record;
 
 static void record_clear(record *r) {
   for (size_t i = 0; i < r->n; i++) free(r->f[i].text);
   r->n = 0;
+  r->unclosed = false;
 }
 
 /* The next record from s[*pos..n), as pandas' C tokenizer splits them: '\t' between fields; '\n',
@@ -93,6 +89,7 @@ static bool next_record(const char *s, size_t n, size_t *pos, int *line, record 
     field f = {NULL, i, 0, false};
     if (i < n && s[i] == '"') {
       f.quoted = true;
+      r->unclosed = true;
       i++;
       while (i < n) {
         if (s[i] == '"') {
@@ -102,13 +99,16 @@ static bool next_record(const char *s, size_t n, size_t *pos, int *line, record 
             continue;
           }
           i++;
+          r->unclosed = false;
           break;
         }
         if (s[i] == '\n') (*line)++;
         lx_strbuf_putc(&b, s[i++]);
       }
     }
-    while (i < n && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') lx_strbuf_putc(&b, s[i++]);
+    size_t run = i; /* the unquoted rest of the field, appended at once (an image is long) */
+    while (i < n && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') i++;
+    lx_strbuf_append(&b, s + run, i - run);
     f.len = i - f.start;
     f.text = lx_xstrdup(lx_strbuf_str(&b));
     lx_strbuf_free(&b);
@@ -191,6 +191,7 @@ static int row_item(const char *path, const char *data, const record *r, const i
     for (int k = 0; k < 4; k++) lx_item_add_ref(it, opt[k] ? opt[k] : "");
     it->category = lx_xstrdup(category);
     it->subcategory = lx_xstrdup(l2);
+    it->context = lx_xstrdup(question); /* the question alone, for the judge's prompt */
     it->source = lx_xstrdup(src);
     if (media_name) {
       it->media = lx_xstrdup(media_name);
@@ -232,7 +233,10 @@ int lx_mmbench_load(const char *path, const char *media_name, lx_items *items, l
       rc = lx_errorf(err, "%s:%d: no 'image' column (the base64 images)", path, r.line);
   }
   while (!rc && next_record(data, n, &pos, &line, &r)) {
-    if (r.n > n_header)
+    if (r.unclosed)
+      rc = lx_errorf(err, "%s:%d: a quoted field is never closed (a '\"' without its pair)", path,
+                     r.line);
+    else if (r.n > n_header)
       rc = lx_errorf(err, "%s:%d: %zu fields, the header has %zu", path, r.line, r.n, n_header);
     else
       rc = row_item(path, data, &r, col, media_name, items, err);

@@ -24,7 +24,7 @@
  * base64 field in place (media_offset, media_length); NULL: no media (scoring only). Refuses,
  * naming file and line: a missing column, an index that is not an integer or occurs twice, a
  * missing question, an answer that is not the letter of one of the row's options, bad base64
- * in the image field, a row with more fields than the header. */
+ * in the image field, a row with more fields than the header, a quoted field never closed. */
 int lx_mmbench_load(const char *path, const char *media_name, lx_items *items, lx_error *err);
 
 /* Reads LLaVA's answer file (JSON Lines {"question_id" (the index), "text", ...}) as its

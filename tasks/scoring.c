@@ -875,7 +875,7 @@ static int score_mmbench(const lx_items *items, const lx_predictions *preds, con
       const char *choices[4];
       for (int o = 0; o < 4; o++) choices[o] = it->refs[1 + o][0] ? it->refs[1 + o] : NULL;
       lx_mmbench_rule rule;
-      char letter = lx_mmbench_infer(preds->v[pred_of[c]].text, choices, &rule);
+      char letter = lx_mmbench_infer(lx_mmbench_as_read(preds->v[pred_of[c]].text), choices, &rule);
       by_rule[rule]++;
       copies++;
       n_copies++;

@@ -962,10 +962,68 @@ def make_mmbench(args):
             except JudgeNeeded:
                 verdicts[str(int(idx))] = None
     predictions = {str(int(data.iloc[i]["index"])): data.iloc[i]["prediction"] for i in range(len(data))}
+    judged, asked = mmbench_with_judge(ev, data, data_main, answer_map)
     os.remove(os.path.join(d, "llava.xlsx"))  # the spreadsheet is the scripts' go-between only
     dump("mmbench.json", {"oracle": "OpenCompass tools/eval_mmbench.py (6ca2be6): prefetch_answer, eval_sub_data; "
                                     "LLaVA convert_mmbench_for_submission.py",
-                          "prefetch": prefetch, "verdicts": verdicts, "predictions": predictions}, compact=False)
+                          "prefetch": prefetch, "verdicts": verdicts, "predictions": predictions,
+                          "judge_replies": MMB_JUDGE_REPLIES, "judged_verdicts": judged, "judge_prompts": asked},
+         compact=False)
+
+
+# What the scripted judge replies: chosen by the first byte of the prompt's sha256, so that the
+# test, given lynxeval's requests, replies alike
+MMB_JUDGE_REPLIES = ["A", "B", "C.", "(D)", "E", "The answer is B.", "I cannot decide.", "A or B",
+                     "Failed to obtain answer via API", "cat", "C"]
+
+
+def mmb_reply(prompt):
+    import hashlib
+    return MMB_JUDGE_REPLIES[hashlib.sha256(prompt.encode()).digest()[0] % len(MMB_JUDGE_REPLIES)]
+
+
+def mmbench_with_judge(ev, data, data_main, answer_map):
+    """The script's eval_sub_data with a judge that replies by mmb_reply, its prompt built by the
+    stand-in template (tests/scorers/mmbench_judge_template.py). A reply no rule reads makes the script
+    retry and then draw a random letter: run twice, the draw always "E" (wrong) and always the
+    answer, and a question whose verdict differs between the two is undecided."""
+    import hashlib
+    synth = {}
+    path = os.path.join(HERE, "mmbench_judge_template.py")
+    exec(compile(open(path, encoding="utf-8").read(), path, "exec"), synth)
+    ev.build_prompt = synth["build_prompt"]
+    asked = {}
+
+    class ScriptedJudge:
+        def __init__(self, *a, **k):
+            pass
+
+        def generate(self, prompts):
+            return [mmb_reply(prompts[0])]
+    real_extract = ev.extract_answer_from_item
+
+    def recording(model, item):
+        prompt = ev.build_prompt(item["question"], ev.build_option_str(ev.extract_options(item)), item["prediction"])
+        asked[str(int(item["index"]))] = hashlib.sha256(prompt.encode()).hexdigest()
+        return real_extract(model, item)
+
+    def draw_right(model, item):
+        ret, raw = recording(model, item)
+        return (item["answer"], raw) if raw.startswith("Failed to predict") else (ret, raw)
+    outcomes = []
+    for extract, draw in ((recording, lambda a, b: b), (draw_right, lambda a, b: b)):
+        ev.extract_answer_from_item = extract
+        ev.rd.randint = draw  # the last of ABCD[:n] + "E": always "E"
+        got = {}
+        with contextlib.redirect_stdout(io.StringIO()):
+            for i in range(len(data_main)):
+                idx = data_main.iloc[i]["index"]
+                got[str(int(idx))] = ev.eval_sub_data(ScriptedJudge(), data[data["index"] % int(1e6) == idx],
+                                                      answer_map)
+        outcomes.append(got)
+    ev.extract_answer_from_item = real_extract
+    judged = {k: (v if outcomes[1][k] == v else None) for k, v in outcomes[0].items()}
+    return judged, asked
 
 
 def base64_of(b):

@@ -7,6 +7,8 @@ named.
 
 usage: test_score_cli.py LYNXEVAL OPEN_VQA_DIR
 """
+import csv
+import hashlib
 import json
 import os
 import shutil
@@ -300,6 +302,63 @@ else:
     check("score mmbench", False, p.stderr)
 os.remove(rows_path) if os.path.exists(rows_path) else None
 
+# ---- MMBench's judge step: the script's eval_sub_data with a scripted judge ---------------------
+# A run directory holding the vectors' rows as a run writes them; the requests lynxeval makes with
+# the stand-in template must be the prompts the script builds with it, and the replies imported
+# must decide each question as the script decides it.
+NA = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+      "NULL", "NaN", "None", "n/a", "nan", "null"}
+judge_tmp = tempfile.mkdtemp()
+try:
+    with open(f"{V}/mmbench/mmbench_dev_en_20231003.tsv", encoding="utf-8", newline="") as f:
+        table = list(csv.reader(f, delimiter="\t"))
+    head = table[0]
+    os.makedirs(os.path.join(judge_tmp, "run", "mmbench"))
+    with open(os.path.join(judge_tmp, "run", "mmbench", "predictions.jsonl"), "w", encoding="utf-8") as f:
+        for cells in table[1:]:
+            row = dict(zip(head, cells))
+            refs = [row["answer"]] + ["" if row[c] in NA else row[c] for c in "ABCD"]
+            f.write(json.dumps({"id": row["index"], "answer": mmb["predictions"][row["index"]], "question": "",
+                                "references": refs, "category": row["category"], "subcategory": row["l2-category"],
+                                "context": row["question"]}, ensure_ascii=False) + "\n")
+    template = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mmbench_judge_template.py")
+    run_dir = os.path.join(judge_tmp, "run")
+    req_path = os.path.join(judge_tmp, "requests.jsonl")
+    p = run("judge", "export", "--run", run_dir, "--task", "mmbench", "--template-from", template, "--out", req_path)
+    requests = [json.loads(line) for line in open(req_path)] if p.returncode == 0 else []
+    mine = {r["id"]: hashlib.sha256(r["messages"][0]["content"].encode()).hexdigest() for r in requests}
+    check(f"judge export mmbench: {len(requests)} requests, the copies no rule maps; each of the "
+          f"{len(mmb['judge_prompts'])} prompts the script asks, byte for byte",
+          requests and all(mine.get(k) == v for k, v in mmb["judge_prompts"].items())
+          and all(len(r["messages"]) == 1 and r["messages"][0]["role"] == "user" for r in requests), p.stderr)
+    replies = mmb["judge_replies"]
+    with open(os.path.join(judge_tmp, "verdicts.jsonl"), "w", encoding="utf-8") as f:
+        for r in requests:
+            content = r["messages"][0]["content"]
+            f.write(json.dumps({"id": r["id"], "verdict": replies[hashlib.sha256(content.encode()).digest()[0]
+                                                                   % len(replies)]}) + "\n")
+    p = run("judge", "import", "--run", run_dir, "--task", "mmbench", "--template-from", template, "--verdicts",
+            os.path.join(judge_tmp, "verdicts.jsonl"), "--judge", "scripted")
+    agg = json.loads(p.stdout.splitlines()[-1]) if p.returncode == 0 else {}
+    rows_file = os.path.join(run_dir, "mmbench", "judge", "scripted", "scores.jsonl")
+    got = ({r["id"]: (None if r["undecided"] else int(r["correct"])) for r in map(json.loads, open(rows_file))}
+           if os.path.exists(rows_file) else {})
+    want = mmb["judged_verdicts"]
+    check(f"judge import mmbench: every question decided as the script decides it with the judge's replies "
+          f"({sum(v is not None for v in want.values())} decided, {sum(v is None for v in want.values())} left "
+          "undecided where the script would draw a letter at random)",
+          got == want and agg.get("undecided") == sum(v is None for v in want.values())
+          and agg.get("unparseable", 0) > 0, p.stderr + json.dumps(agg)[:300])
+    p = run("judge", "export", "--run", run_dir, "--task", "mmbench", "--out", req_path)
+    check("judge export mmbench without --template-from says where the prompt comes from",
+          p.returncode == 1 and "--template-from" in p.stderr and "eval_mmbench.py" in p.stderr, p.stderr)
+    p = run("judge", "export", "--run", run_dir, "--task", "mmbench", "--template-from",
+            f"{V}/mmbench/answers/llava.jsonl", "--out", req_path)
+    check("judge export mmbench: a file without the template is refused, named",
+          p.returncode == 1 and "llava.jsonl: no \"tmpl = (\"" in p.stderr, p.stderr)
+finally:
+    shutil.rmtree(judge_tmp)
+
 tmp = tempfile.mkdtemp()
 try:
     for kind, (total, classes) in PAPER.items():
@@ -582,7 +641,10 @@ try:
                                            + tsv_lines[1:]), "no 'answer' column"),
             ("a row with a field too many", "\n".join(tsv_lines[:2] + [tsv_lines[2] + "\textra"] + tsv_lines[3:]),
              "t.tsv:3:"),
-            ("an index twice", "\n".join(tsv_lines[:2] + [tsv_lines[1]] + tsv_lines[2:]), "occurs twice")):
+            ("an index twice", "\n".join(tsv_lines[:2] + [tsv_lines[1]] + tsv_lines[2:]), "occurs twice"),
+            ("a quote never closed", "\t".join(header) + "\n" + "\t".join(
+                ["7", '"never closed', "", "a", "b", "", "", "A", "c", "x", "s", "l", "", "dev"]) + "\n",
+             "t.tsv:2: a quoted field is never closed")):
         expect_error(f"mmbench: {what}", needle, "mmbench", "--annotation-file", write("t.tsv", text), *m_res)
     expect_error("mmbench: an answer for an index the TSV does not have", "a.jsonl:1: question_id 424242",
                  "mmbench", "--annotation-file", f"{V}/mmbench/mmbench_dev_en_20231003.tsv", "--result-file",
