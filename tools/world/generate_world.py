@@ -15,6 +15,7 @@ usage: generate_world.py --split test --out DIR [--seed 2307]
        (splits: train, val, test; the test split ships in datasets/world/test)
 """
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -490,6 +491,10 @@ def pope_splits(rng):
 
 GQA_SALT = 0x475141
 TEXTVQA_SALT = 0x54455854
+VIZWIZ_SALT = 0x56495A57
+MMBENCH_SALT = 0x4D4D4231
+VIZWIZ_IMAGES = 16
+MMBENCH_QUESTIONS = 12
 GQA_IMAGES = 10
 TEXTVQA_IMAGES = 12
 
@@ -541,6 +546,59 @@ def textvqa_questions(rng):
                      "image_id": image, "image_classes": ["Sign"], "answers": answers,
                      "question_id": 70000 + n, "set_name": "val"})
     return scenes, data
+
+
+def vizwiz_questions(rng):
+    """One question per picture, VizWiz's way (its questions are keyed by image): ten people's
+    answers, as they type them; a quarter ask about a shape the picture does not hold, which the
+    people answer "unanswerable"."""
+    data, scenes = [], []
+    for n in range(VIZWIZ_IMAGES):
+        scene = new_scene(rng)
+        image = f"VizWiz_val_{n:08d}.jpg"
+        scenes.append((image, scene))
+        absent = [s for s in SHAPES if not unique(scene["objects"], "shape", s)]
+        if n % 4 == 3 and absent:
+            question, answer, kind = f"What color is the {rng.choice(absent)}?", "unanswerable", "unanswerable"
+        else:
+            cls, question, answer = rng.choice([q for q in image_questions(scene, rng) if q[0] != "Counting"])
+            kind = "yes/no" if answer in ("yes", "no") else "other"
+        forms = [answer, answer, answer, answer.capitalize(), answer + "."]
+        answers = [answer if k < 7 else rng.choice(forms) for k in range(10)]
+        data.append({"image": image, "question": question,
+                     "answers": [{"answer": a, "answer_confidence": rng.choice(["yes", "yes", "maybe"])}
+                                 for a in answers],
+                     "answer_type": kind, "answerable": 0 if kind == "unanswerable" else 1})
+    return scenes, data
+
+
+# the MMBench abilities (L2, leaf) a world question tests, where MMBench has one
+MMBENCH_ABILITY = {"Place": ("coarse_perception", "image_scene"),
+                   "Color": ("finegrained_perception (instance-level)", "attribute_recognition"),
+                   "Others": ("finegrained_perception (instance-level)", "attribute_recognition"),
+                   "Spatial": ("finegrained_perception (cross-instance)", "spatial_relationship")}
+
+
+def mmbench_rows(rng):
+    """Single-choice questions in MMBench's TSV layout, each with its circular copies (index +
+    k * 1000000, the options rotated), the picture as base64 PNG in every row, as the release
+    has it. The options are the answer and others of its kind."""
+    rows = []
+    for n in range(MMBENCH_QUESTIONS):
+        scene = new_scene(rng)
+        picture = base64.b64encode(draw(scene, rng).png()).decode()
+        asked = [q for q in image_questions(scene, rng) if q[0] in MMBENCH_ABILITY
+                 and not q[1].startswith("Is ")]
+        cls, question, answer = rng.choice(asked)
+        pool = {"Place": PLACES, "Color": list(COLOURS), "Others": SHAPES, "Spatial": ["left", "right"]}[cls]
+        options = rng.shuffle([answer] + rng.sample([x for x in pool if x != answer], min(3, len(pool) - 1)))
+        l2, leaf = MMBENCH_ABILITY[cls]
+        for k in range(len(options)):
+            rot = options[k:] + options[:k]
+            rows.append([str(n + 1 + k * 1000000), question, "" if n % 3 else "Look at the picture."]
+                        + rot + [""] * (4 - len(rot))
+                        + ["ABCD"[rot.index(answer)], leaf, picture, "world", l2, "", "dev"])
+    return rows
 
 
 OWL_INSTRUCTIONS = ["Describe this picture in detail.", "Write a short story about what you see.",
@@ -665,6 +723,17 @@ def generate(split, out, seed):
         write_bytes(os.path.join(out, "world-textvqa", "TextVQA_0.5.1_val.json"),
                     json.dumps({"dataset_type": "val", "dataset_name": "textvqa", "dataset_version": "0.5.1",
                                 "data": tv}).encode())
+        # VizWiz keeps JPEG names; these hold PNG data, which lynxeval reads by content
+        vz_rng = Rng(seed * 1000003 + VIZWIZ_SALT)
+        vz_scenes, vz = vizwiz_questions(vz_rng)
+        for image, scene in vz_scenes:
+            write_bytes(os.path.join(out, "world-vizwiz", "val", image), draw(scene, vz_rng).png())
+        write_bytes(os.path.join(out, "world-vizwiz", "val.json"), json.dumps(vz).encode())
+        mmb_rng = Rng(seed * 1000003 + MMBENCH_SALT)
+        header = ["index", "question", "hint", "A", "B", "C", "D", "answer", "category", "image", "source",
+                  "l2-category", "comment", "split"]
+        write_bytes(os.path.join(out, "world-mmbench", "world_mmbench_dev.tsv"),
+                    "".join("\t".join(r) + "\n" for r in [header] + mmbench_rows(mmb_rng)).encode())
     if split != "test":
         jsonl(os.path.join(out, "scenes.jsonl"), scenes)
         jsonl(os.path.join(out, "clips.jsonl"), clips)
