@@ -57,22 +57,16 @@ void lx_evalai_process(const char *answer, lx_strbuf *out) {
 double lx_textvqa_accuracy(const char *pred, const char *const *refs, size_t n_refs) {
   lx_strbuf answer = {0};
   lx_evalai_process(pred, &answer);
-  size_t matching = 0;
   bool *same = lx_xcalloc(n_refs + 1, sizeof *same);
   for (size_t i = 0; i < n_refs; i++) {
     lx_strbuf r = {0};
     lx_evalai_process(refs[i], &r);
     same[i] = strcmp(lx_strbuf_str(&r), lx_strbuf_str(&answer)) == 0;
-    matching += same[i];
     lx_strbuf_free(&r);
   }
   /* the evaluator's order: for each reference, min(1, matches among the others / 3), summed */
-  double sum = 0;
-  for (size_t i = 0; i < n_refs; i++) {
-    double acc = (double)(matching - same[i]) / 3;
-    sum += acc < 1 ? acc : 1;
-  }
+  double score = lx_vqa_soft_score(same, n_refs);
   free(same);
   lx_strbuf_free(&answer);
-  return n_refs ? sum / (double)n_refs : 0;
+  return score;
 }

@@ -1,7 +1,9 @@
 #include "scorers/vizwiz.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "common/unicode.h"
 #include "scorers/textvqa.h"
 #include "scorers/vqa_accuracy.h"
@@ -155,14 +157,10 @@ void lx_vizwiz_normalize(const char *pred, lx_strbuf *out) {
 double lx_vizwiz_accuracy(const char *pred, const char *const *refs, size_t n_refs) {
   lx_strbuf answer = {0};
   lx_vizwiz_normalize(pred, &answer);
-  size_t matching = 0;
-  for (size_t j = 0; j < n_refs; j++) matching += strcmp(refs[j], lx_strbuf_str(&answer)) == 0;
-  double sum = 0;
-  for (size_t i = 0; i < n_refs; i++) {
-    size_t others = matching - (strcmp(refs[i], lx_strbuf_str(&answer)) == 0);
-    double acc = (double)others / 3;
-    sum += acc < 1 ? acc : 1;
-  }
+  bool *same = lx_xcalloc(n_refs + 1, sizeof *same);
+  for (size_t j = 0; j < n_refs; j++) same[j] = strcmp(refs[j], lx_strbuf_str(&answer)) == 0;
+  double score = lx_vqa_soft_score(same, n_refs); /* the references as written */
+  free(same);
   lx_strbuf_free(&answer);
-  return n_refs ? sum / (double)n_refs : 0;
+  return score;
 }

@@ -293,6 +293,17 @@ static void replace(lx_strbuf *b, const lx_strbuf *with) {
   lx_strbuf_append(b, lx_strbuf_str(with), with->len);
 }
 
+double lx_vqa_soft_score(const bool *same, size_t n) {
+  size_t matching = 0;
+  for (size_t j = 0; j < n; j++) matching += same[j];
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) {
+    double acc = (double)(matching - same[i]) / 3;
+    sum += acc < 1 ? acc : 1;
+  }
+  return n ? sum / (double)n : 0;
+}
+
 double lx_vqa_accuracy(lx_vqa_mode mode, const char *pred, const char *const *refs, size_t n_refs) {
   lx_strbuf *ref = lx_xcalloc(n_refs, sizeof *ref);
   lx_strbuf answer = {0}, tmp = {0};
@@ -321,18 +332,14 @@ double lx_vqa_accuracy(lx_vqa_mode mode, const char *pred, const char *const *re
       replace(&ref[i], &tmp);
     }
   }
-  size_t matching = 0;
+  bool *same = lx_xcalloc(n_refs + 1, sizeof *same);
   for (size_t j = 0; j < n_refs; j++)
-    matching += strcmp(lx_strbuf_str(&ref[j]), lx_strbuf_str(&answer)) == 0;
-  double sum = 0;
-  for (size_t i = 0; i < n_refs; i++) {
-    bool self = strcmp(lx_strbuf_str(&ref[i]), lx_strbuf_str(&answer)) == 0;
-    double acc = (double)(matching - self) / 3;
-    sum += acc < 1 ? acc : 1;
-  }
+    same[j] = strcmp(lx_strbuf_str(&ref[j]), lx_strbuf_str(&answer)) == 0;
+  double score = lx_vqa_soft_score(same, n_refs);
+  free(same);
   for (size_t i = 0; i < n_refs; i++) lx_strbuf_free(&ref[i]);
   free(ref);
   lx_strbuf_free(&answer);
   lx_strbuf_free(&tmp);
-  return sum / (double)n_refs;
+  return score;
 }

@@ -49,6 +49,11 @@ typedef struct lx_word_map {
 void lx_vqa_digits_articles_with(const char *text, const lx_word_map *table, size_t n,
                                  lx_strbuf *out);
 
+/* The soft VQA score given which references equal the answer (same[0..n)): the mean over
+ * references i of min(1, #{j != i : same[j]} / 3), summed in reference order as the scripts sum
+ * it; 0 when n is 0. */
+double lx_vqa_soft_score(const bool *same, size_t n);
+
 /* Accuracy in [0, 1] of pred against refs[0..n_refs) (UTF-8; n_refs >= 1, usually 10). */
 double lx_vqa_accuracy(lx_vqa_mode mode, const char *pred, const char *const *refs, size_t n_refs);
 
