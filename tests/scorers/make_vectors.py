@@ -598,15 +598,21 @@ def tqdm_if_missing():
         sys.modules["tqdm"] = stub
 
 
-def make_textvqa(args):
-    tqdm_if_missing()
+def install_m4c(llava_eval_dir):
+    """LLaVA's llava/eval/m4c_evaluator.py, importable as the package its scripts import it from."""
     m4c = types.ModuleType("llava.eval.m4c_evaluator")
-    path = os.path.join(args.textvqa, "m4c_evaluator.py")
+    path = os.path.join(llava_eval_dir, "m4c_evaluator.py")
     exec(compile(open(path, encoding="utf-8").read(), path, "exec"), m4c.__dict__)
-    for name in ("llava", "llava.eval"):  # the package eval_textvqa.py imports it from
+    for name in ("llava", "llava.eval"):
         sys.modules.setdefault(name, types.ModuleType(name))
     sys.modules["llava.eval.m4c_evaluator"] = m4c
     sys.modules["llava.eval"].m4c_evaluator = m4c
+    return m4c
+
+
+def make_textvqa(args):
+    tqdm_if_missing()
+    m4c = install_m4c(args.textvqa)
     ev = m4c.TextVQAAccuracyEvaluator()
     rng = random.Random(5000)
     d = os.path.join(OUT, "textvqa")
@@ -778,13 +784,7 @@ def make_vizwiz(args):
     with open(os.path.join(d, "answers.jsonl"), "w", encoding="utf-8") as f:
         f.writelines(json.dumps(a, ensure_ascii=False) + "\n" for a in answers)
     # LLaVA's conversion, with the EvalAI processor from its llava/eval/m4c_evaluator.py
-    m4c = types.ModuleType("llava.eval.m4c_evaluator")
-    path = os.path.join(args.textvqa, "m4c_evaluator.py")
-    exec(compile(open(path, encoding="utf-8").read(), path, "exec"), m4c.__dict__)
-    for name in ("llava", "llava.eval"):
-        sys.modules.setdefault(name, types.ModuleType(name))
-    sys.modules["llava.eval.m4c_evaluator"] = m4c
-    sys.modules["llava.eval"].m4c_evaluator = m4c
+    install_m4c(args.textvqa)
     upload_llava = os.path.join(d, "upload_llava.json")
     run_script(args.vizwiz_convert, ["--annotation-file", os.path.join(d, "llava_val.jsonl"),
                                      "--result-file", os.path.join(d, "answers.jsonl"),
