@@ -314,6 +314,19 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
       cJSON_Delete(splits);
       md_row(b, model, task, "**F1, mean of the splits**", "", "F1", false);
     }
+    if (!strcmp(scorer, "mmbench")) { /* what the rules could not settle, never counted right */
+      lx_strbuf_puts(b, "| **undecided by the rules (counted wrong; a judge settles them)** |");
+      cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+        const cJSON *agg = cJSON_GetObjectItem(lx_rm_task(run, task), "aggregate");
+        if (agg)
+          lx_strbuf_printf(b, " %g of %g; at most %.1f |", lx_rm_num(agg, "undecided"),
+                           lx_rm_num(agg, "questions"),
+                           lx_rm_num(agg, "accuracy_if_undecided_right"));
+        else
+          lx_strbuf_puts(b, " |");
+      }
+      lx_strbuf_puts(b, "\n");
+    }
     if (!strcmp(scorer, "mme")) {
       lx_strbuf_puts(b, "| **Perception / Cognition** |");
       cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {

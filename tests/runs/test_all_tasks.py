@@ -313,7 +313,9 @@ try:
                              capture_output=True, text=True, timeout=120).stdout
         check("report: the MME radar renders (14 axes)", dom.count("<svg") >= 2 and "MME subtask scores" in dom)
         check("report: the SEED-Bench radar renders", "SEED-Bench dimensions: accuracy" in dom)
-        check("report: the MMBench radar renders", "MMBench abilities (L2): circular accuracy" in dom)
+        check("report: the MMBench radar renders, and the questions its rules leave undecided are shown",
+              "MMBench abilities (L2): circular accuracy" in dom
+              and "undecided by the rules (counted wrong; a judge settles them)" in dom)
 finally:
     shutil.rmtree(tmp)
 
