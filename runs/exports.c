@@ -176,6 +176,33 @@ static int export_vizwiz(const lx_items *items, const lx_predictions *preds, con
   return rc;
 }
 
+/* videochatgpt_preds.json, [{"video_name", "Q", "A", "pred"}] in the questions' order: the input
+ * of Video-ChatGPT's evaluate_activitynet_qa.py, the LLM-judge protocol video QA is reported with.
+ */
+static int export_video_qa(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                           const char *task_dir, lx_error *err) {
+  size_t *pred_of = lx_xcalloc(items->n + 1, sizeof *pred_of);
+  for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;
+  for (size_t i = 0; i < preds->n; i++) pred_of[at[i]] = i;
+  cJSON *rows = cJSON_CreateArray();
+  for (size_t k = 0; k < items->n; k++) {
+    if (pred_of[k] == (size_t)-1) continue;
+    const lx_item *it = &items->v[k];
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "video_name", it->subcategory ? it->subcategory : "");
+    cJSON_AddStringToObject(r, "Q", it->question);
+    cJSON_AddStringToObject(r, "A", it->n_refs ? it->refs[0] : "");
+    cJSON_AddStringToObject(r, "pred", preds->v[pred_of[k]].text);
+    cJSON_AddItemToArray(rows, r);
+  }
+  char *path = lx_path_join(task_dir, "videochatgpt_preds.json");
+  int rc = write_array(path, rows, err);
+  free(path);
+  free(pred_of);
+  cJSON_Delete(rows);
+  return rc;
+}
+
 int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,
                       const size_t *at, const char *task_dir, lx_error *err) {
   if (task->scorer == LX_SCORER_MME) return export_mme(items, preds, at, task_dir, err);
@@ -185,6 +212,7 @@ int lx_export_results(const lx_task *task, const lx_items *items, const lx_predi
   if (task->scorer == LX_SCORER_TEXTVQA)
     return export_llava_answers(items, preds, at, task_dir, textvqa_fields, err);
   if (task->scorer == LX_SCORER_VIZWIZ) return export_vizwiz(items, preds, at, task_dir, err);
+  if (task->scorer == LX_SCORER_VIDEO_QA) return export_video_qa(items, preds, at, task_dir, err);
   /* GQA's question ids are strings in its files, and eval.py looks them up as strings */
   bool string_ids = task->scorer == LX_SCORER_GQA;
   const char *id_key, *text_key, *file;

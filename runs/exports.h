@@ -19,6 +19,8 @@
  *                                  eval_textvqa.py reads them
  *   gqa            answers.jsonl   {"question_id" (a string, as GQA's ids are), "text"}: LLaVA's
  *                                  answer file, for convert_gqa_for_eval.py and eval.py
+ *   msvd-qa, msrvtt-qa  videochatgpt_preds.json  [{"video_name", "Q", "A", "pred"}], the input of
+ *                                  Video-ChatGPT's evaluate_activitynet_qa.py (its LLM judge)
  *   vizwiz         upload.json     [{"image", "answer"}], each answer through the EvalAI answer
  *                                  processor: what LLaVA's convert_vizwiz_for_submission.py
  *                                  uploads to the evaluation server

@@ -23,12 +23,13 @@
 #include "scorers/science_qa.h"
 #include "scorers/seed_bench.h"
 #include "scorers/textvqa.h"
+#include "scorers/video_qa.h"
 #include "scorers/vizwiz.h"
 
 /* in lx_scorer_kind's order */
 static const char *const scorer_names[] = {
-    "open-vqa",   "vqa",     "caption", "mme",    "none",    "pope", "science-qa",
-    "seed-bench", "textvqa", "gqa",     "vizwiz", "mmbench", NULL};
+    "open-vqa",   "vqa",     "caption", "mme",    "none",    "pope",     "science-qa",
+    "seed-bench", "textvqa", "gqa",     "vizwiz", "mmbench", "video-qa", NULL};
 
 /* in lx_scorer_kind's order */
 static const lx_scorer_rows scorer_rows[] = {
@@ -44,6 +45,7 @@ static const lx_scorer_rows scorer_rows[] = {
     {"correct", "structural", true, true},
     {"accuracy", "answer_type", false, true},
     {"correct", "l2_category", true, true},
+    {"correct", "question_type", true, true},
 };
 
 const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind) {
@@ -768,6 +770,35 @@ static int score_gqa(const lx_items *items, const lx_predictions *preds, const s
   return LX_OK;
 }
 
+/* Exact match per question, by the question's kind (its first word). */
+static int score_video_qa(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                          cJSON *agg, cJSON *rows) {
+  category_sums by_kind = {0};
+  size_t correct = 0;
+  for (size_t i = 0; i < preds->n; i++) {
+    const lx_item *it = &items->v[at[i]];
+    bool ok = it->n_refs > 0 && lx_video_qa_exact_match(preds->v[i].text, it->refs[0]);
+    correct += ok;
+    category_add(&by_kind, it->category, ok);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    cJSON_AddBoolToObject(r, "correct", ok);
+    cJSON_AddStringToObject(r, "question_type", it->category ? it->category : "");
+    cJSON_AddItemToArray(rows, r);
+  }
+  cJSON_AddStringToObject(agg, "match", LX_VIDEO_QA_MATCH);
+  cJSON_AddNumberToObject(agg, "correct", (double)correct);
+  cJSON_AddNumberToObject(agg, "total", (double)preds->n);
+  cJSON_AddNumberToObject(agg, "accuracy",
+                          preds->n ? 100.0 * (double)correct / (double)preds->n : 0);
+  cJSON_AddItemToObject(agg, "per_question_type", counts_by_category(&by_kind));
+  cJSON_AddStringToObject(agg, "judge",
+                          "the Video-ChatGPT protocol (an LLM judge's yes/no and 0-5 score) is "
+                          "not computed here");
+  category_free(&by_kind);
+  return LX_OK;
+}
+
 /* Counts of a group of MMBench questions. */
 typedef struct mmb_counts {
   size_t correct, wrong, undecided;
@@ -1042,6 +1073,9 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
     case LX_SCORER_MMBENCH:
       rc = score_mmbench(items, preds, at, agg, rows, err);
       break;
+    case LX_SCORER_VIDEO_QA:
+      rc = score_video_qa(items, preds, at, agg, rows);
+      break;
     case LX_SCORER_NONE:
       cJSON_AddStringToObject(agg, "note",
                               "open-ended answers: score them with human ratings or an LLM judge");
@@ -1136,6 +1170,12 @@ void lx_score_headline(lx_scorer_kind kind, const cJSON *agg, char *buf, size_t 
                  cJSON_GetObjectItem(agg, "questions")->valuedouble);
       break;
     }
+    case LX_SCORER_VIDEO_QA:
+      snprintf(buf, n, "%g/%g exact match (%.2f%%)",
+               cJSON_GetObjectItem(agg, "correct")->valuedouble,
+               cJSON_GetObjectItem(agg, "total")->valuedouble,
+               cJSON_GetObjectItem(agg, "accuracy")->valuedouble);
+      break;
     case LX_SCORER_VIZWIZ:
       snprintf(buf, n, "VizWiz accuracy %.2f (%g questions, %g answered unanswerable)",
                cJSON_GetObjectItem(agg, "overall")->valuedouble,

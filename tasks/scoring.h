@@ -27,6 +27,7 @@ typedef enum lx_scorer_kind {
   LX_SCORER_GQA,        /* GQA exact match: accuracy, binary/open, per structural/semantic type */
   LX_SCORER_VIZWIZ,     /* VizWiz-VQA accuracy per answer type (the VizWiz API's evaluation) */
   LX_SCORER_MMBENCH,    /* MMBench circular accuracy per ability (OpenCompass eval_mmbench.py) */
+  LX_SCORER_VIDEO_QA,   /* MSVD-QA / MSRVTT-QA exact match per question kind (lynxeval's) */
 } lx_scorer_kind;
 
 const char *lx_scorer_name(lx_scorer_kind kind);

@@ -17,6 +17,7 @@
 #include "tasks/science_qa.h"
 #include "tasks/seed_bench.h"
 #include "tasks/textvqa.h"
+#include "tasks/video_qa.h"
 #include "tasks/vizwiz.h"
 #include "tasks/vqav2.h"
 
@@ -150,6 +151,16 @@ static int load_vizwiz(const char *data_dir, const lx_dataset *ds, lx_items *ite
   char *p = data_path(data_dir, ds, 0);
   int rc = lx_vizwiz_load(p, items, err);
   free(p);
+  return rc;
+}
+
+/* MSVD-QA: the questions and youtube_mapping.txt; MSRVTT-QA: the questions alone. */
+static int load_video_qa(const char *data_dir, const lx_dataset *ds, lx_items *items,
+                         lx_error *err) {
+  char *qa = data_path(data_dir, ds, 0), *map = ds->n_files > 1 ? data_path(data_dir, ds, 1) : NULL;
+  int rc = lx_video_qa_load(qa, map, ds->media_root, items, err);
+  free(qa);
+  free(map);
   return rc;
 }
 
@@ -428,10 +439,42 @@ static const lx_task MMBENCH_CN = {"mmbench-cn",
                                    OPTION_LETTER_CN,
                                    COUNT(OPTION_LETTER_CN)};
 
+/* One-word answers about short videos, greedy and short. */
+static const lx_task MSVD_QA = {"msvd-qa",
+                                1,
+                                "msvd-qa-test",
+                                "MSVD-QA test, exact-match accuracy per question kind",
+                                LX_SCORER_VIDEO_QA,
+                                QA_TEMPLATES,
+                                COUNT(QA_TEMPLATES),
+                                NULL,
+                                "greedy",
+                                0,
+                                10,
+                                load_video_qa,
+                                true,
+                                NULL,
+                                0};
+static const lx_task MSRVTT_QA = {"msrvtt-qa",
+                                  1,
+                                  "msrvtt-qa-test",
+                                  "MSRVTT-QA test, exact-match accuracy per question kind",
+                                  LX_SCORER_VIDEO_QA,
+                                  QA_TEMPLATES,
+                                  COUNT(QA_TEMPLATES),
+                                  NULL,
+                                  "greedy",
+                                  0,
+                                  10,
+                                  load_video_qa,
+                                  true,
+                                  NULL,
+                                  0};
+
 const lx_task *const lx_tasks[] = {
-    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION,   &MME,     &OWLEVAL,
-    &LLAVA_BENCH,    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA, &GQA,
-    &VIZWIZ,         &MMBENCH,        &MMBENCH_CN};
+    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION,   &MME,      &OWLEVAL,
+    &LLAVA_BENCH,    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA,  &GQA,
+    &VIZWIZ,         &MMBENCH,        &MMBENCH_CN,     &MSVD_QA,        &MSRVTT_QA};
 const int lx_n_tasks = COUNT(lx_tasks);
 
 const lx_task *lx_task_find(const char *name) {

@@ -262,6 +262,12 @@ def main():
                                       ("upload.json", vz_upload))):
         fixture("vizwiz/" + name, data)
         seed("vizwiz", name, data, pick=k)
+    vqa_qs = json.dumps([{"answer": "man", "id": 30933, "question": "who is walking?", "video_id": 1},
+                         {"answer": "dog", "id": 30935, "question": "What runs?", "video_id": 2}]).encode()
+    vqa_map = b"-4wsuPCjDBc_5_15 vid1\n0lh_UWF9ZP4_62_69 vid2\n"
+    for k, (name, data) in enumerate((("test_qa.json", vqa_qs), ("youtube_mapping.txt", vqa_map))):
+        fixture("video_qa/" + name, data)
+        seed("video_qa", name, data, pick=k)
     img = base64.b64encode(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
                                          "0000000c4944415408d763f8ffff3f0005fe02fea7d6a5f80000000049454e44ae426082")).decode()
     head = "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\timage\tsource\tl2-category\tcomment\tsplit\n"

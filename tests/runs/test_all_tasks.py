@@ -163,6 +163,23 @@ def make_data(root):
                    "answers": [{"answer": a, "answer_confidence": "yes"}
                                for a in ["unanswerable"] * 5 + ["dog"] * 5]})
     write(os.path.join(d, "val.json"), json.dumps(vz))
+    # MSVD-QA (questions, youtube_mapping.txt, YouTubeClips/) and MSRVTT-QA (questions, TestVideo/)
+    videos = os.path.join(src, "tests", "video", "inputs")
+    d = os.path.join(root, "msvd-qa-test")
+    os.makedirs(os.path.join(d, "YouTubeClips"))
+    os.symlink(os.path.join(videos, "mpeg4-50x36-12f.avi"), os.path.join(d, "YouTubeClips", "-4wsuPCjDBc_5_15.avi"))
+    os.symlink(os.path.join(videos, "mjpeg-fullrange-64x48-6f.avi"), os.path.join(d, "YouTubeClips", "0lh_UWF9ZP4_62_69.avi"))
+    write(os.path.join(d, "youtube_mapping.txt"), "-4wsuPCjDBc_5_15 vid1\n0lh_UWF9ZP4_62_69 vid2\n")
+    write(os.path.join(d, "test_qa.json"), json.dumps([
+        {"answer": "man", "id": 30933, "question": "who is walking?", "video_id": 1},
+        {"answer": "walk", "id": 30934, "question": "what is the man doing?", "video_id": 1},
+        {"answer": "dog", "id": 30935, "question": "What runs?", "video_id": 2}]))
+    d = os.path.join(root, "msrvtt-qa-test")
+    os.makedirs(os.path.join(d, "TestVideo"))
+    os.symlink(os.path.join(videos, "h264-96x64-23f.mp4"), os.path.join(d, "TestVideo", "video7010.mp4"))
+    write(os.path.join(d, "test_qa.json"), json.dumps([
+        {"answer": "cook", "category_id": 3, "id": 158581, "question": "what is a woman doing?", "video_id": 7010},
+        {"answer": "kitchen", "category_id": 3, "id": 158582, "question": "where is the woman?", "video_id": 7010}]))
     # MMBench: the TSV with its images inside as base64, each question with its circular copies
     d = os.path.join(root, "mmbench-dev-en")
     header = ["index", "question", "hint", "A", "B", "C", "D", "answer", "category", "image", "source",
@@ -187,10 +204,10 @@ try:
     make_data(root)
     out = os.path.join(tmp, "run")
     tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img", "seed-bench-img",
-             "gqa", "vizwiz", "mmbench", "textvqa")
+             "gqa", "vizwiz", "mmbench", "msvd-qa", "msrvtt-qa", "textvqa")
     p = lx("run", ",".join(tasks[:-1]) + ",textvqa:textvqa-val-ocr", "--model", model, "--data", root, "--out", out,
            "--max-new-tokens", "6")
-    check("one run of twelve tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
+    check("one run of fourteen tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
     print("    " + "\n    ".join(p.stdout.splitlines()))
     agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in tasks
            if os.path.exists(os.path.join(out, t, "aggregate.json"))}
@@ -202,7 +219,9 @@ try:
           and len(agg.get("seed-bench-img", {}).get("dimensions", {})) == 3
           and agg.get("textvqa", {}).get("questions") == 3 and agg.get("gqa", {}).get("questions") == 3
           and agg.get("vizwiz", {}).get("questions") == 3 and agg.get("mmbench", {}).get("questions") == 3
-          and agg.get("mmbench", {}).get("copies") == 7,
+          and agg.get("mmbench", {}).get("copies") == 7 and agg.get("msvd-qa", {}).get("total") == 3
+          and agg.get("msrvtt-qa", {}).get("total") == 2
+          and set(agg.get("msvd-qa", {}).get("per_question_type", {})) == {"who", "what"},
           json.dumps({k: agg.get(k) for k in ("pope", "scienceqa-img")})[:600])
     check("item counts: 8 VQA questions, 6 images, 56 MME questions, 3 + 2 open answers",
           agg.get("vqav2", {}).get("questions") == 8 and agg.get("coco-caption", {}).get("images") == 6
@@ -260,6 +279,12 @@ try:
     check("mmbench: the images read from the TSV, answers.jsonl rescored equals the run's aggregate",
           p.returncode == 0 and json.loads(p.stdout) == agg["mmbench"] and first.get("media_length", 0) > 100
           and first["question"] == "Which colour is it 1?\nA. red\nB. green\nC. blue", p.stderr + p.stdout[:300])
+    vc = json.load(open(os.path.join(out, "msvd-qa", "videochatgpt_preds.json")))
+    first = json.loads(open(os.path.join(out, "msvd-qa", "predictions.jsonl")).readline())
+    check("msvd-qa: the clip youtube_mapping.txt names, read as a video; Video-ChatGPT's prediction file exported",
+          first.get("media") == "YouTubeClips/-4wsuPCjDBc_5_15.avi" and first.get("frames")
+          and [v["video_name"] for v in vc] == ["-4wsuPCjDBc_5_15"] * 2 + ["0lh_UWF9ZP4_62_69"]
+          and vc[0]["Q"] == "who is walking?" and vc[0]["A"] == "man", json.dumps(vc)[:300] + json.dumps(first)[:300])
     answers = [json.loads(l) for l in open(os.path.join(out, "llava-bench", "answers.jsonl"))]
     check("llava-bench: answers.jsonl in LLaVA's answer format", len(answers) == 2 and {"question_id", "text"} <= set(answers[0]))
 
@@ -268,7 +293,7 @@ try:
     again = json.loads(p.stdout) if p.returncode == 0 else {}
     check("score RUNDIR: every automatically scored task scored again equals the run's aggregate",
           set(again) == {"vqav2", "coco-caption", "mme", "pope", "scienceqa-img", "seed-bench-img", "textvqa", "gqa",
-                         "vizwiz", "mmbench"}
+                         "vizwiz", "mmbench", "msvd-qa", "msrvtt-qa"}
           and all(v["matches_run"] for v in again.values())
           and all(again[t]["aggregate"] == agg[t] for t in again), p.stderr + p.stdout[:300])
     p = lx("score", out, "--data", root, "--task", "vqav2", "--normalize", "always")
@@ -282,6 +307,24 @@ try:
     check("score RUNDIR: other annotations than the run's are refused, named",
           p.returncode == 1 and "v2_mscoco_val2014_annotations.json: not the annotations task vqav2 was run on" in p.stderr,
           p.stderr)
+    # malformed MSVD-QA files, named with their line
+    for what, qa, mapping, needle in (
+            ("a question without its answer", [{"id": 1, "question": "who?", "video_id": 1}], "c vid1\n",
+             "test_qa.json:2: answer: required key is missing"),
+            ("a video_id the mapping lacks", [{"answer": "x", "id": 1, "question": "who?", "video_id": 9}],
+             "c vid1\n", "video_id 9 is not in youtube_mapping.txt"),
+            ("a mapping line that is not '<clip> vid<N>'", [{"answer": "x", "id": 1, "question": "who?",
+                                                            "video_id": 1}], "c vid1\nc2 video2\n",
+             "youtube_mapping.txt:2: 'video2' is not vid<N>"),
+            ("an id twice", [{"answer": "x", "id": 1, "question": "who?", "video_id": 1}] * 2, "c vid1\n",
+             "occurs twice")):
+        bad = os.path.join(tmp, "bad-msvd")
+        shutil.rmtree(bad, ignore_errors=True)
+        write(os.path.join(bad, "test_qa.json"), json.dumps(qa, indent=1))
+        write(os.path.join(bad, "youtube_mapping.txt"), mapping)
+        p = lx("datasets", "check", "msvd-qa-test", "--data", bad)
+        check(f"msvd-qa: {what} is refused, named", p.returncode != 0 and needle in p.stdout + p.stderr,
+              (p.stdout + p.stderr)[-400:])
     # an MMBench row whose image is not base64 is refused before anything is run
     bad_root = os.path.join(tmp, "bad-mmbench")
     tsv = open(os.path.join(root, "mmbench-dev-en", "mmbench_dev_en_20231003.tsv")).read().split("\n")

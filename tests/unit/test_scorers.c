@@ -19,6 +19,7 @@
 #include "scorers/rouge.h"
 #include "scorers/science_qa.h"
 #include "scorers/textvqa.h"
+#include "scorers/video_qa.h"
 #include "scorers/vizwiz.h"
 #include "scorers/vqa_accuracy.h"
 #include "tasks/mmbench.h"
@@ -441,6 +442,32 @@ START_TEST(mmbench_rules_match_eval_mmbench) {
 }
 END_TEST
 
+/* Video QA's exact match, lynxeval's own rule (no official script to compare with): checked by
+ * hand on each of its parts. */
+START_TEST(video_qa_exact_match_rules) {
+  ck_assert(lx_video_qa_exact_match("man", "man"));
+  ck_assert(lx_video_qa_exact_match("Man.", "man"));     /* case, one final period */
+  ck_assert(lx_video_qa_exact_match("  MAN \n", "man")); /* Python's strip */
+  ck_assert(lx_video_qa_exact_match("man . ", "man"));   /* stripped again after the period */
+  ck_assert(lx_video_qa_exact_match("man", " Man"));   /* the reference lowered and stripped too */
+  ck_assert(!lx_video_qa_exact_match("man..", "man")); /* one period only */
+  ck_assert(!lx_video_qa_exact_match("a man", "man"));
+  ck_assert(!lx_video_qa_exact_match("men", "man"));
+  ck_assert(!lx_video_qa_exact_match("man walking", "man"));
+  ck_assert(!lx_video_qa_exact_match("", "man"));
+  ck_assert(
+      lx_video_qa_exact_match("\xc3\x89"
+                              "COLE",
+                              "\xc3\xa9"
+                              "cole")); /* Unicode lower */
+  ck_assert(
+      lx_video_qa_exact_match("\xe3\x80\x80"
+                              "man"
+                              "\xe3\x80\x80",
+                              "man")); /* U+3000 */
+}
+END_TEST
+
 int main(void) {
   data_dir = getenv("LX_SCORERS_DIR");
   if (!data_dir) {
@@ -473,6 +500,7 @@ int main(void) {
   tcase_add_test(tc, evalai_processor_matches_m4c);
   tcase_add_test(tc, vizwiz_matches_vqaeval);
   tcase_add_test(tc, mmbench_rules_match_eval_mmbench);
+  tcase_add_test(tc, video_qa_exact_match_rules);
   suite_add_tcase(s, tc);
   int status = tu_run_suite(s, 1);
   printf("largest difference from the references: %.3g\n", worst);
