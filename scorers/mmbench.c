@@ -5,6 +5,7 @@
 
 #include "common/strbuf.h"
 #include "common/unicode.h"
+#include "scorers/py_source.h"
 
 /* The letters the option rule looks for: five, as the script calls it (num_choice=5). */
 static const char LETTERS[] = "ABCDE";
@@ -118,99 +119,22 @@ char lx_mmbench_infer(const char *answer, const char *const choices[4], lx_mmben
 
 /* ---- the judge's prompt ------------------------------------------------------------------- */
 
-/* Skips blanks, line breaks, comments and backslash-newlines between literals. */
-static size_t skip_between(const char *s, size_t n, size_t i) {
-  for (;;) {
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
-    if (i < n && s[i] == '#') {
-      while (i < n && s[i] != '\n') i++;
-    } else if (i + 1 < n && s[i] == '\\' && s[i + 1] == '\n') {
-      i += 2;
-    } else {
-      return i;
-    }
-  }
-}
-
-/* One single- or double-quoted literal at s[i], decoded into out; the index after it, or 0. */
-static size_t python_literal(const char *s, size_t n, size_t i, lx_strbuf *out) {
-  char q = s[i++];
-  while (i < n && s[i] != q) {
-    if (s[i] == '\n') return 0; /* not a one-line literal */
-    if (s[i] != '\\') {
-      lx_strbuf_putc(out, s[i++]);
-      continue;
-    }
-    if (++i >= n) return 0;
-    switch (s[i]) {
-      case 'n':
-        lx_strbuf_putc(out, '\n');
-        break;
-      case 't':
-        lx_strbuf_putc(out, '\t');
-        break;
-      case 'r':
-        lx_strbuf_putc(out, '\r');
-        break;
-      case '\\':
-      case '\'':
-      case '"':
-        lx_strbuf_putc(out, s[i]);
-        break;
-      case '\n':
-        break; /* a continued line */
-      default: /* Python keeps an unknown escape as written */
-        lx_strbuf_putc(out, '\\');
-        lx_strbuf_putc(out, s[i]);
-    }
-    i++;
-  }
-  return i < n ? i + 1 : 0;
-}
-
-static const char *find_in(const char *s, size_t n, size_t from, const char *what) {
-  size_t m = strlen(what);
-  for (size_t i = from; i + m <= n; i++)
-    if (!memcmp(s + i, what, m)) return s + i;
-  return NULL;
-}
-
 int lx_mmbench_judge_template(const char *src, size_t n, lx_strbuf *out, const char **why) {
-  const char *def = find_in(src, n, 0, "def build_prompt(");
-  const char *tmpl = def ? find_in(src, n, (size_t)(def - src), "tmpl = (") : NULL;
+  const char *def = lx_pysrc_find(src, n, 0, "def build_prompt(");
+  const char *tmpl = def ? lx_pysrc_find(src, n, (size_t)(def - src), "tmpl = (") : NULL;
   if (!tmpl) {
     *why = "no \"tmpl = (\" in a build_prompt function (is it MMBench's eval_mmbench.py?)";
     return -1;
   }
-  size_t i = (size_t)(tmpl - src) + strlen("tmpl = (");
-  lx_strbuf_clear(out);
-  for (;;) {
-    i = skip_between(src, n, i);
-    if (i < n && src[i] == ')') break;
-    if (i >= n || (src[i] != '\'' && src[i] != '"')) {
-      *why = "the template is not a parenthesised run of quoted strings";
-      return -1;
-    }
-    i = python_literal(src, n, i, out);
-    if (!i) {
-      *why = "a string of the template does not end on its line";
-      return -1;
-    }
+  /* the script calls tmpl.format(...): its plain strings are the template */
+  if (!lx_pysrc_literals(src, n, (size_t)(tmpl - src) + strlen("tmpl = ("), ")", true, out, why))
+    return -1;
+  int positional, named;
+  if (!lx_pysrc_fields(lx_strbuf_str(out), &positional, &named)) {
+    *why = "the template has a brace that is not \"{}\", \"{{\" or \"}}\"";
+    return -1;
   }
-  int fields = 0;
-  const char *t = lx_strbuf_str(out);
-  for (size_t k = 0; t[k]; k++) {
-    if ((t[k] == '{' && t[k + 1] == '{') || (t[k] == '}' && t[k + 1] == '}')) {
-      k++;
-    } else if (t[k] == '{' && t[k + 1] == '}') {
-      fields++;
-      k++;
-    } else if (t[k] == '{' || t[k] == '}') {
-      *why = "the template has a brace that is not \"{}\", \"{{\" or \"}}\"";
-      return -1;
-    }
-  }
-  if (fields != 3) {
+  if (positional != 3 || named != 0) {
     *why = "the template does not hold three \"{}\" (question, options, answer)";
     return -1;
   }
@@ -224,16 +148,6 @@ void lx_mmbench_judge_prompt(const char *tmpl, const char *question, const char 
   for (int k = 0; k < 4 && choices[k]; k++)
     lx_strbuf_printf(&options, "%c. %s\n", 'A' + k, choices[k]);
   const char *args[3] = {question, lx_strbuf_str(&options), lx_mmbench_as_read(prediction)};
-  int next = 0;
-  for (size_t k = 0; tmpl[k]; k++) {
-    if ((tmpl[k] == '{' && tmpl[k + 1] == '{') || (tmpl[k] == '}' && tmpl[k + 1] == '}')) {
-      lx_strbuf_putc(out, tmpl[k++]);
-    } else if (tmpl[k] == '{' && tmpl[k + 1] == '}' && next < 3) {
-      lx_strbuf_puts(out, args[next++]);
-      k++;
-    } else {
-      lx_strbuf_putc(out, tmpl[k]);
-    }
-  }
+  lx_pysrc_format(tmpl, args, 3, NULL, NULL, 0, out);
   lx_strbuf_free(&options);
 }
