@@ -186,9 +186,12 @@ static int run(int argc, char **argv) {
   cli_opt opts[] = {
       {"--run", CLI_STRING, &run_dir, "RUNDIR", "a run directory made by lynxeval run", 0, 0, 0},
       {"--task", CLI_STRING, &task, "TASK",
-       "open-vqa-image, open-vqa-video, llava-bench, mmbench or mmbench-cn", 0, 0, 0},
+       "open-vqa-image, open-vqa-video, llava-bench, mmbench, mmbench-cn, msvd-qa or msrvtt-qa", 0,
+       0, 0},
       {"--template-from", CLI_STRING, &template_from, "FILE",
-       "mmbench: your copy of MMBench's eval_mmbench.py (its judge prompt)", 0, 0, 0},
+       "mmbench: your MMBench eval_mmbench.py; msvd-qa, msrvtt-qa: your Video-ChatGPT "
+       "evaluate_activitynet_qa.py (their judge prompts)",
+       0, 0, 0},
       {"--out", CLI_STRING, &out, "FILE", "export: where the requests go (JSON Lines)", 0, 0, 0},
       {"--verdicts", CLI_STRING, &verdicts, "FILE", "import: JSON Lines {\"id\", \"verdict\"}", 0,
        0, 0},
@@ -209,10 +212,11 @@ static int run(int argc, char **argv) {
   int rc = cli_parse(&cmd_judge, argc - shift, argv + shift, opts, N_OPTS(opts));
   if (rc == CLI_HELP_SHOWN) return 0;
   if (rc) return rc;
-  if (template_from && task && strcmp(task, "mmbench") != 0 && strcmp(task, "mmbench-cn") != 0) {
+  if (template_from && task && strcmp(task, "mmbench") != 0 && strcmp(task, "mmbench-cn") != 0 &&
+      strcmp(task, "msvd-qa") != 0 && strcmp(task, "msrvtt-qa") != 0) {
     cli_error(NAME,
-              "--template-from is for mmbench and mmbench-cn, whose judge prompt is the "
-              "benchmark's own");
+              "--template-from is for mmbench, mmbench-cn, msvd-qa and msrvtt-qa, whose "
+              "judge prompts are their benchmarks' own");
     return CLI_USAGE;
   }
   if (!verb || !run_dir || !task) {
@@ -286,7 +290,11 @@ const cli_command cmd_judge = {
     "one user message; a reply is read for a letter by the same rules, and the run is scored\n"
     "again: aggregate.json is the MMBench aggregate with the judge's letters, what stays\n"
     "undecided (no reply, or one no rule reads) listed. The script retries such replies and\n"
-    "finally picks a random letter; lynxeval leaves them undecided. Each\n"
+    "finally picks a random letter; lynxeval leaves them undecided. msvd-qa and msrvtt-qa:\n"
+    "Video-ChatGPT's judge, its system and user messages read from --template-from (your\n"
+    "evaluate_activitynet_qa.py); a reply is read as the script reads it (a Python dict with\n"
+    "'pred' and 'score'); accuracy = yes / (yes + no), average_score = the mean of int(score)\n"
+    "over the replies read. Each\n"
     "request records its template and the sha256 of its prompt; each verdict is stored raw in\n"
     "RUNDIR/<task>/judge/<judge>/verdicts.jsonl with the judge's id, appended and fsynced as it\n"
     "arrives, so an interrupted call resumes where it stopped. A reply that does not follow the\n"

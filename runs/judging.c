@@ -15,6 +15,7 @@
 #include "runs/prediction_log.h"
 #include "runs/run_dir.h"
 #include "scorers/mmbench.h"
+#include "scorers/video_qa.h"
 #include "tasks/scoring.h"
 
 #define MAX_FINGERPRINT_BYTES (64u << 20)
@@ -26,10 +27,12 @@ static int kind_for_task(const char *task, lx_judge_kind *kind, lx_error *err) {
     *kind = LX_JUDGE_PAIR_SCORES;
   } else if (!strcmp(task, "mmbench") || !strcmp(task, "mmbench-cn")) {
     *kind = LX_JUDGE_MMBENCH;
+  } else if (!strcmp(task, "msvd-qa") || !strcmp(task, "msrvtt-qa")) {
+    *kind = LX_JUDGE_VIDEO_QA;
   } else {
     return lx_errorf(err,
                      "task %s has no judge (the judge serves open-vqa-image, open-vqa-video, "
-                     "llava-bench, mmbench and mmbench-cn)",
+                     "llava-bench, mmbench, mmbench-cn, msvd-qa and msrvtt-qa)",
                      task);
   }
   return LX_OK;
@@ -43,6 +46,7 @@ static const char *str_or(const cJSON *o, const char *key, const char *dflt) {
 typedef struct load_ctx {
   const char *path;
   lx_judge_set *set;
+  const char *system_tmpl, *user_tmpl; /* LX_JUDGE_VIDEO_QA */
 } load_ctx;
 
 static int prediction_row(void *vctx, const cJSON *row, int line, lx_error *err) {
@@ -59,7 +63,12 @@ static int prediction_row(void *vctx, const cJSON *row, int line, lx_error *err)
   lx_judge_input in = {question, cJSON_GetArrayItem(refs, 0)->valuestring, answer,
                        str_or(row, "context", "")};
   lx_strbuf system = {0}, user = {0};
-  lx_judge_prompt(c->set->kind, &in, &system, &user);
+  if (c->set->kind == LX_JUDGE_VIDEO_QA) { /* Video-ChatGPT's messages, read from its script */
+    lx_video_qa_judge_message(c->system_tmpl, question, in.reference, answer, &system);
+    lx_video_qa_judge_message(c->user_tmpl, question, in.reference, answer, &user);
+  } else {
+    lx_judge_prompt(c->set->kind, &in, &system, &user);
+  }
   lx_strbuf both = {0};
   lx_strbuf_puts(&both, lx_strbuf_str(&system));
   lx_strbuf_putc(&both, '\0');
@@ -69,6 +78,8 @@ static int prediction_row(void *vctx, const cJSON *row, int line, lx_error *err)
   cJSON *req = cJSON_CreateObject();
   cJSON_AddStringToObject(req, "id", id);
   cJSON_AddStringToObject(req, "template", lx_judge_template_name(c->set->kind));
+  if (c->set->template_sha256[0])
+    cJSON_AddStringToObject(req, "template_sha256", c->set->template_sha256);
   cJSON_AddStringToObject(req, "prompt_sha256", hash);
   cJSON *messages = cJSON_AddArrayToObject(req, "messages");
   const char *roles[2] = {"system", "user"};
@@ -204,6 +215,31 @@ static int mmbench_template(const char *path, lx_judge_set *set, lx_strbuf *tmpl
   return LX_OK;
 }
 
+/* Video-ChatGPT's two messages, read from the user's evaluate_activitynet_qa.py. */
+static int video_qa_templates(const char *path, lx_judge_set *set, lx_strbuf *system,
+                              lx_strbuf *user, lx_error *err) {
+  if (!path)
+    return lx_errorf(err,
+                     "task %s: Video-ChatGPT's judge asks with its own messages, which lynxeval "
+                     "does not carry: give --template-from with your copy of its "
+                     "quantitative_evaluation/evaluate_activitynet_qa.py",
+                     set->task);
+  char *src;
+  size_t n;
+  if (lx_read_file(path, MAX_TEMPLATE_FILE_BYTES, &src, &n, err)) return LX_ERR;
+  const char *why = NULL;
+  int bad = lx_video_qa_judge_template(src, n, system, user, &why);
+  free(src);
+  if (bad) return lx_errorf(err, "%s: %s", path, why);
+  lx_strbuf all = {0};
+  lx_strbuf_puts(&all, lx_strbuf_str(system));
+  lx_strbuf_putc(&all, '\0');
+  lx_strbuf_puts(&all, lx_strbuf_str(user));
+  lx_sha256_hex(lx_strbuf_str(&all), all.len, set->template_sha256);
+  lx_strbuf_free(&all);
+  return LX_OK;
+}
+
 int lx_judge_set_load(const char *run_dir, const char *task, const char *template_from,
                       lx_judge_set *set, lx_error *err) {
   memset(set, 0, sizeof *set);
@@ -211,7 +247,18 @@ int lx_judge_set_load(const char *run_dir, const char *task, const char *templat
   char *log = lx_run_file(run_dir, task, LX_RUN_PREDICTIONS);
   set->task = lx_xstrdup(task);
   set->requests = cJSON_CreateArray();
-  load_ctx c = {log, set};
+  load_ctx c = {log, set, NULL, NULL};
+  lx_strbuf system_tmpl = {0}, user_tmpl = {0};
+  if (set->kind == LX_JUDGE_VIDEO_QA) {
+    int rc = video_qa_templates(template_from, set, &system_tmpl, &user_tmpl, err);
+    if (rc) {
+      free(log);
+      lx_judge_set_free(set);
+      return rc;
+    }
+    c.system_tmpl = lx_strbuf_str(&system_tmpl);
+    c.user_tmpl = lx_strbuf_str(&user_tmpl);
+  }
   if (set->kind == LX_JUDGE_MMBENCH) {
     lx_strbuf tmpl = {0};
     int rc = mmbench_template(template_from, set, &tmpl, err);
@@ -226,6 +273,8 @@ int lx_judge_set_load(const char *run_dir, const char *task, const char *templat
     return rc;
   }
   int rc = lx_run_read_predictions(run_dir, task, prediction_row, &c, err);
+  lx_strbuf_free(&system_tmpl);
+  lx_strbuf_free(&user_tmpl);
   if (rc == LX_OK && set->predictions.n == 0) rc = lx_errorf(err, "%s: no predictions yet", log);
   if (rc == LX_OK) rc = lx_items_index(&set->predictions, "prediction for id", err);
   free(log);
@@ -433,10 +482,85 @@ static int mmbench_finish(const lx_judge_set *set, const lx_predictions *verdict
   return rc;
 }
 
+/* Video-ChatGPT's aggregation: over the replies it could read, the mean of int(score), and the
+ * accuracy yes / (yes + no) (a reply naming neither counts in the score only); an unreadable
+ * reply (the script would ask again) or a missing one is listed. */
+static int video_qa_finish(const lx_judge_set *set, const lx_predictions *verdicts,
+                           const char *judge, const char *dir, cJSON **aggregate, lx_error *err) {
+  size_t n = set->predictions.n;
+  const char **verdict_of = lx_xcalloc(n + 1, sizeof *verdict_of);
+  for (size_t i = 0; i < verdicts->n; i++) {
+    long k = lx_items_find(&set->predictions, verdicts->v[i].id);
+    if (k < 0) {
+      free(verdict_of);
+      return lx_errorf(err, "%s: a verdict for id %s, which has no prediction",
+                       verdicts->v[i].source, verdicts->v[i].id);
+    }
+    verdict_of[k] = verdicts->v[i].text;
+  }
+  size_t yes = 0, no = 0, neither = 0, judged = 0;
+  long score_sum = 0;
+  cJSON *unparseable = cJSON_CreateArray(), *missing = cJSON_CreateArray(),
+        *rows = cJSON_CreateArray();
+  for (size_t k = 0; k < n; k++) {
+    const lx_item *it = &set->predictions.v[k];
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "id", it->id);
+    int said_yes;
+    long score;
+    if (!verdict_of[k]) {
+      cJSON_AddItemToArray(missing, cJSON_CreateString(it->id));
+      cJSON_AddStringToObject(r, "status", "missing");
+    } else if (!lx_video_qa_parse_verdict(verdict_of[k], &said_yes, &score)) {
+      cJSON_AddItemToArray(unparseable, cJSON_CreateString(it->id));
+      cJSON_AddStringToObject(r, "status", "unparseable");
+    } else {
+      judged++;
+      score_sum += score;
+      yes += said_yes == 1;
+      no += said_yes == 0;
+      neither += said_yes < 0;
+      cJSON_AddStringToObject(r, "status", "judged");
+      cJSON_AddStringToObject(r, "pred", said_yes == 1 ? "yes" : said_yes == 0 ? "no" : "neither");
+      cJSON_AddNumberToObject(r, "score", (double)score);
+    }
+    cJSON_AddItemToArray(rows, r);
+  }
+  cJSON *agg = cJSON_CreateObject();
+  cJSON_AddStringToObject(agg, "judge", judge);
+  cJSON_AddStringToObject(agg, "template", lx_judge_template_name(set->kind));
+  cJSON_AddStringToObject(agg, "template_sha256", set->template_sha256);
+  cJSON_AddNumberToObject(agg, "predictions", (double)n);
+  cJSON_AddNumberToObject(agg, "judged", (double)judged);
+  cJSON_AddNumberToObject(agg, "yes", (double)yes);
+  cJSON_AddNumberToObject(agg, "no", (double)no);
+  cJSON_AddNumberToObject(agg, "neither", (double)neither);
+  /* the script's expressions: yes_count / (yes_count + no_count), score_sum / count */
+  cJSON_AddNumberToObject(agg, "accuracy", yes + no ? (double)yes / (double)(yes + no) : 0);
+  cJSON_AddNumberToObject(agg, "average_score", judged ? (double)score_sum / (double)judged : 0);
+  cJSON_AddNumberToObject(agg, "unparseable", cJSON_GetArraySize(unparseable));
+  cJSON_AddItemToObject(agg, "unparseable_ids", unparseable);
+  cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
+  cJSON_AddItemToObject(agg, "missing_ids", missing);
+  char *agg_path = lx_path_join(dir, LX_RUN_AGGREGATE),
+       *rows_path = lx_path_join(dir, LX_RUN_SCORES);
+  int rc = lx_json_write_lines_atomic(rows_path, rows, err);
+  if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
+  if (rc == LX_OK && aggregate) *aggregate = cJSON_Duplicate(agg, 1);
+  free(agg_path);
+  free(rows_path);
+  cJSON_Delete(agg);
+  cJSON_Delete(rows);
+  free(verdict_of);
+  return rc;
+}
+
 int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, const char *judge,
                     const char *dir, cJSON **aggregate, lx_error *err) {
   if (set->kind == LX_JUDGE_MMBENCH)
     return mmbench_finish(set, verdicts, judge, dir, aggregate, err);
+  if (set->kind == LX_JUDGE_VIDEO_QA)
+    return video_qa_finish(set, verdicts, judge, dir, aggregate, err);
   size_t n = set->predictions.n;
   const char **verdict_of = lx_xcalloc(n + 1, sizeof *verdict_of);
   for (size_t i = 0; i < verdicts->n; i++) {

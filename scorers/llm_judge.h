@@ -5,6 +5,7 @@
  *                        the judge replies "correct" or "incorrect" on its first line.
  *   eval_mmbench.py      MMBench: the official script's own prompt, read from the user's copy
  *                        (lynxeval does not carry it), asked of the copies no rule can map.
+ *   evaluate_activitynet_qa.py  MSVD-QA, MSRVTT-QA: Video-ChatGPT's two messages, likewise.
  *   llava-bench-pair-1   LLaVA-Bench: the image's caption, the question, the reference (GPT-4)
  *                        answer as assistant 1 and the model's as assistant 2; the judge replies
  *                        with two scores from 1 to 10 on its first line, then its reasons. The
@@ -24,6 +25,8 @@ typedef enum lx_judge_kind {
   LX_JUDGE_PAIR_SCORES, /* two scores in [1, 10]: reference, model */
   LX_JUDGE_MMBENCH,     /* MMBench's own judge: its prompt (read from the user's eval_mmbench.py),
                          * a reply read for a letter by its rules (mmbench.h) */
+  LX_JUDGE_VIDEO_QA,    /* Video-ChatGPT's: its two messages (read from the user's
+                         * evaluate_activitynet_qa.py), a reply read as its dict (video_qa.h) */
 } lx_judge_kind;
 
 typedef struct lx_judge_input {

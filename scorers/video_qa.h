@@ -19,4 +19,25 @@ void lx_video_qa_normalize(const char *answer, lx_strbuf *out);
 
 bool lx_video_qa_exact_match(const char *pred, const char *reference);
 
+/* ---- Video-ChatGPT's judge (quantitative_evaluation/evaluate_activitynet_qa.py) -------------
+ * The protocol generative models report MSVD-QA and MSRVTT-QA with: gpt-3.5-turbo asked, per
+ * question, for a yes/no and a 0-5 score. Its two messages are read from the user's copy of the
+ * script (lynxeval does not carry them). */
+
+/* The system and user messages' templates: the literals after "role": "system", "content": and
+ * after "role": "user", "content": (the user's with the f-string fields {question}, {answer},
+ * {pred}). Fails with *why when the script has no such messages. */
+int lx_video_qa_judge_template(const char *src, size_t n, lx_strbuf *system, lx_strbuf *user,
+                               const char **why);
+
+/* A message from its template, the fields filled. */
+void lx_video_qa_judge_message(const char *tmpl, const char *question, const char *answer,
+                               const char *pred, lx_strbuf *out);
+
+/* A reply as the script reads it: ast.literal_eval of a dict whose 'pred' is a string and whose
+ * 'score' int() takes (a number, truncated, or a string of an integer). *yes: 1 when "yes" is in
+ * pred lower-cased, else 0 when "no" is, else -1 (the script counts it in neither). False for a
+ * reply the script could not read (it would ask again). */
+bool lx_video_qa_parse_verdict(const char *reply, int *yes, long *score);
+
 #endif

@@ -793,8 +793,9 @@ static int score_video_qa(const lx_items *items, const lx_predictions *preds, co
                           preds->n ? 100.0 * (double)correct / (double)preds->n : 0);
   cJSON_AddItemToObject(agg, "per_question_type", counts_by_category(&by_kind));
   cJSON_AddStringToObject(agg, "judge",
-                          "the Video-ChatGPT protocol (an LLM judge's yes/no and 0-5 score) is "
-                          "not computed here");
+                          "the Video-ChatGPT protocol (an LLM judge's yes/no and 0-5 score): "
+                          "lynxeval judge --task msvd-qa|msrvtt-qa --template-from "
+                          "evaluate_activitynet_qa.py");
   category_free(&by_kind);
   return LX_OK;
 }

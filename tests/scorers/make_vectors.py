@@ -34,6 +34,11 @@ script at local copies:
                         6ca2be6, "Add scripts to evaluate MMBench"; needs pandas and openpyxl);
                         its OpenAI judge is replaced by one that stops the question undecided
   --mmbench-convert FILE scripts/convert_mmbench_for_submission.py of github.com/haotian-liu/LLaVA
+  --videochatgpt-eval FILE
+                        quantitative_evaluation/evaluate_activitynet_qa.py of
+                        github.com/mbzuai-oryx/Video-ChatGPT (commit 659e04b), run as a script
+                        with its OpenAI client replaced by a scripted judge and its process pool
+                        by a serial one
 
 Each oracle is optional: only the vectors of the oracles given are made again.
 
@@ -63,6 +68,8 @@ Writes into tests/scorers/vectors/:
                         conversion makes of them (upload_llava.json) and one of the answers as
                         they are (upload_raw.json); vizwiz.json holds, for each upload, what
                         vqaEval.py computes per image (unrounded and rounded) and reports
+  videochatgpt/         a prediction file in Video-ChatGPT's format; videochatgpt.json holds the
+                        scripted judge's replies and what the script computes and prints from them
   mmbench/              a TSV in the release's layout with circular copies, LLaVA's answer file and
                         the spreadsheet its conversion makes; mmbench.json holds each row's letter
                         as eval_mmbench.py's prefetch_answer reads it and each question's verdict
@@ -1026,6 +1033,83 @@ def mmbench_with_judge(ev, data, data_main, answer_map):
     return judged, asked
 
 
+# ---- Video-ChatGPT's judge (MSVD-QA, MSRVTT-QA) ------------------------------------------------
+
+# replies ast.literal_eval reads (the script asks again, forever, for one it cannot read)
+VCG_REPLIES = ["{'pred': 'yes', 'score': 4}", "{'pred': 'no', 'score': 0}", "{'pred': 'yes', 'score': 4.8}",
+               "{'pred': 'Yes', 'score': '5'}", '{"pred": "no", "score": 1}', "{'pred': 'not sure', 'score': 2}",
+               "{'pred': 'maybe', 'score': 3}", "{'score': 2, 'pred': 'YES.'}", " {'pred': 'no', 'score': 1.9} ",
+               "{'pred': 'yes', 'score': 3, 'reason': 'close'}", "{'pred': 'No', 'score': -0.5,}"]
+
+
+def vcg_reply(question, pred):
+    import hashlib
+    return VCG_REPLIES[hashlib.sha256((question + "\n" + pred).encode()).digest()[0] % len(VCG_REPLIES)]
+
+
+def make_videochatgpt(args):
+    rng = random.Random(659)
+    d = os.path.join(OUT, "videochatgpt")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    preds = []
+    for k in range(90):
+        video = f"vid{rng.randrange(30)}" if k % 3 else "-4wsuPCjDBc_5_15"  # videos asked several times
+        q = rng.choice(["who is walking?", "what is the man doing?", "what runs?", "where is the woman?",
+                        "how many dogs are there?"]) + f" #{k}"
+        a = rng.choice(["man", "walk", "dog", "kitchen", "two"])
+        pred = rng.choice([a, a.capitalize() + ".", "a " + a, "nothing", "two dogs", "", "the man is walking"])
+        preds.append({"video_name": video, "Q": q, "A": a, "pred": pred})
+    with open(os.path.join(d, "videochatgpt_preds.json"), "w") as f:
+        json.dump(preds, f)
+
+    class ChatCompletion:
+        @staticmethod
+        def create(model, messages):
+            user = messages[1]["content"]
+            q = re.search(r"Question: (.*)\nCorrect Answer: ", user).group(1)
+            p = re.search(r"Predicted Answer: (.*)\n\n", user).group(1)
+            return {"choices": [{"message": {"content": vcg_reply(q, p)}}]}
+    fake = types.ModuleType("openai")
+    fake.ChatCompletion = ChatCompletion
+    sys.modules["openai"] = fake
+
+    class SerialPool:  # the script's worker pool, one process (its workers only divide the files)
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            return False
+
+        def starmap(self, fn, args_list):
+            return [fn(*a) for a in args_list]
+    pool = types.ModuleType("multiprocessing.pool")
+    pool.Pool = SerialPool
+    real_pool = sys.modules.get("multiprocessing.pool")
+    sys.modules["multiprocessing.pool"] = pool
+    work = os.path.join(d, "annotations")
+    try:
+        printed, _ = run_script(args.videochatgpt_eval, ["--pred_path", os.path.join(d, "videochatgpt_preds.json"),
+                                                         "--output_dir", work, "--output_json",
+                                                         os.path.join(d, "combined.json"), "--api_key", "none",
+                                                         "--num_tasks", "3"])
+    finally:
+        if real_pool is not None:
+            sys.modules["multiprocessing.pool"] = real_pool
+    combined = json.load(open(os.path.join(d, "combined.json")))
+    shutil.rmtree(work)
+    os.remove(os.path.join(d, "combined.json"))
+    values = {}
+    for line in printed.splitlines():
+        for key in ("Yes count", "No count", "Accuracy", "Average score"):
+            if line.startswith(key + ":"):
+                values[key] = float(line.split(":", 1)[1])
+    dump("videochatgpt.json", {"oracle": "Video-ChatGPT quantitative_evaluation/evaluate_activitynet_qa.py (659e04b)",
+                               "replies": VCG_REPLIES, "yes": values["Yes count"], "no": values["No count"],
+                               "accuracy": values["Accuracy"], "average_score": values["Average score"],
+                               "results": {k: v[0] for k, v in sorted(combined.items())}}, compact=False)
+
+
 def base64_of(b):
     import base64
     return base64.b64encode(b).decode()
@@ -1048,6 +1132,7 @@ def main():
     ap.add_argument("--vizwiz-convert")
     ap.add_argument("--mmbench-eval")
     ap.add_argument("--mmbench-convert")
+    ap.add_argument("--videochatgpt-eval")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     # each family of vectors, made when its oracles are given
@@ -1057,7 +1142,8 @@ def main():
                 ("seed_bench", ["seed_bench"], make_seed_bench), ("textvqa", ["textvqa"], make_textvqa),
                 ("gqa", ["gqa_convert", "gqa_eval"], make_gqa),
                 ("vizwiz", ["vizwiz_eval", "vizwiz_convert", "textvqa"], make_vizwiz),
-                ("mmbench", ["mmbench_eval", "mmbench_convert"], make_mmbench)]
+                ("mmbench", ["mmbench_eval", "mmbench_convert"], make_mmbench),
+                ("videochatgpt", ["videochatgpt_eval"], make_videochatgpt)]
     made = []
     for name, needs, make in families:
         if all(getattr(args, n) for n in needs):

@@ -359,6 +359,47 @@ try:
 finally:
     shutil.rmtree(judge_tmp)
 
+# ---- Video-ChatGPT's judge (MSVD-QA, MSRVTT-QA): the script run with a scripted judge -----------
+vcg = json.load(open(os.path.join(V, "videochatgpt.json")))
+judge_tmp = tempfile.mkdtemp()
+try:
+    preds = json.load(open(f"{V}/videochatgpt/videochatgpt_preds.json"))
+    run_dir = os.path.join(judge_tmp, "run")
+    os.makedirs(os.path.join(run_dir, "msvd-qa"))
+    with open(os.path.join(run_dir, "msvd-qa", "predictions.jsonl"), "w", encoding="utf-8") as f:
+        for k, p_ in enumerate(preds):
+            f.write(json.dumps({"id": str(k), "answer": p_["pred"], "question": p_["Q"], "references": [p_["A"]],
+                                "category": "what"}) + "\n")
+    template = os.path.join(os.path.dirname(os.path.abspath(__file__)), "videochatgpt_judge_template.py")
+    req_path = os.path.join(judge_tmp, "requests.jsonl")
+    p = run("judge", "export", "--run", run_dir, "--task", "msvd-qa", "--template-from", template, "--out", req_path)
+    requests = [json.loads(line) for line in open(req_path)] if p.returncode == 0 else []
+    user0 = requests[0]["messages"][1]["content"] if requests else ""
+    check(f"judge export msvd-qa: {len(requests)} requests, the system and user messages of the script's layout "
+          "with the question, answer and prediction filled in and its literal braces kept",
+          len(requests) == len(preds) and [m["role"] for m in requests[0]["messages"]] == ["system", "user"]
+          and f"Question: {preds[0]['Q']}\nCorrect Answer: {preds[0]['A']}\nPredicted Answer: {preds[0]['pred']}\n\n" in user0
+          and "{'pred': 'yes', 'score': 4}" in user0, p.stderr + user0[:300])
+    replies = vcg["replies"]
+    with open(os.path.join(judge_tmp, "verdicts.jsonl"), "w") as f:
+        for k, p_ in enumerate(preds):
+            h = hashlib.sha256((p_["Q"] + "\n" + p_["pred"]).encode()).digest()[0]
+            f.write(json.dumps({"id": str(k), "verdict": replies[h % len(replies)]}) + "\n")
+        f.write("")
+    p = run("judge", "import", "--run", run_dir, "--task", "msvd-qa", "--template-from", template, "--verdicts",
+            os.path.join(judge_tmp, "verdicts.jsonl"), "--judge", "scripted")
+    agg = json.loads(p.stdout.splitlines()[-1]) if p.returncode == 0 else {}
+    check(f"judge import msvd-qa: yes {vcg['yes']:.0f}, no {vcg['no']:.0f}, accuracy and average score as "
+          "evaluate_activitynet_qa.py computes them from the same replies",
+          agg.get("yes") == vcg["yes"] and agg.get("no") == vcg["no"] and close(agg.get("accuracy", -1), vcg["accuracy"])
+          and close(agg.get("average_score", -1), vcg["average_score"]) and agg.get("unparseable") == 0,
+          p.stderr + json.dumps(agg)[:300])
+    p = run("judge", "export", "--run", run_dir, "--task", "msvd-qa", "--out", req_path)
+    check("judge export msvd-qa without --template-from says where the messages come from",
+          p.returncode == 1 and "evaluate_activitynet_qa.py" in p.stderr, p.stderr)
+finally:
+    shutil.rmtree(judge_tmp)
+
 tmp = tempfile.mkdtemp()
 try:
     for kind, (total, classes) in PAPER.items():
