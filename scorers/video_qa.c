@@ -1,6 +1,7 @@
 #include "scorers/video_qa.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +74,8 @@ void lx_video_qa_judge_message(const char *tmpl, const char *question, const cha
 
 /* ---- a dict literal, as ast.literal_eval reads the few shapes the judge writes ---- */
 
+#define SCORE_LIMIT 1000000000000L /* 1e12: a million replies still sum exactly in a long */
+
 typedef struct lit {
   bool is_str;
   lx_strbuf str;
@@ -134,15 +137,17 @@ bool lx_video_qa_parse_verdict(const char *reply, int *yes, long *score) {
       lx_strbuf_puts(&pred, lx_strbuf_str(&v.str));
       have_pred = true;
     } else if (ok && !strcmp(lx_strbuf_str(&k.str), "score")) {
+      /* scores past SCORE_LIMIT (Python's ints have no bound, ours do) count as unreadable */
       char *end;
       if (v.is_str) { /* int("4") works, int("4.8") does not */
         const char *t = lx_strbuf_str(&v.str);
+        errno = 0;
         long x = strtol(t, &end, 10);
-        ok = *t && !*end;
-        *score = x;
+        ok = *t && !*end && errno == 0 && x > -SCORE_LIMIT && x < SCORE_LIMIT;
+        if (ok) *score = x;
       } else {
-        ok = v.num > -1e15 && v.num < 1e15;
-        *score = (long)v.num; /* int() truncates toward zero */
+        ok = v.num > -SCORE_LIMIT && v.num < SCORE_LIMIT;
+        if (ok) *score = (long)v.num; /* int() truncates toward zero */
       }
       have_score = true;
     }

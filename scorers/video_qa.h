@@ -37,7 +37,8 @@ void lx_video_qa_judge_message(const char *tmpl, const char *question, const cha
 /* A reply as the script reads it: ast.literal_eval of a dict whose 'pred' is a string and whose
  * 'score' int() takes (a number, truncated, or a string of an integer). *yes: 1 when "yes" is in
  * pred lower-cased, else 0 when "no" is, else -1 (the script counts it in neither). False for a
- * reply the script could not read (it would ask again). */
+ * reply the script could not read (it would ask again), and for a score of 1e12 or more in size,
+ * which Python's unbounded int would take (no judge gives one). */
 bool lx_video_qa_parse_verdict(const char *reply, int *yes, long *score);
 
 #endif

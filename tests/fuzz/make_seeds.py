@@ -268,6 +268,10 @@ def main():
     for k, (name, data) in enumerate((("test_qa.json", vqa_qs), ("youtube_mapping.txt", vqa_map))):
         fixture("video_qa/" + name, data)
         seed("video_qa", name, data, pick=k)
+    for name in ("mmbench_judge_template.py", "videochatgpt_judge_template.py"):  # the judges' scripts
+        seed("judge_replies", name.replace("_judge", ""), read(src(os.path.join("tests", "scorers", name))))
+    seed("judge_replies", "dict_reply", b"{'pred': 'yes', 'score': 4.8}")
+    seed("judge_replies", "letter_reply", b"The answer is (B).")
     img = base64.b64encode(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
                                          "0000000c4944415408d763f8ffff3f0005fe02fea7d6a5f80000000049454e44ae426082")).decode()
     head = "index\tquestion\thint\tA\tB\tC\tD\tanswer\tcategory\timage\tsource\tl2-category\tcomment\tsplit\n"

@@ -465,6 +465,20 @@ START_TEST(video_qa_exact_match_rules) {
                               "man"
                               "\xe3\x80\x80",
                               "man")); /* U+3000 */
+  /* Video-ChatGPT's replies the script could not read (it would ask again), and ones it reads */
+  int yes;
+  long score;
+  ck_assert(!lx_video_qa_parse_verdict("{'pred': 'yes'}", &yes, &score));         /* no score */
+  ck_assert(!lx_video_qa_parse_verdict("{'pred': 5, 'score': 1}", &yes, &score)); /* pred.lower() */
+  ck_assert(!lx_video_qa_parse_verdict("{'pred': 'no', 'score': '4.8'}", &yes, &score)); /* int() */
+  ck_assert(!lx_video_qa_parse_verdict("pred: yes, score: 4", &yes, &score));
+  ck_assert(!lx_video_qa_parse_verdict("{'pred': 'yes', 'score': 4} and more", &yes, &score));
+  ck_assert(
+      !lx_video_qa_parse_verdict("{'pred': 'yes', 'score': 5e20}", &yes, &score)); /* our bound */
+  ck_assert(lx_video_qa_parse_verdict("{'pred': 'Not sure', 'score': 2.9}", &yes, &score));
+  ck_assert(yes == 0 && score == 2); /* "no" inside "not"; int() truncates */
+  ck_assert(lx_video_qa_parse_verdict("{\"score\": \"3\", \"pred\": \"meh\"}", &yes, &score));
+  ck_assert(yes == -1 && score == 3);
 }
 END_TEST
 
