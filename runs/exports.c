@@ -12,6 +12,15 @@
 #include "scorers/mme.h"
 #include "scorers/vizwiz.h"
 
+/* pred_of[k] = the prediction answering item k, in the items' (the benchmark files') order, or
+ * SIZE_MAX where none does. The caller frees it. */
+static size_t *pred_of_items(const lx_items *items, const lx_predictions *preds, const size_t *at) {
+  size_t *pred_of = lx_xcalloc(items->n + 1, sizeof *pred_of);
+  for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;
+  for (size_t i = 0; i < preds->n; i++) pred_of[at[i]] = i;
+  return pred_of;
+}
+
 /* An id as a JSON number when it is a plain integer, else as a string. */
 static cJSON *id_json(const char *id) {
   char *end;
@@ -38,9 +47,7 @@ static int export_mme(const lx_items *items, const lx_predictions *preds, const 
     free(dir);
     return LX_ERR;
   }
-  size_t *pred_of = lx_xcalloc(items->n + 1, sizeof *pred_of);
-  for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;
-  for (size_t i = 0; i < preds->n; i++) pred_of[at[i]] = i;
+  size_t *pred_of = pred_of_items(items, preds, at);
   int rc = LX_OK;
   for (int s = 0; s < LX_MME_SUBTASKS && rc == LX_OK; s++) {
     lx_strbuf b = {0};
@@ -77,9 +84,7 @@ static int export_mme(const lx_items *items, const lx_predictions *preds, const 
 static int export_pope(const lx_items *items, const lx_predictions *preds, const size_t *at,
                        const char *task_dir, lx_error *err) {
   cJSON *questions = cJSON_CreateArray(), *answers = cJSON_CreateArray();
-  size_t *pred_of = lx_xcalloc(items->n + 1, sizeof *pred_of), n = 0;
-  for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;
-  for (size_t i = 0; i < preds->n; i++) pred_of[at[i]] = i;
+  size_t *pred_of = pred_of_items(items, preds, at), n = 0;
   for (size_t k = 0; k < items->n; k++) { /* in the split files' order, which the pairing needs */
     if (pred_of[k] == (size_t)-1) continue;
     const lx_item *it = &items->v[k];
@@ -154,9 +159,7 @@ static int export_llava_answers(const lx_items *items, const lx_predictions *pre
  * the EvalAI answer processor), which `lynxeval score vizwiz` scores as the server does. */
 static int export_vizwiz(const lx_items *items, const lx_predictions *preds, const size_t *at,
                          const char *task_dir, lx_error *err) {
-  size_t *pred_of = lx_xcalloc(items->n + 1, sizeof *pred_of);
-  for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;
-  for (size_t i = 0; i < preds->n; i++) pred_of[at[i]] = i;
+  size_t *pred_of = pred_of_items(items, preds, at);
   cJSON *rows = cJSON_CreateArray();
   for (size_t k = 0; k < items->n; k++) {
     if (pred_of[k] == (size_t)-1) continue;
@@ -181,9 +184,7 @@ static int export_vizwiz(const lx_items *items, const lx_predictions *preds, con
  */
 static int export_video_qa(const lx_items *items, const lx_predictions *preds, const size_t *at,
                            const char *task_dir, lx_error *err) {
-  size_t *pred_of = lx_xcalloc(items->n + 1, sizeof *pred_of);
-  for (size_t k = 0; k < items->n; k++) pred_of[k] = (size_t)-1;
-  for (size_t i = 0; i < preds->n; i++) pred_of[at[i]] = i;
+  size_t *pred_of = pred_of_items(items, preds, at);
   cJSON *rows = cJSON_CreateArray();
   for (size_t k = 0; k < items->n; k++) {
     if (pred_of[k] == (size_t)-1) continue;

@@ -412,22 +412,49 @@ static void add_group_json(cJSON *o, lx_judge_kind kind, const group *g) {
   }
 }
 
-/* MMBench: each judged copy's letter read from the reply by the script's rules, the run scored
- * again with those letters (a question right only when every copy is), what stays undecided
- * (no reply, or one no rule reads) listed. */
-static int mmbench_finish(const lx_judge_set *set, const lx_predictions *verdicts,
-                          const char *judge, const char *dir, cJSON **aggregate, lx_error *err) {
-  size_t n = set->rows.n;
-  const char **verdict_of = lx_xcalloc(n + 1, sizeof *verdict_of);
+/* verdict_of[k] = the raw reply for items->v[k] (NULL where none); every verdict's id must be an
+ * item of `items` (those asked about). The caller frees *out. */
+static int verdicts_by_item(const lx_items *items, const lx_predictions *verdicts,
+                            const char ***out, lx_error *err) {
+  const char **verdict_of = lx_xcalloc(items->n + 1, sizeof *verdict_of);
   for (size_t i = 0; i < verdicts->n; i++) {
-    long k = lx_items_find(&set->rows, verdicts->v[i].id);
-    if (k < 0 || lx_items_find(&set->predictions, verdicts->v[i].id) < 0) {
+    long k = lx_items_find(items, verdicts->v[i].id);
+    if (k < 0) {
       free(verdict_of);
       return lx_errorf(err, "%s: a verdict for id %s, which was not asked about",
                        verdicts->v[i].source, verdicts->v[i].id);
     }
     verdict_of[k] = verdicts->v[i].text;
   }
+  *out = verdict_of;
+  return LX_OK;
+}
+
+/* dir/scores.jsonl and dir/aggregate.json, atomically; *aggregate (may be NULL) gets a copy. */
+static int write_judge_results(const char *dir, const cJSON *agg, const cJSON *rows,
+                               cJSON **aggregate, lx_error *err) {
+  char *agg_path = lx_path_join(dir, LX_RUN_AGGREGATE),
+       *rows_path = lx_path_join(dir, LX_RUN_SCORES);
+  int rc = lx_json_write_lines_atomic(rows_path, rows, err);
+  if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
+  if (rc == LX_OK && aggregate) *aggregate = cJSON_Duplicate(agg, 1);
+  free(agg_path);
+  free(rows_path);
+  return rc;
+}
+
+/* MMBench: each judged copy's letter read from the reply by the script's rules, the run scored
+ * again with those letters (a question right only when every copy is), what stays undecided
+ * (no reply, or one no rule reads) listed. */
+static int mmbench_finish(const lx_judge_set *set, const lx_predictions *verdicts,
+                          const char *judge, const char *dir, cJSON **aggregate, lx_error *err) {
+  size_t n = set->rows.n;
+  const char **asked; /* by request */
+  if (verdicts_by_item(&set->predictions, verdicts, &asked, err)) return LX_ERR;
+  const char **verdict_of = lx_xcalloc(n + 1, sizeof *verdict_of); /* by row */
+  for (size_t j = 0; j < set->predictions.n; j++)
+    verdict_of[lx_items_find(&set->rows, set->predictions.v[j].id)] = asked[j];
+  free(asked);
   lx_predictions preds = {0};
   size_t *at = lx_xcalloc(n + 1, sizeof *at), judged = 0;
   cJSON *unparseable = cJSON_CreateArray(), *missing = cJSON_CreateArray();
@@ -464,13 +491,7 @@ static int mmbench_finish(const lx_judge_set *set, const lx_predictions *verdict
     cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
     cJSON_AddItemToObject(agg, "missing_ids", missing);
     unparseable = missing = NULL;
-    char *agg_path = lx_path_join(dir, LX_RUN_AGGREGATE),
-         *rows_path = lx_path_join(dir, LX_RUN_SCORES);
-    rc = lx_json_write_lines_atomic(rows_path, rows, err);
-    if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
-    if (rc == LX_OK && aggregate) *aggregate = cJSON_Duplicate(agg, 1);
-    free(agg_path);
-    free(rows_path);
+    rc = write_judge_results(dir, agg, rows, aggregate, err);
   }
   cJSON_Delete(unparseable);
   cJSON_Delete(missing);
@@ -488,16 +509,8 @@ static int mmbench_finish(const lx_judge_set *set, const lx_predictions *verdict
 static int video_qa_finish(const lx_judge_set *set, const lx_predictions *verdicts,
                            const char *judge, const char *dir, cJSON **aggregate, lx_error *err) {
   size_t n = set->predictions.n;
-  const char **verdict_of = lx_xcalloc(n + 1, sizeof *verdict_of);
-  for (size_t i = 0; i < verdicts->n; i++) {
-    long k = lx_items_find(&set->predictions, verdicts->v[i].id);
-    if (k < 0) {
-      free(verdict_of);
-      return lx_errorf(err, "%s: a verdict for id %s, which has no prediction",
-                       verdicts->v[i].source, verdicts->v[i].id);
-    }
-    verdict_of[k] = verdicts->v[i].text;
-  }
+  const char **verdict_of;
+  if (verdicts_by_item(&set->predictions, verdicts, &verdict_of, err)) return LX_ERR;
   size_t yes = 0, no = 0, neither = 0, judged = 0;
   long score_sum = 0;
   cJSON *unparseable = cJSON_CreateArray(), *missing = cJSON_CreateArray(),
@@ -542,13 +555,7 @@ static int video_qa_finish(const lx_judge_set *set, const lx_predictions *verdic
   cJSON_AddItemToObject(agg, "unparseable_ids", unparseable);
   cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
   cJSON_AddItemToObject(agg, "missing_ids", missing);
-  char *agg_path = lx_path_join(dir, LX_RUN_AGGREGATE),
-       *rows_path = lx_path_join(dir, LX_RUN_SCORES);
-  int rc = lx_json_write_lines_atomic(rows_path, rows, err);
-  if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
-  if (rc == LX_OK && aggregate) *aggregate = cJSON_Duplicate(agg, 1);
-  free(agg_path);
-  free(rows_path);
+  int rc = write_judge_results(dir, agg, rows, aggregate, err);
   cJSON_Delete(agg);
   cJSON_Delete(rows);
   free(verdict_of);
@@ -562,16 +569,8 @@ int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, con
   if (set->kind == LX_JUDGE_VIDEO_QA)
     return video_qa_finish(set, verdicts, judge, dir, aggregate, err);
   size_t n = set->predictions.n;
-  const char **verdict_of = lx_xcalloc(n + 1, sizeof *verdict_of);
-  for (size_t i = 0; i < verdicts->n; i++) {
-    long k = lx_items_find(&set->predictions, verdicts->v[i].id);
-    if (k < 0) {
-      free(verdict_of);
-      return lx_errorf(err, "%s: a verdict for id %s, which has no prediction",
-                       verdicts->v[i].source, verdicts->v[i].id);
-    }
-    verdict_of[k] = verdicts->v[i].text;
-  }
+  const char **verdict_of;
+  if (verdicts_by_item(&set->predictions, verdicts, &verdict_of, err)) return LX_ERR;
   group all = {"all", {0, 0}, 0}, *groups = NULL;
   size_t n_groups = 0;
   cJSON *unparseable = cJSON_CreateArray(), *missing = cJSON_CreateArray(),
@@ -618,13 +617,7 @@ int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, con
   cJSON_AddItemToObject(agg, "unparseable_ids", unparseable);
   cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
   cJSON_AddItemToObject(agg, "missing_ids", missing);
-  char *agg_path = lx_path_join(dir, LX_RUN_AGGREGATE),
-       *rows_path = lx_path_join(dir, LX_RUN_SCORES);
-  int rc = lx_json_write_lines_atomic(rows_path, rows, err);
-  if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
-  if (rc == LX_OK && aggregate) *aggregate = cJSON_Duplicate(agg, 1);
-  free(agg_path);
-  free(rows_path);
+  int rc = write_judge_results(dir, agg, rows, aggregate, err);
   cJSON_Delete(agg);
   cJSON_Delete(rows);
   free(groups);
