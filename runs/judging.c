@@ -104,7 +104,6 @@ static int prediction_row(void *vctx, const cJSON *row, int line, lx_error *err)
 
 /* ---- MMBench: the copies no rule maps, asked with the script's own prompt ------------------- */
 
-#define MMB_COPY_STRIDE         1000000LL
 #define MAX_TEMPLATE_FILE_BYTES (16u << 20)
 
 /* One row of an MMBench run, kept whole: the judge scores the run again with its letters. */
@@ -150,9 +149,9 @@ static void mmbench_requests(lx_judge_set *set, const char *tmpl) {
     const lx_item *it = &set->rows.v[k];
     long long idx = atoll(it->id);
     char g[32];
-    snprintf(g, sizeof g, "%lld", idx % MMB_COPY_STRIDE);
+    snprintf(g, sizeof g, "%lld", idx % LX_MMBENCH_COPY_STRIDE);
     group_of[k] = lx_strmap_intern(&group, g);
-    has_main[group_of[k]] |= idx < MMB_COPY_STRIDE;
+    has_main[group_of[k]] |= idx < LX_MMBENCH_COPY_STRIDE;
     const char *choices[4];
     row_choices(it, choices);
     lx_mmbench_rule rule;

@@ -26,6 +26,9 @@
 
 #include "common/strbuf.h"
 
+/* A circular copy's index is its question's plus k times this. */
+#define LX_MMBENCH_COPY_STRIDE 1000000LL
+
 typedef enum lx_mmbench_rule {
   LX_MMBENCH_NONE,   /* no rule maps the answer: the judge's */
   LX_MMBENCH_OPTION, /* a letter standing as a token, alone or in one of the forms */

@@ -851,8 +851,6 @@ static int by_index(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-#define MMB_COPY_STRIDE 1000000LL /* a copy's index is its question's plus k times this */
-
 /* OpenCompass's eval_mmbench.py over the questions (index below 1,000,000) whose rows were
  * answered: each of its copies (rows with the same index modulo 1,000,000) mapped to a letter by
  * the rules; one mapped to a wrong letter makes the question wrong, all mapped right make it
@@ -881,7 +879,7 @@ static int score_mmbench(const lx_items *items, const lx_predictions *preds, con
     size_t k = (size_t)key[2 * j + 1];
     if (pred_of[k] == (size_t)-1) continue;
     char g[32];
-    snprintf(g, sizeof g, "%lld", key[2 * j] % MMB_COPY_STRIDE);
+    snprintf(g, sizeof g, "%lld", key[2 * j] % LX_MMBENCH_COPY_STRIDE);
     size_t before = group.n, gi = lx_strmap_intern(&group, g);
     next[k] = (size_t)-1;
     if (gi == before)
@@ -895,7 +893,7 @@ static int score_mmbench(const lx_items *items, const lx_predictions *preds, con
   signed char *verdict = lx_xcalloc(n + 1, 1);
   const char **cat = lx_xcalloc(n + 1, sizeof *cat), **l2 = lx_xcalloc(n + 1, sizeof *l2);
   for (size_t j = 0; j < n; j++) {
-    if (key[2 * j] >= MMB_COPY_STRIDE) continue;
+    if (key[2 * j] >= LX_MMBENCH_COPY_STRIDE) continue;
     size_t k = (size_t)key[2 * j + 1];
     if (pred_of[k] == (size_t)-1) continue;
     const lx_item *main = &items->v[k];
