@@ -262,3 +262,26 @@ int lx_json_read_array(const char *path, size_t max_bytes, lx_json_element_fn fn
   lx_json_stream_close(&s);
   return rc;
 }
+
+int lx_json_read_members(const char *path, size_t max_bytes, lx_json_member_fn fn, void *ctx,
+                         lx_error *err) {
+  lx_json_stream s;
+  if (lx_json_stream_open(&s, path, max_bytes, err)) return LX_ERR;
+  bool more = true;
+  int rc = lx_json_stream_enter_object(&s, err);
+  while (rc == LX_OK) {
+    const char *k;
+    rc = lx_json_stream_next_member(&s, &k, &more, err);
+    if (rc || !more) break;
+    char *key = lx_xstrdup(k); /* the stream reuses its buffer for the value */
+    cJSON *v = NULL;
+    lx_json_place place;
+    rc = lx_json_stream_value(&s, &v, &place, err);
+    if (rc == LX_OK) rc = fn(ctx, key, v, place, err);
+    cJSON_Delete(v);
+    free(key);
+  }
+  if (rc == LX_OK) rc = lx_json_stream_finish(&s, err);
+  lx_json_stream_close(&s);
+  return rc;
+}

@@ -110,6 +110,16 @@ typedef int (*lx_json_element_fn)(void *ctx, int which, const cJSON *element, lx
 int lx_json_read_arrays(const char *path, size_t max_bytes, const char *const *keys, int n_keys,
                         bool *seen, lx_json_element_fn fn, void *ctx, cJSON **rest, lx_error *err);
 
+/* Called for each member of a top-level object: its key, its value (parsed; fn does not keep it)
+ * and where the value starts. */
+typedef int (*lx_json_member_fn)(void *ctx, const char *key, const cJSON *value,
+                                 lx_json_place place, lx_error *err);
+
+/* Reads a file whose top level is an object (GQA's questions, MM-Vet's, by id) and calls fn for
+ * each member, in file order. */
+int lx_json_read_members(const char *path, size_t max_bytes, lx_json_member_fn fn, void *ctx,
+                         lx_error *err);
+
 /* Reads a file whose top level is an array and calls fn for each element (which = 0). */
 int lx_json_read_array(const char *path, size_t max_bytes, lx_json_element_fn fn, void *ctx,
                        lx_error *err);

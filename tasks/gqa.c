@@ -48,30 +48,24 @@ static int question_item(const char *qid, const cJSON *q, const char *src, lx_it
   return rc;
 }
 
+typedef struct question_reader {
+  const char *path;
+  lx_items *items;
+} question_reader;
+
+static int question_member(void *ctx, const char *qid, const cJSON *q, lx_json_place place,
+                           lx_error *err) {
+  question_reader *r = ctx;
+  char *src = lx_source_at_place(r->path, place);
+  int rc = question_item(qid, q, src, r->items, err);
+  free(src);
+  return rc;
+}
+
 int lx_gqa_load(const char *path, lx_items *items, lx_error *err) {
-  lx_json_stream s;
-  if (lx_json_stream_open(&s, path, MAX_FILE_BYTES, err)) return LX_ERR;
   size_t before = items->n;
-  bool more = true;
-  int rc = lx_json_stream_enter_object(&s, err);
-  while (!rc && more) {
-    const char *key;
-    rc = lx_json_stream_next_member(&s, &key, &more, err);
-    if (rc || !more) break;
-    char *qid = lx_xstrdup(key);
-    cJSON *q = NULL;
-    lx_json_place place;
-    rc = lx_json_stream_value(&s, &q, &place, err);
-    if (!rc) {
-      char *src = lx_source_at_place(path, place);
-      rc = question_item(qid, q, src, items, err);
-      free(src);
-    }
-    cJSON_Delete(q);
-    free(qid);
-  }
-  if (!rc) rc = lx_json_stream_finish(&s, err);
-  lx_json_stream_close(&s);
+  question_reader r = {path, items};
+  int rc = lx_json_read_members(path, MAX_FILE_BYTES, question_member, &r, err);
   if (!rc && items->n == before)
     rc = lx_errorf(err, "%s: no balanced questions (an object of questions by id)", path);
   return rc ? rc : lx_items_index(items, "question id", err);
