@@ -87,6 +87,19 @@ bool lx_py_isspace(uint32_t cp) {
 bool lx_py_isdecimal(uint32_t cp) {
   return in_ranges(lx_decimal_ranges, lx_decimal_ranges_len, cp);
 }
+int lx_py_decimal_value(uint32_t cp) {
+  int lo = 0, hi = lx_decimal_ranges_len - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    if (cp < lx_decimal_ranges[mid].first)
+      hi = mid - 1;
+    else if (cp > lx_decimal_ranges[mid].last)
+      lo = mid + 1;
+    else /* each range is whole runs of ten digits, 0 to 9 */
+      return (int)((cp - lx_decimal_ranges[mid].first) % 10);
+  }
+  return -1;
+}
 static bool cased(uint32_t cp) {
   return in_ranges(lx_cased_ranges, lx_cased_ranges_len, cp);
 }

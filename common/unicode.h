@@ -26,6 +26,8 @@ bool lx_utf8_valid(const char *s, size_t n, size_t *bad_offset);
 bool lx_py_isspace(uint32_t cp);
 /* str.isdecimal(): what \d matches in a Python 3 regular expression on str. */
 bool lx_py_isdecimal(uint32_t cp);
+/* unicodedata.decimal(chr(cp), -1): the digit's value 0..9, or -1. */
+int lx_py_decimal_value(uint32_t cp);
 
 /* unicodedata.category(chr(cp)) == "Mn"; starts with "P"; starts with "C" (unassigned code points
  * included); == "Zs". */

@@ -22,6 +22,18 @@ const char *lx_pysrc_find(const char *s, size_t n, size_t from, const char *what
 size_t lx_pysrc_literals(const char *s, size_t n, size_t i, const char *stops,
                          bool plain_is_template, lx_strbuf *out, const char **why);
 
+/* Reads the string a module-level statement `name = "..."` (or a triple-quoted literal, or
+ * adjacent literals on that logical line) assigns, decoded as Python decodes it, into out as
+ * plain text. Returns the index after it, or 0 with *why set. */
+size_t lx_pysrc_assigned_string(const char *s, size_t n, const char *name, lx_strbuf *out,
+                                const char **why);
+
+/* Python's float(text): blanks (Unicode's, as str.strip) around it, a sign, digits with single
+ * underscores between them, a point, an exponent, "inf", "infinity" or "nan" in any case, and any
+ * Unicode decimal digit (Unicode 14.0, Python 3.11) for an ASCII one. False where Python raises
+ * ValueError. */
+bool lx_py_float(const char *text, size_t len, double *value);
+
 /* Fills a str.format template: "{{" and "}}" become braces; "{}" takes the next of positional[],
  * "{name}" the value of names[k] in values[k]. Returns the number of fields that had no value
  * (0 when all were filled). */
