@@ -29,6 +29,7 @@ static cJSON *id_json(const char *id) {
   return integer ? cJSON_CreateNumber((double)v) : cJSON_CreateString(id);
 }
 
+/* A JSON value on one line, written atomically. */
 static int write_array(const char *path, const cJSON *rows, lx_error *err) {
   char *s = cJSON_PrintUnformatted(rows);
   int rc = lx_write_file_atomic(path, s, strlen(s), err);
@@ -204,6 +205,23 @@ static int export_video_qa(const lx_items *items, const lx_predictions *preds, c
   return rc;
 }
 
+/* results.json, {id: answer} in the questions' order: the results file MM-Vet's
+ * mm-vet_evaluator.py grades (as LLaVA's convert_mmvet_for_eval.py writes it). */
+static int export_mm_vet(const lx_items *items, const lx_predictions *preds, const size_t *at,
+                         const char *task_dir, lx_error *err) {
+  size_t *pred_of = pred_of_items(items, preds, at);
+  cJSON *results = cJSON_CreateObject();
+  for (size_t k = 0; k < items->n; k++)
+    if (pred_of[k] != (size_t)-1)
+      cJSON_AddStringToObject(results, items->v[k].id, preds->v[pred_of[k]].text);
+  char *path = lx_path_join(task_dir, "results.json");
+  int rc = write_array(path, results, err);
+  free(path);
+  free(pred_of);
+  cJSON_Delete(results);
+  return rc;
+}
+
 int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,
                       const size_t *at, const char *task_dir, lx_error *err) {
   if (task->scorer == LX_SCORER_MME) return export_mme(items, preds, at, task_dir, err);
@@ -214,6 +232,7 @@ int lx_export_results(const lx_task *task, const lx_items *items, const lx_predi
     return export_llava_answers(items, preds, at, task_dir, textvqa_fields, err);
   if (task->scorer == LX_SCORER_VIZWIZ) return export_vizwiz(items, preds, at, task_dir, err);
   if (task->scorer == LX_SCORER_VIDEO_QA) return export_video_qa(items, preds, at, task_dir, err);
+  if (!strcmp(task->name, "mm-vet")) return export_mm_vet(items, preds, at, task_dir, err);
   /* GQA's question ids are strings in its files, and eval.py looks them up as strings */
   bool string_ids = task->scorer == LX_SCORER_GQA;
   const char *id_key, *text_key, *file;

@@ -21,6 +21,8 @@
  *                                  answer file, for convert_gqa_for_eval.py and eval.py
  *   msvd-qa, msrvtt-qa  videochatgpt_preds.json  [{"video_name", "Q", "A", "pred"}], the input of
  *                                  Video-ChatGPT's evaluate_activitynet_qa.py (its LLM judge)
+ *   mm-vet         results.json    {id: answer}, the results file MM-Vet's mm-vet_evaluator.py
+ *                                  grades (as LLaVA's convert_mmvet_for_eval.py writes it)
  *   vizwiz         upload.json     [{"image", "answer"}], each answer through the EvalAI answer
  *                                  processor: what LLaVA's convert_vizwiz_for_submission.py
  *                                  uploads to the evaluation server

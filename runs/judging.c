@@ -11,9 +11,11 @@
 #include "common/sha256.h"
 #include "common/strbuf.h"
 #include "common/strmap.h"
+#include "common/unicode.h"
 #include "runs/manifest.h"
 #include "runs/prediction_log.h"
 #include "runs/run_dir.h"
+#include "scorers/mm_vet.h"
 #include "scorers/mmbench.h"
 #include "scorers/video_qa.h"
 #include "tasks/scoring.h"
@@ -29,10 +31,12 @@ static int kind_for_task(const char *task, lx_judge_kind *kind, lx_error *err) {
     *kind = LX_JUDGE_MMBENCH;
   } else if (!strcmp(task, "msvd-qa") || !strcmp(task, "msrvtt-qa")) {
     *kind = LX_JUDGE_VIDEO_QA;
+  } else if (!strcmp(task, "mm-vet")) {
+    *kind = LX_JUDGE_MM_VET;
   } else {
     return lx_errorf(err,
                      "task %s has no judge (the judge serves open-vqa-image, open-vqa-video, "
-                     "llava-bench, mmbench, mmbench-cn, msvd-qa and msrvtt-qa)",
+                     "llava-bench, mmbench, mmbench-cn, msvd-qa, msrvtt-qa and mm-vet)",
                      task);
   }
   return LX_OK;
@@ -239,10 +243,144 @@ static int video_qa_templates(const char *path, lx_judge_set *set, lx_strbuf *sy
   return LX_OK;
 }
 
-int lx_judge_set_load(const char *run_dir, const char *task, const char *template_from,
+/* ---- MM-Vet: every question graded, run by run, asked again as the script asks ------------- */
+
+/* One row of an MM-Vet run: the question, its answer (the ground truth), capabilities. */
+static int mm_vet_row(void *vctx, const cJSON *row, int line, lx_error *err) {
+  load_ctx *c = vctx;
+  const cJSON *refs = cJSON_GetObjectItemCaseSensitive(row, "references");
+  const char *id = str_or(row, "id", NULL), *answer = str_or(row, "answer", NULL),
+             *question = str_or(row, "question", NULL), *caps = str_or(row, "category", NULL);
+  if (!id || !answer || !question || !caps || !*caps || !cJSON_IsArray(refs) ||
+      cJSON_GetArraySize(refs) != 1 || !cJSON_IsString(cJSON_GetArrayItem(refs, 0)))
+    return lx_errorf(err,
+                     "%s:%d: not an MM-Vet prediction (its question, answer and capabilities; "
+                     "made by an older lynxeval?)",
+                     c->path, line);
+  lx_item *it = lx_items_push(&c->set->rows);
+  it->id = lx_xstrdup(id);
+  it->question = lx_xstrdup(question);
+  lx_item_add_ref(it, cJSON_GetArrayItem(refs, 0)->valuestring);
+  it->category = lx_xstrdup(caps);
+  it->source = lx_source_at(c->path, line);
+  lx_predictions_push(&c->set->answers, id, answer, it->source);
+  return LX_OK;
+}
+
+/* The id of an ask: "<item>#<run>" for the first, "<item>#<run>.<ask>" after it. */
+static void ask_id(const char *item, int run, int ask, lx_strbuf *out) {
+  lx_strbuf_clear(out);
+  if (ask == 1)
+    lx_strbuf_printf(out, "%s#%d", item, run);
+  else
+    lx_strbuf_printf(out, "%s#%d.%d", item, run, ask);
+}
+
+/* The request of one ask of item k in a run. */
+static cJSON *mm_vet_request(const lx_judge_set *set, size_t k, int run, int ask) {
+  const lx_item *row = &set->rows.v[k];
+  lx_strbuf message = {0}, id = {0};
+  lx_mmvet_judge_message(set->template_text, row->question, row->refs[0], set->answers.v[k].text,
+                         ask, &message);
+  ask_id(row->id, run, ask, &id);
+  char hash[65];
+  lx_sha256_hex(lx_strbuf_str(&message), message.len, hash);
+  cJSON *req = cJSON_CreateObject();
+  cJSON_AddStringToObject(req, "id", lx_strbuf_str(&id));
+  cJSON_AddStringToObject(req, "item", row->id);
+  cJSON_AddNumberToObject(req, "run", run);
+  cJSON_AddNumberToObject(req, "ask", ask);
+  cJSON_AddStringToObject(req, "template", lx_judge_template_name(set->kind));
+  cJSON_AddStringToObject(req, "template_sha256", set->template_sha256);
+  cJSON_AddStringToObject(req, "prompt_sha256", hash);
+  cJSON *messages = cJSON_AddArrayToObject(req, "messages"), *m = cJSON_CreateObject();
+  cJSON_AddStringToObject(m, "role", "user");
+  cJSON_AddStringToObject(m, "content", lx_strbuf_str(&message));
+  cJSON_AddItemToArray(messages, m);
+  cJSON_AddNumberToObject(req, "temperature", lx_mmvet_temperature(ask));
+  cJSON_AddNumberToObject(req, "max_tokens", LX_MMVET_MAX_TOKENS);
+  lx_strbuf_free(&message);
+  lx_strbuf_free(&id);
+  return req;
+}
+
+/* The first asks, run after run as the script grades (all items of run 1, then of run 2, ...),
+ * and every ask's id among the predictions (imports of later asks are accepted). */
+static void mm_vet_requests(lx_judge_set *set) {
+  lx_strbuf id = {0};
+  for (int run = 1; run <= set->runs; run++)
+    for (size_t k = 0; k < set->rows.n; k++) {
+      cJSON_AddItemToArray(set->requests, mm_vet_request(set, k, run, 1));
+      for (int ask = 1; ask <= LX_MMVET_TRIES; ask++) {
+        ask_id(set->rows.v[k].id, run, ask, &id);
+        lx_item *it = lx_items_push(&set->predictions);
+        it->id = lx_xstrdup(lx_strbuf_str(&id));
+        lx_item_add_ref(it, set->rows.v[k].refs[0]);
+        it->category = lx_xstrdup(set->rows.v[k].category);
+        it->source = lx_xstrdup(set->rows.v[k].source);
+      }
+    }
+  lx_strbuf_free(&id);
+}
+
+cJSON *lx_judge_next_ask(const lx_judge_set *set, const cJSON *request, const char *reply) {
+  double score;
+  if (set->kind != LX_JUDGE_MM_VET || lx_mmvet_parse_score(reply, &score)) return NULL;
+  const cJSON *run = cJSON_GetObjectItemCaseSensitive(request, "run"),
+              *ask = cJSON_GetObjectItemCaseSensitive(request, "ask");
+  long k = lx_items_find(&set->rows, str_or(request, "item", ""));
+  if (k < 0 || !cJSON_IsNumber(run) || !cJSON_IsNumber(ask) || ask->valueint >= LX_MMVET_TRIES)
+    return NULL;
+  return mm_vet_request(set, (size_t)k, run->valueint, ask->valueint + 1);
+}
+
+cJSON *lx_judge_request_of(const lx_judge_set *set, const char *id) {
+  const cJSON *r;
+  cJSON_ArrayForEach(r, set->requests) {
+    if (!strcmp(str_or(r, "id", ""), id)) return cJSON_Duplicate(r, 1);
+  }
+  if (set->kind != LX_JUDGE_MM_VET) return NULL;
+  /* a later ask of MM-Vet's: "<item>#<run>.<ask>" */
+  const char *hash = strrchr(id, '#');
+  int run, ask, used = 0;
+  if (!hash || sscanf(hash + 1, "%d.%d%n", &run, &ask, &used) != 2 || hash[1 + used] || run < 1 ||
+      run > set->runs || ask < 2 || ask > LX_MMVET_TRIES)
+    return NULL;
+  char *item = lx_xstrdup(id);
+  item[hash - id] = '\0';
+  long k = lx_items_find(&set->rows, item);
+  free(item);
+  return k < 0 ? NULL : mm_vet_request(set, (size_t)k, run, ask);
+}
+
+static int mm_vet_template(const char *path, lx_judge_set *set, lx_error *err) {
+  if (!path)
+    return lx_errorf(err,
+                     "task mm-vet: MM-Vet's grader asks with its own prompt, which lynxeval does "
+                     "not carry: give --template-from with your copy of MM-Vet's "
+                     "mm-vet_evaluator.py");
+  char *src;
+  size_t n;
+  if (lx_read_file(path, MAX_TEMPLATE_FILE_BYTES, &src, &n, err)) return LX_ERR;
+  const char *why = NULL;
+  lx_strbuf tmpl = {0};
+  int bad = lx_mmvet_judge_template(src, n, &tmpl, &why);
+  free(src);
+  if (bad) {
+    lx_strbuf_free(&tmpl);
+    return lx_errorf(err, "%s: %s", path, why);
+  }
+  lx_sha256_hex(lx_strbuf_str(&tmpl), tmpl.len, set->template_sha256);
+  set->template_text = lx_xstrdup(lx_strbuf_str(&tmpl));
+  lx_strbuf_free(&tmpl);
+  return LX_OK;
+}
+
+int lx_judge_set_load(const char *run_dir, const char *task, const char *template_from, int runs,
                       lx_judge_set *set, lx_error *err) {
   memset(set, 0, sizeof *set);
   if (kind_for_task(task, &set->kind, err)) return LX_ERR;
+  set->runs = runs > 0 ? runs : 1;
   char *log = lx_run_file(run_dir, task, LX_RUN_PREDICTIONS);
   set->task = lx_xstrdup(task);
   set->requests = cJSON_CreateArray();
@@ -257,6 +395,17 @@ int lx_judge_set_load(const char *run_dir, const char *task, const char *templat
     }
     c.system_tmpl = lx_strbuf_str(&system_tmpl);
     c.user_tmpl = lx_strbuf_str(&user_tmpl);
+  }
+  if (set->kind == LX_JUDGE_MM_VET) {
+    int rc = mm_vet_template(template_from, set, err);
+    if (rc == LX_OK) rc = lx_run_read_predictions(run_dir, task, mm_vet_row, &c, err);
+    if (rc == LX_OK && set->rows.n == 0) rc = lx_errorf(err, "%s: no predictions yet", log);
+    if (rc == LX_OK) rc = lx_items_index(&set->rows, "prediction for id", err);
+    if (rc == LX_OK) mm_vet_requests(set);
+    if (rc == LX_OK) rc = lx_items_index(&set->predictions, "request for id", err);
+    free(log);
+    if (rc) lx_judge_set_free(set);
+    return rc;
   }
   if (set->kind == LX_JUDGE_MMBENCH) {
     lx_strbuf tmpl = {0};
@@ -286,6 +435,7 @@ void lx_judge_set_free(lx_judge_set *set) {
   lx_items_free(&set->predictions);
   lx_items_free(&set->rows);
   lx_predictions_free(&set->answers);
+  free(set->template_text);
   free(set->task);
   memset(set, 0, sizeof *set);
 }
@@ -561,12 +711,144 @@ static int video_qa_finish(const lx_judge_set *set, const lx_predictions *verdic
   return rc;
 }
 
+/* MM-Vet: each question's score in each run, from its asks as the script reads them (the first
+ * reply that parses among asks 1-5; 0.0 once a sixth was needed), and the script's tables when
+ * every question has a score in every run. Also grade.json, the script's own grade file
+ * ({id: {"model", "content", "score"}}), for the questions graded in every run. */
+static int mm_vet_finish(const lx_judge_set *set, const lx_predictions *verdicts, const char *judge,
+                         const char *dir, cJSON **aggregate, lx_error *err) {
+  size_t n = set->rows.n, runs = (size_t)set->runs;
+  const char **verdict_of; /* by ask, in the order mm_vet_requests made them */
+  if (verdicts_by_item(&set->predictions, verdicts, &verdict_of, err)) return LX_ERR;
+  double *scores = lx_xcalloc(n * runs + 1, sizeof *scores);
+  size_t graded = 0;
+  cJSON *given_up = cJSON_CreateArray(), *missing = cJSON_CreateArray(),
+        *rows = cJSON_CreateArray(), *grades = cJSON_CreateObject();
+  const char **caps = lx_xcalloc(n + 1, sizeof *caps);
+  lx_strbuf id = {0};
+  for (size_t k = 0; k < n; k++) {
+    const lx_item *it = &set->rows.v[k];
+    caps[k] = it->category;
+    cJSON *r = cJSON_CreateObject(), *sc = cJSON_CreateArray(), *asks = cJSON_CreateArray(),
+          *content = cJSON_CreateArray();
+    bool all_runs = true;
+    for (size_t run = 0; run < runs; run++) {
+      const char **ask = &verdict_of[(run * n + k) * LX_MMVET_TRIES];
+      int a = 0;
+      double score = 0;
+      bool done = false;
+      for (; a < LX_MMVET_TRIES && ask[a]; a++) {
+        if (a == LX_MMVET_TRIES - 1) { /* the sixth reply is never read */
+          done = true;
+          ask_id(it->id, (int)run + 1, a + 1, &id);
+          cJSON_AddItemToArray(given_up, cJSON_CreateString(lx_strbuf_str(&id)));
+          cJSON_AddItemToArray(content, cJSON_CreateString(ask[a]));
+          break;
+        }
+        if (lx_mmvet_parse_score(ask[a], &score)) {
+          done = true;
+          size_t b, e, cut = strcspn(ask[a], " ");
+          lx_py_strip(ask[a], cut, &b, &e);
+          lx_strbuf token = {0}; /* content.split(" ")[0].strip(), as the script keeps it */
+          lx_strbuf_append(&token, ask[a] + b, e - b);
+          cJSON_AddItemToArray(content, cJSON_CreateString(lx_strbuf_str(&token)));
+          lx_strbuf_free(&token);
+          break;
+        }
+      }
+      if (done) {
+        graded++;
+        scores[k * runs + run] = score;
+        cJSON_AddItemToArray(sc, cJSON_CreateNumber(score));
+        cJSON_AddItemToArray(asks, cJSON_CreateNumber(a + 1));
+      } else { /* the ask the script would send next */
+        all_runs = false;
+        ask_id(it->id, (int)run + 1, a + 1, &id);
+        cJSON_AddItemToArray(missing, cJSON_CreateString(lx_strbuf_str(&id)));
+        cJSON_AddItemToArray(sc, cJSON_CreateNull());
+        cJSON_AddItemToArray(asks, cJSON_CreateNumber(a));
+      }
+    }
+    cJSON_AddStringToObject(r, "id", it->id);
+    cJSON_AddStringToObject(r, "capabilities", it->category);
+    cJSON_AddItemToObject(r, "scores", cJSON_Duplicate(sc, 1));
+    cJSON_AddItemToObject(r, "asks", asks);
+    cJSON_AddItemToArray(rows, r);
+    if (all_runs) {
+      cJSON *g = cJSON_AddObjectToObject(grades, it->id),
+            *model = cJSON_AddArrayToObject(g, "model");
+      for (size_t run = 0; run < runs; run++)
+        cJSON_AddItemToArray(model, cJSON_CreateString(judge));
+      cJSON_AddItemToObject(g, "content", content);
+      cJSON_AddItemToObject(g, "score", sc);
+    } else {
+      cJSON_Delete(content);
+      cJSON_Delete(sc);
+    }
+  }
+  lx_strbuf_free(&id);
+  cJSON *agg = cJSON_CreateObject();
+  cJSON_AddStringToObject(agg, "judge", judge);
+  cJSON_AddStringToObject(agg, "template", lx_judge_template_name(set->kind));
+  cJSON_AddStringToObject(agg, "template_sha256", set->template_sha256);
+  cJSON_AddNumberToObject(agg, "questions", (double)n);
+  cJSON_AddNumberToObject(agg, "runs", (double)runs);
+  cJSON_AddNumberToObject(agg, "graded", (double)graded);
+  if (cJSON_GetArraySize(missing) == 0) {
+    lx_mmvet_tables t;
+    lx_mmvet_tables_of(n, caps, scores, set->runs, &t);
+    cJSON_AddNumberToObject(agg, "total", t.total.rounded);
+    cJSON_AddNumberToObject(agg, "total_unrounded", t.total.mean);
+    cJSON_AddNumberToObject(agg, "std", t.std_rounded);
+    cJSON_AddNumberToObject(agg, "std_unrounded", t.std);
+    cJSON *per_run = cJSON_AddArrayToObject(agg, "run_totals"),
+          *per_run_raw = cJSON_AddArrayToObject(agg, "run_totals_unrounded");
+    for (int r = 0; r < t.n_runs; r++) {
+      cJSON_AddItemToArray(per_run, cJSON_CreateNumber(t.runs_rounded[r]));
+      cJSON_AddItemToArray(per_run_raw, cJSON_CreateNumber(t.runs[r]));
+    }
+    const char *table_names[2] = {"per_capability", "per_capability_integration"};
+    const lx_mmvet_column *cols[2] = {t.caps, t.sets};
+    size_t n_cols[2] = {t.n_caps, t.n_sets};
+    for (int tb = 0; tb < 2; tb++) {
+      cJSON *o = cJSON_AddObjectToObject(agg, table_names[tb]);
+      for (size_t c = 0; c < n_cols[tb]; c++) {
+        cJSON *col = cJSON_AddObjectToObject(o, cols[tb][c].name);
+        cJSON_AddNumberToObject(col, "questions", (double)cols[tb][c].items);
+        cJSON_AddNumberToObject(col, "score", cols[tb][c].rounded);
+        cJSON_AddNumberToObject(col, "score_unrounded", cols[tb][c].mean);
+      }
+    }
+    lx_mmvet_tables_free(&t);
+  } else {
+    cJSON_AddStringToObject(agg, "incomplete",
+                            "the tables need a score for every question in every run: the asks "
+                            "in missing_ids are still to be sent");
+  }
+  cJSON_AddNumberToObject(agg, "given_up", cJSON_GetArraySize(given_up));
+  cJSON_AddItemToObject(agg, "given_up_ids", given_up);
+  cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
+  cJSON_AddItemToObject(agg, "missing_ids", missing);
+  int rc = write_judge_results(dir, agg, rows, aggregate, err);
+  char *grade_path = lx_path_join(dir, "grade.json");
+  if (rc == LX_OK) rc = lx_json_write_atomic(grade_path, grades, err);
+  free(grade_path);
+  cJSON_Delete(agg);
+  cJSON_Delete(rows);
+  cJSON_Delete(grades);
+  free(caps);
+  free(scores);
+  free(verdict_of);
+  return rc;
+}
+
 int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, const char *judge,
                     const char *dir, cJSON **aggregate, lx_error *err) {
   if (set->kind == LX_JUDGE_MMBENCH)
     return mmbench_finish(set, verdicts, judge, dir, aggregate, err);
   if (set->kind == LX_JUDGE_VIDEO_QA)
     return video_qa_finish(set, verdicts, judge, dir, aggregate, err);
+  if (set->kind == LX_JUDGE_MM_VET) return mm_vet_finish(set, verdicts, judge, dir, aggregate, err);
   size_t n = set->predictions.n;
   const char **verdict_of;
   if (verdicts_by_item(&set->predictions, verdicts, &verdict_of, err)) return LX_ERR;

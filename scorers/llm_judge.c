@@ -17,6 +17,8 @@ const char *lx_judge_template_name(lx_judge_kind kind) {
       return "llava-bench-pair-1";
     case LX_JUDGE_VIDEO_QA:
       return "evaluate_activitynet_qa.py";
+    case LX_JUDGE_MM_VET:
+      return "mm-vet_evaluator.py";
     case LX_JUDGE_MMBENCH:
       break;
   }
@@ -25,8 +27,8 @@ const char *lx_judge_template_name(lx_judge_kind kind) {
 
 void lx_judge_prompt(lx_judge_kind kind, const lx_judge_input *in, lx_strbuf *system,
                      lx_strbuf *user) {
-  if (kind == LX_JUDGE_MMBENCH || kind == LX_JUDGE_VIDEO_QA)
-    return; /* their prompts come from the scripts (mmbench.h, video_qa.h) */
+  if (kind == LX_JUDGE_MMBENCH || kind == LX_JUDGE_VIDEO_QA || kind == LX_JUDGE_MM_VET)
+    return; /* their prompts come from the scripts (mmbench.h, video_qa.h, mm_vet.h) */
   if (kind == LX_JUDGE_CORRECTNESS) {
     lx_strbuf_puts(system,
                    "You grade answers to questions about images. You see the question, "

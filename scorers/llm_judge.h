@@ -6,6 +6,7 @@
  *   eval_mmbench.py      MMBench: the official script's own prompt, read from the user's copy
  *                        (lynxeval does not carry it), asked of the copies no rule can map.
  *   evaluate_activitynet_qa.py  MSVD-QA, MSRVTT-QA: Video-ChatGPT's two messages, likewise.
+ *   mm-vet_evaluator.py  MM-Vet: the grading prompt of MM-Vet's script, likewise.
  *   llava-bench-pair-1   LLaVA-Bench: the image's caption, the question, the reference (GPT-4)
  *                        answer as assistant 1 and the model's as assistant 2; the judge replies
  *                        with two scores from 1 to 10 on its first line, then its reasons. The
@@ -27,6 +28,8 @@ typedef enum lx_judge_kind {
                          * a reply read for a letter by its rules (mmbench.h) */
   LX_JUDGE_VIDEO_QA,    /* Video-ChatGPT's: its two messages (read from the user's
                          * evaluate_activitynet_qa.py), a reply read as its dict (video_qa.h) */
+  LX_JUDGE_MM_VET,      /* MM-Vet's grader: its prompt (read from the user's mm-vet_evaluator.py),
+                         * a reply read as a 0-1 score, asked again as the script asks (mm_vet.h) */
 } lx_judge_kind;
 
 typedef struct lx_judge_input {
@@ -36,8 +39,8 @@ typedef struct lx_judge_input {
 
 const char *lx_judge_template_name(lx_judge_kind kind);
 
-/* The system and user messages for one item (appended to the two buffers); nothing for
- * LX_JUDGE_MMBENCH, whose prompt is the script's (mmbench.h lx_mmbench_judge_prompt). */
+/* The system and user messages for one item (appended to the two buffers); nothing for the
+ * kinds whose prompts are their scripts' (mmbench.h, video_qa.h, mm_vet.h). */
 void lx_judge_prompt(lx_judge_kind kind, const lx_judge_input *in, lx_strbuf *system,
                      lx_strbuf *user);
 

@@ -9,6 +9,7 @@
 #include "tasks/coco_caption.h"
 #include "tasks/gqa.h"
 #include "tasks/llava_bench.h"
+#include "tasks/mm_vet.h"
 #include "tasks/mmbench.h"
 #include "tasks/mme.h"
 #include "tasks/open_vqa.h"
@@ -150,6 +151,13 @@ static int load_gqa(const char *data_dir, const lx_dataset *ds, lx_items *items,
 static int load_vizwiz(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
   char *p = data_path(data_dir, ds, 0);
   int rc = lx_vizwiz_load(p, items, err);
+  free(p);
+  return rc;
+}
+
+static int load_mm_vet(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
+  char *p = data_path(data_dir, ds, 0);
+  int rc = lx_mm_vet_load(p, items, err);
   free(p);
   return rc;
 }
@@ -471,10 +479,28 @@ static const lx_task MSRVTT_QA = {"msrvtt-qa",
                                   NULL,
                                   0};
 
+/* Open-ended answers for MM-Vet's GPT-4 grader: the question as it is, greedy, up to 1024 tokens,
+ * as LLaVA-1.5's mmvet.sh asks it (model_vqa.py, temperature 0). */
+static const lx_task MM_VET = {"mm-vet",
+                               1,
+                               "mm-vet",
+                               "MM-Vet, graded by an LLM judge, per capability and integration",
+                               LX_SCORER_NONE,
+                               QA_TEMPLATES,
+                               COUNT(QA_TEMPLATES),
+                               NULL,
+                               "greedy",
+                               0,
+                               1024,
+                               load_mm_vet,
+                               false,
+                               NULL,
+                               0};
+
 const lx_task *const lx_tasks[] = {
-    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION,   &MME,      &OWLEVAL,
-    &LLAVA_BENCH,    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA,  &GQA,
-    &VIZWIZ,         &MMBENCH,        &MMBENCH_CN,     &MSVD_QA,        &MSRVTT_QA};
+    &OPEN_VQA_IMAGE, &OPEN_VQA_VIDEO, &VQAV2,          &COCO_CAPTION,   &MME,       &OWLEVAL,
+    &LLAVA_BENCH,    &POPE,           &SCIENCE_QA_IMG, &SEED_BENCH_IMG, &TEXTVQA,   &GQA,
+    &VIZWIZ,         &MMBENCH,        &MMBENCH_CN,     &MSVD_QA,        &MSRVTT_QA, &MM_VET};
 const int lx_n_tasks = COUNT(lx_tasks);
 
 const lx_task *lx_task_find(const char *name) {

@@ -180,6 +180,14 @@ def make_data(root):
     write(os.path.join(d, "test_qa.json"), json.dumps([
         {"answer": "cook", "category_id": 3, "id": 158581, "question": "what is a woman doing?", "video_id": 7010},
         {"answer": "kitchen", "category_id": 3, "id": 158582, "question": "where is the woman?", "video_id": 7010}]))
+    # MM-Vet: mm-vet.json (questions by id, with their capabilities), images/
+    d = os.path.join(root, "mm-vet")
+    mv = {}
+    for k, caps in enumerate((["rec"], ["ocr", "math"], ["rec", "know", "gen"])):
+        link(PICTURES[k], os.path.join(d, "images", f"v1_{k}.png"))
+        mv[f"v1_{k}"] = {"imagename": f"v1_{k}.png", "capability": caps, "question": f"What is in picture {k}?",
+                         "answer": "a cat<OR>a kitten" if k else "-1 <AND> -5"}
+    write(os.path.join(d, "mm-vet.json"), json.dumps(mv, indent=2))
     # MMBench: the TSV with its images inside as base64, each question with its circular copies
     d = os.path.join(root, "mmbench-dev-en")
     header = ["index", "question", "hint", "A", "B", "C", "D", "answer", "category", "image", "source",
@@ -204,10 +212,10 @@ try:
     make_data(root)
     out = os.path.join(tmp, "run")
     tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img", "seed-bench-img",
-             "gqa", "vizwiz", "mmbench", "msvd-qa", "msrvtt-qa", "textvqa")
+             "gqa", "vizwiz", "mmbench", "msvd-qa", "msrvtt-qa", "mm-vet", "textvqa")
     p = lx("run", ",".join(tasks[:-1]) + ",textvqa:textvqa-val-ocr", "--model", model, "--data", root, "--out", out,
            "--max-new-tokens", "6")
-    check("one run of fourteen tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
+    check("one run of fifteen tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
     print("    " + "\n    ".join(p.stdout.splitlines()))
     agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in tasks
            if os.path.exists(os.path.join(out, t, "aggregate.json"))}
@@ -285,6 +293,35 @@ try:
           first.get("media") == "YouTubeClips/-4wsuPCjDBc_5_15.avi" and first.get("frames")
           and [v["video_name"] for v in vc] == ["-4wsuPCjDBc_5_15"] * 2 + ["0lh_UWF9ZP4_62_69"]
           and vc[0]["Q"] == "who is walking?" and vc[0]["A"] == "man", json.dumps(vc)[:300] + json.dumps(first)[:300])
+    mv_results = json.load(open(os.path.join(out, "mm-vet", "results.json"), encoding="utf-8"))
+    mv_preds = [json.loads(l) for l in open(os.path.join(out, "mm-vet", "predictions.jsonl"), encoding="utf-8")]
+    check("mm-vet: 3 questions with their capabilities; results.json, the file mm-vet_evaluator.py grades, "
+          "holds each answer by id",
+          mv_results == {p_["id"]: p_["answer"] for p_ in mv_preds} and list(mv_results) == ["v1_0", "v1_1", "v1_2"]
+          and mv_preds[1]["category"] == "ocr,math" and mv_preds[1]["references"] == ["a cat<OR>a kitten"]
+          and mv_preds[0]["media"] == "images/v1_0.png", json.dumps(mv_preds[:1])[:300])
+    # malformed MM-Vet files, named with their line
+    for what, entry, needle in (
+            ("a question without its answer", {"imagename": "v1_0.png", "capability": ["rec"], "question": "q?"},
+             "mm-vet.json:2:9: answer: required key is missing"),
+            ("an empty capability list", {"imagename": "v1_0.png", "capability": [], "question": "q?", "answer": "a"},
+             "'capability' must be a non-empty list"),
+            ("a capability named as one of the script's own columns",
+             {"imagename": "v1_0.png", "capability": ["rec", "total"], "question": "q?", "answer": "a"},
+             "capability total is not a plain name"),
+            ("an image outside images/", {"imagename": "../x.png", "capability": ["rec"], "question": "q?", "answer": "a"},
+             "'imagename' must be a file name")):
+        bad = os.path.join(tmp, "bad-mmvet")
+        shutil.rmtree(bad, ignore_errors=True)
+        write(os.path.join(bad, "mm-vet.json"), "{\n\"v1_0\": " + json.dumps(entry) + "}\n")
+        p = lx("datasets", "check", "mm-vet", "--data", bad)
+        check(f"mm-vet: {what} is refused, named", p.returncode != 0 and needle in p.stdout + p.stderr,
+              (p.stdout + p.stderr)[-400:])
+    write(os.path.join(bad, "mm-vet.json"), '{"v1_0": {"imagename": "a.png", "capability": ["rec"], "question": "q", '
+          '"answer": "a"},\n"v1_0": {"imagename": "a.png", "capability": ["rec"], "question": "q", "answer": "a"}}')
+    p = lx("datasets", "check", "mm-vet", "--data", bad)
+    check("mm-vet: an id given twice is refused, named", p.returncode != 0 and "occurs twice" in p.stdout + p.stderr,
+          (p.stdout + p.stderr)[-400:])
     answers = [json.loads(l) for l in open(os.path.join(out, "llava-bench", "answers.jsonl"))]
     check("llava-bench: answers.jsonl in LLaVA's answer format", len(answers) == 2 and {"question_id", "text"} <= set(answers[0]))
 

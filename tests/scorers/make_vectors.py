@@ -39,6 +39,10 @@ script at local copies:
                         github.com/mbzuai-oryx/Video-ChatGPT (commit 659e04b), run as a script
                         with its OpenAI client replaced by a scripted judge and its process pool
                         by a serial one
+  --mmvet-eval FILE     mm-vet_evaluator.py of github.com/yuweihao/MM-Vet (commit acde843; needs
+                        pandas and numpy), run as a script with its OpenAI client replaced by a
+                        scripted judge and its prompt by the stand-in
+                        tests/scorers/mmvet_judge_template.py (given as its --prompt)
 
 Each oracle is optional: only the vectors of the oracles given are made again.
 
@@ -70,6 +74,11 @@ Writes into tests/scorers/vectors/:
                         vqaEval.py computes per image (unrounded and rounded) and reports
   videochatgpt/         a prediction file in Video-ChatGPT's format; videochatgpt.json holds the
                         scripted judge's replies and what the script computes and prints from them
+  mm_vet/               mm-vet.json in the release's layout and a results file; mm_vet.json holds
+                        the scripted judge's replies, for 1, 3 and 9 runs the grade file the
+                        script writes and its two tables (per capability, per capability
+                        integration: keyed by the capabilities sorted, as the script's column names
+                        follow Python's set order), and how the script reads single replies
   mmbench/              a TSV in the release's layout with circular copies, LLaVA's answer file and
                         the spreadsheet its conversion makes; mmbench.json holds each row's letter
                         as eval_mmbench.py's prefetch_answer reads it and each question's verdict
@@ -1110,6 +1119,149 @@ def make_videochatgpt(args):
                                "results": {k: v[0] for k, v in sorted(combined.items())}}, compact=False)
 
 
+# ---- MM-Vet's grader ----------------------------------------------------------------------------
+
+# What the scripted grader replies, chosen by the first byte of sha256("question|run|ask"): read
+# by float() or not, in range or not, with blanks the script's split and strip do and do not remove
+MMVET_REPLIES = ["0.0", "1.0", "0.5", "0.3", "0.7", "0.9", "0.2", "0.1", "0.6\n", "0.8 ", "0.4 because it is close",
+                 " 0.5", "Correct", "1.5", "-0.1", "0.5.", "", "1e-1", "+.5", "0_5", "0.2_5", "\uff11.0",
+                 "\u0660.\u0667", "\u00a00.4", "inf", "1.0\n\nThe", "0.", ".7", "0.3\u2003", "-0", "0.25"]
+MMVET_RETRY_LINE = "\nPredict the correctness of the answer (digit): "
+# single replies, each read by the script on a one-question set (a later ask answers "0.25")
+MMVET_PARSE_CASES = MMVET_REPLIES + ["nan", "NaN", "-nan", "Infinity", "1_0", "0._5", "0.5_", "_0.5", "0.1e0_0",
+                                     "\u0661", "0.\u0665\u0665", "0x0", "1/2", "\u00bd", "0,5", "\t0.4\t", "1.00000000000000001",
+                                     "1e-400", "0.0e+0", "5e-1 ", "\x1c0.5", "0.5\x1c", "0.5\x00"]
+
+
+def mmvet_reply(question, run, ask):
+    if "(stubborn)" in question:  # read by none of the five asks; the sixth, never read, would be
+        return "1.0" if ask == 6 else "Correctness"
+    import hashlib
+    return MMVET_REPLIES[hashlib.sha256(f"{question}|{run}|{ask}".encode()).digest()[0] % len(MMVET_REPLIES)]
+
+
+class MMVetGrader:
+    """The script's OpenAI client: replies by mmvet_reply, the run counted per question by its first asks
+    (or, for the one-question sets, the first reply given and "0.25" after it)."""
+
+    def __init__(self, prompt, first=None):
+        self.prompt, self.first, self.runs = prompt, first, {}
+        outer = self
+
+        class Completions:
+            @staticmethod
+            def create(model, max_tokens, temperature, messages):
+                return outer.reply(messages[0]["content"], temperature)
+        self.chat = types.SimpleNamespace(completions=Completions())
+
+    def reply(self, content, temperature):
+        row = content[len(self.prompt) + 1:]
+        retry = row.endswith(MMVET_RETRY_LINE)
+        ask = (2 + round(temperature / 0.5)) if retry and temperature > 0 else (2 if retry else 1)
+        question = row.split(" | ")[0]
+        if ask == 1:
+            self.runs[question] = self.runs.get(question, 0) + 1
+        if self.first is not None:
+            text = self.first if ask == 1 else "0.25"
+        else:
+            text = mmvet_reply(question, self.runs[question], ask)
+        return types.SimpleNamespace(model="scripted", choices=[types.SimpleNamespace(
+            message=types.SimpleNamespace(content=text))])
+
+
+def mmvet_fake_openai(grader):
+    fake = types.ModuleType("openai")
+    fake.OpenAI = lambda api_key=None: grader
+    exc = types.ModuleType("openai._exceptions")
+
+    class RateLimitError(Exception):
+        pass
+    exc.RateLimitError = RateLimitError
+    sys.modules["openai"], sys.modules["openai._exceptions"] = fake, exc
+
+
+def mmvet_table(path):
+    """A table the script writes: its columns keyed by their capabilities sorted ("math,ocr"); total,
+    std and runs as they are."""
+    import csv
+    rows = list(csv.reader(open(path)))
+    out = {}
+    for name, value in zip(rows[0][1:], rows[1][1:]):
+        if name == "runs":
+            out[name] = [float(x) for x in re.findall(r"-?\d+\.?\d*(?:e-?\d+)?", value.replace("np.float64", ""))]
+        elif name in ("total", "std"):
+            out[name] = float(value)
+        else:
+            out[",".join(sorted(name.split("_")))] = float(value)
+    return out
+
+
+def make_mm_vet(args):
+    rng = random.Random(2308)
+    d = os.path.join(OUT, "mm_vet")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    synth = {}
+    tmpl_path = os.path.join(HERE, "mmvet_judge_template.py")
+    exec(compile(open(tmpl_path, encoding="utf-8").read(), tmpl_path, "exec"), synth)
+    prompt = synth["prompt"]
+    # capability lists: one set listed in two orders, a name listed twice, counts that tie
+    cap_lists = [["rec"], ["ocr"], ["ocr", "math"], ["math", "ocr"], ["rec", "know", "gen"], ["rec", "spat"],
+                 ["ocr", "spat", "math"], ["rec", "ocr", "ocr"], ["know"], ["gen", "rec", "know"], ["spat", "rec"],
+                 ["ocr", "know", "spat", "gen"]]
+    answers = ["2", "-1<AND>-5", "red <AND> blue", "apple<OR>pear", "<AND><OR>", "a|b", "café", "Ünïcode <OR> 文字",
+               "The meme is about <AND>irony", "0.5"]
+    preds = ["two", "", "x = -1 or x = -5", "a pear\nand an apple", "red | blue", "café au lait", "文字",
+             "I cannot tell.", "0.5", "  spaced  "]
+    data, results = {}, {}
+    for k in range(48):
+        qid = f"v1_{k}"
+        stubborn = " (stubborn)" if k in (7, 31) else ""
+        data[qid] = {"imagename": f"v1_{k}.png", "capability": rng.choice(cap_lists) if k >= len(cap_lists) else cap_lists[k],
+                     "question": f"q{k}{stubborn}: {rng.choice(['What is x?', 'Which colours?', 'Explain the joke.', 'Read the sign.'])}",
+                     "answer": rng.choice(answers)}
+        results[qid] = rng.choice(preds)
+    with open(os.path.join(d, "mm-vet.json"), "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, ensure_ascii=False)
+    with open(os.path.join(d, "results.json"), "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=2, ensure_ascii=False)
+    tqdm_if_missing()
+    configs = {}
+    work = os.path.join(d, "grading")
+    for num_run in (1, 3, 9):
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        mmvet_fake_openai(MMVetGrader(prompt))
+        run_script(args.mmvet_eval, ["--mmvet_path", d, "--result_file", os.path.join(d, "results.json"),
+                                     "--result_path", work, "--prompt", prompt, "--num_run", str(num_run),
+                                     "--openai_api_key", "none"])
+        grade = json.load(open(os.path.join(work, f"results_gpt-4-0613-grade-{num_run}runs.json")))
+        configs[str(num_run)] = {
+            "grade": {k: {"content": v["content"], "score": v["score"]} for k, v in grade.items()},
+            "per_capability": mmvet_table(os.path.join(work, f"results_gpt-4-0613-cap-score-{num_run}runs.csv")),
+            "per_capability_integration": mmvet_table(os.path.join(work, f"results_gpt-4-0613-cap-int-score-{num_run}runs.csv"))}
+    parse = []
+    one = os.path.join(d, "one")
+    for reply in MMVET_PARSE_CASES:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(one, ignore_errors=True)
+        os.makedirs(work)
+        os.makedirs(one)
+        json.dump({"v1_0": {"imagename": "v1_0.png", "capability": ["rec"], "question": "q?", "answer": "a"}},
+                  open(os.path.join(one, "mm-vet.json"), "w"))
+        json.dump({"v1_0": "a"}, open(os.path.join(one, "results.json"), "w"))
+        mmvet_fake_openai(MMVetGrader(prompt, first=reply))
+        run_script(args.mmvet_eval, ["--mmvet_path", one, "--result_file", os.path.join(one, "results.json"),
+                                     "--result_path", work, "--prompt", prompt, "--openai_api_key", "none"])
+        g = json.load(open(os.path.join(work, "results_gpt-4-0613-grade-1runs.json")))["v1_0"]
+        score = g["score"][0]
+        parse.append({"reply": reply, "score": "nan" if score != score else score, "content": g["content"][0]})
+    shutil.rmtree(work)
+    shutil.rmtree(one)
+    dump("mm_vet.json", {"oracle": "MM-Vet mm-vet_evaluator.py (acde843)", "replies": MMVET_REPLIES,
+                         "retry_line": MMVET_RETRY_LINE, "runs": configs, "parse": parse}, compact=False)
+
+
 def base64_of(b):
     import base64
     return base64.b64encode(b).decode()
@@ -1133,6 +1285,7 @@ def main():
     ap.add_argument("--mmbench-eval")
     ap.add_argument("--mmbench-convert")
     ap.add_argument("--videochatgpt-eval")
+    ap.add_argument("--mmvet-eval")
     args = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     # each family of vectors, made when its oracles are given
@@ -1143,7 +1296,8 @@ def main():
                 ("gqa", ["gqa_convert", "gqa_eval"], make_gqa),
                 ("vizwiz", ["vizwiz_eval", "vizwiz_convert", "textvqa"], make_vizwiz),
                 ("mmbench", ["mmbench_eval", "mmbench_convert"], make_mmbench),
-                ("videochatgpt", ["videochatgpt_eval"], make_videochatgpt)]
+                ("videochatgpt", ["videochatgpt_eval"], make_videochatgpt),
+                ("mm_vet", ["mmvet_eval"], make_mm_vet)]
     made = []
     for name, needs, make in families:
         if all(getattr(args, n) for n in needs):

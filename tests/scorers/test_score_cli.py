@@ -9,12 +9,14 @@ usage: test_score_cli.py LYNXEVAL OPEN_VQA_DIR
 """
 import csv
 import hashlib
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from lxtest import check, finish
@@ -398,6 +400,170 @@ try:
     check("judge export msvd-qa without --template-from says where the messages come from",
           p.returncode == 1 and "evaluate_activitynet_qa.py" in p.stderr, p.stderr)
 finally:
+    shutil.rmtree(judge_tmp)
+
+# ---- MM-Vet's grader: the script run with a scripted grader (vectors/mm_vet.json) ---------------
+mmv = json.load(open(os.path.join(V, "mm_vet.json")))
+MMV_PROMPT_FILE = os.path.join(HERE, "mmvet_judge_template.py")
+mmv_ns = {}
+exec(compile(open(MMV_PROMPT_FILE, encoding="utf-8").read(), MMV_PROMPT_FILE, "exec"), mmv_ns)
+MMV_PROMPT = mmv_ns["prompt"]
+
+
+def mmv_reply(question, run, ask):
+    """make_vectors.py's scripted grader, from the replies it recorded."""
+    if "(stubborn)" in question:
+        return "1.0" if ask == 6 else "Correctness"
+    replies = mmv["replies"]
+    return replies[hashlib.sha256(f"{question}|{run}|{ask}".encode()).digest()[0] % len(replies)]
+
+
+class MMVetGrader(http.server.BaseHTTPRequestHandler):
+    runs = {}     # question -> first asks seen
+    asked = []    # (temperature, max_tokens) of every request
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        content, t = body["messages"][0]["content"], body["temperature"]
+        MMVetGrader.asked.append((t, body["max_tokens"]))
+        row = content[len(MMV_PROMPT) + 1:]
+        retry = row.endswith(mmv["retry_line"])
+        ask = (2 + round(t / 0.5)) if retry and t > 0 else (2 if retry else 1)
+        question = row.split(" | ")[0]
+        if ask == 1:
+            MMVetGrader.runs[question] = MMVetGrader.runs.get(question, 0) + 1
+        text = mmv_reply(question, MMVetGrader.runs[question], ask)
+        data = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def by_sorted_caps(table):
+    return {",".join(sorted(k.split("_"))): v["score"] for k, v in table.items()}
+
+
+judge_tmp = tempfile.mkdtemp()
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), MMVetGrader)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+url = f"http://127.0.0.1:{server.server_address[1]}/v1/chat/completions"
+try:
+    data = json.load(open(os.path.join(V, "mm_vet", "mm-vet.json"), encoding="utf-8"))
+    results = json.load(open(os.path.join(V, "mm_vet", "results.json"), encoding="utf-8"))
+    run_dir = os.path.join(judge_tmp, "run")
+    os.makedirs(os.path.join(run_dir, "mm-vet"))
+    with open(os.path.join(run_dir, "mm-vet", "predictions.jsonl"), "w", encoding="utf-8") as f:
+        for qid, q in data.items():
+            f.write(json.dumps({"id": qid, "answer": results[qid], "question": q["question"],
+                                "references": [q["answer"]], "category": ",".join(q["capability"])}) + "\n")
+    req_path = os.path.join(judge_tmp, "requests.jsonl")
+    p = run("judge", "export", "--run", run_dir, "--task", "mm-vet", "--runs", "3", "--template-from",
+            MMV_PROMPT_FILE, "--out", req_path)
+    requests = [json.loads(line) for line in open(req_path, encoding="utf-8")] if p.returncode == 0 else []
+    # the script's message: args.prompt + "\n" + " | ".join([question, answer spaced, prediction, ""])
+    want = [MMV_PROMPT + "\n" + " | ".join([q["question"], q["answer"].replace("<AND>", " <AND> ").replace("<OR>", " <OR> "),
+                                           results[qid], ""]) for qid, q in data.items()]
+    check(f"judge export mm-vet --runs 3: {len(requests)} first asks, run after run, each the script's message "
+          "byte for byte, at temperature 0 and max_tokens 3",
+          len(requests) == 3 * len(data) and [r["messages"][0]["content"] for r in requests] == want * 3
+          and [r["id"] for r in requests[:2]] == ["v1_0#1", "v1_1#1"] and requests[len(data)]["id"] == "v1_0#2"
+          and all(r["temperature"] == 0 and r["max_tokens"] == 3 for r in requests), p.stderr)
+    for runs, oracle in sorted(mmv["runs"].items(), key=lambda kv: int(kv[0])):
+        MMVetGrader.runs, MMVetGrader.asked = {}, []
+        judge = f"scripted-{runs}"
+        p = run("judge", "call", "--run", run_dir, "--task", "mm-vet", "--runs", runs, "--template-from",
+                MMV_PROMPT_FILE, "--endpoint", url, "--judge-model", "grader", "--judge", judge)
+        agg = json.loads(p.stdout.splitlines()[-1]) if p.returncode == 0 and p.stdout.strip() else {}
+        caps = {k: v["score"] for k, v in agg.get("per_capability", {}).items()}
+        ints = by_sorted_caps(agg.get("per_capability_integration", {}))
+        want_caps = {k: v for k, v in oracle["per_capability"].items() if k not in ("total", "std", "runs")}
+        want_ints = {k: v for k, v in oracle["per_capability_integration"].items() if k not in ("total", "std", "runs")}
+        check(f"judge call mm-vet --runs {runs}: per capability {len(caps)}, per integration {len(ints)}, the total, "
+              "each run's total and their std as mm-vet_evaluator.py reports them from the same grader",
+              caps == want_caps and ints == want_ints and agg.get("total") == oracle["per_capability"]["total"]
+              and agg.get("std") == oracle["per_capability"]["std"]
+              and agg.get("run_totals") == oracle["per_capability"]["runs"] and agg.get("missing") == 0,
+              p.stderr[-400:] + json.dumps(agg)[:600] + json.dumps(oracle["per_capability"]))
+        jdir = os.path.join(run_dir, "mm-vet", "judge", judge)
+        grade = json.load(open(os.path.join(jdir, "grade.json"), encoding="utf-8")) if agg else {}
+        rows = [json.loads(line) for line in open(os.path.join(jdir, "scores.jsonl"))] if agg else []
+        check(f"judge call mm-vet --runs {runs}: grade.json holds the script's grade file (each reply as it keeps "
+              "it, each score); scores.jsonl the same scores; the temperatures 0, 0, 0.5, 1.0, 1.5, 2.0 asked",
+              {k: {"content": v["content"], "score": v["score"]} for k, v in grade.items()} == oracle["grade"]
+              and {r["id"]: r["scores"] for r in rows} == {k: v["score"] for k, v in oracle["grade"].items()}
+              and {t for t, _ in MMVetGrader.asked} == {0, 0.5, 1.0, 1.5, 2.0}
+              and all(m == 3 for _, m in MMVetGrader.asked), json.dumps(rows[:2]))
+        if runs == "3":
+            verdicts = [json.loads(line) for line in open(os.path.join(jdir, "verdicts.jsonl"), encoding="utf-8")]
+            imported = os.path.join(judge_tmp, "verdicts.jsonl")
+            with open(imported, "w", encoding="utf-8") as f:
+                for v in verdicts:
+                    f.write(json.dumps({"id": v["id"], "verdict": v["verdict"]}) + "\n")
+            p = run("judge", "import", "--run", run_dir, "--task", "mm-vet", "--runs", "3", "--template-from",
+                    MMV_PROMPT_FILE, "--verdicts", imported, "--judge", "imported")
+            again = json.loads(p.stdout.splitlines()[-1]) if p.returncode == 0 else {}
+            check(f"judge import mm-vet: the {len(verdicts)} replies of every ask, imported, give the same tables",
+                  {k: v for k, v in again.items() if k != "judge"} == {k: v for k, v in agg.items() if k != "judge"},
+                  p.stderr[-400:])
+            with open(imported, "w", encoding="utf-8") as f:
+                for v in verdicts:
+                    if "." not in v["id"].rsplit("#", 1)[1]:
+                        f.write(json.dumps({"id": v["id"], "verdict": v["verdict"]}) + "\n")
+            p = run("judge", "import", "--run", run_dir, "--task", "mm-vet", "--runs", "3", "--template-from",
+                    MMV_PROMPT_FILE, "--verdicts", imported, "--judge", "first-asks")
+            part = json.loads(p.stdout.splitlines()[-1]) if p.returncode == 0 else {}
+            retried = sum(1 for v in verdicts if v["id"].endswith(".2"))
+            check(f"judge import mm-vet, first asks only: no tables, the {retried} second asks the script would send "
+                  "listed by id",
+                  "total" not in part and part.get("missing") == retried
+                  and all(m.endswith(".2") for m in part.get("missing_ids", [])), json.dumps(part)[:400])
+    # single replies read as the script reads them: a one-question run, the reply imported as the first ask,
+    # "0.25" as the second when the script would ask again
+    one = os.path.join(judge_tmp, "one")
+    os.makedirs(os.path.join(one, "mm-vet"))
+    with open(os.path.join(one, "mm-vet", "predictions.jsonl"), "w") as f:
+        f.write(json.dumps({"id": "v1_0", "answer": "a", "question": "q?", "references": ["a"], "category": "rec"}) + "\n")
+    wrong = []
+    for k, case in enumerate(mmv["parse"]):
+        path = os.path.join(judge_tmp, f"case{k}.jsonl")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(json.dumps({"id": "v1_0#1", "verdict": case["reply"]}) + "\n")
+        p = run("judge", "import", "--run", one, "--task", "mm-vet", "--template-from", MMV_PROMPT_FILE, "--verdicts",
+                path, "--judge", f"case{k}")
+        if "\x00" in case["reply"]:  # a file of verdicts cannot hold one (a reply called for is kept raw: unread)
+            if p.returncode != 1 or "a NUL character" not in p.stderr:
+                wrong.append((case, p.stderr))
+            continue
+        got = json.loads(p.stdout.splitlines()[-1]) if p.returncode == 0 else {}
+        if got.get("missing_ids") == ["v1_0#1.2"]:
+            with open(path, "w") as f:
+                f.write(json.dumps({"id": "v1_0#1.2", "verdict": "0.25"}) + "\n")
+            p = run("judge", "import", "--run", one, "--task", "mm-vet", "--template-from", MMV_PROMPT_FILE,
+                    "--verdicts", path, "--judge", f"case{k}")
+        grade = json.load(open(os.path.join(one, "mm-vet", "judge", f"case{k}", "grade.json"))).get("v1_0", {})
+        got = grade.get("score", [None])[0]
+        want_score = case["score"]
+        # (JSON keeps no sign on a zero, and no NaN: lynxeval writes null where the script writes NaN)
+        ok = (got is None and want_score == "nan") or (isinstance(got, (int, float)) and got == want_score)
+        if not ok or grade.get("content") != [case["content"]]:
+            wrong.append((case, grade))
+    check(f"judge mm-vet: each of {len(mmv['parse'])} single replies read as the script reads them (float() with "
+          "blanks, underscores, signs, exponents, inf and nan, Unicode digits; the range check), the text kept as it "
+          "keeps it", not wrong, json.dumps(wrong, ensure_ascii=False)[:600])
+    p = run("judge", "export", "--run", run_dir, "--task", "mm-vet", "--out", req_path)
+    check("judge export mm-vet without --template-from says where the prompt comes from",
+          p.returncode == 1 and "mm-vet_evaluator.py" in p.stderr, p.stderr)
+    p = run("judge", "export", "--run", run_dir, "--task", "mm-vet", "--template-from",
+            os.path.join(HERE, "videochatgpt_judge_template.py"), "--out", req_path)
+    check("judge export mm-vet: a file without the prompt is refused, named",
+          p.returncode == 1 and "videochatgpt_judge_template.py: no module-level" in p.stderr, p.stderr)
+finally:
+    server.shutdown()
     shutil.rmtree(judge_tmp)
 
 tmp = tempfile.mkdtemp()
