@@ -270,6 +270,10 @@ def main():
         seed("video_qa", name, data, pick=k)
     for name in ("mmbench_judge_template.py", "videochatgpt_judge_template.py"):  # the judges' scripts
         seed("judge_replies", name.replace("_judge", ""), read(src(os.path.join("tests", "scorers", name))))
+    seed("judge_replies", "mmvet_template.py", read(src("tests", "scorers", "mmvet_judge_template.py")))
+    seed("judge_replies", "score_reply", "\u00a0\u0660.\u0667_5 because".encode())
+    seed("mm_vet", "mm-vet.json", read(src("tests", "scorers", "vectors", "mm_vet", "mm-vet.json"))[:4000]
+         .rsplit(b"},", 1)[0] + b"}}")
     seed("judge_replies", "dict_reply", b"{'pred': 'yes', 'score': 4.8}")
     seed("judge_replies", "letter_reply", b"The answer is (B).")
     img = base64.b64encode(bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"

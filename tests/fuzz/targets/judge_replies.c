@@ -1,12 +1,14 @@
-/* What the benchmarks' own judges bring in: a judge's reply (read for MMBench's letter and as
- * Video-ChatGPT's dict) and the user's copy of a script (read for MMBench's template and
- * Video-ChatGPT's messages, then filled). No file: the input is the text itself. */
+/* What the benchmarks' own judges bring in: a judge's reply (read for MMBench's letter, as
+ * Video-ChatGPT's dict and as MM-Vet's score) and the user's copy of a script (read for MMBench's
+ * template, Video-ChatGPT's messages and MM-Vet's prompt, then filled). No file: the input is the
+ * text itself. */
 #include "fuzz.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/strbuf.h"
+#include "scorers/mm_vet.h"
 #include "scorers/mmbench.h"
 #include "scorers/video_qa.h"
 
@@ -22,6 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int yes;
   long score;
   lx_video_qa_parse_verdict(text, &yes, &score);
+  double grade;
+  lx_mmvet_parse_score(text, &grade);
   lx_strbuf tmpl = {0}, system = {0}, user = {0}, out = {0};
   const char *why;
   if (lx_mmbench_judge_template(text, size, &tmpl, &why) == 0)
@@ -30,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lx_video_qa_judge_message(lx_strbuf_str(&system), "q", "a", "p", &out);
     lx_video_qa_judge_message(lx_strbuf_str(&user), "q{x}", "a", "p", &out);
   }
+  lx_strbuf_clear(&tmpl);
+  if (lx_mmvet_judge_template(text, size, &tmpl, &why) == 0)
+    lx_mmvet_judge_message(lx_strbuf_str(&tmpl), "q", "a<AND>b<OR>c", "p", 3, &out);
   lx_strbuf_free(&tmpl);
   lx_strbuf_free(&system);
   lx_strbuf_free(&user);
