@@ -495,6 +495,8 @@ VIZWIZ_SALT = 0x56495A57
 MMBENCH_SALT = 0x4D4D4231
 VIZWIZ_IMAGES = 16
 MMBENCH_QUESTIONS = 12
+MSVD_SALT = 0x4D535644
+MSVD_CLIPS = 12
 GQA_IMAGES = 10
 TEXTVQA_IMAGES = 12
 
@@ -599,6 +601,51 @@ def mmbench_rows(rng):
                         + rot + [""] * (4 - len(rot))
                         + ["ABCD"[rot.index(answer)], leaf, picture, "world", l2, "", "dev"])
     return rows
+
+
+def msvd_clips(rng):
+    """Clips in MSVD-QA's layout: each a video file named as MSVD names its clips
+    (<name>_<start>_<end>.avi) and listed in youtube_mapping.txt as vid<N>, asked the world's
+    one-word questions about its moving shape (what shape changes, what colour it is), as MSVD-QA
+    asks one-word what/who questions."""
+    clips, questions, qid = [], [], 1
+    for n in range(MSVD_CLIPS):
+        clip = new_clip(rng)
+        frames = clip_frames(clip, rng)
+        name = f"world{n + 1:02d}_0_{FRAMES}"
+        clips.append((name, frames))
+        _, question, answer = clip_questions(clip, rng)[1]
+        questions.append({"answer": answer, "id": qid, "question": question, "video_id": n + 1})
+        qid += 1
+    return clips, questions
+
+
+def avi_of_pngs(pngs, width, height, fps=FRAMES):
+    """An AVI file whose video frames are the PNG images as they are (FourCC MPNG, which FFmpeg's
+    PNG decoder reads losslessly), with its index."""
+    import struct
+
+    def chunk(fourcc, data):
+        return fourcc + struct.pack("<I", len(data)) + data + (b"\0" if len(data) % 2 else b"")
+
+    def riff_list(kind, fourcc, body):
+        return kind + struct.pack("<I", len(body) + 4) + fourcc + body
+    largest = max(len(p) for p in pngs)
+    avih = struct.pack("<14I", 1000000 // fps, largest * fps, 0, 0x10, len(pngs), 0, 1, largest, width, height,
+                       0, 0, 0, 0)
+    strh = b"vids" + b"MPNG" + struct.pack("<IHHIIIIIIiI4h", 0, 0, 0, 0, 1, fps, 0, len(pngs), largest, -1, 0,
+                                           0, 0, width, height)
+    strf = struct.pack("<IiiHH4sIiiII", 40, width, height, 1, 24, b"MPNG", width * height * 3, 0, 0, 0, 0)
+    hdrl = riff_list(b"LIST", b"hdrl", chunk(b"avih", avih)
+                     + riff_list(b"LIST", b"strl", chunk(b"strh", strh) + chunk(b"strf", strf)))
+    frames, index, offset = b"", b"", 4  # offsets from the "movi" FourCC
+    for p in pngs:
+        index += b"00dc" + struct.pack("<III", 0x10, offset, len(p))
+        c = chunk(b"00dc", p)
+        frames += c
+        offset += len(c)
+    body = hdrl + riff_list(b"LIST", b"movi", frames) + chunk(b"idx1", index)
+    return b"RIFF" + struct.pack("<I", len(body) + 4) + b"AVI " + body
 
 
 OWL_INSTRUCTIONS = ["Describe this picture in detail.", "Write a short story about what you see.",
@@ -734,6 +781,14 @@ def generate(split, out, seed):
                   "l2-category", "comment", "split"]
         write_bytes(os.path.join(out, "world-mmbench", "world_mmbench_dev.tsv"),
                     "".join("\t".join(r) + "\n" for r in [header] + mmbench_rows(mmb_rng)).encode())
+        msvd_rng = Rng(seed * 1000003 + MSVD_SALT)
+        msvd_videos, msvd = msvd_clips(msvd_rng)
+        for name, frames in msvd_videos:
+            write_bytes(os.path.join(out, "world-msvd-qa", "YouTubeClips", name + ".avi"),
+                        avi_of_pngs([c.png() for c in frames], SIZE, SIZE))
+        write_bytes(os.path.join(out, "world-msvd-qa", "youtube_mapping.txt"),
+                    "".join(f"{name} vid{n + 1}\n" for n, (name, _) in enumerate(msvd_videos)).encode())
+        write_bytes(os.path.join(out, "world-msvd-qa", "test_qa.json"), json.dumps(msvd).encode())
     if split != "test":
         jsonl(os.path.join(out, "scenes.jsonl"), scenes)
         jsonl(os.path.join(out, "clips.jsonl"), clips)
