@@ -497,6 +497,10 @@ VIZWIZ_IMAGES = 16
 MMBENCH_QUESTIONS = 12
 MSVD_SALT = 0x4D535644
 MSVD_CLIPS = 12
+SCIENCEQA_SALT = 0x53514131
+SCIENCEQA_PROBLEMS = 12
+SEED_SALT = 0x53454544
+SEED_QUESTIONS = 12
 GQA_IMAGES = 10
 TEXTVQA_IMAGES = 12
 
@@ -618,6 +622,75 @@ def msvd_clips(rng):
         questions.append({"answer": answer, "id": qid, "question": question, "video_id": n + 1})
         qid += 1
     return clips, questions
+
+
+# the world's answer kinds as multiple-choice pools, and what a ScienceQA or SEED-Bench question
+# of each kind is filed under
+CHOICE_POOLS = {"Place": PLACES, "Color": list(COLOURS), "Others": SHAPES, "Counting": ["1", "2", "3", "4"]}
+SCIENCEQA_SUBJECT = {"Place": ("social science", "geography", "Geography", "Identify places"),
+                     "Color": ("natural science", "physics", "Colors", "Identify colors"),
+                     "Others": ("natural science", "physics", "Shapes", "Identify shapes"),
+                     "Counting": ("natural science", "physics", "Counting", "Count objects")}
+SEED_DIMENSIONS = {"Scene Understanding": 1, "Instance Identity": 2, "Instance Attributes": 3,
+                   "Instances Counting": 5}
+SEED_DIMENSION_OF = {"Place": 1, "Others": 2, "Color": 3, "Counting": 5}
+
+
+def choice_question(rng, scene, counted=None):
+    """A question of a kind with a pool of answers, and its answer."""
+    asked = [q for q in image_questions(scene, rng, counted) if q[0] in CHOICE_POOLS]
+    return rng.choice(asked)
+
+
+def scienceqa_problems(rng):
+    """Problems in ScienceQA's layout (problems.json, pid_splits.json, images/<split>/<pid>/):
+    a world question, its answer among 2-4 choices of its kind, a hint on some, filed under a
+    subject, topic and grade; two test problems have no image (ScienceQA-IMG leaves them out) and
+    two problems are in the val split."""
+    problems, splits, pictures = {}, {"train": [], "val": [], "test": []}, []
+    for n in range(SCIENCEQA_PROBLEMS + 2):
+        pid = str(1000 + n)
+        counted = rng.choice(SHAPES) if n % 3 == 0 else None
+        scene = new_scene(rng, count_shape=counted, count=rng.between(1, 4)) if counted else new_scene(rng)
+        cls, question, answer = choice_question(rng, scene, counted)
+        pool = CHOICE_POOLS[cls]
+        choices = rng.shuffle([answer] + rng.sample([x for x in pool if x != answer], rng.between(1, 3)))
+        subject, topic, category, skill = SCIENCEQA_SUBJECT[cls]
+        with_image = n not in (5, 10)
+        split = "val" if n >= SCIENCEQA_PROBLEMS else "test"
+        problems[pid] = {"question": question, "choices": choices, "answer": choices.index(answer),
+                         "hint": "Look at the picture." if n % 4 == 1 else "",
+                         "image": "image.png" if with_image else None, "task": "closed choice",
+                         "grade": f"grade{rng.between(1, 8)}", "subject": subject, "topic": topic,
+                         "category": category, "skill": skill, "lecture": "", "solution": "", "split": split}
+        splits[split].append(pid)
+        if with_image:
+            pictures.append((f"images/{split}/{pid}/image.png", scene))
+    return problems, splits, pictures
+
+
+def seed_questions(rng):
+    """Questions in SEED-Bench's layout (SEED-Bench.json, SEED-Bench-image/): four choices of the
+    answer's kind, the answer's letter, the evaluation dimension of its kind; two video questions,
+    which the image task leaves out."""
+    questions, pictures = [], []
+    for n in range(SEED_QUESTIONS):
+        counted = rng.choice(SHAPES) if n % 4 == 3 else None
+        scene = new_scene(rng, count_shape=counted, count=rng.between(1, 4)) if counted else new_scene(rng)
+        cls, question, answer = choice_question(rng, scene, counted)
+        choices = rng.shuffle([answer] + rng.sample([x for x in CHOICE_POOLS[cls] if x != answer], 3))
+        data_id = f"world_{n + 1:05d}.png"
+        pictures.append((data_id, scene))
+        row = {"answer": "ABCD"[choices.index(answer)], "choice_a": choices[0], "choice_b": choices[1],
+               "choice_c": choices[2], "choice_d": choices[3], "data_id": data_id, "data_type": "image",
+               "question": question, "question_id": str(n + 1), "question_type_id": SEED_DIMENSION_OF[cls]}
+        questions.append(row)
+    for n in range(2):
+        questions.append({"answer": "A", "choice_a": "up", "choice_b": "down", "choice_c": "left", "choice_d": "right",
+                          "data_id": f"clip_{n + 1}.mp4", "data_type": "video",
+                          "question": "Which way does the shape move?", "question_id": f"v{n + 1}",
+                          "question_type_id": 10})
+    return {"questions": questions, "question_type": dict(SEED_DIMENSIONS, **{"Action Recognition": 10})}, pictures
 
 
 def avi_of_pngs(pngs, width, height, fps=FRAMES):
@@ -789,6 +862,17 @@ def generate(split, out, seed):
         write_bytes(os.path.join(out, "world-msvd-qa", "youtube_mapping.txt"),
                     "".join(f"{name} vid{n + 1}\n" for n, (name, _) in enumerate(msvd_videos)).encode())
         write_bytes(os.path.join(out, "world-msvd-qa", "test_qa.json"), json.dumps(msvd).encode())
+        sqa_rng = Rng(seed * 1000003 + SCIENCEQA_SALT)
+        sqa, sqa_splits, sqa_pictures = scienceqa_problems(sqa_rng)
+        for path, scene in sqa_pictures:
+            write_bytes(os.path.join(out, "world-scienceqa", path), draw(scene, sqa_rng).png())
+        write_bytes(os.path.join(out, "world-scienceqa", "problems.json"), json.dumps(sqa).encode())
+        write_bytes(os.path.join(out, "world-scienceqa", "pid_splits.json"), json.dumps(sqa_splits).encode())
+        seed_rng = Rng(seed * 1000003 + SEED_SALT)
+        seed_json, seed_pictures = seed_questions(seed_rng)
+        for data_id, scene in seed_pictures:
+            write_bytes(os.path.join(out, "world-seed-bench", "SEED-Bench-image", data_id), draw(scene, seed_rng).png())
+        write_bytes(os.path.join(out, "world-seed-bench", "SEED-Bench.json"), json.dumps(seed_json).encode())
     if split != "test":
         jsonl(os.path.join(out, "scenes.jsonl"), scenes)
         jsonl(os.path.join(out, "clips.jsonl"), clips)
