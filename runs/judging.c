@@ -10,7 +10,6 @@
 #include "common/jsonutil.h"
 #include "common/sha256.h"
 #include "common/strbuf.h"
-#include "common/strmap.h"
 #include "common/unicode.h"
 #include "runs/manifest.h"
 #include "runs/prediction_log.h"
@@ -135,7 +134,7 @@ static int mmbench_row(void *vctx, const cJSON *row, int line, lx_error *err) {
   return LX_OK;
 }
 
-static void row_choices(const lx_item *it, const char *choices[4]) {
+static void row_choices(const lx_item *it, const char **choices) {
   for (int o = 0; o < 4; o++) choices[o] = it->refs[1 + o][0] ? it->refs[1 + o] : NULL;
 }
 
@@ -144,35 +143,21 @@ static void row_choices(const lx_item *it, const char *choices[4]) {
  * script's prompt, as its eval_sub_data asks its judge. */
 static void mmbench_requests(lx_judge_set *set, const char *tmpl) {
   size_t n = set->rows.n;
-  char *letter = lx_xcalloc(n + 1, 1);
-  lx_strmap group = {0}; /* index modulo the stride -> g */
-  size_t *group_of = lx_xcalloc(n + 1, sizeof *group_of);
-  bool *wrong = lx_xcalloc(n + 1, sizeof *wrong), *unmapped = lx_xcalloc(n + 1, sizeof *unmapped),
-       *has_main = lx_xcalloc(n + 1, sizeof *has_main);
+  lx_mmbench_row *in = lx_xcalloc(n + 1, sizeof *in);
   for (size_t k = 0; k < n; k++) {
     const lx_item *it = &set->rows.v[k];
-    long long idx = atoll(it->id);
-    char g[32];
-    snprintf(g, sizeof g, "%lld", idx % LX_MMBENCH_COPY_STRIDE);
-    group_of[k] = lx_strmap_intern(&group, g);
-    has_main[group_of[k]] |= idx < LX_MMBENCH_COPY_STRIDE;
-    const char *choices[4];
-    row_choices(it, choices);
-    lx_mmbench_rule rule;
-    letter[k] = lx_mmbench_infer(lx_mmbench_as_read(set->answers.v[k].text), choices, &rule);
-    if (!letter[k])
-      unmapped[group_of[k]] = true;
-    else if (letter[k] != it->refs[0][0])
-      wrong[group_of[k]] = true;
+    in[k].index = atoll(it->id);
+    in[k].answer = it->refs[0][0];
+    row_choices(it, in[k].choices);
+    in[k].prediction = set->answers.v[k].text;
   }
+  lx_mmbench_verdicts v;
+  lx_mmbench_circular(in, n, &v);
   for (size_t k = 0; k < n; k++) {
-    size_t g = group_of[k];
-    if (letter[k] || wrong[g] || !unmapped[g] || !has_main[g]) continue;
+    if (v.letter[k] || v.question[k] == (size_t)-1 || v.verdict[v.question[k]] >= 0) continue;
     const lx_item *row = &set->rows.v[k];
-    const char *choices[4];
-    row_choices(row, choices);
     lx_strbuf prompt = {0};
-    lx_mmbench_judge_prompt(tmpl, row->context, choices, set->answers.v[k].text, &prompt);
+    lx_mmbench_judge_prompt(tmpl, row->context, in[k].choices, set->answers.v[k].text, &prompt);
     char hash[65];
     lx_sha256_hex(lx_strbuf_str(&prompt), prompt.len, hash);
     cJSON *req = cJSON_CreateObject();
@@ -192,12 +177,8 @@ static void mmbench_requests(lx_judge_set *set, const char *tmpl) {
     it->source = lx_xstrdup(row->source);
     lx_strbuf_free(&prompt);
   }
-  free(letter);
-  free(group_of);
-  free(wrong);
-  free(unmapped);
-  free(has_main);
-  lx_strmap_free(&group);
+  lx_mmbench_verdicts_free(&v);
+  free(in);
 }
 
 static int mmbench_template(const char *path, lx_judge_set *set, lx_strbuf *tmpl, lx_error *err) {

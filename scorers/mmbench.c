@@ -1,9 +1,12 @@
 #include "scorers/mmbench.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "common/strbuf.h"
+#include "common/strmap.h"
 #include "common/unicode.h"
 #include "scorers/py_source.h"
 
@@ -150,4 +153,79 @@ void lx_mmbench_judge_prompt(const char *tmpl, const char *question, const char 
   const char *args[3] = {question, lx_strbuf_str(&options), lx_mmbench_as_read(prediction)};
   lx_pysrc_format(tmpl, args, 3, NULL, NULL, 0, out);
   lx_strbuf_free(&options);
+}
+
+/* ---- circular evaluation ----------------------------------------------------------------------
+ */
+
+static int by_index(const void *a, const void *b) {
+  long long x = *(const long long *)a, y = *(const long long *)b;
+  return (x > y) - (x < y);
+}
+
+void lx_mmbench_circular(const lx_mmbench_row *rows, size_t n, lx_mmbench_verdicts *out) {
+  memset(out, 0, sizeof *out);
+  out->letter = lx_xcalloc(n + 1, 1);
+  out->rule = lx_xcalloc(n + 1, sizeof *out->rule);
+  out->question = lx_xcalloc(n + 1, sizeof *out->question);
+  out->main_row = lx_xcalloc(n + 1, sizeof *out->main_row);
+  out->copies = lx_xcalloc(n + 1, sizeof *out->copies);
+  out->verdict = lx_xcalloc(n + 1, 1);
+  long long *key = lx_xcalloc(n + 1, 2 * sizeof *key); /* (index, row) pairs of answered rows */
+  size_t m = 0;
+  for (size_t k = 0; k < n; k++) {
+    out->question[k] = (size_t)-1;
+    if (!rows[k].prediction) continue;
+    key[2 * m] = rows[k].index;
+    key[2 * m + 1] = (long long)k;
+    m++;
+  }
+  qsort(key, m, 2 * sizeof *key, by_index);
+  /* the groups (index modulo the stride); a group's question is its row below the stride */
+  lx_strmap group = {0};
+  size_t *group_of = lx_xcalloc(m + 1, sizeof *group_of),
+         *question_of = lx_xcalloc(m + 1, sizeof *question_of);
+  for (size_t j = 0; j < m; j++) {
+    char g[32];
+    snprintf(g, sizeof g, "%lld", key[2 * j] % LX_MMBENCH_COPY_STRIDE);
+    group_of[j] = lx_strmap_intern(&group, g);
+  }
+  for (size_t g = 0; g < group.n; g++) question_of[g] = (size_t)-1;
+  for (size_t j = 0; j < m; j++) {
+    if (key[2 * j] >= LX_MMBENCH_COPY_STRIDE) continue;
+    question_of[group_of[j]] = out->n_questions;
+    out->main_row[out->n_questions++] = (size_t)key[2 * j + 1];
+  }
+  bool *wrong = lx_xcalloc(out->n_questions + 1, sizeof *wrong),
+       *unmapped = lx_xcalloc(out->n_questions + 1, sizeof *unmapped);
+  for (size_t j = 0; j < m; j++) {
+    size_t k = (size_t)key[2 * j + 1], q = question_of[group_of[j]];
+    const lx_mmbench_row *r = &rows[k];
+    out->letter[k] = lx_mmbench_infer(lx_mmbench_as_read(r->prediction), r->choices, &out->rule[k]);
+    out->question[k] = q;
+    if (q == (size_t)-1) continue;
+    out->copies[q]++;
+    if (!out->letter[k])
+      unmapped[q] = true;
+    else if (out->letter[k] != r->answer)
+      wrong[q] = true;
+  }
+  for (size_t q = 0; q < out->n_questions; q++)
+    out->verdict[q] = wrong[q] ? 0 : unmapped[q] ? -1 : 1;
+  free(wrong);
+  free(unmapped);
+  free(group_of);
+  free(question_of);
+  lx_strmap_free(&group);
+  free(key);
+}
+
+void lx_mmbench_verdicts_free(lx_mmbench_verdicts *v) {
+  free(v->letter);
+  free(v->rule);
+  free(v->question);
+  free(v->main_row);
+  free(v->copies);
+  free(v->verdict);
+  memset(v, 0, sizeof *v);
 }

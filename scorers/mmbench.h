@@ -48,6 +48,35 @@ const char *lx_mmbench_as_read(const char *prediction);
  * A-D, NULL where the row has none. *rule says which rule mapped it. */
 char lx_mmbench_infer(const char *answer, const char *const choices[4], lx_mmbench_rule *rule);
 
+/* ---- circular evaluation ----------------------------------------------------------------------
+ */
+
+/* One row of a run: a question's copy. */
+typedef struct lx_mmbench_row {
+  long long index;        /* the release's index */
+  char answer;            /* its right letter */
+  const char *choices[4]; /* the texts of options A-D, NULL where the row has none */
+  const char *prediction; /* as the run answered it (read with lx_mmbench_as_read); NULL: none */
+} lx_mmbench_row;
+
+typedef struct lx_mmbench_verdicts {
+  char *letter;          /* [rows] the letter the rules read from the answer, 0 for none */
+  lx_mmbench_rule *rule; /* [rows] which rule read it */
+  size_t *question;      /* [rows] the row's question, or (size_t)-1: unanswered, or its question
+                          * (index below the stride) was not answered */
+  size_t n_questions;    /* the answered rows whose index is below the stride, by index */
+  size_t *main_row;      /* [n_questions] that row */
+  size_t *copies;        /* [n_questions] its answered copies, itself included */
+  signed char *verdict;  /* [n_questions] 1 right (every copy read as its answer), 0 wrong (a copy
+                          * read as another letter), -1 undecided (a copy no rule reads, none
+                          * wrong: the script asks its judge) */
+} lx_mmbench_verdicts;
+
+/* eval_mmbench.py's circular evaluation of rows[0..n): each answered row read by the rules, the
+ * rows grouped into questions by index modulo the stride, each question's verdict. */
+void lx_mmbench_circular(const lx_mmbench_row *rows, size_t n, lx_mmbench_verdicts *out);
+void lx_mmbench_verdicts_free(lx_mmbench_verdicts *v);
+
 /* ---- the judge's prompt -------------------------------------------------------------------------
  * The script asks its judge with a template of its own (build_prompt's `tmpl`), which lynxeval
  * does not carry: it reads it from the user's copy of eval_mmbench.py. */

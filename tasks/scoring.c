@@ -846,11 +846,6 @@ static void mmb_breakdown(cJSON *agg, const char *name, const char *const *key,
   lx_strmap_free(&groups);
 }
 
-static int by_index(const void *a, const void *b) {
-  long long x = *(const long long *)a, y = *(const long long *)b;
-  return (x > y) - (x < y);
-}
-
 /* OpenCompass's eval_mmbench.py over the questions (index below 1,000,000) whose rows were
  * answered: each of its copies (rows with the same index modulo 1,000,000) mapped to a letter by
  * the rules; one mapped to a wrong letter makes the question wrong, all mapped right make it
@@ -859,79 +854,49 @@ static int by_index(const void *a, const void *b) {
 static int score_mmbench(const lx_items *items, const lx_predictions *preds, const size_t *at,
                          cJSON *agg, cJSON *rows, lx_error *err) {
   size_t n = items->n;
-  long long *key = lx_xcalloc(n + 1, 2 * sizeof *key); /* (index, item) pairs, sorted by index */
   for (size_t k = 0; k < n; k++) {
     const lx_item *it = &items->v[k];
-    if (it->n_refs != 5 || !it->category || !it->subcategory) {
-      free(key);
+    if (it->n_refs != 5 || !it->category || !it->subcategory)
       return lx_errorf(err, "%s: not an MMBench row", it->source);
-    }
-    key[2 * k] = atoll(it->id);
-    key[2 * k + 1] = (long long)k;
   }
-  qsort(key, n, 2 * sizeof *key, by_index);
   size_t *pred_of = invert(items, preds, at);
-  /* the copies of a question: sorted by index, grouped by index modulo the stride */
-  lx_strmap group = {0};
-  size_t *first = lx_xcalloc(n + 1, sizeof *first), *next = lx_xcalloc(n + 1, sizeof *next),
-         *tail = lx_xcalloc(n + 1, sizeof *tail);
-  for (size_t j = 0; j < n; j++) {
-    size_t k = (size_t)key[2 * j + 1];
-    if (pred_of[k] == (size_t)-1) continue;
-    char g[32];
-    snprintf(g, sizeof g, "%lld", key[2 * j] % LX_MMBENCH_COPY_STRIDE);
-    size_t before = group.n, gi = lx_strmap_intern(&group, g);
-    next[k] = (size_t)-1;
-    if (gi == before)
-      first[gi] = k;
-    else
-      next[tail[gi]] = k;
-    tail[gi] = k;
+  lx_mmbench_row *in = lx_xcalloc(n + 1, sizeof *in);
+  for (size_t k = 0; k < n; k++) {
+    const lx_item *it = &items->v[k];
+    in[k].index = atoll(it->id);
+    in[k].answer = it->refs[0][0];
+    for (int o = 0; o < 4; o++) in[k].choices[o] = it->refs[1 + o][0] ? it->refs[1 + o] : NULL;
+    in[k].prediction = pred_of[k] == (size_t)-1 ? NULL : preds->v[pred_of[k]].text;
   }
-  size_t by_rule[3] = {0}, copies = 0, nq = 0;
-  mmb_counts all = {0};
-  signed char *verdict = lx_xcalloc(n + 1, 1);
-  const char **cat = lx_xcalloc(n + 1, sizeof *cat), **l2 = lx_xcalloc(n + 1, sizeof *l2);
-  for (size_t j = 0; j < n; j++) {
-    if (key[2 * j] >= LX_MMBENCH_COPY_STRIDE) continue;
-    size_t k = (size_t)key[2 * j + 1];
-    if (pred_of[k] == (size_t)-1) continue;
-    const lx_item *main = &items->v[k];
-    size_t gi = lx_strmap_find(&group, main->id);
-    bool wrong = false, unmapped = false;
-    size_t n_copies = 0;
-    for (size_t c = first[gi]; c != (size_t)-1; c = next[c]) {
-      const lx_item *it = &items->v[c];
-      const char *choices[4];
-      for (int o = 0; o < 4; o++) choices[o] = it->refs[1 + o][0] ? it->refs[1 + o] : NULL;
-      lx_mmbench_rule rule;
-      char letter = lx_mmbench_infer(lx_mmbench_as_read(preds->v[pred_of[c]].text), choices, &rule);
-      by_rule[rule]++;
+  lx_mmbench_verdicts v;
+  lx_mmbench_circular(in, n, &v);
+  size_t by_rule[3] = {0}, copies = 0;
+  for (size_t k = 0; k < n; k++)
+    if (v.question[k] != (size_t)-1) {
+      by_rule[v.rule[k]]++;
       copies++;
-      n_copies++;
-      if (!letter)
-        unmapped = true;
-      else if (letter != it->refs[0][0])
-        wrong = true;
     }
-    verdict[nq] = wrong ? 0 : unmapped ? -1 : 1;
-    cat[nq] = main->category;
-    l2[nq] = main->subcategory;
-    if (verdict[nq] > 0)
+  mmb_counts all = {0};
+  const char **cat = lx_xcalloc(v.n_questions + 1, sizeof *cat),
+             **l2 = lx_xcalloc(v.n_questions + 1, sizeof *l2);
+  for (size_t q = 0; q < v.n_questions; q++) {
+    const lx_item *main = &items->v[v.main_row[q]];
+    cat[q] = main->category;
+    l2[q] = main->subcategory;
+    if (v.verdict[q] > 0)
       all.correct++;
-    else if (verdict[nq] == 0)
+    else if (v.verdict[q] == 0)
       all.wrong++;
     else
       all.undecided++;
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "id", main->id);
-    cJSON_AddBoolToObject(r, "correct", verdict[nq] > 0);
-    cJSON_AddBoolToObject(r, "undecided", verdict[nq] < 0);
-    cJSON_AddNumberToObject(r, "copies", (double)n_copies);
+    cJSON_AddBoolToObject(r, "correct", v.verdict[q] > 0);
+    cJSON_AddBoolToObject(r, "undecided", v.verdict[q] < 0);
+    cJSON_AddNumberToObject(r, "copies", (double)v.copies[q]);
     cJSON_AddStringToObject(r, "l2_category", main->subcategory);
     cJSON_AddStringToObject(r, "category", main->category);
     cJSON_AddItemToArray(rows, r);
-    nq++;
   }
   mmb_add(agg, &all);
   cJSON_AddNumberToObject(agg, "copies", (double)copies);
@@ -939,21 +904,17 @@ static int score_mmbench(const lx_items *items, const lx_predictions *preds, con
   for (int r = LX_MMBENCH_OPTION; r <= LX_MMBENCH_TEXT; r++)
     cJSON_AddNumberToObject(rules, lx_mmbench_rule_name((lx_mmbench_rule)r), (double)by_rule[r]);
   cJSON_AddNumberToObject(rules, "none", (double)by_rule[LX_MMBENCH_NONE]);
-  mmb_breakdown(agg, "l2-category", l2, verdict, nq);
-  mmb_breakdown(agg, "category", cat, verdict, nq);
+  mmb_breakdown(agg, "l2-category", l2, v.verdict, v.n_questions);
+  mmb_breakdown(agg, "category", cat, v.verdict, v.n_questions);
   cJSON_AddStringToObject(agg, "evaluation",
                           "circular: right only when every copy maps to its answer by the rules; "
                           "undecided (a copy no rule maps, none mapped wrong: the official script "
                           "asks its LLM judge) counts as not right in accuracy");
-  free(verdict);
   free(cat);
   free(l2);
-  free(first);
-  free(next);
-  free(tail);
-  lx_strmap_free(&group);
+  lx_mmbench_verdicts_free(&v);
+  free(in);
   free(pred_of);
-  free(key);
   return LX_OK;
 }
 
