@@ -542,6 +542,14 @@ static void add_group_json(cJSON *o, lx_judge_kind kind, const group *g) {
   }
 }
 
+/* agg[name] = how many ids are listed, agg[name_ids] = the list (taken over). */
+static void add_listed(cJSON *agg, const char *name, cJSON *ids) {
+  char key[64];
+  snprintf(key, sizeof key, "%s_ids", name);
+  cJSON_AddNumberToObject(agg, name, cJSON_GetArraySize(ids));
+  cJSON_AddItemToObject(agg, key, ids);
+}
+
 /* verdict_of[k] = the raw reply for items->v[k] (NULL where none); every verdict's id must be an
  * item of `items` (those asked about). The caller frees *out. */
 static int verdicts_by_item(const lx_items *items, const lx_predictions *verdicts,
@@ -616,10 +624,8 @@ static int mmbench_finish(const lx_judge_set *set, const lx_predictions *verdict
     cJSON_AddStringToObject(agg, "template_sha256", set->template_sha256);
     cJSON_AddNumberToObject(agg, "asked", (double)set->predictions.n);
     cJSON_AddNumberToObject(agg, "judged", (double)judged);
-    cJSON_AddNumberToObject(agg, "unparseable", cJSON_GetArraySize(unparseable));
-    cJSON_AddItemToObject(agg, "unparseable_ids", unparseable);
-    cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
-    cJSON_AddItemToObject(agg, "missing_ids", missing);
+    add_listed(agg, "unparseable", unparseable);
+    add_listed(agg, "missing", missing);
     unparseable = missing = NULL;
     rc = write_judge_results(dir, agg, rows, aggregate, err);
   }
@@ -681,10 +687,8 @@ static int video_qa_finish(const lx_judge_set *set, const lx_predictions *verdic
   /* the script's expressions: yes_count / (yes_count + no_count), score_sum / count */
   cJSON_AddNumberToObject(agg, "accuracy", yes + no ? (double)yes / (double)(yes + no) : 0);
   cJSON_AddNumberToObject(agg, "average_score", judged ? (double)score_sum / (double)judged : 0);
-  cJSON_AddNumberToObject(agg, "unparseable", cJSON_GetArraySize(unparseable));
-  cJSON_AddItemToObject(agg, "unparseable_ids", unparseable);
-  cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
-  cJSON_AddItemToObject(agg, "missing_ids", missing);
+  add_listed(agg, "unparseable", unparseable);
+  add_listed(agg, "missing", missing);
   int rc = write_judge_results(dir, agg, rows, aggregate, err);
   cJSON_Delete(agg);
   cJSON_Delete(rows);
@@ -806,10 +810,8 @@ static int mm_vet_finish(const lx_judge_set *set, const lx_predictions *verdicts
                             "the tables need a score for every question in every run: the asks "
                             "in missing_ids are still to be sent");
   }
-  cJSON_AddNumberToObject(agg, "given_up", cJSON_GetArraySize(given_up));
-  cJSON_AddItemToObject(agg, "given_up_ids", given_up);
-  cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
-  cJSON_AddItemToObject(agg, "missing_ids", missing);
+  add_listed(agg, "given_up", given_up);
+  add_listed(agg, "missing", missing);
   int rc = write_judge_results(dir, agg, rows, aggregate, err);
   char *grade_path = lx_path_join(dir, "grade.json");
   if (rc == LX_OK) rc = lx_json_write_atomic(grade_path, grades, err);
@@ -875,10 +877,8 @@ int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, con
       agg, set->kind == LX_JUDGE_CORRECTNESS ? "per_class" : "per_category");
   for (size_t i = 0; i < n_groups; i++)
     add_group_json(cJSON_AddObjectToObject(per, groups[i].name), set->kind, &groups[i]);
-  cJSON_AddNumberToObject(agg, "unparseable", cJSON_GetArraySize(unparseable));
-  cJSON_AddItemToObject(agg, "unparseable_ids", unparseable);
-  cJSON_AddNumberToObject(agg, "missing", cJSON_GetArraySize(missing));
-  cJSON_AddItemToObject(agg, "missing_ids", missing);
+  add_listed(agg, "unparseable", unparseable);
+  add_listed(agg, "missing", missing);
   int rc = write_judge_results(dir, agg, rows, aggregate, err);
   cJSON_Delete(agg);
   cJSON_Delete(rows);
