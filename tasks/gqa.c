@@ -10,6 +10,28 @@
 
 #define MAX_FILE_BYTES (512u << 20)
 
+/* eval.py's getStepsNum: the program's operations but those whose "operation: argument" holds
+ * "exist", "query: name" or "choose name"; -1 for a program that is not a list of
+ * {"operation", "argument"} strings. */
+static int program_steps(const cJSON *program) {
+  if (!cJSON_IsArray(program)) return -1;
+  static const char *const not_steps[] = {"exist", "query: name", "choose name"};
+  int steps = 0;
+  const cJSON *op;
+  cJSON_ArrayForEach(op, program) {
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(op, "operation"),
+                *a = cJSON_GetObjectItemCaseSensitive(op, "argument");
+    if (!cJSON_IsString(o) || !cJSON_IsString(a)) return -1;
+    lx_strbuf both = {0};
+    lx_strbuf_printf(&both, "%s: %s", o->valuestring, a->valuestring);
+    bool counted = true;
+    for (int k = 0; k < 3; k++) counted &= strstr(lx_strbuf_str(&both), not_steps[k]) == NULL;
+    steps += counted;
+    lx_strbuf_free(&both);
+  }
+  return steps;
+}
+
 static int question_item(const char *qid, const cJSON *q, const char *src, lx_items *items,
                          lx_error *err) {
   lx_json_at at = {src, ""};
@@ -31,6 +53,21 @@ static int question_item(const char *qid, const cJSON *q, const char *src, lx_it
   if (!rc) rc = lx_json_req_string(types, tat, "structural", &structural, err);
   if (!rc) rc = lx_json_req_string(types, tat, "semantic", &semantic, err);
   if (rc || !balanced) return rc;
+  /* what eval.py reads of every balanced question beyond its answer: the global group and the
+   * program (its steps) */
+  const cJSON *groups = cJSON_GetObjectItemCaseSensitive(q, "groups");
+  const cJSON *global = cJSON_GetObjectItemCaseSensitive(groups, "global");
+  if (!cJSON_IsObject(groups) || !(cJSON_IsNull(global) || cJSON_IsString(global)))
+    return lx_errorf(err,
+                     "%s: question %s: 'groups' must be an object whose 'global' is a group name "
+                     "or null",
+                     src, qid);
+  int steps = program_steps(cJSON_GetObjectItemCaseSensitive(q, "semantic"));
+  if (steps < 0)
+    return lx_errorf(err,
+                     "%s: question %s: 'semantic' must be a list of {\"operation\", "
+                     "\"argument\"} strings (the question's program)",
+                     src, qid);
   lx_strbuf media = {0};
   lx_strbuf_printf(&media, "images/%s.jpg", image);
   rc = lx_check_media_path(lx_strbuf_str(&media), src, err);
@@ -42,6 +79,8 @@ static int question_item(const char *qid, const cJSON *q, const char *src, lx_it
     lx_item_add_ref(it, answer);
     it->category = lx_xstrdup(structural);
     it->subcategory = lx_xstrdup(semantic);
+    it->answer_group = cJSON_IsString(global) ? lx_xstrdup(global->valuestring) : NULL;
+    it->steps = steps;
     it->source = lx_xstrdup(src);
   }
   lx_strbuf_free(&media);

@@ -40,6 +40,7 @@ void lx_item_free(lx_item *it) {
   free(it->category);
   free(it->subcategory);
   free(it->context);
+  free(it->answer_group);
   free(it->source);
 }
 

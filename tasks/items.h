@@ -23,7 +23,11 @@ typedef struct lx_item {
   char *category;    /* Open-VQA class, VQA answer type, MME subtask; NULL if none */
   char *subcategory; /* VQA question type, Open-VQA origin dataset; NULL if none */
   char *context;     /* for the judge: LLaVA-Bench's caption, MMBench's question; or NULL */
-  char *source;      /* "FILE:LINE" the item was read from, for messages */
+  /* GQA: the group whose answer distribution the item counts in (its "global" group; NULL if
+   * none), and the reasoning steps of its program as eval.py counts them */
+  char *answer_group;
+  int steps;
+  char *source; /* "FILE:LINE" the item was read from, for messages */
   /* An image held as base64 text inside the file `media` (MMBench's TSV) rather than a file of its
    * own: media_length > 0 bytes from byte media_offset. 0: media is the image or video itself. */
   long long media_offset;

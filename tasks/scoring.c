@@ -1,6 +1,7 @@
 #include "tasks/scoring.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -708,6 +709,13 @@ static void gqa_breakdown(cJSON *agg, const char *name, const char *const *key, 
   lx_strmap_free(&groups);
 }
 
+/* Prediction positions ordered by their items' positions (qsort has no context argument). */
+static const size_t *gqa_order_at;
+static int by_item(const void *a, const void *b) {
+  size_t x = gqa_order_at[*(const size_t *)a], y = gqa_order_at[*(const size_t *)b];
+  return (x > y) - (x < y);
+}
+
 /* LLaVA's convert_gqa_for_eval.py and GQA's eval.py, over the balanced questions answered. */
 static int score_gqa(const lx_items *items, const lx_predictions *preds, const size_t *at,
                      cJSON *agg, cJSON *rows, lx_error *err) {
@@ -720,11 +728,14 @@ static int score_gqa(const lx_items *items, const lx_predictions *preds, const s
   bool *ok = lx_xcalloc(n + 1, sizeof *ok);
   const char **structural = lx_xcalloc(n + 1, sizeof *structural),
              **semantic = lx_xcalloc(n + 1, sizeof *semantic);
-  char **words = lx_xcalloc(n + 1, sizeof *words);
+  char **words = lx_xcalloc(n + 1, sizeof *words), **steps = lx_xcalloc(n + 1, sizeof *steps);
   size_t correct = 0, binary = 0, binary_ok = 0;
   for (size_t i = 0; i < n; i++) {
     const lx_item *it = &items->v[at[i]];
     ok[i] = lx_gqa_correct(preds->v[i].text, it->refs[0]);
+    char num_steps[24];
+    snprintf(num_steps, sizeof num_steps, "%d", it->steps);
+    steps[i] = lx_xstrdup(num_steps);
     correct += ok[i];
     structural[i] = it->category;
     semantic[i] = it->subcategory;
@@ -755,15 +766,47 @@ static int score_gqa(const lx_items *items, const lx_predictions *preds, const s
   gqa_breakdown(agg, "accuracyPerStructuralType", structural, ok, n, false);
   gqa_breakdown(agg, "accuracyPerSemanticType", semantic, ok, n, false);
   gqa_breakdown(agg, "accuracyPerLength", (const char *const *)words, ok, n, true);
+  gqa_breakdown(agg, "accuracyPerSteps", (const char *const *)steps, ok, n, true);
+  /* the distribution over the questions in the file's order, as eval.py meets them */
+  size_t *order = lx_xcalloc(n + 1, sizeof *order);
+  for (size_t i = 0; i < n; i++) order[i] = i;
+  gqa_order_at = at;
+  qsort(order, n, sizeof *order, by_item);
+  const char **group = lx_xcalloc(n + 1, sizeof *group), **gold = lx_xcalloc(n + 1, sizeof *gold);
+  char **predicted = lx_xcalloc(n + 1, sizeof *predicted);
+  for (size_t j = 0; j < n; j++) {
+    const lx_item *it = &items->v[at[order[j]]];
+    lx_strbuf p = {0};
+    lx_gqa_prediction(preds->v[order[j]].text, &p);
+    group[j] = it->answer_group;
+    gold[j] = it->refs[0];
+    predicted[j] = lx_xstrdup(lx_strbuf_str(&p));
+    lx_strbuf_free(&p);
+  }
+  double distribution = lx_gqa_distribution(n, group, gold, (const char *const *)predicted);
   cJSON *nc = cJSON_AddObjectToObject(agg, "not_computed");
+  if (isnan(distribution))
+    cJSON_AddStringToObject(nc, "distribution", "no question has a global group");
+  else
+    cJSON_AddNumberToObject(agg, "distribution", distribution);
   cJSON_AddStringToObject(nc, "validity, plausibility",
                           "need the choices file, which test-dev does not have (eval.py prints 0)");
-  cJSON_AddStringToObject(nc, "distribution, accuracyPerSteps, consistency",
-                          "not computed here (they read the questions' groups and programs)");
+  cJSON_AddStringToObject(nc, "consistency",
+                          "needs answers to the entailed questions of all_questions, which "
+                          "LLaVA-1.5 does not ask (eval.py skips it without --consistency)");
+  for (size_t j = 0; j < n; j++) free(predicted[j]);
+  free(predicted);
+  free(group);
+  free(gold);
+  free(order);
   cJSON_AddStringToObject(agg, "prediction",
                           "convert_gqa_for_eval.py: trailing periods removed, then lowercased");
-  for (size_t i = 0; i < n; i++) free(words[i]);
+  for (size_t i = 0; i < n; i++) {
+    free(words[i]);
+    free(steps[i]);
+  }
   free(words);
+  free(steps);
   free(structural);
   free(semantic);
   free(ok);

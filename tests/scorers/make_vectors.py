@@ -741,9 +741,11 @@ def make_gqa(args):
         os.chdir(cwd)
     scores = ns["scores"]
     detailed = {k: {str(t): {"accuracy": v[0], "questions": v[1]} for t, v in scores[k].items()}
-                for k in ("accuracyPerStructuralType", "accuracyPerSemanticType", "accuracyPerLength")}
+                for k in ("accuracyPerStructuralType", "accuracyPerSemanticType", "accuracyPerLength",
+                          "accuracyPerSteps")}
     dump("gqa.json", {"oracle": "LLaVA convert_gqa_for_eval.py, GQA eval.py (v1.2 with the test-dev changes)",
                       "accuracy": scores["accuracy"], "binary": scores["binary"], "open": scores["open"],
+                      "distribution": scores["distribution"],
                       "detailed": detailed, "printed": printed.strip().splitlines()[-40:]}, compact=False)
 
 

@@ -250,13 +250,13 @@ gq = ["--questions", f"{V}/gqa/testdev_balanced_questions.json"]
 out = score("gqa", *gq, "--result-file", f"{V}/gqa/answers.jsonl", "--per-item", rows_path)
 out2 = score("gqa", *gq, "--predictions", f"{V}/gqa/testdev_balanced_predictions.json")
 if out and out2:
-    ok = all(close(out[k], gqa[k]) for k in ("accuracy", "binary", "open"))
+    ok = all(close(out[k], gqa[k]) for k in ("accuracy", "binary", "open", "distribution"))
     for name, groups in gqa["detailed"].items():
         ok &= set(out[name]) == set(groups) and all(
             close(out[name][t]["accuracy"], v["accuracy"]) and out[name][t]["questions"] == v["questions"]
             for t, v in groups.items())
     check(f"score gqa equals eval.py on LLaVA's answers ({out['questions']:.0f} balanced questions): accuracy, "
-          "binary, open, per structural and semantic type and length", ok, json.dumps(out)[:300])
+          "binary, open, distribution, per structural and semantic type, length and steps", ok, json.dumps(out)[:300])
     check("score gqa: eval.py's own predictions file gives the same scores", out2 == out)
     converted = {p["questionId"]: p["prediction"] for p in json.load(open(f"{V}/gqa/testdev_balanced_predictions.json"))}
     gold = {k: q["answer"] for k, q in json.load(open(f"{V}/gqa/testdev_balanced_questions.json")).items()}
@@ -796,6 +796,16 @@ try:
     bad[first]["types"].pop("semantic")
     expect_error("gqa: a question without its semantic type", "types.semantic: required key is missing", "gqa", "--questions",
                  write("q.json", json.dumps(bad)), "--result-file", f"{V}/gqa/answers.jsonl")
+    balanced = next(k for k, q in gdoc.items() if q["isBalanced"])
+    for what, change, needle in (("a program that is not a list", lambda q: q.update(semantic="select"),
+                                  "'semantic' must be a list"),
+                                 ("a program step without its argument", lambda q: q["semantic"].append({"operation": "x"}),
+                                  "'semantic' must be a list"),
+                                 ("groups without 'global'", lambda q: q.update(groups={}), "'groups' must be an object")):
+        bad = json.loads(json.dumps(gdoc))
+        change(bad[balanced])
+        expect_error(f"gqa: {what}", needle, "gqa", "--questions", write("q.json", json.dumps(bad)), "--result-file",
+                     f"{V}/gqa/answers.jsonl")
     bad = json.loads(json.dumps(gdoc))
     bad[first]["isBalanced"] = "yes"
     expect_error("gqa: isBalanced not a boolean", "'isBalanced' must be true or false", "gqa", "--questions",
