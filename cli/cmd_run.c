@@ -13,6 +13,7 @@
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
 #include "reports/report.h"
+#include "reports/run_data.h"
 #include "reports/stats.h"
 #include "runs/run.h"
 #include "runs/run_dir.h"
@@ -39,7 +40,19 @@ static void print_task(void *ctx, const char *task, size_t items, const char *he
  * model of this run); after the embedded default also the paper-style tables on stdout and
  * report.html. */
 static int write_results(const char *out_dir, bool embedded, lx_error *err) {
-  char *dirs[1] = {(char *)out_dir};
+  char *dirs[1] = {(char *)out_dir}, **names = NULL;
+  size_t n_names = 0;
+  lx_error none;
+  if (lx_run_task_names(out_dir, &names, &n_names, &none) != LX_OK) {
+    /* only tasks people or a judge score (OwlEval, LLaVA-Bench, MM-Vet): nothing to tabulate */
+    printf(
+        "No task of this run is scored from its answers alone: the answers are in %s/<task>/ "
+        "for lynxeval judge or lynxeval human.\n",
+        out_dir);
+    return LX_OK;
+  }
+  for (size_t k = 0; k < n_names; k++) free(names[k]);
+  free(names);
   lx_report_options opt = {0.05, LX_DEFAULT_RESAMPLES, 1};
   cJSON *model = NULL;
   int rc = lx_report_build(dirs, 1, &opt, &model, err);

@@ -303,7 +303,9 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
     cJSON_ArrayForEach(c, cats)
         md_row(b, model, task, c->valuestring, c->valuestring, metric, counts);
     cJSON_Delete(cats);
-    md_row(b, model, task, "**overall accuracy**", "", "accuracy", counts);
+    md_row(b, model, task,
+           !strcmp(scorer, "mm-vet") ? "**total (mean score x 100)**" : "**overall accuracy**", "",
+           "accuracy", counts);
     if (!strcmp(scorer, "pope")) { /* F1 per split and their mean, LLaVA-1.5's POPE number */
       cJSON *splits = lx_rm_categories(model, task, "F1");
       cJSON_ArrayForEach(c, splits) {

@@ -1,5 +1,6 @@
 #include "reports/run_data.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "common/fileio.h"
 #include "common/jsonutil.h"
+#include "common/strbuf.h"
 #include "runs/run_dir.h"
 #include "tasks/items.h"
 
@@ -102,6 +104,10 @@ static int score_row(void *vctx, const cJSON *row, int line, lx_error *err) {
   return LX_OK;
 }
 
+static int by_text(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static char *const *sorting_media;
 
 static int by_media(const void *a, const void *b) {
@@ -124,21 +130,43 @@ static void assign_clusters(lx_task_scores *t, char *const *media) {
   free(order);
 }
 
-int lx_task_scores_load(const char *run_dir, const char *task, lx_task_scores *out, lx_error *err) {
+/* "<task>@<judge>", a judge's results read as a task of their own: *task (heap) and the directory
+ * of its results relative to the run (heap: "<task>/judge/<judge>"); NULL for a plain task. */
+static char *judged_results(const char *name, char **task) {
+  const char *at = strrchr(name, '@');
+  if (!at) {
+    *task = lx_xstrdup(name);
+    return NULL;
+  }
+  *task = lx_xstrdup(name);
+  (*task)[at - name] = '\0';
+  lx_strbuf dir = {0};
+  lx_strbuf_printf(&dir, "%s/judge/%s", *task, at + 1);
+  char *out = lx_xstrdup(lx_strbuf_str(&dir));
+  lx_strbuf_free(&dir);
+  return out;
+}
+
+int lx_task_scores_load(const char *run_dir, const char *name, lx_task_scores *out, lx_error *err) {
   memset(out, 0, sizeof *out);
   out->run_dir = lx_xstrdup(run_dir);
-  out->task = lx_xstrdup(task);
+  out->task = lx_xstrdup(name);
+  char *task, *results = judged_results(name, &task);
+  const char *scored = results ? results : task; /* where aggregate.json and scores.jsonl are */
   char *fp = lx_run_file(run_dir, task, LX_RUN_FINGERPRINT);
-  char *scores = lx_run_file(run_dir, task, LX_RUN_SCORES);
+  char *scores = lx_run_file(run_dir, scored, LX_RUN_SCORES);
   char *predictions = lx_run_file(run_dir, task, LX_RUN_PREDICTIONS);
   rows_ctx c = {out, scores, predictions, {0}, NULL, 0};
   int rc = lx_run_read_json(run_dir, task, LX_RUN_FINGERPRINT, &out->fingerprint, err);
-  if (!rc) rc = lx_run_read_json(run_dir, task, LX_RUN_AGGREGATE, &out->aggregate, err);
+  if (!rc) rc = lx_run_read_json(run_dir, scored, LX_RUN_AGGREGATE, &out->aggregate, err);
   if (!rc) {
-    const cJSON *name =
-        cJSON_GetObjectItem(cJSON_GetObjectItem(out->fingerprint, "task"), "scorer");
-    if (!cJSON_IsString(name) || !lx_scorer_parse(name->valuestring, &out->scorer))
-      rc = lx_errorf(err, "%s: no known scorer in the fingerprint", fp);
+    /* a judge's results name their scorer in their aggregate */
+    const cJSON *name_json =
+        results ? cJSON_GetObjectItem(out->aggregate, "scorer")
+                : cJSON_GetObjectItem(cJSON_GetObjectItem(out->fingerprint, "task"), "scorer");
+    if (!cJSON_IsString(name_json) || !lx_scorer_parse(name_json->valuestring, &out->scorer))
+      rc = results ? lx_errorf(err, "%s/%s: not a judge's complete results", run_dir, results)
+                   : lx_errorf(err, "%s: no known scorer in the fingerprint", fp);
     else if (out->scorer == LX_SCORER_NONE)
       rc = lx_errorf(err,
                      "%s/%s: task %s has no automatic scores (human ratings or a judge score it)",
@@ -146,7 +174,7 @@ int lx_task_scores_load(const char *run_dir, const char *task, lx_task_scores *o
   }
   if (!rc) rc = lx_run_read_predictions(run_dir, task, media_row, &c, err);
   if (!rc) rc = lx_items_index(&c.media, "prediction", err);
-  if (!rc) rc = lx_run_read_scores(run_dir, task, score_row, &c, err);
+  if (!rc) rc = lx_run_read_scores(run_dir, scored, score_row, &c, err);
   if (!rc && out->n == 0) rc = lx_errorf(err, "%s: no scores", scores);
   if (!rc) assign_clusters(out, c.item_media);
   for (size_t i = 0; i < c.n_media; i++) free(c.item_media[i]);
@@ -155,6 +183,8 @@ int lx_task_scores_load(const char *run_dir, const char *task, lx_task_scores *o
   free(fp);
   free(scores);
   free(predictions);
+  free(task);
+  free(results);
   if (rc) lx_task_scores_free(out);
   return rc;
 }
@@ -176,6 +206,42 @@ void lx_task_scores_free(lx_task_scores *t) {
   free(t->run_dir);
   free(t->task);
   memset(t, 0, sizeof *t);
+}
+
+/* The judges' complete results of a task whose aggregate names a scorer report and compare know
+ * (MM-Vet's grades, MMBench after its judge), as "<task>@<judge>", sorted. */
+static void add_judged(const char *run_dir, const char *task, char ***names, size_t *n) {
+  char *task_dir = lx_path_join(run_dir, task), *judges = lx_path_join(task_dir, "judge");
+  DIR *d = opendir(judges);
+  size_t first = *n;
+  for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+    if (e->d_name[0] == '.' || strchr(e->d_name, '@')) continue;
+    lx_strbuf results = {0};
+    lx_strbuf_printf(&results, "%s/judge/%s", task, e->d_name);
+    cJSON *agg = NULL;
+    lx_error ignored;
+    char *scores = lx_run_file(run_dir, lx_strbuf_str(&results), LX_RUN_SCORES);
+    struct stat st;
+    lx_scorer_kind kind;
+    if (stat(scores, &st) == 0 && S_ISREG(st.st_mode) &&
+        lx_run_read_json(run_dir, lx_strbuf_str(&results), LX_RUN_AGGREGATE, &agg, &ignored) ==
+            LX_OK &&
+        cJSON_IsString(cJSON_GetObjectItem(agg, "scorer")) &&
+        lx_scorer_parse(cJSON_GetObjectItem(agg, "scorer")->valuestring, &kind)) {
+      lx_strbuf name = {0};
+      lx_strbuf_printf(&name, "%s@%s", task, e->d_name);
+      *names = lx_xrealloc_array(*names, *n + 1, sizeof **names);
+      (*names)[(*n)++] = lx_xstrdup(lx_strbuf_str(&name));
+      lx_strbuf_free(&name);
+    }
+    cJSON_Delete(agg);
+    free(scores);
+    lx_strbuf_free(&results);
+  }
+  if (d) closedir(d);
+  qsort(*names + first, *n - first, sizeof **names, by_text);
+  free(task_dir);
+  free(judges);
 }
 
 int lx_run_task_names(const char *run_dir, char ***names, size_t *n, lx_error *err) {
@@ -204,6 +270,7 @@ int lx_run_task_names(const char *run_dir, char ***names, size_t *n, lx_error *e
       *names = lx_xrealloc_array(*names, *n + 1, sizeof **names);
       (*names)[(*n)++] = lx_xstrdup(all[i]);
     }
+    add_judged(run_dir, all[i], names, n);
   }
   lx_run_tasks_free(all, n_all);
   if (*n == 0)

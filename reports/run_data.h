@@ -28,12 +28,16 @@ typedef struct lx_task_scores {
 } lx_task_scores;
 
 /* Reads RUNDIR/<task>: fingerprint.json, aggregate.json, scores.jsonl and the media of each item
- * from predictions.jsonl. Fails, naming the file, if the task has no scores yet. */
-int lx_task_scores_load(const char *run_dir, const char *task, lx_task_scores *out, lx_error *err);
+ * from predictions.jsonl. Fails, naming the file, if the task has no scores yet. A name
+ * "<task>@<judge>" reads a judge's results (RUNDIR/<task>/judge/<judge>/aggregate.json and
+ * scores.jsonl, the scorer their aggregate names) with the task's fingerprint and media. */
+int lx_task_scores_load(const char *run_dir, const char *name, lx_task_scores *out, lx_error *err);
 void lx_task_scores_free(lx_task_scores *t);
 
 /* The tasks of a run directory with automatic scores (not OwlEval or LLaVA-Bench, which people or
- * a judge score), sorted by name (heap strings in a heap array). */
+ * a judge score), sorted by name, each followed by its judges' complete results that report and
+ * compare can read ("mm-vet@<judge>": MM-Vet's grades; "mmbench@<judge>": MMBench after its
+ * judge), heap strings in a heap array. */
 int lx_run_task_names(const char *run_dir, char ***names, size_t *n, lx_error *err);
 
 #endif

@@ -1,6 +1,7 @@
 #include "runs/judging.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -620,6 +621,8 @@ static int mmbench_finish(const lx_judge_set *set, const lx_predictions *verdict
   int rc = lx_score_predictions(LX_SCORER_MMBENCH, &opt, &set->rows, &preds, at, &agg, &rows, err);
   if (rc == LX_OK) {
     cJSON_AddStringToObject(agg, "judge", judge);
+    /* its rows are MMBench's: report and compare read it as a task of its own */
+    cJSON_AddStringToObject(agg, "scorer", lx_scorer_name(LX_SCORER_MMBENCH));
     cJSON_AddStringToObject(agg, "template", lx_judge_template_name(set->kind));
     cJSON_AddStringToObject(agg, "template_sha256", set->template_sha256);
     cJSON_AddNumberToObject(agg, "asked", (double)set->predictions.n);
@@ -782,6 +785,17 @@ static int mm_vet_finish(const lx_judge_set *set, const lx_predictions *verdicts
   if (cJSON_GetArraySize(missing) == 0) {
     lx_mmvet_tables t;
     lx_mmvet_tables_of(n, caps, scores, set->runs, &t);
+    /* complete: report and compare read it as a task of its own (each question's mean score
+     * over the runs, per integration), unless a "nan" reply made the scores NaN */
+    if (!isnan(t.total.mean))
+      cJSON_AddStringToObject(agg, "scorer", lx_scorer_name(LX_SCORER_MM_VET));
+    for (size_t k = 0; k < n; k++) {
+      double sum = 0;
+      for (size_t run = 0; run < runs; run++) sum += scores[k * runs + run];
+      cJSON *r = cJSON_GetArrayItem(rows, (int)k);
+      cJSON_AddNumberToObject(r, "score", sum / (double)runs);
+      cJSON_AddStringToObject(r, "integration", t.item_set[k]);
+    }
     cJSON_AddNumberToObject(agg, "total", t.total.rounded);
     cJSON_AddNumberToObject(agg, "total_unrounded", t.total.mean);
     cJSON_AddNumberToObject(agg, "std", t.std_rounded);

@@ -195,6 +195,8 @@ void lx_mmvet_tables_of(size_t n_items, const char *const *capabilities, const d
                         int n_runs, lx_mmvet_tables *out) {
   memset(out, 0, sizeof *out);
   out->n_runs = n_runs;
+  out->n_items = n_items;
+  out->item_set = lx_xcalloc(n_items + 1, sizeof *out->item_set);
   columns caps = {0}, sets = {0};
   acc total = {"total", n_items, 0, lx_xcalloc((size_t)n_runs, sizeof(double))};
   for (size_t i = 0; i < n_items; i++) {
@@ -207,6 +209,7 @@ void lx_mmvet_tables_of(size_t n_items, const char *const *capabilities, const d
     }
     size_t col = column(&sets, lx_strbuf_str(&key), lx_strbuf_str(&name), n_runs, i);
     acc *set = &sets.v[col];
+    out->item_set[i] = lx_xstrdup(set->name);
     set->items++;
     /* the scores summed run by run, items in order, as the script's loop adds them */
     for (int r = 0; r < n_runs; r++) set->sum[r] += scores[i * (size_t)n_runs + (size_t)r];
@@ -243,5 +246,7 @@ void lx_mmvet_tables_free(lx_mmvet_tables *t) {
   free(t->total.name);
   free(t->runs);
   free(t->runs_rounded);
+  for (size_t i = 0; i < t->n_items; i++) free(t->item_set[i]);
+  free(t->item_set);
   memset(t, 0, sizeof *t);
 }

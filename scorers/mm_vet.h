@@ -59,6 +59,8 @@ typedef struct lx_mmvet_tables {
   lx_mmvet_column total;
   double std, std_rounded;     /* of the runs' totals (numpy's, over n) */
   double *runs, *runs_rounded; /* each run's total percentage */
+  char **item_set;             /* [items] the name of each item's integration column */
+  size_t n_items;
 } lx_mmvet_tables;
 
 /* The script's tables. capabilities[i]: item i's capabilities, comma-separated ("ocr,math");

@@ -29,8 +29,8 @@
 
 /* in lx_scorer_kind's order */
 static const char *const scorer_names[] = {
-    "open-vqa",   "vqa",     "caption", "mme",    "none",    "pope",     "science-qa",
-    "seed-bench", "textvqa", "gqa",     "vizwiz", "mmbench", "video-qa", NULL};
+    "open-vqa", "vqa", "caption", "mme",     "none",     "pope",   "science-qa", "seed-bench",
+    "textvqa",  "gqa", "vizwiz",  "mmbench", "video-qa", "mm-vet", NULL};
 
 /* in lx_scorer_kind's order */
 static const lx_scorer_rows scorer_rows[] = {
@@ -47,6 +47,7 @@ static const lx_scorer_rows scorer_rows[] = {
     {"accuracy", "answer_type", false, true},
     {"correct", "l2_category", true, true},
     {"correct", "question_type", true, true},
+    {"score", "integration", false, true},
 };
 
 const lx_scorer_rows *lx_scorer_rows_of(lx_scorer_kind kind) {
@@ -1079,6 +1080,11 @@ int lx_score_predictions(lx_scorer_kind kind, const lx_scoring_options *opt, con
     case LX_SCORER_VIDEO_QA:
       rc = score_video_qa(items, preds, at, agg, rows);
       break;
+    case LX_SCORER_MM_VET:
+      rc = lx_errorf(err,
+                     "MM-Vet is graded by its judge (lynxeval judge --task mm-vet), not from "
+                     "the answers alone");
+      break;
     case LX_SCORER_NONE:
       cJSON_AddStringToObject(agg, "note",
                               "open-ended answers: score them with human ratings or an LLM judge");
@@ -1198,6 +1204,12 @@ void lx_score_headline(lx_scorer_kind kind, const cJSON *agg, char *buf, size_t 
     case LX_SCORER_NONE:
       snprintf(buf, n, "%g answers for human or LLM-judge rating",
                cJSON_GetObjectItem(agg, "answers")->valuedouble);
+      break;
+    case LX_SCORER_MM_VET:
+      snprintf(buf, n, "MM-Vet total %.1f (%g questions, %g runs)",
+               cJSON_GetObjectItem(agg, "total")->valuedouble,
+               cJSON_GetObjectItem(agg, "questions")->valuedouble,
+               cJSON_GetObjectItem(agg, "runs")->valuedouble);
       break;
   }
 }

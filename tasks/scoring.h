@@ -28,6 +28,9 @@ typedef enum lx_scorer_kind {
   LX_SCORER_VIZWIZ,     /* VizWiz-VQA accuracy per answer type (the VizWiz API's evaluation) */
   LX_SCORER_MMBENCH,    /* MMBench circular accuracy per ability (OpenCompass eval_mmbench.py) */
   LX_SCORER_VIDEO_QA,   /* MSVD-QA / MSRVTT-QA exact match per question kind (lynxeval's) */
+  LX_SCORER_MM_VET,     /* MM-Vet's grades, from its judge (runs/judging): each question's mean
+                         * score over the runs, per capability integration; read by report and
+                         * compare, never computed from answers */
 } lx_scorer_kind;
 
 const char *lx_scorer_name(lx_scorer_kind kind);

@@ -300,6 +300,32 @@ try:
           mv_results == {p_["id"]: p_["answer"] for p_ in mv_preds} and list(mv_results) == ["v1_0", "v1_1", "v1_2"]
           and mv_preds[1]["category"] == "ocr,math" and mv_preds[1]["references"] == ["a cat<OR>a kitten"]
           and mv_preds[0]["media"] == "images/v1_0.png", json.dumps(mv_preds[:1])[:300])
+    # MM-Vet's grades, imported for two runs of its grading, read by report and compare as a task of their own
+    verdicts = os.path.join(tmp, "mmvet-verdicts.jsonl")
+    with open(verdicts, "w") as f:
+        for run_k, grades in ((1, ("1.0", "0.5", "0.0")), (2, ("1.0", "0.3", "not a number"))):
+            for k, g in enumerate(grades):
+                f.write(json.dumps({"id": f"v1_{k}#{run_k}", "verdict": g}) + "\n")
+        f.write(json.dumps({"id": "v1_2#2.2", "verdict": "0.2"}) + "\n")
+    template = os.path.join(src, "tests", "scorers", "mmvet_judge_template.py")
+    p = lx("judge", "import", "--run", out, "--task", "mm-vet", "--runs", "2", "--template-from", template,
+           "--verdicts", verdicts, "--judge", "grader")
+    graded = json.loads(p.stdout.splitlines()[-1]) if p.returncode == 0 else {}
+    # run 1: 1.0, 0.5, 0.0; run 2: 1.0, 0.3 and (asked again) 0.2: totals 50.0 and 50.0; rec (v1_0, v1_2) 55.0
+    check("mm-vet: graded through the judge (a reply it cannot read asked again), its total and tables",
+          graded.get("total") == 50.0 and graded.get("run_totals") == [50.0, 50.0] and graded.get("std") == 0
+          and graded.get("per_capability", {}).get("rec", {}).get("score") == 55.0
+          and set(graded.get("per_capability_integration", {})) == {"rec", "ocr_math", "rec_know_gen"},
+          p.stderr[-300:] + json.dumps(graded)[:400])
+    md = os.path.join(tmp, "mmvet-report.md")
+    p = lx("report", out, "--out", md)
+    text = open(md).read() if p.returncode == 0 else ""
+    check("report: MM-Vet's grades are a section of their own (per integration, the total with its interval)",
+          "## mm-vet@grader" in text and "| rec_know_gen |" in text and "**total (mean score x 100)** | 50.0 [" in text,
+          p.stderr + text[text.find("## mm-vet"):][:400])
+    p = lx("compare", out, out)
+    check("compare: MM-Vet's grades compared between runs graded by the same judge",
+          p.returncode == 0 and "mm-vet@grader" in p.stdout, p.stdout[-300:] + p.stderr)
     # malformed MM-Vet files, named with their line
     for what, entry, needle in (
             ("a question without its answer", {"imagename": "v1_0.png", "capability": ["rec"], "question": "q?"},
