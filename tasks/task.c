@@ -516,7 +516,8 @@ static const lx_suite WORLD = {
     "open-vqa-image:world-open-vqa-image,open-vqa-video:world-open-vqa-"
     "video,coco-caption:world-captions,mme:world-mme,owleval:world-owleval,pope:world-pope,"
     "gqa:world-gqa,textvqa:world-textvqa,vizwiz:world-vizwiz,mmbench:world-mmbench,msvd-qa:world-"
-    "msvd-qa,scienceqa-img:world-scienceqa,seed-bench-img:world-seed-bench",
+    "msvd-qa,scienceqa-img:world-scienceqa,seed-bench-img:world-seed-bench,mm-"
+    "vet:world-mm-vet",
     "greedy", 24};
 
 const lx_suite *lx_suite_find(const char *name) {

@@ -14,7 +14,7 @@ else
   head -20 "$tmp/diff"
   exit 1
 fi
-for d in world-open-vqa-image world-open-vqa-video world-captions world-mme world-owleval world-pope world-gqa world-textvqa world-vizwiz world-mmbench world-msvd-qa world-scienceqa world-seed-bench; do
+for d in world-open-vqa-image world-open-vqa-video world-captions world-mme world-owleval world-pope world-gqa world-textvqa world-vizwiz world-mmbench world-msvd-qa world-scienceqa world-seed-bench world-mm-vet; do
   if "$lynxeval" datasets check "$d" --data "$src/datasets/world/test" >"$tmp/out" 2>&1; then
     echo "ok   datasets check $d: complete"
   else

@@ -501,6 +501,8 @@ SCIENCEQA_SALT = 0x53514131
 SCIENCEQA_PROBLEMS = 12
 SEED_SALT = 0x53454544
 SEED_QUESTIONS = 12
+MMVET_SALT = 0x4D4D5654
+MMVET_QUESTIONS = 12
 GQA_IMAGES = 10
 TEXTVQA_IMAGES = 12
 
@@ -693,6 +695,33 @@ def seed_questions(rng):
     return {"questions": questions, "question_type": dict(SEED_DIMENSIONS, **{"Action Recognition": 10})}, pictures
 
 
+# the MM-Vet capabilities a world question integrates (its "rec" covers counting)
+MMVET_CAPABILITIES = {"OCR": ["ocr"], "Color": ["rec"], "Others": ["rec"], "Place": ["rec"], "Counting": ["rec"],
+                      "Spatial": ["rec", "spat"], "Action": ["rec", "spat"]}
+
+
+def mmvet_questions(rng):
+    """Questions in MM-Vet's layout (mm-vet.json by id "v1_<n>", images/): a world question of a
+    kind MM-Vet has, tagged with the capabilities it integrates; a count's ground truth takes the
+    digit or the word (MM-Vet's <OR>)."""
+    data, pictures = {}, []
+    for n in range(MMVET_QUESTIONS):
+        counted = rng.choice(SHAPES) if n % 4 == 1 else None
+        scene = new_scene(rng, want_sign=n % 4 == 2, want_arrow=n % 4 == 3, count_shape=counted,
+                          count=rng.between(1, 4) if counted else None)
+        asked = [q for q in image_questions(scene, rng, counted) if q[0] in MMVET_CAPABILITIES
+                 and not q[1].startswith(("Is ", "Are ", "Does "))]
+        wanted = [q for q in asked if q[0] == {1: "Counting", 2: "OCR", 3: "Action"}.get(n % 4)]
+        cls, question, answer = rng.choice(wanted or asked)
+        if cls == "Counting":
+            answer = f"{answer}<OR>{NUMBER_WORDS[int(answer)]}"
+        name = f"v1_{n}.png"
+        pictures.append((name, scene))
+        data[f"v1_{n}"] = {"imagename": name, "capability": MMVET_CAPABILITIES[cls], "question": question,
+                           "answer": answer}
+    return data, pictures
+
+
 def avi_of_pngs(pngs, width, height, fps=FRAMES):
     """An AVI file whose video frames are the PNG images as they are (FourCC MPNG, which FFmpeg's
     PNG decoder reads losslessly), with its index."""
@@ -868,6 +897,11 @@ def generate(split, out, seed):
             write_bytes(os.path.join(out, "world-scienceqa", path), draw(scene, sqa_rng).png())
         write_bytes(os.path.join(out, "world-scienceqa", "problems.json"), json.dumps(sqa).encode())
         write_bytes(os.path.join(out, "world-scienceqa", "pid_splits.json"), json.dumps(sqa_splits).encode())
+        mmvet_rng = Rng(seed * 1000003 + MMVET_SALT)
+        mmvet, mmvet_pictures = mmvet_questions(mmvet_rng)
+        for name, scene in mmvet_pictures:
+            write_bytes(os.path.join(out, "world-mm-vet", "images", name), draw(scene, mmvet_rng).png())
+        write_bytes(os.path.join(out, "world-mm-vet", "mm-vet.json"), json.dumps(mmvet, indent=2).encode())
         seed_rng = Rng(seed * 1000003 + SEED_SALT)
         seed_json, seed_pictures = seed_questions(seed_rng)
         for data_id, scene in seed_pictures:
