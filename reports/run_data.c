@@ -239,7 +239,7 @@ static void add_judged(const char *run_dir, const char *task, char ***names, siz
     lx_strbuf_free(&results);
   }
   if (d) closedir(d);
-  qsort(*names + first, *n - first, sizeof **names, by_text);
+  if (*n > first) qsort(*names + first, *n - first, sizeof **names, by_text);
   free(task_dir);
   free(judges);
 }

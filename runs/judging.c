@@ -135,6 +135,23 @@ static int mmbench_row(void *vctx, const cJSON *row, int line, lx_error *err) {
   return LX_OK;
 }
 
+/* A request of one user message, as the benchmarks' own judges ask (MMBench's, MM-Vet's): its id,
+ * the template and its sha256, the sha256 of the message. */
+static cJSON *user_request(const lx_judge_set *set, const char *id, const char *content) {
+  char hash[65];
+  lx_sha256_hex(content, strlen(content), hash);
+  cJSON *req = cJSON_CreateObject();
+  cJSON_AddStringToObject(req, "id", id);
+  cJSON_AddStringToObject(req, "template", lx_judge_template_name(set->kind));
+  cJSON_AddStringToObject(req, "template_sha256", set->template_sha256);
+  cJSON_AddStringToObject(req, "prompt_sha256", hash);
+  cJSON *messages = cJSON_AddArrayToObject(req, "messages"), *m = cJSON_CreateObject();
+  cJSON_AddStringToObject(m, "role", "user");
+  cJSON_AddStringToObject(m, "content", content);
+  cJSON_AddItemToArray(messages, m);
+  return req;
+}
+
 static void row_choices(const lx_item *it, const char **choices) {
   for (int o = 0; o < 4; o++) choices[o] = it->refs[1 + o][0] ? it->refs[1 + o] : NULL;
 }
@@ -159,18 +176,7 @@ static void mmbench_requests(lx_judge_set *set, const char *tmpl) {
     const lx_item *row = &set->rows.v[k];
     lx_strbuf prompt = {0};
     lx_mmbench_judge_prompt(tmpl, row->context, in[k].choices, set->answers.v[k].text, &prompt);
-    char hash[65];
-    lx_sha256_hex(lx_strbuf_str(&prompt), prompt.len, hash);
-    cJSON *req = cJSON_CreateObject();
-    cJSON_AddStringToObject(req, "id", row->id);
-    cJSON_AddStringToObject(req, "template", lx_judge_template_name(set->kind));
-    cJSON_AddStringToObject(req, "template_sha256", set->template_sha256);
-    cJSON_AddStringToObject(req, "prompt_sha256", hash);
-    cJSON *messages = cJSON_AddArrayToObject(req, "messages"), *m = cJSON_CreateObject();
-    cJSON_AddStringToObject(m, "role", "user");
-    cJSON_AddStringToObject(m, "content", lx_strbuf_str(&prompt));
-    cJSON_AddItemToArray(messages, m);
-    cJSON_AddItemToArray(set->requests, req);
+    cJSON_AddItemToArray(set->requests, user_request(set, row->id, lx_strbuf_str(&prompt)));
     lx_item *it = lx_items_push(&set->predictions);
     it->id = lx_xstrdup(row->id);
     for (size_t r = 0; r < row->n_refs; r++) lx_item_add_ref(it, row->refs[r]);
@@ -265,20 +271,10 @@ static cJSON *mm_vet_request(const lx_judge_set *set, size_t k, int run, int ask
   lx_mmvet_judge_message(set->template_text, row->question, row->refs[0], set->answers.v[k].text,
                          ask, &message);
   ask_id(row->id, run, ask, &id);
-  char hash[65];
-  lx_sha256_hex(lx_strbuf_str(&message), message.len, hash);
-  cJSON *req = cJSON_CreateObject();
-  cJSON_AddStringToObject(req, "id", lx_strbuf_str(&id));
+  cJSON *req = user_request(set, lx_strbuf_str(&id), lx_strbuf_str(&message));
   cJSON_AddStringToObject(req, "item", row->id);
   cJSON_AddNumberToObject(req, "run", run);
   cJSON_AddNumberToObject(req, "ask", ask);
-  cJSON_AddStringToObject(req, "template", lx_judge_template_name(set->kind));
-  cJSON_AddStringToObject(req, "template_sha256", set->template_sha256);
-  cJSON_AddStringToObject(req, "prompt_sha256", hash);
-  cJSON *messages = cJSON_AddArrayToObject(req, "messages"), *m = cJSON_CreateObject();
-  cJSON_AddStringToObject(m, "role", "user");
-  cJSON_AddStringToObject(m, "content", lx_strbuf_str(&message));
-  cJSON_AddItemToArray(messages, m);
   cJSON_AddNumberToObject(req, "temperature", lx_mmvet_temperature(ask));
   cJSON_AddNumberToObject(req, "max_tokens", LX_MMVET_MAX_TOKENS);
   lx_strbuf_free(&message);
@@ -706,8 +702,20 @@ static int video_qa_finish(const lx_judge_set *set, const lx_predictions *verdic
 static int mm_vet_finish(const lx_judge_set *set, const lx_predictions *verdicts, const char *judge,
                          const char *dir, cJSON **aggregate, lx_error *err) {
   size_t n = set->rows.n, runs = (size_t)set->runs;
-  const char **verdict_of; /* by ask, in the order mm_vet_requests made them */
-  if (verdicts_by_item(&set->predictions, verdicts, &verdict_of, err)) return LX_ERR;
+  /* a grading of more runs than asked for now (--runs lowered) keeps its later runs' verdicts in
+   * the log: the tables are of the first runs */
+  lx_predictions kept = {0};
+  for (size_t i = 0; i < verdicts->n; i++) {
+    const lx_prediction *v = &verdicts->v[i];
+    const char *hash = strrchr(v->id, '#');
+    if (lx_items_find(&set->predictions, v->id) < 0 && hash && atoi(hash + 1) > set->runs) continue;
+    lx_predictions_push(&kept, v->id, v->text, v->source);
+  }
+  const char **verdict_of; /* by ask, in the order mm_vet_requests made them; into kept */
+  if (verdicts_by_item(&set->predictions, &kept, &verdict_of, err)) {
+    lx_predictions_free(&kept);
+    return LX_ERR;
+  }
   double *scores = lx_xcalloc(n * runs + 1, sizeof *scores);
   size_t graded = 0;
   cJSON *given_up = cJSON_CreateArray(), *missing = cJSON_CreateArray(),
@@ -836,6 +844,7 @@ static int mm_vet_finish(const lx_judge_set *set, const lx_predictions *verdicts
   free(caps);
   free(scores);
   free(verdict_of);
+  lx_predictions_free(&kept);
   return rc;
 }
 

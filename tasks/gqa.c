@@ -87,24 +87,9 @@ static int question_item(const char *qid, const cJSON *q, const char *src, lx_it
   return rc;
 }
 
-typedef struct question_reader {
-  const char *path;
-  lx_items *items;
-} question_reader;
-
-static int question_member(void *ctx, const char *qid, const cJSON *q, lx_json_place place,
-                           lx_error *err) {
-  question_reader *r = ctx;
-  char *src = lx_source_at_place(r->path, place);
-  int rc = question_item(qid, q, src, r->items, err);
-  free(src);
-  return rc;
-}
-
 int lx_gqa_load(const char *path, lx_items *items, lx_error *err) {
   size_t before = items->n;
-  question_reader r = {path, items};
-  int rc = lx_json_read_members(path, MAX_FILE_BYTES, question_member, &r, err);
+  int rc = lx_items_read_members(path, MAX_FILE_BYTES, question_item, items, err);
   if (!rc && items->n == before)
     rc = lx_errorf(err, "%s: no balanced questions (an object of questions by id)", path);
   return rc ? rc : lx_items_index(items, "question id", err);

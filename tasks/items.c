@@ -320,3 +320,27 @@ int lx_items_load_jsonl_questions(const char *path, const char *id_key, const ch
   if (items->n == 0) return lx_errorf(err, "%s: no questions in the file", path);
   return LX_OK;
 }
+
+typedef struct member_reader {
+  const char *path;
+  int (*item_fn)(const char *id, const cJSON *value, const char *source, lx_items *items,
+                 lx_error *err);
+  lx_items *items;
+} member_reader;
+
+static int member(void *ctx, const char *id, const cJSON *value, lx_json_place place,
+                  lx_error *err) {
+  member_reader *r = ctx;
+  char *src = lx_source_at_place(r->path, place);
+  int rc = r->item_fn(id, value, src, r->items, err);
+  free(src);
+  return rc;
+}
+
+int lx_items_read_members(const char *path, size_t max_bytes,
+                          int (*item_fn)(const char *id, const cJSON *value, const char *source,
+                                         lx_items *items, lx_error *err),
+                          lx_items *items, lx_error *err) {
+  member_reader r = {path, item_fn, items};
+  return lx_json_read_members(path, max_bytes, member, &r, err);
+}

@@ -48,6 +48,13 @@ void lx_item_free(lx_item *item);
 void lx_items_free(lx_items *items);
 /* Keeps the first n items (frees the rest) and re-indexes them if they were indexed. */
 void lx_items_truncate(lx_items *items, size_t n);
+/* Reads a file whose top level is an object of questions by id (GQA's, MM-Vet's): item_fn is
+ * called with each member's id, value and "FILE:LINE", in file order, to push its items. */
+int lx_items_read_members(const char *path, size_t max_bytes,
+                          int (*item_fn)(const char *id, const cJSON *value, const char *source,
+                                         lx_items *items, lx_error *err),
+                          lx_items *items, lx_error *err);
+
 /* Sorts the ids for lookup; fails naming both places if an id occurs twice. */
 int lx_items_index(lx_items *items, const char *what, lx_error *err);
 /* Index of the item with this id, or -1 (after lx_items_index). */

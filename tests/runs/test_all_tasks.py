@@ -317,6 +317,20 @@ try:
           and graded.get("per_capability", {}).get("rec", {}).get("score") == 55.0
           and set(graded.get("per_capability_integration", {})) == {"rec", "ocr_math", "rec_know_gen"},
           p.stderr[-300:] + json.dumps(graded)[:400])
+    first_run = os.path.join(tmp, "mmvet-run1.jsonl")
+    with open(first_run, "w") as f:
+        for k, g in enumerate(("1.0", "0.5", "0.0")):
+            f.write(json.dumps({"id": f"v1_{k}#1", "verdict": g}) + "\n")
+    p = lx("judge", "import", "--run", out, "--task", "mm-vet", "--template-from", template, "--verdicts", first_run,
+           "--judge", "grader")
+    once = json.loads(p.stdout.splitlines()[-1]) if p.returncode == 0 else {}
+    check("mm-vet: with --runs lowered, the tables are of the first runs (the later ones stay in the log)",
+          once.get("runs") == 1 and once.get("run_totals") == [50.0] and once.get("missing") == 0,
+          p.stderr[-300:] + json.dumps(once)[:300])
+    p = lx("judge", "import", "--run", out, "--task", "mm-vet", "--runs", "2", "--template-from", template,
+           "--verdicts", first_run, "--judge", "grader")
+    check("mm-vet: and with --runs 2 again, both runs", p.returncode == 0
+          and json.loads(p.stdout.splitlines()[-1]).get("run_totals") == [50.0, 50.0], p.stderr[-300:])
     md = os.path.join(tmp, "mmvet-report.md")
     p = lx("report", out, "--out", md)
     text = open(md).read() if p.returncode == 0 else ""
