@@ -304,12 +304,11 @@ static int run(int argc, char **argv) {
 const cli_command cmd_judge = {
     "judge",
     "score open-ended answers with an LLM judge (export, import, call an endpoint)",
-    "judge export --run RUNDIR --task TASK [--template-from FILE] --out FILE\n"
-    "       judge import --run RUNDIR --task TASK [--template-from FILE] --verdicts FILE --judge "
-    "ID\n"
-    "       judge call --run RUNDIR --task TASK [--template-from FILE] --endpoint URL "
-    "--judge-model "
-    "NAME [--api-key-env VAR]",
+    "judge export --run RUNDIR --task TASK [--template-from FILE] [--runs N] --out FILE\n"
+    "       judge import --run RUNDIR --task TASK [--template-from FILE] [--runs N] --verdicts FILE "
+    "--judge ID\n"
+    "       judge call --run RUNDIR --task TASK [--template-from FILE] [--runs N] --endpoint URL "
+    "--judge-model NAME [--api-key-env VAR]",
     "Serves open-vqa-image, open-vqa-video (is the answer correct?), llava-bench (two 1-10\n"
     "scores, reference and model; relative score = mean(model) / mean(reference) x 100), and\n"
     "mmbench and mmbench-cn: MMBench's own judge step, asked only of the circular copies its\n"
