@@ -19,6 +19,7 @@
 #include "runs/progress.h"
 #include "runs/run_dir.h"
 #include "runs/runner.h"
+#include "tasks/mmbench.h"
 #include "tasks/task.h"
 
 #ifndef LYNXEVAL_VERSION
@@ -162,6 +163,8 @@ static int prepare_task(lx_run_plan *pl, run_task *rt, const char *dataset, cons
   if (r->limit > 0 && (size_t)r->limit < rt->n) {
     rt->n = (size_t)r->limit;
     if (t->scorer == LX_SCORER_MME && rt->n % 2) rt->n++; /* whole images: questions in pairs */
+    /* whole MMBench questions: every circular copy of the last one */
+    if (t->scorer == LX_SCORER_MMBENCH) rt->n = lx_mmbench_whole_questions(&rt->items, rt->n);
   }
   /* every block is decoded whole (the runner's rule), so its last items' media are read too */
   size_t block = r->batch > 0 ? (size_t)r->batch : 1;

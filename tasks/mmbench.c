@@ -8,6 +8,7 @@
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "common/strmap.h"
 #include "common/unicode.h"
 #include "scorers/mmbench.h"
 
@@ -203,6 +204,48 @@ static int row_item(const char *path, const char *data, const record *r, const i
   return rc;
 }
 
+/* Rows in question order: each question's rows together (the questions in the order the TSV first
+ * holds one of their rows, a question's rows by index), so that the first rows of a run (--limit)
+ * are whole questions with all their circular copies. */
+typedef struct row_key {
+  size_t group, at;
+  long long index;
+} row_key;
+
+static int by_question(const void *pa, const void *pb) {
+  const row_key *a = pa, *b = pb;
+  if (a->group != b->group) return a->group < b->group ? -1 : 1;
+  return (a->index > b->index) - (a->index < b->index);
+}
+
+static void group_copies(lx_items *items, size_t from) {
+  size_t n = items->n - from;
+  row_key *key = lx_xcalloc(n + 1, sizeof *key);
+  lx_strmap groups = {0};
+  for (size_t k = 0; k < n; k++) {
+    char g[32];
+    key[k].index = atoll(items->v[from + k].id);
+    snprintf(g, sizeof g, "%lld", key[k].index % LX_MMBENCH_COPY_STRIDE);
+    key[k].group = lx_strmap_intern(&groups, g);
+    key[k].at = from + k;
+  }
+  qsort(key, n, sizeof *key, by_question);
+  lx_item *moved = lx_xcalloc(n + 1, sizeof *moved);
+  for (size_t k = 0; k < n; k++) moved[k] = items->v[key[k].at];
+  memcpy(items->v + from, moved, n * sizeof *moved);
+  free(moved);
+  free(key);
+  lx_strmap_free(&groups);
+}
+
+size_t lx_mmbench_whole_questions(const lx_items *items, size_t n) {
+  while (n > 0 && n < items->n &&
+         atoll(items->v[n].id) % LX_MMBENCH_COPY_STRIDE ==
+             atoll(items->v[n - 1].id) % LX_MMBENCH_COPY_STRIDE)
+    n++;
+  return n;
+}
+
 int lx_mmbench_load(const char *path, const char *media_name, lx_items *items, lx_error *err) {
   char *data;
   size_t n;
@@ -245,6 +288,7 @@ int lx_mmbench_load(const char *path, const char *media_name, lx_items *items, l
   free(r.f);
   free(data);
   if (!rc && items->n == before) rc = lx_errorf(err, "%s: no questions under the header", path);
+  if (!rc) group_copies(items, before);
   return rc ? rc : lx_items_index(items, "index", err);
 }
 

@@ -17,7 +17,9 @@
  * the row has none). */
 #define LX_MMBENCH_REFS 5
 
-/* Reads the TSV: one item per row, copies included: id = index, question = the hint, the question
+/* Reads the TSV: one item per row, copies included, each question's rows together (the questions
+ * in the order the TSV first holds them, a question's rows by index): id = index, question = the
+ * hint, the question
  * and the options "A. text" (up to the first missing one) on lines of their own, as LLaVA-1.5's
  * model_vqa_mmbench.py asks it; refs as above; category = category, subcategory = l2-category.
  * With media_name (the TSV's path inside the data directory) each item's image is the row's
@@ -26,6 +28,10 @@
  * missing question, an answer that is not the letter of one of the row's options, bad base64
  * in the image field, a row with more fields than the header, a quoted field never closed. */
 int lx_mmbench_load(const char *path, const char *media_name, lx_items *items, lx_error *err);
+
+/* The smallest count of first items, at least n, that ends with a whole question (all its rows:
+ * items as lx_mmbench_load orders them). */
+size_t lx_mmbench_whole_questions(const lx_items *items, size_t n);
 
 /* Reads LLaVA's answer file (JSON Lines {"question_id" (the index), "text", ...}) as its
  * convert_mmbench_for_submission.py does: the last answer given for an index is its prediction;

@@ -402,6 +402,12 @@ try:
         p = lx("datasets", "check", "msvd-qa-test", "--data", bad)
         check(f"msvd-qa: {what} is refused, named", p.returncode != 0 and needle in p.stdout + p.stderr,
               (p.stdout + p.stderr)[-400:])
+    # --limit on MMBench takes whole questions: the first one with all three of its circular copies
+    p = lx("run", "mmbench", "--model", model, "--data", root, "--out", os.path.join(tmp, "mmb-limit"), "--limit", "1",
+           "--max-new-tokens", "4")
+    lim = json.load(open(os.path.join(tmp, "mmb-limit", "mmbench", "aggregate.json"))) if p.returncode == 0 else {}
+    check("mmbench --limit 1: one question with all its circular copies",
+          lim.get("questions") == 1 and lim.get("copies") == 3, p.stderr[-300:] + json.dumps(lim)[:300])
     # an MMBench row whose image is not base64 is refused before anything is run
     bad_root = os.path.join(tmp, "bad-mmbench")
     tsv = open(os.path.join(root, "mmbench-dev-en", "mmbench_dev_en_20231003.tsv")).read().split("\n")
