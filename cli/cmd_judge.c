@@ -305,7 +305,8 @@ const cli_command cmd_judge = {
     "judge",
     "score open-ended answers with an LLM judge (export, import, call an endpoint)",
     "judge export --run RUNDIR --task TASK [--template-from FILE] [--runs N] --out FILE\n"
-    "       judge import --run RUNDIR --task TASK [--template-from FILE] [--runs N] --verdicts FILE "
+    "       judge import --run RUNDIR --task TASK [--template-from FILE] [--runs N] --verdicts "
+    "FILE "
     "--judge ID\n"
     "       judge call --run RUNDIR --task TASK [--template-from FILE] [--runs N] --endpoint URL "
     "--judge-model NAME [--api-key-env VAR]",

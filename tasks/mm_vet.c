@@ -75,3 +75,41 @@ int lx_mm_vet_load(const char *path, lx_items *items, lx_error *err) {
                    path);
   return rc ? rc : lx_items_index(items, "question id", err);
 }
+
+int lx_mm_vet_keep_subset(const char *path, lx_items *items, lx_error *err) {
+  cJSON *root = NULL;
+  if (lx_json_read_file(path, MAX_FILE_BYTES, &root, NULL, err)) return LX_ERR;
+  bool *keep = lx_xcalloc(items->n + 1, sizeof *keep);
+  int rc = cJSON_IsArray(root) || cJSON_IsObject(root)
+               ? LX_OK
+               : lx_errorf(err, "%s: expected a list of question ids (or an object keyed by them)",
+                           path);
+  const cJSON *e, *ids = rc ? NULL : root;
+  cJSON_ArrayForEach(e, ids) {
+    const char *id = cJSON_IsObject(root) ? e->string : cJSON_IsString(e) ? e->valuestring : NULL;
+    long k = id ? lx_items_find(items, id) : -1;
+    if (k < 0) {
+      rc = id ? lx_errorf(err, "%s: %s is not a question of mm-vet.json", path, id)
+              : lx_errorf(err, "%s: a subset's ids are strings (\"v1_0\")", path);
+      break;
+    }
+    keep[k] = true;
+  }
+  size_t kept = 0;
+  for (size_t k = 0; rc == LX_OK && k < items->n; k++) {
+    if (keep[k])
+      items->v[kept++] = items->v[k];
+    else
+      lx_item_free(&items->v[k]);
+  }
+  if (rc == LX_OK) {
+    items->n = kept;
+    free(items->order);
+    items->order = NULL;
+    rc = kept ? lx_items_index(items, "question id", err)
+              : lx_errorf(err, "%s: the subset names no question", path);
+  }
+  free(keep);
+  cJSON_Delete(root);
+  return rc;
+}

@@ -17,4 +17,9 @@
  * and line. */
 int lx_mm_vet_load(const char *path, lx_items *items, lx_error *err);
 
+/* Keeps the items of a subset file, the release's bard_set.json (the questions its paper compares
+ * Bard on; the script's --use_sub_set): a JSON list of ids or an object keyed by them. The items
+ * keep their order. Refuses an id that is not a question, naming the file. */
+int lx_mm_vet_keep_subset(const char *path, lx_items *items, lx_error *err);
+
 #endif

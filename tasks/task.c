@@ -155,10 +155,14 @@ static int load_vizwiz(const char *data_dir, const lx_dataset *ds, lx_items *ite
   return rc;
 }
 
+/* MM-Vet: mm-vet.json, and with a second file the subset it names (bard_set.json). */
 static int load_mm_vet(const char *data_dir, const lx_dataset *ds, lx_items *items, lx_error *err) {
-  char *p = data_path(data_dir, ds, 0);
+  char *p = data_path(data_dir, ds, 0),
+       *subset = ds->n_files > 1 ? data_path(data_dir, ds, 1) : NULL;
   int rc = lx_mm_vet_load(p, items, err);
+  if (rc == LX_OK && subset) rc = lx_mm_vet_keep_subset(subset, items, err);
   free(p);
+  free(subset);
   return rc;
 }
 

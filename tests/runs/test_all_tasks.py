@@ -340,6 +340,22 @@ try:
     p = lx("compare", out, out)
     check("compare: MM-Vet's grades compared between runs graded by the same judge",
           p.returncode == 0 and "mm-vet@grader" in p.stdout, p.stdout[-300:] + p.stderr)
+    # MM-Vet's Bard set (bard_set.json): the subset's questions only; an id it names that is no question refused
+    bard = os.path.join(tmp, "bard")
+    os.makedirs(bard)
+    os.symlink(os.path.join(root, "mm-vet"), os.path.join(bard, "mm-vet-bard"))
+    for subset, needle in ((["v1_2", "v1_0"], "mm-vet-bard: complete"), (["v1_9"], "v1_9 is not a question")):
+        write(os.path.join(root, "mm-vet", "bard_set.json"), json.dumps(subset))
+        p = lx("datasets", "check", "mm-vet-bard", "--data", bard)
+        check(f"mm-vet-bard {subset}: {needle}", needle in p.stdout + p.stderr
+              and (p.returncode == 0) == (len(subset) == 2), (p.stdout + p.stderr)[-300:])
+    write(os.path.join(root, "mm-vet", "bard_set.json"), json.dumps(["v1_2", "v1_0"]))
+    p = lx("run", "mm-vet:mm-vet-bard", "--model", model, "--data", bard, "--out", os.path.join(tmp, "bard-run"),
+           "--max-new-tokens", "4")
+    ids = [json.loads(l)["id"] for l in open(os.path.join(tmp, "bard-run", "mm-vet", "predictions.jsonl"))] \
+        if p.returncode == 0 else []
+    check("mm-vet-bard: a run asks the subset's questions, in mm-vet.json's order", ids == ["v1_0", "v1_2"],
+          p.stderr[-300:])
     # malformed MM-Vet files, named with their line
     for what, entry, needle in (
             ("a question without its answer", {"imagename": "v1_0.png", "capability": ["rec"], "question": "q?"},
