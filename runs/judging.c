@@ -539,6 +539,17 @@ static void add_group_json(cJSON *o, lx_judge_kind kind, const group *g) {
   }
 }
 
+/* A judge's aggregate, begun: who judged, with which template (and its sha256, for the templates
+ * read from a script). */
+static cJSON *judge_aggregate(const lx_judge_set *set, const char *judge) {
+  cJSON *agg = cJSON_CreateObject();
+  cJSON_AddStringToObject(agg, "judge", judge);
+  cJSON_AddStringToObject(agg, "template", lx_judge_template_name(set->kind));
+  if (set->template_sha256[0])
+    cJSON_AddStringToObject(agg, "template_sha256", set->template_sha256);
+  return agg;
+}
+
 /* agg[name] = how many ids are listed, agg[name_ids] = the list (taken over). */
 static void add_listed(cJSON *agg, const char *name, cJSON *ids) {
   char key[64];
@@ -674,10 +685,7 @@ static int video_qa_finish(const lx_judge_set *set, const lx_predictions *verdic
     }
     cJSON_AddItemToArray(rows, r);
   }
-  cJSON *agg = cJSON_CreateObject();
-  cJSON_AddStringToObject(agg, "judge", judge);
-  cJSON_AddStringToObject(agg, "template", lx_judge_template_name(set->kind));
-  cJSON_AddStringToObject(agg, "template_sha256", set->template_sha256);
+  cJSON *agg = judge_aggregate(set, judge);
   cJSON_AddNumberToObject(agg, "predictions", (double)n);
   cJSON_AddNumberToObject(agg, "judged", (double)judged);
   cJSON_AddNumberToObject(agg, "yes", (double)yes);
@@ -783,10 +791,7 @@ static int mm_vet_finish(const lx_judge_set *set, const lx_predictions *verdicts
     }
   }
   lx_strbuf_free(&id);
-  cJSON *agg = cJSON_CreateObject();
-  cJSON_AddStringToObject(agg, "judge", judge);
-  cJSON_AddStringToObject(agg, "template", lx_judge_template_name(set->kind));
-  cJSON_AddStringToObject(agg, "template_sha256", set->template_sha256);
+  cJSON *agg = judge_aggregate(set, judge);
   cJSON_AddNumberToObject(agg, "questions", (double)n);
   cJSON_AddNumberToObject(agg, "runs", (double)runs);
   cJSON_AddNumberToObject(agg, "graded", (double)graded);
@@ -891,9 +896,7 @@ int lx_judge_finish(const lx_judge_set *set, const lx_predictions *verdicts, con
     }
     cJSON_AddItemToArray(rows, r);
   }
-  cJSON *agg = cJSON_CreateObject();
-  cJSON_AddStringToObject(agg, "judge", judge);
-  cJSON_AddStringToObject(agg, "template", lx_judge_template_name(set->kind));
+  cJSON *agg = judge_aggregate(set, judge); /* lynxeval's own templates: no sha256 */
   cJSON_AddNumberToObject(agg, "predictions", (double)n);
   add_group_json(agg, set->kind, &all);
   cJSON *per = cJSON_AddObjectToObject(
