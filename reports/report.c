@@ -329,6 +329,27 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
       }
       lx_strbuf_puts(b, "\n");
     }
+    if (!strcmp(scorer, "mm-vet")) { /* the script's capability table (a question counts in each
+                                      * of its capabilities), as it rounds it */
+      const cJSON *caps = NULL, *cap;
+      cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+        const cJSON *agg = cJSON_GetObjectItem(lx_rm_task(run, task), "aggregate");
+        if (!caps && agg) caps = cJSON_GetObjectItem(agg, "per_capability");
+      }
+      cJSON_ArrayForEach(cap, caps) {
+        lx_strbuf_printf(b, "| capability %s (the script's table) |", cap->string);
+        cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+          const cJSON *agg = cJSON_GetObjectItem(lx_rm_task(run, task), "aggregate");
+          const cJSON *entry =
+              cJSON_GetObjectItem(cJSON_GetObjectItem(agg, "per_capability"), cap->string);
+          if (entry)
+            lx_strbuf_printf(b, " %.1f |", lx_rm_num(entry, "score"));
+          else
+            lx_strbuf_puts(b, " |");
+        }
+        lx_strbuf_puts(b, "\n");
+      }
+    }
     if (!strcmp(scorer, "mme")) {
       lx_strbuf_puts(b, "| **Perception / Cognition** |");
       cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {

@@ -335,7 +335,8 @@ try:
     p = lx("report", out, "--out", md)
     text = open(md).read() if p.returncode == 0 else ""
     check("report: MM-Vet's grades are a section of their own (per integration, the total with its interval)",
-          "## mm-vet@grader" in text and "| rec_know_gen |" in text and "**total (mean score x 100)** | 50.0 [" in text,
+          "## mm-vet@grader" in text and "| rec_know_gen |" in text and "**total (mean score x 100)** | 50.0 [" in text
+          and "| capability rec (the script's table) | 55.0 |" in text,
           p.stderr + text[text.find("## mm-vet"):][:400])
     p = lx("compare", out, out)
     check("compare: MM-Vet's grades compared between runs graded by the same judge",
