@@ -85,8 +85,8 @@ static int run(int argc, char **argv) {
        1, 4096, 0},
       {"--out", CLI_STRING, &out, "FILE",
        "where to write the logits (raw float32, vocabulary size)", 0, 0, 0},
-      {"--threads", CLI_INT, &threads, "N", "threads (default: $LYNXEVAL_THREADS or all cores)", 0,
-       256, 0},
+      {"--threads", CLI_INT, &threads, "N",
+       "threads (default: $LYNXEVAL_THREADS or the cores this process may use)", 0, 256, 0},
       {"--precision", CLI_STRING, &precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
       CLI_MEDIA_LIMIT_OPTS(limits),
   };

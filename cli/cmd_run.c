@@ -107,7 +107,8 @@ static int run(int argc, char **argv) {
       {"--normalize", CLI_STRING, &r.normalize, "MODE",
        "VQA scoring: official-2017 (default), official-2021, always", 0, 0, 0},
       {"--batch", CLI_INT, &r.batch, "N", "items decoded together (default 4)", 1, 256, 0},
-      {"--threads", CLI_INT, &r.threads, "N", "worker threads (default: all cores)", 0, 4096, 0},
+      {"--threads", CLI_INT, &r.threads, "N",
+       "worker threads (default: $LYNXEVAL_THREADS or the cores this process may use)", 0, 4096, 0},
       {"--precision", CLI_STRING, &r.precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
       CLI_MEDIA_LIMIT_OPTS(r.media),
   };

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "model/threads.h"
 
 #include <cblas.h>
@@ -115,8 +116,18 @@ static int default_threads(void) {
     long v = strtol(env, &end, 10);
     if (*end == '\0' && v >= 1 && v <= MAX_THREADS) return (int)v;
   }
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  long cores = lx_cpus_usable();
   return cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : (int)cores;
+}
+
+int lx_cpus_usable(void) {
+  /* the CPUs this process may run on: fewer than those online under mpirun's or srun's binding,
+   * taskset or a cgroup's cpuset */
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  return online < 1 ? 1 : (int)online;
 }
 
 void lx_threads_set(int n) {

@@ -13,10 +13,14 @@
 /* Processes items [begin, end). */
 typedef void (*lx_range_fn)(void *ctx, int begin, int end);
 
-/* Sets the number of threads (>= 1). 0 means: $LYNXEVAL_THREADS if set, else the online cores.
- * May be called at any time outside a parallel region. */
+/* Sets the number of threads (>= 1). 0 means: $LYNXEVAL_THREADS if set, else the CPUs this
+ * process may run on (lx_cpus_usable). May be called at any time outside a parallel region. */
 void lx_threads_set(int n);
 int lx_threads_count(void);
+
+/* The CPUs in this process's affinity mask (under mpirun, srun or taskset, fewer than the online
+ * cores), or the online cores where the mask cannot be read. */
+int lx_cpus_usable(void);
 
 /* Calls fn on disjoint chunks covering [0, n_items), in parallel, and returns when all are done.
  * Chunks hold at least `grain` items. A call from inside a worker runs serially. */

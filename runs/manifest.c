@@ -15,6 +15,7 @@
 #include "model/backend.h"
 #include "model/cpu.h"
 #include "model/model.h"
+#include "model/threads.h"
 #include "runs/run_dir.h"
 
 #define RUN_FORMAT         "lynxeval-run-1"
@@ -232,6 +233,7 @@ cJSON *lx_machine_info(void) {
     fclose(f);
   }
   cJSON_AddNumberToObject(m, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
+  cJSON_AddNumberToObject(m, "cores_usable", (double)lx_cpus_usable()); /* its CPU affinity */
   cJSON_AddNumberToObject(m, "memory_bytes",
                           (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE));
   return m;

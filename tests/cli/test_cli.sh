@@ -223,6 +223,20 @@ expect "--max-media-bytes names the file" 1 "chelsea.png: " -- \
 expect "--max-pixels out of range" 2 "--max-pixels" -- \
   "$lynxeval" preprocess --model "$pt" --image "$images/inputs/chelsea.png" --max-pixels 0 --out "$tmp/x"
 
+# the default thread count follows the process's CPU affinity (mpirun and srun bind each rank to a
+# few cores): one thread when bound to one core, recorded with the machine's usable cores
+if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
+  rm -rf "$tmp/aff"
+  taskset -c 0 "$lynxeval" run open-vqa-image:world-open-vqa-image --model "$root/checkpoints/lynx-world-pt" \
+    --data "$root/datasets/world/test" --limit 1 --out "$tmp/aff" >/dev/null 2>&1
+  got=$("$python" -c "import json,sys; f=json.load(open(sys.argv[1] + '/open-vqa-image/fingerprint.json')); \
+m=json.load(open(sys.argv[1] + '/manifest.json')); print(f['numerics']['threads'], \
+[s['machine']['cores_usable'] for s in m['sessions']][-1])" "$tmp/aff" 2>&1)
+  if [ "$got" = "1 1" ]; then pass "bound to one core: one thread, one usable core recorded"; else fail "taskset -c 0: threads and usable cores $got"; fi
+else
+  echo "skip the CPU-affinity check: taskset cannot bind here"
+fi
+
 # conventions: --version names the commit, a typo is answered with the nearest name, the help
 # lists the environment, a gate's exit status is its own (compare: tests/reports)
 expect "--version names the commit" 0 "(commit " -- "$lynxeval" --version
