@@ -37,6 +37,15 @@ static int write_array(const char *path, const cJSON *rows, lx_error *err) {
   return rc;
 }
 
+/* task_dir/name, the value on one line, written atomically; the value is deleted. */
+static int write_export(const char *task_dir, const char *name, cJSON *value, lx_error *err) {
+  char *path = lx_path_join(task_dir, name);
+  int rc = write_array(path, value, err);
+  free(path);
+  cJSON_Delete(value);
+  return rc;
+}
+
 static void put_field(lx_strbuf *b, const char *s) {
   for (; *s; s++) lx_strbuf_putc(b, *s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s);
 }
@@ -172,12 +181,8 @@ static int export_vizwiz(const lx_items *items, const lx_predictions *preds, con
     cJSON_AddItemToArray(rows, r);
     lx_strbuf_free(&up);
   }
-  char *path = lx_path_join(task_dir, "upload.json");
-  int rc = write_array(path, rows, err);
-  free(path);
   free(pred_of);
-  cJSON_Delete(rows);
-  return rc;
+  return write_export(task_dir, "upload.json", rows, err);
 }
 
 /* videochatgpt_preds.json, [{"video_name", "Q", "A", "pred"}] in the questions' order: the input
@@ -197,12 +202,8 @@ static int export_video_qa(const lx_items *items, const lx_predictions *preds, c
     cJSON_AddStringToObject(r, "pred", preds->v[pred_of[k]].text);
     cJSON_AddItemToArray(rows, r);
   }
-  char *path = lx_path_join(task_dir, "videochatgpt_preds.json");
-  int rc = write_array(path, rows, err);
-  free(path);
   free(pred_of);
-  cJSON_Delete(rows);
-  return rc;
+  return write_export(task_dir, "videochatgpt_preds.json", rows, err);
 }
 
 /* results.json, {id: answer} in the questions' order: the results file MM-Vet's
@@ -214,12 +215,8 @@ static int export_mm_vet(const lx_items *items, const lx_predictions *preds, con
   for (size_t k = 0; k < items->n; k++)
     if (pred_of[k] != (size_t)-1)
       cJSON_AddStringToObject(results, items->v[k].id, preds->v[pred_of[k]].text);
-  char *path = lx_path_join(task_dir, "results.json");
-  int rc = write_array(path, results, err);
-  free(path);
   free(pred_of);
-  cJSON_Delete(results);
-  return rc;
+  return write_export(task_dir, "results.json", results, err);
 }
 
 int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,

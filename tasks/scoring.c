@@ -729,7 +729,8 @@ static int score_gqa(const lx_items *items, const lx_predictions *preds, const s
   bool *ok = lx_xcalloc(n + 1, sizeof *ok);
   const char **structural = lx_xcalloc(n + 1, sizeof *structural),
              **semantic = lx_xcalloc(n + 1, sizeof *semantic);
-  char **words = lx_xcalloc(n + 1, sizeof *words), **steps = lx_xcalloc(n + 1, sizeof *steps);
+  char **words = lx_xcalloc(n + 1, sizeof *words), **steps = lx_xcalloc(n + 1, sizeof *steps),
+       **predicted = lx_xcalloc(n + 1, sizeof *predicted); /* convert_gqa_for_eval.py's */
   size_t correct = 0, binary = 0, binary_ok = 0;
   for (size_t i = 0; i < n; i++) {
     const lx_item *it = &items->v[at[i]];
@@ -754,7 +755,8 @@ static int score_gqa(const lx_items *items, const lx_predictions *preds, const s
     cJSON_AddBoolToObject(r, "correct", ok[i]);
     lx_strbuf p = {0};
     lx_gqa_prediction(preds->v[i].text, &p);
-    cJSON_AddStringToObject(r, "prediction", lx_strbuf_str(&p));
+    predicted[i] = lx_xstrdup(lx_strbuf_str(&p));
+    cJSON_AddStringToObject(r, "prediction", predicted[i]);
     lx_strbuf_free(&p);
     cJSON_AddStringToObject(r, "structural", it->category);
     cJSON_AddItemToArray(rows, r);
@@ -773,18 +775,15 @@ static int score_gqa(const lx_items *items, const lx_predictions *preds, const s
   for (size_t i = 0; i < n; i++) order[i] = i;
   gqa_order_at = at;
   qsort(order, n, sizeof *order, by_item);
-  const char **group = lx_xcalloc(n + 1, sizeof *group), **gold = lx_xcalloc(n + 1, sizeof *gold);
-  char **predicted = lx_xcalloc(n + 1, sizeof *predicted);
+  const char **group = lx_xcalloc(n + 1, sizeof *group), **gold = lx_xcalloc(n + 1, sizeof *gold),
+             **said = lx_xcalloc(n + 1, sizeof *said);
   for (size_t j = 0; j < n; j++) {
     const lx_item *it = &items->v[at[order[j]]];
-    lx_strbuf p = {0};
-    lx_gqa_prediction(preds->v[order[j]].text, &p);
     group[j] = it->answer_group;
     gold[j] = it->refs[0];
-    predicted[j] = lx_xstrdup(lx_strbuf_str(&p));
-    lx_strbuf_free(&p);
+    said[j] = predicted[order[j]];
   }
-  double distribution = lx_gqa_distribution(n, group, gold, (const char *const *)predicted);
+  double distribution = lx_gqa_distribution(n, group, gold, said);
   cJSON *nc = cJSON_AddObjectToObject(agg, "not_computed");
   if (isnan(distribution))
     cJSON_AddStringToObject(nc, "distribution", "no question has a global group");
@@ -795,8 +794,7 @@ static int score_gqa(const lx_items *items, const lx_predictions *preds, const s
   cJSON_AddStringToObject(nc, "consistency",
                           "needs answers to the entailed questions of all_questions, which "
                           "LLaVA-1.5 does not ask (eval.py skips it without --consistency)");
-  for (size_t j = 0; j < n; j++) free(predicted[j]);
-  free(predicted);
+  free(said);
   free(group);
   free(gold);
   free(order);
@@ -805,9 +803,11 @@ static int score_gqa(const lx_items *items, const lx_predictions *preds, const s
   for (size_t i = 0; i < n; i++) {
     free(words[i]);
     free(steps[i]);
+    free(predicted[i]);
   }
   free(words);
   free(steps);
+  free(predicted);
   free(structural);
   free(semantic);
   free(ok);

@@ -7,6 +7,7 @@ A script imports it with
     from lxtest import check, finish
 and ends with finish(), which exits 1 if any check failed.
 """
+import json
 import shutil
 import struct
 import subprocess
@@ -29,6 +30,16 @@ def finish():
     """Prints the number of failures and exits with 1 if there were any."""
     print(f"{failures} failures")
     sys.exit(1 if failures else 0)
+
+
+def send_json(handler, status, obj):
+    """Answers an http.server request with obj as JSON (the tests' fake judge endpoints)."""
+    data = json.dumps(obj).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
 
 
 def run_in_tmpdir(run, prefix):

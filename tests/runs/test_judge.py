@@ -15,7 +15,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from lxtest import check, finish, runner
+from lxtest import check, finish, runner, send_json
 
 lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
 lx = runner(lynxeval)
@@ -50,12 +50,7 @@ class Judge(http.server.BaseHTTPRequestHandler):
                         "model": body["model"]})
 
     def send(self, status, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, obj)
 
     def log_message(self, *args):
         pass

@@ -19,7 +19,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from lxtest import check, finish
+from lxtest import check, finish, send_json
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 V = os.path.join(HERE, "vectors")
@@ -433,12 +433,7 @@ class MMVetGrader(http.server.BaseHTTPRequestHandler):
         if ask == 1:
             MMVetGrader.runs[question] = MMVetGrader.runs.get(question, 0) + 1
         text = mmv_reply(question, MMVetGrader.runs[question], ask)
-        data = json.dumps({"choices": [{"message": {"role": "assistant", "content": text}}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, 200, {"choices": [{"message": {"role": "assistant", "content": text}}]})
 
     def log_message(self, *args):
         pass
