@@ -9,14 +9,10 @@
 
 #include "cli/commands.h"
 #include "cli/home.h"
+#include "cli/run_results.h"
 #include "common/fileio.h"
-#include "common/jsonutil.h"
 #include "common/strbuf.h"
-#include "reports/report.h"
-#include "reports/run_data.h"
-#include "reports/stats.h"
 #include "runs/run.h"
-#include "runs/run_dir.h"
 
 #define N_OPTS(a)     ((int)(sizeof(a) / sizeof((a)[0])))
 #define DEFAULT_BATCH 4
@@ -34,47 +30,6 @@ static void print_task(void *ctx, const char *task, size_t items, const char *he
   (void)ctx;
   printf("%-16s %6zu items  %s\n", task, items, headline);
   fflush(stdout);
-}
-
-/* After a run: RUNDIR/results.json, every task's aggregates with their intervals (the report
- * model of this run); after the embedded default also the paper-style tables on stdout and
- * report.html. */
-static int write_results(const char *out_dir, bool embedded, lx_error *err) {
-  char *dirs[1] = {(char *)out_dir}, **names = NULL;
-  size_t n_names = 0;
-  lx_error none;
-  if (lx_run_task_names(out_dir, &names, &n_names, &none) != LX_OK) {
-    /* only tasks people or a judge score (OwlEval, LLaVA-Bench, MM-Vet): nothing to tabulate */
-    printf(
-        "No task of this run is scored from its answers alone: the answers are in %s/<task>/ "
-        "for lynxeval judge or lynxeval human.\n",
-        out_dir);
-    return LX_OK;
-  }
-  for (size_t k = 0; k < n_names; k++) free(names[k]);
-  free(names);
-  lx_report_options opt = {0.05, LX_DEFAULT_RESAMPLES, 1};
-  cJSON *model = NULL;
-  int rc = lx_report_build(dirs, 1, &opt, &model, err);
-  char *json_path = lx_run_file(out_dir, NULL, LX_RUN_RESULTS);
-  if (rc == LX_OK) rc = lx_json_write_atomic(json_path, model, err);
-  lx_strbuf md = {0}, html = {0};
-  char *html_path = lx_run_file(out_dir, NULL, LX_RUN_REPORT);
-  if (rc == LX_OK && embedded) {
-    lx_report_markdown(model, &md);
-    lx_report_html(model, &html);
-    rc = lx_write_file_atomic(html_path, lx_strbuf_str(&html), html.len, err);
-    if (rc == LX_OK)
-      printf("\n%s\nRun directory: %s\nReport: %s (opens offline)\n", lx_strbuf_str(&md), out_dir,
-             html_path);
-  }
-  if (rc == LX_OK) printf("Results: %s\n", json_path);
-  lx_strbuf_free(&md);
-  lx_strbuf_free(&html);
-  free(html_path);
-  free(json_path);
-  cJSON_Delete(model);
-  return rc;
 }
 
 static int run(int argc, char **argv) {
@@ -110,6 +65,10 @@ static int run(int argc, char **argv) {
       {"--threads", CLI_INT, &r.threads, "N",
        "worker threads (default: $LYNXEVAL_THREADS or the cores this process may use)", 0, 4096, 0},
       {"--precision", CLI_STRING, &r.precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
+      {"--shard", CLI_STRING, &r.shard, "I/N|auto",
+       "answer only shard I of N (from 0) of the run's blocks; auto: the rank and size mpirun, "
+       "mpiexec or srun set",
+       0, 0, 0},
       CLI_MEDIA_LIMIT_OPTS(r.media),
   };
   /* the manifest records the command as given */
@@ -169,8 +128,9 @@ static int run(int argc, char **argv) {
   int usage = 0;
   rc = lx_run_prepare(&r, &plan, &usage, &err);
   lx_run_events ev = {print_note, print_task, NULL};
-  if (rc == LX_OK) rc = lx_run_execute(plan, &ev, &err);
-  if (rc == LX_OK) rc = write_results(r.out_dir, embedded, &err);
+  bool scored = false;
+  if (rc == LX_OK) rc = lx_run_execute(plan, &ev, &scored, &err);
+  if (rc == LX_OK && scored) rc = cli_write_results(r.out_dir, embedded, &err);
   if (rc) cli_error(NAME, "%s", err.msg);
   lx_run_plan_free(plan);
   lx_strbuf_free(&command);
@@ -210,6 +170,14 @@ const cli_command cmd_run = {
     "its own (vqav2: beam 5, 10 tokens; coco-caption: beam 5, 30 tokens; mme: greedy, 8 tokens;\n"
     "owleval, llava-bench: 256 tokens), the suite its own (world: greedy, 24 tokens) or a flag\n"
     "overrides it.\n\n"
+    "Sharing a run among processes (Slurm arrays, srun, mpirun): --shard I/N answers only the\n"
+    "blocks (--batch consecutive items, numbered across the run's tasks) whose number is I mod\n"
+    "N, into RUNDIR/<task>/shards/I-of-N.jsonl; --shard auto reads I and N from mpirun's,\n"
+    "mpiexec's or srun's variables and says which. The last shard to finish folds every log into\n"
+    "predictions.jsonl in item order and scores, so the files equal one process's byte for byte;\n"
+    "lynxeval merge RUNDIR does the same by hand and --check says what is missing. A plain run\n"
+    "started several times by a launcher is refused. Every shard needs the same flags, --threads\n"
+    "included; resuming works with any shard count, or with none (docs/scale-out.md).\n\n"
     "Progress goes to stderr (a bar on a terminal, a line every 10 s otherwise); the summary, one\n"
     "line per task, to stdout.",
     run,

@@ -12,6 +12,7 @@ extern const cli_command cmd_generate;
 extern const cli_command cmd_score;
 extern const cli_command cmd_datasets;
 extern const cli_command cmd_run;
+extern const cli_command cmd_merge;
 extern const cli_command cmd_judge;
 extern const cli_command cmd_compare;
 extern const cli_command cmd_power;

@@ -12,9 +12,9 @@
 #endif
 
 static const cli_command *const commands[] = {
-    &cmd_run,      &cmd_score,      &cmd_judge,    &cmd_compare,  &cmd_power,
-    &cmd_report,   &cmd_human,      &cmd_datasets, &cmd_generate, &cmd_logits,
-    &cmd_tokenize, &cmd_preprocess, &cmd_info,     &cmd_bench};
+    &cmd_run,    &cmd_merge,    &cmd_score,      &cmd_judge,    &cmd_compare,
+    &cmd_power,  &cmd_report,   &cmd_human,      &cmd_datasets, &cmd_generate,
+    &cmd_logits, &cmd_tokenize, &cmd_preprocess, &cmd_info,     &cmd_bench};
 static const int n_commands = (int)(sizeof commands / sizeof commands[0]);
 
 static void usage(FILE *f) {
@@ -25,21 +25,23 @@ static void usage(FILE *f) {
       "adapters, or the cross-attention variant) on the CPU.\n\ncommands:\n");
   for (int i = 0; i < n_commands; i++)
     fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-  fprintf(f,
-          "  %-10s %s\n\n"
-          "Run 'lynxeval <command> --help' for a command's options.\n\n"
-          "Environment:\n"
-          "  LYNXEVAL_THREADS  default thread count (else the cores this process may use: its\n"
-          "                    CPU affinity, as mpirun, srun or taskset bind it; --threads\n"
-          "                    overrides it)\n"
-          "  LYNXEVAL_HOME     the folder holding datasets/world and checkpoints (the embedded\n"
-          "                    default's; else found beside the binary)\n"
-          "  LYNXEVAL_CPU      portable: use the portable kernels even where AVX-512 is there\n"
-          "  TMPDIR            where score caption's external scorer gets its temporary file\n"
-          "  LYNXEVAL_TEST_FAULT  for tests only: OP:N:ERR makes the N-th write, fsync or rename\n"
-          "                    fail (docs/testing.md)\n"
-          "  (judge call reads its API key from the variable --api-key-env names)\n",
-          "help", "show help for a command");
+  fprintf(
+      f,
+      "  %-10s %s\n\n"
+      "Run 'lynxeval <command> --help' for a command's options.\n\n"
+      "Environment:\n"
+      "  LYNXEVAL_THREADS  default thread count (else the cores this process may use: its\n"
+      "                    CPU affinity, as mpirun, srun or taskset bind it; --threads\n"
+      "                    overrides it)\n"
+      "  LYNXEVAL_HOME     the folder holding datasets/world and checkpoints (the embedded\n"
+      "                    default's; else found beside the binary)\n"
+      "  LYNXEVAL_CPU      portable: use the portable kernels even where AVX-512 is there\n"
+      "  TMPDIR            where score caption's external scorer gets its temporary file\n"
+      "  LYNXEVAL_TEST_FAULT  for tests only: OP:N:ERR makes the N-th write, fsync or rename\n"
+      "                    fail (docs/testing.md)\n"
+      "  LYNXEVAL_TEST_SLEEP_MS  for tests only: every item of a run takes this many ms longer\n"
+      "  (judge call reads its API key from the variable --api-key-env names)\n",
+      "help", "show help for a command");
 }
 
 static void unknown_command(const char *name) {

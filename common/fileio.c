@@ -207,12 +207,33 @@ int lx_write_file_atomic(const char *path, const void *data, size_t len, lx_erro
   return rc;
 }
 
+/* Flushes the directory holding path, so that a rename into it is durable. Best effort: some
+ * filesystems refuse to open or fsync a directory, and the file itself is already on disk. */
+static void sync_parent(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char *dir = slash ? lx_xstrdup(path) : lx_xstrdup(".");
+  if (slash) dir[slash == path ? 1 : slash - path] = '\0';
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    (void)fsync(fd);
+    close(fd);
+  }
+  free(dir);
+}
+
 /* Temporary file beside path, fsync, rename over path. */
 static int write_atomic(const char *path, const void *data, size_t len, lx_error *err) {
   size_t plen = strlen(path);
   char *tmp = lx_xmalloc(plen + 32);
-  snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  /* a name no other process can hold, on this host or another sharing the directory (shards of
+   * one run on several machines): mkstemp creates it exclusively */
+  snprintf(tmp, plen + 32, "%s.tmp.XXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd >= 0 && (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0644) != 0)) {
+    close(fd);
+    unlink(tmp);
+    fd = -1;
+  }
   if (fd < 0) {
     int e = errno;
     free(tmp);
@@ -238,7 +259,42 @@ static int write_atomic(const char *path, const void *data, size_t len, lx_error
     return lx_errorf(err, "%s: cannot rename temporary file into place: %s", path, strerror(e));
   }
   free(tmp);
+  sync_parent(path); /* the rename itself survives a crash */
   return LX_OK;
+}
+
+int lx_write_file_exclusive(const char *path, const void *data, size_t len, bool *created,
+                            lx_error *err) {
+  *created = false;
+  size_t plen = strlen(path);
+  char *tmp = lx_xmalloc(plen + 32);
+  snprintf(tmp, plen + 32, "%s.tmp.XXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd >= 0 && (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0644) != 0)) {
+    close(fd);
+    unlink(tmp);
+    fd = -1;
+  }
+  if (fd < 0) {
+    int e = errno;
+    free(tmp);
+    char because[PATH_MAX + 256];
+    return lx_errorf(err, "%s: cannot create: %s", path, why(path, e, because, sizeof because));
+  }
+  int rc = write_all(fd, path, data, len, err);
+  if (rc == LX_OK && lx_sys_fsync(fd) != 0)
+    rc = lx_errorf(err, "%s: cannot flush to disk: %s", path, strerror(errno));
+  close(fd);
+  /* link() creates path only if nothing is there: of two processes, exactly one wins */
+  if (rc == LX_OK && link(tmp, path) != 0) {
+    if (errno != EEXIST) rc = lx_errorf(err, "%s: cannot create: %s", path, strerror(errno));
+  } else if (rc == LX_OK) {
+    *created = true;
+    sync_parent(path);
+  }
+  unlink(tmp);
+  free(tmp);
+  return rc;
 }
 
 char *lx_path_join(const char *dir, const char *name) {

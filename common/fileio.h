@@ -15,6 +15,7 @@
 #ifndef LX_FILEIO_H
 #define LX_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -40,6 +41,13 @@ int lx_read_f32_file(const char *path, size_t max_count, float **out, size_t *co
 /* Writes `len` bytes to `path`: atomically where path is (or leads to) a regular file, through
  * where it is a stream (see the rules above). */
 int lx_write_file_atomic(const char *path, const void *data, size_t len, lx_error *err);
+
+/* Creates path holding exactly data[0..len), unless something is already there (then
+ * *created is false and nothing is changed): of several processes creating the same file at
+ * once, on this machine or over a shared filesystem, exactly one succeeds and the others see its
+ * complete file. */
+int lx_write_file_exclusive(const char *path, const void *data, size_t len, bool *created,
+                            lx_error *err);
 
 /* mkdir -p: creates path and its missing parents (0755). Fails naming the path when it cannot,
  * or when something that is not a directory is in the way. */

@@ -449,3 +449,51 @@ const char *lx_json_string(const cJSON *obj, const char *key) {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
   return cJSON_IsString(v) ? v->valuestring : "";
 }
+
+static void difference_at(const cJSON *a, const cJSON *b, const char *prefix, const char *la,
+                          const char *lb, char *buf, size_t n) {
+  if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
+    const cJSON *x;
+    cJSON_ArrayForEach(x, a) {
+      const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+      if (!y || !cJSON_Compare(x, y, 1)) {
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s%s%s", prefix, *prefix ? "." : "", x->string);
+        if (!y) {
+          snprintf(buf, n, "%s (only %s)", sub, la);
+          return;
+        }
+        difference_at(x, y, sub, la, lb, buf, n);
+        return;
+      }
+    }
+    cJSON_ArrayForEach(x, b) {
+      if (!cJSON_GetObjectItemCaseSensitive(a, x->string)) {
+        snprintf(buf, n, "%s%s%s (only %s)", prefix, *prefix ? "." : "", x->string, lb);
+        return;
+      }
+    }
+  }
+  /* arrays of one length: the first differing element */
+  if (cJSON_IsArray(a) && cJSON_IsArray(b) && cJSON_GetArraySize(a) == cJSON_GetArraySize(b)) {
+    for (int i = 0; i < cJSON_GetArraySize(a); i++) {
+      const cJSON *x = cJSON_GetArrayItem(a, i), *y = cJSON_GetArrayItem(b, i);
+      if (!cJSON_Compare(x, y, 1)) {
+        char sub[512];
+        snprintf(sub, sizeof sub, "%s[%d]", prefix, i);
+        difference_at(x, y, sub, la, lb, buf, n);
+        return;
+      }
+    }
+  }
+  char *va = cJSON_PrintUnformatted(a), *vb = cJSON_PrintUnformatted(b);
+  snprintf(buf, n, "%s: %.80s %s, %.80s %s", *prefix ? prefix : "(the whole value)", va, la, vb,
+           lb);
+  free(va);
+  free(vb);
+}
+
+void lx_json_first_difference(const cJSON *a, const cJSON *b, const char *label_a,
+                              const char *label_b, char *buf, size_t n) {
+  difference_at(a, b, "", label_a, label_b, buf, n);
+}

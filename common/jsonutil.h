@@ -79,6 +79,12 @@ int lx_json_check_text(const char *path, const char *src, size_t len, lx_error *
  * from ("f.json", "f.jsonl:12"). */
 int lx_json_check_unique_keys(const char *path, const cJSON *value, lx_error *err);
 
+/* Where a and b first differ, into buf: the dotted path and both values ("numerics.threads: 2
+ * now, 1 in the directory's run", label_a "now", label_b "in the directory's run"), or a member
+ * only one of them has ("seed (only now)"). */
+void lx_json_first_difference(const cJSON *a, const cJSON *b, const char *label_a,
+                              const char *label_b, char *buf, size_t n);
+
 /* Writes value as indented JSON and a final newline, atomically (common/fileio.h). */
 int lx_json_write_atomic(const char *path, const cJSON *value, lx_error *err);
 

@@ -151,50 +151,25 @@ int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
   return LX_OK;
 }
 
-/* The dotted path of the first difference between a and b, into buf. */
-static void first_difference(const cJSON *a, const cJSON *b, const char *prefix, char *buf,
-                             size_t n) {
-  if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
-    const cJSON *x;
-    cJSON_ArrayForEach(x, a) {
-      const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
-      if (!y || !cJSON_Compare(x, y, 1)) {
-        char sub[512];
-        snprintf(sub, sizeof sub, "%s%s%s", prefix, *prefix ? "." : "", x->string);
-        if (!y) {
-          snprintf(buf, n, "%s (only in this run's settings)", sub);
-          return;
-        }
-        first_difference(x, y, sub, buf, n);
-        return;
-      }
-    }
-    cJSON_ArrayForEach(x, b) {
-      if (!cJSON_GetObjectItemCaseSensitive(a, x->string)) {
-        snprintf(buf, n, "%s%s%s (only in the directory's run)", prefix, *prefix ? "." : "",
-                 x->string);
-        return;
-      }
-    }
-  }
-  char *va = cJSON_PrintUnformatted(a), *vb = cJSON_PrintUnformatted(b);
-  snprintf(buf, n, "%s: %.80s now, %.80s in the directory's run",
-           *prefix ? prefix : "(fingerprint)", va, vb);
-  free(va);
-  free(vb);
-}
-
 int lx_run_claim(const char *task_dir, const cJSON *fingerprint, lx_error *err) {
   char *path = lx_path_join(task_dir, LX_RUN_FINGERPRINT);
-  int rc = LX_OK;
-  if (access(path, F_OK) != 0) {
-    rc = lx_json_write_atomic(path, fingerprint, err);
-  } else {
+  /* the first process to claim the directory writes its fingerprint (exclusively: shards that
+   * start together cannot both win); every later one compares with it */
+  char *text = cJSON_Print(fingerprint);
+  lx_strbuf b = {0};
+  lx_strbuf_puts(&b, text);
+  lx_strbuf_putc(&b, '\n');
+  free(text);
+  bool created = false;
+  int rc = lx_write_file_exclusive(path, lx_strbuf_str(&b), b.len, &created, err);
+  lx_strbuf_free(&b);
+  if (rc == LX_OK && !created) {
     cJSON *old = NULL;
     rc = lx_json_read_file(path, MAX_MANIFEST_BYTES, &old, NULL, err);
     if (rc == LX_OK && !cJSON_Compare(old, fingerprint, 1)) {
       char diff[700];
-      first_difference(fingerprint, old, "", diff, sizeof diff);
+      lx_json_first_difference(fingerprint, old, "in this run's settings", "in the directory's run",
+                               diff, sizeof diff);
       rc = lx_errorf(err,
                      "%s holds a run made with other settings, so it cannot be resumed: %s. "
                      "Use another --out directory.",

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,13 +54,36 @@ static int read_lines(const char *path, const char *text_key, const char *text, 
   return rc;
 }
 
+int lx_log_lock(const char *path, int *fd_out, lx_error *err) {
+  /* A merge may rename a new file over path, or remove it, between our open and our lock: then
+   * the lock is on a file nobody will read, so open the path again. */
+  for (int attempt = 0; attempt < 16; attempt++) {
+    int fd;
+    if (lx_open_regular(path, O_RDWR | O_CREAT, &fd, NULL, err)) return LX_ERR;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int e = errno;
+      close(fd);
+      if (e == EWOULDBLOCK) return lx_errorf(err, "%s: " LX_LOG_BUSY, path);
+      return lx_errorf(err, "%s: cannot lock: %s", path, strerror(e));
+    }
+    struct stat held, named;
+    if (fstat(fd, &held) == 0 && stat(path, &named) == 0 && held.st_dev == named.st_dev &&
+        held.st_ino == named.st_ino) {
+      *fd_out = fd;
+      return LX_OK;
+    }
+    close(fd);
+  }
+  return lx_errorf(err, "%s: the file keeps being replaced while it is opened", path);
+}
+
 int lx_prediction_log_open(const char *path, const char *text_key, lx_prediction_log *log,
                            lx_predictions *done, size_t *dropped_bytes, lx_error *err) {
   memset(log, 0, sizeof *log);
   log->fd = -1;
   *dropped_bytes = 0;
   int fd;
-  if (lx_open_regular(path, O_RDWR | O_CREAT, &fd, NULL, err)) return LX_ERR;
+  if (lx_log_lock(path, &fd, err)) return LX_ERR;
   char *text = NULL;
   size_t len = 0, valid = 0;
   int rc = lx_read_file(path, MAX_LOG_BYTES, &text, &len, err);
@@ -82,6 +106,17 @@ int lx_prediction_log_open(const char *path, const char *text_key, lx_prediction
   return LX_OK;
 }
 
+int lx_prediction_log_read(const char *path, const char *text_key, lx_predictions *done,
+                           lx_error *err) {
+  if (access(path, F_OK) != 0 && errno == ENOENT) return LX_OK; /* folded away meanwhile */
+  char *text = NULL;
+  size_t len = 0, valid = 0;
+  int rc = lx_read_file(path, MAX_LOG_BYTES, &text, &len, err);
+  if (rc == LX_OK) rc = read_lines(path, text_key, text, len, done, &valid, err);
+  free(text);
+  return rc;
+}
+
 int lx_prediction_log_append(lx_prediction_log *log, const cJSON *row, lx_error *err) {
   char *s = cJSON_PrintUnformatted(row);
   size_t n = strlen(s);
@@ -100,6 +135,7 @@ int lx_prediction_log_append(lx_prediction_log *log, const cJSON *row, lx_error 
   free(s);
   if (rc == LX_OK && lx_sys_fsync(log->fd) != 0)
     rc = lx_errorf(err, "%s: fsync failed: %s", log->path, strerror(errno));
+  if (rc == LX_OK) log->appended++;
   return rc;
 }
 

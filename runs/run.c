@@ -1,24 +1,33 @@
 #include "runs/run.h"
 
+#include <dirent.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "lynxeval_commit.h"
 #include "media/video.h"
+#include "model/cpu.h"
 #include "model/generate.h"
 #include "model/model.h"
-#include "runs/exports.h"
+#include "runs/fold.h"
 #include "runs/manifest.h"
+#include "runs/merge.h"
 #include "runs/prediction_log.h"
 #include "runs/progress.h"
 #include "runs/run_dir.h"
 #include "runs/runner.h"
+#include "runs/shard.h"
 #include "tasks/mmbench.h"
 #include "tasks/task.h"
 
@@ -38,6 +47,9 @@ typedef struct run_task {
   lx_items items; /* all of the dataset's items */
   size_t n;       /* the first n are this run's (--limit) */
   cJSON *fingerprint;
+  char *data_dir_abs;    /* data_dir as an absolute path, for merging from anywhere */
+  size_t first_block;    /* the run's number of the task's first block (shard.h) */
+  bool matches_registry; /* the annotation files are the registered ones */
 } run_task;
 
 struct lx_run_plan {
@@ -50,6 +62,7 @@ struct lx_run_plan {
   lx_scoring_options scoring;
   run_task tasks[MAX_TASKS];
   int n_tasks;
+  lx_shard shard; /* count 0: every block */
 };
 
 static void note(const lx_run_events *ev, const char *fmt, ...)
@@ -138,6 +151,18 @@ static int check_names(lx_run_plan *pl, const lx_suite **suite, char **datasets,
     rc = lx_errorf(err, "--dataset applies to one task at a time");
   if (rc == LX_OK && r->precision && lx_matmul_precision_parse(r->precision, &pl->precision))
     rc = lx_errorf(err, "--precision must be f32 or bf16, got '%s'", r->precision);
+  if (rc == LX_OK && r->shard) rc = lx_shard_parse(r->shard, &pl->shard, err);
+  if (rc == LX_OK && !r->shard) {
+    /* a launcher that started several copies of a plain run: each would answer everything */
+    lx_launcher l;
+    rc = lx_launcher_detect(&l, err);
+    if (rc == LX_OK && l.name && l.count > 1)
+      rc = lx_errorf(err,
+                     "--shard missing: %s started %ld copies of this run (%s=%ld), and each "
+                     "would answer every item into the same files; add --shard auto to share "
+                     "the work among them, or start one copy",
+                     l.name, l.count, l.count_var, l.count);
+  }
   if (rc == LX_OK && r->decode) {
     lx_decode_strategy s;
     if (lx_decode_strategy_parse(r->decode, &s))
@@ -158,6 +183,8 @@ static int prepare_task(lx_run_plan *pl, run_task *rt, const char *dataset, cons
   rt->tmpl = lx_task_template_find(t, r->template_name);
   if (decoding_for(pl->model, t, suite, r, &rt->decode, err)) return LX_ERR;
   rt->data_dir = lx_dataset_root(r->data_dir, rt->ds);
+  rt->data_dir_abs = realpath(rt->data_dir, NULL);
+  if (!rt->data_dir_abs) rt->data_dir_abs = lx_xstrdup(rt->data_dir);
   if (lx_task_load(t, &pl->reg, rt->ds->name, rt->data_dir, &rt->items, err)) return LX_ERR;
   rt->n = rt->items.n;
   if (r->limit > 0 && (size_t)r->limit < rt->n) {
@@ -204,8 +231,13 @@ int lx_run_prepare(const lx_run_request *req, lx_run_plan **out, int *usage, lx_
   }
   if (rc == LX_OK)
     pl->frame_rule = req->frame_rule ? req->frame_rule : pl->model->cfg.preprocess.frame_rule;
-  for (int i = 0; rc == LX_OK && i < pl->n_tasks; i++)
+  size_t blocks = 0, batch = req->batch > 0 ? (size_t)req->batch : 1;
+  for (int i = 0; rc == LX_OK && i < pl->n_tasks; i++) {
     rc = prepare_task(pl, &pl->tasks[i], datasets[i], suite, err);
+    /* blocks are numbered across the run's tasks, so that shards share small tasks too */
+    pl->tasks[i].first_block = blocks;
+    blocks += (pl->tasks[i].n + batch - 1) / batch;
+  }
   for (int i = 0; i < MAX_TASKS; i++) free(datasets[i]);
   if (rc) {
     lx_run_plan_free(pl);
@@ -219,6 +251,7 @@ void lx_run_plan_free(lx_run_plan *pl) {
   if (!pl) return;
   for (int i = 0; i < pl->n_tasks; i++) {
     free(pl->tasks[i].data_dir);
+    free(pl->tasks[i].data_dir_abs);
     lx_items_free(&pl->tasks[i].items);
     cJSON_Delete(pl->tasks[i].fingerprint);
   }
@@ -230,66 +263,184 @@ void lx_run_plan_free(lx_run_plan *pl) {
 
 /* ---- running ------------------------------------------------------------------------------ */
 
-/* Whether the annotation files hashed into the fingerprint are the registered ones; a file
- * without a registered digest counts as matching. Notes the ones that are not. */
-static bool annotations_match_registry(const lx_dataset *ds, const cJSON *fingerprint,
-                                       const lx_run_events *ev) {
-  bool all = true;
-  const cJSON *f;
-  cJSON_ArrayForEach(f,
-                     cJSON_GetObjectItem(cJSON_GetObjectItem(fingerprint, "task"), "annotations")) {
-    const char *path = cJSON_GetObjectItem(f, "path")->valuestring;
-    const char *sha = cJSON_GetObjectItem(f, "sha256")->valuestring;
-    for (int k = 0; k < ds->n_files; k++) {
-      if (strcmp(ds->files[k].path, path) != 0 || !ds->files[k].sha256[0]) continue;
-      if (strcmp(ds->files[k].sha256, sha) != 0) {
-        note(ev,
-             "warning: %s is not the published %s (sha256 %.12s..., registered %.12s...); the "
-             "manifest records it",
-             path, ds->name, sha, ds->files[k].sha256);
-        all = false;
-      }
-    }
-  }
-  return all;
+/* This session's identity and counts. */
+typedef struct session {
+  char id[160];
+  char started[32];
+  double t0, cpu0;
+  size_t answered; /* rows this process appended */
+} session;
+
+static double cpu_seconds(void) {
+  struct rusage u;
+  if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+  return (double)u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6 + (double)u.ru_stime.tv_sec +
+         u.ru_stime.tv_usec * 1e-6;
 }
 
-/* Runs one task into RUNDIR/<task>; adds its entry to tasks_json. */
-static int execute_task(lx_run_plan *pl, run_task *rt, cJSON *tasks_json, const lx_run_events *ev,
+/* What merging a shard needs to know of the run: every task's dataset, data directory, items and
+ * first block, and the scoring flags. The same for every shard of one command. */
+static cJSON *plan_json(const lx_run_plan *pl) {
+  cJSON *p = cJSON_CreateObject();
+  cJSON_AddNumberToObject(p, "batch", (double)pl->req.batch);
+  cJSON_AddStringToObject(p, "normalize", lx_vqa_mode_name(pl->scoring.vqa_mode));
+  cJSON *tasks = cJSON_AddArrayToObject(p, "tasks");
+  for (int i = 0; i < pl->n_tasks; i++) {
+    const run_task *rt = &pl->tasks[i];
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "task", rt->task->name);
+    cJSON_AddStringToObject(t, "dataset", rt->ds->name);
+    cJSON_AddStringToObject(t, "data_dir", rt->data_dir_abs);
+    cJSON_AddNumberToObject(t, "items", (double)rt->n);
+    cJSON_AddNumberToObject(t, "first_block", (double)rt->first_block);
+    cJSON_AddItemToArray(tasks, t);
+  }
+  return p;
+}
+
+/* This session's record: for the manifest (a single process) or RUNDIR/shards/I-of-N.json. */
+static cJSON *session_json(const lx_run_plan *pl, const session *ss, bool finished) {
+  cJSON *s = cJSON_CreateObject();
+  cJSON_AddStringToObject(s, "id", ss->id);
+  cJSON_AddStringToObject(s, "lynxeval_version", LYNXEVAL_VERSION);
+  cJSON_AddStringToObject(s, "lynxeval_commit", LYNXEVAL_COMMIT);
+  cJSON_AddStringToObject(s, "command", pl->req.command ? pl->req.command : "");
+  cJSON_AddItemToObject(s, "machine", lx_machine_info());
+  cJSON_AddNumberToObject(s, "pid", (double)getpid());
+  cJSON_AddStringToObject(s, "launcher", pl->shard.count ? "shard" : "single");
+  if (pl->shard.count) {
+    char name[64];
+    snprintf(name, sizeof name, "%ld/%ld", pl->shard.index, pl->shard.count);
+    cJSON_AddStringToObject(s, "shard", name);
+    if (pl->shard.from[0]) cJSON_AddStringToObject(s, "shard_from", pl->shard.from);
+    cJSON_AddStringToObject(s, "dispatch", "static-cyclic");
+  }
+  cJSON_AddNumberToObject(s, "threads", pl->backend->threads);
+  cJSON_AddStringToObject(s, "kernels", lx_cpu_kernel_family());
+  cJSON_AddStringToObject(s, "started", ss->started);
+  if (finished) {
+    char now[32];
+    lx_utc_now(now);
+    cJSON_AddStringToObject(s, "finished", now);
+  } else {
+    cJSON_AddNullToObject(s, "finished");
+  }
+  cJSON_AddNumberToObject(s, "items_answered", (double)ss->answered);
+  cJSON_AddNumberToObject(s, "busy_seconds", lx_seconds() - ss->t0);
+  cJSON_AddNumberToObject(s, "cpu_seconds", cpu_seconds() - ss->cpu0);
+  if (pl->shard.count) cJSON_AddItemToObject(s, "plan", plan_json(pl));
+  return s;
+}
+
+/* Puts this session (and a task's entry) into manifest.json under the run's lock. */
+static int record_session(const lx_run_plan *pl, const session *ss, bool finished,
+                          const cJSON *tasks, lx_error *err) {
+  lx_run_lock lock;
+  if (lx_run_lock_take(pl->req.out_dir, &lock, err)) return LX_ERR;
+  cJSON *list = cJSON_CreateArray();
+  cJSON_AddItemToArray(list, session_json(pl, ss, finished));
+  int rc = lx_manifest_update(pl->req.out_dir, list, tasks, NULL, err);
+  cJSON_Delete(list);
+  /* shards this run resumed: their answers are folded, their sessions go to the manifest */
+  if (rc == LX_OK && finished) rc = lx_run_fold_records(pl->req.out_dir, err);
+  lx_run_lock_release(&lock);
+  return rc;
+}
+
+/* RUNDIR/shards/I-of-N.json, written atomically. Before the first one of this session, checks
+ * that every other shard's record has this shard's plan. */
+static int write_shard_record(const lx_run_plan *pl, const session *ss, bool finished,
+                              lx_error *err) {
+  char name[64], file[80];
+  lx_shard_name(&pl->shard, name, sizeof name);
+  snprintf(file, sizeof file, "%s/%s.json", LX_SHARDS_DIR, name);
+  char *dir = lx_path_join(pl->req.out_dir, LX_SHARDS_DIR);
+  char *path = lx_path_join(pl->req.out_dir, file);
+  cJSON *rec = session_json(pl, ss, finished);
+  int rc = lx_make_dirs(dir, err);
+  if (rc == LX_OK) rc = lx_json_write_atomic(path, rec, err);
+  cJSON_Delete(rec);
+  free(path);
+  free(dir);
+  return rc;
+}
+
+/* A shard joining a run: its flags must be those of the shards already there (their records). */
+static int check_shard_plans(const lx_run_plan *pl, lx_error *err) {
+  char *dir = lx_path_join(pl->req.out_dir, LX_SHARDS_DIR);
+  DIR *d = opendir(dir);
+  int rc = LX_OK;
+  cJSON *mine = plan_json(pl);
+  char own[64];
+  lx_shard_name(&pl->shard, own, sizeof own);
+  struct dirent *ent;
+  while (d && rc == LX_OK && (ent = readdir(d))) {
+    size_t len = strlen(ent->d_name);
+    if (ent->d_name[0] == '.' || len < 6 || strcmp(ent->d_name + len - 5, ".json") != 0 ||
+        !strstr(ent->d_name, "-of-"))
+      continue;
+    char *path = lx_path_join(dir, ent->d_name);
+    cJSON *rec = NULL;
+    lx_error ignored; /* a record being replaced right now: the next shard checks it */
+    if (lx_json_read_file(path, 1u << 24, &rec, NULL, &ignored) == LX_OK) {
+      const cJSON *theirs = cJSON_GetObjectItem(rec, "plan");
+      if (theirs && !cJSON_Compare(mine, theirs, 1)) {
+        char diff[700];
+        lx_json_first_difference(mine, theirs, "for this shard", "for that one", diff, sizeof diff);
+        rc = lx_errorf(err,
+                       "%s: shard %s of this run was started with other flags (%s); every shard "
+                       "must run the same command: use that shard's flags (its record holds its "
+                       "command), or another --out",
+                       path, ent->d_name, diff);
+      }
+    }
+    cJSON_Delete(rec);
+    free(path);
+  }
+  if (d) closedir(d);
+  cJSON_Delete(mine);
+  free(dir);
+  return rc;
+}
+
+/* Predicts one task's items (this shard's blocks) into its log. */
+static int predict_task(lx_run_plan *pl, run_task *rt, session *ss, const lx_run_events *ev,
                         lx_error *err) {
   const lx_run_request *r = &pl->req;
   const lx_task *t = rt->task;
   char *task_dir = lx_path_join(r->out_dir, t->name);
-  char *log_path = lx_run_file(r->out_dir, t->name, LX_RUN_PREDICTIONS);
-  cJSON *agg = NULL, *rows = NULL;
-  lx_predictions done = {0}, kept = {0};
+  char *log_path = NULL;
+  if (pl->shard.count) {
+    char name[64], file[96];
+    lx_shard_name(&pl->shard, name, sizeof name);
+    snprintf(file, sizeof file, "%s/%s.jsonl", LX_SHARDS_DIR, name);
+    log_path = lx_path_join(task_dir, file);
+  } else {
+    log_path = lx_run_file(r->out_dir, t->name, LX_RUN_PREDICTIONS);
+  }
+  lx_predictions done = {0};
   lx_prediction_log log = {.fd = -1};
-  size_t *at = NULL, dropped = 0, n = rt->n;
-  double t0 = lx_seconds();
+  size_t dropped = 0;
   int rc = lx_make_dirs(task_dir, err);
-  if (rc == LX_OK) rc = lx_run_claim(task_dir, rt->fingerprint, err);
-  bool matches_registry = rc == LX_OK && annotations_match_registry(rt->ds, rt->fingerprint, ev);
+  if (rc == LX_OK && pl->shard.count) {
+    char *dir = lx_path_join(task_dir, LX_SHARDS_DIR);
+    rc = lx_make_dirs(dir, err);
+    free(dir);
+  }
   if (rc == LX_OK) rc = lx_prediction_log_open(log_path, "answer", &log, &done, &dropped, err);
   if (rc == LX_OK && dropped)
     note(ev,
          "%s: cut a torn last line (%zu bytes) left by an interrupted run; that item is predicted "
          "again",
          log_path, dropped);
+  /* what the other logs (shards, or the folded file) hold is done too */
+  if (rc == LX_OK) rc = lx_logs_answered(task_dir, log_path, &done, err);
   /* every logged prediction must belong to this task's items */
-  size_t done_in_range = 0;
-  for (size_t i = 0; rc == LX_OK && i < done.n; i++) {
-    long k = lx_items_find(&rt->items, done.v[i].id);
-    if (k < 0)
+  for (size_t i = 0; rc == LX_OK && i < done.n; i++)
+    if (lx_items_find(&rt->items, done.v[i].id) < 0)
       rc = lx_errorf(err, "%s: id %s is not an item of %s", done.v[i].source, done.v[i].id,
                      rt->ds->name);
-    else if ((size_t)k < n)
-      done_in_range++;
-  }
   if (rc == LX_OK) {
-    if (done_in_range)
-      note(ev, "%s: resuming, %zu of %zu items already predicted", t->name, done_in_range, n);
-    lx_progress progress;
-    lx_progress_start(&progress, t->name, n, done_in_range);
     lx_runner_options ro = {t,
                             rt->tmpl,
                             &rt->decode,
@@ -297,95 +448,120 @@ static int execute_task(lx_run_plan *pl, run_task *rt, cJSON *tasks_json, const 
                             pl->frame_rule,
                             (uint64_t)r->seed,
                             (int)r->batch,
-                            &r->media};
-    rc = lx_run_items(pl->model, &rt->items, n, &done, &ro, &log, &progress, err);
-    lx_progress_finish(&progress);
+                            &r->media,
+                            rt->first_block,
+                            pl->shard.count ? &pl->shard : NULL};
+    size_t mine, answered;
+    lx_run_share(&rt->items, rt->n, &done, &ro, &mine, &answered);
+    if (answered)
+      note(ev, "%s: resuming, %zu of %zu items already predicted", t->name, answered, mine);
+    lx_progress progress;
+    lx_progress_start(&progress, t->name, mine, answered);
+    rc = lx_run_items(pl->model, &rt->items, rt->n, &done, &ro, &log, &progress, err);
+    if (mine) lx_progress_finish(&progress); /* a shard may hold no block of a small task */
+    ss->answered += log.appended;
   }
   lx_prediction_log_close(&log);
-  /* score what the log holds for the first n items */
   lx_predictions_free(&done);
-  if (rc == LX_OK) rc = lx_prediction_log_open(log_path, "answer", &log, &done, &dropped, err);
-  lx_prediction_log_close(&log);
-  size_t in_dataset = rt->items.n;
-  lx_items_truncate(&rt->items, n); /* the first n items are this run's */
-  if (rc == LX_OK) lx_predictions_keep_items(&done, &rt->items, &kept);
-  if (rc == LX_OK) rc = lx_predictions_match(&kept, &rt->items, true, &at, err);
-  if (rc == LX_OK)
-    rc = lx_score_predictions(t->scorer, &pl->scoring, &rt->items, &kept, at, &agg, &rows, err);
-  char *scores_path = lx_run_file(r->out_dir, t->name, LX_RUN_SCORES),
-       *agg_path = lx_run_file(r->out_dir, t->name, LX_RUN_AGGREGATE);
-  if (rc == LX_OK) rc = lx_json_write_lines_atomic(scores_path, rows, err);
-  if (rc == LX_OK) rc = lx_json_write_atomic(agg_path, agg, err);
-  if (rc == LX_OK) rc = lx_export_results(t, &rt->items, &kept, at, task_dir, err);
-  if (rc == LX_OK) {
-    char line[256];
-    lx_score_headline(t->scorer, agg, line, sizeof line);
-    if (ev && ev->task_done) ev->task_done(ev->ctx, t->name, n, line);
-    cJSON *tj = cJSON_CreateObject();
-    cJSON_AddStringToObject(tj, "dataset", rt->ds->name);
-    cJSON_AddNumberToObject(tj, "items", (double)n);
-    cJSON_AddNumberToObject(tj, "items_in_dataset", (double)in_dataset);
-    cJSON_AddBoolToObject(tj, "annotations_match_registry", matches_registry);
-    cJSON_AddNumberToObject(tj, "seconds_this_session", lx_seconds() - t0);
-    cJSON_AddItemToObject(tj, "fingerprint", cJSON_Duplicate(rt->fingerprint, 1));
-    cJSON_AddItemToObject(tj, "aggregate", cJSON_Duplicate(agg, 1));
-    cJSON_DeleteItemFromObject(tasks_json, t->name);
-    cJSON_AddItemToObject(tasks_json, t->name, tj);
-  }
-  free(scores_path);
-  free(agg_path);
   free(log_path);
-  free(at);
-  cJSON_Delete(agg);
-  cJSON_Delete(rows);
-  lx_predictions_free(&done);
-  lx_predictions_free(&kept);
   free(task_dir);
   return rc;
 }
 
-/* This session's entry in the manifest ("finished" null until it ends). */
-static cJSON *start_session(cJSON *manifest, const char *command) {
-  char now[32];
-  lx_utc_now(now);
-  if (!cJSON_GetObjectItem(manifest, "format"))
-    cJSON_AddStringToObject(manifest, "format", "lynxeval-run-1");
-  cJSON *sessions = cJSON_GetObjectItem(manifest, "sessions");
-  if (!cJSON_IsArray(sessions)) {
-    cJSON_DeleteItemFromObject(manifest, "sessions");
-    sessions = cJSON_AddArrayToObject(manifest, "sessions");
+/* A single process's task, predicted: its logs folded into predictions.jsonl (shards an earlier
+ * sharded session left, too), scored, exported, recorded. */
+static int finish_task(lx_run_plan *pl, run_task *rt, const session *ss, const lx_run_events *ev,
+                       double t0, lx_error *err) {
+  const char *out = pl->req.out_dir;
+  char *task_dir = lx_path_join(out, rt->task->name);
+  lx_run_lock lock;
+  lx_fold fold;
+  lx_task_outcome o = {0};
+  int rc = lx_run_lock_take(out, &lock, err);
+  bool locked = rc == LX_OK;
+  if (rc == LX_OK) rc = lx_fold_read(task_dir, &rt->items, &fold, err);
+  size_t missing = rc == LX_OK ? lx_fold_missing(&fold, rt->n) : 0;
+  if (rc == LX_OK && missing)
+    rc = lx_errorf(err, "%s: %zu items have no answer after the run (a log changed meanwhile?)",
+                   task_dir, missing);
+  if (rc == LX_OK) rc = lx_fold_write(&fold, task_dir, err);
+  if (locked) lx_fold_free(&fold);
+  if (rc == LX_OK)
+    rc = lx_task_score(rt->task, rt->ds, out, &rt->items, rt->n, &pl->scoring, rt->fingerprint,
+                       rt->matches_registry, &o, err);
+  if (rc == LX_OK) {
+    cJSON_AddNumberToObject(o.entry, "seconds_this_session", lx_seconds() - t0);
+    cJSON *tasks = cJSON_CreateObject();
+    cJSON_AddItemToObject(tasks, rt->task->name, o.entry);
+    cJSON *list = cJSON_CreateArray();
+    cJSON_AddItemToArray(list, session_json(pl, ss, false));
+    rc = lx_manifest_update(out, list, tasks, NULL, err);
+    cJSON_Delete(list);
+    cJSON_Delete(tasks);
   }
-  cJSON *session = cJSON_CreateObject();
-  cJSON_AddStringToObject(session, "lynxeval_version", LYNXEVAL_VERSION);
-  cJSON_AddStringToObject(session, "command", command ? command : "");
-  cJSON_AddItemToObject(session, "machine", lx_machine_info());
-  cJSON_AddStringToObject(session, "started", now);
-  cJSON_AddNullToObject(session, "finished");
-  cJSON_AddItemToArray(sessions, session);
-  if (!cJSON_IsObject(cJSON_GetObjectItem(manifest, "tasks"))) {
-    cJSON_DeleteItemFromObject(manifest, "tasks");
-    cJSON_AddObjectToObject(manifest, "tasks");
-  }
-  return session;
+  if (locked) lx_run_lock_release(&lock);
+  if (rc == LX_OK && ev && ev->task_done) ev->task_done(ev->ctx, rt->task->name, rt->n, o.headline);
+  free(task_dir);
+  return rc;
 }
 
-int lx_run_execute(lx_run_plan *pl, const lx_run_events *ev, lx_error *err) {
+int lx_run_execute(lx_run_plan *pl, const lx_run_events *ev, bool *scored, lx_error *err) {
   const char *out = pl->req.out_dir;
-  cJSON *manifest = NULL;
+  *scored = false;
+  session ss = {0};
+  lx_utc_now(ss.started);
+  ss.t0 = lx_seconds();
+  ss.cpu0 = cpu_seconds();
+  struct utsname u;
+  snprintf(ss.id, sizeof ss.id, "%s:%ld:%s", uname(&u) == 0 ? u.nodename : "?", (long)getpid(),
+           ss.started);
+  if (pl->shard.from[0])
+    note(ev, "shard %ld/%ld, from %s", pl->shard.index, pl->shard.count, pl->shard.from);
   int rc = lx_make_dirs(out, err);
-  if (rc == LX_OK) rc = lx_manifest_read(out, &manifest, err);
-  cJSON *session = rc == LX_OK ? start_session(manifest, pl->req.command) : NULL;
-  if (rc == LX_OK) rc = lx_manifest_write(out, manifest, err);
+  if (rc == LX_OK && pl->shard.count) rc = check_shard_plans(pl, err);
+  /* every task's settings are checked against the directory's before any work */
   for (int i = 0; rc == LX_OK && i < pl->n_tasks; i++) {
-    rc = execute_task(pl, &pl->tasks[i], cJSON_GetObjectItem(manifest, "tasks"), ev, err);
-    if (rc == LX_OK) rc = lx_manifest_write(out, manifest, err);
+    run_task *rt = &pl->tasks[i];
+    char *task_dir = lx_path_join(out, rt->task->name);
+    rc = lx_make_dirs(task_dir, err);
+    if (rc == LX_OK) rc = lx_run_claim(task_dir, rt->fingerprint, err);
+    rt->matches_registry =
+        rc == LX_OK && lx_annotations_match_registry(rt->ds, rt->fingerprint, ev);
+    free(task_dir);
   }
-  if (rc == LX_OK) {
-    char now[32];
-    lx_utc_now(now);
-    cJSON_ReplaceItemInObject(session, "finished", cJSON_CreateString(now));
-    rc = lx_manifest_write(out, manifest, err);
+  if (rc == LX_OK)
+    rc = pl->shard.count ? write_shard_record(pl, &ss, false, err)
+                         : record_session(pl, &ss, false, NULL, err);
+  for (int i = 0; rc == LX_OK && i < pl->n_tasks; i++) {
+    double t0 = lx_seconds();
+    rc = predict_task(pl, &pl->tasks[i], &ss, ev, err);
+    if (rc == LX_OK && !pl->shard.count) rc = finish_task(pl, &pl->tasks[i], &ss, ev, t0, err);
   }
-  cJSON_Delete(manifest);
+  if (rc == LX_OK && !pl->shard.count) {
+    rc = record_session(pl, &ss, true, NULL, err);
+    *scored = rc == LX_OK;
+  }
+  if (rc == LX_OK && pl->shard.count) rc = write_shard_record(pl, &ss, true, err);
+  if (rc == LX_OK && pl->shard.count) {
+    /* the last shard to finish merges */
+    lx_merge_result mr;
+    rc = lx_run_merge(out, false, ev, &mr, err);
+    if (rc == LX_OK && mr.complete) {
+      note(ev, "%s", lx_strbuf_str(&mr.summary));
+      *scored = true;
+    } else if (rc == LX_OK && mr.shards == 0) {
+      note(ev,
+           "shard %ld/%ld is done (%zu items answered by this process); another shard has "
+           "merged and scored the run meanwhile",
+           pl->shard.index, pl->shard.count, ss.answered);
+    } else if (rc == LX_OK) {
+      note(ev,
+           "shard %ld/%ld is done (%zu items answered by this process); %zu items of the run are "
+           "still to be answered by other shards, and the last shard to finish merges and scores "
+           "(lynxeval merge --check %s lists them)",
+           pl->shard.index, pl->shard.count, ss.answered, mr.missing, out);
+    }
+    lx_merge_result_free(&mr);
+  }
   return rc;
 }

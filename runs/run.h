@@ -12,6 +12,11 @@
  *   RUNDIR/<task>/results.json[l] | results/ | answers.jsonl
  *                                     the predictions in the benchmark's own results format
  *
+ * With --shard I/N the process answers only its blocks (shard.h) into its own log,
+ * RUNDIR/<task>/shards/I-of-N.jsonl, and records its session in RUNDIR/shards/I-of-N.json; the
+ * last shard to finish folds every log into predictions.jsonl in item order and scores (merge.h),
+ * so that the files equal a single process's byte for byte.
+ *
  * In two steps, so that a mistake costs nothing: lx_run_prepare checks every name and flag,
  * loads the model and every task's annotations, and works out each task's decoding and
  * fingerprint, writing nothing; only then lx_run_execute creates the run directory, predicts,
@@ -19,6 +24,7 @@
 #ifndef LX_RUN_H
 #define LX_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -38,6 +44,7 @@ typedef struct lx_run_request {
   long seed;
   long threads;          /* 0: $LYNXEVAL_THREADS, else every core */
   const char *precision; /* matrix products: f32 or bf16; NULL: f32 */
+  const char *shard;     /* "I/N" or "auto" (shard.h): answer only that shard's blocks; NULL */
   const char *command;   /* the command line, for the manifest */
   lx_media_limits media; /* what one image or video may cost (LX_MEDIA_LIMITS_DEFAULT) */
 } lx_run_request;
@@ -63,8 +70,10 @@ typedef struct lx_run_plan lx_run_plan;
  * those as usage errors: *usage is set); a model, dataset or file problem names the file. */
 int lx_run_prepare(const lx_run_request *req, lx_run_plan **plan, int *usage, lx_error *err);
 
-/* Creates the run directory (or resumes it) and runs every task in order. */
-int lx_run_execute(lx_run_plan *plan, const lx_run_events *ev, lx_error *err);
+/* Creates the run directory (or resumes it) and runs every task in order. *scored is set when
+ * every task was scored (a shard whose run still misses other shards' answers leaves it false;
+ * the note says what is missing). */
+int lx_run_execute(lx_run_plan *plan, const lx_run_events *ev, bool *scored, lx_error *err);
 
 void lx_run_plan_free(lx_run_plan *plan);
 

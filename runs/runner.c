@@ -1,9 +1,11 @@
 #include "runs/runner.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/fileio.h"
 #include "common/rng.h"
@@ -121,28 +123,68 @@ static cJSON *prediction_row(const lx_item *it, const slot *s, const lx_generati
   return r;
 }
 
-int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_predictions *done,
-                 const lx_runner_options *opt, lx_prediction_log *log, lx_progress *progress,
-                 lx_error *err) {
-  /* which items are done: ids of the log, looked up in a sorted copy */
-  lx_items done_ids = {0};
+/* The ids of done, sorted for lookup (they are unique: each log refuses a repeated id, and the
+ * logs' union is taken once per id). */
+static int index_done(const lx_predictions *done, lx_items *ids, lx_error *err) {
   for (size_t i = 0; i < done->n; i++) {
-    lx_item *d = lx_items_push(&done_ids);
+    lx_item *d = lx_items_push(ids);
     d->id = lx_xstrdup(done->v[i].id);
     d->source = lx_xstrdup(done->v[i].source ? done->v[i].source : "");
   }
-  int rc = lx_items_index(&done_ids, "prediction for id", err);
+  return lx_items_index(ids, "prediction for id", err);
+}
+
+static bool owns_block(const lx_runner_options *opt, size_t first) {
+  size_t batch = opt->batch > 0 ? (size_t)opt->batch : 1;
+  return !opt->shard || lx_shard_owns(opt->shard, opt->first_block + first / batch);
+}
+
+void lx_run_share(const lx_items *items, size_t n, const lx_predictions *done,
+                  const lx_runner_options *opt, size_t *mine, size_t *answered) {
+  lx_items ids = {0};
+  lx_error ignored;
+  bool indexed = index_done(done, &ids, &ignored) == LX_OK;
+  size_t batch = opt->batch > 0 ? (size_t)opt->batch : 1;
+  *mine = *answered = 0;
+  for (size_t i = 0; i < n && i < items->n; i++) {
+    if (!owns_block(opt, i - i % batch)) continue;
+    (*mine)++;
+    if (indexed && lx_items_find(&ids, items->v[i].id) >= 0) (*answered)++;
+  }
+  lx_items_free(&ids);
+}
+
+/* For tests only: LYNXEVAL_TEST_SLEEP_MS=M makes every item take M ms longer (as if the model
+ * were slower), so that tests can kill a run mid-way or make one shard slower than another. */
+static void test_delay(int items) {
+  const char *v = getenv("LYNXEVAL_TEST_SLEEP_MS");
+  long ms = v ? strtol(v, NULL, 10) : 0;
+  if (ms <= 0 || ms > 60000) return;
+  long total = ms * items;
+  struct timespec ts = {total / 1000, (total % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_predictions *done,
+                 const lx_runner_options *opt, lx_prediction_log *log, lx_progress *progress,
+                 lx_error *err) {
+  /* which items are done: ids of the logs, looked up in a sorted copy */
+  lx_items done_ids = {0};
+  int rc = index_done(done, &done_ids, err);
+  size_t mine, finished;
+  lx_run_share(items, n, done, opt, &mine, &finished);
   int batch = opt->batch > 0 ? opt->batch : 1;
   slot *slots = lx_xcalloc((size_t)batch, sizeof *slots);
   lx_prompt *prompts = lx_xcalloc((size_t)batch, sizeof *prompts);
   uint64_t *seeds = lx_xcalloc((size_t)batch, sizeof *seeds);
   lx_generation *gens = lx_xcalloc((size_t)batch, sizeof *gens);
-  size_t finished = done->n;
   /* Blocks of `batch` items by position, the same in every session: an item is always decoded
    * with the same neighbours, so its floating-point sums, and its answer, never depend on
    * where an earlier session stopped or on --limit. */
   for (size_t first = 0; rc == LX_OK && first < n; first += (size_t)batch) {
     size_t last = first + (size_t)batch < items->n ? first + (size_t)batch : items->n;
+    if (!owns_block(opt, first)) continue; /* another shard's */
     bool missing = false;
     for (size_t i = first; i < last && i < n; i++)
       missing |= lx_items_find(&done_ids, items->v[i].id) < 0;
@@ -157,6 +199,7 @@ int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_pr
       filled++;
     }
     if (rc == LX_OK) rc = lx_generate(m, prompts, filled, opt->decode, seeds, gens, err);
+    if (rc == LX_OK) test_delay(filled);
     for (int k = 0; rc == LX_OK && k < filled; k++) {
       const lx_item *it = &items->v[slots[k].item];
       if (slots[k].item >= n || lx_items_find(&done_ids, it->id) >= 0) continue;
