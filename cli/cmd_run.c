@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/home.h"
+#include "cli/run_command.h"
 #include "cli/run_results.h"
 #include "common/fileio.h"
 #include "common/strbuf.h"
@@ -32,7 +33,7 @@ static void print_task(void *ctx, const char *task, size_t items, const char *he
   fflush(stdout);
 }
 
-static int run(int argc, char **argv) {
+int cli_run(int argc, char **argv, cli_run_mode *mode) {
   lx_run_request r = {.limit = 0,
                       .batch = DEFAULT_BATCH,
                       .beams = -1,
@@ -65,12 +66,22 @@ static int run(int argc, char **argv) {
       {"--threads", CLI_INT, &r.threads, "N",
        "worker threads (default: $LYNXEVAL_THREADS or the cores this process may use)", 0, 4096, 0},
       {"--precision", CLI_STRING, &r.precision, "f32|bf16", CLI_PRECISION_HELP, 0, 0, 0},
+      {"--rehash", CLI_FLAG, &r.rehash, NULL,
+       "hash the model and annotation files again instead of trusting the hash cache, and say "
+       "if it was wrong",
+       0, 0, 0},
       {"--shard", CLI_STRING, &r.shard, "I/N|auto",
        "answer only shard I of N (from 0) of the run's blocks; auto: the rank and size mpirun, "
        "mpiexec or srun set",
        0, 0, 0},
       CLI_MEDIA_LIMIT_OPTS(r.media),
+      /* lynxeval-mpi's only (it stays last: run parses without it) */
+      {"--block-timeout", CLI_DOUBLE, mode ? &mode->block_timeout : NULL, "SECONDS",
+       "end the job when a rank holds one block longer (default: the larger of 600 and 20 times "
+       "the median block)",
+       1, 2592000, 0},
   };
+  const int n_opts = N_OPTS(opts) - (mode ? 0 : 1);
   /* the manifest records the command as given */
   lx_strbuf command = {0};
   lx_strbuf_puts(&command, "run");
@@ -85,7 +96,7 @@ static int run(int argc, char **argv) {
   for (int i = 1; i < argc; i++)
     if (i != 1 || argv[1][0] == '-') args[n_args++] = argv[i];
   r.tasks = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
-  int rc = cli_parse(&cmd_run, n_args, args, opts, N_OPTS(opts));
+  int rc = cli_parse(&cmd_run, n_args, args, opts, n_opts);
   free(args);
   if (rc) {
     lx_strbuf_free(&command);
@@ -123,21 +134,32 @@ static int run(int argc, char **argv) {
     return CLI_USAGE;
   }
   r.command = lx_strbuf_str(&command);
+  r.dispatched = mode && mode->dispatched;
   lx_error err;
   lx_run_plan *plan = NULL;
   int usage = 0;
   rc = lx_run_prepare(&r, &plan, &usage, &err);
   lx_run_events ev = {print_note, print_task, NULL};
   bool scored = false;
-  if (rc == LX_OK) rc = lx_run_execute(plan, &ev, &scored, &err);
+  if (rc == LX_OK)
+    rc = mode ? mode->execute(plan, &ev, &scored, mode->ctx, &err)
+              : lx_run_execute(plan, &ev, &scored, &err);
   if (rc == LX_OK && scored) rc = cli_write_results(r.out_dir, embedded, &err);
-  if (rc) cli_error(NAME, "%s", err.msg);
+  bool say = rc && err.msg[0] && !(usage && mode && mode->quiet_usage);
+  if (say && mode && mode->who)
+    cli_error(NAME, "%s: %s", mode->who, err.msg);
+  else if (say)
+    cli_error(NAME, "%s", err.msg);
   lx_run_plan_free(plan);
   lx_strbuf_free(&command);
   free(home);
   free(home_model);
   free(home_data);
   return rc ? (usage ? CLI_USAGE : CLI_FAIL) : 0;
+}
+
+static int run(int argc, char **argv) {
+  return cli_run(argc, argv, NULL);
 }
 
 const cli_command cmd_run = {
@@ -164,6 +186,9 @@ const cli_command cmd_run = {
     "uninterrupted run. Resuming requires the same model files, config, prompt template,\n"
     "decoding, frame rule, seed, task version, --batch and thread count (they are in\n"
     "RUNDIR/<task>/fingerprint.json; batch and threads change the last bits of the arithmetic);\n"
+    "files of 16 MiB and more are hashed once and remembered by path, size, modification time\n"
+    "and inode in ~/.cache/lynxeval/sha256.tsv ($LYNXEVAL_CACHE_DIR, $XDG_CACHE_HOME), so a\n"
+    "resumed session or a shard does not read a large model again; --rehash reads them anyway;\n"
     "anything else is refused with the first difference. --limit may change: a later run with a\n"
     "larger limit (or none) keeps what is there and adds the rest.\n\n"
     "Decoding: the model's config (for Lynx the reference's beam sampling) unless the task sets\n"

@@ -1,6 +1,7 @@
 #include "reports/report.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "reports/report_model.h"
 #include "reports/run_data.h"
 #include "reports/uncertainty.h"
+#include "runs/run_dir.h"
 
 /* ---- the model
  * ----------------------------------------------------------------------------------- */
@@ -49,6 +51,105 @@ static void describe_run(cJSON *run, const lx_task_scores *t) {
   cJSON_AddStringToObject(run, "prompt_template", cJSON_IsString(tmpl) ? tmpl->valuestring : "?");
 }
 
+/* How the run was executed, from its manifest's sessions and merges: {"sessions", "launcher"
+ * ("single", "shard", "mpi" or "mixed"), "shard_counts" [N...], "hosts", "items_answered",
+ * "busy_max_over_mean" (over shard sessions or MPI ranks), "merge_seconds", "text"}. NULL without a
+ * manifest. None of it changes an answer (tests/runs/test_shards.py). */
+static cJSON *execution(const char *run_dir) {
+  cJSON *manifest = NULL;
+  lx_error ignored;
+  if (lx_run_read_json(run_dir, NULL, LX_RUN_MANIFEST, &manifest, &ignored) != LX_OK) return NULL;
+  const cJSON *sessions = cJSON_GetObjectItem(manifest, "sessions"), *s;
+  cJSON *e = cJSON_CreateObject(), *counts = cJSON_CreateArray(), *hosts = cJSON_CreateArray();
+  int n = 0, single = 0, shard = 0, mpi = 0, n_busy = 0;
+  double items = 0, busy_sum = 0, busy_max = 0, world = 0, mpi_merge = 0;
+  cJSON_ArrayForEach(s, sessions) {
+    n++;
+    const char *launcher = lx_json_string(s, "launcher");
+    bool is_shard = strcmp(launcher, "shard") == 0, is_mpi = strcmp(launcher, "mpi") == 0;
+    shard += is_shard;
+    mpi += is_mpi;
+    single += !is_shard && !is_mpi;
+    if (is_mpi && lx_rm_num(s, "world_size") > world) world = lx_rm_num(s, "world_size");
+    /* an MPI job's ranks are its busy processes */
+    if (lx_rm_num(s, "merge_seconds") > 0) mpi_merge += lx_rm_num(s, "merge_seconds");
+    const cJSON *rk;
+    cJSON_ArrayForEach(rk, cJSON_GetObjectItem(s, "ranks")) {
+      const char *rh = lx_json_string(rk, "host");
+      bool known = false;
+      const cJSON *h;
+      cJSON_ArrayForEach(h, hosts) known |= strcmp(h->valuestring, rh) == 0;
+      if (!known && *rh) cJSON_AddItemToArray(hosts, cJSON_CreateString(rh));
+      double b = lx_rm_num(rk, "busy_seconds");
+      busy_sum += b;
+      busy_max = b > busy_max ? b : busy_max;
+      n_busy++;
+    }
+    const char *host = lx_json_string(cJSON_GetObjectItem(s, "machine"), "hostname");
+    bool seen = false;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, hosts) seen |= strcmp(x->valuestring, host) == 0;
+    if (!seen && *host) cJSON_AddItemToArray(hosts, cJSON_CreateString(host));
+    const char *name = lx_json_string(s, "shard"), *slash = strchr(name, '/');
+    if (is_shard && slash) {
+      double count = atof(slash + 1);
+      seen = false;
+      cJSON_ArrayForEach(x, counts) seen |= x->valuedouble == count;
+      if (!seen) cJSON_AddItemToArray(counts, cJSON_CreateNumber(count));
+    }
+    items += lx_rm_num(s, "items_answered") > 0 ? lx_rm_num(s, "items_answered") : 0;
+    if (is_shard && lx_rm_num(s, "busy_seconds") > 0) {
+      double b = lx_rm_num(s, "busy_seconds");
+      busy_sum += b;
+      busy_max = b > busy_max ? b : busy_max;
+      n_busy++;
+    }
+  }
+  double merge = mpi_merge; /* rank 0's fold, and the merges of shards */
+  const cJSON *m;
+  cJSON_ArrayForEach(m, cJSON_GetObjectItem(manifest, "merges")) merge += lx_rm_num(m, "seconds");
+  cJSON_AddNumberToObject(e, "sessions", n);
+  cJSON_AddStringToObject(e, "launcher",
+                          (shard > 0) + (mpi > 0) + (single > 0) > 1 ? "mixed"
+                          : shard                                    ? "shard"
+                          : mpi                                      ? "mpi"
+                                                                     : "single");
+  cJSON_AddItemToObject(e, "shard_counts", counts);
+  cJSON_AddNumberToObject(e, "hosts", cJSON_GetArraySize(hosts));
+  cJSON_AddNumberToObject(e, "items_answered", items);
+  lx_strbuf text = {0};
+  if (shard) {
+    lx_strbuf_printf(&text, "%d shard session%s (", shard, shard == 1 ? "" : "s");
+    const cJSON *c;
+    int k = 0;
+    cJSON_ArrayForEach(c, counts)
+        lx_strbuf_printf(&text, "%sof %g", k++ ? ", " : "", c->valuedouble);
+    lx_strbuf_printf(&text, ")%s", single ? " and single-process sessions" : "");
+  } else if (mpi) {
+    lx_strbuf_printf(&text, "an MPI job of %g ranks (dynamic dispatch)", world);
+    if (mpi > 1 || single)
+      lx_strbuf_printf(&text, " and %d other session%s", n - 1, n == 2 ? "" : "s");
+  } else {
+    lx_strbuf_printf(&text, "%d single-process session%s", n, n == 1 ? "" : "s");
+  }
+  lx_strbuf_printf(&text, " on %d host%s, %.0f items answered", cJSON_GetArraySize(hosts),
+                   cJSON_GetArraySize(hosts) == 1 ? "" : "s", items);
+  if (n_busy > 1) {
+    double ratio = busy_max / (busy_sum / n_busy);
+    cJSON_AddNumberToObject(e, "busy_max_over_mean", ratio);
+    lx_strbuf_printf(&text, ", busy max/mean %.2f", ratio);
+  }
+  if (cJSON_GetArraySize(cJSON_GetObjectItem(manifest, "merges")) > 0 || mpi_merge > 0) {
+    cJSON_AddNumberToObject(e, "merge_seconds", merge);
+    lx_strbuf_printf(&text, ", merge %.2f s", merge);
+  }
+  cJSON_AddStringToObject(e, "text", lx_strbuf_str(&text));
+  lx_strbuf_free(&text);
+  cJSON_Delete(hosts);
+  cJSON_Delete(manifest);
+  return e;
+}
+
 int lx_report_build(char *const *runs, size_t n, const lx_report_options *opt, cJSON **model,
                     lx_error *err) {
   cJSON *m = cJSON_CreateObject(), *runs_json = cJSON_AddArrayToObject(m, "runs");
@@ -70,6 +171,8 @@ int lx_report_build(char *const *runs, size_t n, const lx_report_options *opt, c
     snprintf(label, sizeof label, "%c", (char)('A' + (r < 26 ? r : 25)));
     cJSON_AddStringToObject(run, "label", label);
     cJSON_AddStringToObject(run, "name", base_name(runs[r]));
+    cJSON *exec = execution(runs[r]);
+    if (exec) cJSON_AddItemToObject(run, "execution", exec);
     cJSON *tasks = cJSON_AddObjectToObject(run, "tasks");
     for (size_t k = 0; k < n_names[r] && rc == LX_OK; k++) {
       rc = lx_task_scores_load(runs[r], names[r][k], &scores[r][k], err);
@@ -273,6 +376,19 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
       cJSON_GetObjectItem(run, "model_sha256")->valuestring,
       cJSON_GetObjectItem(run, "decoding")->valuestring,
       cJSON_GetObjectItem(run, "prompt_template")->valuestring);
+  bool listed = false;
+  cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+    const cJSON *e = cJSON_GetObjectItem(run, "execution");
+    if (!e) continue;
+    lx_strbuf_printf(b, "%s- **%s** ran as %s\n", listed ? "" : "\n",
+                     cJSON_GetObjectItem(run, "label")->valuestring, lx_json_string(e, "text"));
+    listed = true;
+  }
+  if (listed)
+    lx_strbuf_puts(
+        b,
+        "\nHow a run was split among processes does not change its answers (blocks of "
+        "--batch items, not items, are shared; tested for 1 to 4 shards and MPI ranks).\n");
   lx_strbuf_printf(
       b,
       "\nIntervals at %.0f%%: accuracies use the cluster-robust standard error (questions "

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "common/hash_cache.h"
 #include "common/jsonutil.h"
 #include "common/sha256.h"
 #include "common/strbuf.h"
@@ -22,9 +23,18 @@
 #define MAX_CONFIG_BYTES   (1u << 20)
 #define MAX_MANIFEST_BYTES (64u << 20)
 
-static int add_file_hash(cJSON *obj, const char *key, const char *path, lx_error *err) {
+/* The file's sha256 under key; large files through the hash cache (hash_cache.h). */
+static int add_file_hash(cJSON *obj, const char *key, const char *path, const lx_run_settings *s,
+                         lx_error *err) {
   char hex[65];
-  if (lx_sha256_file(path, hex, NULL, err)) return LX_ERR;
+  lx_hash_source how;
+  if (lx_sha256_file_cached(path, LX_HASH_CACHE_MIN_BYTES, s->rehash, hex, &how, err))
+    return LX_ERR;
+  if (how == LX_HASH_STALE && s->hash_notes)
+    lx_strbuf_printf(s->hash_notes,
+                     "warning: the hash cache held a wrong sha256 for %s (the file changed in "
+                     "place without a new modification time); it is corrected\n",
+                     path);
   cJSON_AddStringToObject(obj, key, hex);
   return LX_OK;
 }
@@ -94,23 +104,23 @@ int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
     cJSON *fj = cJSON_CreateObject();
     cJSON_AddStringToObject(fj, "path", rel);
     char *p = lx_path_join(s->data_dir, rel);
-    rc = add_file_hash(fj, "sha256", p, err);
+    rc = add_file_hash(fj, "sha256", p, s, err);
     free(p);
     cJSON_AddItemToArray(files, fj);
   }
   cJSON *model = cJSON_AddObjectToObject(f, "model");
   char *w = lx_path_join(s->model_dir, "model.safetensors");
-  if (rc == LX_OK) rc = add_file_hash(model, "safetensors_sha256", w, err);
+  if (rc == LX_OK) rc = add_file_hash(model, "safetensors_sha256", w, s, err);
   free(w);
   char *tok = lx_model_tokenizer_file(s->model_dir); /* the file the model loaded */
-  if (rc == LX_OK) rc = add_file_hash(model, "tokenizer_sha256", tok, err);
+  if (rc == LX_OK) rc = add_file_hash(model, "tokenizer_sha256", tok, s, err);
   free(tok);
   /* written only when there are some, so that other models' fingerprints stay as they were */
   cJSON *extra =
       s->model_files && s->model_files[0] ? cJSON_AddObjectToObject(model, "files_sha256") : NULL;
   for (int i = 0; extra && s->model_files[i] && rc == LX_OK; i++) {
     char *path = lx_path_join(s->model_dir, s->model_files[i]);
-    rc = add_file_hash(extra, s->model_files[i], path, err);
+    rc = add_file_hash(extra, s->model_files[i], path, s, err);
     free(path);
   }
   cJSON *config = NULL;

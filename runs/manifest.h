@@ -8,7 +8,9 @@
  * second run into the same directory resumes only if its fingerprint is identical; otherwise it
  * stops and names the first difference. The batch size and the thread count are in it too: they
  * change the last bits of floating-point sums (how OpenBLAS splits its work), which can flip a
- * near-tie between two tokens. --limit is not: it never changes an answer.
+ * near-tie between two tokens. --limit is not: it never changes an answer. Large files are
+ * hashed through the hash cache (common/hash_cache.h), so that a shard or a resumed session does
+ * not read a 17 GB model again.
  *
  * RUNDIR/manifest.json adds what is useful to know but does not decide resumption: lynxeval's
  * version, the machine, the command line, and each session's start and end times. */
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/strbuf.h"
 #include "model/backend.h"
 #include "model/generate.h"
 #include "tasks/task.h"
@@ -43,6 +46,9 @@ typedef struct lx_run_settings {
   /* The line the model family's own evaluation appends to this task's questions
    * (lx_task_answer_line), or NULL */
   const char *answer_line;
+  /* Hash every file again instead of trusting the hash cache (common/hash_cache.h) */
+  bool rehash;
+  lx_strbuf *hash_notes; /* receives a line per cached hash found wrong; may be NULL */
 } lx_run_settings;
 
 /* Builds the fingerprint (hashing the model and annotation files). */

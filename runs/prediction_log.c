@@ -117,10 +117,11 @@ int lx_prediction_log_read(const char *path, const char *text_key, lx_prediction
   return rc;
 }
 
-int lx_prediction_log_append(lx_prediction_log *log, const cJSON *row, lx_error *err) {
-  char *s = cJSON_PrintUnformatted(row);
-  size_t n = strlen(s);
-  s[n] = '\n'; /* replaces the NUL: one write() for the whole line */
+int lx_prediction_log_append_line(lx_prediction_log *log, const char *line, size_t n,
+                                  lx_error *err) {
+  char *s = lx_xmalloc(n + 1);
+  memcpy(s, line, n);
+  s[n] = '\n'; /* one write() for the whole line */
   size_t off = 0;
   int rc = LX_OK;
   while (off < n + 1) {
@@ -136,6 +137,13 @@ int lx_prediction_log_append(lx_prediction_log *log, const cJSON *row, lx_error 
   if (rc == LX_OK && lx_sys_fsync(log->fd) != 0)
     rc = lx_errorf(err, "%s: fsync failed: %s", log->path, strerror(errno));
   if (rc == LX_OK) log->appended++;
+  return rc;
+}
+
+int lx_prediction_log_append(lx_prediction_log *log, const cJSON *row, lx_error *err) {
+  char *s = cJSON_PrintUnformatted(row);
+  int rc = lx_prediction_log_append_line(log, s, strlen(s), err);
+  free(s);
   return rc;
 }
 

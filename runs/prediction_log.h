@@ -46,6 +46,10 @@ int lx_log_lock(const char *path, int *fd, lx_error *err);
 /* Appends one row (a JSON object with at least "id" and the text key) durably. */
 int lx_prediction_log_append(lx_prediction_log *log, const cJSON *row, lx_error *err);
 
+/* Appends one line given as text (n bytes, no newline; a row another process printed) durably. */
+int lx_prediction_log_append_line(lx_prediction_log *log, const char *line, size_t n,
+                                  lx_error *err);
+
 void lx_prediction_log_close(lx_prediction_log *log);
 
 #endif

@@ -62,7 +62,9 @@ struct lx_run_plan {
   lx_scoring_options scoring;
   run_task tasks[MAX_TASKS];
   int n_tasks;
-  lx_shard shard; /* count 0: every block */
+  lx_shard shard;               /* count 0: every block */
+  lx_run_dispatcher dispatcher; /* answer NULL: this process answers every block */
+  lx_strbuf hash_notes;         /* cached hashes found wrong (--rehash), said when the run starts */
 };
 
 static void note(const lx_run_events *ev, const char *fmt, ...)
@@ -152,7 +154,9 @@ static int check_names(lx_run_plan *pl, const lx_suite **suite, char **datasets,
   if (rc == LX_OK && r->precision && lx_matmul_precision_parse(r->precision, &pl->precision))
     rc = lx_errorf(err, "--precision must be f32 or bf16, got '%s'", r->precision);
   if (rc == LX_OK && r->shard) rc = lx_shard_parse(r->shard, &pl->shard, err);
-  if (rc == LX_OK && !r->shard) {
+  if (rc == LX_OK && r->shard && r->dispatched)
+    rc = lx_errorf(err, "--shard: lynxeval-mpi shares the run among its ranks itself; drop it");
+  if (rc == LX_OK && !r->shard && !r->dispatched) {
     /* a launcher that started several copies of a plain run: each would answer everything */
     lx_launcher l;
     rc = lx_launcher_detect(&l, err);
@@ -211,7 +215,9 @@ static int prepare_task(lx_run_plan *pl, run_task *rt, const char *dataset, cons
       pl->backend,
       !r->decode && r->beams < 0 && r->max_new < 0,
       !r->frame_rule,
-      rt->tmpl && !rt->tmpl->text ? lx_task_answer_line(t, pl->model->info.family) : NULL};
+      rt->tmpl && !rt->tmpl->text ? lx_task_answer_line(t, pl->model->info.family) : NULL,
+      r->rehash,
+      &pl->hash_notes};
   return lx_run_fingerprint(&s, &rt->fingerprint, err);
 }
 
@@ -255,10 +261,43 @@ void lx_run_plan_free(lx_run_plan *pl) {
     lx_items_free(&pl->tasks[i].items);
     cJSON_Delete(pl->tasks[i].fingerprint);
   }
+  lx_strbuf_free(&pl->hash_notes);
   lx_model_free(pl->model);
   lx_backend_free(pl->backend);
   lx_registry_free(&pl->reg);
   free(pl);
+}
+
+void lx_run_plan_dispatch(lx_run_plan *pl, const lx_run_dispatcher *d) {
+  pl->dispatcher = *d;
+}
+
+const lx_model *lx_run_plan_model(const lx_run_plan *pl) {
+  return pl->model;
+}
+
+int lx_run_plan_task_count(const lx_run_plan *pl) {
+  return pl->n_tasks;
+}
+
+static lx_runner_options runner_options(const lx_run_plan *pl, const run_task *rt) {
+  const lx_run_request *r = &pl->req;
+  lx_runner_options ro = {rt->task,        rt->tmpl,
+                          &rt->decode,     rt->data_dir,
+                          pl->frame_rule,  (uint64_t)r->seed,
+                          (int)r->batch,   &r->media,
+                          rt->first_block, pl->shard.count ? &pl->shard : NULL};
+  return ro;
+}
+
+void lx_run_plan_task(const lx_run_plan *pl, int i, const char **name, const lx_items **items,
+                      size_t *n, lx_runner_options *opt, const cJSON **fingerprint) {
+  const run_task *rt = &pl->tasks[i];
+  *name = rt->task->name;
+  *items = &rt->items;
+  *n = rt->n;
+  *opt = runner_options(pl, rt);
+  *fingerprint = rt->fingerprint;
 }
 
 /* ---- running ------------------------------------------------------------------------------ */
@@ -268,7 +307,8 @@ typedef struct session {
   char id[160];
   char started[32];
   double t0, cpu0;
-  size_t answered; /* rows this process appended */
+  size_t answered;      /* rows this process appended */
+  double merge_seconds; /* a dispatched run's fold and scoring, once done */
 } session;
 
 static double cpu_seconds(void) {
@@ -329,6 +369,8 @@ static cJSON *session_json(const lx_run_plan *pl, const session *ss, bool finish
   cJSON_AddNumberToObject(s, "busy_seconds", lx_seconds() - ss->t0);
   cJSON_AddNumberToObject(s, "cpu_seconds", cpu_seconds() - ss->cpu0);
   if (pl->shard.count) cJSON_AddItemToObject(s, "plan", plan_json(pl));
+  if (pl->dispatcher.record) pl->dispatcher.record(pl->dispatcher.ctx, s);
+  if (ss->merge_seconds > 0) cJSON_AddNumberToObject(s, "merge_seconds", ss->merge_seconds);
   return s;
 }
 
@@ -441,16 +483,7 @@ static int predict_task(lx_run_plan *pl, run_task *rt, session *ss, const lx_run
       rc = lx_errorf(err, "%s: id %s is not an item of %s", done.v[i].source, done.v[i].id,
                      rt->ds->name);
   if (rc == LX_OK) {
-    lx_runner_options ro = {t,
-                            rt->tmpl,
-                            &rt->decode,
-                            rt->data_dir,
-                            pl->frame_rule,
-                            (uint64_t)r->seed,
-                            (int)r->batch,
-                            &r->media,
-                            rt->first_block,
-                            pl->shard.count ? &pl->shard : NULL};
+    lx_runner_options ro = runner_options(pl, rt);
     size_t mine, answered;
     lx_run_share(&rt->items, rt->n, &done, &ro, &mine, &answered);
     if (answered)
@@ -505,6 +538,45 @@ static int finish_task(lx_run_plan *pl, run_task *rt, const session *ss, const l
   return rc;
 }
 
+/* Every task answered through the dispatcher, then folded and scored. */
+static int dispatch(lx_run_plan *pl, session *ss, const lx_run_events *ev, lx_error *err) {
+  const char *out = pl->req.out_dir;
+  lx_prediction_log *logs = lx_xcalloc((size_t)pl->n_tasks, sizeof *logs);
+  lx_predictions *done = lx_xcalloc((size_t)pl->n_tasks, sizeof *done);
+  for (int i = 0; i < pl->n_tasks; i++) logs[i].fd = -1;
+  int rc = LX_OK;
+  double t0 = lx_seconds();
+  for (int i = 0; rc == LX_OK && i < pl->n_tasks; i++) {
+    char *task_dir = lx_path_join(out, pl->tasks[i].task->name);
+    char *log_path = lx_run_file(out, pl->tasks[i].task->name, LX_RUN_PREDICTIONS);
+    size_t dropped = 0;
+    rc = lx_prediction_log_open(log_path, "answer", &logs[i], &done[i], &dropped, err);
+    if (rc == LX_OK && dropped)
+      note(ev, "%s: cut a torn last line (%zu bytes) left by an interrupted run", log_path,
+           dropped);
+    if (rc == LX_OK) rc = lx_logs_answered(task_dir, log_path, &done[i], err);
+    for (size_t k = 0; rc == LX_OK && k < done[i].n; k++)
+      if (lx_items_find(&pl->tasks[i].items, done[i].v[k].id) < 0)
+        rc = lx_errorf(err, "%s: id %s is not an item of %s", done[i].v[k].source, done[i].v[k].id,
+                       pl->tasks[i].ds->name);
+    free(log_path);
+    free(task_dir);
+  }
+  if (rc == LX_OK) rc = pl->dispatcher.answer(pl->dispatcher.ctx, pl, logs, done, ev, err);
+  for (int i = 0; i < pl->n_tasks; i++) {
+    ss->answered += logs[i].appended;
+    lx_prediction_log_close(&logs[i]);
+    lx_predictions_free(&done[i]);
+  }
+  free(logs);
+  free(done);
+  double f0 = lx_seconds();
+  for (int i = 0; rc == LX_OK && i < pl->n_tasks; i++)
+    rc = finish_task(pl, &pl->tasks[i], ss, ev, t0, err);
+  ss->merge_seconds = lx_seconds() - f0; /* the fold into item order, and scoring */
+  return rc;
+}
+
 int lx_run_execute(lx_run_plan *pl, const lx_run_events *ev, bool *scored, lx_error *err) {
   const char *out = pl->req.out_dir;
   *scored = false;
@@ -515,6 +587,7 @@ int lx_run_execute(lx_run_plan *pl, const lx_run_events *ev, bool *scored, lx_er
   struct utsname u;
   snprintf(ss.id, sizeof ss.id, "%s:%ld:%s", uname(&u) == 0 ? u.nodename : "?", (long)getpid(),
            ss.started);
+  if (pl->hash_notes.len) note(ev, "%s", lx_strbuf_str(&pl->hash_notes));
   if (pl->shard.from[0])
     note(ev, "shard %ld/%ld, from %s", pl->shard.index, pl->shard.count, pl->shard.from);
   int rc = lx_make_dirs(out, err);
@@ -532,7 +605,8 @@ int lx_run_execute(lx_run_plan *pl, const lx_run_events *ev, bool *scored, lx_er
   if (rc == LX_OK)
     rc = pl->shard.count ? write_shard_record(pl, &ss, false, err)
                          : record_session(pl, &ss, false, NULL, err);
-  for (int i = 0; rc == LX_OK && i < pl->n_tasks; i++) {
+  if (rc == LX_OK && pl->dispatcher.answer) rc = dispatch(pl, &ss, ev, err);
+  for (int i = 0; rc == LX_OK && !pl->dispatcher.answer && i < pl->n_tasks; i++) {
     double t0 = lx_seconds();
     rc = predict_task(pl, &pl->tasks[i], &ss, ev, err);
     if (rc == LX_OK && !pl->shard.count) rc = finish_task(pl, &pl->tasks[i], &ss, ev, t0, err);

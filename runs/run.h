@@ -27,8 +27,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <cJSON.h>
+
 #include "common/error.h"
 #include "media/image.h"
+#include "runs/prediction_log.h"
+#include "runs/runner.h"
 
 typedef struct lx_run_request {
   const char *tasks; /* "task[:dataset][,...]", or a suite ("world") */
@@ -45,6 +49,9 @@ typedef struct lx_run_request {
   long threads;          /* 0: $LYNXEVAL_THREADS, else every core */
   const char *precision; /* matrix products: f32 or bf16; NULL: f32 */
   const char *shard;     /* "I/N" or "auto" (shard.h): answer only that shard's blocks; NULL */
+  bool rehash;           /* hash the model and annotations again, not trusting the hash cache */
+  bool dispatched;       /* started as one of several processes that share the run through a
+                            dispatcher (lynxeval-mpi): no launcher guard, no --shard */
   const char *command;   /* the command line, for the manifest */
   lx_media_limits media; /* what one image or video may cost (LX_MEDIA_LIMITS_DEFAULT) */
 } lx_run_request;
@@ -59,6 +66,19 @@ typedef struct lx_run_events {
 } lx_run_events;
 
 typedef struct lx_run_plan lx_run_plan;
+
+/* Another way to answer a run's blocks than this process alone, block by block: lynxeval-mpi's
+ * ranks (runs/dispatch_mpi.h). lx_run_execute calls `answer` once every task's fingerprint is
+ * claimed, with each task's predictions.jsonl open (locked) in logs[i] and the items answered in
+ * any log in done[i]; it must append a row for every missing item among each task's first n
+ * (lx_run_plan_task) and may append them in any order (the fold sorts them). `record` adds what
+ * the session should say of it (launcher, world size, per-rank figures) to the session object. */
+typedef struct lx_run_dispatcher {
+  int (*answer)(void *ctx, lx_run_plan *plan, lx_prediction_log *logs, const lx_predictions *done,
+                const lx_run_events *ev, lx_error *err);
+  void (*record)(void *ctx, cJSON *session);
+  void *ctx;
+} lx_run_dispatcher;
 
 /* The task names: every task, and the suites. For messages. */
 #define LX_RUN_TASK_NAMES                                                                   \
@@ -76,5 +96,15 @@ int lx_run_prepare(const lx_run_request *req, lx_run_plan **plan, int *usage, lx
 int lx_run_execute(lx_run_plan *plan, const lx_run_events *ev, bool *scored, lx_error *err);
 
 void lx_run_plan_free(lx_run_plan *plan);
+
+/* Answers the run's blocks through d instead of this process alone (call before execute). */
+void lx_run_plan_dispatch(lx_run_plan *plan, const lx_run_dispatcher *d);
+
+/* What a dispatcher needs of the plan: the model, the number of tasks, and task i's name, items
+ * (all of the dataset's, indexed; the first n are the run's), runner options and fingerprint. */
+const lx_model *lx_run_plan_model(const lx_run_plan *plan);
+int lx_run_plan_task_count(const lx_run_plan *plan);
+void lx_run_plan_task(const lx_run_plan *plan, int i, const char **name, const lx_items **items,
+                      size_t *n, lx_runner_options *opt, const cJSON **fingerprint);
 
 #endif

@@ -166,6 +166,76 @@ static void test_delay(int items) {
   }
 }
 
+/* A block's model inputs and answers, reused from block to block. */
+typedef struct block {
+  int cap, filled;
+  slot *slots;
+  lx_prompt *prompts;
+  uint64_t *seeds;
+  lx_generation *gens;
+} block;
+
+static void block_init(block *b, int batch) {
+  b->cap = batch;
+  b->filled = 0;
+  b->slots = lx_xcalloc((size_t)batch, sizeof *b->slots);
+  b->prompts = lx_xcalloc((size_t)batch, sizeof *b->prompts);
+  b->seeds = lx_xcalloc((size_t)batch, sizeof *b->seeds);
+  b->gens = lx_xcalloc((size_t)batch, sizeof *b->gens);
+}
+
+static void block_clear(block *b) {
+  for (int k = 0; k < b->filled; k++) {
+    lx_generation_free(&b->gens[k]);
+    slot_free(&b->slots[k]);
+  }
+  b->filled = 0;
+}
+
+static void block_free(block *b) {
+  block_clear(b);
+  free(b->slots);
+  free(b->prompts);
+  free(b->seeds);
+  free(b->gens);
+}
+
+/* Decodes the block of items [first, first + batch) (fewer at the dataset's end) into b. */
+static int decode_block(const lx_model *m, const lx_items *items, size_t first,
+                        const lx_runner_options *opt, block *b, lx_error *err) {
+  size_t last = first + (size_t)b->cap < items->n ? first + (size_t)b->cap : items->n;
+  int rc = LX_OK;
+  for (size_t i = first; rc == LX_OK && i < last; i++) {
+    slot *s = &b->slots[b->filled];
+    s->item = i;
+    b->seeds[b->filled] = lx_item_seed(opt->seed, opt->task->name, items->v[i].id);
+    rc = prepare(m, &items->v[i], opt, b->seeds[b->filled], s, err);
+    b->prompts[b->filled] = lx_model_prompt(m, s->latents, s->rows, s->ids.v, s->ids.len);
+    b->filled++;
+  }
+  if (rc == LX_OK) rc = lx_generate(m, b->prompts, b->filled, opt->decode, b->seeds, b->gens, err);
+  if (rc == LX_OK) test_delay(b->filled);
+  return rc;
+}
+
+int lx_run_block(const lx_model *m, const lx_items *items, size_t n, size_t first,
+                 const lx_runner_options *opt, lx_strbuf *rows, lx_error *err) {
+  block b;
+  block_init(&b, opt->batch > 0 ? opt->batch : 1);
+  int rc = decode_block(m, items, first, opt, &b, err);
+  for (int k = 0; rc == LX_OK && k < b.filled; k++) {
+    if (b.slots[k].item >= n) continue;
+    cJSON *row = prediction_row(&items->v[b.slots[k].item], &b.slots[k], &b.gens[k]);
+    char *text = cJSON_PrintUnformatted(row);
+    lx_strbuf_puts(rows, text);
+    lx_strbuf_putc(rows, '\n');
+    free(text);
+    cJSON_Delete(row);
+  }
+  block_free(&b);
+  return rc;
+}
+
 int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_predictions *done,
                  const lx_runner_options *opt, lx_prediction_log *log, lx_progress *progress,
                  lx_error *err) {
@@ -175,10 +245,8 @@ int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_pr
   size_t mine, finished;
   lx_run_share(items, n, done, opt, &mine, &finished);
   int batch = opt->batch > 0 ? opt->batch : 1;
-  slot *slots = lx_xcalloc((size_t)batch, sizeof *slots);
-  lx_prompt *prompts = lx_xcalloc((size_t)batch, sizeof *prompts);
-  uint64_t *seeds = lx_xcalloc((size_t)batch, sizeof *seeds);
-  lx_generation *gens = lx_xcalloc((size_t)batch, sizeof *gens);
+  block b;
+  block_init(&b, batch);
   /* Blocks of `batch` items by position, the same in every session: an item is always decoded
    * with the same neighbours, so its floating-point sums, and its answer, never depend on
    * where an earlier session stopped or on --limit. */
@@ -189,34 +257,18 @@ int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_pr
     for (size_t i = first; i < last && i < n; i++)
       missing |= lx_items_find(&done_ids, items->v[i].id) < 0;
     if (!missing) continue;
-    int filled = 0;
-    for (size_t i = first; rc == LX_OK && i < last; i++) {
-      slot *s = &slots[filled];
-      s->item = i;
-      seeds[filled] = lx_item_seed(opt->seed, opt->task->name, items->v[i].id);
-      rc = prepare(m, &items->v[i], opt, seeds[filled], s, err);
-      prompts[filled] = lx_model_prompt(m, s->latents, s->rows, s->ids.v, s->ids.len);
-      filled++;
-    }
-    if (rc == LX_OK) rc = lx_generate(m, prompts, filled, opt->decode, seeds, gens, err);
-    if (rc == LX_OK) test_delay(filled);
-    for (int k = 0; rc == LX_OK && k < filled; k++) {
-      const lx_item *it = &items->v[slots[k].item];
-      if (slots[k].item >= n || lx_items_find(&done_ids, it->id) >= 0) continue;
-      cJSON *row = prediction_row(it, &slots[k], &gens[k]);
+    rc = decode_block(m, items, first, opt, &b, err);
+    for (int k = 0; rc == LX_OK && k < b.filled; k++) {
+      const lx_item *it = &items->v[b.slots[k].item];
+      if (b.slots[k].item >= n || lx_items_find(&done_ids, it->id) >= 0) continue;
+      cJSON *row = prediction_row(it, &b.slots[k], &b.gens[k]);
       rc = lx_prediction_log_append(log, row, err);
       cJSON_Delete(row);
       if (rc == LX_OK) lx_progress_update(progress, ++finished);
     }
-    for (int k = 0; k < filled; k++) {
-      lx_generation_free(&gens[k]);
-      slot_free(&slots[k]);
-    }
+    block_clear(&b);
   }
-  free(slots);
-  free(prompts);
-  free(seeds);
-  free(gens);
+  block_free(&b);
   lx_items_free(&done_ids);
   return rc;
 }

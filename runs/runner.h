@@ -54,4 +54,11 @@ int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_pr
                  const lx_runner_options *opt, lx_prediction_log *log, lx_progress *progress,
                  lx_error *err);
 
+/* Decodes the block of items starting at `first` whole (batch items, fewer at the end of the
+ * dataset) and appends to rows the row of each of its items below n, one JSON line each, in
+ * position order: the bytes lx_run_items appends to a log. For a dispatcher that hands blocks
+ * to other processes. */
+int lx_run_block(const lx_model *m, const lx_items *items, size_t n, size_t first,
+                 const lx_runner_options *opt, lx_strbuf *rows, lx_error *err);
+
 #endif

@@ -3,12 +3,14 @@
 # run again.
 #   setup-debian.sh            everything: build, run, tests (clang and libFuzzer for the fuzz
 #                              targets), the converter and the references
-#   setup-debian.sh --runtime  only what building and running lynxeval needs (no Check,
+#   setup-debian.sh --runtime  only what building and running lynxeval needs (Open MPI for
+#                              lynxeval-mpi included; no Check,
 #                              clang-format, PyTorch or chromium)
 set -eu
 runtime="build-essential cmake ninja-build pkg-config
   libcjson-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev libgif-dev libgsl-dev
-  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libcurl4-openssl-dev"
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libcurl4-openssl-dev
+  openmpi-bin libopenmpi-dev"
 tests_and_tools="check libsubunit-dev clang-format clang libclang-rt-14-dev python3 python3-torch
   python3-numpy python3-yaml chromium"
 case "${1:-}" in

@@ -108,6 +108,15 @@ try:
                               and "cpu_seconds" in x and x["finished"] for x in s)
                       and m["merges"][0]["seconds"] >= 0 and not os.path.exists(os.path.join(out, "shards")),
                       json.dumps(m.get("sessions"))[:400])
+                a, b = (json.load(open(os.path.join(d, "results.json"))) for d in (ref, out))
+                ea, eb = a["runs"][0].pop("execution"), b["runs"][0].pop("execution")
+                for r in (a, b):
+                    r["runs"][0].pop("dir")
+                    r["runs"][0].pop("name")
+                check("... its report equals one process's but for how it ran (2 shard sessions, the merge)",
+                      a == b and ea["launcher"] == "single" and eb["launcher"] == "shard"
+                      and eb["shard_counts"] == [2] and eb["merge_seconds"] >= 0
+                      and "2 shard sessions (of 2)" in eb["text"], (ea, eb))
     # the small set: a short last block (--batch 3, --limit 7), shards started all at once
     ref = os.path.join(tmp, "small")
     p = small(ref, "--limit", "7")

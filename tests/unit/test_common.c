@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include "common/error.h"
 #include "common/fault.h"
 #include "common/fileio.h"
+#include "common/hash_cache.h"
 #include "common/json_stream.h"
 #include "common/jsonutil.h"
 #include "common/names.h"
@@ -101,6 +103,66 @@ START_TEST(sha256_file_and_missing_file) {
   ck_assert_ptr_nonnull(strstr(err.msg, "nope.bin"));
   free(missing);
   free(p);
+  tu_rmtree(dir);
+}
+END_TEST
+
+/* The cache: computed, then cached; a touch or another size hashes again; bytes changed in place
+ * with the time set back are only seen when verifying, which says the cache was stale. */
+START_TEST(sha256_cache_keys_on_identity_and_verifies) {
+  char *dir = tu_tempdir();
+  char *cache = lx_path_join(dir, "cache");
+  setenv("LYNXEVAL_CACHE_DIR", cache, 1);
+  char *p = tu_write(dir, "w.bin", "abc", 3);
+  char hex[65];
+  lx_hash_source how;
+  lx_error err = {0};
+  const char *abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  ck_assert_int_eq(lx_sha256_file_cached(p, 0, false, hex, &how, &err), LX_OK);
+  ck_assert_str_eq(hex, abc);
+  ck_assert_int_eq(how, LX_HASH_COMPUTED);
+  ck_assert_int_eq(lx_sha256_file_cached(p, 0, false, hex, &how, &err), LX_OK);
+  ck_assert_str_eq(hex, abc);
+  ck_assert_int_eq(how, LX_HASH_CACHED);
+  /* the same size, other bytes, the modification time put back: the identity cannot tell */
+  struct stat st;
+  ck_assert_int_eq(stat(p, &st), 0);
+  FILE *f = fopen(p, "r+b");
+  fputs("abd", f);
+  fclose(f);
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ck_assert_int_eq(utimensat(AT_FDCWD, p, times, 0), 0);
+  ck_assert_int_eq(lx_sha256_file_cached(p, 0, false, hex, &how, &err), LX_OK);
+  ck_assert_int_eq(how, LX_HASH_CACHED);
+  ck_assert_str_eq(hex, abc);
+  ck_assert_int_eq(lx_sha256_file_cached(p, 0, true, hex, &how, &err), LX_OK);
+  ck_assert_int_eq(how, LX_HASH_STALE);
+  ck_assert_str_ne(hex, abc);
+  char fixed[65];
+  memcpy(fixed, hex, 65);
+  ck_assert_int_eq(lx_sha256_file_cached(p, 0, false, hex, &how, &err), LX_OK);
+  ck_assert_int_eq(how, LX_HASH_CACHED);
+  ck_assert_str_eq(hex, fixed);
+  /* another modification time: hashed again */
+  times[1].tv_sec -= 10;
+  ck_assert_int_eq(utimensat(AT_FDCWD, p, times, 0), 0);
+  ck_assert_int_eq(lx_sha256_file_cached(p, 0, false, hex, &how, &err), LX_OK);
+  ck_assert_int_eq(how, LX_HASH_COMPUTED);
+  /* below the size bound: never cached; a missing file: named */
+  ck_assert_int_eq(lx_sha256_file_cached(p, 1000, false, hex, &how, &err), LX_OK);
+  ck_assert_int_eq(how, LX_HASH_COMPUTED);
+  char *missing = lx_path_join(dir, "nope.bin");
+  ck_assert_int_eq(lx_sha256_file_cached(missing, 0, false, hex, &how, &err), LX_ERR);
+  ck_assert_ptr_nonnull(strstr(err.msg, "nope.bin"));
+  /* a cache directory that cannot be made: hashed as without one */
+  setenv("LYNXEVAL_CACHE_DIR", p, 1); /* a file, not a directory */
+  ck_assert_int_eq(lx_sha256_file_cached(p, 0, false, hex, &how, &err), LX_OK);
+  ck_assert_int_eq(how, LX_HASH_COMPUTED);
+  ck_assert_str_eq(hex, fixed);
+  unsetenv("LYNXEVAL_CACHE_DIR");
+  free(missing);
+  free(p);
+  free(cache);
   tu_rmtree(dir);
 }
 END_TEST
@@ -610,6 +672,7 @@ static Suite *suite(void) {
   tcase_add_test(t, mix64_is_the_output_function);
   tcase_add_test(t, sha256_fips_examples);
   tcase_add_test(t, sha256_file_and_missing_file);
+  tcase_add_test(t, sha256_cache_keys_on_identity_and_verifies);
   tcase_add_test(t, strbuf_grows_and_formats);
   tcase_add_test(t, strmap_numbers_in_first_appearance_order);
   tcase_add_test(t, atomic_write_replaces_whole_files);

@@ -15,6 +15,7 @@
 #include "runs/prediction_log.h"
 #include "runs/run_dir.h"
 #include "runs/runner.h"
+#include "runs/shard.h"
 #include "testutil.h"
 
 static char *dir;
@@ -158,6 +159,73 @@ END_TEST
 /* ---- item seeds -------------------------------------------------------------------------------
  */
 
+/* A second writer of one log is refused while the first holds it, and admitted after. */
+START_TEST(prediction_log_admits_one_writer) {
+  char *path = lx_path_join(dir, "one-writer.jsonl");
+  lx_prediction_log a, b;
+  lx_predictions done = {0};
+  size_t dropped;
+  lx_error err = {0};
+  ck_assert_int_eq(lx_prediction_log_open(path, "answer", &a, &done, &dropped, &err), LX_OK);
+  ck_assert_int_eq(lx_prediction_log_open(path, "answer", &b, &done, &dropped, &err), LX_ERR);
+  ck_assert_ptr_nonnull(strstr(err.msg, "another lynxeval process is writing this file"));
+  ck_assert_ptr_nonnull(strstr(err.msg, "one-writer.jsonl"));
+  lx_prediction_log_close(&a);
+  ck_assert_int_eq(lx_prediction_log_open(path, "answer", &b, &done, &dropped, &err), LX_OK);
+  lx_prediction_log_close(&b);
+  lx_predictions_free(&done);
+  free(path);
+}
+END_TEST
+
+/* --shard: I/N and auto from each launcher's variables; block ownership is g mod N. */
+START_TEST(shards_parse_and_own_blocks) {
+  static const char *const vars[] = {
+      "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "PMI_RANK", "PMI_SIZE",
+      "SLURM_PROCID",         "SLURM_STEP_NUM_TASKS"};
+  for (int i = 0; i < 6; i++) unsetenv(vars[i]);
+  lx_shard s;
+  lx_error err = {0};
+  ck_assert_int_eq(lx_shard_parse("3/64", &s, &err), LX_OK);
+  ck_assert_int_eq(s.index, 3);
+  ck_assert_int_eq(s.count, 64);
+  ck_assert(lx_shard_owns(&s, 3) && lx_shard_owns(&s, 67) && !lx_shard_owns(&s, 4));
+  char name[48];
+  lx_shard_name(&s, name, sizeof name);
+  ck_assert_str_eq(name, "3-of-64");
+  const char *bad[] = {"64/64", "3", "3/", "/4", "a/4", "-1/4", "1/0", "1/+4", "1/4x", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ck_assert_int_eq(lx_shard_parse(bad[i], &s, &err), LX_ERR);
+    ck_assert_ptr_nonnull(strstr(err.msg, "--shard"));
+  }
+  ck_assert_int_eq(lx_shard_parse("auto", &s, &err), LX_ERR);
+  ck_assert_ptr_nonnull(strstr(err.msg, "no launcher"));
+  /* srun's variables, then MPICH's over them, then Open MPI's over both */
+  setenv("SLURM_PROCID", "5", 1);
+  setenv("SLURM_STEP_NUM_TASKS", "8", 1);
+  ck_assert_int_eq(lx_shard_parse("auto", &s, &err), LX_OK);
+  ck_assert(s.index == 5 && s.count == 8 && strstr(s.from, "SLURM_PROCID"));
+  setenv("PMI_RANK", "1", 1);
+  setenv("PMI_SIZE", "2", 1);
+  ck_assert_int_eq(lx_shard_parse("auto", &s, &err), LX_OK);
+  ck_assert(s.index == 1 && s.count == 2 && strstr(s.from, "PMI_RANK"));
+  setenv("OMPI_COMM_WORLD_RANK", "0", 1);
+  setenv("OMPI_COMM_WORLD_SIZE", "3", 1);
+  ck_assert_int_eq(lx_shard_parse("auto", &s, &err), LX_OK);
+  ck_assert(s.index == 0 && s.count == 3 && strstr(s.from, "OMPI_COMM_WORLD_RANK"));
+  setenv("OMPI_COMM_WORLD_RANK", "3", 1); /* a rank past the size: named */
+  ck_assert_int_eq(lx_shard_parse("auto", &s, &err), LX_ERR);
+  ck_assert_ptr_nonnull(strstr(err.msg, "OMPI_COMM_WORLD_RANK=\"3\""));
+  lx_launcher l;
+  setenv("OMPI_COMM_WORLD_RANK", "2", 1);
+  ck_assert_int_eq(lx_launcher_detect(&l, &err), LX_OK);
+  ck_assert(l.name && l.count == 3 && l.rank == 2);
+  for (int i = 0; i < 6; i++) unsetenv(vars[i]);
+  ck_assert_int_eq(lx_launcher_detect(&l, &err), LX_OK);
+  ck_assert_ptr_null(l.name);
+}
+END_TEST
+
 START_TEST(item_seeds_depend_on_run_task_and_item) {
   uint64_t s = lx_item_seed(7, "mme", "12");
   ck_assert_uint_eq(s, lx_item_seed(7, "mme", "12"));
@@ -249,6 +317,8 @@ int main(void) {
   tcase_add_test(t, run_dir_lists_tasks_with_a_fingerprint);
   tcase_add_test(t, prediction_log_cuts_a_torn_tail_and_resumes);
   tcase_add_test(t, prediction_log_refuses_a_repeated_id);
+  tcase_add_test(t, prediction_log_admits_one_writer);
+  tcase_add_test(t, shards_parse_and_own_blocks);
   tcase_add_test(t, item_seeds_depend_on_run_task_and_item);
   tcase_add_test(t, task_scores_join_categories_and_media);
   tcase_add_test(t, task_scores_name_a_repeated_prediction);
