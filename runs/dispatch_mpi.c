@@ -211,8 +211,8 @@ typedef struct dispatcher {
   /* the local decoder's figures */
   size_t local_items, local_blocks;
   double local_busy;
-  cJSON *ranks; /* every rank's figures, once all are in */
-  double started;
+  cJSON *ranks;                /* every rank's figures, once all are in */
+  double started, cpu_started; /* when the dispatch began; the process's CPU seconds then */
 } dispatcher;
 
 /* Appends the rows of `text` (JSON lines) to task's log, each one whose item is not answered yet.
@@ -320,6 +320,7 @@ static void *local_decoder(void *arg) {
 
 /* Aborts the job when a block has been held longer than the timeout. */
 static void watchdog(dispatcher *d, const rank_state *ranks) {
+  pthread_mutex_lock(&d->lock); /* the local decoder updates what is read here */
   double now = lx_seconds(), limit = block_timeout(d);
   for (int r = 0; r < d->size; r++) {
     long long b = r == 0 ? d->local_block : ranks[r].block;
@@ -340,6 +341,7 @@ static void watchdog(dispatcher *d, const rank_state *ranks) {
             r, r == 0 ? host : ranks[r].host, b, name, d->blocks[b].first + 1, now - since, limit);
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
+  pthread_mutex_unlock(&d->lock);
 }
 
 /* A worker's request: "TASK FIRST HOST\n" then the rows of the block it finished (TASK -1: none).
@@ -482,7 +484,7 @@ static int answer(void *ctx, lx_run_plan *pl, lx_prediction_log *logs, const lx_
   cJSON_AddNumberToObject(own, "blocks", (double)d->local_blocks);
   cJSON_AddNumberToObject(own, "busy_seconds", d->local_busy);
   cJSON_AddNumberToObject(own, "idle_seconds", lx_seconds() - d->started - d->local_busy);
-  cJSON_AddNumberToObject(own, "cpu_seconds", cpu_seconds());
+  cJSON_AddNumberToObject(own, "cpu_seconds", cpu_seconds() - d->cpu_started);
   cJSON_AddNumberToObject(own, "wait_cpu_seconds", thread_cpu_seconds() - main_cpu0);
   cJSON_AddItemToArray(ranks_json, own);
   for (int r = 1; r < d->size; r++) {
@@ -526,7 +528,7 @@ static int work(lx_run_plan *pl, int rank) {
   host_name(host, sizeof host);
   lx_strbuf msg = {0};
   lx_strbuf_printf(&msg, "-1 0 %s\n", host);
-  double t0 = lx_seconds(), busy = 0;
+  double t0 = lx_seconds(), busy = 0, cpu0 = cpu_seconds(); /* from the dispatch on */
   size_t items = 0, blocks = 0;
   for (;;) {
     MPI_Request req;
@@ -565,7 +567,7 @@ static int work(lx_run_plan *pl, int rank) {
   cJSON_AddNumberToObject(f, "blocks", (double)blocks);
   cJSON_AddNumberToObject(f, "busy_seconds", busy);
   cJSON_AddNumberToObject(f, "idle_seconds", lx_seconds() - t0 - busy);
-  cJSON_AddNumberToObject(f, "cpu_seconds", cpu_seconds());
+  cJSON_AddNumberToObject(f, "cpu_seconds", cpu_seconds() - cpu0);
   cJSON_AddNumberToObject(f, "wait_cpu_seconds", wait_cpu);
   char *text = cJSON_PrintUnformatted(f);
   cJSON_Delete(f);
@@ -622,6 +624,7 @@ int lx_mpi_run(lx_run_plan *pl, const lx_mpi_options *opt, const lx_run_events *
   d.opt = opt;
   d.size = size;
   d.started = lx_seconds();
+  d.cpu_started = cpu_seconds();
   pthread_mutex_init(&d.lock, NULL);
   lx_run_dispatcher disp = {answer, record, &d};
   lx_run_plan_dispatch(pl, &disp);

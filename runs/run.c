@@ -389,8 +389,7 @@ static int record_session(const lx_run_plan *pl, const session *ss, bool finishe
   return rc;
 }
 
-/* RUNDIR/shards/I-of-N.json, written atomically. Before the first one of this session, checks
- * that every other shard's record has this shard's plan. */
+/* RUNDIR/shards/I-of-N.json, written atomically. */
 static int write_shard_record(const lx_run_plan *pl, const session *ss, bool finished,
                               lx_error *err) {
   char name[64], file[80];
@@ -413,8 +412,6 @@ static int check_shard_plans(const lx_run_plan *pl, lx_error *err) {
   DIR *d = opendir(dir);
   int rc = LX_OK;
   cJSON *mine = plan_json(pl);
-  char own[64];
-  lx_shard_name(&pl->shard, own, sizeof own);
   struct dirent *ent;
   while (d && rc == LX_OK && (ent = readdir(d))) {
     size_t len = strlen(ent->d_name);

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+chmod 755 "$work" # apt-get download runs as _apt
 (cd "$work" && apt-get download mpich libmpich-dev libmpich12 libslurm38 libhwloc15 >/dev/null)
 for deb in "$work"/*.deb; do dpkg -x "$deb" "$work/root"; done
 mpich="$work/root/usr"

@@ -120,7 +120,7 @@ try:
             out = os.path.join(tmp, f"mpi-b{batch}-{n}")
             p = mpirun(n, run_args(out, limit=limit, batch=batch))
             diff = same(ref, out) if p.returncode == 0 else ["(failed)"]
-            check(f"--batch {batch}: mpirun -n {n}: predictions, scores, aggregates and exports identical",
+            check(f"--batch {batch}: {os.path.basename(MPIRUN)} -n {n}: predictions, scores, aggregates and exports identical",
                   not diff, p.stderr[-600:] or diff[:5])
             if n == 2 and batch == "4" and not diff:
                 s = json.load(open(os.path.join(out, "manifest.json")))["sessions"][-1]
