@@ -222,24 +222,31 @@ static void sync_parent(const char *path) {
 }
 
 /* Temporary file beside path, fsync, rename over path. */
-static int write_atomic(const char *path, const void *data, size_t len, lx_error *err) {
+/* A new temporary file beside path (*tmp, the caller frees), open for writing in *fd: a name no
+ * other process can hold, on this host or another sharing the directory (shards of one run on
+ * several machines), since mkstemp creates it exclusively. */
+static int create_temp(const char *path, char **tmp, int *fd, lx_error *err) {
   size_t plen = strlen(path);
-  char *tmp = lx_xmalloc(plen + 32);
-  /* a name no other process can hold, on this host or another sharing the directory (shards of
-   * one run on several machines): mkstemp creates it exclusively */
-  snprintf(tmp, plen + 32, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd >= 0 && (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0644) != 0)) {
-    close(fd);
-    unlink(tmp);
-    fd = -1;
+  *tmp = lx_xmalloc(plen + 32);
+  snprintf(*tmp, plen + 32, "%s.tmp.XXXXXX", path);
+  *fd = mkstemp(*tmp);
+  if (*fd >= 0 && (fcntl(*fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(*fd, 0644) != 0)) {
+    close(*fd);
+    unlink(*tmp);
+    *fd = -1;
   }
-  if (fd < 0) {
-    int e = errno;
-    free(tmp);
-    char because[PATH_MAX + 256];
-    return lx_errorf(err, "%s: cannot create: %s", path, why(path, e, because, sizeof because));
-  }
+  if (*fd >= 0) return LX_OK;
+  int e = errno;
+  free(*tmp);
+  *tmp = NULL;
+  char because[PATH_MAX + 256];
+  return lx_errorf(err, "%s: cannot create: %s", path, why(path, e, because, sizeof because));
+}
+
+static int write_atomic(const char *path, const void *data, size_t len, lx_error *err) {
+  char *tmp;
+  int fd;
+  if (create_temp(path, &tmp, &fd, err)) return LX_ERR;
   if (write_all(fd, path, data, len, err)) {
     close(fd);
     unlink(tmp);
@@ -266,21 +273,9 @@ static int write_atomic(const char *path, const void *data, size_t len, lx_error
 int lx_write_file_exclusive(const char *path, const void *data, size_t len, bool *created,
                             lx_error *err) {
   *created = false;
-  size_t plen = strlen(path);
-  char *tmp = lx_xmalloc(plen + 32);
-  snprintf(tmp, plen + 32, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd >= 0 && (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || fchmod(fd, 0644) != 0)) {
-    close(fd);
-    unlink(tmp);
-    fd = -1;
-  }
-  if (fd < 0) {
-    int e = errno;
-    free(tmp);
-    char because[PATH_MAX + 256];
-    return lx_errorf(err, "%s: cannot create: %s", path, why(path, e, because, sizeof because));
-  }
+  char *tmp;
+  int fd;
+  if (create_temp(path, &tmp, &fd, err)) return LX_ERR;
   int rc = write_all(fd, path, data, len, err);
   if (rc == LX_OK && lx_sys_fsync(fd) != 0)
     rc = lx_errorf(err, "%s: cannot flush to disk: %s", path, strerror(errno));

@@ -104,13 +104,8 @@ static char *fingerprint_text(const lx_run_plan *pl) {
   cJSON_AddStringToObject(o, "host", host);
   cJSON *tasks = cJSON_AddObjectToObject(o, "tasks");
   for (int i = 0; i < lx_run_plan_task_count(pl); i++) {
-    const char *name;
-    const lx_items *items;
-    size_t n;
-    lx_runner_options ro;
-    const cJSON *fp;
-    lx_run_plan_task(pl, i, &name, &items, &n, &ro, &fp);
-    cJSON_AddItemToObject(tasks, name, cJSON_Duplicate(fp, 1));
+    lx_run_task_view v = lx_run_plan_task(pl, i);
+    cJSON_AddItemToObject(tasks, v.name, cJSON_Duplicate(v.fingerprint, 1));
   }
   char *s = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
@@ -219,12 +214,7 @@ typedef struct dispatcher {
  * Called under d->lock. */
 static int take_rows(dispatcher *d, int task, const char *text, size_t len, size_t *items,
                      lx_error *err) {
-  const char *name;
-  const lx_items *it;
-  size_t n;
-  lx_runner_options ro;
-  const cJSON *fp;
-  lx_run_plan_task(d->plan, task, &name, &it, &n, &ro, &fp);
+  lx_run_task_view v = lx_run_plan_task(d->plan, task);
   for (size_t pos = 0; pos < len;) {
     const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
     size_t k = nl ? (size_t)(nl - line) : len - pos;
@@ -232,10 +222,10 @@ static int take_rows(dispatcher *d, int task, const char *text, size_t len, size
     if (!k) continue;
     cJSON *row = cJSON_ParseWithLength(line, k);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(row, "id");
-    long at = cJSON_IsString(id) ? lx_items_find(it, id->valuestring) : -1;
+    long at = cJSON_IsString(id) ? lx_items_find(v.items, id->valuestring) : -1;
     cJSON_Delete(row);
-    if (at < 0 || (size_t)at >= n)
-      return lx_errorf(err, "%s: a rank sent a row that is not one of the run's items", name);
+    if (at < 0 || (size_t)at >= v.n)
+      return lx_errorf(err, "%s: a rank sent a row that is not one of the run's items", v.name);
     if (d->answered[task][at]) continue;
     if (lx_prediction_log_append_line(&d->logs[task], line, k, err)) return LX_ERR;
     d->answered[task][at] = 1;
@@ -288,16 +278,11 @@ static void *local_decoder(void *arg) {
     d->local_since = b >= 0 ? lx_seconds() : 0;
     pthread_mutex_unlock(&d->lock);
     if (b < 0) break;
-    const char *name;
-    const lx_items *items;
-    size_t n;
-    lx_runner_options ro;
-    const cJSON *fp;
-    lx_run_plan_task(d->plan, d->blocks[b].task, &name, &items, &n, &ro, &fp);
+    lx_run_task_view v = lx_run_plan_task(d->plan, d->blocks[b].task);
     lx_strbuf rows = {0};
     lx_error e;
     double t0 = lx_seconds();
-    int rc = lx_run_block(m, items, n, d->blocks[b].first, &ro, &rows, &e);
+    int rc = lx_run_block(m, v.items, v.n, d->blocks[b].first, &v.opt, &rows, &e);
     double took = lx_seconds() - t0;
     pthread_mutex_lock(&d->lock);
     d->local_busy += took;
@@ -326,19 +311,15 @@ static void watchdog(dispatcher *d, const rank_state *ranks) {
     long long b = r == 0 ? d->local_block : ranks[r].block;
     double since = r == 0 ? d->local_since : ranks[r].since;
     if (b < 0 || since <= 0 || now - since <= limit) continue;
-    const char *name;
-    const lx_items *items;
-    size_t n;
-    lx_runner_options ro;
-    const cJSON *fp;
-    lx_run_plan_task(d->plan, d->blocks[b].task, &name, &items, &n, &ro, &fp);
+    lx_run_task_view v = lx_run_plan_task(d->plan, d->blocks[b].task);
     char host[128];
     host_name(host, sizeof host);
     fprintf(stderr,
             "lynxeval-mpi: rank %d on host %s has held block %lld (%s, items from %zu) for %.0f s, "
             "longer than the block timeout (%.0f s; --block-timeout): it is stuck, so the job "
             "ends; every answer written is kept, and the same command resumes\n",
-            r, r == 0 ? host : ranks[r].host, b, name, d->blocks[b].first + 1, now - since, limit);
+            r, r == 0 ? host : ranks[r].host, b, v.name, d->blocks[b].first + 1, now - since,
+            limit);
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
   pthread_mutex_unlock(&d->lock);
@@ -380,23 +361,19 @@ static int answer(void *ctx, lx_run_plan *pl, lx_prediction_log *logs, const lx_
   d->logs = logs;
   int n_tasks = lx_run_plan_task_count(pl);
   d->answered = lx_xcalloc((size_t)n_tasks, sizeof *d->answered);
-  size_t missing = 0, cap = 0;
+  size_t missing = 0, cap = 0, total = 0;
   for (int t = 0; t < n_tasks; t++) {
-    const char *name;
-    const lx_items *items;
-    size_t n;
-    lx_runner_options ro;
-    const cJSON *fp;
-    lx_run_plan_task(pl, t, &name, &items, &n, &ro, &fp);
-    d->answered[t] = lx_xcalloc(items->n ? items->n : 1, 1);
+    lx_run_task_view v = lx_run_plan_task(pl, t);
+    d->answered[t] = lx_xcalloc(v.items->n ? v.items->n : 1, 1);
+    total += v.n;
     for (size_t k = 0; k < done[t].n; k++) {
-      long at = lx_items_find(items, done[t].v[k].id);
+      long at = lx_items_find(v.items, done[t].v[k].id);
       if (at >= 0) d->answered[t][at] = 1;
     }
-    size_t batch = ro.batch > 0 ? (size_t)ro.batch : 1;
-    for (size_t first = 0; first < n; first += batch) {
+    size_t batch = v.opt.batch > 0 ? (size_t)v.opt.batch : 1;
+    for (size_t first = 0; first < v.n; first += batch) {
       bool need = false;
-      for (size_t i = first; i < first + batch && i < n; i++)
+      for (size_t i = first; i < first + batch && i < v.n; i++)
         if (!d->answered[t][i]) {
           need = true;
           missing++;
@@ -408,16 +385,6 @@ static int answer(void *ctx, lx_run_plan *pl, lx_prediction_log *logs, const lx_
       }
       d->blocks[d->n_blocks++] = (block_ref){t, first};
     }
-  }
-  size_t total = 0;
-  for (int t = 0; t < n_tasks; t++) {
-    const char *name;
-    const lx_items *items;
-    size_t n;
-    lx_runner_options ro;
-    const cJSON *fp;
-    lx_run_plan_task(pl, t, &name, &items, &n, &ro, &fp);
-    total += n;
   }
   if (missing < total && ev && ev->note) {
     char msg[256];
@@ -538,18 +505,13 @@ static int work(lx_run_plan *pl, int rank) {
     MPI_Irecv(assign, 2, MPI_LONG_LONG, 0, TAG_ASSIGN, MPI_COMM_WORLD, &req);
     quiet_wait(&req, NULL);
     if (assign[0] < 0) break;
-    const char *name;
-    const lx_items *its;
-    size_t n;
-    lx_runner_options ro;
-    const cJSON *fp;
-    lx_run_plan_task(pl, (int)assign[0], &name, &its, &n, &ro, &fp);
+    lx_run_task_view v = lx_run_plan_task(pl, (int)assign[0]);
     lx_strbuf_clear(&msg);
     lx_strbuf_printf(&msg, "%lld %lld %s\n", assign[0], assign[1], host);
     size_t before = msg.len;
     lx_error err;
     double b0 = lx_seconds();
-    if (lx_run_block(m, its, n, (size_t)assign[1], &ro, &msg, &err)) {
+    if (lx_run_block(m, v.items, v.n, (size_t)assign[1], &v.opt, &msg, &err)) {
       fprintf(stderr, "lynxeval-mpi: rank %d on host %s: %s\n", rank, host, err.msg);
       MPI_Abort(MPI_COMM_WORLD, 1);
     }

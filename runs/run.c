@@ -290,14 +290,10 @@ static lx_runner_options runner_options(const lx_run_plan *pl, const run_task *r
   return ro;
 }
 
-void lx_run_plan_task(const lx_run_plan *pl, int i, const char **name, const lx_items **items,
-                      size_t *n, lx_runner_options *opt, const cJSON **fingerprint) {
+lx_run_task_view lx_run_plan_task(const lx_run_plan *pl, int i) {
   const run_task *rt = &pl->tasks[i];
-  *name = rt->task->name;
-  *items = &rt->items;
-  *n = rt->n;
-  *opt = runner_options(pl, rt);
-  *fingerprint = rt->fingerprint;
+  lx_run_task_view v = {rt->task->name, &rt->items, rt->n, runner_options(pl, rt), rt->fingerprint};
+  return v;
 }
 
 /* ---- running ------------------------------------------------------------------------------ */

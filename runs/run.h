@@ -100,11 +100,16 @@ void lx_run_plan_free(lx_run_plan *plan);
 /* Answers the run's blocks through d instead of this process alone (call before execute). */
 void lx_run_plan_dispatch(lx_run_plan *plan, const lx_run_dispatcher *d);
 
-/* What a dispatcher needs of the plan: the model, the number of tasks, and task i's name, items
- * (all of the dataset's, indexed; the first n are the run's), runner options and fingerprint. */
+/* What a dispatcher needs of the plan: the model, the number of tasks, and each task. */
+typedef struct lx_run_task_view {
+  const char *name;
+  const lx_items *items; /* all of the dataset's, indexed; the first n are the run's */
+  size_t n;
+  lx_runner_options opt; /* how its blocks are decoded (lx_run_block) */
+  const cJSON *fingerprint;
+} lx_run_task_view;
 const lx_model *lx_run_plan_model(const lx_run_plan *plan);
 int lx_run_plan_task_count(const lx_run_plan *plan);
-void lx_run_plan_task(const lx_run_plan *plan, int i, const char **name, const lx_items **items,
-                      size_t *n, lx_runner_options *opt, const cJSON **fingerprint);
+lx_run_task_view lx_run_plan_task(const lx_run_plan *plan, int i);
 
 #endif

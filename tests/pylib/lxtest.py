@@ -32,6 +32,18 @@ def finish():
     sys.exit(1 if failures else 0)
 
 
+def small_open_vqa(data, src):
+    """Lays out the small Open-VQA set (12 image and 4 video questions over the test images and
+    videos) in the folder data, as the open-vqa-image and open-vqa-video datasets expect it."""
+    import os
+    os.makedirs(data, exist_ok=True)
+    here = os.path.join(src, "tests", "runs")
+    shutil.copy(os.path.join(here, "open_vqa_images_small.jsonl"), os.path.join(data, "Open_VQA_images.jsonl"))
+    shutil.copy(os.path.join(here, "open_vqa_videos_small.jsonl"), os.path.join(data, "Open_VQA_videos.jsonl"))
+    os.symlink(os.path.join(src, "tests", "image", "inputs"), os.path.join(data, "images"))
+    os.symlink(os.path.join(src, "tests", "video", "inputs"), os.path.join(data, "videos"))
+
+
 def send_json(handler, status, obj):
     """Answers an http.server request with obj as JSON (the tests' fake judge endpoints)."""
     data = json.dumps(obj).encode()

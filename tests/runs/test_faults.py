@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from lxtest import check, finish
+from lxtest import check, finish, small_open_vqa
 
 lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
 HERE = os.path.join(src, "tests", "runs")
@@ -83,11 +83,7 @@ def no_temporary_files(root):
 tmp = tempfile.mkdtemp()
 try:
     data = os.path.join(tmp, "data")
-    os.makedirs(data)
-    shutil.copy(os.path.join(HERE, "open_vqa_images_small.jsonl"), os.path.join(data, "Open_VQA_images.jsonl"))
-    shutil.copy(os.path.join(HERE, "open_vqa_videos_small.jsonl"), os.path.join(data, "Open_VQA_videos.jsonl"))
-    os.symlink(os.path.join(src, "tests", "image", "inputs"), os.path.join(data, "images"))
-    os.symlink(os.path.join(src, "tests", "video", "inputs"), os.path.join(data, "videos"))
+    small_open_vqa(data, src)
 
     def run_args(out, limit):
         return ["run", ",".join(TASKS), "--model", model, "--data", data, "--out", out, "--limit", str(limit),

@@ -16,7 +16,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from lxtest import check, finish
+from lxtest import check, finish, small_open_vqa
 
 lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
 HERE = os.path.join(src, "tests", "runs")
@@ -37,11 +37,7 @@ def read(path):
 tmp = tempfile.mkdtemp()
 try:
     DATA = os.path.join(tmp, "data")
-    os.makedirs(DATA)
-    shutil.copy(os.path.join(HERE, "open_vqa_images_small.jsonl"), os.path.join(DATA, "Open_VQA_images.jsonl"))
-    shutil.copy(os.path.join(HERE, "open_vqa_videos_small.jsonl"), os.path.join(DATA, "Open_VQA_videos.jsonl"))
-    os.symlink(os.path.join(src, "tests", "image", "inputs"), os.path.join(DATA, "images"))
-    os.symlink(os.path.join(src, "tests", "video", "inputs"), os.path.join(DATA, "videos"))
+    small_open_vqa(DATA, src)
 
     # 1. an uninterrupted run
     r1 = os.path.join(tmp, "r1")
