@@ -15,6 +15,7 @@
 #include "common/strbuf.h"
 #include "model/cpu.h"
 #include "model/threads.h"
+#include "runs/manifest.h"
 #include "runs/progress.h"
 
 enum { TAG_WORK = 11, TAG_ASSIGN = 12, TAG_STATS = 13 };
@@ -56,6 +57,13 @@ static void quiet_wait(MPI_Request *req, MPI_Status *st) {
     pause_briefly();
   }
   wait_cpu += thread_cpu_seconds() - c0;
+}
+
+/* The rank's device: the processor's model name (a GPU's name once the CUDA backend runs). */
+static void add_device(cJSON *o) {
+  cJSON *m = lx_machine_info();
+  cJSON_AddStringToObject(o, "device", lx_json_string(m, "cpu"));
+  cJSON_Delete(m);
 }
 
 static void host_name(char *buf, size_t n) {
@@ -445,6 +453,7 @@ static int answer(void *ctx, lx_run_plan *pl, lx_prediction_log *logs, const lx_
   cJSON_AddNumberToObject(own, "rank", 0);
   cJSON_AddStringToObject(own, "host", host);
   cJSON_AddNumberToObject(own, "pid", (double)getpid());
+  add_device(own);
   cJSON_AddNumberToObject(own, "threads", lx_threads_count());
   cJSON_AddStringToObject(own, "kernels", lx_cpu_kernel_family());
   cJSON_AddNumberToObject(own, "items", (double)d->local_items);
@@ -523,6 +532,7 @@ static int work(lx_run_plan *pl, int rank) {
   cJSON_AddNumberToObject(f, "rank", rank);
   cJSON_AddStringToObject(f, "host", host);
   cJSON_AddNumberToObject(f, "pid", (double)getpid());
+  add_device(f);
   cJSON_AddNumberToObject(f, "threads", lx_threads_count());
   cJSON_AddStringToObject(f, "kernels", lx_cpu_kernel_family());
   cJSON_AddNumberToObject(f, "items", (double)items);

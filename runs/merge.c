@@ -420,8 +420,18 @@ int lx_run_merge(const char *run_dir, bool check_only, const lx_run_events *ev, 
   r->seconds = lx_seconds() - t0;
   if (rc == LX_OK && r->complete && !check_only) {
     cJSON *sessions = cJSON_CreateArray(), *merges = cJSON_CreateArray();
-    for (size_t i = 0; i < n_recs; i++)
-      cJSON_AddItemToArray(sessions, cJSON_Duplicate(recs[i].json, 1));
+    /* a shard's idle time: from its end to the last shard's end (static shards never wait) */
+    double last = 0;
+    for (size_t i = 0; i < n_recs; i++) {
+      const cJSON *f = cJSON_GetObjectItem(recs[i].json, "finished_unix");
+      if (cJSON_IsNumber(f) && f->valuedouble > last) last = f->valuedouble;
+    }
+    for (size_t i = 0; i < n_recs; i++) {
+      cJSON *rec = cJSON_Duplicate(recs[i].json, 1);
+      const cJSON *f = cJSON_GetObjectItem(rec, "finished_unix");
+      if (cJSON_IsNumber(f)) cJSON_AddNumberToObject(rec, "idle_seconds", last - f->valuedouble);
+      cJSON_AddItemToArray(sessions, rec);
+    }
     char now[32];
     lx_utc_now(now);
     cJSON *m = cJSON_CreateObject();

@@ -358,6 +358,7 @@ static cJSON *session_json(const lx_run_plan *pl, const session *ss, bool finish
     char now[32];
     lx_utc_now(now);
     cJSON_AddStringToObject(s, "finished", now);
+    cJSON_AddNumberToObject(s, "finished_unix", lx_unix_seconds()); /* the merge's tail figures */
   } else {
     cJSON_AddNullToObject(s, "finished");
   }

@@ -129,11 +129,11 @@ try:
                 s = json.load(open(os.path.join(out, "manifest.json")))["sessions"][-1]
                 ranks = s.get("ranks", [])
                 check("... the session records launcher mpi, world size, dynamic dispatch and each rank's "
-                      "host, threads, kernels, items, busy, idle and CPU seconds",
+                      "host, device, threads, kernels, items, busy, idle and CPU seconds",
                       s.get("launcher") == "mpi" and s.get("world_size") == 2 and s.get("dispatch") == "dynamic"
                       and [r["rank"] for r in ranks] == [0, 1]
                       and sum(r["items"] for r in ranks) == s["items_answered"]
-                      and all(r["host"] and r["threads"] == 1 and r["kernels"] and r["busy_seconds"] >= 0
+                      and all(r["host"] and r["device"] and r["threads"] == 1 and r["kernels"] and r["busy_seconds"] >= 0
                               and r["idle_seconds"] >= 0 and r["cpu_seconds"] > 0 for r in ranks), s)
                 res = json.load(open(os.path.join(out, "results.json")))
                 ex = res["runs"][0].get("execution", {})

@@ -98,11 +98,12 @@ try:
                 m = json.load(open(os.path.join(out, "manifest.json")))
                 s = m["sessions"]
                 check("... the manifest holds each shard's session (launcher, shard, host, threads, "
-                      "kernels, items, busy and CPU seconds) and the merge",
+                      "kernels, items, busy, idle and CPU seconds) and the merge",
                       len(s) == 2 and {x["shard"] for x in s} == {"0/2", "1/2"}
                       and all(x["launcher"] == "shard" and x["machine"]["hostname"] and x["threads"] == 1
                               and x["kernels"] and x["items_answered"] > 0 and x["busy_seconds"] > 0
-                              and "cpu_seconds" in x and x["finished"] for x in s)
+                              and "cpu_seconds" in x and x["finished"] and x["idle_seconds"] >= 0 for x in s)
+                      and min(x["idle_seconds"] for x in s) == 0
                       and m["merges"][0]["seconds"] >= 0 and not os.path.exists(os.path.join(out, "shards")),
                       json.dumps(m.get("sessions"))[:400])
                 a, b = (json.load(open(os.path.join(d, "results.json"))) for d in (ref, out))
