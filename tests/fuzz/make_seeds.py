@@ -54,6 +54,25 @@ def fixture(rel, data):
         f.write(data)
 
 
+def shard_seeds(predictions):
+    """shard_logs: a task's 8 items q0..q7 split between predictions.jsonl and a shard's log (a
+    NUL between them), with an identical duplicate, a differing one and a torn tail; and --shard
+    specifications."""
+    template, rows = json.loads(predictions.splitlines()[0]), []
+    for k in range(8):
+        row = dict(template, id=f"q{k}", answer=f"{template['answer']} {k}")
+        rows.append(json.dumps(row, separators=(",", ":")).encode() + b"\n")
+    seed("shard_logs", "split", b"".join(rows[:4]) + b"\0" + b"".join(rows[4:]), pick=0)
+    seed("shard_logs", "duplicate", b"".join(rows[:5]) + b"\0" + b"".join(rows[4:]), pick=0)
+    other = json.loads(rows[5])
+    other["answer"] += " (other)"
+    seed("shard_logs", "differing", b"".join(rows[:6]) + b"\0" +
+         json.dumps(other, separators=(",", ":")).encode() + b"\n", pick=0)
+    seed("shard_logs", "torn", b"".join(rows[:3]) + b"\0" + b"".join(rows[3:7]) + rows[7][:20], pick=0)
+    for name, spec in (("explicit", b"3/64"), ("auto", b"auto"), ("bad", b"64/64")):
+        seed("shard_logs", "spec-" + name, spec, pick=1)
+
+
 def lines(path, n):
     with open(path, "rb") as f:
         return b"".join(f.readlines()[:n])
@@ -317,6 +336,7 @@ def main():
                             for l, v in zip(read(os.path.join(run, "open-vqa-image", "predictions.jsonl")).splitlines(),
                                             ("correct", "I cannot tell")))
         seed("judge_verdicts", "two", verdicts)
+        shard_seeds(read(os.path.join(run, "open-vqa-image", "predictions.jsonl")))
         seed("predictions", "verdicts", b"".join(
             json.dumps({"id": json.loads(l)["id"], "judge": "j", "verdict": "correct"}).encode() + b"\n"
             for l in verdicts.splitlines()), pick=1)
