@@ -12,8 +12,10 @@
 #include "model/threads.h"
 #include "text/prompt.h"
 
+const char *cli_program = "lynxeval";
+
 void cli_error(const char *cmd, const char *fmt, ...) {
-  fprintf(stderr, "lynxeval %s: ", cmd);
+  fprintf(stderr, "%s %s: ", cli_program, cmd);
   va_list ap;
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
@@ -22,7 +24,7 @@ void cli_error(const char *cmd, const char *fmt, ...) {
 }
 
 void cli_print_help(const cli_command *cmd, const cli_opt *opts, int n_opts) {
-  printf("usage: lynxeval %s\n\n%s\n\noptions:\n", cmd->usage, cmd->summary);
+  printf("usage: %s %s\n\n%s\n\noptions:\n", cli_program, cmd->usage, cmd->summary);
   for (int i = 0; i < n_opts; i++) {
     char left[64];
     snprintf(left, sizeof left, "%s%s%s", opts[i].name, opts[i].metavar ? " " : "",
@@ -85,7 +87,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt *opts, int 
       return CLI_HELP_SHOWN;
     }
     if (strncmp(arg, "--", 2) != 0) {
-      cli_error(cmd->name, "unexpected argument '%s' (see lynxeval %s --help)", arg, cmd->name);
+      cli_error(cmd->name, "unexpected argument '%s' (see %s %s --help)", arg, cli_program,
+                cmd->name);
       return CLI_USAGE;
     }
     const char *eq = strchr(arg, '=');
@@ -101,11 +104,11 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, cli_opt *opts, int 
       names[n_names++] = "--help";
       const char *near = cli_nearest(arg, name_len, names, n_names);
       if (near)
-        cli_error(cmd->name, "unknown option '%.*s'; did you mean %s? (see lynxeval %s --help)",
-                  (int)name_len, arg, near, cmd->name);
+        cli_error(cmd->name, "unknown option '%.*s'; did you mean %s? (see %s %s --help)",
+                  (int)name_len, arg, near, cli_program, cmd->name);
       else
-        cli_error(cmd->name, "unknown option '%.*s' (see lynxeval %s --help)", (int)name_len, arg,
-                  cmd->name);
+        cli_error(cmd->name, "unknown option '%.*s' (see %s %s --help)", (int)name_len, arg,
+                  cli_program, cmd->name);
       return CLI_USAGE;
     }
     if (o->seen) {

@@ -48,6 +48,9 @@ void cli_print_help(const cli_command *cmd, const cli_opt *opts, int n_opts);
  * most 2 edits, and fewer than half the word), else NULL. For "did you mean" hints. */
 const char *cli_nearest(const char *word, size_t len, const char *const *candidates, int n);
 
+/* The program's name in messages and usage lines: "lynxeval" (lynxeval-mpi sets its own). */
+extern const char *cli_program;
+
 /* Prints "lynxeval CMD: message" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

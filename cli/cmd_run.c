@@ -127,8 +127,8 @@ int cli_run(int argc, char **argv, cli_run_mode *mode) {
     const bool absent[] = {!r.tasks, !r.model_dir, !r.data_dir, !r.out_dir};
     for (int i = 0; i < 4; i++)
       if (absent[i]) lx_strbuf_printf(&missing, "%s%s", missing.len ? ", " : "", names[i]);
-    cli_error(NAME, "missing %s (see lynxeval run --help; with none of them, the embedded default)",
-              lx_strbuf_str(&missing));
+    cli_error(NAME, "missing %s (see %s run --help; with none of them, the embedded default)",
+              lx_strbuf_str(&missing), cli_program);
     lx_strbuf_free(&missing);
     lx_strbuf_free(&command);
     return CLI_USAGE;

@@ -44,6 +44,7 @@ int main(int argc, char **argv) {
       fprintf(stderr, "\nlynxeval-mpi runs only 'run'; every other command is lynxeval's\n");
     return help ? 0 : CLI_USAGE;
   }
+  cli_program = "lynxeval-mpi";
   int rank = 0, size = 1;
   if (lx_mpi_start(&argc, &argv, &rank, &size)) {
     fprintf(stderr, "lynxeval-mpi: MPI could not start\n");
@@ -57,9 +58,10 @@ int main(int argc, char **argv) {
   mode.ctx = &mode;
   int rc = cli_run(argc - 1, argv + 1, &mode);
   if (!lx_mpi_finalized()) {
-    /* a failure before the ranks met (a flag, a file, the model on this host): end the job */
-    if (rc) lx_mpi_abort(rc);
-    lx_mpi_finish(); /* --help */
+    /* A failure before the ranks met (a flag, a file, the model on this host) ends the job: the
+     * other ranks would wait for this one for ever. Alone, there is no one to wait. */
+    if (rc && size > 1) lx_mpi_abort(rc);
+    lx_mpi_finish(); /* --help, or a singleton's failure */
   }
   return rc;
 }
