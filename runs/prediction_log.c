@@ -63,7 +63,8 @@ int lx_log_lock(const char *path, int *fd_out, lx_error *err) {
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
       int e = errno;
       close(fd);
-      if (e == EWOULDBLOCK) return lx_errorf(err, "%s: " LX_LOG_BUSY, path);
+      if (e == EWOULDBLOCK)
+        return lx_errorf(err, "%s: " LX_LOG_BUSY "; wait for it to end, or write elsewhere", path);
       return lx_errorf(err, "%s: cannot lock: %s", path, strerror(e));
     }
     struct stat held, named;

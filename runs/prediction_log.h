@@ -38,9 +38,7 @@ int lx_prediction_log_read(const char *path, const char *text_key, lx_prediction
 /* Opens path for appending (creating it) and takes an exclusive lock on it (flock, non-blocking),
  * so that two processes never write one log; *fd holds the lock until it is closed. Fails with
  * "<path>: " LX_LOG_BUSY when another process holds it. */
-#define LX_LOG_BUSY                                                                         \
-  "another lynxeval process is writing this file right now (the same run or shard started " \
-  "twice?); wait for it to end, or write elsewhere (--out, --shard)"
+#define LX_LOG_BUSY "another lynxeval process is writing this file right now"
 int lx_log_lock(const char *path, int *fd, lx_error *err);
 
 /* Appends one row (a JSON object with at least "id" and the text key) durably. */

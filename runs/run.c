@@ -464,6 +464,12 @@ static int predict_task(lx_run_plan *pl, run_task *rt, session *ss, const lx_run
     free(dir);
   }
   if (rc == LX_OK) rc = lx_prediction_log_open(log_path, "answer", &log, &done, &dropped, err);
+  if (rc && strstr(err->msg, LX_LOG_BUSY)) {
+    lx_error inner = *err;
+    rc = lx_errorf(err, "%s (the same %s started twice?); use another %s", inner.msg,
+                   pl->shard.count ? "shard" : "run",
+                   pl->shard.count ? "--shard or --out" : "--out");
+  }
   if (rc == LX_OK && dropped)
     note(ev,
          "%s: cut a torn last line (%zu bytes) left by an interrupted run; that item is predicted "
