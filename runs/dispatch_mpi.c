@@ -333,6 +333,25 @@ static void watchdog(dispatcher *d, const rank_state *ranks) {
   pthread_mutex_unlock(&d->lock);
 }
 
+/* Rank 0's next message from any rank (a NUL-terminated heap copy, *count bytes, its source and
+ * tag in *st), waiting quietly; while none comes, the watchdog looks at the blocks held (when d
+ * is given). */
+static char *next_message(MPI_Status *st, int *count, dispatcher *d, const rank_state *ranks) {
+  for (;;) {
+    int flag = 0;
+    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, st);
+    if (flag) break;
+    if (d) watchdog(d, ranks);
+    pause_briefly();
+  }
+  *count = 0;
+  MPI_Get_count(st, MPI_CHAR, count);
+  char *msg = lx_xmalloc((size_t)*count + 1);
+  MPI_Recv(msg, *count, MPI_CHAR, st->MPI_SOURCE, st->MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  msg[*count] = '\0';
+  return msg;
+}
+
 /* A worker's request: "TASK FIRST HOST\n" then the rows of the block it finished (TASK -1: none).
  */
 static int handle_request(dispatcher *d, rank_state *ranks, int source, const char *msg, size_t len,
@@ -418,19 +437,9 @@ static int answer(void *ctx, lx_run_plan *pl, lx_prediction_log *logs, const lx_
   cJSON *figures = cJSON_CreateArray();
   int rc = LX_OK;
   while (reported < d->size - 1) {
-    int flag = 0;
     MPI_Status st;
-    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
-    if (!flag) {
-      watchdog(d, ranks);
-      pause_briefly();
-      continue;
-    }
-    int count = 0;
-    MPI_Get_count(&st, MPI_CHAR, &count);
-    char *msg = lx_xmalloc((size_t)count + 1);
-    MPI_Recv(msg, count, MPI_CHAR, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    msg[count] = '\0';
+    int count;
+    char *msg = next_message(&st, &count, d, ranks);
     if (st.MPI_TAG == TAG_WORK) {
       lx_error e;
       if (handle_request(d, ranks, st.MPI_SOURCE, msg, (size_t)count, &e) && rc == LX_OK) {
@@ -557,17 +566,8 @@ static int work(lx_run_plan *pl, int rank) {
 static void release_workers(int size) {
   for (int pending = size - 1; pending > 0;) {
     MPI_Status st;
-    int flag = 0;
-    MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
-    if (!flag) {
-      pause_briefly();
-      continue;
-    }
-    int count = 0;
-    MPI_Get_count(&st, MPI_CHAR, &count);
-    char *msg = lx_xmalloc((size_t)count + 1);
-    MPI_Recv(msg, count, MPI_CHAR, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    free(msg);
+    int count;
+    free(next_message(&st, &count, NULL, NULL));
     if (st.MPI_TAG == TAG_STATS) {
       pending--;
     } else {

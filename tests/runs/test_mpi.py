@@ -194,6 +194,12 @@ try:
     check("a rank with another kernel family is refused before any work, naming it and the field",
           p.returncode != 0 and "rank 1 on host" in p.stderr and "numerics.kernels" in p.stderr
           and not os.path.exists(out), p.stderr[-600:])
+    done_dir = os.path.join(tmp, "mpi-b4-2")
+    t0 = time.monotonic()
+    p = mpirun(2, run_args(done_dir, "--seed", "5", limit=limit))
+    check("a directory made with other settings: rank 0 refuses, releases the other ranks, exit 1",
+          p.returncode == 1 and "cannot be resumed: seed" in p.stderr and time.monotonic() - t0 < 60,
+          p.stderr[-400:])
     p = mpirun(2, run_args(out, "--shard", "0/2", limit="2"))
     check("--shard with lynxeval-mpi is a usage error", p.returncode != 0 and "--shard" in p.stderr
           and "drop it" in p.stderr, p.stderr[-400:])
