@@ -66,21 +66,13 @@ static int fold_lines(lx_fold *f, const lx_items *items, const char *path, const
     if (!nl) break; /* a torn last line: its item is answered again */
     line++;
     size_t n = (size_t)(nl - (text + pos));
-    lx_error bad;
-    cJSON *row =
-        lx_json_check_text(path, text + pos, n, &bad) ? NULL : cJSON_ParseWithLength(text + pos, n);
-    const cJSON *id = row ? cJSON_GetObjectItemCaseSensitive(row, "id") : NULL;
-    const cJSON *answer = row ? cJSON_GetObjectItemCaseSensitive(row, "answer") : NULL;
-    long k = cJSON_IsString(id) ? lx_items_find(items, id->valuestring) : -1;
-    int rc = LX_OK;
-    if (!cJSON_IsString(id) || !cJSON_IsString(answer))
-      rc = lx_errorf(err,
-                     "%s:%d: not a prediction (a JSON object with \"id\" and \"answer\"); the file "
-                     "was changed outside lynxeval",
-                     path, line);
-    else if (k < 0)
-      rc = lx_errorf(err, "%s:%d: id %s is not an item of the task's dataset", path, line,
-                     id->valuestring);
+    const char *id, *answer;
+    cJSON *row = lx_prediction_row_parse(path, line, text + pos, n, "answer", &id, &answer, err);
+    if (!row) return LX_ERR;
+    long k = lx_items_find(items, id);
+    int rc =
+        k < 0 ? lx_errorf(err, "%s:%d: id %s is not an item of the task's dataset", path, line, id)
+              : LX_OK;
     cJSON_Delete(row);
     if (rc) return rc;
     char *here = lx_source_at(path, line);

@@ -214,6 +214,12 @@ static int read_records(const char *run_dir, record **out, size_t *n, lx_error *
     r->count = c;
     r->json = NULL;
     rc = lx_json_read_file(r->path, MAX_RECORD_BYTES, &r->json, NULL, err);
+    if (rc && access(r->path, F_OK) != 0) { /* folded away by a merge since it was listed */
+      free(r->path);
+      (*n)--;
+      rc = LX_OK;
+      continue;
+    }
     if (rc == LX_OK && !cJSON_IsObject(cJSON_GetObjectItem(r->json, "plan")))
       rc = lx_errorf(err, "%s: not a lynxeval shard record (no \"plan\")", r->path);
   }
@@ -237,6 +243,30 @@ int lx_run_fold_records(const char *run_dir, lx_error *err) {
     if (rc == LX_OK) rmdir(dir);
     free(dir);
   }
+  records_free(recs, n);
+  return rc;
+}
+
+/* Whether record r was made under `plan`; if not, an error naming it, `whose` plan it was
+ * compared with, the first difference, and what to do. */
+static int same_plan(const record *r, const cJSON *plan, const char *whose, lx_error *err) {
+  const cJSON *theirs = cJSON_GetObjectItem(r->json, "plan");
+  if (cJSON_Compare(plan, theirs, 1)) return LX_OK;
+  char diff[700];
+  lx_json_first_difference(plan, theirs, whose, "in that shard's", diff, sizeof diff);
+  return lx_errorf(err,
+                   "%s: shard %ld/%ld of this run was started with other flags (%s): every shard "
+                   "must run the same command; use that shard's flags (its record holds its "
+                   "command), or remove its record and logs, or write into another --out",
+                   r->path, r->index, r->count, diff);
+}
+
+int lx_run_check_plan(const char *run_dir, const cJSON *plan, lx_error *err) {
+  record *recs = NULL;
+  size_t n = 0;
+  int rc = read_records(run_dir, &recs, &n, err);
+  for (size_t i = 0; rc == LX_OK && i < n; i++)
+    rc = same_plan(&recs[i], plan, "for this shard", err);
   records_free(recs, n);
   return rc;
 }
@@ -360,18 +390,8 @@ int lx_run_merge(const char *run_dir, bool check_only, const lx_run_events *ev, 
   }
   /* every shard must have answered the same plan */
   const cJSON *plan = rc == LX_OK ? cJSON_GetObjectItem(recs[0].json, "plan") : NULL;
-  for (size_t i = 1; rc == LX_OK && i < n_recs; i++) {
-    const cJSON *other = cJSON_GetObjectItem(recs[i].json, "plan");
-    if (!cJSON_Compare(plan, other, 1)) {
-      char diff[700];
-      lx_json_first_difference(other, plan, "in the first", "in the second", diff, sizeof diff);
-      rc = lx_errorf(err,
-                     "%s and %s are shards of different runs (%s): their flags differ; merge "
-                     "only shards of one command (remove the other's record and logs, or run it "
-                     "into another --out)",
-                     recs[i].path, recs[0].path, diff);
-    }
-  }
+  for (size_t i = 1; rc == LX_OK && i < n_recs; i++)
+    rc = same_plan(&recs[i], plan, "in the first shard's", err);
   if (rc == LX_OK) rc = lx_registry_builtin(&reg, err);
   if (rc == LX_OK) rc = load_plan(run_dir, plan, &reg, &tasks, &n_tasks, err);
   size_t batch = 1;

@@ -52,6 +52,10 @@ int lx_task_score(const lx_task *t, const lx_dataset *ds, const char *run_dir, l
                   size_t n, const lx_scoring_options *scoring, const cJSON *fingerprint,
                   bool matches_registry, lx_task_outcome *out, lx_error *err);
 
+/* A shard joining a run: fails, naming the record, when another shard's record holds another
+ * plan than `plan` (other flags: --limit, tasks, datasets, data directory, scoring). */
+int lx_run_check_plan(const char *run_dir, const cJSON *plan, lx_error *err);
+
 /* Under the lock: moves the shards' session records into manifest.json's sessions (a run
  * without --shard that resumed a sharded one has folded their answers). */
 int lx_run_fold_records(const char *run_dir, lx_error *err);

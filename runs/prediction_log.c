@@ -15,6 +15,26 @@
 
 #define MAX_LOG_BYTES (1ull << 32)
 
+cJSON *lx_prediction_row_parse(const char *path, int line, const char *text, size_t n,
+                               const char *text_key, const char **id, const char **answer,
+                               lx_error *err) {
+  lx_error bad;
+  cJSON *row = lx_json_check_text(path, text, n, &bad) ? NULL : cJSON_ParseWithLength(text, n);
+  const cJSON *i = row ? cJSON_GetObjectItemCaseSensitive(row, "id") : NULL;
+  const cJSON *a = row ? cJSON_GetObjectItemCaseSensitive(row, text_key) : NULL;
+  if (cJSON_IsString(i) && cJSON_IsString(a)) {
+    *id = i->valuestring;
+    *answer = a->valuestring;
+    return row;
+  }
+  cJSON_Delete(row);
+  lx_errorf(err,
+            "%s:%d: not a prediction (a JSON object with \"id\" and \"%s\"); the file was "
+            "changed outside lynxeval",
+            path, line, text_key);
+  return NULL;
+}
+
 /* Parses the complete lines of text[0..len); returns the length of the valid prefix. */
 static int read_lines(const char *path, const char *text_key, const char *text, size_t len,
                       lx_predictions *done, size_t *valid, lx_error *err) {
@@ -27,23 +47,16 @@ static int read_lines(const char *path, const char *text_key, const char *text, 
     if (!nl) break; /* a torn last line: no newline yet */
     line++;
     size_t n = (size_t)(nl - (text + pos));
-    lx_error bad;
-    cJSON *row =
-        lx_json_check_text(path, text + pos, n, &bad) ? NULL : cJSON_ParseWithLength(text + pos, n);
-    const cJSON *id = row ? cJSON_GetObjectItemCaseSensitive(row, "id") : NULL;
-    const cJSON *answer = row ? cJSON_GetObjectItemCaseSensitive(row, text_key) : NULL;
-    if (!cJSON_IsString(id) || !cJSON_IsString(answer)) {
-      cJSON_Delete(row);
-      rc = lx_errorf(err,
-                     "%s:%d: not a prediction (a JSON object with \"id\" and \"%s\"); "
-                     "the file was changed outside lynxeval",
-                     path, line, text_key);
+    const char *id, *answer;
+    cJSON *row = lx_prediction_row_parse(path, line, text + pos, n, text_key, &id, &answer, err);
+    if (!row) {
+      rc = LX_ERR;
       break;
     }
     char *src = lx_source_at(path, line);
-    lx_predictions_push(done, id->valuestring, answer->valuestring, src);
+    lx_predictions_push(done, id, answer, src);
     lx_item *it = lx_items_push(&seen);
-    it->id = lx_xstrdup(id->valuestring);
+    it->id = lx_xstrdup(id);
     it->source = src;
     cJSON_Delete(row);
     pos += n + 1;

@@ -29,6 +29,13 @@ typedef struct lx_prediction_log {
 int lx_prediction_log_open(const char *path, const char *text_key, lx_prediction_log *log,
                            lx_predictions *done, size_t *dropped_bytes, lx_error *err);
 
+/* One line of a log (text[0..n), the file's line `line`) parsed: the row (the caller deletes it)
+ * with *id and *answer pointing at its "id" and text_key strings; NULL, naming the file and line,
+ * when it is not a prediction. */
+cJSON *lx_prediction_row_parse(const char *path, int line, const char *text, size_t n,
+                               const char *text_key, const char **id, const char **answer,
+                               lx_error *err);
+
 /* Reads the complete lines of a log another process may be writing (a shard's), without
  * changing it: a torn or half-written last line is left alone. A file that does not exist (any
  * more) holds nothing. */

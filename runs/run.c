@@ -1,6 +1,5 @@
 #include "runs/run.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -403,42 +402,6 @@ static int write_shard_record(const lx_run_plan *pl, const session *ss, bool fin
   return rc;
 }
 
-/* A shard joining a run: its flags must be those of the shards already there (their records). */
-static int check_shard_plans(const lx_run_plan *pl, lx_error *err) {
-  char *dir = lx_path_join(pl->req.out_dir, LX_SHARDS_DIR);
-  DIR *d = opendir(dir);
-  int rc = LX_OK;
-  cJSON *mine = plan_json(pl);
-  struct dirent *ent;
-  while (d && rc == LX_OK && (ent = readdir(d))) {
-    size_t len = strlen(ent->d_name);
-    if (ent->d_name[0] == '.' || len < 6 || strcmp(ent->d_name + len - 5, ".json") != 0 ||
-        !strstr(ent->d_name, "-of-"))
-      continue;
-    char *path = lx_path_join(dir, ent->d_name);
-    cJSON *rec = NULL;
-    lx_error ignored; /* a record being replaced right now: the next shard checks it */
-    if (lx_json_read_file(path, 1u << 24, &rec, NULL, &ignored) == LX_OK) {
-      const cJSON *theirs = cJSON_GetObjectItem(rec, "plan");
-      if (theirs && !cJSON_Compare(mine, theirs, 1)) {
-        char diff[700];
-        lx_json_first_difference(mine, theirs, "for this shard", "for that one", diff, sizeof diff);
-        rc = lx_errorf(err,
-                       "%s: shard %s of this run was started with other flags (%s); every shard "
-                       "must run the same command: use that shard's flags (its record holds its "
-                       "command), or another --out",
-                       path, ent->d_name, diff);
-      }
-    }
-    cJSON_Delete(rec);
-    free(path);
-  }
-  if (d) closedir(d);
-  cJSON_Delete(mine);
-  free(dir);
-  return rc;
-}
-
 /* Predicts one task's items (this shard's blocks) into its log. */
 static int predict_task(lx_run_plan *pl, run_task *rt, session *ss, const lx_run_events *ev,
                         lx_error *err) {
@@ -591,7 +554,11 @@ int lx_run_execute(lx_run_plan *pl, const lx_run_events *ev, bool *scored, lx_er
   if (pl->shard.from[0])
     note(ev, "shard %ld/%ld, from %s", pl->shard.index, pl->shard.count, pl->shard.from);
   int rc = lx_make_dirs(out, err);
-  if (rc == LX_OK && pl->shard.count) rc = check_shard_plans(pl, err);
+  if (rc == LX_OK && pl->shard.count) {
+    cJSON *plan = plan_json(pl);
+    rc = lx_run_check_plan(out, plan, err);
+    cJSON_Delete(plan);
+  }
   /* every task's settings are checked against the directory's before any work */
   for (int i = 0; rc == LX_OK && i < pl->n_tasks; i++) {
     run_task *rt = &pl->tasks[i];

@@ -242,8 +242,7 @@ int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_pr
   /* which items are done: ids of the logs, looked up in a sorted copy */
   lx_items done_ids = {0};
   int rc = index_done(done, &done_ids, err);
-  size_t mine, finished;
-  lx_run_share(items, n, done, opt, &mine, &finished);
+  size_t finished = progress->done; /* the caller started it at this share's answered items */
   int batch = opt->batch > 0 ? opt->batch : 1;
   block b;
   block_init(&b, batch);

@@ -49,7 +49,7 @@ uint64_t lx_item_seed(uint64_t run_seed, const char *task, const char *item_id);
  * {"id", "answer", "question", "references"[, "category", "context", "media"], "tokens",
  * "score", "ended_with_eos", "prompt_ids_dropped"[, "frames", "source_frames"]}. A media file that
  * cannot be read stops the run with its name and the item's annotation line; everything predicted
- * so far stays in the log. */
+ * so far stays in the log. progress is started (lx_run_share's counts) and counts on from there. */
 int lx_run_items(const lx_model *m, const lx_items *items, size_t n, const lx_predictions *done,
                  const lx_runner_options *opt, lx_prediction_log *log, lx_progress *progress,
                  lx_error *err);
