@@ -28,6 +28,8 @@ static cJSON *ceilings_json(const lx_ceilings *c) {
   cJSON_AddNumberToObject(o, "f32_gflops_1t", c->f32_gflops_1t);
   cJSON_AddNumberToObject(o, "bf16_gflops", c->bf16_gflops);
   cJSON_AddNumberToObject(o, "bf16_gflops_1t", c->bf16_gflops_1t);
+  cJSON_AddNumberToObject(o, "amx_gflops", c->amx_gflops);
+  cJSON_AddNumberToObject(o, "amx_gflops_1t", c->amx_gflops_1t);
   cJSON_AddNumberToObject(o, "read_gbs", c->read_gbs);
   cJSON_AddNumberToObject(o, "read_gbs_1t", c->read_gbs_1t);
   return o;
@@ -77,6 +79,18 @@ int lx_bench_filter_compile(regex_t *re, const char *filter, lx_error *err) {
   return lx_errorf(err, "--filter '%s': %s", filter, msg);
 }
 
+/* The compute ceiling of a kernel: the float32 FMA peak, or for products computed in bf16 the
+ * highest of the units that arithmetic may run on (FMA on widened values, the bf16 dot product,
+ * AMX tiles), whichever path the product takes (kernel_choice.h); its name in *name. */
+static double compute_peak(const lx_kernel_case *c, const lx_ceilings *ceil, const char **name) {
+  const char *n = "f32 peak";
+  double peak = ceil->f32_gflops;
+  if (c->bf16_compute && ceil->bf16_gflops > peak) peak = ceil->bf16_gflops, n = "bf16 peak";
+  if (c->bf16_compute && ceil->amx_gflops > peak) peak = ceil->amx_gflops, n = "AMX peak";
+  if (name) *name = n;
+  return peak;
+}
+
 int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *err) {
   regex_t re;
   if (lx_bench_filter_compile(&re, o->filter, err) != LX_OK) return LX_ERR;
@@ -119,8 +133,7 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
       const lx_kernel_case *c = &lx_kernel_cases[i];
       if (o->filter && regexec(&re, c->name, 0, NULL, 0) != 0) continue;
       const double flops = lx_kernel_flops(c), bytes = lx_kernel_bytes(c);
-      const double peak =
-          c->bf16_compute && ceil.bf16_gflops > 0 ? ceil.bf16_gflops : ceil.f32_gflops;
+      const double peak = compute_peak(c, &ceil, NULL);
       /* memory-bound kernels: the bandwidth of their own window */
       m[i].bw[round] = bytes / ceil.read_gbs > flops / peak ? lx_read_bandwidth(o->backend->threads)
                                                             : ceil.read_gbs;
@@ -140,8 +153,8 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
     const lx_kernel_case *c = &lx_kernel_cases[i];
     if (o->filter && regexec(&re, c->name, 0, NULL, 0) != 0) continue;
     const double flops = lx_kernel_flops(c), bytes = lx_kernel_bytes(c);
-    const bool use_bf16 = c->bf16_compute && ceil.bf16_gflops > 0;
-    const double peak = use_bf16 ? ceil.bf16_gflops : ceil.f32_gflops;
+    const char *peak_name;
+    const double peak = compute_peak(c, &ceil, &peak_name);
     const bool memory_bound = bytes / ceil.read_gbs > flops / peak;
     double med[16], bws[16], within[16];
     lx_bench_timing t = m[i].t[0];
@@ -167,19 +180,17 @@ int lx_bench_kernels(const lx_bench_kernels_opts *o, cJSON **report, lx_error *e
     const double floor_s = fmax(flops / (peak * 1e9), bytes / (bw * 1e9));
     const double error = m[i].error;
 
-    cJSON_AddItemToArray(
-        list, lx_bench_kernel_entry(&(lx_kernel_result){.c = c,
-                                                        .t = t,
-                                                        .memory_bound = memory_bound,
-                                                        .ceiling = memory_bound ? "read bandwidth"
-                                                                   : use_bf16   ? "bf16 peak"
-                                                                                : "f32 peak",
-                                                        .ceiling_value = memory_bound ? bw : peak,
-                                                        .ceiling_spread = ceiling_spread,
-                                                        .floor_s = floor_s,
-                                                        .error = error,
-                                                        .rounds = rounds,
-                                                        .spread_between_rounds = between}));
+    cJSON_AddItemToArray(list, lx_bench_kernel_entry(&(lx_kernel_result){
+                                   .c = c,
+                                   .t = t,
+                                   .memory_bound = memory_bound,
+                                   .ceiling = memory_bound ? "read bandwidth" : peak_name,
+                                   .ceiling_value = memory_bound ? bw : peak,
+                                   .ceiling_spread = ceiling_spread,
+                                   .floor_s = floor_s,
+                                   .error = error,
+                                   .rounds = rounds,
+                                   .spread_between_rounds = between}));
   }
   free(m);
   if (o->filter) regfree(&re);
@@ -201,12 +212,23 @@ void lx_bench_print_kernels(FILE *out, const cJSON *report) {
     fprintf(out, "%s, %g threads, %s kernels, %s mode, commit %s\n", lx_json_string(run, "cpu"),
             lx_json_number(run, "threads"), lx_json_string(run, "kernels"),
             lx_json_string(report, "mode"), lx_json_string(run, "commit"));
-    fprintf(out,
-            "ceilings: f32 FMA %.0f GFLOP/s (1 thread %.0f), bf16 dot %.0f (%.0f), read %.1f "
-            "GB/s (%.1f)\n\n",
+    fprintf(out, "ceilings: f32 FMA %.0f GFLOP/s (1 thread %.0f), bf16 dot %.0f (%.0f)",
             lx_json_number(ce, "f32_gflops"), lx_json_number(ce, "f32_gflops_1t"),
-            lx_json_number(ce, "bf16_gflops"), lx_json_number(ce, "bf16_gflops_1t"),
-            lx_json_number(ce, "read_gbs"), lx_json_number(ce, "read_gbs_1t"));
+            lx_json_number(ce, "bf16_gflops"), lx_json_number(ce, "bf16_gflops_1t"));
+    if (lx_json_number(ce, "amx_gflops") > 0)
+      fprintf(out, ", AMX bf16 %.0f (%.0f)", lx_json_number(ce, "amx_gflops"),
+              lx_json_number(ce, "amx_gflops_1t"));
+    fprintf(out, ", read %.1f GB/s (%.1f)\n", lx_json_number(ce, "read_gbs"),
+            lx_json_number(ce, "read_gbs_1t"));
+    const cJSON *products = cJSON_GetObjectItemCaseSensitive(run, "products");
+    const cJSON *f32 = cJSON_GetObjectItemCaseSensitive(products, "f32");
+    const cJSON *bf16 = cJSON_GetObjectItemCaseSensitive(products, "bf16");
+    if (f32 && bf16)
+      fprintf(out, "products (%s): bf16-exact decode %s, prompt %s; bf16 decode %s, prompt %s\n",
+              lx_json_string(products, "source"), lx_json_string(f32, "decode"),
+              lx_json_string(f32, "prompt"), lx_json_string(bf16, "decode"),
+              lx_json_string(bf16, "prompt"));
+    fprintf(out, "\n");
   }
   fprintf(out,
           "| kernel | shape | median ms | min ms | p99 ms | GFLOP/s | GB/s | %% of ceiling | "

@@ -11,6 +11,8 @@
 #include "common/clock.h"
 #include "common/jsonutil.h"
 #include "common/rng.h"
+#include "model/backend_profile.h"
+#include "model/kernel_choice.h"
 #include "model/threads.h"
 
 static int cmp_double(const void *a, const void *b) {
@@ -18,9 +20,14 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+/* The median of v[0, n), v left as it was. */
+static double median(const double *v, int n) {
+  double *c = lx_xcalloc((size_t)n, sizeof *c);
+  memcpy(c, v, (size_t)n * sizeof *c);
+  qsort(c, (size_t)n, sizeof *c, cmp_double);
+  double m = n % 2 ? c[n / 2] : 0.5 * (c[n / 2 - 1] + c[n / 2]);
+  free(c);
+  return m;
 }
 
 static double peak_rss_bytes(void) {
@@ -44,6 +51,72 @@ static void add_num(cJSON *o, const char *key, double v) {
 
 /* The text a model whose media encoder reads the prompt (InstructBLIP) encodes an image with. */
 #define BENCH_INSTRUCTION "What is unusual about this image? Describe it in detail."
+
+/* The greedy choice of each row's next token: the sampling part of a decode step. */
+static void choose_next(const float *logits, int rows, int V, int *next) {
+  for (int r = 0; r < rows; r++) {
+    const float *l = logits + (size_t)r * V;
+    int best = 0;
+    for (int v = 1; v < V; v++)
+      if (l[v] > l[best]) best = v;
+    next[r] = best;
+  }
+}
+
+/* The profile of `steps` decode steps of session s (batch B), run now with every kernel timed:
+ * parts in ms per step, per layer, sampling, between kernels; against the unprofiled median. */
+static int profile_steps(const lx_model *m, lx_session *s, int B, int steps, int *next,
+                         float *logits, double unprofiled_s, cJSON **out, lx_error *err) {
+  lx_backend *be = m->backend;
+  const int V = m->info.vocab_size;
+  double total = 0, sampling = 0;
+  int rc = LX_OK;
+  lx_profiler_start(be);
+  for (int k = 0; k < steps && rc == LX_OK; k++) {
+    double t0 = lx_seconds();
+    rc = lx_session_step(s, next, logits, err);
+    double t1 = lx_seconds();
+    if (rc == LX_OK) choose_next(logits, B, V, next);
+    double t2 = lx_seconds();
+    sampling += t2 - t1;
+    total += t2 - t0;
+  }
+  lx_profiler_stop(be);
+  if (rc != LX_OK) return rc;
+  const lx_profile *p = lx_profiler_result(be);
+  const double per = 1e3 / steps; /* seconds over all steps -> ms per step */
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "batch", B);
+  cJSON_AddNumberToObject(o, "steps", steps);
+  cJSON_AddNumberToObject(o, "profiled_ms_per_step", total * per);
+  cJSON_AddNumberToObject(o, "unprofiled_median_ms_per_step", unprofiled_s * 1e3);
+  double kernels = 0, handoffs = 0;
+  cJSON *parts = cJSON_AddArrayToObject(o, "parts");
+  for (int i = 0; i < p->n_parts; i++) {
+    const lx_profile_part *q = &p->parts[i];
+    kernels += q->seconds;
+    handoffs += q->handoff_seconds;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "part", q->name);
+    cJSON_AddNumberToObject(j, "ms_per_step", q->seconds * per);
+    cJSON_AddNumberToObject(j, "handoff_ms_per_step", q->handoff_seconds * per);
+    cJSON_AddNumberToObject(j, "calls_per_step", (double)q->calls / steps);
+    cJSON_AddItemToArray(parts, j);
+  }
+  cJSON_AddNumberToObject(o, "kernels_ms_per_step", kernels * per);
+  cJSON_AddNumberToObject(o, "handoff_ms_per_step", handoffs * per);
+  cJSON_AddNumberToObject(o, "sampling_ms_per_step", sampling * per);
+  cJSON_AddNumberToObject(o, "between_kernels_ms_per_step", (total - kernels - sampling) * per);
+  /* the parts (kernels, sampling, between) sum to the profiled steps by construction; what they
+   * say is judged against the step measured without the profiler */
+  cJSON_AddNumberToObject(o, "parts_pct_of_unprofiled_step", 100 * total / steps / unprofiled_s);
+  cJSON *layers = cJSON_AddArrayToObject(o, "layer_ms_per_step");
+  for (int l = 0; l < p->n_layers; l++)
+    cJSON_AddItemToArray(layers, cJSON_CreateNumber(p->layer_seconds[l] * per));
+  cJSON_AddNumberToObject(o, "head_ms_per_step", p->head_seconds * per);
+  *out = o;
+  return LX_OK;
+}
 
 static int prefill_rows(const lx_model *m, int rows, int capacity, const float *media,
                         const int *ids, int n_ids, lx_session **out, float *logits, lx_error *err) {
@@ -101,7 +174,8 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   /* prefill: a fresh single-row session each time */
   if (log) fprintf(log, "prefill of %d positions...\n", positions);
   float *logits = lx_xcalloc((size_t)V * 64, sizeof(float));
-  const int capacity = positions + o->decode_steps + 2;
+  const bool profiling = lx_backend_is_profiler(m->backend);
+  const int capacity = positions + (profiling ? 2 : 1) * o->decode_steps + 2;
   for (int r = -1; r < reps && rc == LX_OK && (o->stages & LX_STAGE_PREFILL); r++) {
     lx_session *s = NULL;
     double t0 = lx_seconds();
@@ -113,7 +187,7 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
 
   /* decode: the weights a step reads, and the bandwidth around the timed steps */
   const double step_bytes = info->decode_read_bytes;
-  cJSON *decode = cJSON_CreateArray();
+  cJSON *decode = cJSON_CreateArray(), *profiles = cJSON_CreateArray();
   double decode1_s = NAN, decode_floor_s = NAN;
   for (int bi = 0; bi < o->n_batches && rc == LX_OK && (o->stages & LX_STAGE_DECODE); bi++) {
     const int B = o->batches[bi];
@@ -130,13 +204,21 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
     for (int k = 0; k < o->decode_steps && rc == LX_OK; k++) {
       double t0 = lx_seconds();
       rc = lx_session_step(s, next, logits, err);
+      if (rc == LX_OK) choose_next(logits, B, V, next);
       t[k] = lx_seconds() - t0;
     }
     double bw_after = lx_read_bandwidth(threads);
+    const double step = rc == LX_OK ? median(t, o->decode_steps) : 0;
+    if (rc == LX_OK && profiling) {
+      if (log) fprintf(log, "decode, batch %d, %d profiled steps...\n", B, o->decode_steps);
+      cJSON *profile = NULL;
+      rc = profile_steps(m, s, B, o->decode_steps, next, logits, step, &profile, err);
+      if (rc == LX_OK) cJSON_AddItemToArray(profiles, profile);
+    }
     lx_session_free(s);
     free(next);
     if (rc != LX_OK) break;
-    const double step = median(t, o->decode_steps), bw = 0.5 * (bw_before + bw_after);
+    const double bw = 0.5 * (bw_before + bw_after);
     const double floor_s = step_bytes / (bw * 1e9);
     if (B == 1) decode1_s = step, decode_floor_s = floor_s;
     cJSON *d = cJSON_CreateObject();
@@ -159,11 +241,16 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   free(pixels), free(media), free(ids), free(t), free(logits);
   if (rc != LX_OK) {
     cJSON_Delete(decode);
+    cJSON_Delete(profiles);
     return rc;
   }
 
-  const bool bf16_peak = precision == LX_MATMUL_BF16 && ceil.bf16_gflops > 0;
+  /* a compute stage's floor: its FLOPs at the higher of the vector ceilings its arithmetic may use
+   * (float32 FMA; in bf16 precision also the bf16 dot product, whichever is faster here); where
+   * the processor has AMX, also its share of the AMX peak */
+  const bool bf16_peak = precision == LX_MATMUL_BF16 && ceil.bf16_gflops > ceil.f32_gflops;
   const double peak = bf16_peak ? ceil.bf16_gflops : ceil.f32_gflops;
+  const double amx_peak = precision == LX_MATMUL_BF16 ? ceil.amx_gflops : 0;
   cJSON *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "lynxeval_bench", "model");
   cJSON_AddStringToObject(r, "model", o->source);
@@ -194,7 +281,11 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
       snprintf(key, sizeof key, "%s_pct_of_peak", st->key);
       add_num(r, key, 100 * floor_s / stage_s[k]);
       snprintf(key, sizeof key, "%s_peak", st->key);
-      cJSON_AddStringToObject(r, key, bf16_peak ? "bf16 peak" : "f32 peak");
+      cJSON_AddStringToObject(r, key, bf16_peak ? "bf16 dot peak" : "f32 FMA peak");
+      if (amx_peak > 0) {
+        snprintf(key, sizeof key, "%s_pct_of_amx_peak", st->key);
+        add_num(r, key, 100 * st->flops / stage_s[k] / 1e9 / amx_peak);
+      }
     }
   }
   add_num(r, "prefill_positions", positions);
@@ -204,21 +295,89 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   /* the prefill's work: 2 flops per decoder matrix parameter per position (attention scores
    * excluded: under 1% at 72 positions) */
   add_num(r, "prefill_gflops", info->prefill_flops * positions / prefill_s / 1e9);
+  add_num(r, "prefill_floor_ms", info->prefill_flops * positions / (peak * 1e9) * 1e3);
   add_num(r, "prefill_pct_of_peak",
           100.0 * info->prefill_flops * positions / prefill_s / 1e9 / peak);
+  cJSON_AddStringToObject(r, "prefill_peak", bf16_peak ? "bf16 dot peak" : "f32 FMA peak");
+  if (amx_peak > 0)
+    add_num(r, "prefill_pct_of_amx_peak",
+            100.0 * info->prefill_flops * positions / prefill_s / 1e9 / amx_peak);
   add_num(r, "time_to_first_token_ms", (encode_s + prefill_s) * 1e3);
   add_num(r, "decode_ms_per_token", decode1_s * 1e3);
   add_num(r, "decode_floor_ms_per_token", decode_floor_s * 1e3);
   add_num(r, "decode_bytes_per_step", step_bytes);
   cJSON_AddItemToObject(r, "decode", decode);
+  if (profiling)
+    cJSON_AddItemToObject(r, "decode_profile", profiles);
+  else
+    cJSON_Delete(profiles);
   cJSON_AddNumberToObject(r, "peak_rss_bytes", peak_rss_bytes());
   cJSON *ce = cJSON_AddObjectToObject(r, "ceilings");
   cJSON_AddNumberToObject(ce, "f32_gflops", ceil.f32_gflops);
   cJSON_AddNumberToObject(ce, "bf16_gflops", ceil.bf16_gflops);
+  cJSON_AddNumberToObject(ce, "amx_gflops", ceil.amx_gflops);
   cJSON_AddNumberToObject(ce, "read_gbs", ceil.read_gbs);
   cJSON_AddItemToObject(r, "run", lx_bench_run_info(threads));
   *report = r;
   return LX_OK;
+}
+
+static int cmp_part_ms(const void *a, const void *b) {
+  double x = lx_json_number(*(const cJSON *const *)a, "ms_per_step");
+  double y = lx_json_number(*(const cJSON *const *)b, "ms_per_step");
+  return (x < y) - (x > y);
+}
+
+/* One batch's decode profile: parts by time, the sum, and the layers' spread. */
+static void print_profile(FILE *out, const cJSON *p) {
+  const double step = lx_json_number(p, "profiled_ms_per_step");
+  fprintf(out,
+          "\ndecode profile, batch %g: %.2f ms per profiled step (unprofiled median %.2f ms; the "
+          "parts sum to %.1f%% of it)\n\n",
+          lx_json_number(p, "batch"), step, lx_json_number(p, "unprofiled_median_ms_per_step"),
+          lx_json_number(p, "parts_pct_of_unprofiled_step"));
+  fprintf(out,
+          "| part | ms/step | share | of which hand-offs | calls/step |\n"
+          "|---|---:|---:|---:|---:|\n");
+  const cJSON *parts = cJSON_GetObjectItemCaseSensitive(p, "parts");
+  int n = cJSON_GetArraySize(parts), i = 0;
+  const cJSON **sorted = lx_xcalloc((size_t)(n ? n : 1), sizeof *sorted);
+  const cJSON *q;
+  cJSON_ArrayForEach(q, parts) sorted[i++] = q;
+  qsort(sorted, (size_t)n, sizeof *sorted, cmp_part_ms);
+  for (i = 0; i < n; i++) {
+    const double ms = lx_json_number(sorted[i], "ms_per_step");
+    fprintf(out, "| %s | %.2f | %.1f%% | %.2f | %g |\n", lx_json_string(sorted[i], "part"), ms,
+            100 * ms / step, lx_json_number(sorted[i], "handoff_ms_per_step"),
+            lx_json_number(sorted[i], "calls_per_step"));
+  }
+  free(sorted);
+  const double sampling = lx_json_number(p, "sampling_ms_per_step");
+  const double between = lx_json_number(p, "between_kernels_ms_per_step");
+  fprintf(out, "| sampling (greedy choice over the logits) | %.2f | %.1f%% | | |\n", sampling,
+          100 * sampling / step);
+  fprintf(
+      out,
+      "| between kernels (KV cache copies, bookkeeping, profiler clocks) | %.2f | %.1f%% | | |\n",
+      between, 100 * between / step);
+  fprintf(out, "| **sum** | %.2f | 100%% | %.2f | |\n", step,
+          lx_json_number(p, "handoff_ms_per_step"));
+  const cJSON *layers = cJSON_GetObjectItemCaseSensitive(p, "layer_ms_per_step");
+  const int L = cJSON_GetArraySize(layers);
+  if (L > 0) {
+    double *v = lx_xcalloc((size_t)L, sizeof *v);
+    int lo = 0, hi = 0;
+    for (int l = 0; l < L; l++) {
+      v[l] = cJSON_GetArrayItem(layers, l)->valuedouble;
+      if (v[l] < v[lo]) lo = l;
+      if (v[l] > v[hi]) hi = l;
+    }
+    fprintf(out,
+            "\n%d LLM layers: %.2f ms median per layer, fastest %.2f (layer %d), slowest %.2f "
+            "(layer %d); after the layers (norm, lm_head) %.2f ms\n",
+            L, median(v, L), v[lo], lo, v[hi], hi, lx_json_number(p, "head_ms_per_step"));
+    free(v);
+  }
 }
 
 void lx_bench_print_model(FILE *out, const cJSON *r) {
@@ -228,9 +387,17 @@ void lx_bench_print_model(FILE *out, const cJSON *r) {
           lx_json_string(r, "model"), lx_json_string(r, "variant"), lx_json_string(r, "precision"),
           lx_json_number(r, "weight_bytes") / 1e9, lx_json_string(run, "cpu"),
           lx_json_number(run, "threads"), lx_json_string(run, "kernels"));
-  fprintf(out, "ceilings: f32 FMA %.0f GFLOP/s, bf16 dot %.0f GFLOP/s, read %.1f GB/s\n\n",
-          lx_json_number(ce, "f32_gflops"), lx_json_number(ce, "bf16_gflops"),
-          lx_json_number(ce, "read_gbs"));
+  const cJSON *products = cJSON_GetObjectItemCaseSensitive(run, "products");
+  const cJSON *paths = cJSON_GetObjectItemCaseSensitive(products, lx_json_string(r, "precision"));
+  if (paths)
+    fprintf(out, "products: decode %s, prompt %s (%s; docs/performance.md)\n",
+            lx_json_string(paths, "decode"), lx_json_string(paths, "prompt"),
+            lx_json_string(products, "source"));
+  fprintf(out, "ceilings: f32 FMA %.0f GFLOP/s, bf16 dot %.0f GFLOP/s",
+          lx_json_number(ce, "f32_gflops"), lx_json_number(ce, "bf16_gflops"));
+  if (lx_json_number(ce, "amx_gflops") > 0)
+    fprintf(out, ", AMX bf16 %.0f GFLOP/s", lx_json_number(ce, "amx_gflops"));
+  fprintf(out, ", read %.1f GB/s\n\n", lx_json_number(ce, "read_gbs"));
   fprintf(out, "| stage | measured | floor | %% of floor |\n|---|---:|---:|---:|\n");
   const cJSON *st;
   cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(r, "encode_stages")) {
@@ -253,9 +420,13 @@ void lx_bench_print_model(FILE *out, const cJSON *r) {
             lx_json_string(st, "label"), ms, gflops, floor_ms, peak, lx_json_number(r, key));
   }
   if (isfinite(lx_json_number(r, "prefill_ms")))
-    fprintf(out, "| prefill, %g positions | %.1f ms (%.1f tokens/s, %.0f GFLOP/s) | | |\n",
+    fprintf(out,
+            "| prefill, %g positions | %.1f ms (%.1f tokens/s, %.0f GFLOP/s) | %.1f ms (%s) | "
+            "%.1f%% |\n",
             lx_json_number(r, "prefill_positions"), lx_json_number(r, "prefill_ms"),
-            lx_json_number(r, "prefill_tokens_per_s"), lx_json_number(r, "prefill_gflops"));
+            lx_json_number(r, "prefill_tokens_per_s"), lx_json_number(r, "prefill_gflops"),
+            lx_json_number(r, "prefill_floor_ms"), lx_json_string(r, "prefill_peak"),
+            lx_json_number(r, "prefill_pct_of_peak"));
   if (isfinite(lx_json_number(r, "time_to_first_token_ms")))
     fprintf(out, "| time to first token | %.1f ms | | |\n",
             lx_json_number(r, "time_to_first_token_ms"));
@@ -265,6 +436,9 @@ void lx_bench_print_model(FILE *out, const cJSON *r) {
       lx_json_number(d, "batch"), lx_json_number(d, "ms_per_step"),
       lx_json_number(d, "tokens_per_s"), lx_json_number(d, "floor_ms_per_step"),
       lx_json_number(d, "read_gbs_window"), lx_json_number(d, "pct_of_floor"));
+  const cJSON *prof;
+  cJSON_ArrayForEach(prof, cJSON_GetObjectItemCaseSensitive(r, "decode_profile"))
+      print_profile(out, prof);
   fprintf(out, "\npeak resident memory %.2f GB; model ready in %.1f s\n",
           lx_json_number(r, "peak_rss_bytes") / 1e9, lx_json_number(r, "load_seconds"));
 }

@@ -11,6 +11,13 @@
  *     step's time are in the JSON too); floor = bytes of weights a step reads (every LLM layer
  *     and the output projection) / read bandwidth measured just before and after
  *   time to first token = encode + prefill; peak resident memory of the process
+ *   decode profile (when the model's backend is a profiler, backend_profile.h): after the timed
+ *     steps, as many again with every kernel call timed, per part (kernel and weight role), per
+ *     LLM layer, the sampling (greedy argmax over the logits) and what lies between the kernels,
+ *     with the thread pool's hand-offs; its parts sum to the profiled steps' time and are compared
+ *     with the unprofiled median step
+ *
+ * A decode step is the forward pass of one token per row and the greedy choice of the next.
  *
  * The model is a model directory, or synthetic random weights at the shapes of a known model
  * (lx_model_synthetic), so the real cost can be measured without a download.

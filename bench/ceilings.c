@@ -17,6 +17,7 @@
 #if defined(__x86_64__)
 double lx_peak_f32_avx512(long iters);
 double lx_peak_bf16_avx512(long iters);
+double lx_peak_amx_bf16(long iters);
 unsigned lx_read_avx512(const void *p, unsigned long bytes);
 #endif
 
@@ -52,6 +53,14 @@ double lx_peak_f32_loop(long iters) {
 double lx_peak_bf16_loop(long iters) {
 #if defined(__x86_64__)
   if (lx_cpu()->avx512_bf16) return lx_peak_bf16_avx512(iters);
+#endif
+  (void)iters;
+  return 0;
+}
+
+double lx_peak_amx_loop(long iters) {
+#if defined(__x86_64__)
+  if (lx_cpu()->amx_bf16) return lx_peak_amx_bf16(iters);
 #endif
   (void)iters;
   return 0;
@@ -159,6 +168,10 @@ void lx_ceilings_measure(lx_ceilings *c, int threads) {
   if (lx_cpu()->avx512_bf16) {
     c->bf16_gflops_1t = peak_rate(lx_peak_bf16_loop, 1);
     c->bf16_gflops = threads > 1 ? peak_rate(lx_peak_bf16_loop, threads) : c->bf16_gflops_1t;
+  }
+  if (lx_cpu()->amx_bf16) {
+    c->amx_gflops_1t = peak_rate(lx_peak_amx_loop, 1);
+    c->amx_gflops = threads > 1 ? peak_rate(lx_peak_amx_loop, threads) : c->amx_gflops_1t;
   }
   read_rate(threads, 1); /* first touch of the pages outside the timing */
   c->read_gbs_1t = read_rate(1, 5);

@@ -7,6 +7,7 @@
 #include "bench/run_info.h"
 #include "common/clock.h"
 #include "model/cpu.h"
+#include "model/kernel_choice.h"
 
 #ifndef LYNXEVAL_VERSION
 #define LYNXEVAL_VERSION "unknown"
@@ -30,6 +31,7 @@ cJSON *lx_bench_run_info(int threads) {
   cJSON_AddNumberToObject(o, "cores_online", (double)sysconf(_SC_NPROCESSORS_ONLN));
   cJSON_AddNumberToObject(o, "threads", threads);
   cJSON_AddStringToObject(o, "kernels", lx_cpu_kernel_family());
+  cJSON_AddItemToObject(o, "products", lx_kernel_choice_json(lx_kernel_choice_get()));
   cJSON_AddStringToObject(o, "lynxeval", LYNXEVAL_VERSION);
   cJSON_AddStringToObject(o, "commit", LYNXEVAL_COMMIT);
   cJSON_AddStringToObject(o, "build_type", LYNXEVAL_BUILD_TYPE);

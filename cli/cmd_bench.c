@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
+#include "model/backend_profile.h"
 #include "model/threads.h"
 
 #define N_OPTS(a)        ((int)(sizeof(a) / sizeof((a)[0])))
@@ -186,6 +187,7 @@ static int run_model(int argc, char **argv) {
   const char *dir = NULL, *shape = NULL, *dtype = "bf16", *precision = "f32", *json = NULL;
   const char *batches_text = "1,4", *stages_text = "encode,prefill,decode";
   long threads = 0, steps = 16, reps = 3;
+  bool profile = false;
   cli_opt opts[] = {
       {"--model", CLI_STRING, &dir, "DIR", "a model directory", 0, 0, 0},
       {"--shape", CLI_STRING, &shape, "NAME",
@@ -205,6 +207,10 @@ static int run_model(int argc, char **argv) {
        1000, 0},
       {"--stages", CLI_STRING, &stages_text, "S,...",
        "which of encode, prefill, decode to time (default all)", 0, 0, 0},
+      {"--profile", CLI_FLAG, &profile, NULL,
+       "after each batch's timed decode steps, as many again with every kernel timed: where a "
+       "step's time goes",
+       0, 0, 0},
       {"--json", CLI_STRING, &json, "FILE", "also write the result as JSON", 0, 0, 0},
   };
   int rc = cli_parse(&cmd_bench_model, argc, argv, opts, N_OPTS(opts));
@@ -270,8 +276,10 @@ static int run_model(int argc, char **argv) {
               batches_text);
     return CLI_USAGE;
   }
-  lx_backend *backend = cli_cpu_backend(NAME, threads, precision);
-  if (!backend) return CLI_USAGE;
+  lx_backend *cpu = cli_cpu_backend(NAME, threads, precision);
+  if (!cpu) return CLI_USAGE;
+  /* --profile: the model runs on a profiler wrapping the CPU backend (same kernels, timed) */
+  lx_backend *backend = profile ? lx_backend_profiler_new(cpu) : cpu;
   lx_error err;
   lx_model *m = NULL;
   char source[512];
@@ -287,7 +295,8 @@ static int run_model(int argc, char **argv) {
   }
   if (rc) {
     cli_error(NAME, "%s", err.msg);
-    lx_backend_free(backend);
+    if (backend != cpu) lx_backend_free(backend);
+    lx_backend_free(cpu);
     return dir ? CLI_FAIL : CLI_USAGE;
   }
   lx_bench_model_opts o = {
@@ -303,7 +312,8 @@ static int run_model(int argc, char **argv) {
   cJSON *report = NULL;
   rc = lx_bench_model(m, &o, &report, &err);
   lx_model_free(m);
-  lx_backend_free(backend);
+  if (backend != cpu) lx_backend_free(backend);
+  lx_backend_free(cpu);
   if (rc) {
     cli_error(NAME, "%s", err.msg);
     return CLI_FAIL;
@@ -315,7 +325,7 @@ static const cli_command cmd_bench_model = {
     "bench model",
     "the whole model's costs: image encode, prefill, decode, memory",
     "bench model (--model DIR | --shape NAME) [--dtype f32|bf16|f16] [--precision f32|bf16]\n"
-    "       [--threads N] [--batches B,...] [--json FILE]",
+    "       [--threads N] [--batches B,...] [--stages S,...] [--profile] [--json FILE]",
     "Measures one image's encode stage by stage (for Lynx: the ViT, then the resampler), the\n"
     "prefill of a prompt of the model's real length (its media positions + max_input_tokens\n"
     "text tokens, or 64 when the model keeps every id; Lynx: 32 + 40, LLaVA-1.5: 576 + 64),\n"
@@ -324,7 +334,15 @@ static const cli_command cmd_bench_model = {
     "stage's FLOPs over the peak rate (bf16 or float32, as the products run), and a decode\n"
     "step's weight bytes over the read bandwidth measured just before and after the timed\n"
     "steps. --shape NAME builds a released model's shapes with random weights (lynx-8b: 16.8 GB\n"
-    "in bf16) so the real cost can be measured without a download; --shape list names them.",
+    "in bf16) so the real cost can be measured without a download; --shape list names them.\n\n"
+    "A decode step is one token's forward pass per row and the greedy choice of the next.\n"
+    "--profile times every kernel call of as many further steps and gives where a step's time\n"
+    "goes: per part (kernel and weight role, e.g. 'linear llm.mlp.gate+up', 'rmsnorm',\n"
+    "'attention'), with the time the calling thread spent handing work to the pool's threads and\n"
+    "waiting for the slowest; the sampling; what lies between the kernels; and per LLM layer.\n"
+    "The parts sum to the profiled steps' time, shown against the unprofiled median step.\n\n"
+    "The products' paths chosen for this processor (docs/performance.md, $LYNXEVAL_KERNELS)\n"
+    "are in the header line and the JSON's run record.",
     run_model,
 };
 

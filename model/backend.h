@@ -40,12 +40,13 @@ void lx_scratch_free(lx_scratch *s);
 /* How matrix products with BF16 weights are computed.
  * LX_MATMUL_F32 (the default): the exact 16-bit weights multiply float32 activations in float32;
  *   results match a float32 reference run on the same (rounded) weights to float32 summation.
- * LX_MATMUL_BF16: products with BF16 weights round the activations to bf16 and use the
- *   processor's bf16 dot product (vdpbf16ps; gemm_bf16.h), as PyTorch's bf16 autocast does: about
- *   2x the float32 rate, at bf16 precision. Up to 4 rows (decode) take a matrix-vector kernel
- *   that reads each weight once; more rows take the blocked product. Attention with more than 16
- *   queries does the same for q k^T and p v (keys, values and probabilities rounded to bf16).
- *   The CPU falls back to LX_MATMUL_F32 on processors without AVX512-BF16.
+ * LX_MATMUL_BF16: products with BF16 weights round the activations to bf16 and multiply them by
+ *   the weights exactly, summing in float32, as PyTorch's bf16 autocast does. The CPU computes it
+ *   on the path measured fastest on the processor (kernel_choice.h): the bf16 dot product
+ *   (vdpbf16ps; gemm_bf16.h), or the rounded activations times the widened weights on the FMA
+ *   units; every path gives the same products in another summation order. Attention with more
+ *   than 16 queries rounds keys, values and probabilities to bf16 on the bf16-dot and amx-bf16
+ *   paths only.
  */
 typedef enum lx_matmul_precision { LX_MATMUL_F32 = 0, LX_MATMUL_BF16 = 1 } lx_matmul_precision;
 
@@ -116,6 +117,9 @@ typedef struct lx_backend_ops {
   void (*rope)(lx_backend *be, float *x, int T, int ld, int heads, int head_dim, const int *pos,
                const float *cos_sin);
   void (*attention)(lx_backend *be, const lx_attention_args *a);
+  /* Optional (NULL: nothing to do): the network says where it is ("llm.layer" and its index,
+   * "llm.head"), so that a profiling backend (backend_profile.h) can sum time per layer. */
+  void (*mark)(lx_backend *be, const char *region, int index);
 } lx_backend_ops;
 
 /* The state every backend has; an implementation embeds it first in its own struct. */
@@ -184,6 +188,9 @@ static inline void lx_rope(lx_backend *be, float *x, int T, int ld, int heads, i
 }
 static inline void lx_attention(lx_backend *be, const lx_attention_args *a) {
   be->ops->attention(be, a);
+}
+static inline void lx_mark(lx_backend *be, const char *region, int index) {
+  if (be->ops->mark) be->ops->mark(be, region, index);
 }
 
 /* Fills cos_sin[max_pos, head_dim/2, 2] (host memory) as LLaMA computes it in float32:

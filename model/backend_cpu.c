@@ -4,10 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/error.h"
 #include "model/backend.h"
 #include "model/cpu.h"
+#include "model/gemm_amx.h"
 #include "model/gemm_bf16.h"
+#include "model/gemm_widened.h"
+#include "model/kernel_choice.h"
 #include "model/matvec16.h"
 #include "model/threads.h"
 #include "model/vecmath.h"
@@ -44,21 +48,23 @@ const char *lx_matmul_precision_name(lx_matmul_precision p) {
   return p == LX_MATMUL_BF16 ? "bf16" : "f32";
 }
 
-/* The CPU backend: the shared state and the kernels' scratch (weight conversion, attention
- * scores, rearranged input rows, bf16 keys and transposed values). */
+/* The CPU backend: the shared state, the product paths chosen for this processor
+ * (kernel_choice.h), and the kernels' scratch (weight conversion, attention scores, rearranged
+ * input rows, rows rounded to bf16, bf16 keys and transposed values). */
 typedef struct cpu_backend {
   lx_backend base;
-  lx_scratch convert, scores, prepared, keys, values;
+  const lx_kernel_choice *choice;
+  int timing_path; /* while the choice is measured: the path forced on every product, else -1 */
+  lx_scratch convert, scores, prepared, rounded, keys, values;
 } cpu_backend;
 
 static cpu_backend *cpu_of(lx_backend *be) {
   return (cpu_backend *)be;
 }
 
-/* Up to this many input rows, 16-bit weights go through matvec16 (each weight read from memory
- * ceil(M / LX_MATVEC16_ROWS) times); above it, blocks of weights are widened once and multiplied
- * by sgemm. With bf16 products, anything above LX_MATVEC16_ROWS rows takes the bf16 product,
- * which reads each weight once. */
+/* Up to this many input rows (decode), products with 16-bit weights are "decode" products (each
+ * weight read from memory once per group of LX_MATVEC16_ROWS rows, or of LX_GEMV_BF16_ROWS on the
+ * bf16-dot path, which takes more rows as a prompt product); above it, "prompt" products. */
 #define MATVEC16_MAX_ROWS 16
 
 /* ---- elementwise helpers run over the pool -------------------------------------------------- */
@@ -97,6 +103,35 @@ static void gemm_f32(float *y, int ldy, const float *x, int M, const float *w, i
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, x, K, w, K, beta, y, ldy);
 }
 
+/* The path a product with weights w of M input rows takes at the backend's precision. */
+static lx_product_path path_of(const cpu_backend *cb, const lx_tensor *w, int M) {
+  const lx_product_class c = M <= MATVEC16_MAX_ROWS ? LX_PRODUCT_DECODE : LX_PRODUCT_PROMPT;
+  if (w->dtype == LX_F16) /* not chosen for: matvec16 (which dispatches itself), or blas */
+    return c == LX_PRODUCT_DECODE ? LX_PATH_WIDENED_FMA : LX_PATH_BLAS;
+  if (cb->timing_path >= 0) return (lx_product_path)cb->timing_path;
+  return cb->choice->path[cb->base.precision][c];
+}
+
+/* Whether a product on `path` is a decode (few rows) product: weights read once per group of rows
+ * by matvec16 or the bf16 matrix-vector kernel. */
+static bool few_rows_path(lx_product_path path, int M) {
+  if (path == LX_PATH_BF16_DOT) return M <= LX_GEMV_BF16_ROWS;
+  return M <= MATVEC16_MAX_ROWS && path != LX_PATH_BLAS && path != LX_PATH_AMX_BF16;
+}
+
+/* x, or x rounded to bf16 (kept as float32) when the precision is bf16 and the path does not
+ * round by itself: every path then multiplies the same bf16 values. */
+static const float *operand_rows(cpu_backend *cb, const float *x, int M, int K, int ldx,
+                                 lx_product_path path) {
+  if (cb->base.precision != LX_MATMUL_BF16 || path == LX_PATH_BF16_DOT || path == LX_PATH_AMX_BF16)
+    return x;
+  float *r = lx_scratch_get(&cb->rounded, (size_t)M * K);
+  for (int m = 0; m < M; m++)
+    for (int k = 0; k < K; k++)
+      r[(size_t)m * K + k] = lx_bf16_to_f32(lx_f32_to_bf16(x[(size_t)m * ldx + k]));
+  return r;
+}
+
 #if defined(__x86_64__)
 typedef struct gemm_bf16_job {
   float *y;
@@ -129,30 +164,89 @@ static void product_bf16(cpu_backend *cb, float *y, int ldy, const float *x, int
   lx_parallel_for((M + LX_GEMM_BF16_MB - 1) / LX_GEMM_BF16_MB, 1, pack_bf16_range, &j);
   lx_parallel_for_dynamic((N + LX_GEMM_BF16_NB - 1) / LX_GEMM_BF16_NB, 1, gemm_bf16_range, &j);
 }
+
+static void gemm_widened_range(void *ctx, int begin, int end) { /* items are panels of columns */
+  const gemm_bf16_job *j = ctx;
+  int n0 = begin * LX_GEMM_WIDENED_NB, n1 = end * LX_GEMM_WIDENED_NB;
+  lx_gemm_widened_cols(j->y, j->ldy, j->x, j->ldx, j->M, j->w, j->K, n0, n1 < j->N ? n1 : j->N,
+                       j->accumulate);
+}
+
+typedef struct gemm_amx_job {
+  float *y;
+  int ldy;
+  const float *x;
+  int ldx;
+  uint16_t *xb;
+  int M, K, N;
+  const uint16_t *w;
+  bool accumulate;
+} gemm_amx_job;
+
+static void pack_amx_range(void *ctx, int begin, int end) { /* items are blocks of 16 rows */
+  const gemm_amx_job *j = ctx;
+  lx_gemm_amx_pack(j->xb, j->x, j->M, j->K, j->ldx, begin, end);
+}
+
+static void gemm_amx_range(void *ctx, int begin, int end) { /* items are panels of columns */
+  const gemm_amx_job *j = ctx;
+  int n0 = begin * LX_GEMM_AMX_NB, n1 = end * LX_GEMM_AMX_NB;
+  lx_gemm_amx_cols(j->y, j->ldy, j->xb, j->M, j->w, j->K, n0, n1 < j->N ? n1 : j->N, j->accumulate);
+}
+
+/* y[M, N] (row stride ldy) (+)= bf16(x)[M, K] (row stride ldx) · W[N, K]^T on AMX tiles, W bf16
+ * rows of K. */
+static void product_amx(cpu_backend *cb, float *y, int ldy, const float *x, int ldx, int M,
+                        const uint16_t *w, int N, int K, bool accumulate) {
+  uint16_t *xb = (uint16_t *)lx_scratch_get(&cb->prepared, (lx_gemm_amx_packed_len(M, K) + 1) / 2);
+  gemm_amx_job j = {y, ldy, x, ldx, xb, M, K, N, w, accumulate};
+  lx_parallel_for((M + LX_GEMM_AMX_MB - 1) / LX_GEMM_AMX_MB, 1, pack_amx_range, &j);
+  lx_parallel_for_dynamic((N + LX_GEMM_AMX_NB - 1) / LX_GEMM_AMX_NB, 1, gemm_amx_range, &j);
+}
+
+/* y[M, N] (+)= x[M, K] · W[N, K]^T by the widening FMA product, W bf16. */
+static void product_widened(float *y, const float *x, int M, const uint16_t *w, int N, int K,
+                            bool accumulate) {
+  gemm_bf16_job j = {y, N, x, K, NULL, M, K, N, w, accumulate};
+  lx_parallel_for_dynamic((N + LX_GEMM_WIDENED_NB - 1) / LX_GEMM_WIDENED_NB, 1, gemm_widened_range,
+                          &j);
+}
 #endif
 
-/* Whether products with weights w compute in bf16 (LX_MATMUL_BF16 on a processor that can). */
-static bool uses_bf16_product(const lx_backend *be, const lx_tensor *w) {
-#if defined(__x86_64__)
-  return w->dtype == LX_BF16 && be->precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16;
-#else
-  (void)be, (void)w;
-  return false;
-#endif
+/* y[M, N] (+)= x[M, K] · W[N, K]^T, W 16-bit: blocks of weight rows converted to float32, then
+ * sgemm. */
+static void product_blas(cpu_backend *cb, float *y, const float *x, int M, const lx_tensor *w,
+                         float beta) {
+  const int N = (int)w->shape[0], K = (int)w->shape[1];
+  size_t rows = CONVERT_CHUNK_BYTES / ((size_t)K * sizeof(float));
+  if (rows < 16) rows = 16;
+  if (rows > (size_t)N) rows = (size_t)N;
+  float *buf = lx_scratch_get(&cb->convert, rows * (size_t)K);
+  for (int n0 = 0; n0 < N; n0 += (int)rows) {
+    int nb = N - n0 < (int)rows ? N - n0 : (int)rows;
+    convert_job j = {buf, (const char *)w->data + (size_t)n0 * K * lx_dtype_size(w->dtype),
+                     w->dtype, (size_t)K};
+    lx_parallel_for(nb, 16, convert_rows, &j);
+    if (M == 1)
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, nb, K, 1.0f, buf, K, x, 1, beta, y + n0, 1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, nb, K, 1.0f, x, K, buf, K, beta,
+                  y + n0, N);
+  }
 }
 
 /* ---- products of a few rows (decode) -------------------------------------------------------
  * y[M, N] (+)= x[M, K] · W[N, K]^T for a few rows of x and 16-bit weights, each weight read from
- * memory once per group of rows: matvec16 on x prepared for it (exact), or, in bf16 precision,
- * the bf16 matrix-vector kernel (gemm_bf16.h) on x rounded to bf16. Several products of the same
- * x run as one parallel pass over all their weight rows. */
+ * memory once per group of rows: matvec16 on x prepared for it, or the bf16 matrix-vector kernel
+ * (gemm_bf16.h) on x rounded to bf16. Several products of the same x run as one parallel pass over
+ * all their weight rows. */
 
 #define SHARED_INPUT_MAX 4
 
 typedef struct few_rows_product {
   float *y;
   const float *xp;    /* x prepared for matvec16, or NULL */
-  const uint16_t *xb; /* x rounded to bf16 (bf16 precision), or NULL */
+  const uint16_t *xb; /* x rounded to bf16 (bf16-dot), or NULL */
   int M, K, N;
   const uint16_t *w;
   lx_dtype dtype;
@@ -164,10 +258,6 @@ typedef struct few_rows_job {
   int first_row[SHARED_INPUT_MAX + 1]; /* part i covers rows [first_row[i], first_row[i+1]) */
   int count;
 } few_rows_job;
-
-static int few_rows_limit(bool bf16_product) {
-  return bf16_product ? LX_GEMV_BF16_ROWS : MATVEC16_MAX_ROWS;
-}
 
 /* Weight rows [begin, end) of one product. */
 static void few_rows_part(const few_rows_product *p, int begin, int end) {
@@ -194,24 +284,25 @@ static void few_rows_range(void *ctx, int begin, int end) { /* items: weight row
 }
 
 /* ys[i] (+)= x[M, K] · W_i^T for i < count (<= SHARED_INPUT_MAX), all W_i of one 16-bit dtype and
- * K, M <= few_rows_limit(bf16_product). */
+ * K, on a decode path (few_rows_path). */
 static void few_rows_products(cpu_backend *cb, float *const *ys, const lx_tensor *const *ws,
-                              int count, const float *x, int M, bool bf16_product,
+                              int count, const float *x, int M, lx_product_path path,
                               bool accumulate) {
   const int K = (int)ws[0]->shape[1];
   const lx_dtype dt = ws[0]->dtype;
   float *xp = NULL;
   const uint16_t *xb = NULL;
 #if defined(__x86_64__)
-  if (bf16_product) {
+  if (path == LX_PATH_BF16_DOT) {
     uint16_t *r = (uint16_t *)lx_scratch_get(&cb->prepared, ((size_t)M * K + 1) / 2);
     for (int m = 0; m < M; m++) lx_gemv_bf16_round(r + (size_t)m * K, x + (size_t)m * K, K);
     xb = r;
   }
 #endif
   if (!xb) {
+    const float *xr = operand_rows(cb, x, M, K, K, path);
     xp = lx_scratch_get(&cb->prepared, (size_t)M * K);
-    for (int m = 0; m < M; m++) lx_matvec16_prepare(xp + (size_t)m * K, x + (size_t)m * K, K, dt);
+    for (int m = 0; m < M; m++) lx_matvec16_prepare(xp + (size_t)m * K, xr + (size_t)m * K, K, dt);
   }
   few_rows_job g = {.count = count};
   for (int i = 0; i < count; i++) {
@@ -229,32 +320,24 @@ static void cpu_linear(lx_backend *be, float *y, const float *x, int M, const lx
   const int N = (int)w->shape[0], K = (int)w->shape[1];
   const float beta = accumulate ? 1.0f : 0.0f;
   if (M <= 0) return;
-  const bool bf16_product = uses_bf16_product(be, w);
-  if (w->dtype != LX_F32 && M <= few_rows_limit(bf16_product)) {
-    few_rows_products(cb, &y, &w, 1, x, M, bf16_product, accumulate);
-#if defined(__x86_64__)
-  } else if (bf16_product) {
-    product_bf16(cb, y, N, x, K, M, w->data, N, K, accumulate);
-#endif
-  } else if (w->dtype == LX_F32) {
+  if (w->dtype == LX_F32) {
     gemm_f32(y, N, x, M, w->data, N, K, beta);
+    if (bias) add_bias(y, M, N, bias);
+    return;
+  }
+  const lx_product_path path = path_of(cb, w, M);
+  if (few_rows_path(path, M)) {
+    few_rows_products(cb, &y, &w, 1, x, M, path, accumulate);
+#if defined(__x86_64__)
+  } else if (path == LX_PATH_BF16_DOT) {
+    product_bf16(cb, y, N, x, K, M, w->data, N, K, accumulate);
+  } else if (path == LX_PATH_WIDENED_FMA) {
+    product_widened(y, operand_rows(cb, x, M, K, K, path), M, w->data, N, K, accumulate);
+  } else if (path == LX_PATH_AMX_BF16) {
+    product_amx(cb, y, N, x, K, M, w->data, N, K, accumulate);
+#endif
   } else {
-    /* Convert a block of weight rows to float32, multiply, move on. */
-    size_t rows = CONVERT_CHUNK_BYTES / ((size_t)K * sizeof(float));
-    if (rows < 16) rows = 16;
-    if (rows > (size_t)N) rows = (size_t)N;
-    float *buf = lx_scratch_get(&cb->convert, rows * (size_t)K);
-    for (int n0 = 0; n0 < N; n0 += (int)rows) {
-      int nb = N - n0 < (int)rows ? N - n0 : (int)rows;
-      convert_job j = {buf, (const char *)w->data + (size_t)n0 * K * lx_dtype_size(w->dtype),
-                       w->dtype, (size_t)K};
-      lx_parallel_for(nb, 16, convert_rows, &j);
-      if (M == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, nb, K, 1.0f, buf, K, x, 1, beta, y + n0, 1);
-      else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, nb, K, 1.0f, x, K, buf, K, beta,
-                    y + n0, N);
-    }
+    product_blas(cb, y, operand_rows(cb, x, M, K, K, path), M, w, beta);
   }
   if (bias) add_bias(y, M, N, bias);
 }
@@ -263,13 +346,13 @@ static void cpu_linear_shared_input(lx_backend *be, float *const *ys, const lx_t
                                     int count, const float *x, int M) {
   LX_CHECK(count >= 1);
   const lx_tensor *w0 = ws[0];
-  const bool bf16_product = uses_bf16_product(be, w0);
-  bool grouped = count <= SHARED_INPUT_MAX && M >= 1 && w0->dtype != LX_F32 &&
-                 M <= few_rows_limit(bf16_product);
+  const lx_product_path path = w0->dtype == LX_F32 ? LX_PATH_BLAS : path_of(cpu_of(be), w0, M);
+  bool grouped =
+      count <= SHARED_INPUT_MAX && M >= 1 && w0->dtype != LX_F32 && few_rows_path(path, M);
   for (int i = 0; i < count && grouped; i++)
     grouped = ws[i]->ndim == 2 && ws[i]->dtype == w0->dtype && ws[i]->shape[1] == w0->shape[1];
   if (grouped)
-    few_rows_products(cpu_of(be), ys, ws, count, x, M, bf16_product, false);
+    few_rows_products(cpu_of(be), ys, ws, count, x, M, path, false);
   else
     for (int i = 0; i < count; i++) cpu_linear(be, ys[i], x, M, ws[i], NULL, false);
 }
@@ -547,7 +630,17 @@ static void round_rows(void *ctx, int begin, int end) {
     }
 }
 
-static void attention_bf16(cpu_backend *cb, const lx_attention_args *a, float *s) {
+/* The bf16 product on the path the prompt products take (bf16-dot or amx-bf16). */
+static void product_bf16_on(cpu_backend *cb, lx_product_path path, float *y, int ldy,
+                            const float *x, int ldx, int M, const uint16_t *w, int N, int K) {
+  if (path == LX_PATH_AMX_BF16)
+    product_amx(cb, y, ldy, x, ldx, M, w, N, K, false);
+  else
+    product_bf16(cb, y, ldy, x, ldx, M, w, N, K, false);
+}
+
+static void attention_bf16(cpu_backend *cb, lx_product_path path, const lx_attention_args *a,
+                           float *s) {
   const int hd = a->head_dim;
   uint16_t *kb = (uint16_t *)lx_scratch_get(&cb->keys, ((size_t)a->n_kv * hd + 1) / 2);
   uint16_t *vt = (uint16_t *)lx_scratch_get(&cb->values, ((size_t)a->n_kv * hd + 1) / 2);
@@ -555,13 +648,13 @@ static void attention_bf16(cpu_backend *cb, const lx_attention_args *a, float *s
     round_job rk = {kb, a->k + (size_t)h * hd, a->ldk, a->n_kv, hd, false};
     lx_parallel_for(a->n_kv, 64, round_rows, &rk);
     /* s[n_q, n_kv] = q_h k_h^T, scaled in the softmax */
-    product_bf16(cb, s, a->n_kv, a->q + (size_t)h * hd, a->ldq, a->n_q, kb, a->n_kv, hd, false);
+    product_bf16_on(cb, path, s, a->n_kv, a->q + (size_t)h * hd, a->ldq, a->n_q, kb, a->n_kv, hd);
     softmax_job j = {s, a->n_kv, a->causal, a->q_pos0, a->scale};
     lx_parallel_for(a->n_q, 4, softmax_rows, &j);
     round_job rv = {vt, a->v + (size_t)h * hd, a->ldv, a->n_kv, hd, true};
     lx_parallel_for(a->n_kv, 64, round_rows, &rv);
     /* o_h[n_q, head_dim] = p v_h */
-    product_bf16(cb, a->out + (size_t)h * hd, a->ldo, s, a->n_kv, a->n_q, vt, hd, a->n_kv, false);
+    product_bf16_on(cb, path, a->out + (size_t)h * hd, a->ldo, s, a->n_kv, a->n_q, vt, hd, a->n_kv);
   }
 }
 #endif
@@ -571,8 +664,12 @@ static void cpu_attention(lx_backend *be, const lx_attention_args *a) {
   LX_CHECK(!a->causal || a->q_pos0 >= 0);
   float *s = lx_scratch_get(&cb->scores, (size_t)a->n_q * a->n_kv);
 #if defined(__x86_64__)
-  if (be->precision == LX_MATMUL_BF16 && lx_cpu()->avx512_bf16 && a->n_q > MATVEC16_MAX_ROWS) {
-    attention_bf16(cb, a, s);
+  const lx_product_path path = cb->timing_path >= 0
+                                   ? (lx_product_path)cb->timing_path
+                                   : cb->choice->path[LX_MATMUL_BF16][LX_PRODUCT_PROMPT];
+  if (be->precision == LX_MATMUL_BF16 && a->n_q > MATVEC16_MAX_ROWS &&
+      (path == LX_PATH_BF16_DOT || path == LX_PATH_AMX_BF16)) {
+    attention_bf16(cb, path, a, s);
     return;
   }
 #endif
@@ -614,6 +711,7 @@ static void cpu_free(lx_backend *be) {
   lx_scratch_free(&cb->convert);
   lx_scratch_free(&cb->scores);
   lx_scratch_free(&cb->prepared);
+  lx_scratch_free(&cb->rounded);
   lx_scratch_free(&cb->keys);
   lx_scratch_free(&cb->values);
   free(cb);
@@ -645,9 +743,50 @@ static const lx_backend_ops cpu_ops = {
     .attention = cpu_attention,
 };
 
+/* ---- measuring the product paths (kernel_choice.h) ------------------------------------------
+ * Each candidate on one shape per class: decode, one row against 2048 x 4096 weights (16 MB, the
+ * size of a Lynx-8B projection's half); prompt, Lynx's 72 prefill positions against 768 x 4096.
+ * The fastest of five calls after a warm-up. */
+static double time_path(void *ctx, lx_product_class c, lx_matmul_precision precision,
+                        lx_product_path path) {
+  cpu_backend *cb = ctx;
+  const int M = c == LX_PRODUCT_DECODE ? 1 : 72, N = c == LX_PRODUCT_DECODE ? 2048 : 768, K = 4096;
+  uint16_t *w = lx_xcalloc((size_t)N * K, sizeof(uint16_t));
+  float *x = lx_xcalloc((size_t)M * K, sizeof(float)),
+        *y = lx_xcalloc((size_t)M * N, sizeof(float));
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  for (size_t i = 0; i < (size_t)N * K; i++) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    w[i] = (uint16_t)(0x3c00 | (state >> 33 & 0x7f) | (state >> 40 & 0x8000)); /* +-0.0078..0.016 */
+  }
+  for (size_t i = 0; i < (size_t)M * K; i++) x[i] = (float)(i % 17) * 0.125f - 1.0f;
+  lx_tensor t = {.name = "timing",
+                 .dtype = LX_BF16,
+                 .ndim = 2,
+                 .shape = {N, K},
+                 .numel = (size_t)N * K,
+                 .data = w};
+  const lx_matmul_precision saved = cb->base.precision;
+  cb->base.precision = precision;
+  cb->timing_path = (int)path;
+  double best = 1e30;
+  for (int rep = 0; rep < 6; rep++) {
+    double t0 = lx_seconds();
+    cpu_linear(&cb->base, y, x, M, &t, NULL, false);
+    double dt = lx_seconds() - t0;
+    if (rep > 0 && dt < best) best = dt;
+  }
+  cb->timing_path = -1;
+  cb->base.precision = saved;
+  free(w), free(x), free(y);
+  return best;
+}
+
 lx_backend *lx_backend_cpu_new(int threads, lx_matmul_precision precision) {
   cpu_backend *cb = lx_xcalloc(1, sizeof *cb);
   lx_threads_set(threads);
   cb->base = (lx_backend){&cpu_ops, precision, lx_threads_count()};
+  cb->timing_path = -1;
+  cb->choice = lx_kernel_choice_make(time_path, cb);
   return &cb->base;
 }

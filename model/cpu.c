@@ -7,9 +7,14 @@
 #include <string.h>
 
 #include "model/cpu.h"
+#if defined(__x86_64__) && defined(__GNUC__)
+#include "model/gemm_amx.h"
+#endif
 
 static lx_cpu_features detect(void) {
-  lx_cpu_features f = {false, false, false};
+  lx_cpu_features f = {false, false, false, false};
+  const char *env = getenv("LYNXEVAL_CPU");
+  if (env && strcmp(env, "portable") == 0) return f;
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();
   f.avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -22,9 +27,15 @@ static lx_cpu_features detect(void) {
    */
   f.f16c =
       __builtin_cpu_supports("avx") && __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx >> 29 & 1);
+  /* AMX-BF16 (leaf 7 EDX bit 22) and AMX-TILE (bit 24), the OS saving the tile state (XCR0 bits
+   * 17 and 18), and the kernel's permission for this process to use it */
+  if (f.avx512_bf16 && __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (edx >> 22 & 1) &&
+      (edx >> 24 & 1)) {
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    f.amx_bf16 = (lo >> 17 & 3) == 3 && lx_amx_request();
+  }
 #endif
-  const char *env = getenv("LYNXEVAL_CPU");
-  if (env && strcmp(env, "portable") == 0) f = (lx_cpu_features){false, false, false};
   return f;
 }
 

@@ -38,6 +38,11 @@ void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K, int ldx, int 
 void lx_gemm_bf16_cols(float *y, int ldy, const uint32_t *xp, int M, const uint16_t *w, int K,
                        int n0, int n1, bool accumulate);
 
+/* Pairs [p0, p0 + 16) of 16 bf16 rows (each read at 2 * p0 onward), transposed in registers into
+ * 32-bit k-pairs: dst[p * ld + i] = (rows[i][2(p0 + p)], rows[i][2(p0 + p) + 1]) for p, i < 16.
+ * Shared with the widening product (gemm_widened.h), which packs its panels the same way. */
+void lx_bf16_pairs_transpose16(uint32_t *dst, int ld, const uint16_t *const *rows, int p0);
+
 /* Decode in bf16 precision: a few rows of x (M <= LX_GEMV_BF16_ROWS) against W, each weight read
  * once. xb holds the M rows rounded to bf16 (lx_gemv_bf16_round), one after another, K each.
  * y[m * ldy + n] (+)= bf16(x)[m, :] · W[n, :] for n in [n0, n1): the same arithmetic as the

@@ -44,12 +44,11 @@ void lx_gemm_bf16_pack(uint32_t *xp, const float *x, int M, int K, int ldx, int 
   }
 }
 
-/* Pairs [p0, p0 + 16) of 16 weight rows, transposed in registers: dst[p * NB + i] = pair p0 + p of
- * rows[i]. Each row's
- * 64 bytes are read whole at once, so rows whose strides alias in L1 (K = 4096, 6144) do not evict
- * one another before they are used, as they did when the panel was packed pair by pair. */
+/* Each row's 64 bytes are read whole at once, so rows whose strides alias in L1 (K = 4096, 6144) do
+ * not evict one another before they are used, as they did when the panel was packed pair by
+ * pair. */
 #define PACK_AHEAD 256 /* bf16 elements (512 bytes) fetched ahead in each weight row */
-static inline void transpose16_store(uint32_t *dst, const uint16_t *const *rows, int p0) {
+void lx_bf16_pairs_transpose16(uint32_t *dst, int ld, const uint16_t *const *rows, int p0) {
   __m512i r[16], t[16];
   for (int i = 0; i < 16; i++) {
     _mm_prefetch((const char *)(rows[i] + 2 * (size_t)p0 + PACK_AHEAD), _MM_HINT_T0);
@@ -75,7 +74,7 @@ static inline void transpose16_store(uint32_t *dst, const uint16_t *const *rows,
     __m512i v3 = _mm512_shuffle_i32x4(r[8 + q], r[12 + q], 0xEE);
     const __m512i o[4] = {_mm512_shuffle_i32x4(v0, v2, 0x88), _mm512_shuffle_i32x4(v0, v2, 0xDD),
                           _mm512_shuffle_i32x4(v1, v3, 0x88), _mm512_shuffle_i32x4(v1, v3, 0xDD)};
-    for (int L = 0; L < 4; L++) _mm512_storeu_si512((void *)(dst + (size_t)(4 * L + q) * NB), o[L]);
+    for (int L = 0; L < 4; L++) _mm512_storeu_si512((void *)(dst + (size_t)(4 * L + q) * ld), o[L]);
   }
 }
 
@@ -90,8 +89,8 @@ static void pack_panel(uint32_t *wp, const uint16_t *w, int K, int n0, int nc) {
   for (int j = 0; j < NB; j++) rows[j] = w + (size_t)(n0 + (j < nc ? j : 0)) * K;
   int p = 0;
   for (; p + 16 <= full; p += 16) {
-    transpose16_store(wp + (size_t)p * NB, rows, p);
-    transpose16_store(wp + (size_t)p * NB + 8, rows + 8, p);
+    lx_bf16_pairs_transpose16(wp + (size_t)p * NB, NB, rows, p);
+    lx_bf16_pairs_transpose16(wp + (size_t)p * NB + 8, NB, rows + 8, p);
   }
   for (; p < full; p++) { /* the last pairs, fewer than 16 */
     uint32_t *dst = wp + (size_t)p * NB;
@@ -219,8 +218,10 @@ void lx_gemv_bf16_round(uint16_t *xb, const float *x, int K) {
   for (; k < K; k++) xb[k] = lx_f32_to_bf16(x[k]);
 }
 
-/* Four weight rows at a time (four streams in flight) against M rows of x; the last partial
- * block of 32 weights is read with a mask (zeros past K). */
+/* Four weight rows at a time (four streams in flight, each fetched ahead by software prefetch, as
+ * the widening decode kernel does) against M rows of x; the last partial block of 32 weights is
+ * read with a mask (zeros past K). */
+#define GEMV_AHEAD 1024 /* elements (2 KB) ahead of the loads, per weight row */
 static inline __attribute__((always_inline)) void gemv_rows(float *y, int ldy, const uint16_t *xb,
                                                             const int M, const uint16_t *w, int K,
                                                             int n0, int n1, bool accumulate) {
@@ -237,6 +238,7 @@ static inline __attribute__((always_inline)) void gemv_rows(float *y, int ldy, c
       __m512bh xv[LX_GEMV_BF16_ROWS];
       for (int m = 0; m < M; m++) xv[m] = (__m512bh)_mm512_loadu_si512(xb + (size_t)m * K + k);
       for (int r = 0; r < 4; r++) {
+        if (k + GEMV_AHEAD < K) _mm_prefetch((const char *)(wr[r] + k + GEMV_AHEAD), _MM_HINT_T0);
         __m512bh wv = (__m512bh)_mm512_loadu_si512(wr[r] + k);
         for (int m = 0; m < M; m++) acc[r][m] = _mm512_dpbf16_ps(acc[r][m], wv, xv[m]);
       }

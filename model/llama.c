@@ -203,6 +203,7 @@ void lx_llama_forward(lx_backend *be, const lx_llama *m, lx_kv_cache *c, int n_r
 
   for (int li = 0; li < cfg->layers; li++) {
     const lx_llama_layer *l = &m->layers[li];
+    lx_mark(be, "llm.layer", li);
     if (l->xattn) {
       int block = (int)(l->xattn - m->xattn);
       for (int r = 0, t = 0; r < n_rows; t += n_new[r], r++)
@@ -251,6 +252,7 @@ void lx_llama_forward(lx_backend *be, const lx_llama *m, lx_kv_cache *c, int n_r
   }
   for (int r = 0; r < n_rows; r++) c->len[rows[r]] += n_new[r];
 
+  lx_mark(be, "llm.head", -1);
   if (logits) {
     float *last = lx_scratch_get(&s->last, (size_t)n_rows * D);
     for (int r = 0, t = 0; r < n_rows; r++) {

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_THREADS 256
@@ -59,6 +60,9 @@ static struct {
   bool dynamic; /* chunks claimed one by one (more chunks than threads) or chunk = thread */
 } job;          /* read only by the threads taking part in it */
 static _Thread_local int in_worker;
+/* lx_threads_measure_handoffs: whether dispatch times itself, and the seconds counted so far */
+static atomic_bool measuring;
+static double handoff_seconds;
 /* Serializes callers: one job at a time runs on the pool. */
 static pthread_mutex_t call_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -178,6 +182,9 @@ static void dispatch(int n_items, int grain, lx_range_fn fn, void *ctx, bool dyn
   const int participants = chunks;
   if (dynamic) chunks = units < threads * DYNAMIC_CHUNKS ? units : threads * DYNAMIC_CHUNKS;
   pthread_mutex_lock(&call_mu);
+  const bool timed = atomic_load_explicit(&measuring, memory_order_relaxed);
+  struct timespec t0, t1, t2, t3;
+  if (timed) clock_gettime(CLOCK_MONOTONIC, &t0);
   job.fn = fn;
   job.ctx = ctx;
   job.n_items = n_items;
@@ -193,7 +200,9 @@ static void dispatch(int n_items, int grain, lx_range_fn fn, void *ctx, bool dyn
   pthread_cond_broadcast(&work_cv);
   pthread_mutex_unlock(&mu);
   in_worker = 1;
+  if (timed) clock_gettime(CLOCK_MONOTONIC, &t1);
   run_share(0);
+  if (timed) clock_gettime(CLOCK_MONOTONIC, &t2);
   in_worker = 0;
   unsigned long left = atomic_load_explicit(&pending, memory_order_acquire);
   while (left > 0) { /* wait_briefly returns as soon as one more worker has finished */
@@ -207,7 +216,24 @@ static void dispatch(int n_items, int grain, lx_range_fn fn, void *ctx, bool dyn
       pthread_cond_wait(&done_cv, &mu);
     pthread_mutex_unlock(&mu);
   }
+  if (timed) {
+    clock_gettime(CLOCK_MONOTONIC, &t3);
+    const double whole = (double)(t3.tv_sec - t0.tv_sec) + 1e-9 * (double)(t3.tv_nsec - t0.tv_nsec);
+    const double own = (double)(t2.tv_sec - t1.tv_sec) + 1e-9 * (double)(t2.tv_nsec - t1.tv_nsec);
+    handoff_seconds += whole - own; /* under call_mu */
+  }
   pthread_mutex_unlock(&call_mu);
+}
+
+void lx_threads_measure_handoffs(bool on) {
+  atomic_store_explicit(&measuring, on, memory_order_relaxed);
+}
+
+double lx_threads_handoff_seconds(void) {
+  pthread_mutex_lock(&call_mu);
+  double s = handoff_seconds;
+  pthread_mutex_unlock(&call_mu);
+  return s;
 }
 
 void lx_parallel_for(int n_items, int grain, lx_range_fn fn, void *ctx) {

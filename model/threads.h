@@ -10,6 +10,8 @@
 #ifndef LX_THREADS_H
 #define LX_THREADS_H
 
+#include <stdbool.h>
+
 /* Processes items [begin, end). */
 typedef void (*lx_range_fn)(void *ctx, int begin, int end);
 
@@ -32,5 +34,12 @@ void lx_parallel_for(int n_items, int grain, lx_range_fn fn, void *ctx);
  * grain and thread count; only which thread runs which one changes. Each chunk must therefore
  * compute its items without depending on the others. */
 void lx_parallel_for_dynamic(int n_items, int grain, lx_range_fn fn, void *ctx);
+
+/* Hand-off accounting for profiles: while on, each parallel call adds to a process-wide sum the
+ * time its calling thread spent not working on it (publishing the job, then waiting for the
+ * slowest worker to finish: wake-up latency and imbalance). Off by default (two clock reads per
+ * call when on). */
+void lx_threads_measure_handoffs(bool on);
+double lx_threads_handoff_seconds(void);
 
 #endif

@@ -15,6 +15,7 @@
 #include "common/strbuf.h"
 #include "model/backend.h"
 #include "model/cpu.h"
+#include "model/kernel_choice.h"
 #include "model/model.h"
 #include "model/threads.h"
 #include "runs/run_dir.h"
@@ -153,6 +154,11 @@ int lx_run_fingerprint(const lx_run_settings *s, cJSON **out, lx_error *err) {
   /* the matrix-product precision and the kernel family dispatched change the arithmetic too */
   cJSON_AddStringToObject(numerics, "precision", lx_matmul_precision_name(s->backend->precision));
   cJSON_AddStringToObject(numerics, "kernels", lx_cpu_kernel_family());
+  /* the path each product class takes (kernel_choice.h): another path sums in another order */
+  char products[96];
+  cJSON_AddStringToObject(numerics, "products",
+                          lx_kernel_choice_describe(lx_kernel_choice_get(), s->backend->precision,
+                                                    products, (int)sizeof products));
   if (rc) {
     cJSON_Delete(f);
     return rc;

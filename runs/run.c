@@ -18,6 +18,7 @@
 #include "media/video.h"
 #include "model/cpu.h"
 #include "model/generate.h"
+#include "model/kernel_choice.h"
 #include "model/model.h"
 #include "runs/fold.h"
 #include "runs/manifest.h"
@@ -352,6 +353,7 @@ static cJSON *session_json(const lx_run_plan *pl, const session *ss, bool finish
   }
   cJSON_AddNumberToObject(s, "threads", pl->backend->threads);
   cJSON_AddStringToObject(s, "kernels", lx_cpu_kernel_family());
+  cJSON_AddItemToObject(s, "products", lx_kernel_choice_json(lx_kernel_choice_get()));
   cJSON_AddStringToObject(s, "started", ss->started);
   if (finished) {
     char now[32];

@@ -101,6 +101,73 @@ expect "bad stage" 2 "is not encode, prefill or decode" -- "$lynxeval" bench mod
 expect "decode only" 0 "| decode, batch 1 |" -- "$lynxeval" bench model --model "$models/pt" --stages decode --steps 1 --batches 1
 expect "missing model" 1 "$tmp/none" -- "$lynxeval" bench model --model "$tmp/none"
 
+# --profile: every part of a decode step, summing to the profiled step, per layer
+expect "bench model --profile" 0 "decode profile, batch 2" -- \
+  "$lynxeval" bench model --model "$models/pt" --stages decode --steps 3 --batches 1,2 --profile --json "$tmp/p.json"
+grep -q "| linear llm.attn.q+k+v |" "$tmp/out" && grep -q "| \*\*sum\*\* |" "$tmp/out" &&
+  grep -q "LLM layers:" "$tmp/out" && pass "the profile table names parts, the sum and the layers" ||
+  fail "the profile table names parts, the sum and the layers: $(cat "$tmp/out")"
+"$python" - "$tmp/p.json" <<'PY' && pass "profile JSON: parts + sampling + between = the profiled step; layers; hand-offs" || fail "profile JSON: parts + sampling + between = the profiled step; layers; hand-offs"
+import json, sys
+r = json.load(open(sys.argv[1]))
+profs = r["decode_profile"]
+assert [p["batch"] for p in profs] == [1, 2], profs
+for p in profs:
+    parts = {q["part"]: q for q in p["parts"]}
+    for name in ("linear llm.attn.q+k+v", "linear llm.attn.o", "linear llm.mlp.gate+up",
+                 "linear llm.mlp.down", "linear llm.lm_head", "rmsnorm", "rope", "silu_mul",
+                 "add (residual)", "attention (scores, softmax, values)"):
+        assert name in parts and parts[name]["ms_per_step"] > 0, (name, sorted(parts))
+    assert parts["linear llm.lm_head"]["calls_per_step"] == 1
+    kernels = sum(q["ms_per_step"] for q in p["parts"])
+    assert abs(kernels - p["kernels_ms_per_step"]) < 1e-6 * max(1, kernels)
+    total = kernels + p["sampling_ms_per_step"] + p["between_kernels_ms_per_step"]
+    assert abs(total - p["profiled_ms_per_step"]) < 1e-6 * total, (total, p)
+    assert p["sampling_ms_per_step"] > 0 and p["between_kernels_ms_per_step"] >= 0
+    assert 0 <= p["handoff_ms_per_step"] <= kernels
+    layers = p["layer_ms_per_step"]
+    assert len(layers) == 4 and all(x > 0 for x in layers), layers  # the test checkpoint: 4 layers
+    assert sum(layers) + p["head_ms_per_step"] <= kernels * (1 + 1e-9)
+    assert p["unprofiled_median_ms_per_step"] > 0 and p["parts_pct_of_unprofiled_step"] > 0
+products = r["run"]["products"]
+for prec in ("f32", "bf16"):
+    assert set(products[prec]) == {"decode", "prompt"}, products
+PY
+
+# the product paths: forced, cached per processor and build, measured when the cache is missing
+cache="$tmp/cache"
+expect "first use measures the paths" 0 "| decode, batch 1 |" -- \
+  env LYNXEVAL_CACHE_DIR=$cache "$lynxeval" bench model --model "$models/pt" --stages decode --steps 1 --batches 1 --json "$tmp/c1.json"
+expect "the second use reads them" 0 "| decode, batch 1 |" -- \
+  env LYNXEVAL_CACHE_DIR=$cache "$lynxeval" bench model --model "$models/pt" --stages decode --steps 1 --batches 1 --json "$tmp/c2.json"
+expect "a forced path" 0 "products: decode" -- \
+  env LYNXEVAL_KERNELS=f32.prompt=blas "$lynxeval" bench model --model "$models/pt" --stages decode --steps 1 --batches 1 --json "$tmp/c3.json"
+"$python" - "$tmp/c1.json" "$tmp/c2.json" "$tmp/c3.json" "$cache/kernels.tsv" <<'PY' && pass "measured, then cached (one line per processor and build), forced: recorded" || fail "measured, then cached (one line per processor and build), forced: recorded"
+import json, sys
+a, b, c = (json.load(open(f))["run"]["products"] for f in sys.argv[1:4])
+lines = open(sys.argv[4]).read().splitlines()
+if a["source"] == "fixed":  # a processor without a choice to make (no AVX-512): nothing cached
+    assert b["source"] == "fixed"
+else:
+    assert a["source"] == "measured" and b["source"] == "cached", (a, b)
+    assert "seconds_per_call" in a and "seconds_per_call" not in b
+    assert len(lines) == 1 and lines[0].count("\t") == 3, lines
+    for prec in ("f32", "bf16"):
+        assert a[prec] == b[prec], (a, b)
+assert c["source"] == "forced" and c["f32"]["prompt"] == "blas", c
+PY
+printf 'garbage line\n' >"$cache/kernels.tsv"
+expect "a cache with nothing for this processor is measured again" 0 "| decode, batch 1 |" -- \
+  env LYNXEVAL_CACHE_DIR=$cache "$lynxeval" bench model --model "$models/pt" --stages decode --steps 1 --batches 1
+grep -q "garbage line" "$cache/kernels.tsv" && [ "$(wc -l <"$cache/kernels.tsv")" -eq 2 ] &&
+  pass "the new line is added, the other kept" || fail "the new line is added, the other kept: $(cat "$cache/kernels.tsv")"
+expect "unknown path" 2 'LYNXEVAL_KERNELS=f32.prompt=fastest: at "f32.prompt=fastest": path must be' -- \
+  env LYNXEVAL_KERNELS=f32.prompt=fastest "$lynxeval" bench model --model "$models/pt" --stages decode --steps 1 --batches 1
+expect "a path the precision cannot take" 2 "cannot take that path" -- \
+  env LYNXEVAL_KERNELS=f32.decode=bf16-dot "$lynxeval" bench model --model "$models/pt" --stages decode --steps 1 --batches 1
+expect "no class" 2 "expected PRECISION.CLASS=PATH" -- \
+  env LYNXEVAL_KERNELS=f32 "$lynxeval" bench model --model "$models/pt" --stages decode --steps 1 --batches 1
+
 # bench data at its smallest scale: every set and phase, the files gone afterwards
 expect "bench data at scale 1" 0 "resume scan of predictions.jsonl" -- \
   "$lynxeval" bench data --dir "$tmp/data" --scales 1 --json "$tmp/d.json"

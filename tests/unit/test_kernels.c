@@ -6,6 +6,7 @@
 
 #include "model/backend.h"
 #include "model/cpu.h"
+#include "model/kernel_choice.h"
 #include "model/threads.h"
 #include "testutil.h"
 
@@ -176,11 +177,6 @@ START_TEST(shared_input_equals_separate_products) {
 END_TEST
 
 START_TEST(bf16_compute_matches_rounded_reference) {
-  if (!lx_cpu()->avx512_bf16) {
-    /* the precision falls back to float32 without AVX512-BF16: nothing bf16 to check */
-    check_linear(LX_BF16, 40, 50, 70);
-    return;
-  }
   /* decode: up to 4 rows through the bf16 matrix-vector kernel (partial last group of 4 weight
    * rows, masked tail of K) */
   check_linear_bf16_compute(1, 7, 31);
@@ -196,6 +192,41 @@ START_TEST(bf16_compute_matches_rounded_reference) {
   check_linear_bf16_compute(5, 44, 70);
   check_linear_bf16_compute(24, 40, 100);
   check_linear_bf16_compute(9, 32, 201);
+}
+END_TEST
+
+/* Every path this processor can take for each product class (kernel_choice.h), forced one after
+ * another, against the double-precision reference: exact float32 arithmetic at precision f32, the
+ * bf16-rounded activations' at bf16. Decode shapes: every group size of matvec16 and of the bf16
+ * matrix-vector kernel, K with and without a tail; prompt shapes: partial tiles and panels of
+ * every product, odd K, K = 1. */
+START_TEST(every_product_path_matches_reference) {
+  const lx_kernel_choice saved = *lx_kernel_choice_get();
+  static const int decode[][3] = {{1, 37, 53},   {2, 66, 100}, {3, 50, 70},
+                                  {4, 33, 4096}, {5, 67, 96},  {16, 35, 130}};
+  static const int prompt[][3] = {{17, 24, 32},    {40, 50, 70}, {33, 97, 129},
+                                  {72, 300, 1024}, {25, 45, 1},  {24, 40, 100}};
+  int forced = 0;
+  for (int prec = 0; prec < LX_PRECISIONS; prec++)
+    for (int c = 0; c < LX_PRODUCT_CLASSES; c++) {
+      lx_product_path paths[LX_PATH_COUNT];
+      const int n = lx_product_candidates((lx_product_class)c, (lx_matmul_precision)prec, paths);
+      for (int i = 0; i < n; i++) {
+        lx_kernel_choice k = saved;
+        k.path[prec][c] = paths[i];
+        lx_kernel_choice_set(&k);
+        forced++;
+        const int(*shapes)[3] = c == LX_PRODUCT_DECODE ? decode : prompt;
+        for (int s = 0; s < 6; s++) {
+          if (prec == LX_MATMUL_F32)
+            check_linear(LX_BF16, shapes[s][0], shapes[s][1], shapes[s][2]);
+          else
+            check_linear_bf16_compute(shapes[s][0], shapes[s][1], shapes[s][2]);
+        }
+      }
+    }
+  lx_kernel_choice_set(&saved);
+  ck_assert_int_ge(forced, 4);
 }
 END_TEST
 
@@ -458,6 +489,7 @@ int main(void) {
   tcase_add_test(tc, linear_matches_naive);
   tcase_add_test(tc, bf16_rounding_is_nearest_even);
   tcase_add_test(tc, bf16_compute_matches_rounded_reference);
+  tcase_add_test(tc, every_product_path_matches_reference);
   tcase_add_test(tc, shared_input_equals_separate_products);
   tcase_add_test(tc, norms_match_naive);
   tcase_add_test(tc, activations_match_formulas);
