@@ -15,6 +15,8 @@ void lx_matvec16_prepare(float *xp, const float *x, int K, lx_dtype dt) {
     lx_matvec16_prepare_avx512(xp, x, K, dt);
     return;
   }
+#else
+  (void)dt; /* the portable kernel reads x as it is for every weight type */
 #endif
   memcpy(xp, x, (size_t)K * sizeof(float));
 }

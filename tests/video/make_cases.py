@@ -18,6 +18,14 @@ expected.json
              video_transform (Resize, CenterCrop, ToTensor, Normalize) gives those frames
   errors     for each broken input, a phrase lynxeval's message must contain
   rules      the frames both deterministic rules choose for 1..60 source frames
+  by_arch    for other processors, "decoded" and "sources" again as that processor's ffmpeg
+             gives them: libswscale converts YUV to RGB with code of its own per processor, and
+             the last bit of a pixel differs between them (lynxeval matches the ffmpeg of the
+             machine it runs on). Added without touching the inputs or the rest:
+
+  /usr/bin/python3 tests/video/make_cases.py --arch aarch64 --ffmpeg-prefix "qemu-aarch64 -L /" \
+      --ffmpeg-dir DIR      (DIR holding Debian 12's arm64 ffmpeg and ffprobe, e.g. unpacked from
+                             the packages with the libraries they need on LD_LIBRARY_PATH)
 """
 import base64
 import hashlib
@@ -40,16 +48,20 @@ MEAN = (0.48145466, 0.4578275, 0.40821073)
 STD = (0.26862954, 0.26130258, 0.27577711)
 
 
+# The ffmpeg and ffprobe commands: the machine's own, or another processor's (--arch).
+FFMPEG, FFPROBE = ["ffmpeg"], ["ffprobe"]
+
+
 def ffmpeg(*args):
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
 
 
 def decode_rgb(path):
-    info = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+    info = subprocess.run(FFPROBE + ["-v", "error", "-select_streams", "v:0", "-show_entries",
                            "stream=width,height", "-of", "csv=p=0", path],
                           capture_output=True, text=True, check=True).stdout.strip().split(",")
     w, h = int(info[0]), int(info[1])
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+    raw = subprocess.run(FFMPEG + ["-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          capture_output=True, check=True).stdout
     n = len(raw) // (w * h * 3)
     return [np.frombuffer(raw[i * w * h * 3:(i + 1) * w * h * 3], np.uint8).reshape(h, w, 3) for i in range(n)]
@@ -176,5 +188,35 @@ def rule_entries(images):
     return out
 
 
+def add_arch(arch):
+    """expected.json's by_arch[arch]: the video files' frames and tensors as FFMPEG decodes them."""
+    path = os.path.join(HERE, "expected.json")
+    with open(path) as f:
+        expected = json.load(f)
+    decoded, sources = {}, {}
+    for name in sorted(expected["decoded"]):
+        frs = decode_rgb(os.path.join(INPUTS, name))
+        decoded[name] = [hashlib.sha256(fr.tobytes()).hexdigest() for fr in frs]
+        sources[name] = rule_entries([Image.fromarray(fr) for fr in frs])
+    differ = sum(decoded[n] != expected["decoded"][n] for n in decoded)
+    expected.setdefault("by_arch", {})[arch] = {"decoded": decoded, "sources": sources}
+    with open(path, "w") as f:
+        json.dump(expected, f, indent=1)
+    print(f"{arch}: {len(decoded)} video files, {differ} decoded differently than on this machine")
+
+
 if __name__ == "__main__":
-    main()
+    import argparse
+    import shlex
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--arch", help="add by_arch[ARCH] from another processor's ffmpeg")
+    ap.add_argument("--ffmpeg-prefix", default="", help="command that runs it (an emulator)")
+    ap.add_argument("--ffmpeg-dir", help="the folder holding that ffmpeg and ffprobe")
+    a = ap.parse_args()
+    if a.arch:
+        prefix = shlex.split(a.ffmpeg_prefix)
+        FFMPEG[:] = prefix + [os.path.join(a.ffmpeg_dir, "ffmpeg")]
+        FFPROBE[:] = prefix + [os.path.join(a.ffmpeg_dir, "ffprobe")]
+        add_arch(a.arch)
+    else:
+        main()
