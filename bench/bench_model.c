@@ -63,6 +63,24 @@ static void choose_next(const float *logits, int rows, int V, int *next) {
   }
 }
 
+/* o.parts: each profiled part in ms per step (of `steps`); their sums in *kernels, *handoffs
+ * (seconds over all steps). */
+static void add_parts(cJSON *o, const lx_profile *p, int steps, double *kernels, double *handoffs) {
+  const double per = 1e3 / steps;
+  cJSON *parts = cJSON_AddArrayToObject(o, "parts");
+  for (int i = 0; i < p->n_parts; i++) {
+    const lx_profile_part *q = &p->parts[i];
+    *kernels += q->seconds;
+    *handoffs += q->handoff_seconds;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "part", q->name);
+    cJSON_AddNumberToObject(j, "ms_per_step", q->seconds * per);
+    cJSON_AddNumberToObject(j, "handoff_ms_per_step", q->handoff_seconds * per);
+    cJSON_AddNumberToObject(j, "calls_per_step", (double)q->calls / steps);
+    cJSON_AddItemToArray(parts, j);
+  }
+}
+
 /* The profile of `steps` decode steps of session s (batch B), run now with every kernel timed:
  * parts in ms per step, per layer, sampling, between kernels; against the unprofiled median. */
 static int profile_steps(const lx_model *m, lx_session *s, int B, int steps, int *next,
@@ -91,18 +109,7 @@ static int profile_steps(const lx_model *m, lx_session *s, int B, int steps, int
   cJSON_AddNumberToObject(o, "profiled_ms_per_step", total * per);
   cJSON_AddNumberToObject(o, "unprofiled_median_ms_per_step", unprofiled_s * 1e3);
   double kernels = 0, handoffs = 0;
-  cJSON *parts = cJSON_AddArrayToObject(o, "parts");
-  for (int i = 0; i < p->n_parts; i++) {
-    const lx_profile_part *q = &p->parts[i];
-    kernels += q->seconds;
-    handoffs += q->handoff_seconds;
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "part", q->name);
-    cJSON_AddNumberToObject(j, "ms_per_step", q->seconds * per);
-    cJSON_AddNumberToObject(j, "handoff_ms_per_step", q->handoff_seconds * per);
-    cJSON_AddNumberToObject(j, "calls_per_step", (double)q->calls / steps);
-    cJSON_AddItemToArray(parts, j);
-  }
+  add_parts(o, p, steps, &kernels, &handoffs);
   cJSON_AddNumberToObject(o, "kernels_ms_per_step", kernels * per);
   cJSON_AddNumberToObject(o, "handoff_ms_per_step", handoffs * per);
   cJSON_AddNumberToObject(o, "sampling_ms_per_step", sampling * per);
@@ -154,6 +161,7 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
 
   /* image encode: one warm-up, then reps; each stage's median */
   lx_encode_profile prof = {0};
+  cJSON *encode_profile = NULL;
   double stage_s[LX_MAX_ENCODE_STAGES];
   int rc = LX_OK;
   if (o->stages & LX_STAGE_ENCODE) {
@@ -166,6 +174,21 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
     }
     for (int k = 0; k < prof.n; k++) stage_s[k] = median(per + (size_t)k * reps, reps);
     free(per);
+    if (rc == LX_OK && lx_backend_is_profiler(m->backend)) { /* one more, every kernel timed */
+      if (log) fprintf(log, "image encode, profiled...\n");
+      lx_profiler_start(m->backend);
+      double t0 = lx_seconds();
+      rc = lx_model_encode_profiled(m, pixels, 1, BENCH_INSTRUCTION, media, &prof, err);
+      const double whole = lx_seconds() - t0;
+      lx_profiler_stop(m->backend);
+      double kernels = 0, handoffs = 0;
+      encode_profile = cJSON_CreateObject();
+      cJSON_AddNumberToObject(encode_profile, "profiled_ms", whole * 1e3);
+      add_parts(encode_profile, lx_profiler_result(m->backend), 1, &kernels, &handoffs);
+      cJSON_AddNumberToObject(encode_profile, "kernels_ms", kernels * 1e3);
+      cJSON_AddNumberToObject(encode_profile, "handoff_ms", handoffs * 1e3);
+      cJSON_AddNumberToObject(encode_profile, "between_kernels_ms", (whole - kernels) * 1e3);
+    }
   } else {
     for (size_t i = 0; i < lx_model_media_floats(m, 1); i++) media[i] = (float)(2 * uniform() - 1);
   }
@@ -242,6 +265,7 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   if (rc != LX_OK) {
     cJSON_Delete(decode);
     cJSON_Delete(profiles);
+    cJSON_Delete(encode_profile);
     return rc;
   }
 
@@ -311,6 +335,7 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
     cJSON_AddItemToObject(r, "decode_profile", profiles);
   else
     cJSON_Delete(profiles);
+  if (encode_profile) cJSON_AddItemToObject(r, "encode_profile", encode_profile);
   cJSON_AddNumberToObject(r, "peak_rss_bytes", peak_rss_bytes());
   cJSON *ce = cJSON_AddObjectToObject(r, "ceilings");
   cJSON_AddNumberToObject(ce, "f32_gflops", ceil.f32_gflops);
@@ -328,18 +353,12 @@ static int cmp_part_ms(const void *a, const void *b) {
   return (x < y) - (x > y);
 }
 
-/* One batch's decode profile: parts by time, the sum, and the layers' spread. */
-static void print_profile(FILE *out, const cJSON *p) {
-  const double step = lx_json_number(p, "profiled_ms_per_step");
+/* The parts table, largest first; `total_ms` is what the shares are of; `per` names the unit
+ * ("step", "image"). */
+static void print_parts(FILE *out, const cJSON *parts, double total_ms, const char *per) {
   fprintf(out,
-          "\ndecode profile, batch %g: %.2f ms per profiled step (unprofiled median %.2f ms; the "
-          "parts sum to %.1f%% of it)\n\n",
-          lx_json_number(p, "batch"), step, lx_json_number(p, "unprofiled_median_ms_per_step"),
-          lx_json_number(p, "parts_pct_of_unprofiled_step"));
-  fprintf(out,
-          "| part | ms/step | share | of which hand-offs | calls/step |\n"
-          "|---|---:|---:|---:|---:|\n");
-  const cJSON *parts = cJSON_GetObjectItemCaseSensitive(p, "parts");
+          "| part | ms/%s | share | of which hand-offs | calls/%s |\n|---|---:|---:|---:|---:|\n",
+          per, per);
   int n = cJSON_GetArraySize(parts), i = 0;
   const cJSON **sorted = lx_xcalloc((size_t)(n ? n : 1), sizeof *sorted);
   const cJSON *q;
@@ -348,10 +367,21 @@ static void print_profile(FILE *out, const cJSON *p) {
   for (i = 0; i < n; i++) {
     const double ms = lx_json_number(sorted[i], "ms_per_step");
     fprintf(out, "| %s | %.2f | %.1f%% | %.2f | %g |\n", lx_json_string(sorted[i], "part"), ms,
-            100 * ms / step, lx_json_number(sorted[i], "handoff_ms_per_step"),
+            100 * ms / total_ms, lx_json_number(sorted[i], "handoff_ms_per_step"),
             lx_json_number(sorted[i], "calls_per_step"));
   }
   free(sorted);
+}
+
+/* One batch's decode profile: parts by time, the sum, and the layers' spread. */
+static void print_profile(FILE *out, const cJSON *p) {
+  const double step = lx_json_number(p, "profiled_ms_per_step");
+  fprintf(out,
+          "\ndecode profile, batch %g: %.2f ms per profiled step (unprofiled median %.2f ms; the "
+          "parts sum to %.1f%% of it)\n\n",
+          lx_json_number(p, "batch"), step, lx_json_number(p, "unprofiled_median_ms_per_step"),
+          lx_json_number(p, "parts_pct_of_unprofiled_step"));
+  print_parts(out, cJSON_GetObjectItemCaseSensitive(p, "parts"), step, "step");
   const double sampling = lx_json_number(p, "sampling_ms_per_step");
   const double between = lx_json_number(p, "between_kernels_ms_per_step");
   fprintf(out, "| sampling (greedy choice over the logits) | %.2f | %.1f%% | | |\n", sampling,
@@ -436,6 +466,15 @@ void lx_bench_print_model(FILE *out, const cJSON *r) {
       lx_json_number(d, "batch"), lx_json_number(d, "ms_per_step"),
       lx_json_number(d, "tokens_per_s"), lx_json_number(d, "floor_ms_per_step"),
       lx_json_number(d, "read_gbs_window"), lx_json_number(d, "pct_of_floor"));
+  const cJSON *enc = cJSON_GetObjectItemCaseSensitive(r, "encode_profile");
+  if (enc) {
+    const double ms = lx_json_number(enc, "profiled_ms");
+    const double between = lx_json_number(enc, "between_kernels_ms");
+    fprintf(out, "\nimage encode profile: %.1f ms, one image run again with every kernel timed\n\n",
+            ms);
+    print_parts(out, cJSON_GetObjectItemCaseSensitive(enc, "parts"), ms, "image");
+    fprintf(out, "| between kernels | %.2f | %.1f%% | | |\n", between, 100 * between / ms);
+  }
   const cJSON *prof;
   cJSON_ArrayForEach(prof, cJSON_GetObjectItemCaseSensitive(r, "decode_profile"))
       print_profile(out, prof);

@@ -337,7 +337,7 @@ static const cli_command cmd_bench_model = {
     "in bf16) so the real cost can be measured without a download; --shape list names them.\n\n"
     "A decode step is one token's forward pass per row and the greedy choice of the next.\n"
     "--profile times every kernel call of as many further steps and gives where a step's time\n"
-    "goes: per part (kernel and weight role, e.g. 'linear llm.mlp.gate+up', 'rmsnorm',\n"
+    "goes: per part (kernel and weight role, e.g. 'linear llm.layers.mlp.gate+up', 'rmsnorm',\n"
     "'attention'), with the time the calling thread spent handing work to the pool's threads and\n"
     "waiting for the slowest; the sampling; what lies between the kernels; and per LLM layer.\n"
     "The parts sum to the profiled steps' time, shown against the unprofiled median step.\n\n"

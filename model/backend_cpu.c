@@ -119,17 +119,28 @@ static bool few_rows_path(lx_product_path path, int M) {
   return M <= MATVEC16_MAX_ROWS && path != LX_PATH_BLAS && path != LX_PATH_AMX_BF16;
 }
 
+typedef struct rounding_job {
+  float *dst;
+  const float *src;
+  int K, ldx;
+} rounding_job;
+
+static void round_operand_rows(void *ctx, int begin, int end) {
+  const rounding_job *j = ctx;
+  for (int m = begin; m < end; m++)
+    for (int k = 0; k < j->K; k++)
+      j->dst[(size_t)m * j->K + k] = lx_bf16_to_f32(lx_f32_to_bf16(j->src[(size_t)m * j->ldx + k]));
+}
+
 /* x, or x rounded to bf16 (kept as float32) when the precision is bf16 and the path does not
  * round by itself: every path then multiplies the same bf16 values. */
 static const float *operand_rows(cpu_backend *cb, const float *x, int M, int K, int ldx,
                                  lx_product_path path) {
   if (cb->base.precision != LX_MATMUL_BF16 || path == LX_PATH_BF16_DOT || path == LX_PATH_AMX_BF16)
     return x;
-  float *r = lx_scratch_get(&cb->rounded, (size_t)M * K);
-  for (int m = 0; m < M; m++)
-    for (int k = 0; k < K; k++)
-      r[(size_t)m * K + k] = lx_bf16_to_f32(lx_f32_to_bf16(x[(size_t)m * ldx + k]));
-  return r;
+  rounding_job j = {lx_scratch_get(&cb->rounded, (size_t)M * K), x, K, ldx};
+  lx_parallel_for(M, 4, round_operand_rows, &j);
+  return j.dst;
 }
 
 #if defined(__x86_64__)
@@ -659,6 +670,50 @@ static void attention_bf16(cpu_backend *cb, lx_product_path path, const lx_atten
 }
 #endif
 
+/* The float32 attention of heads [begin, end) with scores in s[n_q, n_kv] (one head at a time). */
+typedef struct head_job {
+  const lx_attention_args *a;
+  float *scores;
+  int first; /* attention_wave: the head of item 0 */
+} head_job;
+
+static void attention_heads(void *ctx, int begin, int end) {
+  const head_job *jb = ctx;
+  const lx_attention_args *a = jb->a;
+  float *s = jb->scores;
+  for (int h = begin; h < end; h++) {
+    const float *q = a->q + (size_t)h * a->head_dim;
+    const float *k = a->k + (size_t)h * a->head_dim;
+    const float *v = a->v + (size_t)h * a->head_dim;
+    float *o = a->out + (size_t)h * a->head_dim;
+    /* s[n_q, n_kv] = scale * q_h k_h^T */
+    if (a->n_q == 1)
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, a->n_kv, a->head_dim, a->scale, k, a->ldk, q, 1,
+                  0.0f, s, 1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->n_q, a->n_kv, a->head_dim, a->scale,
+                  q, a->ldq, k, a->ldk, 0.0f, s, a->n_kv);
+    softmax_job j = {s, a->n_kv, a->causal, a->q_pos0, 1.0f};
+    lx_parallel_for(a->n_q, 4, softmax_rows, &j); /* serial inside a worker */
+    /* o_h[n_q, head_dim] = s v_h */
+    if (a->n_q == 1)
+      cblas_sgemv(CblasRowMajor, CblasTrans, a->n_kv, a->head_dim, 1.0f, v, a->ldv, s, 1, 0.0f, o,
+                  1);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->n_q, a->head_dim, a->n_kv, 1.0f, s,
+                  a->n_kv, v, a->ldv, 0.0f, o, a->ldo);
+  }
+}
+
+/* Items i of a wave: head first + i, with scores i of its own. */
+static void attention_wave(void *ctx, int begin, int end) {
+  const head_job *w = ctx;
+  for (int i = begin; i < end; i++) {
+    head_job one = {w->a, w->scores + (size_t)i * w->a->n_q * w->a->n_kv, 0};
+    attention_heads(&one, w->first + i, w->first + i + 1);
+  }
+}
+
 static void cpu_attention(lx_backend *be, const lx_attention_args *a) {
   cpu_backend *cb = cpu_of(be);
   LX_CHECK(!a->causal || a->q_pos0 >= 0);
@@ -675,30 +730,21 @@ static void cpu_attention(lx_backend *be, const lx_attention_args *a) {
 #endif
   /* Decode-sized attention products are too small for OpenBLAS's threads: waking them twice per
    * head costs more than the product, and between calls they spin (sched_yield) against
-   * lynxeval's own threads, which need both cores for the weights. Run them on this thread. */
-  const int blas_threads = a->n_q <= MATVEC16_MAX_ROWS ? openblas_get_num_threads() : 1;
+   * lynxeval's own threads, which need both cores for the weights. Prompt-sized ones (an image's
+   * 901 queries, a prefill) are not large either (K = head_dim): each thread takes whole heads,
+   * one at a time, with OpenBLAS on that thread. */
+  const int blas_threads = openblas_get_num_threads();
   if (blas_threads > 1) openblas_set_num_threads(1);
-  for (int h = 0; h < a->heads; h++) {
-    const float *q = a->q + (size_t)h * a->head_dim;
-    const float *k = a->k + (size_t)h * a->head_dim;
-    const float *v = a->v + (size_t)h * a->head_dim;
-    float *o = a->out + (size_t)h * a->head_dim;
-    /* s[n_q, n_kv] = scale * q_h k_h^T */
-    if (a->n_q == 1)
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, a->n_kv, a->head_dim, a->scale, k, a->ldk, q, 1,
-                  0.0f, s, 1);
-    else
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->n_q, a->n_kv, a->head_dim, a->scale,
-                  q, a->ldq, k, a->ldk, 0.0f, s, a->n_kv);
-    softmax_job j = {s, a->n_kv, a->causal, a->q_pos0, 1.0f};
-    lx_parallel_for(a->n_q, 4, softmax_rows, &j);
-    /* o_h[n_q, head_dim] = s v_h */
-    if (a->n_q == 1)
-      cblas_sgemv(CblasRowMajor, CblasTrans, a->n_kv, a->head_dim, 1.0f, v, a->ldv, s, 1, 0.0f, o,
-                  1);
-    else
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->n_q, a->head_dim, a->n_kv, 1.0f, s,
-                  a->n_kv, v, a->ldv, 0.0f, o, a->ldo);
+  if (a->n_q <= MATVEC16_MAX_ROWS) {
+    head_job j = {a, s, 0};
+    attention_heads(&j, 0, a->heads);
+  } else {
+    const int T = be->threads < a->heads ? be->threads : a->heads;
+    float *scores = lx_scratch_get(&cb->scores, (size_t)T * a->n_q * a->n_kv);
+    for (int h0 = 0; h0 < a->heads; h0 += T) { /* heads h0 + i, i < T, one per thread */
+      head_job j = {a, scores, h0};
+      lx_parallel_for(a->heads - h0 < T ? a->heads - h0 : T, 1, attention_wave, &j);
+    }
   }
   if (blas_threads > 1) openblas_set_num_threads(blas_threads);
 }

@@ -31,20 +31,26 @@ static lx_profile_part *part_named(lx_profile *p, const char *name) {
   return part;
 }
 
-/* A weight's role: its name without "layers.N." and ".weight" ("llm.layers.3.attn.q.weight" ->
- * "llm.attn.q"). */
+/* A weight's role: its name without the layer or block index and ".weight"
+ * ("llm.layers.3.attn.q.weight" -> "llm.layers.attn.q", "vit.blocks.0.mlp.fc1.weight" ->
+ * "vit.blocks.mlp.fc1"). */
 static void role_of(const char *weight, char *out, size_t size) {
-  char buf[128];
-  snprintf(buf, sizeof buf, "%s", weight ? weight : "?");
-  char *layers = strstr(buf, "layers.");
-  if (layers) {
-    char *after = layers + 7;
-    while (*after >= '0' && *after <= '9') after++;
-    if (*after == '.') memmove(layers, after + 1, strlen(after + 1) + 1);
+  size_t n = 0;
+  const char *s = weight ? weight : "?";
+  while (*s) {
+    const char *end = strchr(s, '.');
+    size_t len = end ? (size_t)(end - s) : strlen(s);
+    bool number = len > 0 && strspn(s, "0123456789") == len;
+    bool last_weight = !end && len == 6 && strncmp(s, "weight", 6) == 0;
+    if (!number && !last_weight && n + len + 2 < size) {
+      if (n) out[n++] = '.';
+      memcpy(out + n, s, len);
+      n += len;
+    }
+    s += len;
+    if (*s == '.') s++;
   }
-  size_t n = strlen(buf);
-  if (n > 7 && strcmp(buf + n - 7, ".weight") == 0) buf[n - 7] = '\0';
-  snprintf(out, size, "%s", buf);
+  out[n] = '\0';
 }
 
 typedef struct call_clock {

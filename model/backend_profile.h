@@ -4,8 +4,8 @@
  * and is timed around it, so a model loaded on it runs exactly as on the wrapped backend (same
  * arithmetic, same threads) while, between lx_profiler_start and lx_profiler_stop, each call's
  * time is added to its part: the kernel's name, and for products the weight's role with the layer
- * index taken out ("linear llm.attn.q+k+v", "linear llm.lm_head"). Time is also summed per region
- * the network marks (lx_mark: each LLM layer, the head), and the thread pool's hand-offs
+ * index taken out ("linear llm.layers.attn.q+k+v", "linear llm.lm_head"). Time is also summed per
+ * region the network marks (lx_mark: each LLM layer, the head), and the thread pool's hand-offs
  * (threads.h: the calling thread publishing a job and waiting for the slowest worker) are counted
  * per part as "of which waiting". Timing costs two clock reads per kernel call.
  */

@@ -104,7 +104,7 @@ expect "missing model" 1 "$tmp/none" -- "$lynxeval" bench model --model "$tmp/no
 # --profile: every part of a decode step, summing to the profiled step, per layer
 expect "bench model --profile" 0 "decode profile, batch 2" -- \
   "$lynxeval" bench model --model "$models/pt" --stages decode --steps 3 --batches 1,2 --profile --json "$tmp/p.json"
-grep -q "| linear llm.attn.q+k+v |" "$tmp/out" && grep -q "| \*\*sum\*\* |" "$tmp/out" &&
+grep -q "| linear llm.layers.attn.q+k+v |" "$tmp/out" && grep -q "| \*\*sum\*\* |" "$tmp/out" &&
   grep -q "LLM layers:" "$tmp/out" && pass "the profile table names parts, the sum and the layers" ||
   fail "the profile table names parts, the sum and the layers: $(cat "$tmp/out")"
 "$python" - "$tmp/p.json" <<'PY' && pass "profile JSON: parts + sampling + between = the profiled step; layers; hand-offs" || fail "profile JSON: parts + sampling + between = the profiled step; layers; hand-offs"
@@ -114,8 +114,8 @@ profs = r["decode_profile"]
 assert [p["batch"] for p in profs] == [1, 2], profs
 for p in profs:
     parts = {q["part"]: q for q in p["parts"]}
-    for name in ("linear llm.attn.q+k+v", "linear llm.attn.o", "linear llm.mlp.gate+up",
-                 "linear llm.mlp.down", "linear llm.lm_head", "rmsnorm", "rope", "silu_mul",
+    for name in ("linear llm.layers.attn.q+k+v", "linear llm.layers.attn.o", "linear llm.layers.mlp.gate+up",
+                 "linear llm.layers.mlp.down", "linear llm.lm_head", "rmsnorm", "rope", "silu_mul",
                  "add (residual)", "attention (scores, softmax, values)"):
         assert name in parts and parts[name]["ms_per_step"] > 0, (name, sorted(parts))
     assert parts["linear llm.lm_head"]["calls_per_step"] == 1
