@@ -27,6 +27,20 @@ char *lx_hash_cache_dir(void) {
   return NULL;
 }
 
+int lx_cache_dir_lock(const char *dir, const char *name) {
+  lx_error ignored;
+  if (!dir || lx_make_dirs(dir, &ignored) != LX_OK) return -1;
+  char *lock_path = lx_path_join(dir, name);
+  int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  free(lock_path);
+  while (lock >= 0 && flock(lock, LOCK_EX) != 0)
+    if (errno != EINTR) {
+      close(lock);
+      lock = -1;
+    }
+  return lock;
+}
+
 /* "SIZE\tMTIME\tINODE\tPATH": what identifies this version of the file. */
 static void identity(const struct stat *st, const char *real, lx_strbuf *out) {
   lx_strbuf_printf(out, "%lld\t%lld.%09ld\t%llu\t%s", (long long)st->st_size,
@@ -50,18 +64,8 @@ int lx_sha256_file_cached(const char *path, size_t min_bytes, bool verify, char 
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size < min_bytes)
     return lx_sha256_file(path, hex, NULL, err); /* it names what is wrong, if anything */
   char *real = realpath(path, NULL), *dir = lx_hash_cache_dir();
-  int lock = -1;
+  int lock = real && dir && !strpbrk(real, "\t\n") ? lx_cache_dir_lock(dir, LOCK_FILE) : -1;
   lx_error ignored;
-  if (real && dir && !strpbrk(real, "\t\n") && lx_make_dirs(dir, &ignored) == LX_OK) {
-    char *lock_path = lx_path_join(dir, LOCK_FILE);
-    lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    while (lock >= 0 && flock(lock, LOCK_EX) != 0)
-      if (errno != EINTR) {
-        close(lock);
-        lock = -1;
-      }
-    free(lock_path);
-  }
   if (lock < 0) { /* no cache here: hash as without one */
     free(real);
     free(dir);

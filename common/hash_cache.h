@@ -37,7 +37,13 @@ typedef enum lx_hash_source {
 int lx_sha256_file_cached(const char *path, size_t min_bytes, bool verify, char hex[65],
                           lx_hash_source *source, lx_error *err);
 
-/* The cache's directory (heap string), or NULL when no home is known. */
+/* The cache's directory (heap string), or NULL when no home is known. Other per-user caches
+ * (model/kernel_choice.h) live there too. */
 char *lx_hash_cache_dir(void);
+
+/* Makes dir if needed and waits for an exclusive lock on the file `name` in it (created as
+ * needed): processes updating one cache file take turns. Returns the locked descriptor (closing
+ * it releases the lock), or -1 when the directory or the lock cannot be had. */
+int lx_cache_dir_lock(const char *dir, const char *name);
 
 #endif

@@ -43,6 +43,13 @@ void lx_gemm_bf16_cols(float *y, int ldy, const uint32_t *xp, int M, const uint1
  * Shared with the widening product (gemm_widened.h), which packs its panels the same way. */
 void lx_bf16_pairs_transpose16(uint32_t *dst, int ld, const uint16_t *const *rows, int p0);
 
+/* The panel of weight rows n0 .. n0 + nc - 1 of W[N, K] as k-pairs, nb (16 <= nb <= 32) columns
+ * wide: wp[p * nb + j] = (W[n0 + j, 2p], W[n0 + j, 2p + 1]), the missing half of an odd K zero.
+ * Missing rows (nc < nb) repeat row n0: a product computes their columns and drops them. Blocks of
+ * 16 pairs go through 16-row transposes at columns 0, 16, ..., the last one moved back to end at
+ * nb (for 24: rows 0-15 and 8-23, the overlap written twice with the same values). */
+void lx_bf16_pack_panel(uint32_t *wp, int nb, const uint16_t *w, int K, int n0, int nc);
+
 /* Decode in bf16 precision: a few rows of x (M <= LX_GEMV_BF16_ROWS) against W, each weight read
  * once. xb holds the M rows rounded to bf16 (lx_gemv_bf16_round), one after another, K each.
  * y[m * ldy + n] (+)= bf16(x)[m, :] · W[n, :] for n in [n0, n1): the same arithmetic as the

@@ -78,30 +78,20 @@ void lx_bf16_pairs_transpose16(uint32_t *dst, int ld, const uint16_t *const *row
   }
 }
 
-/* The weight panel of one tile: rows n0 .. n0 + nc - 1 as k-pairs, wp[p * NB + j] = (W[n0 + j, 2p],
- * W[n0 + j, 2p + 1]); the missing half of an odd K is zero. Missing rows (nc < NB) repeat row n0:
- * the tile computes their columns and drops them. Blocks of 16 pairs go through two 16-row
- * transposes, rows 0-15 and rows 8-23 (the overlap is written twice with the same values). */
-static void pack_panel(uint32_t *wp, const uint16_t *w, int K, int n0, int nc) {
-  _Static_assert(NB == 24, "pack_panel transposes rows 0-15 and 8-23");
+void lx_bf16_pack_panel(uint32_t *wp, int nb, const uint16_t *w, int K, int n0, int nc) {
   const int pairs = (K + 1) / 2, full = K / 2;
-  const uint16_t *rows[NB];
-  for (int j = 0; j < NB; j++) rows[j] = w + (size_t)(n0 + (j < nc ? j : 0)) * K;
+  const uint16_t *rows[32];
+  for (int j = 0; j < nb; j++) rows[j] = w + (size_t)(n0 + (j < nc ? j : 0)) * K;
   int p = 0;
-  for (; p + 16 <= full; p += 16) {
-    lx_bf16_pairs_transpose16(wp + (size_t)p * NB, NB, rows, p);
-    lx_bf16_pairs_transpose16(wp + (size_t)p * NB + 8, NB, rows + 8, p);
-  }
-  for (; p < full; p++) { /* the last pairs, fewer than 16 */
-    uint32_t *dst = wp + (size_t)p * NB;
-    for (int j = 0; j < NB; j++) {
-      uint32_t pair;
-      memcpy(&pair, rows[j] + 2 * p, sizeof pair);
-      dst[j] = pair;
+  for (; p + 16 <= full; p += 16)
+    for (int g = 0; g < nb; g += 16) {
+      const int c = g + 16 <= nb ? g : nb - 16;
+      lx_bf16_pairs_transpose16(wp + (size_t)p * nb + c, nb, rows + c, p);
     }
-  }
+  for (; p < full; p++) /* the last pairs, fewer than 16 */
+    for (int j = 0; j < nb; j++) memcpy(wp + (size_t)p * nb + j, rows[j] + 2 * p, sizeof(uint32_t));
   if (K & 1)
-    for (int j = 0; j < NB; j++) wp[(size_t)(pairs - 1) * NB + j] = rows[j][K - 1];
+    for (int j = 0; j < nb; j++) wp[(size_t)(pairs - 1) * nb + j] = rows[j][K - 1];
 }
 
 /* The next panel's weight rows, fetched into cache while the tiles of the current panel compute,
@@ -194,7 +184,7 @@ void lx_gemm_bf16_cols(float *y, int ldy, const uint32_t *xp, int M, const uint1
   const int blocks = (M + MB - 1) / MB, chunks = (K + 31) / 32;
   for (int n = n0; n < n1; n += NB) {
     const int nc = n1 - n < NB ? n1 - n : NB;
-    pack_panel(panel, w, K, n, nc);
+    lx_bf16_pack_panel(panel, NB, w, K, n, nc);
     /* the next panel's lines, shared out evenly over this panel's tiles */
     prefetch_plan pf = {.next = 0, .end = 0, .every = 1};
     const int next_nc = n + NB >= n1 ? 0 : n1 - n - NB < NB ? n1 - n - NB : NB;

@@ -10,23 +10,6 @@
 #define NB LX_GEMM_WIDENED_NB
 #define MR LX_GEMM_WIDENED_MR
 
-/* The panel of rows n0 .. n0 + nc - 1 as k-pairs; the missing half of an odd K is zero. Missing
- * rows (nc < NB) repeat row n0: the tile computes their columns and drops them. */
-static void pack_panel(uint32_t *wp, const uint16_t *w, int K, int n0, int nc) {
-  const int pairs = (K + 1) / 2, full = K / 2;
-  const uint16_t *rows[NB];
-  for (int j = 0; j < NB; j++) rows[j] = w + (size_t)(n0 + (j < nc ? j : 0)) * K;
-  int p = 0;
-  for (; p + 16 <= full; p += 16) {
-    lx_bf16_pairs_transpose16(wp + (size_t)p * NB, NB, rows, p);
-    lx_bf16_pairs_transpose16(wp + (size_t)p * NB + 16, NB, rows + 16, p);
-  }
-  for (; p < full; p++) /* the last pairs, fewer than 16 */
-    for (int j = 0; j < NB; j++) memcpy(wp + (size_t)p * NB + j, rows[j] + 2 * p, sizeof(uint32_t));
-  if (K & 1)
-    for (int j = 0; j < NB; j++) wp[(size_t)(pairs - 1) * NB + j] = rows[j][K - 1];
-}
-
 /* Rows [0, R) of x against the panel's `full` pairs, R <= MR a constant in each instantiation;
  * `odd_last`: also the last weight of an odd K (pair `full`, alone). */
 static inline __attribute__((always_inline)) void tile(float *y, int ldy, const float *x, int ldx,
@@ -115,7 +98,7 @@ void lx_gemm_widened_cols(float *y, int ldy, const float *x, int ldx, int M, con
   const int full = K / 2;
   for (int n = n0; n < n1; n += NB) {
     const int nc = n1 - n < NB ? n1 - n : NB;
-    pack_panel(panel, w, K, n, nc);
+    lx_bf16_pack_panel(panel, NB, w, K, n, nc);
     for (int m = 0; m < M; m += MR) {
       const int R = M - m < MR ? M - m : MR;
       tile_rows(y + (size_t)m * ldy + n, ldy, x + (size_t)m * ldx, ldx, R, panel, full, K & 1, nc,

@@ -1,12 +1,9 @@
 /* kernel_choice.c: forcing, caching and measuring the product paths (kernel_choice.h). */
 #include "model/kernel_choice.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -174,17 +171,7 @@ static bool anything_to_choose(void) {
 static void cached_or_measured(lx_kernel_choice *k, lx_path_timer timer, void *ctx) {
   char *dir = lx_hash_cache_dir();
   lx_error ignored;
-  int lock = -1;
-  if (dir && lx_make_dirs(dir, &ignored) == LX_OK) {
-    char *lock_path = lx_path_join(dir, LOCK_FILE);
-    lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    while (lock >= 0 && flock(lock, LOCK_EX) != 0)
-      if (errno != EINTR) {
-        close(lock);
-        lock = -1;
-      }
-    free(lock_path);
-  }
+  const int lock = lx_cache_dir_lock(dir, LOCK_FILE);
   if (lock < 0) {
     free(dir);
     measure(k, timer, ctx);
