@@ -2,12 +2,14 @@
  * shares, in front of the family's functions. */
 #include "model/model.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/fileio.h"
+#include "common/strbuf.h"
 #include "model/family.h"
 
 /* ---- loading --------------------------------------------------------------------------------- */
@@ -123,8 +125,52 @@ void lx_family_llama_costs(const lx_weights *w, lx_model_info *info) {
                lx_weights_bytes(w, "llm.norm."));
 }
 
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* When dir holds no config.json but model directories (each with one), fails naming them: a
+ * folder of checkpoints given where one checkpoint was meant. Otherwise LX_OK (and the config's
+ * own reading says what is wrong, if anything). */
+static int refuse_folder_of_models(const char *dir, lx_error *err) {
+  char *cfg = lx_path_join(dir, "config.json");
+  const bool has_config = access(cfg, F_OK) == 0;
+  free(cfg);
+  DIR *d = has_config ? NULL : opendir(dir);
+  if (!d) return LX_OK;
+  char **names = NULL;
+  size_t n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') continue;
+    char *sub = lx_path_join(dir, e->d_name), *sub_cfg = lx_path_join(sub, "config.json");
+    if (access(sub_cfg, F_OK) == 0) {
+      names = lx_xrealloc_array(names, n + 1, sizeof *names);
+      names[n++] = sub;
+    } else {
+      free(sub);
+    }
+    free(sub_cfg);
+  }
+  closedir(d);
+  if (n == 0) return LX_OK;
+  qsort(names, n, sizeof *names, cmp_names);
+  lx_strbuf list = {0};
+  for (size_t i = 0; i < n && i < 10; i++) lx_strbuf_printf(&list, "%s%s", i ? ", " : "", names[i]);
+  if (n > 10) lx_strbuf_printf(&list, " and %zu more", n - 10);
+  lx_errorf(err,
+            "%s is a folder of model directories, not a model (it has no config.json); name one of "
+            "them: %s",
+            dir, lx_strbuf_str(&list));
+  lx_strbuf_free(&list);
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+  return LX_ERR;
+}
+
 int lx_model_open(const char *dir, int parts, lx_backend *be, lx_model **out, lx_error *err) {
   *out = NULL;
+  if (refuse_folder_of_models(dir, err) != LX_OK) return LX_ERR;
   lx_model *m = lx_xcalloc(1, sizeof *m);
   m->dir = lx_xstrdup(dir);
   char *cfg_path = lx_path_join(dir, "config.json");

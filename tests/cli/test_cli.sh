@@ -61,6 +61,12 @@ expect "empty token item" 2 "item 2 ('')" -- "$lynxeval" logits --model "$pt" --
 expect "token out of range" 2 "not a token id in [0, 320]" -- "$lynxeval" logits --model "$pt" --tokens 1,321 --out "$tmp/x"
 expect "bad --threads" 2 "--threads" -- "$lynxeval" logits --model "$pt" --tokens 1 --threads -3 --out "$tmp/x"
 expect "missing model" 1 "/nonexistent/config.json: cannot open" -- "$lynxeval" logits --model /nonexistent --tokens 1 --out "$tmp/x"
+# a folder of checkpoints where one checkpoint was meant: the model directories inside are named
+mkdir -p "$tmp/checkpoints/notes"
+ln -s "$(cd "$pt" && pwd)" "$tmp/checkpoints/pt"
+ln -s "$(cd "$models/ca" && pwd)" "$tmp/checkpoints/ca"
+expect "a folder of model directories" 1 "$tmp/checkpoints is a folder of model directories, not a model (it has no config.json); name one of them: $tmp/checkpoints/ca, $tmp/checkpoints/pt" -- \
+  "$lynxeval" info --model "$tmp/checkpoints"
 cp -r "$pt" "$tmp/badtok"
 printf 'this is not a protobuf \377\377\377' >"$tmp/badtok/tokenizer.model"
 expect "garbage tokenizer.model" 1 "tokenizer.model: not a SentencePiece model" -- "$lynxeval" tokenize --model "$tmp/badtok" --text hello
