@@ -103,12 +103,23 @@ bool lx_json_stream_at_array(lx_json_stream *s) {
 }
 
 static int enter(lx_json_stream *s, char open, const char *what, lx_error *err) {
-  if (!at_char(s, open))
+  if (!at_char(s, open)) {
+    char msg[256];
+    /* a file of one value per line where one document was expected: say what it is */
+    const char *hint = "";
+    if (s->depth == 0 && s->pos < s->len && (s->text[s->pos] == '{' || s->text[s->pos] == '[')) {
+      const char *nl = memchr(s->text + s->pos, '\n', s->len - s->pos);
+      size_t next = nl ? (size_t)(nl - s->text) : s->len;
+      while (next < s->len && strchr(" \t\r\n", s->text[next])) next++;
+      if (next < s->len) hint = lx_json_lines_hint(s->text, next);
+    }
+    snprintf(msg, sizeof msg, "%s%s", what, hint);
     return fail_at(s, s->pos,
-                   s->pos < s->len ? what
+                   s->pos < s->len ? msg
                    : s->len        ? "the JSON text ends early"
                                    : "not valid JSON (the file is empty)",
                    err);
+  }
   if (s->depth == LX_JSON_STREAM_DEPTH) return fail_at(s, s->pos, "nested too deeply", err);
   s->pos++;
   s->first[s->depth++] = true;
@@ -190,7 +201,12 @@ int lx_json_stream_skip_value(lx_json_stream *s, lx_error *err) {
 int lx_json_stream_finish(lx_json_stream *s, lx_error *err) {
   if (s->depth != 0) return fail_at(s, s->pos, "the JSON text ends early", err);
   skip_ws(s);
-  if (s->pos < s->len) return fail_at(s, s->pos, "unexpected text after the JSON value", err);
+  if (s->pos < s->len) {
+    char msg[256];
+    snprintf(msg, sizeof msg, "unexpected text after the JSON value%s",
+             lx_json_lines_hint(s->text, s->pos));
+    return fail_at(s, s->pos, msg, err);
+  }
   return LX_OK;
 }
 

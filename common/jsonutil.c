@@ -338,7 +338,8 @@ int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **t
     if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
       int line, col;
       lx_text_line_col(src, (size_t)(p - src), &line, &col);
-      lx_errorf(err, "%s:%d:%d: unexpected text after the JSON value", path, line, col);
+      lx_errorf(err, "%s:%d:%d: unexpected text after the JSON value%s", path, line, col,
+                lx_json_lines_hint(src, (size_t)(p - src)));
       cJSON_Delete(r);
       free(src);
       return LX_ERR;
@@ -496,4 +497,11 @@ static void difference_at(const cJSON *a, const cJSON *b, const char *prefix, co
 void lx_json_first_difference(const cJSON *a, const cJSON *b, const char *label_a,
                               const char *label_b, char *buf, size_t n) {
   difference_at(a, b, "", label_a, label_b, buf, n);
+}
+
+const char *lx_json_lines_hint(const char *text, size_t off) {
+  if (text[off] != '{' && text[off] != '[') return "";
+  if (off > 0 && text[off - 1] != '\n' && text[off - 1] != '\r') return "";
+  return " (the file holds one JSON value per line, JSON Lines, but it must be one JSON document: "
+         "a list [...] or an object {...}, as the command's --help shows)";
 }

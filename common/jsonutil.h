@@ -62,6 +62,11 @@ int lx_json_read_file(const char *path, size_t max_bytes, cJSON **root, char **t
 /* Line and column (1-based) of byte offset off in text (linear in off). */
 void lx_text_line_col(const char *text, size_t off, int *line, int *col);
 
+/* What to add to "unexpected text after the JSON value" found at text[off]: when that text opens
+ * a new value at the start of a line, the file is JSON Lines (one value per line) where one JSON
+ * document was expected, and the hint says so; otherwise "". */
+const char *lx_json_lines_hint(const char *text, size_t off);
+
 /* JSON text must be UTF-8 (RFC 8259); cJSON itself passes any bytes through. Fails as
  * "PATH:LINE:COL: not valid UTF-8". */
 int lx_json_check_utf8(const char *path, const char *src, size_t len, lx_error *err);

@@ -52,6 +52,16 @@ def expect_error(name, needle, *args):
     check(name, ok, f"exit {p.returncode}, stderr {p.stderr.strip()!r}, wanted {needle!r}")
 
 
+# ---- JSON Lines where one JSON document is expected: said so ---------------------------------------
+jsonl_dir = tempfile.mkdtemp()
+with open(os.path.join(jsonl_dir, "results.jsonl"), "w") as f:
+    f.write('{"image_id": 1, "caption": "a dog"}\n{"image_id": 2, "caption": "a cat"}\n')
+expect_error("JSON Lines given as a caption results file: the message says what it is",
+             "results.jsonl:1:1: expected a JSON array (the file holds one JSON value "
+             "per line, JSON Lines, but it must be one JSON document",
+             "caption", "--annotations", os.path.join(V, "coco_annotations.json"), "--results",
+             os.path.join(jsonl_dir, "results.jsonl"))
+
 # ---- captions: exactly pycocoevalcap on tokenized input -----------------------------------------
 cap = json.load(open(os.path.join(V, "captions.json")))["corpora"]["main"]["expected"]
 out = score("caption", "--annotations", f"{V}/coco_annotations.json", "--results",
