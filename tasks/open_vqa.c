@@ -1,5 +1,6 @@
 #include "tasks/open_vqa.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,10 +13,25 @@ typedef struct reader {
   void *out;
 } reader;
 
+static bool has(const cJSON *obj, const char *key) {
+  return cJSON_GetObjectItemCaseSensitive(obj, key) != NULL;
+}
+
 static int annotation_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
   reader *r = ctx;
   char *src = lx_source_at(r->path, line);
   lx_json_at at = {src, ""};
+  if ((has(obj, "text_output") && !has(obj, "question")) ||
+      (has(obj, "id") && !has(obj, "index"))) {
+    /* a results file or a run's predictions.jsonl given as the annotations */
+    lx_errorf(err,
+              "%s: a prediction (%s), not an annotation: were the files swapped? --annotations "
+              "takes Open-VQA's rows {\"index\", \"question\", \"answer\": [...], \"class\", "
+              "\"image\" or \"video\"}",
+              src, has(obj, "text_output") ? "index, text_output" : "a run's id, answer");
+    free(src);
+    return LX_ERR;
+  }
   char index[64];
   const char *question, *image = NULL, *video = NULL, *cls, *origin;
   int rc = lx_json_id_text(obj, "index", src, index, sizeof index, err);
@@ -68,8 +84,22 @@ static int result_row(void *ctx, const cJSON *obj, int line, lx_error *err) {
   lx_json_at at = {src, ""};
   char index[64];
   const char *text;
-  int rc = lx_json_id_text(obj, "index", src, index, sizeof index, err);
-  if (!rc) rc = lx_json_req_string(obj, at, "text_output", &text, err);
+  int rc;
+  if (!has(obj, "text_output") && has(obj, "question") &&
+      cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(obj, "answer"))) {
+    rc = lx_errorf(err,
+                   "%s: an annotation (question, answer list), not a prediction: were the files "
+                   "swapped? --results takes rows {\"index\", \"text_output\"}, or a run's "
+                   "predictions.jsonl",
+                   src);
+  } else if (!has(obj, "index") && !has(obj, "text_output") && has(obj, "id")) {
+    /* a row of a run's predictions.jsonl: its id is the annotation's index */
+    rc = lx_json_id_text(obj, "id", src, index, sizeof index, err);
+    if (!rc) rc = lx_json_req_string(obj, at, "answer", &text, err);
+  } else {
+    rc = lx_json_id_text(obj, "index", src, index, sizeof index, err);
+    if (!rc) rc = lx_json_req_string(obj, at, "text_output", &text, err);
+  }
   if (!rc) lx_predictions_push(r->out, index, text, src);
   free(src);
   return rc;

@@ -608,6 +608,19 @@ try:
                  "open-vqa", "--annotations", ann, "--results", write("dup.jsonl", rows[0] + "\n" + rows[0] + "\n"))
     expect_error("open-vqa: missing predictions", "301 of 302 items have no prediction",
                  "open-vqa", "--annotations", ann, "--results", write("one.jsonl", rows[0] + "\n"))
+    # a run's own predictions.jsonl is accepted as the results; swapped files are named as such
+    preds = write("predictions.jsonl", "".join(
+        json.dumps({"id": str(json.loads(r)["index"]), "answer": json.loads(r)["text_output"],
+                    "question": "q", "references": ["a"]}) + "\n" for r in rows))
+    out = score("open-vqa", "--annotations", ann, "--results", preds)
+    check("open-vqa: a run's predictions.jsonl scores as the results file does",
+          out is not None and out["correct"] == out["total"] == 302, json.dumps(out))
+    expect_error("open-vqa: annotations given as results", "were the files swapped? --results takes rows",
+                 "open-vqa", "--annotations", ann, "--results", ann)
+    expect_error("open-vqa: results given as annotations", "a prediction (index, text_output), not an annotation: "
+                 "were the files swapped?", "open-vqa", "--annotations", good, "--results", good)
+    expect_error("open-vqa: predictions.jsonl given as annotations", "a prediction (a run's id, answer)",
+                 "open-vqa", "--annotations", preds, "--results", good)
     expect_error("open-vqa: empty results", "no results in the file", "open-vqa", "--annotations", ann,
                  "--results", write("empty.jsonl", ""))
     latin1 = os.path.join(tmp, "latin1.jsonl")
