@@ -317,7 +317,6 @@ int lx_bench_model(const lx_model *m, const lx_bench_model_opts *o, cJSON **repo
   add_num(r, "prefill_positions", positions);
   add_num(r, "prefill_ms", prefill_s * 1e3);
   add_num(r, "prefill_tokens_per_s", positions / prefill_s);
-  /* 2 flops per LLM layer weight per position (attention scores excluded: under 1% at 72) */
   /* the prefill's work: 2 flops per decoder matrix parameter per position (attention scores
    * excluded: under 1% at 72 positions) */
   add_num(r, "prefill_gflops", info->prefill_flops * positions / prefill_s / 1e9);

@@ -122,34 +122,36 @@ static bool few_rows_path(lx_product_path path, int M) {
 typedef struct rounding_job {
   float *dst;
   const float *src;
-  int K, ldx;
+  int K;
 } rounding_job;
 
 static void round_operand_rows(void *ctx, int begin, int end) {
   const rounding_job *j = ctx;
   for (int m = begin; m < end; m++)
     for (int k = 0; k < j->K; k++)
-      j->dst[(size_t)m * j->K + k] = lx_bf16_to_f32(lx_f32_to_bf16(j->src[(size_t)m * j->ldx + k]));
+      j->dst[(size_t)m * j->K + k] = lx_bf16_to_f32(lx_f32_to_bf16(j->src[(size_t)m * j->K + k]));
 }
 
 /* x, or x rounded to bf16 (kept as float32) when the precision is bf16 and the path does not
  * round by itself: every path then multiplies the same bf16 values. */
-static const float *operand_rows(cpu_backend *cb, const float *x, int M, int K, int ldx,
+static const float *operand_rows(cpu_backend *cb, const float *x, int M, int K,
                                  lx_product_path path) {
   if (cb->base.precision != LX_MATMUL_BF16 || path == LX_PATH_BF16_DOT || path == LX_PATH_AMX_BF16)
     return x;
-  rounding_job j = {lx_scratch_get(&cb->rounded, (size_t)M * K), x, K, ldx};
+  rounding_job j = {lx_scratch_get(&cb->rounded, (size_t)M * K), x, K};
   lx_parallel_for(M, 4, round_operand_rows, &j);
   return j.dst;
 }
 
 #if defined(__x86_64__)
+/* A blocked product over the pool: x packed into `packed` for the bf16-dot (uint32 pairs) or AMX
+ * (bf16 rows) kernel, read as it is by the widening one (packed NULL). */
 typedef struct gemm_bf16_job {
   float *y;
   int ldy;
   const float *x;
   int ldx;
-  uint32_t *xp;
+  void *packed;
   int M, K, N;
   const uint16_t *w;
   bool accumulate;
@@ -157,13 +159,13 @@ typedef struct gemm_bf16_job {
 
 static void pack_bf16_range(void *ctx, int begin, int end) { /* items are blocks of 16 rows */
   const gemm_bf16_job *j = ctx;
-  lx_gemm_bf16_pack(j->xp, j->x, j->M, j->K, j->ldx, begin, end);
+  lx_gemm_bf16_pack(j->packed, j->x, j->M, j->K, j->ldx, begin, end);
 }
 
 static void gemm_bf16_range(void *ctx, int begin, int end) { /* items are tiles of columns */
   const gemm_bf16_job *j = ctx;
   int n0 = begin * LX_GEMM_BF16_NB, n1 = end * LX_GEMM_BF16_NB;
-  lx_gemm_bf16_cols(j->y, j->ldy, j->xp, j->M, j->w, j->K, n0, n1 < j->N ? n1 : j->N,
+  lx_gemm_bf16_cols(j->y, j->ldy, j->packed, j->M, j->w, j->K, n0, n1 < j->N ? n1 : j->N,
                     j->accumulate);
 }
 
@@ -183,26 +185,16 @@ static void gemm_widened_range(void *ctx, int begin, int end) { /* items are pan
                        j->accumulate);
 }
 
-typedef struct gemm_amx_job {
-  float *y;
-  int ldy;
-  const float *x;
-  int ldx;
-  uint16_t *xb;
-  int M, K, N;
-  const uint16_t *w;
-  bool accumulate;
-} gemm_amx_job;
-
 static void pack_amx_range(void *ctx, int begin, int end) { /* items are blocks of 16 rows */
-  const gemm_amx_job *j = ctx;
-  lx_gemm_amx_pack(j->xb, j->x, j->M, j->K, j->ldx, begin, end);
+  const gemm_bf16_job *j = ctx;
+  lx_gemm_amx_pack(j->packed, j->x, j->M, j->K, j->ldx, begin, end);
 }
 
 static void gemm_amx_range(void *ctx, int begin, int end) { /* items are panels of columns */
-  const gemm_amx_job *j = ctx;
+  const gemm_bf16_job *j = ctx;
   int n0 = begin * LX_GEMM_AMX_NB, n1 = end * LX_GEMM_AMX_NB;
-  lx_gemm_amx_cols(j->y, j->ldy, j->xb, j->M, j->w, j->K, n0, n1 < j->N ? n1 : j->N, j->accumulate);
+  lx_gemm_amx_cols(j->y, j->ldy, j->packed, j->M, j->w, j->K, n0, n1 < j->N ? n1 : j->N,
+                   j->accumulate);
 }
 
 /* y[M, N] (row stride ldy) (+)= bf16(x)[M, K] (row stride ldx) · W[N, K]^T on AMX tiles, W bf16
@@ -210,7 +202,7 @@ static void gemm_amx_range(void *ctx, int begin, int end) { /* items are panels 
 static void product_amx(cpu_backend *cb, float *y, int ldy, const float *x, int ldx, int M,
                         const uint16_t *w, int N, int K, bool accumulate) {
   uint16_t *xb = (uint16_t *)lx_scratch_get(&cb->prepared, (lx_gemm_amx_packed_len(M, K) + 1) / 2);
-  gemm_amx_job j = {y, ldy, x, ldx, xb, M, K, N, w, accumulate};
+  gemm_bf16_job j = {y, ldy, x, ldx, xb, M, K, N, w, accumulate};
   lx_parallel_for((M + LX_GEMM_AMX_MB - 1) / LX_GEMM_AMX_MB, 1, pack_amx_range, &j);
   lx_parallel_for_dynamic((N + LX_GEMM_AMX_NB - 1) / LX_GEMM_AMX_NB, 1, gemm_amx_range, &j);
 }
@@ -311,7 +303,7 @@ static void few_rows_products(cpu_backend *cb, float *const *ys, const lx_tensor
   }
 #endif
   if (!xb) {
-    const float *xr = operand_rows(cb, x, M, K, K, path);
+    const float *xr = operand_rows(cb, x, M, K, path);
     xp = lx_scratch_get(&cb->prepared, (size_t)M * K);
     for (int m = 0; m < M; m++) lx_matvec16_prepare(xp + (size_t)m * K, xr + (size_t)m * K, K, dt);
   }
@@ -343,12 +335,12 @@ static void cpu_linear(lx_backend *be, float *y, const float *x, int M, const lx
   } else if (path == LX_PATH_BF16_DOT) {
     product_bf16(cb, y, N, x, K, M, w->data, N, K, accumulate);
   } else if (path == LX_PATH_WIDENED_FMA) {
-    product_widened(y, operand_rows(cb, x, M, K, K, path), M, w->data, N, K, accumulate);
+    product_widened(y, operand_rows(cb, x, M, K, path), M, w->data, N, K, accumulate);
   } else if (path == LX_PATH_AMX_BF16) {
     product_amx(cb, y, N, x, K, M, w->data, N, K, accumulate);
 #endif
   } else {
-    product_blas(cb, y, operand_rows(cb, x, M, K, K, path), M, w, beta);
+    product_blas(cb, y, operand_rows(cb, x, M, K, path), M, w, beta);
   }
   if (bias) add_bias(y, M, N, bias);
 }
