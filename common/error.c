@@ -64,6 +64,11 @@ void *lx_xrealloc_array(void *p, size_t count, size_t size) {
   return q;
 }
 
+void *lx_xgrow_array(void *p, size_t index, size_t size) {
+  if (index != 0 && (index & (index - 1)) != 0) return p; /* room left from the last doubling */
+  return lx_xrealloc_array(p, index ? 2 * index : 1, size);
+}
+
 char *lx_xstrdup(const char *s) {
   size_t n = strlen(s) + 1;
   char *p = lx_xmalloc(n);

@@ -42,6 +42,10 @@ void *lx_xcalloc(size_t count, size_t size);
 char *lx_xstrdup(const char *s);
 /* realloc of p to count * size bytes, overflow-checked, aborting on out-of-memory. */
 void *lx_xrealloc_array(void *p, size_t count, size_t size);
+/* Room for element `index` of an array appended one element at a time (index = 0, 1, 2, ...):
+ * grows p to twice its size when index is 0 or a power of two, so n appends cost O(n) copying
+ * (a realloc per element is quadratic where realloc always copies, as under AddressSanitizer). */
+void *lx_xgrow_array(void *p, size_t index, size_t size);
 
 /* How many allocations the functions above have made in this process (any thread): a test can
  * check that a warm path (an encode, a decode step) allocates nothing. */

@@ -59,10 +59,10 @@ static int score_row(void *vctx, const cJSON *row, int line, lx_error *err) {
   rows_ctx *c = vctx;
   lx_task_scores *t = c->t;
   size_t i = t->n++;
-  t->id = lx_xrealloc_array(t->id, t->n, sizeof *t->id);
-  t->category = lx_xrealloc_array(t->category, t->n, sizeof *t->category);
-  t->cluster = lx_xrealloc_array(t->cluster, t->n, sizeof *t->cluster);
-  t->value = lx_xrealloc_array(t->value, t->n, sizeof *t->value);
+  t->id = lx_xgrow_array(t->id, i, sizeof *t->id);
+  t->category = lx_xgrow_array(t->category, i, sizeof *t->category);
+  t->cluster = lx_xgrow_array(t->cluster, i, sizeof *t->cluster);
+  t->value = lx_xgrow_array(t->value, i, sizeof *t->value);
   bool ok = cJSON_IsString(cJSON_GetObjectItem(row, "id"));
   t->id[i] = lx_xstrdup(ok ? cJSON_GetObjectItem(row, "id")->valuestring : "");
   /* the row's score and category, where the scorer's table says they are */
@@ -73,14 +73,14 @@ static int score_row(void *vctx, const cJSON *row, int line, lx_error *err) {
   else
     ok = false;
   if (t->scorer == LX_SCORER_POPE) { /* F1 needs the answer, not only its verdict */
-    t->said_yes = lx_xrealloc_array(t->said_yes, t->n, sizeof *t->said_yes);
+    t->said_yes = lx_xgrow_array(t->said_yes, i, sizeof *t->said_yes);
     const char *parsed = text(row, "parsed");
     ok &= !strcmp(parsed, "yes") || !strcmp(parsed, "no");
     t->said_yes[i] = !strcmp(parsed, "yes");
   }
   if (t->scorer == LX_SCORER_CAPTION) { /* corpus metrics: ROUGE-L and BLEU's counts too */
-    t->rouge = lx_xrealloc_array(t->rouge, t->n, sizeof *t->rouge);
-    t->bleu = lx_xrealloc_array(t->bleu, t->n, sizeof *t->bleu);
+    t->rouge = lx_xgrow_array(t->rouge, i, sizeof *t->rouge);
+    t->bleu = lx_xgrow_array(t->bleu, i, sizeof *t->bleu);
     t->rouge[i] = number(row, "ROUGE_L", &ok);
     const cJSON *bc = cJSON_GetObjectItem(row, "bleu_counts");
     if (cJSON_IsArray(bc) && cJSON_GetArraySize(bc) == 10) {
@@ -99,7 +99,7 @@ static int score_row(void *vctx, const cJSON *row, int line, lx_error *err) {
     return lx_errorf(err, "%s:%d: not a %s score row (made by another lynxeval version?)", c->path,
                      line, lx_scorer_name(t->scorer));
   long m = lx_items_find(&c->media, t->id[i]);
-  c->item_media = lx_xrealloc_array(c->item_media, c->n_media + 1, sizeof *c->item_media);
+  c->item_media = lx_xgrow_array(c->item_media, c->n_media, sizeof *c->item_media);
   c->item_media[c->n_media++] = lx_xstrdup(m >= 0 ? c->media.v[m].refs[0] : t->id[i]);
   return LX_OK;
 }

@@ -164,7 +164,7 @@ static void pope_rows(const lx_task_scores *t, const char *const *split_names, s
   c.image_count = lx_xcalloc(n_images + 1, sizeof *c.image_count);
   for (size_t i = 0; i < t->n; i++) {
     size_t k = t->cluster[i];
-    c.image_items[k] = lx_xrealloc_array(c.image_items[k], c.image_count[k] + 1, sizeof(size_t));
+    c.image_items[k] = lx_xgrow_array(c.image_items[k], c.image_count[k], sizeof(size_t));
     c.image_items[k][c.image_count[k]++] = i;
     for (size_t s = 0; s < n_splits; s++)
       if (!strcmp(t->category[i], split_names[s])) c.split_of[i] = s;
