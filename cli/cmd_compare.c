@@ -19,17 +19,17 @@
 static const char *const NAME = "compare";
 
 static void print_tasks(const cJSON *tasks) {
-  printf("%-16s %-14s %-9s %10s %10s %9s  %-21s %9s %9s\n", "task", "category", "metric", "A", "B",
+  printf("%-16s %-14s %-9s %10s %10s %9s  %-23s %9s %9s\n", "task", "category", "metric", "A", "B",
          "B - A", "interval", "p", "p (Holm)");
   const cJSON *t, *r;
   cJSON_ArrayForEach(t, tasks) {
     cJSON_ArrayForEach(r, cJSON_GetObjectItem(t, "rows")) {
       const cJSON *iv = cJSON_GetObjectItem(r, "interval");
       char interval[64];
-      snprintf(interval, sizeof interval, "[%.4g, %.4g]", cJSON_GetArrayItem(iv, 0)->valuedouble,
+      snprintf(interval, sizeof interval, "[%.4f, %.4f]", cJSON_GetArrayItem(iv, 0)->valuedouble,
                cJSON_GetArrayItem(iv, 1)->valuedouble);
       const char *cat = cJSON_GetObjectItem(r, "category")->valuestring;
-      printf("%-16s %-14s %-9s %10.4f %10.4f %+9.4f  %-21s %9.3g %9.3g%s\n",
+      printf("%-16s %-14s %-9s %10.4f %10.4f %+9.4f  %-23s %9.3g %9.3g%s\n",
              cJSON_GetObjectItem(r, "task")->valuestring, cat[0] ? cat : "(overall)",
              cJSON_GetObjectItem(r, "metric")->valuestring, lx_json_number(r, "a"),
              lx_json_number(r, "b"), lx_json_number(r, "diff"), interval, lx_json_number(r, "p"),
@@ -42,9 +42,10 @@ static void print_tasks(const cJSON *tasks) {
 }
 
 /* One table for two runs; for more, one per pair under its runs' names. */
-static void print_result(const cJSON *result) {
+static void print_result(const cJSON *result, const char *run_a, const char *run_b) {
   const cJSON *pairs = cJSON_GetObjectItem(result, "pairs"), *p;
   if (!pairs) {
+    printf("B = %s against A = %s\n\n", run_b, run_a);
     print_tasks(cJSON_GetObjectItem(result, "tasks"));
   } else {
     cJSON_ArrayForEach(p, pairs) {
@@ -133,7 +134,7 @@ static int run(int argc, char **argv) {
     lx_compare_options opt = {alpha, (size_t)resamples, (uint64_t)seed, allow};
     result = n_runs == 2 ? lx_compare_runs(scores[0], scores[1], n_names, &opt)
                          : lx_compare_pairwise(scores, n_runs, n_names, &opt);
-    print_result(result);
+    print_result(result, runs[0], runs[1]);
     if (json_out) rc = lx_json_write_atomic(json_out, result, &err);
   }
   if (rc) cli_error(NAME, "%s", err.msg);

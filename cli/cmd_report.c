@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "common/fileio.h"
 #include "common/jsonutil.h"
+#include "reports/gallery.h"
 #include "reports/report.h"
 #include "reports/stats.h"
 #include "runs/manifest.h"
@@ -22,16 +24,26 @@ static bool ends_with(const char *s, const char *suffix) {
 }
 
 static int run(int argc, char **argv) {
-  const char *out = NULL;
+  const char *out = NULL, *data = NULL;
   double alpha = 0.05;
-  long resamples = LX_DEFAULT_RESAMPLES, seed = 1;
+  long resamples = LX_DEFAULT_RESAMPLES, seed = 1, gallery_items = LX_GALLERY_ITEMS_PER_TASK;
+  lx_media_limits lim = LX_MEDIA_LIMITS_DEFAULT;
   cli_opt opts[] = {
       {"--out", CLI_STRING, &out, "FILE", "FILE.md, FILE.html or FILE.json", 0, 0, 0},
+      {"--data", CLI_STRING, &data, "DIR",
+       "HTML: where the runs' images and videos are (default: the data directory each run "
+       "recorded)",
+       0, 0, 0},
+      {"--gallery-items", CLI_INT, &gallery_items, "N",
+       "HTML: items shown per task in the answers gallery (default 240; 0: no gallery)", 0, 1000000,
+       0},
       {"--alpha", CLI_DOUBLE, &alpha, "A",
        "1 - the intervals' level, and the tests' (default 0.05)", 0, 1, 0},
       {"--resamples", CLI_INT, &resamples, "N", "bootstrap resamples (default 2000)", 100, 10000000,
        0},
-      {"--seed", CLI_INT, &seed, "S", "seed of the resampling (default 1)", 0, 2147483647L, 0},
+      {"--seed", CLI_INT, &seed, "S",
+       "seed of the resampling and of the gallery's sample (default 1)", 0, 2147483647L, 0},
+      CLI_MEDIA_LIMIT_OPTS(lim),
   };
   char *runs[MAX_RUNS];
   int n = 0;
@@ -63,14 +75,34 @@ static int run(int argc, char **argv) {
   if (rc == LX_OK) {
     if (json) {
       rc = lx_json_write_atomic(out, model, &err);
-    } else {
+    } else if (md) {
       lx_strbuf b = {0};
-      if (md)
-        lx_report_markdown(model, &b);
-      else
-        lx_report_html(model, &b);
+      lx_report_markdown(model, &b);
       rc = lx_write_file_atomic(out, lx_strbuf_str(&b), b.len, &err);
       lx_strbuf_free(&b);
+    } else {
+      /* the gallery links the runs' files from where the report goes */
+      char *dir = lx_xstrdup(out), *slash = strrchr(dir, '/');
+      if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
+      else
+        strcpy(dir, ".");
+      lx_gallery_options go = LX_GALLERY_DEFAULTS;
+      go.items_per_task = (size_t)gallery_items;
+      go.data_dir = data;
+      go.report_dir = dir;
+      go.seed = (uint64_t)seed;
+      go.media_limits = &lim;
+      cJSON *gallery = NULL;
+      if (gallery_items > 0) rc = lx_gallery_build(model, &go, &gallery, &err);
+      lx_strbuf b = {0};
+      if (rc == LX_OK) {
+        lx_report_html(model, gallery, &b);
+        rc = lx_write_file_atomic(out, lx_strbuf_str(&b), b.len, &err);
+      }
+      lx_strbuf_free(&b);
+      cJSON_Delete(gallery);
+      free(dir);
     }
   }
   cJSON_Delete(model);
@@ -85,12 +117,24 @@ static int run(int argc, char **argv) {
 const cli_command cmd_report = {
     "report",
     "runs side by side with intervals and differences (Markdown, HTML with charts, JSON)",
-    "report RUN... --out FILE.{md,html,json} [--alpha 0.05] [--resamples N] [--seed S]",
-    "Per task: the paper-style table (correct/total per category, the overall with its interval),\n"
-    "VQA accuracy per answer type, BLEU-4/CIDEr-D/ROUGE-L with bootstrap intervals, MME subtask\n"
-    "scores with Perception and Cognition totals; with several runs, each later run against the\n"
-    "first (as lynxeval compare). HTML adds SVG charts (per-category bars with intervals, the MME\n"
-    "radar, the paired differences) in one self-contained file that opens offline. JSON is the\n"
-    "report model itself. Reads run directories only.",
+    "report RUN... --out FILE.{md,html,json} [--alpha 0.05] [--resamples N] [--seed S]\n"
+    "       [--data DIR] [--gallery-items N]",
+    "A header (when and by which lynxeval the report was made; per run its model, digest,\n"
+    "decoding, prompt template, precision, and the lynxeval that made it), then per task: the\n"
+    "paper-style table (correct/total per category, the overall with its interval), VQA accuracy\n"
+    "per answer type, BLEU-4/CIDEr-D/ROUGE-L with bootstrap intervals, MME subtask scores with\n"
+    "Perception and Cognition totals; for open-ended tasks (OwlEval, LLaVA-Bench, MM-Vet) what\n"
+    "their answers look like and any judge's numbers; with several runs, each later run against\n"
+    "the first (as lynxeval compare). Runs are named by their directories.\n"
+    "\n"
+    "HTML adds SVG charts (per-category bars with intervals, the MME radar, the paired\n"
+    "differences) and the answers themselves: per task a page of items at a time with the image\n"
+    "or the video frames, the question, the references and every run's answer and verdict,\n"
+    "filtered by category, verdict (where the runs disagree, wrong in some run, right in all) or\n"
+    "text. Beyond --gallery-items items a task shows the disagreements first, then a seeded\n"
+    "sample, and links each run's full predictions.jsonl and scores.jsonl. One self-contained\n"
+    "file that opens offline. JSON is the report model itself. Reads run directories only.\n"
+    "\n"
+    "example: lynxeval report lynxeval-runs/world-pt lynxeval-runs/world-ca --out report.html",
     run,
 };

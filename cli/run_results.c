@@ -6,6 +6,7 @@
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "reports/gallery.h"
 #include "reports/report.h"
 #include "reports/run_data.h"
 #include "reports/stats.h"
@@ -32,9 +33,13 @@ int cli_write_results(const char *out_dir, bool embedded, lx_error *err) {
   if (rc == LX_OK) rc = lx_json_write_atomic(json_path, model, err);
   lx_strbuf md = {0}, html = {0};
   char *html_path = lx_run_file(out_dir, NULL, LX_RUN_REPORT);
+  cJSON *gallery = NULL;
+  lx_gallery_options go = LX_GALLERY_DEFAULTS;
+  go.report_dir = out_dir;
+  if (rc == LX_OK && embedded) rc = lx_gallery_build(model, &go, &gallery, err);
   if (rc == LX_OK && embedded) {
     lx_report_markdown(model, &md);
-    lx_report_html(model, &html);
+    lx_report_html(model, gallery, &html);
     rc = lx_write_file_atomic(html_path, lx_strbuf_str(&html), html.len, err);
     if (rc == LX_OK)
       printf("\n%s\nRun directory: %s\nReport: %s (opens offline)\n", lx_strbuf_str(&md), out_dir,
@@ -45,6 +50,7 @@ int cli_write_results(const char *out_dir, bool embedded, lx_error *err) {
   lx_strbuf_free(&html);
   free(html_path);
   free(json_path);
+  cJSON_Delete(gallery);
   cJSON_Delete(model);
   return rc;
 }

@@ -59,10 +59,8 @@ static int read_slice(const char *path, long long offset, size_t length, char **
   return LX_OK;
 }
 
-int lx_media_load_embedded_image(const char *path, long long offset, size_t length,
-                                 const lx_preprocess_config *cfg, const lx_media_limits *lim,
-                                 lx_media *out, lx_error *err) {
-  memset(out, 0, sizeof *out);
+int lx_media_embedded_image_rgb(const char *path, long long offset, size_t length,
+                                const lx_media_limits *lim, lx_image *out, lx_error *err) {
   lim = lx_media_limits_or_default(lim);
   char name[4200];
   snprintf(name, sizeof name, "%s (the image at byte %lld)", path, offset);
@@ -78,9 +76,20 @@ int lx_media_load_embedded_image(const char *path, long long offset, size_t leng
   int bad = lx_base64_decode(text, length, &bytes, &n);
   free(text);
   if (bad) return lx_errorf(err, "%s: not valid base64", name);
-  lx_image img;
-  int rc = lx_image_decode(bytes, n, name, lim, &img, err);
+  int rc = lx_image_decode(bytes, n, name, lim, out, err);
   free(bytes);
+  return rc;
+}
+
+int lx_media_load_embedded_image(const char *path, long long offset, size_t length,
+                                 const lx_preprocess_config *cfg, const lx_media_limits *lim,
+                                 lx_media *out, lx_error *err) {
+  memset(out, 0, sizeof *out);
+  lim = lx_media_limits_or_default(lim);
+  char name[4200];
+  snprintf(name, sizeof name, "%s (the image at byte %lld)", path, offset);
+  lx_image img;
+  int rc = lx_media_embedded_image_rgb(path, offset, length, lim, &img, err);
   if (rc) return rc;
   rc = lx_image_check_preprocess(img.width, img.height, cfg, lim, name, err);
   const int S = cfg->image_size;

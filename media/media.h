@@ -32,6 +32,9 @@ int lx_media_load_image(const char *path, const lx_preprocess_config *cfg,
 int lx_media_load_embedded_image(const char *path, long long offset, size_t length,
                                  const lx_preprocess_config *cfg, const lx_media_limits *lim,
                                  lx_media *out, lx_error *err);
+/* The same image decoded as it is (RGB), for showing it. */
+int lx_media_embedded_image_rgb(const char *path, long long offset, size_t length,
+                                const lx_media_limits *lim, lx_image *out, lx_error *err);
 void lx_media_free(lx_media *m);
 
 #endif

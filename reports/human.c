@@ -15,8 +15,8 @@
 #include "common/sha256.h"
 #include "common/strbuf.h"
 #include "media/image.h"
-#include "media/video.h"
 #include "reports/agreement.h"
+#include "reports/item_media.h"
 #include "reports/png_write.h"
 #include "runs/run_dir.h"
 
@@ -88,67 +88,25 @@ static int write_png(const char *dir, const char *name, const uint8_t *rgb, int 
   return rc;
 }
 
-/* Writes one picture as media/<code>-<k>.png, its longer side at most MAX_DISPLAY_SIDE, and
- * appends the name to files. */
-static int show_picture(const lx_image *img, const char *media_dir, const char *code, int k,
-                        cJSON *files, lx_error *err) {
-  lx_image small = {0};
-  int w = img->width, h = img->height, side = w > h ? w : h;
-  if (side > MAX_DISPLAY_SIDE)
-    lx_image_resize_bicubic(img, w * MAX_DISPLAY_SIDE / side > 0 ? w * MAX_DISPLAY_SIDE / side : 1,
-                            h * MAX_DISPLAY_SIDE / side > 0 ? h * MAX_DISPLAY_SIDE / side : 1,
-                            &small);
-  const lx_image *show = small.rgb ? &small : img;
-  char name[96];
-  snprintf(name, sizeof name, "%s-%d.png", code, k);
-  int rc = write_png(media_dir, name, show->rgb, show->width, show->height, err);
-  if (!rc) {
-    char rel[128];
-    snprintf(rel, sizeof rel, "media/%s", name);
-    cJSON_AddItemToArray(files, cJSON_CreateString(rel));
-  }
-  lx_image_free(&small);
-  return rc;
-}
-
-/* Writes an item's media as PNG files media/<code>-<k>.png; appends their names to files.
- * Images: the whole picture. Videos: the source frames the model saw, by the ids its prediction
- * recorded, whole (the rater sees what the crop left out too). */
+/* Writes an item's media as PNG files media/<code>-<k>.png (reports/item_media: the image
+ * whole, or the video frames the model saw; at most MAX_DISPLAY_SIDE on the longer side);
+ * appends their names to files. */
 static int export_media(const cJSON *row, const char *data_dir, const lx_media_limits *lim,
                         const char *media_dir, const char *code, cJSON *files, lx_error *err) {
-  const char *media = lx_json_string(row, "media");
-  if (!media[0]) return LX_OK;
-  char *path = lx_path_join(data_dir, media);
-  int rc = LX_OK;
-  const cJSON *frames = cJSON_GetObjectItem(row, "frames");
-  if (!frames) {
-    lx_image img = {0};
-    rc = lx_image_load(path, lim, &img, err);
-    if (!rc) rc = show_picture(&img, media_dir, code, 1, files, err);
-    lx_image_free(&img);
-  } else {
-    const int k = cJSON_GetArraySize(frames);
-    int *ids = lx_xcalloc((size_t)(k > 0 ? k : 1), sizeof(int));
-    const cJSON *f;
-    int i = 0;
-    cJSON_ArrayForEach(f, frames) {
-      if (!cJSON_IsNumber(f) || f->valuedouble < 0 || f->valuedouble > 1e9 ||
-          f->valuedouble != (int)f->valuedouble) {
-        rc = lx_errorf(err, "prediction %s: \"frames\" holds something other than frame numbers",
-                       lx_json_string(row, "id"));
-        break;
-      }
-      ids[i++] = (int)f->valuedouble;
+  lx_image *pics;
+  int n;
+  int rc = lx_item_pictures(row, data_dir, lim, MAX_DISPLAY_SIDE, &pics, &n, err);
+  for (int k = 0; !rc && k < n; k++) {
+    char name[96];
+    snprintf(name, sizeof name, "%s-%d.png", code, k + 1);
+    rc = write_png(media_dir, name, pics[k].rgb, pics[k].width, pics[k].height, err);
+    if (!rc) {
+      char rel[128];
+      snprintf(rel, sizeof rel, "media/%s", name);
+      cJSON_AddItemToArray(files, cJSON_CreateString(rel));
     }
-    lx_image *pics = lx_xcalloc((size_t)(k > 0 ? k : 1), sizeof *pics);
-    if (!rc) rc = lx_video_frames_rgb(path, ids, k, lim, pics, err);
-    for (int j = 0; !rc && j < k; j++)
-      rc = show_picture(&pics[j], media_dir, code, j + 1, files, err);
-    for (int j = 0; j < k; j++) lx_image_free(&pics[j]);
-    free(pics);
-    free(ids);
   }
-  free(path);
+  lx_item_pictures_free(pics, n);
   return rc;
 }
 

@@ -5,14 +5,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "lynxeval_commit.h" /* generated at build time: LYNXEVAL_COMMIT */
+#include "reports/answer_stats.h"
 #include "reports/compare.h"
 #include "reports/report_model.h"
 #include "reports/run_data.h"
 #include "reports/uncertainty.h"
 #include "runs/run_dir.h"
+
+#ifndef LYNXEVAL_VERSION
+#define LYNXEVAL_VERSION "unknown"
+#endif
 
 /* ---- the model
  * ----------------------------------------------------------------------------------- */
@@ -49,6 +56,103 @@ static void describe_run(cJSON *run, const lx_task_scores *t) {
   cJSON_AddStringToObject(run, "decoding", cJSON_IsString(strategy) ? strategy->valuestring : "?");
   const cJSON *tmpl = cJSON_GetObjectItem(cJSON_GetObjectItem(fp, "prompt_template"), "name");
   cJSON_AddStringToObject(run, "prompt_template", cJSON_IsString(tmpl) ? tmpl->valuestring : "?");
+  const char *precision = lx_json_string(cJSON_GetObjectItem(fp, "numerics"), "precision");
+  cJSON_AddStringToObject(run, "precision", *precision ? precision : "?");
+}
+
+/* Adds task to the list of tasks sharing `text` in by_text ({text: "task, task"}). */
+static void group_by_text(cJSON *by_text, const char *text, const char *task) {
+  cJSON *tasks = cJSON_GetObjectItem(by_text, text);
+  if (!tasks) {
+    cJSON_AddStringToObject(by_text, text, task);
+    return;
+  }
+  lx_strbuf joined = {0};
+  lx_strbuf_printf(&joined, "%s, %s", tasks->valuestring, task);
+  cJSON_SetValuestring(tasks, lx_strbuf_str(&joined));
+  lx_strbuf_free(&joined);
+}
+
+/* One task's decoding and prompt template, grouped in the run's "decoding_by_task" and
+ * "template_by_task" ({description: "task, task"}). */
+static void describe_task_settings(cJSON *run, const char *task, const cJSON *fp) {
+  const cJSON *dec = cJSON_GetObjectItem(fp, "decoding");
+  const char *strategy = lx_json_string(dec, "strategy");
+  double beams = lx_rm_num(dec, "num_beams"), max_new = lx_rm_num(dec, "max_new_tokens");
+  lx_strbuf how = {0}; /* "greedy, at most 24 new tokens", "beam (5 beams), ..." */
+  lx_strbuf_puts(&how, *strategy ? strategy : "?");
+  if (strstr(strategy, "beam") && beams > 1) lx_strbuf_printf(&how, " (%g beams)", beams);
+  if (max_new > 0) lx_strbuf_printf(&how, ", at most %g new tokens", max_new);
+  cJSON *by = cJSON_GetObjectItem(run, "decoding_by_task");
+  if (!by) by = cJSON_AddObjectToObject(run, "decoding_by_task");
+  group_by_text(by, lx_strbuf_str(&how), task);
+  lx_strbuf_free(&how);
+  const char *tmpl = lx_json_string(cJSON_GetObjectItem(fp, "prompt_template"), "name");
+  by = cJSON_GetObjectItem(run, "template_by_task");
+  if (!by) by = cJSON_AddObjectToObject(run, "template_by_task");
+  group_by_text(by, *tmpl ? tmpl : "?", task);
+}
+
+/* "greedy, at most 24 new tokens" when every task shares it, else "A (task, task); B (task)". */
+static void summarize_by_task(cJSON *run, const char *by_key, const char *key) {
+  const cJSON *by = cJSON_GetObjectItem(run, by_key), *x;
+  lx_strbuf text = {0};
+  int n = cJSON_GetArraySize(by);
+  cJSON_ArrayForEach(x, by) {
+    lx_strbuf_printf(&text, "%s%s", text.len ? "; " : "", x->string);
+    if (n > 1) lx_strbuf_printf(&text, " (%s)", x->valuestring);
+  }
+  cJSON_AddStringToObject(run, key, text.len ? lx_strbuf_str(&text) : "?");
+  lx_strbuf_free(&text);
+}
+
+/* Which lynxeval made the run and when, from its manifest's sessions: "made_by" (each distinct
+ * "version (commit)", comma-separated), "started" (the first session), "finished" (the last). */
+static void provenance(cJSON *run, const char *run_dir) {
+  cJSON *manifest = NULL;
+  lx_error ignored;
+  lx_strbuf made_by = {0};
+  const char *started = "", *finished = "";
+  if (lx_run_read_json(run_dir, NULL, LX_RUN_MANIFEST, &manifest, &ignored) == LX_OK) {
+    const cJSON *s;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItem(manifest, "sessions")) {
+      char who[160];
+      snprintf(who, sizeof who, "%s (%s)", lx_json_string(s, "lynxeval_version"),
+               lx_json_string(s, "lynxeval_commit"));
+      if (!strstr(lx_strbuf_str(&made_by), who))
+        lx_strbuf_printf(&made_by, "%s%s", made_by.len ? ", " : "", who);
+      if (!*started) started = lx_json_string(s, "started");
+      if (*lx_json_string(s, "finished")) finished = lx_json_string(s, "finished");
+    }
+  }
+  cJSON_AddStringToObject(run, "made_by", made_by.len ? lx_strbuf_str(&made_by) : "?");
+  cJSON_AddStringToObject(run, "started", started);
+  cJSON_AddStringToObject(run, "finished", finished);
+  lx_strbuf_free(&made_by);
+  cJSON_Delete(manifest);
+}
+
+/* The report's own date: now, or SOURCE_DATE_EPOCH's when set (reproducible reports). */
+static void report_date(char *buf, size_t n) {
+  const char *epoch = getenv("SOURCE_DATE_EPOCH");
+  char *end = NULL;
+  long long t = epoch ? strtoll(epoch, &end, 10) : 0;
+  time_t when = epoch && end != epoch && *end == '\0' && t >= 0 ? (time_t)t : time(NULL);
+  struct tm tm;
+  gmtime_r(&when, &tm);
+  strftime(buf, n, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* Each run's label: the last part of its directory, or the whole path where two runs share it. */
+static void label_runs(cJSON *runs_json) {
+  const cJSON *run, *other;
+  cJSON_ArrayForEach(run, runs_json) {
+    const char *name = lx_json_string(run, "name");
+    bool shared = false;
+    cJSON_ArrayForEach(other, runs_json) shared |=
+        other != run && !strcmp(lx_json_string(other, "name"), name);
+    cJSON_AddStringToObject((cJSON *)run, "label", shared ? lx_json_string(run, "dir") : name);
+  }
 }
 
 /* How the run was executed, from its manifest's sessions and merges: {"sessions", "launcher"
@@ -157,6 +261,12 @@ int lx_report_build(char *const *runs, size_t n, const lx_report_options *opt, c
   cJSON_AddNumberToObject(m, "alpha", opt->alpha);
   cJSON_AddNumberToObject(m, "resamples", (double)opt->resamples);
   cJSON_AddNumberToObject(m, "seed", (double)opt->seed);
+  char date[40];
+  report_date(date, sizeof date);
+  cJSON_AddStringToObject(m, "generated", date);
+  cJSON_AddStringToObject(m, "lynxeval_version", LYNXEVAL_VERSION);
+  cJSON_AddStringToObject(m, "lynxeval_commit", LYNXEVAL_COMMIT);
+  cJSON *answer_names = cJSON_AddArrayToObject(m, "answer_tasks");
   lx_task_scores **scores = lx_xcalloc(n, sizeof *scores);
   char ***names = lx_xcalloc(n, sizeof *names);
   size_t *n_names = lx_xcalloc(n, sizeof *n_names), *loaded = lx_xcalloc(n, sizeof *loaded);
@@ -167,10 +277,8 @@ int lx_report_build(char *const *runs, size_t n, const lx_report_options *opt, c
     scores[r] = lx_xcalloc(n_names[r], sizeof **scores);
     cJSON *run = cJSON_CreateObject();
     cJSON_AddStringToObject(run, "dir", runs[r]);
-    char label[8];
-    snprintf(label, sizeof label, "%c", (char)('A' + (r < 26 ? r : 25)));
-    cJSON_AddStringToObject(run, "label", label);
     cJSON_AddStringToObject(run, "name", base_name(runs[r]));
+    provenance(run, runs[r]);
     cJSON *exec = execution(runs[r]);
     if (exec) cJSON_AddItemToObject(run, "execution", exec);
     cJSON *tasks = cJSON_AddObjectToObject(run, "tasks");
@@ -179,6 +287,8 @@ int lx_report_build(char *const *runs, size_t n, const lx_report_options *opt, c
       if (rc) break;
       loaded[r]++;
       if (k == 0) describe_run(run, &scores[r][k]);
+      if (!strchr(names[r][k], '@'))
+        describe_task_settings(run, names[r][k], scores[r][k].fingerprint);
       cJSON *tj = cJSON_AddObjectToObject(tasks, names[r][k]);
       cJSON_AddStringToObject(tj, "scorer", lx_scorer_name(scores[r][k].scorer));
       cJSON_AddItemToObject(tj, "aggregate", cJSON_Duplicate(scores[r][k].aggregate, 1));
@@ -189,8 +299,32 @@ int lx_report_build(char *const *runs, size_t n, const lx_report_options *opt, c
       cJSON_ArrayForEach(x, task_names) listed |= !strcmp(x->valuestring, names[r][k]);
       if (!listed) cJSON_AddItemToArray(task_names, cJSON_CreateString(names[r][k]));
     }
+    /* the tasks people or a judge score: what their answers look like */
+    char **open_names = NULL;
+    size_t n_open = 0;
+    if (rc == LX_OK) rc = lx_answer_task_names(runs[r], &open_names, &n_open, err);
+    cJSON *answers = cJSON_AddObjectToObject(run, "answers");
+    for (size_t k = 0; k < n_open; k++) {
+      cJSON *fp = NULL;
+      lx_error ignored;
+      if (lx_run_read_json(runs[r], open_names[k], LX_RUN_FINGERPRINT, &fp, &ignored) == LX_OK)
+        describe_task_settings(run, open_names[k], fp);
+      cJSON_Delete(fp);
+      cJSON *st = NULL;
+      if (rc == LX_OK) rc = lx_answer_stats(runs[r], open_names[k], &st, err);
+      if (st) cJSON_AddItemToObject(answers, open_names[k], st);
+      bool listed = false;
+      const cJSON *x;
+      cJSON_ArrayForEach(x, answer_names) listed |= !strcmp(x->valuestring, open_names[k]);
+      if (!listed) cJSON_AddItemToArray(answer_names, cJSON_CreateString(open_names[k]));
+      free(open_names[k]);
+    }
+    free(open_names);
+    summarize_by_task(run, "decoding_by_task", "decoding_text");
+    summarize_by_task(run, "template_by_task", "prompt_template_text");
     cJSON_AddItemToArray(runs_json, run);
   }
+  label_runs(runs_json);
   /* every later run against the first, on the tasks both hold and may be compared */
   cJSON *comparisons = cJSON_AddArrayToObject(m, "comparisons");
   for (size_t r = 1; r < n && rc == LX_OK; r++) {
@@ -264,19 +398,28 @@ double lx_rm_num(const cJSON *o, const char *k) {
   return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-/* "176/302 58.3 [52.6, 64.0]" or "0.4478 [0.43, 0.46]" */
-void lx_rm_cell(lx_strbuf *b, const cJSON *r, bool counts) {
+/* "176/302 58.3% [52.6, 64.0]", "150.0 [120.0, 175.0]" (MME scores) or "0.4478 [0.4301, 0.4620]"
+ * (caption metrics): one precision per kind of number, the unit on the value. */
+void lx_rm_cell(lx_strbuf *b, const cJSON *r, bool counts, bool percent) {
   if (!r) {
     lx_strbuf_puts(b, "-");
     return;
   }
   const cJSON *iv = cJSON_GetObjectItem(r, "interval");
-  bool pct = !strcmp(cJSON_GetObjectItem(r, "metric")->valuestring, "accuracy") ||
-             !strcmp(cJSON_GetObjectItem(r, "metric")->valuestring, "score");
+  const char *metric = cJSON_GetObjectItem(r, "metric")->valuestring;
+  bool one_decimal =
+      !strcmp(metric, "accuracy") || !strcmp(metric, "score") || !strcmp(metric, "F1");
   if (counts && cJSON_GetObjectItem(r, "correct"))
     lx_strbuf_printf(b, "%.0f/%.0f ", lx_rm_num(r, "correct"), lx_rm_num(r, "n"));
-  lx_strbuf_printf(b, pct ? "%.1f [%.1f, %.1f]" : "%.4f [%.4f, %.4f]", lx_rm_num(r, "value"),
+  lx_strbuf_printf(b, one_decimal ? "%.1f%s [%.1f, %.1f]" : "%.4f%s [%.4f, %.4f]",
+                   lx_rm_num(r, "value"), percent ? "%" : "",
                    cJSON_GetArrayItem(iv, 0)->valuedouble, cJSON_GetArrayItem(iv, 1)->valuedouble);
+}
+
+/* A difference B - A and its interval, at the precision of its metric: "+2.50 [-1.25, 6.00]". */
+void lx_rm_difference(lx_strbuf *b, const char *metric, double diff, double lo, double hi) {
+  bool corpus = !strcmp(metric, "Bleu_4") || !strcmp(metric, "CIDEr") || !strcmp(metric, "ROUGE_L");
+  lx_strbuf_printf(b, corpus ? "%+.4f [%.4f, %.4f]" : "%+.2f [%.2f, %.2f]", diff, lo, hi);
 }
 
 /* The categories of a task across runs, in order of first appearance, for one metric. */
@@ -314,47 +457,51 @@ static void md_table_head(lx_strbuf *b, const cJSON *model, const char *first) {
   const cJSON *run;
   lx_strbuf_printf(b, "| %s |", first);
   cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs"))
-      lx_strbuf_printf(b, " %s |", cJSON_GetObjectItem(run, "label")->valuestring);
+      lx_strbuf_printf(b, " %s |", lx_json_string(run, "label"));
   lx_strbuf_puts(b, "\n|---|");
   cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) lx_strbuf_puts(b, "---|");
   lx_strbuf_puts(b, "\n");
 }
 
 static void md_row(lx_strbuf *b, const cJSON *model, const char *task, const char *label,
-                   const char *category, const char *metric, bool counts) {
+                   const char *category, const char *metric, bool counts, bool percent) {
   const cJSON *run;
   lx_strbuf_printf(b, "| %s |", label);
   cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
     lx_strbuf_puts(b, " ");
-    lx_rm_cell(b, lx_rm_row(lx_rm_task(run, task), category, metric), counts);
+    lx_rm_cell(b, lx_rm_row(lx_rm_task(run, task), category, metric), counts, percent);
     lx_strbuf_puts(b, " |");
   }
   lx_strbuf_puts(b, "\n");
 }
 
+static const char *run_label(const cJSON *model, double index) {
+  return lx_json_string(cJSON_GetArrayItem(cJSON_GetObjectItem(model, "runs"), (int)index),
+                        "label");
+}
+
 static void md_differences(lx_strbuf *b, const cJSON *model) {
   const cJSON *c, *t, *r, *why;
   cJSON_ArrayForEach(c, cJSON_GetObjectItem(model, "comparisons")) {
-    const cJSON *runs = cJSON_GetObjectItem(model, "runs");
-    const char *la =
-        cJSON_GetObjectItem(cJSON_GetArrayItem(runs, (int)lx_rm_num(c, "a")), "label")->valuestring;
-    const char *lb =
-        cJSON_GetObjectItem(cJSON_GetArrayItem(runs, (int)lx_rm_num(c, "b")), "label")->valuestring;
-    lx_strbuf_printf(b, "\n## %s - %s\n\n", lb, la);
+    lx_strbuf_printf(b, "\n## %s - %s\n\n", run_label(model, lx_rm_num(c, "b")),
+                     run_label(model, lx_rm_num(c, "a")));
     const cJSON *res = cJSON_GetObjectItem(c, "result");
     if (res) {
       lx_strbuf_puts(b,
-                     "| task | category | metric | difference | interval | test | p | p (Holm) |\n"
-                     "|---|---|---|---|---|---|---|---|\n");
+                     "Differences in points of the metric (percentage points for accuracies), "
+                     "with their interval.\n\n"
+                     "| task | category | metric | difference [interval] | test | p | p (Holm) |\n"
+                     "|---|---|---|---|---|---|---|\n");
       cJSON_ArrayForEach(t, cJSON_GetObjectItem(res, "tasks")) {
         cJSON_ArrayForEach(r, cJSON_GetObjectItem(t, "rows")) {
           const cJSON *iv = cJSON_GetObjectItem(r, "interval");
           const char *cat = cJSON_GetObjectItem(r, "category")->valuestring;
-          lx_strbuf_printf(b, "| %s | %s | %s | %+.4g | [%.4g, %.4g] | %s | %.3g | %.3g%s |\n",
-                           cJSON_GetObjectItem(r, "task")->valuestring, cat[0] ? cat : "overall",
-                           cJSON_GetObjectItem(r, "metric")->valuestring, lx_rm_num(r, "diff"),
-                           cJSON_GetArrayItem(iv, 0)->valuedouble,
-                           cJSON_GetArrayItem(iv, 1)->valuedouble,
+          const char *metric = cJSON_GetObjectItem(r, "metric")->valuestring;
+          lx_strbuf_printf(b, "| %s | %s | %s | ", cJSON_GetObjectItem(r, "task")->valuestring,
+                           cat[0] ? cat : "overall", metric);
+          lx_rm_difference(b, metric, lx_rm_num(r, "diff"), cJSON_GetArrayItem(iv, 0)->valuedouble,
+                           cJSON_GetArrayItem(iv, 1)->valuedouble);
+          lx_strbuf_printf(b, " | %s | %.3g | %.3g%s |\n",
                            cJSON_GetObjectItem(r, "test")->valuestring, lx_rm_num(r, "p"),
                            lx_rm_num(r, "p_holm"),
                            cJSON_IsTrue(cJSON_GetObjectItem(r, "regression")) ? " **drop**" : "");
@@ -366,22 +513,31 @@ static void md_differences(lx_strbuf *b, const cJSON *model) {
   }
 }
 
-void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
-  lx_strbuf_puts(b, "# lynxeval report\n\n");
-  const cJSON *run, *t;
-  cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) lx_strbuf_printf(
-      b, "- **%s**: `%s` (%s, model sha256 %s..., decoding %s, prompt template %s)\n",
-      cJSON_GetObjectItem(run, "label")->valuestring, cJSON_GetObjectItem(run, "name")->valuestring,
-      lx_json_string(run, "family") ? lx_json_string(run, "family") : "?",
-      cJSON_GetObjectItem(run, "model_sha256")->valuestring,
-      cJSON_GetObjectItem(run, "decoding")->valuestring,
-      cJSON_GetObjectItem(run, "prompt_template")->valuestring);
+/* The report's header: when and by what it was made, then one row per run. */
+static void md_header(lx_strbuf *b, const cJSON *model) {
+  lx_strbuf_printf(b,
+                   "# lynxeval report\n\nMade %s by lynxeval %s (commit %s) from run "
+                   "directories only.\n\n## Runs\n\n"
+                   "| run | model | model sha256 | decoding | prompt template | precision | "
+                   "made by lynxeval | finished |\n|---|---|---|---|---|---|---|---|\n",
+                   lx_json_string(model, "generated"), lx_json_string(model, "lynxeval_version"),
+                   lx_json_string(model, "lynxeval_commit"));
+  const cJSON *run;
+  cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+    const char *finished = lx_json_string(run, "finished");
+    lx_strbuf_printf(b, "| %s | %s | %s... | %s | %s | %s | %s | %.10s |\n",
+                     lx_json_string(run, "label"),
+                     *lx_json_string(run, "family") ? lx_json_string(run, "family") : "?",
+                     lx_json_string(run, "model_sha256"), lx_json_string(run, "decoding_text"),
+                     lx_json_string(run, "prompt_template_text"), lx_json_string(run, "precision"),
+                     lx_json_string(run, "made_by"), *finished ? finished : "-");
+  }
   bool listed = false;
   cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
     const cJSON *e = cJSON_GetObjectItem(run, "execution");
     if (!e) continue;
-    lx_strbuf_printf(b, "%s- **%s** ran as %s\n", listed ? "" : "\n",
-                     cJSON_GetObjectItem(run, "label")->valuestring, lx_json_string(e, "text"));
+    lx_strbuf_printf(b, "%s- **%s** ran as %s\n", listed ? "" : "\n", lx_json_string(run, "label"),
+                     lx_json_string(e, "text"));
     listed = true;
   }
   if (listed)
@@ -389,6 +545,73 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
         b,
         "\nHow a run was split among processes does not change its answers (blocks of "
         "--batch items, not items, are shared; tested for 1 to 4 shards and MPI ranks).\n");
+}
+
+/* A task people or a judge score: what its answers look like, and the judges' numbers. */
+static void md_answers(lx_strbuf *b, const cJSON *model, const char *task) {
+  lx_strbuf_printf(b,
+                   "\n## %s\n\nOpen-ended answers: people (lynxeval human) or an LLM judge "
+                   "(lynxeval judge) score them; their answers are in the gallery.\n\n",
+                   task);
+  md_table_head(b, model, "statistic");
+  static const struct {
+    const char *label, *key;
+  } rows[] = {{"answers", "answers"},
+              {"words per answer, mean", "words_mean"},
+              {"words per answer, median", "words_median"},
+              {"empty answers", "empty"},
+              {"cut off at the token limit", "at_token_limit"}};
+  const cJSON *run;
+  for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+    lx_strbuf_printf(b, "| %s |", rows[k].label);
+    cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+      const cJSON *st = cJSON_GetObjectItem(cJSON_GetObjectItem(run, "answers"), task);
+      double v = lx_rm_num(st, rows[k].key);
+      if (!st)
+        lx_strbuf_puts(b, " - |");
+      else if (!strcmp(rows[k].key, "at_token_limit"))
+        lx_strbuf_printf(b, " %g (of %g new tokens) |", v, lx_rm_num(st, "max_new_tokens"));
+      else
+        lx_strbuf_printf(b, strcmp(rows[k].key, "words_mean") ? " %g |" : " %.1f |", v);
+    }
+    lx_strbuf_puts(b, "\n");
+  }
+  /* every number a judge's aggregate holds, one row each */
+  cJSON *seen = cJSON_CreateObject();
+  cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
+    const cJSON *judges = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(run, "answers"), task), "judges");
+    const cJSON *j, *v;
+    cJSON_ArrayForEach(j, judges) {
+      cJSON_ArrayForEach(v, j) {
+        char key[400];
+        snprintf(key, sizeof key, "judge %s: %s", j->string, v->string);
+        if (cJSON_GetObjectItem(seen, key)) continue;
+        cJSON_AddTrueToObject(seen, key);
+        lx_strbuf_printf(b, "| %s |", key);
+        const cJSON *other;
+        cJSON_ArrayForEach(other, cJSON_GetObjectItem(model, "runs")) {
+          const cJSON *x = cJSON_GetObjectItem(
+              cJSON_GetObjectItem(
+                  cJSON_GetObjectItem(
+                      cJSON_GetObjectItem(cJSON_GetObjectItem(other, "answers"), task), "judges"),
+                  j->string),
+              v->string);
+          if (cJSON_IsNumber(x))
+            lx_strbuf_printf(b, " %.4g |", x->valuedouble);
+          else
+            lx_strbuf_puts(b, " - |");
+        }
+        lx_strbuf_puts(b, "\n");
+      }
+    }
+  }
+  cJSON_Delete(seen);
+}
+
+void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
+  const cJSON *run, *t;
+  md_header(b, model);
   lx_strbuf_printf(
       b,
       "\nIntervals at %.0f%%: accuracies use the cluster-robust standard error (questions "
@@ -407,30 +630,31 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
     const char *const *metrics = lx_rm_metrics(scorer, &nm);
     if (!strcmp(scorer, "caption")) {
       md_table_head(b, model, "metric");
-      for (int k = 0; k < nm; k++) md_row(b, model, task, metrics[k], "", metrics[k], false);
+      for (int k = 0; k < nm; k++) md_row(b, model, task, metrics[k], "", metrics[k], false, false);
       continue;
     }
     lx_scorer_kind kind;
     bool counts = lx_scorer_parse(scorer, &kind) && lx_scorer_rows_of(kind)->binary;
     const char *metric = !strcmp(scorer, "mme") ? "score" : "accuracy";
-    md_table_head(b, model, !strcmp(scorer, "mme") ? "subtask (score)" : "category");
+    bool mm_vet = !strcmp(scorer, "mm-vet"); /* mean grades x 100, not a share of questions */
+    bool percent = !strcmp(metric, "accuracy") && !mm_vet;
+    md_table_head(b, model, !strcmp(scorer, "mme") ? "subtask (score, 0-200)" : "category");
     cJSON *cats = lx_rm_categories(model, task, metric);
     const cJSON *c;
     cJSON_ArrayForEach(c, cats)
-        md_row(b, model, task, c->valuestring, c->valuestring, metric, counts);
+        md_row(b, model, task, c->valuestring, c->valuestring, metric, counts, percent);
     cJSON_Delete(cats);
-    md_row(b, model, task,
-           !strcmp(scorer, "mm-vet") ? "**total (mean score x 100)**" : "**overall accuracy**", "",
-           "accuracy", counts);
+    md_row(b, model, task, mm_vet ? "**total (mean score x 100)**" : "**overall accuracy**", "",
+           "accuracy", counts, !mm_vet);
     if (!strcmp(scorer, "pope")) { /* F1 per split and their mean, LLaVA-1.5's POPE number */
       cJSON *splits = lx_rm_categories(model, task, "F1");
       cJSON_ArrayForEach(c, splits) {
         char label[160];
         snprintf(label, sizeof label, "F1, %s", c->valuestring);
-        md_row(b, model, task, label, c->valuestring, "F1", false);
+        md_row(b, model, task, label, c->valuestring, "F1", false, true);
       }
       cJSON_Delete(splits);
-      md_row(b, model, task, "**F1, mean of the splits**", "", "F1", false);
+      md_row(b, model, task, "**F1, mean of the splits**", "", "F1", false, true);
     }
     if (!strcmp(scorer, "mmbench")) { /* what the rules could not settle, never counted right */
       lx_strbuf_puts(b, "| **undecided by the rules (counted wrong; a judge settles them)** |");
@@ -480,5 +704,7 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
       lx_strbuf_puts(b, "\n");
     }
   }
+  cJSON_ArrayForEach(t, cJSON_GetObjectItem(model, "answer_tasks"))
+      md_answers(b, model, t->valuestring);
   md_differences(b, model);
 }

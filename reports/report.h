@@ -7,7 +7,8 @@
  *   Markdown  the paper-style tables: correct/total per category with the overall interval;
  *             VQA, caption and MME tables; the differences
  *   HTML      the same tables and inline SVG charts (per-category bars with intervals, the MME
- *             radar, the paired differences); no script, no external file: it opens offline */
+ *             radar, the paired differences), and the gallery of the answers themselves (its
+ *             only script); no external file: it opens offline */
 #ifndef LX_REPORT_H
 #define LX_REPORT_H
 
@@ -28,6 +29,7 @@ int lx_report_build(char *const *runs, size_t n, const lx_report_options *opt, c
                     lx_error *err);
 
 void lx_report_markdown(const cJSON *model, lx_strbuf *out);
-void lx_report_html(const cJSON *model, lx_strbuf *out);
+/* gallery (reports/gallery.h) may be NULL: no answers section. */
+void lx_report_html(const cJSON *model, const cJSON *gallery, lx_strbuf *out);
 
 #endif

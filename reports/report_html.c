@@ -1,9 +1,10 @@
-/* The HTML report: the Markdown report's tables plus inline SVG charts, one self-contained file
- * with no script and no external resource. */
+/* The HTML report: the Markdown report's tables plus inline SVG charts and the gallery of answers,
+ * one self-contained file with no external resource. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "reports/gallery.h"
 #include "reports/report.h"
 #include "reports/report_model.h"
 
@@ -41,19 +42,6 @@ static void escape(lx_strbuf *b, const char *s) {
 
 static const char *colour(size_t run) {
   return RUN_COLOURS[run % N_COLOURS];
-}
-
-static void legend(lx_strbuf *b, const cJSON *model) {
-  const cJSON *run;
-  size_t k = 0;
-  lx_strbuf_puts(b, "<p class=\"legend\">");
-  cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
-    lx_strbuf_printf(b, "<span><i style=\"background:%s\"></i>%s = ", colour(k++),
-                     cJSON_GetObjectItem(run, "label")->valuestring);
-    escape(b, cJSON_GetObjectItem(run, "name")->valuestring);
-    lx_strbuf_puts(b, "</span> ");
-  }
-  lx_strbuf_puts(b, "</p>\n");
 }
 
 /* Grouped bars: one group per category (and the overall), one bar per run, interval whiskers. */
@@ -236,7 +224,40 @@ static void difference_chart(lx_strbuf *b, const cJSON *result, const char *titl
 }
 
 /* A Markdown table (from lx_report_markdown's section) as an HTML table. */
-static void html_table_from_markdown(lx_strbuf *b, const char *md_table) {
+/* A section's anchor: its title in lower case, runs of other characters as one '-'. */
+static void anchor(lx_strbuf *b, const char *title) {
+  bool dash = false, started = false;
+  for (const char *p = title; *p; p++) {
+    char c = *p;
+    bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+    if (keep) {
+      if (dash && started) lx_strbuf_putc(b, '-');
+      started = true;
+      lx_strbuf_putc(b, (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+    }
+    dash = !keep;
+  }
+}
+
+/* Links to the report's sections (the Markdown's "## " headings) and to the answers. */
+static void contents(lx_strbuf *b, const char *md, bool answers) {
+  lx_strbuf_puts(b, "<nav>");
+  for (const char *p = strstr(md, "\n## "); p; p = strstr(p + 1, "\n## ")) {
+    const char *title = p + 4, *end = strchr(title, '\n');
+    char text[300];
+    snprintf(text, sizeof text, "%.*s", (int)(end ? end - title : (long)strlen(title)), title);
+    lx_strbuf_puts(b, "<a href=\"#");
+    anchor(b, text);
+    lx_strbuf_puts(b, "\">");
+    escape(b, text);
+    lx_strbuf_puts(b, "</a> ");
+  }
+  if (answers) lx_strbuf_puts(b, "<a href=\"#answers\">Answers</a>");
+  lx_strbuf_puts(b, "</nav>\n");
+}
+
+/* swatches: the table lists the runs; each row's first cell gets the run's colour. */
+static void html_table_from_markdown(lx_strbuf *b, const char *md_table, bool swatches) {
   lx_strbuf_puts(b, "<table>\n");
   int row = 0;
   for (const char *line = md_table; *line;) {
@@ -262,6 +283,9 @@ static void html_table_from_markdown(lx_strbuf *b, const char *md_table) {
           t += 2;
         }
         lx_strbuf_puts(b, row == 0 ? "<th>" : strong ? "<td><strong>" : "<td>");
+        if (swatches && row > 0 && cellp == line + 1)
+          lx_strbuf_printf(b, "<i class=\"swatch\" style=\"background:%s\"></i>",
+                           colour((size_t)row - 1));
         for (char *q = strstr(t, "**"); q; q = strstr(q, "**"))
           memmove(q, q + 2, strlen(q + 2) + 1);
         escape(b, t);
@@ -276,7 +300,7 @@ static void html_table_from_markdown(lx_strbuf *b, const char *md_table) {
   lx_strbuf_puts(b, "</table>\n");
 }
 
-void lx_report_html(const cJSON *model, lx_strbuf *b) {
+void lx_report_html(const cJSON *model, const cJSON *gallery, lx_strbuf *b) {
   /* the Markdown report, section by section, becomes the text; charts go after each task's table */
   lx_strbuf md = {0};
   lx_report_markdown(model, &md);
@@ -287,21 +311,31 @@ void lx_report_html(const cJSON *model, lx_strbuf *b) {
       "body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}"
       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
       "font-size:13px;text-align:left}th{background:#f4f4f4}"
-      ".legend span{margin-right:1.5em}.legend i{display:inline-block;width:12px;height:12px;"
-      "margin-right:4px;vertical-align:middle}svg{display:block;margin:1em 0}"
+      "i.swatch,.g-run i{display:inline-block;width:12px;height:12px;margin-right:6px;"
+      "vertical-align:middle}svg{display:block;margin:1em 0}nav a{margin-right:1em}"
+      ".g-controls label{margin-right:1em}.g-pager{margin:.5em 0}"
+      ".g-item{display:flex;gap:12px;border-top:1px solid #ddd;padding:10px 0}"
+      ".g-disagree{background:#fff8e8}.g-media{flex:0 0 170px;display:flex;flex-wrap:wrap;"
+      "gap:2px;align-content:flex-start}.g-media img{max-width:160px;max-height:160px}"
+      ".g-nopic{font-size:11px;color:#888;word-break:break-all}.g-body{flex:1}"
+      ".g-meta{font-size:12px;color:#666}.g-q{font-weight:600;margin:2px 0}"
+      ".g-refs{font-size:13px;color:#444}.g-answers{margin:.4em 0}.g-answers td{border:none;"
+      "border-bottom:1px solid #eee}.g-wrong{color:#b00}.g-verdict{color:#070}"
       "</style></head><body>\n");
   const char *p = lx_strbuf_str(&md);
-  char section[128] = "";
+  char section[300] = "";
   while (*p) {
     const char *end = strchr(p, '\n');
     size_t len = end ? (size_t)(end - p) : strlen(p);
     if (len > 2 && p[0] == '#') {
       int level = p[1] == '#' ? 2 : 1;
       snprintf(section, sizeof section, "%.*s", (int)(len - (size_t)level - 1), p + level + 1);
-      lx_strbuf_printf(b, "<h%d>", level);
+      lx_strbuf_printf(b, "<h%d id=\"", level);
+      anchor(b, section);
+      lx_strbuf_puts(b, "\">");
       escape(b, section);
       lx_strbuf_printf(b, "</h%d>\n", level);
-      if (level == 1) legend(b, model);
+      if (level == 1) contents(b, lx_strbuf_str(&md), gallery != NULL);
       p += len + (end ? 1 : 0);
     } else if (p[0] == '|') {
       const char *start = p;
@@ -311,7 +345,7 @@ void lx_report_html(const cJSON *model, lx_strbuf *b) {
       }
       lx_strbuf tbl = {0};
       lx_strbuf_append(&tbl, start, (size_t)(p - start));
-      html_table_from_markdown(b, lx_strbuf_str(&tbl));
+      html_table_from_markdown(b, lx_strbuf_str(&tbl), !strcmp(section, "Runs"));
       lx_strbuf_free(&tbl);
       /* the chart of this section */
       const cJSON *run, *tj = NULL;
@@ -327,7 +361,7 @@ void lx_report_html(const cJSON *model, lx_strbuf *b) {
         } else if (!strcmp(scorer, "mmbench")) {
           radar(b, model, section, "accuracy", 100, "MMBench abilities (L2): circular accuracy");
         } else if (strcmp(scorer, "caption") != 0) {
-          char title[200];
+          char title[400];
           snprintf(title, sizeof title, "%s: accuracy per category with intervals", section);
           bar_chart(b, model, section, "accuracy", 100, title);
         }
@@ -336,7 +370,7 @@ void lx_report_html(const cJSON *model, lx_strbuf *b) {
         cJSON_ArrayForEach(c, cJSON_GetObjectItem(model, "comparisons")) {
           const cJSON *res = cJSON_GetObjectItem(c, "result");
           const cJSON *runs = cJSON_GetObjectItem(model, "runs");
-          char title[64];
+          char title[300];
           snprintf(title, sizeof title, "%s - %s",
                    cJSON_GetObjectItem(cJSON_GetArrayItem(runs, (int)lx_rm_num(c, "b")), "label")
                        ->valuestring,
@@ -358,9 +392,11 @@ void lx_report_html(const cJSON *model, lx_strbuf *b) {
       p += len + (end ? 1 : 0);
     }
   }
+  if (gallery) lx_gallery_html(gallery, RUN_COLOURS, (int)N_COLOURS, b);
   lx_strbuf_puts(
       b,
       "<p><small>Made by lynxeval from run directories only; every number above is in the "
-      "runs' aggregate.json and scores.jsonl.</small></p>\n</body></html>\n");
+      "runs' aggregate.json and scores.jsonl, every answer in their predictions.jsonl."
+      "</small></p>\n</body></html>\n");
   lx_strbuf_free(&md);
 }

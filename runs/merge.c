@@ -277,7 +277,7 @@ int lx_run_check_plan(const char *run_dir, const cJSON *plan, lx_error *err) {
 typedef struct plan_task {
   const lx_task *task;
   const lx_dataset *ds;
-  char *task_dir;
+  char *task_dir, *data_dir;
   lx_items items;
   size_t n, first_block;
   cJSON *fingerprint;
@@ -316,6 +316,7 @@ static void describe_missing(const plan_task *pt, size_t batch, const record *re
 static void plan_free(plan_task *p, size_t n) {
   for (size_t i = 0; i < n; i++) {
     free(p[i].task_dir);
+    free(p[i].data_dir);
     lx_items_free(&p[i].items);
     cJSON_Delete(p[i].fingerprint);
     lx_fold_free(&p[i].fold);
@@ -351,7 +352,8 @@ static int load_plan(const char *run_dir, const cJSON *plan, const lx_registry *
     pt->n = (size_t)items->valuedouble;
     pt->first_block = (size_t)first->valuedouble;
     pt->task_dir = lx_path_join(run_dir, name);
-    rc = lx_task_load(pt->task, reg, dataset, lx_json_string(tj, "data_dir"), &pt->items, err);
+    pt->data_dir = lx_xstrdup(lx_json_string(tj, "data_dir"));
+    rc = lx_task_load(pt->task, reg, dataset, pt->data_dir, &pt->items, err);
     if (rc == LX_OK && pt->n > pt->items.n)
       rc = lx_errorf(err, "%s: the plan asks for %zu items, the dataset has %zu", name, pt->n,
                      pt->items.n);
@@ -433,6 +435,7 @@ int lx_run_merge(const char *run_dir, bool check_only, const lx_run_events *ev, 
       rc = lx_task_score(pt->task, pt->ds, run_dir, &pt->items, pt->n, &scoring, pt->fingerprint,
                          matches, &o, err);
     if (rc == LX_OK) {
+      cJSON_AddStringToObject(o.entry, "data_dir", pt->data_dir); /* the report's pictures */
       cJSON_AddItemToObject(entries, pt->task->name, o.entry);
       if (ev && ev->task_done) ev->task_done(ev->ctx, pt->task->name, pt->n, o.headline);
     }

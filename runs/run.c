@@ -489,6 +489,7 @@ static int finish_task(lx_run_plan *pl, run_task *rt, const session *ss, const l
                        rt->matches_registry, &o, err);
   if (rc == LX_OK) {
     cJSON_AddNumberToObject(o.entry, "seconds_this_session", lx_seconds() - t0);
+    cJSON_AddStringToObject(o.entry, "data_dir", rt->data_dir_abs); /* the report's pictures */
     cJSON *tasks = cJSON_CreateObject();
     cJSON_AddItemToObject(tasks, rt->task->name, o.entry);
     cJSON *list = cJSON_CreateArray();

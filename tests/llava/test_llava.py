@@ -226,7 +226,7 @@ try:
     shutil.copy(os.path.join(src, "tests", "runs", "open_vqa_images_small.jsonl"),
                 os.path.join(data, "Open_VQA_images.jsonl"))
     run_dir = os.path.join(tmp, "run")
-    p = lx("run", "open-vqa-image", "--model", models["orig"], "--data", data, "--out", run_dir,
+    p = lx("run", "open-vqa-image:open-vqa-image", "--model", models["orig"], "--data", data, "--out", run_dir,
            "--limit", "4", "--batch", "2", "--max-new-tokens", "5")
     rows = [json.loads(l) for l in open(os.path.join(run_dir, "open-vqa-image", "predictions.jsonl"))] \
         if p.returncode == 0 else []
@@ -383,7 +383,7 @@ try:
     runs = {}
     for name in ("orig", "v1"):  # their own decodings: 128 new tokens, and 1024 with ### stops
         runs[name] = os.path.join(tmp, "own-" + name)
-        p = lx("run", "open-vqa-image", "--model", models[name], "--data", data, "--out", runs[name],
+        p = lx("run", "open-vqa-image:open-vqa-image", "--model", models[name], "--data", data, "--out", runs[name],
                "--limit", "4")
     q = lx("compare", runs["orig"], runs["v1"])
     check("compare: LLaVA-1.5 and v1 runs, each with its own conversation and decoding, are compared",
@@ -394,8 +394,8 @@ try:
     rep = os.path.join(tmp, "report.md")
     q = lx("report", runs["orig"], runs["v1"], "--out", rep)
     text = open(rep).read() if q.returncode == 0 else ""
-    check("report: each run names its family and variant", "(llava-1.5," in text and "(llava-v1," in text,
-          q.stderr + text[:300])
+    check("report: each run names its family and variant", "| llava-1.5 |" in text and "| llava-v1 |" in text,
+          q.stderr + text[:600])
 
     # ---- the converter's refusals: named, and nothing left behind ------------------------
     def refused(name, args, words):

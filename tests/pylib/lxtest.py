@@ -44,6 +44,30 @@ def small_open_vqa(data, src):
     os.symlink(os.path.join(src, "tests", "video", "inputs"), os.path.join(data, "videos"))
 
 
+def replicate_run(run_dir, task, out, n, n_images):
+    """A run directory `out` holding only `task`, with n items made from the run's own: its rows
+    repeated with new ids (1..n), asking about n_images images of the world in turn
+    (images/scene_00001.png, ...). For reports of runs far larger than the tests can answer."""
+    import os
+    os.makedirs(os.path.join(out, task))
+    for name in ("fingerprint.json", "aggregate.json"):
+        shutil.copy(os.path.join(run_dir, task, name), os.path.join(out, task, name))
+    manifest = json.load(open(os.path.join(run_dir, "manifest.json")))
+    manifest["tasks"] = {task: manifest["tasks"][task]}
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f)
+    preds = [json.loads(l) for l in open(os.path.join(run_dir, task, "predictions.jsonl"))]
+    scores = [json.loads(l) for l in open(os.path.join(run_dir, task, "scores.jsonl"))]
+    with open(os.path.join(out, task, "predictions.jsonl"), "w") as fp, \
+            open(os.path.join(out, task, "scores.jsonl"), "w") as fs:
+        for i in range(n):
+            pr, sc = dict(preds[i % len(preds)]), dict(scores[i % len(scores)])
+            pr["id"] = sc["id"] = str(i + 1)
+            pr["media"] = f"images/scene_{i % n_images + 1:05d}.png"
+            fp.write(json.dumps(pr) + "\n")
+            fs.write(json.dumps(sc) + "\n")
+
+
 def send_json(handler, status, obj):
     """Answers an http.server request with obj as JSON (the tests' fake judge endpoints)."""
     data = json.dumps(obj).encode()

@@ -62,7 +62,7 @@ try:
         f.writelines(json.dumps(r) + "\n" for r in rows)
     # the model's own answers become the references
     first = os.path.join(tmp, "first")
-    p = lx("run", "open-vqa-image", "--model", model, "--data", data, "--out", first, "--decode", "greedy")
+    p = lx("run", "open-vqa-image:open-vqa-image", "--model", model, "--data", data, "--out", first, "--decode", "greedy")
     check("a first run to make the references", p.returncode == 0, p.stderr)
     answers = {json.loads(l)["id"]: json.loads(l)["answer"] for l in open(os.path.join(first, "open-vqa-image", "predictions.jsonl"))}
     with open(ann, "w") as f:
@@ -71,11 +71,11 @@ try:
             f.write(json.dumps(r) + "\n")
 
     a, a2, b = (os.path.join(tmp, x) for x in ("a", "a2", "b"))
-    p1 = lx("run", "open-vqa-image", "--model", model, "--data", data, "--out", a, "--decode", "greedy", "--batch", "4")
-    p2 = lx("run", "open-vqa-image", "--model", model, "--data", data, "--out", a2, "--decode", "greedy", "--batch", "2")
+    p1 = lx("run", "open-vqa-image:open-vqa-image", "--model", model, "--data", data, "--out", a, "--decode", "greedy", "--batch", "4")
+    p2 = lx("run", "open-vqa-image:open-vqa-image", "--model", model, "--data", data, "--out", a2, "--decode", "greedy", "--batch", "2")
     degraded = os.path.join(tmp, "degraded")
     zeroed = degrade(model, degraded, "adapter.up.weight")
-    p3 = lx("run", "open-vqa-image", "--model", degraded, "--data", data, "--out", b, "--decode", "greedy", "--batch", "4")
+    p3 = lx("run", "open-vqa-image:open-vqa-image", "--model", degraded, "--data", data, "--out", b, "--decode", "greedy", "--batch", "4")
     check(f"runs of the model, again, and with {zeroed} adapter up-projections zeroed",
           p1.returncode == p2.returncode == p3.returncode == 0 and zeroed > 0, p1.stderr + p2.stderr + p3.stderr)
     acc = {n: json.load(open(os.path.join(d, "open-vqa-image", "aggregate.json")))["accuracy"] for n, d in (("a", a), ("a2", a2), ("b", b))}
@@ -111,7 +111,8 @@ try:
     check("the report has the paper-style table: correct/total per class, overall with an interval",
           "| Place |" in md and "**overall accuracy**" in md and f"{overall['correct']:.0f}/96" in md
           and len(overall["interval"]) == 2 and overall["clustered_se"] >= 0, md[:400])
-    check("the report has the differences B - A with the drop marked", "## B - A" in md and "**drop**" in md)
+    check("the report has the differences b - a (named by their directories) with the drop marked",
+          "## b - a" in md and "**drop**" in md, md[-800:])
     html = os.path.join(tmp, "report.html")
     shot = os.path.join(out_dir, "report-screenshot.png")
     chromium = shutil.which("chromium")
@@ -127,16 +128,17 @@ try:
               "\n".join(console_errors) or p.stderr[-500:])
         dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + html],
                              capture_output=True, text=True, timeout=120).stdout
-        check("... with its charts and tables in the DOM", dom.count("<svg") >= 2 and dom.count("<table") >= 2
-              and "<script" not in dom and "http" not in dom.replace("http://www.w3.org/2000/svg", ""))
+        check("... with its charts and tables in the DOM, and nothing fetched from elsewhere",
+              dom.count("<svg") >= 2 and dom.count("<table") >= 2 and "<script src" not in dom
+              and "http" not in dom.replace("http://www.w3.org/2000/svg", ""))
 
     # refusals
     c = os.path.join(tmp, "c")
-    lx("run", "open-vqa-image", "--model", model, "--data", data, "--out", c, "--decode", "greedy", "--limit", "40")
+    lx("run", "open-vqa-image:open-vqa-image", "--model", model, "--data", data, "--out", c, "--decode", "greedy", "--limit", "40")
     p = lx("compare", a, c)
     check("runs on different items are refused, saying how", p.returncode == 1 and "56 only in A" in p.stderr, p.stderr)
     d = os.path.join(tmp, "d")
-    lx("run", "open-vqa-image", "--model", model, "--data", data, "--out", d, "--decode", "greedy", "--prompt-template", "plain")
+    lx("run", "open-vqa-image:open-vqa-image", "--model", model, "--data", data, "--out", d, "--decode", "greedy", "--prompt-template", "plain")
     p = lx("compare", a, d)
     check("runs with other settings are refused, naming the difference", p.returncode == 1 and "prompt_template" in p.stderr, p.stderr)
     p = lx("compare", a, d, "--allow-different-settings")

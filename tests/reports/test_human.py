@@ -6,15 +6,12 @@ radio buttons clicked, the Save button pressed, the downloaded ratings file coll
 
 usage: test_human.py LYNXEVAL MODEL_DIR SOURCE_DIR
 """
-import base64
 import csv
 import hashlib
 import json
 import os
 import re
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import tempfile
@@ -22,76 +19,11 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from devtools import WebSocket
 from lxtest import check, finish, read_png, runner
 
 lynxeval, model, src = sys.argv[1], sys.argv[2], sys.argv[3]
 lx = runner(lynxeval)
-
-
-class WebSocket:
-    """The little of RFC 6455 a DevTools client needs: text frames, masked from the client."""
-
-    def __init__(self, url):
-        assert url.startswith("ws://")
-        hostport, path = url[5:].split("/", 1)
-        host, port = hostport.split(":")
-        self.sock = socket.create_connection((host, int(port)), timeout=60)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall((f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += self.sock.recv(1)
-        assert b" 101 " in head.split(b"\r\n")[0], head
-        self.next_id = 0
-
-    def _recv_exact(self, n):
-        data = b""
-        while len(data) < n:
-            chunk = self.sock.recv(n - len(data))
-            if not chunk:
-                raise ConnectionError("websocket closed")
-            data += chunk
-        return data
-
-    def send(self, obj):
-        payload = json.dumps(obj).encode()
-        mask = os.urandom(4)
-        n = len(payload)
-        head = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + struct.pack(">H", n)
-                                if n < 65536 else bytes([0x80 | 127]) + struct.pack(">Q", n))
-        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-
-    def recv(self):
-        message = b""
-        while True:
-            b0, b1 = self._recv_exact(2)
-            n = b1 & 0x7F
-            if n == 126:
-                n = struct.unpack(">H", self._recv_exact(2))[0]
-            elif n == 127:
-                n = struct.unpack(">Q", self._recv_exact(8))[0]
-            message += self._recv_exact(n)
-            if b0 & 0x80:
-                return json.loads(message)
-
-    def call(self, method, **params):
-        self.next_id += 1
-        self.send({"id": self.next_id, "method": method, "params": params})
-        while True:
-            m = self.recv()
-            if m.get("id") == self.next_id:
-                if "error" in m:
-                    raise RuntimeError(f"{method}: {m['error']}")
-                return m.get("result", {})
-
-    def wait_event(self, name, timeout=60):
-        end = time.time() + timeout
-        while time.time() < end:
-            m = self.recv()
-            if m.get("method") == name:
-                return m
-        raise TimeoutError(name)
 
 
 def choice_for(rater, unit, values):
@@ -161,7 +93,7 @@ try:
     runs = []
     for name, extra in (("plain", []), ("short", ["--prompt-template", "short-answer"]), ("vicuna", ["--prompt-template", "vicuna"])):
         out = os.path.join(tmp, name)
-        p = lx("run", "open-vqa-image", "--model", model, "--data", data, "--out", out, "--decode", "greedy", *extra)
+        p = lx("run", "open-vqa-image:open-vqa-image", "--model", model, "--data", data, "--out", out, "--decode", "greedy", *extra)
         check(f"run {name}", p.returncode == 0, p.stderr)
         runs.append(out)
 

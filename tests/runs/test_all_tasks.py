@@ -213,7 +213,14 @@ try:
     out = os.path.join(tmp, "run")
     tasks = ("vqav2", "coco-caption", "mme", "owleval", "llava-bench", "pope", "scienceqa-img", "seed-bench-img",
              "gqa", "vizwiz", "mmbench", "msvd-qa", "msrvtt-qa", "mm-vet", "textvqa")
-    p = lx("run", ",".join(tasks[:-1]) + ",textvqa:textvqa-val-ocr", "--model", model, "--data", root, "--out", out,
+    # each task's registered dataset, named: the fake releases are not the published files, which a
+    # task given without its dataset refuses
+    dataset = {"vqav2": "vqav2-val", "coco-caption": "coco-karpathy-test", "mme": "mme", "owleval": "owleval",
+               "llava-bench": "llava-bench-in-the-wild", "pope": "pope-coco", "scienceqa-img": "scienceqa-img-test",
+               "seed-bench-img": "seed-bench-img", "gqa": "gqa-testdev-balanced", "vizwiz": "vizwiz-val",
+               "mmbench": "mmbench-dev-en", "msvd-qa": "msvd-qa-test", "msrvtt-qa": "msrvtt-qa-test",
+               "mm-vet": "mm-vet", "textvqa": "textvqa-val-ocr"}
+    p = lx("run", ",".join(f"{t}:{dataset[t]}" for t in tasks), "--model", model, "--data", root, "--out", out,
            "--max-new-tokens", "6")
     check("one run of fifteen tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
     print("    " + "\n    ".join(p.stdout.splitlines()))
@@ -420,7 +427,7 @@ try:
         check(f"msvd-qa: {what} is refused, named", p.returncode != 0 and needle in p.stdout + p.stderr,
               (p.stdout + p.stderr)[-400:])
     # --limit on MMBench takes whole questions: the first one with all three of its circular copies
-    p = lx("run", "mmbench", "--model", model, "--data", root, "--out", os.path.join(tmp, "mmb-limit"), "--limit", "1",
+    p = lx("run", "mmbench:mmbench-dev-en", "--model", model, "--data", root, "--out", os.path.join(tmp, "mmb-limit"), "--limit", "1",
            "--max-new-tokens", "4")
     lim = json.load(open(os.path.join(tmp, "mmb-limit", "mmbench", "aggregate.json"))) if p.returncode == 0 else {}
     check("mmbench --limit 1: one question with all its circular copies",
@@ -432,7 +439,7 @@ try:
     cells[9] = "not*base64!"
     write(os.path.join(bad_root, "mmbench-dev-en", "mmbench_dev_en_20231003.tsv"),
           "\n".join(tsv[:2] + ["\t".join(cells)] + tsv[3:]))
-    p = lx("run", "mmbench", "--model", model, "--data", bad_root, "--out", os.path.join(tmp, "bad-run"))
+    p = lx("run", "mmbench:mmbench-dev-en", "--model", model, "--data", bad_root, "--out", os.path.join(tmp, "bad-run"))
     check("mmbench: a row whose image is not base64 is refused, naming file and line",
           p.returncode != 0 and "mmbench_dev_en_20231003.tsv:3: the image field is not valid base64" in p.stderr
           and not os.path.exists(os.path.join(tmp, "bad-run", "mmbench", "predictions.jsonl")), p.stderr[-400:])

@@ -86,7 +86,7 @@ try:
     small_open_vqa(data, src)
 
     def run_args(out, limit):
-        return ["run", ",".join(TASKS), "--model", model, "--data", data, "--out", out, "--limit", str(limit),
+        return ["run", ",".join(f"{t}:{t}" for t in TASKS), "--model", model, "--data", data, "--out", out, "--limit", str(limit),
                 "--batch", "1", "--threads", "1", "--decode", "greedy", "--max-new-tokens", "6"]
 
     # the reference: a run that never failed, made in two sessions as the faulty ones are

@@ -78,7 +78,7 @@ try:
         for im, c in [("chelsea.png", "a cat"), ("rocket.jpg", "a rocket launch"), ("grace_hopper.jpg", "a portrait")]:
             f.write(json.dumps({"image": im, "caption": c}) + "\n")
     run = os.path.join(tmp, "run")
-    p = lx("run", "open-vqa-image", "--model", model, "--data", data, "--out", run, "--batch", "4")
+    p = lx("run", "open-vqa-image:open-vqa-image", "--model", model, "--data", data, "--out", run, "--batch", "4")
     check("a run to judge", p.returncode == 0, p.stderr)
     # llava-bench reads images under images/ (the registry's media_root): the symlink serves it
     p = lx("run", "llava-bench", "--model", model, "--data", data, "--out", run, "--batch", "4", "--max-new-tokens", "8")

@@ -24,7 +24,7 @@ KILLS = 6  # SIGKILLs that must land mid-run (after the first prediction, before
 
 
 def run(out, *extra, data=None):
-    cmd = [lynxeval, "run", "open-vqa-image,open-vqa-video", "--model", model, "--data", data or DATA,
+    cmd = [lynxeval, "run", "open-vqa-image:open-vqa-image,open-vqa-video:open-vqa-video", "--model", model, "--data", data or DATA,
            "--out", out, *extra]
     return subprocess.run(cmd, capture_output=True, text=True)
 
@@ -81,7 +81,7 @@ try:
         r2 = os.path.join(tmp, f"r2-{rounds}")
         while True:
             sessions += 1
-            proc = subprocess.Popen([lynxeval, "run", "open-vqa-image,open-vqa-video", "--model", model,
+            proc = subprocess.Popen([lynxeval, "run", "open-vqa-image:open-vqa-image,open-vqa-video:open-vqa-video", "--model", model,
                                      "--data", DATA, "--out", r2, "--batch", "3"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             time.sleep(rng.uniform(0.2, 1.0) * span)  # anywhere from start-up to the end
@@ -116,7 +116,7 @@ try:
     check("another prompt template refuses to resume", p.returncode == 1 and "prompt_template" in p.stderr, p.stderr)
     p = run(r1, "--seed", "7")
     check("another seed refuses to resume", p.returncode == 1 and "seed" in p.stderr, p.stderr)
-    p = subprocess.run([lynxeval, "run", "open-vqa-image,open-vqa-video", "--model",
+    p = subprocess.run([lynxeval, "run", "open-vqa-image:open-vqa-image,open-vqa-video:open-vqa-video", "--model",
                         os.path.join(os.path.dirname(model), "ca"), "--data", DATA, "--out", r1, "--batch", "3"],
                        capture_output=True, text=True)
     check("another model refuses to resume", p.returncode == 1 and "model.safetensors_sha256" in p.stderr, p.stderr)
@@ -186,7 +186,7 @@ try:
     m = json.load(open(os.path.join(r1, "manifest.json")))
     cmd = m["sessions"][0]["command"]
     check("the manifest records the command as given, task list included",
-          cmd.startswith("run open-vqa-image,open-vqa-video --model ") and cmd.endswith("--batch 3"), cmd)
+          cmd.startswith("run open-vqa-image:open-vqa-image,open-vqa-video:open-vqa-video --model ") and cmd.endswith("--batch 3"), cmd)
     p = subprocess.run([lynxeval, "run", "open-vqa-image", "--model", os.path.join(tmp, "no-model"), "--data", DATA,
                         "--out", os.path.join(tmp, "r9")], capture_output=True, text=True)
     check("a bad --model is an error naming it, and leaves no run directory",
@@ -218,7 +218,7 @@ try:
             os.mkfifo(os.path.join(d, media))
         out = os.path.join(bad, case + "-run")
         # --limit 2 --batch 3: the third item is decoded with the first block, so it is needed
-        p = subprocess.run([lynxeval, "run", "open-vqa-image", "--model", model, "--data", d, "--out", out,
+        p = subprocess.run([lynxeval, "run", "open-vqa-image:open-vqa-image", "--model", model, "--data", d, "--out", out,
                             "--limit", "2", "--batch", "3"], capture_output=True, text=True, timeout=60)
         want = "No such file or directory" if case == "missing" else "not a regular file (a FIFO)"
         check(f"a {case} image is refused before anything is written, naming the item's line",

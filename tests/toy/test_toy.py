@@ -92,7 +92,7 @@ try:
     shutil.copy(os.path.join(src, "tests", "runs", "open_vqa_images_small.jsonl"),
                 os.path.join(data, "Open_VQA_images.jsonl"))
     run_dir = os.path.join(tmp, "run")
-    p = lx("run", "open-vqa-image", "--model", toy_dir, "--data", data, "--out", run_dir, "--limit", "4")
+    p = lx("run", "open-vqa-image:open-vqa-image", "--model", toy_dir, "--data", data, "--out", run_dir, "--limit", "4")
     rows = [json.loads(l) for l in open(os.path.join(run_dir, "open-vqa-image", "predictions.jsonl"))] \
         if p.returncode == 0 else []
     check("run: 4 predictions scored in a run directory", p.returncode == 0 and len(rows) == 4

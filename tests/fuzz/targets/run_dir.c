@@ -1,12 +1,14 @@
 /* A run directory as `report` and `compare` read it: one of its files (the manifest, a task's
  * fingerprint, predictions, scores or aggregate) replaced by the input, the rest a real run of
- * the tiny world model (tests/fuzz/fixtures/run); then the report rendered as Markdown and HTML. */
+ * the tiny world model (tests/fuzz/fixtures/run); then the report rendered as Markdown and HTML,
+ * with the gallery of its answers. */
 #include "fuzz.h"
 
 #include <cJSON.h>
 #include <stdlib.h>
 
 #include "common/strbuf.h"
+#include "reports/gallery.h"
 #include "reports/report.h"
 
 static const char *const FILES[] = {
@@ -41,7 +43,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (lx_report_build(runs, 1, &opt, &model, &err) == LX_OK) {
     lx_strbuf md = {0}, html = {0};
     lx_report_markdown(model, &md);
-    lx_report_html(model, &html);
+    lx_gallery_options go = {LX_GALLERY_ITEMS_PER_TASK, 32, 16, 1u << 20, NULL, NULL, 1, NULL};
+    cJSON *gallery = NULL;
+    if (lx_gallery_build(model, &go, &gallery, &err) != LX_OK) gallery = NULL;
+    lx_report_html(model, gallery, &html);
+    cJSON_Delete(gallery);
     lx_strbuf_free(&md);
     lx_strbuf_free(&html);
     cJSON_Delete(model);
