@@ -175,6 +175,51 @@ static int check_names(lx_run_plan *pl, const lx_suite **suite, char **datasets,
   return rc;
 }
 
+/* A dataset no one named is the task's registered default, and its annotation files must be the
+ * registered ones: files that differ are another dataset laid out the same way (the world's, a
+ * subset, edited answers), and scoring them as the published benchmark would mislabel every
+ * number. Naming the dataset (--dataset, or TASK:DATASET) runs them anyway, with a warning and
+ * the manifest saying so. Fails naming the file, the registry entry and the flag to use. */
+static int check_default_dataset(const lx_run_plan *pl, const run_task *rt, lx_error *err) {
+  const cJSON *f;
+  cJSON_ArrayForEach(
+      f, cJSON_GetObjectItem(cJSON_GetObjectItem(rt->fingerprint, "task"), "annotations")) {
+    const char *path = lx_json_string(f, "path"), *sha = lx_json_string(f, "sha256");
+    for (int k = 0; k < rt->ds->n_files; k++) {
+      const lx_dataset_file *reg = &rt->ds->files[k];
+      if (strcmp(reg->path, path) != 0 || !reg->sha256[0] || !strcmp(reg->sha256, sha)) continue;
+      /* the registry entry these files are, if any */
+      const lx_dataset *match = NULL;
+      for (size_t d = 0; d < pl->reg.n && !match; d++) {
+        const lx_dataset *o = &pl->reg.v[d];
+        if (o == rt->ds || !o->task || strcmp(o->task, rt->task->name) != 0) continue;
+        for (int j = 0; j < o->n_files; j++)
+          if (!strcmp(o->files[j].path, path) && !strcmp(o->files[j].sha256, sha)) match = o;
+      }
+      char *file = lx_path_join(rt->data_dir, path);
+      lx_strbuf hint = {0};
+      if (match)
+        lx_strbuf_printf(&hint,
+                         "These files are the registered dataset %s: run with --dataset %s (or "
+                         "give the task as %s:%s). ",
+                         match->name, match->name, rt->task->name, match->name);
+      int rc = lx_errorf(
+          err,
+          "%s is not the file of the registered dataset %s (sha256 %.12s..., registered "
+          "%.12s...), which task %s reads when no dataset is named. %sTo score these files as %s "
+          "anyway, name it: "
+          "--dataset %s (the manifest records that they differ). 'lynxeval datasets' lists the "
+          "registry.",
+          file, rt->ds->name, sha, reg->sha256, rt->task->name, lx_strbuf_str(&hint), rt->ds->name,
+          rt->ds->name);
+      lx_strbuf_free(&hint);
+      free(file);
+      return rc;
+    }
+  }
+  return LX_OK;
+}
+
 /* A task's dataset, items, decoding and fingerprint. */
 static int prepare_task(lx_run_plan *pl, run_task *rt, const char *dataset, const lx_suite *suite,
                         lx_error *err) {
@@ -218,7 +263,8 @@ static int prepare_task(lx_run_plan *pl, run_task *rt, const char *dataset, cons
       rt->tmpl && !rt->tmpl->text ? lx_task_answer_line(t, pl->model->info.family) : NULL,
       r->rehash,
       &pl->hash_notes};
-  return lx_run_fingerprint(&s, &rt->fingerprint, err);
+  if (lx_run_fingerprint(&s, &rt->fingerprint, err)) return LX_ERR;
+  return dataset || r->dataset ? LX_OK : check_default_dataset(pl, rt, err);
 }
 
 int lx_run_prepare(const lx_run_request *req, lx_run_plan **out, int *usage, lx_error *err) {

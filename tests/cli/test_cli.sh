@@ -243,6 +243,19 @@ else
   echo "skip the CPU-affinity check: taskset cannot bind here"
 fi
 
+# a dataset no one named must be the task's registered one: another dataset's files (the world's
+# Open-VQA questions under the real Open-VQA entry) are refused, naming the entry they are and the
+# flag; named, they run with a warning
+rm -rf "$tmp/mis"
+expect "another dataset's files under a task's default entry are refused, naming the entry and the flag" 1 \
+  "These files are the registered dataset world-open-vqa-image: run with --dataset world-open-vqa-image" -- \
+  "$lynxeval" run open-vqa-image --model "$root/checkpoints/lynx-world-pt" --data "$root/datasets/world/test" \
+  --limit 1 --out "$tmp/mis"
+if [ -e "$tmp/mis" ]; then fail "... and nothing is written"; else pass "... and nothing is written"; fi
+expect "... named, the same files run, with a warning" 0 "is not the published open-vqa-image" -- \
+  "$lynxeval" run open-vqa-image --dataset open-vqa-image --model "$root/checkpoints/lynx-world-pt" \
+  --data "$root/datasets/world/test" --limit 1 --out "$tmp/mis"
+
 # conventions: --version names the commit, a typo is answered with the nearest name, the help
 # lists the environment, a gate's exit status is its own (compare: tests/reports)
 expect "--version names the commit" 0 "(commit " -- "$lynxeval" --version

@@ -222,6 +222,10 @@ try:
                "mm-vet": "mm-vet", "textvqa": "textvqa-val-ocr"}
     p = lx("run", ",".join(f"{t}:{dataset[t]}" for t in tasks), "--model", model, "--data", root, "--out", out,
            "--max-new-tokens", "6")
+    q = lx("run", "pope", "--model", model, "--data", root, "--out", os.path.join(tmp, "unnamed"))
+    check("a fake release under a task's default entry is refused unless named",
+          q.returncode == 1 and "is not the file of the registered dataset pope-coco" in q.stderr
+          and "--dataset pope-coco" in q.stderr, q.stderr)
     check("one run of fifteen tasks over a data root with a folder per dataset", p.returncode == 0, p.stderr[-800:])
     print("    " + "\n    ".join(p.stdout.splitlines()))
     agg = {t: json.load(open(os.path.join(out, t, "aggregate.json"))) for t in tasks
