@@ -24,7 +24,9 @@
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "runs/exports.h"
 #include "runs/rescore.h"
+#include "runs/run_dir.h"
 #include "scorers/open_vqa_match.h"
 #include "tasks/coco_caption.h"
 #include "tasks/gqa.h"
@@ -120,6 +122,7 @@ static int run_caption(int argc, char **argv) {
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_coco_caption_load(ann_path, NULL, &items, &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--results", &err);
   if (!rc) rc = lx_coco_caption_results_load(res_path, &preds, &err);
   /* a subset of the images is scored, as in pycocoevalcap */
   return score_and_print(cmd_score_caption.name, rc, &err, LX_SCORER_CAPTION, &opt, &items, &preds,
@@ -183,6 +186,7 @@ static int run_vqa(int argc, char **argv) {
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_vqav2_load(q_path, a_path, &items, &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--results", &err);
   if (!rc) rc = lx_vqav2_results_load(res_path, &preds, &err);
   /* every question needs its answer, as the script demands */
   return score_and_print(name, rc, &err, LX_SCORER_VQA, &opt, &items, &preds, true, per_item, NULL);
@@ -252,8 +256,8 @@ static int run_open_vqa(int argc, char **argv) {
   cli_opt opts[] = {
       {"--annotations", CLI_STRING, &ann_path, "FILE",
        "Open_VQA_images.jsonl or Open_VQA_videos.jsonl", 0, 0, 0},
-      {"--results", CLI_STRING, &res_path, "FILE", "JSON Lines {\"index\", \"text_output\"}", 0, 0,
-       0},
+      {"--results", CLI_STRING, &res_path, "FILE",
+       "JSON Lines {\"index\", \"text_output\"}, or a run's open-vqa-*/predictions.jsonl", 0, 0, 0},
       {"--per-item", CLI_STRING, &per_item, "FILE", "also write per-question verdicts (JSON Lines)",
        0, 0, 0},
   };
@@ -268,6 +272,9 @@ static int run_open_vqa(int argc, char **argv) {
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_open_vqa_load(ann_path, &items, &err);
+  /* a run's own predictions.jsonl is read as results; its other files are not results */
+  if (!rc && !strstr(res_path, LX_RUN_PREDICTIONS))
+    rc = lx_export_instead_of_run_file(res_path, "--results", &err);
   if (!rc) rc = lx_open_vqa_results_load(res_path, &preds, &err);
   lx_scoring_options opt = {0};
   return score_and_print(cmd_score_open_vqa.name, rc, &err, LX_SCORER_OPEN_VQA, &opt, &items,
@@ -282,8 +289,12 @@ static const cli_command cmd_score_open_vqa = {
     "; every\n"
     "rule is in scorers/open_vqa_match.h): yes/no by the first word, numbers by the numbers\n"
     "given, otherwise same words, an alternative of \"X or Y\", or the reference's words inside\n"
-    "the answer. Results use the reference's output rows {\"index\", \"text_output\"}; every\n"
-    "question needs exactly one.",
+    "the answer. Results use the reference's output rows {\"index\", \"text_output\"}, or a\n"
+    "lynxeval run's own predictions.jsonl (its id is the annotation's index); every question\n"
+    "needs exactly one.\n"
+    "\n"
+    "example: lynxeval score open-vqa --annotations datasets/world/test/Open_VQA_images.jsonl\n"
+    "         --results lynxeval-runs/world-pt/open-vqa-image/predictions.jsonl",
     run_open_vqa,
 };
 
@@ -315,7 +326,8 @@ static int run_pope(int argc, char **argv) {
   lx_error err;
   lx_items items = {0};
   lx_predictions preds = {0};
-  rc = lx_pope_llava_results_load(ann_dir, q_path, res_path, &items, &preds, &err);
+  rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
+  if (!rc) rc = lx_pope_llava_results_load(ann_dir, q_path, res_path, &items, &preds, &err);
   lx_scoring_options opt = {0};
   return score_and_print(cmd_score_pope.name, rc, &err, LX_SCORER_POPE, &opt, &items, &preds, false,
                          per_item, NULL);
@@ -369,6 +381,7 @@ static int run_science_qa(int argc, char **argv) {
   char *problems = lx_path_join(base, "problems.json"),
        *splits = lx_path_join(base, "pid_splits.json");
   rc = lx_science_qa_load(problems, splits, split, !all_questions, &items, &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
   if (!rc) rc = lx_predictions_load_jsonl(res_path, "question_id", "text", &all, &err);
   /* the questions without an image are not ScienceQA-IMG's; the script leaves them out of its
    * IMG-Accuracy too */
@@ -426,6 +439,7 @@ static int run_seed_bench(int argc, char **argv) {
   lx_predictions preds = {0};
   size_t not_found = 0;
   rc = lx_seed_bench_load(ann_path, &items, &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
   if (!rc) rc = lx_seed_bench_results_load(res_path, &items, &preds, &not_found, &err);
   if (!rc && not_found)
     fprintf(stderr,
@@ -477,6 +491,7 @@ static int run_textvqa(int argc, char **argv) {
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_textvqa_load(ann_path, NULL, &items, &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
   if (!rc) rc = lx_textvqa_results_load(res_path, &items, &preds, &err);
   lx_scoring_options opt = {0};
   return score_and_print(cmd_score_textvqa.name, rc, &err, LX_SCORER_TEXTVQA, &opt, &items, &preds,
@@ -524,6 +539,7 @@ static int run_mmbench(int argc, char **argv) {
   lx_predictions preds = {0};
   size_t replaced = 0;
   rc = lx_mmbench_load(ann_path, NULL, &items, &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
   if (!rc) rc = lx_mmbench_answers_load(res_path, &items, &preds, &replaced, &err);
   if (!rc && replaced)
     fprintf(stderr,
@@ -579,6 +595,7 @@ static int run_vizwiz(int argc, char **argv) {
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_vizwiz_load(ann_path, &items, &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
   if (!rc) rc = lx_predictions_load_json_list(res_path, "image", "answer", &preds, &err);
   lx_scoring_options opt = {.answers_uploaded = true};
   return score_and_print(cmd_score_vizwiz.name, rc, &err, LX_SCORER_VIZWIZ, &opt, &items, &preds,
@@ -629,6 +646,9 @@ static int run_gqa(int argc, char **argv) {
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_gqa_load(q_path, &items, &err);
+  if (!rc)
+    rc = lx_export_instead_of_run_file(res_path ? res_path : pred_path,
+                                       res_path ? "--result-file" : "--predictions", &err);
   if (!rc)
     rc = lx_gqa_results_load(res_path ? res_path : pred_path, pred_path != NULL, &items, &preds,
                              &err);

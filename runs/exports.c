@@ -9,6 +9,7 @@
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "runs/run_dir.h"
 #include "scorers/mme.h"
 #include "scorers/vizwiz.h"
 
@@ -219,6 +220,63 @@ static int export_mm_vet(const lx_items *items, const lx_predictions *preds, con
   return write_export(task_dir, "results.json", results, err);
 }
 
+const char *lx_export_name(const lx_task *task) {
+  if (!strcmp(task->name, "mm-vet")) return "results.json";
+  switch (task->scorer) {
+    case LX_SCORER_MME:
+      return "results/";
+    case LX_SCORER_OPEN_VQA:
+      return "results.jsonl";
+    case LX_SCORER_VQA:
+    case LX_SCORER_CAPTION:
+      return "results.json";
+    case LX_SCORER_VIZWIZ:
+      return "upload.json";
+    case LX_SCORER_VIDEO_QA:
+      return "videochatgpt_preds.json";
+    default:
+      return "answers.jsonl";
+  }
+}
+
+int lx_export_instead_of_run_file(const char *path, const char *flag, lx_error *err) {
+  static const char *const OWN[] = {LX_RUN_PREDICTIONS, LX_RUN_SCORES, LX_RUN_AGGREGATE,
+                                    LX_RUN_FINGERPRINT};
+  const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+  bool own = false;
+  for (size_t k = 0; k < sizeof OWN / sizeof OWN[0]; k++) own |= !strcmp(base, OWN[k]);
+  if (!own) return LX_OK;
+  /* RUNDIR/<task>/<file>: the task directory holds the fingerprint naming the task */
+  char *task_dir = lx_xstrdup(path);
+  task_dir[slash ? slash - path : 0] = '\0';
+  if (!slash) strcpy(task_dir, ".");
+  cJSON *fp = NULL;
+  lx_error ignored;
+  int rc = LX_OK;
+  if (lx_run_read_json(task_dir, NULL, LX_RUN_FINGERPRINT, &fp, &ignored) == LX_OK) {
+    const char *name = lx_json_string(cJSON_GetObjectItem(fp, "task"), "name");
+    const lx_task *task = lx_task_find(name);
+    char *run_dir = lx_xstrdup(task_dir), *up = strrchr(run_dir, '/');
+    if (up)
+      *up = '\0';
+    else
+      strcpy(run_dir, ".");
+    if (task) {
+      char *export = lx_path_join(task_dir, lx_export_name(task));
+      rc = lx_errorf(err,
+                     "%s: %s is a lynxeval run's own %s (task %s), not results in the "
+                     "benchmark's format; the run exported those as %s, which %s takes. To score "
+                     "the whole run again: lynxeval score %s --data DIR",
+                     flag, path, base, name, export, flag, run_dir);
+      free(export);
+    }
+    free(run_dir);
+  }
+  cJSON_Delete(fp);
+  free(task_dir);
+  return rc;
+}
+
 int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,
                       const size_t *at, const char *task_dir, lx_error *err) {
   if (task->scorer == LX_SCORER_MME) return export_mme(items, preds, at, task_dir, err);
@@ -232,20 +290,20 @@ int lx_export_results(const lx_task *task, const lx_items *items, const lx_predi
   if (!strcmp(task->name, "mm-vet")) return export_mm_vet(items, preds, at, task_dir, err);
   /* GQA's question ids are strings in its files, and eval.py looks them up as strings */
   bool string_ids = task->scorer == LX_SCORER_GQA;
-  const char *id_key, *text_key, *file;
+  const char *id_key, *text_key, *file = lx_export_name(task);
   bool lines;
   switch (task->scorer) {
     case LX_SCORER_OPEN_VQA:
-      id_key = "index", text_key = "text_output", file = "results.jsonl", lines = true;
+      id_key = "index", text_key = "text_output", lines = true;
       break;
     case LX_SCORER_VQA:
-      id_key = "question_id", text_key = "answer", file = "results.json", lines = false;
+      id_key = "question_id", text_key = "answer", lines = false;
       break;
     case LX_SCORER_CAPTION:
-      id_key = "image_id", text_key = "caption", file = "results.json", lines = false;
+      id_key = "image_id", text_key = "caption", lines = false;
       break;
     default:
-      id_key = "question_id", text_key = "text", file = "answers.jsonl", lines = true;
+      id_key = "question_id", text_key = "text", lines = true;
       break;
   }
   cJSON *rows = cJSON_CreateArray();

@@ -32,6 +32,15 @@
 
 #include "tasks/task.h"
 
+/* The export's name in the task directory (the table above; "results/" for MME's folder). */
+const char *lx_export_name(const lx_task *task);
+
+/* Fails, with a message saying what to give instead, if `path` (given to a scorer's flag, such as
+ * "--results") is one of a run's own files (RUNDIR/<task>/predictions.jsonl, scores.jsonl,
+ * aggregate.json or fingerprint.json): the run's export in the benchmark's own format is the file
+ * a scorer takes, and `lynxeval score RUNDIR` scores a run again. */
+int lx_export_instead_of_run_file(const char *path, const char *flag, lx_error *err);
+
 /* Writes the export into task_dir (atomically, file by file); at[i] is the item of preds[i]. */
 int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,
                       const size_t *at, const char *task_dir, lx_error *err);

@@ -62,6 +62,24 @@ expect_error("JSON Lines given as a caption results file: the message says what 
              "caption", "--annotations", os.path.join(V, "coco_annotations.json"), "--results",
              os.path.join(jsonl_dir, "results.jsonl"))
 
+# ---- a run's own files given to a scorer: the message names the run's export and `score RUNDIR` ----
+run_dir = os.path.join(jsonl_dir, "run")
+for task, flag, sub, extra in (("coco-caption", "--results", "caption",
+                                ["--annotations", os.path.join(V, "coco_annotations.json")]),
+                               ("pope", "--result-file", "pope", ["--annotation-dir", jsonl_dir,
+                                                                  "--question-file", os.path.join(jsonl_dir, "q.jsonl")])):
+    os.makedirs(os.path.join(run_dir, task), exist_ok=True)
+    with open(os.path.join(run_dir, task, "fingerprint.json"), "w") as f:
+        json.dump({"format": "lynxeval-run-1", "task": {"name": task}}, f)
+    with open(os.path.join(run_dir, task, "predictions.jsonl"), "w") as f:
+        f.write('{"id": "1", "answer": "a dog", "tokens": [5]}\n')
+    export = {"coco-caption": "results.json", "pope": "answers.jsonl"}[task]
+    expect_error(f"score {sub} given a run's predictions.jsonl: the run's export and score RUNDIR are named",
+                 f"{flag}: {run_dir}/{task}/predictions.jsonl is a lynxeval run's own predictions.jsonl (task {task}), "
+                 f"not results in the benchmark's format; the run exported those as {run_dir}/{task}/{export}, "
+                 f"which {flag} takes. To score the whole run again: lynxeval score {run_dir} --data DIR",
+                 sub, *extra, flag, os.path.join(run_dir, task, "predictions.jsonl"))
+
 # ---- captions: exactly pycocoevalcap on tokenized input -----------------------------------------
 cap = json.load(open(os.path.join(V, "captions.json")))["corpora"]["main"]["expected"]
 out = score("caption", "--annotations", f"{V}/coco_annotations.json", "--results",
