@@ -24,7 +24,7 @@ static bool ends_with(const char *s, const char *suffix) {
 }
 
 static int run(int argc, char **argv) {
-  const char *out = NULL, *data = NULL;
+  const char *out = NULL, *data = NULL, *human = NULL;
   double alpha = 0.05;
   long resamples = LX_DEFAULT_RESAMPLES, seed = 1, gallery_items = LX_GALLERY_ITEMS_PER_TASK;
   lx_media_limits lim = LX_MEDIA_LIMITS_DEFAULT;
@@ -34,6 +34,8 @@ static int run(int argc, char **argv) {
        "HTML: where the runs' images and videos are (default: the data directory each run "
        "recorded)",
        0, 0, 0},
+      {"--human", CLI_STRING, &human, "FILE[,FILE...]",
+       "reports of lynxeval human import (--out) to show beside the runs they rated", 0, 0, 0},
       {"--gallery-items", CLI_INT, &gallery_items, "N",
        "HTML: items shown per task in the answers gallery (default 240; 0: no gallery)", 0, 1000000,
        0},
@@ -70,7 +72,13 @@ static int run(int argc, char **argv) {
   }
   lx_error err;
   cJSON *model = NULL;
-  lx_report_options opt = {alpha, (size_t)resamples, (uint64_t)seed};
+  /* --human a.json,b.json */
+  char *human_list = human ? lx_xstrdup(human) : NULL, *human_files[MAX_RUNS], *save = NULL;
+  size_t n_human = 0;
+  for (char *f = human_list ? strtok_r(human_list, ",", &save) : NULL; f && n_human < MAX_RUNS;
+       f = strtok_r(NULL, ",", &save))
+    human_files[n_human++] = f;
+  lx_report_options opt = {alpha, (size_t)resamples, (uint64_t)seed, human_files, n_human};
   rc = lx_report_build(runs, (size_t)n, &opt, &model, &err);
   if (rc == LX_OK) {
     if (json) {
@@ -106,6 +114,7 @@ static int run(int argc, char **argv) {
     }
   }
   cJSON_Delete(model);
+  free(human_list);
   if (rc) {
     cli_error(NAME, "%s", err.msg);
     return CLI_FAIL;
@@ -118,14 +127,15 @@ const cli_command cmd_report = {
     "report",
     "runs side by side with intervals and differences (Markdown, HTML with charts, JSON)",
     "report RUN... --out FILE.{md,html,json} [--alpha 0.05] [--resamples N] [--seed S]\n"
-    "       [--data DIR] [--gallery-items N]",
+    "       [--data DIR] [--gallery-items N] [--human FILE,...]",
     "A header (when and by which lynxeval the report was made; per run its model, digest,\n"
     "decoding, prompt template, precision, and the lynxeval that made it), then per task: the\n"
     "paper-style table (correct/total per category, the overall with its interval), VQA accuracy\n"
     "per answer type, BLEU-4/CIDEr-D/ROUGE-L with bootstrap intervals, MME subtask scores with\n"
     "Perception and Cognition totals; for open-ended tasks (OwlEval, LLaVA-Bench, MM-Vet) what\n"
-    "their answers look like and any judge's numbers; with several runs, each later run against\n"
-    "the first (as lynxeval compare). Runs are named by their directories.\n"
+    "their answers look like and any judge's numbers; people's ratings given with --human (grade\n"
+    "counts and mean grades, or Bradley-Terry Elo with intervals); with several runs, each later\n"
+    "run against the first (as lynxeval compare). Runs are named by their directories.\n"
     "\n"
     "HTML adds SVG charts (per-category bars with intervals, the MME radar, the paired\n"
     "differences) and the answers themselves: per task a page of items at a time with the image\n"

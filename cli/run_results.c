@@ -26,7 +26,7 @@ int cli_write_results(const char *out_dir, bool embedded, lx_error *err) {
   }
   for (size_t k = 0; k < n_names; k++) free(names[k]);
   free(names);
-  lx_report_options opt = {0.05, LX_DEFAULT_RESAMPLES, 1};
+  lx_report_options opt = {0.05, LX_DEFAULT_RESAMPLES, 1, NULL, 0};
   cJSON *model = NULL;
   int rc = lx_report_build(dirs, 1, &opt, &model, err);
   char *json_path = lx_run_file(out_dir, NULL, LX_RUN_RESULTS);

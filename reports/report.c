@@ -1,5 +1,6 @@
 #include "reports/report.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -254,6 +255,57 @@ static cJSON *execution(const char *run_dir) {
   return e;
 }
 
+/* The run of `runs` that a human-ratings report's model entry names (its "run" is the run
+ * directory as given to human export), or -1. */
+static int rated_run(char *const *runs, size_t n, const char *dir) {
+  char a[PATH_MAX], b[PATH_MAX];
+  bool known = realpath(dir, a) != NULL;
+  for (size_t r = 0; r < n; r++)
+    if (!strcmp(runs[r], dir) || (known && realpath(runs[r], b) && !strcmp(a, b))) return (int)r;
+  return -1;
+}
+
+/* The human ratings of `lynxeval human import` (path: its report) as the report model holds them:
+ * {"file", "task", "protocol", "raters", "units", "runs": [the run's entry or null, per run]}. */
+static int human_ratings(const char *path, char *const *runs, size_t n, cJSON **out,
+                         lx_error *err) {
+  cJSON *rep = NULL;
+  if (lx_json_read_file(path, LX_RUN_MAX_JSON_BYTES, &rep, NULL, err)) return LX_ERR;
+  const cJSON *models = cJSON_GetObjectItem(rep, "models");
+  const char *protocol = lx_json_string(rep, "protocol");
+  if (!cJSON_IsObject(models) || (strcmp(protocol, "grade") && strcmp(protocol, "pairwise"))) {
+    cJSON_Delete(rep);
+    return lx_errorf(err,
+                     "%s: not a report of lynxeval human import (it needs \"protocol\" and "
+                     "\"models\"; human import --out writes one)",
+                     path);
+  }
+  cJSON *h = cJSON_CreateObject(), *per_run = cJSON_CreateArray();
+  cJSON_AddStringToObject(h, "file", path);
+  cJSON_AddStringToObject(h, "task", lx_json_string(rep, "task"));
+  cJSON_AddStringToObject(h, "protocol", protocol);
+  cJSON_AddNumberToObject(h, "raters", lx_rm_num(rep, "raters"));
+  cJSON_AddNumberToObject(h, "units", lx_rm_num(rep, "units"));
+  for (size_t r = 0; r < n; r++) cJSON_AddItemToArray(per_run, cJSON_CreateNull());
+  const cJSON *m;
+  int matched = 0;
+  cJSON_ArrayForEach(m, models) {
+    int r = rated_run(runs, n, m->string);
+    if (r < 0) continue;
+    cJSON_ReplaceItemInArray(per_run, r, cJSON_Duplicate(m, 1));
+    matched++;
+  }
+  cJSON_AddItemToObject(h, "runs", per_run);
+  cJSON_Delete(rep);
+  if (matched == 0) {
+    cJSON_Delete(h);
+    return lx_errorf(
+        err, "%s: rates none of the runs given (it rates the runs human export was given)", path);
+  }
+  *out = h;
+  return LX_OK;
+}
+
 int lx_report_build(char *const *runs, size_t n, const lx_report_options *opt, cJSON **model,
                     lx_error *err) {
   cJSON *m = cJSON_CreateObject(), *runs_json = cJSON_AddArrayToObject(m, "runs");
@@ -325,6 +377,12 @@ int lx_report_build(char *const *runs, size_t n, const lx_report_options *opt, c
     cJSON_AddItemToArray(runs_json, run);
   }
   label_runs(runs_json);
+  cJSON *human = cJSON_AddArrayToObject(m, "human");
+  for (size_t k = 0; k < opt->n_human && rc == LX_OK; k++) {
+    cJSON *h = NULL;
+    rc = human_ratings(opt->human[k], runs, n, &h, err);
+    if (rc == LX_OK) cJSON_AddItemToArray(human, h);
+  }
   /* every later run against the first, on the tasks both hold and may be compared */
   cJSON *comparisons = cJSON_AddArrayToObject(m, "comparisons");
   for (size_t r = 1; r < n && rc == LX_OK; r++) {
@@ -609,6 +667,45 @@ static void md_answers(lx_strbuf *b, const cJSON *model, const char *task) {
   cJSON_Delete(seen);
 }
 
+/* People's ratings of a task's answers (`human import`), one column per run they rated. */
+static void md_human(lx_strbuf *b, const cJSON *model, const cJSON *h) {
+  bool grade = !strcmp(lx_json_string(h, "protocol"), "grade");
+  lx_strbuf_printf(b, "\n## %s: human ratings (%s)\n\n%g raters, %g %s each (%s).\n\n",
+                   lx_json_string(h, "task"), grade ? "grades" : "pairwise preferences",
+                   lx_rm_num(h, "raters"), lx_rm_num(h, "units"),
+                   grade ? "answers" : "pairs of answers", lx_json_string(h, "file"));
+  md_table_head(b, model, "rating");
+  static const char *const GRADE_ROWS[][2] = {{"mean grade (A = 4 ... D = 1)", "mean_grade"},
+                                              {"A: correct and satisfying", "A"},
+                                              {"B: acceptable, minor flaws", "B"},
+                                              {"C: significant errors", "C"},
+                                              {"D: irrelevant or invalid", "D"}};
+  static const char *const PAIR_ROWS[][2] = {
+      {"Elo [95% interval]", "elo"}, {"wins", "wins"}, {"losses", "losses"}, {"ties", "ties"}};
+  size_t n_rows = grade ? 5 : 4;
+  for (size_t k = 0; k < n_rows; k++) {
+    const char *label = grade ? GRADE_ROWS[k][0] : PAIR_ROWS[k][0],
+               *key = grade ? GRADE_ROWS[k][1] : PAIR_ROWS[k][1];
+    lx_strbuf_printf(b, "| %s |", label);
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, cJSON_GetObjectItem(h, "runs")) {
+      const cJSON *from = grade && k > 0 ? cJSON_GetObjectItem(entry, "grades") : entry;
+      double v = lx_rm_num(from, key);
+      const cJSON *iv = cJSON_GetObjectItem(entry, "elo_interval");
+      if (cJSON_IsNull(entry) || isnan(v))
+        lx_strbuf_puts(b, " - |");
+      else if (!strcmp(key, "mean_grade"))
+        lx_strbuf_printf(b, " %.2f |", v);
+      else if (!strcmp(key, "elo") && cJSON_GetArraySize(iv) == 2)
+        lx_strbuf_printf(b, " %.0f [%.0f, %.0f] |", v, cJSON_GetArrayItem(iv, 0)->valuedouble,
+                         cJSON_GetArrayItem(iv, 1)->valuedouble);
+      else
+        lx_strbuf_printf(b, " %.0f |", v);
+    }
+    lx_strbuf_puts(b, "\n");
+  }
+}
+
 void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
   const cJSON *run, *t;
   md_header(b, model);
@@ -706,5 +803,6 @@ void lx_report_markdown(const cJSON *model, lx_strbuf *b) {
   }
   cJSON_ArrayForEach(t, cJSON_GetObjectItem(model, "answer_tasks"))
       md_answers(b, model, t->valuestring);
+  cJSON_ArrayForEach(t, cJSON_GetObjectItem(model, "human")) md_human(b, model, t);
   md_differences(b, model);
 }

@@ -161,6 +161,21 @@ try:
           len(agree.get("cohen_kappa_linear", [])) == 1 and -1 <= agree.get("fleiss_kappa", 9) <= 1
           and -1 <= agree.get("krippendorff_alpha_ordinal", 9) <= 1, json.dumps(agree))
 
+    # the ratings in the report of the runs, beside each run's numbers
+    md = os.path.join(tmp, "with-ratings.md")
+    p = lx("report", *runs, "--human", report_path, "--out", md)
+    text = open(md).read() if p.returncode == 0 else ""
+    rows = {l.split(" | ")[0].lstrip("| "): [c.strip() for c in l.strip().strip("|").split("|")[1:]]
+            for l in text[text.find("## open-vqa-image: human ratings (grades)"):].splitlines() if l.startswith("| ")}
+    want_mean = [f"{per_model[r]['mean_grade']:.2f}" for r in runs]
+    want_a = [f"{per_model[r]['grades']['A']:.0f}" for r in runs]
+    check("report --human: a section of the ratings, each run's mean grade and grade counts as imported",
+          rows.get("mean grade (A = 4 ... D = 1)") == want_mean and rows.get("A: correct and satisfying") == want_a,
+          (rows, want_mean, want_a, p.stderr))
+    p = lx("report", *runs, "--human", files[0], "--out", md)
+    check("report --human refuses a file that is not an import's report, naming it",
+          p.returncode == 1 and "ratings-rater-1.json: not a report of lynxeval human import" in p.stderr, p.stderr)
+
     # refusals: never a half import
     bad = json.load(open(files[1]))
     bad["ratings"] = bad["ratings"][:-1]

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fz_files_init(&files, "", FILES, N_FILES);
   }
   fz_files_place(&files, fz_pick(&data, &size, N_FILES), data, size);
-  lx_report_options opt = {0.05, 50, 1};
+  lx_report_options opt = {0.05, 50, 1, NULL, 0};
   cJSON *model = NULL;
   lx_error err;
   char *runs[1] = {run};
