@@ -75,9 +75,15 @@ static int run(int argc, char **argv) {
   /* --human a.json,b.json */
   char *human_list = human ? lx_xstrdup(human) : NULL, *human_files[MAX_RUNS], *save = NULL;
   size_t n_human = 0;
-  for (char *f = human_list ? strtok_r(human_list, ",", &save) : NULL; f && n_human < MAX_RUNS;
-       f = strtok_r(NULL, ",", &save))
+  for (char *f = human_list ? strtok_r(human_list, ",", &save) : NULL; f;
+       f = strtok_r(NULL, ",", &save)) {
+    if (n_human == MAX_RUNS) {
+      cli_error(NAME, "--human: at most %d files", MAX_RUNS);
+      free(human_list);
+      return CLI_USAGE;
+    }
     human_files[n_human++] = f;
+  }
   lx_report_options opt = {alpha, (size_t)resamples, (uint64_t)seed, human_files, n_human};
   rc = lx_report_build(runs, (size_t)n, &opt, &model, &err);
   if (rc == LX_OK) {
