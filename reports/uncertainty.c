@@ -37,10 +37,12 @@ static cJSON *mean_row(const subset *s, const double *v, double scale, const cha
   double *x = lx_xcalloc(s->n + 1, sizeof *x);
   size_t *cl = lx_xcalloc(s->n + 1, sizeof *cl);
   double correct = 0;
+  bool shares = true; /* every value in [0, 1] (right or not, VQA accuracy, a grade) */
   for (size_t j = 0; j < s->n; j++) {
     x[j] = scale * v[s->items[j]];
     cl[j] = s->t->cluster[s->items[j]];
     correct += v[s->items[j]];
+    shares &= v[s->items[j]] >= 0 && v[s->items[j]] <= 1;
   }
   double mean, se;
   lx_mean_se(x, s->n, &mean, &se);
@@ -51,7 +53,7 @@ static cJSON *mean_row(const subset *s, const double *v, double scale, const cha
   cJSON_AddNumberToObject(r, "se", se);
   cJSON_AddNumberToObject(r, "clustered_se", cse);
   double lo = mean - z * cse, hi = mean + z * cse;
-  if (binary) { /* a proportion stays within [0, 100] */
+  if (binary || shares) { /* a mean of shares stays within [0, scale] */
     lo = fmax(lo, 0);
     hi = fmin(hi, scale);
   }

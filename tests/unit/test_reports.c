@@ -188,6 +188,33 @@ START_TEST(accuracy_interval_closed_forms) {
 }
 END_TEST
 
+/* A mean of shares (VQA accuracy in [0, 1], not right-or-wrong) keeps its interval within
+ * [0, 100] too: three answers at 1 and one at 0.1, each on its own image, make a normal interval
+ * reaching past 100. */
+START_TEST(share_interval_stays_within_0_and_100) {
+  char *ids[4] = {"1", "2", "3", "4"}, *cats[4] = {"other", "other", "other", "other"};
+  size_t clusters[4] = {0, 1, 2, 3};
+  double values[4] = {1, 1, 1, 0.1};
+  lx_task_scores t = {0};
+  t.scorer = LX_SCORER_VQA;
+  t.n = 4;
+  t.id = ids;
+  t.category = cats;
+  t.cluster = clusters;
+  t.n_clusters = 4;
+  t.value = values;
+  lx_uncertainty_options opt = {0.05, 200, 1};
+  cJSON *u = lx_task_uncertainty(&t, &opt);
+  const cJSON *row = overall_row(u), *iv = cJSON_GetObjectItem(row, "interval");
+  const double half = 1.959963984540054 * num(row, "clustered_se");
+  ck_assert_double_eq_tol(num(row, "value"), 77.5, 1e-9);
+  ck_assert(77.5 + half > 100); /* the case this test is about */
+  ck_assert_double_eq(cJSON_GetArrayItem(iv, 1)->valuedouble, 100);
+  ck_assert_double_eq_tol(cJSON_GetArrayItem(iv, 0)->valuedouble, 77.5 - half, 1e-9);
+  cJSON_Delete(u);
+}
+END_TEST
+
 START_TEST(base64_rfc4648_vectors) {
   const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
   const char *want[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
@@ -226,6 +253,7 @@ int main(void) {
   tcase_add_test(tc, compare_row_is_the_exact_mcnemar_test);
   tcase_add_test(tc, compare_pairwise_adjusts_over_every_pair);
   tcase_add_test(tc, accuracy_interval_closed_forms);
+  tcase_add_test(tc, share_interval_stays_within_0_and_100);
   tcase_add_test(tc, base64_rfc4648_vectors);
   tcase_add_test(tc, png_round_trip);
   suite_add_tcase(s, tc);
