@@ -122,7 +122,7 @@ static int run_caption(int argc, char **argv) {
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_coco_caption_load(ann_path, NULL, &items, &err);
-  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--results", &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--results", NULL, &err);
   if (!rc) rc = lx_coco_caption_results_load(res_path, &preds, &err);
   /* a subset of the images is scored, as in pycocoevalcap */
   return score_and_print(cmd_score_caption.name, rc, &err, LX_SCORER_CAPTION, &opt, &items, &preds,
@@ -186,7 +186,7 @@ static int run_vqa(int argc, char **argv) {
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_vqav2_load(q_path, a_path, &items, &err);
-  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--results", &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--results", NULL, &err);
   if (!rc) rc = lx_vqav2_results_load(res_path, &preds, &err);
   /* every question needs its answer, as the script demands */
   return score_and_print(name, rc, &err, LX_SCORER_VQA, &opt, &items, &preds, true, per_item, NULL);
@@ -273,8 +273,7 @@ static int run_open_vqa(int argc, char **argv) {
   lx_predictions preds = {0};
   rc = lx_open_vqa_load(ann_path, &items, &err);
   /* a run's own predictions.jsonl is read as results; its other files are not results */
-  if (!rc && !strstr(res_path, LX_RUN_PREDICTIONS))
-    rc = lx_export_instead_of_run_file(res_path, "--results", &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--results", LX_RUN_PREDICTIONS, &err);
   if (!rc) rc = lx_open_vqa_results_load(res_path, &preds, &err);
   lx_scoring_options opt = {0};
   return score_and_print(cmd_score_open_vqa.name, rc, &err, LX_SCORER_OPEN_VQA, &opt, &items,
@@ -326,7 +325,7 @@ static int run_pope(int argc, char **argv) {
   lx_error err;
   lx_items items = {0};
   lx_predictions preds = {0};
-  rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
+  rc = lx_export_instead_of_run_file(res_path, "--result-file", NULL, &err);
   if (!rc) rc = lx_pope_llava_results_load(ann_dir, q_path, res_path, &items, &preds, &err);
   lx_scoring_options opt = {0};
   return score_and_print(cmd_score_pope.name, rc, &err, LX_SCORER_POPE, &opt, &items, &preds, false,
@@ -381,7 +380,7 @@ static int run_science_qa(int argc, char **argv) {
   char *problems = lx_path_join(base, "problems.json"),
        *splits = lx_path_join(base, "pid_splits.json");
   rc = lx_science_qa_load(problems, splits, split, !all_questions, &items, &err);
-  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", NULL, &err);
   if (!rc) rc = lx_predictions_load_jsonl(res_path, "question_id", "text", &all, &err);
   /* the questions without an image are not ScienceQA-IMG's; the script leaves them out of its
    * IMG-Accuracy too */
@@ -439,7 +438,7 @@ static int run_seed_bench(int argc, char **argv) {
   lx_predictions preds = {0};
   size_t not_found = 0;
   rc = lx_seed_bench_load(ann_path, &items, &err);
-  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", NULL, &err);
   if (!rc) rc = lx_seed_bench_results_load(res_path, &items, &preds, &not_found, &err);
   if (!rc && not_found)
     fprintf(stderr,
@@ -491,7 +490,7 @@ static int run_textvqa(int argc, char **argv) {
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_textvqa_load(ann_path, NULL, &items, &err);
-  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", NULL, &err);
   if (!rc) rc = lx_textvqa_results_load(res_path, &items, &preds, &err);
   lx_scoring_options opt = {0};
   return score_and_print(cmd_score_textvqa.name, rc, &err, LX_SCORER_TEXTVQA, &opt, &items, &preds,
@@ -539,7 +538,7 @@ static int run_mmbench(int argc, char **argv) {
   lx_predictions preds = {0};
   size_t replaced = 0;
   rc = lx_mmbench_load(ann_path, NULL, &items, &err);
-  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", NULL, &err);
   if (!rc) rc = lx_mmbench_answers_load(res_path, &items, &preds, &replaced, &err);
   if (!rc && replaced)
     fprintf(stderr,
@@ -595,7 +594,7 @@ static int run_vizwiz(int argc, char **argv) {
   lx_items items = {0};
   lx_predictions preds = {0};
   rc = lx_vizwiz_load(ann_path, &items, &err);
-  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", &err);
+  if (!rc) rc = lx_export_instead_of_run_file(res_path, "--result-file", NULL, &err);
   if (!rc) rc = lx_predictions_load_json_list(res_path, "image", "answer", &preds, &err);
   lx_scoring_options opt = {.answers_uploaded = true};
   return score_and_print(cmd_score_vizwiz.name, rc, &err, LX_SCORER_VIZWIZ, &opt, &items, &preds,
@@ -648,7 +647,7 @@ static int run_gqa(int argc, char **argv) {
   rc = lx_gqa_load(q_path, &items, &err);
   if (!rc)
     rc = lx_export_instead_of_run_file(res_path ? res_path : pred_path,
-                                       res_path ? "--result-file" : "--predictions", &err);
+                                       res_path ? "--result-file" : "--predictions", NULL, &err);
   if (!rc)
     rc = lx_gqa_results_load(res_path ? res_path : pred_path, pred_path != NULL, &items, &preds,
                              &err);

@@ -8,6 +8,7 @@
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "reports/run_data.h"
 #include "runs/run_dir.h"
 #include "tasks/scoring.h"
 
@@ -32,10 +33,10 @@ static int answer_row(void *vctx, const cJSON *row, int line, lx_error *err) {
   (void)line;
   (void)err;
   answers_ctx *c = vctx;
-  const char *answer = lx_json_string(row, "answer");
+  size_t words = count_words(lx_json_string(row, "answer"));
   c->words = lx_xgrow_array(c->words, c->n, sizeof *c->words);
-  c->words[c->n++] = (double)count_words(answer);
-  c->empty += count_words(answer) == 0;
+  c->words[c->n++] = (double)words;
+  c->empty += words == 0;
   /* cut off: as many new tokens as allowed and no end of sequence */
   const cJSON *tokens = cJSON_GetObjectItem(row, "tokens");
   if (c->max_new_tokens > 0 && cJSON_GetArraySize(tokens) >= c->max_new_tokens &&
@@ -116,16 +117,8 @@ int lx_answer_task_names(const char *run_dir, char ***names, size_t *n, lx_error
   size_t n_all;
   if (lx_run_tasks(run_dir, &all, &n_all, err)) return LX_ERR;
   for (size_t i = 0; i < n_all; i++) {
-    cJSON *fp = NULL;
-    lx_error ignored;
-    bool answers_only = false;
-    if (lx_run_read_json(run_dir, all[i], LX_RUN_FINGERPRINT, &fp, &ignored) == LX_OK) {
-      const cJSON *sc = cJSON_GetObjectItem(cJSON_GetObjectItem(fp, "task"), "scorer");
-      lx_scorer_kind kind;
-      answers_only =
-          cJSON_IsString(sc) && lx_scorer_parse(sc->valuestring, &kind) && kind == LX_SCORER_NONE;
-    }
-    cJSON_Delete(fp);
+    lx_scorer_kind kind;
+    bool answers_only = lx_run_task_scorer(run_dir, all[i], &kind) && kind == LX_SCORER_NONE;
     if (answers_only) {
       *names = lx_xrealloc_array(*names, *n + 1, sizeof **names);
       (*names)[(*n)++] = lx_xstrdup(all[i]);

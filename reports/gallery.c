@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "reports/item_media.h"
 #include "reports/jpeg_write.h"
 #include "reports/png_write.h"
+#include "reports/run_data.h"
 #include "runs/run_dir.h"
 #include "tasks/items.h"
 #include "tasks/scoring.h"
@@ -59,34 +59,19 @@ static void run_answers_free(run_answers *a) {
   lx_items_free(&a->ids);
 }
 
-static bool is_file(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* Reads a run's predictions (and scores, when the task has a scorer) of a task. */
 static int run_answers_load(const char *run_dir, const char *task, run_answers *a, lx_error *err) {
   memset(a, 0, sizeof *a);
   a->run_dir = run_dir;
   a->task = task;
-  a->scorer = LX_SCORER_NONE;
-  cJSON *fp = NULL;
-  int rc = lx_run_read_json(run_dir, task, LX_RUN_FINGERPRINT, &fp, err);
-  if (!rc) {
-    const cJSON *sc = cJSON_GetObjectItem(cJSON_GetObjectItem(fp, "task"), "scorer");
-    if (!cJSON_IsString(sc) || !lx_scorer_parse(sc->valuestring, &a->scorer))
-      a->scorer = LX_SCORER_NONE;
-  }
-  cJSON_Delete(fp);
-  if (!rc) rc = lx_run_read_predictions(run_dir, task, answer_row, a, err);
+  if (!lx_run_task_scorer(run_dir, task, &a->scorer)) a->scorer = LX_SCORER_NONE;
+  int rc = lx_run_read_predictions(run_dir, task, answer_row, a, err);
   if (!rc) rc = lx_items_index(&a->ids, "prediction", err);
   if (!rc) {
     a->score = lx_xcalloc(a->ids.n + 1, sizeof *a->score);
     for (size_t i = 0; i < a->ids.n; i++) a->score[i] = NAN;
-    char *scores = lx_run_file(run_dir, task, LX_RUN_SCORES);
-    if (a->scorer != LX_SCORER_NONE && is_file(scores))
+    if (a->scorer != LX_SCORER_NONE && lx_run_has_file(run_dir, task, LX_RUN_SCORES))
       rc = lx_run_read_scores(run_dir, task, score_row, a, err);
-    free(scores);
   }
   return rc;
 }
@@ -322,10 +307,7 @@ static int task_gallery(const cJSON *model, const char *task, const lx_gallery_o
   cJSON *labels = cJSON_CreateArray();
   cJSON_ArrayForEach(run, runs_json) {
     const char *dir = lx_json_string(run, "dir");
-    char *fp = lx_run_file(dir, task, LX_RUN_PREDICTIONS);
-    bool has = is_file(fp);
-    free(fp);
-    if (!has) continue;
+    if (!lx_run_has_file(dir, task, LX_RUN_PREDICTIONS)) continue;
     rc = run_answers_load(dir, task, &runs[loaded], err);
     if (rc) break;
     cJSON_AddItemToArray(labels, cJSON_CreateString(lx_json_string(run, "label")));
@@ -361,7 +343,7 @@ static int task_gallery(const cJSON *model, const char *task, const lx_gallery_o
       char *rel = relative_path(opt->report_dir, pred);
       cJSON_AddStringToObject(f, "predictions", rel);
       free(rel);
-      if (is_file(scores)) {
+      if (lx_run_has_file(runs[r].run_dir, task, LX_RUN_SCORES)) {
         rel = relative_path(opt->report_dir, scores);
         cJSON_AddStringToObject(f, "scores", rel);
         free(rel);

@@ -33,7 +33,8 @@ static const char *base_name(const char *path) {
   return p;
 }
 
-/* A short description of the settings every task of the run shares. */
+/* The run's model and the precision it ran at (from one task's fingerprint: a run directory holds
+ * one model, and its tasks share the numerics). */
 static void describe_run(cJSON *run, const lx_task_scores *t) {
   const cJSON *fp = t->fingerprint;
   const cJSON *model = cJSON_GetObjectItem(fp, "model");
@@ -52,11 +53,7 @@ static void describe_run(cJSON *run, const lx_task_scores *t) {
   if (*v) lx_strbuf_printf(&fam, "%s%s", fam.len ? " " : "", v);
   cJSON_AddStringToObject(run, "family", lx_strbuf_str(&fam));
   lx_strbuf_free(&fam);
-  const cJSON *dec = cJSON_GetObjectItem(fp, "decoding");
-  const cJSON *strategy = cJSON_GetObjectItem(dec, "strategy");
-  cJSON_AddStringToObject(run, "decoding", cJSON_IsString(strategy) ? strategy->valuestring : "?");
-  const cJSON *tmpl = cJSON_GetObjectItem(cJSON_GetObjectItem(fp, "prompt_template"), "name");
-  cJSON_AddStringToObject(run, "prompt_template", cJSON_IsString(tmpl) ? tmpl->valuestring : "?");
+  /* decoding and prompt template: per task (describe_task_settings), as tasks may differ */
   const char *precision = lx_json_string(cJSON_GetObjectItem(fp, "numerics"), "precision");
   cJSON_AddStringToObject(run, "precision", *precision ? precision : "?");
 }
@@ -605,6 +602,11 @@ static void md_header(lx_strbuf *b, const cJSON *model) {
         "--batch items, not items, are shared; tested for 1 to 4 shards and MPI ranks).\n");
 }
 
+/* A run's answer statistics of an open-ended task (answer_stats.h), or NULL. */
+static const cJSON *answers_of(const cJSON *run, const char *task) {
+  return cJSON_GetObjectItem(cJSON_GetObjectItem(run, "answers"), task);
+}
+
 /* A task people or a judge score: what its answers look like, and the judges' numbers. */
 static void md_answers(lx_strbuf *b, const cJSON *model, const char *task) {
   lx_strbuf_printf(b,
@@ -623,7 +625,7 @@ static void md_answers(lx_strbuf *b, const cJSON *model, const char *task) {
   for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
     lx_strbuf_printf(b, "| %s |", rows[k].label);
     cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
-      const cJSON *st = cJSON_GetObjectItem(cJSON_GetObjectItem(run, "answers"), task);
+      const cJSON *st = answers_of(run, task);
       double v = lx_rm_num(st, rows[k].key);
       if (!st)
         lx_strbuf_puts(b, " - |");
@@ -637,8 +639,7 @@ static void md_answers(lx_strbuf *b, const cJSON *model, const char *task) {
   /* every number a judge's aggregate holds, one row each */
   cJSON *seen = cJSON_CreateObject();
   cJSON_ArrayForEach(run, cJSON_GetObjectItem(model, "runs")) {
-    const cJSON *judges = cJSON_GetObjectItem(
-        cJSON_GetObjectItem(cJSON_GetObjectItem(run, "answers"), task), "judges");
+    const cJSON *judges = cJSON_GetObjectItem(answers_of(run, task), "judges");
     const cJSON *j, *v;
     cJSON_ArrayForEach(j, judges) {
       cJSON_ArrayForEach(v, j) {
@@ -649,12 +650,9 @@ static void md_answers(lx_strbuf *b, const cJSON *model, const char *task) {
         lx_strbuf_printf(b, "| %s |", key);
         const cJSON *other;
         cJSON_ArrayForEach(other, cJSON_GetObjectItem(model, "runs")) {
-          const cJSON *x = cJSON_GetObjectItem(
-              cJSON_GetObjectItem(
-                  cJSON_GetObjectItem(
-                      cJSON_GetObjectItem(cJSON_GetObjectItem(other, "answers"), task), "judges"),
-                  j->string),
-              v->string);
+          const cJSON *theirs = cJSON_GetObjectItem(
+              cJSON_GetObjectItem(answers_of(other, task), "judges"), j->string);
+          const cJSON *x = cJSON_GetObjectItem(theirs, v->string);
           if (cJSON_IsNumber(x))
             lx_strbuf_printf(b, " %.4g |", x->valuedouble);
           else

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "common/fileio.h"
 #include "common/jsonutil.h"
 #include "common/strbuf.h"
+#include "reports/item_media.h"
 #include "runs/run_dir.h"
 #include "tasks/items.h"
 
@@ -28,14 +28,10 @@ static int media_row(void *vctx, const cJSON *row, int line, lx_error *err) {
   if (!cJSON_IsString(id)) return LX_OK; /* the scores file is checked line by line below */
   lx_item *it = lx_items_push(&c->media);
   it->id = lx_xstrdup(id->valuestring);
-  /* an image held inside an annotation file (MMBench's TSV) is known by its place in it */
-  const cJSON *offset = cJSON_GetObjectItem(row, "media_offset");
-  char key[1200];
-  if (cJSON_IsString(media) && cJSON_IsNumber(offset))
-    snprintf(key, sizeof key, "%s@%.0f", media->valuestring, offset->valuedouble);
-  else
-    snprintf(key, sizeof key, "%s", cJSON_IsString(media) ? media->valuestring : id->valuestring);
-  lx_item_add_ref(it, key);
+  /* the media it asks about (an image inside an annotation file by its place in it); else the id */
+  char *key = lx_item_media_key(row);
+  lx_item_add_ref(it, cJSON_IsString(media) ? key : id->valuestring);
+  free(key);
   char where[1100]; /* named if the id comes again */
   snprintf(where, sizeof where, "%s:%d", c->predictions, line);
   it->source = lx_xstrdup(where);
@@ -220,10 +216,8 @@ static void add_judged(const char *run_dir, const char *task, char ***names, siz
     lx_strbuf_printf(&results, "%s/judge/%s", task, e->d_name);
     cJSON *agg = NULL;
     lx_error ignored;
-    char *scores = lx_run_file(run_dir, lx_strbuf_str(&results), LX_RUN_SCORES);
-    struct stat st;
     lx_scorer_kind kind;
-    if (stat(scores, &st) == 0 && S_ISREG(st.st_mode) &&
+    if (lx_run_has_file(run_dir, lx_strbuf_str(&results), LX_RUN_SCORES) &&
         lx_run_read_json(run_dir, lx_strbuf_str(&results), LX_RUN_AGGREGATE, &agg, &ignored) ==
             LX_OK &&
         cJSON_IsString(cJSON_GetObjectItem(agg, "scorer")) &&
@@ -235,13 +229,22 @@ static void add_judged(const char *run_dir, const char *task, char ***names, siz
       lx_strbuf_free(&name);
     }
     cJSON_Delete(agg);
-    free(scores);
     lx_strbuf_free(&results);
   }
   if (d) closedir(d);
   if (*n > first) qsort(*names + first, *n - first, sizeof **names, by_text);
   free(task_dir);
   free(judges);
+}
+
+bool lx_run_task_scorer(const char *run_dir, const char *task, lx_scorer_kind *kind) {
+  cJSON *fp = NULL;
+  lx_error ignored;
+  if (lx_run_read_json(run_dir, task, LX_RUN_FINGERPRINT, &fp, &ignored) != LX_OK) return false;
+  const cJSON *sc = cJSON_GetObjectItem(cJSON_GetObjectItem(fp, "task"), "scorer");
+  bool known = cJSON_IsString(sc) && lx_scorer_parse(sc->valuestring, kind);
+  cJSON_Delete(fp);
+  return known;
 }
 
 int lx_run_task_names(const char *run_dir, char ***names, size_t *n, lx_error *err) {
@@ -252,21 +255,9 @@ int lx_run_task_names(const char *run_dir, char ***names, size_t *n, lx_error *e
   if (lx_run_tasks(run_dir, &all, &n_all, err)) return LX_ERR;
   /* tasks only people or a judge score are left to lynxeval human and judge */
   for (size_t i = 0; i < n_all; i++) {
-    char *scores = lx_run_file(run_dir, all[i], LX_RUN_SCORES);
-    struct stat st;
-    cJSON *fp = NULL;
-    lx_error ignored;
-    bool automatic = false;
-    if (stat(scores, &st) == 0 && S_ISREG(st.st_mode) &&
-        lx_run_read_json(run_dir, all[i], LX_RUN_FINGERPRINT, &fp, &ignored) == LX_OK) {
-      const cJSON *sc = cJSON_GetObjectItem(cJSON_GetObjectItem(fp, "task"), "scorer");
-      lx_scorer_kind kind;
-      automatic =
-          cJSON_IsString(sc) && lx_scorer_parse(sc->valuestring, &kind) && kind != LX_SCORER_NONE;
-    }
-    cJSON_Delete(fp);
-    free(scores);
-    if (automatic) {
+    lx_scorer_kind kind;
+    if (lx_run_has_file(run_dir, all[i], LX_RUN_SCORES) &&
+        lx_run_task_scorer(run_dir, all[i], &kind) && kind != LX_SCORER_NONE) {
       *names = lx_xrealloc_array(*names, *n + 1, sizeof **names);
       (*names)[(*n)++] = lx_xstrdup(all[i]);
     }

@@ -34,6 +34,10 @@ typedef struct lx_task_scores {
 int lx_task_scores_load(const char *run_dir, const char *name, lx_task_scores *out, lx_error *err);
 void lx_task_scores_free(lx_task_scores *t);
 
+/* The scorer a task of a run was made for (its fingerprint's task.scorer); false if the fingerprint
+ * cannot be read or names no scorer lynxeval knows. LX_SCORER_NONE: people or a judge score it. */
+bool lx_run_task_scorer(const char *run_dir, const char *task, lx_scorer_kind *kind);
+
 /* The tasks of a run directory with automatic scores (not OwlEval or LLaVA-Bench, which people or
  * a judge score), sorted by name, each followed by its judges' complete results that report and
  * compare can read ("mm-vet@<judge>": MM-Vet's grades; "mmbench@<judge>": MMBench after its

@@ -239,13 +239,14 @@ const char *lx_export_name(const lx_task *task) {
   }
 }
 
-int lx_export_instead_of_run_file(const char *path, const char *flag, lx_error *err) {
+int lx_export_instead_of_run_file(const char *path, const char *flag, const char *reads,
+                                  lx_error *err) {
   static const char *const OWN[] = {LX_RUN_PREDICTIONS, LX_RUN_SCORES, LX_RUN_AGGREGATE,
                                     LX_RUN_FINGERPRINT};
   const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
   bool own = false;
   for (size_t k = 0; k < sizeof OWN / sizeof OWN[0]; k++) own |= !strcmp(base, OWN[k]);
-  if (!own) return LX_OK;
+  if (!own || (reads && !strcmp(base, reads))) return LX_OK;
   /* RUNDIR/<task>/<file>: the task directory holds the fingerprint naming the task */
   char *task_dir = lx_xstrdup(path);
   task_dir[slash ? slash - path : 0] = '\0';

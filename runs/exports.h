@@ -37,9 +37,11 @@ const char *lx_export_name(const lx_task *task);
 
 /* Fails, with a message saying what to give instead, if `path` (given to a scorer's flag, such as
  * "--results") is one of a run's own files (RUNDIR/<task>/predictions.jsonl, scores.jsonl,
- * aggregate.json or fingerprint.json): the run's export in the benchmark's own format is the file
- * a scorer takes, and `lynxeval score RUNDIR` scores a run again. */
-int lx_export_instead_of_run_file(const char *path, const char *flag, lx_error *err);
+ * aggregate.json or fingerprint.json) other than `reads` (a run file the scorer reads itself, or
+ * NULL): the run's export in the benchmark's own format is the file a scorer takes, and
+ * `lynxeval score RUNDIR` scores a run again. */
+int lx_export_instead_of_run_file(const char *path, const char *flag, const char *reads,
+                                  lx_error *err);
 
 /* Writes the export into task_dir (atomically, file by file); at[i] is the item of preds[i]. */
 int lx_export_results(const lx_task *task, const lx_items *items, const lx_predictions *preds,

@@ -61,6 +61,14 @@ int lx_run_read_json(const char *run_dir, const char *task, const char *name, cJ
   return rc;
 }
 
+bool lx_run_has_file(const char *run_dir, const char *task, const char *name) {
+  char *path = lx_run_file(run_dir, task, name);
+  struct stat st;
+  bool yes = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+  free(path);
+  return yes;
+}
+
 static int by_name(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -73,13 +81,10 @@ int lx_run_tasks(const char *run_dir, char ***names, size_t *n, lx_error *err) {
   struct dirent *e;
   while ((e = readdir(d))) {
     if (e->d_name[0] == '.') continue;
-    char *fp = lx_run_file(run_dir, e->d_name, LX_RUN_FINGERPRINT);
-    struct stat st;
-    if (stat(fp, &st) == 0 && S_ISREG(st.st_mode)) {
+    if (lx_run_has_file(run_dir, e->d_name, LX_RUN_FINGERPRINT)) {
       *names = lx_xrealloc_array(*names, *n + 1, sizeof **names);
       (*names)[(*n)++] = lx_xstrdup(e->d_name);
     }
-    free(fp);
   }
   closedir(d);
   if (*n) qsort(*names, *n, sizeof **names, by_name);

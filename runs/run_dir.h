@@ -17,6 +17,7 @@
 #define LX_RUN_DIR_H
 
 #include <cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -35,6 +36,9 @@
 
 /* RUNDIR/name, or RUNDIR/task/name when task is not NULL (heap string). */
 char *lx_run_file(const char *run_dir, const char *task, const char *name);
+
+/* Whether RUNDIR/<task>/<name> (RUNDIR/<name> when task is NULL) is a regular file. */
+bool lx_run_has_file(const char *run_dir, const char *task, const char *name);
 
 /* Calls fn for every row of RUNDIR/<task>/predictions.jsonl, in file order; each row is a JSON
  * object with a string "id". Fails naming the file when the task has no predictions file ("has

@@ -29,6 +29,7 @@ class WebSocket:
         assert b" 101 " in head.split(b"\r\n")[0], head
         self.next_id = 0
         self.on_event = None  # called with every event received while waiting for a reply
+        self.pending = []  # events that came while waiting for a reply, for wait_event
 
     def _recv_exact(self, n):
         data = b""
@@ -65,14 +66,22 @@ class WebSocket:
         self.send({"id": self.next_id, "method": method, "params": params})
         while True:
             m = self.recv()
-            if "method" in m and self.on_event:
-                self.on_event(m)
+            if "method" in m:
+                self.pending.append(m)
+                if self.on_event:
+                    self.on_event(m)
             if m.get("id") == self.next_id:
                 if "error" in m:
                     raise RuntimeError(f"{method}: {m['error']}")
                 return m.get("result", {})
 
     def wait_event(self, name, timeout=60):
+        """The event `name`, waited for; one that came while a call waited for its reply counts."""
+        for k, m in enumerate(self.pending):
+            if m.get("method") == name:
+                del self.pending[:k + 1]
+                return m
+        self.pending.clear()
         end = time.time() + timeout
         while time.time() < end:
             m = self.recv()
@@ -123,6 +132,7 @@ class Browser:
     def open(self, path, timeout=60):
         """Loads file://path; returns the seconds until its load event."""
         start = time.time()
+        self.tab.pending.clear()  # a load event of the page before does not count
         self.tab.call("Page.navigate", url="file://" + path)
         self.tab.wait_event("Page.loadEventFired", timeout)
         return time.time() - start

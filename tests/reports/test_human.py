@@ -54,6 +54,7 @@ def rate_in_browser(page, downloads, rater, values):
         tab = WebSocket([t for t in targets if t["type"] == "page"][0]["webSocketDebuggerUrl"])
         tab.call("Page.enable")
         tab.call("Runtime.enable")
+        tab.pending.clear()  # a load event of the page before does not count
         tab.call("Page.navigate", url="file://" + page)
         tab.wait_event("Page.loadEventFired")
         units = tab.call("Runtime.evaluate", returnByValue=True, expression=
